@@ -1,0 +1,38 @@
+# raise: the two commands of the README, `make demo` and `make test`, plus `make bench`.
+# Each first installs the system packages that are missing (Debian/Ubuntu, via apt-get), then builds.
+
+SWIFT        ?= swift
+APT_PACKAGES := libopenblas-dev pkg-config
+SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+RELEASE_BIN  := .build/release/raise
+
+.PHONY: all deps build demo test bench clean
+
+all: build
+
+# Install OpenBLAS (cblas headers + library) and pkg-config only when they are not already there.
+deps:
+	@if ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists openblas; then \
+		echo "make: installing $(APT_PACKAGES)"; \
+		$(SUDO) apt-get update && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(APT_PACKAGES); \
+	fi
+
+build: deps
+	$(SWIFT) build -c release
+
+# The main job on the embedded default data.
+demo: build
+	$(RELEASE_BIN) demo
+
+# The whole test suite (the command-line tests run the built executable, so build it first).
+test: deps
+	$(SWIFT) build
+	$(SWIFT) test
+
+# Performance against peers: ratios measured in one run, never asserted by tests.
+bench: build
+	$(RELEASE_BIN) bench kernels
+
+clean:
+	rm -rf .build

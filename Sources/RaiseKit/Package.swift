@@ -1,0 +1,26 @@
+// swift-tools-version:6.0
+// RaiseKit: the core library that the `raise` host and every plugin link as ONE shared copy.
+// It is a package of its own (not a target of the root package) so that SwiftPM builds it as a
+// single libRaiseKit.so instead of linking a private static copy into each binary.
+import PackageDescription
+
+let package = Package(
+    name: "RaiseKit",
+    products: [
+        .library(name: "RaiseKit", type: .dynamic, targets: ["RaiseKit"])
+    ],
+    targets: [
+        // OpenBLAS's cblas interface, found through pkg-config (Debian: libopenblas-dev).
+        .systemLibrary(
+            name: "CBLAS",
+            path: "Sources/CBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev", "pkg-config"])]
+        ),
+        .target(
+            name: "RaiseKit",
+            dependencies: ["CBLAS"],
+            path: "Sources/RaiseKit"
+        ),
+    ]
+)

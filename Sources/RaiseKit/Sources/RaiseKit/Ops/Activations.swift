@@ -1,0 +1,71 @@
+// Activations: GELU (tanh approximation, as GPT-2), SiLU, ReLU and tanh, each forward and backward
+// side by side. Elementwise over any shape; backward adds into dx.
+import Foundation
+
+/// An elementwise nonlinearity and its kernels.   x (any shape) -> out (same shape)
+public enum Activation: String, CaseIterable, Sendable {
+    case gelu, silu, relu, tanh
+
+    private static let geluScale = Float((2.0 / Double.pi).squareRoot())
+
+    func forward(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, count: Int) {
+        switch self {
+        case .gelu:  // 0.5 x (1 + tanh(√(2/π) (x + 0.044715 x³)))
+            for i in 0..<count {
+                let v = x[i]
+                out[i] = 0.5 * v * (1 + Foundation.tanh(Activation.geluScale * (v + 0.044715 * v * v * v)))
+            }
+        case .silu:  // x σ(x)
+            for i in 0..<count { out[i] = x[i] / (1 + exp(-x[i])) }
+        case .relu:
+            for i in 0..<count { out[i] = max(x[i], 0) }
+        case .tanh:
+            for i in 0..<count { out[i] = Foundation.tanh(x[i]) }
+        }
+    }
+
+    func backward(_ dx: UnsafeMutablePointer<Float>, _ dOut: UnsafePointer<Float>, _ x: UnsafePointer<Float>,
+                  _ out: UnsafePointer<Float>, count: Int) {
+        switch self {
+        case .gelu:
+            for i in 0..<count {
+                let v = x[i]
+                let inner = Activation.geluScale * (v + 0.044715 * v * v * v)
+                let t = Foundation.tanh(inner)
+                let sech2 = 1 - t * t
+                let dInner = Activation.geluScale * (1 + 3 * 0.044715 * v * v)
+                dx[i] += dOut[i] * (0.5 * (1 + t) + 0.5 * v * sech2 * dInner)
+            }
+        case .silu:  // σ(x) (1 + x (1 − σ(x)))
+            for i in 0..<count {
+                let s = 1 / (1 + exp(-x[i]))
+                dx[i] += dOut[i] * s * (1 + x[i] * (1 - s))
+            }
+        case .relu:
+            for i in 0..<count where x[i] > 0 { dx[i] += dOut[i] }
+        case .tanh:  // 1 − tanh²
+            for i in 0..<count { dx[i] += dOut[i] * (1 - out[i] * out[i]) }
+        }
+    }
+}
+
+extension Tape {
+    /// Differentiable GELU (tanh approximation).
+    public func gelu(_ x: Variable) -> Variable { activation(.gelu, x) }
+    /// Differentiable SiLU, x·σ(x).
+    public func silu(_ x: Variable) -> Variable { activation(.silu, x) }
+    /// Differentiable ReLU.
+    public func relu(_ x: Variable) -> Variable { activation(.relu, x) }
+    /// Differentiable tanh.
+    public func tanh(_ x: Variable) -> Variable { activation(.tanh, x) }
+
+    /// Differentiable `kind` applied elementwise.
+    public func activation(_ kind: Activation, _ x: Variable) -> Variable {
+        let out = output(Tensor(zeros: x.shape), from: [x])
+        kind.forward(out.value.data, x.value.data, count: x.value.count)
+        record(kind.rawValue, output: out) { dOut in
+            kind.backward(x.gradBuffer.data, dOut.data, x.value.data, out.value.data, count: x.value.count)
+        }
+        return out
+    }
+}

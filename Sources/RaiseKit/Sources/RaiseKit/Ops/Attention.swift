@@ -1,0 +1,108 @@
+// Attention: causal multi-head scaled dot-product attention with grouped-query heads (several query
+// heads share one key/value head, as in LLaMA). Every product is an sgemm on strided head views; the
+// forward pass keeps the attention probabilities for the backward pass.
+// Keys may be longer than queries (a KV cache): query i sees keys j ≤ i + (Tk − Tq).
+import Foundation
+
+/// The sizes of one attention call.
+struct AttentionShape {
+    let batch: Int, queryLength: Int, keyLength: Int
+    let heads: Int, kvHeads: Int, headDim: Int
+    var queryStride: Int { heads * headDim }
+    var keyStride: Int { kvHeads * headDim }
+    var scale: Float { 1 / Float(headDim).squareRoot() }
+    /// The last key index query `i` may attend to.
+    func lastKey(_ i: Int) -> Int { i + keyLength - queryLength }
+}
+
+/// The attention kernels.   q (B, Tq, H·D), k and v (B, Tk, Hkv·D) -> out (B, Tq, H·D); probs (B, H, Tq, Tk)
+enum Attention {
+    /// For each batch b and head h (sharing kv head h / (H / Hkv)):
+    /// P = softmax(scale · Q Kᵀ, causal), O = P V.
+    static func forward(_ out: UnsafeMutablePointer<Float>, _ probs: UnsafeMutablePointer<Float>,
+                        _ q: UnsafePointer<Float>, _ k: UnsafePointer<Float>, _ v: UnsafePointer<Float>, _ s: AttentionShape) {
+        let (tq, tk, d) = (s.queryLength, s.keyLength, s.headDim)
+        for b in 0..<s.batch {
+            for h in 0..<s.heads {
+                let g = h / (s.heads / s.kvHeads)
+                let qh = q + b * tq * s.queryStride + h * d
+                let kh = k + b * tk * s.keyStride + g * d
+                let vh = v + b * tk * s.keyStride + g * d
+                let p = probs + (b * s.heads + h) * tq * tk
+                BLAS.gemm(p, qh, kh, m: tq, n: tk, k: d, transposeB: true, alpha: s.scale,
+                          lda: s.queryStride, ldb: s.keyStride, ldc: tk)
+                for i in 0..<tq {
+                    let row = p + i * tk
+                    let visible = min(s.lastKey(i) + 1, tk)
+                    Softmax.forward(row, row, rows: 1, columns: visible)
+                    for j in visible..<tk { row[j] = 0 }
+                }
+                BLAS.gemm(out + b * tq * s.queryStride + h * d, p, vh, m: tq, n: d, k: tk,
+                          lda: tk, ldb: s.keyStride, ldc: s.queryStride)
+            }
+        }
+    }
+
+    /// dV += Pᵀ dO; dP = dO Vᵀ; dS = P ⊙ (dP − rowsum(dP ⊙ P)); dQ += scale · dS K; dK += scale · dSᵀ Q.
+    static func backward(_ dq: UnsafeMutablePointer<Float>?, _ dk: UnsafeMutablePointer<Float>?,
+                         _ dv: UnsafeMutablePointer<Float>?, _ dOut: UnsafePointer<Float>, _ probs: UnsafePointer<Float>,
+                         _ q: UnsafePointer<Float>, _ k: UnsafePointer<Float>, _ v: UnsafePointer<Float>, _ s: AttentionShape) {
+        let (tq, tk, d) = (s.queryLength, s.keyLength, s.headDim)
+        let dScores = UnsafeMutablePointer<Float>.allocate(capacity: tq * tk)
+        defer { dScores.deallocate() }
+        for b in 0..<s.batch {
+            for h in 0..<s.heads {
+                let g = h / (s.heads / s.kvHeads)
+                let (qOffset, kOffset) = (b * tq * s.queryStride + h * d, b * tk * s.keyStride + g * d)
+                let p = probs + (b * s.heads + h) * tq * tk
+                let dOh = dOut + qOffset
+                if let dv {
+                    BLAS.gemm(dv + kOffset, p, dOh, m: tk, n: d, k: tq, transposeA: true, beta: 1,
+                              lda: tk, ldb: s.queryStride, ldc: s.keyStride)
+                }
+                BLAS.gemm(dScores, dOh, v + kOffset, m: tq, n: tk, k: d, transposeB: true,
+                          lda: s.queryStride, ldb: s.keyStride, ldc: tk)
+                for i in 0..<tq {
+                    let (row, pRow) = (dScores + i * tk, p + i * tk)
+                    var dot: Float = 0
+                    for j in 0..<tk { dot += row[j] * pRow[j] }
+                    for j in 0..<tk { row[j] = pRow[j] * (row[j] - dot) }
+                }
+                if let dq {
+                    BLAS.gemm(dq + qOffset, dScores, k + kOffset, m: tq, n: d, k: tk, alpha: s.scale, beta: 1,
+                              lda: tk, ldb: s.keyStride, ldc: s.queryStride)
+                }
+                if let dk {
+                    BLAS.gemm(dk + kOffset, dScores, q + qOffset, m: tk, n: d, k: tq, transposeA: true, alpha: s.scale,
+                              beta: 1, lda: tk, ldb: s.queryStride, ldc: s.keyStride)
+                }
+            }
+        }
+    }
+}
+
+extension Tape {
+    /// Differentiable causal attention with grouped-query heads.
+    ///   q (B, Tq, H·D), k and v (B, Tk, Hkv·D), Tk ≥ Tq -> (B, Tq, H·D)
+    public func causalAttention(_ q: Variable, _ k: Variable, _ v: Variable, heads: Int, kvHeads: Int) -> Variable {
+        precondition(q.value.rank == 3 && k.value.rank == 3 && k.shape == v.shape,
+                     "causalAttention: q \(q.shape), k \(k.shape), v \(v.shape) must be (B, T, heads·D)")
+        precondition(heads > 0 && kvHeads > 0 && heads % kvHeads == 0,
+                     "causalAttention: \(heads) query heads cannot share \(kvHeads) key/value heads")
+        let headDim = q.shape[2] / heads
+        let s = AttentionShape(batch: q.shape[0], queryLength: q.shape[1], keyLength: k.shape[1],
+                               heads: heads, kvHeads: kvHeads, headDim: headDim)
+        precondition(q.shape[2] == heads * headDim && k.shape[2] == kvHeads * headDim && k.shape[0] == s.batch
+                     && s.keyLength >= s.queryLength,
+                     "causalAttention: q \(q.shape) and k \(k.shape) do not fit \(heads)/\(kvHeads) heads")
+        let out = output(Tensor(zeros: q.shape), from: [q, k, v])
+        let probs = Tensor(zeros: [s.batch, heads, s.queryLength, s.keyLength])
+        Attention.forward(out.value.data, probs.data, q.value.data, k.value.data, v.value.data, s)
+        record("causalAttention", output: out) { dOut in
+            Attention.backward(q.requiresGrad ? q.gradBuffer.data : nil, k.requiresGrad ? k.gradBuffer.data : nil,
+                               v.requiresGrad ? v.gradBuffer.data : nil, dOut.data, probs.data,
+                               q.value.data, k.value.data, v.value.data, s)
+        }
+        return out
+    }
+}

@@ -1,0 +1,90 @@
+// CrossEntropy: softmax cross-entropy of logits against target ids, weighted by a per-token mask
+// (1 on answer tokens for answer-only loss, 0 elsewhere). Two reductions: the mean over all masked
+// tokens (the training loss) and one mean per example (what perplexity and IFD scoring read).
+import Foundation
+
+/// How per-token losses are reduced.
+public enum LossReduction: Equatable {
+    /// One scalar: Σ mask · nll / Σ mask over every token.
+    case tokenMean
+    /// One value per example: the masked mean over that example's `tokensPerExample` tokens. An example
+    /// whose mask is all zero gets 0 (callers count such examples: they have no answer tokens).
+    case perExample(tokensPerExample: Int)
+}
+
+/// The fused log-softmax + negative log-likelihood kernels.   logits (N, V), targets (N), mask (N)
+enum CrossEntropy {
+    /// nll[i] = −log softmax(logits[i])[target[i]]; keeps probs (N, V) for backward.
+    static func forward(_ nll: UnsafeMutablePointer<Float>, _ probs: UnsafeMutablePointer<Float>,
+                        _ logits: UnsafePointer<Float>, _ targets: [Int32], rows: Int, vocab: Int) {
+        Softmax.forward(probs, logits, rows: rows, columns: vocab)
+        for i in 0..<rows {
+            nll[i] = -log(max(probs[i * vocab + Int(targets[i])], Float.leastNormalMagnitude))
+        }
+    }
+
+    /// dlogits[i] += weight[i] · (probs[i] − onehot(target[i])), weight[i] = the loss's gradient
+    /// with respect to nll[i].
+    static func backward(_ dLogits: UnsafeMutablePointer<Float>, _ probs: UnsafePointer<Float>, _ targets: [Int32],
+                         _ weight: [Float], rows: Int, vocab: Int) {
+        for i in 0..<rows where weight[i] != 0 {
+            let (d, p, w) = (dLogits + i * vocab, probs + i * vocab, weight[i])
+            for v in 0..<vocab { d[v] += w * p[v] }
+            d[Int(targets[i])] -= w
+        }
+    }
+
+    /// The per-token weights of the reduced loss: d(output[e]) / d(nll[i]) = mask[i] / Σ mask.
+    static func weights(mask: [Float], reduction: LossReduction) -> (groups: Int, perToken: [Float]) {
+        let groupSize: Int
+        switch reduction {
+        case .tokenMean: groupSize = mask.count
+        case .perExample(let t): groupSize = t
+        }
+        let groups = mask.count / max(groupSize, 1)
+        var perToken = [Float](repeating: 0, count: mask.count)
+        for g in 0..<groups {
+            let range = g * groupSize..<(g + 1) * groupSize
+            let total = mask[range].reduce(0, +)
+            guard total > 0 else { continue }
+            for i in range { perToken[i] = mask[i] / total }
+        }
+        return (groups, perToken)
+    }
+}
+
+extension Tape {
+    /// Differentiable masked cross-entropy.   logits (N, V), targets (N), mask (N) -> () or (N / T)
+    ///
+    /// - Parameters:
+    ///   - logits: one row of scores per token.
+    ///   - targets: the id each row should predict.
+    ///   - mask: the weight of each token's loss (1 on answer tokens, 0 on prompt and padding).
+    ///   - reduction: `.tokenMean` gives a scalar; `.perExample(tokensPerExample: T)` one loss per example.
+    public func crossEntropy(_ logits: Variable, targets: [Int32], mask: [Float], reduction: LossReduction = .tokenMean)
+        -> Variable
+    {
+        let (rows, vocab) = (logits.value.rowCount, logits.value.lastDimension)
+        precondition(targets.count == rows && mask.count == rows,
+                     "crossEntropy: \(rows) rows of logits, \(targets.count) targets, \(mask.count) mask values")
+        if let bad = targets.first(where: { $0 < 0 || Int($0) >= vocab }) {
+            preconditionFailure("crossEntropy: target \(bad) outside the vocabulary of \(vocab)")
+        }
+        if case .perExample(let t) = reduction {
+            precondition(t > 0 && rows % t == 0, "crossEntropy: \(rows) rows do not split into examples of \(t)")
+        }
+        let nll = Tensor(zeros: [rows]), probs = Tensor(zeros: [rows, vocab])
+        CrossEntropy.forward(nll.data, probs.data, logits.value.data, targets, rows: rows, vocab: vocab)
+        let (groups, perToken) = CrossEntropy.weights(mask: mask, reduction: reduction)
+        let groupSize = rows / max(groups, 1)
+        let losses = Tensor(zeros: reduction == .tokenMean ? [] : [groups])
+        for i in 0..<rows { losses.data[i / groupSize] += perToken[i] * nll.data[i] }
+        let out = output(losses, from: [logits])
+        record("crossEntropy", output: out) { dOut in
+            var weight = perToken
+            for i in 0..<rows { weight[i] *= dOut.data[i / groupSize] }
+            CrossEntropy.backward(logits.gradBuffer.data, probs.data, targets, weight, rows: rows, vocab: vocab)
+        }
+        return out
+    }
+}

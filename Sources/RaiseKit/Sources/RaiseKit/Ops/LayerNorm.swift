@@ -1,0 +1,73 @@
+// LayerNorm over the last axis with a learned scale and shift, as in GPT-2. The forward pass keeps
+// each row's mean and reciprocal standard deviation for the backward pass (llm.c's layernorm).
+
+/// The layer-normalisation kernels.   x (N, C), weight (C), bias (C) -> out (N, C); mean, rstd (N)
+enum LayerNorm {
+    /// out = (x − mean) · rstd · weight + bias, with rstd = 1 / √(var + eps).
+    static func forward(_ out: UnsafeMutablePointer<Float>, _ mean: UnsafeMutablePointer<Float>,
+                        _ rstd: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>,
+                        _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>, rows: Int, columns: Int, eps: Float) {
+        for r in 0..<rows {
+            let (xi, o) = (x + r * columns, out + r * columns)
+            var m: Float = 0
+            for c in 0..<columns { m += xi[c] }
+            m /= Float(columns)
+            var v: Float = 0
+            for c in 0..<columns { v += (xi[c] - m) * (xi[c] - m) }
+            v /= Float(columns)
+            let s = 1 / (v + eps).squareRoot()
+            for c in 0..<columns { o[c] = (xi[c] - m) * s * weight[c] + bias[c] }
+            mean[r] = m
+            rstd[r] = s
+        }
+    }
+
+    /// dx += rstd · (dnorm − mean(dnorm) − x̂ · mean(dnorm ⊙ x̂)), dnorm = dout ⊙ weight;
+    /// dweight += Σ dout ⊙ x̂; dbias += Σ dout.
+    static func backward(_ dx: UnsafeMutablePointer<Float>?, _ dWeight: UnsafeMutablePointer<Float>?,
+                         _ dBias: UnsafeMutablePointer<Float>?, _ dOut: UnsafePointer<Float>, _ x: UnsafePointer<Float>,
+                         _ weight: UnsafePointer<Float>, _ mean: UnsafePointer<Float>, _ rstd: UnsafePointer<Float>,
+                         rows: Int, columns: Int) {
+        for r in 0..<rows {
+            let (g, xi) = (dOut + r * columns, x + r * columns)
+            let (m, s) = (mean[r], rstd[r])
+            var dnormMean: Float = 0
+            var dnormDotNorm: Float = 0
+            for c in 0..<columns {
+                let norm = (xi[c] - m) * s
+                let dnorm = g[c] * weight[c]
+                dnormMean += dnorm
+                dnormDotNorm += dnorm * norm
+            }
+            dnormMean /= Float(columns)
+            dnormDotNorm /= Float(columns)
+            for c in 0..<columns {
+                let norm = (xi[c] - m) * s
+                dBias?[c] += g[c]
+                dWeight?[c] += g[c] * norm
+                dx?[r * columns + c] += s * (g[c] * weight[c] - dnormMean - norm * dnormDotNorm)
+            }
+        }
+    }
+}
+
+extension Tape {
+    /// Differentiable LayerNorm over the last axis.   x (..., C), weight (C), bias (C) -> (..., C)
+    public func layerNorm(_ x: Variable, weight: Variable, bias: Variable, eps: Float = 1e-5) -> Variable {
+        let (rows, columns) = (x.value.rowCount, x.value.lastDimension)
+        precondition(weight.shape == [columns] && bias.shape == [columns],
+                     "layerNorm: weight \(weight.shape) and bias \(bias.shape) for input \(x.shape)")
+        let out = output(Tensor(zeros: x.shape), from: [x, weight, bias])
+        let mean = Tensor(zeros: [rows]), rstd = Tensor(zeros: [rows])
+        LayerNorm.forward(out.value.data, mean.data, rstd.data, x.value.data, weight.value.data, bias.value.data,
+                          rows: rows, columns: columns, eps: eps)
+        record("layerNorm", output: out) { dOut in
+            LayerNorm.backward(x.requiresGrad ? x.gradBuffer.data : nil,
+                               weight.requiresGrad ? weight.gradBuffer.data : nil,
+                               bias.requiresGrad ? bias.gradBuffer.data : nil,
+                               dOut.data, x.value.data, weight.value.data, mean.data, rstd.data,
+                               rows: rows, columns: columns)
+        }
+        return out
+    }
+}

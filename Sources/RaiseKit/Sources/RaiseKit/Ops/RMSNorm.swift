@@ -1,0 +1,51 @@
+// RMSNorm over the last axis with a learned scale, as in LLaMA: no mean subtraction, no shift.
+
+/// The RMS-normalisation kernels.   x (N, C), weight (C) -> out (N, C); rstd (N)
+enum RMSNorm {
+    /// out = x · rstd · weight, with rstd = 1 / √(mean(x²) + eps).
+    static func forward(_ out: UnsafeMutablePointer<Float>, _ rstd: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>,
+                        _ weight: UnsafePointer<Float>, rows: Int, columns: Int, eps: Float) {
+        for r in 0..<rows {
+            let (xi, o) = (x + r * columns, out + r * columns)
+            var sumSquares: Float = 0
+            for c in 0..<columns { sumSquares += xi[c] * xi[c] }
+            let s = 1 / (sumSquares / Float(columns) + eps).squareRoot()
+            for c in 0..<columns { o[c] = xi[c] * s * weight[c] }
+            rstd[r] = s
+        }
+    }
+
+    /// dx += rstd · (dnorm − x̂ · mean(dnorm ⊙ x̂)), dnorm = dout ⊙ weight, x̂ = x · rstd;
+    /// dweight += Σ dout ⊙ x̂.
+    static func backward(_ dx: UnsafeMutablePointer<Float>?, _ dWeight: UnsafeMutablePointer<Float>?,
+                         _ dOut: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
+                         _ rstd: UnsafePointer<Float>, rows: Int, columns: Int) {
+        for r in 0..<rows {
+            let (g, xi, s) = (dOut + r * columns, x + r * columns, rstd[r])
+            var dnormDotNorm: Float = 0
+            for c in 0..<columns { dnormDotNorm += g[c] * weight[c] * xi[c] * s }
+            dnormDotNorm /= Float(columns)
+            for c in 0..<columns {
+                let norm = xi[c] * s
+                dWeight?[c] += g[c] * norm
+                dx?[r * columns + c] += s * (g[c] * weight[c] - norm * dnormDotNorm)
+            }
+        }
+    }
+}
+
+extension Tape {
+    /// Differentiable RMSNorm over the last axis.   x (..., C), weight (C) -> (..., C)
+    public func rmsNorm(_ x: Variable, weight: Variable, eps: Float = 1e-5) -> Variable {
+        let (rows, columns) = (x.value.rowCount, x.value.lastDimension)
+        precondition(weight.shape == [columns], "rmsNorm: weight \(weight.shape) for input \(x.shape)")
+        let out = output(Tensor(zeros: x.shape), from: [x, weight])
+        let rstd = Tensor(zeros: [rows])
+        RMSNorm.forward(out.value.data, rstd.data, x.value.data, weight.value.data, rows: rows, columns: columns, eps: eps)
+        record("rmsNorm", output: out) { dOut in
+            RMSNorm.backward(x.requiresGrad ? x.gradBuffer.data : nil, weight.requiresGrad ? weight.gradBuffer.data : nil,
+                             dOut.data, x.value.data, weight.value.data, rstd.data, rows: rows, columns: columns)
+        }
+        return out
+    }
+}

@@ -1,0 +1,65 @@
+// Progress: how long-running work reports on stderr — a line with step, metrics, rate and ETA for
+// people (redrawn at most a few times a second), one JSON object per report for machines, or nothing.
+import Foundation
+
+/// How a command reports progress and results.
+public enum OutputMode: Sendable {
+    /// Human-readable progress on stderr.
+    case human
+    /// No progress at all.
+    case quiet
+    /// One JSON object per line.
+    case json
+}
+
+/// Reports the progress of a loop of `total` steps on stderr.
+public final class ProgressReporter {
+    private let label: String
+    private let total: Int
+    private let mode: OutputMode
+    private let start = Date()
+    private var lastDraw = Date.distantPast
+
+    /// A reporter for `total` steps named `label`.
+    public init(label: String, total: Int, mode: OutputMode) {
+        self.label = label
+        self.total = total
+        self.mode = mode
+    }
+
+    /// Reports that `step` (1-based) of `total` is done, with named metrics such as the loss.
+    public func update(step: Int, metrics: [(String, Double)] = []) {
+        let elapsed = Date().timeIntervalSince(start)
+        let rate = Double(step) / max(elapsed, 1e-9)
+        let remaining = Double(total - step) / max(rate, 1e-9)
+        switch mode {
+        case .quiet:
+            return
+        case .json:
+            var object = JSONObject([("event", .string("progress")), ("task", .string(label)),
+                                     ("step", .number(Double(step))), ("total", .number(Double(total)))])
+            for (name, value) in metrics { object[name] = .number(value) }
+            object["steps_per_s"] = .number((rate * 100).rounded() / 100)
+            object["eta_s"] = .number((remaining * 10).rounded() / 10)
+            Self.writeLine(JSONValue.object(object).serialized)
+        case .human:
+            guard step == total || Date().timeIntervalSince(lastDraw) >= 0.25 else { return }
+            lastDraw = Date()
+            let values = metrics.map { "\($0.0) \(String(format: "%.4f", $0.1))" }.joined(separator: "  ")
+            let line = "\(label): step \(step)/\(total)  \(values)  \(String(format: "%.1f", rate)) steps/s  ETA \(Self.duration(remaining))"
+            FileHandle.standardError.write(Data(("\r" + line + (step == total ? "\n" : "")).utf8))
+        }
+    }
+
+    /// Seconds as "1h02m", "3m05s" or "12s".
+    public static func duration(_ seconds: Double) -> String {
+        let s = Int(seconds.rounded())
+        if s >= 3600 { return String(format: "%dh%02dm", s / 3600, (s % 3600) / 60) }
+        if s >= 60 { return String(format: "%dm%02ds", s / 60, s % 60) }
+        return "\(s)s"
+    }
+
+    private static func writeLine(_ line: String) {
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+}

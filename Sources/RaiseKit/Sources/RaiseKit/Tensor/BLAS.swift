@@ -1,0 +1,58 @@
+// BLAS: the only file that calls OpenBLAS directly. Every matrix product in RaiseKit goes through
+// `gemm` below; everything else in the library is plain Swift. Not a general BLAS binding.
+import CBLAS
+
+/// Matrix products and thread control, backed by OpenBLAS.
+public enum BLAS {
+    /// C = alpha · op(A) · op(B) + beta · C, row-major, with explicit leading dimensions.
+    ///
+    /// - Parameters:
+    ///   - c: output (M, N), leading dimension `ldc`.
+    ///   - a: op(A) is (M, K); A itself is (M, K) or, when `transposeA`, (K, M); leading dimension `lda`.
+    ///   - b: op(B) is (K, N); B itself is (K, N) or, when `transposeB`, (N, K); leading dimension `ldb`.
+    ///   - beta: 0 overwrites C, 1 accumulates into it (how backward passes add into gradients).
+    @inline(__always)
+    public static func gemm(
+        _ c: UnsafeMutablePointer<Float>, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
+        m: Int, n: Int, k: Int, transposeA: Bool = false, transposeB: Bool = false,
+        alpha: Float = 1, beta: Float = 0, lda: Int? = nil, ldb: Int? = nil, ldc: Int? = nil
+    ) {
+        let lda = lda ?? (transposeA ? m : k)
+        let ldb = ldb ?? (transposeB ? k : n)
+        let ldc = ldc ?? n
+        cblas_sgemm(
+            CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+            blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
+    }
+
+    /// C = A · B by a direct cblas_sgemm call with no checks: the peer that `raise bench kernels`
+    /// measures the runtime's matmul against.   A (M, K), B (K, N) -> C (M, N)
+    public static func directSgemm(_ c: UnsafeMutablePointer<Float>, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
+                                   m: Int, n: Int, k: Int) {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, blasint(m), blasint(n), blasint(k),
+                    1, a, blasint(k), b, blasint(n), 0, c, blasint(n))
+    }
+
+    /// The number of threads OpenBLAS uses for each product.
+    public static var threads: Int {
+        get { Int(openblas_get_num_threads()) }
+        set { openblas_set_num_threads(Int32(max(1, newValue))) }
+    }
+
+    /// Applies `RAISE_THREADS` from the environment (default: every core) and returns the count in force.
+    ///
+    /// - Throws: `RaiseError.invalidEnvironment` when the variable is set but is not a positive integer.
+    @discardableResult
+    public static func configureThreadsFromEnvironment() throws -> Int {
+        if let text = ProcessEnvironment.value("RAISE_THREADS") {
+            guard let count = Int(text), count > 0 else {
+                throw RaiseError.invalidEnvironment(
+                    variable: "RAISE_THREADS", value: text, expected: "a positive integer")
+            }
+            threads = count
+        } else {
+            threads = ProcessEnvironment.coreCount
+        }
+        return threads
+    }
+}

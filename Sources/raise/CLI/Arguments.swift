@@ -1,0 +1,92 @@
+// Arguments: the hand-written option parser of the `raise` command line. A command declares its
+// options; parsing rejects an unknown flag or a missing value with the command's usage. Options take
+// `--name value` or `--name=value`; `--` ends the options.
+import RaiseKit
+
+/// A command-line option a command accepts.
+struct Option {
+    /// The flag, including the dashes: "--threads".
+    let name: String
+    /// The placeholder shown in usage for an option that takes a value ("N"); nil for a switch.
+    let value: String?
+    /// One line of help.
+    let help: String
+
+    /// A switch such as `--json`.
+    static func flag(_ name: String, _ help: String) -> Option { Option(name: name, value: nil, help: help) }
+    /// An option that takes a value, such as `--threads N`.
+    static func value(_ name: String, _ placeholder: String, _ help: String) -> Option {
+        Option(name: name, value: placeholder, help: help)
+    }
+}
+
+/// A mistake in the command line: reported with the command's usage, exit code 2.
+struct UsageError: Error {
+    let message: String
+    let usage: String
+}
+
+/// The options and positional arguments of one invocation, after parsing.
+struct ParsedArguments {
+    let command: String
+    let usage: String
+    private(set) var values: [String: [String]] = [:]
+    private(set) var positionals: [String] = []
+
+    /// Parses `arguments` against the command's `options`.
+    init(_ arguments: [String], options: [Option], command: String, usage: String) throws {
+        self.command = command
+        self.usage = usage
+        var rest = arguments[...]
+        while let argument = rest.popFirst() {
+            if argument == "--" {
+                positionals.append(contentsOf: rest)
+                break
+            }
+            guard argument.hasPrefix("--") else {
+                positionals.append(argument)
+                continue
+            }
+            let parts = argument.split(separator: "=", maxSplits: 1).map(String.init)
+            guard let option = options.first(where: { $0.name == parts[0] }) else {
+                throw UsageError(message: "unknown option '\(parts[0])' for '\(command)'", usage: usage)
+            }
+            if option.value == nil {
+                guard parts.count == 1 else { throw UsageError(message: "option \(option.name) takes no value", usage: usage) }
+                values[option.name, default: []].append("")
+            } else if parts.count == 2 {
+                values[option.name, default: []].append(parts[1])
+            } else {
+                guard let value = rest.popFirst() else {
+                    throw UsageError(message: "option \(option.name) needs a value \(option.value!)", usage: usage)
+                }
+                values[option.name, default: []].append(value)
+            }
+        }
+    }
+
+    /// Whether a switch was given.
+    func flag(_ name: String) -> Bool { values[name] != nil }
+
+    /// The last value given for an option, or nil.
+    func string(_ name: String) -> String? { values[name]?.last }
+
+    /// An integer option within `range`, or `defaultValue` when absent.
+    func int(_ name: String, default defaultValue: Int, in range: ClosedRange<Int>) throws -> Int {
+        guard let text = string(name) else { return defaultValue }
+        guard let value = Int(text), range.contains(value) else {
+            throw UsageError(message: "\(name) '\(text)': expected an integer in \(range.lowerBound)...\(range.upperBound)", usage: usage)
+        }
+        return value
+    }
+
+    /// The output mode chosen by `--json` / `--quiet` (human by default).
+    var outputMode: OutputMode { flag("--json") ? .json : flag("--quiet") ? .quiet : .human }
+
+    /// Fails when positional arguments were given to a command that takes none.
+    func expectNoPositionals() throws {
+        if let first = positionals.first {
+            throw UsageError(message: "unexpected argument '\(first)' for '\(command)'", usage: usage)
+        }
+    }
+}

@@ -1,0 +1,54 @@
+// Command: one entry of the `raise` command tree — the words that name it, its options, its help,
+// and the function that runs it. `Host.commands` lists every command; help is rendered from it.
+import RaiseKit
+
+/// A runnable command such as `raise bench kernels`.
+struct Command: Sendable {
+    /// The words after `raise`: ["bench", "kernels"].
+    let words: [String]
+    /// One line for `raise --help`.
+    let summary: String
+    /// What follows the options in the usage line ("" for nothing).
+    let arguments: String
+    /// The options this command accepts (`--help` is added to every command).
+    let options: [Option]
+    /// Runs the command; returns the process exit code.
+    let run: @Sendable (ParsedArguments) throws -> Int32
+
+    var name: String { words.joined(separator: " ") }
+
+    /// The usage text shown by `--help` and after a usage error.
+    var usage: String {
+        var text = "usage: raise \(name) [options]\(arguments.isEmpty ? "" : " " + arguments)\n\n\(summary)\n\noptions:\n"
+        let all = options + [.flag("--help", "show this help")]
+        let width = all.map { $0.name.count + ($0.value.map { $0.count + 1 } ?? 0) }.max() ?? 0
+        for option in all {
+            let left = option.name + (option.value.map { " " + $0 } ?? "")
+            text += "  " + left.padding(toLength: width + 2, withPad: " ", startingAt: 0) + option.help + "\n"
+        }
+        return text
+    }
+}
+
+/// The shared options of commands that report progress or results.
+enum CommonOptions {
+    static let json = Option.flag("--json", "machine-readable output: one JSON object per line")
+    static let quiet = Option.flag("--quiet", "no progress on stderr")
+    static let seed = Option.value("--seed", "N", "random seed (default 0); the same seed gives the same result")
+    static let threads = Option.value("--threads", "N", "BLAS threads (default: $RAISE_THREADS, else every core)")
+}
+
+extension ParsedArguments {
+    /// Sets the BLAS thread count from `--threads`, else from `RAISE_THREADS`, else every core.
+    @discardableResult
+    func configureThreads() throws -> Int {
+        if string("--threads") != nil {
+            BLAS.threads = try int("--threads", default: 1, in: 1...1024)
+            return BLAS.threads
+        }
+        return try BLAS.configureThreadsFromEnvironment()
+    }
+
+    /// The `--seed` value (default 0).
+    func seed() throws -> UInt64 { UInt64(try int("--seed", default: 0, in: 0...Int.max)) }
+}

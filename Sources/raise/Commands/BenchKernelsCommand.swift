@@ -1,0 +1,86 @@
+// `raise bench kernels`: the runtime's matmul (shape checks, dispatch, then cblas_sgemm) against a
+// direct cblas_sgemm call on the same buffers. The two are interleaved and each case reports
+// medians, so a noisy machine slows both alike. The ratio is the runtime's overhead; target ≥ 0.95.
+import Foundation
+import RaiseKit
+
+/// The kernel benchmark.
+enum BenchKernelsCommand {
+    static let command = Command(
+        words: ["bench", "kernels"],
+        summary: "time the runtime's matmul against a direct cblas_sgemm call (ratio target ≥ 0.95)",
+        arguments: "",
+        options: [CommonOptions.json, CommonOptions.threads,
+                  .value("--repeats", "N", "timed repetitions of each side per case (default: about 0.5 s of work)")],
+        run: run)
+
+    /// A product C (M, N) = A (M, K) · B (K, N).
+    struct Case {
+        let name: String
+        let m: Int, k: Int, n: Int
+        var flops: Double { 2 * Double(m) * Double(k) * Double(n) }
+    }
+
+    static let cases = [
+        Case(name: "square-256", m: 256, k: 256, n: 256),
+        Case(name: "square-512", m: 512, k: 512, n: 512),
+        Case(name: "square-1024", m: 1024, k: 1024, n: 1024),
+        Case(name: "transformer-2048x128x512", m: 2048, k: 128, n: 512),
+    ]
+
+    static func run(_ arguments: ParsedArguments) throws -> Int32 {
+        try arguments.expectNoPositionals()
+        let threads = try arguments.configureThreads()
+        let fixedRepeats = arguments.string("--repeats") == nil ? nil : try arguments.int("--repeats", default: 0, in: 1...100_000)
+        let json = arguments.outputMode == .json
+        if !json {
+            print("matmul: runtime vs direct cblas_sgemm, \(threads) thread(s), medians of interleaved runs")
+            print("case                         GFLOP/s   reference   ratio")
+        }
+        var rng = RandomGenerator(seed: 1)
+        for c in cases {
+            let a = Tensor(randomUniform: [c.m, c.k], low: -1, high: 1, rng: &rng)
+            let b = Tensor(randomUniform: [c.k, c.n], low: -1, high: 1, rng: &rng)
+            let out = Tensor(zeros: [c.m, c.n])
+            let runtime = { a.matmul(b, into: out) }
+            let reference = { BLAS.directSgemm(out.data, a.data, b.data, m: c.m, n: c.n, k: c.k) }
+            for _ in 0..<2 { runtime(); reference() }  // warm caches and the BLAS thread pool
+            let repeats = fixedRepeats ?? max(5, min(200, Int(0.25 / max(seconds(reference), 1e-6))))
+            var runtimeTimes = [Double](), referenceTimes = [Double]()
+            for _ in 0..<repeats {
+                runtimeTimes.append(seconds(runtime))
+                referenceTimes.append(seconds(reference))
+            }
+            let gflops = c.flops / median(runtimeTimes) / 1e9
+            let referenceGflops = c.flops / median(referenceTimes) / 1e9
+            let ratio = gflops / referenceGflops
+            if json {
+                let object = JSONObject([
+                    ("case", .string(c.name)), ("gflops", .number(round2(gflops))),
+                    ("reference_gflops", .number(round2(referenceGflops))), ("ratio", .number(round3(ratio))),
+                    ("threads", .number(Double(threads))), ("repeats", .number(Double(repeats))),
+                ])
+                print(JSONValue.object(object).serialized)
+            } else {
+                print(c.name.padding(toLength: 27, withPad: " ", startingAt: 0)
+                      + String(format: "%9.1f %11.1f %7.3f", gflops, referenceGflops, ratio))
+            }
+        }
+        return ExitCode.success
+    }
+
+    private static func seconds(_ body: () -> Void) -> Double {
+        let start = DispatchTime.now().uptimeNanoseconds
+        body()
+        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    }
+
+    private static func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        let mid = sorted.count / 2
+        return sorted.count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+    }
+
+    private static func round2(_ x: Double) -> Double { (x * 100).rounded() / 100 }
+    private static func round3(_ x: Double) -> Double { (x * 1000).rounded() / 1000 }
+}

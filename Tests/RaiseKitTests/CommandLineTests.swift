@@ -1,0 +1,92 @@
+// The `raise` executable end to end: help, version, usage errors and exit codes, and the JSON lines
+// of `raise bench kernels`. The binary is found next to the test bundle (CommandLine.arguments[0]).
+import Foundation
+import RaiseKit
+import XCTest
+
+/// Runs the built `raise` with `arguments`; returns its exit code, stdout and stderr.
+func runRaise(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, stdout: String, stderr: String) {
+    let folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    let executable = folder.appendingPathComponent("raise")
+    guard FileManager.default.isExecutableFile(atPath: executable.path) else {
+        throw RaiseError.file(path: executable.path, detail: "the raise executable is not built (run `swift build` first)")
+    }
+    let process = Process()
+    process.executableURL = executable
+    process.arguments = arguments
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    let (out, err) = (Pipe(), Pipe())
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let stdout = out.fileHandleForReading.readDataToEndOfFile()
+    let stderr = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+}
+
+final class CommandLineTests: XCTestCase {
+    func testVersionAndHelp() throws {
+        let version = try runRaise(["--version"])
+        XCTAssertEqual(version.status, 0)
+        XCTAssertEqual(version.stdout, "raise \(RaiseKitVersion.string)\n")
+        let help = try runRaise(["--help"])
+        XCTAssertEqual(help.status, 0)
+        XCTAssertTrue(help.stdout.contains("bench kernels"))
+        XCTAssertTrue(help.stdout.contains("demo"))
+        let commandHelp = try runRaise(["bench", "kernels", "--help"])
+        XCTAssertEqual(commandHelp.status, 0)
+        XCTAssertTrue(commandHelp.stdout.contains("--threads N"))
+    }
+
+    func testUsageErrorsExitWithTwoAndNameTheProblem() throws {
+        let unknownFlag = try runRaise(["demo", "--bogus"])
+        XCTAssertEqual(unknownFlag.status, 2)
+        XCTAssertTrue(unknownFlag.stderr.contains("unknown option '--bogus'"))
+        XCTAssertTrue(unknownFlag.stderr.contains("usage: raise demo"))
+        let unknownCommand = try runRaise(["frobnicate"])
+        XCTAssertEqual(unknownCommand.status, 2)
+        XCTAssertTrue(unknownCommand.stderr.contains("unknown command 'frobnicate'"))
+        let badValue = try runRaise(["demo", "--steps", "many"])
+        XCTAssertEqual(badValue.status, 2)
+        XCTAssertTrue(badValue.stderr.contains("--steps 'many'"))
+        let missingValue = try runRaise(["bench", "kernels", "--threads"])
+        XCTAssertEqual(missingValue.status, 2)
+        XCTAssertTrue(missingValue.stderr.contains("--threads needs a value"))
+    }
+
+    func testBadThreadEnvironmentIsReported() throws {
+        let result = try runRaise(["bench", "kernels", "--repeats", "1"], environment: ["RAISE_THREADS": "zero"])
+        XCTAssertEqual(result.status, 1)
+        XCTAssertTrue(result.stderr.contains("RAISE_THREADS='zero'"))
+    }
+
+    func testBenchKernelsJSONLines() throws {
+        let result = try runRaise(["bench", "kernels", "--json", "--threads", "1", "--repeats", "2"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let lines = result.stdout.split(separator: "\n")
+        XCTAssertEqual(lines.count, 4)
+        var cases = [String]()
+        for line in lines {
+            let object = try XCTUnwrap(JSONValue.parse(String(line)).objectValue)
+            cases.append(try XCTUnwrap(object["case"]?.stringValue))
+            let (gflops, reference, ratio) = (object["gflops"]!.numberValue!, object["reference_gflops"]!.numberValue!,
+                                              object["ratio"]!.numberValue!)
+            XCTAssertGreaterThan(gflops, 0)
+            XCTAssertEqual(ratio, gflops / reference, accuracy: 0.002)
+        }
+        XCTAssertEqual(cases, ["square-256", "square-512", "square-1024", "transformer-2048x128x512"])
+    }
+
+    func testDemoIsSeededAndLearns() throws {
+        let first = try runRaise(["demo", "--steps", "300", "--seed", "4", "--json", "--threads", "1"])
+        let second = try runRaise(["demo", "--steps", "300", "--seed", "4", "--json", "--threads", "1"])
+        XCTAssertEqual(first.status, 0, first.stderr)
+        XCTAssertEqual(first.stdout, second.stdout, "the same seed gives the same curve")
+        let points = try first.stdout.split(separator: "\n").map { try XCTUnwrap(JSONValue.parse(String($0)).objectValue) }
+        let firstLoss = try XCTUnwrap(points.first?["loss"]?.numberValue)
+        let lastLoss = try XCTUnwrap(points.last?["loss"]?.numberValue)
+        XCTAssertLessThan(lastLoss, firstLoss / 2)
+        XCTAssertGreaterThan(try XCTUnwrap(points.last?["heldout_accuracy"]?.numberValue), 0.9)
+    }
+}

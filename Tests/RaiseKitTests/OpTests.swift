@@ -1,0 +1,240 @@
+// Every differentiable op: its forward value against a direct computation of its definition, and its
+// gradients against finite differences (see GradientCheck.swift for the tolerance).
+import Foundation
+import RaiseKit
+import XCTest
+
+final class ElementwiseOpTests: XCTestCase {
+    func testAddAndMulBroadcast() throws {
+        let a = Tensor(shape: [2, 3], values: [1, 2, 3, 4, 5, 6])
+        let b = Tensor(shape: [3], values: [10, 20, 30])
+        let column = Tensor(shape: [2, 1], values: [2, 3])
+        let tape = Tape(recording: false)
+        XCTAssertEqual(tape.add(Variable(a), Variable(b)).value.scalars, [11, 22, 33, 14, 25, 36])
+        XCTAssertEqual(tape.mul(Variable(a), Variable(column)).value.scalars, [2, 4, 6, 12, 15, 18])
+        XCTAssertEqual(tape.mul(Variable(column), Variable(b)).value.shape, [2, 3])
+        try assertGradientsMatch([randomTensor([2, 3, 4], seed: 1), randomTensor([3, 1], seed: 2)]) { t, v in t.add(v[0], v[1]) }
+        try assertGradientsMatch([randomTensor([2, 1, 4], seed: 3), randomTensor([3, 4], seed: 4)]) { t, v in t.mul(v[0], v[1]) }
+        try assertGradientsMatch([randomTensor([4], seed: 5)]) { t, v in t.scale(v[0], by: -2.5) }
+    }
+
+    func testBias() throws {
+        let out = Tape(recording: false).addBias(Variable(Tensor(shape: [2, 2], values: [1, 2, 3, 4])),
+                                                 Variable(Tensor(shape: [2], values: [0.5, -1])))
+        XCTAssertEqual(out.value.scalars, [1.5, 1, 3.5, 3])
+        try assertGradientsMatch([randomTensor([2, 3, 4], seed: 6), randomTensor([4], seed: 7)]) { t, v in t.addBias(v[0], v[1]) }
+    }
+
+    func testActivationsAtKnownPoints() {
+        let x = Variable(Tensor(shape: [3], values: [-1, 0, 1]))
+        let tape = Tape(recording: false)
+        // Reference values: GELU (tanh form) from its formula; SiLU x/(1+e^-x); tanh.
+        assertClose(tape.gelu(x).value.scalars, [-0.158808, 0, 0.841192], tolerance: 1e-5)
+        assertClose(tape.silu(x).value.scalars, [-0.268941, 0, 0.731059], tolerance: 1e-5)
+        assertClose(tape.relu(x).value.scalars, [0, 0, 1], tolerance: 0)
+        assertClose(tape.tanh(x).value.scalars, [-0.761594, 0, 0.761594], tolerance: 1e-5)
+    }
+
+    func testActivationGradients() throws {
+        // Shift inputs away from ReLU's kink at 0, where the derivative does not exist.
+        let x = randomTensor([3, 5], seed: 8)
+        for i in 0..<x.count where abs(x.data[i]) < 0.1 { x.data[i] += 0.2 }
+        for kind in Activation.allCases {
+            try assertGradientsMatch([x]) { t, v in t.activation(kind, v[0]) }
+        }
+    }
+
+    func testSumMeanConcatSliceReshape() throws {
+        let x = Tensor(shape: [2, 3], values: [1, 2, 3, 4, 5, 6])
+        let tape = Tape(recording: false)
+        XCTAssertEqual(tape.sum(Variable(x)).value.scalar, 21)
+        XCTAssertEqual(tape.mean(Variable(x)).value.scalar, 3.5)
+        let joined = tape.concat([Variable(x), Variable(Tensor(shape: [2, 1], values: [7, 8]))], axis: 1)
+        XCTAssertEqual(joined.value.shape, [2, 4])
+        XCTAssertEqual(joined.value.scalars, [1, 2, 3, 7, 4, 5, 6, 8])
+        XCTAssertEqual(tape.slice(Variable(x), axis: 1, range: 1..<3).value.scalars, [2, 3, 5, 6])
+        try assertGradientsMatch([randomTensor([3, 4], seed: 9)]) { t, v in t.sum(v[0]) }
+        try assertGradientsMatch([randomTensor([3, 4], seed: 10)]) { t, v in t.mean(v[0]) }
+        try assertGradientsMatch([randomTensor([2, 2, 3], seed: 11), randomTensor([2, 1, 3], seed: 12)]) { t, v in
+            t.concat([v[0], v[1]], axis: 1)
+        }
+        try assertGradientsMatch([randomTensor([2, 5, 3], seed: 13)]) { t, v in t.slice(v[0], axis: 1, range: 1..<4) }
+        try assertGradientsMatch([randomTensor([2, 6], seed: 14)]) { t, v in t.reshape(v[0], [3, 4]) }
+    }
+}
+
+final class NormalizationOpTests: XCTestCase {
+    func testSoftmaxAndLogSoftmax() throws {
+        let x = Variable(Tensor(shape: [2, 3], values: [1, 2, 3, 1000, 1000, 1000]))
+        let tape = Tape(recording: false)
+        let e = [exp(1.0), exp(2.0), exp(3.0)]
+        let expected = e.map { Float($0 / e.reduce(0, +)) }
+        assertClose(tape.softmax(x).value.scalars, expected + [1 / 3, 1 / 3, 1 / 3], tolerance: 1e-6)
+        assertClose(tape.logSoftmax(x).value.scalars, (expected + [1 / 3, 1 / 3, 1 / 3]).map { log($0) }, tolerance: 1e-5)
+        try assertGradientsMatch([randomTensor([3, 5], seed: 1, low: -3, high: 3)]) { t, v in t.softmax(v[0]) }
+        try assertGradientsMatch([randomTensor([3, 5], seed: 2, low: -3, high: 3)]) { t, v in t.logSoftmax(v[0]) }
+    }
+
+    func testLayerNorm() throws {
+        let x = randomTensor([4, 8], seed: 3, low: -2, high: 5)
+        let weight = Tensor(shape: [8], values: Array(repeating: 1, count: 8))
+        let bias = Tensor(zeros: [8])
+        let y = Tape(recording: false).layerNorm(Variable(x), weight: Variable(weight), bias: Variable(bias)).value
+        for r in 0..<4 {
+            let row = y.row(r).scalars.map(Double.init)
+            let mean = row.reduce(0, +) / 8
+            let variance = row.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / 8
+            XCTAssertEqual(mean, 0, accuracy: 1e-5)
+            XCTAssertEqual(variance, 1, accuracy: 1e-3)  // eps = 1e-5 shrinks it slightly
+        }
+        try assertGradientsMatch([randomTensor([3, 6], seed: 4), randomTensor([6], seed: 5), randomTensor([6], seed: 6)]) { t, v in
+            t.layerNorm(v[0], weight: v[1], bias: v[2])
+        }
+    }
+
+    func testRMSNorm() throws {
+        let x = Tensor(shape: [1, 4], values: [1, 2, 3, 4])
+        let y = Tape(recording: false).rmsNorm(Variable(x), weight: Variable(Tensor(shape: [4], values: [1, 1, 1, 2])), eps: 0).value
+        let rms = Float((30.0 / 4).squareRoot())
+        assertClose(y.scalars, [1 / rms, 2 / rms, 3 / rms, 8 / rms], tolerance: 1e-6)
+        try assertGradientsMatch([randomTensor([3, 6], seed: 7), randomTensor([6], seed: 8)]) { t, v in t.rmsNorm(v[0], weight: v[1]) }
+    }
+}
+
+final class LanguageModelOpTests: XCTestCase {
+    func testEmbeddingGatherAndScatterAdd() throws {
+        let table = Tensor(shape: [3, 2], values: [1, 2, 3, 4, 5, 6])
+        let out = Tape(recording: false).embedding(Variable(table), ids: [2, 0, 2])
+        XCTAssertEqual(out.value.scalars, [5, 6, 1, 2, 5, 6])
+        // Row 2 is gathered twice, so its gradient is the sum of two output rows.
+        try assertGradientsMatch([randomTensor([4, 3], seed: 1)]) { t, v in t.embedding(v[0], ids: [2, 0, 2, 3]) }
+    }
+
+    func testCrossEntropyValuesAndReductions() throws {
+        let logits = Tensor(shape: [4, 3], values: [1, 2, 3, 0, 0, 0, 2, 1, 0, 5, 1, 1])
+        let targets: [Int32] = [2, 1, 0, 1]
+        let mask: [Float] = [1, 0, 1, 1]
+        func nll(_ row: Int) -> Double {
+            let values = (0..<3).map { Double(logits[row, $0]) }
+            let logSum = log(values.map(exp).reduce(0, +))
+            return logSum - values[Int(targets[row])]
+        }
+        let tape = Tape(recording: false)
+        let tokenMean = tape.crossEntropy(Variable(logits), targets: targets, mask: mask)
+        XCTAssertEqual(Double(tokenMean.value.scalar), (nll(0) + nll(2) + nll(3)) / 3, accuracy: 1e-5)
+        let perExample = tape.crossEntropy(Variable(logits), targets: targets, mask: mask, reduction: .perExample(tokensPerExample: 2))
+        XCTAssertEqual(perExample.value.shape, [2])
+        XCTAssertEqual(Double(perExample.value[0]), nll(0), accuracy: 1e-5)
+        XCTAssertEqual(Double(perExample.value[1]), (nll(2) + nll(3)) / 2, accuracy: 1e-5)
+        let noAnswer = tape.crossEntropy(Variable(logits), targets: targets, mask: [0, 0, 1, 1], reduction: .perExample(tokensPerExample: 2))
+        XCTAssertEqual(noAnswer.value[0], 0, "an example without answer tokens has loss 0")
+
+        try assertGradientsMatch([randomTensor([4, 5], seed: 2, low: -2, high: 2)]) { t, v in
+            t.crossEntropy(v[0], targets: [1, 4, 0, 2], mask: [1, 1, 0, 1])
+        }
+        try assertGradientsMatch([randomTensor([6, 5], seed: 3, low: -2, high: 2)]) { t, v in
+            t.crossEntropy(v[0], targets: [1, 4, 0, 2, 3, 3], mask: [0, 1, 1, 1, 0, 1], reduction: .perExample(tokensPerExample: 3))
+        }
+    }
+
+    /// Causal attention by its definition, one query at a time, in Double.
+    private func naiveAttention(_ q: Tensor, _ k: Tensor, _ v: Tensor, heads: Int, kvHeads: Int) -> [Float] {
+        let (batch, tq, tk) = (q.shape[0], q.shape[1], k.shape[1])
+        let d = q.shape[2] / heads
+        var out = [Float](repeating: 0, count: q.count)
+        for b in 0..<batch {
+            for h in 0..<heads {
+                let g = h / (heads / kvHeads)
+                for i in 0..<tq {
+                    let visible = i + tk - tq
+                    var scores = [Double]()
+                    for j in 0...visible {
+                        var dot = 0.0
+                        for c in 0..<d { dot += Double(q[b, i, h * d + c]) * Double(k[b, j, g * d + c]) }
+                        scores.append(dot / Double(d).squareRoot())
+                    }
+                    let top = scores.max()!
+                    let weights = scores.map { exp($0 - top) }
+                    let total = weights.reduce(0, +)
+                    for c in 0..<d {
+                        var sum = 0.0
+                        for j in 0...visible { sum += weights[j] / total * Double(v[b, j, g * d + c]) }
+                        out[(b * tq + i) * heads * d + h * d + c] = Float(sum)
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    func testCausalAttentionMatchesDefinition() {
+        for (heads, kvHeads, tq, tk) in [(4, 4, 5, 5), (4, 2, 5, 5), (6, 2, 3, 7)] {
+            let q = randomTensor([2, tq, heads * 3], seed: 4)
+            let k = randomTensor([2, tk, kvHeads * 3], seed: 5)
+            let v = randomTensor([2, tk, kvHeads * 3], seed: 6)
+            let out = Tape(recording: false).causalAttention(Variable(q), Variable(k), Variable(v), heads: heads, kvHeads: kvHeads)
+            assertClose(out.value.scalars, naiveAttention(q, k, v, heads: heads, kvHeads: kvHeads), tolerance: 1e-5)
+        }
+    }
+
+    func testCausalAttentionGradients() throws {
+        try assertGradientsMatch([randomTensor([2, 4, 6], seed: 7), randomTensor([2, 4, 3], seed: 8), randomTensor([2, 4, 3], seed: 9)]) { t, v in
+            t.causalAttention(v[0], v[1], v[2], heads: 2, kvHeads: 1)
+        }
+        try assertGradientsMatch([randomTensor([1, 2, 4], seed: 10), randomTensor([1, 5, 4], seed: 11), randomTensor([1, 5, 4], seed: 12)]) { t, v in
+            t.causalAttention(v[0], v[1], v[2], heads: 2, kvHeads: 2)
+        }
+    }
+
+    func testRoPERotatesPairsByPositionAngle() throws {
+        // One head of size 4: pairs (0, 2) and (1, 3), angles pos·base^0 and pos·base^(-1/2).
+        let x = Tensor(shape: [1, 2, 4], values: [1, 2, 3, 4, 1, 2, 3, 4])
+        let out = Tape(recording: false).rope(Variable(x), heads: 1, positionOffset: 3, base: 100).value
+        for t in 0..<2 {
+            let position = Double(t + 3)
+            for (i, frequency) in [1.0, 0.1].enumerated() {
+                let angle = position * frequency
+                let (x1, x2) = (Double(x[0, t, i]), Double(x[0, t, i + 2]))
+                XCTAssertEqual(Double(out[0, t, i]), x1 * cos(angle) - x2 * sin(angle), accuracy: 1e-5)
+                XCTAssertEqual(Double(out[0, t, i + 2]), x1 * sin(angle) + x2 * cos(angle), accuracy: 1e-5)
+            }
+        }
+        try assertGradientsMatch([randomTensor([2, 3, 8], seed: 13)]) { t, v in t.rope(v[0], heads: 2, positionOffset: 1) }
+    }
+}
+
+final class TapeTests: XCTestCase {
+    func testGradientsAccumulateAcrossUses() throws {
+        // y = x·x + x  ->  dy/dx = 2x + 1, with x used three times.
+        let tape = Tape()
+        let x = Variable(Tensor(shape: [2], values: [3, -1]), requiresGrad: true)
+        try tape.backward(from: tape.sum(tape.add(tape.mul(x, x), x)))
+        XCTAssertEqual(x.grad?.scalars, [7, -1])
+    }
+
+    func testMissingGradientRuleNamesTheOp() {
+        let tape = Tape()
+        let x = Variable(Tensor(shape: [2], values: [1, 2]), requiresGrad: true)
+        let rounded = tape.output(Tensor(shape: [2], values: x.value.scalars.map { $0.rounded() }), from: [x])
+        tape.record("round", output: rounded, backward: nil)
+        XCTAssertThrowsError(try tape.backward(from: tape.sum(rounded))) { error in
+            XCTAssertEqual(error as? AutogradError, .missingGradientRule(op: "round"))
+        }
+    }
+
+    func testNonScalarLossIsRejected() {
+        let tape = Tape()
+        let x = Variable(Tensor(shape: [2], values: [1, 2]), requiresGrad: true)
+        XCTAssertThrowsError(try tape.backward(from: tape.scale(x, by: 2))) { error in
+            XCTAssertEqual(error as? AutogradError, .nonScalarLoss(shape: [2]))
+        }
+    }
+
+    func testInferenceTapeRecordsNothing() {
+        let tape = Tape(recording: false)
+        let x = Variable(Tensor(shape: [2], values: [1, 2]), requiresGrad: true)
+        let y = tape.sum(tape.mul(x, x))
+        XCTAssertFalse(y.requiresGrad)
+        XCTAssertEqual(tape.count, 0)
+    }
+}
