@@ -6,7 +6,7 @@ APT_PACKAGES := libopenblas-dev pkg-config
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE_BIN  := .build/release/raise
 
-.PHONY: all deps build demo test bench clean
+.PHONY: all deps build demo test bench install clean
 
 all: build
 
@@ -33,6 +33,16 @@ test: deps
 # Performance against peers: ratios measured in one run, never asserted by tests.
 bench: build
 	$(RELEASE_BIN) bench kernels
+
+# Installs raise under PREFIX: bin/raise, lib/raise/libRaiseKit.so, lib/raise/plugins/ (searched by
+# the host) and lib/raise/swift/ (the RaiseKit module that out-of-tree plugins compile against).
+PREFIX ?= /usr/local
+install: build
+	install -d $(PREFIX)/bin $(PREFIX)/lib/raise/plugins $(PREFIX)/lib/raise/swift
+	install -m 755 $(RELEASE_BIN) $(PREFIX)/bin/raise
+	install -m 755 .build/release/libRaiseKit.so $(PREFIX)/lib/raise/
+	install -m 755 .build/release/libRaisePlugin*.so $(PREFIX)/lib/raise/plugins/
+	install -m 644 .build/release/Modules/RaiseKit.swiftmodule .build/release/Modules/RaiseKit.swiftdoc $(PREFIX)/lib/raise/swift/
 
 clean:
 	rm -rf .build

@@ -1,26 +1,45 @@
 // swift-tools-version:6.0
 // raise: the host executable, its plugins and the test suite. The core library lives in its own
 // package at Sources/RaiseKit so that the host and every plugin link one shared libRaiseKit.so.
+// Plugin products are named RaisePlugin<Name>, so their files match the host's scan pattern
+// libRaisePlugin*.so; test fixtures are named RaiseFixture<Name> and are only loaded by path.
 import PackageDescription
+
+let core = Target.Dependency.product(name: "RaiseKit", package: "RaiseKit")
+
+/// A plugin folder under Plugins/ built as the shared library libRaisePlugin<name>.so.
+func plugin(_ name: String) -> (Product, Target) {
+    (.library(name: "RaisePlugin" + name, type: .dynamic, targets: [name]),
+     .target(name: name, dependencies: [core], path: "Plugins/" + name))
+}
+
+/// A deliberately good or broken plugin under Tests/PluginFixtures/, built as libRaiseFixture<name>.so.
+func fixture(_ name: String) -> (Product, Target) {
+    (.library(name: "RaiseFixture" + name, type: .dynamic, targets: ["Fixture" + name]),
+     .target(name: "Fixture" + name, dependencies: [core], path: "Tests/PluginFixtures/" + name))
+}
+
+let plugins = [plugin("BaselineSelectors")]
+let fixtures = [fixture("Probe"), fixture("WrongABI"), fixture("NoEntry"), fixture("FailingRegistration")]
 
 let package = Package(
     name: "raise",
-    products: [
-        .executable(name: "raise", targets: ["raise"])
-    ],
+    products: [.executable(name: "raise", targets: ["raise"])] + (plugins + fixtures).map(\.0),
     dependencies: [
         .package(path: "Sources/RaiseKit")
     ],
     targets: [
         .executableTarget(
             name: "raise",
-            dependencies: [.product(name: "RaiseKit", package: "RaiseKit")],
-            path: "Sources/raise"
+            dependencies: [core],
+            path: "Sources/raise",
+            // An installed raise finds libRaiseKit.so in ../lib/raise (see `make install`).
+            linkerSettings: [.unsafeFlags(["-Xlinker", "-rpath=$ORIGIN/../lib/raise"])]
         ),
         .testTarget(
             name: "RaiseKitTests",
-            dependencies: [.product(name: "RaiseKit", package: "RaiseKit")],
+            dependencies: [core],
             path: "Tests/RaiseKitTests"
         ),
-    ]
+    ] + (plugins + fixtures).map(\.1)
 )

@@ -68,6 +68,9 @@ struct ParsedArguments {
     /// Whether a switch was given.
     func flag(_ name: String) -> Bool { values[name] != nil }
 
+    /// Every value given for a repeatable option, in order.
+    func strings(_ name: String) -> [String] { values[name] ?? [] }
+
     /// The last value given for an option, or nil.
     func string(_ name: String) -> String? { values[name]?.last }
 

@@ -19,6 +19,9 @@ enum ExitCode {
         case let raiseError as RaiseError:
             printError("raise: error: \(raiseError)")
             return failure
+        case let pluginError as PluginError:
+            printError("raise: error: \(pluginError)")
+            return failure
         default:
             printError("raise: error: \(error)")
             return failure

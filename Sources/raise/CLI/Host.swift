@@ -8,6 +8,9 @@ enum Host {
     static let commands: [Command] = [
         BenchKernelsCommand.command,
         DemoCommand.command,
+        PluginsCommands.list,
+        PluginsCommands.info,
+        PluginsCommands.check,
     ]
 
     /// Runs the command line `arguments` (without the program name); returns the exit code.

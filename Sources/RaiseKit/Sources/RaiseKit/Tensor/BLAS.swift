@@ -1,6 +1,8 @@
 // BLAS: the only file that calls OpenBLAS directly. Every matrix product in RaiseKit goes through
 // `gemm` below; everything else in the library is plain Swift. Not a general BLAS binding.
-import CBLAS
+// The import is implementation-only so that code compiled against RaiseKit (out-of-tree plugins) needs
+// no OpenBLAS headers; no CBLAS type appears in any public declaration or stored property.
+@_implementationOnly import CBLAS
 
 /// Matrix products and thread control, backed by OpenBLAS.
 public enum BLAS {

@@ -1,0 +1,19 @@
+// BaselineSelectors: the plugin library of the task-agnostic baseline selectors. This file is its C
+// entry point (ABI version, then the entry object) and the list of factories it registers.
+import RaiseKit
+
+/// Exported for the host: the ABI version this library was built against.
+@_cdecl("raise_plugin_abi_version")
+public func raisePluginABIVersion() -> UInt32 { PluginABI.version }
+
+/// Exported for the host: the +1-retained entry object.
+@_cdecl("raise_plugin_entry")
+public func raisePluginEntry() -> UnsafeMutableRawPointer { PluginABI.export(BaselineSelectorsPlugin()) }
+
+/// Registers the baseline selectors.
+final class BaselineSelectorsPlugin: RaisePlugin {
+    func register(into registrar: PluginRegistrar) throws {
+        try registrar.add(RandomSelector.factory)
+        try registrar.add(FullSelector.factory)
+    }
+}

@@ -1,0 +1,15 @@
+// FeatureExtractor: what a feature plugin (kind `feature`) makes — per-example numbers such as
+// lengths, losses under a model, IFD or embeddings, which selectors and the RAISE state read.
+//
+// Contract. `extract` is called with the whole pool (or a shard of it) and the model to score with, if
+// the extractor needs one; it returns one row per example in input order. Not thread-safe. Errors are
+// thrown as `RaiseError` (e.g. a required model is missing).
+
+/// Computes named per-example features.
+public protocol FeatureExtractor: AnyObject {
+    /// The names of the columns `extract` returns, in order ("instruction_tokens", "loss", …).
+    var featureNames: [String] { get }
+
+    /// The features of each example.   examples (N) -> (N, F), F = featureNames.count
+    func extract(_ examples: [TokenizedExample], model: (any LanguageModel)?) throws -> Tensor
+}

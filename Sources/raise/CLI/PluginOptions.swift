@@ -1,0 +1,28 @@
+// PluginOptions: `--plugin-path`, shared by every command that uses plugins, and the one function that
+// loads the plugins a command line asks for (printing skipped files as warnings on stderr).
+import Foundation
+import RaiseKit
+
+/// Loading plugins for a command.
+enum PluginOptions {
+    static let pluginPath = Option.value(
+        "--plugin-path", "PATH", "a plugin directory or .so file, searched before $RAISE_PLUGIN_PATH (repeatable)")
+
+    /// A registry holding every plugin on the search path of this command line.
+    ///
+    /// - Throws: `PluginError` for a plugin path the user named that is missing or bad.
+    static func load(_ arguments: ParsedArguments) throws -> PluginRegistry {
+        let registry = PluginRegistry()
+        let loader = PluginLoader(registry: registry)
+        try loader.loadAll(pluginPaths: arguments.strings("--plugin-path"),
+                           environment: ProcessEnvironment.value("RAISE_PLUGIN_PATH"),
+                           executablePath: executablePath)
+        for warning in loader.warnings { ExitCode.printError("raise: warning: \(warning)") }
+        return registry
+    }
+
+    /// The running executable, resolved through /proc (argv[0] may be a bare name found on PATH).
+    static var executablePath: String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    }
+}

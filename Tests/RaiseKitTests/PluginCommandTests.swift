@@ -1,0 +1,100 @@
+// `raise plugins …` end to end, and the out-of-tree sample: built against an installed core with the
+// sample's own Makefile, then loaded with --plugin-path.
+import Foundation
+import RaiseKit
+import XCTest
+
+final class PluginCommandTests: XCTestCase {
+    func testListJSONHasOneObjectPerPlugin() throws {
+        let result = try runRaise(["plugins", "list", "--json"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let objects = try result.stdout.split(separator: "\n").map { try XCTUnwrap(JSONValue.parse(String($0)).objectValue) }
+        XCTAssertEqual(objects.map { $0["id"]?.stringValue }, ["selector.full", "selector.random"])
+        for object in objects {
+            XCTAssertEqual(object["kind"]?.stringValue, "selector")
+            XCTAssertEqual(object["version"]?.stringValue, "1.0.0")
+            XCTAssertTrue(object["path"]?.stringValue?.hasSuffix("/libRaisePluginBaselineSelectors.so") ?? false)
+        }
+    }
+
+    func testInfoAndCheck() throws {
+        let info = try runRaise(["plugins", "info", "random"])
+        XCTAssertEqual(info.status, 0, info.stderr)
+        XCTAssertTrue(info.stdout.contains("stream  an integer in 0...1000000; default 0"))
+        let ok = try runRaise(["plugins", "check", "selector.random:stream=2", "full"])
+        XCTAssertEqual(ok.status, 0, ok.stderr)
+        XCTAssertEqual(ok.stdout.split(separator: "\n").count, 2)
+        let bad = try runRaise(["plugins", "check", "selector.random:stream=-1"])
+        XCTAssertEqual(bad.status, 1)
+        XCTAssertTrue(bad.stderr.contains("selector.random: parameter 'stream' = '-1': expected an integer in 0...1000000"), bad.stderr)
+        let unknown = try runRaise(["plugins", "info", "nonesuch"])
+        XCTAssertEqual(unknown.status, 1)
+        XCTAssertTrue(unknown.stderr.contains("unknown plugin 'nonesuch'; known: selector.full, selector.random"), unknown.stderr)
+    }
+
+    func testBadPluginPathsFailAndDirectoryScansWarn() throws {
+        let missing = try runRaise(["plugins", "list", "--plugin-path", "/no/such/plugin.so"])
+        XCTAssertEqual(missing.status, 1)
+        XCTAssertTrue(missing.stderr.contains("plugin /no/such/plugin.so: no such file or directory"))
+        let wrong = try runRaise(["plugins", "list", "--plugin-path", builtLibrary("RaiseFixtureWrongABI")])
+        XCTAssertEqual(wrong.status, 1)
+        XCTAssertTrue(wrong.stderr.contains("ABI version"))
+        let folder = try scratchFolder(self)
+        try FileManager.default.copyItem(atPath: builtLibrary("RaiseFixtureNoEntry"), toPath: folder + "/libRaisePluginNoEntry.so")
+        let scanned = try runRaise(["plugins", "list", "--json"], environment: ["RAISE_PLUGIN_PATH": folder])
+        XCTAssertEqual(scanned.status, 0)
+        XCTAssertTrue(scanned.stderr.contains("raise: warning: skipped plugin \(folder)/libRaisePluginNoEntry.so"), scanned.stderr)
+        XCTAssertEqual(scanned.stdout.split(separator: "\n").count, 2)
+    }
+
+    func testOutOfTreeSampleBuildsAndLoads() throws {
+        // Lay out an installed core as `make install` does, from this build.
+        let prefix = try scratchFolder(self)
+        let core = prefix + "/lib/raise"
+        try FileManager.default.createDirectory(atPath: core + "/swift", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: builtLibrary("RaiseKit"), toPath: core + "/libRaiseKit.so")
+        try FileManager.default.copyItem(atPath: buildFolder + "/Modules/RaiseKit.swiftmodule", toPath: core + "/swift/RaiseKit.swiftmodule")
+
+        let sample = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Samples/ExternalReward").standardized.path
+        let output = prefix + "/libRaisePluginExternalReward.so"
+        let make = Process()
+        make.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        make.arguments = ["make", "-s", "-C", sample, "RAISE_PREFIX=\(prefix)", "OUT=\(output)"]
+        try make.run()
+        make.waitUntilExit()
+        XCTAssertEqual(make.terminationStatus, 0, "the sample's one documented build command")
+
+        let list = try runRaise(["plugins", "list", "--json", "--plugin-path", output])
+        XCTAssertEqual(list.status, 0, list.stderr)
+        XCTAssertTrue(list.stdout.contains(#""id":"reward.neg-perplexity","kind":"reward""#), list.stdout)
+        let check = try runRaise(["plugins", "check", "--plugin-path", output, "reward.neg-perplexity:cap=50"])
+        XCTAssertEqual(check.status, 0, check.stderr)
+
+        // In process: the reward computes −min(exp(mean loss), cap) through the LanguageModel protocol.
+        let registry = PluginRegistry()
+        try PluginLoader(registry: registry).load(file: output)
+        let reward = try registry.make(PluginSpec(parsing: "neg-perplexity:cap=50", option: "--reward"), kind: .reward, seed: 0,
+                                       as: (any Reward).self)
+        let validation = [TokenizedExample(ids: [1, 2, 3], lossMask: [0, 1, 1]), TokenizedExample(ids: [4, 5], lossMask: [0, 1])]
+        XCTAssertEqual(try reward.performance(of: FixedLossModel(losses: [1, 2]), validation: validation), -exp(1.5), accuracy: 1e-9)
+        XCTAssertEqual(try reward.performance(of: FixedLossModel(losses: [9, 9]), validation: validation), -50)
+    }
+}
+
+/// A test double of the model protocol that reports fixed per-example losses.
+private final class FixedLossModel: LanguageModel {
+    let losses: [Float]
+    let backendID = "model.fixed-loss"
+    let parameters: ParameterStore
+    let vocabularySize = 8
+    let contextLength = 8
+
+    init(losses: [Float]) {
+        self.losses = losses
+        var rng = RandomGenerator(seed: 0)
+        parameters = ParameterStore([], rng: &rng)
+    }
+
+    func exampleLosses(_ examples: [TokenizedExample]) throws -> [Float] { Array(losses.prefix(examples.count)) }
+    func trainStep(_ batch: [TokenizedExample], learningRate: Float) throws -> Float { losses.first ?? 0 }
+}
