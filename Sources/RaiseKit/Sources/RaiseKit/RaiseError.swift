@@ -11,6 +11,8 @@ public enum RaiseError: Error, CustomStringConvertible, Equatable {
     case tensor(path: String, tensor: String, detail: String)
     /// A parameter or option value that is out of range or of the wrong form.
     case invalidArgument(name: String, detail: String)
+    /// Bad content at a line (and column, when known) of an input file.
+    case content(path: String, line: Int, column: Int?, detail: String)
 
     public var description: String {
         switch self {
@@ -22,6 +24,8 @@ public enum RaiseError: Error, CustomStringConvertible, Equatable {
             return "\(path): tensor '\(tensor)': \(detail)"
         case let .invalidArgument(name, detail):
             return "\(name): \(detail)"
+        case let .content(path, line, column, detail):
+            return "\(path):\(line):" + (column.map { "\($0):" } ?? "") + " \(detail)"
         }
     }
 }

@@ -1,0 +1,106 @@
+// DataFormat: the file formats raise reads — a record schema inside a container — and their
+// detection from a file's first bytes.
+import Foundation
+
+/// How records are laid out in a file.
+public enum DataContainer: String, Sendable {
+    /// One JSON array of objects (Alpaca, GPTeacher).
+    case jsonArray
+    /// One JSON object per line (JSONL).
+    case jsonLines
+    /// CSV rows without a header (MMLU).
+    case csv
+    /// Plain text; documents separated by blank lines.
+    case text
+}
+
+/// What a record's fields mean.
+public enum RecordSchema: String, Sendable {
+    /// instruction / input / output (or `response`), with an optional field mapping.
+    case instruction
+    /// `conversations`: [{from, value}] (ShareGPT).
+    case sharegpt
+    /// `messages`: [{role, content}] (OpenAI style).
+    case messages
+    /// question,A,B,C,D,answer.
+    case mmlu
+    /// A pretraining document: all of it is trained on.
+    case text
+}
+
+/// A file format: schema and container.
+public struct DataFormat: Equatable, Sendable, CustomStringConvertible {
+    public var schema: RecordSchema
+    public var container: DataContainer
+
+    public init(_ schema: RecordSchema, _ container: DataContainer) {
+        self.schema = schema
+        self.container = container
+    }
+
+    /// The names accepted by `--format`.
+    public static let names = ["alpaca", "jsonl", "sharegpt", "messages", "mmlu", "text"]
+
+    public var description: String {
+        switch (schema, container) {
+        case (.instruction, .jsonArray): return "alpaca"
+        case (.instruction, _): return "jsonl"
+        case (.sharegpt, .jsonArray): return "sharegpt (JSON array)"
+        case (.sharegpt, _): return "sharegpt (JSONL)"
+        case (.messages, .jsonArray): return "messages (JSON array)"
+        case (.messages, _): return "messages (JSONL)"
+        case (.mmlu, _): return "mmlu"
+        case (.text, _): return "text"
+        }
+    }
+
+    /// The format of `path`: the `--format` name when given (JSON containers of sharegpt and messages
+    /// still detected), else detected from the content: '[' starts a JSON array and '{' JSON lines, and
+    /// the first record's keys tell the schema; otherwise a .csv file is MMLU and anything else text.
+    ///
+    /// - Throws: `RaiseError.invalidArgument` for an unknown `--format` name; `RaiseError.file` when the
+    ///   file cannot be read.
+    public static func resolve(path: String, name: String?) throws -> DataFormat {
+        if let name, !names.contains(name) {
+            throw RaiseError.invalidArgument(name: "--format", detail: "'\(name)': expected one of \(names.joined(separator: ", "))")
+        }
+        switch name {
+        case "mmlu": return DataFormat(.mmlu, .csv)
+        case "text": return DataFormat(.text, .text)
+        case "alpaca": return DataFormat(.instruction, .jsonArray)
+        case "jsonl": return DataFormat(.instruction, .jsonLines)
+        default: break
+        }
+        let reader = try ByteReader(path: path)
+        var first: UInt8?
+        while let byte = reader.next() {
+            if ![0x20, 0x0A, 0x0D, 0x09, 0xEF, 0xBB, 0xBF].contains(byte) { first = byte; break }  // skip a BOM too
+        }
+        let container: DataContainer
+        switch first {
+        case UInt8(ascii: "["): container = .jsonArray
+        case UInt8(ascii: "{"): container = .jsonLines
+        default:
+            if let name { throw RaiseError.file(path: path, detail: "--format \(name) needs JSON content, found no '[' or '{' at the start") }
+            return path.lowercased().hasSuffix(".csv") ? DataFormat(.mmlu, .csv) : DataFormat(.text, .text)
+        }
+        switch name {
+        case "sharegpt": return DataFormat(.sharegpt, container)
+        case "messages": return DataFormat(.messages, container)
+        default: return DataFormat(try detectSchema(path: path, container: container), container)
+        }
+    }
+
+    /// The schema the first record's keys name: `conversations` is ShareGPT, `messages` OpenAI style,
+    /// anything else (or a first record that does not parse) the instruction schema.
+    private static func detectSchema(path: String, container: DataContainer) throws -> RecordSchema {
+        var first: JSONObject?
+        try JSONRecordStream(path: path, container: container).forEach { element in
+            first = (try? element.parse())?.objectValue
+            return false
+        }
+        if first?["conversations"] != nil { return .sharegpt }
+        if first?["messages"] != nil { return .messages }
+        return .instruction
+    }
+}

@@ -1,0 +1,109 @@
+// InstructionReader: streams the records of one instruction file in any supported format, checking
+// each one. By default the first invalid record stops the read with `file:line[:column]: message`;
+// with `skipInvalid` invalid records are counted and listed instead, and the read goes on.
+
+/// Reads the records of one file.
+public final class InstructionReader {
+    /// The file.
+    public let path: String
+    /// Its format, given or detected.
+    public let format: DataFormat
+    /// Invalid records skipped so far (with `skipInvalid`).
+    public private(set) var skipped: [SkippedRecord] = []
+    /// Records left out by the `--where` filters so far.
+    public private(set) var filteredOut = 0
+    private let options: ReadOptions
+    private let decoder: RecordDecoder
+
+    /// A reader for `path`; detects the format unless `options.format` names one.
+    ///
+    /// - Throws: `RaiseError` for a missing file or an unknown format name.
+    public init(path: String, options: ReadOptions = ReadOptions()) throws {
+        self.path = path
+        self.options = options
+        format = try DataFormat.resolve(path: path, name: options.format)
+        decoder = RecordDecoder(path: path, schema: format.schema, options: options)
+    }
+
+    /// Reads a whole file into memory.
+    public static func readAll(path: String, options: ReadOptions = ReadOptions()) throws -> (records: [InstructionRecord], reader: InstructionReader) {
+        let reader = try InstructionReader(path: path, options: options)
+        var records = [InstructionRecord]()
+        try reader.forEach { records.append($0) }
+        return (records, reader)
+    }
+
+    /// Calls `body` with each valid record in file order.
+    ///
+    /// - Throws: `RaiseError.content` for the first invalid record (unless skipping), or a broken file
+    ///   structure; whatever `body` throws.
+    public func forEach(_ body: (InstructionRecord) throws -> Void) throws {
+        switch format.container {
+        case .jsonArray, .jsonLines:
+            try JSONRecordStream(path: path, container: format.container).forEach { element in
+                try checked(line: element.line) {
+                    let value = try element.parse()
+                    if let object = value.objectValue, !decoder.passesFilters(object) {
+                        filteredOut += 1
+                        return
+                    }
+                    try body(decoder.decode(value, line: element.line))
+                }
+                return true
+            }
+        case .csv:
+            try readLines(joinUntilComplete: true) { text, line in
+                guard let fields = CSVRow.fields(text) else { return false }
+                try checked(line: line) { try body(decoder.decodeMMLU(fields, rawLine: text, line: line)) }
+                return true
+            }
+        case .text:
+            var document = [String](), start = 1
+            try readLines(joinUntilComplete: false) { text, line in
+                if text.trimmingWhitespace.isEmpty {
+                    if !document.isEmpty { try body(decoder.decodeText(document.joined(separator: "\n"), line: start)) }
+                    document = []
+                } else {
+                    if document.isEmpty { start = line }
+                    document.append(text)
+                }
+                return true
+            }
+            if !document.isEmpty { try body(decoder.decodeText(document.joined(separator: "\n"), line: start)) }
+        }
+    }
+
+    /// Runs `decode`; a content error becomes a skipped record when skipping, else it is thrown.
+    private func checked(line: Int, _ decode: () throws -> Void) throws {
+        do {
+            try decode()
+        } catch let error as RaiseError {
+            guard options.skipInvalid, case .content = error else { throw error }
+            skipped.append(SkippedRecord(path: path, line: line, message: error.description))
+        }
+    }
+
+    /// Feeds UTF-8 lines to `handle(text, firstLine)`. With `joinUntilComplete`, a line for which the
+    /// handler returns false is joined with the next (a CSV row open inside quotes).
+    private func readLines(joinUntilComplete: Bool, _ handle: (String, Int) throws -> Bool) throws {
+        let reader = try ByteReader(path: path)
+        var pending: String?
+        var pendingLine = 1
+        while true {
+            let line = reader.line
+            guard let bytes = reader.nextLine() else { break }
+            guard let text = String(validating: bytes, as: UTF8.self) else {
+                try checked(line: line) { throw RaiseError.content(path: path, line: line, column: nil, detail: "invalid UTF-8") }
+                continue
+            }
+            let row = pending.map { $0 + "\n" + text } ?? text
+            if pending == nil { pendingLine = line }
+            if try handle(row, pendingLine) || !joinUntilComplete { pending = nil } else { pending = row }
+        }
+        if let pending {
+            try checked(line: pendingLine) {
+                throw RaiseError.content(path: path, line: pendingLine, column: nil, detail: "unterminated quoted field")
+            }
+        }
+    }
+}

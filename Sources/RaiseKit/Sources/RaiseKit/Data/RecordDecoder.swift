@@ -1,0 +1,133 @@
+// RecordDecoder: turns one parsed JSON object, CSV row or text document into an InstructionRecord,
+// with an error naming the file, line and field for anything missing, empty or of the wrong type.
+
+/// Decodes records of one schema from one file.
+struct RecordDecoder {
+    let path: String
+    let schema: RecordSchema
+    let options: ReadOptions
+    private let fileName: String
+
+    init(path: String, schema: RecordSchema, options: ReadOptions) {
+        self.path = path
+        self.schema = schema
+        self.options = options
+        fileName = path.split(separator: "/").last.map(String.init) ?? path
+    }
+
+    private func fail(_ line: Int, _ detail: String) -> RaiseError { .content(path: path, line: line, column: nil, detail: detail) }
+
+    /// Whether a JSON record passes the `--where` filters.
+    func passesFilters(_ object: JSONObject) -> Bool {
+        options.filters.allSatisfy { object[$0.field]?.stringValue == $0.value }
+    }
+
+    /// A record from a JSON object (instruction, sharegpt or messages schema).
+    func decode(_ value: JSONValue, line: Int) throws -> InstructionRecord {
+        guard let object = value.objectValue else { throw fail(line, "record is not a JSON object") }
+        let source = SourceLocation(file: path, line: line)
+        let id = try idField(object, line: line)
+        let task = try optionalString(object, options.fields["task"] ?? "task", line: line)
+            ?? optionalString(object, "category", line: line)
+        var tags = [String: String]()
+        if let hidden = object["hidden_tags"] {
+            guard let tagObject = hidden.objectValue else { throw fail(line, "field 'hidden_tags' is not an object") }
+            for key in tagObject.keys {
+                guard let text = tagObject[key]!.stringValue else { throw fail(line, "field 'hidden_tags.\(key)' is not a string") }
+                tags[key] = text
+            }
+        }
+        switch schema {
+        case .sharegpt:
+            let turns = try conversation(object, field: "conversations", roleKey: "from", contentKey: "value", line: line)
+            return InstructionRecord(id: id, turns: turns, task: task, hiddenTags: tags, source: source, original: .json(value))
+        case .messages:
+            let turns = try conversation(object, field: "messages", roleKey: "role", contentKey: "content", line: line)
+            return InstructionRecord(id: id, turns: turns, task: task, hiddenTags: tags, source: source, original: .json(value))
+        default:
+            let instruction = try requiredString(object, [options.fields["instruction"] ?? "instruction"], line: line)
+            let input = try optionalString(object, options.fields["input"] ?? "input", line: line) ?? ""
+            let output = try requiredString(object, options.fields["output"].map { [$0] } ?? ["output", "response"], line: line)
+            return InstructionRecord(id: id, turns: [ChatTurn(.user, instruction), ChatTurn(.assistant, output)], input: input,
+                                     task: task, hiddenTags: tags, source: source, original: .json(value))
+        }
+    }
+
+    private func idField(_ object: JSONObject, line: Int) throws -> String {
+        let name = options.fields["id"] ?? "id"
+        switch object[name] {
+        case nil: return "\(fileName):\(line)"
+        case .string(let s)? where !s.isEmpty: return s
+        case .number? where object[name]!.intValue != nil: return String(object[name]!.intValue!)
+        default: throw fail(line, "field '\(name)' is not a non-empty string or an integer")
+        }
+    }
+
+    /// The first of `names` present: a non-empty string.
+    private func requiredString(_ object: JSONObject, _ names: [String], line: Int) throws -> String {
+        guard let name = names.first(where: { object[$0] != nil }) else { throw fail(line, "field '\(names[0])' missing") }
+        guard let text = object[name]!.stringValue else { throw fail(line, "field '\(name)' is not a string") }
+        guard !text.trimmingWhitespace.isEmpty else { throw fail(line, "field '\(name)' is empty") }
+        return text
+    }
+
+    private func optionalString(_ object: JSONObject, _ name: String, line: Int) throws -> String? {
+        guard let value = object[name], value != .null else { return nil }
+        guard let text = value.stringValue else { throw fail(line, "field '\(name)' is not a string") }
+        return text
+    }
+
+    private static let roles: [String: ChatRole] = [
+        "system": .system, "human": .user, "user": .user, "gpt": .assistant, "assistant": .assistant,
+        "chatgpt": .assistant, "bard": .assistant, "bing": .assistant, "model": .assistant,
+    ]
+
+    private func conversation(_ object: JSONObject, field: String, roleKey: String, contentKey: String, line: Int) throws -> [ChatTurn] {
+        guard let value = object[field] else { throw fail(line, "field '\(field)' missing") }
+        guard let items = value.arrayValue else { throw fail(line, "field '\(field)' is not an array") }
+        var turns = [ChatTurn]()
+        for (i, item) in items.enumerated() {
+            guard let turn = item.objectValue else { throw fail(line, "field '\(field)[\(i)]' is not an object") }
+            guard let roleName = turn[roleKey]?.stringValue else { throw fail(line, "field '\(field)[\(i)].\(roleKey)' missing") }
+            guard let role = RecordDecoder.roles[roleName.lowercased()] else {
+                throw fail(line, "field '\(field)[\(i)].\(roleKey)' has unknown role '\(roleName)'")
+            }
+            guard let content = turn[contentKey]?.stringValue else { throw fail(line, "field '\(field)[\(i)].\(contentKey)' missing") }
+            turns.append(ChatTurn(role, content))
+        }
+        guard turns.contains(where: { $0.role == .assistant && !$0.content.trimmingWhitespace.isEmpty }) else {
+            throw fail(line, "field '\(field)' has no non-empty assistant turn")
+        }
+        return turns
+    }
+
+    /// A record from an MMLU row: question,A,B,C,D,answer; the task is the subject in the file name.
+    func decodeMMLU(_ fields: [String], rawLine: String, line: Int) throws -> InstructionRecord {
+        guard fields.count == 6 else { throw fail(line, "expected 6 fields (question,A,B,C,D,answer), found \(fields.count)") }
+        guard !fields[0].trimmingWhitespace.isEmpty else { throw fail(line, "field 'question' is empty") }
+        let answer = String(fields[5].trimmingWhitespace)
+        guard ["A", "B", "C", "D"].contains(answer) else { throw fail(line, "field 'answer' is '\(answer)', expected A, B, C or D") }
+        let letters = ["A", "B", "C", "D"]
+        let prompt = fields[0] + "\n" + (0..<4).map { "\(letters[$0]). \(fields[$0 + 1])" }.joined(separator: "\n")
+        var subject = String(fileName.split(separator: ".").first ?? "")
+        for suffix in ["_dev", "_val", "_test"] where subject.hasSuffix(suffix) { subject.removeLast(suffix.count) }
+        return InstructionRecord(id: "\(fileName):\(line)", turns: [ChatTurn(.user, prompt), ChatTurn(.assistant, answer)],
+                                 task: subject, source: SourceLocation(file: path, line: line), original: .text(rawLine))
+    }
+
+    /// A pretraining document: one assistant turn, all of it trained on.
+    func decodeText(_ document: String, line: Int) -> InstructionRecord {
+        InstructionRecord(id: "\(fileName):\(line)", turns: [ChatTurn(.assistant, document)],
+                          source: SourceLocation(file: path, line: line), original: .text(document))
+    }
+}
+
+extension String {
+    /// The string without leading and trailing white space and newlines.
+    var trimmingWhitespace: Substring {
+        let scalars = unicodeScalars
+        guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }) else { return "" }
+        let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })!
+        return Substring(scalars[first...last])
+    }
+}

@@ -1,0 +1,50 @@
+// RecordWriter: writes records back — a selected subset in the very format it was read from (each
+// record's original JSON object or text), or JSONL with scores attached. Always atomic.
+
+/// Writing records to files.
+public enum RecordWriter {
+    /// Writes `records` in `format`, each as it appeared in its input file.
+    ///
+    /// - Throws: `RaiseError.file` naming `path` when it cannot be written; nothing is left half-written.
+    public static func write(_ records: [InstructionRecord], format: DataFormat, to path: String) throws {
+        let writer = try AtomicFileWriter(path: path)
+        switch format.container {
+        case .jsonArray:
+            try writer.write("[\n")
+            for (i, record) in records.enumerated() {
+                try writer.write("  " + serialized(record) + (i + 1 < records.count ? ",\n" : "\n"))
+            }
+            try writer.write("]\n")
+        case .jsonLines, .csv:
+            for record in records { try writer.write(serialized(record) + "\n") }
+        case .text:
+            for (i, record) in records.enumerated() { try writer.write((i > 0 ? "\n" : "") + serialized(record) + "\n") }
+        }
+        try writer.commit()
+    }
+
+    /// Writes one JSON object per record: its original object (or, for CSV and text records, its id and
+    /// text) with `scores` added as an object of named numbers.   records (N), scores (N)
+    public static func writeScored(_ records: [InstructionRecord], scores: [[(String, Double)]], to path: String) throws {
+        precondition(records.count == scores.count, "RecordWriter.writeScored: \(records.count) records, \(scores.count) score rows")
+        let writer = try AtomicFileWriter(path: path)
+        for (record, row) in zip(records, scores) {
+            var object: JSONObject
+            switch record.original {
+            case .json(let value): object = value.objectValue ?? JSONObject()
+            case .text(let text): object = JSONObject([("text", .string(text))])
+            }
+            object["id"] = object["id"] ?? .string(record.id)
+            object["scores"] = .object(JSONObject(row.map { ($0.0, .number($0.1)) }))
+            try writer.write(JSONValue.object(object).serialized + "\n")
+        }
+        try writer.commit()
+    }
+
+    private static func serialized(_ record: InstructionRecord) -> String {
+        switch record.original {
+        case .json(let value): return value.serialized
+        case .text(let text): return text
+        }
+    }
+}

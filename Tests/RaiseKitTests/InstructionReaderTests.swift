@@ -1,0 +1,162 @@
+// The instruction readers on the real shared data sets (counts checked against an independent parse
+// with Foundation's JSONSerialization or the data's README), every error naming file, line and
+// field, and the writers' round trip in each format.
+import Foundation
+import RaiseKit
+import XCTest
+
+final class InstructionReaderTests: XCTestCase {
+    func testAlpacaLibreMalformedLinesAreReportedThenSkipped() throws {
+        // Two kinds of wart: 14 malformed JSON lines (the first at 2279, as the data's README says) and
+        // five "ok" records whose output is only newlines (the first at line 42).
+        let path = try sharedData("alpaca-libre/alpaca_libre_tasks_v2.jsonl")
+        assertThrows(["alpaca_libre_tasks_v2.jsonl:42: field 'output' is empty"]) {
+            try InstructionReader.readAll(path: path, options: ReadOptions(filters: [("status", "ok")]))
+        }
+
+        let options = ReadOptions(filters: [("status", "ok")], skipInvalid: true)
+        let (records, reader) = try InstructionReader.readAll(path: path, options: options)
+        XCTAssertEqual(reader.format, DataFormat(.instruction, .jsonLines))
+        let malformed = reader.skipped.filter { !$0.message.hasSuffix("field 'output' is empty") }
+        XCTAssertEqual(malformed.count, 14)
+        XCTAssertEqual(malformed.first?.line, 2279)
+        XCTAssertTrue(malformed[0].message.hasPrefix(path + ":2279:"), malformed[0].message)
+        XCTAssertEqual(reader.skipped.filter { $0.message.hasSuffix("field 'output' is empty") }.map(\.line), [42, 44, 47, 556, 1809])
+
+        // An independent count: lines Foundation parses whose status is "ok" and whose output is not blank.
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: true)
+        let valid = lines.filter { line in
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { return false }
+            let output = (object["output"] as? String ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+            return object["status"] as? String == "ok" && !output.isEmpty
+        }
+        XCTAssertEqual(records.count, valid.count)
+        XCTAssertEqual(records.count + reader.filteredOut + reader.skipped.count, lines.count)
+    }
+
+    func testGPTeacherJSONArrayWithResponseField() throws {
+        let path = try sharedData("gpteacher/codegen-instruct.json")
+        let (records, reader) = try InstructionReader.readAll(path: path)
+        XCTAssertEqual(reader.format, DataFormat(.instruction, .jsonArray))
+        XCTAssertEqual(records.count, 4535)
+        XCTAssertEqual(records[0].instruction, "Write a C++ program that calculates the area of a rectangle, given its width and height.")
+        XCTAssertEqual(records[0].input, "width: 5, height: 8")
+        XCTAssertTrue(records[0].output.hasPrefix("#include <iostream>"))
+        XCTAssertEqual(records[0].source.line, 2)
+        XCTAssertEqual(records[1].source.line, 7)
+    }
+
+    func testGSM8KNeedsAFieldMapping() throws {
+        let path = try sharedData("gsm8k/train.jsonl")
+        assertThrows(["train.jsonl:1:", "field 'instruction' missing"]) { try InstructionReader.readAll(path: path) }
+        let fields = try ReadOptions.parseFields("instruction=question,output=answer")
+        let (records, _) = try InstructionReader.readAll(path: path, options: ReadOptions(fields: fields))
+        XCTAssertEqual(records.count, 7473)
+        XCTAssertTrue(records.allSatisfy { $0.output.contains("#### ") })
+        assertThrows(["--fields", "unknown field 'question'"]) { try ReadOptions.parseFields("question=instruction") }
+    }
+
+    func testMMLUCSVWithQuotedFields() throws {
+        let path = try sharedData("mmlu/dev/abstract_algebra_dev.csv")
+        let (records, reader) = try InstructionReader.readAll(path: path)
+        XCTAssertEqual(reader.format, DataFormat(.mmlu, .csv))
+        XCTAssertEqual(records.count, 5)
+        XCTAssertEqual(records[0].task, "abstract_algebra")
+        XCTAssertEqual(records[0].instruction, "Find all c in Z_3 such that Z_3[x]/(x^2 + c) is a field.\nA. 0\nB. 1\nC. 2\nD. 3")
+        XCTAssertEqual(records[0].output, "B")
+        XCTAssertTrue(records[1].instruction.contains("A. True, True\nB. False, False"))
+        var total = 0
+        let folder = try sharedData("mmlu/dev")
+        for name in try FileManager.default.contentsOfDirectory(atPath: folder) where name.hasSuffix(".csv") {
+            total += try InstructionReader.readAll(path: folder + "/" + name).records.count
+        }
+        XCTAssertEqual(total, 285, "the data's README: 285 dev rows")
+    }
+
+    private func write(_ text: String, _ name: String) throws -> String {
+        let path = try scratchFolder(self) + "/" + name
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    func testShareGPTAndMessagesInBothContainers() throws {
+        let sharegpt = #"[{"conversations": [{"from": "system", "value": "Be brief."}, {"from": "human", "value": "Hi"}, {"from": "gpt", "value": "Hello!"}, {"from": "human", "value": "Bye"}, {"from": "gpt", "value": "Bye!"}]}]"#
+        let (a, ra) = try InstructionReader.readAll(path: write(sharegpt, "chat.json"))
+        XCTAssertEqual(ra.format, DataFormat(.sharegpt, .jsonArray))
+        XCTAssertEqual(a[0].turns.map(\.role), [.system, .user, .assistant, .user, .assistant])
+        XCTAssertEqual(a[0].output, "Bye!")
+        let messages = #"{"messages": [{"role": "user", "content": "2+2?"}, {"role": "assistant", "content": "4"}]}"# + "\n"
+            + #"{"messages": [{"role": "user", "content": "3+3?"}, {"role": "assistant", "content": "6"}], "id": 17}"#
+        let (b, rb) = try InstructionReader.readAll(path: write(messages, "chat.jsonl"))
+        XCTAssertEqual(rb.format, DataFormat(.messages, .jsonLines))
+        XCTAssertEqual(b.map(\.output), ["4", "6"])
+        XCTAssertEqual(b.map(\.id), ["chat.jsonl:1", "17"])
+        assertThrows(["chat.jsonl:1:", "unknown role 'robot'"]) {
+            try InstructionReader.readAll(path: write(#"{"messages": [{"role": "robot", "content": "x"}]}"#, "chat.jsonl"))
+        }
+        assertThrows(["no non-empty assistant turn"]) {
+            try InstructionReader.readAll(path: write(#"{"messages": [{"role": "user", "content": "x"}]}"#, "chat.jsonl"))
+        }
+    }
+
+    func testErrorsNameFileLineColumnAndField() throws {
+        let array = "[\n  {\"instruction\": \"a\", \"output\": \"b\"},\n  {\"instruction\": \"c\", \"output\": \"d\",}\n]"
+        assertThrows(["bad.json:3:38:", "expected a string key"]) { try InstructionReader.readAll(path: write(array, "bad.json")) }
+        let skipped = try InstructionReader.readAll(path: write(array, "bad.json"), options: ReadOptions(skipInvalid: true))
+        XCTAssertEqual(skipped.records.count, 1)
+        XCTAssertEqual(skipped.reader.skipped.map(\.line), [3])
+        assertThrows(["x.jsonl:2: field 'output' missing"]) {
+            try InstructionReader.readAll(path: write("{\"instruction\": \"a\", \"output\": \"b\"}\n{\"instruction\": \"a\"}", "x.jsonl"))
+        }
+        assertThrows(["x.jsonl:1: field 'output' is empty"]) {
+            try InstructionReader.readAll(path: write("{\"instruction\": \"a\", \"output\": \"  \"}", "x.jsonl"))
+        }
+        assertThrows(["x.jsonl:1: field 'input' is not a string"]) {
+            try InstructionReader.readAll(path: write("{\"instruction\": \"a\", \"input\": 3, \"output\": \"b\"}", "x.jsonl"))
+        }
+        assertThrows(["open.json:2:38:", "not closed"]) {
+            try InstructionReader.readAll(path: write("[\n  {\"instruction\": \"a\", \"output\": \"b\"}", "open.json"))
+        }
+        let invalidUTF8 = try scratchFolder(self) + "/bytes.jsonl"
+        try Data(#"{"instruction": "a", "output": ""#.utf8 + [0xC3, 0x28] + #""}"#.utf8).write(to: URL(fileURLWithPath: invalidUTF8))
+        assertThrows(["bytes.jsonl:1:", "invalid UTF-8"]) { try InstructionReader.readAll(path: invalidUTF8) }
+        assertThrows(["q.csv:2: expected 6 fields"]) { try InstructionReader.readAll(path: write("q,a,b,c,d,A\nq,a,b\n", "q.csv")) }
+        assertThrows(["q.csv:1: field 'answer' is 'E'"]) { try InstructionReader.readAll(path: write("q,a,b,c,d,E\n", "q.csv")) }
+        assertThrows(["missing.jsonl", "cannot open"]) { try InstructionReader.readAll(path: "/nonexistent/missing.jsonl") }
+        assertThrows(["--format", "'yaml'"]) { try InstructionReader.readAll(path: write("{}", "x.jsonl"), options: ReadOptions(format: "yaml")) }
+    }
+
+    func testPlainTextDocuments() throws {
+        let (records, reader) = try InstructionReader.readAll(path: write("first line\nsecond line\n\n\nthird\n", "corpus.txt"))
+        XCTAssertEqual(reader.format, DataFormat(.text, .text))
+        XCTAssertEqual(records.map(\.output), ["first line\nsecond line", "third"])
+        XCTAssertEqual(records.map(\.source.line), [1, 5])
+    }
+
+    func testWritersRoundTripEveryFormat() throws {
+        let folder = try scratchFolder(self)
+        let inputs = [
+            ("a.json", "[\n{\"instruction\": \"x\", \"input\": \"i\", \"response\": \"y\", \"extra\": [1, 2]},\n{\"instruction\": \"z\", \"output\": \"w\"}\n]"),
+            ("b.jsonl", "{\"instruction\": \"x\", \"output\": \"y\"}\n{\"instruction\": \"é😀\", \"output\": \"\\u0000w\"}\n"),
+            ("c.csv", "\"q, with comma\",a,b,c,\"d \"\"quoted\"\"\",C\nq2,a,b,c,d,A\n"),
+            ("d.txt", "doc one\nline two\n\ndoc two\n"),
+        ]
+        for (name, text) in inputs {
+            let path = folder + "/" + name
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            let (records, reader) = try InstructionReader.readAll(path: path)
+            let out = folder + "/out-" + name
+            try RecordWriter.write(records, format: reader.format, to: out)
+            let (again, againReader) = try InstructionReader.readAll(path: out)
+            XCTAssertEqual(againReader.format, reader.format, name)
+            XCTAssertEqual(again.map(\.turns), records.map(\.turns), name)
+            XCTAssertEqual(again.map(\.input), records.map(\.input), name)
+            XCTAssertEqual(again.map(\.original), records.map(\.original), name)
+        }
+        let (records, _) = try InstructionReader.readAll(path: folder + "/b.jsonl")
+        try RecordWriter.writeScored(records, scores: [[("ifd", 0.5)], [("ifd", 1.25)]], to: folder + "/scores.jsonl")
+        let lines = try String(contentsOfFile: folder + "/scores.jsonl", encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(try JSONValue.parse(String(lines[1])).objectValue?["scores"], .object(JSONObject([("ifd", .number(1.25))])))
+        XCTAssertFalse(try FileManager.default.contentsOfDirectory(atPath: folder).contains { $0.contains(".tmp-") }, "no temporary file left")
+    }
+}
