@@ -30,9 +30,15 @@ test: deps
 	$(SWIFT) build
 	$(SWIFT) test --disable-swift-testing
 
-# Performance against peers: ratios measured in one run, never asserted by tests.
+# Performance against peers: ratios measured in one run, never asserted by tests. The tokenizer peer
+# (HF tokenizers) runs when `python3 -c "import tokenizers"` works: pip install tokenizers.
+DATA ?= ../shared/data
 bench: build
 	$(RELEASE_BIN) bench kernels
+	$(RELEASE_BIN) bench tokenizer --vocab $(DATA)/gpt2-tokenizer \
+		--data $(DATA)/alpaca-libre/alpaca_libre_tasks_v1.jsonl --data $(DATA)/gpteacher/codegen-instruct.json \
+		--data $(DATA)/gpteacher/roleplay-instruct.json --data $(DATA)/gpteacher/toolformer-instruct.json \
+		--data $(DATA)/alpaca-eval/alpaca_eval.jsonl
 
 # Installs raise under PREFIX: bin/raise, lib/raise/libRaiseKit.so, lib/raise/plugins/ (searched by
 # the host) and lib/raise/swift/ (the RaiseKit module that out-of-tree plugins compile against).

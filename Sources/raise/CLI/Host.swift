@@ -7,6 +7,7 @@ enum Host {
     /// Every command, in the order `raise --help` lists them.
     static let commands: [Command] = [
         BenchKernelsCommand.command,
+        BenchTokenizerCommand.command,
         DemoCommand.command,
         PluginsCommands.list,
         PluginsCommands.info,

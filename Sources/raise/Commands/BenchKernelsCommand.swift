@@ -45,19 +45,19 @@ enum BenchKernelsCommand {
             let runtime = { a.matmul(b, into: out) }
             let reference = { BLAS.directSgemm(out.data, a.data, b.data, m: c.m, n: c.n, k: c.k) }
             for _ in 0..<2 { runtime(); reference() }  // warm caches and the BLAS thread pool
-            let repeats = fixedRepeats ?? max(5, min(200, Int(0.25 / max(seconds(reference), 1e-6))))
+            let repeats = fixedRepeats ?? max(5, min(200, Int(0.25 / max(Timing.seconds(reference), 1e-6))))
             var runtimeTimes = [Double](), referenceTimes = [Double]()
             for _ in 0..<repeats {
-                runtimeTimes.append(seconds(runtime))
-                referenceTimes.append(seconds(reference))
+                runtimeTimes.append(Timing.seconds(runtime))
+                referenceTimes.append(Timing.seconds(reference))
             }
-            let gflops = c.flops / median(runtimeTimes) / 1e9
-            let referenceGflops = c.flops / median(referenceTimes) / 1e9
+            let gflops = c.flops / Timing.median(runtimeTimes) / 1e9
+            let referenceGflops = c.flops / Timing.median(referenceTimes) / 1e9
             let ratio = gflops / referenceGflops
             if json {
                 let object = JSONObject([
-                    ("case", .string(c.name)), ("gflops", .number(round2(gflops))),
-                    ("reference_gflops", .number(round2(referenceGflops))), ("ratio", .number(round3(ratio))),
+                    ("case", .string(c.name)), ("gflops", .number(Timing.rounded(gflops, 2))),
+                    ("reference_gflops", .number(Timing.rounded(referenceGflops, 2))), ("ratio", .number(Timing.rounded(ratio, 3))),
                     ("threads", .number(Double(threads))), ("repeats", .number(Double(repeats))),
                 ])
                 print(JSONValue.object(object).serialized)
@@ -68,19 +68,4 @@ enum BenchKernelsCommand {
         }
         return ExitCode.success
     }
-
-    private static func seconds(_ body: () -> Void) -> Double {
-        let start = DispatchTime.now().uptimeNanoseconds
-        body()
-        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-    }
-
-    private static func median(_ values: [Double]) -> Double {
-        let sorted = values.sorted()
-        let mid = sorted.count / 2
-        return sorted.count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
-    }
-
-    private static func round2(_ x: Double) -> Double { (x * 100).rounded() / 100 }
-    private static func round3(_ x: Double) -> Double { (x * 1000).rounded() / 1000 }
 }

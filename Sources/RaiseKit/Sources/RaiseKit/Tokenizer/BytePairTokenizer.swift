@@ -1,0 +1,195 @@
+// BytePairTokenizer: byte-level BPE as GPT-2 defines it. Text is split into words (PreTokenizer),
+// each word's UTF-8 bytes start as one token each, and the adjacent pair with the lowest merge rank
+// is merged until none is left. Reads and writes the encoder.json + vocab.bpe pair that GPT-2
+// published, so vocabularies trained here are readable by other tools and vice versa.
+import Foundation
+
+/// A GPT-2-style byte-level BPE tokenizer.
+public final class BytePairTokenizer: Tokenizer {
+    public let vocabularySize: Int
+    public let specialTokens: SpecialTokens
+    /// Each id's bytes.   (V)
+    private let tokenBytes: [[UInt8]]
+    /// The id of each single byte.   (256)
+    private let byteIDs: [Int32]
+    /// (left id, right id) packed in 64 bits -> (rank, merged id).
+    private let merges: [UInt64: (rank: Int32, id: Int32)]
+    /// The merges in rank order, as bytes (what vocab.bpe stores).
+    public let mergeList: [([UInt8], [UInt8])]
+    /// Special-token texts, longest first, as scalars (matched before pre-tokenization).
+    private let specialScalars: [(scalars: [Unicode.Scalar], id: Int32)]
+    /// Encodings of words seen before.
+    private var cache: [[UInt8]: [Int32]] = [:]
+
+    /// A tokenizer from its vocabulary and merges.
+    ///
+    /// - Parameters:
+    ///   - vocabulary: each token's bytes and id; every single byte must be a token.
+    ///   - merges: (left bytes, right bytes) in rank order; both sides and their concatenation must be tokens.
+    ///   - specials: special-token texts and ids (not reachable by merges).
+    /// - Throws: `RaiseError.invalidArgument` naming the first inconsistency.
+    public init(vocabulary: [[UInt8]: Int32], merges mergeList: [([UInt8], [UInt8])], specials: [String: Int32],
+                name: String = "tokenizer") throws {
+        let size = Int((vocabulary.values.max() ?? -1) + 1)
+        var tokenBytes = [[UInt8]](repeating: [], count: max(size, (specials.values.max().map { Int($0) + 1 }) ?? 0))
+        for (bytes, id) in vocabulary { tokenBytes[Int(id)] = bytes }
+        var byteIDs = [Int32](repeating: -1, count: 256)
+        for byte in 0..<256 {
+            guard let id = vocabulary[[UInt8(byte)]] else {
+                throw RaiseError.invalidArgument(name: name, detail: "byte \(byte) has no token; a byte-level vocabulary needs all 256")
+            }
+            byteIDs[byte] = id
+        }
+        var merges = [UInt64: (rank: Int32, id: Int32)]()
+        for (rank, (left, right)) in mergeList.enumerated() {
+            guard let a = vocabulary[left], let b = vocabulary[right], let merged = vocabulary[left + right] else {
+                throw RaiseError.invalidArgument(name: name, detail: "merge \(rank + 1) ('\(ByteUnicode.string(left)) \(ByteUnicode.string(right))') names a token missing from the vocabulary")
+            }
+            let key = UInt64(UInt32(a)) << 32 | UInt64(UInt32(b))
+            if merges[key] == nil { merges[key] = (Int32(rank), merged) }
+        }
+        for (text, id) in specials { tokenBytes[Int(id)] = Array(text.utf8) }
+        self.tokenBytes = tokenBytes
+        self.byteIDs = byteIDs
+        self.merges = merges
+        self.mergeList = mergeList
+        vocabularySize = tokenBytes.count
+        specialScalars = specials.map { (Array($0.key.unicodeScalars), $0.value) }.sorted { $0.scalars.count > $1.scalars.count }
+        let endOfText = specials["<|endoftext|>"]
+        specialTokens = SpecialTokens(bos: endOfText, eos: specials["<|im_end|>"] ?? endOfText,
+                                      pad: specials["<|pad|>"] ?? endOfText, byText: specials)
+    }
+
+    /// Loads GPT-2's files: `encoder.json` (token string -> id) and `vocab.bpe` (merges, one per line).
+    /// Tokens written `<|name|>` are special.
+    ///
+    /// - Throws: `RaiseError` naming the file (and line) that is missing or malformed.
+    public convenience init(directory: String) throws {
+        let encoderPath = directory + "/encoder.json", mergesPath = directory + "/vocab.bpe"
+        guard let encoderData = FileManager.default.contents(atPath: encoderPath) else {
+            throw RaiseError.file(path: encoderPath, detail: "cannot read")
+        }
+        let encoder: JSONValue
+        do { encoder = try JSONValue.parse([UInt8](encoderData)) } catch {
+            throw RaiseError.content(path: encoderPath, line: error.line, column: error.column, detail: error.message)
+        }
+        guard let entries = encoder.objectValue else { throw RaiseError.file(path: encoderPath, detail: "not a JSON object") }
+        var vocabulary = [[UInt8]: Int32](), specials = [String: Int32]()
+        for token in entries.keys {
+            guard let id = entries[token]!.intValue, id >= 0, id < Int(Int32.max) else {
+                throw RaiseError.file(path: encoderPath, detail: "token '\(token)': id is not a non-negative integer")
+            }
+            if token.hasPrefix("<|") && token.hasSuffix("|>") && token.count > 4 {
+                specials[token] = Int32(id)
+            } else {
+                guard let bytes = ByteUnicode.bytes(of: token) else {
+                    throw RaiseError.file(path: encoderPath, detail: "token '\(token)' has a character outside GPT-2's byte table")
+                }
+                vocabulary[bytes] = Int32(id)
+            }
+        }
+        guard let mergesText = try? String(contentsOfFile: mergesPath, encoding: .utf8) else {
+            throw RaiseError.file(path: mergesPath, detail: "cannot read as UTF-8")
+        }
+        var mergeList = [([UInt8], [UInt8])]()
+        for (index, line) in mergesText.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            if line.hasPrefix("#version") || line.isEmpty { continue }
+            let parts = line.split(separator: " ")
+            guard parts.count == 2, let left = ByteUnicode.bytes(of: String(parts[0])), let right = ByteUnicode.bytes(of: String(parts[1])) else {
+                throw RaiseError.content(path: mergesPath, line: index + 1, column: nil, detail: "expected two tokens separated by one space")
+            }
+            mergeList.append((left, right))
+        }
+        try self.init(vocabulary: vocabulary, merges: mergeList, specials: specials, name: directory)
+    }
+
+    /// Writes `encoder.json` and `vocab.bpe` into `directory` (created if needed), atomically.
+    public func save(directory: String) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        var encoder = JSONObject()
+        for (id, bytes) in tokenBytes.enumerated() {
+            let special = specialTokens.byText.first { $0.value == Int32(id) }?.key
+            encoder[special ?? ByteUnicode.string(bytes)] = .number(Double(id))
+        }
+        try AtomicFile.write(JSONValue.object(encoder).serialized, to: directory + "/encoder.json")
+        let lines = mergeList.map { ByteUnicode.string($0.0) + " " + ByteUnicode.string($0.1) }
+        try AtomicFile.write((["#version: 0.2"] + lines).joined(separator: "\n") + "\n", to: directory + "/vocab.bpe")
+    }
+
+    public func encode(_ text: String) -> [Int32] {
+        let scalars = Array(text.unicodeScalars)
+        var ids = [Int32]()
+        ids.reserveCapacity(scalars.count / 3)
+        var start = 0, i = 0
+        while i < scalars.count {
+            if let special = specialScalars.first(where: { matches($0.scalars, scalars, at: i) }) {
+                encodeOrdinary(scalars[start..<i], into: &ids)
+                ids.append(special.id)
+                i += special.scalars.count
+                start = i
+            } else {
+                i += 1
+            }
+        }
+        encodeOrdinary(scalars[start...], into: &ids)
+        return ids
+    }
+
+    private func matches(_ pattern: [Unicode.Scalar], _ scalars: [Unicode.Scalar], at i: Int) -> Bool {
+        guard scalars[i] == pattern[0], i + pattern.count <= scalars.count else { return false }
+        for k in 1..<pattern.count where scalars[i + k] != pattern[k] { return false }
+        return true
+    }
+
+    private func encodeOrdinary(_ scalars: ArraySlice<Unicode.Scalar>, into ids: inout [Int32]) {
+        guard !scalars.isEmpty else { return }
+        let text = Array(scalars)
+        for word in PreTokenizer.split(text) {
+            var bytes = [UInt8]()
+            for scalar in text[word] { UTF8.encode(scalar) { bytes.append($0) } }
+            if let cached = cache[bytes] {
+                ids.append(contentsOf: cached)
+                continue
+            }
+            let encoded = mergeWord(bytes)
+            if cache.count < 1 << 18 { cache[bytes] = encoded }
+            ids.append(contentsOf: encoded)
+        }
+    }
+
+    /// BPE on one word: start from byte tokens, merge the lowest-ranked adjacent pair until none merges.
+    private func mergeWord(_ bytes: [UInt8]) -> [Int32] {
+        var symbols = bytes.map { byteIDs[Int($0)] }
+        while symbols.count > 1 {
+            var best: (rank: Int32, index: Int, id: Int32)?
+            for k in 0..<symbols.count - 1 {
+                let key = UInt64(UInt32(symbols[k])) << 32 | UInt64(UInt32(symbols[k + 1]))
+                if let merge = merges[key], merge.rank < (best?.rank ?? .max) { best = (merge.rank, k, merge.id) }
+            }
+            guard let best else { break }
+            // Merge every occurrence of the best pair, left to right.
+            let (left, right) = (symbols[best.index], symbols[best.index + 1])
+            var merged = [Int32]()
+            merged.reserveCapacity(symbols.count)
+            var k = 0
+            while k < symbols.count {
+                if k + 1 < symbols.count, symbols[k] == left, symbols[k + 1] == right {
+                    merged.append(best.id)
+                    k += 2
+                } else {
+                    merged.append(symbols[k])
+                    k += 1
+                }
+            }
+            symbols = merged
+        }
+        return symbols
+    }
+
+    /// The bytes of `ids`; ids outside the vocabulary stand for nothing.
+    public func decodeBytes(_ ids: [Int32]) -> [UInt8] {
+        var bytes = [UInt8]()
+        for id in ids where id >= 0 && Int(id) < tokenBytes.count { bytes.append(contentsOf: tokenBytes[Int(id)]) }
+        return bytes
+    }
+}

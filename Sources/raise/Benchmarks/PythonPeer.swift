@@ -1,0 +1,69 @@
+// PythonPeer: runs a reference implementation in Python (HF tokenizers, PyTorch) as the peer that a
+// benchmark measures raise against. The peer script is passed on the command line (`python3 -c`),
+// prints one JSON object on its last stdout line, and is absent — not an error — when the package it
+// needs is not importable.
+import Foundation
+import RaiseKit
+
+/// A Python reference implementation.
+struct PythonPeer {
+    /// The interpreter: $RAISE_PYTHON, else python3 on the PATH.
+    static var interpreter: String { ProcessEnvironment.value("RAISE_PYTHON") ?? "python3" }
+
+    /// Whether `module` imports in the interpreter.
+    static func canImport(_ module: String) -> Bool {
+        (try? run(["-c", "import \(module)"]).status) == 0
+    }
+
+    /// Runs `script` with `arguments`; returns the JSON object on the last stdout line.
+    ///
+    /// - Throws: `RaiseError.invalidArgument` naming the peer when it fails or prints no JSON.
+    static func runScript(_ script: String, arguments: [String], name: String, environment: [String: String] = [:]) throws -> JSONObject {
+        let result = try run(["-c", script] + arguments, environment: environment)
+        guard result.status == 0 else {
+            throw RaiseError.invalidArgument(name: name, detail: "peer failed (exit \(result.status)): \(result.stderr.suffix(500))")
+        }
+        guard let last = result.stdout.split(separator: "\n").last, let object = try? JSONValue.parse(String(last)).objectValue else {
+            throw RaiseError.invalidArgument(name: name, detail: "peer printed no JSON result")
+        }
+        return object
+    }
+
+    private static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, stdout: String, stderr: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [interpreter] + arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let (out, err) = (Pipe(), Pipe())
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+    }
+}
+
+/// Timing helpers shared by the benchmarks.
+enum Timing {
+    /// The wall time of `body` in seconds.
+    static func seconds(_ body: () throws -> Void) rethrows -> Double {
+        let start = DispatchTime.now().uptimeNanoseconds
+        try body()
+        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    }
+
+    /// The median of `values`.
+    static func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        let mid = sorted.count / 2
+        return sorted.count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+    }
+
+    /// `x` rounded to `digits` decimals, for JSON output.
+    static func rounded(_ x: Double, _ digits: Int) -> Double {
+        let scale = pow(10, Double(digits))
+        return (x * scale).rounded() / scale
+    }
+}

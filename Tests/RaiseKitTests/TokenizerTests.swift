@@ -1,0 +1,68 @@
+// Byte-level BPE: GPT-2's exact ids against the HF `tokenizers` package (fixture made once by
+// Tests/Fixtures/tokenizer/make_gpt2_fixture.py), and exact round trips on random Unicode text.
+import Foundation
+import RaiseKit
+import XCTest
+
+/// The folder of committed test fixtures.
+let fixturesFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../Fixtures").standardized.path
+
+final class TokenizerTests: XCTestCase {
+    private func gpt2() throws -> BytePairTokenizer {
+        _ = try sharedData("gpt2-tokenizer/encoder.json")
+        return try BytePairTokenizer(directory: sharedDataFolder + "/gpt2-tokenizer")
+    }
+
+    func testGPT2KnownIds() throws {
+        let tokenizer = try gpt2()
+        XCTAssertEqual(tokenizer.vocabularySize, 50257)
+        XCTAssertEqual(tokenizer.encode("Hello world"), [15496, 995])
+        XCTAssertEqual(tokenizer.encode("Hello world, this is GPT-2."), [15496, 995, 11, 428, 318, 402, 11571, 12, 17, 13])
+        XCTAssertEqual(tokenizer.specialTokens.eos, 50256)
+        XCTAssertEqual(tokenizer.encode("a<|endoftext|>b"), [64, 50256, 65])
+    }
+
+    func testGPT2MatchesHFTokenizersOnVariedText() throws {
+        let tokenizer = try gpt2()
+        let data = try XCTUnwrap(FileManager.default.contents(atPath: fixturesFolder + "/tokenizer/gpt2_ids.json"))
+        let cases = try XCTUnwrap(JSONValue.parse([UInt8](data)).objectValue?["cases"]?.arrayValue)
+        XCTAssertGreaterThan(cases.count, 10)
+        for item in cases {
+            let object = try XCTUnwrap(item.objectValue)
+            let text = try XCTUnwrap(object["text"]?.stringValue)
+            let expected = try XCTUnwrap(object["ids"]?.arrayValue).map { Int32($0.intValue!) }
+            XCTAssertEqual(tokenizer.encode(text), expected, text)
+            XCTAssertEqual(tokenizer.decode(expected), text)
+        }
+    }
+
+    func testRandomUnicodeRoundTripsExactly() throws {
+        let tokenizer = try gpt2()
+        var rng = RandomGenerator(seed: 11)
+        let ranges: [ClosedRange<UInt32>] = [0x20...0x7E, 0x00...0x1F, 0xA0...0x24F, 0x370...0x3FF, 0x400...0x4FF, 0x590...0x6FF,
+                                             0x900...0x97F, 0x3040...0x30FF, 0x4E00...0x4FFF, 0xAC00...0xAD00, 0x1F300...0x1F6FF,
+                                             0x2000...0x206F, 0x300...0x36F, 0xFE00...0xFE0F]
+        for _ in 0..<300 {
+            var text = ""
+            for _ in 0..<rng.nextInt(below: 60) {
+                let range = ranges[rng.nextInt(below: ranges.count)]
+                if let scalar = Unicode.Scalar(range.lowerBound + UInt32(rng.nextInt(below: Int(range.upperBound - range.lowerBound) + 1))) {
+                    text.unicodeScalars.append(scalar)
+                }
+                if rng.nextInt(below: 5) == 0 { text += [" ", "  ", "\n", "'s", "<|endoftext|>", "123"][rng.nextInt(below: 6)] }
+            }
+            let ids = tokenizer.encode(text)
+            XCTAssertEqual(tokenizer.decodeBytes(ids), Array(text.utf8), text.debugDescription)
+        }
+    }
+
+    func testMalformedVocabularyFilesNameTheFile() throws {
+        let folder = try scratchFolder(self)
+        assertThrows([folder + "/encoder.json", "cannot read"]) { try BytePairTokenizer(directory: folder) }
+        try #"{"a": 0"#.write(toFile: folder + "/encoder.json", atomically: true, encoding: .utf8)
+        assertThrows([folder + "/encoder.json:1:"]) { try BytePairTokenizer(directory: folder) }
+        try #"{"a": 0}"#.write(toFile: folder + "/encoder.json", atomically: true, encoding: .utf8)
+        try "#version: 0.2\n".write(toFile: folder + "/vocab.bpe", atomically: true, encoding: .utf8)
+        assertThrows(["byte 0 has no token"]) { try BytePairTokenizer(directory: folder) }
+    }
+}
