@@ -66,3 +66,36 @@ final class TokenizerTests: XCTestCase {
         assertThrows(["byte 0 has no token"]) { try BytePairTokenizer(directory: folder) }
     }
 }
+
+final class BytePairTrainerTests: XCTestCase {
+    private let corpus = (0..<200).map { i in "the cat sat on the mat \(i % 7); the dog ate the hat. Über naïve café #\(i)" }
+
+    func testTrainsTheRequestedSizeDeterministicallyAndRoundTrips() throws {
+        let a = try BytePairTrainer.train(texts: corpus, vocabularySize: 300)
+        let b = try BytePairTrainer.train(texts: corpus, vocabularySize: 300)
+        XCTAssertEqual(a.vocabularySize, 300)
+        XCTAssertEqual(a.mergeList.count, 300 - 256 - BytePairTrainer.defaultSpecials.count)
+        XCTAssertTrue(a.mergeList.elementsEqual(b.mergeList) { $0.0 == $1.0 && $0.1 == $1.1 }, "deterministic")
+        // The most frequent pair of the corpus is merged first: "Ġt"+"he"-style pieces make " the" one token.
+        XCTAssertEqual(a.encode(" the").count, 1)
+        for text in corpus.prefix(20) + ["unseen wörds 😀 <|im_start|>user\nhi<|im_end|>"] {
+            XCTAssertEqual(a.decodeBytes(a.encode(text)), Array(text.utf8))
+        }
+        XCTAssertEqual(a.encode("<|im_start|>").count, 1)
+        XCTAssertEqual(a.specialTokens.eos, a.specialTokens.byText["<|im_end|>"])
+    }
+
+    func testSavedVocabularyReloadsIdentically() throws {
+        let trained = try BytePairTrainer.train(texts: corpus, vocabularySize: 320)
+        let folder = try scratchFolder(self)
+        try trained.save(directory: folder)
+        let loaded = try BytePairTokenizer(directory: folder)
+        XCTAssertEqual(loaded.vocabularySize, trained.vocabularySize)
+        XCTAssertEqual(loaded.specialTokens, trained.specialTokens)
+        for text in corpus.prefix(10) + ["<|endoftext|> tail"] { XCTAssertEqual(loaded.encode(text), trained.encode(text)) }
+    }
+
+    func testRejectsASizeThatCannotHoldTheBytes() {
+        assertThrows(["--vocab", "cannot hold 256 bytes"]) { try BytePairTrainer.train(texts: ["x"], vocabularySize: 200) }
+    }
+}

@@ -12,6 +12,7 @@ enum Host {
         PluginsCommands.list,
         PluginsCommands.info,
         PluginsCommands.check,
+        TokenizerTrainCommand.command,
     ]
 
     /// Runs the command line `arguments` (without the program name); returns the exit code.
