@@ -82,7 +82,7 @@ final class BytePairTrainerTests: XCTestCase {
             XCTAssertEqual(a.decodeBytes(a.encode(text)), Array(text.utf8))
         }
         XCTAssertEqual(a.encode("<|im_start|>").count, 1)
-        XCTAssertEqual(a.specialTokens.eos, a.specialTokens.byText["<|im_end|>"])
+        XCTAssertEqual(a.specialTokens.eos, a.specialTokens.byText["<|endoftext|>"])
     }
 
     func testSavedVocabularyReloadsIdentically() throws {

@@ -56,7 +56,7 @@ public final class BytePairTokenizer: Tokenizer {
         vocabularySize = tokenBytes.count
         specialScalars = specials.map { (Array($0.key.unicodeScalars), $0.value) }.sorted { $0.scalars.count > $1.scalars.count }
         let endOfText = specials["<|endoftext|>"]
-        specialTokens = SpecialTokens(bos: endOfText, eos: specials["<|im_end|>"] ?? endOfText,
+        specialTokens = SpecialTokens(bos: endOfText, eos: endOfText ?? specials["<|im_end|>"],
                                       pad: specials["<|pad|>"] ?? endOfText, byText: specials)
     }
 

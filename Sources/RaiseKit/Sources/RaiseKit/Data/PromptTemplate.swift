@@ -1,0 +1,126 @@
+// PromptTemplate: turns a record into token ids and the loss mask that is 1 exactly on the response
+// tokens (and the end token that closes each response). Each piece of text is tokenized on its own,
+// so the mask follows the template's pieces exactly. Too long an example loses prompt tokens from
+// the left first, then response tokens from the right; one left with no response token is skipped.
+
+/// The prompt formats raise can train with.
+public enum PromptTemplate: String, CaseIterable, Sendable {
+    /// Stanford Alpaca's instruction / input / response layout.
+    case alpaca
+    /// ChatML: <|im_start|>role … <|im_end|> turns (the tokenizer needs those two special tokens).
+    case chatml
+    /// The instruction (and input) on its own line, then the response; a text document as it is.
+    case plain
+
+    static let alpacaHeader = "Below is an instruction that describes a task. Write a response that appropriately completes the request."
+    static let alpacaHeaderWithInput = "Below is an instruction that describes a task, paired with an input that provides further context. Write a response that appropriately completes the request."
+
+    /// The record as text pieces, each marked trained (response) or not (prompt).
+    public func pieces(_ record: InstructionRecord, endOfResponse: String) -> [(text: String, trained: Bool)] {
+        var pieces = [(text: String, trained: Bool)]()
+        let system = record.turns.first { $0.role == .system }?.content
+        let dialogue = record.turns.filter { $0.role != .system }
+        switch self {
+        case .alpaca:
+            var first = true
+            for turn in dialogue {
+                if turn.role == .user {
+                    let header = system ?? (record.input.isEmpty ? PromptTemplate.alpacaHeader : PromptTemplate.alpacaHeaderWithInput)
+                    var text = first ? header + "\n\n" : "\n\n"
+                    text += "### Instruction:\n" + turn.content + "\n\n"
+                    if first && !record.input.isEmpty { text += "### Input:\n" + record.input + "\n\n" }
+                    pieces.append((text + "### Response:\n", false))
+                    first = false
+                } else {
+                    pieces.append((turn.content + endOfResponse, true))
+                }
+            }
+        case .chatml:
+            if let system { pieces.append(("<|im_start|>system\n" + system + "<|im_end|>\n", false)) }
+            var first = true
+            for turn in dialogue {
+                if turn.role == .user {
+                    let content = first && !record.input.isEmpty ? turn.content + "\n\n" + record.input : turn.content
+                    pieces.append(("<|im_start|>user\n" + content + "<|im_end|>\n<|im_start|>assistant\n", false))
+                    first = false
+                } else {
+                    pieces.append((turn.content + "<|im_end|>", true))
+                    pieces.append(("\n", false))
+                }
+            }
+        case .plain:
+            for turn in dialogue {
+                if turn.role == .user {
+                    pieces.append((turn.content + (record.input.isEmpty ? "" : "\n" + record.input) + "\n", false))
+                } else {
+                    pieces.append((turn.content + endOfResponse, true))
+                }
+            }
+        }
+        return pieces
+    }
+}
+
+/// Tokenizes records with a template, a tokenizer and a maximum length.
+public struct PromptFormatter {
+    public let template: PromptTemplate
+    public let tokenizer: any Tokenizer
+    /// The longest example produced, in tokens.
+    public let maxLength: Int
+
+    /// A formatter.
+    ///
+    /// - Throws: `RaiseError.invalidArgument` when the tokenizer lacks what the template needs (an EOS
+    ///   token; ChatML's markers) or `maxLength` is below 2.
+    public init(template: PromptTemplate, tokenizer: any Tokenizer, maxLength: Int) throws {
+        guard maxLength >= 2 else { throw RaiseError.invalidArgument(name: "max length", detail: "\(maxLength) is below 2") }
+        guard tokenizer.specialTokens.eos != nil else {
+            throw RaiseError.invalidArgument(name: "template \(template.rawValue)", detail: "the tokenizer has no end-of-sequence token")
+        }
+        if template == .chatml {
+            for marker in ["<|im_start|>", "<|im_end|>"] where tokenizer.specialTokens.byText[marker] == nil {
+                throw RaiseError.invalidArgument(name: "template chatml", detail: "the tokenizer has no \(marker) special token")
+            }
+        }
+        self.template = template
+        self.tokenizer = tokenizer
+        self.maxLength = maxLength
+    }
+
+    /// The record's ids and answer mask, or nil when no response token survives truncation.
+    public func example(_ record: InstructionRecord) -> TokenizedExample? {
+        let specials = tokenizer.specialTokens
+        let endText = specials.byText.first { $0.value == specials.eos! }!.key
+        var ids = [Int32](), mask = [Float]()
+        if record.turns.allSatisfy({ $0.role != .user }), let bos = specials.bos {  // a document: BOS makes its first token predictable
+            ids.append(bos)
+            mask.append(0)
+        }
+        for piece in template.pieces(record, endOfResponse: endText) {
+            let pieceIDs = tokenizer.encode(piece.text)
+            ids += pieceIDs
+            mask += Array(repeating: piece.trained ? 1 : 0, count: pieceIDs.count)
+        }
+        if ids.count > maxLength {
+            let excess = ids.count - maxLength
+            let firstTrained = mask.firstIndex(of: 1) ?? ids.count
+            let fromLeft = min(excess, firstTrained)
+            ids.removeFirst(fromLeft)
+            mask.removeFirst(fromLeft)
+            ids.removeLast(excess - fromLeft)
+            mask.removeLast(excess - fromLeft)
+        }
+        if !mask.isEmpty { mask[0] = 0 }  // nothing precedes the first token
+        guard mask.contains(1) else { return nil }
+        return TokenizedExample(ids: ids, lossMask: mask)
+    }
+
+    /// The examples of `records`, and the ids of those skipped for having no response token left.
+    public func examples(_ records: [InstructionRecord]) -> (examples: [TokenizedExample], skipped: [String]) {
+        var examples = [TokenizedExample](), skipped = [String]()
+        for record in records {
+            if let example = example(record) { examples.append(example) } else { skipped.append(record.id) }
+        }
+        return (examples, skipped)
+    }
+}
