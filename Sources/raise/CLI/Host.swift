@@ -13,6 +13,8 @@ enum Host {
         PluginsCommands.info,
         PluginsCommands.check,
         TokenizerTrainCommand.command,
+        DataCommands.synth,
+        DataCommands.stats,
     ]
 
     /// Runs the command line `arguments` (without the program name); returns the exit code.
