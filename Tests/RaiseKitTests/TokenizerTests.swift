@@ -61,9 +61,11 @@ final class TokenizerTests: XCTestCase {
         assertThrows([folder + "/encoder.json", "cannot read"]) { try BytePairTokenizer(directory: folder) }
         try #"{"a": 0"#.write(toFile: folder + "/encoder.json", atomically: true, encoding: .utf8)
         assertThrows([folder + "/encoder.json:1:"]) { try BytePairTokenizer(directory: folder) }
-        try #"{"a": 0}"#.write(toFile: folder + "/encoder.json", atomically: true, encoding: .utf8)
-        try "#version: 0.2\n".write(toFile: folder + "/vocab.bpe", atomically: true, encoding: .utf8)
-        assertThrows(["byte 0 has no token"]) { try BytePairTokenizer(directory: folder) }
+        try #"{"a": 0, "b": 1}"#.write(toFile: folder + "/encoder.json", atomically: true, encoding: .utf8)
+        try "#version: 0.2\na b\n".write(toFile: folder + "/vocab.bpe", atomically: true, encoding: .utf8)
+        assertThrows(["merge 1 ('a b') names a token missing from the vocabulary"]) { try BytePairTokenizer(directory: folder) }
+        try "#version: 0.2\na b c\n".write(toFile: folder + "/vocab.bpe", atomically: true, encoding: .utf8)
+        assertThrows([folder + "/vocab.bpe:2:", "two tokens"]) { try BytePairTokenizer(directory: folder) }
     }
 }
 

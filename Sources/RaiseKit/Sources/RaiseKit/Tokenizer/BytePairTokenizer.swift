@@ -18,28 +18,28 @@ public final class BytePairTokenizer: Tokenizer {
     public let mergeList: [([UInt8], [UInt8])]
     /// Special-token texts, longest first, as scalars (matched before pre-tokenization).
     private let specialScalars: [(scalars: [Unicode.Scalar], id: Int32)]
+    /// How text is split into words before merging.
+    public let preTokenizer: PreTokenizer
     /// Encodings of words seen before.
     private var cache: [[UInt8]: [Int32]] = [:]
 
     /// A tokenizer from its vocabulary and merges.
     ///
     /// - Parameters:
-    ///   - vocabulary: each token's bytes and id; every single byte must be a token.
+    ///   - vocabulary: each token's bytes and id. A byte with no token of its own is dropped when encoding,
+    ///     as HF tokenizers does without an unknown token (SmolLM2 lacks a few control bytes).
     ///   - merges: (left bytes, right bytes) in rank order; both sides and their concatenation must be tokens.
     ///   - specials: special-token texts and ids (not reachable by merges).
+    ///   - roles: BOS, EOS and PAD ids; by default `<|endoftext|>` serves all three (`<|pad|>` as PAD if present).
     /// - Throws: `RaiseError.invalidArgument` naming the first inconsistency.
     public init(vocabulary: [[UInt8]: Int32], merges mergeList: [([UInt8], [UInt8])], specials: [String: Int32],
+                preTokenizer: PreTokenizer = .gpt2, roles: (bos: Int32?, eos: Int32?, pad: Int32?)? = nil,
                 name: String = "tokenizer") throws {
         let size = Int((vocabulary.values.max() ?? -1) + 1)
         var tokenBytes = [[UInt8]](repeating: [], count: max(size, (specials.values.max().map { Int($0) + 1 }) ?? 0))
         for (bytes, id) in vocabulary { tokenBytes[Int(id)] = bytes }
-        var byteIDs = [Int32](repeating: -1, count: 256)
-        for byte in 0..<256 {
-            guard let id = vocabulary[[UInt8(byte)]] else {
-                throw RaiseError.invalidArgument(name: name, detail: "byte \(byte) has no token; a byte-level vocabulary needs all 256")
-            }
-            byteIDs[byte] = id
-        }
+        var byteIDs = [Int32](repeating: -1, count: 256)  // -1: a byte the vocabulary lacks
+        for byte in 0..<256 { byteIDs[byte] = vocabulary[[UInt8(byte)]] ?? -1 }
         var merges = [UInt64: (rank: Int32, id: Int32)]()
         for (rank, (left, right)) in mergeList.enumerated() {
             guard let a = vocabulary[left], let b = vocabulary[right], let merged = vocabulary[left + right] else {
@@ -55,9 +55,10 @@ public final class BytePairTokenizer: Tokenizer {
         self.mergeList = mergeList
         vocabularySize = tokenBytes.count
         specialScalars = specials.map { (Array($0.key.unicodeScalars), $0.value) }.sorted { $0.scalars.count > $1.scalars.count }
+        self.preTokenizer = preTokenizer
         let endOfText = specials["<|endoftext|>"]
-        specialTokens = SpecialTokens(bos: endOfText, eos: endOfText ?? specials["<|im_end|>"],
-                                      pad: specials["<|pad|>"] ?? endOfText, byText: specials)
+        let (bos, eos, pad) = roles ?? (endOfText, endOfText ?? specials["<|im_end|>"], specials["<|pad|>"] ?? endOfText)
+        specialTokens = SpecialTokens(bos: bos, eos: eos, pad: pad, byText: specials)
     }
 
     /// Loads GPT-2's files: `encoder.json` (token string -> id) and `vocab.bpe` (merges, one per line).
@@ -103,6 +104,50 @@ public final class BytePairTokenizer: Tokenizer {
         try self.init(vocabulary: vocabulary, merges: mergeList, specials: specials, name: directory)
     }
 
+    /// The tokenizer embedded in a GGUF file's metadata (`tokenizer.ggml.*`, model "gpt2"): tokens,
+    /// merges, control tokens as specials, BOS (only when the file asks for it), EOS and PAD ids, and the
+    /// pre-tokenizer: "gpt2" (or none given) is GPT-2's pattern, "smollm" splits digits one by one first.
+    ///
+    /// - Throws: `RaiseError.file` naming the file and the key that is missing or malformed.
+    public convenience init(gguf: GGUFFile) throws {
+        func fail(_ detail: String) -> RaiseError { .file(path: gguf.path, detail: detail) }
+        guard try gguf.value("tokenizer.ggml.model").stringValue == "gpt2" else {
+            throw fail("tokenizer.ggml.model is not 'gpt2' (byte-level BPE); raise reads no other")
+        }
+        guard let tokens = try gguf.value("tokenizer.ggml.tokens").arrayValue?.compactMap(\.stringValue),
+              let merges = try gguf.value("tokenizer.ggml.merges").arrayValue?.compactMap(\.stringValue) else {
+            throw fail("tokenizer.ggml.tokens or tokenizer.ggml.merges is not an array of strings")
+        }
+        let types = gguf.metadata["tokenizer.ggml.token_type"]?.arrayValue?.compactMap(\.intValue)
+        var vocabulary = [[UInt8]: Int32](), specials = [String: Int32]()
+        for (id, token) in tokens.enumerated() {
+            if types?[id] == 3 || types?[id] == 4 {  // control and user-defined tokens are matched as text
+                specials[token] = Int32(id)
+            } else {
+                guard let bytes = ByteUnicode.bytes(of: token) else { throw fail("token \(id) '\(token)' is not byte-level") }
+                if vocabulary[bytes] == nil { vocabulary[bytes] = Int32(id) }
+            }
+        }
+        var mergeList = [([UInt8], [UInt8])]()
+        for (index, merge) in merges.enumerated() {
+            let parts = merge.split(separator: " ", omittingEmptySubsequences: false)
+            guard parts.count == 2, let left = ByteUnicode.bytes(of: String(parts[0])), let right = ByteUnicode.bytes(of: String(parts[1])) else {
+                throw fail("merge \(index) '\(merge)' is not two byte-level tokens")
+            }
+            mergeList.append((left, right))
+        }
+        func id(_ key: String) -> Int32? { gguf.metadata[key]?.intValue.map { Int32($0) } }
+        let addsBOS = gguf.metadata["tokenizer.ggml.add_bos_token"]?.boolValue ?? false
+        let pre = gguf.metadata["tokenizer.ggml.pre"]?.stringValue ?? "gpt2"
+        guard let preTokenizer = ["gpt2": PreTokenizer.gpt2, "default": .gpt2, "smollm": .isolatedDigits][pre] else {
+            throw fail("tokenizer.ggml.pre '\(pre)' is not supported (gpt2, smollm)")
+        }
+        try self.init(vocabulary: vocabulary, merges: mergeList, specials: specials, preTokenizer: preTokenizer,
+                      roles: (addsBOS ? id("tokenizer.ggml.bos_token_id") : nil, id("tokenizer.ggml.eos_token_id"),
+                              id("tokenizer.ggml.padding_token_id") ?? id("tokenizer.ggml.eos_token_id")),
+                      name: gguf.path)
+    }
+
     /// Writes `encoder.json` and `vocab.bpe` into `directory` (created if needed), atomically.
     public func save(directory: String) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -144,7 +189,7 @@ public final class BytePairTokenizer: Tokenizer {
     private func encodeOrdinary(_ scalars: ArraySlice<Unicode.Scalar>, into ids: inout [Int32]) {
         guard !scalars.isEmpty else { return }
         let text = Array(scalars)
-        for word in PreTokenizer.split(text) {
+        for word in preTokenizer.words(text) {
             var bytes = [UInt8]()
             for scalar in text[word] { UTF8.encode(scalar) { bytes.append($0) } }
             if let cached = cache[bytes] {
@@ -159,7 +204,7 @@ public final class BytePairTokenizer: Tokenizer {
 
     /// BPE on one word: start from byte tokens, merge the lowest-ranked adjacent pair until none merges.
     private func mergeWord(_ bytes: [UInt8]) -> [Int32] {
-        var symbols = bytes.map { byteIDs[Int($0)] }
+        var symbols = bytes.map { byteIDs[Int($0)] }.filter { $0 >= 0 }
         while symbols.count > 1 {
             var best: (rank: Int32, index: Int, id: Int32)?
             for k in 0..<symbols.count - 1 {

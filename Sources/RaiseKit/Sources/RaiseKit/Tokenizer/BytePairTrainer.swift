@@ -24,7 +24,7 @@ public enum BytePairTrainer {
         var wordIndex = [[UInt8]: Int](), words = [[Int32]](), frequencies = [Int]()
         for text in texts {
             let scalars = Array(text.unicodeScalars)
-            for range in PreTokenizer.split(scalars) {
+            for range in PreTokenizer.gpt2.words(scalars) {
                 var bytes = [UInt8]()
                 for scalar in scalars[range] { UTF8.encode(scalar) { bytes.append($0) } }
                 if let index = wordIndex[bytes] {

@@ -7,8 +7,28 @@
 // other symbols, and whitespace runs — which leave their last character to the next word when a
 // non-space follows, so that " word" keeps its space.
 
-/// GPT-2's pre-tokenization.
-enum PreTokenizer {
+/// GPT-2's pre-tokenization, optionally with every digit split off first (SmolLM2, LLaMA 3 style).
+public enum PreTokenizer: String, Sendable {
+    /// GPT-2's pattern alone.
+    case gpt2
+    /// Every \p{N} character is a word of its own; the text between is split by GPT-2's pattern.
+    case isolatedDigits
+
+    /// The words of a text given as scalars: ranges of scalar indices, in order, covering all of it.
+    func words(_ scalars: [Unicode.Scalar]) -> [Range<Int>] {
+        guard self == .isolatedDigits else { return PreTokenizer.split(scalars) }
+        var words = [Range<Int>](), start = 0
+        for (i, scalar) in scalars.enumerated() where PreTokenizer.classify(scalar) == .number {
+            if start < i { words += PreTokenizer.split(Array(scalars[start..<i])).map { $0.lowerBound + start..<$0.upperBound + start } }
+            words.append(i..<i + 1)
+            start = i + 1
+        }
+        if start < scalars.count {
+            words += PreTokenizer.split(Array(scalars[start...])).map { $0.lowerBound + start..<$0.upperBound + start }
+        }
+        return words
+    }
+
     /// The character classes the pattern distinguishes.
     enum CharacterClass { case letter, number, whitespace, other }
 

@@ -27,7 +27,8 @@ public protocol Tokenizer: AnyObject {
     var vocabularySize: Int { get }
     /// The special tokens.
     var specialTokens: SpecialTokens { get }
-    /// The ids of `text`; special-token strings become their ids. Never fails: every byte is encodable.
+    /// The ids of `text`; special-token strings become their ids. Never fails; a byte the vocabulary has
+    /// no token for is dropped (GPT-2's and trained vocabularies have all 256).
     func encode(_ text: String) -> [Int32]
     /// The bytes that `ids` stand for (the exact inverse of `encode` on the concatenated text).
     func decodeBytes(_ ids: [Int32]) -> [UInt8]
