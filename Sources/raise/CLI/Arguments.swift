@@ -83,6 +83,15 @@ struct ParsedArguments {
         return value
     }
 
+    /// A real-number option within `range`, or `defaultValue` when absent.
+    func number(_ name: String, default defaultValue: Double, in range: ClosedRange<Double>) throws -> Double {
+        guard let text = string(name) else { return defaultValue }
+        guard let value = Double(text), value.isFinite, range.contains(value) else {
+            throw UsageError(message: "\(name) '\(text)': expected a number in \(range.lowerBound)...\(range.upperBound)", usage: usage)
+        }
+        return value
+    }
+
     /// The output mode chosen by `--json` / `--quiet` (human by default).
     var outputMode: OutputMode { flag("--json") ? .json : flag("--quiet") ? .quiet : .human }
 

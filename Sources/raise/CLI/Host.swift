@@ -15,6 +15,7 @@ enum Host {
         TokenizerTrainCommand.command,
         DataCommands.synth,
         DataCommands.stats,
+        PretrainCommand.command,
     ]
 
     /// Runs the command line `arguments` (without the program name); returns the exit code.

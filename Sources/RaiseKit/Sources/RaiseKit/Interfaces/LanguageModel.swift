@@ -1,26 +1,37 @@
-// LanguageModel: what a model-backend plugin (kind `model`) makes, and all that selectors, features,
-// rewards and the trainer may ask of a model.
+// LanguageModel: what a model-backend plugin (kind `model`) makes, and all that the trainer, selectors,
+// features and rewards may ask of a model.
 //
-// Contract. The host creates a model through its factory (parameters: sizes, paths) and then calls it
-// from one thread at a time: models are not thread-safe. Examples longer than `contextLength` are
-// truncated by the backend from the left of the prompt. Errors are thrown as `RaiseError`, naming the
-// parameter or file at fault; a non-finite loss is an error, never a silent NaN.
+// Contract. The host creates a model through its factory — from sizes and a seed, or from a checkpoint
+// directory (parameter `checkpoint`) — and calls it from one thread at a time: models are not
+// thread-safe. Examples longer than `contextLength` are cut to their last `contextLength` tokens.
+// Gradients flow only through `accumulateGradients`; every other method is a forward pass without
+// them. Errors are `RaiseError`s naming the parameter or file at fault; a non-finite loss is an error.
 
-/// A language model raise can score and fine-tune.
+/// A language model raise can score, fine-tune and query.
 public protocol LanguageModel: AnyObject {
     /// The factory id of the backend that made it ("model.tinygpt").
     var backendID: String { get }
-    /// Every trainable parameter, in one flat buffer (snapshots, optimizers and checkpoints use it).
+    /// The settings that rebuild it with its factory (saved as config.json in checkpoints).
+    var configuration: JSONObject { get }
+    /// The tokenizer it reads and writes.
+    var tokenizer: any Tokenizer { get }
+    /// Every trainable parameter in one flat buffer: optimizers, checkpoints and snapshots use it.
     var parameters: ParameterStore { get }
-    /// The number of token ids it knows.
-    var vocabularySize: Int { get }
     /// The longest sequence it reads.
     var contextLength: Int { get }
 
-    /// The mean loss over each example's answer tokens, without gradients.   examples (N) -> (N)
+    /// Adds to `parameters.grads` the gradient of the SUM of the masked per-token losses of `batch`
+    /// (the trainer divides by the token count); returns that sum and the number of scored tokens.
+    func accumulateGradients(_ batch: [TokenizedExample]) throws -> (lossSum: Double, tokens: Int)
+
+    /// The mean loss over each example's answer tokens.   examples (N) -> (N)
     /// An example without answer tokens gets 0; callers count such examples.
     func exampleLosses(_ examples: [TokenizedExample]) throws -> [Float]
 
-    /// One optimizer update on `batch` with the answer-only loss; returns that loss before the update.
-    func trainStep(_ batch: [TokenizedExample], learningRate: Float) throws -> Float
+    /// The mean-pooled last hidden state of each example.   examples (N) -> (N, C)
+    func embeddings(_ examples: [TokenizedExample]) throws -> Tensor
+
+    /// Greedy decoding after `prompt` with a key/value cache: at most `maxNewTokens` ids, stopping after
+    /// any id in `stop` (which is included).
+    func generate(prompt: [Int32], maxNewTokens: Int, stop: Set<Int32>) throws -> [Int32]
 }

@@ -34,6 +34,7 @@ enum Elementwise {
 extension Tape {
     /// Differentiable a + b with broadcasting.
     public func add(_ a: Variable, _ b: Variable) -> Variable {
+        if a.shape == b.shape { return addSameShape(a, b) }
         let map = Broadcast(a.shape, b.shape, op: "add")
         let out = output(Tensor(zeros: map.shape), from: [a, b])
         Elementwise.addForward(out.value, a.value, b.value, map)
@@ -51,6 +52,20 @@ extension Tape {
         record("mul", output: out) { dOut in
             Elementwise.mulBackward(a.requiresGrad ? a.gradBuffer : nil, b.requiresGrad ? b.gradBuffer : nil,
                                     dOut, a.value, b.value, map)
+        }
+        return out
+    }
+
+    /// a + b for equal shapes (residual connections): plain loops, no index maps.
+    private func addSameShape(_ a: Variable, _ b: Variable) -> Variable {
+        let out = output(Tensor(zeros: a.shape), from: [a, b])
+        let (o, x, y, n) = (out.value.data, a.value.data, b.value.data, a.value.count)
+        for i in 0..<n { o[i] = x[i] + y[i] }
+        record("add", output: out) { dOut in
+            for input in [a, b] where input.requiresGrad {
+                let d = input.gradBuffer.data
+                for i in 0..<n { d[i] += dOut.data[i] }
+            }
         }
         return out
     }

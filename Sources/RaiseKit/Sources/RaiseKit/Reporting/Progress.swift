@@ -45,7 +45,7 @@ public final class ProgressReporter {
         case .human:
             guard step == total || Date().timeIntervalSince(lastDraw) >= 0.25 else { return }
             lastDraw = Date()
-            let values = metrics.map { "\($0.0) \(String(format: "%.4f", $0.1))" }.joined(separator: "  ")
+            let values = metrics.map { "\($0.0) \(String(format: abs($0.1) >= 100 ? "%.0f" : "%.4f", $0.1))" }.joined(separator: "  ")
             let line = "\(label): step \(step)/\(total)  \(values)  \(String(format: "%.1f", rate)) steps/s  ETA \(Self.duration(remaining))"
             FileHandle.standardError.write(Data(("\r" + line + (step == total ? "\n" : "")).utf8))
         }

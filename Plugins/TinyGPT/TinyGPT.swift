@@ -1,0 +1,184 @@
+// TinyGPT: a GPT-2-style decoder — token and learned position embeddings, pre-LayerNorm blocks of causal
+// multi-head attention and a GELU MLP, a final LayerNorm and a head tied to the token embedding —
+// written over RaiseKit's ops. Not a port of any checkpoint format: it trains from scratch.
+import RaiseKit
+
+/// A GPT-2-style language model.
+final class TinyGPT: LanguageModel {
+    let backendID = "model.tinygpt"
+    let settings: TinyGPTSettings
+    let tokenizer: any Tokenizer
+    let parameters: ParameterStore
+    var contextLength: Int { settings.context }
+    var configuration: JSONObject { settings.json }
+    private let padID: Int32
+
+    /// A new model with GPT-2's initialisation: weights N(0, 0.02), residual projections scaled by
+    /// 1/√(2·layers), biases 0, LayerNorm gains 1.
+    init(settings: TinyGPTSettings, tokenizer: any Tokenizer, seed: UInt64) {
+        self.settings = settings
+        self.tokenizer = tokenizer
+        padID = tokenizer.specialTokens.pad ?? tokenizer.specialTokens.eos ?? 0
+        let (c, v, t) = (settings.width, settings.vocabulary, settings.context)
+        let residual = ParameterInit.normal(std: 0.02 / Float(2 * settings.layers).squareRoot())
+        var specs = [ParameterSpec("wte", [v, c], .normal(std: 0.02)), ParameterSpec("wpe", [t, c], .normal(std: 0.01))]
+        for l in 0..<settings.layers {
+            specs += [
+                ParameterSpec("h\(l).ln1.weight", [c], .ones, decays: false), ParameterSpec("h\(l).ln1.bias", [c], .zeros, decays: false),
+                ParameterSpec("h\(l).attn.qkv.weight", [3 * c, c], .normal(std: 0.02)),
+                ParameterSpec("h\(l).attn.qkv.bias", [3 * c], .zeros, decays: false),
+                ParameterSpec("h\(l).attn.proj.weight", [c, c], residual), ParameterSpec("h\(l).attn.proj.bias", [c], .zeros, decays: false),
+                ParameterSpec("h\(l).ln2.weight", [c], .ones, decays: false), ParameterSpec("h\(l).ln2.bias", [c], .zeros, decays: false),
+                ParameterSpec("h\(l).mlp.fc.weight", [4 * c, c], .normal(std: 0.02)),
+                ParameterSpec("h\(l).mlp.fc.bias", [4 * c], .zeros, decays: false),
+                ParameterSpec("h\(l).mlp.proj.weight", [c, 4 * c], residual), ParameterSpec("h\(l).mlp.proj.bias", [c], .zeros, decays: false),
+            ]
+        }
+        specs += [ParameterSpec("lnf.weight", [c], .ones, decays: false), ParameterSpec("lnf.bias", [c], .zeros, decays: false)]
+        var rng = RandomGenerator(seed: seed)
+        parameters = ParameterStore(specs, rng: &rng)
+    }
+
+    // MARK: Forward
+
+    /// The final hidden states and logits of `batch`.   -> hidden (B·T, C), logits (B·T, V)
+    private func forward(_ batch: TokenBatch, tape: Tape) -> (hidden: Variable, logits: Variable) {
+        let (b, t) = (batch.batch, batch.length)
+        let p = parameters
+        let positions = (0..<b * t).map { Int32($0 % t) }
+        var x = tape.add(tape.embedding(p["wte"], ids: batch.inputs), tape.embedding(p["wpe"], ids: positions))  // (B·T, C)
+        for l in 0..<settings.layers {
+            x = tape.add(x, attention(tape.layerNorm(x, weight: p["h\(l).ln1.weight"], bias: p["h\(l).ln1.bias"]), layer: l, batch: b, length: t, tape: tape))
+            let h = tape.layerNorm(x, weight: p["h\(l).ln2.weight"], bias: p["h\(l).ln2.bias"])
+            let up = tape.gelu(linear(h, "h\(l).mlp.fc", tape))        // (B·T, 4C)
+            x = tape.add(x, linear(up, "h\(l).mlp.proj", tape))         // (B·T, C)
+        }
+        let hidden = tape.layerNorm(x, weight: p["lnf.weight"], bias: p["lnf.bias"])
+        return (hidden, tape.matmul(hidden, p["wte"], transposeB: true))  // (B·T, V), tied head
+    }
+
+    /// Causal self-attention of one block.   h (B·T, C) -> (B·T, C)
+    private func attention(_ h: Variable, layer l: Int, batch b: Int, length t: Int, tape: Tape) -> Variable {
+        let c = settings.width
+        let qkv = linear(h, "h\(l).attn.qkv", tape)                    // (B·T, 3C)
+        let q = tape.reshape(tape.slice(qkv, axis: 1, range: 0..<c), [b, t, c])
+        let k = tape.reshape(tape.slice(qkv, axis: 1, range: c..<2 * c), [b, t, c])
+        let v = tape.reshape(tape.slice(qkv, axis: 1, range: 2 * c..<3 * c), [b, t, c])
+        let mixed = tape.causalAttention(q, k, v, heads: settings.heads, kvHeads: settings.heads)  // (B, T, C)
+        return linear(tape.reshape(mixed, [b * t, c]), "h\(l).attn.proj", tape)
+    }
+
+    /// x · Wᵀ + b for the parameters `name.weight` (out, in) and `name.bias` (out).
+    private func linear(_ x: Variable, _ name: String, _ tape: Tape) -> Variable {
+        tape.addBias(tape.matmul(x, parameters[name + ".weight"], transposeB: true), parameters[name + ".bias"])
+    }
+
+    // MARK: LanguageModel
+
+    func accumulateGradients(_ examples: [TokenizedExample]) throws -> (lossSum: Double, tokens: Int) {
+        let batch = TokenBatch(examples, contextLength: settings.context, padID: padID)
+        let tokens = batch.scoredTokens
+        guard tokens > 0 else { return (0, 0) }
+        let tape = Tape()
+        let logits = forward(batch, tape: tape).logits
+        let mean = tape.crossEntropy(logits, targets: batch.targets, mask: batch.mask)
+        let sum = tape.scale(mean, by: batch.mask.reduce(0, +))
+        try tape.backward(from: sum)
+        return (Double(sum.value.scalar), tokens)
+    }
+
+    func exampleLosses(_ examples: [TokenizedExample]) throws -> [Float] {
+        var losses = [Float]()
+        for start in stride(from: 0, to: examples.count, by: 32) {
+            let batch = TokenBatch(Array(examples[start..<min(start + 32, examples.count)]), contextLength: settings.context, padID: padID)
+            let logits = forward(batch, tape: Tape(recording: false)).logits
+            let perExample = Tape(recording: false).crossEntropy(Variable(logits.value), targets: batch.targets, mask: batch.mask,
+                                                                 reduction: .perExample(tokensPerExample: batch.length))
+            losses += perExample.value.scalars
+        }
+        if let bad = losses.firstIndex(where: { !$0.isFinite }) {
+            throw RaiseError.invalidArgument(name: backendID, detail: "example \(bad): the loss is \(losses[bad])")
+        }
+        return losses
+    }
+
+    func embeddings(_ examples: [TokenizedExample]) throws -> Tensor {
+        let c = settings.width
+        let out = Tensor(zeros: [examples.count, c])
+        for start in stride(from: 0, to: examples.count, by: 32) {
+            let batch = TokenBatch(Array(examples[start..<min(start + 32, examples.count)]), contextLength: settings.context, padID: padID)
+            let hidden = forward(batch, tape: Tape(recording: false)).hidden.value  // (B·T, C)
+            for row in 0..<batch.batch {
+                let target = out.row(start + row)
+                var count: Float = 0
+                for t in 0..<batch.length where batch.present[row * batch.length + t] > 0 {
+                    count += 1
+                    for j in 0..<c { target.data[j] += hidden.data[(row * batch.length + t) * c + j] }
+                }
+                for j in 0..<c { target.data[j] /= max(count, 1) }
+            }
+        }
+        return out
+    }
+
+    func generate(prompt: [Int32], maxNewTokens: Int, stop: Set<Int32>) throws -> [Int32] {
+        guard !prompt.isEmpty else { throw RaiseError.invalidArgument(name: backendID, detail: "generate needs a non-empty prompt") }
+        let context = Array(prompt.suffix(settings.context))
+        var cache = KeyValueCache(layers: settings.layers)
+        var logits = step(context, position: 0, cache: &cache)
+        var generated = [Int32]()
+        while generated.count < maxNewTokens && context.count + generated.count < settings.context {
+            let next = Int32(argmax(logits))
+            generated.append(next)
+            if stop.contains(next) { break }
+            logits = step([next], position: context.count + generated.count - 1, cache: &cache)
+        }
+        return generated
+    }
+
+    // MARK: Decoding with a key/value cache
+
+    /// Keys and values of every position seen so far, per layer.   (1, t, C) each
+    private struct KeyValueCache {
+        var keys: [Tensor?]
+        var values: [Tensor?]
+        init(layers: Int) {
+            keys = Array(repeating: nil, count: layers)
+            values = keys
+        }
+    }
+
+    /// Runs `ids` at positions `position...` through the model, extending the cache; returns the logits
+    /// of the last one.   ids (N) -> (V)
+    private func step(_ ids: [Int32], position: Int, cache: inout KeyValueCache) -> Tensor {
+        let tape = Tape(recording: false)
+        let (n, c) = (ids.count, settings.width)
+        let p = parameters
+        var x = tape.add(tape.embedding(p["wte"], ids: ids), tape.embedding(p["wpe"], ids: (0..<n).map { Int32(position + $0) }))
+        for l in 0..<settings.layers {
+            let h = tape.layerNorm(x, weight: p["h\(l).ln1.weight"], bias: p["h\(l).ln1.bias"])
+            let qkv = linear(h, "h\(l).attn.qkv", tape)
+            let q = tape.reshape(tape.slice(qkv, axis: 1, range: 0..<c), [1, n, c])
+            var k = tape.reshape(tape.slice(qkv, axis: 1, range: c..<2 * c), [1, n, c])
+            var v = tape.reshape(tape.slice(qkv, axis: 1, range: 2 * c..<3 * c), [1, n, c])
+            if let pastK = cache.keys[l], let pastV = cache.values[l] {
+                k = tape.concat([Variable(pastK), k], axis: 1)
+                v = tape.concat([Variable(pastV), v], axis: 1)
+            }
+            cache.keys[l] = k.value
+            cache.values[l] = v.value
+            let mixed = tape.causalAttention(q, k, v, heads: settings.heads, kvHeads: settings.heads)
+            x = tape.add(x, linear(tape.reshape(mixed, [n, c]), "h\(l).attn.proj", tape))
+            let h2 = tape.layerNorm(x, weight: p["h\(l).ln2.weight"], bias: p["h\(l).ln2.bias"])
+            x = tape.add(x, linear(tape.gelu(linear(h2, "h\(l).mlp.fc", tape)), "h\(l).mlp.proj", tape))
+        }
+        let last = tape.slice(tape.layerNorm(x, weight: p["lnf.weight"], bias: p["lnf.bias"]), axis: 0, range: n - 1..<n)
+        return tape.matmul(last, p["wte"], transposeB: true).value.reshaped([settings.vocabulary])
+    }
+
+    private func argmax(_ logits: Tensor) -> Int {
+        var best = 0
+        for i in 1..<logits.count where logits.data[i] > logits.data[best] { best = i }
+        return best
+    }
+}

@@ -1,0 +1,105 @@
+// Checkpoint: a model directory — config.json (which backend, with what settings), model.safetensors
+// (the parameters by name) and, for byte-level BPE models, tokenizer/ — plus, for runs that can
+// resume, resume.safetensors: parameters, optimizer moments and the run's counters and random state
+// in ONE file, so that a crash between writes can never pair parameters with another step's state.
+// Every file is written to a temporary name and renamed.
+import Foundation
+
+/// Saving and loading model directories and resume states.
+public enum Checkpoint {
+    /// What a resume state holds besides tensors.
+    public struct RunState: Sendable {
+        public var step: Int
+        public var optimizerStep: Int
+        public var rng: RandomGenerator
+        /// Free-form counters of the command (examples seen, data position, …).
+        public var extra: [String: String]
+
+        public init(step: Int, optimizerStep: Int, rng: RandomGenerator, extra: [String: String] = [:]) {
+            self.step = step
+            self.optimizerStep = optimizerStep
+            self.rng = rng
+            self.extra = extra
+        }
+    }
+
+    /// The backend id and settings a model directory's config.json names.
+    ///
+    /// - Throws: `RaiseError.file` naming config.json when it is missing or malformed.
+    public static func configuration(of directory: String) throws -> (backend: String, settings: JSONObject) {
+        let path = directory + "/config.json"
+        guard let data = FileManager.default.contents(atPath: path) else { throw RaiseError.file(path: path, detail: "cannot read") }
+        let value: JSONValue
+        do { value = try JSONValue.parse([UInt8](data)) } catch {
+            throw RaiseError.content(path: path, line: error.line, column: error.column, detail: error.message)
+        }
+        guard let object = value.objectValue, let backend = object["backend"]?.stringValue, let settings = object["settings"]?.objectValue else {
+            throw RaiseError.file(path: path, detail: "expected {\"backend\": ID, \"settings\": {…}}")
+        }
+        return (backend, settings)
+    }
+
+    /// Writes `model` into `directory` (created if needed): config.json, model.safetensors, tokenizer/.
+    public static func saveModel(_ model: any LanguageModel, to directory: String) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        if let tokenizer = model.tokenizer as? BytePairTokenizer { try tokenizer.save(directory: directory + "/tokenizer") }
+        try Safetensors.write(named(model.parameters), metadata: ["backend": model.backendID], to: directory + "/model.safetensors")
+        let config = JSONObject([("backend", .string(model.backendID)), ("settings", .object(model.configuration))])
+        try AtomicFile.write(JSONValue.object(config).serialized + "\n", to: directory + "/config.json")
+    }
+
+    /// Loads model.safetensors of `directory` into `parameters`, checking every name and shape.
+    public static func loadParameters(_ parameters: ParameterStore, from directory: String) throws {
+        let path = directory + "/model.safetensors"
+        try copy(Safetensors.read(path: path), into: parameters, path: path)
+    }
+
+    /// Writes the resume state of a run into `directory`/resume.safetensors.
+    public static func saveRun(model: any LanguageModel, trainer: ModelTrainer, state: RunState, to directory: String) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        var metadata = state.extra
+        metadata["step"] = String(state.step)
+        metadata["optimizer_step"] = String(state.optimizerStep)
+        metadata["rng"] = [state.rng.state.0, state.rng.state.1, state.rng.state.2, state.rng.state.3].map(String.init).joined(separator: ",")
+        metadata["backend"] = model.backendID
+        let tensors = named(model.parameters) + [("optimizer.m", trainer.optimizer.m), ("optimizer.v", trainer.optimizer.v)]
+        try Safetensors.write(tensors, metadata: metadata, to: directory + "/resume.safetensors")
+    }
+
+    /// Restores parameters and optimizer from `directory`/resume.safetensors; returns the run state.
+    ///
+    /// - Throws: `RaiseError` naming the file and the tensor or field that does not match this model.
+    public static func loadRun(model: any LanguageModel, trainer: ModelTrainer, from directory: String) throws -> RunState {
+        let path = directory + "/resume.safetensors"
+        let file = try Safetensors.read(path: path)
+        try copy(file, into: model.parameters, path: path)
+        guard let m = file.tensors["optimizer.m"], let v = file.tensors["optimizer.v"], m.count == model.parameters.count, v.count == m.count else {
+            throw RaiseError.tensor(path: path, tensor: "optimizer.m", detail: "missing or not the size of the parameters")
+        }
+        func number(_ key: String) throws -> Int {
+            guard let text = file.metadata[key], let value = Int(text) else { throw RaiseError.file(path: path, detail: "metadata '\(key)' missing or not an integer") }
+            return value
+        }
+        let words = (file.metadata["rng"] ?? "").split(separator: ",").compactMap { UInt64($0) }
+        guard words.count == 4, words != [0, 0, 0, 0] else { throw RaiseError.file(path: path, detail: "metadata 'rng' is not four 64-bit words") }
+        let state = RunState(step: try number("step"), optimizerStep: try number("optimizer_step"),
+                             rng: RandomGenerator(state: (words[0], words[1], words[2], words[3])),
+                             extra: file.metadata.filter { !["step", "optimizer_step", "rng", "backend"].contains($0.key) })
+        trainer.restore(step: state.step, m: m, v: v, optimizerStep: state.optimizerStep)
+        return state
+    }
+
+    private static func named(_ parameters: ParameterStore) -> [(name: String, tensor: Tensor)] {
+        parameters.specs.map { ($0.name, parameters[$0.name].value) }
+    }
+
+    private static func copy(_ file: SafetensorsFile, into parameters: ParameterStore, path: String) throws {
+        for spec in parameters.specs {
+            guard let tensor = file.tensors[spec.name] else { throw RaiseError.tensor(path: path, tensor: spec.name, detail: "missing") }
+            guard tensor.shape == spec.shape else {
+                throw RaiseError.tensor(path: path, tensor: spec.name, detail: "shape \(tensor.shape), the model expects \(spec.shape)")
+            }
+            parameters[spec.name].value.assign(tensor)
+        }
+    }
+}

@@ -1,0 +1,67 @@
+// ModelTrainer: one optimizer step on any LanguageModel — the same for every backend and every
+// selector (the fair-comparison protocol): micro-batches accumulate gradients, the loss is the mean
+// over all scored tokens of the batch, gradients are clipped by global norm, AdamW updates with the
+// schedule's learning rate. A non-finite loss stops the step before any parameter changes.
+
+/// The optimizer settings of a training run.
+public struct TrainerSettings: Sendable {
+    public var schedule: LearningRateSchedule
+    public var weightDecay: Float = 0.01
+    public var beta1: Float = 0.9
+    public var beta2: Float = 0.95
+    /// Global-norm clip; nil for none.
+    public var gradientClip: Float? = 1
+    /// The most examples per forward pass; a batch is split into micro-batches of this size.
+    public var microBatchSize = 16
+
+    public init(schedule: LearningRateSchedule) { self.schedule = schedule }
+}
+
+/// Trains one model, step by step.
+public final class ModelTrainer {
+    public let model: any LanguageModel
+    public let settings: TrainerSettings
+    public let optimizer: AdamW
+    /// Steps taken (the schedule's position).
+    public private(set) var step = 0
+
+    public init(model: any LanguageModel, settings: TrainerSettings) {
+        self.model = model
+        self.settings = settings
+        optimizer = AdamW(parameters: model.parameters, beta1: settings.beta1, beta2: settings.beta2, weightDecay: settings.weightDecay)
+    }
+
+    /// One update on `batch`; returns its mean loss per scored token (before the update).
+    ///
+    /// - Throws: `RaiseError.invalidArgument` when the batch has no scored token or the loss is not
+    ///   finite (the parameters are then unchanged).
+    @discardableResult
+    public func step(_ batch: [TokenizedExample]) throws -> Float {
+        let parameters = model.parameters
+        parameters.zeroGrads()
+        var lossSum = 0.0, tokens = 0
+        for start in stride(from: 0, to: batch.count, by: settings.microBatchSize) {
+            let part = Array(batch[start..<min(start + settings.microBatchSize, batch.count)])
+            let result = try model.accumulateGradients(part)
+            lossSum += result.lossSum
+            tokens += result.tokens
+        }
+        guard tokens > 0 else { throw RaiseError.invalidArgument(name: "batch", detail: "step \(step): no scored token in the batch") }
+        let loss = lossSum / Double(tokens)
+        guard loss.isFinite else {
+            throw RaiseError.invalidArgument(name: "training", detail: "step \(step): the loss is \(loss); stopped before updating (lower the learning rate?)")
+        }
+        let scale = 1 / Float(tokens)
+        for i in 0..<parameters.count { parameters.grads.data[i] *= scale }
+        if let clip = settings.gradientClip { parameters.clipGradients(maxNorm: clip) }
+        optimizer.update(parameters, lr: settings.schedule.rate(at: step))
+        step += 1
+        return Float(loss)
+    }
+
+    /// Continues from a saved state.
+    public func restore(step: Int, m: Tensor, v: Tensor, optimizerStep: Int) {
+        self.step = step
+        optimizer.restore(m: m, v: v, step: optimizerStep)
+    }
+}

@@ -1,0 +1,81 @@
+// `raise pretrain`: trains a model from scratch (or continues one) on a corpus, with progress on
+// stderr (step, loss, tokens/s, ETA), a model folder and a resume state every K steps, and `--resume`
+// to continue a killed run exactly where its last checkpoint left it.
+import Foundation
+import RaiseKit
+
+/// Pretraining.
+enum PretrainCommand {
+    static let command = Command(
+        words: ["pretrain"],
+        summary: "train a model on a corpus (all tokens scored), with checkpoints and --resume",
+        arguments: "",
+        options: [ModelOptions.model, ModelOptions.data, ModelOptions.template, ModelOptions.fields, ModelOptions.skipInvalid,
+                  .value("--steps", "N", "optimizer steps (required)"), .value("--batch", "N", "examples per step (default 16)"),
+                  .value("--lr", "X", "peak learning rate (default 3e-3)"), .value("--warmup", "N", "warm-up steps (default 5% of the steps)"),
+                  .value("--out", "DIR", "model folder to write (required)"),
+                  .value("--checkpoint-every", "N", "steps between checkpoints (default 500)"),
+                  .flag("--resume", "continue from DIR's last checkpoint"), PluginOptions.pluginPath,
+                  CommonOptions.seed, CommonOptions.threads, CommonOptions.quiet, CommonOptions.json],
+        run: run)
+
+    static func run(_ arguments: ParsedArguments) throws -> Int32 {
+        try arguments.expectNoPositionals()
+        try arguments.configureThreads()
+        guard arguments.string("--steps") != nil, let out = arguments.string("--out") else {
+            throw UsageError(message: "--steps N and --out DIR are required", usage: arguments.usage)
+        }
+        let steps = try arguments.int("--steps", default: 1, in: 1...100_000_000)
+        let batchSize = try arguments.int("--batch", default: 16, in: 1...65_536)
+        let every = try arguments.int("--checkpoint-every", default: 500, in: 1...100_000_000)
+        let lr = try arguments.number("--lr", default: 3e-3, in: 1e-7...10)
+        let warmup = try arguments.int("--warmup", default: max(1, steps / 20), in: 0...steps)
+        let seed = try arguments.seed()
+
+        let registry = try PluginOptions.load(arguments)
+        let model = try ModelOptions.make(arguments, registry: registry, seed: seed)
+        let formatter = try ModelOptions.formatter(arguments, model: model)
+        let (formatted, skipped) = formatter.examples(try ModelOptions.records(arguments))
+        guard !formatted.isEmpty else { throw RaiseError.invalidArgument(name: "--data", detail: "no example with a response to train on") }
+        if !skipped.isEmpty { ExitCode.printError("raise: warning: \(skipped.count) record(s) without response tokens skipped") }
+        let examples = formatted.map { example in  // pretraining scores every token but the first
+            TokenizedExample(ids: example.ids, lossMask: [0] + Array(repeating: 1, count: example.ids.count - 1))
+        }
+
+        var settings = TrainerSettings(schedule: .warmupCosine(peak: Float(lr), warmupSteps: warmup, totalSteps: steps, minimum: Float(lr) / 10))
+        settings.weightDecay = 0.1
+        let trainer = ModelTrainer(model: model, settings: settings)
+        var rng = RandomGenerator(seed: seed ^ 0x7072_6574_7261_696E)
+        var start = 0
+        if arguments.flag("--resume"), FileManager.default.fileExists(atPath: out + "/resume.safetensors") {
+            let state = try Checkpoint.loadRun(model: model, trainer: trainer, from: out)
+            (start, rng) = (state.step, state.rng)
+            ExitCode.printError("raise: resuming \(out) at step \(start)")
+        }
+
+        let progress = ProgressReporter(label: "pretrain", total: steps, mode: arguments.outputMode)
+        var tokensSeen = 0
+        let clock = Date()
+        for step in start..<steps {
+            let batch = (0..<batchSize).map { _ in examples[rng.nextInt(below: examples.count)] }
+            let loss = try trainer.step(batch)
+            tokensSeen += batch.reduce(0) { $0 + $1.ids.count }
+            let rate = Double(tokensSeen) / max(Date().timeIntervalSince(clock), 1e-9)
+            progress.update(step: step + 1, metrics: [("loss", Double(loss)), ("tokens_per_s", rate.rounded())])
+            if (step + 1) % every == 0 || step + 1 == steps {
+                try Checkpoint.saveModel(model, to: out)
+                try Checkpoint.saveRun(model: model, trainer: trainer,
+                                       state: .init(step: step + 1, optimizerStep: trainer.optimizer.step, rng: rng), to: out)
+            }
+        }
+        let final = try model.exampleLosses(Array(formatted.prefix(256)))
+        let meanLoss = final.reduce(0, +) / Float(max(final.count, 1))
+        if arguments.outputMode == .json {
+            print(JSONValue.object(JSONObject([("out", .string(out)), ("steps", .number(Double(steps))),
+                                               ("response_loss", .number(Double(meanLoss)))])).serialized)
+        } else {
+            print("pretrained \(model.backendID) for \(steps) steps -> \(out); mean response loss on the first \(final.count) examples: \(String(format: "%.4f", meanLoss))")
+        }
+        return ExitCode.success
+    }
+}

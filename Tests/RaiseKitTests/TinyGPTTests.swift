@@ -1,0 +1,158 @@
+// model.tinygpt through the plugin boundary: it overfits one batch, its whole-model gradient matches
+// finite differences, checkpoints round-trip bit-exactly, the same seed gives the same loss curve,
+// decoding with the key/value cache equals decoding without it, and `raise pretrain` killed and
+// resumed ends where an uninterrupted run ends.
+import Foundation
+import RaiseKit
+import XCTest
+
+final class TinyGPTTests: XCTestCase {
+    private static let corpus = (0..<60).map { "Add \($0 % 7) and \($0 % 5). The sum is \($0 % 7 + $0 % 5)." }
+
+    /// A tiny model of the plugin, with a tokenizer trained on the corpus and saved to a scratch folder.
+    private func model(seed: UInt64 = 1, layers: Int = 2, d: Int = 16, ctx: Int = 32) throws -> (any LanguageModel, PluginRegistry, String) {
+        let folder = try scratchFolder(self)
+        try BytePairTrainer.train(texts: TinyGPTTests.corpus, vocabularySize: 300).save(directory: folder + "/tok")
+        let registry = PluginRegistry()
+        try PluginLoader(registry: registry).load(file: builtLibrary("RaisePluginTinyGPT"))
+        let spec = try PluginSpec(parsing: "tinygpt:layers=\(layers),heads=2,d=\(d),ctx=\(ctx),tokenizer=\(folder)/tok", option: "--model")
+        return (try registry.make(spec, kind: .model, seed: seed, as: (any LanguageModel).self), registry, folder)
+    }
+
+    private func examples(_ model: any LanguageModel, count: Int = 4) throws -> [TokenizedExample] {
+        try (0..<count).map { i in
+            let ids = model.tokenizer.encode(TinyGPTTests.corpus[i])
+            return TokenizedExample(ids: ids, lossMask: [0] + Array(repeating: 1, count: ids.count - 1))
+        }
+    }
+
+    func testOverfitsOneBatch() throws {
+        let (model, _, _) = try model(d: 32)
+        // The token after "Add" differs between the four sentences, so it is prompt; all else is learnable.
+        let batch = try examples(model).map { TokenizedExample(ids: $0.ids, lossMask: [0, 0] + $0.lossMask.dropFirst(2)) }
+        var settings = TrainerSettings(schedule: .constant(3e-3))
+        settings.weightDecay = 0
+        let trainer = ModelTrainer(model: model, settings: settings)
+        var loss: Float = .infinity
+        for _ in 0..<300 { loss = try trainer.step(batch) }
+        XCTAssertLessThan(loss, 0.05)
+    }
+
+    func testWholeModelGradientMatchesFiniteDifferences() throws {
+        let (model, _, _) = try model(layers: 2, d: 8, ctx: 16)
+        let batch = try examples(model, count: 2)
+        let parameters = model.parameters
+        parameters.zeroGrads()
+        _ = try model.accumulateGradients(batch)
+        let analytic = parameters.grads.copy()
+        func lossSum() throws -> Double {
+            let losses = try model.exampleLosses(batch)
+            return zip(losses, batch).reduce(0) { $0 + Double($1.0) * Double($1.1.answerTokenCount) }
+        }
+        // Two elements of every parameter tensor. eps = 1e-3, not the ops' 1e-2: at initialisation the
+        // residual stream is ~0.02 wide, so a 1e-2 step through LayerNorm is far from linear (5–20% errors
+        // on the largest gradients); at 1e-3 they agree within 1%, and Float32 noise stays below that.
+        var rng = RandomGenerator(seed: 4)
+        var difference = 0.0, norm = 0.0
+        for (spec, offset) in zip(parameters.specs, parameters.offsets) {
+            for _ in 0..<2 {
+                let i = offset + rng.nextInt(below: Tensor.elementCount(spec.shape))
+                let saved = parameters.values.data[i]
+                parameters.values.data[i] = saved + 1e-3
+                let plus = try lossSum()
+                parameters.values.data[i] = saved - 1e-3
+                let minus = try lossSum()
+                parameters.values.data[i] = saved
+                let numeric = (plus - minus) / 2e-3
+                difference += (Double(analytic.data[i]) - numeric) * (Double(analytic.data[i]) - numeric)
+                norm += numeric * numeric
+            }
+        }
+        XCTAssertGreaterThan(norm, 0)
+        XCTAssertLessThan(difference.squareRoot() / norm.squareRoot(), 1e-2)
+    }
+
+    func testCheckpointRoundTripIsBitExact() throws {
+        let (model, registry, folder) = try model()
+        try Checkpoint.saveModel(model, to: folder + "/ckpt")
+        let loaded = try registry.make(PluginSpec(parsing: "tinygpt:checkpoint=\(folder)/ckpt", option: "--model"), kind: .model, seed: 99,
+                                       as: (any LanguageModel).self)
+        XCTAssertEqual(loaded.parameters.values.scalars.map(\.bitPattern), model.parameters.values.scalars.map(\.bitPattern))
+        XCTAssertEqual(loaded.configuration, model.configuration)
+        let batch = try examples(model)
+        XCTAssertEqual(try loaded.exampleLosses(batch), try model.exampleLosses(batch))
+        assertThrows(["config.json", "cannot read"]) {
+            try registry.make(PluginSpec(parsing: "tinygpt:checkpoint=\(folder)/none", option: "--model"), kind: .model, seed: 0,
+                              as: (any LanguageModel).self)
+        }
+    }
+
+    func testSameSeedSameLossCurve() throws {
+        func curve() throws -> [Float] {
+            let (model, _, _) = try self.model(seed: 7)
+            let trainer = ModelTrainer(model: model, settings: TrainerSettings(schedule: .constant(3e-3)))
+            let batch = try examples(model)
+            return try (0..<5).map { _ in try trainer.step(batch) }
+        }
+        XCTAssertEqual(try curve(), try curve())
+    }
+
+    func testCachedDecodingEqualsFullRecomputation() throws {
+        let (model, _, _) = try model(d: 32)
+        let trainer = ModelTrainer(model: model, settings: TrainerSettings(schedule: .constant(1e-2)))
+        let batch = try examples(model)
+        for _ in 0..<40 { try trainer.step(batch) }
+        let prompt = Array(batch[0].ids.prefix(4))
+        let cached = try model.generate(prompt: prompt, maxNewTokens: 10, stop: [])
+        XCTAssertEqual(cached.count, 10)
+        // Token k of the cached decoding must be what a fresh forward over prompt + the first k tokens
+        // (no cache: the whole prefix is recomputed) predicts first.
+        for k in 1..<cached.count {
+            XCTAssertEqual(try model.generate(prompt: prompt + cached[..<k], maxNewTokens: 1, stop: []), [cached[k]], "token \(k)")
+        }
+    }
+
+    func testEmbeddingsArePooledPerExample() throws {
+        let (model, _, _) = try model()
+        let batch = try examples(model, count: 3)
+        let together = try model.embeddings(batch)
+        XCTAssertEqual(together.shape, [3, 16])
+        let alone = try model.embeddings([batch[1]])
+        assertClose(together.row(1).scalars, alone.row(0).scalars, tolerance: 1e-5)
+    }
+}
+
+final class PretrainCommandTests: XCTestCase {
+    func testKilledRunResumesToTheSameModel() throws {
+        let folder = try scratchFolder(self)
+        let data = folder + "/corpus.jsonl"
+        try (0..<200).map { #"{"instruction": "Add \#($0 % 9) and \#($0 % 7).", "output": "\#($0 % 9 + $0 % 7)"}"# }
+            .joined(separator: "\n").write(toFile: data, atomically: true, encoding: .utf8)
+        XCTAssertEqual(try runRaise(["tokenizer", "train", "--vocab", "300", "--data", data, "--out", folder + "/tok", "--quiet"]).status, 0)
+        func arguments(_ out: String) -> [String] {
+            ["pretrain", "--model", "tinygpt:layers=2,heads=2,d=32,ctx=64,tokenizer=\(folder)/tok", "--data", data, "--steps", "400",
+             "--checkpoint-every", "100", "--out", out, "--threads", "1", "--seed", "3", "--quiet"]
+        }
+        let whole = try runRaise(arguments(folder + "/whole"))
+        XCTAssertEqual(whole.status, 0, whole.stderr)
+
+        // Start the same run, kill -9 it once its first checkpoint exists, then resume.
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: buildFolder + "/raise")
+        process.arguments = arguments(folder + "/killed")
+        process.standardError = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        while !FileManager.default.fileExists(atPath: folder + "/killed/resume.safetensors") && process.isRunning { usleep(2000) }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationReason, .uncaughtSignal, "the run was killed before it finished")
+
+        let resumed = try runRaise(arguments(folder + "/killed") + ["--resume"])
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertTrue(resumed.stderr.contains("resuming"), resumed.stderr)
+        let a = try Data(contentsOf: URL(fileURLWithPath: folder + "/whole/model.safetensors"))
+        let b = try Data(contentsOf: URL(fileURLWithPath: folder + "/killed/model.safetensors"))
+        XCTAssertEqual(a, b, "the resumed run ends with the same parameters, bit for bit")
+    }
+}
