@@ -17,9 +17,11 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev", "pkg-config"])]
         ),
+        // glibc's mallopt, to keep freed tensor memory in the heap (no link: it is part of libc).
+        .systemLibrary(name: "CAllocator", path: "Sources/CAllocator"),
         .target(
             name: "RaiseKit",
-            dependencies: ["CBLAS"],
+            dependencies: ["CBLAS", "CAllocator"],
             path: "Sources/RaiseKit"
         ),
     ]

@@ -11,30 +11,30 @@ public enum Activation: String, CaseIterable, Sendable {
     func forward(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, count: Int) {
         switch self {
         case .gelu:  // 0.5 x (1 + tanh(√(2/π) (x + 0.044715 x³)))
-            for i in 0..<count {
-                let v = x[i]
-                out[i] = 0.5 * v * (1 + Foundation.tanh(Activation.geluScale * (v + 0.044715 * v * v * v)))
-            }
+            for i in 0..<count { out[i] = Activation.geluScale * (x[i] + 0.044715 * x[i] * x[i] * x[i]) }
+            FastMath.tanh(out, out, count: count)
+            for i in 0..<count { out[i] = 0.5 * x[i] * (1 + out[i]) }
         case .silu:  // x σ(x)
             for i in 0..<count { out[i] = x[i] / (1 + exp(-x[i])) }
         case .relu:
             for i in 0..<count { out[i] = max(x[i], 0) }
         case .tanh:
-            for i in 0..<count { out[i] = Foundation.tanh(x[i]) }
+            FastMath.tanh(out, x, count: count)
         }
     }
 
     func backward(_ dx: UnsafeMutablePointer<Float>, _ dOut: UnsafePointer<Float>, _ x: UnsafePointer<Float>,
                   _ out: UnsafePointer<Float>, count: Int) {
         switch self {
-        case .gelu:
+        case .gelu:  // t = tanh(inner): d/dx = 0.5 (1 + t) + 0.5 x (1 − t²) · inner'
+            let t = UnsafeMutablePointer<Float>.allocate(capacity: count)
+            defer { t.deallocate() }
+            for i in 0..<count { t[i] = Activation.geluScale * (x[i] + 0.044715 * x[i] * x[i] * x[i]) }
+            FastMath.tanh(t, t, count: count)
             for i in 0..<count {
                 let v = x[i]
-                let inner = Activation.geluScale * (v + 0.044715 * v * v * v)
-                let t = Foundation.tanh(inner)
-                let sech2 = 1 - t * t
                 let dInner = Activation.geluScale * (1 + 3 * 0.044715 * v * v)
-                dx[i] += dOut[i] * (0.5 * (1 + t) + 0.5 * v * sech2 * dInner)
+                dx[i] += dOut[i] * (0.5 * (1 + t[i]) + 0.5 * v * (1 - t[i] * t[i]) * dInner)
             }
         case .silu:  // σ(x) (1 + x (1 − σ(x)))
             for i in 0..<count {

@@ -4,6 +4,7 @@
 
 /// Reference-counted, zero-initialised Float32 memory that tensors view.
 public final class TensorStorage: @unchecked Sendable {
+
     /// The first element.
     public let pointer: UnsafeMutablePointer<Float>
     /// The number of Float32 elements.
@@ -12,6 +13,7 @@ public final class TensorStorage: @unchecked Sendable {
     /// Allocates `count` zeroed elements.
     public init(count: Int) {
         precondition(count >= 0, "TensorStorage: negative element count \(count)")
+        Allocator.keepFreedMemory
         self.count = count
         pointer = .allocate(capacity: max(count, 1))
         pointer.initialize(repeating: 0, count: max(count, 1))

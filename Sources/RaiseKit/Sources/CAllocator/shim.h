@@ -1,0 +1,2 @@
+// glibc's allocator controls (mallopt), which RaiseKit uses to keep freed tensor memory for reuse.
+#include <malloc.h>
