@@ -46,12 +46,23 @@ test: deps
 	$(SWIFT) build -c release
 	$(SWIFT) test -c release --disable-swift-testing
 
-# Performance against peers: ratios measured in one run, never asserted by tests. The tokenizer peer
-# (HF tokenizers) runs when `python3 -c "import tokenizers"` works: pip install tokenizers.
-DATA ?= ../shared/data
-bench: build
+# Performance against peers: ratios measured in one run, never asserted by tests. The peers run in a
+# virtual environment made here: HF tokenizers from PyPI, and PyTorch's CPU build from /opt/wheels when
+# the machine carries it (a plain `pip install torch` would pull a 2.8 GB CUDA build).
+DATA  ?= ../shared/data
+VENV  := .venv-bench
+$(VENV)/bin/python:
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet numpy tokenizers
+	@wheel=$$(ls /opt/wheels/torch-*+cpu-*.whl 2>/dev/null | head -n 1); \
+		if [ -n "$$wheel" ]; then $(VENV)/bin/pip install --quiet "$$wheel"; \
+		else echo "make: no CPU torch wheel in /opt/wheels: bench train runs without its PyTorch reference"; fi
+
+bench: build models $(VENV)/bin/python
 	$(RELEASE_BIN) bench kernels
-	$(RELEASE_BIN) bench tokenizer --vocab $(DATA)/gpt2-tokenizer \
+	RAISE_PYTHON=$(VENV)/bin/python $(RELEASE_BIN) bench train --threads 1
+	RAISE_PYTHON=$(VENV)/bin/python $(RELEASE_BIN) bench train --threads 2
+	RAISE_PYTHON=$(VENV)/bin/python $(RELEASE_BIN) bench tokenizer --vocab $(DATA)/gpt2-tokenizer \
 		--data $(DATA)/alpaca-libre/alpaca_libre_tasks_v1.jsonl --data $(DATA)/gpteacher/codegen-instruct.json \
 		--data $(DATA)/gpteacher/roleplay-instruct.json --data $(DATA)/gpteacher/toolformer-instruct.json \
 		--data $(DATA)/alpaca-eval/alpaca_eval.jsonl

@@ -41,29 +41,31 @@ final class TinyGPT: LanguageModel {
 
     // MARK: Forward
 
-    /// The final hidden states and logits of `batch`.   -> hidden (B·T, C), logits (B·T, V)
-    private func forward(_ batch: TokenBatch, tape: Tape) -> (hidden: Variable, logits: Variable) {
-        let (b, t) = (batch.batch, batch.length)
+    /// Hidden states and logits of ids at positions `position…`; `cache` holds earlier keys and values
+    /// when decoding.   ids (B·T) -> hidden (B·T, C), logits (B·T, V)
+    private func forward(_ ids: [Int32], batch b: Int, length t: Int, position: Int = 0, cache: KeyValueCache? = nil,
+                         tape: Tape) -> (hidden: Variable, logits: Variable) {
         let p = parameters
-        let positions = (0..<b * t).map { Int32($0 % t) }
-        var x = tape.add(tape.embedding(p["wte"], ids: batch.inputs), tape.embedding(p["wpe"], ids: positions))  // (B·T, C)
+        let positions = (0..<b * t).map { Int32(position + $0 % t) }
+        var x = tape.add(tape.embedding(p["wte"], ids: ids), tape.embedding(p["wpe"], ids: positions))  // (B·T, C)
         for l in 0..<settings.layers {
-            x = tape.add(x, attention(tape.layerNorm(x, weight: p["h\(l).ln1.weight"], bias: p["h\(l).ln1.bias"]), layer: l, batch: b, length: t, tape: tape))
-            let h = tape.layerNorm(x, weight: p["h\(l).ln2.weight"], bias: p["h\(l).ln2.bias"])
-            let up = tape.gelu(linear(h, "h\(l).mlp.fc", tape))        // (B·T, 4C)
-            x = tape.add(x, linear(up, "h\(l).mlp.proj", tape))         // (B·T, C)
+            let h = tape.layerNorm(x, weight: p["h\(l).ln1.weight"], bias: p["h\(l).ln1.bias"])
+            x = tape.add(x, attention(h, layer: l, batch: b, length: t, cache: cache, tape: tape))
+            let h2 = tape.layerNorm(x, weight: p["h\(l).ln2.weight"], bias: p["h\(l).ln2.bias"])
+            x = tape.add(x, linear(tape.gelu(linear(h2, "h\(l).mlp.fc", tape)), "h\(l).mlp.proj", tape))  // MLP: C -> 4C -> C
         }
         let hidden = tape.layerNorm(x, weight: p["lnf.weight"], bias: p["lnf.bias"])
         return (hidden, tape.matmul(hidden, p["wte"], transposeB: true))  // (B·T, V), tied head
     }
 
     /// Causal self-attention of one block.   h (B·T, C) -> (B·T, C)
-    private func attention(_ h: Variable, layer l: Int, batch b: Int, length t: Int, tape: Tape) -> Variable {
+    private func attention(_ h: Variable, layer l: Int, batch b: Int, length t: Int, cache: KeyValueCache?, tape: Tape) -> Variable {
         let c = settings.width
         let qkv = linear(h, "h\(l).attn.qkv", tape)                    // (B·T, 3C)
         let q = tape.reshape(tape.slice(qkv, axis: 1, range: 0..<c), [b, t, c])
-        let k = tape.reshape(tape.slice(qkv, axis: 1, range: c..<2 * c), [b, t, c])
-        let v = tape.reshape(tape.slice(qkv, axis: 1, range: 2 * c..<3 * c), [b, t, c])
+        var k = tape.reshape(tape.slice(qkv, axis: 1, range: c..<2 * c), [b, t, c])
+        var v = tape.reshape(tape.slice(qkv, axis: 1, range: 2 * c..<3 * c), [b, t, c])
+        if let cache { (k, v) = cache.extend(layer: l, keys: k, values: v, tape: tape) }
         let mixed = tape.causalAttention(q, k, v, heads: settings.heads, kvHeads: settings.heads)  // (B, T, C)
         return linear(tape.reshape(mixed, [b * t, c]), "h\(l).attn.proj", tape)
     }
@@ -80,7 +82,7 @@ final class TinyGPT: LanguageModel {
         let tokens = batch.scoredTokens
         guard tokens > 0 else { return (0, 0) }
         let tape = Tape()
-        let logits = forward(batch, tape: tape).logits
+        let logits = forward(batch.inputs, batch: batch.batch, length: batch.length, tape: tape).logits
         let mean = tape.crossEntropy(logits, targets: batch.targets, mask: batch.mask)
         let sum = tape.scale(mean, by: batch.mask.reduce(0, +))
         try tape.backward(from: sum)
@@ -91,7 +93,7 @@ final class TinyGPT: LanguageModel {
         var losses = [Float]()
         for start in stride(from: 0, to: examples.count, by: 32) {
             let batch = TokenBatch(Array(examples[start..<min(start + 32, examples.count)]), contextLength: settings.context, padID: padID)
-            let logits = forward(batch, tape: Tape(recording: false)).logits
+            let logits = forward(batch.inputs, batch: batch.batch, length: batch.length, tape: Tape(recording: false)).logits
             let perExample = Tape(recording: false).crossEntropy(Variable(logits.value), targets: batch.targets, mask: batch.mask,
                                                                  reduction: .perExample(tokensPerExample: batch.length))
             losses += perExample.value.scalars
@@ -107,7 +109,7 @@ final class TinyGPT: LanguageModel {
         let out = Tensor(zeros: [examples.count, c])
         for start in stride(from: 0, to: examples.count, by: 32) {
             let batch = TokenBatch(Array(examples[start..<min(start + 32, examples.count)]), contextLength: settings.context, padID: padID)
-            let hidden = forward(batch, tape: Tape(recording: false)).hidden.value  // (B·T, C)
+            let hidden = forward(batch.inputs, batch: batch.batch, length: batch.length, tape: Tape(recording: false)).hidden.value  // (B·T, C)
             for row in 0..<batch.batch {
                 let target = out.row(start + row)
                 var count: Float = 0
@@ -124,61 +126,19 @@ final class TinyGPT: LanguageModel {
     func generate(prompt: [Int32], maxNewTokens: Int, stop: Set<Int32>) throws -> [Int32] {
         guard !prompt.isEmpty else { throw RaiseError.invalidArgument(name: backendID, detail: "generate needs a non-empty prompt") }
         let context = Array(prompt.suffix(settings.context))
-        var cache = KeyValueCache(layers: settings.layers)
-        var logits = step(context, position: 0, cache: &cache)
+        let cache = KeyValueCache(layers: settings.layers)
+        var logits = forward(context, batch: 1, length: context.count, cache: cache, tape: Tape(recording: false)).logits.value
         var generated = [Int32]()
         while generated.count < maxNewTokens && context.count + generated.count < settings.context {
-            let next = Int32(argmax(logits))
-            generated.append(next)
-            if stop.contains(next) { break }
-            logits = step([next], position: context.count + generated.count - 1, cache: &cache)
+            let last = logits.row(logits.shape[0] - 1)
+            var best = 0
+            for i in 1..<last.count where last.data[i] > last.data[best] { best = i }
+            generated.append(Int32(best))
+            if stop.contains(Int32(best)) { break }
+            logits = forward([Int32(best)], batch: 1, length: 1, position: context.count + generated.count - 1, cache: cache,
+                             tape: Tape(recording: false)).logits.value
         }
         return generated
     }
-
-    // MARK: Decoding with a key/value cache
-
-    /// Keys and values of every position seen so far, per layer.   (1, t, C) each
-    private struct KeyValueCache {
-        var keys: [Tensor?]
-        var values: [Tensor?]
-        init(layers: Int) {
-            keys = Array(repeating: nil, count: layers)
-            values = keys
-        }
-    }
-
-    /// Runs `ids` at positions `position...` through the model, extending the cache; returns the logits
-    /// of the last one.   ids (N) -> (V)
-    private func step(_ ids: [Int32], position: Int, cache: inout KeyValueCache) -> Tensor {
-        let tape = Tape(recording: false)
-        let (n, c) = (ids.count, settings.width)
-        let p = parameters
-        var x = tape.add(tape.embedding(p["wte"], ids: ids), tape.embedding(p["wpe"], ids: (0..<n).map { Int32(position + $0) }))
-        for l in 0..<settings.layers {
-            let h = tape.layerNorm(x, weight: p["h\(l).ln1.weight"], bias: p["h\(l).ln1.bias"])
-            let qkv = linear(h, "h\(l).attn.qkv", tape)
-            let q = tape.reshape(tape.slice(qkv, axis: 1, range: 0..<c), [1, n, c])
-            var k = tape.reshape(tape.slice(qkv, axis: 1, range: c..<2 * c), [1, n, c])
-            var v = tape.reshape(tape.slice(qkv, axis: 1, range: 2 * c..<3 * c), [1, n, c])
-            if let pastK = cache.keys[l], let pastV = cache.values[l] {
-                k = tape.concat([Variable(pastK), k], axis: 1)
-                v = tape.concat([Variable(pastV), v], axis: 1)
-            }
-            cache.keys[l] = k.value
-            cache.values[l] = v.value
-            let mixed = tape.causalAttention(q, k, v, heads: settings.heads, kvHeads: settings.heads)
-            x = tape.add(x, linear(tape.reshape(mixed, [n, c]), "h\(l).attn.proj", tape))
-            let h2 = tape.layerNorm(x, weight: p["h\(l).ln2.weight"], bias: p["h\(l).ln2.bias"])
-            x = tape.add(x, linear(tape.gelu(linear(h2, "h\(l).mlp.fc", tape)), "h\(l).mlp.proj", tape))
-        }
-        let last = tape.slice(tape.layerNorm(x, weight: p["lnf.weight"], bias: p["lnf.bias"]), axis: 0, range: n - 1..<n)
-        return tape.matmul(last, p["wte"], transposeB: true).value.reshaped([settings.vocabulary])
-    }
-
-    private func argmax(_ logits: Tensor) -> Int {
-        var best = 0
-        for i in 1..<logits.count where logits.data[i] > logits.data[best] { best = i }
-        return best
-    }
 }
+

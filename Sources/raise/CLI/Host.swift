@@ -8,6 +8,7 @@ enum Host {
     static let commands: [Command] = [
         BenchKernelsCommand.command,
         BenchTokenizerCommand.command,
+        BenchTrainCommand.command,
         DemoCommand.command,
         PluginsCommands.list,
         PluginsCommands.info,
@@ -16,6 +17,8 @@ enum Host {
         DataCommands.synth,
         DataCommands.stats,
         PretrainCommand.command,
+        FinetuneCommand.command,
+        ScoreCommand.command,
     ]
 
     /// Runs the command line `arguments` (without the program name); returns the exit code.

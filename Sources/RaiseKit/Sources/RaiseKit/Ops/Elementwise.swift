@@ -46,6 +46,7 @@ extension Tape {
 
     /// Differentiable a · b (elementwise) with broadcasting.
     public func mul(_ a: Variable, _ b: Variable) -> Variable {
+        if a.shape == b.shape { return mulSameShape(a, b) }
         let map = Broadcast(a.shape, b.shape, op: "mul")
         let out = output(Tensor(zeros: map.shape), from: [a, b])
         Elementwise.mulForward(out.value, a.value, b.value, map)
@@ -66,6 +67,18 @@ extension Tape {
                 let d = input.gradBuffer.data
                 for i in 0..<n { d[i] += dOut.data[i] }
             }
+        }
+        return out
+    }
+
+    /// a · b for equal shapes (gated MLPs): plain loops, no index maps.
+    private func mulSameShape(_ a: Variable, _ b: Variable) -> Variable {
+        let out = output(Tensor(zeros: a.shape), from: [a, b])
+        let (o, x, y, n) = (out.value.data, a.value.data, b.value.data, a.value.count)
+        for i in 0..<n { o[i] = x[i] * y[i] }
+        record("mul", output: out) { dOut in
+            if a.requiresGrad { let d = a.gradBuffer.data; for i in 0..<n { d[i] += dOut.data[i] * y[i] } }
+            if b.requiresGrad { let d = b.gradBuffer.data; for i in 0..<n { d[i] += dOut.data[i] * x[i] } }
         }
         return out
     }

@@ -12,7 +12,8 @@ public enum OutputMode: Sendable {
     case json
 }
 
-/// Reports the progress of a loop of `total` steps on stderr.
+/// Reports the progress of a loop of `total` steps on stderr: a redrawn line at most four times a
+/// second, or a JSON object at most once a second (and always for the last step).
 public final class ProgressReporter {
     private let label: String
     private let total: Int
@@ -36,6 +37,8 @@ public final class ProgressReporter {
         case .quiet:
             return
         case .json:
+            guard step == total || Date().timeIntervalSince(lastDraw) >= 1 else { return }
+            lastDraw = Date()
             var object = JSONObject([("event", .string("progress")), ("task", .string(label)),
                                      ("step", .number(Double(step))), ("total", .number(Double(total)))])
             for (name, value) in metrics { object[name] = .number(value) }

@@ -62,32 +62,30 @@ public final class BytePairTokenizer: Tokenizer {
     }
 
     /// Loads GPT-2's files: `encoder.json` (token string -> id) and `vocab.bpe` (merges, one per line).
-    /// Tokens written `<|name|>` are special.
+    /// When the folder has a `raise_tokenizer.json` (written by `save`), it names the special tokens, the
+    /// pre-tokenizer and the BOS/EOS/PAD ids; otherwise tokens written `<|name|>` are special.
     ///
     /// - Throws: `RaiseError` naming the file (and line) that is missing or malformed.
     public convenience init(directory: String) throws {
         let encoderPath = directory + "/encoder.json", mergesPath = directory + "/vocab.bpe"
-        guard let encoderData = FileManager.default.contents(atPath: encoderPath) else {
-            throw RaiseError.file(path: encoderPath, detail: "cannot read")
+        let entries = try BytePairTokenizer.jsonObject(at: encoderPath)
+        let extras = FileManager.default.fileExists(atPath: directory + "/raise_tokenizer.json")
+            ? try BytePairTokenizer.jsonObject(at: directory + "/raise_tokenizer.json") : nil
+        var specials = [String: Int32]()
+        if let listed = extras?["specials"]?.objectValue {
+            for key in listed.keys { specials[key] = listed[key]?.intValue.map { Int32($0) } }
         }
-        let encoder: JSONValue
-        do { encoder = try JSONValue.parse([UInt8](encoderData)) } catch {
-            throw RaiseError.content(path: encoderPath, line: error.line, column: error.column, detail: error.message)
-        }
-        guard let entries = encoder.objectValue else { throw RaiseError.file(path: encoderPath, detail: "not a JSON object") }
-        var vocabulary = [[UInt8]: Int32](), specials = [String: Int32]()
+        var vocabulary = [[UInt8]: Int32]()
         for token in entries.keys {
             guard let id = entries[token]!.intValue, id >= 0, id < Int(Int32.max) else {
                 throw RaiseError.file(path: encoderPath, detail: "token '\(token)': id is not a non-negative integer")
             }
-            if token.hasPrefix("<|") && token.hasSuffix("|>") && token.count > 4 {
-                specials[token] = Int32(id)
-            } else {
-                guard let bytes = ByteUnicode.bytes(of: token) else {
-                    throw RaiseError.file(path: encoderPath, detail: "token '\(token)' has a character outside GPT-2's byte table")
-                }
-                vocabulary[bytes] = Int32(id)
+            if extras == nil && token.hasPrefix("<|") && token.hasSuffix("|>") && token.count > 4 { specials[token] = Int32(id) }
+            if specials[token] != nil { continue }
+            guard let bytes = ByteUnicode.bytes(of: token) else {
+                throw RaiseError.file(path: encoderPath, detail: "token '\(token)' has a character outside GPT-2's byte table")
             }
+            vocabulary[bytes] = Int32(id)
         }
         guard let mergesText = try? String(contentsOfFile: mergesPath, encoding: .utf8) else {
             throw RaiseError.file(path: mergesPath, detail: "cannot read as UTF-8")
@@ -101,7 +99,27 @@ public final class BytePairTokenizer: Tokenizer {
             }
             mergeList.append((left, right))
         }
-        try self.init(vocabulary: vocabulary, merges: mergeList, specials: specials, name: directory)
+        var roles: (bos: Int32?, eos: Int32?, pad: Int32?)?
+        var preTokenizer = PreTokenizer.gpt2
+        if let extras {
+            func id(_ key: String) -> Int32? { extras[key]?.intValue.map { Int32($0) } }
+            roles = (id("bos"), id("eos"), id("pad"))
+            guard let mode = PreTokenizer(rawValue: extras["pre_tokenizer"]?.stringValue ?? "gpt2") else {
+                throw RaiseError.file(path: directory + "/raise_tokenizer.json", detail: "unknown pre_tokenizer")
+            }
+            preTokenizer = mode
+        }
+        try self.init(vocabulary: vocabulary, merges: mergeList, specials: specials, preTokenizer: preTokenizer, roles: roles, name: directory)
+    }
+
+    private static func jsonObject(at path: String) throws -> JSONObject {
+        guard let data = FileManager.default.contents(atPath: path) else { throw RaiseError.file(path: path, detail: "cannot read") }
+        let value: JSONValue
+        do { value = try JSONValue.parse([UInt8](data)) } catch {
+            throw RaiseError.content(path: path, line: error.line, column: error.column, detail: error.message)
+        }
+        guard let object = value.objectValue else { throw RaiseError.file(path: path, detail: "not a JSON object") }
+        return object
     }
 
     /// The tokenizer embedded in a GGUF file's metadata (`tokenizer.ggml.*`, model "gpt2"): tokens,
@@ -148,7 +166,8 @@ public final class BytePairTokenizer: Tokenizer {
                       name: gguf.path)
     }
 
-    /// Writes `encoder.json` and `vocab.bpe` into `directory` (created if needed), atomically.
+    /// Writes `encoder.json`, `vocab.bpe` and `raise_tokenizer.json` (specials, pre-tokenizer, BOS/EOS/PAD)
+    /// into `directory` (created if needed), atomically.
     public func save(directory: String) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var encoder = JSONObject()
@@ -157,6 +176,10 @@ public final class BytePairTokenizer: Tokenizer {
             encoder[special ?? ByteUnicode.string(bytes)] = .number(Double(id))
         }
         try AtomicFile.write(JSONValue.object(encoder).serialized, to: directory + "/encoder.json")
+        let roles = [("bos", specialTokens.bos), ("eos", specialTokens.eos), ("pad", specialTokens.pad)]
+        let extras = JSONObject([("pre_tokenizer", .string(preTokenizer.rawValue))] + roles.map { ($0.0, $0.1.map { .number(Double($0)) } ?? .null) }
+                                + [("specials", .object(JSONObject(specialTokens.byText.sorted { $0.value < $1.value }.map { ($0.key, .number(Double($0.value))) })))])
+        try AtomicFile.write(JSONValue.object(extras).serialized + "\n", to: directory + "/raise_tokenizer.json")
         let lines = mergeList.map { ByteUnicode.string($0.0) + " " + ByteUnicode.string($0.1) }
         try AtomicFile.write((["#version: 0.2"] + lines).joined(separator: "\n") + "\n", to: directory + "/vocab.bpe")
     }

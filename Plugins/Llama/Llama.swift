@@ -1,0 +1,191 @@
+// Llama: the LLaMA architecture — token embedding, pre-RMSNorm blocks of rotary grouped-query attention
+// and a SwiGLU MLP, a final RMSNorm, and a head tied to the embedding or not — written over RaiseKit's
+// ops, with weights from a GGUF file (dequantized to Float32; q/k rows un-permuted from llama.cpp's
+// adjacent-pair rotary layout to HF's half-split one) or an HF safetensors checkpoint. Parameter names
+// follow HF (`model.layers.0.self_attn.q_proj.weight`), so checkpoints are HF-shaped.
+import RaiseKit
+
+/// A LLaMA-architecture language model.
+final class Llama: LanguageModel {
+    let backendID = "model.llama"
+    let settings: LlamaSettings
+    let tokenizer: any Tokenizer
+    let parameters: ParameterStore
+    var contextLength: Int
+    var configuration: JSONObject {
+        JSONObject([
+            ("num_hidden_layers", .number(Double(settings.layers))), ("hidden_size", .number(Double(settings.width))),
+            ("num_attention_heads", .number(Double(settings.heads))), ("num_key_value_heads", .number(Double(settings.kvHeads))),
+            ("intermediate_size", .number(Double(settings.feedForward))), ("vocab_size", .number(Double(settings.vocabulary))),
+            ("max_position_embeddings", .number(Double(settings.context))), ("rope_theta", .number(Double(settings.ropeBase))),
+            ("rms_norm_eps", .number(Double(settings.normEps))), ("tie_word_embeddings", .bool(settings.tiedEmbeddings)),
+            ("raise_context", .number(Double(contextLength))),
+        ])
+    }
+    private let padID: Int32
+
+    /// A model with zeroed weights of the given sizes; the loaders fill them in.   `context` caps the
+    /// sequence length raise uses (the model may allow more).
+    init(settings: LlamaSettings, tokenizer: any Tokenizer, context: Int) {
+        self.settings = settings
+        self.tokenizer = tokenizer
+        contextLength = min(context, settings.context)
+        padID = tokenizer.specialTokens.pad ?? tokenizer.specialTokens.eos ?? 0
+        let (c, kv, f) = (settings.width, settings.kvHeads * settings.headDim, settings.feedForward)
+        var specs = [ParameterSpec("model.embed_tokens.weight", [settings.vocabulary, c], .zeros)]
+        for l in 0..<settings.layers {
+            let p = "model.layers.\(l)."
+            specs += [
+                ParameterSpec(p + "input_layernorm.weight", [c], .ones, decays: false),
+                ParameterSpec(p + "self_attn.q_proj.weight", [c, c], .zeros), ParameterSpec(p + "self_attn.k_proj.weight", [kv, c], .zeros),
+                ParameterSpec(p + "self_attn.v_proj.weight", [kv, c], .zeros), ParameterSpec(p + "self_attn.o_proj.weight", [c, c], .zeros),
+                ParameterSpec(p + "post_attention_layernorm.weight", [c], .ones, decays: false),
+                ParameterSpec(p + "mlp.gate_proj.weight", [f, c], .zeros), ParameterSpec(p + "mlp.up_proj.weight", [f, c], .zeros),
+                ParameterSpec(p + "mlp.down_proj.weight", [c, f], .zeros),
+            ]
+        }
+        specs.append(ParameterSpec("model.norm.weight", [c], .ones, decays: false))
+        if !settings.tiedEmbeddings { specs.append(ParameterSpec("lm_head.weight", [settings.vocabulary, c], .zeros)) }
+        var rng = RandomGenerator(seed: 0)
+        parameters = ParameterStore(specs, rng: &rng)
+    }
+
+    // MARK: Loading
+
+    /// GGUF tensor names for each HF parameter name.
+    private func ggufName(_ name: String) -> String {
+        let table = ["self_attn.q_proj": "attn_q", "self_attn.k_proj": "attn_k", "self_attn.v_proj": "attn_v",
+                     "self_attn.o_proj": "attn_output", "mlp.gate_proj": "ffn_gate", "mlp.up_proj": "ffn_up", "mlp.down_proj": "ffn_down",
+                     "input_layernorm": "attn_norm", "post_attention_layernorm": "ffn_norm"]
+        if name == "model.embed_tokens.weight" { return "token_embd.weight" }
+        if name == "model.norm.weight" { return "output_norm.weight" }
+        if name == "lm_head.weight" { return "output.weight" }
+        let parts = name.split(separator: ".")  // model.layers.L.<module…>.weight
+        let module = parts[3..<(parts.count - 1)].joined(separator: ".")
+        return "blk.\(parts[2]).\(table[module] ?? module).weight"
+    }
+
+    /// Fills the parameters from a GGUF file, un-permuting q and k.
+    func load(gguf: GGUFFile) throws {
+        for spec in parameters.specs {
+            let tensor = try gguf.tensor(ggufName(spec.name))
+            guard tensor.shape == spec.shape else {
+                throw RaiseError.tensor(path: gguf.path, tensor: ggufName(spec.name), detail: "shape \(tensor.shape), expected \(spec.shape)")
+            }
+            let target = parameters[spec.name].value
+            if spec.name.hasSuffix("q_proj.weight") || spec.name.hasSuffix("k_proj.weight") {
+                Llama.unpermuteRotaryRows(tensor, into: target, headDim: settings.headDim)
+            } else {
+                target.assign(tensor)
+            }
+        }
+    }
+
+    /// llama.cpp stores each head's q/k rows as interleaved pairs (row 2i + j holds HF row j·D/2 + i);
+    /// this puts them back in HF's half-split order, which RaiseKit's RoPE uses.   (H·D, C) -> (H·D, C)
+    static func unpermuteRotaryRows(_ source: Tensor, into target: Tensor, headDim d: Int) {
+        let columns = source.shape[1]
+        for head in 0..<source.shape[0] / d {
+            for i in 0..<d / 2 {
+                for j in 0..<2 {
+                    (target.data + (head * d + j * d / 2 + i) * columns).update(from: source.data + (head * d + 2 * i + j) * columns, count: columns)
+                }
+            }
+        }
+    }
+
+    // MARK: Forward
+
+    /// x · Wᵀ for the parameter `name`.
+    private func linear(_ x: Variable, _ name: String, _ tape: Tape) -> Variable {
+        tape.matmul(x, parameters[name], transposeB: true)
+    }
+
+    /// One decoder block; `cache` holds earlier keys and values when decoding.   x (B·T, C) -> (B·T, C)
+    private func block(_ x: Variable, layer l: Int, batch b: Int, length t: Int, position: Int, cache: KeyValueCache?, tape: Tape) -> Variable {
+        let (c, kv) = (settings.width, settings.kvHeads * settings.headDim)
+        let p = "model.layers.\(l)."
+        let h = tape.rmsNorm(x, weight: parameters[p + "input_layernorm.weight"], eps: settings.normEps)
+        let q = tape.rope(tape.reshape(linear(h, p + "self_attn.q_proj.weight", tape), [b, t, c]), heads: settings.heads,
+                          positionOffset: position, base: settings.ropeBase)
+        var k = tape.rope(tape.reshape(linear(h, p + "self_attn.k_proj.weight", tape), [b, t, kv]), heads: settings.kvHeads,
+                          positionOffset: position, base: settings.ropeBase)
+        var v = tape.reshape(linear(h, p + "self_attn.v_proj.weight", tape), [b, t, kv])
+        if let cache { (k, v) = cache.extend(layer: l, keys: k, values: v, tape: tape) }
+        let mixed = tape.causalAttention(q, k, v, heads: settings.heads, kvHeads: settings.kvHeads)  // (B, T, C)
+        let x = tape.add(x, linear(tape.reshape(mixed, [b * t, c]), p + "self_attn.o_proj.weight", tape))
+        let h2 = tape.rmsNorm(x, weight: parameters[p + "post_attention_layernorm.weight"], eps: settings.normEps)
+        let gated = tape.mul(tape.silu(linear(h2, p + "mlp.gate_proj.weight", tape)), linear(h2, p + "mlp.up_proj.weight", tape))  // (B·T, F)
+        return tape.add(x, linear(gated, p + "mlp.down_proj.weight", tape))
+    }
+
+    /// Hidden states and logits.   ids (B·T) -> hidden (B·T, C), logits (B·T, V)
+    private func forward(_ ids: [Int32], batch b: Int, length t: Int, position: Int = 0, cache: KeyValueCache? = nil,
+                         tape: Tape) -> (hidden: Variable, logits: Variable) {
+        var x = tape.embedding(parameters["model.embed_tokens.weight"], ids: ids)
+        for l in 0..<settings.layers { x = block(x, layer: l, batch: b, length: t, position: position, cache: cache, tape: tape) }
+        let hidden = tape.rmsNorm(x, weight: parameters["model.norm.weight"], eps: settings.normEps)
+        let head = parameters[settings.tiedEmbeddings ? "model.embed_tokens.weight" : "lm_head.weight"]
+        return (hidden, tape.matmul(hidden, head, transposeB: true))
+    }
+
+    // MARK: LanguageModel
+
+    func accumulateGradients(_ examples: [TokenizedExample]) throws -> (lossSum: Double, tokens: Int) {
+        let batch = TokenBatch(examples, contextLength: contextLength, padID: padID)
+        guard batch.scoredTokens > 0 else { return (0, 0) }
+        let tape = Tape()
+        let logits = forward(batch.inputs, batch: batch.batch, length: batch.length, tape: tape).logits
+        let sum = tape.scale(tape.crossEntropy(logits, targets: batch.targets, mask: batch.mask), by: batch.mask.reduce(0, +))
+        try tape.backward(from: sum)
+        return (Double(sum.value.scalar), batch.scoredTokens)
+    }
+
+    func exampleLosses(_ examples: [TokenizedExample]) throws -> [Float] {
+        var losses = [Float]()
+        for start in stride(from: 0, to: examples.count, by: 8) {
+            let batch = TokenBatch(Array(examples[start..<min(start + 8, examples.count)]), contextLength: contextLength, padID: padID)
+            let tape = Tape(recording: false)
+            let logits = forward(batch.inputs, batch: batch.batch, length: batch.length, tape: tape).logits
+            losses += tape.crossEntropy(logits, targets: batch.targets, mask: batch.mask,
+                                        reduction: .perExample(tokensPerExample: batch.length)).value.scalars
+        }
+        if let bad = losses.firstIndex(where: { !$0.isFinite }) {
+            throw RaiseError.invalidArgument(name: backendID, detail: "example \(bad): the loss is \(losses[bad])")
+        }
+        return losses
+    }
+
+    func embeddings(_ examples: [TokenizedExample]) throws -> Tensor {
+        let c = settings.width
+        let out = Tensor(zeros: [examples.count, c])
+        for (index, example) in examples.enumerated() {
+            let batch = TokenBatch([example], contextLength: contextLength, padID: padID)
+            let hidden = forward(batch.inputs, batch: 1, length: batch.length, tape: Tape(recording: false)).hidden.value
+            let count = max(1, Int(batch.present.reduce(0, +)))
+            for t in 0..<count { for j in 0..<c { out.data[index * c + j] += hidden.data[t * c + j] / Float(count) } }
+        }
+        return out
+    }
+
+    func generate(prompt: [Int32], maxNewTokens: Int, stop: Set<Int32>) throws -> [Int32] {
+        guard !prompt.isEmpty else { throw RaiseError.invalidArgument(name: backendID, detail: "generate needs a non-empty prompt") }
+        let context = Array(prompt.suffix(contextLength))
+        let cache = KeyValueCache(layers: settings.layers)
+        var logits = lastLogits(forward(context, batch: 1, length: context.count, cache: cache, tape: Tape(recording: false)).logits.value)
+        var generated = [Int32]()
+        while generated.count < maxNewTokens && context.count + generated.count < contextLength {
+            var best = 0
+            for i in 1..<logits.count where logits.data[i] > logits.data[best] { best = i }
+            generated.append(Int32(best))
+            if stop.contains(Int32(best)) { break }
+            let position = context.count + generated.count - 1
+            logits = lastLogits(forward([Int32(best)], batch: 1, length: 1, position: position, cache: cache, tape: Tape(recording: false)).logits.value)
+        }
+        return generated
+    }
+
+    /// The last row of logits.   (N, V) -> (V)
+    private func lastLogits(_ logits: Tensor) -> Tensor { logits.row(logits.shape[0] - 1) }
+}
+

@@ -1,0 +1,70 @@
+// LlamaSettings: the sizes of a LLaMA-architecture model, read from GGUF metadata (llama.*) or from an
+// HF config.json, with errors that name the file and the key.
+import RaiseKit
+
+/// The sizes of a LLaMA model.
+struct LlamaSettings: Equatable {
+    var layers: Int
+    var width: Int
+    var heads: Int
+    var kvHeads: Int
+    var feedForward: Int
+    var vocabulary: Int
+    var context: Int
+    var ropeBase: Float
+    var normEps: Float
+    var tiedEmbeddings: Bool
+
+    var headDim: Int { width / heads }
+
+    /// The settings a GGUF file's `llama.*` metadata gives.
+    init(gguf: GGUFFile) throws {
+        func integer(_ key: String) throws -> Int {
+            guard let value = try gguf.value(key).intValue, value > 0 else {
+                throw RaiseError.file(path: gguf.path, detail: "metadata '\(key)' is not a positive integer")
+            }
+            return value
+        }
+        guard gguf.metadata["general.architecture"]?.stringValue == "llama" else {
+            throw RaiseError.file(path: gguf.path, detail: "general.architecture is not 'llama'")
+        }
+        layers = try integer("llama.block_count")
+        width = try integer("llama.embedding_length")
+        heads = try integer("llama.attention.head_count")
+        kvHeads = gguf.metadata["llama.attention.head_count_kv"]?.intValue ?? heads
+        feedForward = try integer("llama.feed_forward_length")
+        vocabulary = try gguf.info("token_embd.weight").shape[0]
+        context = try integer("llama.context_length")
+        ropeBase = Float(gguf.metadata["llama.rope.freq_base"]?.doubleValue ?? 10_000)
+        normEps = Float(gguf.metadata["llama.attention.layer_norm_rms_epsilon"]?.doubleValue ?? 1e-5)
+        tiedEmbeddings = !gguf.tensors.contains { $0.name == "output.weight" }
+        try check(path: gguf.path)
+    }
+
+    /// The settings of an HF config.json (LlamaForCausalLM).
+    init(config: JSONObject, path: String) throws {
+        func integer(_ key: String) throws -> Int {
+            guard let value = config[key]?.intValue, value > 0 else {
+                throw RaiseError.file(path: path, detail: "field '\(key)' is not a positive integer")
+            }
+            return value
+        }
+        layers = try integer("num_hidden_layers")
+        width = try integer("hidden_size")
+        heads = try integer("num_attention_heads")
+        kvHeads = config["num_key_value_heads"]?.intValue ?? heads
+        feedForward = try integer("intermediate_size")
+        vocabulary = try integer("vocab_size")
+        context = try integer("max_position_embeddings")
+        ropeBase = Float(config["rope_theta"]?.numberValue ?? 10_000)
+        normEps = Float(config["rms_norm_eps"]?.numberValue ?? 1e-5)
+        tiedEmbeddings = config["tie_word_embeddings"].map { $0 == .bool(true) } ?? false
+        try check(path: path)
+    }
+
+    private func check(path: String) throws {
+        guard width % heads == 0, heads % kvHeads == 0, (width / heads) % 2 == 0 else {
+            throw RaiseError.file(path: path, detail: "width \(width), \(heads) heads and \(kvHeads) key/value heads do not fit together")
+        }
+    }
+}

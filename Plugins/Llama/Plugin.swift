@@ -1,0 +1,58 @@
+// Llama: the plugin library of the LLaMA-architecture backend `model.llama`. This file is its C entry
+// point and its factory: a GGUF file (weights and tokenizer), an HF folder (config.json +
+// model.safetensors + a raise tokenizer folder), or a raise checkpoint of either.
+import Foundation
+import RaiseKit
+
+@_cdecl("raise_plugin_abi_version")
+public func raisePluginABIVersion() -> UInt32 { PluginABI.version }
+
+@_cdecl("raise_plugin_entry")
+public func raisePluginEntry() -> UnsafeMutableRawPointer { PluginABI.export(LlamaPlugin()) }
+
+final class LlamaPlugin: RaisePlugin {
+    func register(into registrar: PluginRegistrar) throws {
+        try registrar.add(PluginFactory(
+            id: "model.llama", kind: .model, version: "1.0.0",
+            summary: "LLaMA architecture (RMSNorm, RoPE, grouped-query attention, SwiGLU) from GGUF or HF safetensors",
+            parameters: [
+                PluginParameter("path", .text, default: "", "a .gguf file, or a folder with config.json and model.safetensors"),
+                PluginParameter("checkpoint", .text, default: "", "a raise model folder of this backend"),
+                PluginParameter("ctx", .integer(8...131_072), default: "512", "the longest sequence raise feeds it"),
+            ],
+            create: { try LlamaPlugin.make($0) }))
+    }
+
+    static func make(_ arguments: PluginArguments) throws -> Llama {
+        let context = arguments.integer("ctx")
+        let checkpoint = arguments.text("checkpoint")
+        if !checkpoint.isEmpty {
+            let (backend, settings) = try Checkpoint.configuration(of: checkpoint)
+            guard backend == "model.llama" else {
+                throw RaiseError.invalidArgument(name: "model.llama", detail: "\(checkpoint) holds a \(backend) model")
+            }
+            let model = Llama(settings: try LlamaSettings(config: settings, path: checkpoint + "/config.json"),
+                              tokenizer: try BytePairTokenizer(directory: checkpoint + "/tokenizer"),
+                              context: settings["raise_context"]?.intValue ?? context)
+            try Checkpoint.loadParameters(model.parameters, from: checkpoint)
+            return model
+        }
+        let path = arguments.text("path")
+        guard !path.isEmpty else { throw RaiseError.invalidArgument(name: "model.llama", detail: "parameter 'path' or 'checkpoint' is required") }
+        if path.hasSuffix(".gguf") {
+            let gguf = try GGUFFile(path: path)
+            let model = Llama(settings: try LlamaSettings(gguf: gguf), tokenizer: try BytePairTokenizer(gguf: gguf), context: context)
+            try model.load(gguf: gguf)
+            return model
+        }
+        // An HF folder: config.json, model.safetensors, and a tokenizer folder raise can read.
+        guard let data = FileManager.default.contents(atPath: path + "/config.json"),
+              let config = (try? JSONValue.parse([UInt8](data)))?.objectValue else {
+            throw RaiseError.file(path: path + "/config.json", detail: "cannot read a JSON object")
+        }
+        let model = Llama(settings: try LlamaSettings(config: config, path: path + "/config.json"),
+                          tokenizer: try BytePairTokenizer(directory: path + "/tokenizer"), context: context)
+        try Checkpoint.loadParameters(model.parameters, from: path)
+        return model
+    }
+}

