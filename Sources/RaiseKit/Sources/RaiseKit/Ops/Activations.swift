@@ -61,7 +61,7 @@ extension Tape {
 
     /// Differentiable `kind` applied elementwise.
     public func activation(_ kind: Activation, _ x: Variable) -> Variable {
-        let out = output(Tensor(zeros: x.shape), from: [x])
+        let out = output(Tensor(uninitialized: x.shape), from: [x])
         kind.forward(out.value.data, x.value.data, count: x.value.count)
         record(kind.rawValue, output: out) { dOut in
             kind.backward(x.gradBuffer.data, dOut.data, x.value.data, out.value.data, count: x.value.count)

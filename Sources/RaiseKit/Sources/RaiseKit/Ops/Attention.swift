@@ -95,8 +95,8 @@ extension Tape {
         precondition(q.shape[2] == heads * headDim && k.shape[2] == kvHeads * headDim && k.shape[0] == s.batch
                      && s.keyLength >= s.queryLength,
                      "causalAttention: q \(q.shape) and k \(k.shape) do not fit \(heads)/\(kvHeads) heads")
-        let out = output(Tensor(zeros: q.shape), from: [q, k, v])
-        let probs = Tensor(zeros: [s.batch, heads, s.queryLength, s.keyLength])
+        let out = output(Tensor(uninitialized: q.shape), from: [q, k, v])
+        let probs = Tensor(uninitialized: [s.batch, heads, s.queryLength, s.keyLength])
         Attention.forward(out.value.data, probs.data, q.value.data, k.value.data, v.value.data, s)
         record("causalAttention", output: out) { dOut in
             Attention.backward(q.requiresGrad ? q.gradBuffer.data : nil, k.requiresGrad ? k.gradBuffer.data : nil,

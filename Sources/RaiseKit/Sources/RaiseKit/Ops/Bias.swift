@@ -24,7 +24,7 @@ extension Tape {
     public func addBias(_ x: Variable, _ bias: Variable) -> Variable {
         precondition(bias.shape == [x.value.lastDimension], "addBias: bias \(bias.shape) for input \(x.shape)")
         let (rows, columns) = (x.value.rowCount, x.value.lastDimension)
-        let out = output(Tensor(zeros: x.shape), from: [x, bias])
+        let out = output(Tensor(uninitialized: x.shape), from: [x, bias])
         Bias.forward(out.value, x.value, bias.value, rows: rows, columns: columns)
         record("addBias", output: out) { dOut in
             Bias.backward(x.requiresGrad ? x.gradBuffer : nil, bias.requiresGrad ? bias.gradBuffer : nil,

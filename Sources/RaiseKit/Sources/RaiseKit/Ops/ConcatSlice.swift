@@ -28,7 +28,7 @@ extension Tape {
             precondition(a == b, "concat: shapes \(part.shape) and \(shape) differ off axis \(axis)")
         }
         shape[axis] = parts.reduce(0) { $0 + $1.shape[axis] }
-        let out = output(Tensor(zeros: shape), from: parts)
+        let out = output(Tensor(uninitialized: shape), from: parts)
         let total = AxisBlocks(shape, axis: axis, op: "concat")
         var start = 0
         var offsets = [Int]()
@@ -61,7 +61,7 @@ extension Tape {
                      "slice: range \(range) outside axis \(axis) of shape \(x.shape)")
         var shape = x.shape
         shape[axis] = range.count
-        let out = output(Tensor(zeros: shape), from: [x])
+        let out = output(Tensor(uninitialized: shape), from: [x])
         let run = range.count * blocks.inner
         for o in 0..<blocks.outer {
             (out.value.data + o * run).update(from: x.value.data + (o * blocks.size + range.lowerBound) * blocks.inner, count: run)

@@ -73,7 +73,7 @@ extension Tape {
         if case .perExample(let t) = reduction {
             precondition(t > 0 && rows % t == 0, "crossEntropy: \(rows) rows do not split into examples of \(t)")
         }
-        let nll = Tensor(zeros: [rows]), probs = Tensor(zeros: [rows, vocab])
+        let nll = Tensor(uninitialized: [rows]), probs = Tensor(uninitialized: [rows, vocab])
         CrossEntropy.forward(nll.data, probs.data, logits.value.data, targets, rows: rows, vocab: vocab)
         let (groups, perToken) = CrossEntropy.weights(mask: mask, reduction: reduction)
         let groupSize = rows / max(groups, 1)

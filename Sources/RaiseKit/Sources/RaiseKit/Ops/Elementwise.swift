@@ -36,7 +36,7 @@ extension Tape {
     public func add(_ a: Variable, _ b: Variable) -> Variable {
         if a.shape == b.shape { return addSameShape(a, b) }
         let map = Broadcast(a.shape, b.shape, op: "add")
-        let out = output(Tensor(zeros: map.shape), from: [a, b])
+        let out = output(Tensor(uninitialized: map.shape), from: [a, b])
         Elementwise.addForward(out.value, a.value, b.value, map)
         record("add", output: out) { dOut in
             Elementwise.addBackward(a.requiresGrad ? a.gradBuffer : nil, b.requiresGrad ? b.gradBuffer : nil, dOut, map)
@@ -48,7 +48,7 @@ extension Tape {
     public func mul(_ a: Variable, _ b: Variable) -> Variable {
         if a.shape == b.shape { return mulSameShape(a, b) }
         let map = Broadcast(a.shape, b.shape, op: "mul")
-        let out = output(Tensor(zeros: map.shape), from: [a, b])
+        let out = output(Tensor(uninitialized: map.shape), from: [a, b])
         Elementwise.mulForward(out.value, a.value, b.value, map)
         record("mul", output: out) { dOut in
             Elementwise.mulBackward(a.requiresGrad ? a.gradBuffer : nil, b.requiresGrad ? b.gradBuffer : nil,
@@ -59,7 +59,7 @@ extension Tape {
 
     /// a + b for equal shapes (residual connections): plain loops, no index maps.
     private func addSameShape(_ a: Variable, _ b: Variable) -> Variable {
-        let out = output(Tensor(zeros: a.shape), from: [a, b])
+        let out = output(Tensor(uninitialized: a.shape), from: [a, b])
         let (o, x, y, n) = (out.value.data, a.value.data, b.value.data, a.value.count)
         for i in 0..<n { o[i] = x[i] + y[i] }
         record("add", output: out) { dOut in
@@ -73,7 +73,7 @@ extension Tape {
 
     /// a · b for equal shapes (gated MLPs): plain loops, no index maps.
     private func mulSameShape(_ a: Variable, _ b: Variable) -> Variable {
-        let out = output(Tensor(zeros: a.shape), from: [a, b])
+        let out = output(Tensor(uninitialized: a.shape), from: [a, b])
         let (o, x, y, n) = (out.value.data, a.value.data, b.value.data, a.value.count)
         for i in 0..<n { o[i] = x[i] * y[i] }
         record("mul", output: out) { dOut in
@@ -85,7 +85,7 @@ extension Tape {
 
     /// Differentiable x · c for a constant c.
     public func scale(_ x: Variable, by c: Float) -> Variable {
-        let out = output(Tensor(zeros: x.shape), from: [x])
+        let out = output(Tensor(uninitialized: x.shape), from: [x])
         for i in 0..<x.value.count { out.value.data[i] = x.value.data[i] * c }
         record("scale", output: out) { dOut in
             let dx = x.gradBuffer

@@ -26,7 +26,7 @@ extension Tape {
         if let bad = ids.first(where: { $0 < 0 || Int($0) >= vocab }) {
             preconditionFailure("embedding: id \(bad) outside the table's \(vocab) rows")
         }
-        let out = output(Tensor(zeros: [ids.count, columns]), from: [table])
+        let out = output(Tensor(uninitialized: [ids.count, columns]), from: [table])
         Embedding.forward(out.value.data, table.value.data, ids, columns: columns)
         record("embedding", output: out) { dOut in
             Embedding.backward(table.gradBuffer.data, dOut.data, ids, columns: columns)

@@ -11,7 +11,8 @@ enum FastMath {
     /// eˣ lane by lane (x clamped to [−87.3, 88.7]).
     @inline(__always)
     static func exp(_ x: Lanes) -> Lanes {
-        let clamped = x.clamped(lowerBound: Lanes(repeating: -87.3), upperBound: Lanes(repeating: 88.7))
+        let low = Lanes(repeating: -87.3), high = Lanes(repeating: 88.7)
+        let clamped = x.replacing(with: low, where: x .< low).replacing(with: high, where: x .> high)
         let magic = Lanes(repeating: 12_582_912)  // 1.5 · 2²³
         let shifted = clamped * 1.442_695_04 + magic
         let n = shifted - magic
@@ -39,16 +40,43 @@ enum FastMath {
 
     /// out[i] = tanh(x[i]) for `count` elements.
     static func tanh(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, count: Int) {
+        apply(out, x, count: count) { tanh($0) }
+    }
+
+    /// out[i] = exp(x[i] − shift) for `count` elements; returns their sum (softmax's denominator).
+    @discardableResult
+    static func exp(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, count: Int, shift: Float) -> Float {
+        var sum = Lanes(repeating: 0)
+        let shiftLanes = Lanes(repeating: shift)
         var i = 0
         while i + 8 <= count {
-            let lanes = UnsafeRawPointer(x + i).loadUnaligned(as: Lanes.self)
-            UnsafeMutableRawPointer(out + i).storeBytes(of: tanh(lanes), as: Lanes.self)
+            let e = exp(UnsafeRawPointer(x + i).loadUnaligned(as: Lanes.self) - shiftLanes)
+            UnsafeMutableRawPointer(out + i).storeBytes(of: e, as: Lanes.self)
+            sum += e
+            i += 8
+        }
+        var total = sum.sum()
+        for k in i..<count {
+            var tail = Lanes(repeating: 0)
+            tail[0] = x[k] - shift
+            out[k] = exp(tail)[0]
+            total += out[k]
+        }
+        return total
+    }
+
+    /// out[i] = f(x[i]) eight at a time, the tail padded with zeros.
+    @inline(__always)
+    private static func apply(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, count: Int, _ f: (Lanes) -> Lanes) {
+        var i = 0
+        while i + 8 <= count {
+            UnsafeMutableRawPointer(out + i).storeBytes(of: f(UnsafeRawPointer(x + i).loadUnaligned(as: Lanes.self)), as: Lanes.self)
             i += 8
         }
         if i < count {
             var tail = Lanes(repeating: 0)
             for k in 0..<count - i { tail[k] = x[i + k] }
-            let result = tanh(tail)
+            let result = f(tail)
             for k in 0..<count - i { out[i + k] = result[k] }
         }
     }

@@ -57,8 +57,8 @@ extension Tape {
         let (rows, columns) = (x.value.rowCount, x.value.lastDimension)
         precondition(weight.shape == [columns] && bias.shape == [columns],
                      "layerNorm: weight \(weight.shape) and bias \(bias.shape) for input \(x.shape)")
-        let out = output(Tensor(zeros: x.shape), from: [x, weight, bias])
-        let mean = Tensor(zeros: [rows]), rstd = Tensor(zeros: [rows])
+        let out = output(Tensor(uninitialized: x.shape), from: [x, weight, bias])
+        let mean = Tensor(uninitialized: [rows]), rstd = Tensor(uninitialized: [rows])
         LayerNorm.forward(out.value.data, mean.data, rstd.data, x.value.data, weight.value.data, bias.value.data,
                           rows: rows, columns: columns, eps: eps)
         record("layerNorm", output: out) { dOut in

@@ -89,7 +89,7 @@ extension Tensor {
     /// C = op(self) · op(other) as a new tensor.   (..., M, K) · (..., K, N) or (K, N) -> (..., M, N)
     public func matmul(_ other: Tensor, transposeA: Bool = false, transposeB: Bool = false) -> Tensor {
         let shape = MatmulShape(a: self.shape, b: other.shape, transposeA: transposeA, transposeB: transposeB)
-        let out = Tensor(zeros: shape.outputShape)
+        let out = Tensor(uninitialized: shape.outputShape)
         Matmul.forward(out: out, a: self, b: other, shape: shape)
         return out
     }
@@ -106,7 +106,7 @@ extension Tape {
     /// Differentiable C = op(a) · op(b).   (..., M, K) · (..., K, N) or (K, N) -> (..., M, N)
     public func matmul(_ a: Variable, _ b: Variable, transposeA: Bool = false, transposeB: Bool = false) -> Variable {
         let shape = MatmulShape(a: a.shape, b: b.shape, transposeA: transposeA, transposeB: transposeB)
-        let out = output(Tensor(zeros: shape.outputShape), from: [a, b])
+        let out = output(Tensor(uninitialized: shape.outputShape), from: [a, b])
         Matmul.forward(out: out.value, a: a.value, b: b.value, shape: shape)
         record("matmul", output: out) { dOut in
             Matmul.backward(dA: a.requiresGrad ? a.gradBuffer : nil, dB: b.requiresGrad ? b.gradBuffer : nil,

@@ -39,8 +39,8 @@ extension Tape {
     public func rmsNorm(_ x: Variable, weight: Variable, eps: Float = 1e-5) -> Variable {
         let (rows, columns) = (x.value.rowCount, x.value.lastDimension)
         precondition(weight.shape == [columns], "rmsNorm: weight \(weight.shape) for input \(x.shape)")
-        let out = output(Tensor(zeros: x.shape), from: [x, weight])
-        let rstd = Tensor(zeros: [rows])
+        let out = output(Tensor(uninitialized: x.shape), from: [x, weight])
+        let rstd = Tensor(uninitialized: [rows])
         RMSNorm.forward(out.value.data, rstd.data, x.value.data, weight.value.data, rows: rows, columns: columns, eps: eps)
         record("rmsNorm", output: out) { dOut in
             RMSNorm.backward(x.requiresGrad ? x.gradBuffer.data : nil, weight.requiresGrad ? weight.gradBuffer.data : nil,

@@ -57,7 +57,7 @@ extension Tape {
                      "rope: input \(x.shape) does not split into \(heads) heads of even size")
         let (batch, length, headDim) = (x.shape[0], x.shape[1], x.shape[2] / heads)
         let (cosines, sines) = RoPE.table(length: length, offset: positionOffset, headDim: headDim, base: base)
-        let out = output(Tensor(zeros: x.shape), from: [x])
+        let out = output(Tensor(uninitialized: x.shape), from: [x])
         RoPE.rotate(out.value.data, x.value.data, cos: cosines, sin: sines, batch: batch, length: length,
                     heads: heads, headDim: headDim, direction: 1, accumulate: false)
         record("rope", output: out) { dOut in

@@ -10,12 +10,7 @@ enum Softmax {
             let (xi, o) = (x + r * columns, out + r * columns)
             var maxValue = -Float.infinity
             for c in 0..<columns { maxValue = max(maxValue, xi[c]) }
-            var sum: Float = 0
-            for c in 0..<columns {
-                o[c] = exp(xi[c] - maxValue)
-                sum += o[c]
-            }
-            let inverse = 1 / sum
+            let inverse = 1 / FastMath.exp(o, xi, count: columns, shift: maxValue)
             for c in 0..<columns { o[c] *= inverse }
         }
     }
@@ -60,7 +55,7 @@ extension Tape {
     /// Differentiable softmax over the last axis.
     public func softmax(_ x: Variable) -> Variable {
         let (rows, columns) = (x.value.rowCount, x.value.lastDimension)
-        let out = output(Tensor(zeros: x.shape), from: [x])
+        let out = output(Tensor(uninitialized: x.shape), from: [x])
         Softmax.forward(out.value.data, x.value.data, rows: rows, columns: columns)
         record("softmax", output: out) { dOut in
             Softmax.backward(x.gradBuffer.data, dOut.data, out.value.data, rows: rows, columns: columns)
@@ -71,7 +66,7 @@ extension Tape {
     /// Differentiable log-softmax over the last axis.
     public func logSoftmax(_ x: Variable) -> Variable {
         let (rows, columns) = (x.value.rowCount, x.value.lastDimension)
-        let out = output(Tensor(zeros: x.shape), from: [x])
+        let out = output(Tensor(uninitialized: x.shape), from: [x])
         Softmax.logForward(out.value.data, x.value.data, rows: rows, columns: columns)
         record("logSoftmax", output: out) { dOut in
             Softmax.logBackward(x.gradBuffer.data, dOut.data, out.value.data, rows: rows, columns: columns)

@@ -10,13 +10,13 @@ public final class TensorStorage: @unchecked Sendable {
     /// The number of Float32 elements.
     public let count: Int
 
-    /// Allocates `count` zeroed elements.
-    public init(count: Int) {
+    /// Allocates `count` elements, zeroed unless `zeroed` is false (for outputs a kernel overwrites whole).
+    public init(count: Int, zeroed: Bool = true) {
         precondition(count >= 0, "TensorStorage: negative element count \(count)")
         Allocator.keepFreedMemory
         self.count = count
         pointer = .allocate(capacity: max(count, 1))
-        pointer.initialize(repeating: 0, count: max(count, 1))
+        if zeroed { pointer.initialize(repeating: 0, count: max(count, 1)) }
     }
 
     deinit { pointer.deallocate() }
@@ -35,6 +35,11 @@ public struct Tensor: @unchecked Sendable, CustomStringConvertible {
     public init(zeros shape: [Int]) {
         let count = Tensor.elementCount(shape)
         self.init(storage: TensorStorage(count: count), offset: 0, shape: shape)
+    }
+
+    /// A tensor whose elements are not initialised: only for outputs that a kernel writes whole.
+    public init(uninitialized shape: [Int]) {
+        self.init(storage: TensorStorage(count: Tensor.elementCount(shape), zeroed: false), offset: 0, shape: shape)
     }
 
     /// A tensor holding `values`, whose count must match the shape.
