@@ -8,7 +8,23 @@ public enum Activation: String, CaseIterable, Sendable {
 
     private static let geluScale = Float((2.0 / Double.pi).squareRoot())
 
+    /// out = f(x), elementwise, in parallel parts.
     func forward(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, count: Int) {
+        Parallel.ranges(count, minimumPerPart: 16_384) { part in
+            forwardPart(out + part.lowerBound, x + part.lowerBound, count: part.count)
+        }
+    }
+
+    /// dx += dout · f'(x), elementwise, in parallel parts.
+    func backward(_ dx: UnsafeMutablePointer<Float>, _ dOut: UnsafePointer<Float>, _ x: UnsafePointer<Float>,
+                  _ out: UnsafePointer<Float>, count: Int) {
+        Parallel.ranges(count, minimumPerPart: 16_384) { part in
+            let k = part.lowerBound
+            backwardPart(dx + k, dOut + k, x + k, out + k, count: part.count)
+        }
+    }
+
+    private func forwardPart(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, count: Int) {
         switch self {
         case .gelu:  // 0.5 x (1 + tanh(√(2/π) (x + 0.044715 x³)))
             for i in 0..<count { out[i] = Activation.geluScale * (x[i] + 0.044715 * x[i] * x[i] * x[i]) }
@@ -23,8 +39,8 @@ public enum Activation: String, CaseIterable, Sendable {
         }
     }
 
-    func backward(_ dx: UnsafeMutablePointer<Float>, _ dOut: UnsafePointer<Float>, _ x: UnsafePointer<Float>,
-                  _ out: UnsafePointer<Float>, count: Int) {
+    private func backwardPart(_ dx: UnsafeMutablePointer<Float>, _ dOut: UnsafePointer<Float>, _ x: UnsafePointer<Float>,
+                              _ out: UnsafePointer<Float>, count: Int) {
         switch self {
         case .gelu:  // t = tanh(inner): d/dx = 0.5 (1 + t) + 0.5 x (1 − t²) · inner'
             let t = UnsafeMutablePointer<Float>.allocate(capacity: count)

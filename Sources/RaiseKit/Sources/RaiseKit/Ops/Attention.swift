@@ -11,8 +11,21 @@ struct AttentionShape {
     var queryStride: Int { heads * headDim }
     var keyStride: Int { kvHeads * headDim }
     var scale: Float { 1 / Float(headDim).squareRoot() }
+    /// Query heads per key/value head.
+    var groupSize: Int { heads / kvHeads }
     /// The last key index query `i` may attend to.
     func lastKey(_ i: Int) -> Int { i + keyLength - queryLength }
+
+    /// Runs `body(b, h)` for every batch row and query head, the (row, key/value head) groups spread over
+    /// threads: heads that share keys and values stay on one thread, so their gradients never race.
+    func forEachHead(_ body: (_ b: Int, _ h: Int) -> Void) {
+        Parallel.ranges(batch * kvHeads, minimumPerPart: 1) { part in
+            for group in part {
+                let (b, g) = (group / kvHeads, group % kvHeads)
+                for h in g * groupSize..<(g + 1) * groupSize { body(b, h) }
+            }
+        }
+    }
 }
 
 /// The attention kernels.   q (B, Tq, H·D), k and v (B, Tk, Hkv·D) -> out (B, Tq, H·D); probs (B, H, Tq, Tk)
@@ -22,24 +35,22 @@ enum Attention {
     static func forward(_ out: UnsafeMutablePointer<Float>, _ probs: UnsafeMutablePointer<Float>,
                         _ q: UnsafePointer<Float>, _ k: UnsafePointer<Float>, _ v: UnsafePointer<Float>, _ s: AttentionShape) {
         let (tq, tk, d) = (s.queryLength, s.keyLength, s.headDim)
-        for b in 0..<s.batch {
-            for h in 0..<s.heads {
-                let g = h / (s.heads / s.kvHeads)
-                let qh = q + b * tq * s.queryStride + h * d
-                let kh = k + b * tk * s.keyStride + g * d
-                let vh = v + b * tk * s.keyStride + g * d
-                let p = probs + (b * s.heads + h) * tq * tk
-                BLAS.gemm(p, qh, kh, m: tq, n: tk, k: d, transposeB: true, alpha: s.scale,
-                          lda: s.queryStride, ldb: s.keyStride, ldc: tk)
-                for i in 0..<tq {
-                    let row = p + i * tk
-                    let visible = min(s.lastKey(i) + 1, tk)
-                    Softmax.forward(row, row, rows: 1, columns: visible)
-                    for j in visible..<tk { row[j] = 0 }
-                }
-                BLAS.gemm(out + b * tq * s.queryStride + h * d, p, vh, m: tq, n: d, k: tk,
-                          lda: tk, ldb: s.keyStride, ldc: s.queryStride)
+        s.forEachHead { b, h in
+            let g = h / s.groupSize
+            let qh = q + b * tq * s.queryStride + h * d
+            let kh = k + b * tk * s.keyStride + g * d
+            let vh = v + b * tk * s.keyStride + g * d
+            let p = probs + (b * s.heads + h) * tq * tk
+            BLAS.gemm(p, qh, kh, m: tq, n: tk, k: d, transposeB: true, alpha: s.scale,
+                      lda: s.queryStride, ldb: s.keyStride, ldc: tk)
+            for i in 0..<tq {
+                let row = p + i * tk
+                let visible = min(s.lastKey(i) + 1, tk)
+                Softmax.forward(row, row, rows: 1, columns: visible)
+                for j in visible..<tk { row[j] = 0 }
             }
+            BLAS.gemm(out + b * tq * s.queryStride + h * d, p, vh, m: tq, n: d, k: tk,
+                      lda: tk, ldb: s.keyStride, ldc: s.queryStride)
         }
     }
 
@@ -48,34 +59,32 @@ enum Attention {
                          _ dv: UnsafeMutablePointer<Float>?, _ dOut: UnsafePointer<Float>, _ probs: UnsafePointer<Float>,
                          _ q: UnsafePointer<Float>, _ k: UnsafePointer<Float>, _ v: UnsafePointer<Float>, _ s: AttentionShape) {
         let (tq, tk, d) = (s.queryLength, s.keyLength, s.headDim)
-        let dScores = UnsafeMutablePointer<Float>.allocate(capacity: tq * tk)
-        defer { dScores.deallocate() }
-        for b in 0..<s.batch {
-            for h in 0..<s.heads {
-                let g = h / (s.heads / s.kvHeads)
-                let (qOffset, kOffset) = (b * tq * s.queryStride + h * d, b * tk * s.keyStride + g * d)
-                let p = probs + (b * s.heads + h) * tq * tk
-                let dOh = dOut + qOffset
-                if let dv {
-                    BLAS.gemm(dv + kOffset, p, dOh, m: tk, n: d, k: tq, transposeA: true, beta: 1,
-                              lda: tk, ldb: s.queryStride, ldc: s.keyStride)
-                }
-                BLAS.gemm(dScores, dOh, v + kOffset, m: tq, n: tk, k: d, transposeB: true,
-                          lda: s.queryStride, ldb: s.keyStride, ldc: tk)
-                for i in 0..<tq {
-                    let (row, pRow) = (dScores + i * tk, p + i * tk)
-                    var dot: Float = 0
-                    for j in 0..<tk { dot += row[j] * pRow[j] }
-                    for j in 0..<tk { row[j] = pRow[j] * (row[j] - dot) }
-                }
-                if let dq {
-                    BLAS.gemm(dq + qOffset, dScores, k + kOffset, m: tq, n: d, k: tk, alpha: s.scale, beta: 1,
-                              lda: tk, ldb: s.keyStride, ldc: s.queryStride)
-                }
-                if let dk {
-                    BLAS.gemm(dk + kOffset, dScores, q + qOffset, m: tk, n: d, k: tq, transposeA: true, alpha: s.scale,
-                              beta: 1, lda: tk, ldb: s.queryStride, ldc: s.keyStride)
-                }
+        s.forEachHead { b, h in
+            let dScores = UnsafeMutablePointer<Float>.allocate(capacity: tq * tk)
+            defer { dScores.deallocate() }
+            let g = h / s.groupSize
+            let (qOffset, kOffset) = (b * tq * s.queryStride + h * d, b * tk * s.keyStride + g * d)
+            let p = probs + (b * s.heads + h) * tq * tk
+            let dOh = dOut + qOffset
+            if let dv {
+                BLAS.gemm(dv + kOffset, p, dOh, m: tk, n: d, k: tq, transposeA: true, beta: 1,
+                          lda: tk, ldb: s.queryStride, ldc: s.keyStride)
+            }
+            BLAS.gemm(dScores, dOh, v + kOffset, m: tq, n: tk, k: d, transposeB: true,
+                      lda: s.queryStride, ldb: s.keyStride, ldc: tk)
+            for i in 0..<tq {
+                let (row, pRow) = (dScores + i * tk, p + i * tk)
+                var dot: Float = 0
+                for j in 0..<tk { dot += row[j] * pRow[j] }
+                for j in 0..<tk { row[j] = pRow[j] * (row[j] - dot) }
+            }
+            if let dq {
+                BLAS.gemm(dq + qOffset, dScores, k + kOffset, m: tq, n: d, k: tk, alpha: s.scale, beta: 1,
+                          lda: tk, ldb: s.keyStride, ldc: s.queryStride)
+            }
+            if let dk {
+                BLAS.gemm(dk + kOffset, dScores, q + qOffset, m: tk, n: d, k: tq, transposeA: true, alpha: s.scale,
+                          beta: 1, lda: tk, ldb: s.queryStride, ldc: s.keyStride)
             }
         }
     }

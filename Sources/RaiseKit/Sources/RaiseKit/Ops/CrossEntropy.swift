@@ -27,10 +27,12 @@ enum CrossEntropy {
     /// with respect to nll[i].
     static func backward(_ dLogits: UnsafeMutablePointer<Float>, _ probs: UnsafePointer<Float>, _ targets: [Int32],
                          _ weight: [Float], rows: Int, vocab: Int) {
-        for i in 0..<rows where weight[i] != 0 {
-            let (d, p, w) = (dLogits + i * vocab, probs + i * vocab, weight[i])
-            for v in 0..<vocab { d[v] += w * p[v] }
-            d[Int(targets[i])] -= w
+        Parallel.ranges(rows, minimumPerPart: max(1, 8192 / max(vocab, 1))) { part in
+            for i in part where weight[i] != 0 {
+                let (d, p, w) = (dLogits + i * vocab, probs + i * vocab, weight[i])
+                for v in 0..<vocab { d[v] += w * p[v] }
+                d[Int(targets[i])] -= w
+            }
         }
     }
 

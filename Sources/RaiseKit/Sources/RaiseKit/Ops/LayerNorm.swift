@@ -7,18 +7,20 @@ enum LayerNorm {
     static func forward(_ out: UnsafeMutablePointer<Float>, _ mean: UnsafeMutablePointer<Float>,
                         _ rstd: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>,
                         _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>, rows: Int, columns: Int, eps: Float) {
-        for r in 0..<rows {
-            let (xi, o) = (x + r * columns, out + r * columns)
-            var m: Float = 0
-            for c in 0..<columns { m += xi[c] }
-            m /= Float(columns)
-            var v: Float = 0
-            for c in 0..<columns { v += (xi[c] - m) * (xi[c] - m) }
-            v /= Float(columns)
-            let s = 1 / (v + eps).squareRoot()
-            for c in 0..<columns { o[c] = (xi[c] - m) * s * weight[c] + bias[c] }
-            mean[r] = m
-            rstd[r] = s
+        Parallel.ranges(rows, minimumPerPart: 64) { part in
+            for r in part {
+                let (xi, o) = (x + r * columns, out + r * columns)
+                var m: Float = 0
+                for c in 0..<columns { m += xi[c] }
+                m /= Float(columns)
+                var v: Float = 0
+                for c in 0..<columns { v += (xi[c] - m) * (xi[c] - m) }
+                v /= Float(columns)
+                let s = 1 / (v + eps).squareRoot()
+                for c in 0..<columns { o[c] = (xi[c] - m) * s * weight[c] + bias[c] }
+                mean[r] = m
+                rstd[r] = s
+            }
         }
     }
 

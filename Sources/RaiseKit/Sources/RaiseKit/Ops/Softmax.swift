@@ -6,12 +6,14 @@ import Foundation
 enum Softmax {
     /// out = exp(x − max) / Σ exp(x − max), row by row.
     static func forward(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, rows: Int, columns: Int) {
-        for r in 0..<rows {
-            let (xi, o) = (x + r * columns, out + r * columns)
-            var maxValue = -Float.infinity
-            for c in 0..<columns { maxValue = max(maxValue, xi[c]) }
-            let inverse = 1 / FastMath.exp(o, xi, count: columns, shift: maxValue)
-            for c in 0..<columns { o[c] *= inverse }
+        Parallel.ranges(rows, minimumPerPart: max(1, 8192 / max(columns, 1))) { part in
+            for r in part {
+                let (xi, o) = (x + r * columns, out + r * columns)
+                var maxValue = -Float.infinity
+                for c in 0..<columns { maxValue = max(maxValue, xi[c]) }
+                let inverse = 1 / FastMath.exp(o, xi, count: columns, shift: maxValue)
+                for c in 0..<columns { o[c] *= inverse }
+            }
         }
     }
 

@@ -34,14 +34,19 @@ public final class AdamW {
         step += 1
         let correction1 = 1 - pow(beta1, Float(step))
         let correction2 = 1 - pow(beta2, Float(step))
-        let (theta, g) = (parameters.values.data, parameters.grads.data)
-        for i in 0..<parameters.count {
-            theta[i] -= lr * weightDecay * decayMask[i] * theta[i]
-            m.data[i] = beta1 * m.data[i] + (1 - beta1) * g[i]
-            v.data[i] = beta2 * v.data[i] + (1 - beta2) * g[i] * g[i]
-            let mHat = m.data[i] / correction1
-            let vHat = v.data[i] / correction2
-            theta[i] -= lr * mHat / (vHat.squareRoot() + eps)
+        let (theta, g, m, v) = (parameters.values.data, parameters.grads.data, m.data, v.data)
+        let (beta1, beta2, eps, weightDecay) = (beta1, beta2, eps, weightDecay)
+        decayMask.withUnsafeBufferPointer { decay in
+            Parallel.ranges(parameters.count, minimumPerPart: 65_536) { part in
+                for i in part {
+                    theta[i] -= lr * weightDecay * decay[i] * theta[i]
+                    m[i] = beta1 * m[i] + (1 - beta1) * g[i]
+                    v[i] = beta2 * v[i] + (1 - beta2) * g[i] * g[i]
+                    let mHat = m[i] / correction1
+                    let vHat = v[i] / correction2
+                    theta[i] -= lr * mHat / (vHat.squareRoot() + eps)
+                }
+            }
         }
     }
 

@@ -6,7 +6,9 @@
 
 /// Matrix products and thread control, backed by OpenBLAS.
 public enum BLAS {
-    /// C = alpha · op(A) · op(B) + beta · C, row-major, with explicit leading dimensions.
+    /// C = alpha · op(A) · op(B) + beta · C, row-major, with explicit leading dimensions. Large products
+    /// are split into row (or column) blocks of C, one per thread, each a single-threaded cblas_sgemm:
+    /// the threads are RaiseKit's own, so no OpenBLAS pool spins against the other parallel kernels.
     ///
     /// - Parameters:
     ///   - c: output (M, N), leading dimension `ldc`.
@@ -22,23 +24,42 @@ public enum BLAS {
         let lda = lda ?? (transposeA ? m : k)
         let ldb = ldb ?? (transposeB ? k : n)
         let ldc = ldc ?? n
-        cblas_sgemm(
-            CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-            blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
+        func call(_ c: UnsafeMutablePointer<Float>, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ m: Int, _ n: Int) {
+            cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                        blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
+        }
+        guard threads > 1, m * n * k >= 1 << 18 else {
+            call(c, a, b, m, n)
+            return
+        }
+        if m >= n {  // blocks of rows of C: rows of op(A)
+            Parallel.ranges(m, minimumPerPart: 16) { rows in
+                call(c + rows.lowerBound * ldc, a + (transposeA ? rows.lowerBound : rows.lowerBound * lda), b, rows.count, n)
+            }
+        } else {  // blocks of columns of C: columns of op(B)
+            Parallel.ranges(n, minimumPerPart: 16) { columns in
+                call(c + columns.lowerBound, a, b + (transposeB ? columns.lowerBound * ldb : columns.lowerBound), m, columns.count)
+            }
+        }
     }
 
-    /// C = A · B by a direct cblas_sgemm call with no checks: the peer that `raise bench kernels`
-    /// measures the runtime's matmul against.   A (M, K), B (K, N) -> C (M, N)
+    /// C = A · B by a direct cblas_sgemm call with no checks, OpenBLAS using `threads` threads of its
+    /// own: the peer that `raise bench kernels` measures the runtime's matmul against.
+    ///   A (M, K), B (K, N) -> C (M, N)
     public static func directSgemm(_ c: UnsafeMutablePointer<Float>, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
                                    m: Int, n: Int, k: Int) {
+        openblas_set_num_threads(Int32(threads))
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, blasint(m), blasint(n), blasint(k),
                     1, a, blasint(k), b, blasint(n), 0, c, blasint(n))
+        openblas_set_num_threads(1)
     }
 
-    /// The number of threads OpenBLAS uses for each product.
-    public static var threads: Int {
-        get { Int(openblas_get_num_threads()) }
-        set { openblas_set_num_threads(Int32(max(1, newValue))) }
+    /// The number of threads RaiseKit's kernels use (OpenBLAS itself always runs single-threaded).
+    nonisolated(unsafe) public static var threads: Int = {
+        openblas_set_num_threads(1)
+        return 1
+    }() {
+        didSet { threads = max(1, threads) }
     }
 
     /// Applies `RAISE_THREADS` from the environment (default: every core) and returns the count in force.
