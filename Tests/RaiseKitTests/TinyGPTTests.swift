@@ -156,3 +156,33 @@ final class PretrainCommandTests: XCTestCase {
         XCTAssertEqual(a, b, "the resumed run ends with the same parameters, bit for bit")
     }
 }
+
+final class ParallelKernelTests: XCTestCase {
+    /// The parallel paths (row blocks, head groups, split products) compute what the serial ones do.
+    func testTwoThreadsGiveTheSameLossesAndGradientsAsOne() throws {
+        let folder = try scratchFolder(self)
+        let texts = (0..<64).map { "sample \($0): \(String(repeating: "ab", count: $0 % 9))" }
+        try BytePairTrainer.train(texts: texts, vocabularySize: 300).save(directory: folder + "/tok")
+        let registry = PluginRegistry()
+        try PluginLoader(registry: registry).load(file: builtLibrary("RaisePluginTinyGPT"))
+        let saved = BLAS.threads
+        defer { BLAS.threads = saved }
+        func run(threads: Int) throws -> (losses: [Float], grads: [Float]) {
+            BLAS.threads = threads
+            let model = try registry.make(PluginSpec(parsing: "tinygpt:layers=2,heads=4,d=64,ctx=64,tokenizer=\(folder)/tok", option: "--model"),
+                                          kind: .model, seed: 5, as: (any LanguageModel).self)
+            let batch = texts.map { text -> TokenizedExample in
+                let ids = model.tokenizer.encode(text)
+                return TokenizedExample(ids: ids, lossMask: [0] + Array(repeating: 1, count: ids.count - 1))
+            }
+            model.parameters.zeroGrads()
+            _ = try model.accumulateGradients(batch)
+            return (try model.exampleLosses(batch), model.parameters.grads.scalars)
+        }
+        let (one, two) = (try run(threads: 1), try run(threads: 2))
+        assertClose(two.losses, one.losses, tolerance: 1e-5)
+        let difference = zip(one.grads, two.grads).map { Double($0 - $1) * Double($0 - $1) }.reduce(0, +).squareRoot()
+        let norm = one.grads.map { Double($0) * Double($0) }.reduce(0, +).squareRoot()
+        XCTAssertLessThan(difference / norm, 1e-5)
+    }
+}
