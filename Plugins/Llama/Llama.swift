@@ -6,7 +6,7 @@
 import RaiseKit
 
 /// A LLaMA-architecture language model.
-final class Llama: LanguageModel {
+final class Llama: DecoderLanguageModel {
     let backendID = "model.llama"
     let settings: LlamaSettings
     let tokenizer: any Tokenizer
@@ -22,7 +22,7 @@ final class Llama: LanguageModel {
             ("raise_context", .number(Double(contextLength))),
         ])
     }
-    private let padID: Int32
+    let padID: Int32
 
     /// A model with zeroed weights of the given sizes; the loaders fill them in.   `context` caps the
     /// sequence length raise uses (the model may allow more).
@@ -120,8 +120,8 @@ final class Llama: LanguageModel {
     }
 
     /// Hidden states and logits.   ids (B·T) -> hidden (B·T, C), logits (B·T, V)
-    private func forward(_ ids: [Int32], batch b: Int, length t: Int, position: Int = 0, cache: KeyValueCache? = nil,
-                         tape: Tape) -> (hidden: Variable, logits: Variable) {
+    func forward(_ ids: [Int32], batch b: Int, length t: Int, position: Int, cache: KeyValueCache?,
+                 tape: Tape) -> (hidden: Variable, logits: Variable) {
         var x = tape.embedding(parameters["model.embed_tokens.weight"], ids: ids)
         for l in 0..<settings.layers { x = block(x, layer: l, batch: b, length: t, position: position, cache: cache, tape: tape) }
         let hidden = tape.rmsNorm(x, weight: parameters["model.norm.weight"], eps: settings.normEps)
@@ -129,63 +129,5 @@ final class Llama: LanguageModel {
         return (hidden, tape.matmul(hidden, head, transposeB: true))
     }
 
-    // MARK: LanguageModel
-
-    func accumulateGradients(_ examples: [TokenizedExample]) throws -> (lossSum: Double, tokens: Int) {
-        let batch = TokenBatch(examples, contextLength: contextLength, padID: padID)
-        guard batch.scoredTokens > 0 else { return (0, 0) }
-        let tape = Tape()
-        let logits = forward(batch.inputs, batch: batch.batch, length: batch.length, tape: tape).logits
-        let sum = tape.scale(tape.crossEntropy(logits, targets: batch.targets, mask: batch.mask), by: batch.mask.reduce(0, +))
-        try tape.backward(from: sum)
-        return (Double(sum.value.scalar), batch.scoredTokens)
-    }
-
-    func exampleLosses(_ examples: [TokenizedExample]) throws -> [Float] {
-        var losses = [Float]()
-        for start in stride(from: 0, to: examples.count, by: 8) {
-            let batch = TokenBatch(Array(examples[start..<min(start + 8, examples.count)]), contextLength: contextLength, padID: padID)
-            let tape = Tape(recording: false)
-            let logits = forward(batch.inputs, batch: batch.batch, length: batch.length, tape: tape).logits
-            losses += tape.crossEntropy(logits, targets: batch.targets, mask: batch.mask,
-                                        reduction: .perExample(tokensPerExample: batch.length)).value.scalars
-        }
-        if let bad = losses.firstIndex(where: { !$0.isFinite }) {
-            throw RaiseError.invalidArgument(name: backendID, detail: "example \(bad): the loss is \(losses[bad])")
-        }
-        return losses
-    }
-
-    func embeddings(_ examples: [TokenizedExample]) throws -> Tensor {
-        let c = settings.width
-        let out = Tensor(zeros: [examples.count, c])
-        for (index, example) in examples.enumerated() {
-            let batch = TokenBatch([example], contextLength: contextLength, padID: padID)
-            let hidden = forward(batch.inputs, batch: 1, length: batch.length, tape: Tape(recording: false)).hidden.value
-            let count = max(1, Int(batch.present.reduce(0, +)))
-            for t in 0..<count { for j in 0..<c { out.data[index * c + j] += hidden.data[t * c + j] / Float(count) } }
-        }
-        return out
-    }
-
-    func generate(prompt: [Int32], maxNewTokens: Int, stop: Set<Int32>) throws -> [Int32] {
-        guard !prompt.isEmpty else { throw RaiseError.invalidArgument(name: backendID, detail: "generate needs a non-empty prompt") }
-        let context = Array(prompt.suffix(contextLength))
-        let cache = KeyValueCache(layers: settings.layers)
-        var logits = lastLogits(forward(context, batch: 1, length: context.count, cache: cache, tape: Tape(recording: false)).logits.value)
-        var generated = [Int32]()
-        while generated.count < maxNewTokens && context.count + generated.count < contextLength {
-            var best = 0
-            for i in 1..<logits.count where logits.data[i] > logits.data[best] { best = i }
-            generated.append(Int32(best))
-            if stop.contains(Int32(best)) { break }
-            let position = context.count + generated.count - 1
-            logits = lastLogits(forward([Int32(best)], batch: 1, length: 1, position: position, cache: cache, tape: Tape(recording: false)).logits.value)
-        }
-        return generated
-    }
-
-    /// The last row of logits.   (N, V) -> (V)
-    private func lastLogits(_ logits: Tensor) -> Tensor { logits.row(logits.shape[0] - 1) }
+    func makeCache() -> KeyValueCache { KeyValueCache(layers: settings.layers) }
 }
-

@@ -4,14 +4,14 @@
 import RaiseKit
 
 /// A GPT-2-style language model.
-final class TinyGPT: LanguageModel {
+final class TinyGPT: DecoderLanguageModel {
     let backendID = "model.tinygpt"
     let settings: TinyGPTSettings
     let tokenizer: any Tokenizer
     let parameters: ParameterStore
     var contextLength: Int { settings.context }
     var configuration: JSONObject { settings.json }
-    private let padID: Int32
+    let padID: Int32
 
     /// A new model with GPT-2's initialisation: weights N(0, 0.02), residual projections scaled by
     /// 1/√(2·layers), biases 0, LayerNorm gains 1.
@@ -43,8 +43,8 @@ final class TinyGPT: LanguageModel {
 
     /// Hidden states and logits of ids at positions `position…`; `cache` holds earlier keys and values
     /// when decoding.   ids (B·T) -> hidden (B·T, C), logits (B·T, V)
-    private func forward(_ ids: [Int32], batch b: Int, length t: Int, position: Int = 0, cache: KeyValueCache? = nil,
-                         tape: Tape) -> (hidden: Variable, logits: Variable) {
+    func forward(_ ids: [Int32], batch b: Int, length t: Int, position: Int, cache: KeyValueCache?,
+                 tape: Tape) -> (hidden: Variable, logits: Variable) {
         let p = parameters
         let positions = (0..<b * t).map { Int32(position + $0 % t) }
         var x = tape.add(tape.embedding(p["wte"], ids: ids), tape.embedding(p["wpe"], ids: positions))  // (B·T, C)
@@ -75,70 +75,5 @@ final class TinyGPT: LanguageModel {
         tape.addBias(tape.matmul(x, parameters[name + ".weight"], transposeB: true), parameters[name + ".bias"])
     }
 
-    // MARK: LanguageModel
-
-    func accumulateGradients(_ examples: [TokenizedExample]) throws -> (lossSum: Double, tokens: Int) {
-        let batch = TokenBatch(examples, contextLength: settings.context, padID: padID)
-        let tokens = batch.scoredTokens
-        guard tokens > 0 else { return (0, 0) }
-        let tape = Tape()
-        let logits = forward(batch.inputs, batch: batch.batch, length: batch.length, tape: tape).logits
-        let mean = tape.crossEntropy(logits, targets: batch.targets, mask: batch.mask)
-        let sum = tape.scale(mean, by: batch.mask.reduce(0, +))
-        try tape.backward(from: sum)
-        return (Double(sum.value.scalar), tokens)
-    }
-
-    func exampleLosses(_ examples: [TokenizedExample]) throws -> [Float] {
-        var losses = [Float]()
-        for start in stride(from: 0, to: examples.count, by: 32) {
-            let batch = TokenBatch(Array(examples[start..<min(start + 32, examples.count)]), contextLength: settings.context, padID: padID)
-            let logits = forward(batch.inputs, batch: batch.batch, length: batch.length, tape: Tape(recording: false)).logits
-            let perExample = Tape(recording: false).crossEntropy(Variable(logits.value), targets: batch.targets, mask: batch.mask,
-                                                                 reduction: .perExample(tokensPerExample: batch.length))
-            losses += perExample.value.scalars
-        }
-        if let bad = losses.firstIndex(where: { !$0.isFinite }) {
-            throw RaiseError.invalidArgument(name: backendID, detail: "example \(bad): the loss is \(losses[bad])")
-        }
-        return losses
-    }
-
-    func embeddings(_ examples: [TokenizedExample]) throws -> Tensor {
-        let c = settings.width
-        let out = Tensor(zeros: [examples.count, c])
-        for start in stride(from: 0, to: examples.count, by: 32) {
-            let batch = TokenBatch(Array(examples[start..<min(start + 32, examples.count)]), contextLength: settings.context, padID: padID)
-            let hidden = forward(batch.inputs, batch: batch.batch, length: batch.length, tape: Tape(recording: false)).hidden.value  // (B·T, C)
-            for row in 0..<batch.batch {
-                let target = out.row(start + row)
-                var count: Float = 0
-                for t in 0..<batch.length where batch.present[row * batch.length + t] > 0 {
-                    count += 1
-                    for j in 0..<c { target.data[j] += hidden.data[(row * batch.length + t) * c + j] }
-                }
-                for j in 0..<c { target.data[j] /= max(count, 1) }
-            }
-        }
-        return out
-    }
-
-    func generate(prompt: [Int32], maxNewTokens: Int, stop: Set<Int32>) throws -> [Int32] {
-        guard !prompt.isEmpty else { throw RaiseError.invalidArgument(name: backendID, detail: "generate needs a non-empty prompt") }
-        let context = Array(prompt.suffix(settings.context))
-        let cache = KeyValueCache(layers: settings.layers)
-        var logits = forward(context, batch: 1, length: context.count, cache: cache, tape: Tape(recording: false)).logits.value
-        var generated = [Int32]()
-        while generated.count < maxNewTokens && context.count + generated.count < settings.context {
-            let last = logits.row(logits.shape[0] - 1)
-            var best = 0
-            for i in 1..<last.count where last.data[i] > last.data[best] { best = i }
-            generated.append(Int32(best))
-            if stop.contains(Int32(best)) { break }
-            logits = forward([Int32(best)], batch: 1, length: 1, position: context.count + generated.count - 1, cache: cache,
-                             tape: Tape(recording: false)).logits.value
-        }
-        return generated
-    }
+    func makeCache() -> KeyValueCache { KeyValueCache(layers: settings.layers) }
 }
-
