@@ -23,6 +23,21 @@ enum CrossEntropy {
         }
     }
 
+    /// nll[i] = log Σ exp(logits[i]) − logits[i][target[i]], without keeping probabilities (no backward).
+    static func forwardOnly(_ nll: UnsafeMutablePointer<Float>, _ logits: UnsafePointer<Float>, _ targets: [Int32], rows: Int, vocab: Int) {
+        Parallel.ranges(rows, minimumPerPart: max(1, 8192 / max(vocab, 1))) { part in
+            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: vocab)
+            defer { scratch.deallocate() }
+            for i in part {
+                let row = logits + i * vocab
+                var maxValue = -Float.infinity
+                for v in 0..<vocab { maxValue = max(maxValue, row[v]) }
+                let sum = FastMath.exp(scratch, row, count: vocab, shift: maxValue)
+                nll[i] = log(sum) + maxValue - row[Int(targets[i])]
+            }
+        }
+    }
+
     /// dlogits[i] += weight[i] · (probs[i] − onehot(target[i])), weight[i] = the loss's gradient
     /// with respect to nll[i].
     static func backward(_ dLogits: UnsafeMutablePointer<Float>, _ probs: UnsafePointer<Float>, _ targets: [Int32],
@@ -75,8 +90,13 @@ extension Tape {
         if case .perExample(let t) = reduction {
             precondition(t > 0 && rows % t == 0, "crossEntropy: \(rows) rows do not split into examples of \(t)")
         }
-        let nll = Tensor(uninitialized: [rows]), probs = Tensor(uninitialized: [rows, vocab])
-        CrossEntropy.forward(nll.data, probs.data, logits.value.data, targets, rows: rows, vocab: vocab)
+        let nll = Tensor(uninitialized: [rows])
+        let probs = isRecording && logits.requiresGrad ? Tensor(uninitialized: [rows, vocab]) : nil
+        if let probs {
+            CrossEntropy.forward(nll.data, probs.data, logits.value.data, targets, rows: rows, vocab: vocab)
+        } else {
+            CrossEntropy.forwardOnly(nll.data, logits.value.data, targets, rows: rows, vocab: vocab)
+        }
         let (groups, perToken) = CrossEntropy.weights(mask: mask, reduction: reduction)
         let groupSize = rows / max(groups, 1)
         let losses = Tensor(zeros: reduction == .tokenMean ? [] : [groups])
@@ -85,7 +105,7 @@ extension Tape {
         record("crossEntropy", output: out) { dOut in
             var weight = perToken
             for i in 0..<rows { weight[i] *= dOut.data[i / groupSize] }
-            CrossEntropy.backward(logits.gradBuffer.data, probs.data, targets, weight, rows: rows, vocab: vocab)
+            CrossEntropy.backward(logits.gradBuffer.data, probs!.data, targets, weight, rows: rows, vocab: vocab)
         }
         return out
     }
