@@ -77,6 +77,16 @@ final class LlamaTests: XCTestCase {
                                          as: (any LanguageModel).self)
         XCTAssertEqual(try reloaded.exampleLosses(batch), try model.exampleLosses(batch))
         XCTAssertEqual(reloaded.tokenizer.encode("Add 17 and 25."), model.tokenizer.encode("Add 17 and 25."))
+
+        // The same weights as an HF folder: config.json with HF's keys, model.safetensors with HF's names.
+        let hf = folder + "/hf"
+        try FileManager.default.createDirectory(atPath: hf, withIntermediateDirectories: true)
+        try AtomicFile.write(JSONValue.object(model.configuration).serialized, to: hf + "/config.json")
+        try FileManager.default.copyItem(atPath: folder + "/ckpt/model.safetensors", toPath: hf + "/model.safetensors")
+        try FileManager.default.copyItem(atPath: folder + "/ckpt/tokenizer", toPath: hf + "/tokenizer")
+        let fromHF = try registry.make(PluginSpec(parsing: "llama:path=\(hf),ctx=64", option: "--model"), kind: .model, seed: 0,
+                                       as: (any LanguageModel).self)
+        XCTAssertEqual(try fromHF.exampleLosses(batch), try model.exampleLosses(batch))
     }
 }
 

@@ -112,6 +112,16 @@ final class TinyGPTTests: XCTestCase {
         }
     }
 
+    func testNonFiniteLossStopsBeforeAnyUpdate() throws {
+        let (model, _, _) = try model()
+        let batch = try examples(model)
+        let trainer = ModelTrainer(model: model, settings: TrainerSettings(schedule: .constant(1e30)))
+        try trainer.step(batch)  // an absurd learning rate: the weights blow up
+        let before = model.parameters.values.scalars
+        assertThrows(["step 1", "the loss is", "stopped before updating"]) { try trainer.step(batch) }
+        XCTAssertEqual(model.parameters.values.scalars.map(\.bitPattern), before.map(\.bitPattern), "nothing was updated")
+    }
+
     func testEmbeddingsArePooledPerExample() throws {
         let (model, _, _) = try model()
         let batch = try examples(model, count: 3)
