@@ -35,7 +35,7 @@ enum CommonOptions {
     static let json = Option.flag("--json", "machine-readable output: one JSON object per line")
     static let quiet = Option.flag("--quiet", "no progress on stderr")
     static let seed = Option.value("--seed", "N", "random seed (default 0); the same seed gives the same result")
-    static let threads = Option.value("--threads", "N", "BLAS threads (default: $RAISE_THREADS, else every core)")
+    static let threads = Option.value("--threads", "N", "threads for kernels and products (default: $RAISE_THREADS, else every core)")
 }
 
 extension ParsedArguments {
