@@ -1,4 +1,5 @@
-// BaselineSelectors: the plugin library of the task-agnostic baseline selectors. This file is its C
+// BaselineSelectors: the plugin library of the task-agnostic baseline selectors (random, full, length,
+// perplexity bands, IFD, Superfiltering). This file is its C
 // entry point (ABI version, then the entry object) and the list of factories it registers.
 import RaiseKit
 
@@ -15,5 +16,9 @@ final class BaselineSelectorsPlugin: RaisePlugin {
     func register(into registrar: PluginRegistrar) throws {
         try registrar.add(RandomSelector.factory)
         try registrar.add(FullSelector.factory)
+        try registrar.add(LengthSelector.factory)
+        try registrar.add(PerplexitySelector.factory)
+        try registrar.add(IFDSelector.factory)
+        try registrar.add(IFDSelector.superfiltering)
     }
 }

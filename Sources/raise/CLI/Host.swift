@@ -19,6 +19,7 @@ enum Host {
         PretrainCommand.command,
         FinetuneCommand.command,
         ScoreCommand.command,
+        SelectCommand.command,
     ]
 
     /// Runs the command line `arguments` (without the program name); returns the exit code.

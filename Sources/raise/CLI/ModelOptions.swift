@@ -11,16 +11,16 @@ enum ModelOptions {
     static let skipInvalid = Option.flag("--skip-invalid", "skip invalid records (reporting how many and where) instead of stopping")
     static let fields = Option.value("--fields", "MAP", "field mapping for JSON records, e.g. instruction=question,output=answer")
 
-    /// The model named by `--model`, created through the plugin registry.
-    static func make(_ arguments: ParsedArguments, registry: PluginRegistry, seed: UInt64) throws -> any LanguageModel {
-        guard let text = arguments.string("--model") else { throw UsageError(message: "--model SPEC is required", usage: arguments.usage) }
+    /// The model named by `option` (`--model` by default), created through the plugin registry.
+    static func make(_ arguments: ParsedArguments, option: String = "--model", registry: PluginRegistry, seed: UInt64) throws -> any LanguageModel {
+        guard let text = arguments.string(option) else { throw UsageError(message: "\(option) SPEC is required", usage: arguments.usage) }
         var isDirectory: ObjCBool = false
         let spec: PluginSpec
         if FileManager.default.fileExists(atPath: text, isDirectory: &isDirectory), isDirectory.boolValue {
             let backend = try Checkpoint.configuration(of: text).backend
-            spec = try PluginSpec(parsing: "\(backend):checkpoint=\"\(text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\""))\"", option: "--model")
+            spec = try PluginSpec(parsing: "\(backend):checkpoint=\"\(text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\""))\"", option: option)
         } else {
-            spec = try PluginSpec(parsing: text, option: "--model")
+            spec = try PluginSpec(parsing: text, option: option)
         }
         return try registry.make(spec, kind: .model, seed: seed, as: (any LanguageModel).self)
     }

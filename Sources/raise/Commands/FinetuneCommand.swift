@@ -17,7 +17,8 @@ enum FinetuneCommand {
                   .value("--test", "FILE", "target-task test split (greedy exact match reported)"),
                   .value("--batch", "N", "examples per step (default 16)"), .value("--lr", "X", "peak learning rate (default 1e-3)"),
                   .value("--eval-every", "N", "steps between validation losses on stderr (default: at the end only)"),
-                  .value("--out", "DIR", "model folder, selection.jsonl and metrics.json (optional)"), PluginOptions.pluginPath,
+                  .value("--out", "DIR", "model folder, selection.jsonl and metrics.json (optional)"), FeatureOptions.auxModel,
+                  PluginOptions.pluginPath,
                   CommonOptions.seed, CommonOptions.threads, CommonOptions.quiet, CommonOptions.json],
         run: run)
 
@@ -41,10 +42,14 @@ enum FinetuneCommand {
         let validation = try split(arguments.string("--val"), formatter: formatter)
         let test = try split(arguments.string("--test"), formatter: formatter)
 
+        let scorer = try FeatureOptions.scoringModel(arguments, registry: registry, model: model, seed: seed)
+        let features = try FeatureOptions.columns(selector.requiredFeatures, examples: pool, model: scorer, registry: registry, seed: seed,
+                                                  mode: arguments.outputMode)
+
         let settings = TrainerSettings(schedule: .warmupCosine(peak: Float(lr), warmupSteps: max(1, steps / 20), totalSteps: steps,
                                                                 minimum: Float(lr) / 10))
         let training = SelectionTraining(trainer: ModelTrainer(model: model, settings: settings), pool: pool, selector: selector,
-                                         steps: steps, batchSize: batchSize, seed: seed ^ 0x6669_6E65_7475_6E65)
+                                         steps: steps, batchSize: batchSize, features: features, seed: seed ^ 0x6669_6E65_7475_6E65)
         let progress = ProgressReporter(label: "finetune", total: steps, mode: arguments.outputMode)
         let evalEvery = try arguments.int("--eval-every", default: 0, in: 0...100_000_000)
         var log = [String]()

@@ -48,6 +48,30 @@ public protocol InstructionSelector: AnyObject {
     /// Whether it chooses once or at every step.
     var mode: SelectionMode { get }
 
+    /// The feature extractors (plugin specs, `feature.ifd:variant=loss`) whose columns it reads from
+    /// `SelectionRequest.features`; the host computes them over the pool before asking.
+    var requiredFeatures: [String] { get }
+
     /// The chosen pool indices, `request.count` of them (distinct, unless a selector documents otherwise).
     func select(_ request: SelectionRequest) throws -> [Int]
+}
+
+extension InstructionSelector {
+    /// No features, unless a selector says otherwise.
+    public var requiredFeatures: [String] { [] }
+
+    /// A feature column the request must hold.
+    ///
+    /// - Throws: `RaiseError.invalidArgument` naming the selector and the column when it is absent.
+    public func column(_ name: String, of request: SelectionRequest, selector: String) throws -> [Float] {
+        guard let column = request.features[name] else {
+            throw RaiseError.invalidArgument(name: selector, detail: "feature column '\(name)' was not computed (it needs \(requiredFeatures.joined(separator: ", ")))")
+        }
+        return column
+    }
+
+    /// Pool indices ordered by `values`, highest first (ties: lower index first).
+    public func ranked(_ values: [Float], descending: Bool = true) -> [Int] {
+        values.indices.sorted { descending ? (values[$0], -$0) > (values[$1], -$1) : (values[$0], $0) < (values[$1], $1) }
+    }
 }

@@ -10,6 +10,8 @@ public final class SelectionTraining {
     public let selector: any InstructionSelector
     public let steps: Int
     public let batchSize: Int
+    /// The feature columns the selector reads.   name -> (N)
+    public let features: [String: [Float]]
     /// How often each pool example has been trained on.   (N)
     public private(set) var timesSelected: [Int]
     private var rng: RandomGenerator
@@ -17,12 +19,14 @@ public final class SelectionTraining {
     private var cursor = 0
 
     /// A run of `steps` steps of `batchSize` examples; `seed` fixes the shuffling of static subsets.
-    public init(trainer: ModelTrainer, pool: [TokenizedExample], selector: any InstructionSelector, steps: Int, batchSize: Int, seed: UInt64) {
+    public init(trainer: ModelTrainer, pool: [TokenizedExample], selector: any InstructionSelector, steps: Int, batchSize: Int,
+                features: [String: [Float]] = [:], seed: UInt64) {
         self.trainer = trainer
         self.pool = pool
         self.selector = selector
         self.steps = steps
         self.batchSize = batchSize
+        self.features = features
         timesSelected = Array(repeating: 0, count: pool.count)
         rng = RandomGenerator(seed: seed)
     }
@@ -41,13 +45,14 @@ public final class SelectionTraining {
         switch selector.mode {
         case .everyStep:
             batch = try selector.select(SelectionRequest(poolSize: pool.count, count: batchSize, step: step, totalSteps: steps,
-                                                         timesSelected: timesSelected))
+                                                         timesSelected: timesSelected, features: features))
             guard batch.count == batchSize else {
                 throw RaiseError.invalidArgument(name: "selector", detail: "step \(step): chose \(batch.count) examples, the batch is \(batchSize)")
             }
         case .once:
             if subset.isEmpty {
-                subset = try selector.select(SelectionRequest(poolSize: pool.count, count: staticSubsetSize, totalSteps: steps))
+                subset = try selector.select(SelectionRequest(poolSize: pool.count, count: staticSubsetSize, totalSteps: steps,
+                                                              features: features))
                 guard !subset.isEmpty else { throw RaiseError.invalidArgument(name: "selector", detail: "chose no example") }
                 shuffleSubset()
             }

@@ -43,7 +43,11 @@ public enum TrainingBudget: Equatable, Sendable {
         case .steps(let n): steps = n
         case .percent(let p): steps = Int((Double(TrainingBudget.fullDataSteps(poolSize: poolSize, batchSize: batchSize)) * p / 100).rounded())
         case .examples(let n): steps = n / batchSize
-        case .tokens(let n): steps = Int(Double(n) / (meanTokensPerExample * Double(batchSize)))
+        case .tokens(let n):
+            guard meanTokensPerExample > 0 else {
+                throw RaiseError.invalidArgument(name: "--budget", detail: "a token budget needs tokenized examples (a model and its tokenizer)")
+            }
+            steps = Int(Double(n) / (meanTokensPerExample * Double(batchSize)))
         }
         guard steps >= 1 else {
             throw RaiseError.invalidArgument(name: "--budget", detail: "\(self) is less than one step of \(batchSize) examples")

@@ -1,0 +1,40 @@
+// Features: the plugin library of the feature extractors — lengths, losses and perplexity, IFD, PCA-
+// reduced embeddings and k-means clusters. This file is its C entry point and factory list.
+import RaiseKit
+
+@_cdecl("raise_plugin_abi_version")
+public func raisePluginABIVersion() -> UInt32 { PluginABI.version }
+
+@_cdecl("raise_plugin_entry")
+public func raisePluginEntry() -> UnsafeMutableRawPointer { PluginABI.export(FeaturesPlugin()) }
+
+final class FeaturesPlugin: RaisePlugin {
+    func register(into registrar: PluginRegistrar) throws {
+        try registrar.add(PluginFactory(id: "feature.length", kind: .feature, version: "1.0.0",
+                                        summary: "prompt and response lengths in tokens", create: { _ in LengthFeature() }))
+        try registrar.add(PluginFactory(id: "feature.loss", kind: .feature, version: "1.0.0",
+                                        summary: "mean answer loss and perplexity under a model", create: { _ in LossFeature() }))
+        try registrar.add(PluginFactory(
+            id: "feature.ifd", kind: .feature, version: "1.0.0",
+            summary: "instruction-following difficulty s(A|Q)/s(A) (Cherry LLM), or its perplexity ratio (Superfiltering)",
+            parameters: [PluginParameter("variant", .choice(["loss", "perplexity"]), default: "loss", "loss ratio or perplexity ratio")],
+            create: { IFDFeature(variant: InstructionFollowingDifficulty.Variant(rawValue: $0.text("variant"))!) }))
+        try registrar.add(PluginFactory(
+            id: "feature.embedding", kind: .feature, version: "1.0.0",
+            summary: "mean-pooled last hidden states of a model, reduced by PCA",
+            parameters: [PluginParameter("dims", .integer(1...1024), default: "32", "PCA dimensions")],
+            create: { EmbeddingFeature(dimensions: $0.integer("dims"), seed: $0.seed) }))
+        try registrar.add(PluginFactory(
+            id: "feature.cluster", kind: .feature, version: "1.0.0",
+            summary: "k-means cluster of each example's PCA-reduced embedding (k-means++, seeded)",
+            parameters: [PluginParameter("clusters", .integer(1...4096), default: "8", "k"),
+                         PluginParameter("dims", .integer(1...1024), default: "32", "PCA dimensions before clustering")],
+            create: { ClusterFeature(clusters: $0.integer("clusters"), dimensions: $0.integer("dims"), seed: $0.seed) }))
+    }
+}
+
+/// The model a feature needs, or an error naming the feature.
+func requireModel(_ model: (any LanguageModel)?, for feature: String) throws -> any LanguageModel {
+    guard let model else { throw RaiseError.invalidArgument(name: feature, detail: "needs a model (--model or --aux-model)") }
+    return model
+}

@@ -1,0 +1,35 @@
+// FeatureOptions: computing the feature columns a selector (or `raise score --features`) asks for,
+// with the auxiliary model when `--aux-model` names one, else the model being trained.
+import Foundation
+import RaiseKit
+
+/// Feature computation for commands.
+enum FeatureOptions {
+    static let auxModel = Option.value("--aux-model", "SPEC", "the model features are scored with (default: --model)")
+
+    /// The model features use: `--aux-model`, else `model`.
+    static func scoringModel(_ arguments: ParsedArguments, registry: PluginRegistry, model: any LanguageModel, seed: UInt64) throws -> any LanguageModel {
+        guard arguments.string("--aux-model") != nil else { return model }
+        return try ModelOptions.make(arguments, option: "--aux-model", registry: registry, seed: seed)
+    }
+
+    /// The columns of every feature spec over `examples`, with progress on stderr.   name -> (N)
+    static func columns(_ specs: [String], examples: [TokenizedExample], model: any LanguageModel, registry: PluginRegistry,
+                        seed: UInt64, mode: OutputMode) throws -> [String: [Float]] {
+        var columns = [String: [Float]]()
+        for text in specs {
+            let spec = try PluginSpec(parsing: text, option: "feature")
+            let extractor = try registry.make(spec, kind: .feature, seed: seed, as: (any FeatureExtractor).self)
+            let start = Date()
+            let table = try extractor.extract(examples, model: model)  // (N, F)
+            for (f, name) in extractor.featureNames.enumerated() {
+                columns[name] = (0..<examples.count).map { table[$0, f] }
+            }
+            if mode == .human {
+                let rate = Double(examples.count) / max(Date().timeIntervalSince(start), 1e-9)
+                ExitCode.printError("\(spec.id): \(examples.count) records in \(String(format: "%.1f", Date().timeIntervalSince(start))) s (\(String(format: "%.0f", rate)) records/s)")
+            }
+        }
+        return columns
+    }
+}

@@ -1,0 +1,70 @@
+// `raise select`: what a static selector picks from a pool for a budget, exported in the input's own
+// format (each record as it was) — the subset a user takes to their own trainer.
+import Foundation
+import RaiseKit
+
+/// Exporting a selected subset.
+enum SelectCommand {
+    static let command = Command(
+        words: ["select"],
+        summary: "export the subset a static selector picks for a budget, in the input's format",
+        arguments: "",
+        options: [.value("--selector", "SPEC", "the selector (required), e.g. ifd:threshold=1"),
+                  .value("--budget", "B", "steps (N, N%, Nexamples, Ntokens); the subset is steps × batch / 3 examples"),
+                  .value("--batch", "N", "the batch size the budget is counted in (default 16)"),
+                  ModelOptions.data, ModelOptions.model, FeatureOptions.auxModel, ModelOptions.template, ModelOptions.fields,
+                  ModelOptions.skipInvalid, .value("--out", "FILE", "the subset to write (required)"), PluginOptions.pluginPath,
+                  CommonOptions.seed, CommonOptions.threads, CommonOptions.quiet, CommonOptions.json],
+        run: run)
+
+    static func run(_ arguments: ParsedArguments) throws -> Int32 {
+        try arguments.expectNoPositionals()
+        try arguments.configureThreads()
+        guard let selectorText = arguments.string("--selector"), let out = arguments.string("--out"), let budgetText = arguments.string("--budget") else {
+            throw UsageError(message: "--selector SPEC, --budget B and --out FILE are required", usage: arguments.usage)
+        }
+        let seed = try arguments.seed()
+        let batchSize = try arguments.int("--batch", default: 16, in: 1...65_536)
+        let budget = try TrainingBudget(parsing: budgetText)
+        let registry = try PluginOptions.load(arguments)
+        let selectorSpec = try PluginSpec(parsing: selectorText, option: "--selector")
+        let selector = try registry.make(selectorSpec, kind: .selector, seed: seed, as: (any InstructionSelector).self)
+        guard selector.mode == .once else {
+            throw RaiseError.invalidArgument(name: selectorSpec.id, detail: "chooses at every step, during training: use raise finetune")
+        }
+        let records = try ModelOptions.records(arguments)
+        guard !records.isEmpty else { throw RaiseError.invalidArgument(name: "--data", detail: "the pool is empty") }
+
+        // Features need a model and its tokenizer; a selector that reads none needs neither.
+        var kept = Array(records.indices), examples = [TokenizedExample](), features = [String: [Float]]()
+        if !selector.requiredFeatures.isEmpty {
+            let model = try ModelOptions.make(arguments, registry: registry, seed: seed)
+            let formatter = try ModelOptions.formatter(arguments, model: model)
+            kept = records.indices.filter { formatter.example(records[$0]) != nil }
+            if kept.count < records.count {
+                ExitCode.printError("raise: warning: \(records.count - kept.count) record(s) without response tokens in the context are not selectable")
+            }
+            examples = kept.map { formatter.example(records[$0])! }
+            let scorer = try FeatureOptions.scoringModel(arguments, registry: registry, model: model, seed: seed)
+            features = try FeatureOptions.columns(selector.requiredFeatures, examples: examples, model: scorer, registry: registry,
+                                                  seed: seed, mode: arguments.outputMode)
+        }
+        let meanTokens = examples.isEmpty ? 0 : Double(examples.reduce(0) { $0 + $1.ids.count }) / Double(examples.count)
+        let steps = try budget.steps(poolSize: kept.count, batchSize: batchSize, meanTokensPerExample: meanTokens)
+        let count = min(kept.count, max(batchSize, (steps * batchSize + TrainingBudget.fullDataEpochs - 1) / TrainingBudget.fullDataEpochs))
+        let chosen = try selector.select(SelectionRequest(poolSize: kept.count, count: count, totalSteps: steps, features: features))
+        if let bad = chosen.first(where: { $0 < 0 || $0 >= kept.count }) {
+            throw RaiseError.invalidArgument(name: selectorSpec.id, detail: "chose index \(bad), outside the pool of \(kept.count)")
+        }
+        let reader = try InstructionReader(path: arguments.strings("--data")[0])  // the subset is written in the first file's format
+        try RecordWriter.write(chosen.map { records[kept[$0]] }, format: reader.format, to: out)
+        if arguments.outputMode == .json {
+            print(JSONValue.object(JSONObject([("selector", .string(selectorSpec.id)), ("steps", .number(Double(steps))),
+                                               ("selected", .number(Double(chosen.count))), ("pool", .number(Double(kept.count))),
+                                               ("out", .string(out))])).serialized)
+        } else {
+            print("\(selectorSpec.id) chose \(chosen.count) of \(kept.count) records (\(steps) steps of \(batchSize), 3 epochs) -> \(out)")
+        }
+        return ExitCode.success
+    }
+}

@@ -1,0 +1,117 @@
+// IFD against hand-computed values; the score-based selectors pick the right ranks; the feature
+// plugins on a tiny model; `raise select` exports a subset in the input's format.
+import Foundation
+import RaiseKit
+import XCTest
+
+final class IFDTests: XCTestCase {
+    func testIFDEqualsHandComputedRatios() {
+        // Losses s(A|Q) = [1, 2, 0.5], s(A) = [2, 2, 0.25]: IFD = [0.5, 1, 2]; as perplexities e^(c−u) = [e^−1, 1, e^0.25].
+        let loss = InstructionFollowingDifficulty.scores(conditional: [1, 2, 0.5], unconditional: [2, 2, 0.25], variant: .loss)
+        assertClose(loss, [0.5, 1, 2], tolerance: 1e-6)
+        let perplexity = InstructionFollowingDifficulty.scores(conditional: [1, 2, 0.5], unconditional: [2, 2, 0.25], variant: .perplexity)
+        assertClose(perplexity, [0.367879, 1, 1.284025], tolerance: 1e-5)
+    }
+
+    func testResponseOnlyKeepsTheAnswerTokens() {
+        let example = TokenizedExample(ids: [5, 6, 7, 8, 9], lossMask: [0, 0, 1, 1, 1])
+        XCTAssertEqual(InstructionFollowingDifficulty.responseOnly(example, bos: 1), TokenizedExample(ids: [1, 7, 8, 9], lossMask: [0, 1, 1, 1]))
+        XCTAssertEqual(InstructionFollowingDifficulty.responseOnly(example, bos: nil), TokenizedExample(ids: [7, 8, 9], lossMask: [0, 1, 1]))
+    }
+}
+
+final class ScoreSelectorTests: XCTestCase {
+    private func registry() throws -> PluginRegistry {
+        let registry = PluginRegistry()
+        let loader = PluginLoader(registry: registry)
+        try loader.load(file: builtLibrary("RaisePluginBaselineSelectors"))
+        try loader.load(file: builtLibrary("RaisePluginFeatures"))
+        return registry
+    }
+
+    private func choose(_ spec: String, count: Int, features: [String: [Float]]) throws -> [Int] {
+        let selector = try registry().make(PluginSpec(parsing: spec, option: "--selector"), kind: .selector, seed: 0, as: (any InstructionSelector).self)
+        return try selector.select(SelectionRequest(poolSize: features.values.first!.count, count: count, totalSteps: 1, features: features))
+    }
+
+    func testBandsLengthAndIFDPickTheRightRanks() throws {
+        // Perplexities 0..9 shuffled: position i holds value order[i].
+        let order: [Float] = [5, 2, 9, 0, 7, 3, 8, 1, 6, 4]
+        let position = { (value: Float) in order.firstIndex(of: value)! }
+        XCTAssertEqual(try choose("perplexity:band=low", count: 3, features: ["perplexity": order]), [0, 1, 2].map { position($0) })
+        XCTAssertEqual(try choose("perplexity:band=high", count: 3, features: ["perplexity": order]), [7, 8, 9].map { position($0) })
+        XCTAssertEqual(try choose("perplexity:band=middle", count: 4, features: ["perplexity": order]), [3, 4, 5, 6].map { position($0) })
+        XCTAssertEqual(try choose("length", count: 2, features: ["response_tokens": order]), [9, 8].map { position($0) })
+        // IFD: values ≥ 1 are dropped, the highest of the rest kept first.
+        let ifd: [Float] = [0.2, 1.5, 0.9, 1.0, 0.95, 0.1]
+        XCTAssertEqual(try choose("ifd", count: 3, features: ["ifd": ifd]), [4, 2, 0])
+        XCTAssertEqual(try choose("ifd:threshold=0.5", count: 3, features: ["ifd": ifd]), [0, 5], "fewer remain than asked")
+        assertThrows(["selector.ifd", "feature column 'ifd' was not computed", "feature.ifd:variant=loss"]) {
+            try choose("ifd", count: 1, features: ["other": [1]])
+        }
+        let superfiltering = try registry().make(PluginSpec(parsing: "superfiltering", option: "--selector"), kind: .selector, seed: 0,
+                                                 as: (any InstructionSelector).self)
+        XCTAssertEqual(superfiltering.requiredFeatures, ["feature.ifd:variant=perplexity"])
+    }
+
+    func testFeaturePluginsOnATinyModel() throws {
+        let folder = try scratchFolder(self)
+        let texts = (0..<40).map { "question \($0 % 6) answer \($0 * 7 % 13)" }
+        try BytePairTrainer.train(texts: texts, vocabularySize: 300).save(directory: folder + "/tok")
+        let registry = try self.registry()
+        try PluginLoader(registry: registry).load(file: builtLibrary("RaisePluginTinyGPT"))
+        let model = try registry.make(PluginSpec(parsing: "tinygpt:layers=1,heads=2,d=16,ctx=32,tokenizer=\(folder)/tok", option: "--model"),
+                                      kind: .model, seed: 1, as: (any LanguageModel).self)
+        let examples = texts.map { text -> TokenizedExample in
+            let ids = model.tokenizer.encode(text)
+            let split = ids.count / 2
+            return TokenizedExample(ids: ids, lossMask: Array(repeating: 0, count: split) + Array(repeating: 1, count: ids.count - split))
+        }
+        func extract(_ spec: String) throws -> (names: [String], table: Tensor) {
+            let extractor = try registry.make(PluginSpec(parsing: spec, option: "feature"), kind: .feature, seed: 3, as: (any FeatureExtractor).self)
+            return (extractor.featureNames, try extractor.extract(examples, model: model))
+        }
+        let lengths = try extract("feature.length")
+        XCTAssertEqual(lengths.table[0, 1], Float(examples[0].answerTokenCount))
+        let ifd = try extract("feature.ifd")
+        XCTAssertEqual(ifd.names, ["loss_conditional", "loss_unconditional", "ifd"])
+        let losses = try model.exampleLosses(examples)
+        for i in 0..<examples.count {
+            XCTAssertEqual(ifd.table[i, 0], losses[i])
+            XCTAssertEqual(ifd.table[i, 2], ifd.table[i, 0] / ifd.table[i, 1], accuracy: 1e-5)
+        }
+        let embedding = try extract("feature.embedding:dims=4")
+        XCTAssertEqual(embedding.table.shape, [40, 4])
+        let clusters = try extract("feature.cluster:clusters=3,dims=4")
+        XCTAssertEqual(Set(clusters.table.scalars), [0, 1, 2])
+        assertThrows(["feature.loss", "needs a model"]) {
+            try registry.make(PluginSpec(parsing: "feature.loss", option: "feature"), kind: .feature, seed: 0, as: (any FeatureExtractor).self)
+                .extract(examples, model: nil)
+        }
+    }
+
+    func testSelectCommandExportsInTheInputFormat() throws {
+        let folder = try scratchFolder(self)
+        let pool = "[\n" + (0..<30).map { #"{"instruction": "Say \#($0).", "input": "", "response": "\#(String(repeating: "x", count: $0 + 1))"}"# }
+            .joined(separator: ",\n") + "\n]"
+        try pool.write(toFile: folder + "/pool.json", atomically: true, encoding: .utf8)
+        XCTAssertEqual(try runRaise(["tokenizer", "train", "--vocab", "270", "--data", folder + "/pool.json", "--out", folder + "/tok", "--quiet"]).status, 0)
+        let result = try runRaise(["select", "--selector", "length", "--budget", "48examples", "--batch", "16", "--data", folder + "/pool.json",
+                                   "--model", "tinygpt:layers=1,heads=1,d=8,ctx=64,tokenizer=\(folder)/tok", "--template", "plain",
+                                   "--out", folder + "/subset.json", "--json"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let (subset, reader) = try InstructionReader.readAll(path: folder + "/subset.json")
+        XCTAssertEqual(reader.format, DataFormat(.instruction, .jsonArray), "written back as a JSON array, as read")
+        XCTAssertEqual(subset.count, 16, "3 steps of 16 over 3 epochs = 16 examples")
+        // The longest responses, counted in tokens: none left out is longer than any chosen.
+        let formatter = try PromptFormatter(template: .plain, tokenizer: BytePairTokenizer(directory: folder + "/tok"), maxLength: 65)
+        let (all, _) = try InstructionReader.readAll(path: folder + "/pool.json")
+        let length = { (record: InstructionRecord) in formatter.example(record)!.answerTokenCount }
+        let chosen = Set(subset.map(\.instruction))  // ids come from file positions, so match by content
+        XCTAssertGreaterThanOrEqual(subset.map(length).min()!, all.filter { !chosen.contains($0.instruction) }.map(length).max()!)
+        let original = try XCTUnwrap(all.first { $0.instruction == subset[0].instruction }).original
+        XCTAssertEqual(subset[0].original, original, "each record written as it was read")
+        let random = try runRaise(["select", "--selector", "random", "--budget", "3", "--data", folder + "/pool.json", "--out", folder + "/r.json"])
+        XCTAssertEqual(random.status, 0, "random needs no model: \(random.stderr)")
+    }
+}
