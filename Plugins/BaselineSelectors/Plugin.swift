@@ -1,5 +1,5 @@
 // BaselineSelectors: the plugin library of the task-agnostic baseline selectors (random, full, length,
-// perplexity bands, IFD, Superfiltering). This file is its C
+// perplexity bands, IFD, Superfiltering, RHO-LOSS, online batch selection, self-paced learning). This file is its C
 // entry point (ABI version, then the entry object) and the list of factories it registers.
 import RaiseKit
 
@@ -20,5 +20,8 @@ final class BaselineSelectorsPlugin: RaisePlugin {
         try registrar.add(PerplexitySelector.factory)
         try registrar.add(IFDSelector.factory)
         try registrar.add(IFDSelector.superfiltering)
+        try registrar.add(RhoLossSelector.factory)
+        try registrar.add(OnlineLossSelector.factory)
+        try registrar.add(SelfPacedSelector.factory)
     }
 }

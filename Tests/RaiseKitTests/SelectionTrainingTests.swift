@@ -121,6 +121,15 @@ final class FinetuneCommandTests: XCTestCase {
         XCTAssertEqual(first["id"]?.stringValue, "val-0")
         XCTAssertGreaterThan(first["scores"]?.objectValue?["loss"]?.numberValue ?? 0, 0)
 
+        let dynamic = try runRaise(["finetune", "--model", folder + "/ft", "--data", folder + "/suite/pool.jsonl", "--template", "plain",
+                                    "--selector", "sspl", "--budget", "3", "--val", folder + "/suite/val.jsonl", "--json"])
+        XCTAssertEqual(dynamic.status, 0, dynamic.stderr)
+        XCTAssertEqual(try JSONValue.parse(String(dynamic.stdout.split(separator: "\n").last ?? "")).objectValue?["steps"]?.intValue, 3)
+        let noReference = try runRaise(["finetune", "--model", folder + "/ft", "--data", folder + "/suite/pool.jsonl", "--selector", "rho-loss",
+                                        "--budget", "3"])
+        XCTAssertEqual(noReference.status, 2)
+        XCTAssertTrue(noReference.stderr.contains("--reference-model"), noReference.stderr)
+
         let bad = try runRaise(["finetune", "--model", model, "--data", folder + "/suite/pool.jsonl", "--budget", "0.001%"])
         XCTAssertEqual(bad.status, 1)
         XCTAssertTrue(bad.stderr.contains("--budget"), bad.stderr)

@@ -6,6 +6,8 @@ import RaiseKit
 /// Feature computation for commands.
 enum FeatureOptions {
     static let auxModel = Option.value("--aux-model", "SPEC", "the model features are scored with (default: --model)")
+    static let referenceModel = Option.value("--reference-model", "SPEC",
+                                             "a model trained on the target validation split (RHO-LOSS's irreducible loss)")
 
     /// The model features use: `--aux-model`, else `model`.
     static func scoringModel(_ arguments: ParsedArguments, registry: PluginRegistry, model: any LanguageModel, seed: UInt64) throws -> any LanguageModel {
@@ -13,19 +15,31 @@ enum FeatureOptions {
         return try ModelOptions.make(arguments, option: "--aux-model", registry: registry, seed: seed)
     }
 
-    /// The columns of every feature spec over `examples`, with progress on stderr.   name -> (N)
-    static func columns(_ specs: [String], examples: [TokenizedExample], model: any LanguageModel, registry: PluginRegistry,
-                        seed: UInt64, mode: OutputMode) throws -> [String: [Float]] {
+    /// The columns of every feature spec over `examples`, with progress on stderr. A spec written
+    /// `reference:SPEC` is scored with `--reference-model` and its columns are prefixed `reference_`.
+    ///   name -> (N)
+    static func columns(_ specs: [String], examples: [TokenizedExample], model: any LanguageModel, arguments: ParsedArguments,
+                        registry: PluginRegistry, seed: UInt64) throws -> [String: [Float]] {
         var columns = [String: [Float]]()
-        for text in specs {
+        for var text in specs {
+            var scorer = model, prefix = ""
+            if text.hasPrefix("reference:") {
+                text.removeFirst("reference:".count)
+                guard arguments.string("--reference-model") != nil else {
+                    throw UsageError(message: "the selector needs --reference-model SPEC (a model fine-tuned on the target validation split)",
+                                     usage: arguments.usage)
+                }
+                scorer = try ModelOptions.make(arguments, option: "--reference-model", registry: registry, seed: seed)
+                prefix = "reference_"
+            }
             let spec = try PluginSpec(parsing: text, option: "feature")
             let extractor = try registry.make(spec, kind: .feature, seed: seed, as: (any FeatureExtractor).self)
             let start = Date()
-            let table = try extractor.extract(examples, model: model)  // (N, F)
+            let table = try extractor.extract(examples, model: scorer)  // (N, F)
             for (f, name) in extractor.featureNames.enumerated() {
-                columns[name] = (0..<examples.count).map { table[$0, f] }
+                columns[prefix + name] = (0..<examples.count).map { table[$0, f] }
             }
-            if mode == .human {
+            if arguments.outputMode == .human {
                 let rate = Double(examples.count) / max(Date().timeIntervalSince(start), 1e-9)
                 ExitCode.printError("\(spec.id): \(examples.count) records in \(String(format: "%.1f", Date().timeIntervalSince(start))) s (\(String(format: "%.0f", rate)) records/s)")
             }

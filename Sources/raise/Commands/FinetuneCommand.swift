@@ -18,6 +18,7 @@ enum FinetuneCommand {
                   .value("--batch", "N", "examples per step (default 16)"), .value("--lr", "X", "peak learning rate (default 1e-3)"),
                   .value("--eval-every", "N", "steps between validation losses on stderr (default: at the end only)"),
                   .value("--out", "DIR", "model folder, selection.jsonl and metrics.json (optional)"), FeatureOptions.auxModel,
+                  FeatureOptions.referenceModel,
                   PluginOptions.pluginPath,
                   CommonOptions.seed, CommonOptions.threads, CommonOptions.quiet, CommonOptions.json],
         run: run)
@@ -43,8 +44,8 @@ enum FinetuneCommand {
         let test = try split(arguments.string("--test"), formatter: formatter)
 
         let scorer = try FeatureOptions.scoringModel(arguments, registry: registry, model: model, seed: seed)
-        let features = try FeatureOptions.columns(selector.requiredFeatures, examples: pool, model: scorer, registry: registry, seed: seed,
-                                                  mode: arguments.outputMode)
+        let features = try FeatureOptions.columns(selector.requiredFeatures, examples: pool, model: scorer, arguments: arguments,
+                                                  registry: registry, seed: seed)
 
         let settings = TrainerSettings(schedule: .warmupCosine(peak: Float(lr), warmupSteps: max(1, steps / 20), totalSteps: steps,
                                                                 minimum: Float(lr) / 10))

@@ -46,8 +46,8 @@ enum SelectCommand {
             }
             examples = kept.map { formatter.example(records[$0])! }
             let scorer = try FeatureOptions.scoringModel(arguments, registry: registry, model: model, seed: seed)
-            features = try FeatureOptions.columns(selector.requiredFeatures, examples: examples, model: scorer, registry: registry,
-                                                  seed: seed, mode: arguments.outputMode)
+            features = try FeatureOptions.columns(selector.requiredFeatures, examples: examples, model: scorer, arguments: arguments,
+                                                  registry: registry, seed: seed)
         }
         let meanTokens = examples.isEmpty ? 0 : Double(examples.reduce(0) { $0 + $1.ids.count }) / Double(examples.count)
         let steps = try budget.steps(poolSize: kept.count, batchSize: batchSize, meanTokensPerExample: meanTokens)

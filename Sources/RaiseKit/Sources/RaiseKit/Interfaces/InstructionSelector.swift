@@ -16,7 +16,7 @@ public enum SelectionMode: Sendable {
 }
 
 /// What a selector is told when asked to choose.
-public struct SelectionRequest: Sendable {
+public struct SelectionRequest {
     /// The number of examples in the pool; answers are indices in 0..<poolSize.
     public let poolSize: Int
     /// How many indices to return: the subset size (once) or the batch size (every step).
@@ -29,10 +29,13 @@ public struct SelectionRequest: Sendable {
     public let timesSelected: [Int]
     /// Named per-example feature columns from feature extractors.   name -> (poolSize)
     public let features: [String: [Float]]
+    /// The current model's mean answer loss of the given pool examples (dynamic selection only; nil for
+    /// static selection, which happens before training).   indices (M) -> (M)
+    public let currentLosses: (([Int]) throws -> [Float])?
 
     /// A request; `timesSelected` and every feature column must have `poolSize` entries.
     public init(poolSize: Int, count: Int, step: Int = 0, totalSteps: Int, timesSelected: [Int]? = nil,
-                features: [String: [Float]] = [:]) {
+                features: [String: [Float]] = [:], currentLosses: (([Int]) throws -> [Float])? = nil) {
         precondition(features.values.allSatisfy { $0.count == poolSize }, "SelectionRequest: a feature column is not poolSize long")
         self.poolSize = poolSize
         self.count = count
@@ -40,6 +43,7 @@ public struct SelectionRequest: Sendable {
         self.totalSteps = totalSteps
         self.timesSelected = timesSelected ?? Array(repeating: 0, count: poolSize)
         self.features = features
+        self.currentLosses = currentLosses
     }
 }
 
@@ -68,6 +72,16 @@ extension InstructionSelector {
             throw RaiseError.invalidArgument(name: selector, detail: "feature column '\(name)' was not computed (it needs \(requiredFeatures.joined(separator: ", ")))")
         }
         return column
+    }
+
+    /// The current model's losses of `indices`.
+    ///
+    /// - Throws: `RaiseError.invalidArgument` naming the selector when the request carries no model.
+    public func losses(_ indices: [Int], of request: SelectionRequest, selector: String) throws -> [Float] {
+        guard let currentLosses = request.currentLosses else {
+            throw RaiseError.invalidArgument(name: selector, detail: "needs the current model's losses (it selects during training)")
+        }
+        return try currentLosses(indices)
     }
 
     /// Pool indices ordered by `values`, highest first (ties: lower index first).

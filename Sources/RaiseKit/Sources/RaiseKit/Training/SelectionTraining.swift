@@ -44,8 +44,10 @@ public final class SelectionTraining {
         let batch: [Int]
         switch selector.mode {
         case .everyStep:
+            let (model, pool) = (trainer.model, pool)
             batch = try selector.select(SelectionRequest(poolSize: pool.count, count: batchSize, step: step, totalSteps: steps,
-                                                         timesSelected: timesSelected, features: features))
+                                                         timesSelected: timesSelected, features: features,
+                                                         currentLosses: { try model.exampleLosses($0.map { pool[$0] }) }))
             guard batch.count == batchSize else {
                 throw RaiseError.invalidArgument(name: "selector", detail: "step \(step): chose \(batch.count) examples, the batch is \(batchSize)")
             }
