@@ -14,7 +14,9 @@ func runRaise(_ arguments: [String], environment: [String: String] = [:]) throws
     let process = Process()
     process.executableURL = executable
     process.arguments = arguments
-    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    // Feature caches of test runs go to a scratch folder, not the user's cache.
+    let scratchCache = ["RAISE_CACHE_DIR": NSTemporaryDirectory() + "raise-test-cache-\(getpid())"]
+    process.environment = ProcessInfo.processInfo.environment.merging(scratchCache) { $1 }.merging(environment) { $1 }
     let (out, err) = (Pipe(), Pipe())
     process.standardOutput = out
     process.standardError = err

@@ -162,3 +162,39 @@ final class LossSelectorTests: XCTestCase {
         XCTAssertEqual(try (0..<5).map { _ in try again.select(request(count: 3)) }, try (0..<5).map { _ in try first.select(request(count: 3)) })
     }
 }
+
+final class FeatureCacheTests: XCTestCase {
+    func testKeyFollowsSpecModelAndDataAndColumnsRoundTrip() throws {
+        let examples = [TokenizedExample(ids: [1, 2, 3], lossMask: [0, 1, 1])]
+        let other = [TokenizedExample(ids: [1, 2, 4], lossMask: [0, 1, 1])]
+        XCTAssertEqual(FeatureCache.key(spec: "feature.length", model: nil, examples: examples),
+                       FeatureCache.key(spec: "feature.length", model: nil, examples: examples))
+        XCTAssertNotEqual(FeatureCache.key(spec: "feature.length", model: nil, examples: examples),
+                          FeatureCache.key(spec: "feature.length", model: nil, examples: other))
+        XCTAssertNotEqual(FeatureCache.key(spec: "feature.length", model: nil, examples: examples),
+                          FeatureCache.key(spec: "feature.loss", model: nil, examples: examples))
+        let cache = FeatureCache(directory: try scratchFolder(self))
+        cache.save(["a": [1, 2.5], "b": [-1, 0]], key: "k1")
+        XCTAssertEqual(cache.load(key: "k1"), ["a": [1, 2.5], "b": [-1, 0]])
+        XCTAssertNil(cache.load(key: "k2"))
+    }
+
+    func testScoreWritesEveryColumnAndReusesTheCache() throws {
+        let folder = try scratchFolder(self)
+        try (0..<12).map { #"{"instruction": "Double \#($0).", "output": "\#($0 * 2)"}"# }.joined(separator: "\n")
+            .write(toFile: folder + "/data.jsonl", atomically: true, encoding: .utf8)
+        XCTAssertEqual(try runRaise(["tokenizer", "train", "--vocab", "280", "--data", folder + "/data.jsonl", "--out", folder + "/tok", "--quiet"]).status, 0)
+        let arguments = ["score", "--model", "tinygpt:layers=1,heads=2,d=16,ctx=48,tokenizer=\(folder)/tok", "--data", folder + "/data.jsonl",
+                         "--features", "ifd,perplexity,length", "--template", "plain", "--json"]
+        let environment = ["RAISE_CACHE_DIR": folder + "/cache"]
+        let first = try runRaise(arguments + ["--out", folder + "/a.jsonl"], environment: environment)
+        XCTAssertEqual(first.status, 0, first.stderr)
+        let columns = try XCTUnwrap(JSONValue.parse(String(first.stdout.split(separator: "\n").last!)).objectValue?["columns"]?.arrayValue)
+        XCTAssertEqual(columns.compactMap(\.stringValue), ["ifd", "loss", "loss_conditional", "loss_unconditional", "perplexity",
+                                                           "prompt_tokens", "response_tokens"])
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder + "/cache/features").count, 3, "one file per feature")
+        let second = try runRaise(arguments + ["--out", folder + "/b.jsonl"], environment: environment)
+        XCTAssertEqual(second.status, 0, second.stderr)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: folder + "/a.jsonl")), try Data(contentsOf: URL(fileURLWithPath: folder + "/b.jsonl")))
+    }
+}

@@ -34,11 +34,19 @@ enum FeatureOptions {
             }
             let spec = try PluginSpec(parsing: text, option: "feature")
             let extractor = try registry.make(spec, kind: .feature, seed: seed, as: (any FeatureExtractor).self)
+            let cache = FeatureCache()
+            let key = FeatureCache.key(spec: text + "#seed=\(seed)", model: scorer, examples: examples)
+            if let cached = cache.load(key: key), extractor.featureNames.allSatisfy({ cached[$0]?.count == examples.count }) {
+                for name in extractor.featureNames { columns[prefix + name] = cached[name] }
+                if arguments.outputMode == .human { ExitCode.printError("\(spec.id): \(examples.count) records from the cache (\(key))") }
+                continue
+            }
             let start = Date()
             let table = try extractor.extract(examples, model: scorer)  // (N, F)
-            for (f, name) in extractor.featureNames.enumerated() {
-                columns[prefix + name] = (0..<examples.count).map { table[$0, f] }
-            }
+            var computed = [String: [Float]]()
+            for (f, name) in extractor.featureNames.enumerated() { computed[name] = (0..<examples.count).map { table[$0, f] } }
+            cache.save(computed, key: key)
+            for (name, column) in computed { columns[prefix + name] = column }
             if arguments.outputMode == .human {
                 let rate = Double(examples.count) / max(Date().timeIntervalSince(start), 1e-9)
                 ExitCode.printError("\(spec.id): \(examples.count) records in \(String(format: "%.1f", Date().timeIntervalSince(start))) s (\(String(format: "%.0f", rate)) records/s)")

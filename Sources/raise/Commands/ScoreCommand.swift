@@ -1,26 +1,32 @@
-// `raise score`: the per-example answer loss of every record under a model, written as JSONL beside
-// each record (its original fields, plus "scores"). Records left without a response token by the
-// template's length limit are counted and reported, not scored.
+// `raise score`: feature columns of every record — by default its answer loss under the model — written
+// as JSONL beside each record (its original fields, plus "scores"). Features are cached by model, data
+// and spec. Records left without a response token by the context limit are counted and reported.
 import Foundation
 import RaiseKit
 
-/// Scoring a pool with a model.
+/// Scoring a pool with feature extractors.
 enum ScoreCommand {
     static let command = Command(
         words: ["score"],
-        summary: "write each record's answer loss under a model as JSONL (records/s on stderr)",
+        summary: "write feature columns (loss, perplexity, IFD, length, …) of each record as JSONL",
         arguments: "",
         options: [ModelOptions.model, ModelOptions.data, ModelOptions.template, ModelOptions.fields, ModelOptions.skipInvalid,
-                  .value("--out", "FILE", "scores.jsonl to write (required)"), PluginOptions.pluginPath,
+                  .value("--features", "LIST", "comma-separated feature ids, e.g. ifd,perplexity,length (default loss)"),
+                  .value("--feature", "SPEC", "a feature with parameters, e.g. embedding:dims=8 (repeatable)"),
+                  FeatureOptions.auxModel, .value("--out", "FILE", "scores.jsonl to write (required)"), PluginOptions.pluginPath,
                   CommonOptions.seed, CommonOptions.threads, CommonOptions.quiet, CommonOptions.json],
         run: run)
+
+    /// Short names accepted by --features: `perplexity` is a column of feature.loss.
+    static let aliases = ["perplexity": "loss"]
 
     static func run(_ arguments: ParsedArguments) throws -> Int32 {
         try arguments.expectNoPositionals()
         try arguments.configureThreads()
         guard let out = arguments.string("--out") else { throw UsageError(message: "--out FILE is required", usage: arguments.usage) }
+        let seed = try arguments.seed()
         let registry = try PluginOptions.load(arguments)
-        let model = try ModelOptions.make(arguments, registry: registry, seed: try arguments.seed())
+        let model = try ModelOptions.make(arguments, registry: registry, seed: seed)
         let formatter = try ModelOptions.formatter(arguments, model: model)
         let records = try ModelOptions.records(arguments)
         var scored = [(InstructionRecord, TokenizedExample)]()
@@ -28,22 +34,23 @@ enum ScoreCommand {
         if scored.count < records.count {
             ExitCode.printError("raise: warning: \(records.count - scored.count) record(s) have no response token within the context; not scored")
         }
-        let chunk = 256
-        let progress = ProgressReporter(label: "score", total: (scored.count + chunk - 1) / chunk, mode: arguments.outputMode)
-        var losses = [Float]()
+        var specs = (arguments.string("--features") ?? (arguments.strings("--feature").isEmpty ? "loss" : ""))
+            .split(separator: ",").map { name in "feature." + (aliases[String(name)] ?? String(name)) }
+        specs += arguments.strings("--feature").map { $0.hasPrefix("feature.") ? $0 : "feature." + $0 }
+        let scorer = try FeatureOptions.scoringModel(arguments, registry: registry, model: model, seed: seed)
         let start = Date()
-        for (index, first) in stride(from: 0, to: scored.count, by: chunk).enumerated() {
-            losses += try model.exampleLosses(scored[first..<min(first + chunk, scored.count)].map(\.1))
-            progress.update(step: index + 1, metrics: [("records_per_s", Double(losses.count) / max(Date().timeIntervalSince(start), 1e-9))])
-        }
-        try RecordWriter.writeScored(scored.map(\.0), scores: losses.map { [("loss", Double($0))] }, to: out)
+        let columns = try FeatureOptions.columns(Array(Set(specs)).sorted(), examples: scored.map(\.1), model: scorer, arguments: arguments,
+                                                 registry: registry, seed: seed)
+        let names = columns.keys.sorted()
+        try RecordWriter.writeScored(scored.map(\.0), scores: scored.indices.map { i in names.map { ($0, Double(columns[$0]![i])) } }, to: out)
         let rate = Double(scored.count) / max(Date().timeIntervalSince(start), 1e-9)
         if arguments.outputMode == .json {
             print(JSONValue.object(JSONObject([("out", .string(out)), ("scored", .number(Double(scored.count))),
                                                ("unscored", .number(Double(records.count - scored.count))),
+                                               ("columns", .array(names.map { .string($0) })),
                                                ("records_per_s", .number(Timing.rounded(rate, 1)))])).serialized)
         } else {
-            print("scored \(scored.count) record(s) with \(model.backendID) -> \(out) (\(String(format: "%.0f", rate)) records/s)")
+            print("scored \(scored.count) record(s) with \(scorer.backendID): \(names.joined(separator: ", ")) -> \(out) (\(String(format: "%.0f", rate)) records/s)")
         }
         return ExitCode.success
     }
