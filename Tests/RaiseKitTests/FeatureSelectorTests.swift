@@ -167,12 +167,10 @@ final class FeatureCacheTests: XCTestCase {
     func testKeyFollowsSpecModelAndDataAndColumnsRoundTrip() throws {
         let examples = [TokenizedExample(ids: [1, 2, 3], lossMask: [0, 1, 1])]
         let other = [TokenizedExample(ids: [1, 2, 4], lossMask: [0, 1, 1])]
-        XCTAssertEqual(FeatureCache.key(spec: "feature.length", model: nil, examples: examples),
-                       FeatureCache.key(spec: "feature.length", model: nil, examples: examples))
-        XCTAssertNotEqual(FeatureCache.key(spec: "feature.length", model: nil, examples: examples),
-                          FeatureCache.key(spec: "feature.length", model: nil, examples: other))
-        XCTAssertNotEqual(FeatureCache.key(spec: "feature.length", model: nil, examples: examples),
-                          FeatureCache.key(spec: "feature.loss", model: nil, examples: examples))
+        let (a, b) = (FeatureCache.fingerprint(model: nil, examples: examples), FeatureCache.fingerprint(model: nil, examples: other))
+        XCTAssertEqual(a, FeatureCache.fingerprint(model: nil, examples: examples))
+        XCTAssertNotEqual(FeatureCache.key(spec: "feature.length", fingerprint: a), FeatureCache.key(spec: "feature.length", fingerprint: b))
+        XCTAssertNotEqual(FeatureCache.key(spec: "feature.length", fingerprint: a), FeatureCache.key(spec: "feature.loss", fingerprint: a))
         let cache = FeatureCache(directory: try scratchFolder(self))
         cache.save(["a": [1, 2.5], "b": [-1, 0]], key: "k1")
         XCTAssertEqual(cache.load(key: "k1"), ["a": [1, 2.5], "b": [-1, 0]])

@@ -21,6 +21,7 @@ enum FeatureOptions {
     static func columns(_ specs: [String], examples: [TokenizedExample], model: any LanguageModel, arguments: ParsedArguments,
                         registry: PluginRegistry, seed: UInt64) throws -> [String: [Float]] {
         var columns = [String: [Float]]()
+        var fingerprints = [ObjectIdentifier: UInt64]()  // each model and the pool hashed once
         for var text in specs {
             var scorer = model, prefix = ""
             if text.hasPrefix("reference:") {
@@ -35,7 +36,9 @@ enum FeatureOptions {
             let spec = try PluginSpec(parsing: text, option: "feature")
             let extractor = try registry.make(spec, kind: .feature, seed: seed, as: (any FeatureExtractor).self)
             let cache = FeatureCache()
-            let key = FeatureCache.key(spec: text + "#seed=\(seed)", model: scorer, examples: examples)
+            let fingerprint = fingerprints[ObjectIdentifier(scorer)] ?? FeatureCache.fingerprint(model: scorer, examples: examples)
+            fingerprints[ObjectIdentifier(scorer)] = fingerprint
+            let key = FeatureCache.key(spec: text + "#seed=\(seed)", fingerprint: fingerprint)
             if let cached = cache.load(key: key), extractor.featureNames.allSatisfy({ cached[$0]?.count == examples.count }) {
                 for name in extractor.featureNames { columns[prefix + name] = cached[name] }
                 if arguments.outputMode == .human { ExitCode.printError("\(spec.id): \(examples.count) records from the cache (\(key))") }

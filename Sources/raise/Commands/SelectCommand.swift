@@ -40,11 +40,11 @@ enum SelectCommand {
         if !selector.requiredFeatures.isEmpty {
             let model = try ModelOptions.make(arguments, registry: registry, seed: seed)
             let formatter = try ModelOptions.formatter(arguments, model: model)
-            kept = records.indices.filter { formatter.example(records[$0]) != nil }
+            let formatted = records.indices.compactMap { i in formatter.example(records[i]).map { (i, $0) } }
+            (kept, examples) = (formatted.map(\.0), formatted.map(\.1))
             if kept.count < records.count {
                 ExitCode.printError("raise: warning: \(records.count - kept.count) record(s) without response tokens in the context are not selectable")
             }
-            examples = kept.map { formatter.example(records[$0])! }
             let scorer = try FeatureOptions.scoringModel(arguments, registry: registry, model: model, seed: seed)
             features = try FeatureOptions.columns(selector.requiredFeatures, examples: examples, model: scorer, arguments: arguments,
                                                   registry: registry, seed: seed)

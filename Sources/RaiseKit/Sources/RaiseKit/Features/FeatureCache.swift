@@ -15,12 +15,11 @@ public struct FeatureCache: Sendable {
     /// A cache in `directory`.
     public init(directory: String) { self.directory = directory }
 
-    /// The key of a feature computed by `spec` with `model` (nil: no model) over `examples`: FNV-1a over
-    /// all of them, as 16 hex digits.
-    public static func key(spec: String, model: (any LanguageModel)?, examples: [TokenizedExample]) -> String {
+    /// A fingerprint of what features depend on besides their spec: the model (backend and every
+    /// parameter; nil for none) and the tokenized examples. FNV-1a; compute it once per pool and model.
+    public static func fingerprint(model: (any LanguageModel)?, examples: [TokenizedExample]) -> UInt64 {
         var hash: UInt64 = 0xCBF2_9CE4_8422_2325
         func mix<T>(_ value: T) { withUnsafeBytes(of: value) { for byte in $0 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01B3 } } }
-        for byte in spec.utf8 { mix(byte) }
         if let model {
             for byte in model.backendID.utf8 { mix(byte) }
             let values = model.parameters.values
@@ -31,6 +30,13 @@ public struct FeatureCache: Sendable {
             for id in example.ids { mix(id) }
             for weight in example.lossMask { mix(weight.bitPattern) }
         }
+        return hash
+    }
+
+    /// The cache key of the feature `spec` over a fingerprinted model and pool, as hex digits.
+    public static func key(spec: String, fingerprint: UInt64) -> String {
+        var hash = fingerprint
+        for byte in spec.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01B3 }
         return String(hash, radix: 16)
     }
 
