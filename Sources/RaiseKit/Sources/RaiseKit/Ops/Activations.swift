@@ -8,28 +8,32 @@ public enum Activation: String, CaseIterable, Sendable {
 
     private static let geluScale = Float((2.0 / Double.pi).squareRoot())
 
-    /// out = f(x), elementwise, in parallel parts.
-    func forward(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, count: Int) {
-        Parallel.ranges(count, minimumPerPart: 16_384) { part in
-            forwardPart(out + part.lowerBound, x + part.lowerBound, count: part.count)
-        }
-    }
-
-    /// dx += dout · f'(x), elementwise, in parallel parts.
-    func backward(_ dx: UnsafeMutablePointer<Float>, _ dOut: UnsafePointer<Float>, _ x: UnsafePointer<Float>,
-                  _ out: UnsafePointer<Float>, count: Int) {
+    /// out = f(x), elementwise, in parallel parts. GELU keeps tanh(inner) in `cache`, when given, so
+    /// that its backward pass does not compute it again.
+    func forward(_ out: UnsafeMutablePointer<Float>, _ cache: UnsafeMutablePointer<Float>?, _ x: UnsafePointer<Float>, count: Int) {
         Parallel.ranges(count, minimumPerPart: 16_384) { part in
             let k = part.lowerBound
-            backwardPart(dx + k, dOut + k, x + k, out + k, count: part.count)
+            forwardPart(out + k, cache.map { $0 + k }, x + k, count: part.count)
         }
     }
 
-    private func forwardPart(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, count: Int) {
+    /// dx += dout · f'(x), elementwise, in parallel parts; `cache` is what the forward pass kept.
+    func backward(_ dx: UnsafeMutablePointer<Float>, _ dOut: UnsafePointer<Float>, _ cache: UnsafePointer<Float>?,
+                  _ x: UnsafePointer<Float>, _ out: UnsafePointer<Float>, count: Int) {
+        Parallel.ranges(count, minimumPerPart: 16_384) { part in
+            let k = part.lowerBound
+            backwardPart(dx + k, dOut + k, cache.map { $0 + k }, x + k, out + k, count: part.count)
+        }
+    }
+
+    private func forwardPart(_ out: UnsafeMutablePointer<Float>, _ cache: UnsafeMutablePointer<Float>?, _ x: UnsafePointer<Float>,
+                             count: Int) {
         switch self {
-        case .gelu:  // 0.5 x (1 + tanh(√(2/π) (x + 0.044715 x³)))
-            for i in 0..<count { out[i] = Activation.geluScale * (x[i] + 0.044715 * x[i] * x[i] * x[i]) }
-            FastMath.tanh(out, out, count: count)
-            for i in 0..<count { out[i] = 0.5 * x[i] * (1 + out[i]) }
+        case .gelu:  // 0.5 x (1 + t), t = tanh(√(2/π) (x + 0.044715 x³))
+            let t = cache ?? out
+            for i in 0..<count { t[i] = Activation.geluScale * (x[i] + 0.044715 * x[i] * x[i] * x[i]) }
+            FastMath.tanh(t, t, count: count)
+            for i in 0..<count { out[i] = 0.5 * x[i] * (1 + t[i]) }
         case .silu:  // x σ(x)
             for i in 0..<count { out[i] = x[i] / (1 + exp(-x[i])) }
         case .relu:
@@ -39,14 +43,11 @@ public enum Activation: String, CaseIterable, Sendable {
         }
     }
 
-    private func backwardPart(_ dx: UnsafeMutablePointer<Float>, _ dOut: UnsafePointer<Float>, _ x: UnsafePointer<Float>,
-                              _ out: UnsafePointer<Float>, count: Int) {
+    private func backwardPart(_ dx: UnsafeMutablePointer<Float>, _ dOut: UnsafePointer<Float>, _ cache: UnsafePointer<Float>?,
+                              _ x: UnsafePointer<Float>, _ out: UnsafePointer<Float>, count: Int) {
         switch self {
-        case .gelu:  // t = tanh(inner): d/dx = 0.5 (1 + t) + 0.5 x (1 − t²) · inner'
-            let t = UnsafeMutablePointer<Float>.allocate(capacity: count)
-            defer { t.deallocate() }
-            for i in 0..<count { t[i] = Activation.geluScale * (x[i] + 0.044715 * x[i] * x[i] * x[i]) }
-            FastMath.tanh(t, t, count: count)
+        case .gelu:  // t = tanh(inner), kept by the forward pass: d/dx = 0.5 (1 + t) + 0.5 x (1 − t²) · inner'
+            guard let t = cache else { preconditionFailure("GELU backward needs the tanh its forward pass kept") }
             for i in 0..<count {
                 let v = x[i]
                 let dInner = Activation.geluScale * (1 + 3 * 0.044715 * v * v)
@@ -78,9 +79,11 @@ extension Tape {
     /// Differentiable `kind` applied elementwise.
     public func activation(_ kind: Activation, _ x: Variable) -> Variable {
         let out = output(Tensor(uninitialized: x.shape), from: [x])
-        kind.forward(out.value.data, x.value.data, count: x.value.count)
+        let cache = kind == .gelu && out.requiresGrad ? Tensor(uninitialized: x.shape) : nil
+        kind.forward(out.value.data, cache?.data, x.value.data, count: x.value.count)
         record(kind.rawValue, output: out) { dOut in
-            kind.backward(x.gradBuffer.data, dOut.data, x.value.data, out.value.data, count: x.value.count)
+            kind.backward(x.gradBuffer.data, dOut.data, cache.map { UnsafePointer($0.data) }, x.value.data, out.value.data,
+                          count: x.value.count)
         }
         return out
     }
