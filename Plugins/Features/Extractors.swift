@@ -6,6 +6,7 @@ import RaiseKit
 /// feature.length: prompt and response token counts.
 final class LengthFeature: FeatureExtractor {
     let featureNames = ["prompt_tokens", "response_tokens"]
+    let isRowwise = true
 
     func extract(_ examples: [TokenizedExample], model: (any LanguageModel)?) throws -> Tensor {
         let out = Tensor(zeros: [examples.count, 2])
@@ -20,6 +21,7 @@ final class LengthFeature: FeatureExtractor {
 /// feature.loss: the mean answer loss and its perplexity.
 final class LossFeature: FeatureExtractor {
     let featureNames = ["loss", "perplexity"]
+    let isRowwise = true
 
     func extract(_ examples: [TokenizedExample], model: (any LanguageModel)?) throws -> Tensor {
         let losses = try requireModel(model, for: "feature.loss").exampleLosses(examples)
@@ -35,6 +37,7 @@ final class LossFeature: FeatureExtractor {
 /// feature.ifd: conditional and unconditional answer losses and their IFD.
 final class IFDFeature: FeatureExtractor {
     let featureNames = ["loss_conditional", "loss_unconditional", "ifd"]
+    let isRowwise = true
     let variant: InstructionFollowingDifficulty.Variant
 
     init(variant: InstructionFollowingDifficulty.Variant) { self.variant = variant }

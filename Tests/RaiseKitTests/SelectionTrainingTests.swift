@@ -138,3 +138,42 @@ final class FinetuneCommandTests: XCTestCase {
         XCTAssertTrue(unknown.stderr.contains("unknown selector 'magic'"), unknown.stderr)
     }
 }
+
+final class ScoreResumeTests: XCTestCase {
+    /// `kill -9` while a row-wise feature is being scored, then the same command again: it resumes after
+    /// the last saved chunk, and the output equals an uninterrupted run's.
+    func testKilledScoreResumesToTheSameOutput() throws {
+        let folder = try scratchFolder(self)
+        XCTAssertEqual(try runRaise(["data", "synth", "--out", folder + "/suite", "--size", "8000", "--val-size", "10", "--test-size", "10",
+                                     "--pretrain-size", "300"]).status, 0)
+        XCTAssertEqual(try runRaise(["tokenizer", "train", "--vocab", "300", "--data", folder + "/suite/pretrain.jsonl", "--out", folder + "/tok",
+                                     "--quiet"]).status, 0)
+        func arguments(_ out: String) -> [String] {
+            ["score", "--model", "tinygpt:layers=2,heads=2,d=64,ctx=48,tokenizer=\(folder)/tok", "--data", folder + "/suite/pool.jsonl",
+             "--template", "plain", "--features", "ifd", "--threads", "1", "--quiet", "--out", out]
+        }
+        let whole = try runRaise(arguments(folder + "/whole.jsonl"), environment: ["RAISE_CACHE_DIR": folder + "/cache-a"])
+        XCTAssertEqual(whole.status, 0, whole.stderr)
+
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: buildFolder + "/raise")
+        process.arguments = arguments(folder + "/resumed.jsonl")
+        process.environment = ProcessInfo.processInfo.environment.merging(["RAISE_CACHE_DIR": folder + "/cache-b"]) { $1 }
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        func partialExists() -> Bool {
+            ((try? FileManager.default.contentsOfDirectory(atPath: folder + "/cache-b/features")) ?? []).contains { $0.contains(".partial") }
+        }
+        while !partialExists() && process.isRunning { usleep(2000) }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationReason, .uncaughtSignal, "killed while scoring")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/resumed.jsonl"), "no half-written output")
+
+        let resumed = try runRaise(arguments(folder + "/resumed.jsonl"), environment: ["RAISE_CACHE_DIR": folder + "/cache-b"])
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertTrue(resumed.stderr.contains("resuming a feature at record 2048"), resumed.stderr)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: folder + "/whole.jsonl")),
+                       try Data(contentsOf: URL(fileURLWithPath: folder + "/resumed.jsonl")))
+    }
+}

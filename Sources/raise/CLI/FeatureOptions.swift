@@ -45,9 +45,7 @@ enum FeatureOptions {
                 continue
             }
             let start = Date()
-            let table = try extractor.extract(examples, model: scorer)  // (N, F)
-            var computed = [String: [Float]]()
-            for (f, name) in extractor.featureNames.enumerated() { computed[name] = (0..<examples.count).map { table[$0, f] } }
+            let computed = try extract(extractor, examples: examples, model: scorer, cache: cache, key: key)
             cache.save(computed, key: key)
             for (name, column) in computed { columns[prefix + name] = column }
             if arguments.outputMode == .human {
@@ -56,5 +54,34 @@ enum FeatureOptions {
             }
         }
         return columns
+    }
+
+    /// Rows per saved chunk when a row-wise feature is scored resumably.
+    static let chunk = 2048
+
+    /// The columns of one extractor. A row-wise one is scored in chunks, each saved as a partial cache
+    /// entry, so that a killed run resumes after its last finished chunk.
+    private static func extract(_ extractor: any FeatureExtractor, examples: [TokenizedExample], model: any LanguageModel,
+                                cache: FeatureCache, key: String) throws -> [String: [Float]] {
+        var computed = Dictionary(uniqueKeysWithValues: extractor.featureNames.map { ($0, [Float]()) })
+        guard extractor.isRowwise else {
+            let table = try extractor.extract(examples, model: model)  // (N, F)
+            for (f, name) in extractor.featureNames.enumerated() { computed[name] = (0..<examples.count).map { table[$0, f] } }
+            return computed
+        }
+        let partialKey = key + ".partial"
+        if let partial = cache.load(key: partialKey), let done = partial.values.first?.count,
+           extractor.featureNames.allSatisfy({ partial[$0]?.count == done }), done <= examples.count {
+            computed = partial
+            ExitCode.printError("raise: resuming a feature at record \(done) of \(examples.count)")
+        }
+        while let done = computed.values.first?.count, done < examples.count {
+            let part = Array(examples[done..<min(done + chunk, examples.count)])
+            let table = try extractor.extract(part, model: model)  // (chunk, F)
+            for (f, name) in extractor.featureNames.enumerated() { computed[name]! += (0..<part.count).map { table[$0, f] } }
+            if computed.values.first!.count < examples.count { cache.save(computed, key: partialKey) }
+        }
+        cache.remove(key: partialKey)
+        return computed
     }
 }

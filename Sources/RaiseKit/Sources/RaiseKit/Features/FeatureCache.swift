@@ -46,6 +46,9 @@ public struct FeatureCache: Sendable {
         return file.tensors.mapValues(\.scalars)
     }
 
+    /// Forgets the entry `key`, if any.
+    public func remove(key: String) { try? FileManager.default.removeItem(atPath: directory + "/\(key).safetensors") }
+
     /// Saves columns under `key` (atomically; a failure to cache is not an error of the run).
     public func save(_ columns: [String: [Float]], key: String) {
         try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)

@@ -10,6 +10,15 @@ public protocol FeatureExtractor: AnyObject {
     /// The names of the columns `extract` returns, in order ("instruction_tokens", "loss", …).
     var featureNames: [String] { get }
 
+    /// Whether each row depends on its own example alone (lengths, losses, IFD), so that a pool can be
+    /// scored in chunks and a killed run resumed; false when rows depend on the whole pool (PCA, k-means).
+    var isRowwise: Bool { get }
+
     /// The features of each example.   examples (N) -> (N, F), F = featureNames.count
     func extract(_ examples: [TokenizedExample], model: (any LanguageModel)?) throws -> Tensor
+}
+
+extension FeatureExtractor {
+    /// Rows depend on the whole pool, unless an extractor says otherwise.
+    public var isRowwise: Bool { false }
 }
