@@ -49,24 +49,27 @@ final class IFDSelector: InstructionSelector {
         id: "selector.ifd", kind: .selector, version: "1.0.0",
         summary: "Cherry LLM: drop IFD ≥ threshold, keep the highest IFD (chosen once)",
         parameters: [PluginParameter("threshold", .number(0...1000), default: "1", "drop examples whose IFD is at or above it"),
-                     PluginParameter("variant", .choice(["loss", "perplexity"]), default: "loss", "IFD as a loss or a perplexity ratio")],
-        create: { IFDSelector(id: "selector.ifd", threshold: Float($0.number("threshold")), variant: $0.text("variant")) })
+                     PluginParameter("variant", .choice(["loss", "perplexity"]), default: "loss", "IFD as a loss or a perplexity ratio"),
+                     PluginParameter("experience", .integer(0...4096), default: "0",
+                                     "clusters of Cherry's pre-experienced step before scoring (0: off)")],
+        create: { IFDSelector(id: "selector.ifd", threshold: Float($0.number("threshold")), variant: $0.text("variant"),
+                              experience: $0.integer("experience")) })
 
     static let superfiltering = PluginFactory(
         id: "selector.superfiltering", kind: .selector, version: "1.0.0",
         summary: "Superfiltering: IFD as a perplexity ratio, meant to be scored by a smaller model (--aux-model)",
         parameters: [PluginParameter("threshold", .number(0...1000), default: "1", "drop examples whose IFD is at or above it")],
-        create: { IFDSelector(id: "selector.superfiltering", threshold: Float($0.number("threshold")), variant: "perplexity") })
+        create: { IFDSelector(id: "selector.superfiltering", threshold: Float($0.number("threshold")), variant: "perplexity", experience: 0) })
 
     let mode = SelectionMode.once
     let id: String
     let threshold: Float
     let requiredFeatures: [String]
 
-    init(id: String, threshold: Float, variant: String) {
+    init(id: String, threshold: Float, variant: String, experience: Int) {
         self.id = id
         self.threshold = threshold
-        requiredFeatures = ["feature.ifd:variant=\(variant)"]
+        requiredFeatures = ["feature.ifd:variant=\(variant)" + (experience > 0 ? ",experience=\(experience)" : "")]
     }
 
     /// Fewer than `count` examples may remain under the threshold: then all of them are chosen.

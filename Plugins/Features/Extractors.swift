@@ -34,16 +34,31 @@ final class LossFeature: FeatureExtractor {
     }
 }
 
-/// feature.ifd: conditional and unconditional answer losses and their IFD.
+/// feature.ifd: conditional and unconditional answer losses and their IFD. With `experience` > 0 it first
+/// takes Cherry LLM's pre-experienced step: cluster the pool, take `perCluster` examples from the middle
+/// of each cluster's perplexity ranking, fine-tune the model on them for one epoch, score, and restore
+/// the model's parameters.
 final class IFDFeature: FeatureExtractor {
     let featureNames = ["loss_conditional", "loss_unconditional", "ifd"]
-    let isRowwise = true
+    let isRowwise: Bool
     let variant: InstructionFollowingDifficulty.Variant
+    let experience: Int
+    let perCluster: Int
+    let seed: UInt64
 
-    init(variant: InstructionFollowingDifficulty.Variant) { self.variant = variant }
+    init(variant: InstructionFollowingDifficulty.Variant, experience: Int, perCluster: Int, seed: UInt64) {
+        self.variant = variant
+        self.experience = experience
+        self.perCluster = perCluster
+        self.seed = seed
+        isRowwise = experience == 0  // the pre-experienced step looks at the whole pool
+    }
 
     func extract(_ examples: [TokenizedExample], model: (any LanguageModel)?) throws -> Tensor {
         let model = try requireModel(model, for: "feature.ifd")
+        let snapshot = experience > 0 ? model.parameters.snapshot() : nil
+        defer { if let snapshot { model.parameters.restore(snapshot) } }
+        if experience > 0 { try preExperience(examples, model: model) }
         let conditional = try model.exampleLosses(examples)
         let bos = model.tokenizer.specialTokens.bos
         let unconditional = try model.exampleLosses(examples.map { InstructionFollowingDifficulty.responseOnly($0, bos: bos) })
@@ -51,6 +66,26 @@ final class IFDFeature: FeatureExtractor {
         let out = Tensor(zeros: [examples.count, 3])
         for i in 0..<examples.count { (out[i, 0], out[i, 1], out[i, 2]) = (conditional[i], unconditional[i], ifd[i]) }
         return out
+    }
+
+    /// One epoch of fine-tuning on the middle-perplexity examples of each cluster.
+    private func preExperience(_ examples: [TokenizedExample], model: any LanguageModel) throws {
+        let width = try model.embeddings(Array(examples.prefix(1))).shape[1]
+        let clusters = try ClusterFeature(clusters: min(experience, examples.count), dimensions: min(32, width), seed: seed)
+            .extract(examples, model: model).scalars.map { Int($0) }
+        let losses = try model.exampleLosses(examples)
+        var chosen = [Int]()
+        for cluster in Set(clusters).sorted() {
+            let members = clusters.indices.filter { clusters[$0] == cluster }.sorted { (losses[$0], $0) < (losses[$1], $1) }
+            let start = max(0, (members.count - perCluster) / 2)
+            chosen += members[start..<min(members.count, start + perCluster)]
+        }
+        var settings = TrainerSettings(schedule: .constant(1e-4))
+        settings.weightDecay = 0
+        let trainer = ModelTrainer(model: model, settings: settings)
+        for start in stride(from: 0, to: chosen.count, by: 8) {
+            try trainer.step(chosen[start..<min(start + 8, chosen.count)].map { examples[$0] })
+        }
     }
 }
 

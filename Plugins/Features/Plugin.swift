@@ -17,8 +17,12 @@ final class FeaturesPlugin: RaisePlugin {
         try registrar.add(PluginFactory(
             id: "feature.ifd", kind: .feature, version: "1.0.0",
             summary: "instruction-following difficulty s(A|Q)/s(A) (Cherry LLM), or its perplexity ratio (Superfiltering)",
-            parameters: [PluginParameter("variant", .choice(["loss", "perplexity"]), default: "loss", "loss ratio or perplexity ratio")],
-            create: { IFDFeature(variant: InstructionFollowingDifficulty.Variant(rawValue: $0.text("variant"))!) }))
+            parameters: [PluginParameter("variant", .choice(["loss", "perplexity"]), default: "loss", "loss ratio or perplexity ratio"),
+                         PluginParameter("experience", .integer(0...4096), default: "0",
+                                         "clusters of Cherry's pre-experienced step (0: off); the model is restored afterwards"),
+                         PluginParameter("per_cluster", .integer(1...10_000), default: "10", "examples per cluster in that step")],
+            create: { IFDFeature(variant: InstructionFollowingDifficulty.Variant(rawValue: $0.text("variant"))!, experience: $0.integer("experience"),
+                                 perCluster: $0.integer("per_cluster"), seed: $0.seed) }))
         try registrar.add(PluginFactory(
             id: "feature.embedding", kind: .feature, version: "1.0.0",
             summary: "mean-pooled last hidden states of a model, reduced by PCA",

@@ -80,6 +80,12 @@ final class ScoreSelectorTests: XCTestCase {
             XCTAssertEqual(ifd.table[i, 0], losses[i])
             XCTAssertEqual(ifd.table[i, 2], ifd.table[i, 0] / ifd.table[i, 1], accuracy: 1e-5)
         }
+        // Cherry's pre-experienced step scores with a briefly fine-tuned model, then restores the original.
+        let before = model.parameters.values.scalars
+        let experienced = try extract("feature.ifd:experience=3,per_cluster=4")
+        XCTAssertEqual(model.parameters.values.scalars.map(\.bitPattern), before.map(\.bitPattern), "the model is restored")
+        XCTAssertNotEqual(experienced.table.scalars, ifd.table.scalars, "IFD came from the fine-tuned copy")
+        XCTAssertEqual(try extract("feature.ifd:experience=3,per_cluster=4").table.scalars, experienced.table.scalars, "seeded")
         let embedding = try extract("feature.embedding:dims=4")
         XCTAssertEqual(embedding.table.shape, [40, 4])
         let clusters = try extract("feature.cluster:clusters=3,dims=4")
