@@ -162,7 +162,8 @@ final class ScoreResumeTests: XCTestCase {
         process.standardError = FileHandle.nullDevice
         try process.run()
         func partialExists() -> Bool {
-            ((try? FileManager.default.contentsOfDirectory(atPath: folder + "/cache-b/features")) ?? []).contains { $0.contains(".partial") }
+            // The renamed file, not the temporary one being written beside it.
+            ((try? FileManager.default.contentsOfDirectory(atPath: folder + "/cache-b/features")) ?? []).contains { $0.hasSuffix(".partial.safetensors") }
         }
         while !partialExists() && process.isRunning { usleep(2000) }
         kill(process.processIdentifier, SIGKILL)
