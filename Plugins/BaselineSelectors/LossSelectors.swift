@@ -17,10 +17,7 @@ class CandidateSelector {
 
     /// `factor × count` distinct pool indices drawn uniformly (the whole pool when it is smaller).
     func candidates(_ request: SelectionRequest) -> [Int] {
-        let size = min(request.poolSize, factor * request.count)
-        var indices = Array(0..<request.poolSize)
-        for i in 0..<size { indices.swapAt(i, i + rng.nextInt(below: request.poolSize - i)) }
-        return Array(indices[..<size])
+        rng.sample(min(request.poolSize, factor * request.count), of: request.poolSize)
     }
 
     /// `count` distinct positions of `weights` drawn in proportion to them (without replacement).

@@ -23,8 +23,6 @@ final class RandomSelector: InstructionSelector {
                                              detail: "cannot choose \(request.count) of a pool of \(request.poolSize)")
         }
         var rng = RandomGenerator(seed: seed)
-        var indices = Array(0..<request.poolSize)
-        for i in 0..<request.count { indices.swapAt(i, i + rng.nextInt(below: request.poolSize - i)) }
-        return Array(indices[..<request.count])
+        return rng.sample(request.count, of: request.poolSize)
     }
 }

@@ -1,7 +1,6 @@
 // Llama: the plugin library of the LLaMA-architecture backend `model.llama`. This file is its C entry
 // point and its factory: a GGUF file (weights and tokenizer), an HF folder (config.json +
 // model.safetensors + a raise tokenizer folder), or a raise checkpoint of either.
-import Foundation
 import RaiseKit
 
 @_cdecl("raise_plugin_abi_version")
@@ -46,10 +45,7 @@ final class LlamaPlugin: RaisePlugin {
             return model
         }
         // An HF folder: config.json, model.safetensors, and a tokenizer folder raise can read.
-        guard let data = FileManager.default.contents(atPath: path + "/config.json"),
-              let config = (try? JSONValue.parse([UInt8](data)))?.objectValue else {
-            throw RaiseError.file(path: path + "/config.json", detail: "cannot read a JSON object")
-        }
+        let config = try JSONValue.readObject(path: path + "/config.json")
         let model = Llama(settings: try LlamaSettings(config: config, path: path + "/config.json"),
                           tokenizer: try BytePairTokenizer(directory: path + "/tokenizer"), context: context)
         try Checkpoint.loadParameters(model.parameters, from: path)

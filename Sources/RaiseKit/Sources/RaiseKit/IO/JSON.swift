@@ -1,6 +1,7 @@
 // JSON: a strict RFC 8259 parser and a compact writer, with line:column positions in every error.
-// Used for safetensors headers, configs and (later) data records. Objects keep their key order and
-// reject duplicate keys. Not a streaming parser: callers hand it one document (one line of JSONL).
+// Used for safetensors headers, configs and data records. Objects keep their key order and reject
+// duplicate keys. Not a streaming parser: callers hand it one document (one line of JSONL).
+import Foundation
 
 /// A parsed JSON value.
 public enum JSONValue: Equatable, Sendable {
@@ -60,6 +61,20 @@ public struct JSONError: Error, Equatable, CustomStringConvertible {
 }
 
 extension JSONValue {
+    /// The JSON object in the file at `path`.
+    ///
+    /// - Throws: `RaiseError.file` when it cannot be read or is not an object; `RaiseError.content` with
+    ///   line and column when it is not valid JSON.
+    public static func readObject(path: String) throws -> JSONObject {
+        guard let data = FileManager.default.contents(atPath: path) else { throw RaiseError.file(path: path, detail: "cannot read") }
+        let value: JSONValue
+        do { value = try parse([UInt8](data)) } catch {
+            throw RaiseError.content(path: path, line: error.line, column: error.column, detail: error.message)
+        }
+        guard let object = value.objectValue else { throw RaiseError.file(path: path, detail: "not a JSON object") }
+        return object
+    }
+
     /// Parses one JSON document from UTF-8 bytes; trailing content other than whitespace is an error.
     public static func parse(_ bytes: [UInt8]) throws(JSONError) -> JSONValue {
         var parser = JSONParser(bytes: bytes)

@@ -83,7 +83,7 @@ public struct TaskSuite: Sendable {
         let baseCount = n - exactCopies - nearCopies - junk
         let others = TaskFamily.allCases.filter { $0 != TaskSuiteConfiguration.target }
         let families = Array(repeating: TaskSuiteConfiguration.target, count: targetCount) + (0..<(baseCount - targetCount)).map { others[$0 % others.count] }
-        let noisyTargets = Set(TaskSuite.sample(targetCount, Int((Double(targetCount) * c.preset.targetNoise).rounded()), &rng))
+        let noisyTargets = Set(rng.sample(Int((Double(targetCount) * c.preset.targetNoise).rounded()), of: targetCount))
         var base = [(family: TaskFamily, instance: TaskFamily.Instance, noisy: Bool)]()
         for (index, family) in families.enumerated() {
             var instance = family.instance(&rng)
@@ -101,7 +101,7 @@ public struct TaskSuite: Sendable {
             records.append(TaskSuite.tagged(instance, family: source.family, noisy: source.noisy, duplicate: near ? "near" : "exact"))
         }
         for _ in 0..<junk { records.append(TaskSuite.junkRecord(&rng, avoiding: reserved)) }
-        for i in stride(from: records.count - 1, to: 0, by: -1) { records.swapAt(i, rng.nextInt(below: i + 1)) }
+        rng.shuffle(&records)
         pool = records.enumerated().map { TaskSuite.withID("pool-\($0.offset)", $0.element) }
 
         // A clean pretraining corpus from its own random stream.
@@ -113,14 +113,7 @@ public struct TaskSuite: Sendable {
             while family == TaskSuiteConfiguration.target && reserved.contains(instance.input) { instance = family.instance(&pretrainRNG) }
             return TaskSuite.object("pretrain-\(i)", instance, family: family)
         }
-        for i in stride(from: pretrain.count - 1, to: 0, by: -1) { pretrain.swapAt(i, pretrainRNG.nextInt(below: i + 1)) }
-    }
-
-    /// `k` distinct indices of 0..<n.
-    private static func sample(_ n: Int, _ k: Int, _ rng: inout RandomGenerator) -> [Int] {
-        var indices = Array(0..<n)
-        for i in 0..<min(k, n) { indices.swapAt(i, i + rng.nextInt(below: n - i)) }
-        return Array(indices.prefix(k))
+        pretrainRNG.shuffle(&pretrain)
     }
 
     /// The same question written a little differently: lower-case instruction, extra spaces or a trailing period.

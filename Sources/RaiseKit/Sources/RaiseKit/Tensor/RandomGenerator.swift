@@ -70,5 +70,18 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable, Equatable {
         return Int(next(upperBound: UInt64(bound)))
     }
 
+    /// Shuffles `array` in place (Fisher–Yates from the end), the same way for the same stream.
+    public mutating func shuffle<T>(_ array: inout [T]) {
+        for i in stride(from: array.count - 1, to: 0, by: -1) { array.swapAt(i, nextInt(below: i + 1)) }
+    }
+
+    /// `k` distinct indices of `0..<n` drawn uniformly, in draw order (a partial Fisher–Yates shuffle).
+    public mutating func sample(_ k: Int, of n: Int) -> [Int] {
+        precondition(k >= 0 && k <= n, "RandomGenerator.sample: cannot draw \(k) of \(n)")
+        var indices = Array(0..<n)
+        for i in 0..<k { indices.swapAt(i, i + nextInt(below: n - i)) }
+        return Array(indices[..<k])
+    }
+
     private func rotateLeft(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
 }

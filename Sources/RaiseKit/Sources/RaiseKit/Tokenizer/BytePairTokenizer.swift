@@ -68,9 +68,9 @@ public final class BytePairTokenizer: Tokenizer {
     /// - Throws: `RaiseError` naming the file (and line) that is missing or malformed.
     public convenience init(directory: String) throws {
         let encoderPath = directory + "/encoder.json", mergesPath = directory + "/vocab.bpe"
-        let entries = try BytePairTokenizer.jsonObject(at: encoderPath)
+        let entries = try JSONValue.readObject(path: encoderPath)
         let extras = FileManager.default.fileExists(atPath: directory + "/raise_tokenizer.json")
-            ? try BytePairTokenizer.jsonObject(at: directory + "/raise_tokenizer.json") : nil
+            ? try JSONValue.readObject(path: directory + "/raise_tokenizer.json") : nil
         var specials = [String: Int32]()
         if let listed = extras?["specials"]?.objectValue {
             for key in listed.keys { specials[key] = listed[key]?.intValue.map { Int32($0) } }
@@ -110,16 +110,6 @@ public final class BytePairTokenizer: Tokenizer {
             preTokenizer = mode
         }
         try self.init(vocabulary: vocabulary, merges: mergeList, specials: specials, preTokenizer: preTokenizer, roles: roles, name: directory)
-    }
-
-    private static func jsonObject(at path: String) throws -> JSONObject {
-        guard let data = FileManager.default.contents(atPath: path) else { throw RaiseError.file(path: path, detail: "cannot read") }
-        let value: JSONValue
-        do { value = try JSONValue.parse([UInt8](data)) } catch {
-            throw RaiseError.content(path: path, line: error.line, column: error.column, detail: error.message)
-        }
-        guard let object = value.objectValue else { throw RaiseError.file(path: path, detail: "not a JSON object") }
-        return object
     }
 
     /// The tokenizer embedded in a GGUF file's metadata (`tokenizer.ggml.*`, model "gpt2"): tokens,

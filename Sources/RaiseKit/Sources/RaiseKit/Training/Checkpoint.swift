@@ -28,12 +28,8 @@ public enum Checkpoint {
     /// - Throws: `RaiseError.file` naming config.json when it is missing or malformed.
     public static func configuration(of directory: String) throws -> (backend: String, settings: JSONObject) {
         let path = directory + "/config.json"
-        guard let data = FileManager.default.contents(atPath: path) else { throw RaiseError.file(path: path, detail: "cannot read") }
-        let value: JSONValue
-        do { value = try JSONValue.parse([UInt8](data)) } catch {
-            throw RaiseError.content(path: path, line: error.line, column: error.column, detail: error.message)
-        }
-        guard let object = value.objectValue, let backend = object["backend"]?.stringValue, let settings = object["settings"]?.objectValue else {
+        let object = try JSONValue.readObject(path: path)
+        guard let backend = object["backend"]?.stringValue, let settings = object["settings"]?.objectValue else {
             throw RaiseError.file(path: path, detail: "expected {\"backend\": ID, \"settings\": {…}}")
         }
         return (backend, settings)

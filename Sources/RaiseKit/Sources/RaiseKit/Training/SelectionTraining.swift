@@ -81,7 +81,7 @@ public final class SelectionTraining {
     }
 
     private func shuffleSubset() {
-        for i in stride(from: subset.count - 1, to: 0, by: -1) { subset.swapAt(i, rng.nextInt(below: i + 1)) }
+        rng.shuffle(&subset)
         cursor = 0
     }
 }
