@@ -89,11 +89,14 @@ public enum Checkpoint {
         parameters.specs.map { ($0.name, parameters[$0.name].value) }
     }
 
-    private static func copy(_ file: SafetensorsFile, into parameters: ParameterStore, path: String) throws {
+    /// Overwrites every parameter with the tensor of the same name in `file` (read from `path`).
+    ///
+    /// - Throws: `RaiseError.tensor` naming the file and a tensor that is missing or of another shape.
+    public static func copy(_ file: SafetensorsFile, into parameters: ParameterStore, path: String) throws {
         for spec in parameters.specs {
             guard let tensor = file.tensors[spec.name] else { throw RaiseError.tensor(path: path, tensor: spec.name, detail: "missing") }
             guard tensor.shape == spec.shape else {
-                throw RaiseError.tensor(path: path, tensor: spec.name, detail: "shape \(tensor.shape), the model expects \(spec.shape)")
+                throw RaiseError.tensor(path: path, tensor: spec.name, detail: "shape \(tensor.shape), expected \(spec.shape)")
             }
             parameters[spec.name].value.assign(tensor)
         }

@@ -1,0 +1,138 @@
+// PPO: proximal policy optimisation (Schulman et al., 2017) of RAISE's actor and critic after each
+// episode. For each recorded step t, the state is rebuilt, the actor re-scores the pool and each
+// cluster's picks get a ratio r = exp(log P_new − log P_old) — the ratio is per cluster, each with the
+// step's advantage. The loss, averaged over the clusters and the steps of a minibatch:
+//   − min(r·A, clip(r, 1−ε, 1+ε)·A)  −  c_H · H(first draw)  +  c_V · (V(s_t) − return_t)²
+// Advantages come from GAE and are normalised over the episode. The actor's gradient enters the tape as
+// d(loss)/d(score) of each instruction (Plackett–Luce gives it in closed form), seeded through
+// Σ score·g, so the MLP's own backward does the rest.
+import Foundation
+
+/// PPO's hyper-parameters.
+public struct PPOSettings: Equatable, Sendable {
+    /// Discount; 1 keeps the return equal to P(M_T) − P(M_0).
+    public var gamma = 1.0
+    /// GAE's λ.
+    public var lambda = 0.95
+    /// The ratio's clip ε.
+    public var clip = 0.2
+    /// Weight of the critic's squared error.
+    public var valueCoefficient = 0.5
+    /// Weight of the entropy bonus.
+    public var entropyCoefficient = 0.01
+    /// Passes over an episode's steps.
+    public var epochs = 4
+    /// Minibatches each pass is split into.
+    public var minibatches = 4
+    /// Adam's learning rate for actor and critic.
+    public var learningRate: Float = 3e-3
+    /// Global gradient-norm clip.
+    public var maxGradientNorm: Float = 0.5
+
+    public init() {}
+}
+
+/// What one PPO update measured (means over its steps).
+public struct PPOStatistics: Sendable {
+    public var policyLoss = 0.0
+    public var valueLoss = 0.0
+    public var entropy = 0.0
+    /// Share of cluster ratios outside [1−ε, 1+ε].
+    public var clipFraction = 0.0
+}
+
+/// Updates a policy from recorded episodes.
+public final class PPOUpdater {
+    public let policy: SelectionPolicy
+    public let settings: PPOSettings
+    /// The optimizer of actor and critic (its moments are part of a resumable state).
+    public let optimizer: AdamW
+
+    public init(policy: SelectionPolicy, settings: PPOSettings) {
+        self.policy = policy
+        self.settings = settings
+        optimizer = AdamW(parameters: policy.parameters, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0)
+    }
+
+    /// One PPO update from `trajectory`; `rng` shuffles the minibatches.
+    ///
+    /// - Throws: `RaiseError.invalidArgument` when a loss is not finite (the update is then abandoned).
+    public func update(_ trajectory: Trajectory, features: PoolFeatures, clusters: PoolClusters,
+                       rng: inout RandomGenerator) throws -> PPOStatistics {
+        let steps = trajectory.transitions
+        let estimate = AdvantageEstimate(rewards: steps.map(\.reward), values: steps.map(\.value),
+                                         gamma: settings.gamma, lambda: settings.lambda)
+        let (mean, deviation) = PoolFeatures.moments(estimate.advantages.map { Float($0) })
+        let advantages = estimate.advantages.map { ($0 - mean) / deviation }
+        var statistics = PPOStatistics()
+        var order = Array(steps.indices)
+        let size = max(1, (steps.count + settings.minibatches - 1) / settings.minibatches)
+        for _ in 0..<settings.epochs {
+            rng.shuffle(&order)
+            for start in stride(from: 0, to: order.count, by: size) {
+                let batch = order[start..<min(start + size, order.count)]
+                policy.parameters.zeroGrads()
+                for t in batch {
+                    let measured = try accumulateGradients(trajectory, step: t, advantage: advantages[t], target: estimate.returns[t],
+                                                       features: features, clusters: clusters)
+                    statistics.policyLoss += measured.policyLoss
+                    statistics.valueLoss += measured.valueLoss
+                    statistics.entropy += measured.entropy
+                    statistics.clipFraction += measured.clipFraction
+                }
+                let grads = policy.parameters.grads
+                for i in 0..<grads.count { grads.data[i] /= Float(batch.count) }
+                policy.parameters.clipGradients(maxNorm: settings.maxGradientNorm)
+                optimizer.update(policy.parameters, lr: settings.learningRate)
+            }
+        }
+        let updates = Double(max(1, steps.count * settings.epochs))
+        statistics.policyLoss /= updates
+        statistics.valueLoss /= updates
+        statistics.entropy /= updates
+        statistics.clipFraction /= updates
+        return statistics
+    }
+
+    /// Adds the gradient of step t's loss to the policy's gradients; returns that step's measurements.
+    private func accumulateGradients(_ trajectory: Trajectory, step t: Int, advantage: Double, target: Double,
+                                     features: PoolFeatures, clusters: PoolClusters) throws -> PPOStatistics {
+        let transition = trajectory.transitions[t]
+        let layout = policy.settings.layout
+        let progress = trajectory.progress(at: t)
+        let state = layout.fusedState(features, progress)
+        let tape = Tape()
+        let scores = policy.actor(Variable(state), parameters: policy.parameters, tape: tape)  // (N, 1)
+        let values = scores.value.scalars
+        let scoreGradient = Tensor(zeros: scores.shape)
+        let share = 1 / Double(clusters.members.count)
+        var measured = PPOStatistics()
+        for (c, members) in clusters.members.enumerated() where !transition.picks[c].isEmpty {
+            let (logP, gradient) = PlackettLuce.logProbability(scores: values, candidates: members, chosen: transition.picks[c],
+                                                              temperature: policy.settings.temperature)
+            let ratio = exp(logP - transition.logProbabilities[c])
+            let clipped = min(max(ratio, 1 - settings.clip), 1 + settings.clip)
+            let objective = min(ratio * advantage, clipped * advantage)
+            measured.policyLoss -= share * objective
+            if ratio != clipped { measured.clipFraction += share }
+            let slope = ratio * advantage <= clipped * advantage ? -share * ratio * advantage : 0  // d loss / d log P
+            let (entropy, entropyGradient) = PlackettLuce.entropy(scores: values, candidates: members,
+                                                                  temperature: policy.settings.temperature)
+            measured.entropy += share * entropy
+            let bonus = -share * settings.entropyCoefficient
+            for (k, i) in members.enumerated() {
+                scoreGradient.data[i] += Float(slope) * gradient[k] + Float(bonus) * entropyGradient[k]
+            }
+        }
+        let actorLoss = tape.sum(tape.mul(scores, Variable(scoreGradient)))
+        let value = policy.critic(Variable(layout.summary(of: state, progress)), parameters: policy.parameters, tape: tape)
+        let error = tape.add(value, Variable(Tensor(shape: [1, 1], values: [Float(-target)])))
+        let valueLoss = tape.scale(tape.sum(tape.mul(error, error)), by: Float(settings.valueCoefficient))
+        measured.valueLoss = Double(error.value.scalars[0] * error.value.scalars[0])
+        guard measured.policyLoss.isFinite, measured.valueLoss.isFinite else {
+            throw RaiseError.invalidArgument(name: "ppo", detail: "step \(t): the loss is not finite (policy \(measured.policyLoss), value \(measured.valueLoss)); lower --policy-lr?")
+        }
+        try tape.backward(from: tape.add(actorLoss, valueLoss))
+        return measured
+    }
+}

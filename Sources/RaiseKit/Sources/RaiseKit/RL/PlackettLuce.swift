@@ -1,0 +1,87 @@
+// PlackettLuce: drawing b items without replacement from softmax(score/τ) over a set of candidates,
+// and the exact log-probability of the ordered draw with its gradient — what lets PPO train a policy
+// that picks a whole batch. Drawing is Gumbel-top-k (add Gumbel noise, keep the b largest), which
+// yields the same distribution over ordered draws as picking one at a time from the renormalised
+// softmax. For the ordered draw c_1..c_b from candidates M:
+//   log P = Σ_k [ s(c_k)/τ − log Σ_{j ∈ M∖{c_1..c_{k−1}}} exp(s(j)/τ) ]
+//   ∂ log P / ∂ s(j) = ( [j drawn] − Σ_{k : j still in the set at draw k} exp(s(j)/τ) / Z_k ) / τ
+import Foundation
+
+/// Plackett–Luce sampling and log-probabilities over candidate subsets of a score vector.
+public enum PlackettLuce {
+    /// An ordered draw of `count` distinct `candidates` (count ≤ candidates.count).
+    public static func sample(scores: [Float], candidates: [Int], count: Int, temperature: Float,
+                              rng: inout RandomGenerator) -> [Int] {
+        precondition(count <= candidates.count, "PlackettLuce.sample: \(count) of \(candidates.count) candidates")
+        let keys = candidates.map { i -> Double in
+            let u = (Double(rng.next() >> 11) + 0.5) * 0x1p-53  // in (0, 1)
+            return Double(scores[i]) / Double(temperature) - log(-log(u))
+        }
+        return largest(count, of: keys).map { candidates[$0] }
+    }
+
+    /// The `count` highest-scoring candidates, best first (ties: earlier candidate first).
+    public static func top(scores: [Float], candidates: [Int], count: Int) -> [Int] {
+        largest(count, of: candidates.map { Double(scores[$0]) }).map { candidates[$0] }
+    }
+
+    /// Positions of the `count` largest keys, largest first (ties: lower position first): one pass
+    /// keeping a short sorted list, cheaper than sorting a large pool for a small batch.
+    static func largest(_ count: Int, of keys: [Double]) -> [Int] {
+        var best = [Int]()
+        best.reserveCapacity(count + 1)
+        for i in keys.indices {
+            if best.count == count, let last = best.last, keys[i] <= keys[last] { continue }
+            var at = best.count
+            while at > 0 && keys[best[at - 1]] < keys[i] { at -= 1 }
+            best.insert(i, at: at)
+            if best.count > count { best.removeLast() }
+        }
+        return best
+    }
+
+    /// log P of the ordered draw `chosen` from `candidates`, and its gradient with respect to the score
+    /// of each candidate (aligned with `candidates`).
+    public static func logProbability(scores: [Float], candidates: [Int], chosen: [Int],
+                                      temperature: Float) -> (value: Double, gradient: [Float]) {
+        let tau = Double(temperature)
+        let shift = candidates.map { Double(scores[$0]) }.max() ?? 0
+        let weights = candidates.map { exp((Double(scores[$0]) - shift) / tau) }
+        let position = Dictionary(uniqueKeysWithValues: candidates.enumerated().map { ($1, $0) })
+        var remaining = weights.reduce(0, +)
+        var logP = 0.0
+        var inverseZ = [Double]()  // 1/Z_k for each draw k
+        for c in chosen {
+            let p = position[c]!
+            logP += log(weights[p]) - log(remaining)
+            inverseZ.append(1 / remaining)
+            remaining -= weights[p]
+            if remaining < 1e-12 * (weights.max() ?? 1) {  // cancellation: sum what is left afresh
+                let drawn = Set(chosen.prefix(inverseZ.count))
+                remaining = candidates.indices.filter { !drawn.contains(candidates[$0]) }.reduce(0) { $0 + weights[$1] }
+            }
+        }
+        let total = inverseZ.reduce(0, +)
+        var gradient = weights.map { Float(-$0 * total / tau) }  // never drawn: in the set at every draw
+        var cumulative = 0.0
+        for (k, c) in chosen.enumerated() {
+            let p = position[c]!
+            cumulative += inverseZ[k]
+            gradient[p] = Float((1 - weights[p] * cumulative) / tau)  // in the set for draws 1…k
+        }
+        return (logP, gradient)
+    }
+
+    /// The entropy of the first draw's softmax over `candidates`, and its gradient (aligned with
+    /// `candidates`): the exploration bonus of PPO.
+    public static func entropy(scores: [Float], candidates: [Int], temperature: Float) -> (value: Double, gradient: [Float]) {
+        let tau = Double(temperature)
+        let shift = candidates.map { Double(scores[$0]) }.max() ?? 0
+        let weights = candidates.map { exp((Double(scores[$0]) - shift) / tau) }
+        let z = weights.reduce(0, +)
+        let logProbabilities = weights.map { log($0 / z) }
+        let h = -zip(weights, logProbabilities).reduce(0) { $0 + $1.0 / z * $1.1 }
+        let gradient = zip(weights, logProbabilities).map { Float(-($0 / z) * ($1 + h) / tau) }
+        return (h, gradient)
+    }
+}

@@ -1,0 +1,143 @@
+// PolicyTraining: RAISE's outer loop. Each episode restores the base model, runs T training steps
+// choosing every batch with the current policy (Plackett–Luce draws per cluster), records the states'
+// ingredients, the picks, the critic's values and the rewards R_t = P(M_t) − P(M_{t−1}), then updates
+// actor and critic with PPO. An episode's randomness is a function of the run's seed and the episode
+// number alone, so a run resumed from a saved policy and optimizer repeats an uninterrupted one.
+import Foundation
+
+/// The length and rhythm of policy training.
+public struct PolicyTrainingSettings: Sendable {
+    /// Episodes to run.
+    public var episodes = 20
+    /// Training steps per episode (T): the budget the policy is trained for.
+    public var steps: Int
+    /// Instructions per step, spread over the clusters.
+    public var batchSize: Int
+    /// Steps between evaluations of P; the reward is 0 between them (the last step is always evaluated).
+    public var rewardEvery = 1
+    /// PPO's settings.
+    public var ppo = PPOSettings()
+    /// The run's seed.
+    public var seed: UInt64
+
+    public init(steps: Int, batchSize: Int, seed: UInt64) {
+        self.steps = steps
+        self.batchSize = batchSize
+        self.seed = seed
+    }
+}
+
+/// What one episode did.
+public struct EpisodeResult: Sendable {
+    /// 0-based.
+    public let episode: Int
+    /// P(M_0) and P(M_T).
+    public let basePerformance: Double, finalPerformance: Double
+    /// The sum of the rewards.
+    public let totalReward: Double
+    /// Picks per cluster over the episode.
+    public let clusterHistogram: [Int]
+    /// Every pick, step after step.
+    public let picks: [Int]
+    /// The PPO update that followed.
+    public let statistics: PPOStatistics
+    /// Wall time of the episode and its update.
+    public let seconds: Double
+}
+
+/// Trains a selection policy by running episodes in an environment.
+public final class PolicyTrainer {
+    public let policy: SelectionPolicy
+    public let features: PoolFeatures
+    public let clusters: PoolClusters
+    public let environment: any SelectionEnvironment
+    public let settings: PolicyTrainingSettings
+    /// PPO, with the optimizer state a resumed run restores.
+    public let updater: PPOUpdater
+
+    public init(policy: SelectionPolicy, features: PoolFeatures, clusters: PoolClusters, environment: any SelectionEnvironment,
+                settings: PolicyTrainingSettings) {
+        precondition(features.count == environment.poolSize, "PolicyTrainer: features for \(features.count), pool of \(environment.poolSize)")
+        self.policy = policy
+        self.features = features
+        self.clusters = clusters
+        self.environment = environment
+        self.settings = settings
+        updater = PPOUpdater(policy: policy, settings: settings.ppo)
+    }
+
+    /// Runs episode `episode` and updates the policy; `onStep(step, reward)` reports progress.
+    ///
+    /// - Throws: what the environment throws (a diverging model, a failing reward), or PPO's error.
+    public func runEpisode(_ episode: Int, onStep: (Int, Double) -> Void = { _, _ in }) throws -> EpisodeResult {
+        let start = Date()
+        let (steps, layout) = (settings.steps, policy.settings.layout)
+        var rng: RandomGenerator? = RandomGenerator(seed: settings.seed ^ (UInt64(episode + 1) &* 0x9E37_79B9_7F4A_7C15))
+        let base = try environment.reset(totalSteps: steps)
+        var trajectory = Trajectory(poolSize: environment.poolSize, totalSteps: steps)
+        var progress = TrainingProgress(totalSteps: steps, poolSize: environment.poolSize)
+        var previous = base
+        for t in 0..<steps {
+            progress.step = t
+            if layout.groups.contains(.currentLoss), t % policy.settings.lossRefresh == 0 {
+                let losses = PoolFeatures.standardised([try environment.poolLosses()], count: environment.poolSize).scalars
+                trajectory.refreshLosses(losses, at: t)
+                progress.currentLoss = losses
+            }
+            let state = layout.fusedState(features, progress)
+            let scores = policy.scores(state)
+            let value = policy.value(layout.summary(of: state, progress))
+            let picks = policy.choose(scores: scores, clusters: clusters, batchSize: settings.batchSize, rng: &rng)
+            let logProbabilities = picks.indices.map {
+                PlackettLuce.logProbability(scores: scores, candidates: clusters.members[$0], chosen: picks[$0],
+                                            temperature: policy.settings.temperature).value
+            }
+            try environment.train(picks.flatMap { $0 })
+            var reward = 0.0
+            if (t + 1) % settings.rewardEvery == 0 || t == steps - 1 {
+                let performance = try environment.performance()
+                reward = performance - previous
+                previous = performance
+            }
+            let transition = Transition(picks: picks, logProbabilities: logProbabilities, value: value, reward: reward)
+            trajectory.append(transition)
+            for i in transition.indices { progress.timesSelected[i] += 1 }
+            onStep(t, reward)
+        }
+        let statistics = try updater.update(trajectory, features: features, clusters: clusters, rng: &rng!)
+        return EpisodeResult(episode: episode, basePerformance: base, finalPerformance: previous, totalReward: trajectory.totalReward,
+                             clusterHistogram: trajectory.transitions.reduce(into: Array(repeating: 0, count: clusters.members.count)) { counts, step in
+                                 for (c, picks) in step.picks.enumerated() { counts[c] += picks.count }
+                             },
+                             picks: trajectory.transitions.flatMap(\.indices), statistics: statistics,
+                             seconds: Date().timeIntervalSince(start))
+    }
+
+    /// Writes everything a resumed run needs — weights, optimizer moments, episodes done and the caller's
+    /// log of them — into one file (written atomically), so weights never pair with another episode's state.
+    public func saveState(to path: String, episodesDone: Int, log: String) throws {
+        let optimizer = updater.optimizer
+        let tensors = policy.parameters.specs.map { ($0.name, policy.parameters[$0.name].value) }
+            + [("optimizer.m", optimizer.m), ("optimizer.v", optimizer.v)]
+        try Safetensors.write(tensors, metadata: ["episodes_done": String(episodesDone), "optimizer_step": String(optimizer.step),
+                                                  "log": log], to: path)
+    }
+
+    /// Restores a state written by `saveState`; returns the episodes done and the log.
+    ///
+    /// - Throws: `RaiseError` naming the file and the tensor or field that does not fit this policy.
+    public func loadState(from path: String) throws -> (episodesDone: Int, log: String) {
+        let file = try Safetensors.read(path: path)
+        try Checkpoint.copy(file, into: policy.parameters, path: path)
+        guard let m = file.tensors["optimizer.m"], let v = file.tensors["optimizer.v"],
+              m.count == policy.parameters.count, v.count == m.count else {
+            throw RaiseError.tensor(path: path, tensor: "optimizer.m", detail: "missing or not the size of the policy")
+        }
+        guard let done = file.metadata["episodes_done"].flatMap({ Int($0) }), let step = file.metadata["optimizer_step"].flatMap({ Int($0) }),
+              let log = file.metadata["log"] else {
+            throw RaiseError.file(path: path, detail: "metadata 'episodes_done', 'optimizer_step' or 'log' missing")
+        }
+        updater.optimizer.restore(m: m, v: v, step: step)
+        return (done, log)
+    }
+}

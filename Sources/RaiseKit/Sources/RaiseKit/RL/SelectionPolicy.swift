@@ -1,0 +1,124 @@
+// SelectionPolicy: RAISE's networks. The acquisition function F_θ (the actor) is an MLP that scores
+// each instruction's fused state; the critic V_φ is an MLP on the state summary (stage + pooled
+// features of what has been trained on) that predicts the return still to come. Only F selects: while
+// training the policy, each cluster's quota is drawn without replacement from softmax(F/τ)
+// (Plackett–Luce), so that PPO has log-probabilities; in use, each cluster's top-scoring instructions
+// are taken. A policy folder holds config.json (these settings) and policy.safetensors.
+import Foundation
+
+/// The shape of a policy: its state, networks and batch diversity.
+public struct PolicySettings: Equatable, Sendable {
+    /// Which state groups the actor reads.
+    public var layout: StateLayout
+    /// Width of the hidden layers (actor: two, critic: one).
+    public var hidden = 64
+    /// k-means clusters the batch is spread over.
+    public var clusters = 1
+    /// Softmax temperature of the Plackett–Luce draw.
+    public var temperature: Float = 1
+    /// Steps between refreshes of the current-loss group (when it is on).
+    public var lossRefresh = 10
+
+    /// Settings over `layout`, other fields at their defaults.
+    public init(layout: StateLayout) { self.layout = layout }
+
+    /// The settings as saved in config.json.
+    public var json: JSONObject {
+        JSONObject([("groups", .array(layout.groups.map { .string($0.rawValue) })),
+                    ("semantic_dims", .number(Double(layout.semanticDimensions))), ("hidden", .number(Double(hidden))),
+                    ("clusters", .number(Double(clusters))), ("temperature", .number(Double(temperature))),
+                    ("loss_refresh", .number(Double(lossRefresh)))])
+    }
+
+    /// Reads settings saved by `json`.
+    ///
+    /// - Throws: `RaiseError.file` naming `path` and the field at fault.
+    public init(json: JSONObject, path: String) throws {
+        func int(_ key: String, _ range: ClosedRange<Int>) throws -> Int {
+            guard let value = json[key]?.intValue, range.contains(value) else {
+                throw RaiseError.file(path: path, detail: "field '\(key)': expected an integer in \(range)")
+            }
+            return value
+        }
+        guard let names = json["groups"]?.arrayValue?.compactMap(\.stringValue) else {
+            throw RaiseError.file(path: path, detail: "field 'groups': expected an array of state group names")
+        }
+        let groups = try StateGroup.parseList(names.joined(separator: ","), option: path + ": field 'groups'")
+        self.init(layout: StateLayout(groups: groups, semanticDimensions: try int("semantic_dims", 1...4096)))
+        hidden = try int("hidden", 1...65_536)
+        clusters = try int("clusters", 1...4096)
+        lossRefresh = try int("loss_refresh", 1...1_000_000)
+        guard let t = json["temperature"]?.numberValue, t > 0, t.isFinite else {
+            throw RaiseError.file(path: path, detail: "field 'temperature': expected a positive number")
+        }
+        temperature = Float(t)
+    }
+}
+
+/// The actor and critic of RAISE, in one parameter store.
+public final class SelectionPolicy {
+    public let settings: PolicySettings
+    /// Actor weights (`actor.*`) then critic weights (`critic.*`).
+    public let parameters: ParameterStore
+    /// F_θ: fused state (width) → score.
+    public let actor: MLP
+    /// V_φ: summary (summaryWidth) → value.
+    public let critic: MLP
+
+    /// A freshly initialised policy; `seed` fixes the initial weights.
+    public init(settings: PolicySettings, seed: UInt64) {
+        self.settings = settings
+        let layout = settings.layout
+        actor = MLP(sizes: [layout.width, settings.hidden, settings.hidden, 1], activation: .tanh, prefix: "actor")
+        critic = MLP(sizes: [layout.summaryWidth, settings.hidden, 1], activation: .tanh, prefix: "critic")
+        var rng = RandomGenerator(seed: seed)
+        parameters = ParameterStore(actor.parameterSpecs + critic.parameterSpecs, rng: &rng)
+    }
+
+    /// F_θ of every row of the state.   state (N, width) -> (N)
+    public func scores(_ state: Tensor) -> [Float] {
+        actor(Variable(state), parameters: parameters, tape: Tape(recording: false)).value.scalars
+    }
+
+    /// V_φ of a summary.   summary (1, summaryWidth)
+    public func value(_ summary: Tensor) -> Double {
+        Double(critic(Variable(summary), parameters: parameters, tape: Tape(recording: false)).value.scalars[0])
+    }
+
+    /// Each cluster's picks for one step, by cluster: drawn from softmax(F/τ) (`rng` given: training)
+    /// or the top scores (no `rng`: use).
+    public func choose(scores: [Float], clusters: PoolClusters, batchSize: Int, rng: inout RandomGenerator?) -> [[Int]] {
+        zip(clusters.members, clusters.quota(batchSize: batchSize)).map { members, count in
+            if rng == nil { return PlackettLuce.top(scores: scores, candidates: members, count: count) }
+            return PlackettLuce.sample(scores: scores, candidates: members, count: count, temperature: settings.temperature, rng: &rng!)
+        }
+    }
+
+    /// Writes config.json and policy.safetensors into `directory` (created if needed), each atomically.
+    public func save(to directory: String, extra: [(String, JSONValue)] = []) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try Safetensors.write(parameters.specs.map { ($0.name, parameters[$0.name].value) }, metadata: ["kind": "raise.policy"],
+                              to: directory + "/policy.safetensors")
+        let config = JSONObject([("kind", .string("raise.policy")), ("settings", .object(settings.json))] + extra)
+        try AtomicFile.write(JSONValue.object(config).serialized + "\n", to: directory + "/config.json")
+    }
+
+    /// Loads a policy folder written by `save`.
+    ///
+    /// - Throws: `RaiseError` naming the file and the field or tensor at fault.
+    public static func load(from directory: String) throws -> SelectionPolicy {
+        let configPath = directory + "/config.json"
+        let config = try JSONValue.readObject(path: configPath)
+        guard config["kind"]?.stringValue == "raise.policy", let settings = config["settings"]?.objectValue else {
+            throw RaiseError.file(path: configPath, detail: "not a RAISE policy (expected \"kind\": \"raise.policy\" and \"settings\")")
+        }
+        let policy = SelectionPolicy(settings: try PolicySettings(json: settings, path: configPath), seed: 0)
+        try policy.loadParameters(from: directory + "/policy.safetensors")
+        return policy
+    }
+
+    /// Overwrites the weights with those of a safetensors file, checking names and shapes.
+    public func loadParameters(from path: String) throws {
+        try Checkpoint.copy(Safetensors.read(path: path), into: parameters, path: path)
+    }
+}

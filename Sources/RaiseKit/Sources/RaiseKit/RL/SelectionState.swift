@@ -1,0 +1,204 @@
+// SelectionState: RAISE's fused state — one row per pool instruction, rebuilt at every training step
+// from four groups (the paper's 39 dimensions with 32 semantic ones), each of which can be switched off:
+//   stage        [(t−1)/T, t/T]                       where training is (t is the 1-based step)
+//   difficulty   [log(1+prompt tokens), log(1+response tokens), log P(y|x), log P(y)]  under the auxiliary model
+//   semantics    the PCA-reduced embedding (32 dims by default)
+//   availability [log(1 + times selected so far)]
+// and, beyond the paper, current-loss: the model being trained's own loss on the instruction,
+// refreshed every k steps. Static columns are standardised over the pool (mean 0, deviation 1), so a
+// policy sees the same scale on any pool.
+
+import Foundation
+
+/// A group of state columns.
+public enum StateGroup: String, CaseIterable, Sendable {
+    case stage, difficulty, semantics, availability
+    case currentLoss = "current-loss"
+
+    /// The paper's groups.
+    public static let paper: [StateGroup] = [.stage, .difficulty, .semantics, .availability]
+
+    /// Parses a comma-separated list (`stage,difficulty`), kept in canonical order.
+    ///
+    /// - Throws: `RaiseError.invalidArgument` naming `option` and the unknown group.
+    public static func parseList(_ text: String, option: String) throws -> [StateGroup] {
+        var groups = Set<StateGroup>()
+        for word in text.split(separator: ",") {
+            guard let group = StateGroup(rawValue: String(word)) else {
+                throw RaiseError.invalidArgument(name: option, detail: "unknown state group '\(word)'; known: "
+                                                 + allCases.map(\.rawValue).joined(separator: ", "))
+            }
+            groups.insert(group)
+        }
+        guard !groups.isEmpty else { throw RaiseError.invalidArgument(name: option, detail: "no state group") }
+        return allCases.filter(groups.contains)
+    }
+}
+
+/// Which groups a state holds and where each sits in a row.
+public struct StateLayout: Equatable, Sendable {
+    /// The groups, in canonical order.
+    public let groups: [StateGroup]
+    /// The width of the semantics group.
+    public let semanticDimensions: Int
+
+    /// A layout of `groups` (any order; kept canonical).
+    public init(groups: [StateGroup], semanticDimensions: Int = 32) {
+        self.groups = StateGroup.allCases.filter(groups.contains)
+        self.semanticDimensions = semanticDimensions
+    }
+
+    /// The number of columns of `group`.
+    public func width(of group: StateGroup) -> Int {
+        switch group {
+        case .stage: return 2
+        case .difficulty: return 4
+        case .semantics: return semanticDimensions
+        case .availability, .currentLoss: return 1
+        }
+    }
+
+    /// Columns in a row.
+    public var width: Int { groups.reduce(0) { $0 + width(of: $1) } }
+
+    /// Where `group` sits in a row, or nil when it is switched off.
+    public func columns(of group: StateGroup) -> Range<Int>? {
+        var start = 0
+        for g in groups {
+            if g == group { return start..<start + width(of: g) }
+            start += width(of: g)
+        }
+        return nil
+    }
+
+    /// The width of the critic's summary: the stage, then the pooled non-stage columns.
+    public var summaryWidth: Int { 2 + width - (columns(of: .stage)?.count ?? 0) }
+
+    /// The feature-extractor specs whose columns `PoolFeatures` reads.
+    public var featureSpecs: [String] {
+        var specs = [String]()
+        if groups.contains(.difficulty) { specs += ["feature.length", "feature.ifd"] }
+        specs.append("feature.embedding:dims=\(semanticDimensions)")  // clusters need it even without the group
+        return specs
+    }
+}
+
+/// The static, standardised per-instruction columns of a pool.
+public struct PoolFeatures: Sendable {
+    /// Instructions in the pool.
+    public let count: Int
+    /// Prompt and response lengths and log-likelihoods.   (N, 4)
+    public let difficulty: Tensor?
+    /// The reduced embedding, also what clusters are made of.   (N, S)
+    public let semantics: Tensor
+
+    /// Reads the columns of `layout.featureSpecs` (`prompt_tokens`, `response_tokens`, `loss_conditional`,
+    /// `loss_unconditional`, `embedding_i`) and standardises them.
+    ///
+    /// - Throws: `RaiseError.invalidArgument` naming a missing or short column.
+    public init(columns: [String: [Float]], count: Int, layout: StateLayout) throws {
+        func column(_ name: String) throws -> [Float] {
+            guard let values = columns[name], values.count == count else {
+                throw RaiseError.invalidArgument(name: "state", detail: "feature column '\(name)' is missing or not \(count) long")
+            }
+            return values
+        }
+        self.count = count
+        if layout.groups.contains(.difficulty) {
+            let raw = [try column("prompt_tokens").map { log1p($0) }, try column("response_tokens").map { log1p($0) },
+                       try column("loss_conditional").map { -$0 }, try column("loss_unconditional").map { -$0 }]
+            difficulty = PoolFeatures.standardised(raw, count: count)
+        } else {
+            difficulty = nil
+        }
+        semantics = PoolFeatures.standardised(try (0..<layout.semanticDimensions).map { try column("embedding_\($0)") }, count: count)
+    }
+
+    /// Columns as a row-major matrix, each shifted to mean 0 and scaled to deviation 1.   -> (N, columns)
+    static func standardised(_ columns: [[Float]], count: Int) -> Tensor {
+        let (width, out) = (columns.count, Tensor(zeros: [count, columns.count]))
+        for (c, values) in columns.enumerated() {
+            let (mean, deviation) = moments(values)
+            for i in 0..<count { out.data[i * width + c] = Float((Double(values[i]) - mean) / deviation) }
+        }
+        return out
+    }
+
+    /// Mean and standard deviation (at least 1e-6).
+    static func moments(_ values: [Float]) -> (mean: Double, deviation: Double) {
+        let mean = values.reduce(0.0) { $0 + Double($1) } / Double(max(values.count, 1))
+        let variance = values.reduce(0.0) { $0 + (Double($1) - mean) * (Double($1) - mean) } / Double(max(values.count, 1))
+        return (mean, max(variance.squareRoot(), 1e-6))
+    }
+}
+
+/// What changes during a run: the step, how often each instruction was used, the current losses.
+public struct TrainingProgress: Sendable {
+    /// The 0-based step about to run.
+    public var step: Int
+    /// Steps in the run.
+    public var totalSteps: Int
+    /// Times each instruction was trained on so far.   (N)
+    public var timesSelected: [Int]
+    /// The trained model's standardised loss of each instruction at the last refresh, when measured.   (N)
+    public var currentLoss: [Float]?
+
+    /// The progress at the start of a run over `poolSize` instructions.
+    public init(totalSteps: Int, poolSize: Int) {
+        step = 0
+        self.totalSteps = totalSteps
+        timesSelected = Array(repeating: 0, count: poolSize)
+    }
+}
+
+extension StateLayout {
+    /// The fused state of every instruction.   -> (N, width)
+    public func fusedState(_ features: PoolFeatures, _ progress: TrainingProgress) -> Tensor {
+        let (n, w) = (features.count, width)
+        let out = Tensor(uninitialized: [n, w])
+        let (row, stage) = (out.data, stageValues(progress))
+        for group in groups {
+            let start = columns(of: group)!.lowerBound
+            switch group {
+            case .stage:
+                for i in 0..<n { (row[i * w + start], row[i * w + start + 1]) = stage }
+            case .difficulty:
+                copyColumns(features.difficulty!, into: out, at: start)
+            case .semantics:
+                copyColumns(features.semantics, into: out, at: start)
+            case .availability:
+                for i in 0..<n { row[i * w + start] = log1p(Float(progress.timesSelected[i])) }
+            case .currentLoss:
+                for i in 0..<n { row[i * w + start] = progress.currentLoss?[i] ?? 0 }
+            }
+        }
+        return out
+    }
+
+    /// The critic's input: the stage, then the non-stage columns of `state` averaged over what has been
+    /// trained on so far (weighted by use; zeros before the first step).   state (N, width) -> (1, summaryWidth)
+    public func summary(of state: Tensor, _ progress: TrainingProgress) -> Tensor {
+        let out = Tensor(zeros: [1, summaryWidth])
+        (out.data[0], out.data[1]) = stageValues(progress)
+        let stageColumns = columns(of: .stage) ?? 0..<0
+        let kept = (0..<width).filter { !stageColumns.contains($0) }
+        let used = progress.timesSelected.reduce(0, +)
+        guard used > 0 else { return out }
+        for (i, times) in progress.timesSelected.enumerated() where times > 0 {
+            let weight = Float(times) / Float(used)
+            let row = state.data + i * width
+            for (j, column) in kept.enumerated() { out.data[2 + j] += weight * row[column] }
+        }
+        return out
+    }
+
+    private func stageValues(_ progress: TrainingProgress) -> (Float, Float) {
+        let total = Float(max(progress.totalSteps, 1))
+        return (Float(progress.step) / total, Float(progress.step + 1) / total)
+    }
+
+    private func copyColumns(_ source: Tensor, into out: Tensor, at start: Int) {
+        let (n, c, w) = (source.shape[0], source.shape[1], out.shape[1])
+        for i in 0..<n { (out.data + i * w + start).update(from: source.data + i * c, count: c) }
+    }
+}

@@ -1,0 +1,221 @@
+// The RL selection core: GAE against hand-computed advantages, Plackett–Luce against brute-force
+// enumeration, the fused state's layout, batch quotas, and PPO learning a toy problem in which only one
+// group of instructions improves the reward; a saved and restored policy trainer repeats an
+// uninterrupted run exactly.
+import Foundation
+import RaiseKit
+import XCTest
+
+final class AdvantageEstimationTests: XCTestCase {
+    func testGAEMatchesHandComputedAdvantages() {
+        // γ = 0.9, λ = 0.8.  δ2 = 2 − 1.5 = 0.5;  δ1 = 0 + 0.9·1.5 − 1 = 0.35;  δ0 = 1 + 0.9·1 − 0.5 = 1.4
+        // A2 = 0.5;  A1 = 0.35 + 0.72·0.5 = 0.71;  A0 = 1.4 + 0.72·0.71 = 1.9112
+        let estimate = AdvantageEstimate(rewards: [1, 0, 2], values: [0.5, 1, 1.5], gamma: 0.9, lambda: 0.8)
+        for (got, want) in zip(estimate.advantages, [1.9112, 0.71, 0.5]) { XCTAssertEqual(got, want, accuracy: 1e-12) }
+        for (got, want) in zip(estimate.returns, [2.4112, 1.71, 2.0]) { XCTAssertEqual(got, want, accuracy: 1e-12) }
+    }
+
+    func testWithoutDiscountTheAdvantageIsReturnToGoMinusTheBaseline() {
+        let estimate = AdvantageEstimate(rewards: [0.1, -0.2, 0.4], values: [0.05, 0.1, 0.2], gamma: 1, lambda: 1)
+        for (got, want) in zip(estimate.advantages, [0.3 - 0.05, 0.2 - 0.1, 0.4 - 0.2]) { XCTAssertEqual(got, want, accuracy: 1e-12) }
+    }
+}
+
+final class PlackettLuceTests: XCTestCase {
+    let scores: [Float] = [0.3, -1.2, 2.0, 0.7, 9.0, -0.4]  // index 4 is not a candidate
+    let candidates = [0, 1, 2, 3, 5]
+    let temperature: Float = 0.7
+
+    /// The probability of an ordered draw, one softmax at a time over what is left.
+    private func bruteForce(_ chosen: [Int]) -> Double {
+        var left = candidates, probability = 1.0
+        for c in chosen {
+            let z = left.reduce(0.0) { $0 + exp(Double(scores[$1]) / Double(temperature)) }
+            probability *= exp(Double(scores[c]) / Double(temperature)) / z
+            left.removeAll { $0 == c }
+        }
+        return probability
+    }
+
+    func testLogProbabilityMatchesEnumerationOfEveryOrderedDraw() {
+        var total = 0.0
+        for a in candidates { for b in candidates where b != a { for c in candidates where c != a && c != b {
+            let logP = PlackettLuce.logProbability(scores: scores, candidates: candidates, chosen: [a, b, c], temperature: temperature).value
+            XCTAssertEqual(exp(logP), bruteForce([a, b, c]), accuracy: 1e-12)
+            total += exp(logP)
+        } } }
+        XCTAssertEqual(total, 1, accuracy: 1e-9)
+    }
+
+    func testGradientsMatchFiniteDifferences() {
+        let chosen = [2, 0]
+        let analytic = PlackettLuce.logProbability(scores: scores, candidates: candidates, chosen: chosen, temperature: temperature).gradient
+        let entropy = PlackettLuce.entropy(scores: scores, candidates: candidates, temperature: temperature).gradient
+        for (k, i) in candidates.enumerated() {
+            func at(_ delta: Float) -> (Double, Double) {
+                var moved = scores
+                moved[i] += delta
+                return (PlackettLuce.logProbability(scores: moved, candidates: candidates, chosen: chosen, temperature: temperature).value,
+                        PlackettLuce.entropy(scores: moved, candidates: candidates, temperature: temperature).value)
+            }
+            let (up, down) = (at(1e-3), at(-1e-3))
+            XCTAssertEqual(Double(analytic[k]), (up.0 - down.0) / 2e-3, accuracy: 1e-4, "log P, candidate \(i)")
+            XCTAssertEqual(Double(entropy[k]), (up.1 - down.1) / 2e-3, accuracy: 1e-4, "entropy, candidate \(i)")
+        }
+    }
+
+    func testSamplingFollowsTheDistribution() {
+        var rng = RandomGenerator(seed: 7)
+        var counts = [Int: Int]()
+        let draws = 40_000
+        for _ in 0..<draws {
+            let draw = PlackettLuce.sample(scores: scores, candidates: candidates, count: 2, temperature: temperature, rng: &rng)
+            XCTAssertEqual(Set(draw).count, 2)
+            counts[draw[0] * 10 + draw[1], default: 0] += 1
+        }
+        for a in candidates { for b in candidates where b != a {
+            let expected = bruteForce([a, b])
+            XCTAssertEqual(Double(counts[a * 10 + b] ?? 0) / Double(draws), expected, accuracy: 4 * (expected / Double(draws)).squareRoot() + 1e-3)
+        } }
+    }
+
+    func testTopTakesTheHighestScoresFirst() {
+        XCTAssertEqual(PlackettLuce.top(scores: scores, candidates: candidates, count: 3), [2, 3, 0])
+        XCTAssertEqual(PlackettLuce.top(scores: [1, 1, 1], candidates: [2, 0, 1], count: 2), [2, 0], "ties keep candidate order")
+    }
+}
+
+final class SelectionStateTests: XCTestCase {
+    func testLayoutHasThePapersThirtyNineDimensions() throws {
+        let layout = StateLayout(groups: StateGroup.paper)
+        XCTAssertEqual(layout.width, 39)
+        XCTAssertEqual(layout.columns(of: .availability), 38..<39)
+        XCTAssertNil(layout.columns(of: .currentLoss))
+        XCTAssertEqual(try StateGroup.parseList("availability,stage", option: "--groups"), [.stage, .availability])
+        XCTAssertThrowsError(try StateGroup.parseList("stage,mood", option: "--groups")) {
+            XCTAssertTrue("\($0)".contains("mood"), "\($0)")
+        }
+    }
+
+    func testFusedStateAndSummaryHoldTheProgress() throws {
+        let layout = StateLayout(groups: [.stage, .difficulty, .semantics, .availability], semanticDimensions: 2)
+        let columns: [String: [Float]] = ["prompt_tokens": [3, 7, 15], "response_tokens": [1, 1, 1], "loss_conditional": [1, 2, 3],
+                                          "loss_unconditional": [2, 2, 2], "embedding_0": [0, 1, 2], "embedding_1": [5, 5, 8]]
+        let features = try PoolFeatures(columns: columns, count: 3, layout: layout)
+        var progress = TrainingProgress(totalSteps: 4, poolSize: 3)
+        progress.step = 1
+        progress.timesSelected = [0, 3, 1]
+        let state = layout.fusedState(features, progress)
+        XCTAssertEqual(state.shape, [3, 9])
+        XCTAssertEqual(state[0, 0], 0.25)
+        XCTAssertEqual(state[0, 1], 0.5)
+        XCTAssertEqual(state[1, 6], 0, accuracy: 1e-6, "embedding_0 standardised: 1 is the mean")
+        XCTAssertEqual(state[0, 4], 1.2247449, accuracy: 1e-5, "−loss 1 is the highest log-likelihood: +√1.5 deviations")
+        XCTAssertEqual(state[1, 8], log(4), accuracy: 1e-6)
+        let summary = layout.summary(of: state, progress)
+        XCTAssertEqual(summary.shape, [1, 9])
+        XCTAssertEqual(summary[0, 2 + 2], 0.75 * state[1, 4] + 0.25 * state[2, 4], accuracy: 1e-6, "pooled by use")
+    }
+
+    func testQuotasSpreadTheBatchAndRespectSmallClusters() throws {
+        let semantics = Tensor(shape: [7, 1], values: [0, 0.1, 0.2, 0.3, 0.4, 10, 10.1])
+        let clusters = try PoolClusters(semantics: semantics, count: 2, seed: 1)
+        XCTAssertEqual(Set(clusters.members.map(\.count)), [5, 2])
+        let small = clusters.members.firstIndex { $0.count == 2 }!
+        let quota = clusters.quota(batchSize: 6)
+        XCTAssertEqual(quota.reduce(0, +), 6)
+        XCTAssertEqual(quota[small], 2)
+    }
+}
+
+/// A toy world: instructions in three semantic groups; each step's reward is the share of its batch
+/// taken from group 0, so the best policy picks group 0 only.
+final class ToyEnvironment: SelectionEnvironment {
+    let groups: [Int]
+    private var good = 0.0
+
+    init(groups: [Int]) { self.groups = groups }
+
+    var poolSize: Int { groups.count }
+    func reset(totalSteps: Int) throws -> Double { good = 0; return 0 }
+    func train(_ indices: [Int]) throws { good += Double(indices.filter { groups[$0] == 0 }.count) / Double(indices.count) }
+    func performance() throws -> Double { good }
+    func poolLosses() throws -> [Float] { groups.map(Float.init) }
+
+    /// 60 instructions, 20 per group, with 4 noisy semantic columns centred on their group.
+    static func make() throws -> (ToyEnvironment, PoolFeatures, StateLayout) {
+        var rng = RandomGenerator(seed: 3)
+        let groups = (0..<60).map { $0 % 3 }
+        var columns = [String: [Float]]()
+        for d in 0..<4 { columns["embedding_\(d)"] = groups.map { Float($0 == d ? 2 : 0) + 0.3 * rng.nextNormal() } }
+        let layout = StateLayout(groups: [.stage, .semantics, .availability], semanticDimensions: 4)
+        return (ToyEnvironment(groups: groups), try PoolFeatures(columns: columns, count: 60, layout: layout), layout)
+    }
+}
+
+final class PolicyTrainingTests: XCTestCase {
+    private func trainer(seed: UInt64) throws -> (PolicyTrainer, ToyEnvironment) {
+        let (environment, features, layout) = try ToyEnvironment.make()
+        var policySettings = PolicySettings(layout: layout)
+        policySettings.hidden = 16
+        let policy = SelectionPolicy(settings: policySettings, seed: seed)
+        var settings = PolicyTrainingSettings(steps: 8, batchSize: 4, seed: seed)
+        settings.ppo.learningRate = 1e-2
+        let clusters = try PoolClusters(semantics: features.semantics, count: 1, seed: seed)
+        return (PolicyTrainer(policy: policy, features: features, clusters: clusters, environment: environment, settings: settings), environment)
+    }
+
+    private func goodShare(_ result: EpisodeResult, _ environment: ToyEnvironment) -> Double {
+        Double(result.picks.filter { environment.groups[$0] == 0 }.count) / Double(result.picks.count)
+    }
+
+    func testPPOLearnsToPickTheOnlyGroupThatHelps() throws {
+        let (trainer, environment) = try trainer(seed: 11)
+        let first = try trainer.runEpisode(0)
+        XCTAssertLessThan(goodShare(first, environment), 0.6, "an untrained policy picks about a third from the good group")
+        var share = 0.0, episodes = 1
+        while share <= 0.9 && episodes < 40 {
+            share = goodShare(try trainer.runEpisode(episodes), environment)
+            episodes += 1
+        }
+        XCTAssertGreaterThan(share, 0.9, "after \(episodes) episodes")
+        // Used as a selector (top scores), the trained policy takes the good group.
+        let state = trainer.policy.settings.layout.fusedState(trainer.features, TrainingProgress(totalSteps: 8, poolSize: 60))
+        var none: RandomGenerator? = nil
+        let picks = trainer.policy.choose(scores: trainer.policy.scores(state), clusters: trainer.clusters, batchSize: 8, rng: &none)
+        XCTAssertEqual(picks.flatMap { $0 }.filter { environment.groups[$0] == 0 }.count, 8)
+    }
+
+    func testARestoredTrainerRepeatsAnUninterruptedRun() throws {
+        let (straight, _) = try trainer(seed: 5)
+        for e in 0..<3 { _ = try straight.runEpisode(e) }
+
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("raise-policy-\(getpid()).safetensors").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let (first, _) = try trainer(seed: 5)
+        _ = try first.runEpisode(0)
+        try first.saveState(to: path, episodesDone: 1, log: "episode 0\n")
+        let (resumed, _) = try trainer(seed: 5)
+        let state = try resumed.loadState(from: path)
+        XCTAssertEqual(state.episodesDone, 1)
+        XCTAssertEqual(state.log, "episode 0\n")
+        for e in 1..<3 { _ = try resumed.runEpisode(e) }
+        XCTAssertEqual(resumed.policy.parameters.values.scalars, straight.policy.parameters.values.scalars)
+    }
+
+    func testAPolicyFolderRoundTrips() throws {
+        var settings = PolicySettings(layout: StateLayout(groups: [.stage, .semantics], semanticDimensions: 3))
+        settings.clusters = 2
+        settings.temperature = 0.5
+        let policy = SelectionPolicy(settings: settings, seed: 9)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("raise-policy-dir-\(getpid())").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try policy.save(to: directory)
+        let loaded = try SelectionPolicy.load(from: directory)
+        XCTAssertEqual(loaded.settings, settings)
+        XCTAssertEqual(loaded.parameters.values.scalars, policy.parameters.values.scalars)
+        try "{\"kind\": \"raise.policy\", \"settings\": {\"groups\": [\"stage\"], \"semantic_dims\": 0}}".write(
+            toFile: directory + "/config.json", atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try SelectionPolicy.load(from: directory)) { XCTAssertTrue("\($0)".contains("semantic_dims"), "\($0)") }
+    }
+}
