@@ -64,6 +64,23 @@ final class PlackettLuceTests: XCTestCase {
         }
     }
 
+    func testPerDrawLogProbabilitiesAndTheirWeightedGradient() {
+        let chosen = [3, 5, 0], weights = [0.3, -1.2, 2.0]
+        let draw = PlackettLuceDraw(scores: scores, candidates: candidates, chosen: chosen, temperature: temperature)
+        XCTAssertEqual(exp(draw.logProbabilities[0]), bruteForce([3]), accuracy: 1e-12)
+        XCTAssertEqual(exp(draw.logProbabilities[0] + draw.logProbabilities[1]), bruteForce([3, 5]), accuracy: 1e-12)
+        let analytic = draw.gradient(weights: weights)
+        for (k, i) in candidates.enumerated() {
+            func at(_ delta: Float) -> Double {
+                var moved = scores
+                moved[i] += delta
+                let p = PlackettLuceDraw(scores: moved, candidates: candidates, chosen: chosen, temperature: temperature).logProbabilities
+                return zip(weights, p).reduce(0) { $0 + $1.0 * $1.1 }
+            }
+            XCTAssertEqual(Double(analytic[k]), (at(1e-3) - at(-1e-3)) / 2e-3, accuracy: 1e-4, "candidate \(i)")
+        }
+    }
+
     func testSamplingFollowsTheDistribution() {
         var rng = RandomGenerator(seed: 7)
         var counts = [Int: Int]()
@@ -154,13 +171,14 @@ final class ToyEnvironment: SelectionEnvironment {
 }
 
 final class PolicyTrainingTests: XCTestCase {
-    private func trainer(seed: UInt64) throws -> (PolicyTrainer, ToyEnvironment) {
+    private func trainer(seed: UInt64, ratio: PPORatio = .perDraw) throws -> (PolicyTrainer, ToyEnvironment) {
         let (environment, features, layout) = try ToyEnvironment.make()
         var policySettings = PolicySettings(layout: layout)
         policySettings.hidden = 16
         let policy = SelectionPolicy(settings: policySettings, seed: seed)
         var settings = PolicyTrainingSettings(steps: 8, batchSize: 4, seed: seed)
         settings.ppo.learningRate = 1e-2
+        settings.ppo.ratio = ratio
         let clusters = try PoolClusters(semantics: features.semantics, count: 1, seed: seed)
         return (PolicyTrainer(policy: policy, features: features, clusters: clusters, environment: environment, settings: settings), environment)
     }
@@ -170,7 +188,12 @@ final class PolicyTrainingTests: XCTestCase {
     }
 
     func testPPOLearnsToPickTheOnlyGroupThatHelps() throws {
-        let (trainer, environment) = try trainer(seed: 11)
+        try learnsTheGoodGroup(ratio: .perDraw)
+        try learnsTheGoodGroup(ratio: .perCluster)
+    }
+
+    private func learnsTheGoodGroup(ratio: PPORatio) throws {
+        let (trainer, environment) = try trainer(seed: 11, ratio: ratio)
         let first = try trainer.runEpisode(0)
         XCTAssertLessThan(goodShare(first, environment), 0.6, "an untrained policy picks about a third from the good group")
         var share = 0.0, episodes = 1
@@ -178,7 +201,7 @@ final class PolicyTrainingTests: XCTestCase {
             share = goodShare(try trainer.runEpisode(episodes), environment)
             episodes += 1
         }
-        XCTAssertGreaterThan(share, 0.9, "after \(episodes) episodes")
+        XCTAssertGreaterThan(share, 0.9, "\(ratio) ratios, after \(episodes) episodes")
         // Used as a selector (top scores), the trained policy takes the good group.
         let state = trainer.policy.settings.layout.fusedState(trainer.features, TrainingProgress(totalSteps: 8, poolSize: 60))
         var none: RandomGenerator? = nil

@@ -20,6 +20,8 @@ enum Host {
         FinetuneCommand.command,
         ScoreCommand.command,
         SelectCommand.command,
+        TrainSelectorCommand.command,
+        ExplainCommand.command,
     ]
 
     /// Runs the command line `arguments` (without the program name); returns the exit code.

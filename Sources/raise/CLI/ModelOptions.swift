@@ -51,4 +51,45 @@ enum ModelOptions {
         }
         return try PromptFormatter(template: template, tokenizer: model.tokenizer, maxLength: model.contextLength + 1)
     }
+
+    /// The records and examples of the pool (`--data`): records without a response token left in the
+    /// context are dropped with a warning.
+    static func pool(_ arguments: ParsedArguments, formatter: PromptFormatter) throws -> (records: [InstructionRecord], examples: [TokenizedExample]) {
+        let records = try ModelOptions.records(arguments)
+        let pool = formatter.pairs(records)
+        guard !pool.examples.isEmpty else { throw RaiseError.invalidArgument(name: "--data", detail: "no pool record has a response token") }
+        if pool.records.count < records.count {
+            ExitCode.printError("raise: warning: \(records.count - pool.records.count) pool record(s) without response tokens in the context skipped")
+        }
+        return pool
+    }
+
+    /// A target split (`--val`, `--test`): its records and examples, or nil when `path` is nil.
+    ///
+    /// - Throws: `RaiseError.file` when no record of the file has a response.
+    static func targetSplit(_ path: String?, formatter: PromptFormatter) throws -> (records: [InstructionRecord], examples: [TokenizedExample])? {
+        guard let path else { return nil }
+        let split = formatter.pairs(try InstructionReader.readAll(path: path).records)
+        guard !split.examples.isEmpty else { throw RaiseError.file(path: path, detail: "no example with a response") }
+        return split
+    }
+
+    /// Checks that no record of a target split is in the pool, by id or by content: the validation
+    /// split must never be trained on.
+    ///
+    /// - Throws: `RaiseError.invalidArgument` naming both records' files and lines.
+    static func checkDisjoint(pool: [InstructionRecord], split: [InstructionRecord], option: String) throws {
+        func content(_ r: InstructionRecord) -> String { r.turns.map { $0.role.rawValue + ":" + $0.content }.joined(separator: "\u{1}") + "\u{1}" + r.input }
+        var byID = [String: InstructionRecord](), byContent = [String: InstructionRecord]()
+        for record in pool {
+            byID[record.id] = byID[record.id] ?? record
+            byContent[content(record)] = byContent[content(record)] ?? record
+        }
+        for record in split {
+            if let twin = byID[record.id] ?? byContent[content(record)] {
+                throw RaiseError.invalidArgument(name: option, detail: "\(record.source): record '\(record.id)' is also in the pool (\(twin.source), "
+                                                 + "'\(twin.id)'); a target split must not be trained on")
+            }
+        }
+    }
 }

@@ -15,6 +15,7 @@ enum FinetuneCommand {
                   .value("--budget", "B", "update steps: N, N% of the full-data run (3 epochs), Nexamples or Ntokens (default 100%)"),
                   .value("--val", "FILE", "target-task validation split (the loss reported)"),
                   .value("--test", "FILE", "target-task test split (greedy exact match reported)"),
+                  .value("--match", "HOW", "how test answers are compared: exact (default) or final-answer (after '####' / the last number)"),
                   .value("--batch", "N", "examples per step (default 16)"), .value("--lr", "X", "peak learning rate (default 1e-3)"),
                   .value("--eval-every", "N", "steps between validation losses on stderr (default: at the end only)"),
                   .value("--out", "DIR", "model folder, selection.jsonl and metrics.json (optional)"), FeatureOptions.auxModel,
@@ -36,19 +37,23 @@ enum FinetuneCommand {
 
         let model = try ModelOptions.make(arguments, registry: registry, seed: seed)
         let formatter = try ModelOptions.formatter(arguments, model: model)
-        let (pool, skipped) = formatter.examples(try ModelOptions.records(arguments))
-        if !skipped.isEmpty { ExitCode.printError("raise: warning: \(skipped.count) pool record(s) without response tokens skipped") }
+        let (records, pool) = try ModelOptions.pool(arguments, formatter: formatter)
         let meanTokens = Double(pool.reduce(0) { $0 + $1.ids.count }) / Double(max(pool.count, 1))
         let steps = try budget.steps(poolSize: pool.count, batchSize: batchSize, meanTokensPerExample: meanTokens)
-        let validation = try split(arguments.string("--val"), formatter: formatter)
-        let test = try split(arguments.string("--test"), formatter: formatter)
+        let validation = try ModelOptions.targetSplit(arguments.string("--val"), formatter: formatter)
+        let test = try ModelOptions.targetSplit(arguments.string("--test"), formatter: formatter)
+        let matchName = arguments.string("--match") ?? "exact"
+        guard let match = AnswerMatch(rawValue: matchName) else {
+            throw UsageError(message: "--match '\(matchName)': expected exact or final-answer", usage: arguments.usage)
+        }
+        if let validation { try ModelOptions.checkDisjoint(pool: records, split: validation.records, option: "--val") }
+        if let test { try ModelOptions.checkDisjoint(pool: records, split: test.records, option: "--test") }
 
         let scorer = try FeatureOptions.scoringModel(arguments, registry: registry, model: model, seed: seed)
         let features = try FeatureOptions.columns(selector.requiredFeatures, examples: pool, model: scorer, arguments: arguments,
                                                   registry: registry, seed: seed)
 
-        let settings = TrainerSettings(schedule: .warmupCosine(peak: Float(lr), warmupSteps: max(1, steps / 20), totalSteps: steps,
-                                                                minimum: Float(lr) / 10))
+        let settings = TrainerSettings.fineTuning(peak: Float(lr), steps: steps)
         let training = SelectionTraining(trainer: ModelTrainer(model: model, settings: settings), pool: pool, selector: selector,
                                          steps: steps, batchSize: batchSize, features: features, seed: seed ^ 0x6669_6E65_7475_6E65)
         let progress = ProgressReporter(label: "finetune", total: steps, mode: arguments.outputMode)
@@ -56,7 +61,7 @@ enum FinetuneCommand {
         var log = [String]()
         for step in 0..<steps {
             let (indices, loss) = try training.step(step)
-            log.append(JSONValue.object(JSONObject([("step", .number(Double(step))), ("indices", .array(indices.map { .number(Double($0)) }))])).serialized)
+            log.append(JSONValue.object(logLine(step: step, indices: indices, records: records, selector: selector)).serialized)
             var metrics = [("loss", Double(loss))]
             if evalEvery > 0, (step + 1) % evalEvery == 0, let validation {
                 metrics.append(("val_loss", try TargetEvaluation(model: model, examples: validation.examples).loss))
@@ -69,7 +74,7 @@ enum FinetuneCommand {
                                  ("distinct_examples", .number(Double(training.timesSelected.filter { $0 > 0 }.count)))])
         if let validation { result["val_loss"] = .number(try TargetEvaluation(model: model, examples: validation.examples).loss) }
         if let test {
-            let evaluation = try TargetEvaluation(model: model, examples: test.examples, answers: test.answers)
+            let evaluation = try TargetEvaluation(model: model, examples: test.examples, answers: test.records.map(\.output), match: match)
             result["test_loss"] = .number(evaluation.loss)
             result["test_exact_match"] = .number(evaluation.exactMatch ?? 0)
         }
@@ -89,17 +94,15 @@ enum FinetuneCommand {
         return ExitCode.success
     }
 
-    /// A target split's examples and reference answers, or nil when the option is absent.
-    private static func split(_ path: String?, formatter: PromptFormatter) throws -> (examples: [TokenizedExample], answers: [String])? {
-        guard let path else { return nil }
-        let (records, _) = try InstructionReader.readAll(path: path)
-        var examples = [TokenizedExample](), answers = [String]()
-        for record in records {
-            guard let example = formatter.example(record) else { continue }
-            examples.append(example)
-            answers.append(record.output)
+    /// One line of the selection log: the step, the chosen pool indices and record ids, and the score
+    /// and cluster of each when the selector reports them (RAISE).
+    private static func logLine(step: Int, indices: [Int], records: [InstructionRecord], selector: any InstructionSelector) -> JSONObject {
+        var line = JSONObject([("step", .number(Double(step))), ("indices", .array(indices.map { .number(Double($0)) })),
+                               ("ids", .array(indices.map { .string(records[$0].id) }))])
+        if let explaining = selector as? any ExplainingSelector, explaining.lastChoice.count == indices.count {
+            line["scores"] = .array(explaining.lastChoice.map { .number(Double($0.score)) })
+            line["clusters"] = .array(explaining.lastChoice.map { .number(Double($0.cluster)) })
         }
-        guard !examples.isEmpty else { throw RaiseError.file(path: path, detail: "no example with a response") }
-        return (examples, answers)
+        return line
     }
 }

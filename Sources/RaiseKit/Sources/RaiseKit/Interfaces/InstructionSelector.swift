@@ -60,6 +60,13 @@ public protocol InstructionSelector: AnyObject {
     func select(_ request: SelectionRequest) throws -> [Int]
 }
 
+/// A selector that says why it chose: the score and cluster behind each index of its last answer
+/// (RAISE's policy), written into `raise finetune`'s selection log.
+public protocol ExplainingSelector: InstructionSelector {
+    /// For each index of the last `select` answer, in order: its score and its cluster.
+    var lastChoice: [(score: Float, cluster: Int)] { get }
+}
+
 extension InstructionSelector {
     /// No features, unless a selector says otherwise.
     public var requiredFeatures: [String] { [] }

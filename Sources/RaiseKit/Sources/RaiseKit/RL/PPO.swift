@@ -1,15 +1,30 @@
 // PPO: proximal policy optimisation (Schulman et al., 2017) of RAISE's actor and critic after each
 // episode. For each recorded step t, the state is rebuilt, the actor re-scores the pool and each
-// cluster's picks get a ratio r = exp(log P_new − log P_old) — the ratio is per cluster, each with the
-// step's advantage. The loss, averaged over the clusters and the steps of a minibatch:
-//   − min(r·A, clip(r, 1−ε, 1+ε)·A)  −  c_H · H(first draw)  +  c_V · (V(s_t) − return_t)²
+// cluster's picks get ratios against the policy that drew them, all with the step's advantage A:
+//   per draw (default): r_k = p_new(c_k | earlier picks) / p_old(…) for each pick, the objective averaged
+//     over the picks — as token-level PPO treats the tokens of one generated sequence;
+//   per cluster: one r = P_new(all picks) / P_old(all picks). With b picks its log moves b times as
+//     fast as a single pick's, so the clip binds almost at once and learning crawls (measured: 40–77%
+//     of ratios clipped from the first update at b = 16).
+// The loss, averaged over the clusters and the steps of a minibatch:
+//   − mean over ratios of min(r·A, clip(r, 1−ε, 1+ε)·A)  −  c_H · H(first draw)  +  c_V · (V(s_t) − return_t)²
 // Advantages come from GAE and are normalised over the episode. The actor's gradient enters the tape as
 // d(loss)/d(score) of each instruction (Plackett–Luce gives it in closed form), seeded through
 // Σ score·g, so the MLP's own backward does the rest.
 import Foundation
 
+/// What a PPO ratio compares.
+public enum PPORatio: String, CaseIterable, Sendable {
+    /// One ratio per pick, given the picks before it.
+    case perDraw = "per-draw"
+    /// One ratio per cluster, of its whole ordered draw.
+    case perCluster = "per-cluster"
+}
+
 /// PPO's hyper-parameters.
 public struct PPOSettings: Equatable, Sendable {
+    /// What a ratio compares.
+    public var ratio = PPORatio.perDraw
     /// Discount; 1 keeps the return equal to P(M_T) − P(M_0).
     public var gamma = 1.0
     /// GAE's λ.
@@ -37,7 +52,7 @@ public struct PPOStatistics: Sendable {
     public var policyLoss = 0.0
     public var valueLoss = 0.0
     public var entropy = 0.0
-    /// Share of cluster ratios outside [1−ε, 1+ε].
+    /// Share of ratios outside [1−ε, 1+ε].
     public var clipFraction = 0.0
 }
 
@@ -108,20 +123,29 @@ public final class PPOUpdater {
         let share = 1 / Double(clusters.members.count)
         var measured = PPOStatistics()
         for (c, members) in clusters.members.enumerated() where !transition.picks[c].isEmpty {
-            let (logP, gradient) = PlackettLuce.logProbability(scores: values, candidates: members, chosen: transition.picks[c],
-                                                              temperature: policy.settings.temperature)
-            let ratio = exp(logP - transition.logProbabilities[c])
-            let clipped = min(max(ratio, 1 - settings.clip), 1 + settings.clip)
-            let objective = min(ratio * advantage, clipped * advantage)
-            measured.policyLoss -= share * objective
-            if ratio != clipped { measured.clipFraction += share }
-            let slope = ratio * advantage <= clipped * advantage ? -share * ratio * advantage : 0  // d loss / d log P
+            let draw = PlackettLuceDraw(scores: values, candidates: members, chosen: transition.picks[c],
+                                        temperature: policy.settings.temperature)
+            let old = transition.logProbabilities[c]
+            let logRatios = settings.ratio == .perDraw ? zip(draw.logProbabilities, old).map { $0 - $1 }
+                : [draw.logProbabilities.reduce(0, +) - old.reduce(0, +)]
+            var slopes = [Double]()  // d loss / d log-ratio of each ratio
+            for logRatio in logRatios {
+                let ratio = exp(logRatio)
+                let clipped = min(max(ratio, 1 - settings.clip), 1 + settings.clip)
+                let weight = share / Double(logRatios.count)
+                measured.policyLoss -= weight * min(ratio * advantage, clipped * advantage)
+                if ratio != clipped { measured.clipFraction += weight }
+                slopes.append(ratio * advantage <= clipped * advantage ? -weight * ratio * advantage : 0)
+            }
+            // Per draw, pick k's log-ratio has its own slope; per cluster, every pick's log p shares the one.
+            let drawWeights = settings.ratio == .perDraw ? slopes : Array(repeating: slopes[0], count: old.count)
+            let gradient = draw.gradient(weights: drawWeights)
             let (entropy, entropyGradient) = PlackettLuce.entropy(scores: values, candidates: members,
                                                                   temperature: policy.settings.temperature)
             measured.entropy += share * entropy
             let bonus = -share * settings.entropyCoefficient
             for (k, i) in members.enumerated() {
-                scoreGradient.data[i] += Float(slope) * gradient[k] + Float(bonus) * entropyGradient[k]
+                scoreGradient.data[i] += gradient[k] + Float(bonus) * entropyGradient[k]
             }
         }
         let actorLoss = tape.sum(tape.mul(scores, Variable(scoreGradient)))

@@ -44,32 +44,8 @@ public enum PlackettLuce {
     /// of each candidate (aligned with `candidates`).
     public static func logProbability(scores: [Float], candidates: [Int], chosen: [Int],
                                       temperature: Float) -> (value: Double, gradient: [Float]) {
-        let tau = Double(temperature)
-        let shift = candidates.map { Double(scores[$0]) }.max() ?? 0
-        let weights = candidates.map { exp((Double(scores[$0]) - shift) / tau) }
-        let position = Dictionary(uniqueKeysWithValues: candidates.enumerated().map { ($1, $0) })
-        var remaining = weights.reduce(0, +)
-        var logP = 0.0
-        var inverseZ = [Double]()  // 1/Z_k for each draw k
-        for c in chosen {
-            let p = position[c]!
-            logP += log(weights[p]) - log(remaining)
-            inverseZ.append(1 / remaining)
-            remaining -= weights[p]
-            if remaining < 1e-12 * (weights.max() ?? 1) {  // cancellation: sum what is left afresh
-                let drawn = Set(chosen.prefix(inverseZ.count))
-                remaining = candidates.indices.filter { !drawn.contains(candidates[$0]) }.reduce(0) { $0 + weights[$1] }
-            }
-        }
-        let total = inverseZ.reduce(0, +)
-        var gradient = weights.map { Float(-$0 * total / tau) }  // never drawn: in the set at every draw
-        var cumulative = 0.0
-        for (k, c) in chosen.enumerated() {
-            let p = position[c]!
-            cumulative += inverseZ[k]
-            gradient[p] = Float((1 - weights[p] * cumulative) / tau)  // in the set for draws 1…k
-        }
-        return (logP, gradient)
+        let draw = PlackettLuceDraw(scores: scores, candidates: candidates, chosen: chosen, temperature: temperature)
+        return (draw.logProbabilities.reduce(0, +), draw.gradient(weights: Array(repeating: 1, count: chosen.count)))
     }
 
     /// The entropy of the first draw's softmax over `candidates`, and its gradient (aligned with
@@ -83,5 +59,52 @@ public enum PlackettLuce {
         let h = -zip(weights, logProbabilities).reduce(0) { $0 + $1.0 / z * $1.1 }
         let gradient = zip(weights, logProbabilities).map { Float(-($0 / z) * ($1 + h) / tau) }
         return (h, gradient)
+    }
+}
+
+/// One ordered draw c_1..c_b under Plackett–Luce: the log-probability of each draw given the ones
+/// before it, log p_k = s(c_k)/τ − log Z_k, and the gradient of any weighted sum of them.
+public struct PlackettLuceDraw {
+    /// log p_k of each draw, in order; their sum is log P of the whole draw.
+    public let logProbabilities: [Double]
+    private let chosenPositions: [Int]
+    private let weights: [Double]
+    private let inverseZ: [Double]
+    private let temperature: Double
+
+    /// The draw `chosen` (distinct members of `candidates`) under softmax(scores/τ).
+    public init(scores: [Float], candidates: [Int], chosen: [Int], temperature: Float) {
+        let tau = Double(temperature)
+        let shift = candidates.map { Double(scores[$0]) }.max() ?? 0
+        let weights = candidates.map { exp((Double(scores[$0]) - shift) / tau) }
+        let position = Dictionary(uniqueKeysWithValues: candidates.enumerated().map { ($1, $0) })
+        let chosenPositions = chosen.map { position[$0]! }
+        var remaining = weights.reduce(0, +)
+        var logProbabilities = [Double](), inverseZ = [Double]()
+        for (k, p) in chosenPositions.enumerated() {
+            logProbabilities.append(log(weights[p]) - log(remaining))
+            inverseZ.append(1 / remaining)
+            remaining -= weights[p]
+            if remaining < 1e-12 * (weights.max() ?? 1) {  // cancellation: sum what is left afresh
+                let drawn = Set(chosenPositions.prefix(k + 1))
+                remaining = weights.indices.filter { !drawn.contains($0) }.reduce(0) { $0 + weights[$1] }
+            }
+        }
+        (self.logProbabilities, self.inverseZ) = (logProbabilities, inverseZ)
+        (self.chosenPositions, self.weights, self.temperature) = (chosenPositions, weights, tau)
+    }
+
+    /// ∂(Σ_k w_k log p_k)/∂s(j) for each candidate j (aligned with the candidates):
+    /// ( Σ_k w_k [j = c_k]  −  e(j) Σ_{k : j still in the set at draw k} w_k / Z_k ) / τ.
+    public func gradient(weights drawWeights: [Double]) -> [Float] {
+        let perZ = zip(drawWeights, inverseZ).map { $0 * $1 }
+        let total = perZ.reduce(0, +)
+        var gradient = weights.map { Float(-$0 * total / temperature) }  // never drawn: in the set at every draw
+        var cumulative = 0.0
+        for (k, p) in chosenPositions.enumerated() {
+            cumulative += perZ[k]
+            gradient[p] = Float((drawWeights[k] - weights[p] * cumulative) / temperature)  // in the set for draws 1…k
+        }
+        return gradient
     }
 }

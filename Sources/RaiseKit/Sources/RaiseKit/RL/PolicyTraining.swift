@@ -89,8 +89,8 @@ public final class PolicyTrainer {
             let value = policy.value(layout.summary(of: state, progress))
             let picks = policy.choose(scores: scores, clusters: clusters, batchSize: settings.batchSize, rng: &rng)
             let logProbabilities = picks.indices.map {
-                PlackettLuce.logProbability(scores: scores, candidates: clusters.members[$0], chosen: picks[$0],
-                                            temperature: policy.settings.temperature).value
+                PlackettLuceDraw(scores: scores, candidates: clusters.members[$0], chosen: picks[$0],
+                                 temperature: policy.settings.temperature).logProbabilities
             }
             try environment.train(picks.flatMap { $0 })
             var reward = 0.0

@@ -115,7 +115,7 @@ public struct PoolFeatures: Sendable {
     }
 
     /// Columns as a row-major matrix, each shifted to mean 0 and scaled to deviation 1.   -> (N, columns)
-    static func standardised(_ columns: [[Float]], count: Int) -> Tensor {
+    public static func standardised(_ columns: [[Float]], count: Int) -> Tensor {
         let (width, out) = (columns.count, Tensor(zeros: [count, columns.count]))
         for (c, values) in columns.enumerated() {
             let (mean, deviation) = moments(values)
@@ -125,7 +125,7 @@ public struct PoolFeatures: Sendable {
     }
 
     /// Mean and standard deviation (at least 1e-6).
-    static func moments(_ values: [Float]) -> (mean: Double, deviation: Double) {
+    public static func moments(_ values: [Float]) -> (mean: Double, deviation: Double) {
         let mean = values.reduce(0.0) { $0 + Double($1) } / Double(max(values.count, 1))
         let variance = values.reduce(0.0) { $0 + (Double($1) - mean) * (Double($1) - mean) } / Double(max(values.count, 1))
         return (mean, max(variance.squareRoot(), 1e-6))

@@ -6,14 +6,14 @@
 public struct Transition: Sendable {
     /// The ordered picks of each cluster.
     public let picks: [[Int]]
-    /// log P of each cluster's picks under the policy that drew them.
-    public let logProbabilities: [Double]
+    /// log p of each pick given the picks before it, per cluster, under the policy that drew them.
+    public let logProbabilities: [[Double]]
     /// The critic's V(s_t).
     public let value: Double
     /// R_t = P(M_t) − P(M_{t−1}) (0 at steps where P is not evaluated).
     public let reward: Double
 
-    public init(picks: [[Int]], logProbabilities: [Double], value: Double, reward: Double) {
+    public init(picks: [[Int]], logProbabilities: [[Double]], value: Double, reward: Double) {
         self.picks = picks
         self.logProbabilities = logProbabilities
         self.value = value

@@ -15,6 +15,12 @@ public struct TrainerSettings: Sendable {
     public var microBatchSize = 16
 
     public init(schedule: LearningRateSchedule) { self.schedule = schedule }
+
+    /// Fine-tuning for `steps` steps, as every selector gets it: linear warm-up over the first 5% of the
+    /// steps to `peak`, then cosine decay to peak/10.
+    public static func fineTuning(peak: Float, steps: Int) -> TrainerSettings {
+        TrainerSettings(schedule: .warmupCosine(peak: peak, warmupSteps: max(1, steps / 20), totalSteps: steps, minimum: peak / 10))
+    }
 }
 
 /// Trains one model, step by step.

@@ -9,8 +9,8 @@ public struct TargetEvaluation: Sendable {
     public let exactMatch: Double?
 
     /// Evaluates `model` on `examples`; with `answers` (one reference text per example), also greedy
-    /// exact match: the text generated after the prompt, up to the end token, compared whole.
-    public init(model: any LanguageModel, examples: [TokenizedExample], answers: [String]? = nil) throws {
+    /// exact match: the text generated after the prompt, up to the end token, compared by `match`.
+    public init(model: any LanguageModel, examples: [TokenizedExample], answers: [String]? = nil, match: AnswerMatch = .exact) throws {
         precondition(answers == nil || answers!.count == examples.count, "TargetEvaluation: one answer per example")
         let losses = try model.exampleLosses(examples)
         loss = losses.reduce(0.0) { $0 + Double($1) } / Double(max(losses.count, 1))
@@ -18,15 +18,8 @@ public struct TargetEvaluation: Sendable {
             exactMatch = nil
             return
         }
-        let stop = Set([model.tokenizer.specialTokens.eos].compactMap { $0 } + ["<|im_end|>"].compactMap { model.tokenizer.specialTokens.byText[$0] })
-        var correct = 0
-        for (example, answer) in zip(examples, answers) {
-            let promptLength = example.lossMask.firstIndex(of: 1) ?? example.ids.count
-            let budget = example.ids.count - promptLength + 4
-            var generated = try model.generate(prompt: Array(example.ids[..<promptLength]), maxNewTokens: budget, stop: stop)
-            if let last = generated.last, stop.contains(last) { generated.removeLast() }
-            if model.tokenizer.decode(generated) == answer { correct += 1 }
-        }
+        let generated = try GreedyAnswers.generate(model, examples: examples)
+        let correct = zip(generated, answers).filter { match.matches($0, $1) }.count
         exactMatch = Double(correct) / Double(max(examples.count, 1))
     }
 }

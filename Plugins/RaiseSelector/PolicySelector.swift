@@ -1,0 +1,55 @@
+// selector.raise: RAISE in use. At every step it rebuilds the fused state of the pool from the
+// request (the step, how often each instruction was used, the static features the policy reads), scores
+// it with the trained acquisition function and takes each cluster's top-scoring instructions — no
+// sampling, no learning. Clusters are k-means over the pool's semantic columns, made at the first step.
+import RaiseKit
+
+/// Chooses each step's batch with a trained RAISE policy.
+final class PolicySelector: ExplainingSelector {
+    static let factory = PluginFactory(
+        id: "selector.raise", kind: .selector, version: "1.0.0",
+        summary: "RAISE: a policy trained by `raise train-selector` picks every step's batch",
+        parameters: [PluginParameter("policy", .text, default: nil, "the policy folder written by raise train-selector")],
+        create: { PolicySelector(policy: try SelectionPolicy.load(from: $0.text("policy")), seed: $0.seed) })
+
+    let mode = SelectionMode.everyStep
+    let policy: SelectionPolicy
+    private let seed: UInt64
+    private var pool: (features: PoolFeatures, clusters: PoolClusters)?
+    private var currentLoss: [Float]?
+    private(set) var lastChoice: [(score: Float, cluster: Int)] = []
+
+    init(policy: SelectionPolicy, seed: UInt64) {
+        self.policy = policy
+        self.seed = seed
+    }
+
+    var requiredFeatures: [String] { policy.settings.layout.featureSpecs }
+
+    func select(_ request: SelectionRequest) throws -> [Int] {
+        let settings = policy.settings
+        if pool == nil {
+            let features = try PoolFeatures(columns: request.features, count: request.poolSize, layout: settings.layout)
+            pool = (features, try PoolClusters(semantics: features.semantics, count: min(settings.clusters, request.poolSize), seed: seed))
+        }
+        let (features, clusters) = pool!
+        guard request.count <= request.poolSize else {
+            throw RaiseError.invalidArgument(name: "selector.raise", detail: "cannot choose \(request.count) of a pool of \(request.poolSize)")
+        }
+        var progress = TrainingProgress(totalSteps: request.totalSteps, poolSize: request.poolSize)
+        progress.step = request.step
+        progress.timesSelected = request.timesSelected
+        if settings.layout.groups.contains(.currentLoss) {
+            if currentLoss == nil || request.step % settings.lossRefresh == 0 {
+                let losses = try losses(Array(0..<request.poolSize), of: request, selector: "selector.raise")
+                currentLoss = PoolFeatures.standardised([losses], count: request.poolSize).scalars
+            }
+            progress.currentLoss = currentLoss
+        }
+        let scores = policy.scores(settings.layout.fusedState(features, progress))
+        var greedy: RandomGenerator? = nil
+        let picks = policy.choose(scores: scores, clusters: clusters, batchSize: request.count, rng: &greedy)
+        lastChoice = picks.flatMap { $0.map { (scores[$0], clusters.assignments[$0]) } }
+        return picks.flatMap { $0 }
+    }
+}

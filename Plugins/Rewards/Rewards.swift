@@ -1,0 +1,73 @@
+// The built-in rewards. Each is P(M) on the validation split, higher is better:
+//   reward.val-loss      −(mean answer loss per example)
+//   reward.val-accuracy  share of greedy answers matching the reference (whole, or the final answer)
+//   reward.val-mix       weight·(−loss) + (1 − weight)·accuracy
+import RaiseKit
+
+/// The match parameter shared by the accuracy rewards.
+private let matchParameter = PluginParameter("match", .choice(AnswerMatch.allCases.map(\.rawValue)), default: "exact",
+                                             "compare whole answers (exact) or the final answer after '####' / the last number (final-answer)")
+
+/// The examples that have answer tokens, or an error naming the reward.
+private func scored(_ validation: [TokenizedExample], reward: String) throws -> [TokenizedExample] {
+    let scored = validation.filter { $0.answerTokenCount > 0 }
+    guard !scored.isEmpty else { throw RaiseError.invalidArgument(name: reward, detail: "no validation example has answer tokens") }
+    return scored
+}
+
+/// reward.val-loss: P(M) = −mean validation answer loss.
+final class ValidationLoss: Reward {
+    static let factory = PluginFactory(
+        id: "reward.val-loss", kind: .reward, version: "1.0.0",
+        summary: "negative mean answer loss on the validation split (the default)",
+        create: { _ in ValidationLoss() })
+
+    func performance(of model: any LanguageModel, validation: [TokenizedExample]) throws -> Double {
+        let losses = try model.exampleLosses(try scored(validation, reward: "reward.val-loss"))
+        return -losses.reduce(0.0) { $0 + Double($1) } / Double(losses.count)
+    }
+}
+
+/// reward.val-accuracy: P(M) = share of validation prompts whose greedy answer matches the reference.
+final class ValidationAccuracy: Reward {
+    static let factory = PluginFactory(
+        id: "reward.val-accuracy", kind: .reward, version: "1.0.0",
+        summary: "share of greedy validation answers matching the reference",
+        parameters: [matchParameter],
+        create: { ValidationAccuracy(match: AnswerMatch(rawValue: $0.text("match"))!) })
+
+    let match: AnswerMatch
+
+    init(match: AnswerMatch) { self.match = match }
+
+    func performance(of model: any LanguageModel, validation: [TokenizedExample]) throws -> Double {
+        let examples = try scored(validation, reward: "reward.val-accuracy")
+        let answers = try GreedyAnswers.generate(model, examples: examples)
+        let references = GreedyAnswers.references(model.tokenizer, examples: examples)
+        return Double(zip(answers, references).filter { match.matches($0, $1) }.count) / Double(examples.count)
+    }
+}
+
+/// reward.val-mix: P(M) = weight·(−loss) + (1 − weight)·accuracy.
+final class ValidationMix: Reward {
+    static let factory = PluginFactory(
+        id: "reward.val-mix", kind: .reward, version: "1.0.0",
+        summary: "weighted mix of the negative validation loss and the validation accuracy",
+        parameters: [PluginParameter("weight", .number(0...1), default: "0.5", "the loss's weight; the accuracy gets 1 − weight"),
+                     matchParameter],
+        create: { ValidationMix(weight: $0.number("weight"), match: AnswerMatch(rawValue: $0.text("match"))!) })
+
+    let weight: Double
+    let loss = ValidationLoss()
+    let accuracy: ValidationAccuracy
+
+    init(weight: Double, match: AnswerMatch) {
+        self.weight = weight
+        accuracy = ValidationAccuracy(match: match)
+    }
+
+    func performance(of model: any LanguageModel, validation: [TokenizedExample]) throws -> Double {
+        weight * (try loss.performance(of: model, validation: validation))
+            + (1 - weight) * (try accuracy.performance(of: model, validation: validation))
+    }
+}

@@ -1,0 +1,153 @@
+// `raise explain`: what a trained RAISE policy looks at and what it picks. The policy is run greedily
+// over the pool for a budget's steps (scoring only; the model is not trained, so a current-loss group
+// keeps the starting losses). At an early, a middle and a late step it measures, per state group, how
+// far the scores move when that group is scrambled — its rows permuted across instructions, or for the
+// stage, replaced by a random other step — and how many of the top batch change. Then it tabulates
+// the picks of each third of the run by task family, noise and duplication (from hidden tags or the
+// record's task, when the data has them) and by difficulty band (quartiles of the answer loss under the
+// scoring model), against the pool's own shares. Markdown on stdout, or into --out.
+import Foundation
+import RaiseKit
+
+/// Interpreting a policy.
+enum ExplainCommand {
+    static let command = Command(
+        words: ["explain"],
+        summary: "explain a RAISE policy: permutation importance of each state group by stage, and what it picks",
+        arguments: "POLICY_DIR",
+        options: [ModelOptions.model, FeatureOptions.auxModel, ModelOptions.data, ModelOptions.template, ModelOptions.fields,
+                  ModelOptions.skipInvalid,
+                  .value("--budget", "B", "steps of the simulated run (default 1%)"), .value("--batch", "N", "instructions per step (default 16)"),
+                  .value("--out", "FILE", "write the Markdown report here instead of stdout"),
+                  PluginOptions.pluginPath, CommonOptions.seed, CommonOptions.threads, CommonOptions.quiet],
+        run: run)
+
+    static func run(_ arguments: ParsedArguments) throws -> Int32 {
+        guard arguments.positionals.count == 1 else { throw UsageError(message: "expected one POLICY_DIR", usage: arguments.usage) }
+        try arguments.configureThreads()
+        let seed = try arguments.seed()
+        let policyPath = arguments.positionals[0]
+        let policy = try SelectionPolicy.load(from: policyPath)
+        let layout = policy.settings.layout
+        let registry = try PluginOptions.load(arguments)
+        let model = try ModelOptions.make(arguments, registry: registry, seed: seed)
+        let formatter = try ModelOptions.formatter(arguments, model: model)
+        let (records, pool) = try ModelOptions.pool(arguments, formatter: formatter)
+        let batchSize = try arguments.int("--batch", default: 16, in: 1...65_536)
+        guard batchSize <= pool.count else { throw RaiseError.invalidArgument(name: "--batch", detail: "more than the pool's \(pool.count) records") }
+        let meanTokens = Double(pool.reduce(0) { $0 + $1.ids.count }) / Double(pool.count)
+        let steps = try TrainingBudget(parsing: arguments.string("--budget") ?? "1%")
+            .steps(poolSize: pool.count, batchSize: batchSize, meanTokensPerExample: meanTokens)
+        let scorer = try FeatureOptions.scoringModel(arguments, registry: registry, model: model, seed: seed)
+        let specs = layout.featureSpecs.contains("feature.ifd") ? layout.featureSpecs : layout.featureSpecs + ["feature.loss"]
+        let columns = try FeatureOptions.columns(specs, examples: pool, model: scorer, arguments: arguments, registry: registry, seed: seed)
+        let features = try PoolFeatures(columns: columns, count: pool.count, layout: layout)
+        let clusters = try PoolClusters(semantics: features.semantics, count: min(policy.settings.clusters, pool.count), seed: seed)
+        let startLosses = layout.groups.contains(.currentLoss)
+            ? PoolFeatures.standardised([try model.exampleLosses(pool)], count: pool.count).scalars : nil
+
+        // The greedy run, with importance measured at three stages.
+        var progress = TrainingProgress(totalSteps: steps, poolSize: pool.count)
+        progress.currentLoss = startLosses
+        let probes = [("early", steps / 10), ("middle", steps / 2), ("late", min(steps - 1, steps * 9 / 10))]
+        var importance = [(stage: String, step: Int, rows: [(StateGroup, Double, Double)])]()
+        var picksByThird = [[Int]](repeating: [], count: 3)
+        var rng = RandomGenerator(seed: seed)
+        var greedy: RandomGenerator? = nil
+        for t in 0..<steps {
+            progress.step = t
+            let state = layout.fusedState(features, progress)
+            let scores = policy.scores(state)
+            let picks = policy.choose(scores: scores, clusters: clusters, batchSize: batchSize, rng: &greedy).flatMap { $0 }
+            for (name, step) in probes where step == t {
+                importance.append((name, t, layout.groups.map { group in
+                    let scrambled = scramble(state, group: group, layout: layout, steps: steps, rng: &rng)
+                    let moved = policy.scores(scrambled)
+                    let shift = zip(scores, moved).reduce(0.0) { $0 + Double(abs($1.0 - $1.1)) } / Double(scores.count)
+                    let deviation = PoolFeatures.moments(scores).deviation
+                    let newPicks = Set(policy.choose(scores: moved, clusters: clusters, batchSize: batchSize, rng: &greedy).flatMap { $0 })
+                    return (group, shift / deviation, Double(picks.filter { !newPicks.contains($0) }.count) / Double(picks.count))
+                }))
+            }
+            picksByThird[min(2, 3 * t / steps)] += picks
+            for i in picks { progress.timesSelected[i] += 1 }
+        }
+
+        let losses = columns["loss_conditional"] ?? columns["loss"]!
+        let report = markdown(policyPath: policyPath, policy: policy, records: records, steps: steps, batchSize: batchSize,
+                              importance: importance, picksByThird: picksByThird, losses: losses)
+        if let out = arguments.string("--out") {
+            try AtomicFile.write(report, to: out)
+            if arguments.outputMode == .human { ExitCode.printError("raise: wrote \(out)") }
+        } else {
+            print(report, terminator: "")
+        }
+        return ExitCode.success
+    }
+
+    /// The state with one group scrambled: rows permuted across instructions, or for the stage (equal on
+    /// every row), each row given a random step's stage.
+    private static func scramble(_ state: Tensor, group: StateGroup, layout: StateLayout, steps: Int, rng: inout RandomGenerator) -> Tensor {
+        let out = state.copy()
+        let (n, width, columns) = (state.shape[0], layout.width, layout.columns(of: group)!)
+        if group == .stage {
+            for i in 0..<n {
+                let t = rng.nextInt(below: steps)
+                out.data[i * width + columns.lowerBound] = Float(t) / Float(steps)
+                out.data[i * width + columns.lowerBound + 1] = Float(t + 1) / Float(steps)
+            }
+            return out
+        }
+        var order = Array(0..<n)
+        rng.shuffle(&order)
+        for (i, source) in order.enumerated() {
+            for c in columns { out.data[i * width + c] = state.data[source * width + c] }
+        }
+        return out
+    }
+
+    /// The report.
+    private static func markdown(policyPath: String, policy: SelectionPolicy, records: [InstructionRecord], steps: Int, batchSize: Int,
+                                 importance: [(stage: String, step: Int, rows: [(StateGroup, Double, Double)])],
+                                 picksByThird: [[Int]], losses: [Float]) -> String {
+        let settings = policy.settings
+        var text = "# RAISE policy `\(policyPath)`\n\n"
+        text += "State groups: \(settings.layout.groups.map(\.rawValue).joined(separator: ", ")) (\(settings.layout.width) dims); "
+        text += "\(settings.clusters) cluster(s); a greedy run of \(steps) steps of \(batchSize) over \(records.count) instructions.\n\n"
+        text += "## What the scores depend on\n\nPermutation importance: the mean change of the score when a group is scrambled, in "
+        text += "deviations of the score, and the share of the step's batch that changes.\n\n"
+        text += "| stage | step | " + settings.layout.groups.map { "\($0.rawValue)" }.joined(separator: " | ") + " |\n"
+        text += "|---|---|" + String(repeating: "---|", count: settings.layout.groups.count) + "\n"
+        for probe in importance {
+            text += "| \(probe.stage) | \(probe.step + 1) | "
+            text += probe.rows.map { String(format: "%.2f σ, %.0f%% of picks", $0.1, 100 * $0.2) }.joined(separator: " | ") + " |\n"
+        }
+
+        // Difficulty quartiles of the pool by the scoring model's answer loss.
+        let sorted = losses.sorted()
+        let cuts = [1, 2, 3].map { sorted[min(sorted.count - 1, $0 * sorted.count / 4)] }
+        let band = { (i: Int) -> String in ["Q1 easiest", "Q2", "Q3", "Q4 hardest"][cuts.filter { losses[i] >= $0 }.count] }
+        var dimensions: [(String, (Int) -> String?)] = [("difficulty band (answer loss)", band)]
+        if records.contains(where: { $0.hiddenTags["family"] != nil || $0.task != nil }) {
+            dimensions.append(("task family", { records[$0].hiddenTags["family"] ?? records[$0].task }))
+        }
+        for tag in ["noisy", "duplicate"] where records.contains(where: { $0.hiddenTags[tag] != nil }) {
+            dimensions.append((tag, { records[$0].hiddenTags[tag] }))
+        }
+        text += "\n## What it picks as training advances\n\nShares of the picks in each third of the run, against the pool.\n"
+        for (title, value) in dimensions {
+            var poolCounts = [String: Int]()
+            for i in records.indices { if let v = value(i) { poolCounts[v, default: 0] += 1 } }
+            let keys = poolCounts.keys.sorted()
+            text += "\n### \(title)\n\n| | pool | early | middle | late |\n|---|---|---|---|---|\n"
+            for key in keys {
+                let shares = picksByThird.map { picks in
+                    String(format: "%.1f%%", 100 * Double(picks.filter { value($0) == key }.count) / Double(max(picks.count, 1)))
+                }
+                text += "| \(key) | \(String(format: "%.1f%%", 100 * Double(poolCounts[key]!) / Double(records.count))) | "
+                    + shares.joined(separator: " | ") + " |\n"
+            }
+        }
+        return text
+    }
+}

@@ -1,0 +1,182 @@
+// `raise train-selector`: trains a RAISE policy. The pool's static features (lengths and
+// log-likelihoods under the auxiliary model, the reduced embedding) are computed once; then each
+// episode fine-tunes a fresh copy of the base model for the budget's steps, choosing every batch with
+// the current policy, rewards each step with the change of the target-task performance on the
+// validation split (a reward plugin), and updates the policy with PPO. After every episode the policy
+// folder is complete and usable; `--resume` continues a killed run after its last finished episode.
+import Foundation
+import RaiseKit
+
+/// Policy training.
+enum TrainSelectorCommand {
+    static let command = Command(
+        words: ["train-selector"],
+        summary: "train a RAISE selection policy with PPO, rewarded by a target-task metric on a validation split",
+        arguments: "",
+        options: [ModelOptions.model, FeatureOptions.auxModel, ModelOptions.data, ModelOptions.template, ModelOptions.fields,
+                  ModelOptions.skipInvalid,
+                  .value("--val", "FILE", "target-task validation split the reward is measured on (required; never trained on)"),
+                  .value("--out", "DIR", "policy folder: config.json, policy.safetensors, episodes.jsonl, training-state.safetensors"),
+                  .flag("--resume", "continue the run in --out after its last finished episode"),
+                  .value("--reward", "SPEC", "reward plugin: val-loss (default), val-accuracy, val-mix, or your own"),
+                  .value("--reward-every", "N", "steps between evaluations of the reward (default 1)"),
+                  .value("--episodes", "N", "episodes (default 20)"),
+                  .value("--budget", "B", "steps per episode: N, N% of the full-data run, Nexamples or Ntokens (default 1%)"),
+                  .value("--batch", "N", "instructions per step, spread over the clusters (default 16)"),
+                  .value("--lr", "X", "the fine-tuning's peak learning rate (default 1e-3)"),
+                  .value("--clusters", "C", "k-means clusters each batch is spread over (default 1)"),
+                  .value("--groups", "LIST", "state groups: stage,difficulty,semantics,availability (default), current-loss"),
+                  .value("--semantic-dims", "N", "PCA dimensions of the semantic group (default 32)"),
+                  .value("--loss-refresh", "N", "steps between refreshes of the current-loss group (default 10)"),
+                  .value("--hidden", "N", "hidden width of actor and critic (default 64)"),
+                  .value("--temperature", "X", "softmax temperature of the Plackett–Luce draws (default 1)"),
+                  .value("--gamma", "X", "discount (default 1: the return is P(M_T) − P(M_0))"),
+                  .value("--gae-lambda", "X", "GAE's λ (default 0.95)"), .value("--clip", "X", "PPO's clip ε (default 0.2)"),
+                  .value("--value-coef", "X", "weight of the critic's loss (default 0.5)"),
+                  .value("--entropy-coef", "X", "weight of the entropy bonus (default 0.01)"),
+                  .value("--ppo-epochs", "N", "PPO passes per episode (default 4)"), .value("--minibatches", "N", "per pass (default 4)"),
+                  .value("--policy-lr", "X", "Adam's learning rate for the policy (default 3e-3)"),
+                  .value("--ppo-ratio", "HOW", "per-draw (default: one ratio per pick) or per-cluster (one per cluster's whole draw)"),
+                  PluginOptions.pluginPath, CommonOptions.seed, CommonOptions.threads, CommonOptions.quiet, CommonOptions.json],
+        run: run)
+
+    static func run(_ arguments: ParsedArguments) throws -> Int32 {
+        try arguments.expectNoPositionals()
+        try arguments.configureThreads()
+        guard let out = arguments.string("--out"), let valPath = arguments.string("--val") else {
+            throw UsageError(message: "--out DIR and --val FILE are required", usage: arguments.usage)
+        }
+        let seed = try arguments.seed()
+        let (policySettings, training) = try settings(arguments, seed: seed)
+        let registry = try PluginOptions.load(arguments)
+        let rewardSpec = try PluginSpec(parsing: arguments.string("--reward") ?? "val-loss", option: "--reward")
+        let reward = try registry.make(rewardSpec, kind: .reward, seed: seed, as: (any Reward).self)
+
+        // The pool, the validation split and the pool's static features.
+        let model = try ModelOptions.make(arguments, registry: registry, seed: seed)
+        let formatter = try ModelOptions.formatter(arguments, model: model)
+        let (records, pool) = try ModelOptions.pool(arguments, formatter: formatter)
+        let validation = try ModelOptions.targetSplit(valPath, formatter: formatter)!
+        try ModelOptions.checkDisjoint(pool: records, split: validation.records, option: "--val")
+        let meanTokens = Double(pool.reduce(0) { $0 + $1.ids.count }) / Double(pool.count)
+        let budget = try TrainingBudget(parsing: arguments.string("--budget") ?? "1%")
+        var run = training
+        run.steps = try budget.steps(poolSize: pool.count, batchSize: training.batchSize, meanTokensPerExample: meanTokens)
+        guard training.batchSize <= pool.count else {
+            throw RaiseError.invalidArgument(name: "--batch", detail: "\(training.batchSize) is more than the pool's \(pool.count) records")
+        }
+        let scorer = try FeatureOptions.scoringModel(arguments, registry: registry, model: model, seed: seed)
+        let columns = try FeatureOptions.columns(policySettings.layout.featureSpecs, examples: pool, model: scorer, arguments: arguments,
+                                                 registry: registry, seed: seed)
+        let features = try PoolFeatures(columns: columns, count: pool.count, layout: policySettings.layout)
+        let clusters = try PoolClusters(semantics: features.semantics, count: min(policySettings.clusters, pool.count), seed: seed)
+
+        let lr = Float(try arguments.number("--lr", default: 1e-3, in: 1e-7...10))
+        let environment = FineTuningEnvironment(model: model, pool: pool, validation: validation.examples, reward: reward,
+                                                settings: { TrainerSettings.fineTuning(peak: lr, steps: $0) })
+        let policy = SelectionPolicy(settings: policySettings, seed: seed)
+        let trainer = PolicyTrainer(policy: policy, features: features, clusters: clusters, environment: environment, settings: run)
+        let description = JSONObject([("reward", .string(arguments.string("--reward") ?? "val-loss")), ("steps", .number(Double(run.steps))),
+                                      ("batch", .number(Double(run.batchSize))), ("lr", .number(Double(lr))),
+                                      ("reward_every", .number(Double(run.rewardEvery))), ("seed", .number(Double(seed))),
+                                      ("pool", .number(Double(pool.count))), ("validation", .number(Double(validation.examples.count)))])
+
+        // Resume, or start afresh.
+        let statePath = out + "/training-state.safetensors"
+        var log = [String](), firstEpisode = 0
+        if arguments.flag("--resume") {
+            guard FileManager.default.fileExists(atPath: statePath) else {
+                throw RaiseError.file(path: statePath, detail: "nothing to resume: no finished episode was saved here")
+            }
+            try checkSameRun(out: out, policy: policySettings, run: description)
+            let state = try trainer.loadState(from: statePath)
+            (firstEpisode, log) = (state.episodesDone, state.log.split(separator: "\n").map(String.init))
+            if arguments.outputMode == .human { ExitCode.printError("raise: resuming after episode \(firstEpisode) of \(run.episodes)") }
+        }
+
+        let progress = ProgressReporter(label: "train-selector", total: run.episodes * run.steps, mode: arguments.outputMode)
+        for episode in firstEpisode..<max(firstEpisode, run.episodes) {
+            var episodeReturn = 0.0
+            let result = try trainer.runEpisode(episode) { step, reward in
+                episodeReturn += reward
+                progress.update(step: episode * run.steps + step + 1, metrics: [("return", episodeReturn)])
+            }
+            log.append(JSONValue.object(line(result, records: records)).serialized)
+            let text = log.joined(separator: "\n") + "\n"
+            try policy.save(to: out, extra: [("training", .object(description)), ("episodes_done", .number(Double(episode + 1)))])
+            try trainer.saveState(to: statePath, episodesDone: episode + 1, log: text)
+            try AtomicFile.write(text, to: out + "/episodes.jsonl")
+            if arguments.outputMode == .json { print(log.last!) }
+        }
+        if arguments.outputMode != .json, let last = log.last.flatMap({ try? JSONValue.parse($0).objectValue }) {
+            print("trained a RAISE policy for \(run.episodes) episodes of \(run.steps) steps -> \(out)")
+            print("  last episode: return \(String(format: "%.4f", last["return"]?.numberValue ?? 0)), "
+                  + "final P \(String(format: "%.4f", last["final"]?.numberValue ?? 0))")
+        }
+        return ExitCode.success
+    }
+
+    /// The policy's shape and the run's rhythm from the options.
+    private static func settings(_ arguments: ParsedArguments, seed: UInt64) throws -> (PolicySettings, PolicyTrainingSettings) {
+        let groups = try StateGroup.parseList(arguments.string("--groups") ?? StateGroup.paper.map(\.rawValue).joined(separator: ","),
+                                              option: "--groups")
+        var policy = PolicySettings(layout: StateLayout(groups: groups,
+                                                        semanticDimensions: try arguments.int("--semantic-dims", default: 32, in: 1...4096)))
+        policy.hidden = try arguments.int("--hidden", default: 64, in: 1...65_536)
+        policy.clusters = try arguments.int("--clusters", default: 1, in: 1...4096)
+        policy.temperature = Float(try arguments.number("--temperature", default: 1, in: 1e-3...1e3))
+        policy.lossRefresh = try arguments.int("--loss-refresh", default: 10, in: 1...1_000_000)
+
+        var run = PolicyTrainingSettings(steps: 1, batchSize: try arguments.int("--batch", default: 16, in: 1...65_536), seed: seed)
+        run.episodes = try arguments.int("--episodes", default: 20, in: 1...1_000_000)
+        run.rewardEvery = try arguments.int("--reward-every", default: 1, in: 1...1_000_000)
+        run.ppo.gamma = try arguments.number("--gamma", default: 1, in: 0...1)
+        run.ppo.lambda = try arguments.number("--gae-lambda", default: 0.95, in: 0...1)
+        run.ppo.clip = try arguments.number("--clip", default: 0.2, in: 1e-3...10)
+        run.ppo.valueCoefficient = try arguments.number("--value-coef", default: 0.5, in: 0...1e3)
+        run.ppo.entropyCoefficient = try arguments.number("--entropy-coef", default: 0.01, in: 0...1e3)
+        run.ppo.epochs = try arguments.int("--ppo-epochs", default: 4, in: 1...1000)
+        run.ppo.minibatches = try arguments.int("--minibatches", default: 4, in: 1...100_000)
+        run.ppo.learningRate = Float(try arguments.number("--policy-lr", default: 3e-3, in: 1e-7...10))
+        let ratioName = arguments.string("--ppo-ratio") ?? PPORatio.perDraw.rawValue
+        guard let ratio = PPORatio(rawValue: ratioName) else {
+            throw UsageError(message: "--ppo-ratio '\(ratioName)': expected per-draw or per-cluster", usage: arguments.usage)
+        }
+        run.ppo.ratio = ratio
+        guard policy.clusters <= run.batchSize else {
+            throw RaiseError.invalidArgument(name: "--clusters", detail: "\(policy.clusters) clusters cannot each contribute to a batch of \(run.batchSize)")
+        }
+        return (policy, run)
+    }
+
+    /// A resumed run must be the same run: same policy shape, same budget, reward and seed.
+    private static func checkSameRun(out: String, policy: PolicySettings, run: JSONObject) throws {
+        let path = out + "/config.json"
+        let saved = try JSONValue.readObject(path: path)
+        if let settings = saved["settings"]?.objectValue, try PolicySettings(json: settings, path: path) != policy {
+            throw RaiseError.file(path: path, detail: "the saved policy has other settings (\(JSONValue.object(settings).serialized)) than this command line")
+        }
+        let training = saved["training"]?.objectValue ?? JSONObject()
+        for key in run.keys where training[key] != run[key] {
+            throw RaiseError.file(path: path, detail: "field 'training.\(key)' is \(training[key].map { $0.serialized } ?? "missing"), "
+                                  + "this command line gives \(run[key]!.serialized); resume with the same options")
+        }
+    }
+
+    /// One line of episodes.jsonl; with the pool's hidden tags (the synthetic suite), also the shares of
+    /// target-task and noisy picks.
+    private static func line(_ result: EpisodeResult, records: [InstructionRecord]) -> JSONObject {
+        var line = JSONObject([("episode", .number(Double(result.episode + 1))), ("return", .number(result.totalReward)),
+                               ("base", .number(result.basePerformance)), ("final", .number(result.finalPerformance)),
+                               ("clusters", .array(result.clusterHistogram.map { .number(Double($0)) })),
+                               ("seconds", .number(result.seconds)), ("policy_loss", .number(result.statistics.policyLoss)),
+                               ("value_loss", .number(result.statistics.valueLoss)), ("entropy", .number(result.statistics.entropy)),
+                               ("clip_fraction", .number(result.statistics.clipFraction)),
+                               ("distinct", .number(Double(Set(result.picks).count)))])
+        for tag in ["target", "noisy"] where records.contains(where: { $0.hiddenTags[tag] != nil }) {
+            let share = Double(result.picks.filter { records[$0].hiddenTags[tag] == "true" }.count) / Double(max(result.picks.count, 1))
+            line[tag + "_share"] = .number(share)
+        }
+        return line
+    }
+}

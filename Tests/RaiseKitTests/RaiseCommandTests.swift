@@ -1,0 +1,129 @@
+// RAISE end to end on a tiny model: train-selector writes a usable policy and its episode log, a run
+// killed after an episode and resumed ends with the same policy as an uninterrupted one, finetune
+// with selector.raise logs scores and clusters, explain reports, a validation split that overlaps the
+// pool is refused; the reward plugins and answer matching on their own.
+import Foundation
+import RaiseKit
+import XCTest
+
+final class RaiseCommandTests: XCTestCase {
+    private func suite() throws -> (folder: String, model: String) {
+        let folder = try scratchFolder(self)
+        XCTAssertEqual(try runRaise(["data", "synth", "--out", folder + "/suite", "--size", "400", "--val-size", "16", "--test-size", "10",
+                                     "--pretrain-size", "400"]).status, 0)
+        XCTAssertEqual(try runRaise(["tokenizer", "train", "--vocab", "300", "--data", folder + "/suite/pretrain.jsonl", "--out", folder + "/tok",
+                                     "--quiet"]).status, 0)
+        return (folder, "tinygpt:layers=1,heads=2,d=32,ctx=48,tokenizer=\(folder)/tok")
+    }
+
+    private func trainSelector(_ folder: String, _ model: String, out: String, extra: [String] = []) -> [String] {
+        ["train-selector", "--model", model, "--data", folder + "/suite/pool.jsonl", "--val", folder + "/suite/val.jsonl",
+         "--template", "plain", "--episodes", "6", "--budget", "6", "--batch", "8", "--clusters", "2", "--semantic-dims", "8",
+         "--hidden", "16", "--threads", "1", "--quiet", "--out", out] + extra
+    }
+
+    func testTrainSelectorFinetuneExplainAndResume() throws {
+        let (folder, model) = try suite()
+        let cache = ["RAISE_CACHE_DIR": folder + "/cache"]
+        let straight = try runRaise(trainSelector(folder, model, out: folder + "/policy"), environment: cache)
+        XCTAssertEqual(straight.status, 0, straight.stderr)
+        let episodes = try String(contentsOfFile: folder + "/policy/episodes.jsonl", encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(episodes.count, 6)
+        let first = try XCTUnwrap(JSONValue.parse(String(episodes[0])).objectValue)
+        XCTAssertEqual(first["clusters"]?.arrayValue?.compactMap(\.intValue).reduce(0, +), 48, "6 steps of 8 picks")
+        for key in ["return", "final", "seconds", "target_share", "noisy_share"] { XCTAssertNotNil(first[key]?.numberValue, key) }
+        XCTAssertEqual(first["return"]!.numberValue!, first["final"]!.numberValue! - first["base"]!.numberValue!, accuracy: 1e-9,
+                       "the return telescopes to P(M_T) − P(M_0)")
+
+        // Killed after its first episode, then resumed: the same policy as the uninterrupted run.
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: buildFolder + "/raise")
+        process.arguments = trainSelector(folder, model, out: folder + "/killed")
+        process.environment = ProcessInfo.processInfo.environment.merging(cache) { $1 }
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        while !FileManager.default.fileExists(atPath: folder + "/killed/episodes.jsonl") && process.isRunning { usleep(500) }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationReason, .uncaughtSignal, "killed during training")
+        let resumed = try runRaise(trainSelector(folder, model, out: folder + "/killed", extra: ["--resume"]).filter { $0 != "--quiet" },
+                                   environment: cache)
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertTrue(resumed.stderr.contains("resuming after episode"), resumed.stderr)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: folder + "/killed/policy.safetensors")),
+                       try Data(contentsOf: URL(fileURLWithPath: folder + "/policy/policy.safetensors")))
+        XCTAssertEqual(try String(contentsOfFile: folder + "/killed/episodes.jsonl", encoding: .utf8).split(separator: "\n").count, 6)
+        let otherRun = try runRaise(trainSelector(folder, model, out: folder + "/killed", extra: ["--resume", "--batch", "4"]), environment: cache)
+        XCTAssertEqual(otherRun.status, 1)
+        XCTAssertTrue(otherRun.stderr.contains("training.batch"), otherRun.stderr)
+
+        // Fine-tuning with the policy: every step's picks with their scores and clusters.
+        let finetune = try runRaise(["finetune", "--model", model, "--data", folder + "/suite/pool.jsonl", "--template", "plain",
+                                     "--selector", "raise:policy=\(folder)/policy", "--budget", "5", "--batch", "8",
+                                     "--val", folder + "/suite/val.jsonl", "--out", folder + "/ft", "--threads", "1", "--quiet"],
+                                    environment: cache)
+        XCTAssertEqual(finetune.status, 0, finetune.stderr)
+        let log = try String(contentsOfFile: folder + "/ft/selection.jsonl", encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(log.count, 5)
+        let step = try XCTUnwrap(JSONValue.parse(String(log[0])).objectValue)
+        XCTAssertEqual(step["ids"]?.arrayValue?.count, 8)
+        XCTAssertEqual(step["scores"]?.arrayValue?.count, 8)
+        XCTAssertEqual(Set(step["clusters"]?.arrayValue?.compactMap(\.intValue) ?? []).count, 2, "both clusters contribute")
+
+        let explain = try runRaise(["explain", folder + "/policy", "--model", model, "--data", folder + "/suite/pool.jsonl",
+                                    "--template", "plain", "--budget", "6", "--batch", "8", "--threads", "1", "--quiet"], environment: cache)
+        XCTAssertEqual(explain.status, 0, explain.stderr)
+        for fragment in ["## What the scores depend on", "| early | 1 |", "### task family", "| addition |", "### noisy"] {
+            XCTAssertTrue(explain.stdout.contains(fragment), fragment + "\n" + explain.stdout)
+        }
+    }
+
+    func testAValidationSplitOverlappingThePoolIsRefused() throws {
+        let (folder, model) = try suite()
+        let result = try runRaise(["train-selector", "--model", model, "--data", folder + "/suite/pool.jsonl", "--val", folder + "/suite/pool.jsonl",
+                                   "--template", "plain", "--out", folder + "/p", "--quiet"])
+        XCTAssertEqual(result.status, 1)
+        XCTAssertTrue(result.stderr.contains("also in the pool") && result.stderr.contains("pool.jsonl:1"), result.stderr)
+    }
+}
+
+final class RewardTests: XCTestCase {
+    func testFinalAnswersAreFoundAndCompared() {
+        XCTAssertEqual(AnswerMatch.finalAnswer(of: "She pays 3 * 4 = 12 dollars.\n#### 1,234"), "1234")
+        XCTAssertEqual(AnswerMatch.finalAnswer(of: "so 5 apples, then -17.5."), "-17.5")
+        XCTAssertNil(AnswerMatch.finalAnswer(of: "no number here"))
+        XCTAssertTrue(AnswerMatch.finalAnswer.matches("the total is #### 42", "work... #### 42.0"))
+        XCTAssertFalse(AnswerMatch.finalAnswer.matches("#### 41", "#### 42"))
+        XCTAssertTrue(AnswerMatch.exact.matches(" 125\n", "125"))
+        XCTAssertFalse(AnswerMatch.exact.matches("1250", "125"))
+    }
+
+    func testRewardPluginsMeasureTheValidationSplit() throws {
+        let registry = PluginRegistry()
+        let loader = PluginLoader(registry: registry)
+        try loader.load(file: builtLibrary("RaisePluginRewards"))
+        try loader.load(file: builtLibrary("RaisePluginTinyGPT"))
+        let folder = try scratchFolder(self)
+        let tokenizer = try BytePairTrainer.train(texts: Array(repeating: "one plus 2 equals 3\n", count: 20), vocabularySize: 280)
+        try tokenizer.save(directory: folder + "/tok")
+        let model = try registry.make(PluginSpec(parsing: "tinygpt:layers=1,heads=2,d=16,ctx=32,tokenizer=\(folder)/tok", option: "--model"),
+                                      kind: .model, seed: 1, as: (any LanguageModel).self)
+        let formatter = try PromptFormatter(template: .plain, tokenizer: model.tokenizer, maxLength: 33)
+        let records = (0..<4).map { i in
+            InstructionRecord(id: "v\(i)", turns: [ChatTurn(.user, "one plus \(i)"), ChatTurn(.assistant, "equals \(i + 1)")],
+                              source: SourceLocation(file: "val", line: i + 1), original: .text(""))
+        }
+        let validation = formatter.pairs(records).examples
+        func reward(_ spec: String) throws -> Double {
+            try registry.make(PluginSpec(parsing: spec, option: "--reward"), kind: .reward, seed: 0, as: (any Reward).self)
+                .performance(of: model, validation: validation)
+        }
+        let loss = try reward("val-loss")
+        XCTAssertEqual(loss, -(try TargetEvaluation(model: model, examples: validation).loss), accuracy: 1e-9)
+        let accuracy = try reward("val-accuracy:match=final-answer")
+        XCTAssertTrue((0...1).contains(accuracy))
+        XCTAssertEqual(try reward("val-mix:weight=0.25,match=final-answer"), 0.25 * loss + 0.75 * accuracy, accuracy: 1e-9)
+        let lossReward = try registry.make(PluginSpec(parsing: "val-loss", option: "--reward"), kind: .reward, seed: 0, as: (any Reward).self)
+        assertThrows(["reward.val-loss", "no validation example"]) { try lossReward.performance(of: model, validation: []) }
+    }
+}
