@@ -31,7 +31,7 @@ enum TrainSelectorCommand {
                   .value("--hidden", "N", "hidden width of actor and critic (default 64)"),
                   .value("--temperature", "X", "softmax temperature of the Plackett–Luce draws (default 1)"),
                   .value("--gamma", "X", "discount (default 1: the return is P(M_T) − P(M_0))"),
-                  .value("--gae-lambda", "X", "GAE's λ (default 0.95)"), .value("--clip", "X", "PPO's clip ε (default 0.2)"),
+                  .value("--gae-lambda", "X", "GAE's λ (default 0: each batch credited with its own reward)"), .value("--clip", "X", "PPO's clip ε (default 0.2)"),
                   .value("--value-coef", "X", "weight of the critic's loss (default 0.5)"),
                   .value("--entropy-coef", "X", "weight of the entropy bonus (default 0.01)"),
                   .value("--ppo-epochs", "N", "PPO passes per episode (default 4)"), .value("--minibatches", "N", "per pass (default 4)"),
@@ -62,53 +62,17 @@ enum TrainSelectorCommand {
         let budget = try TrainingBudget(parsing: arguments.string("--budget") ?? "1%")
         var run = training
         run.steps = try budget.steps(poolSize: pool.count, batchSize: training.batchSize, meanTokensPerExample: meanTokens)
-        guard training.batchSize <= pool.count else {
-            throw RaiseError.invalidArgument(name: "--batch", detail: "\(training.batchSize) is more than the pool's \(pool.count) records")
-        }
         let scorer = try FeatureOptions.scoringModel(arguments, registry: registry, model: model, seed: seed)
         let columns = try FeatureOptions.columns(policySettings.layout.featureSpecs, examples: pool, model: scorer, arguments: arguments,
                                                  registry: registry, seed: seed)
-        let features = try PoolFeatures(columns: columns, count: pool.count, layout: policySettings.layout)
-        let clusters = try PoolClusters(semantics: features.semantics, count: min(policySettings.clusters, pool.count), seed: seed)
-
-        let lr = Float(try arguments.number("--lr", default: 1e-3, in: 1e-7...10))
-        let environment = FineTuningEnvironment(model: model, pool: pool, validation: validation.examples, reward: reward,
-                                                settings: { TrainerSettings.fineTuning(peak: lr, steps: $0) })
-        let policy = SelectionPolicy(settings: policySettings, seed: seed)
-        let trainer = PolicyTrainer(policy: policy, features: features, clusters: clusters, environment: environment, settings: run)
-        let description = JSONObject([("reward", .string(arguments.string("--reward") ?? "val-loss")), ("steps", .number(Double(run.steps))),
-                                      ("batch", .number(Double(run.batchSize))), ("lr", .number(Double(lr))),
-                                      ("reward_every", .number(Double(run.rewardEvery))), ("seed", .number(Double(seed))),
-                                      ("pool", .number(Double(pool.count))), ("validation", .number(Double(validation.examples.count)))])
-
-        // Resume, or start afresh.
-        let statePath = out + "/training-state.safetensors"
-        var log = [String](), firstEpisode = 0
-        if arguments.flag("--resume") {
-            guard FileManager.default.fileExists(atPath: statePath) else {
-                throw RaiseError.file(path: statePath, detail: "nothing to resume: no finished episode was saved here")
-            }
-            try checkSameRun(out: out, policy: policySettings, run: description)
-            let state = try trainer.loadState(from: statePath)
-            (firstEpisode, log) = (state.episodesDone, state.log.split(separator: "\n").map(String.init))
-            if arguments.outputMode == .human { ExitCode.printError("raise: resuming after episode \(firstEpisode) of \(run.episodes)") }
-        }
-
-        let progress = ProgressReporter(label: "train-selector", total: run.episodes * run.steps, mode: arguments.outputMode)
-        for episode in firstEpisode..<max(firstEpisode, run.episodes) {
-            var episodeReturn = 0.0
-            let result = try trainer.runEpisode(episode) { step, reward in
-                episodeReturn += reward
-                progress.update(step: episode * run.steps + step + 1, metrics: [("return", episodeReturn)])
-            }
-            log.append(JSONValue.object(line(result, records: records)).serialized)
-            let text = log.joined(separator: "\n") + "\n"
-            try policy.save(to: out, extra: [("training", .object(description)), ("episodes_done", .number(Double(episode + 1)))])
-            try trainer.saveState(to: statePath, episodesDone: episode + 1, log: text)
-            try AtomicFile.write(text, to: out + "/episodes.jsonl")
-            if arguments.outputMode == .json { print(log.last!) }
-        }
-        if arguments.outputMode != .json, let last = log.last.flatMap({ try? JSONValue.parse($0).objectValue }) {
+        let job = PolicyTrainingJob(model: model, records: records, pool: pool, validation: validation.examples, reward: reward,
+                                    rewardName: arguments.string("--reward") ?? "val-loss", columns: columns, policySettings: policySettings,
+                                    run: run, learningRate: Float(try arguments.number("--lr", default: 1e-3, in: 1e-7...10)))
+        let progress = ProgressReporter(label: "train-selector", total: run.episodes * run.steps, mode: arguments.outputMode,
+                                        completed: arguments.flag("--resume") ? try job.episodesDone(out: out) * run.steps : 0)
+        let log = try job.train(out: out, resume: arguments.flag("--resume") ? .required : .never, progress: progress,
+                                mode: arguments.outputMode)
+        if arguments.outputMode != .json, let last = log.last {
             print("trained a RAISE policy for \(run.episodes) episodes of \(run.steps) steps -> \(out)")
             print("  last episode: return \(String(format: "%.4f", last["return"]?.numberValue ?? 0)), "
                   + "final P \(String(format: "%.4f", last["final"]?.numberValue ?? 0))")
@@ -131,7 +95,7 @@ enum TrainSelectorCommand {
         run.episodes = try arguments.int("--episodes", default: 20, in: 1...1_000_000)
         run.rewardEvery = try arguments.int("--reward-every", default: 1, in: 1...1_000_000)
         run.ppo.gamma = try arguments.number("--gamma", default: 1, in: 0...1)
-        run.ppo.lambda = try arguments.number("--gae-lambda", default: 0.95, in: 0...1)
+        run.ppo.lambda = try arguments.number("--gae-lambda", default: 0, in: 0...1)
         run.ppo.clip = try arguments.number("--clip", default: 0.2, in: 1e-3...10)
         run.ppo.valueCoefficient = try arguments.number("--value-coef", default: 0.5, in: 0...1e3)
         run.ppo.entropyCoefficient = try arguments.number("--entropy-coef", default: 0.01, in: 0...1e3)
@@ -147,36 +111,5 @@ enum TrainSelectorCommand {
             throw RaiseError.invalidArgument(name: "--clusters", detail: "\(policy.clusters) clusters cannot each contribute to a batch of \(run.batchSize)")
         }
         return (policy, run)
-    }
-
-    /// A resumed run must be the same run: same policy shape, same budget, reward and seed.
-    private static func checkSameRun(out: String, policy: PolicySettings, run: JSONObject) throws {
-        let path = out + "/config.json"
-        let saved = try JSONValue.readObject(path: path)
-        if let settings = saved["settings"]?.objectValue, try PolicySettings(json: settings, path: path) != policy {
-            throw RaiseError.file(path: path, detail: "the saved policy has other settings (\(JSONValue.object(settings).serialized)) than this command line")
-        }
-        let training = saved["training"]?.objectValue ?? JSONObject()
-        for key in run.keys where training[key] != run[key] {
-            throw RaiseError.file(path: path, detail: "field 'training.\(key)' is \(training[key].map { $0.serialized } ?? "missing"), "
-                                  + "this command line gives \(run[key]!.serialized); resume with the same options")
-        }
-    }
-
-    /// One line of episodes.jsonl; with the pool's hidden tags (the synthetic suite), also the shares of
-    /// target-task and noisy picks.
-    private static func line(_ result: EpisodeResult, records: [InstructionRecord]) -> JSONObject {
-        var line = JSONObject([("episode", .number(Double(result.episode + 1))), ("return", .number(result.totalReward)),
-                               ("base", .number(result.basePerformance)), ("final", .number(result.finalPerformance)),
-                               ("clusters", .array(result.clusterHistogram.map { .number(Double($0)) })),
-                               ("seconds", .number(result.seconds)), ("policy_loss", .number(result.statistics.policyLoss)),
-                               ("value_loss", .number(result.statistics.valueLoss)), ("entropy", .number(result.statistics.entropy)),
-                               ("clip_fraction", .number(result.statistics.clipFraction)),
-                               ("distinct", .number(Double(Set(result.picks).count)))])
-        for tag in ["target", "noisy"] where records.contains(where: { $0.hiddenTags[tag] != nil }) {
-            let share = Double(result.picks.filter { records[$0].hiddenTags[tag] == "true" }.count) / Double(max(result.picks.count, 1))
-            line[tag + "_share"] = .number(share)
-        }
-        return line
     }
 }

@@ -27,8 +27,11 @@ public struct PPOSettings: Equatable, Sendable {
     public var ratio = PPORatio.perDraw
     /// Discount; 1 keeps the return equal to P(M_T) − P(M_0).
     public var gamma = 1.0
-    /// GAE's λ.
-    public var lambda = 0.95
+    /// GAE's λ. 0 (the one-step advantage r_t + V(s_{t+1}) − V(s_t)) credits each batch with its own
+    /// reward: on the embedded suite at a 1% budget it raised the target family's share of the picks
+    /// from 15% to about 30% in ten episodes, where λ = 0.95, adding the noisy rewards of every later
+    /// step, left it at 10–15%.
+    public var lambda = 0.0
     /// The ratio's clip ε.
     public var clip = 0.2
     /// Weight of the critic's squared error.

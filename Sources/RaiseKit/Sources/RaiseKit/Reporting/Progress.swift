@@ -18,20 +18,25 @@ public final class ProgressReporter {
     private let label: String
     private let total: Int
     private let mode: OutputMode
+    private let completed: Int
     private let start = Date()
     private var lastDraw = Date.distantPast
+    /// What is being worked on now (shown after the label; `run` in JSON), e.g. the run of a benchmark.
+    public var detail = ""
 
-    /// A reporter for `total` steps named `label`.
-    public init(label: String, total: Int, mode: OutputMode) {
+    /// A reporter for `total` steps named `label`; `completed` steps were done before (a resumed run),
+    /// so the rate and ETA count only the steps done now.
+    public init(label: String, total: Int, mode: OutputMode, completed: Int = 0) {
         self.label = label
         self.total = total
         self.mode = mode
+        self.completed = completed
     }
 
     /// Reports that `step` (1-based) of `total` is done, with named metrics such as the loss.
     public func update(step: Int, metrics: [(String, Double)] = []) {
         let elapsed = Date().timeIntervalSince(start)
-        let rate = Double(step) / max(elapsed, 1e-9)
+        let rate = Double(step - completed) / max(elapsed, 1e-9)
         let remaining = Double(total - step) / max(rate, 1e-9)
         switch mode {
         case .quiet:
@@ -41,6 +46,7 @@ public final class ProgressReporter {
             lastDraw = Date()
             var object = JSONObject([("event", .string("progress")), ("task", .string(label)),
                                      ("step", .number(Double(step))), ("total", .number(Double(total)))])
+            if !detail.isEmpty { object["run"] = .string(detail) }
             for (name, value) in metrics { object[name] = .number(value) }
             object["steps_per_s"] = .number((rate * 100).rounded() / 100)
             object["eta_s"] = .number((remaining * 10).rounded() / 10)
@@ -49,7 +55,7 @@ public final class ProgressReporter {
             guard step == total || Date().timeIntervalSince(lastDraw) >= 0.25 else { return }
             lastDraw = Date()
             let values = metrics.map { "\($0.0) \(String(format: abs($0.1) >= 100 ? "%.0f" : "%.4f", $0.1))" }.joined(separator: "  ")
-            let line = "\(label): step \(step)/\(total)  \(values)  \(String(format: "%.1f", rate)) steps/s  ETA \(Self.duration(remaining))"
+            let line = "\(label)\(detail.isEmpty ? "" : " [\(detail)]"): step \(step)/\(total)  \(values)  \(String(format: "%.1f", rate)) steps/s  ETA \(Self.duration(remaining))"
             FileHandle.standardError.write(Data(("\r" + line + (step == total ? "\n" : "")).utf8))
         }
     }

@@ -75,9 +75,13 @@ public final class SelectionTraining {
     /// One training step on the selector's batch; returns the chosen indices and the loss.
     public func step(_ step: Int) throws -> (indices: [Int], loss: Float) {
         let indices = try nextBatch(step: step)
+        return (indices, try train(indices))
+    }
+
+    /// One update on the pool examples `indices` (a batch from `nextBatch`), counted as selected; returns the loss.
+    public func train(_ indices: [Int]) throws -> Float {
         for i in indices { timesSelected[i] += 1 }
-        let loss = try trainer.step(indices.map { pool[$0] })
-        return (indices, loss)
+        return try trainer.step(indices.map { pool[$0] })
     }
 
     private func shuffleSubset() {

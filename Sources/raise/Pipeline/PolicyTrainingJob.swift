@@ -1,0 +1,124 @@
+// PolicyTrainingJob: training a RAISE policy into a folder, episode by episode, as `raise
+// train-selector` and `raise bench run` both do. After every episode the folder holds a usable policy
+// (config.json, policy.safetensors), the episode log (episodes.jsonl) and the one-file resumable state
+// (training-state.safetensors); a resumed job checks it is the same run and continues after the last
+// finished episode.
+import Foundation
+import RaiseKit
+
+/// A policy to train, with its pool, validation split, reward and features.
+struct PolicyTrainingJob {
+    /// Whether an existing state in the folder is continued.
+    enum Resume {
+        /// Start afresh (an existing folder is overwritten).
+        case never
+        /// Continue; an error when there is nothing to continue.
+        case required
+        /// Continue when a state is there, else start.
+        case ifPresent
+    }
+
+    let model: any LanguageModel
+    let records: [InstructionRecord]
+    let pool: [TokenizedExample]
+    let validation: [TokenizedExample]
+    let reward: any Reward
+    let rewardName: String
+    /// The pool's feature columns (`policySettings.layout.featureSpecs`).
+    let columns: [String: [Float]]
+    let policySettings: PolicySettings
+    let run: PolicyTrainingSettings
+    /// The fine-tuning's peak learning rate.
+    let learningRate: Float
+
+    /// What identifies the run in config.json; a resumed run must match it (it may ask for more episodes).
+    var description: JSONObject {
+        JSONObject([("reward", .string(rewardName)), ("steps", .number(Double(run.steps))), ("batch", .number(Double(run.batchSize))),
+                    ("lr", .number(Double(learningRate))), ("reward_every", .number(Double(run.rewardEvery))),
+                    ("seed", .number(Double(run.seed))),
+                    ("pool", .number(Double(pool.count))), ("validation", .number(Double(validation.count)))])
+    }
+
+    /// Episodes already finished in `out` (0 when it holds no state).
+    func episodesDone(out: String) throws -> Int {
+        let path = out + "/config.json"
+        guard FileManager.default.fileExists(atPath: out + "/training-state.safetensors"), FileManager.default.fileExists(atPath: path) else { return 0 }
+        return try JSONValue.readObject(path: path)["episodes_done"]?.intValue ?? 0
+    }
+
+    /// Trains the policy into `out`; returns the episode log, one object per episode.
+    ///
+    /// - Throws: `RaiseError` when a resumed folder belongs to another run, and whatever training throws.
+    @discardableResult
+    func train(out: String, resume: Resume, progress: ProgressReporter?, stepOffset: Int = 0, mode: OutputMode) throws -> [JSONObject] {
+        guard run.batchSize <= pool.count else {
+            throw RaiseError.invalidArgument(name: "--batch", detail: "\(run.batchSize) is more than the pool's \(pool.count) records")
+        }
+        let features = try PoolFeatures(columns: columns, count: pool.count, layout: policySettings.layout)
+        let clusters = try PoolClusters(semantics: features.semantics, count: min(policySettings.clusters, pool.count), seed: run.seed)
+        let peak = learningRate
+        let environment = FineTuningEnvironment(model: model, pool: pool, validation: validation, reward: reward,
+                                                settings: { TrainerSettings.fineTuning(peak: peak, steps: $0) })
+        let policy = SelectionPolicy(settings: policySettings, seed: run.seed)
+        let trainer = PolicyTrainer(policy: policy, features: features, clusters: clusters, environment: environment, settings: run)
+
+        let statePath = out + "/training-state.safetensors"
+        var log = [String](), firstEpisode = 0
+        let hasState = FileManager.default.fileExists(atPath: statePath)
+        if resume == .required && !hasState {
+            throw RaiseError.file(path: statePath, detail: "nothing to resume: no finished episode was saved here")
+        }
+        if resume != .never && hasState {
+            try checkSameRun(out: out)
+            let state = try trainer.loadState(from: statePath)
+            (firstEpisode, log) = (state.episodesDone, state.log.split(separator: "\n").map(String.init))
+            if mode == .human { ExitCode.printError("raise: \(out): resuming after episode \(firstEpisode) of \(run.episodes)") }
+        }
+        for episode in firstEpisode..<max(firstEpisode, run.episodes) {
+            var episodeReturn = 0.0
+            let result = try trainer.runEpisode(episode) { step, reward in
+                episodeReturn += reward
+                progress?.update(step: stepOffset + episode * run.steps + step + 1, metrics: [("return", episodeReturn)])
+            }
+            log.append(JSONValue.object(line(result)).serialized)
+            let text = log.joined(separator: "\n") + "\n"
+            try policy.save(to: out, extra: [("training", .object(description)), ("episodes_done", .number(Double(episode + 1)))])
+            try trainer.saveState(to: statePath, episodesDone: episode + 1, log: text)
+            try AtomicFile.write(text, to: out + "/episodes.jsonl")
+            if mode == .json { print(log.last!) }
+        }
+        return log.compactMap { try? JSONValue.parse($0).objectValue }
+    }
+
+    /// A resumed run must be the same run: same policy shape, budget, reward, seed and pool.
+    private func checkSameRun(out: String) throws {
+        let path = out + "/config.json"
+        let saved = try JSONValue.readObject(path: path)
+        if let settings = saved["settings"]?.objectValue, try PolicySettings(json: settings, path: path) != policySettings {
+            throw RaiseError.file(path: path, detail: "the saved policy has other settings (\(JSONValue.object(settings).serialized)) than this command line")
+        }
+        let training = saved["training"]?.objectValue ?? JSONObject()
+        let current = description
+        for key in current.keys where training[key] != current[key] {
+            throw RaiseError.file(path: path, detail: "field 'training.\(key)' is \(training[key].map { $0.serialized } ?? "missing"), "
+                                  + "this command line gives \(current[key]!.serialized); resume with the same options")
+        }
+    }
+
+    /// One line of episodes.jsonl; with the pool's hidden tags (the synthetic suite), also the shares of
+    /// target-task and noisy picks.
+    private func line(_ result: EpisodeResult) -> JSONObject {
+        var line = JSONObject([("episode", .number(Double(result.episode + 1))), ("return", .number(result.totalReward)),
+                               ("base", .number(result.basePerformance)), ("final", .number(result.finalPerformance)),
+                               ("clusters", .array(result.clusterHistogram.map { .number(Double($0)) })),
+                               ("seconds", .number(result.seconds)), ("policy_loss", .number(result.statistics.policyLoss)),
+                               ("value_loss", .number(result.statistics.valueLoss)), ("entropy", .number(result.statistics.entropy)),
+                               ("clip_fraction", .number(result.statistics.clipFraction)),
+                               ("distinct", .number(Double(Set(result.picks).count)))])
+        for tag in ["target", "noisy"] where records.contains(where: { $0.hiddenTags[tag] != nil }) {
+            let share = Double(result.picks.filter { records[$0].hiddenTags[tag] == "true" }.count) / Double(max(result.picks.count, 1))
+            line[tag + "_share"] = .number(share)
+        }
+        return line
+    }
+}
