@@ -65,6 +65,14 @@ struct ParsedArguments {
         }
     }
 
+    /// These arguments, with every option of `defaults` that they do not give themselves (settings
+    /// from a configuration file under those of the command line).
+    func merging(defaults: ParsedArguments) -> ParsedArguments {
+        var merged = self
+        for (name, given) in defaults.values where merged.values[name] == nil { merged.values[name] = given }
+        return merged
+    }
+
     /// Whether a switch was given.
     func flag(_ name: String) -> Bool { values[name] != nil }
 

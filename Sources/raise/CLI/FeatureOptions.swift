@@ -17,9 +17,10 @@ enum FeatureOptions {
 
     /// The columns of every feature spec over `examples`, with progress on stderr. A spec written
     /// `reference:SPEC` is scored with `--reference-model` and its columns are prefixed `reference_`.
+    /// `reportCacheHits: false` keeps quiet about columns read from the cache (a benchmark reads them often).
     ///   name -> (N)
     static func columns(_ specs: [String], examples: [TokenizedExample], model: any LanguageModel, arguments: ParsedArguments,
-                        registry: PluginRegistry, seed: UInt64) throws -> [String: [Float]] {
+                        registry: PluginRegistry, seed: UInt64, reportCacheHits: Bool = true) throws -> [String: [Float]] {
         var columns = [String: [Float]]()
         var fingerprints = [ObjectIdentifier: UInt64]()  // each model and the pool hashed once
         for var text in specs {
@@ -41,7 +42,9 @@ enum FeatureOptions {
             let key = FeatureCache.key(spec: text + "#seed=\(seed)", fingerprint: fingerprint)
             if let cached = cache.load(key: key), extractor.featureNames.allSatisfy({ cached[$0]?.count == examples.count }) {
                 for name in extractor.featureNames { columns[prefix + name] = cached[name] }
-                if arguments.outputMode == .human { ExitCode.printError("\(spec.id): \(examples.count) records from the cache (\(key))") }
+                if arguments.outputMode == .human && reportCacheHits {
+                    ExitCode.printError("\(spec.id): \(examples.count) records from the cache (\(key))")
+                }
                 continue
             }
             let start = Date()

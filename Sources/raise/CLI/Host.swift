@@ -6,6 +6,7 @@ import RaiseKit
 enum Host {
     /// Every command, in the order `raise --help` lists them.
     static let commands: [Command] = [
+        BenchRunCommand.command,
         BenchKernelsCommand.command,
         BenchTokenizerCommand.command,
         BenchTrainCommand.command,

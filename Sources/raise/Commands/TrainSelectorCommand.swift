@@ -35,7 +35,7 @@ enum TrainSelectorCommand {
                   .value("--value-coef", "X", "weight of the critic's loss (default 0.5)"),
                   .value("--entropy-coef", "X", "weight of the entropy bonus (default 0.01)"),
                   .value("--ppo-epochs", "N", "PPO passes per episode (default 4)"), .value("--minibatches", "N", "per pass (default 4)"),
-                  .value("--policy-lr", "X", "Adam's learning rate for the policy (default 3e-3)"),
+                  .value("--policy-lr", "X", "Adam's learning rate for the policy (default 1e-2)"),
                   .value("--ppo-ratio", "HOW", "per-draw (default: one ratio per pick) or per-cluster (one per cluster's whole draw)"),
                   PluginOptions.pluginPath, CommonOptions.seed, CommonOptions.threads, CommonOptions.quiet, CommonOptions.json],
         run: run)
@@ -101,7 +101,7 @@ enum TrainSelectorCommand {
         run.ppo.entropyCoefficient = try arguments.number("--entropy-coef", default: 0.01, in: 0...1e3)
         run.ppo.epochs = try arguments.int("--ppo-epochs", default: 4, in: 1...1000)
         run.ppo.minibatches = try arguments.int("--minibatches", default: 4, in: 1...100_000)
-        run.ppo.learningRate = Float(try arguments.number("--policy-lr", default: 3e-3, in: 1e-7...10))
+        run.ppo.learningRate = Float(try arguments.number("--policy-lr", default: 1e-2, in: 1e-7...10))
         let ratioName = arguments.string("--ppo-ratio") ?? PPORatio.perDraw.rawValue
         guard let ratio = PPORatio(rawValue: ratioName) else {
             throw UsageError(message: "--ppo-ratio '\(ratioName)': expected per-draw or per-cluster", usage: arguments.usage)

@@ -42,8 +42,9 @@ public struct PPOSettings: Equatable, Sendable {
     public var epochs = 4
     /// Minibatches each pass is split into.
     public var minibatches = 4
-    /// Adam's learning rate for actor and critic.
-    public var learningRate: Float = 3e-3
+    /// Adam's learning rate for actor and critic. On the embedded suite (10% budget, 20 episodes) 1e-2
+    /// doubled the target family's share of the picks; 3e-3 moved it by a third as much.
+    public var learningRate: Float = 1e-2
     /// Global gradient-norm clip.
     public var maxGradientNorm: Float = 0.5
 

@@ -1,0 +1,197 @@
+// `raise bench run`: selectors side by side on the user's data — one base model, one trainer, the same
+// budgets and evaluation for every entry, over several seeds — with the full-data baseline (at the
+// learning rate best for it, swept), an optional oracle reference on tagged data, and RAISE (its
+// policies trained on the way). Finished runs are kept, so an interrupted benchmark resumes; the
+// report files are made from every finished run. Settings come from flags or a JSON --config whose keys
+// are the flag names (flags win).
+import Foundation
+import RaiseKit
+
+/// The benchmark.
+enum BenchRunCommand {
+    static let defaultSelectors = ["random", "length", "perplexity", "ifd", "raise"]
+
+    static let command = Command(
+        words: ["bench", "run"],
+        summary: "benchmark selectors side by side over seeds and budgets; results.csv, report.md, SVG charts, overlap",
+        arguments: "",
+        options: [.value("--config", "FILE", "JSON settings, keys named as these flags without dashes (flags win)"),
+                  ModelOptions.model, FeatureOptions.auxModel, ModelOptions.data, ModelOptions.template, ModelOptions.fields,
+                  ModelOptions.skipInvalid,
+                  .value("--val", "FILE", "target-task validation split (required; never trained on)"),
+                  .value("--test", "FILE", "target-task test split (greedy exact match reported)"),
+                  .value("--selector", "SPEC", "an entry (repeatable; default \(defaultSelectors.joined(separator: ", ")))"),
+                  .flag("--no-full", "leave out the full-data baseline"),
+                  .flag("--oracle", "add the oracle reference (clean target records from the hidden tags; tagged data only)"),
+                  .value("--budgets", "LIST", "comma-separated budgets (default 1%,5%,10%)"),
+                  .value("--seeds", "N", "seeds per entry (default 3)"), .value("--batch", "N", "examples per step (default 16)"),
+                  .value("--lr", "X", "peak learning rate for every entry (default: the best of --lr-sweep for full data)"),
+                  .value("--lr-sweep", "LIST", "learning rates tried on the full-data baseline (default 3e-4,1e-3,3e-3)"),
+                  .value("--eval-points", "N", "validation-loss evaluations per run, for the curves (default 10)"),
+                  .value("--match", "HOW", "test answers compared exact (default) or by final-answer"),
+                  .value("--episodes", "N", "RAISE policy training episodes (default 20)"),
+                  .value("--reward", "SPEC", "RAISE reward plugin (default val-loss)"),
+                  .value("--reward-every", "N", "steps between RAISE reward evaluations (default 1)"),
+                  .value("--clusters", "C", "RAISE clusters per batch (default 1)"),
+                  .value("--policy-budget", "B", "train each seed's RAISE policy once at this budget (default: one per budget)"),
+                  .value("--out", "DIR", "output folder (required)"),
+                  PluginOptions.pluginPath, CommonOptions.seed, CommonOptions.threads, CommonOptions.quiet, CommonOptions.json],
+        run: run)
+
+    static func run(_ given: ParsedArguments) throws -> Int32 {
+        let arguments = try withConfiguration(given)
+        try arguments.expectNoPositionals()
+        try arguments.configureThreads()
+        guard let out = arguments.string("--out"), let valPath = arguments.string("--val") else {
+            throw UsageError(message: "--out DIR and --val FILE are required", usage: arguments.usage)
+        }
+        let baseSeed = try arguments.seed()
+        let seeds = (0..<UInt64(try arguments.int("--seeds", default: 3, in: 1...1000))).map { baseSeed + $0 }
+        let batchSize = try arguments.int("--batch", default: 16, in: 1...65_536)
+        let matchName = arguments.string("--match") ?? "exact"
+        guard let match = AnswerMatch(rawValue: matchName) else {
+            throw UsageError(message: "--match '\(matchName)': expected exact or final-answer", usage: arguments.usage)
+        }
+        let registry = try PluginOptions.load(arguments)
+        let model = try ModelOptions.make(arguments, registry: registry, seed: baseSeed)
+        let formatter = try ModelOptions.formatter(arguments, model: model)
+        let (records, pool) = try ModelOptions.pool(arguments, formatter: formatter)
+        let validation = try ModelOptions.targetSplit(valPath, formatter: formatter)!
+        let test = try ModelOptions.targetSplit(arguments.string("--test"), formatter: formatter)
+        try ModelOptions.checkDisjoint(pool: records, split: validation.records, option: "--val")
+        if let test { try ModelOptions.checkDisjoint(pool: records, split: test.records, option: "--test") }
+
+        // The plan: budgets in steps, entries, seeds.
+        let meanTokens = Double(pool.reduce(0) { $0 + $1.ids.count }) / Double(pool.count)
+        func steps(_ text: String) throws -> Int {
+            try TrainingBudget(parsing: text).steps(poolSize: pool.count, batchSize: batchSize, meanTokensPerExample: meanTokens)
+        }
+        let budgets = try (arguments.string("--budgets") ?? "1%,5%,10%").split(separator: ",").map { (String($0), try steps(String($0))) }
+        var entries = arguments.flag("--no-full") ? [] : [BenchEntry(kind: .fullData, spec: "full")]
+        if arguments.flag("--oracle") {
+            _ = try OracleReference(records: records, seed: 0)  // refused on untagged data before anything runs
+            entries.append(BenchEntry(kind: .oracle, spec: "oracle"))
+        }
+        let selectors = arguments.strings("--selector").isEmpty ? defaultSelectors : arguments.strings("--selector")
+        for spec in selectors {
+            _ = try PluginSpec(parsing: spec, option: "--selector")
+            entries.append(BenchEntry(kind: .selector, spec: spec))
+        }
+        let plan = BenchPlan(budgets: budgets, entries: entries, seeds: seeds,
+                             fullDataSteps: TrainingBudget.fullDataSteps(poolSize: pool.count, batchSize: batchSize))
+        let policyBudget = try arguments.string("--policy-budget").map { ($0, try steps($0)) }
+        let sweepRates = try (arguments.string("--lr-sweep") ?? "3e-4,1e-3,3e-3").split(separator: ",").map { text -> Double in
+            guard let value = Double(text), value > 0, value <= 10 else {
+                throw UsageError(message: "--lr-sweep '\(text)': expected positive numbers", usage: arguments.usage)
+            }
+            return value
+        }
+        let fixedRate = arguments.string("--lr") == nil ? nil : try arguments.number("--lr", default: 1e-3, in: 1e-7...10)
+
+        let work = BenchRunner(arguments: arguments, registry: registry, records: records, pool: pool, validation: validation.examples,
+                               test: test, batchSize: batchSize, evaluationPoints: try arguments.int("--eval-points", default: 10, in: 1...10_000),
+                               match: match, out: out,
+                               policy: (try arguments.int("--episodes", default: 20, in: 1...1_000_000), arguments.string("--reward") ?? "val-loss",
+                                        try arguments.int("--reward-every", default: 1, in: 1...1_000_000),
+                                        try arguments.int("--clusters", default: 1, in: 1...4096), policyBudget))
+
+        // The learning rate: given, or the full-data baseline's best. The progress line covers every step still to run.
+        var sweep = [(lr: Double, loss: Double)]()
+        let sweepRun = BenchRun(budget: "100%", steps: plan.fullDataSteps, entry: BenchEntry(kind: .fullData, spec: "full"), seed: seeds[0])
+        let pending = plan.runs.filter { !FileManager.default.fileExists(atPath: $0.resultPath(out: out)) }
+        let sweepPending = fixedRate == nil ? sweepRates.filter { !FileManager.default.fileExists(atPath: sweepPath(out, $0)) } : []
+        let total = pending.reduce(0) { $0 + $1.steps + work.policySteps(for: $1) } + sweepPending.count * plan.fullDataSteps
+        work.progress = ProgressReporter(label: "bench", total: max(total, 1), mode: arguments.outputMode)
+        var done = 0
+        if fixedRate == nil {
+            for lr in sweepRates {
+                let path = sweepPath(out, lr)
+                if !FileManager.default.fileExists(atPath: path) {
+                    let result = try work.execute(sweepRun, lr: lr, stepOffset: done)
+                    done += sweepRun.steps
+                    try save(result, to: path)
+                }
+                sweep.append((lr, try BenchResult(path: path).validationLoss))
+            }
+        }
+        let lr = fixedRate ?? sweep.min { $0.loss < $1.loss }!.lr
+
+        var results = [BenchResult]()
+        for run in plan.runs {
+            let path = run.resultPath(out: out)
+            if !FileManager.default.fileExists(atPath: path) {
+                if run.entry.kind == .fullData && run.seed == seeds[0] && fixedRate == nil {
+                    try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                    try FileManager.default.copyItem(atPath: sweepPath(out, lr), toPath: path)  // the sweep already ran it
+                } else {
+                    let extra = work.policySteps(for: run)
+                    let result = try work.execute(run, lr: lr, stepOffset: done)
+                    done += run.steps + extra
+                    try save(result, to: path)
+                }
+            }
+            results.append(try BenchResult(path: path))
+            if arguments.outputMode == .json {
+                var line = results.last!.json
+                (line["curve"], line["picks"]) = (nil, nil)
+                print(JSONValue.object(line).serialized)
+            }
+        }
+
+        let report = BenchReport(results: results, budgets: budgets, records: records, sweep: sweep, chosenLearningRate: lr,
+                                 environment: environment())
+        let files = try report.write(to: out)
+        if arguments.outputMode != .json {
+            print(tables(report.markdown))
+            print("files:\n" + files.map { "  " + $0 }.joined(separator: "\n"))
+        }
+        return ExitCode.success
+    }
+
+    /// Where the learning-rate sweep keeps its full-data run at `lr`.
+    private static func sweepPath(_ out: String, _ lr: Double) -> String { "\(out)/runs/lr-sweep/full-lr\(lr).json" }
+
+    private static func save(_ result: BenchResult, to path: String) throws {
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try AtomicFile.write(JSONValue.object(result.json).serialized + "\n", to: path)
+    }
+
+    /// The command line over the settings of `--config` (whose keys are flag names without dashes).
+    private static func withConfiguration(_ given: ParsedArguments) throws -> ParsedArguments {
+        guard let path = given.string("--config") else { return given }
+        let object = try JSONValue.readObject(path: path)
+        var words = [String]()
+        for key in object.keys {
+            let value = object[key]!
+            for item in value.arrayValue ?? [value] {
+                switch item {
+                case .bool(let on): if on { words.append("--" + key) }
+                case .string(let text): words += ["--" + key, text]
+                case .number(let n): words += ["--" + key, n.rounded() == n && abs(n) < 1e15 ? String(Int(n)) : String(n)]
+                default: throw RaiseError.file(path: path, detail: "key '\(key)': expected a string, number, boolean or an array of them")
+                }
+            }
+        }
+        do {
+            let settings = try ParsedArguments(words, options: command.options, command: given.command, usage: given.usage)
+            return given.merging(defaults: settings)
+        } catch let error as UsageError {
+            throw RaiseError.file(path: path, detail: error.message)
+        }
+    }
+
+    /// The report's tables, for the terminal.
+    private static func tables(_ markdown: String) -> String {
+        markdown.split(separator: "\n", omittingEmptySubsequences: false)
+            .filter { $0.hasPrefix("|") || $0.hasPrefix("## Budget") }.joined(separator: "\n")
+    }
+
+    /// Where the numbers were measured.
+    static func environment() -> [(String, String)] {
+        let cpu = ((try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? "").split(separator: "\n")
+            .first { $0.hasPrefix("model name") }.map { String($0.split(separator: ":", maxSplits: 1).last ?? "").trimmingCharacters(in: .whitespaces) }
+        return [("raise", RaiseKitVersion.string), ("CPU", cpu ?? "unknown"), ("cores", String(ProcessInfo.processInfo.activeProcessorCount)),
+                ("threads", String(BLAS.threads)), ("system", ProcessInfo.processInfo.operatingSystemVersionString),
+                ("date", ISO8601DateFormatter().string(from: Date()))]
+    }
+}

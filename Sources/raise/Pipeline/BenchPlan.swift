@@ -1,0 +1,79 @@
+// BenchPlan: what `raise bench run` will do — every (budget, selector, seed) run with its steps — and
+// where each finished run is kept, so that an interrupted benchmark resumes where it stopped. The
+// full-data baseline does not depend on the budget: it runs once per seed (3 epochs) and is shown in
+// every budget's table; the oracle is a reference, not a selector.
+import Foundation
+import RaiseKit
+
+/// One entry of the benchmark's line-up.
+struct BenchEntry: Equatable {
+    /// What the entry is.
+    enum Kind: String {
+        /// A selector plugin (its spec).
+        case selector
+        /// Full data, 3 epochs: the baseline.
+        case fullData = "full data"
+        /// The clean target-task records of the hidden tags: the headroom, not a method.
+        case oracle = "reference"
+    }
+
+    let kind: Kind
+    /// The selector spec (`random`, `raise`, `ifd:experience=8`), or "full" / "oracle".
+    let spec: String
+
+    /// The name in reports.
+    var name: String {
+        switch kind {
+        case .selector: return spec
+        case .fullData: return "full data"
+        case .oracle: return "oracle (reference)"
+        }
+    }
+
+    /// A file-name-safe form of the name.
+    var slug: String { String(name.map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "_" }) }
+
+    /// Whether this is RAISE without a given policy, so the benchmark trains one.
+    var trainsPolicy: Bool {
+        kind == .selector && (spec == "raise" || spec == "selector.raise" || spec.hasPrefix("raise:") && !spec.contains("policy="))
+    }
+}
+
+/// One run: an entry at a budget with a seed.
+struct BenchRun {
+    let budget: String
+    let steps: Int
+    let entry: BenchEntry
+    let seed: UInt64
+
+    /// Where the finished run's result is kept.
+    func resultPath(out: String) -> String {
+        "\(out)/runs/\(entry.kind == .fullData ? "full" : BenchPlan.slug(budget))/\(entry.slug)-seed\(seed).json"
+    }
+}
+
+/// Budgets, entries and seeds of a benchmark.
+struct BenchPlan {
+    let budgets: [(label: String, steps: Int)]
+    let entries: [BenchEntry]
+    let seeds: [UInt64]
+    /// Steps of the full-data baseline.
+    let fullDataSteps: Int
+
+    /// Every run, full data once per seed, then budget by budget.
+    var runs: [BenchRun] {
+        var runs = [BenchRun]()
+        if let full = entries.first(where: { $0.kind == .fullData }) {
+            runs += seeds.map { BenchRun(budget: "100%", steps: fullDataSteps, entry: full, seed: $0) }
+        }
+        for budget in budgets {
+            for entry in entries where entry.kind != .fullData {
+                runs += seeds.map { BenchRun(budget: budget.label, steps: budget.steps, entry: entry, seed: $0) }
+            }
+        }
+        return runs
+    }
+
+    /// A budget label as a folder name ("10%" → "10pct").
+    static func slug(_ budget: String) -> String { budget.replacingOccurrences(of: "%", with: "pct") }
+}

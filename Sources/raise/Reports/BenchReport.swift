@@ -1,0 +1,192 @@
+// BenchReport: the files of `raise bench run` made from its finished runs — results.csv (one row per
+// run), report.md (mean ± std per entry and budget, the best marked, the learning-rate sweep, the
+// environment), curves.svg (validation loss against steps, a band for the seed spread),
+// composition.svg (what each entry picked, by hidden tag) and overlap.md (Jaccard overlap and rank
+// correlation of the picks). Every file is written atomically.
+import Foundation
+import RaiseKit
+
+/// Writes a benchmark's report files.
+struct BenchReport {
+    let results: [BenchResult]
+    let budgets: [(label: String, steps: Int)]
+    let records: [InstructionRecord]
+    /// Learning rate → full-data validation loss, when the rate was swept.
+    let sweep: [(lr: Double, loss: Double)]
+    let chosenLearningRate: Double
+    let environment: [(String, String)]
+
+    /// Writes every file into `out`; returns their paths.
+    func write(to out: String) throws -> [String] {
+        let files = [("results.csv", csv), ("report.md", markdown), ("overlap.md", overlap), ("curves.svg", curves), ("composition.svg", composition)]
+        for (name, text) in files { try AtomicFile.write(text, to: out + "/" + name) }
+        return files.map { out + "/" + $0.0 }
+    }
+
+    /// The entries in the order they ran (full data first).
+    private var entries: [String] {
+        var seen = [String]()
+        for r in results where !seen.contains(r.entry) { seen.append(r.entry) }
+        return seen
+    }
+
+    /// The runs of `entry` shown under `budget` (full data under every budget).
+    private func runs(_ entry: String, _ budget: String) -> [BenchResult] {
+        results.filter { $0.entry == entry && ($0.budget == budget || $0.kind == BenchEntry.Kind.fullData.rawValue) }
+    }
+
+    var csv: String {
+        var text = "budget,entry,kind,seed,val_loss,test_exact_match,steps,batch,examples_seen,distinct_examples,lr,"
+            + "preparation_s,selection_s,training_s,evaluation_s\n"
+        for r in results {
+            let fields: [String] = [r.budget, r.entry, r.kind, String(r.seed), String(format: "%.6f", r.validationLoss),
+                                    r.testExactMatch.map { String(format: "%.4f", $0) } ?? "", String(r.steps), String(r.batch),
+                                    String(r.steps * r.batch), String(r.distinctExamples), String(r.learningRate),
+                                    String(format: "%.2f", r.preparationSeconds), String(format: "%.3f", r.selectionSeconds),
+                                    String(format: "%.2f", r.trainingSeconds), String(format: "%.2f", r.evaluationSeconds)]
+            text += fields.map { $0.contains(",") || $0.contains("\"") ? "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : $0 }
+                .joined(separator: ",") + "\n"
+        }
+        return text
+    }
+
+    /// Mean and sample standard deviation.
+    static func meanAndDeviation(_ values: [Double]) -> (mean: Double, deviation: Double) {
+        let mean = values.reduce(0, +) / Double(max(values.count, 1))
+        guard values.count > 1 else { return (mean, 0) }
+        return (mean, (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count - 1)).squareRoot())
+    }
+
+    var markdown: String {
+        var text = "# Benchmark\n\n"
+        let full = results.first { $0.kind == BenchEntry.Kind.fullData.rawValue }
+        text += "Every entry fine-tunes the same base model with the same trainer (batch \(results.first?.batch ?? 0), "
+        text += "peak learning rate \(chosenLearningRate), warm-up then cosine decay) for the budget's steps; "
+        text += "a budget of p% is p% of the full-data baseline's \(full.map { String($0.steps) } ?? "?") steps (3 epochs over the pool). "
+        text += "Target-task validation loss (lower is better) and greedy exact match on the target test split (higher is better), "
+        text += "mean ± standard deviation over \(Set(results.map(\.seed)).count) seed(s). **Bold**: the best selector per column "
+        text += "(references and the full-data baseline excluded). The oracle reads the hidden tags: it shows the headroom, it is not a method.\n"
+        for budget in budgets {
+            text += "\n## Budget \(budget.label): \(budget.steps) steps\n\n| entry | steps | val loss | test exact match | distinct examples | selection s/run |\n"
+            text += "|---|---|---|---|---|---|\n"
+            let selectors = entries.filter { e in runs(e, budget.label).first?.kind == BenchEntry.Kind.selector.rawValue }
+            let bestLoss = selectors.min { BenchReport.meanAndDeviation(runs($0, budget.label).map(\.validationLoss)).mean
+                < BenchReport.meanAndDeviation(runs($1, budget.label).map(\.validationLoss)).mean }
+            let bestMatch = selectors.max { BenchReport.meanAndDeviation(runs($0, budget.label).compactMap(\.testExactMatch)).mean
+                < BenchReport.meanAndDeviation(runs($1, budget.label).compactMap(\.testExactMatch)).mean }
+            for entry in entries {
+                let group = runs(entry, budget.label)
+                guard let first = group.first else { continue }
+                let loss = BenchReport.meanAndDeviation(group.map(\.validationLoss))
+                let matches = group.compactMap(\.testExactMatch)
+                let match = BenchReport.meanAndDeviation(matches)
+                var lossText = String(format: "%.4f ± %.4f", loss.mean, loss.deviation)
+                var matchText = matches.isEmpty ? "—" : String(format: "%.1f%% ± %.1f", 100 * match.mean, 100 * match.deviation)
+                if entry == bestLoss { lossText = "**\(lossText)**" }
+                if entry == bestMatch && !matches.isEmpty { matchText = "**\(matchText)**" }
+                let distinct = BenchReport.meanAndDeviation(group.map { Double($0.distinctExamples) }).mean
+                let selection = BenchReport.meanAndDeviation(group.map(\.selectionSeconds)).mean
+                text += "| \(entry) | \(first.steps) | \(lossText) | \(matchText) | \(Int(distinct.rounded())) | \(String(format: "%.2f", selection)) |\n"
+            }
+        }
+        if !sweep.isEmpty {
+            text += "\n## Learning rate\n\nThe full-data baseline's validation loss at each swept peak learning rate (seed 0); the best, "
+            text += "\(chosenLearningRate), is used for every entry.\n\n| peak lr | full-data val loss |\n|---|---|\n"
+            for point in sweep { text += "| \(point.lr) | \(String(format: "%.4f", point.loss)) |\n" }
+        }
+        text += "\n## Environment\n\n" + environment.map { "- \($0.0): \($0.1)" }.joined(separator: "\n") + "\n"
+        text += "\nFiles: results.csv (every run), curves.svg, composition.svg, overlap.md.\n"
+        return text
+    }
+
+    var curves: String {
+        let panels = budgets.map { budget -> ChartPanel in
+            let series = entries.compactMap { entry -> ChartSeries? in
+                let group = runs(entry, budget.label)
+                guard let first = group.first, first.kind != BenchEntry.Kind.fullData.rawValue else { return nil }
+                let steps = first.curve.map(\.step)
+                return ChartSeries(label: entry, points: steps.indices.compactMap { i in
+                    let values = group.compactMap { $0.curve.count > i ? $0.curve[i].loss : nil }
+                    guard let low = values.min(), let high = values.max() else { return nil }
+                    return (Double(steps[i]), values.reduce(0, +) / Double(values.count), low, high)
+                })
+            }
+            let full = results.filter { $0.kind == BenchEntry.Kind.fullData.rawValue }.map(\.validationLoss)
+            let references = full.isEmpty ? [] : [(label: "full data (end of 3 epochs)", y: full.reduce(0, +) / Double(full.count))]
+            return ChartPanel(title: "budget \(budget.label) (\(budget.steps) steps)", series: series, references: references)
+        }
+        return LineChart.render(panels: panels, xLabel: "training step", yLabel: "target validation loss")
+    }
+
+    var composition: String {
+        let families = Array(Set(records.compactMap { $0.hiddenTags["family"] ?? $0.task })).sorted()
+        let groups = budgets.map { budget -> (title: String, bars: [ChartBar]) in
+            let bars = entries.compactMap { entry -> ChartBar? in
+                let group = runs(entry, budget.label)
+                guard !group.isEmpty else { return nil }
+                var counts = [String: Int](), total = 0, noisy = 0, duplicate = 0
+                for run in group {
+                    for (i, times) in run.picks {
+                        counts[records[i].hiddenTags["family"] ?? records[i].task ?? "untagged", default: 0] += times
+                        total += times
+                        if records[i].hiddenTags["noisy"] == "true" { noisy += times }
+                        if let d = records[i].hiddenTags["duplicate"], d != "none" { duplicate += times }
+                    }
+                }
+                let shares = counts.mapValues { Double($0) / Double(max(total, 1)) }
+                return ChartBar(label: entry, shares: shares, note: String(format: "noisy %.0f%%, dup. %.0f%%",
+                                                                              100 * Double(noisy) / Double(max(total, 1)),
+                                                                              100 * Double(duplicate) / Double(max(total, 1))))
+            }
+            return ("budget \(budget.label)", bars)
+        }
+        let title = families.isEmpty ? "What each entry picked (the data has no task tags)" : "What each entry picked, by task family"
+        return BarChart.render(title: title, groups: groups, categories: families.isEmpty ? ["untagged"] : families + ["untagged"])
+    }
+
+    var overlap: String {
+        var text = "# Overlap of the picks\n\nFor each budget, seed 0: the Jaccard overlap of the sets of records each entry trained on "
+        text += "(upper triangle) and the Spearman rank correlation of how often each pool record was picked (lower triangle).\n"
+        for budget in budgets {
+            let group = entries.compactMap { entry in runs(entry, budget.label).min { $0.seed < $1.seed } }
+            guard group.count > 1 else { continue }
+            text += "\n## Budget \(budget.label)\n\n| | " + group.map(\.entry).joined(separator: " | ") + " |\n|---|"
+                + String(repeating: "---|", count: group.count) + "\n"
+            let counts = group.map { run in (0..<records.count).map { Double(run.picks[$0] ?? 0) } }
+            for (i, a) in group.enumerated() {
+                text += "| \(a.entry) |"
+                for (j, b) in group.enumerated() {
+                    if i == j { text += " — |"; continue }
+                    if j > i {
+                        let (x, y) = (Set(a.picks.keys), Set(b.picks.keys))
+                        text += String(format: " %.2f |", Double(x.intersection(y).count) / Double(max(x.union(y).count, 1)))
+                    } else {
+                        text += String(format: " %.2f |", BenchReport.spearman(counts[i], counts[j]))
+                    }
+                }
+                text += "\n"
+            }
+        }
+        return text
+    }
+
+    /// Spearman's rank correlation (average ranks for ties); 0 when either side is constant.
+    static func spearman(_ a: [Double], _ b: [Double]) -> Double {
+        func ranks(_ v: [Double]) -> [Double] {
+            let order = v.indices.sorted { v[$0] < v[$1] }
+            var r = [Double](repeating: 0, count: v.count), i = 0
+            while i < order.count {
+                var j = i
+                while j + 1 < order.count && v[order[j + 1]] == v[order[i]] { j += 1 }
+                for k in i...j { r[order[k]] = Double(i + j) / 2 }
+                i = j + 1
+            }
+            return r
+        }
+        let (x, y) = (ranks(a), ranks(b))
+        let (mx, my) = (x.reduce(0, +) / Double(x.count), y.reduce(0, +) / Double(y.count))
+        var (sxy, sxx, syy) = (0.0, 0.0, 0.0)
+        for i in x.indices { sxy += (x[i] - mx) * (y[i] - my); sxx += (x[i] - mx) * (x[i] - mx); syy += (y[i] - my) * (y[i] - my) }
+        return sxx > 0 && syy > 0 ? sxy / (sxx * syy).squareRoot() : 0
+    }
+}

@@ -1,0 +1,139 @@
+// `raise bench run` end to end on a tiny model: every run lands in results.csv, the report and the SVG
+// charts hold what they should (parsed as XML), a second invocation recomputes nothing, a deleted run is
+// recomputed to the same numbers, settings can come from a --config file, and the oracle is refused on
+// data without hidden tags. `raise demo` at a tiny scale runs every stage and resumes.
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+import RaiseKit
+import XCTest
+
+/// Counts the elements of an XML document by name, and collects attributes by element and name.
+final class XMLSummary: NSObject, XMLParserDelegate {
+    var counts = [String: Int]()
+    var attributes = [(element: String, attributes: [String: String])]()
+    var texts = [String]()
+    private var inText = false
+
+    init(_ text: String) throws {
+        super.init()
+        let parser = XMLParser(data: Data(text.utf8))
+        parser.delegate = self
+        guard parser.parse() else { throw parser.parserError ?? RaiseError.invalidArgument(name: "xml", detail: "does not parse") }
+    }
+
+    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
+                attributes: [String: String] = [:]) {
+        counts[name, default: 0] += 1
+        self.attributes.append((name, attributes))
+        inText = name == "text"
+        if inText { texts.append("") }
+    }
+
+    func parser(_ parser: XMLParser, foundCharacters string: String) { if inText { texts[texts.count - 1] += string } }
+    func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) { inText = false }
+}
+
+final class BenchCommandTests: XCTestCase {
+    func testBenchRunReportsResumesAndRecomputesTheSame() throws {
+        let folder = try scratchFolder(self)
+        XCTAssertEqual(try runRaise(["data", "synth", "--out", folder + "/suite", "--size", "300", "--val-size", "12", "--test-size", "8",
+                                     "--pretrain-size", "300"]).status, 0)
+        XCTAssertEqual(try runRaise(["tokenizer", "train", "--vocab", "300", "--data", folder + "/suite/pretrain.jsonl", "--out", folder + "/tok",
+                                     "--quiet"]).status, 0)
+        let config = """
+            {"model": "tinygpt:layers=1,heads=2,d=32,ctx=48,tokenizer=\(folder)/tok", "data": ["\(folder)/suite/pool.jsonl"],
+             "val": "\(folder)/suite/val.jsonl", "test": "\(folder)/suite/test.jsonl", "template": "plain", "oracle": true,
+             "selector": ["random", "raise"], "budgets": "10%,20%", "seeds": 2, "episodes": 2, "lr-sweep": "1e-3,3e-3", "eval-points": 3}
+            """
+        try config.write(toFile: folder + "/bench.json", atomically: true, encoding: .utf8)
+        let arguments = ["bench", "run", "--config", folder + "/bench.json", "--out", folder + "/bench", "--threads", "1", "--quiet",
+                         "--batch", "8"]
+        let first = try runRaise(arguments, environment: ["RAISE_CACHE_DIR": folder + "/cache"])
+        XCTAssertEqual(first.status, 0, first.stderr)
+        XCTAssertTrue(first.stdout.contains("| raise |") && first.stdout.contains("report.md"), first.stdout)
+
+        let csv = try String(contentsOfFile: folder + "/bench/results.csv", encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(csv.count, 1 + 2 + 3 * 2 * 2, "header, full data per seed, (oracle, random, raise) × 2 budgets × 2 seeds")
+        XCTAssertTrue(csv[0].hasPrefix("budget,entry,kind,seed,val_loss,test_exact_match,steps"))
+        XCTAssertEqual(csv.filter { $0.hasPrefix("10%,raise,selector,") }.count, 2)
+        let report = try String(contentsOfFile: folder + "/bench/report.md", encoding: .utf8)
+        for fragment in ["## Budget 10%: 11 steps", "## Budget 20%: 23 steps", "| full data | 113 |", "| oracle (reference) | 11 |",
+                         "## Learning rate", "| 0.003 |", "- threads: 1"] {
+            XCTAssertTrue(report.contains(fragment), fragment + "\n" + report)
+        }
+        let overlap = try String(contentsOfFile: folder + "/bench/overlap.md", encoding: .utf8)
+        XCTAssertTrue(overlap.contains("| | full data | oracle (reference) | random | raise |"), overlap)
+
+        let curves = try XMLSummary(String(contentsOfFile: folder + "/bench/curves.svg", encoding: .utf8))
+        XCTAssertEqual(curves.counts["svg"], 1)
+        XCTAssertEqual(curves.counts["polyline"], 2 * 3, "a line per entry (oracle, random, raise) per budget panel")
+        XCTAssertEqual(curves.counts["polygon"], 2 * 3, "a seed band under each line")
+        let labels = Set(curves.attributes.filter { $0.element == "polyline" }.compactMap { $0.attributes["data-label"] })
+        XCTAssertEqual(labels, ["oracle (reference)", "random", "raise"])
+        for text in ["training step", "target validation loss", "budget 10% (11 steps)", "full data (end of 3 epochs)"] {
+            XCTAssertTrue(curves.texts.contains(text), text)
+        }
+        let composition = try XMLSummary(String(contentsOfFile: folder + "/bench/composition.svg", encoding: .utf8))
+        XCTAssertTrue(composition.texts.contains("addition"), "the legend names the task families")
+        XCTAssertGreaterThan(composition.counts["rect"] ?? 0, 10)
+
+        // Again: nothing to do. Then one run deleted: recomputed to the same numbers.
+        let again = try runRaise(arguments, environment: ["RAISE_CACHE_DIR": folder + "/cache"])
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertEqual(try String(contentsOfFile: folder + "/bench/results.csv", encoding: .utf8).split(separator: "\n").count, csv.count)
+        let run = folder + "/bench/runs/20pct/raise-seed1.json"
+        let before = try BenchResultFields(path: run)
+        try FileManager.default.removeItem(atPath: run)
+        XCTAssertEqual(try runRaise(arguments, environment: ["RAISE_CACHE_DIR": folder + "/cache"]).status, 0)
+        let after = try BenchResultFields(path: run)
+        XCTAssertEqual(after.loss, before.loss, "the same seed gives the same run")
+        XCTAssertEqual(after.picks, before.picks)
+
+        // The oracle needs hidden tags.
+        let untagged = try String(contentsOfFile: folder + "/suite/pool.jsonl", encoding: .utf8).split(separator: "\n").map { line -> String in
+            var object = try XCTUnwrap(JSONValue.parse(String(line)).objectValue)
+            object["hidden_tags"] = nil
+            return JSONValue.object(object).serialized
+        }
+        try (untagged.joined(separator: "\n") + "\n").write(toFile: folder + "/untagged.jsonl", atomically: true, encoding: .utf8)
+        let refused = try runRaise(["bench", "run", "--config", folder + "/bench.json", "--data", folder + "/untagged.jsonl",
+                                    "--out", folder + "/refused", "--quiet"])
+        XCTAssertEqual(refused.status, 1)
+        XCTAssertTrue(refused.stderr.contains("--oracle") && refused.stderr.contains("hidden"), refused.stderr)
+        let badConfig = folder + "/bad.json"
+        try "{\"seeds\": 2, \"colour\": \"blue\"}".write(toFile: badConfig, atomically: true, encoding: .utf8)
+        let bad = try runRaise(["bench", "run", "--config", badConfig, "--out", folder + "/bad"])
+        XCTAssertEqual(bad.status, 1)
+        XCTAssertTrue(bad.stderr.contains("bad.json") && bad.stderr.contains("--colour"), bad.stderr)
+    }
+
+    func testDemoRunsEveryStageAndResumes() throws {
+        let folder = try scratchFolder(self)
+        let arguments = ["demo", "--out", folder + "/demo", "--size", "200", "--pretrain-steps", "20", "--seeds", "1", "--episodes", "1",
+                         "--budgets", "10%", "--model", "tinygpt:layers=1,heads=2,d=16,ctx=48", "--threads", "1", "--quiet"]
+        let first = try runRaise(arguments, environment: ["RAISE_CACHE_DIR": folder + "/cache"])
+        XCTAssertEqual(first.status, 0, first.stderr)
+        for stage in ["raise data synth", "raise tokenizer train", "raise pretrain", "raise bench run"] {
+            XCTAssertTrue(first.stderr.contains("demo: " + stage), stage + "\n" + first.stderr)
+        }
+        XCTAssertTrue(first.stdout.contains("| ifd |") && first.stdout.contains("| raise |"), first.stdout)
+        let second = try runRaise(arguments, environment: ["RAISE_CACHE_DIR": folder + "/cache"])
+        XCTAssertEqual(second.status, 0, second.stderr)
+        XCTAssertTrue(second.stderr.contains("demo: done already: raise data synth"), second.stderr)
+        XCTAssertEqual(try String(contentsOfFile: folder + "/demo/bench/results.csv", encoding: .utf8).split(separator: "\n").count, 1 + 1 + 5)
+    }
+}
+
+/// The fields of a saved run that a recomputation must reproduce.
+private struct BenchResultFields {
+    let loss: Double
+    let picks: String
+
+    init(path: String) throws {
+        let object = try JSONValue.readObject(path: path)
+        loss = object["val_loss"]?.numberValue ?? .nan
+        picks = object["picks"].map { $0.serialized } ?? ""
+    }
+}
