@@ -56,7 +56,7 @@ final class PolicySelector: ExplainingSelector {
             }
             progress.currentLoss = currentLoss
         }
-        let scores = policy.scores(settings.layout.fusedState(features, progress))
+        let scores = policy.scores(features, progress)
         let picks = policy.choose(scores: scores, clusters: clusters, batchSize: request.count, rng: &rng)
         lastChoice = picks.flatMap { $0.map { (scores[$0], clusters.assignments[$0]) } }
         return picks.flatMap { $0 }

@@ -8,11 +8,15 @@ import RaiseKit
 private let matchParameter = PluginParameter("match", .choice(AnswerMatch.allCases.map(\.rawValue)), default: "exact",
                                              "compare whole answers (exact) or the final answer after '####' / the last number (final-answer)")
 
-/// The examples that have answer tokens, or an error naming the reward.
-private func scored(_ validation: [TokenizedExample], reward: String) throws -> [TokenizedExample] {
+/// The limit parameter shared by every reward.
+private let limitParameter = PluginParameter("limit", .integer(0...100_000_000), default: "0",
+                                             "score only the first N validation examples, to make each step's reward cheaper (0: all)")
+
+/// The first `limit` examples (all for 0) that have answer tokens, or an error naming the reward.
+private func scored(_ validation: [TokenizedExample], limit: Int, reward: String) throws -> [TokenizedExample] {
     let scored = validation.filter { $0.answerTokenCount > 0 }
     guard !scored.isEmpty else { throw RaiseError.invalidArgument(name: reward, detail: "no validation example has answer tokens") }
-    return scored
+    return limit > 0 ? Array(scored.prefix(limit)) : scored
 }
 
 /// reward.val-loss: P(M) = −mean validation answer loss.
@@ -20,10 +24,15 @@ final class ValidationLoss: Reward {
     static let factory = PluginFactory(
         id: "reward.val-loss", kind: .reward, version: "1.0.0",
         summary: "negative mean answer loss on the validation split (the default)",
-        create: { _ in ValidationLoss() })
+        parameters: [limitParameter],
+        create: { ValidationLoss(limit: $0.integer("limit")) })
+
+    let limit: Int
+
+    init(limit: Int) { self.limit = limit }
 
     func performance(of model: any LanguageModel, validation: [TokenizedExample]) throws -> Double {
-        let losses = try model.exampleLosses(try scored(validation, reward: "reward.val-loss"))
+        let losses = try model.exampleLosses(try scored(validation, limit: limit, reward: "reward.val-loss"))
         return -losses.reduce(0.0) { $0 + Double($1) } / Double(losses.count)
     }
 }
@@ -33,15 +42,19 @@ final class ValidationAccuracy: Reward {
     static let factory = PluginFactory(
         id: "reward.val-accuracy", kind: .reward, version: "1.0.0",
         summary: "share of greedy validation answers matching the reference",
-        parameters: [matchParameter],
-        create: { ValidationAccuracy(match: AnswerMatch(rawValue: $0.text("match"))!) })
+        parameters: [matchParameter, limitParameter],
+        create: { ValidationAccuracy(match: AnswerMatch(rawValue: $0.text("match"))!, limit: $0.integer("limit")) })
 
     let match: AnswerMatch
+    let limit: Int
 
-    init(match: AnswerMatch) { self.match = match }
+    init(match: AnswerMatch, limit: Int) {
+        self.match = match
+        self.limit = limit
+    }
 
     func performance(of model: any LanguageModel, validation: [TokenizedExample]) throws -> Double {
-        let examples = try scored(validation, reward: "reward.val-accuracy")
+        let examples = try scored(validation, limit: limit, reward: "reward.val-accuracy")
         let answers = try GreedyAnswers.generate(model, examples: examples)
         let references = GreedyAnswers.references(model.tokenizer, examples: examples)
         return Double(zip(answers, references).filter { match.matches($0, $1) }.count) / Double(examples.count)
@@ -54,16 +67,17 @@ final class ValidationMix: Reward {
         id: "reward.val-mix", kind: .reward, version: "1.0.0",
         summary: "weighted mix of the negative validation loss and the validation accuracy",
         parameters: [PluginParameter("weight", .number(0...1), default: "0.5", "the loss's weight; the accuracy gets 1 − weight"),
-                     matchParameter],
-        create: { ValidationMix(weight: $0.number("weight"), match: AnswerMatch(rawValue: $0.text("match"))!) })
+                     matchParameter, limitParameter],
+        create: { ValidationMix(weight: $0.number("weight"), match: AnswerMatch(rawValue: $0.text("match"))!, limit: $0.integer("limit")) })
 
     let weight: Double
-    let loss = ValidationLoss()
+    let loss: ValidationLoss
     let accuracy: ValidationAccuracy
 
-    init(weight: Double, match: AnswerMatch) {
+    init(weight: Double, match: AnswerMatch, limit: Int) {
         self.weight = weight
-        accuracy = ValidationAccuracy(match: match)
+        loss = ValidationLoss(limit: limit)
+        accuracy = ValidationAccuracy(match: match, limit: limit)
     }
 
     func performance(of model: any LanguageModel, validation: [TokenizedExample]) throws -> Double {

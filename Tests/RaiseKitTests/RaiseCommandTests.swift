@@ -123,6 +123,7 @@ final class RewardTests: XCTestCase {
         let accuracy = try reward("val-accuracy:match=final-answer")
         XCTAssertTrue((0...1).contains(accuracy))
         XCTAssertEqual(try reward("val-mix:weight=0.25,match=final-answer"), 0.25 * loss + 0.75 * accuracy, accuracy: 1e-9)
+        XCTAssertEqual(try reward("val-loss:limit=2"), -(try TargetEvaluation(model: model, examples: Array(validation.prefix(2))).loss), accuracy: 1e-9)
         let lossReward = try registry.make(PluginSpec(parsing: "val-loss", option: "--reward"), kind: .reward, seed: 0, as: (any Reward).self)
         assertThrows(["reward.val-loss", "no validation example"]) { try lossReward.performance(of: model, validation: []) }
     }

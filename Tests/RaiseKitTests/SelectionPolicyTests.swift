@@ -129,9 +129,20 @@ final class SelectionStateTests: XCTestCase {
         XCTAssertEqual(state[1, 6], 0, accuracy: 1e-6, "embedding_0 standardised: 1 is the mean")
         XCTAssertEqual(state[0, 4], 1.2247449, accuracy: 1e-5, "−loss 1 is the highest log-likelihood: +√1.5 deviations")
         XCTAssertEqual(state[1, 8], log(4), accuracy: 1e-6)
-        let summary = layout.summary(of: state, progress)
+        let summary = layout.summary(of: features, progress)
         XCTAssertEqual(summary.shape, [1, 9])
         XCTAssertEqual(summary[0, 2 + 2], 0.75 * state[1, 4] + 0.25 * state[2, 4], accuracy: 1e-6, "pooled by use")
+        XCTAssertEqual(summary[0, 8], 0.75 * state[1, 8] + 0.25 * state[2, 8], accuracy: 1e-6)
+
+        // The incremental scores equal the network on the fused state, at several steps.
+        var settings = PolicySettings(layout: layout)
+        settings.hidden = 5
+        let policy = SelectionPolicy(settings: settings, seed: 3)
+        for step in [0, 1, 3] {
+            progress.step = step
+            let full = policy.scores(layout.fusedState(features, progress)), fast = policy.scores(features, progress)
+            for (a, b) in zip(full, fast) { XCTAssertEqual(a, b, accuracy: 1e-5) }
+        }
     }
 
     func testQuotasSpreadTheBatchAndRespectSmallClusters() throws {
@@ -202,11 +213,16 @@ final class PolicyTrainingTests: XCTestCase {
             episodes += 1
         }
         XCTAssertGreaterThan(share, 0.9, "\(ratio) ratios, after \(episodes) episodes")
-        // Used as a selector (top scores), the trained policy takes the good group.
-        let state = trainer.policy.settings.layout.fusedState(trainer.features, TrainingProgress(totalSteps: 8, poolSize: 60))
-        var none: RandomGenerator? = nil
-        let picks = trainer.policy.choose(scores: trainer.policy.scores(state), clusters: trainer.clusters, batchSize: 8, rng: &none)
-        XCTAssertEqual(picks.flatMap { $0 }.filter { environment.groups[$0] == 0 }.count, 8)
+        // Run as a selector over a whole episode (top scores at every step), it takes the good group.
+        var none: RandomGenerator? = nil, progress = TrainingProgress(totalSteps: 8, poolSize: 60), good = 0
+        for step in 0..<8 {
+            progress.step = step
+            let picks = trainer.policy.choose(scores: trainer.policy.scores(trainer.features, progress), clusters: trainer.clusters,
+                                              batchSize: 4, rng: &none).flatMap { $0 }
+            good += picks.filter { environment.groups[$0] == 0 }.count
+            for i in picks { progress.timesSelected[i] += 1 }
+        }
+        XCTAssertGreaterThan(Double(good) / 32, 0.9, "\(ratio) ratios, top scores")
     }
 
     func testARestoredTrainerRepeatsAnUninterruptedRun() throws {

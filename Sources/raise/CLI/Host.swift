@@ -10,6 +10,7 @@ enum Host {
         BenchKernelsCommand.command,
         BenchTokenizerCommand.command,
         BenchTrainCommand.command,
+        BenchSelectionCommand.command,
         DemoCommand.command,
         PluginsCommands.list,
         PluginsCommands.info,

@@ -58,6 +58,14 @@ enum BenchTrainCommand {
         print(json.dumps(result))
         """
 
+    /// Writes into `folder` a BPE tokenizer of `vocabulary` tokens trained on the embedded suite's text.
+    static func suiteTokenizer(vocabulary: Int, into folder: String) throws {
+        var configuration = TaskSuiteConfiguration()
+        (configuration.poolSize, configuration.pretrainSize) = (2000, 4000)
+        let texts = try TaskSuite(configuration).pretrain.map { $0.serialized }
+        try BytePairTrainer.train(texts: texts, vocabularySize: vocabulary).save(directory: folder)
+    }
+
     static func run(_ arguments: ParsedArguments) throws -> Int32 {
         try arguments.expectNoPositionals()
         let threads = try arguments.configureThreads()
@@ -66,13 +74,9 @@ enum BenchTrainCommand {
         let repeats = try arguments.int("--repeats", default: 5, in: 1...1000)
         let registry = try PluginOptions.load(arguments)
 
-        // A vocabulary of the requested size, trained on the embedded suite's text.
         let folder = NSTemporaryDirectory() + "raise-bench-train-\(getpid())"
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        var configuration = TaskSuiteConfiguration()
-        (configuration.poolSize, configuration.pretrainSize) = (2000, 4000)
-        let texts = try TaskSuite(configuration).pretrain.map { $0.serialized }
-        try BytePairTrainer.train(texts: texts, vocabularySize: vocab).save(directory: folder)
+        try suiteTokenizer(vocabulary: vocab, into: folder)
         let spec = try PluginSpec(parsing: (arguments.string("--model") ?? "tinygpt:layers=4,heads=4,d=128,ctx=128") + ",tokenizer=\(folder)",
                                   option: "--model")
         let model = try registry.make(spec, kind: .model, seed: 0, as: (any LanguageModel).self)

@@ -141,7 +141,8 @@ struct BenchReport {
             return ("budget \(budget.label)", bars)
         }
         let title = families.isEmpty ? "What each entry picked (the data has no task tags)" : "What each entry picked, by task family"
-        return BarChart.render(title: title, groups: groups, categories: families.isEmpty ? ["untagged"] : families + ["untagged"])
+        let untagged = records.contains { $0.hiddenTags["family"] == nil && $0.task == nil }
+        return BarChart.render(title: title, groups: groups, categories: families + (untagged ? ["untagged"] : []))
     }
 
     var overlap: String {

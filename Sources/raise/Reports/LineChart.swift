@@ -46,7 +46,8 @@ enum LineChart {
                 svg.polyline(series.points.map { (px($0.x), py($0.mean)) }, color: colour(series.label), label: series.label)
             }
         }
-        legend(&svg, labels: labels, colour: colour, x: left, y: top + panelHeight + bottom + 8)
+        let references = Set(panels.flatMap { $0.references.map(\.label) })
+        legend(&svg, labels: labels, references: references, colour: colour, x: left, y: top + panelHeight + bottom + 8)
         return svg.xml
     }
 
@@ -68,11 +69,15 @@ enum LineChart {
         }
     }
 
-    /// Coloured keys, four to a row.
-    static func legend(_ svg: inout SVGDocument, labels: [String], colour: (String) -> String, x: Double, y: Double) {
+    /// Coloured keys, four to a row: a box for a series, a dashed stroke for a reference line.
+    static func legend(_ svg: inout SVGDocument, labels: [String], references: Set<String>, colour: (String) -> String, x: Double, y: Double) {
         for (i, label) in labels.enumerated() {
             let (cx, cy) = (x + Double(i % 4) * 190, y + Double(i / 4) * 20)
-            svg.rect(cx, cy, 14, 10, color: colour(label))
+            if references.contains(label) {
+                svg.line(cx, cy + 5, cx + 14, cy + 5, color: colour(label), width: 2, dashed: true)
+            } else {
+                svg.rect(cx, cy, 14, 10, color: colour(label))
+            }
             svg.text(cx + 20, cy + 10, label, size: 12)
         }
     }

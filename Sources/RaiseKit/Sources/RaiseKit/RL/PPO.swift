@@ -103,6 +103,7 @@ public final class PPOUpdater {
                 for i in 0..<grads.count { grads.data[i] /= Float(batch.count) }
                 policy.parameters.clipGradients(maxNorm: settings.maxGradientNorm)
                 optimizer.update(policy.parameters, lr: settings.learningRate)
+                policy.weightsChanged()
             }
         }
         let updates = Double(max(1, steps.count * settings.epochs))
@@ -153,7 +154,7 @@ public final class PPOUpdater {
             }
         }
         let actorLoss = tape.sum(tape.mul(scores, Variable(scoreGradient)))
-        let value = policy.critic(Variable(layout.summary(of: state, progress)), parameters: policy.parameters, tape: tape)
+        let value = policy.critic(Variable(layout.summary(of: features, progress)), parameters: policy.parameters, tape: tape)
         let error = tape.add(value, Variable(Tensor(shape: [1, 1], values: [Float(-target)])))
         let valueLoss = tape.scale(tape.sum(tape.mul(error, error)), by: Float(settings.valueCoefficient))
         measured.valueLoss = Double(error.value.scalars[0] * error.value.scalars[0])

@@ -84,9 +84,8 @@ public final class PolicyTrainer {
                 trajectory.refreshLosses(losses, at: t)
                 progress.currentLoss = losses
             }
-            let state = layout.fusedState(features, progress)
-            let scores = policy.scores(state)
-            let value = policy.value(layout.summary(of: state, progress))
+            let scores = policy.scores(features, progress)
+            let value = policy.value(layout.summary(of: features, progress))
             let picks = policy.choose(scores: scores, clusters: clusters, batchSize: settings.batchSize, rng: &rng)
             let logProbabilities = picks.indices.map {
                 PlackettLuceDraw(scores: scores, candidates: clusters.members[$0], chosen: picks[$0],
@@ -129,6 +128,7 @@ public final class PolicyTrainer {
     public func loadState(from path: String) throws -> (episodesDone: Int, log: String) {
         let file = try Safetensors.read(path: path)
         try Checkpoint.copy(file, into: policy.parameters, path: path)
+        policy.weightsChanged()
         guard let m = file.tensors["optimizer.m"], let v = file.tensors["optimizer.v"],
               m.count == policy.parameters.count, v.count == m.count else {
             throw RaiseError.tensor(path: path, tensor: "optimizer.m", detail: "missing or not the size of the policy")

@@ -10,7 +10,7 @@ import Foundation
 public struct PolicySettings: Equatable, Sendable {
     /// Which state groups the actor reads.
     public var layout: StateLayout
-    /// Width of the hidden layers (actor: two, critic: one).
+    /// Width of the hidden layer of actor and critic.
     public var hidden = 64
     /// k-means clusters the batch is spread over.
     public var clusters = 1
@@ -55,7 +55,8 @@ public struct PolicySettings: Equatable, Sendable {
     }
 }
 
-/// The actor and critic of RAISE, in one parameter store.
+/// The actor and critic of RAISE, in one parameter store: MLPs with one hidden layer, ReLU in the actor
+/// (cheap enough to score a 20k pool at every step, see IncrementalScorer), tanh in the critic.
 public final class SelectionPolicy {
     public let settings: PolicySettings
     /// Actor weights (`actor.*`) then critic weights (`critic.*`).
@@ -64,12 +65,15 @@ public final class SelectionPolicy {
     public let actor: MLP
     /// V_φ: summary (summaryWidth) → value.
     public let critic: MLP
+    /// Bumped whenever the weights change (`weightsChanged()`), so cached products are redone.
+    public private(set) var version = 0
+    private let incremental = IncrementalScorer()
 
     /// A freshly initialised policy; `seed` fixes the initial weights.
     public init(settings: PolicySettings, seed: UInt64) {
         self.settings = settings
         let layout = settings.layout
-        actor = MLP(sizes: [layout.width, settings.hidden, settings.hidden, 1], activation: .tanh, prefix: "actor")
+        actor = MLP(sizes: [layout.width, settings.hidden, 1], activation: .relu, prefix: "actor")
         critic = MLP(sizes: [layout.summaryWidth, settings.hidden, 1], activation: .tanh, prefix: "critic")
         var rng = RandomGenerator(seed: seed)
         parameters = ParameterStore(actor.parameterSpecs + critic.parameterSpecs, rng: &rng)
@@ -79,6 +83,15 @@ public final class SelectionPolicy {
     public func scores(_ state: Tensor) -> [Float] {
         actor(Variable(state), parameters: parameters, tape: Tape(recording: false)).value.scalars
     }
+
+    /// F_θ of every pool instruction at `progress`: the same as `scores(fusedState(features, progress))`,
+    /// at a fraction of the cost from the second step on (see IncrementalScorer).   -> (N)
+    public func scores(_ features: PoolFeatures, _ progress: TrainingProgress) -> [Float] {
+        incremental.scores(self, features, progress)
+    }
+
+    /// Tells the policy its weights were changed in place (by an optimizer or a load).
+    public func weightsChanged() { version += 1 }
 
     /// V_φ of a summary.   summary (1, summaryWidth)
     public func value(_ summary: Tensor) -> Double {
@@ -120,5 +133,6 @@ public final class SelectionPolicy {
     /// Overwrites the weights with those of a safetensors file, checking names and shapes.
     public func loadParameters(from path: String) throws {
         try Checkpoint.copy(Safetensors.read(path: path), into: parameters, path: path)
+        weightsChanged()
     }
 }

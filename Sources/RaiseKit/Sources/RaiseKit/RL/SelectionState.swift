@@ -175,19 +175,26 @@ extension StateLayout {
         return out
     }
 
-    /// The critic's input: the stage, then the non-stage columns of `state` averaged over what has been
-    /// trained on so far (weighted by use; zeros before the first step).   state (N, width) -> (1, summaryWidth)
-    public func summary(of state: Tensor, _ progress: TrainingProgress) -> Tensor {
+    /// The critic's input: the stage, then the non-stage columns of the fused state averaged over what
+    /// has been trained on so far (weighted by use; zeros before the first step).   -> (1, summaryWidth)
+    public func summary(of features: PoolFeatures, _ progress: TrainingProgress) -> Tensor {
         let out = Tensor(zeros: [1, summaryWidth])
         (out.data[0], out.data[1]) = stageValues(progress)
-        let stageColumns = columns(of: .stage) ?? 0..<0
-        let kept = (0..<width).filter { !stageColumns.contains($0) }
         let used = progress.timesSelected.reduce(0, +)
         guard used > 0 else { return out }
-        for (i, times) in progress.timesSelected.enumerated() where times > 0 {
-            let weight = Float(times) / Float(used)
-            let row = state.data + i * width
-            for (j, column) in kept.enumerated() { out.data[2 + j] += weight * row[column] }
+        var at = 2
+        for group in groups where group != .stage {
+            for (i, times) in progress.timesSelected.enumerated() where times > 0 {
+                let weight = Float(times) / Float(used)
+                switch group {
+                case .stage: break
+                case .difficulty: for j in 0..<4 { out.data[at + j] += weight * features.difficulty![i, j] }
+                case .semantics: for j in 0..<semanticDimensions { out.data[at + j] += weight * features.semantics.data[i * semanticDimensions + j] }
+                case .availability: out.data[at] += weight * log1p(Float(times))
+                case .currentLoss: out.data[at] += weight * (progress.currentLoss?[i] ?? 0)
+                }
+            }
+            at += width(of: group)
         }
         return out
     }

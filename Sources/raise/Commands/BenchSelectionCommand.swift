@@ -1,0 +1,84 @@
+// `raise bench selection`: what RAISE adds to every training step — building the fused state of the
+// pool, scoring it with the policy and drawing the batch (per cluster) — against one training step of
+// the model it selects for, measured in the same run. Target: under 5% of a training step at a 20k pool.
+import Foundation
+import RaiseKit
+
+/// The selection-overhead benchmark.
+enum BenchSelectionCommand {
+    static let command = Command(
+        words: ["bench", "selection"],
+        summary: "RAISE's per-step selection overhead (state + scoring + draw) as a share of a training step (target < 5%)",
+        arguments: "",
+        options: [.value("--pool", "N", "pool size (default 20000)"), .value("--batch", "N", "examples per step (default 16)"),
+                  .value("--clusters", "C", "clusters (default 1)"),
+                  .value("--model", "SPEC", "the model trained (default the demo's tinygpt:layers=2,heads=2,d=64,ctx=64)"),
+                  .value("--tokens", "N", "tokens per training example (default 40, the embedded suite's longest are ~50)"),
+                  .value("--repeats", "N", "timed steps per side (default 20)"), PluginOptions.pluginPath,
+                  CommonOptions.threads, CommonOptions.json],
+        run: run)
+
+    static func run(_ arguments: ParsedArguments) throws -> Int32 {
+        try arguments.expectNoPositionals()
+        try arguments.configureThreads()
+        let poolSize = try arguments.int("--pool", default: 20_000, in: 16...10_000_000)
+        let batchSize = try arguments.int("--batch", default: 16, in: 1...poolSize)
+        let clusterCount = try arguments.int("--clusters", default: 1, in: 1...batchSize)
+        let tokens = try arguments.int("--tokens", default: 40, in: 2...100_000)
+        let repeats = try arguments.int("--repeats", default: 20, in: 1...100_000)
+
+        // The policy's side: a pool of paper-sized states (values do not change the cost).
+        var rng = RandomGenerator(seed: 0)
+        let layout = StateLayout(groups: StateGroup.paper)
+        var columns = [String: [Float]]()
+        for name in ["prompt_tokens", "response_tokens", "loss_conditional", "loss_unconditional"] + (0..<32).map({ "embedding_\($0)" }) {
+            columns[name] = (0..<poolSize).map { _ in abs(rng.nextNormal()) * 10 }
+        }
+        let features = try PoolFeatures(columns: columns, count: poolSize, layout: layout)
+        let clusters = try PoolClusters(semantics: features.semantics, count: clusterCount, seed: 0)
+        let policy = SelectionPolicy(settings: PolicySettings(layout: layout), seed: 0)
+        var progress = TrainingProgress(totalSteps: 1000, poolSize: poolSize)
+        var draws: RandomGenerator? = RandomGenerator(seed: 1)
+        func select() {
+            let scores = policy.scores(features, progress)
+            let picks = policy.choose(scores: scores, clusters: clusters, batchSize: batchSize, rng: &draws).flatMap { $0 }
+            for i in picks { progress.timesSelected[i] += 1 }
+            progress.step += 1
+        }
+
+        // The model's side: one training step on examples of the given length.
+        let registry = try PluginOptions.load(arguments)
+        let folder = NSTemporaryDirectory() + "raise-bench-selection-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try BenchTrainCommand.suiteTokenizer(vocabulary: 512, into: folder)
+        let spec = try PluginSpec(parsing: (arguments.string("--model") ?? "tinygpt:layers=2,heads=2,d=64,ctx=64") + ",tokenizer=\(folder)",
+                                  option: "--model")
+        let model = try registry.make(spec, kind: .model, seed: 0, as: (any LanguageModel).self)
+        let length = min(tokens, model.contextLength + 1)
+        let batch = (0..<batchSize).map { _ in
+            TokenizedExample(ids: (0..<length).map { _ in Int32(rng.nextInt(below: 512)) },
+                             lossMask: [0] + Array(repeating: 1, count: length - 1))
+        }
+        let trainer = ModelTrainer(model: model, settings: TrainerSettings(schedule: .constant(1e-4)))
+
+        select()
+        try trainer.step(batch)
+        var selection = [Double](), training = [Double]()
+        for _ in 0..<repeats {  // interleaved, so that a noisy machine slows both alike
+            selection.append(try Timing.seconds { select() })
+            training.append(try Timing.seconds { try trainer.step(batch) })
+        }
+        let (s, t) = (Timing.median(selection), Timing.median(training))
+        if arguments.outputMode == .json {
+            print(JSONValue.object(JSONObject([("pool", .number(Double(poolSize))), ("clusters", .number(Double(clusterCount))),
+                                               ("selection_ms", .number(Timing.rounded(s * 1000, 3))),
+                                               ("training_step_ms", .number(Timing.rounded(t * 1000, 3))),
+                                               ("ratio", .number(Timing.rounded(s / t, 4)))])).serialized)
+        } else {
+            print("selection (pool \(poolSize), \(clusterCount) cluster(s))  \(String(format: "%8.2f", s * 1000)) ms/step")
+            print("training step (\(spec.id), batch \(batchSize))  \(String(format: "%8.2f", t * 1000)) ms/step")
+            print("ratio  \(String(format: "%.3f", s / t))  (target < 0.05)")
+        }
+        return ExitCode.success
+    }
+}
