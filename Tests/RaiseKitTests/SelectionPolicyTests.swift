@@ -134,14 +134,16 @@ final class SelectionStateTests: XCTestCase {
         XCTAssertEqual(summary[0, 2 + 2], 0.75 * state[1, 4] + 0.25 * state[2, 4], accuracy: 1e-6, "pooled by use")
         XCTAssertEqual(summary[0, 8], 0.75 * state[1, 8] + 0.25 * state[2, 8], accuracy: 1e-6)
 
-        // The incremental scores equal the network on the fused state, at several steps.
-        var settings = PolicySettings(layout: layout)
-        settings.hidden = 5
-        let policy = SelectionPolicy(settings: settings, seed: 3)
-        for step in [0, 1, 3] {
-            progress.step = step
-            let full = policy.scores(layout.fusedState(features, progress)), fast = policy.scores(features, progress)
-            for (a, b) in zip(full, fast) { XCTAssertEqual(a, b, accuracy: 1e-5) }
+        // The incremental scores equal the network on the fused state, at several steps, for either activation.
+        for activation in [Activation.relu, .tanh] {
+            var settings = PolicySettings(layout: layout)
+            (settings.hidden, settings.activation) = (11, activation)
+            let policy = SelectionPolicy(settings: settings, seed: 3)
+            for step in [0, 1, 3] {
+                progress.step = step
+                let full = policy.scores(layout.fusedState(features, progress)), fast = policy.scores(features, progress)
+                for (a, b) in zip(full, fast) { XCTAssertEqual(a, b, accuracy: 1e-5, "\(activation)") }
+            }
         }
     }
 
@@ -246,6 +248,7 @@ final class PolicyTrainingTests: XCTestCase {
         var settings = PolicySettings(layout: StateLayout(groups: [.stage, .semantics], semanticDimensions: 3))
         settings.clusters = 2
         settings.temperature = 0.5
+        settings.activation = .tanh
         let policy = SelectionPolicy(settings: settings, seed: 9)
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("raise-policy-dir-\(getpid())").path
         defer { try? FileManager.default.removeItem(atPath: directory) }

@@ -1,8 +1,9 @@
 // `raise demo`: the main job on the embedded default data, as `make demo` runs it. Each stage is an
 // ordinary raise command, printed before it runs so that it can be copied: generate the task suite,
 // train a BPE tokenizer and pretrain a small TinyGPT base on the clean corpus, then benchmark full data,
-// the oracle reference, random, perplexity, IFD and RAISE (its policies trained on the way) at 1%, 5%
-// and 10% over seeds. The data and tokenizer stages are skipped when their output is there; pretraining
+// the oracle reference, random, perplexity, IFD and RAISE at 1%, 5% and 10% over seeds. RAISE's policy
+// is trained on the way, once per seed at the 10% budget and used at every budget, rewarded by the loss
+// of the first 64 validation examples (cheaper per step; the report uses all of them). The data and tokenizer stages are skipped when their output is there; pretraining
 // and the benchmark resume; so an interrupted demo continues where it stopped. Flags scale it up.
 import Foundation
 import RaiseKit
@@ -43,7 +44,8 @@ enum DemoCommand {
                      "--test", out + "/suite/test.jsonl", "--template", "plain", "--oracle",
                      "--selector", "random", "--selector", "perplexity", "--selector", "ifd", "--selector", "raise",
                      "--budgets", arguments.string("--budgets") ?? "1%,5%,10%", "--seeds", arguments.string("--seeds") ?? "3",
-                     "--episodes", arguments.string("--episodes") ?? "20", "--policy-budget", "10%", "--out", out + "/bench"] + common),
+                     "--episodes", arguments.string("--episodes") ?? "20", "--policy-budget", "10%",
+                     "--reward", "val-loss:limit=64", "--out", out + "/bench"] + common),
         ]
         let start = Date()
         for stage in stages {

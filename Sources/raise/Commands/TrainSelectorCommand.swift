@@ -29,6 +29,7 @@ enum TrainSelectorCommand {
                   .value("--semantic-dims", "N", "PCA dimensions of the semantic group (default 32)"),
                   .value("--loss-refresh", "N", "steps between refreshes of the current-loss group (default 10)"),
                   .value("--hidden", "N", "hidden width of actor and critic (default 64)"),
+                  .value("--activation", "F", "the actor's hidden activation: relu (default) or tanh"),
                   .value("--temperature", "X", "softmax temperature of the Plackett–Luce draws (default 1)"),
                   .value("--gamma", "X", "discount (default 1: the return is P(M_T) − P(M_0))"),
                   .value("--gae-lambda", "X", "GAE's λ (default 0: each batch credited with its own reward)"), .value("--clip", "X", "PPO's clip ε (default 0.2)"),
@@ -87,6 +88,11 @@ enum TrainSelectorCommand {
         var policy = PolicySettings(layout: StateLayout(groups: groups,
                                                         semanticDimensions: try arguments.int("--semantic-dims", default: 32, in: 1...4096)))
         policy.hidden = try arguments.int("--hidden", default: 64, in: 1...65_536)
+        let activation = arguments.string("--activation") ?? "relu"
+        guard let parsed = Activation(rawValue: activation), parsed == .relu || parsed == .tanh else {
+            throw UsageError(message: "--activation '\(activation)': expected relu or tanh", usage: arguments.usage)
+        }
+        policy.activation = parsed
         policy.clusters = try arguments.int("--clusters", default: 1, in: 1...4096)
         policy.temperature = Float(try arguments.number("--temperature", default: 1, in: 1e-3...1e3))
         policy.lossRefresh = try arguments.int("--loss-refresh", default: 10, in: 1...1_000_000)

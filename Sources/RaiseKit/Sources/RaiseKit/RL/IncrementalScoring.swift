@@ -4,9 +4,9 @@
 // with those static columns, plus its bias, is computed once per pool and policy weights,
 //   P = X_static · W_staticᵀ + b                                       (N, H)
 // and each step adds the dynamic columns' share and finishes the network:
-//   z_i = P_i + W_stage·stage + W_avail·log(1 + uses_i) + W_loss·loss_i,  score_i = w₂·ReLU(z_i) + b₂
+//   z_i = P_i + W_stage·stage + W_avail·log(1 + uses_i) + W_loss·loss_i,  score_i = w₂·f(z_i) + b₂
 // — O(N·H) per step instead of O(N·width·H). The actor must be the one-hidden-layer tanh MLP of
-// SelectionPolicy (one ReLU hidden layer); the result equals `scores(fusedState(...))` up to float rounding.
+// SelectionPolicy (one hidden layer, f = ReLU or tanh); the result equals `scores(fusedState(...))` up to float rounding.
 
 import Foundation
 
@@ -56,12 +56,13 @@ final class IncrementalScorer {
         let output = Array(UnsafeBufferPointer(start: policy.parameters["actor.layer1.weight"].value.data, count: hidden))
         let outputBias = policy.parameters["actor.layer1.bias"].value.data[0]
         // Per hidden unit: the stage shift, the use and loss weights, the output weight. The bias of z
-        // for a row is base + shift + uses·a + loss·l; ReLU; dot with the output weights — 8 lanes at a time.
+        // for a row is base + shift + uses·a + loss·l; f; dot with the output weights — 8 lanes at a time.
         func packed(_ values: [Float]) -> [SIMD8<Float>] {
             (0..<lanes).map { k in SIMD8<Float>((0..<8).map { k * 8 + $0 < hidden ? values[k * 8 + $0] : 0 }) }
         }
         let (shiftLanes, useLanes, lossLanes, outputLanes) = (packed(shift), packed(uses), packed(loss), packed(output))
         let base = UnsafeRawPointer(staticPart.data)
+        let relu = policy.settings.activation == .relu
         var scores = [Float](repeating: 0, count: n)
         scores.withUnsafeMutableBufferPointer { scores in
             Parallel.ranges(n, minimumPerPart: 4096) { rows in
@@ -72,7 +73,7 @@ final class IncrementalScorer {
                     for k in 0..<lanes {
                         let p = base.loadUnaligned(fromByteOffset: (i * lanes + k) * 32, as: SIMD8<Float>.self)
                         let z = p + shiftLanes[k] + useLanes[k] * a + lossLanes[k] * l
-                        sum += outputLanes[k] * z.replacing(with: 0, where: z .< 0)
+                        sum += outputLanes[k] * (relu ? z.replacing(with: 0, where: z .< 0) : FastMath.tanh(z))
                     }
                     scores[i] = sum.sum() + outputBias
                 }

@@ -12,6 +12,8 @@ public struct PolicySettings: Equatable, Sendable {
     public var layout: StateLayout
     /// Width of the hidden layer of actor and critic.
     public var hidden = 64
+    /// The actor's hidden activation: relu or tanh (the critic's is tanh).
+    public var activation = Activation.relu
     /// k-means clusters the batch is spread over.
     public var clusters = 1
     /// Softmax temperature of the Plackett–Luce draw.
@@ -26,6 +28,7 @@ public struct PolicySettings: Equatable, Sendable {
     public var json: JSONObject {
         JSONObject([("groups", .array(layout.groups.map { .string($0.rawValue) })),
                     ("semantic_dims", .number(Double(layout.semanticDimensions))), ("hidden", .number(Double(hidden))),
+                    ("activation", .string(activation.rawValue)),
                     ("clusters", .number(Double(clusters))), ("temperature", .number(Double(temperature))),
                     ("loss_refresh", .number(Double(lossRefresh)))])
     }
@@ -46,6 +49,11 @@ public struct PolicySettings: Equatable, Sendable {
         let groups = try StateGroup.parseList(names.joined(separator: ","), option: path + ": field 'groups'")
         self.init(layout: StateLayout(groups: groups, semanticDimensions: try int("semantic_dims", 1...4096)))
         hidden = try int("hidden", 1...65_536)
+        let name = json["activation"]?.stringValue ?? "relu"
+        guard let activation = Activation(rawValue: name), activation == .relu || activation == .tanh else {
+            throw RaiseError.file(path: path, detail: "field 'activation': expected relu or tanh, got '\(name)'")
+        }
+        self.activation = activation
         clusters = try int("clusters", 1...4096)
         lossRefresh = try int("loss_refresh", 1...1_000_000)
         guard let t = json["temperature"]?.numberValue, t > 0, t.isFinite else {
@@ -55,8 +63,8 @@ public struct PolicySettings: Equatable, Sendable {
     }
 }
 
-/// The actor and critic of RAISE, in one parameter store: MLPs with one hidden layer, ReLU in the actor
-/// (cheap enough to score a 20k pool at every step, see IncrementalScorer), tanh in the critic.
+/// The actor and critic of RAISE, in one parameter store: MLPs with one hidden layer (ReLU or tanh in the
+/// actor, scored incrementally at every step — see IncrementalScorer — tanh in the critic).
 public final class SelectionPolicy {
     public let settings: PolicySettings
     /// Actor weights (`actor.*`) then critic weights (`critic.*`).
@@ -73,7 +81,7 @@ public final class SelectionPolicy {
     public init(settings: PolicySettings, seed: UInt64) {
         self.settings = settings
         let layout = settings.layout
-        actor = MLP(sizes: [layout.width, settings.hidden, 1], activation: .relu, prefix: "actor")
+        actor = MLP(sizes: [layout.width, settings.hidden, 1], activation: settings.activation, prefix: "actor")
         critic = MLP(sizes: [layout.summaryWidth, settings.hidden, 1], activation: .tanh, prefix: "critic")
         var rng = RandomGenerator(seed: seed)
         parameters = ParameterStore(actor.parameterSpecs + critic.parameterSpecs, rng: &rng)
