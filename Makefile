@@ -6,7 +6,7 @@ APT_PACKAGES := libopenblas-dev pkg-config
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE_BIN  := .build/release/raise
 
-.PHONY: all deps build demo test bench install models clean
+.PHONY: all deps build demo test bench bench-real install models clean
 
 all: build
 
@@ -59,13 +59,33 @@ $(VENV)/bin/python:
 		else echo "make: no CPU torch wheel in /opt/wheels: bench train runs without its PyTorch reference"; fi
 
 bench: build models $(VENV)/bin/python
-	$(RELEASE_BIN) bench kernels
-	RAISE_PYTHON=$(VENV)/bin/python $(RELEASE_BIN) bench train --threads 1
-	RAISE_PYTHON=$(VENV)/bin/python $(RELEASE_BIN) bench train --threads 2
-	RAISE_PYTHON=$(VENV)/bin/python $(RELEASE_BIN) bench tokenizer --vocab $(DATA)/gpt2-tokenizer \
+	@mkdir -p out
+	RAISE_PYTHON=$(VENV)/bin/python $(RELEASE_BIN) bench perf --out out/bench-perf.md --vocab $(DATA)/gpt2-tokenizer \
 		--data $(DATA)/alpaca-libre/alpaca_libre_tasks_v1.jsonl --data $(DATA)/gpteacher/codegen-instruct.json \
 		--data $(DATA)/gpteacher/roleplay-instruct.json --data $(DATA)/gpteacher/toolformer-instruct.json \
 		--data $(DATA)/alpaca-eval/alpaca_eval.jsonl
+
+# The benchmark on the shared real data — documented, not in CI (hours on 2 cores: SmolLM2 scores the
+# pool's features at a few records per second). Pool: alpaca-libre (status ok) + GPTeacher code / role-play /
+# tool use + 1,500 GSM8K problems; target: GSM8K, with validation and test splits carved from its train file,
+# disjoint from the pool; features from SmolLM2-135M; the trained model a TinyGPT pretrained on the pool's text.
+# Every stage resumes, so the target can be run again after an interruption.
+REAL      ?= out/real
+REAL_POOL := $(REAL)/gsm8k/pool.jsonl $(REAL)/alpaca-libre/pool.jsonl $(REAL)/gpteacher/pool.jsonl
+bench-real: build models
+	$(RELEASE_BIN) data split --data $(DATA)/gsm8k/train.jsonl --fields instruction=question,output=answer \
+		--parts val=200,test=500,pool=1500,unused=rest --out $(REAL)/gsm8k
+	$(RELEASE_BIN) data split --data $(DATA)/alpaca-libre/alpaca_libre_tasks_v1.jsonl --data $(DATA)/alpaca-libre/alpaca_libre_tasks_v2.jsonl \
+		--data $(DATA)/alpaca-libre/alpaca_libre_tasks_v3.jsonl --where status=ok --skip-invalid --parts pool=rest --out $(REAL)/alpaca-libre
+	$(RELEASE_BIN) data split --data $(DATA)/gpteacher/codegen-instruct.json --data $(DATA)/gpteacher/roleplay-instruct.json \
+		--data $(DATA)/gpteacher/toolformer-instruct.json --parts pool=rest --out $(REAL)/gpteacher
+	test -f $(REAL)/tokenizer/encoder.json || $(RELEASE_BIN) tokenizer train --vocab 4096 $(addprefix --data ,$(REAL_POOL)) --out $(REAL)/tokenizer
+	$(RELEASE_BIN) pretrain --model tinygpt:layers=4,heads=4,d=128,ctx=256,tokenizer=$(REAL)/tokenizer $(addprefix --data ,$(REAL_POOL)) \
+		--steps 3000 --out $(REAL)/base --resume
+	$(RELEASE_BIN) bench run --model $(REAL)/base --aux-model 'llama:path="$(SMOLLM2)",ctx=256' $(addprefix --data ,$(REAL_POOL)) \
+		--val $(REAL)/gsm8k/val.jsonl --test $(REAL)/gsm8k/test.jsonl --match final-answer \
+		--selector random --selector perplexity --selector ifd --selector raise --budgets 1%,5%,10% --seeds 3 \
+		--policy-budget 5% --reward val-loss:limit=64 --out $(REAL)/bench
 
 # Installs raise under PREFIX: bin/raise, lib/raise/libRaiseKit.so, lib/raise/plugins/ (searched by
 # the host) and lib/raise/swift/ (the RaiseKit module that out-of-tree plugins compile against).

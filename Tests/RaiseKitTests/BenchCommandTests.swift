@@ -137,3 +137,17 @@ private struct BenchResultFields {
         picks = object["picks"].map { $0.serialized } ?? ""
     }
 }
+
+final class BenchPerfTests: XCTestCase {
+    func testPerfGathersEveryBenchmarkIntoOneTable() throws {
+        let folder = try scratchFolder(self)
+        let result = try runRaise(["bench", "perf", "--threads", "1", "--out", folder + "/perf.md"], environment: ["RAISE_PYTHON": "/nonexistent/python"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let table = try String(contentsOfFile: folder + "/perf.md", encoding: .utf8)
+        XCTAssertEqual(table, result.stdout)
+        for fragment in ["| kernels | square-256 |", "| cblas_sgemm |", "| train | train-1thread |", "| PyTorch | not installed | — |",
+                         "| selection | pool 20000 |", "ms/step (lower is better)"] {
+            XCTAssertTrue(table.contains(fragment), fragment + "\n" + table)
+        }
+    }
+}

@@ -62,9 +62,8 @@ enum BenchRunCommand {
         if let test { try ModelOptions.checkDisjoint(pool: records, split: test.records, option: "--test") }
 
         // The plan: budgets in steps, entries, seeds.
-        let meanTokens = Double(pool.reduce(0) { $0 + $1.ids.count }) / Double(pool.count)
         func steps(_ text: String) throws -> Int {
-            try TrainingBudget(parsing: text).steps(poolSize: pool.count, batchSize: batchSize, meanTokensPerExample: meanTokens)
+            try TrainingBudget(parsing: text).steps(poolSize: pool.count, batchSize: batchSize, meanTokensPerExample: pool.meanTokens)
         }
         let budgets = try (arguments.string("--budgets") ?? "1%,5%,10%").split(separator: ",").map { (String($0), try steps(String($0))) }
         var entries = arguments.flag("--no-full") ? [] : [BenchEntry(kind: .fullData, spec: "full")]

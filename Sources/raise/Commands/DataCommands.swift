@@ -1,4 +1,5 @@
-// `raise data synth | stats`: generate the embedded task suite, and describe instruction files.
+// `raise data synth | stats | split`: generate the embedded task suite, describe instruction files, and
+// cut files into disjoint seeded parts (a target task's validation and test splits, a pool slice).
 import Foundation
 import RaiseKit
 
@@ -26,6 +27,65 @@ enum DataCommands {
                   .value("--tokenizer", "DIR", "count lengths in tokens of this vocabulary (default: UTF-8 bytes)"),
                   CommonOptions.json],
         run: runStats)
+
+    static let split = Command(
+        words: ["data", "split"],
+        summary: "shuffle records (seeded) and cut them into disjoint parts, written as canonical JSONL",
+        arguments: "",
+        options: [ModelOptions.data, ModelOptions.fields, ModelOptions.skipInvalid,
+                  .value("--where", "FIELD=VALUE", "keep records whose field has this value (repeatable)"),
+                  .value("--parts", "LIST", "name=N,… in order; one part may be name=rest (required)"),
+                  .value("--out", "DIR", "output folder: one NAME.jsonl per part (required)"), CommonOptions.seed, CommonOptions.json],
+        run: runSplit)
+
+    static func runSplit(_ arguments: ParsedArguments) throws -> Int32 {
+        try arguments.expectNoPositionals()
+        guard let out = arguments.string("--out"), let partsText = arguments.string("--parts") else {
+            throw UsageError(message: "--parts LIST and --out DIR are required", usage: arguments.usage)
+        }
+        let files = arguments.strings("--data")
+        guard !files.isEmpty else { throw UsageError(message: "at least one --data FILE is required", usage: arguments.usage) }
+        var parts = [(name: String, count: Int?)]()
+        for item in partsText.split(separator: ",") {
+            let pair = item.split(separator: "=", maxSplits: 1).map(String.init)
+            guard pair.count == 2, !pair[0].isEmpty, pair[0].allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }),
+                  pair[1] == "rest" || Int(pair[1]).map({ $0 >= 1 }) == true else {
+                throw UsageError(message: "--parts '\(item)': expected NAME=N (N ≥ 1) or NAME=rest", usage: arguments.usage)
+            }
+            parts.append((pair[0], pair[1] == "rest" ? nil : Int(pair[1])!))
+        }
+        guard parts.filter({ $0.count == nil }).count <= 1, Set(parts.map(\.name)).count == parts.count else {
+            throw UsageError(message: "--parts: at most one part may be 'rest', and names must differ", usage: arguments.usage)
+        }
+        let options = ReadOptions(fields: try arguments.string("--fields").map(ReadOptions.parseFields) ?? [:],
+                                  filters: try arguments.strings("--where").map(ReadOptions.parseFilter), skipInvalid: arguments.flag("--skip-invalid"))
+        var records = [InstructionRecord]()
+        for file in files {
+            let (part, reader) = try InstructionReader.readAll(path: file, options: options)
+            if !reader.skipped.isEmpty { ExitCode.printError("raise: warning: \(file): skipped \(reader.skipped.count) invalid record(s)") }
+            records += part
+        }
+        let fixed = parts.compactMap(\.count).reduce(0, +)
+        guard fixed <= records.count else {
+            throw RaiseError.invalidArgument(name: "--parts", detail: "the parts ask for \(fixed) records, the data has \(records.count)")
+        }
+        var rng = RandomGenerator(seed: try arguments.seed())
+        rng.shuffle(&records)
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        var start = 0, written = [(String, Int)]()
+        for part in parts {
+            let count = part.count ?? records.count - fixed
+            try RecordWriter.writeCanonical(Array(records[start..<start + count]), to: "\(out)/\(part.name).jsonl")
+            written.append((part.name, count))
+            start += count
+        }
+        if arguments.outputMode == .json {
+            print(JSONValue.object(JSONObject(written.map { ($0.0, .number(Double($0.1))) })).serialized)
+        } else {
+            print("\(records.count) records -> \(out): " + written.map { "\($0.0).jsonl \($0.1)" }.joined(separator: ", "))
+        }
+        return ExitCode.success
+    }
 
     static func runSynth(_ arguments: ParsedArguments) throws -> Int32 {
         try arguments.expectNoPositionals()

@@ -17,7 +17,7 @@ enum DemoCommand {
         options: [.value("--out", "DIR", "working folder (default out/demo)"),
                   .value("--size", "N", "pool size (default 6000)"), .value("--pretrain-steps", "N", "base model steps (default 2000)"),
                   .value("--model", "SPEC", "base model shape (default tinygpt:layers=2,heads=2,d=64,ctx=64)"),
-                  .value("--seeds", "N", "seeds per entry (default 3)"), .value("--episodes", "N", "RAISE policy episodes (default 20)"),
+                  .value("--seeds", "N", "seeds per entry (default 3)"), .value("--episodes", "N", "RAISE policy episodes (default 30)"),
                   .value("--budgets", "LIST", "budgets (default 1%,5%,10%)"),
                   CommonOptions.seed, CommonOptions.threads, CommonOptions.quiet],
         run: run)
@@ -44,7 +44,7 @@ enum DemoCommand {
                      "--test", out + "/suite/test.jsonl", "--template", "plain", "--oracle",
                      "--selector", "random", "--selector", "perplexity", "--selector", "ifd", "--selector", "raise",
                      "--budgets", arguments.string("--budgets") ?? "1%,5%,10%", "--seeds", arguments.string("--seeds") ?? "3",
-                     "--episodes", arguments.string("--episodes") ?? "20", "--policy-budget", "10%",
+                     "--episodes", arguments.string("--episodes") ?? "30", "--policy-budget", "10%",
                      "--reward", "val-loss:limit=64", "--out", out + "/bench"] + common),
         ]
         let start = Date()

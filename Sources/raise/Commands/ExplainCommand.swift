@@ -35,9 +35,8 @@ enum ExplainCommand {
         let (records, pool) = try ModelOptions.pool(arguments, formatter: formatter)
         let batchSize = try arguments.int("--batch", default: 16, in: 1...65_536)
         guard batchSize <= pool.count else { throw RaiseError.invalidArgument(name: "--batch", detail: "more than the pool's \(pool.count) records") }
-        let meanTokens = Double(pool.reduce(0) { $0 + $1.ids.count }) / Double(pool.count)
         let steps = try TrainingBudget(parsing: arguments.string("--budget") ?? "1%")
-            .steps(poolSize: pool.count, batchSize: batchSize, meanTokensPerExample: meanTokens)
+            .steps(poolSize: pool.count, batchSize: batchSize, meanTokensPerExample: pool.meanTokens)
         let scorer = try FeatureOptions.scoringModel(arguments, registry: registry, model: model, seed: seed)
         let specs = layout.featureSpecs.contains("feature.ifd") ? layout.featureSpecs : layout.featureSpecs + ["feature.loss"]
         let columns = try FeatureOptions.columns(specs, examples: pool, model: scorer, arguments: arguments, registry: registry, seed: seed)

@@ -38,8 +38,7 @@ enum FinetuneCommand {
         let model = try ModelOptions.make(arguments, registry: registry, seed: seed)
         let formatter = try ModelOptions.formatter(arguments, model: model)
         let (records, pool) = try ModelOptions.pool(arguments, formatter: formatter)
-        let meanTokens = Double(pool.reduce(0) { $0 + $1.ids.count }) / Double(max(pool.count, 1))
-        let steps = try budget.steps(poolSize: pool.count, batchSize: batchSize, meanTokensPerExample: meanTokens)
+        let steps = try budget.steps(poolSize: pool.count, batchSize: batchSize, meanTokensPerExample: pool.meanTokens)
         let validation = try ModelOptions.targetSplit(arguments.string("--val"), formatter: formatter)
         let test = try ModelOptions.targetSplit(arguments.string("--test"), formatter: formatter)
         let matchName = arguments.string("--match") ?? "exact"

@@ -49,8 +49,7 @@ enum SelectCommand {
             features = try FeatureOptions.columns(selector.requiredFeatures, examples: examples, model: scorer, arguments: arguments,
                                                   registry: registry, seed: seed)
         }
-        let meanTokens = examples.isEmpty ? 0 : Double(examples.reduce(0) { $0 + $1.ids.count }) / Double(examples.count)
-        let steps = try budget.steps(poolSize: kept.count, batchSize: batchSize, meanTokensPerExample: meanTokens)
+        let steps = try budget.steps(poolSize: kept.count, batchSize: batchSize, meanTokensPerExample: examples.meanTokens)
         let count = min(kept.count, max(batchSize, (steps * batchSize + TrainingBudget.fullDataEpochs - 1) / TrainingBudget.fullDataEpochs))
         let chosen = try selector.select(SelectionRequest(poolSize: kept.count, count: count, totalSteps: steps, features: features))
         if let bad = chosen.first(where: { $0 < 0 || $0 >= kept.count }) {

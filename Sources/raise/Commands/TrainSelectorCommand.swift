@@ -59,10 +59,9 @@ enum TrainSelectorCommand {
         let (records, pool) = try ModelOptions.pool(arguments, formatter: formatter)
         let validation = try ModelOptions.targetSplit(valPath, formatter: formatter)!
         try ModelOptions.checkDisjoint(pool: records, split: validation.records, option: "--val")
-        let meanTokens = Double(pool.reduce(0) { $0 + $1.ids.count }) / Double(pool.count)
         let budget = try TrainingBudget(parsing: arguments.string("--budget") ?? "1%")
         var run = training
-        run.steps = try budget.steps(poolSize: pool.count, batchSize: training.batchSize, meanTokensPerExample: meanTokens)
+        run.steps = try budget.steps(poolSize: pool.count, batchSize: training.batchSize, meanTokensPerExample: pool.meanTokens)
         let scorer = try FeatureOptions.scoringModel(arguments, registry: registry, model: model, seed: seed)
         let columns = try FeatureOptions.columns(policySettings.layout.featureSpecs, examples: pool, model: scorer, arguments: arguments,
                                                  registry: registry, seed: seed)

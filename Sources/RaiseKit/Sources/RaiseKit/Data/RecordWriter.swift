@@ -41,6 +41,22 @@ public enum RecordWriter {
         try writer.commit()
     }
 
+    /// Writes every record as one canonical JSON object per line — id, instruction, input, output, and the
+    /// task and hidden tags when present — whatever format and field names it was read with.
+    public static func writeCanonical(_ records: [InstructionRecord], to path: String) throws {
+        let writer = try AtomicFileWriter(path: path)
+        for record in records {
+            var object = JSONObject([("id", .string(record.id)), ("instruction", .string(record.instruction)),
+                                     ("input", .string(record.input)), ("output", .string(record.output))])
+            if let task = record.task { object["task"] = .string(task) }
+            if !record.hiddenTags.isEmpty {
+                object["hidden_tags"] = .object(JSONObject(record.hiddenTags.keys.sorted().map { ($0, .string(record.hiddenTags[$0]!)) }))
+            }
+            try writer.write(JSONValue.object(object).serialized + "\n")
+        }
+        try writer.commit()
+    }
+
     private static func serialized(_ record: InstructionRecord) -> String {
         switch record.original {
         case .json(let value): return value.serialized

@@ -38,6 +38,31 @@ enum FastMath {
         return t.replacing(with: -t, where: x .< 0)
     }
 
+    /// ln x lane by lane, for positive normal x (Cephes' logf): x = m·2ᵉ with m in [√½, √2), then a
+    /// degree-9 polynomial in m − 1.
+    @inline(__always)
+    static func log(_ x: Lanes) -> Lanes {
+        let bits = unsafeBitCast(x, to: SIMD8<Int32>.self)
+        var e = Lanes(((bits &>> 23) & 0xff) &- 126)
+        var m = unsafeBitCast((bits & 0x007f_ffff) | 0x3f00_0000, to: Lanes.self)  // in [0.5, 1)
+        let small = m .< 0.707_106_781
+        e = e.replacing(with: e - 1, where: small)
+        m = m.replacing(with: m + m, where: small) - 1
+        let z = m * m
+        var p = Lanes(repeating: 7.037_683_629_2e-2)
+        p = p * m - 1.151_461_031_0e-1
+        p = p * m + 1.167_699_874_0e-1
+        p = p * m - 1.242_014_084_6e-1
+        p = p * m + 1.424_932_278_7e-1
+        p = p * m - 1.666_805_766_5e-1
+        p = p * m + 2.000_071_476_5e-1
+        p = p * m - 2.499_999_399_3e-1
+        p = p * m + 3.333_333_117_4e-1
+        var y = m * z * p
+        y = y + e * -2.121_944_4e-4 - 0.5 * z
+        return m + y + e * 0.693_359_375
+    }
+
     /// out[i] = tanh(x[i]) for `count` elements.
     static func tanh(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, count: Int) {
         apply(out, x, count: count) { tanh($0) }

@@ -9,25 +9,33 @@ import Foundation
 
 /// Plackett–Luce sampling and log-probabilities over candidate subsets of a score vector.
 public enum PlackettLuce {
-    /// An ordered draw of `count` distinct `candidates` (count ≤ candidates.count).
+    /// An ordered draw of `count` distinct `candidates` (count ≤ candidates.count): the largest of
+    /// score/τ + g, g = −log(−log u) Gumbel noise, eight candidates at a time.
     public static func sample(scores: [Float], candidates: [Int], count: Int, temperature: Float,
                               rng: inout RandomGenerator) -> [Int] {
         precondition(count <= candidates.count, "PlackettLuce.sample: \(count) of \(candidates.count) candidates")
-        let keys = candidates.map { i -> Double in
-            let u = (Double(rng.next() >> 11) + 0.5) * 0x1p-53  // in (0, 1)
-            return Double(scores[i]) / Double(temperature) - log(-log(u))
+        var keys = [Float](repeating: 0, count: candidates.count)
+        let inverse = 1 / temperature
+        for start in stride(from: 0, to: candidates.count, by: 8) {
+            var u = FastMath.Lanes(), s = FastMath.Lanes()
+            for k in 0..<8 {
+                u[k] = (Float(rng.next() >> 40) + 0.5) * 0x1p-24  // in (0, 1)
+                s[k] = start + k < candidates.count ? scores[candidates[start + k]] : 0
+            }
+            let key = s * inverse - FastMath.log(-FastMath.log(u))
+            for k in 0..<min(8, candidates.count - start) { keys[start + k] = key[k] }
         }
         return largest(count, of: keys).map { candidates[$0] }
     }
 
     /// The `count` highest-scoring candidates, best first (ties: earlier candidate first).
     public static func top(scores: [Float], candidates: [Int], count: Int) -> [Int] {
-        largest(count, of: candidates.map { Double(scores[$0]) }).map { candidates[$0] }
+        largest(count, of: candidates.map { scores[$0] }).map { candidates[$0] }
     }
 
     /// Positions of the `count` largest keys, largest first (ties: lower position first): one pass
     /// keeping a short sorted list, cheaper than sorting a large pool for a small batch.
-    static func largest(_ count: Int, of keys: [Double]) -> [Int] {
+    static func largest(_ count: Int, of keys: [Float]) -> [Int] {
         var best = [Int]()
         best.reserveCapacity(count + 1)
         for i in keys.indices {

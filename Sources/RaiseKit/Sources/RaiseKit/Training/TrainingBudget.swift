@@ -55,3 +55,8 @@ public enum TrainingBudget: Equatable, Sendable {
         return steps
     }
 }
+
+extension Array where Element == TokenizedExample {
+    /// The mean number of tokens per example (0 for none): what a token budget is divided by.
+    public var meanTokens: Double { isEmpty ? 0 : Double(reduce(0) { $0 + $1.ids.count }) / Double(count) }
+}

@@ -1,0 +1,81 @@
+// `raise bench perf`: the performance benchmarks in one Markdown table — kernels against raw OpenBLAS,
+// TinyGPT training and scoring against PyTorch, BPE encoding against HF tokenizers, and RAISE's
+// selection overhead against a training step — each a ratio measured in one run against its peer.
+// It runs each benchmark as a child `raise` process with --json (a peer that is not installed leaves
+// its ratio empty) and gathers their lines.
+import Foundation
+import RaiseKit
+
+/// The gathered performance table.
+enum BenchPerfCommand {
+    static let command = Command(
+        words: ["bench", "perf"],
+        summary: "every performance benchmark in one Markdown table of ratios against the installed peers",
+        arguments: "",
+        options: [.value("--data", "FILE", "text for the tokenizer benchmark (repeatable; default: none, which skips it)"),
+                  .value("--vocab", "DIR", "GPT-2 encoder.json + vocab.bpe for the tokenizer benchmark"),
+                  .value("--threads", "LIST", "thread counts for the training benchmark (default 1,2)"),
+                  .value("--out", "FILE", "also write the table here"), PluginOptions.pluginPath],
+        run: run)
+
+    /// One benchmark: its command words, the JSON keys of our value and the peer's, and how to name them.
+    private struct Benchmark {
+        let words: [String]
+        let value: String
+        let reference: String
+        let unit: String
+        let peer: String
+    }
+
+    static func run(_ arguments: ParsedArguments) throws -> Int32 {
+        try arguments.expectNoPositionals()
+        let plugins = arguments.strings("--plugin-path").flatMap { ["--plugin-path", $0] }
+        var benchmarks = [Benchmark(words: ["bench", "kernels"], value: "gflops", reference: "reference_gflops", unit: "GFLOP/s",
+                                    peer: "cblas_sgemm")]
+        for threads in (arguments.string("--threads") ?? "1,2").split(separator: ",") {
+            benchmarks.append(Benchmark(words: ["bench", "train", "--threads", String(threads)] + plugins, value: "tokens_per_s",
+                                        reference: "reference_tokens_per_s", unit: "tokens/s", peer: "PyTorch"))
+        }
+        if let vocab = arguments.string("--vocab"), !arguments.strings("--data").isEmpty {
+            benchmarks.append(Benchmark(words: ["bench", "tokenizer", "--vocab", vocab] + arguments.strings("--data").flatMap { ["--data", $0] },
+                                        value: "mb_per_s", reference: "reference_mb_per_s", unit: "MB/s", peer: "HF tokenizers"))
+        }
+        benchmarks.append(Benchmark(words: ["bench", "selection", "--threads", "1"] + plugins, value: "selection_ms",
+                                    reference: "training_step_ms", unit: "ms/step (lower is better)", peer: "a training step"))
+
+        var table = "| benchmark | case | raise | peer | peer value | ratio |\n|---|---|---|---|---|---|\n"
+        for benchmark in benchmarks {
+            ExitCode.printError("bench perf: raise \(benchmark.words.joined(separator: " "))")
+            for object in try childLines(benchmark.words + ["--json"]) {
+                let name = object["case"]?.stringValue ?? "pool \(object["pool"]?.intValue ?? 0)"
+                let ours = object[benchmark.value]?.numberValue.map { String(format: "%.4g %@", $0, benchmark.unit) } ?? "—"
+                let theirs = object[benchmark.reference]?.numberValue.map { String(format: "%.4g", $0) } ?? "not installed"
+                let ratio = object["ratio"]?.numberValue.map { String(format: "%.3f", $0) } ?? "—"
+                table += "| \(benchmark.words[1]) | \(name) | \(ours) | \(benchmark.peer) | \(theirs) | \(ratio) |\n"
+            }
+        }
+        let environment = BenchRunCommand.environment().map { "\($0.0) \($0.1)" }.joined(separator: "; ")
+        let report = "# Performance\n\nEach ratio is measured in one run, the two sides interleaved (\(environment)).\n\n" + table
+        if let out = arguments.string("--out") { try AtomicFile.write(report, to: out) }
+        print(report, terminator: "")
+        return ExitCode.success
+    }
+
+    /// The JSON lines a child `raise` prints for `words`.
+    ///
+    /// - Throws: `RaiseError.invalidArgument` naming the benchmark when it fails.
+    private static func childLines(_ words: [String]) throws -> [JSONObject] {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: PluginOptions.executablePath)
+        process.arguments = words
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw RaiseError.invalidArgument(name: "bench perf", detail: "raise \(words.joined(separator: " ")) failed with status \(process.terminationStatus)")
+        }
+        return String(decoding: data, as: UTF8.self).split(separator: "\n").compactMap { try? JSONValue.parse(String($0)).objectValue }
+    }
+}
