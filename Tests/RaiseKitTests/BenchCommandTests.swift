@@ -50,9 +50,17 @@ final class BenchCommandTests: XCTestCase {
         try config.write(toFile: folder + "/bench.json", atomically: true, encoding: .utf8)
         let arguments = ["bench", "run", "--config", folder + "/bench.json", "--out", folder + "/bench", "--threads", "1", "--quiet",
                          "--batch", "8"]
-        let first = try runRaise(arguments, environment: ["RAISE_CACHE_DIR": folder + "/cache"])
+        let first = try runRaise(arguments.filter { $0 != "--quiet" } + ["--json"], environment: ["RAISE_CACHE_DIR": folder + "/cache"])
         XCTAssertEqual(first.status, 0, first.stderr)
-        XCTAssertTrue(first.stdout.contains("| raise |") && first.stdout.contains("report.md"), first.stdout)
+        let events = first.stderr.split(separator: "\n").compactMap { try? JSONValue.parse(String($0)).objectValue }
+        let last = try XCTUnwrap(events.last { $0["task"]?.stringValue == "bench" })
+        XCTAssertEqual(last["step"]?.intValue, last["total"]?.intValue, "the progress (and its ETA) counts every step once")
+        XCTAssertEqual(last["total"]?.intValue, 2 * 113 + 113 + 2 * 3 * (11 + 23) + 2 * 2 * (11 + 23),
+                       "lr sweep, full data seed 1, 3 entries × 2 seeds × 2 budgets, a policy per budget and seed (2 episodes)")
+        let printed = try XCTUnwrap(JSONValue.parse(String(first.stdout.split(separator: "\n").last ?? "")).objectValue)
+        XCTAssertEqual(printed["entry"]?.stringValue, "raise", "one JSON line per run")
+        let table = try runRaise(arguments, environment: ["RAISE_CACHE_DIR": folder + "/cache"])
+        XCTAssertTrue(table.stdout.contains("| raise |") && table.stdout.contains("report.md"), table.stdout)
 
         let csv = try String(contentsOfFile: folder + "/bench/results.csv", encoding: .utf8).split(separator: "\n")
         XCTAssertEqual(csv.count, 1 + 2 + 3 * 2 * 2, "header, full data per seed, (oracle, random, raise) × 2 budgets × 2 seeds")

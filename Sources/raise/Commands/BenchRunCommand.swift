@@ -97,9 +97,14 @@ enum BenchRunCommand {
         // The learning rate: given, or the full-data baseline's best. The progress line covers every step still to run.
         var sweep = [(lr: Double, loss: Double)]()
         let sweepRun = BenchRun(budget: "100%", steps: plan.fullDataSteps, entry: BenchEntry(kind: .fullData, spec: "full"), seed: seeds[0])
-        let pending = plan.runs.filter { !FileManager.default.fileExists(atPath: $0.resultPath(out: out)) }
+        let fromSweep = { (run: BenchRun) in run.entry.kind == .fullData && run.seed == seeds[0] && fixedRate == nil }
+        let pending = plan.runs.filter { !FileManager.default.fileExists(atPath: $0.resultPath(out: out)) && !fromSweep($0) }
         let sweepPending = fixedRate == nil ? sweepRates.filter { !FileManager.default.fileExists(atPath: sweepPath(out, $0)) } : []
-        let total = pending.reduce(0) { $0 + $1.steps + work.policySteps(for: $1) } + sweepPending.count * plan.fullDataSteps
+        var policyFolders = Set<String>()  // several runs may share one policy: count its training once
+        let total = pending.reduce(0) { sum, run in
+            let trainsNow = run.entry.trainsPolicy && policyFolders.insert(work.policyFolder(for: run).path).inserted
+            return sum + run.steps + (trainsNow ? work.policySteps(for: run) : 0)
+        } + sweepPending.count * plan.fullDataSteps
         work.progress = ProgressReporter(label: "bench", total: max(total, 1), mode: arguments.outputMode)
         var done = 0
         if fixedRate == nil {
@@ -119,7 +124,7 @@ enum BenchRunCommand {
         for run in plan.runs {
             let path = run.resultPath(out: out)
             if !FileManager.default.fileExists(atPath: path) {
-                if run.entry.kind == .fullData && run.seed == seeds[0] && fixedRate == nil {
+                if fromSweep(run) {
                     try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
                     try FileManager.default.copyItem(atPath: sweepPath(out, lr), toPath: path)  // the sweep already ran it
                 } else {

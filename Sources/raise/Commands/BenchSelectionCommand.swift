@@ -65,7 +65,7 @@ enum BenchSelectionCommand {
         try trainer.step(batch)
         var selection = [Double](), training = [Double]()
         for _ in 0..<repeats {  // interleaved, so that a noisy machine slows both alike
-            selection.append(try Timing.seconds { select() })
+            selection.append(Timing.seconds { select() })
             training.append(try Timing.seconds { try trainer.step(batch) })
         }
         let (s, t) = (Timing.median(selection), Timing.median(training))

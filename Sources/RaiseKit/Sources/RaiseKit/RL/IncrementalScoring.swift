@@ -5,14 +5,14 @@
 //   P = X_static · W_staticᵀ + b                                       (N, H)
 // and each step adds the dynamic columns' share and finishes the network:
 //   z_i = P_i + W_stage·stage + W_avail·log(1 + uses_i) + W_loss·loss_i,  score_i = w₂·f(z_i) + b₂
-// — O(N·H) per step instead of O(N·width·H). The actor must be the one-hidden-layer tanh MLP of
-// SelectionPolicy (one hidden layer, f = ReLU or tanh); the result equals `scores(fusedState(...))` up to float rounding.
-
+// — O(N·H) per step instead of O(N·width·H). The actor is SelectionPolicy's MLP with one hidden layer
+// (f = ReLU or tanh); the result equals `scores(fusedState(...))` up to float rounding.
 import Foundation
 
 /// A per-pool cache of the actor's static first-layer product.
 final class IncrementalScorer {
-    private var key: (pool: ObjectIdentifier, version: Int)?
+    /// The pool (held, so that its memory cannot be reused by another) and the weights' version cached.
+    private var key: (pool: TensorStorage, version: Int)?
     private var staticPart = Tensor(zeros: [0])
 
     /// The actor's scores of every pool instruction at `progress`.   -> (N)
@@ -22,7 +22,7 @@ final class IncrementalScorer {
         let weight = policy.parameters["actor.layer0.weight"].value  // (H, width)
         let dynamic: Set<StateGroup> = [.stage, .availability, .currentLoss]
         let lanes = (hidden + 7) / 8
-        if key?.pool != ObjectIdentifier(features.semantics.storage) || key?.version != policy.version {
+        if key?.pool !== features.semantics.storage || key?.version != policy.version {
             let staticGroups = layout.groups.filter { !dynamic.contains($0) }
             let columns = staticGroups.flatMap { Array(layout.columns(of: $0)!) }
             let inputs = Tensor(zeros: [n, columns.count]), weights = Tensor(zeros: [hidden, columns.count])
@@ -38,7 +38,7 @@ final class IncrementalScorer {
             let bias = policy.parameters["actor.layer0.bias"].value
             staticPart = Tensor(zeros: [n, lanes * 8])  // rows padded to whole SIMD8 lanes
             for i in 0..<n { for h in 0..<hidden { staticPart.data[i * lanes * 8 + h] = product.data[i * hidden + h] + bias.data[h] } }
-            key = (ObjectIdentifier(features.semantics.storage), policy.version)
+            key = (features.semantics.storage, policy.version)
         }
 
         // The dynamic columns' weights, per hidden unit.
@@ -55,8 +55,8 @@ final class IncrementalScorer {
         let loss = column(.currentLoss) ?? [Float](repeating: 0, count: hidden)
         let output = Array(UnsafeBufferPointer(start: policy.parameters["actor.layer1.weight"].value.data, count: hidden))
         let outputBias = policy.parameters["actor.layer1.bias"].value.data[0]
-        // Per hidden unit: the stage shift, the use and loss weights, the output weight. The bias of z
-        // for a row is base + shift + uses·a + loss·l; f; dot with the output weights — 8 lanes at a time.
+        // Per row: z = P_i + shift + uses·a + loss·l, then f, then the dot with the output weights — eight
+        // hidden units at a time (rows of P are padded to whole lanes with zeros, which contribute nothing).
         func packed(_ values: [Float]) -> [SIMD8<Float>] {
             (0..<lanes).map { k in SIMD8<Float>((0..<8).map { k * 8 + $0 < hidden ? values[k * 8 + $0] : 0 }) }
         }
@@ -64,18 +64,26 @@ final class IncrementalScorer {
         let base = UnsafeRawPointer(staticPart.data)
         let relu = policy.settings.activation == .relu
         var scores = [Float](repeating: 0, count: n)
+        let lossColumn = progress.currentLoss ?? []
+        let weights = shiftLanes + useLanes + lossLanes + outputLanes  // one buffer: shift, uses, loss, output
         scores.withUnsafeMutableBufferPointer { scores in
-            Parallel.ranges(n, minimumPerPart: 4096) { rows in
-                for i in rows {
-                    let times = progress.timesSelected[i]
-                    let a = times == 0 ? 0 : log1p(Float(times)), l = progress.currentLoss?[i] ?? 0
-                    var sum = SIMD8<Float>.zero
-                    for k in 0..<lanes {
-                        let p = base.loadUnaligned(fromByteOffset: (i * lanes + k) * 32, as: SIMD8<Float>.self)
-                        let z = p + shiftLanes[k] + useLanes[k] * a + lossLanes[k] * l
-                        sum += outputLanes[k] * (relu ? z.replacing(with: 0, where: z .< 0) : FastMath.tanh(z))
+            progress.timesSelected.withUnsafeBufferPointer { times in
+                lossColumn.withUnsafeBufferPointer { losses in
+                    weights.withUnsafeBufferPointer { w in
+                        Parallel.ranges(n, minimumPerPart: 4096) { rows in
+                            for i in rows {
+                                let a = times[i] == 0 ? 0 : log1p(Float(times[i])), l = losses.isEmpty ? 0 : losses[i]
+                                var sum = SIMD8<Float>.zero
+                                for k in 0..<lanes {
+                                    let p = base.loadUnaligned(fromByteOffset: (i * lanes + k) * 32, as: SIMD8<Float>.self)
+                                    let z = p + w[k] + w[lanes + k] * a + w[2 * lanes + k] * l
+                                    let h = relu ? z.replacing(with: SIMD8<Float>.zero, where: z .< SIMD8<Float>.zero) : FastMath.tanh(z)
+                                    sum += w[3 * lanes + k] * h
+                                }
+                                scores[i] = sum.sum() + outputBias
+                            }
+                        }
                     }
-                    scores[i] = sum.sum() + outputBias
                 }
             }
         }

@@ -14,17 +14,19 @@ public enum PlackettLuce {
     public static func sample(scores: [Float], candidates: [Int], count: Int, temperature: Float,
                               rng: inout RandomGenerator) -> [Int] {
         precondition(count <= candidates.count, "PlackettLuce.sample: \(count) of \(candidates.count) candidates")
-        var keys = [Float](repeating: 0, count: candidates.count)
-        let inverse = 1 / temperature
-        for start in stride(from: 0, to: candidates.count, by: 8) {
-            var u = FastMath.Lanes(), s = FastMath.Lanes()
-            for k in 0..<8 {
-                u[k] = (Float(rng.next() >> 40) + 0.5) * 0x1p-24  // in (0, 1)
-                s[k] = start + k < candidates.count ? scores[candidates[start + k]] : 0
+        let n = candidates.count, padded = (candidates.count + 7) / 8 * 8
+        var keys = [Float](repeating: 0.5, count: padded)  // uniforms in (0, 1), then Gumbel noise, then keys
+        for i in 0..<n { keys[i] = (Float(rng.next() >> 40) + 0.5) * 0x1p-24 }
+        keys.withUnsafeMutableBufferPointer { keys in
+            let raw = UnsafeMutableRawPointer(keys.baseAddress!)
+            for start in stride(from: 0, to: padded, by: 8) {
+                let u = raw.loadUnaligned(fromByteOffset: start * 4, as: FastMath.Lanes.self)
+                raw.storeBytes(of: -FastMath.log(-FastMath.log(u)), toByteOffset: start * 4, as: FastMath.Lanes.self)
             }
-            let key = s * inverse - FastMath.log(-FastMath.log(u))
-            for k in 0..<min(8, candidates.count - start) { keys[start + k] = key[k] }
         }
+        let inverse = 1 / temperature
+        for i in 0..<n { keys[i] += scores[candidates[i]] * inverse }
+        keys.removeLast(padded - n)
         return largest(count, of: keys).map { candidates[$0] }
     }
 
