@@ -6,7 +6,7 @@ APT_PACKAGES := libopenblas-dev pkg-config
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE_BIN  := .build/release/raise
 
-.PHONY: all deps build demo test bench bench-real install models clean
+.PHONY: all deps build demo test bench bench-real bench-real-small install models clean
 
 all: build
 
@@ -70,22 +70,32 @@ bench: build models $(VENV)/bin/python
 # tool use + 1,500 GSM8K problems; target: GSM8K, with validation and test splits carved from its train file,
 # disjoint from the pool; features from SmolLM2-135M; the trained model a TinyGPT pretrained on the pool's text.
 # Every stage resumes, so the target can be run again after an interruption.
-REAL      ?= out/real
-REAL_POOL := $(REAL)/gsm8k/pool.jsonl $(REAL)/alpaca-libre/pool.jsonl $(REAL)/gpteacher/pool.jsonl
+REAL           ?= out/real
+REAL_GSM8K     ?= 1500
+REAL_ALPACA    ?= pool=rest
+REAL_GPTEACHER ?= pool=rest
+REAL_MODEL     ?= tinygpt:layers=4,heads=4,d=128,ctx=256
+REAL_PRETRAIN  ?= 3000
+REAL_POOL      := $(REAL)/gsm8k/pool.jsonl $(REAL)/alpaca-libre/pool.jsonl $(REAL)/gpteacher/pool.jsonl
 bench-real: build models
 	$(RELEASE_BIN) data split --data $(DATA)/gsm8k/train.jsonl --fields instruction=question,output=answer \
-		--parts val=200,test=500,pool=1500,unused=rest --out $(REAL)/gsm8k
+		--parts val=200,test=500,pool=$(REAL_GSM8K),unused=rest --out $(REAL)/gsm8k
 	$(RELEASE_BIN) data split --data $(DATA)/alpaca-libre/alpaca_libre_tasks_v1.jsonl --data $(DATA)/alpaca-libre/alpaca_libre_tasks_v2.jsonl \
-		--data $(DATA)/alpaca-libre/alpaca_libre_tasks_v3.jsonl --where status=ok --skip-invalid --parts pool=rest --out $(REAL)/alpaca-libre
+		--data $(DATA)/alpaca-libre/alpaca_libre_tasks_v3.jsonl --where status=ok --skip-invalid --parts $(REAL_ALPACA) --out $(REAL)/alpaca-libre
 	$(RELEASE_BIN) data split --data $(DATA)/gpteacher/codegen-instruct.json --data $(DATA)/gpteacher/roleplay-instruct.json \
-		--data $(DATA)/gpteacher/toolformer-instruct.json --parts pool=rest --out $(REAL)/gpteacher
+		--data $(DATA)/gpteacher/toolformer-instruct.json --parts $(REAL_GPTEACHER) --out $(REAL)/gpteacher
 	test -f $(REAL)/tokenizer/encoder.json || $(RELEASE_BIN) tokenizer train --vocab 4096 $(addprefix --data ,$(REAL_POOL)) --out $(REAL)/tokenizer
-	$(RELEASE_BIN) pretrain --model tinygpt:layers=4,heads=4,d=128,ctx=256,tokenizer=$(REAL)/tokenizer $(addprefix --data ,$(REAL_POOL)) \
-		--steps 3000 --out $(REAL)/base --resume
+	$(RELEASE_BIN) pretrain --model $(REAL_MODEL),tokenizer=$(REAL)/tokenizer $(addprefix --data ,$(REAL_POOL)) \
+		--steps $(REAL_PRETRAIN) --out $(REAL)/base --resume
 	$(RELEASE_BIN) bench run --model $(REAL)/base --aux-model 'llama:path="$(SMOLLM2)",ctx=256' $(addprefix --data ,$(REAL_POOL)) \
 		--val $(REAL)/gsm8k/val.jsonl --test $(REAL)/gsm8k/test.jsonl --match final-answer \
 		--selector random --selector perplexity --selector ifd --selector raise --budgets 1%,5%,10% --seeds 3 \
 		--policy-budget 5% --reward val-loss:limit=64 --out $(REAL)/bench
+
+# A smaller run of the same pipeline (about an hour here): 2,000 pool records, a TinyGPT 2×64.
+bench-real-small:
+	$(MAKE) --no-print-directory bench-real REAL=out/real-small REAL_GSM8K=300 REAL_ALPACA=pool=900,unused=rest \
+		REAL_GPTEACHER=pool=800,unused=rest REAL_MODEL=tinygpt:layers=2,heads=2,d=64,ctx=256 REAL_PRETRAIN=1500
 
 # Installs raise under PREFIX: bin/raise, lib/raise/libRaiseKit.so, lib/raise/plugins/ (searched by
 # the host) and lib/raise/swift/ (the RaiseKit module that out-of-tree plugins compile against).

@@ -75,7 +75,7 @@ public final class PPOUpdater {
 
     /// One PPO update from `trajectory`; `rng` shuffles the minibatches.
     ///
-    /// - Throws: `RaiseError.invalidArgument` when a loss is not finite (the update is then abandoned).
+    /// - Throws: `RaiseError.invalidArgument` when a loss is not finite (the update stops before that step's gradient is applied).
     public func update(_ trajectory: Trajectory, features: PoolFeatures, clusters: PoolClusters,
                        rng: inout RandomGenerator) throws -> PPOStatistics {
         let steps = trajectory.transitions
