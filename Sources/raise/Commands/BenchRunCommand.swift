@@ -195,7 +195,8 @@ enum BenchRunCommand {
         let cpu = ((try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? "").split(separator: "\n")
             .first { $0.hasPrefix("model name") }.map { String($0.split(separator: ":", maxSplits: 1).last ?? "").trimmingCharacters(in: .whitespaces) }
         return [("raise", RaiseKitVersion.string), ("CPU", cpu ?? "unknown"), ("cores", String(ProcessInfo.processInfo.activeProcessorCount)),
-                ("threads", String(BLAS.threads)), ("system", ProcessInfo.processInfo.operatingSystemVersionString),
+                ("threads", String(BLAS.threads)), ("OpenBLAS", BLAS.configuration),
+                ("system", ProcessInfo.processInfo.operatingSystemVersionString),
                 ("date", ISO8601DateFormatter().string(from: Date()))]
     }
 }

@@ -6,6 +6,9 @@
 
 /// Matrix products and thread control, backed by OpenBLAS.
 public enum BLAS {
+    /// OpenBLAS's own description of its build (version, kernel target, threading), for reports.
+    public static var configuration: String { String(cString: openblas_get_config()).trimmingCharacters(in: .whitespaces) }
+
     /// C = alpha · op(A) · op(B) + beta · C, row-major, with explicit leading dimensions. Large products
     /// are split into row (or column) blocks of C, one per thread, each a single-threaded cblas_sgemm:
     /// the threads are RaiseKit's own, so no OpenBLAS pool spins against the other parallel kernels.
