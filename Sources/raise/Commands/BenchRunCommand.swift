@@ -125,8 +125,7 @@ enum BenchRunCommand {
             let path = run.resultPath(out: out)
             if !FileManager.default.fileExists(atPath: path) {
                 if fromSweep(run) {
-                    try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-                    try FileManager.default.copyItem(atPath: sweepPath(out, lr), toPath: path)  // the sweep already ran it
+                    try save(try BenchResult(path: sweepPath(out, lr)), to: path)  // the sweep already ran it
                 } else {
                     let extra = work.policySteps(for: run)
                     let result = try work.execute(run, lr: lr, stepOffset: done)
