@@ -89,23 +89,21 @@ final class IFDFeature: FeatureExtractor {
     }
 }
 
-/// feature.embedding: mean-pooled hidden states, reduced by PCA to `dimensions`.
+/// feature.embedding: mean-pooled hidden states, reduced by PCA to `dimensions` (the same for every run seed).
 final class EmbeddingFeature: FeatureExtractor {
     let dimensions: Int
-    let seed: UInt64
     var featureNames: [String] { (0..<dimensions).map { "embedding_\($0)" } }
 
-    init(dimensions: Int, seed: UInt64) {
-        self.dimensions = dimensions
-        self.seed = seed
-    }
+    init(dimensions: Int) { self.dimensions = dimensions }
 
     func extract(_ examples: [TokenizedExample], model: (any LanguageModel)?) throws -> Tensor {
         let embeddings = try requireModel(model, for: "feature.embedding").embeddings(examples)
         guard dimensions <= embeddings.shape[1] else {
             throw RaiseError.invalidArgument(name: "feature.embedding", detail: "parameter 'dims' = \(dimensions) exceeds the model width \(embeddings.shape[1])")
         }
-        return try PCA(fitting: embeddings, components: dimensions, seed: seed).transform(embeddings)
+        // The projection depends on the pool alone (a fixed start, signs fixed), so a RAISE policy trained
+        // under one run seed reads the same semantic columns under another.
+        return try PCA(fitting: embeddings, components: dimensions, seed: 0).transform(embeddings)
     }
 }
 
@@ -113,16 +111,18 @@ final class EmbeddingFeature: FeatureExtractor {
 final class ClusterFeature: FeatureExtractor {
     let clusters: Int
     let embedding: EmbeddingFeature
+    let seed: UInt64
     let featureNames = ["cluster"]
 
     init(clusters: Int, dimensions: Int, seed: UInt64) {
         self.clusters = clusters
-        embedding = EmbeddingFeature(dimensions: dimensions, seed: seed)
+        embedding = EmbeddingFeature(dimensions: dimensions)
+        self.seed = seed
     }
 
     func extract(_ examples: [TokenizedExample], model: (any LanguageModel)?) throws -> Tensor {
         let reduced = try embedding.extract(examples, model: model)
-        let clustering = try KMeans(reduced, clusters: clusters, seed: embedding.seed)
+        let clustering = try KMeans(reduced, clusters: clusters, seed: seed)
         return Tensor(shape: [examples.count, 1], values: clustering.assignments.map(Float.init))
     }
 }

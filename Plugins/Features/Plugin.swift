@@ -27,7 +27,7 @@ final class FeaturesPlugin: RaisePlugin {
             id: "feature.embedding", kind: .feature, version: "1.0.0",
             summary: "mean-pooled last hidden states of a model, reduced by PCA",
             parameters: [PluginParameter("dims", .integer(1...1024), default: "32", "PCA dimensions")],
-            create: { EmbeddingFeature(dimensions: $0.integer("dims"), seed: $0.seed) }))
+            create: { EmbeddingFeature(dimensions: $0.integer("dims")) }))
         try registrar.add(PluginFactory(
             id: "feature.cluster", kind: .feature, version: "1.0.0",
             summary: "k-means cluster of each example's PCA-reduced embedding (k-means++, seeded)",

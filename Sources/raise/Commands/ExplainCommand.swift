@@ -1,8 +1,9 @@
-// `raise explain`: what a trained RAISE policy looks at and what it picks. The policy is run greedily
-// over the pool for a budget's steps (scoring only; the model is not trained, so a current-loss group
-// keeps the starting losses). At an early, a middle and a late step it measures, per state group, how
-// far the scores move when that group is scrambled — its rows permuted across instructions, or for the
-// stage, replaced by a random other step — and how many of the top batch change. Then it tabulates
+// `raise explain`: what a trained RAISE policy looks at and what it picks. The policy is run over the
+// pool for a budget's steps, choosing as `selector.raise` does (drawing by default, or its top scores;
+// scoring only: the model is not trained, so a current-loss group keeps the starting losses). At an
+// early, a middle and a late step it measures, per state group, how far the scores move when that group
+// is scrambled — its rows permuted across instructions, or for the stage, replaced by a random other
+// step — and how many of the top-scoring batch change. Then it tabulates
 // the picks of each third of the run by task family, noise and duplication (from hidden tags or the
 // record's task, when the data has them) and by difficulty band (quartiles of the answer loss under the
 // scoring model), against the pool's own shares. Markdown on stdout, or into --out.
@@ -18,6 +19,7 @@ enum ExplainCommand {
         options: [ModelOptions.model, FeatureOptions.auxModel, ModelOptions.data, ModelOptions.template, ModelOptions.fields,
                   ModelOptions.skipInvalid,
                   .value("--budget", "B", "steps of the simulated run (default 1%)"), .value("--batch", "N", "instructions per step (default 16)"),
+                  .value("--choice", "HOW", "how the run picks: sample (default, as selector.raise) or top"),
                   .value("--out", "FILE", "write the Markdown report here instead of stdout"),
                   PluginOptions.pluginPath, CommonOptions.seed, CommonOptions.threads, CommonOptions.quiet],
         run: run)
@@ -34,6 +36,10 @@ enum ExplainCommand {
         let formatter = try ModelOptions.formatter(arguments, model: model)
         let (records, pool) = try ModelOptions.pool(arguments, formatter: formatter)
         let batchSize = try arguments.int("--batch", default: 16, in: 1...65_536)
+        let choice = arguments.string("--choice") ?? "sample"
+        guard choice == "sample" || choice == "top" else {
+            throw UsageError(message: "--choice '\(choice)': expected sample or top", usage: arguments.usage)
+        }
         guard batchSize <= pool.count else { throw RaiseError.invalidArgument(name: "--batch", detail: "more than the pool's \(pool.count) records") }
         let steps = try TrainingBudget(parsing: arguments.string("--budget") ?? "1%")
             .steps(poolSize: pool.count, batchSize: batchSize, meanTokensPerExample: pool.meanTokens)
@@ -53,11 +59,13 @@ enum ExplainCommand {
         var picksByThird = [[Int]](repeating: [], count: 3)
         var rng = RandomGenerator(seed: seed)
         var greedy: RandomGenerator? = nil
+        var draws: RandomGenerator? = choice == "sample" ? RandomGenerator(seed: seed ^ 0x6578_706C_6169_6E21) : nil
         for t in 0..<steps {
             progress.step = t
             let state = layout.fusedState(features, progress)
             let scores = policy.scores(state)
-            let picks = policy.choose(scores: scores, clusters: clusters, batchSize: batchSize, rng: &greedy).flatMap { $0 }
+            let picks = policy.choose(scores: scores, clusters: clusters, batchSize: batchSize, rng: &draws).flatMap { $0 }
+            let top = choice == "top" ? picks : policy.choose(scores: scores, clusters: clusters, batchSize: batchSize, rng: &greedy).flatMap { $0 }
             for (name, step) in probes where step == t {
                 importance.append((name, t, layout.groups.map { group in
                     let scrambled = scramble(state, group: group, layout: layout, steps: steps, rng: &rng)
@@ -65,7 +73,7 @@ enum ExplainCommand {
                     let shift = zip(scores, moved).reduce(0.0) { $0 + Double(abs($1.0 - $1.1)) } / Double(scores.count)
                     let deviation = PoolFeatures.moments(scores).deviation
                     let newPicks = Set(policy.choose(scores: moved, clusters: clusters, batchSize: batchSize, rng: &greedy).flatMap { $0 })
-                    return (group, shift / deviation, Double(picks.filter { !newPicks.contains($0) }.count) / Double(picks.count))
+                    return (group, shift / deviation, Double(top.filter { !newPicks.contains($0) }.count) / Double(top.count))
                 }))
             }
             picksByThird[min(2, 3 * t / steps)] += picks
@@ -73,7 +81,7 @@ enum ExplainCommand {
         }
 
         let losses = columns["loss_conditional"] ?? columns["loss"]!
-        let report = markdown(policyPath: policyPath, policy: policy, records: records, steps: steps, batchSize: batchSize,
+        let report = markdown(policyPath: policyPath, policy: policy, choice: choice, records: records, steps: steps, batchSize: batchSize,
                               importance: importance, picksByThird: picksByThird, losses: losses)
         if let out = arguments.string("--out") {
             try AtomicFile.write(report, to: out)
@@ -106,15 +114,16 @@ enum ExplainCommand {
     }
 
     /// The report.
-    private static func markdown(policyPath: String, policy: SelectionPolicy, records: [InstructionRecord], steps: Int, batchSize: Int,
+    private static func markdown(policyPath: String, policy: SelectionPolicy, choice: String, records: [InstructionRecord], steps: Int, batchSize: Int,
                                  importance: [(stage: String, step: Int, rows: [(StateGroup, Double, Double)])],
                                  picksByThird: [[Int]], losses: [Float]) -> String {
         let settings = policy.settings
         var text = "# RAISE policy `\(policyPath)`\n\n"
         text += "State groups: \(settings.layout.groups.map(\.rawValue).joined(separator: ", ")) (\(settings.layout.width) dims); "
-        text += "\(settings.clusters) cluster(s); a greedy run of \(steps) steps of \(batchSize) over \(records.count) instructions.\n\n"
+        text += "\(settings.clusters) cluster(s); a run of \(steps) steps of \(batchSize) over \(records.count) instructions, "
+        text += choice == "sample" ? "drawing each batch from the policy (as selector.raise does by default).\n\n" : "taking the top scores.\n\n"
         text += "## What the scores depend on\n\nPermutation importance: the mean change of the score when a group is scrambled, in "
-        text += "deviations of the score, and the share of the step's batch that changes.\n\n"
+        text += "deviations of the score, and the share of the top-scoring batch that changes.\n\n"
         text += "| stage | step | " + settings.layout.groups.map { "\($0.rawValue)" }.joined(separator: " | ") + " |\n"
         text += "|---|---|" + String(repeating: "---|", count: settings.layout.groups.count) + "\n"
         for probe in importance {

@@ -1,5 +1,6 @@
 // PCA: projects rows onto their top-k principal directions, found by orthogonal (subspace) iteration on
-// the covariance matrix with a seeded start, so the same data and seed give the same projection.
+// the covariance matrix with a seeded start, so the same data and seed give the same projection. Each
+// direction's sign is fixed (its largest entry positive), so a converged fit does not depend on the seed.
 // Not a general eigensolver: it finds the leading k directions, which is all the features need.
 
 /// A fitted principal-component projection.
@@ -39,7 +40,11 @@ public struct PCA: Sendable {
         var variances = (0..<k).map { col in (0..<c).reduce(Float(0)) { $0 + basis[$1, col] * projected[$1, col] } }
         let order = (0..<k).sorted { variances[$0] > variances[$1] }
         let components = Tensor(zeros: [k, c])
-        for (row, col) in order.enumerated() { for j in 0..<c { components[row, j] = basis[j, col] } }
+        for (row, col) in order.enumerated() {
+            let largest = (0..<c).max { abs(basis[$0, col]) < abs(basis[$1, col]) } ?? 0
+            let sign: Float = basis[largest, col] < 0 ? -1 : 1
+            for j in 0..<c { components[row, j] = sign * basis[j, col] }
+        }
         variances = order.map { variances[$0] }
         self.mean = mean
         self.components = components
