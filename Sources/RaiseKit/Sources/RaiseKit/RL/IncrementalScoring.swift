@@ -21,7 +21,7 @@ final class IncrementalScorer {
         let (n, hidden, width) = (features.count, policy.settings.hidden, layout.width)
         let weight = policy.parameters["actor.layer0.weight"].value  // (H, width)
         let dynamic: Set<StateGroup> = [.stage, .availability, .currentLoss]
-        let lanes = (hidden + 7) / 8
+        let blocks = (n + 7) / 8
         if key?.pool !== features.semantics.storage || key?.version != policy.version {
             let staticGroups = layout.groups.filter { !dynamic.contains($0) }
             let columns = staticGroups.flatMap { Array(layout.columns(of: $0)!) }
@@ -36,8 +36,12 @@ final class IncrementalScorer {
             for h in 0..<hidden { for (j, column) in columns.enumerated() { weights.data[h * columns.count + j] = weight.data[h * width + column] } }
             let product = columns.isEmpty ? Tensor(zeros: [n, hidden]) : inputs.matmul(weights, transposeB: true)
             let bias = policy.parameters["actor.layer0.bias"].value
-            staticPart = Tensor(zeros: [n, lanes * 8])  // rows padded to whole SIMD8 lanes
-            for i in 0..<n { for h in 0..<hidden { staticPart.data[i * lanes * 8 + h] = product.data[i * hidden + h] + bias.data[h] } }
+            // Blocks of eight rows, hidden-major inside a block: P[block][h][row], so that a step works on
+            // eight instructions at once with no horizontal sums (the last block is padded with zeros).
+            staticPart = Tensor(zeros: [blocks * hidden * 8])
+            for i in 0..<n {
+                for h in 0..<hidden { staticPart.data[(i / 8) * hidden * 8 + h * 8 + i % 8] = product.data[i * hidden + h] + bias.data[h] }
+            }
             key = (features.semantics.storage, policy.version)
         }
 
@@ -55,38 +59,40 @@ final class IncrementalScorer {
         let loss = column(.currentLoss) ?? [Float](repeating: 0, count: hidden)
         let output = Array(UnsafeBufferPointer(start: policy.parameters["actor.layer1.weight"].value.data, count: hidden))
         let outputBias = policy.parameters["actor.layer1.bias"].value.data[0]
-        // Per row: z = P_i + shift + uses·a + loss·l, then f, then the dot with the output weights — eight
-        // hidden units at a time (rows of P are padded to whole lanes with zeros, which contribute nothing).
-        func packed(_ values: [Float]) -> [SIMD8<Float>] {
-            (0..<lanes).map { k in SIMD8<Float>((0..<8).map { k * 8 + $0 < hidden ? values[k * 8 + $0] : 0 }) }
-        }
-        let (shiftLanes, useLanes, lossLanes, outputLanes) = (packed(shift), packed(uses), packed(loss), packed(output))
+        // Per block of eight rows: z = P_i + shift + uses·a_i + loss·l_i for each hidden unit, then f, then
+        // the weighted sum over hidden units — eight instructions per vector, one hidden unit at a time.
         let base = UnsafeRawPointer(staticPart.data)
         let relu = policy.settings.activation == .relu
-        var scores = [Float](repeating: 0, count: n)
+        var scores = [Float](repeating: 0, count: blocks * 8)
         let lossColumn = progress.currentLoss ?? []
-        let weights = shiftLanes + useLanes + lossLanes + outputLanes  // one buffer: shift, uses, loss, output
+        let weights = shift + uses + loss + output  // one buffer: shift, uses, loss, output, H each
         scores.withUnsafeMutableBufferPointer { scores in
             progress.timesSelected.withUnsafeBufferPointer { times in
                 lossColumn.withUnsafeBufferPointer { losses in
                     weights.withUnsafeBufferPointer { w in
-                        Parallel.ranges(n, minimumPerPart: 4096) { rows in
-                            for i in rows {
-                                let a = times[i] == 0 ? 0 : log1p(Float(times[i])), l = losses.isEmpty ? 0 : losses[i]
-                                var sum = SIMD8<Float>.zero
-                                for k in 0..<lanes {
-                                    let p = base.loadUnaligned(fromByteOffset: (i * lanes + k) * 32, as: SIMD8<Float>.self)
-                                    let z = p + w[k] + w[lanes + k] * a + w[2 * lanes + k] * l
-                                    let h = relu ? z.replacing(with: SIMD8<Float>.zero, where: z .< SIMD8<Float>.zero) : FastMath.tanh(z)
-                                    sum += w[3 * lanes + k] * h
+                        Parallel.ranges(blocks, minimumPerPart: 512) { part in
+                            for block in part {
+                                var a = SIMD8<Float>.zero, l = SIMD8<Float>.zero
+                                for r in 0..<min(8, n - block * 8) {
+                                    let i = block * 8 + r
+                                    if times[i] != 0 { a[r] = log1p(Float(times[i])) }
+                                    if !losses.isEmpty { l[r] = losses[i] }
                                 }
-                                scores[i] = sum.sum() + outputBias
+                                var sum = SIMD8<Float>(repeating: outputBias)
+                                for h in 0..<hidden {
+                                    let p = base.loadUnaligned(fromByteOffset: (block * hidden + h) * 32, as: SIMD8<Float>.self)
+                                    let z = p + w[h] + w[hidden + h] * a + w[2 * hidden + h] * l
+                                    let f = relu ? z.replacing(with: SIMD8<Float>.zero, where: z .< SIMD8<Float>.zero) : FastMath.tanh(z)
+                                    sum += w[3 * hidden + h] * f
+                                }
+                                UnsafeMutableRawPointer(scores.baseAddress! + block * 8).storeBytes(of: sum, as: SIMD8<Float>.self)
                             }
                         }
                     }
                 }
             }
         }
+        scores.removeLast(blocks * 8 - n)
         return scores
     }
 }
