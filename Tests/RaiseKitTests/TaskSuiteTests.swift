@@ -139,6 +139,7 @@ final class DataSplitTests: XCTestCase {
                 XCTAssertTrue(record.instruction.hasPrefix("q") && record.output.contains("####"), "canonical fields")
                 XCTAssertTrue(seen.insert(record.id).inserted, "\(record.id) is in two parts")
                 XCTAssertTrue(record.id.hasPrefix("raw.jsonl:"), "the id names where the record came from")
+                XCTAssertEqual(record.category, "raw.jsonl", "reports group untagged records by their first file")
             }
         }
         XCTAssertEqual(try split(folder + "/b").status, 0)

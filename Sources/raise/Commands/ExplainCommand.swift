@@ -3,9 +3,9 @@
 // scoring only: the model is not trained, so a current-loss group keeps the starting losses). At an
 // early, a middle and a late step it measures, per state group, how far the scores move when that group
 // is scrambled — its rows permuted across instructions, or for the stage, replaced by a random other
-// step — and how many of the top-scoring batch change. Then it tabulates
-// the picks of each third of the run by task family, noise and duplication (from hidden tags or the
-// record's task, when the data has them) and by difficulty band (quartiles of the answer loss under the
+// step — and how many of the top-scoring batch change. Then it tabulates the picks of each third of the
+// run by task family (hidden tag, task, or the file a record came from), by noise and duplication
+// (hidden tags, when the data has them) and by difficulty band (quartiles of the answer loss under the
 // scoring model), against the pool's own shares. Markdown on stdout, or into --out.
 import Foundation
 import RaiseKit
@@ -136,9 +136,7 @@ enum ExplainCommand {
         let cuts = [1, 2, 3].map { sorted[min(sorted.count - 1, $0 * sorted.count / 4)] }
         let band = { (i: Int) -> String in ["Q1 easiest", "Q2", "Q3", "Q4 hardest"][cuts.filter { losses[i] >= $0 }.count] }
         var dimensions: [(String, (Int) -> String?)] = [("difficulty band (answer loss)", band)]
-        if records.contains(where: { $0.hiddenTags["family"] != nil || $0.task != nil }) {
-            dimensions.append(("task family", { records[$0].hiddenTags["family"] ?? records[$0].task }))
-        }
+        dimensions.append(("task family (or source file)", { records[$0].category }))
         for tag in ["noisy", "duplicate"] where records.contains(where: { $0.hiddenTags[tag] != nil }) {
             dimensions.append((tag, { records[$0].hiddenTags[tag] }))
         }

@@ -1,7 +1,7 @@
 // BenchReport: the files of `raise bench run` made from its finished runs — results.csv (one row per
 // run), report.md (mean ± std per entry and budget, the best marked, the learning-rate sweep, the
 // environment), curves.svg (validation loss against steps, a band for the seed spread),
-// composition.svg (what each entry picked, by hidden tag) and overlap.md (Jaccard overlap and rank
+// composition.svg (what each entry picked, by task family or source file) and overlap.md (Jaccard overlap and rank
 // correlation of the picks). Every file is written atomically.
 import Foundation
 import RaiseKit
@@ -119,7 +119,7 @@ struct BenchReport {
     }
 
     var composition: String {
-        let families = Array(Set(records.compactMap { $0.hiddenTags["family"] ?? $0.task })).sorted()
+        let families = Array(Set(records.map(\.category))).sorted()
         let groups = budgets.map { budget -> (title: String, bars: [ChartBar]) in
             let bars = entries.compactMap { entry -> ChartBar? in
                 let group = runs(entry, budget.label)
@@ -127,7 +127,7 @@ struct BenchReport {
                 var counts = [String: Int](), total = 0, noisy = 0, duplicate = 0
                 for run in group {
                     for (i, times) in run.picks {
-                        counts[records[i].hiddenTags["family"] ?? records[i].task ?? "untagged", default: 0] += times
+                        counts[records[i].category, default: 0] += times
                         total += times
                         if records[i].hiddenTags["noisy"] == "true" { noisy += times }
                         if let d = records[i].hiddenTags["duplicate"], d != "none" { duplicate += times }
@@ -140,9 +140,7 @@ struct BenchReport {
             }
             return ("budget \(budget.label)", bars)
         }
-        let title = families.isEmpty ? "What each entry picked (the data has no task tags)" : "What each entry picked, by task family"
-        let untagged = records.contains { $0.hiddenTags["family"] == nil && $0.task == nil }
-        return BarChart.render(title: title, groups: groups, categories: families + (untagged ? ["untagged"] : []))
+        return BarChart.render(title: "What each entry picked, by task family (or source file)", groups: groups, categories: families)
     }
 
     var overlap: String {

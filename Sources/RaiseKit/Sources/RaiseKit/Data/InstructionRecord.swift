@@ -65,6 +65,15 @@ public struct InstructionRecord: Equatable, Sendable {
     public var instruction: String { turns.first { $0.role == .user }?.content ?? "" }
     /// The last assistant turn: the response of a single-turn record.
     public var output: String { turns.last { $0.role == .assistant }?.content ?? "" }
+
+    /// What kind of record this is, for reports: its hidden `family` tag, else its task, else the file it
+    /// first came from (the `<file>` of a `<file>:<line>` id, which `raise data split` keeps).
+    public var category: String {
+        if let family = hiddenTags["family"] { return family }
+        if let task { return task }
+        if let colon = id.lastIndex(of: ":"), id[id.index(after: colon)...].allSatisfy(\.isNumber) { return String(id[..<colon]) }
+        return source.file.split(separator: "/").last.map(String.init) ?? source.file
+    }
 }
 
 /// A record's original form.
