@@ -39,7 +39,9 @@ enum FeatureOptions {
             let cache = FeatureCache()
             let fingerprint = fingerprints[ObjectIdentifier(scorer)] ?? FeatureCache.fingerprint(model: scorer, examples: examples)
             fingerprints[ObjectIdentifier(scorer)] = fingerprint
-            let key = FeatureCache.key(spec: text + "#seed=\(seed)", fingerprint: fingerprint)
+            // The factory's version is part of the key: a changed extractor must not be served old columns.
+            let version = try registry.plugin(spec.id, kind: .feature).factory.version
+            let key = FeatureCache.key(spec: text + "#seed=\(seed)#version=\(version)", fingerprint: fingerprint)
             if let cached = cache.load(key: key), extractor.featureNames.allSatisfy({ cached[$0]?.count == examples.count }) {
                 for name in extractor.featureNames { columns[prefix + name] = cached[name] }
                 if arguments.outputMode == .human && reportCacheHits {
