@@ -48,6 +48,7 @@ public struct PPOSettings: Equatable, Sendable {
     /// Global gradient-norm clip.
     public var maxGradientNorm: Float = 0.5
 
+    /// The defaults above.
     public init() {}
 }
 
@@ -67,6 +68,7 @@ public final class PPOUpdater {
     /// The optimizer of actor and critic (its moments are part of a resumable state).
     public let optimizer: AdamW
 
+    /// An updater of `policy` with a fresh Adam optimizer.
     public init(policy: SelectionPolicy, settings: PPOSettings) {
         self.policy = policy
         self.settings = settings

@@ -20,6 +20,7 @@ public struct PolicyTrainingSettings: Sendable {
     /// The run's seed.
     public var seed: UInt64
 
+    /// `steps` steps of `batchSize` per episode; the other fields at their defaults.
     public init(steps: Int, batchSize: Int, seed: UInt64) {
         self.steps = steps
         self.batchSize = batchSize
@@ -55,6 +56,7 @@ public final class PolicyTrainer {
     /// PPO, with the optimizer state a resumed run restores.
     public let updater: PPOUpdater
 
+    /// A trainer of `policy` over the pool that `features`, `clusters` and `environment` describe alike.
     public init(policy: SelectionPolicy, features: PoolFeatures, clusters: PoolClusters, environment: any SelectionEnvironment,
                 settings: PolicyTrainingSettings) {
         precondition(features.count == environment.poolSize, "PolicyTrainer: features for \(features.count), pool of \(environment.poolSize)")

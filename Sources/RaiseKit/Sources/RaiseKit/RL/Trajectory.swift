@@ -13,6 +13,7 @@ public struct Transition: Sendable {
     /// R_t = P(M_t) − P(M_{t−1}) (0 at steps where P is not evaluated).
     public let reward: Double
 
+    /// A recorded step.
     public init(picks: [[Int]], logProbabilities: [[Double]], value: Double, reward: Double) {
         self.picks = picks
         self.logProbabilities = logProbabilities
