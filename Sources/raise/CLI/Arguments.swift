@@ -100,6 +100,19 @@ struct ParsedArguments {
         return value
     }
 
+    /// An option naming one case of `T` by its raw value, or nil when absent.
+    ///
+    /// - Throws: `UsageError` listing the allowed names when the value names none.
+    func choice<T: CaseIterable & RawRepresentable>(_ name: String, as type: T.Type) throws -> T? where T.RawValue == String {
+        guard let text = string(name) else { return nil }
+        guard let value = T(rawValue: text) else {
+            let names = T.allCases.map(\.rawValue)
+            let allowed = names.count > 1 ? names.dropLast().joined(separator: ", ") + " or " + names.last! : names.joined()
+            throw UsageError(message: "\(name) '\(text)': expected \(allowed)", usage: usage)
+        }
+        return value
+    }
+
     /// The output mode chosen by `--json` / `--quiet` (human by default).
     var outputMode: OutputMode { flag("--json") ? .json : flag("--quiet") ? .quiet : .human }
 

@@ -45,10 +45,7 @@ enum ModelOptions {
 
     /// The prompt formatter of `--template` for `model`.
     static func formatter(_ arguments: ParsedArguments, model: any LanguageModel) throws -> PromptFormatter {
-        let name = arguments.string("--template") ?? "alpaca"
-        guard let template = PromptTemplate(rawValue: name) else {
-            throw UsageError(message: "--template '\(name)': expected alpaca, chatml or plain", usage: arguments.usage)
-        }
+        let template = try arguments.choice("--template", as: PromptTemplate.self) ?? .alpaca
         return try PromptFormatter(template: template, tokenizer: model.tokenizer, maxLength: model.contextLength + 1)
     }
 

@@ -48,10 +48,7 @@ enum BenchRunCommand {
         let baseSeed = try arguments.seed()
         let seeds = (0..<UInt64(try arguments.int("--seeds", default: 3, in: 1...1000))).map { baseSeed + $0 }
         let batchSize = try arguments.int("--batch", default: 16, in: 1...65_536)
-        let matchName = arguments.string("--match") ?? "exact"
-        guard let match = AnswerMatch(rawValue: matchName) else {
-            throw UsageError(message: "--match '\(matchName)': expected exact or final-answer", usage: arguments.usage)
-        }
+        let match = try arguments.choice("--match", as: AnswerMatch.self) ?? .exact
         let registry = try PluginOptions.load(arguments)
         let model = try ModelOptions.make(arguments, registry: registry, seed: baseSeed)
         let formatter = try ModelOptions.formatter(arguments, model: model)

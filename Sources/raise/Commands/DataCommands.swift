@@ -96,12 +96,7 @@ enum DataCommands {
         configuration.validationSize = try arguments.int("--val-size", default: 200, in: 1...100_000)
         configuration.testSize = try arguments.int("--test-size", default: 500, in: 1...100_000)
         configuration.pretrainSize = try arguments.int("--pretrain-size", default: configuration.poolSize, in: 0...10_000_000)
-        if let name = arguments.string("--preset") {
-            guard let preset = TaskSuitePreset(rawValue: name) else {
-                throw UsageError(message: "--preset '\(name)': expected standard or rare-target", usage: arguments.usage)
-            }
-            configuration.preset = preset
-        }
+        if let preset = try arguments.choice("--preset", as: TaskSuitePreset.self) { configuration.preset = preset }
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         let suite = try TaskSuite(configuration)
         try suite.write(to: out)

@@ -41,10 +41,7 @@ enum FinetuneCommand {
         let steps = try budget.steps(poolSize: pool.count, batchSize: batchSize, meanTokensPerExample: pool.meanTokens)
         let validation = try ModelOptions.targetSplit(arguments.string("--val"), formatter: formatter)
         let test = try ModelOptions.targetSplit(arguments.string("--test"), formatter: formatter)
-        let matchName = arguments.string("--match") ?? "exact"
-        guard let match = AnswerMatch(rawValue: matchName) else {
-            throw UsageError(message: "--match '\(matchName)': expected exact or final-answer", usage: arguments.usage)
-        }
+        let match = try arguments.choice("--match", as: AnswerMatch.self) ?? .exact
         if let validation { try ModelOptions.checkDisjoint(pool: records, split: validation.records, option: "--val") }
         if let test { try ModelOptions.checkDisjoint(pool: records, split: test.records, option: "--test") }
 

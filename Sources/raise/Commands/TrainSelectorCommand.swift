@@ -50,7 +50,8 @@ enum TrainSelectorCommand {
         let seed = try arguments.seed()
         let (policySettings, training) = try settings(arguments, seed: seed)
         let registry = try PluginOptions.load(arguments)
-        let rewardSpec = try PluginSpec(parsing: arguments.string("--reward") ?? "val-loss", option: "--reward")
+        let rewardName = arguments.string("--reward") ?? "val-loss"
+        let rewardSpec = try PluginSpec(parsing: rewardName, option: "--reward")
         let reward = try registry.make(rewardSpec, kind: .reward, seed: seed, as: (any Reward).self)
 
         // The pool, the validation split and the pool's static features.
@@ -66,10 +67,10 @@ enum TrainSelectorCommand {
         let columns = try FeatureOptions.columns(policySettings.layout.featureSpecs, examples: pool, model: scorer, arguments: arguments,
                                                  registry: registry, seed: seed)
         let job = PolicyTrainingJob(model: model, records: records, pool: pool, validation: validation.examples, reward: reward,
-                                    rewardName: arguments.string("--reward") ?? "val-loss", columns: columns, policySettings: policySettings,
+                                    rewardName: rewardName, columns: columns, policySettings: policySettings,
                                     run: run, learningRate: Float(try arguments.number("--lr", default: 1e-3, in: 1e-7...10)))
         let progress = ProgressReporter(label: "train-selector", total: run.episodes * run.steps, mode: arguments.outputMode,
-                                        completed: arguments.flag("--resume") ? try job.episodesDone(out: out) * run.steps : 0)
+                                        completed: arguments.flag("--resume") ? try PolicyTrainingJob.episodesDone(out: out) * run.steps : 0)
         let log = try job.train(out: out, resume: arguments.flag("--resume") ? .required : .never, progress: progress,
                                 mode: arguments.outputMode)
         if arguments.outputMode != .json, let last = log.last {
@@ -107,11 +108,7 @@ enum TrainSelectorCommand {
         run.ppo.epochs = try arguments.int("--ppo-epochs", default: 4, in: 1...1000)
         run.ppo.minibatches = try arguments.int("--minibatches", default: 4, in: 1...100_000)
         run.ppo.learningRate = Float(try arguments.number("--policy-lr", default: 1e-2, in: 1e-7...10))
-        let ratioName = arguments.string("--ppo-ratio") ?? PPORatio.perDraw.rawValue
-        guard let ratio = PPORatio(rawValue: ratioName) else {
-            throw UsageError(message: "--ppo-ratio '\(ratioName)': expected per-draw or per-cluster", usage: arguments.usage)
-        }
-        run.ppo.ratio = ratio
+        run.ppo.ratio = try arguments.choice("--ppo-ratio", as: PPORatio.self) ?? .perDraw
         guard policy.clusters <= run.batchSize else {
             throw RaiseError.invalidArgument(name: "--clusters", detail: "\(policy.clusters) clusters cannot each contribute to a batch of \(run.batchSize)")
         }

@@ -129,7 +129,6 @@ final class BenchRunner {
     }
 
     private func policySteps(forFolder folder: String, steps: Int) -> Int {
-        let done = (try? JSONValue.readObject(path: folder + "/config.json")["episodes_done"]?.intValue) ?? nil
-        return max(0, policy.episodes - (done ?? 0)) * steps
+        max(0, policy.episodes - ((try? PolicyTrainingJob.episodesDone(out: folder)) ?? 0)) * steps
     }
 }

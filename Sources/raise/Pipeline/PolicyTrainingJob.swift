@@ -40,7 +40,7 @@ struct PolicyTrainingJob {
     }
 
     /// Episodes already finished in `out` (0 when it holds no state).
-    func episodesDone(out: String) throws -> Int {
+    static func episodesDone(out: String) throws -> Int {
         let path = out + "/config.json"
         guard FileManager.default.fileExists(atPath: out + "/training-state.safetensors"), FileManager.default.fileExists(atPath: path) else { return 0 }
         return try JSONValue.readObject(path: path)["episodes_done"]?.intValue ?? 0

@@ -118,8 +118,7 @@ public final class PolicyTrainer {
     /// log of them — into one file (written atomically), so weights never pair with another episode's state.
     public func saveState(to path: String, episodesDone: Int, log: String) throws {
         let optimizer = updater.optimizer
-        let tensors = policy.parameters.specs.map { ($0.name, policy.parameters[$0.name].value) }
-            + [("optimizer.m", optimizer.m), ("optimizer.v", optimizer.v)]
+        let tensors = Checkpoint.named(policy.parameters) + Checkpoint.optimizerTensors(optimizer)
         try Safetensors.write(tensors, metadata: ["episodes_done": String(episodesDone), "optimizer_step": String(optimizer.step),
                                                   "log": log], to: path)
     }
@@ -131,10 +130,7 @@ public final class PolicyTrainer {
         let file = try Safetensors.read(path: path)
         try Checkpoint.copy(file, into: policy.parameters, path: path)
         policy.weightsChanged()
-        guard let m = file.tensors["optimizer.m"], let v = file.tensors["optimizer.v"],
-              m.count == policy.parameters.count, v.count == m.count else {
-            throw RaiseError.tensor(path: path, tensor: "optimizer.m", detail: "missing or not the size of the policy")
-        }
+        let (m, v) = try Checkpoint.optimizerMoments(in: file, count: policy.parameters.count, path: path)
         guard let done = file.metadata["episodes_done"].flatMap({ Int($0) }), let step = file.metadata["optimizer_step"].flatMap({ Int($0) }),
               let log = file.metadata["log"] else {
             throw RaiseError.file(path: path, detail: "metadata 'episodes_done', 'optimizer_step' or 'log' missing")

@@ -58,7 +58,7 @@ public enum Checkpoint {
         metadata["optimizer_step"] = String(state.optimizerStep)
         metadata["rng"] = [state.rng.state.0, state.rng.state.1, state.rng.state.2, state.rng.state.3].map(String.init).joined(separator: ",")
         metadata["backend"] = model.backendID
-        let tensors = named(model.parameters) + [("optimizer.m", trainer.optimizer.m), ("optimizer.v", trainer.optimizer.v)]
+        let tensors = named(model.parameters) + optimizerTensors(trainer.optimizer)
         try Safetensors.write(tensors, metadata: metadata, to: directory + "/resume.safetensors")
     }
 
@@ -69,9 +69,7 @@ public enum Checkpoint {
         let path = directory + "/resume.safetensors"
         let file = try Safetensors.read(path: path)
         try copy(file, into: model.parameters, path: path)
-        guard let m = file.tensors["optimizer.m"], let v = file.tensors["optimizer.v"], m.count == model.parameters.count, v.count == m.count else {
-            throw RaiseError.tensor(path: path, tensor: "optimizer.m", detail: "missing or not the size of the parameters")
-        }
+        let (m, v) = try optimizerMoments(in: file, count: model.parameters.count, path: path)
         func number(_ key: String) throws -> Int {
             guard let text = file.metadata[key], let value = Int(text) else { throw RaiseError.file(path: path, detail: "metadata '\(key)' missing or not an integer") }
             return value
@@ -85,7 +83,23 @@ public enum Checkpoint {
         return state
     }
 
-    private static func named(_ parameters: ParameterStore) -> [(name: String, tensor: Tensor)] {
+    /// An optimizer's moments as named tensors, for a resume state.
+    public static func optimizerTensors(_ optimizer: AdamW) -> [(name: String, tensor: Tensor)] {
+        [("optimizer.m", optimizer.m), ("optimizer.v", optimizer.v)]
+    }
+
+    /// The moments `optimizerTensors` wrote, checked to fit `count` parameters.
+    ///
+    /// - Throws: `RaiseError.tensor` naming the file when they are missing or of another size.
+    public static func optimizerMoments(in file: SafetensorsFile, count: Int, path: String) throws -> (m: Tensor, v: Tensor) {
+        guard let m = file.tensors["optimizer.m"], let v = file.tensors["optimizer.v"], m.count == count, v.count == count else {
+            throw RaiseError.tensor(path: path, tensor: "optimizer.m", detail: "missing or not the size of the parameters")
+        }
+        return (m, v)
+    }
+
+    /// Every parameter as a named tensor, in storage order: what a safetensors file of them holds.
+    public static func named(_ parameters: ParameterStore) -> [(name: String, tensor: Tensor)] {
         parameters.specs.map { ($0.name, parameters[$0.name].value) }
     }
 
