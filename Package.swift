@@ -19,7 +19,7 @@ func fixture(_ name: String) -> (Product, Target) {
      .target(name: "Fixture" + name, dependencies: [core], path: "Tests/PluginFixtures/" + name))
 }
 
-let plugins = [plugin("BaselineSelectors"), plugin("Features"), plugin("TinyGPT"), plugin("Llama"), plugin("Rewards"), plugin("RaiseSelector")]
+let plugins = [plugin("BaselineSelectors"), plugin("Features"), plugin("TinyGPT"), plugin("Llama"), plugin("Bert"), plugin("Rewards"), plugin("RaiseSelector")]
 let fixtures = [fixture("Probe"), fixture("WrongABI"), fixture("NoEntry"), fixture("FailingRegistration")]
 
 let package = Package(

@@ -7,6 +7,7 @@ import RaiseKit
 final class LengthFeature: FeatureExtractor {
     let featureNames = ["prompt_tokens", "response_tokens"]
     let isRowwise = true
+    let dependsOnSeed = false
 
     func extract(_ examples: [TokenizedExample], model: (any LanguageModel)?) throws -> Tensor {
         let out = Tensor(zeros: [examples.count, 2])
@@ -22,6 +23,7 @@ final class LengthFeature: FeatureExtractor {
 final class LossFeature: FeatureExtractor {
     let featureNames = ["loss", "perplexity"]
     let isRowwise = true
+    let dependsOnSeed = false
 
     func extract(_ examples: [TokenizedExample], model: (any LanguageModel)?) throws -> Tensor {
         let losses = try requireModel(model, for: "feature.loss").exampleLosses(examples)
@@ -41,6 +43,7 @@ final class LossFeature: FeatureExtractor {
 final class IFDFeature: FeatureExtractor {
     let featureNames = ["loss_conditional", "loss_unconditional", "ifd"]
     let isRowwise: Bool
+    var dependsOnSeed: Bool { !isRowwise }
     let variant: InstructionFollowingDifficulty.Variant
     let experience: Int
     let perCluster: Int
@@ -93,6 +96,7 @@ final class IFDFeature: FeatureExtractor {
 final class EmbeddingFeature: FeatureExtractor {
     let dimensions: Int
     var featureNames: [String] { (0..<dimensions).map { "embedding_\($0)" } }
+    let dependsOnSeed = false
 
     init(dimensions: Int) { self.dimensions = dimensions }
 

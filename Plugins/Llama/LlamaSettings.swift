@@ -43,19 +43,13 @@ struct LlamaSettings: Equatable {
 
     /// The settings of an HF config.json (LlamaForCausalLM).
     init(config: JSONObject, path: String) throws {
-        func integer(_ key: String) throws -> Int {
-            guard let value = config[key]?.intValue, value > 0 else {
-                throw RaiseError.file(path: path, detail: "field '\(key)' is not a positive integer")
-            }
-            return value
-        }
-        layers = try integer("num_hidden_layers")
-        width = try integer("hidden_size")
-        heads = try integer("num_attention_heads")
+        layers = try config.positiveInteger("num_hidden_layers", path: path)
+        width = try config.positiveInteger("hidden_size", path: path)
+        heads = try config.positiveInteger("num_attention_heads", path: path)
         kvHeads = config["num_key_value_heads"]?.intValue ?? heads
-        feedForward = try integer("intermediate_size")
-        vocabulary = try integer("vocab_size")
-        context = try integer("max_position_embeddings")
+        feedForward = try config.positiveInteger("intermediate_size", path: path)
+        vocabulary = try config.positiveInteger("vocab_size", path: path)
+        context = try config.positiveInteger("max_position_embeddings", path: path)
         ropeBase = Float(config["rope_theta"]?.numberValue ?? 10_000)
         normEps = Float(config["rms_norm_eps"]?.numberValue ?? 1e-5)
         tiedEmbeddings = config["tie_word_embeddings"].map { $0 == .bool(true) } ?? false

@@ -201,4 +201,29 @@ final class FeatureCacheTests: XCTestCase {
         XCTAssertEqual(second.status, 0, second.stderr)
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: folder + "/a.jsonl")), try Data(contentsOf: URL(fileURLWithPath: folder + "/b.jsonl")))
     }
+
+    /// Losses and lengths do not depend on the run's seed, so another seed reads them from the cache;
+    /// k-means clusters do, so each seed has its own entry.
+    func testOnlySeedDependentColumnsAreCachedPerSeed() throws {
+        let folder = try scratchFolder(self)
+        try (0..<12).map { #"{"instruction": "Halve \#($0 * 2).", "output": "\#($0)"}"# }.joined(separator: "\n")
+            .write(toFile: folder + "/data.jsonl", atomically: true, encoding: .utf8)
+        XCTAssertEqual(try runRaise(["tokenizer", "train", "--vocab", "280", "--data", folder + "/data.jsonl", "--out", folder + "/tok", "--quiet"]).status, 0)
+        let pretrain = try runRaise(["pretrain", "--model", "tinygpt:layers=1,heads=2,d=16,ctx=48,tokenizer=\(folder)/tok", "--data", folder + "/data.jsonl",
+                                     "--steps", "2", "--out", folder + "/model", "--quiet"])
+        XCTAssertEqual(pretrain.status, 0, pretrain.stderr)
+        let environment = ["RAISE_CACHE_DIR": folder + "/cache"]
+        func score(seed: Int, features: [String]) throws -> String {
+            let result = try runRaise(["score", "--model", folder + "/model", "--data", folder + "/data.jsonl", "--seed", String(seed),
+                                       "--out", folder + "/s\(seed).jsonl"] + features, environment: environment)
+            XCTAssertEqual(result.status, 0, result.stderr)
+            return result.stderr
+        }
+        XCTAssertFalse(try score(seed: 1, features: ["--features", "loss,length"]).contains("from the cache"))
+        let again = try score(seed: 2, features: ["--features", "loss,length"])
+        XCTAssertTrue(again.contains("feature.loss: 12 records from the cache") && again.contains("feature.length: 12 records from the cache"), again)
+        XCTAssertFalse(try score(seed: 1, features: ["--feature", "cluster:clusters=2,dims=2"]).contains("from the cache"))
+        XCTAssertFalse(try score(seed: 2, features: ["--feature", "cluster:clusters=2,dims=2"]).contains("from the cache"), "k-means is seeded")
+        XCTAssertTrue(try score(seed: 2, features: ["--feature", "cluster:clusters=2,dims=2"]).contains("from the cache"))
+    }
 }

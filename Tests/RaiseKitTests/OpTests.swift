@@ -28,8 +28,9 @@ final class ElementwiseOpTests: XCTestCase {
     func testActivationsAtKnownPoints() {
         let x = Variable(Tensor(shape: [3], values: [-1, 0, 1]))
         let tape = Tape(recording: false)
-        // Reference values: GELU (tanh form) from its formula; SiLU x/(1+e^-x); tanh.
+        // Reference values: GELU (tanh form) from its formula; exact GELU from the normal CDF; SiLU x/(1+e^-x); tanh.
         assertClose(tape.gelu(x).value.scalars, [-0.158808, 0, 0.841192], tolerance: 1e-5)
+        assertClose(tape.geluErf(x).value.scalars, [-0.158655, 0, 0.841345], tolerance: 1e-5)  // x·Φ(x), Φ(1) = 0.841345
         assertClose(tape.silu(x).value.scalars, [-0.268941, 0, 0.731059], tolerance: 1e-5)
         assertClose(tape.relu(x).value.scalars, [0, 0, 1], tolerance: 0)
         assertClose(tape.tanh(x).value.scalars, [-0.761594, 0, 0.761594], tolerance: 1e-5)
@@ -137,8 +138,8 @@ final class LanguageModelOpTests: XCTestCase {
         }
     }
 
-    /// Causal attention by its definition, one query at a time, in Double.
-    private func naiveAttention(_ q: Tensor, _ k: Tensor, _ v: Tensor, heads: Int, kvHeads: Int) -> [Float] {
+    /// Attention by its definition, one query at a time, in Double.
+    private func naiveAttention(_ q: Tensor, _ k: Tensor, _ v: Tensor, heads: Int, kvHeads: Int, causal: Bool = true) -> [Float] {
         let (batch, tq, tk) = (q.shape[0], q.shape[1], k.shape[1])
         let d = q.shape[2] / heads
         var out = [Float](repeating: 0, count: q.count)
@@ -146,7 +147,7 @@ final class LanguageModelOpTests: XCTestCase {
             for h in 0..<heads {
                 let g = h / (heads / kvHeads)
                 for i in 0..<tq {
-                    let visible = i + tk - tq
+                    let visible = causal ? i + tk - tq : tk - 1
                     var scores = [Double]()
                     for j in 0...visible {
                         var dot = 0.0
@@ -174,6 +175,19 @@ final class LanguageModelOpTests: XCTestCase {
             let v = randomTensor([2, tk, kvHeads * 3], seed: 6)
             let out = Tape(recording: false).causalAttention(Variable(q), Variable(k), Variable(v), heads: heads, kvHeads: kvHeads)
             assertClose(out.value.scalars, naiveAttention(q, k, v, heads: heads, kvHeads: kvHeads), tolerance: 1e-5)
+        }
+    }
+
+    func testBidirectionalAttentionMatchesDefinition() throws {
+        for (heads, kvHeads, tq, tk) in [(4, 4, 5, 5), (6, 2, 7, 3)] {
+            let q = randomTensor([2, tq, heads * 3], seed: 13)
+            let k = randomTensor([2, tk, kvHeads * 3], seed: 14)
+            let v = randomTensor([2, tk, kvHeads * 3], seed: 15)
+            let out = Tape(recording: false).bidirectionalAttention(Variable(q), Variable(k), Variable(v), heads: heads, kvHeads: kvHeads)
+            assertClose(out.value.scalars, naiveAttention(q, k, v, heads: heads, kvHeads: kvHeads, causal: false), tolerance: 1e-5)
+        }
+        try assertGradientsMatch([randomTensor([2, 4, 6], seed: 16), randomTensor([2, 4, 3], seed: 17), randomTensor([2, 4, 3], seed: 18)]) { t, v in
+            t.bidirectionalAttention(v[0], v[1], v[2], heads: 2, kvHeads: 1)
         }
     }
 

@@ -59,6 +59,21 @@ final class SafetensorsTests: XCTestCase {
         XCTAssertEqual(file.tensors["b"]!.scalars, [1, 3.140625])
     }
 
+    func testDecodesIntegersThatFloatHoldsExactly() throws {
+        // I64 [3, −2^24], I32 [511]; then an I64 of 2^24 + 1, which Float32 would round.
+        var body = [UInt8]()
+        for value in [Int64(3), -(1 << 24)] { withUnsafeBytes(of: value.littleEndian) { body += $0 } }
+        withUnsafeBytes(of: Int32(511).littleEndian) { body += $0 }
+        let header = #"{"ids":{"dtype":"I64","shape":[2],"data_offsets":[0,16]},"n":{"dtype":"I32","shape":[1],"data_offsets":[16,20]}}"#
+        let file = try Safetensors.decode(bytes(header: header, body: body), path: "x")
+        XCTAssertEqual(file.tensors["ids"]!.scalars, [3, -16_777_216])
+        XCTAssertEqual(file.tensors["n"]!.scalars, [511])
+        var big = [UInt8]()
+        withUnsafeBytes(of: (Int64(1 << 24) + 1).littleEndian) { big += $0 }
+        assertRejected(bytes(header: #"{"w":{"dtype":"I64","shape":[1],"data_offsets":[0,8]}}"#, body: big),
+                       ["tensor 'w'", "16777217", "not exact"])
+    }
+
     func testRejectsTruncatedFiles() {
         assertRejected(Data([1, 2, 3]), ["too short"])
         assertRejected(bytes(header: "{}", body: []).prefix(9), ["runs past the end"])
@@ -80,7 +95,7 @@ final class SafetensorsTests: XCTestCase {
         func entry(_ info: String) -> Data { bytes(header: "{\"w\":\(info)}", body: body) }
         assertRejected(entry(#"{"shape":[1],"data_offsets":[0,4]}"#), ["tensor 'w'", "'dtype' missing"])
         assertRejected(entry(#"{"dtype":"Q4","shape":[1],"data_offsets":[0,4]}"#), ["tensor 'w'", "unknown dtype 'Q4'"])
-        assertRejected(entry(#"{"dtype":"I64","shape":[1],"data_offsets":[0,8]}"#), ["tensor 'w'", "I64 is not supported"])
+        assertRejected(entry(#"{"dtype":"U64","shape":[1],"data_offsets":[0,8]}"#), ["tensor 'w'", "U64 is not supported"])
         assertRejected(entry(#"{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}"#), ["tensor 'w'", "non-negative integer"])
         assertRejected(entry(#"{"dtype":"F32","shape":[1.5],"data_offsets":[0,4]}"#), ["tensor 'w'", "non-negative integer"])
         assertRejected(entry(#"{"dtype":"F32","shape":[3],"data_offsets":[0,8]}"#), ["tensor 'w'", "needs 12 bytes", "give 8"])

@@ -15,33 +15,60 @@ enum FeatureOptions {
         return try ModelOptions.make(arguments, option: "--aux-model", registry: registry, seed: seed)
     }
 
-    /// The columns of every feature spec over `examples`, with progress on stderr. A spec written
+    /// `records` as `scorer` reads them: `examples` (the trained model's) when it is the trained model,
+    /// else formatted again with its own tokenizer and context — a model never sees another's token ids.
+    /// A record whose response no longer fits keeps a row without answer tokens (its losses are 0), with a warning.
+    static func examples(_ records: [InstructionRecord], trained examples: [TokenizedExample], model: any LanguageModel,
+                         scorer: any LanguageModel, arguments: ParsedArguments) throws -> [TokenizedExample] {
+        guard scorer !== model else { return examples }
+        let formatter = try ModelOptions.formatter(arguments, model: scorer)
+        let formatted = records.map(formatter.tokenized)
+        let unanswered = formatted.filter { !$0.lossMask.contains(1) }.count
+        if unanswered > 0 && arguments.outputMode == .human {
+            ExitCode.printError("raise: warning: \(unanswered) record(s) have no response token within \(scorer.backendID)'s context of \(scorer.contextLength); their answer losses are 0")
+        }
+        return formatted
+    }
+
+    /// The columns of every feature spec over the pool (`records`, and `examples` as `model` — the model
+    /// trained — reads them), scored with `scorer`, with progress on stderr. A spec written
     /// `reference:SPEC` is scored with `--reference-model` and its columns are prefixed `reference_`.
     /// `reportCacheHits: false` keeps quiet about columns read from the cache (a benchmark reads them often).
     ///   name -> (N)
-    static func columns(_ specs: [String], examples: [TokenizedExample], model: any LanguageModel, arguments: ParsedArguments,
+    static func columns(_ specs: [String], records: [InstructionRecord], examples trainedExamples: [TokenizedExample],
+                        model: any LanguageModel, scorer: any LanguageModel, arguments: ParsedArguments,
                         registry: PluginRegistry, seed: UInt64, reportCacheHits: Bool = true) throws -> [String: [Float]] {
+        precondition(records.count == trainedExamples.count, "FeatureOptions.columns: \(records.count) records, \(trainedExamples.count) examples")
         var columns = [String: [Float]]()
         var fingerprints = [ObjectIdentifier: UInt64]()  // each model and the pool hashed once
+        var pools = [ObjectIdentifier: [TokenizedExample]]()  // the pool as each model reads it
+        var reference: (any LanguageModel)?
         for var text in specs {
-            var scorer = model, prefix = ""
+            var featureModel = scorer, prefix = ""
             if text.hasPrefix("reference:") {
                 text.removeFirst("reference:".count)
                 guard arguments.string("--reference-model") != nil else {
                     throw UsageError(message: "the selector needs --reference-model SPEC (a model fine-tuned on the target validation split)",
                                      usage: arguments.usage)
                 }
-                scorer = try ModelOptions.make(arguments, option: "--reference-model", registry: registry, seed: seed)
+                reference = try reference ?? ModelOptions.make(arguments, option: "--reference-model", registry: registry, seed: seed)
+                featureModel = reference!
                 prefix = "reference_"
             }
+            let id = ObjectIdentifier(featureModel)
+            if pools[id] == nil {
+                pools[id] = try examples(records, trained: trainedExamples, model: model, scorer: featureModel, arguments: arguments)
+            }
+            let examples = pools[id]!
             let spec = try PluginSpec(parsing: text, option: "feature")
             let extractor = try registry.make(spec, kind: .feature, seed: seed, as: (any FeatureExtractor).self)
             let cache = FeatureCache()
-            let fingerprint = fingerprints[ObjectIdentifier(scorer)] ?? FeatureCache.fingerprint(model: scorer, examples: examples)
-            fingerprints[ObjectIdentifier(scorer)] = fingerprint
+            let fingerprint = fingerprints[id] ?? FeatureCache.fingerprint(model: featureModel, examples: examples)
+            fingerprints[id] = fingerprint
             // The factory's version is part of the key: a changed extractor must not be served old columns.
             let version = try registry.plugin(spec.id, kind: .feature).factory.version
-            let key = FeatureCache.key(spec: text + "#seed=\(seed)#version=\(version)", fingerprint: fingerprint)
+            let seedTag = extractor.dependsOnSeed ? "#seed=\(seed)" : ""
+            let key = FeatureCache.key(spec: text + seedTag + "#version=\(version)", fingerprint: fingerprint)
             if let cached = cache.load(key: key), extractor.featureNames.allSatisfy({ cached[$0]?.count == examples.count }) {
                 for name in extractor.featureNames { columns[prefix + name] = cached[name] }
                 if arguments.outputMode == .human && reportCacheHits {
@@ -50,7 +77,8 @@ enum FeatureOptions {
                 continue
             }
             let start = Date()
-            let computed = try extract(extractor, examples: examples, model: scorer, cache: cache, key: key)
+            let computed = try extract(extractor, examples: examples, model: featureModel, cache: cache, key: key,
+                                       label: spec.id, mode: arguments.outputMode)
             cache.save(computed, key: key)
             for (name, column) in computed { columns[prefix + name] = column }
             if arguments.outputMode == .human {
@@ -61,13 +89,14 @@ enum FeatureOptions {
         return columns
     }
 
-    /// Rows per saved chunk when a row-wise feature is scored resumably.
-    static let chunk = 2048
+    /// Rows per saved chunk when a row-wise feature is scored resumably (small enough that a large model
+    /// shows progress and loses little work to a kill; large enough to keep every core busy).
+    static let chunk = 256
 
     /// The columns of one extractor. A row-wise one is scored in chunks, each saved as a partial cache
-    /// entry, so that a killed run resumes after its last finished chunk.
+    /// entry and its progress reported as `label`, so that a killed run resumes after its last finished chunk.
     private static func extract(_ extractor: any FeatureExtractor, examples: [TokenizedExample], model: any LanguageModel,
-                                cache: FeatureCache, key: String) throws -> [String: [Float]] {
+                                cache: FeatureCache, key: String, label: String, mode: OutputMode) throws -> [String: [Float]] {
         var computed = Dictionary(uniqueKeysWithValues: extractor.featureNames.map { ($0, [Float]()) })
         guard extractor.isRowwise else {
             let table = try extractor.extract(examples, model: model)  // (N, F)
@@ -80,11 +109,14 @@ enum FeatureOptions {
             computed = partial
             ExitCode.printError("raise: resuming a feature at record \(done) of \(examples.count)")
         }
+        let progress = ProgressReporter(label: label, total: examples.count, mode: mode, completed: computed.values.first!.count)
         while let done = computed.values.first?.count, done < examples.count {
             let part = Array(examples[done..<min(done + chunk, examples.count)])
             let table = try extractor.extract(part, model: model)  // (chunk, F)
             for (f, name) in extractor.featureNames.enumerated() { computed[name]! += (0..<part.count).map { table[$0, f] } }
-            if computed.values.first!.count < examples.count { cache.save(computed, key: partialKey) }
+            let done = computed.values.first!.count
+            if done < examples.count { cache.save(computed, key: partialKey) }
+            progress.update(step: done)
         }
         cache.remove(key: partialKey)
         return computed

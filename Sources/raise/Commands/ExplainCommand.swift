@@ -45,7 +45,8 @@ enum ExplainCommand {
             .steps(poolSize: pool.count, batchSize: batchSize, meanTokensPerExample: pool.meanTokens)
         let scorer = try FeatureOptions.scoringModel(arguments, registry: registry, model: model, seed: seed)
         let specs = layout.featureSpecs.contains("feature.ifd") ? layout.featureSpecs : layout.featureSpecs + ["feature.loss"]
-        let columns = try FeatureOptions.columns(specs, examples: pool, model: scorer, arguments: arguments, registry: registry, seed: seed)
+        let columns = try FeatureOptions.columns(specs, records: records, examples: pool, model: model, scorer: scorer, arguments: arguments,
+                                                 registry: registry, seed: seed)
         let features = try PoolFeatures(columns: columns, count: pool.count, layout: layout)
         let clusters = try PoolClusters(semantics: features.semantics, count: min(policy.settings.clusters, pool.count), seed: seed)
         let startLosses = layout.groups.contains(.currentLoss)

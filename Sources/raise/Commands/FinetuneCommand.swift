@@ -46,7 +46,7 @@ enum FinetuneCommand {
         if let test { try ModelOptions.checkDisjoint(pool: records, split: test.records, option: "--test") }
 
         let scorer = try FeatureOptions.scoringModel(arguments, registry: registry, model: model, seed: seed)
-        let features = try FeatureOptions.columns(selector.requiredFeatures, examples: pool, model: scorer, arguments: arguments,
+        let features = try FeatureOptions.columns(selector.requiredFeatures, records: records, examples: pool, model: model, scorer: scorer, arguments: arguments,
                                                   registry: registry, seed: seed)
 
         let settings = TrainerSettings.fineTuning(peak: Float(lr), steps: steps)

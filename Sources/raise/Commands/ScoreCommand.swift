@@ -39,7 +39,8 @@ enum ScoreCommand {
         specs += arguments.strings("--feature").map { $0.hasPrefix("feature.") ? $0 : "feature." + $0 }
         let scorer = try FeatureOptions.scoringModel(arguments, registry: registry, model: model, seed: seed)
         let start = Date()
-        let columns = try FeatureOptions.columns(Array(Set(specs)).sorted(), examples: scored.map(\.1), model: scorer, arguments: arguments,
+        let columns = try FeatureOptions.columns(Array(Set(specs)).sorted(), records: scored.map(\.0), examples: scored.map(\.1), model: model,
+                                                 scorer: scorer, arguments: arguments,
                                                  registry: registry, seed: seed)
         let names = columns.keys.sorted()
         try RecordWriter.writeScored(scored.map(\.0), scores: scored.indices.map { i in names.map { ($0, Double(columns[$0]![i])) } }, to: out)

@@ -46,7 +46,8 @@ enum SelectCommand {
                 ExitCode.printError("raise: warning: \(records.count - kept.count) record(s) without response tokens in the context are not selectable")
             }
             let scorer = try FeatureOptions.scoringModel(arguments, registry: registry, model: model, seed: seed)
-            features = try FeatureOptions.columns(selector.requiredFeatures, examples: examples, model: scorer, arguments: arguments,
+            features = try FeatureOptions.columns(selector.requiredFeatures, records: kept.map { records[$0] }, examples: examples, model: model, scorer: scorer,
+                                                 arguments: arguments,
                                                   registry: registry, seed: seed)
         }
         let steps = try budget.steps(poolSize: kept.count, batchSize: batchSize, meanTokensPerExample: examples.meanTokens)

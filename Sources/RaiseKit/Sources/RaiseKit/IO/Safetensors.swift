@@ -1,7 +1,8 @@
 // Safetensors: reads and writes the safetensors format (an 8-byte little-endian header length, a
 // JSON header mapping tensor names to dtype, shape and byte range, then the raw bytes). Reading is
 // strict: every header field is validated and each violation names the file and the tensor.
-// Writes F32 only; reads F32, F16 and BF16 into Float32 tensors.
+// Writes F32 only; reads F32, F16 and BF16 into Float32 tensors, and I64 / I32 ones (position ids,
+// masks) when every value is an integer Float32 holds exactly (|v| ≤ 2²⁴).
 import Foundation
 
 /// A safetensors file's tensors, in header order, and its free-form metadata.
@@ -19,16 +20,17 @@ public enum Safetensors {
     /// The largest header accepted (as the reference implementation: 100 MB).
     public static let maximumHeaderSize = 100_000_000
 
-    /// Element sizes of every dtype the format defines; raise converts the first three.
+    /// Element sizes of every dtype the format defines; raise converts the first five.
     static let elementSizes: [String: Int] = [
-        "F32": 4, "F16": 2, "BF16": 2, "F64": 8, "I64": 8, "U64": 8, "I32": 4, "U32": 4,
+        "F32": 4, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "F64": 8, "U64": 8, "U32": 4,
         "I16": 2, "U16": 2, "I8": 1, "U8": 1, "BOOL": 1, "F8_E5M2": 1, "F8_E4M3": 1,
     ]
 
     /// Reads every tensor of the file at `path`.
     ///
     /// - Throws: `RaiseError.file` or `RaiseError.tensor` naming `path` (and the tensor) for a missing
-    ///   file, a malformed header, an unsupported dtype, or a byte range that does not fit.
+    ///   file, a malformed header, an unsupported dtype, a byte range that does not fit, or an integer
+    ///   that Float32 cannot hold exactly.
     public static func read(path: String) throws -> SafetensorsFile {
         let data: Data
         do {
@@ -74,7 +76,7 @@ public enum Safetensors {
                 let (dtype, shape, range) = try tensorInfo(entry, name: name, path: path, bodySize: body.count)
                 ranges.append((name, range))
                 file.names.append(name)
-                file.tensors[name] = convert(UnsafeRawBufferPointer(rebasing: body[range]), dtype: dtype, shape: shape)
+                file.tensors[name] = try convert(UnsafeRawBufferPointer(rebasing: body[range]), dtype: dtype, shape: shape, name: name, path: path)
             }
             ranges.sort { $0.range.lowerBound < $1.range.lowerBound }
             for (previous, next) in zip(ranges, ranges.dropFirst()) where next.range.lowerBound < previous.range.upperBound {
@@ -108,8 +110,8 @@ public enum Safetensors {
         guard let info = entry.objectValue else { throw fail("header entry is not an object") }
         guard let dtype = info["dtype"]?.stringValue else { throw fail("'dtype' missing or not a string") }
         guard let size = elementSizes[dtype] else { throw fail("unknown dtype '\(dtype)'") }
-        guard ["F32", "F16", "BF16"].contains(dtype) else {
-            throw fail("dtype \(dtype) is not supported (raise reads F32, F16 and BF16)")
+        guard ["F32", "F16", "BF16", "I64", "I32"].contains(dtype) else {
+            throw fail("dtype \(dtype) is not supported (raise reads F32, F16, BF16, I64 and I32)")
         }
         guard let dims = info["shape"]?.arrayValue else { throw fail("'shape' missing or not an array") }
         var shape = [Int]()
@@ -132,17 +134,28 @@ public enum Safetensors {
         return (dtype, shape, begin..<end)
     }
 
-    /// Little-endian F32, F16 or BF16 bytes to a Float32 tensor.
-    private static func convert(_ bytes: UnsafeRawBufferPointer, dtype: String, shape: [Int]) -> Tensor {
+    /// Little-endian F32, F16, BF16, I64 or I32 bytes to a Float32 tensor; an integer beyond ±2²⁴ (which
+    /// Float32 would round) is an error naming the tensor.
+    private static func convert(_ bytes: UnsafeRawBufferPointer, dtype: String, shape: [Int], name: String, path: String) throws -> Tensor {
         let tensor = Tensor(zeros: shape)
         let out = tensor.data
+        func exact(_ value: Int64, at i: Int) throws -> Float {
+            guard abs(value) <= 1 << 24 else {
+                throw RaiseError.tensor(path: path, tensor: name, detail: "\(dtype) value \(value) at element \(i) is not exact as Float32")
+            }
+            return Float(value)
+        }
         switch dtype {
         case "F32":
             for i in 0..<tensor.count { out[i] = Float(bitPattern: bytes.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self).littleEndian) }
         case "F16":
             for i in 0..<tensor.count { out[i] = Float(Float16(bitPattern: bytes.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self).littleEndian)) }
-        default:  // BF16: the top 16 bits of a Float32
+        case "BF16":  // the top 16 bits of a Float32
             for i in 0..<tensor.count { out[i] = Float(bitPattern: UInt32(bytes.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self).littleEndian) << 16) }
+        case "I64":
+            for i in 0..<tensor.count { out[i] = try exact(bytes.loadUnaligned(fromByteOffset: 8 * i, as: Int64.self).littleEndian, at: i) }
+        default:  // I32
+            for i in 0..<tensor.count { out[i] = try exact(Int64(bytes.loadUnaligned(fromByteOffset: 4 * i, as: Int32.self).littleEndian), at: i) }
         }
         return tensor
     }

@@ -14,6 +14,10 @@ public protocol FeatureExtractor: AnyObject {
     /// scored in chunks and a killed run resumed; false when rows depend on the whole pool (PCA, k-means).
     var isRowwise: Bool { get }
 
+    /// Whether the columns change with the run's seed (k-means, a seeded pre-experienced step). Columns
+    /// that do not (losses, lengths) are cached once for every seed.
+    var dependsOnSeed: Bool { get }
+
     /// The features of each example.   examples (N) -> (N, F), F = featureNames.count
     func extract(_ examples: [TokenizedExample], model: (any LanguageModel)?) throws -> Tensor
 }
@@ -21,4 +25,7 @@ public protocol FeatureExtractor: AnyObject {
 extension FeatureExtractor {
     /// Rows depend on the whole pool, unless an extractor says otherwise.
     public var isRowwise: Bool { false }
+
+    /// Columns may depend on the seed, unless an extractor says otherwise (the safe default for the cache).
+    public var dependsOnSeed: Bool { true }
 }

@@ -1,12 +1,14 @@
-// Activations: GELU (tanh approximation, as GPT-2), SiLU, ReLU and tanh, each forward and backward
+// Activations: GELU (tanh approximation, as GPT-2; exact erf form, as BERT), SiLU, ReLU and tanh, each forward and backward
 // side by side. Elementwise over any shape; backward adds into dx.
 import Foundation
 
 /// An elementwise nonlinearity and its kernels.   x (any shape) -> out (same shape)
 public enum Activation: String, CaseIterable, Sendable {
-    case gelu, silu, relu, tanh
+    case gelu, geluErf, silu, relu, tanh
 
     private static let geluScale = Float((2.0 / Double.pi).squareRoot())
+    private static let inverseSquareRoot2 = Float(1 / 2.0.squareRoot())
+    private static let inverseSquareRoot2Pi = Float(1 / (2 * Double.pi).squareRoot())
 
     /// out = f(x), elementwise, in parallel parts. GELU keeps tanh(inner) in `cache`, when given, so
     /// that its backward pass does not compute it again.
@@ -34,6 +36,8 @@ public enum Activation: String, CaseIterable, Sendable {
             for i in 0..<count { t[i] = Activation.geluScale * (x[i] + 0.044715 * x[i] * x[i] * x[i]) }
             FastMath.tanh(t, t, count: count)
             for i in 0..<count { out[i] = 0.5 * x[i] * (1 + t[i]) }
+        case .geluErf:  // x Φ(x) = 0.5 x (1 + erf(x / √2))
+            for i in 0..<count { out[i] = 0.5 * x[i] * (1 + erf(x[i] * Activation.inverseSquareRoot2)) }
         case .silu:  // x σ(x)
             for i in 0..<count { out[i] = x[i] / (1 + exp(-x[i])) }
         case .relu:
@@ -53,6 +57,11 @@ public enum Activation: String, CaseIterable, Sendable {
                 let dInner = Activation.geluScale * (1 + 3 * 0.044715 * v * v)
                 dx[i] += dOut[i] * (0.5 * (1 + t[i]) + 0.5 * v * (1 - t[i] * t[i]) * dInner)
             }
+        case .geluErf:  // Φ(x) + x φ(x), φ(x) = e^(−x²/2) / √(2π)
+            for i in 0..<count {
+                let v = x[i]
+                dx[i] += dOut[i] * (0.5 * (1 + erf(v * Activation.inverseSquareRoot2)) + v * exp(-0.5 * v * v) * Activation.inverseSquareRoot2Pi)
+            }
         case .silu:  // σ(x) (1 + x (1 − σ(x)))
             for i in 0..<count {
                 let s = 1 / (1 + exp(-x[i]))
@@ -69,6 +78,8 @@ public enum Activation: String, CaseIterable, Sendable {
 extension Tape {
     /// Differentiable GELU (tanh approximation).
     public func gelu(_ x: Variable) -> Variable { activation(.gelu, x) }
+    /// Differentiable GELU in its exact form, x·Φ(x) (BERT's).
+    public func geluErf(_ x: Variable) -> Variable { activation(.geluErf, x) }
     /// Differentiable SiLU, x·σ(x).
     public func silu(_ x: Variable) -> Variable { activation(.silu, x) }
     /// Differentiable ReLU.

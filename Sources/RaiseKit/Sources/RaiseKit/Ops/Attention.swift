@@ -1,20 +1,22 @@
-// Attention: causal multi-head scaled dot-product attention with grouped-query heads (several query
-// heads share one key/value head, as in LLaMA). Every product is an sgemm on strided head views; the
-// forward pass keeps the attention probabilities for the backward pass.
-// Keys may be longer than queries (a KV cache): query i sees keys j ≤ i + (Tk − Tq).
+// Attention: multi-head scaled dot-product attention with grouped-query heads (several query heads
+// share one key/value head, as in LLaMA), causal for decoders or bidirectional for encoders (BERT).
+// Every product is an sgemm on strided head views; the forward pass keeps the attention probabilities
+// for the backward pass. Causal keys may be longer than queries (a KV cache): query i sees keys
+// j ≤ i + (Tk − Tq); a bidirectional query sees every key.
 import Foundation
 
 /// The sizes of one attention call.
 struct AttentionShape {
     let batch: Int, queryLength: Int, keyLength: Int
     let heads: Int, kvHeads: Int, headDim: Int
+    let causal: Bool
     var queryStride: Int { heads * headDim }
     var keyStride: Int { kvHeads * headDim }
     var scale: Float { 1 / Float(headDim).squareRoot() }
     /// Query heads per key/value head.
     var groupSize: Int { heads / kvHeads }
     /// The last key index query `i` may attend to.
-    func lastKey(_ i: Int) -> Int { i + keyLength - queryLength }
+    func lastKey(_ i: Int) -> Int { causal ? i + keyLength - queryLength : keyLength - 1 }
 
     /// Runs `body(b, h)` for every batch row and query head, the (row, key/value head) groups spread over
     /// threads: heads that share keys and values stay on one thread, so their gradients never race.
@@ -31,7 +33,7 @@ struct AttentionShape {
 /// The attention kernels.   q (B, Tq, H·D), k and v (B, Tk, Hkv·D) -> out (B, Tq, H·D); probs (B, H, Tq, Tk)
 enum Attention {
     /// For each batch b and head h (sharing kv head h / (H / Hkv)):
-    /// P = softmax(scale · Q Kᵀ, causal), O = P V.
+    /// P = softmax(scale · Q Kᵀ, causal or not), O = P V.
     static func forward(_ out: UnsafeMutablePointer<Float>, _ probs: UnsafeMutablePointer<Float>,
                         _ q: UnsafePointer<Float>, _ k: UnsafePointer<Float>, _ v: UnsafePointer<Float>, _ s: AttentionShape) {
         let (tq, tk, d) = (s.queryLength, s.keyLength, s.headDim)
@@ -91,23 +93,33 @@ enum Attention {
 }
 
 extension Tape {
-    /// Differentiable causal attention with grouped-query heads.
+    /// Differentiable causal attention with grouped-query heads (decoders).
     ///   q (B, Tq, H·D), k and v (B, Tk, Hkv·D), Tk ≥ Tq -> (B, Tq, H·D)
     public func causalAttention(_ q: Variable, _ k: Variable, _ v: Variable, heads: Int, kvHeads: Int) -> Variable {
+        attention(q, k, v, heads: heads, kvHeads: kvHeads, causal: true)
+    }
+
+    /// Differentiable bidirectional attention: every query sees every key (encoders; no padding mask,
+    /// so a batch holds sequences of one length).   q (B, Tq, H·D), k and v (B, Tk, Hkv·D) -> (B, Tq, H·D)
+    public func bidirectionalAttention(_ q: Variable, _ k: Variable, _ v: Variable, heads: Int, kvHeads: Int) -> Variable {
+        attention(q, k, v, heads: heads, kvHeads: kvHeads, causal: false)
+    }
+
+    private func attention(_ q: Variable, _ k: Variable, _ v: Variable, heads: Int, kvHeads: Int, causal: Bool) -> Variable {
         precondition(q.value.rank == 3 && k.value.rank == 3 && k.shape == v.shape,
-                     "causalAttention: q \(q.shape), k \(k.shape), v \(v.shape) must be (B, T, heads·D)")
+                     "attention: q \(q.shape), k \(k.shape), v \(v.shape) must be (B, T, heads·D)")
         precondition(heads > 0 && kvHeads > 0 && heads % kvHeads == 0,
-                     "causalAttention: \(heads) query heads cannot share \(kvHeads) key/value heads")
+                     "attention: \(heads) query heads cannot share \(kvHeads) key/value heads")
         let headDim = q.shape[2] / heads
         let s = AttentionShape(batch: q.shape[0], queryLength: q.shape[1], keyLength: k.shape[1],
-                               heads: heads, kvHeads: kvHeads, headDim: headDim)
+                               heads: heads, kvHeads: kvHeads, headDim: headDim, causal: causal)
         precondition(q.shape[2] == heads * headDim && k.shape[2] == kvHeads * headDim && k.shape[0] == s.batch
-                     && s.keyLength >= s.queryLength,
-                     "causalAttention: q \(q.shape) and k \(k.shape) do not fit \(heads)/\(kvHeads) heads")
+                     && (!causal || s.keyLength >= s.queryLength),
+                     "attention: q \(q.shape) and k \(k.shape) do not fit \(heads)/\(kvHeads) heads")
         let out = output(Tensor(uninitialized: q.shape), from: [q, k, v])
         let probs = Tensor(uninitialized: [s.batch, heads, s.queryLength, s.keyLength])
         Attention.forward(out.value.data, probs.data, q.value.data, k.value.data, v.value.data, s)
-        record("causalAttention", output: out) { dOut in
+        record(causal ? "causalAttention" : "bidirectionalAttention", output: out) { dOut in
             Attention.backward(q.requiresGrad ? q.gradBuffer.data : nil, k.requiresGrad ? k.gradBuffer.data : nil,
                                v.requiresGrad ? v.gradBuffer.data : nil, dOut.data, probs.data,
                                q.value.data, k.value.data, v.value.data, s)

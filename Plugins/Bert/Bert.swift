@@ -1,0 +1,145 @@
+// Bert: a BERT encoder — word, position and token-type embeddings with a LayerNorm, then post-LN blocks
+// of bidirectional multi-head attention and an exact-GELU MLP — written over RaiseKit's ops, with HF
+// weights (`encoder.layer.0.attention.self.query.weight`, …) from model.safetensors. It embeds text
+// as sentence-transformers does: the mean of the last hidden states over every token of
+// "[CLS] text [SEP]", then (by default) scaled to unit length. It is a feature model: it gives
+// embeddings (feature.embedding, feature.cluster), not answer losses, and raise does not train it.
+import Foundation
+import RaiseKit
+
+/// A BERT encoder used for sentence embeddings (all-MiniLM-L6-v2 and its kin).
+final class Bert: LanguageModel {
+    let backendID = "model.bert"
+    let settings: BertSettings
+    let tokenizer: any Tokenizer
+    let parameters: ParameterStore
+    let contextLength: Int
+    /// Whether embeddings are scaled to unit length (sentence-transformers' Normalize module).
+    let normalize: Bool
+    var configuration: JSONObject {
+        JSONObject([
+            ("model_type", .string("bert")), ("num_hidden_layers", .number(Double(settings.layers))),
+            ("hidden_size", .number(Double(settings.width))), ("num_attention_heads", .number(Double(settings.heads))),
+            ("intermediate_size", .number(Double(settings.feedForward))), ("vocab_size", .number(Double(settings.vocabulary))),
+            ("max_position_embeddings", .number(Double(settings.positions))), ("type_vocab_size", .number(Double(settings.tokenTypes))),
+            ("layer_norm_eps", .number(Double(settings.normEps))), ("hidden_act", .string("gelu")),
+            ("raise_context", .number(Double(contextLength))), ("raise_normalize", .bool(normalize)),
+        ])
+    }
+
+    /// A model with zeroed weights of the given sizes; `load` fills them in. `context` (at most the
+    /// model's positions) is the longest sequence read, [CLS] and [SEP] included.
+    init(settings: BertSettings, tokenizer: any Tokenizer, context: Int, normalize: Bool) {
+        self.settings = settings
+        self.tokenizer = tokenizer
+        self.normalize = normalize
+        contextLength = min(context, settings.positions)
+        let (c, f) = (settings.width, settings.feedForward)
+        func norm(_ name: String) -> [ParameterSpec] {
+            [ParameterSpec(name + ".weight", [c], .ones, decays: false), ParameterSpec(name + ".bias", [c], .zeros, decays: false)]
+        }
+        func dense(_ name: String, _ rows: Int, _ columns: Int) -> [ParameterSpec] {
+            [ParameterSpec(name + ".weight", [rows, columns], .zeros), ParameterSpec(name + ".bias", [rows], .zeros, decays: false)]
+        }
+        var specs = [ParameterSpec("embeddings.word_embeddings.weight", [settings.vocabulary, c], .zeros),
+                     ParameterSpec("embeddings.position_embeddings.weight", [settings.positions, c], .zeros),
+                     ParameterSpec("embeddings.token_type_embeddings.weight", [settings.tokenTypes, c], .zeros)]
+        specs += norm("embeddings.LayerNorm")
+        for l in 0..<settings.layers {
+            let p = "encoder.layer.\(l)."
+            specs += dense(p + "attention.self.query", c, c) + dense(p + "attention.self.key", c, c) + dense(p + "attention.self.value", c, c)
+            specs += dense(p + "attention.output.dense", c, c) + norm(p + "attention.output.LayerNorm")
+            specs += dense(p + "intermediate.dense", f, c) + dense(p + "output.dense", c, f) + norm(p + "output.LayerNorm")
+        }
+        var rng = RandomGenerator(seed: 0)
+        parameters = ParameterStore(specs, rng: &rng)
+    }
+
+    /// Fills the parameters from an HF model.safetensors (names with or without a "bert." prefix;
+    /// tensors the encoder does not use, such as the pooler, are ignored).
+    func load(path: String) throws {
+        var file = try Safetensors.read(path: path)
+        if file.tensors["embeddings.word_embeddings.weight"] == nil {
+            file.tensors = Dictionary(uniqueKeysWithValues: file.tensors.map { ($0.key.hasPrefix("bert.") ? String($0.key.dropFirst(5)) : $0.key, $0.value) })
+        }
+        try Checkpoint.copy(file, into: parameters, path: path)
+    }
+
+    // MARK: Forward
+
+    /// x · Wᵀ + b for the dense layer `name`.
+    private func dense(_ x: Variable, _ name: String, _ tape: Tape) -> Variable {
+        tape.addBias(tape.matmul(x, parameters[name + ".weight"], transposeB: true), parameters[name + ".bias"])
+    }
+
+    private func layerNorm(_ x: Variable, _ name: String, _ tape: Tape) -> Variable {
+        tape.layerNorm(x, weight: parameters[name + ".weight"], bias: parameters[name + ".bias"], eps: settings.normEps)
+    }
+
+    /// One post-LN encoder block.   x (T, C) -> (T, C)
+    private func block(_ x: Variable, layer l: Int, length t: Int, tape: Tape) -> Variable {
+        let (c, p) = (settings.width, "encoder.layer.\(l).")
+        let q = tape.reshape(dense(x, p + "attention.self.query", tape), [1, t, c])
+        let k = tape.reshape(dense(x, p + "attention.self.key", tape), [1, t, c])
+        let v = tape.reshape(dense(x, p + "attention.self.value", tape), [1, t, c])
+        let mixed = tape.reshape(tape.bidirectionalAttention(q, k, v, heads: settings.heads, kvHeads: settings.heads), [t, c])
+        let attended = layerNorm(tape.add(x, dense(mixed, p + "attention.output.dense", tape)), p + "attention.output.LayerNorm", tape)
+        let inner = tape.geluErf(dense(attended, p + "intermediate.dense", tape))  // (T, F)
+        return layerNorm(tape.add(attended, dense(inner, p + "output.dense", tape)), p + "output.LayerNorm", tape)
+    }
+
+    /// The last hidden states of one sequence (token type 0 throughout).   ids (T) -> (T, C)
+    func hiddenStates(_ ids: [Int32], tape: Tape) -> Variable {
+        let t = ids.count
+        var x = tape.add(tape.embedding(parameters["embeddings.word_embeddings.weight"], ids: ids),
+                         tape.embedding(parameters["embeddings.position_embeddings.weight"], ids: (0..<t).map { Int32($0) }))
+        x = tape.add(x, tape.embedding(parameters["embeddings.token_type_embeddings.weight"], ids: [Int32](repeating: 0, count: t)))
+        x = layerNorm(x, "embeddings.LayerNorm", tape)
+        for l in 0..<settings.layers { x = block(x, layer: l, length: t, tape: tape) }
+        return x
+    }
+
+    /// "[CLS] ids [SEP]", the ids cut to their last `contextLength − 2` (markers already there are kept
+    /// once), every id checked against the vocabulary.
+    func sequence(_ ids: [Int32]) throws -> [Int32] {
+        let (cls, sep) = (tokenizer.specialTokens.bos!, tokenizer.specialTokens.eos!)
+        var body = ids[...]
+        if body.first == cls { body = body.dropFirst() }
+        if body.last == sep { body = body.dropLast() }
+        if let bad = body.first(where: { $0 < 0 || Int($0) >= settings.vocabulary }) {
+            throw RaiseError.invalidArgument(name: backendID, detail: "token id \(bad) is outside the vocabulary of \(settings.vocabulary)")
+        }
+        return [cls] + body.suffix(contextLength - 2) + [sep]
+    }
+
+    // MARK: LanguageModel
+
+    func embeddings(_ examples: [TokenizedExample]) throws -> Tensor {
+        let c = settings.width
+        let out = Tensor(zeros: [examples.count, c])
+        for (i, example) in examples.enumerated() {
+            let ids = try sequence(example.ids)
+            let hidden = hiddenStates(ids, tape: Tape(recording: false)).value  // (T, C)
+            let row = out.row(i)
+            for t in 0..<ids.count { for j in 0..<c { row.data[j] += hidden.data[t * c + j] } }
+            var squares: Float = 0
+            for j in 0..<c {
+                row.data[j] /= Float(ids.count)
+                squares += row.data[j] * row.data[j]
+            }
+            if normalize { for j in 0..<c { row.data[j] /= max(squares.squareRoot(), 1e-12) } }
+        }
+        return out
+    }
+
+    private var encoderOnly: RaiseError {
+        .invalidArgument(name: backendID, detail: "an encoder gives embeddings (feature.embedding, feature.cluster), not answer losses or text; "
+                         + "score losses with a decoder (tinygpt, llama) and train one")
+    }
+
+    func accumulateGradients(_ batch: [TokenizedExample]) throws -> (lossSum: Double, tokens: Int) { throw encoderOnly }
+
+    func exampleLosses(_ examples: [TokenizedExample]) throws -> [Float] { throw encoderOnly }
+
+    func generate(prompt: [Int32], maxNewTokens: Int, stop: Set<Int32>) throws -> [Int32] { throw encoderOnly }
+}
