@@ -6,7 +6,7 @@ APT_PACKAGES := libopenblas-dev pkg-config
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE_BIN  := .build/release/raise
 
-.PHONY: all deps build demo test bench bench-real bench-real-small install models clean
+.PHONY: all deps deps-mpi build demo test test-mpi bench bench-real bench-real-small install models clean
 
 all: build
 
@@ -54,6 +54,20 @@ test: deps
 	@$(MAKE) --no-print-directory models || echo "make: warning: could not fetch SmolLM2 or MiniLM; their tests will be skipped"
 	$(SWIFT) build -c release
 	$(SWIFT) test -c release --disable-swift-testing
+
+# The MPI tests: OpenMPI installed when missing, the communicator.mpi plugin built (RAISE_MPI=1 adds it to
+# the package; the default build needs no MPI), then the tests that run `mpirun -np 2 raise …`.
+MPI_PACKAGES := openmpi-bin libopenmpi-dev
+deps-mpi: deps
+	@if ! command -v mpirun >/dev/null 2>&1 || ! pkg-config --exists ompi-c; then \
+		echo "make: installing $(MPI_PACKAGES)"; \
+		$(SUDO) apt-get update && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(MPI_PACKAGES); \
+	fi
+
+test-mpi: deps-mpi
+	RAISE_MPI=1 $(SWIFT) build -c release
+	RAISE_MPI=1 RAISE_TEST_MPI=1 $(SWIFT) test -c release --disable-swift-testing --filter 'MPITests|JobTests'
 
 # Performance against peers: ratios measured in one run, never asserted by tests. The peers run in a
 # virtual environment made here: HF tokenizers from PyPI, and PyTorch's CPU build from /opt/wheels when

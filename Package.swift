@@ -19,12 +19,22 @@ func fixture(_ name: String) -> (Product, Target) {
      .target(name: "Fixture" + name, dependencies: [core], path: "Tests/PluginFixtures/" + name))
 }
 
-let plugins = [plugin("BaselineSelectors"), plugin("Features"), plugin("TinyGPT"), plugin("Llama"), plugin("Bert"), plugin("Rewards"), plugin("RaiseSelector")]
+/// The OpenMPI engine, `communicator.mpi`: built only with RAISE_MPI=1 (`make test-mpi`), so that the
+/// default build needs no MPI. Its C module (OpenMPI's handles as functions) sits beside its Swift.
+let mpi = Context.environment["RAISE_MPI"] == "1"
+let mpiProducts: [Product] = mpi ? [.library(name: "RaisePluginMPI", type: .dynamic, targets: ["MPI"])] : []
+let mpiTargets: [Target] = mpi ? [
+    .target(name: "MPI", dependencies: [core, "CMPI"], path: "Plugins/MPI/Swift"),
+    .systemLibrary(name: "CMPI", path: "Plugins/MPI/CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]),
+] : []
+
+let plugins = [plugin("BaselineSelectors"), plugin("Features"), plugin("TinyGPT"), plugin("Llama"), plugin("Bert"), plugin("Rewards"),
+               plugin("RaiseSelector")]
 let fixtures = [fixture("Probe"), fixture("WrongABI"), fixture("NoEntry"), fixture("FailingRegistration")]
 
 let package = Package(
     name: "raise",
-    products: [.executable(name: "raise", targets: ["raise"])] + (plugins + fixtures).map(\.0),
+    products: [.executable(name: "raise", targets: ["raise"])] + (plugins + fixtures).map(\.0) + mpiProducts,
     dependencies: [
         .package(path: "Sources/RaiseKit")
     ],
@@ -41,5 +51,5 @@ let package = Package(
             dependencies: [core],
             path: "Tests/RaiseKitTests"
         ),
-    ] + (plugins + fixtures).map(\.1)
+    ] + (plugins + fixtures).map(\.1) + mpiTargets
 )

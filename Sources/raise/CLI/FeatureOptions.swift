@@ -69,19 +69,28 @@ enum FeatureOptions {
             let version = try registry.plugin(spec.id, kind: .feature).factory.version
             let seedTag = extractor.dependsOnSeed ? "#seed=\(seed)" : ""
             let key = FeatureCache.key(spec: text + seedTag + "#version=\(version)", fingerprint: fingerprint)
-            if let cached = cache.load(key: key), extractor.featureNames.allSatisfy({ cached[$0]?.count == examples.count }) {
+            // Under mpirun rank 0's cache decides for every rank (theirs may differ, or be on other machines).
+            let communicator = Job.communicator
+            var hit: [String: [Float]]?
+            if communicator.isRoot, let cached = cache.load(key: key), extractor.featureNames.allSatisfy({ cached[$0]?.count == examples.count }) {
+                hit = cached
+            }
+            let mode = communicator.isRoot ? arguments.outputMode : .quiet
+            if let cached = try communicator.broadcast(columns: hit) {
                 for name in extractor.featureNames { columns[prefix + name] = cached[name] }
-                if arguments.outputMode == .human && reportCacheHits {
+                if mode == .human && reportCacheHits {
                     ExitCode.printError("\(spec.id): \(examples.count) records from the cache (\(key))")
                 }
                 continue
             }
             let start = Date()
-            let computed = try extract(extractor, examples: examples, model: featureModel, cache: cache, key: key,
-                                       label: spec.id, mode: arguments.outputMode)
-            cache.save(computed, key: key)
+            // Every rank scores its shard of each pass and gets all of it back.
+            let scoring = communicator.size > 1 ? ShardedModel(featureModel, communicator: communicator) : featureModel
+            let computed = try extract(extractor, examples: examples, model: scoring, cache: cache, key: key,
+                                       label: spec.id, mode: mode, communicator: communicator)
+            if communicator.isRoot { cache.save(computed, key: key) }
             for (name, column) in computed { columns[prefix + name] = column }
-            if arguments.outputMode == .human {
+            if mode == .human {
                 let rate = Double(examples.count) / max(Date().timeIntervalSince(start), 1e-9)
                 ExitCode.printError("\(spec.id): \(examples.count) records in \(String(format: "%.1f", Date().timeIntervalSince(start))) s (\(String(format: "%.0f", rate)) records/s)")
             }
@@ -94,9 +103,11 @@ enum FeatureOptions {
     static let chunk = 256
 
     /// The columns of one extractor. A row-wise one is scored in chunks, each saved as a partial cache
-    /// entry and its progress reported as `label`, so that a killed run resumes after its last finished chunk.
+    /// entry (by rank 0) and its progress reported as `label`, so that a killed run resumes after its last
+    /// finished chunk.
     private static func extract(_ extractor: any FeatureExtractor, examples: [TokenizedExample], model: any LanguageModel,
-                                cache: FeatureCache, key: String, label: String, mode: OutputMode) throws -> [String: [Float]] {
+                                cache: FeatureCache, key: String, label: String, mode: OutputMode,
+                                communicator: any Communicator) throws -> [String: [Float]] {
         var computed = Dictionary(uniqueKeysWithValues: extractor.featureNames.map { ($0, [Float]()) })
         guard extractor.isRowwise else {
             let table = try extractor.extract(examples, model: model)  // (N, F)
@@ -104,10 +115,14 @@ enum FeatureOptions {
             return computed
         }
         let partialKey = key + ".partial"
-        if let partial = cache.load(key: partialKey), let done = partial.values.first?.count,
+        var saved: [String: [Float]]?
+        if communicator.isRoot, let partial = cache.load(key: partialKey), let done = partial.values.first?.count,
            extractor.featureNames.allSatisfy({ partial[$0]?.count == done }), done <= examples.count {
+            saved = partial
+        }
+        if let partial = try communicator.broadcast(columns: saved), let done = partial.values.first?.count {
             computed = partial
-            ExitCode.printError("raise: resuming a feature at record \(done) of \(examples.count)")
+            if communicator.isRoot { ExitCode.printError("raise: resuming a feature at record \(done) of \(examples.count)") }
         }
         let progress = ProgressReporter(label: label, total: examples.count, mode: mode, completed: computed.values.first!.count)
         while let done = computed.values.first?.count, done < examples.count {
@@ -115,10 +130,10 @@ enum FeatureOptions {
             let table = try extractor.extract(part, model: model)  // (chunk, F)
             for (f, name) in extractor.featureNames.enumerated() { computed[name]! += (0..<part.count).map { table[$0, f] } }
             let done = computed.values.first!.count
-            if done < examples.count { cache.save(computed, key: partialKey) }
+            if done < examples.count && communicator.isRoot { cache.save(computed, key: partialKey) }
             progress.update(step: done)
         }
-        cache.remove(key: partialKey)
+        if communicator.isRoot { cache.remove(key: partialKey) }
         return computed
     }
 }

@@ -50,11 +50,17 @@ enum Host {
             return ExitCode.success
         }
         do {
+            try Job.check(command: command.name)
             let parsed = try ParsedArguments(rest, options: command.options, command: "raise " + command.name,
                                              usage: command.usage)
-            return try command.run(parsed)
+            let code = try command.run(parsed)
+            Job.communicator.finish()
+            return code
         } catch {
-            return ExitCode.report(error)
+            let code = ExitCode.report(error)
+            // Under mpirun, a failed rank ends every rank: none may wait for it in a collective.
+            if Job.communicator.size > 1 { Job.communicator.abort(code: code) }
+            return code
         }
     }
 

@@ -1,5 +1,6 @@
 // PluginOptions: `--plugin-path`, shared by every command that uses plugins, and the one function that
-// loads the plugins a command line asks for (printing skipped files as warnings on stderr).
+// loads the plugins a command line asks for (printing skipped files as warnings on stderr) — and, under
+// mpirun, joins the MPI job with them.
 import Foundation
 import RaiseKit
 
@@ -18,6 +19,7 @@ enum PluginOptions {
                            environment: ProcessEnvironment.value("RAISE_PLUGIN_PATH"),
                            executablePath: executablePath)
         for warning in loader.warnings { ExitCode.printError("raise: warning: \(warning)") }
+        try Job.join(registry: registry, threadsSet: arguments.string("--threads") != nil || ProcessEnvironment.value("RAISE_THREADS") != nil)
         return registry
     }
 

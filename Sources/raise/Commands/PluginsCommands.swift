@@ -101,6 +101,7 @@ enum PluginsCommands {
             case .feature: made = try registry.make(spec, kind: kind, seed: seed, as: (any FeatureExtractor).self)
             case .reward: made = try registry.make(spec, kind: kind, seed: seed, as: (any Reward).self)
             case .selector: made = try registry.make(spec, kind: kind, seed: seed, as: (any InstructionSelector).self)
+            case .communicator: made = try registry.make(spec, kind: kind, seed: seed, as: (any Communicator).self)
             }
             print("ok: \(text) made a \(kind.displayName) (\(type(of: made)))")
         }

@@ -1,6 +1,7 @@
 // `raise score`: feature columns of every record — by default its answer loss under the model — written
 // as JSONL beside each record (its original fields, plus "scores"). Features are cached by model, data
 // and spec. Records left without a response token by the context limit are counted and reported.
+// Under `mpirun -np N` every scoring pass is shared by the ranks and rank 0 writes the same file.
 import Foundation
 import RaiseKit
 
@@ -43,6 +44,7 @@ enum ScoreCommand {
                                                  scorer: scorer, arguments: arguments,
                                                  registry: registry, seed: seed)
         let names = columns.keys.sorted()
+        guard Job.communicator.isRoot else { return ExitCode.success }  // under mpirun, rank 0 writes
         try RecordWriter.writeScored(scored.map(\.0), scores: scored.indices.map { i in names.map { ($0, Double(columns[$0]![i])) } }, to: out)
         let rate = Double(scored.count) / max(Date().timeIntervalSince(start), 1e-9)
         if arguments.outputMode == .json {

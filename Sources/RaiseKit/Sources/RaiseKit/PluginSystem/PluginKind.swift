@@ -1,4 +1,4 @@
-// PluginKind: the four kinds of plugin and the protocol each kind's objects conform to.
+// PluginKind: the five kinds of plugin and the protocol each kind's objects conform to.
 
 /// What a plugin factory makes.
 public enum PluginKind: String, CaseIterable, Sendable {
@@ -10,6 +10,8 @@ public enum PluginKind: String, CaseIterable, Sendable {
     case reward
     /// An instruction selector (`selector.random`): makes `InstructionSelector`s.
     case selector
+    /// The engine of a multi-process job (`communicator.mpi`): makes `Communicator`s.
+    case communicator
 
     /// Every factory id of this kind starts with this prefix ("selector.").
     public var idPrefix: String { rawValue + "." }
@@ -21,6 +23,7 @@ public enum PluginKind: String, CaseIterable, Sendable {
         case .feature: return "feature extractor"
         case .reward: return "reward"
         case .selector: return "selector"
+        case .communicator: return "communicator"
         }
     }
 }

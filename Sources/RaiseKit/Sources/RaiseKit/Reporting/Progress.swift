@@ -21,6 +21,11 @@ public final class ProgressReporter {
     private let completed: Int
     private let start = Date()
     private var lastDraw = Date.distantPast
+    /// (time, step) at each report of the last minute or so: the rate is measured over them, so that a
+    /// long pause (a feature scored before a benchmark's first step) does not skew the ETA for good.
+    private var recent: [(time: Date, step: Int)] = []
+    /// How far back the rate looks.
+    static let rateWindow: TimeInterval = 60
     /// What is being worked on now (shown after the label; `run` in JSON), e.g. the run of a benchmark.
     public var detail = ""
 
@@ -35,15 +40,14 @@ public final class ProgressReporter {
 
     /// Reports that `step` (1-based) of `total` is done, with named metrics such as the loss.
     public func update(step: Int, metrics: [(String, Double)] = []) {
-        let elapsed = Date().timeIntervalSince(start)
-        let rate = Double(step - completed) / max(elapsed, 1e-9)
-        let remaining = Double(total - step) / max(rate, 1e-9)
+        let now = Date()
         switch mode {
         case .quiet:
             return
         case .json:
-            guard step == total || Date().timeIntervalSince(lastDraw) >= 1 else { return }
-            lastDraw = Date()
+            guard step == total || now.timeIntervalSince(lastDraw) >= 1 else { return }
+            lastDraw = now
+            let (rate, remaining) = pace(step: step, now: now)
             var object = JSONObject([("event", .string("progress")), ("task", .string(label)),
                                      ("step", .number(Double(step))), ("total", .number(Double(total)))])
             if !detail.isEmpty { object["run"] = .string(detail) }
@@ -52,12 +56,26 @@ public final class ProgressReporter {
             object["eta_s"] = .number((remaining * 10).rounded() / 10)
             Self.writeLine(JSONValue.object(object).serialized)
         case .human:
-            guard step == total || Date().timeIntervalSince(lastDraw) >= 0.25 else { return }
-            lastDraw = Date()
+            guard step == total || now.timeIntervalSince(lastDraw) >= 0.25 else { return }
+            lastDraw = now
+            let (rate, remaining) = pace(step: step, now: now)
             let values = metrics.map { "\($0.0) \(String(format: abs($0.1) >= 100 ? "%.0f" : "%.4f", $0.1))" }.joined(separator: "  ")
             let line = "\(label)\(detail.isEmpty ? "" : " [\(detail)]"): step \(step)/\(total)  \(values)  \(String(format: "%.1f", rate)) steps/s  ETA \(Self.duration(remaining))"
             FileHandle.standardError.write(Data(("\r" + line + (step == total ? "\n" : "")).utf8))
         }
+    }
+
+    /// Steps per second and seconds left: over the reports of the last `rateWindow` seconds once they
+    /// span a second, else since the start.
+    private func pace(step: Int, now: Date) -> (rate: Double, remaining: Double) {
+        recent.append((now, step))
+        while recent.count > 2 && now.timeIntervalSince(recent[1].time) >= Self.rateWindow { recent.removeFirst() }
+        let oldest = recent[0]
+        let span = now.timeIntervalSince(oldest.time)
+        let rate = span >= 1 && step > oldest.step
+            ? Double(step - oldest.step) / span
+            : Double(step - completed) / max(now.timeIntervalSince(start), 1e-9)
+        return (rate, Double(total - step) / max(rate, 1e-9))
     }
 
     /// Seconds as "1h02m", "3m05s" or "12s".

@@ -1,0 +1,99 @@
+// Runs under mpirun: `make test-mpi` builds the communicator.mpi plugin (RAISE_MPI=1) and sets
+// RAISE_TEST_MPI=1; `make test` skips these with a message. Sharded scoring on 2 ranks writes the
+// single-process file byte for byte; a killed rank fails the job at once (no output, no hang) and the
+// next run resumes; a command that does not share its work is refused under mpirun in every build.
+import Foundation
+import RaiseKit
+import XCTest
+
+/// Runs `mpirun -np ranks raise arguments` with a time limit; returns the exit status and output.
+private func runMPI(ranks: Int, _ arguments: [String], environment: [String: String] = [:], seconds: Int = 300) throws
+    -> (status: Int32, output: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
+    process.arguments = [String(seconds), "mpirun", "--allow-run-as-root", "--oversubscribe", "-np", String(ranks), buildFolder + "/raise"] + arguments
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = pipe
+    try process.run()
+    let output = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+}
+
+final class MPITests: XCTestCase {
+    private var folder = ""
+    private var model = ""
+
+    override func setUpWithError() throws {
+        guard ProcessInfo.processInfo.environment["RAISE_TEST_MPI"] == "1" else {
+            throw XCTSkip("MPI tests run with `make test-mpi` (RAISE_TEST_MPI=1, OpenMPI and the communicator.mpi plugin)")
+        }
+        _ = try builtLibrary("RaisePluginMPI")
+        folder = try scratchFolder(self)
+        XCTAssertEqual(try runRaise(["data", "synth", "--out", folder + "/suite", "--size", "1200", "--val-size", "10", "--test-size", "10",
+                                     "--pretrain-size", "200"]).status, 0)
+        XCTAssertEqual(try runRaise(["tokenizer", "train", "--vocab", "300", "--data", folder + "/suite/pretrain.jsonl", "--out", folder + "/tok",
+                                     "--quiet"]).status, 0)
+        model = "tinygpt:layers=2,heads=2,d=32,ctx=64,tokenizer=\(folder)/tok"
+    }
+
+    private func score(_ out: String, features: [String]) -> [String] {
+        ["score", "--model", model, "--data", folder + "/suite/pool.jsonl", "--threads", "1", "--quiet", "--out", folder + "/" + out] + features
+    }
+
+    func testTwoRanksScoreTheSameFileAsOneProcess() throws {
+        // Row-wise features (IFD: two loss passes; lengths) and a pool-wide one (PCA of embeddings).
+        let features = ["--features", "ifd,length", "--feature", "embedding:dims=4"]
+        let one = try runRaise(score("one.jsonl", features: features), environment: ["RAISE_CACHE_DIR": folder + "/cache-one"])
+        XCTAssertEqual(one.status, 0, one.stderr)
+        let two = try runMPI(ranks: 2, score("two.jsonl", features: features), environment: ["RAISE_CACHE_DIR": folder + "/cache-two"])
+        XCTAssertEqual(two.status, 0, two.output)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: folder + "/one.jsonl")), try Data(contentsOf: URL(fileURLWithPath: folder + "/two.jsonl")))
+    }
+
+    func testAKilledRankFailsTheJobAndTheNextRunResumes() throws {
+        let cache = ["RAISE_CACHE_DIR": folder + "/cache"]
+        let bigger = model.replacingOccurrences(of: "d=32", with: "d=96")
+        func arguments(_ out: String) -> [String] { score(out, features: ["--features", "ifd"]).map { $0 == model ? bigger : $0 } }
+        let whole = try runRaise(arguments("whole.jsonl"), environment: ["RAISE_CACHE_DIR": folder + "/cache-whole"])
+        XCTAssertEqual(whole.status, 0, whole.stderr)
+
+        // Kill a rank as soon as rank 0 has saved a chunk; mpirun must end the job with an error.
+        let features = folder + "/cache/features"
+        let killer = Thread {
+            let partials = { ((try? FileManager.default.contentsOfDirectory(atPath: features)) ?? []).contains { $0.hasSuffix(".partial.safetensors") } }
+            let deadline = Date().addingTimeInterval(120)
+            while !partials() && Date() < deadline { usleep(2000) }
+            let ranks = Process()
+            ranks.executableURL = URL(fileURLWithPath: "/usr/bin/pkill")
+            ranks.arguments = ["-9", "-f", "-n", "raise score .*killed.jsonl"]
+            try? ranks.run()
+            ranks.waitUntilExit()
+        }
+        killer.start()
+        let started = Date()
+        let killed = try runMPI(ranks: 2, arguments("killed.jsonl"), environment: cache, seconds: 120)
+        XCTAssertNotEqual(killed.status, 0, killed.output)
+        XCTAssertNotEqual(killed.status, 124, "the job hung until the time limit")
+        XCTAssertLessThan(Date().timeIntervalSince(started), 100)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/killed.jsonl"), "no half-written output")
+
+        let resumed = try runMPI(ranks: 2, arguments("killed.jsonl"), environment: cache)
+        XCTAssertEqual(resumed.status, 0, resumed.output)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: folder + "/whole.jsonl")), try Data(contentsOf: URL(fileURLWithPath: folder + "/killed.jsonl")))
+    }
+}
+
+final class JobTests: XCTestCase {
+    /// Under mpirun (as its environment says), a command that would only run N times side by side is
+    /// refused before it does anything — with or without the MPI plugin.
+    func testCommandsThatDoNotShareTheirWorkAreRefusedUnderMpirun() throws {
+        let folder = try scratchFolder(self)
+        let result = try runRaise(["data", "synth", "--out", folder + "/suite", "--size", "100"], environment: ["OMPI_COMM_WORLD_SIZE": "2"])
+        XCTAssertEqual(result.status, 1, result.stderr)
+        XCTAssertTrue(result.stderr.contains("raise data synth does not share its work across ranks"), result.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/suite"))
+    }
+}
