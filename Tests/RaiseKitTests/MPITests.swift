@@ -1,7 +1,8 @@
 // Runs under mpirun: `make test-mpi` builds the communicator.mpi plugin (RAISE_MPI=1) and sets
 // RAISE_TEST_MPI=1; `make test` skips these with a message. Sharded scoring on 2 ranks writes the
-// single-process file byte for byte; a killed rank fails the job at once (no output, no hang) and the
-// next run resumes; a command that does not share its work is refused under mpirun in every build.
+// single-process file byte for byte; data-parallel pretraining and fine-tuning end where one process
+// does; a killed rank fails the job at once (no output, no hang) and the next run resumes; a command
+// that does not share its work is refused under mpirun in every build.
 import Foundation
 import RaiseKit
 import XCTest
@@ -51,6 +52,37 @@ final class MPITests: XCTestCase {
         let two = try runMPI(ranks: 2, score("two.jsonl", features: features), environment: ["RAISE_CACHE_DIR": folder + "/cache-two"])
         XCTAssertEqual(two.status, 0, two.output)
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: folder + "/one.jsonl")), try Data(contentsOf: URL(fileURLWithPath: folder + "/two.jsonl")))
+    }
+
+    /// Data-parallel pretraining and fine-tuning on 2 ranks (each half of every batch, gradients summed)
+    /// end where one process ends with the same global batch, within float rounding.
+    func testDataParallelTrainingMatchesOneProcess() throws {
+        let pool = folder + "/suite/pool.jsonl"
+        let pretrain = ["pretrain", "--model", model, "--data", pool, "--steps", "30", "--batch", "16", "--threads", "1", "--quiet"]
+        let one = try runRaise(pretrain + ["--out", folder + "/one"])
+        XCTAssertEqual(one.status, 0, one.stderr)
+        let two = try runMPI(ranks: 2, pretrain + ["--out", folder + "/two"])
+        XCTAssertEqual(two.status, 0, two.output)
+        func largestDifference(_ a: String, _ b: String) throws -> Float {
+            let (x, y) = (try Safetensors.read(path: a + "/model.safetensors"), try Safetensors.read(path: b + "/model.safetensors"))
+            XCTAssertEqual(x.names, y.names)
+            return x.names.map { name in zip(x.tensors[name]!.scalars, y.tensors[name]!.scalars).map { abs($0 - $1) }.max() ?? 0 }.max() ?? .infinity
+        }
+        XCTAssertLessThan(try largestDifference(folder + "/one", folder + "/two"), 1e-4)
+
+        let finetune = ["finetune", "--model", folder + "/one", "--data", pool, "--val", folder + "/suite/val.jsonl", "--selector", "random",
+                        "--budget", "20", "--threads", "1", "--json"]
+        let single = try runRaise(finetune + ["--out", folder + "/ft-one"])
+        XCTAssertEqual(single.status, 0, single.stderr)
+        let parallel = try runMPI(ranks: 2, finetune + ["--out", folder + "/ft-two"])
+        XCTAssertEqual(parallel.status, 0, parallel.output)
+        XCTAssertLessThan(try largestDifference(folder + "/ft-one", folder + "/ft-two"), 1e-4)
+        let metrics = try [folder + "/ft-one", folder + "/ft-two"].map {
+            try XCTUnwrap(JSONValue.readObject(path: $0 + "/metrics.json")["val_loss"]?.numberValue)
+        }
+        XCTAssertEqual(metrics[0], metrics[1], accuracy: 1e-4)
+        XCTAssertEqual(try String(contentsOfFile: folder + "/ft-one/selection.jsonl", encoding: .utf8),
+                       try String(contentsOfFile: folder + "/ft-two/selection.jsonl", encoding: .utf8), "the same picks")
     }
 
     func testAKilledRankFailsTheJobAndTheNextRunResumes() throws {

@@ -1,6 +1,7 @@
 // Job: the processes of this raise run. A run started by `mpirun -np N` (N > 1) joins its job through
 // the `communicator.mpi` plugin; any other run is a job of one process. Commands that share their work
-// across ranks say so; any other command refuses to run N times side by side.
+// across ranks are listed here (score: sharded passes; pretrain, finetune: data-parallel steps); any
+// other command refuses to run N times side by side.
 import Foundation
 import RaiseKit
 
@@ -10,7 +11,7 @@ enum Job {
     nonisolated(unsafe) static var communicator: any Communicator = SingleProcess()
 
     /// The commands that share their work across the ranks of an MPI job.
-    static let distributedCommands: Set<String> = ["score"]
+    static let distributedCommands: Set<String> = ["score", "pretrain", "finetune"]
 
     /// The number of processes `mpirun` started (OpenMPI's environment), or 1.
     static var launchedSize: Int { ProcessEnvironment.value("OMPI_COMM_WORLD_SIZE").flatMap(Int.init) ?? 1 }
@@ -23,6 +24,19 @@ enum Job {
         guard launchedSize > 1, !distributedCommands.contains(command) else { return }
         throw RaiseError.invalidArgument(name: "mpirun", detail: "raise \(command) does not share its work across ranks; run it as one process "
                                          + "(under mpirun: \(distributedCommands.sorted().map { "raise " + $0 }.joined(separator: ", ")))")
+    }
+
+    /// Checks that every rank holds the same `value` (e.g. the step a run resumes at, read from a folder
+    /// each rank must see).
+    ///
+    /// - Throws: `RaiseError.invalidArgument` naming `what` when the ranks disagree.
+    static func requireAgreement(on value: Int, what: String) throws {
+        guard communicator.size > 1 else { return }
+        let values = try communicator.allGather([Float(value)])
+        guard Set(values).count == 1 else {
+            throw RaiseError.invalidArgument(name: "mpirun", detail: "the ranks disagree on \(what): \(values.map { Int($0) }); "
+                                             + "every rank must see the same files")
+        }
     }
 
     /// Joins the MPI job when `mpirun` started several processes: makes `communicator.mpi` from

@@ -49,10 +49,13 @@ enum FinetuneCommand {
         let features = try FeatureOptions.columns(selector.requiredFeatures, records: records, examples: pool, model: model, scorer: scorer, arguments: arguments,
                                                   registry: registry, seed: seed)
 
+        // Under mpirun every rank holds the model and its selector picks the same batches; each trains on its shard.
+        let communicator = Job.communicator
         let settings = TrainerSettings.fineTuning(peak: Float(lr), steps: steps)
-        let training = SelectionTraining(trainer: ModelTrainer(model: model, settings: settings), pool: pool, selector: selector,
-                                         steps: steps, batchSize: batchSize, features: features, seed: seed ^ 0x6669_6E65_7475_6E65)
-        let progress = ProgressReporter(label: "finetune", total: steps, mode: arguments.outputMode)
+        let training = SelectionTraining(trainer: ModelTrainer(model: model, settings: settings, communicator: communicator), pool: pool,
+                                         selector: selector, steps: steps, batchSize: batchSize, features: features,
+                                         seed: seed ^ 0x6669_6E65_7475_6E65)
+        let progress = ProgressReporter(label: "finetune", total: steps, mode: communicator.isRoot ? arguments.outputMode : .quiet)
         let evalEvery = try arguments.int("--eval-every", default: 0, in: 0...100_000_000)
         var log = [String]()
         for step in 0..<steps {
@@ -65,6 +68,7 @@ enum FinetuneCommand {
             progress.update(step: step + 1, metrics: metrics)
         }
 
+        guard communicator.isRoot else { return ExitCode.success }  // rank 0 evaluates, writes and reports
         var result = JSONObject([("selector", .string(selectorSpec.id)), ("steps", .number(Double(steps))),
                                  ("batch", .number(Double(batchSize))), ("pool", .number(Double(pool.count))),
                                  ("distinct_examples", .number(Double(training.timesSelected.filter { $0 > 0 }.count)))])

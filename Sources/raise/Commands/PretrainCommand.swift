@@ -44,16 +44,19 @@ enum PretrainCommand {
 
         var settings = TrainerSettings(schedule: .warmupCosine(peak: Float(lr), warmupSteps: warmup, totalSteps: steps, minimum: Float(lr) / 10))
         settings.weightDecay = 0.1
-        let trainer = ModelTrainer(model: model, settings: settings)
+        // Under mpirun every rank holds the model and draws the same batches; each trains on its shard.
+        let communicator = Job.communicator
+        let trainer = ModelTrainer(model: model, settings: settings, communicator: communicator)
         var rng = RandomGenerator(seed: seed ^ 0x7072_6574_7261_696E)
         var start = 0
         if arguments.flag("--resume"), FileManager.default.fileExists(atPath: out + "/resume.safetensors") {
             let state = try Checkpoint.loadRun(model: model, trainer: trainer, from: out)
             (start, rng) = (state.step, state.rng)
-            ExitCode.printError("raise: resuming \(out) at step \(start)")
+            if communicator.isRoot { ExitCode.printError("raise: resuming \(out) at step \(start)") }
         }
+        try Job.requireAgreement(on: start, what: "the resume step of \(out)")
 
-        let progress = ProgressReporter(label: "pretrain", total: steps, mode: arguments.outputMode)
+        let progress = ProgressReporter(label: "pretrain", total: steps, mode: communicator.isRoot ? arguments.outputMode : .quiet)
         var tokensSeen = 0
         let clock = Date()
         for step in start..<steps {
@@ -62,12 +65,13 @@ enum PretrainCommand {
             tokensSeen += batch.reduce(0) { $0 + $1.ids.count }
             let rate = Double(tokensSeen) / max(Date().timeIntervalSince(clock), 1e-9)
             progress.update(step: step + 1, metrics: [("loss", Double(loss)), ("tokens_per_s", rate.rounded())])
-            if (step + 1) % every == 0 || step + 1 == steps {
+            if communicator.isRoot && ((step + 1) % every == 0 || step + 1 == steps) {
                 try Checkpoint.saveModel(model, to: out)
                 try Checkpoint.saveRun(model: model, trainer: trainer,
                                        state: .init(step: step + 1, optimizerStep: trainer.optimizer.step, rng: rng), to: out)
             }
         }
+        guard communicator.isRoot else { return ExitCode.success }  // rank 0 reports
         let final = try model.exampleLosses(Array(formatted.prefix(256)))
         let meanLoss = final.reduce(0, +) / Float(max(final.count, 1))
         if arguments.outputMode == .json {

@@ -2,6 +2,9 @@
 // selector (the fair-comparison protocol): micro-batches accumulate gradients, the loss is the mean
 // over all scored tokens of the batch, gradients are clipped by global norm, AdamW updates with the
 // schedule's learning rate. A non-finite loss stops the step before any parameter changes.
+// Data-parallel under a communicator of N ranks: each rank takes its shard of the batch, and gradient,
+// loss and token sums are all-reduced before the update, so every rank takes the step one process takes
+// on the whole batch (up to float rounding).
 
 /// The optimizer settings of a training run.
 public struct TrainerSettings: Sendable {
@@ -30,10 +33,13 @@ public final class ModelTrainer {
     public let optimizer: AdamW
     /// Steps taken (the schedule's position).
     public private(set) var step = 0
+    /// The ranks sharing each batch (every rank holds the same model and is given the same batch).
+    public let communicator: any Communicator
 
-    public init(model: any LanguageModel, settings: TrainerSettings) {
+    public init(model: any LanguageModel, settings: TrainerSettings, communicator: any Communicator = SingleProcess()) {
         self.model = model
         self.settings = settings
+        self.communicator = communicator
         optimizer = AdamW(parameters: model.parameters, beta1: settings.beta1, beta2: settings.beta2, weightDecay: settings.weightDecay)
     }
 
@@ -46,11 +52,18 @@ public final class ModelTrainer {
         let parameters = model.parameters
         parameters.zeroGrads()
         var lossSum = 0.0, tokens = 0
-        for start in stride(from: 0, to: batch.count, by: settings.microBatchSize) {
-            let part = Array(batch[start..<min(start + settings.microBatchSize, batch.count)])
+        let shard = communicator.shard(batch.count, block: 1)
+        for start in stride(from: shard.lowerBound, to: shard.upperBound, by: settings.microBatchSize) {
+            let part = Array(batch[start..<min(start + settings.microBatchSize, shard.upperBound)])
             let result = try model.accumulateGradients(part)
             lossSum += result.lossSum
             tokens += result.tokens
+        }
+        if communicator.size > 1 {
+            try communicator.allReduceSum(parameters.grads.data, count: parameters.count)
+            var sums = [Float(lossSum), Float(tokens)]  // token counts stay exact in Float below 2^24
+            try communicator.allReduceSum(&sums, count: 2)
+            (lossSum, tokens) = (Double(sums[0]), Int(sums[1]))
         }
         guard tokens > 0 else { throw RaiseError.invalidArgument(name: "batch", detail: "step \(step): no scored token in the batch") }
         let loss = lossSum / Double(tokens)
