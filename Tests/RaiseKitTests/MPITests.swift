@@ -1,8 +1,9 @@
 // Runs under mpirun: `make test-mpi` builds the communicator.mpi plugin (RAISE_MPI=1) and sets
 // RAISE_TEST_MPI=1; `make test` skips these with a message. Sharded scoring on 2 ranks writes the
 // single-process file byte for byte; data-parallel pretraining and fine-tuning end where one process
-// does; a killed rank fails the job at once (no output, no hang) and the next run resumes; a command
-// that does not share its work is refused under mpirun in every build.
+// does; episodes shared by the ranks give the sequential run's policy; a killed rank fails the job at
+// once (no output, no hang) and the next run resumes; a command that does not share its work is
+// refused under mpirun in every build.
 import Foundation
 import RaiseKit
 import XCTest
@@ -83,6 +84,29 @@ final class MPITests: XCTestCase {
         XCTAssertEqual(metrics[0], metrics[1], accuracy: 1e-4)
         XCTAssertEqual(try String(contentsOfFile: folder + "/ft-one/selection.jsonl", encoding: .utf8),
                        try String(contentsOfFile: folder + "/ft-two/selection.jsonl", encoding: .utf8), "the same picks")
+    }
+
+    /// Policy training on 2 ranks (each runs one episode of every pair, the rollouts are exchanged and
+    /// every rank takes the same PPO update) gives the policy one process gives with the same groups.
+    func testParallelEpisodesGiveTheSequentialPolicy() throws {
+        let pretrain = try runRaise(["pretrain", "--model", model, "--data", folder + "/suite/pool.jsonl", "--steps", "20", "--threads", "1",
+                                     "--quiet", "--out", folder + "/base"])
+        XCTAssertEqual(pretrain.status, 0, pretrain.stderr)
+        let train = ["train-selector", "--model", folder + "/base", "--data", folder + "/suite/pool.jsonl", "--val", folder + "/suite/val.jsonl",
+                     "--episodes", "4", "--budget", "6", "--batch", "8", "--reward", "val-loss:limit=8", "--threads", "1", "--quiet"]
+        let sequential = try runRaise(train + ["--episodes-per-update", "2", "--out", folder + "/one"])
+        XCTAssertEqual(sequential.status, 0, sequential.stderr)
+        let parallel = try runMPI(ranks: 2, train + ["--out", folder + "/two"])  // two ranks: two episodes per update
+        XCTAssertEqual(parallel.status, 0, parallel.output)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: folder + "/one/policy.safetensors")),
+                       try Data(contentsOf: URL(fileURLWithPath: folder + "/two/policy.safetensors")))
+        func returns(_ run: String) throws -> [Double] {
+            try String(contentsOfFile: folder + "/\(run)/episodes.jsonl", encoding: .utf8).split(separator: "\n").map {
+                try XCTUnwrap(JSONValue.parse(String($0)).objectValue?["return"]?.numberValue)
+            }
+        }
+        XCTAssertEqual(try returns("one"), try returns("two"))
+        XCTAssertEqual(try returns("two").count, 4)
     }
 
     func testAKilledRankFailsTheJobAndTheNextRunResumes() throws {

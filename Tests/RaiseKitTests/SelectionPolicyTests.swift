@@ -244,6 +244,37 @@ final class PolicyTrainingTests: XCTestCase {
         XCTAssertEqual(resumed.policy.parameters.values.scalars, straight.policy.parameters.values.scalars)
     }
 
+    /// A rollout sent as bytes (as the ranks of an MPI job send them) updates a policy exactly as the
+    /// original does; a group update differs from two one-episode updates; truncated bytes are refused.
+    func testRolloutsRoundTripAsBytesAndUpdateInGroups() throws {
+        let (direct, _) = try trainer(seed: 9)
+        let (sent, _) = try trainer(seed: 9)
+        let rollouts = [try direct.rollout(0), try direct.rollout(1)]
+        let bytes = Rollout.encoded(rollouts)
+        let decoded = try Rollout.decoded(bytes)
+        XCTAssertEqual(Rollout.encoded(decoded), bytes)
+        XCTAssertEqual(decoded.map(\.episode), [0, 1])
+        XCTAssertEqual(decoded[1].trajectory.totalReward, rollouts[1].trajectory.totalReward)
+        _ = try direct.update(rollouts)
+        _ = try sent.update(decoded)
+        XCTAssertEqual(direct.policy.parameters.values.scalars, sent.policy.parameters.values.scalars)
+
+        let (oneByOne, _) = try trainer(seed: 9)
+        _ = try oneByOne.runEpisode(0)
+        _ = try oneByOne.runEpisode(1)
+        XCTAssertNotEqual(oneByOne.policy.parameters.values.scalars, direct.policy.parameters.values.scalars)
+        XCTAssertThrowsError(try Rollout.decoded(Array(bytes.dropLast(8)))) { XCTAssertTrue("\($0)".contains("rollout"), "\($0)") }
+
+        // Current-loss refreshes travel too.
+        var trajectory = rollouts[0].trajectory
+        trajectory.refreshLosses([0.5, -1.25, 3], at: 4)
+        let withLosses = Rollout(episode: 7, trajectory: trajectory, basePerformance: -2, finalPerformance: -1.5, rng: rollouts[0].rng, seconds: 1)
+        let back = try Rollout(decoding: withLosses.encoded())
+        XCTAssertEqual(back.trajectory.lossRefreshes.map(\.step), [4])
+        XCTAssertEqual(back.trajectory.lossRefreshes.first?.losses, [0.5, -1.25, 3])
+        XCTAssertEqual(back.rng, withLosses.rng)
+    }
+
     func testAPolicyFolderRoundTrips() throws {
         var settings = PolicySettings(layout: StateLayout(groups: [.stage, .semantics], semanticDimensions: 3))
         settings.clusters = 2

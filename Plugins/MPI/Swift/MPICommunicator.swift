@@ -29,15 +29,25 @@ final class MPICommunicator: Communicator {
     }
 
     func allGather(_ values: [Float]) throws -> [Float] {
-        var count = Int32(values.count)
+        let bytes = values.withUnsafeBytes { Array($0) }  // Float32s, native order: every rank runs this binary
+        return try allGather(bytes: bytes).flatMap { part in
+            part.withUnsafeBytes { raw in (0..<raw.count / 4).map { raw.loadUnaligned(fromByteOffset: 4 * $0, as: Float.self) } }
+        }
+    }
+
+    func allGather(bytes: [UInt8]) throws -> [[UInt8]] {
+        guard bytes.count <= Int(Int32.max) else {
+            throw RaiseError.invalidArgument(name: "MPI all-gather", detail: "\(bytes.count) bytes exceed one message")
+        }
+        var count = Int32(bytes.count)
         var counts = [Int32](repeating: 0, count: size)
         MPI_Allgather(&count, 1, raise_mpi_int(), &counts, 1, raise_mpi_int(), raise_mpi_world())
         var offsets = [Int32](repeating: 0, count: size)
         for r in 1..<max(size, 1) { offsets[r] = offsets[r - 1] + counts[r - 1] }
-        var out = [Float](repeating: 0, count: Int(counts.reduce(0, +)))
-        var local = values
-        MPI_Allgatherv(&local, count, raise_mpi_float(), &out, counts, offsets, raise_mpi_float(), raise_mpi_world())
-        return out
+        var out = [UInt8](repeating: 0, count: Int(counts.reduce(0, +)))
+        var local = bytes
+        MPI_Allgatherv(&local, count, raise_mpi_byte(), &out, counts, offsets, raise_mpi_byte(), raise_mpi_world())
+        return (0..<size).map { Array(out[Int(offsets[$0])..<Int(offsets[$0] + counts[$0])]) }
     }
 
     func broadcast(_ bytes: [UInt8]) throws -> [UInt8] {

@@ -1,6 +1,7 @@
 // Job: the processes of this raise run. A run started by `mpirun -np N` (N > 1) joins its job through
 // the `communicator.mpi` plugin; any other run is a job of one process. Commands that share their work
-// across ranks are listed here (score: sharded passes; pretrain, finetune: data-parallel steps); any
+// across ranks are listed here (score: sharded passes; pretrain, finetune: data-parallel steps;
+// train-selector: the episodes of each update); any
 // other command refuses to run N times side by side.
 import Foundation
 import RaiseKit
@@ -11,7 +12,7 @@ enum Job {
     nonisolated(unsafe) static var communicator: any Communicator = SingleProcess()
 
     /// The commands that share their work across the ranks of an MPI job.
-    static let distributedCommands: Set<String> = ["score", "pretrain", "finetune"]
+    static let distributedCommands: Set<String> = ["score", "pretrain", "finetune", "train-selector"]
 
     /// The number of processes `mpirun` started (OpenMPI's environment), or 1.
     static var launchedSize: Int { ProcessEnvironment.value("OMPI_COMM_WORLD_SIZE").flatMap(Int.init) ?? 1 }

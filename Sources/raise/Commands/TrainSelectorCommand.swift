@@ -21,6 +21,7 @@ enum TrainSelectorCommand {
                   .value("--reward", "SPEC", "reward plugin: val-loss (default), val-accuracy, val-mix, or your own"),
                   .value("--reward-every", "N", "steps between evaluations of the reward (default 1)"),
                   .value("--episodes", "N", "episodes (default 20)"),
+                  .value("--episodes-per-update", "K", "episodes run with one policy before each PPO update (default 1; under mpirun, the ranks)"),
                   .value("--budget", "B", "steps per episode: N, N% of the full-data run, Nexamples or Ntokens (default 1%)"),
                   .value("--batch", "N", "instructions per step, spread over the clusters (default 16)"),
                   .value("--lr", "X", "the fine-tuning's peak learning rate (default 1e-3)"),
@@ -48,8 +49,8 @@ enum TrainSelectorCommand {
             throw UsageError(message: "--out DIR and --val FILE are required", usage: arguments.usage)
         }
         let seed = try arguments.seed()
+        let registry = try PluginOptions.load(arguments)  // under mpirun, joins the job: episodes are shared
         let (policySettings, training) = try settings(arguments, seed: seed)
-        let registry = try PluginOptions.load(arguments)
         let rewardName = arguments.string("--reward") ?? "val-loss"
         let rewardSpec = try PluginSpec(parsing: rewardName, option: "--reward")
         let reward = try registry.make(rewardSpec, kind: .reward, seed: seed, as: (any Reward).self)
@@ -69,11 +70,11 @@ enum TrainSelectorCommand {
         let job = PolicyTrainingJob(model: model, records: records, pool: pool, validation: validation.examples, reward: reward,
                                     rewardName: rewardName, columns: columns, policySettings: policySettings,
                                     run: run, learningRate: Float(try arguments.number("--lr", default: 1e-3, in: 1e-7...10)))
-        let progress = ProgressReporter(label: "train-selector", total: run.episodes * run.steps, mode: arguments.outputMode,
+        let mode = Job.communicator.isRoot ? arguments.outputMode : .quiet  // under mpirun, rank 0 reports
+        let progress = ProgressReporter(label: "train-selector", total: run.episodes * run.steps, mode: mode,
                                         completed: arguments.flag("--resume") ? try PolicyTrainingJob.episodesDone(out: out) * run.steps : 0)
-        let log = try job.train(out: out, resume: arguments.flag("--resume") ? .required : .never, progress: progress,
-                                mode: arguments.outputMode)
-        if arguments.outputMode != .json, let last = log.last {
+        let log = try job.train(out: out, resume: arguments.flag("--resume") ? .required : .never, progress: progress, mode: mode)
+        if Job.communicator.isRoot, arguments.outputMode != .json, let last = log.last {
             print("trained a RAISE policy for \(run.episodes) episodes of \(run.steps) steps -> \(out)")
             print("  last episode: return \(String(format: "%.4f", last["return"]?.numberValue ?? 0)), "
                   + "final P \(String(format: "%.4f", last["final"]?.numberValue ?? 0))")
@@ -99,6 +100,7 @@ enum TrainSelectorCommand {
 
         var run = PolicyTrainingSettings(steps: 1, batchSize: try arguments.int("--batch", default: 16, in: 1...65_536), seed: seed)
         run.episodes = try arguments.int("--episodes", default: 20, in: 1...1_000_000)
+        run.episodesPerUpdate = try arguments.int("--episodes-per-update", default: Job.communicator.size, in: 1...1_000_000)
         run.rewardEvery = try arguments.int("--reward-every", default: 1, in: 1...1_000_000)
         run.ppo.gamma = try arguments.number("--gamma", default: 1, in: 0...1)
         run.ppo.lambda = try arguments.number("--gae-lambda", default: 0, in: 0...1)

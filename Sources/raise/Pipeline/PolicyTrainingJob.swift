@@ -1,5 +1,6 @@
-// PolicyTrainingJob: training a RAISE policy into a folder, episode by episode, as `raise
-// train-selector` and `raise bench run` both do. After every episode the folder holds a usable policy
+// PolicyTrainingJob: training a RAISE policy into a folder, episode by episode (or group by group of
+// episodes run with one policy, spread over the ranks of an MPI job), as `raise train-selector` and
+// `raise bench run` both do. After every update the folder holds a usable policy
 // (config.json, policy.safetensors), the episode log (episodes.jsonl) and the one-file resumable state
 // (training-state.safetensors); a resumed job checks it is the same run and continues after the last
 // finished episode.
@@ -33,10 +34,12 @@ struct PolicyTrainingJob {
 
     /// What identifies the run in config.json; a resumed run must match it (it may ask for more episodes).
     var description: JSONObject {
-        JSONObject([("reward", .string(rewardName)), ("steps", .number(Double(run.steps))), ("batch", .number(Double(run.batchSize))),
-                    ("lr", .number(Double(learningRate))), ("reward_every", .number(Double(run.rewardEvery))),
-                    ("seed", .number(Double(run.seed))),
-                    ("pool", .number(Double(pool.count))), ("validation", .number(Double(validation.count)))])
+        var object = JSONObject([("reward", .string(rewardName)), ("steps", .number(Double(run.steps))), ("batch", .number(Double(run.batchSize))),
+                                 ("lr", .number(Double(learningRate))), ("reward_every", .number(Double(run.rewardEvery))),
+                                 ("seed", .number(Double(run.seed))),
+                                 ("pool", .number(Double(pool.count))), ("validation", .number(Double(validation.count)))])
+        if run.episodesPerUpdate > 1 { object["episodes_per_update"] = .number(Double(run.episodesPerUpdate)) }
+        return object
     }
 
     /// Episodes already finished in `out` (0 when it holds no state).
@@ -74,18 +77,31 @@ struct PolicyTrainingJob {
             (firstEpisode, log) = (state.episodesDone, state.log.split(separator: "\n").map(String.init))
             if mode == .human { ExitCode.printError("raise: \(out): resuming after episode \(firstEpisode) of \(run.episodes)") }
         }
-        for episode in firstEpisode..<max(firstEpisode, run.episodes) {
-            var episodeReturn = 0.0
-            let result = try trainer.runEpisode(episode) { step, reward in
-                episodeReturn += reward
-                progress?.update(step: stepOffset + episode * run.steps + step + 1, metrics: [("return", episodeReturn)])
+        // Groups of episodes run with one policy, then one update. Under mpirun each rank runs its share
+        // of a group, every rank gets every rollout and takes the same update; rank 0 writes.
+        let communicator = Job.communicator
+        try Job.requireAgreement(on: firstEpisode, what: "the episodes finished in \(out)")
+        var first = firstEpisode
+        while first < run.episodes {
+            let group = Array(first..<min(first + run.episodesPerUpdate, run.episodes))
+            var mine = [Rollout]()
+            for episode in group[communicator.shard(group.count, block: 1)] {
+                var episodeReturn = 0.0
+                mine.append(try trainer.rollout(episode) { step, reward in
+                    episodeReturn += reward
+                    progress?.update(step: stepOffset + episode * run.steps + step + 1, metrics: [("return", episodeReturn)])
+                })
             }
-            log.append(JSONValue.object(line(result)).serialized)
+            let rollouts = communicator.size > 1 ? try communicator.allGather(bytes: Rollout.encoded(mine)).flatMap(Rollout.decoded) : mine
+            let results = try trainer.update(rollouts)
+            first = group.last! + 1
+            guard communicator.isRoot else { continue }
+            log += results.map { JSONValue.object(line($0)).serialized }
             let text = log.joined(separator: "\n") + "\n"
-            try policy.save(to: out, extra: [("training", .object(description)), ("episodes_done", .number(Double(episode + 1)))])
-            try trainer.saveState(to: statePath, episodesDone: episode + 1, log: text)
+            try policy.save(to: out, extra: [("training", .object(description)), ("episodes_done", .number(Double(first)))])
+            try trainer.saveState(to: statePath, episodesDone: first, log: text)
             try AtomicFile.write(text, to: out + "/episodes.jsonl")
-            if mode == .json { print(log.last!) }
+            if mode == .json { for entry in log.suffix(results.count) { print(entry) } }
         }
         return log.compactMap { try? JSONValue.parse($0).objectValue }
     }

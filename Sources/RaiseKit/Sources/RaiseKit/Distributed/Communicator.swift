@@ -12,6 +12,8 @@ public protocol Communicator: AnyObject {
     var size: Int { get }
     /// Every rank's `values` concatenated in rank order, on every rank (lengths may differ).
     func allGather(_ values: [Float]) throws -> [Float]
+    /// Every rank's `bytes`, in rank order, on every rank.
+    func allGather(bytes: [UInt8]) throws -> [[UInt8]]
     /// Rank 0's `bytes` on every rank (the others pass anything, e.g. []).
     func broadcast(_ bytes: [UInt8]) throws -> [UInt8]
     /// Replaces `values` with the elementwise sum of every rank's, on every rank.
@@ -31,6 +33,7 @@ public final class SingleProcess: Communicator {
     public init() {}
 
     public func allGather(_ values: [Float]) throws -> [Float] { values }
+    public func allGather(bytes: [UInt8]) throws -> [[UInt8]] { [bytes] }
     public func broadcast(_ bytes: [UInt8]) throws -> [UInt8] { bytes }
     public func allReduceSum(_ values: UnsafeMutablePointer<Float>, count: Int) throws {}
     public func abort(code: Int32) -> Never { exit(code) }

@@ -81,11 +81,21 @@ public final class PPOUpdater {
     /// - Throws: `RaiseError.invalidArgument` when a loss is not finite (the update stops before that step's gradient is applied).
     public func update(_ trajectory: Trajectory, features: PoolFeatures, clusters: PoolClusters,
                        rng: inout RandomGenerator) throws -> PPOStatistics {
-        let steps = trajectory.transitions
-        let estimate = AdvantageEstimate(rewards: steps.map(\.reward), values: steps.map(\.value),
-                                         gamma: settings.gamma, lambda: settings.lambda)
-        let (mean, deviation) = PoolFeatures.moments(estimate.advantages.map { Float($0) })
-        let advantages = estimate.advantages.map { ($0 - mean) / deviation }
+        try update([trajectory], features: features, clusters: clusters, rng: &rng)
+    }
+
+    /// One PPO update from several episodes run with the same policy: advantages are estimated per
+    /// episode and normalised over all their steps, which are shuffled into minibatches together. One
+    /// episode gives exactly the update above.
+    public func update(_ trajectories: [Trajectory], features: PoolFeatures, clusters: PoolClusters,
+                       rng: inout RandomGenerator) throws -> PPOStatistics {
+        let estimates = trajectories.map { trajectory in
+            AdvantageEstimate(rewards: trajectory.transitions.map(\.reward), values: trajectory.transitions.map(\.value),
+                              gamma: settings.gamma, lambda: settings.lambda)
+        }
+        // Every (episode, step) pair, in order; minibatches index into it.
+        let steps = trajectories.indices.flatMap { e in trajectories[e].transitions.indices.map { (episode: e, step: $0) } }
+        let (mean, deviation) = PoolFeatures.moments(estimates.flatMap { $0.advantages.map { Float($0) } })
         var statistics = PPOStatistics()
         var order = Array(steps.indices)
         let size = max(1, (steps.count + settings.minibatches - 1) / settings.minibatches)
@@ -94,9 +104,10 @@ public final class PPOUpdater {
             for start in stride(from: 0, to: order.count, by: size) {
                 let batch = order[start..<min(start + size, order.count)]
                 policy.parameters.zeroGrads()
-                for t in batch {
-                    let measured = try accumulateGradients(trajectory, step: t, advantage: advantages[t], target: estimate.returns[t],
-                                                       features: features, clusters: clusters)
+                for (e, t) in batch.map({ steps[$0] }) {
+                    let advantage = (estimates[e].advantages[t] - mean) / deviation
+                    let measured = try accumulateGradients(trajectories[e], step: t, advantage: advantage, target: estimates[e].returns[t],
+                                                           features: features, clusters: clusters)
                     statistics.policyLoss += measured.policyLoss
                     statistics.valueLoss += measured.valueLoss
                     statistics.entropy += measured.entropy

@@ -1,14 +1,19 @@
 // PolicyTraining: RAISE's outer loop. Each episode restores the base model, runs T training steps
 // choosing every batch with the current policy (Plackett–Luce draws per cluster), records the states'
 // ingredients, the picks, the critic's values and the rewards R_t = P(M_t) − P(M_{t−1}), then updates
-// actor and critic with PPO. An episode's randomness is a function of the run's seed and the episode
-// number alone, so a run resumed from a saved policy and optimizer repeats an uninterrupted one.
+// actor and critic with PPO — after each episode, or after each group of episodes run with the same
+// policy (`rollout`, then one `update` over their trajectories). An episode's randomness is a function
+// of the run's seed and the episode number alone, so a run resumed from a saved policy and optimizer
+// repeats an uninterrupted one, and the episodes of a group can run on different ranks.
 import Foundation
 
 /// The length and rhythm of policy training.
 public struct PolicyTrainingSettings: Sendable {
     /// Episodes to run.
     public var episodes = 20
+    /// Episodes run with the same policy before each PPO update (in parallel across the ranks of an MPI
+    /// job; one after the other in a single process, with the same result).
+    public var episodesPerUpdate = 1
     /// Training steps per episode (T): the budget the policy is trained for.
     public var steps: Int
     /// Instructions per step, spread over the clusters.
@@ -46,6 +51,30 @@ public struct EpisodeResult: Sendable {
     public let seconds: Double
 }
 
+/// One episode run with a fixed policy: what PPO needs, and what its log line reports.
+public struct Rollout: Sendable {
+    /// 0-based.
+    public let episode: Int
+    /// The recorded steps.
+    public let trajectory: Trajectory
+    /// P(M_0) and P(M_T).
+    public let basePerformance: Double, finalPerformance: Double
+    /// The episode's generator after its draws; the update that follows continues it.
+    public let rng: RandomGenerator
+    /// Wall time of the episode.
+    public let seconds: Double
+
+    /// A finished episode.
+    public init(episode: Int, trajectory: Trajectory, basePerformance: Double, finalPerformance: Double, rng: RandomGenerator, seconds: Double) {
+        self.episode = episode
+        self.trajectory = trajectory
+        self.basePerformance = basePerformance
+        self.finalPerformance = finalPerformance
+        self.rng = rng
+        self.seconds = seconds
+    }
+}
+
 /// Trains a selection policy by running episodes in an environment.
 public final class PolicyTrainer {
     public let policy: SelectionPolicy
@@ -72,6 +101,13 @@ public final class PolicyTrainer {
     ///
     /// - Throws: what the environment throws (a diverging model, a failing reward), or PPO's error.
     public func runEpisode(_ episode: Int, onStep: (Int, Double) -> Void = { _, _ in }) throws -> EpisodeResult {
+        try update([try rollout(episode, onStep: onStep)])[0]
+    }
+
+    /// Runs episode `episode` with the current policy, without updating it.
+    ///
+    /// - Throws: what the environment throws (a diverging model, a failing reward).
+    public func rollout(_ episode: Int, onStep: (Int, Double) -> Void = { _, _ in }) throws -> Rollout {
         let start = Date()
         let (steps, layout) = (settings.steps, policy.settings.layout)
         var rng: RandomGenerator? = RandomGenerator(seed: settings.seed ^ (UInt64(episode + 1) &* 0x9E37_79B9_7F4A_7C15))
@@ -105,13 +141,29 @@ public final class PolicyTrainer {
             for i in transition.indices { progress.timesSelected[i] += 1 }
             onStep(t, reward)
         }
-        let statistics = try updater.update(trajectory, features: features, clusters: clusters, rng: &rng!)
-        return EpisodeResult(episode: episode, basePerformance: base, finalPerformance: previous, totalReward: trajectory.totalReward,
-                             clusterHistogram: trajectory.transitions.reduce(into: Array(repeating: 0, count: clusters.members.count)) { counts, step in
-                                 for (c, picks) in step.picks.enumerated() { counts[c] += picks.count }
-                             },
-                             picks: trajectory.transitions.flatMap(\.indices), statistics: statistics,
-                             seconds: Date().timeIntervalSince(start))
+        return Rollout(episode: episode, trajectory: trajectory, basePerformance: base, finalPerformance: previous, rng: rng!,
+                       seconds: Date().timeIntervalSince(start))
+    }
+
+    /// One PPO update from `rollouts` (run in order with the current policy), shuffled with the last
+    /// one's generator; returns each episode's result.
+    ///
+    /// - Throws: PPO's error on a non-finite loss.
+    public func update(_ rollouts: [Rollout]) throws -> [EpisodeResult] {
+        let start = Date()
+        var rng = rollouts.last!.rng
+        let statistics = try updater.update(rollouts.map(\.trajectory), features: features, clusters: clusters, rng: &rng)
+        let updateSeconds = Date().timeIntervalSince(start) / Double(rollouts.count)
+        return rollouts.map { rollout in
+            let trajectory = rollout.trajectory
+            return EpisodeResult(episode: rollout.episode, basePerformance: rollout.basePerformance, finalPerformance: rollout.finalPerformance,
+                                 totalReward: trajectory.totalReward,
+                                 clusterHistogram: trajectory.transitions.reduce(into: Array(repeating: 0, count: clusters.members.count)) { counts, step in
+                                     for (c, picks) in step.picks.enumerated() { counts[c] += picks.count }
+                                 },
+                                 picks: trajectory.transitions.flatMap(\.indices), statistics: statistics,
+                                 seconds: rollout.seconds + updateSeconds)
+        }
     }
 
     /// Writes everything a resumed run needs — weights, optimizer moments, episodes done and the caller's
