@@ -222,6 +222,9 @@ final class FeatureCacheTests: XCTestCase {
         XCTAssertFalse(try score(seed: 1, features: ["--features", "loss,length"]).contains("from the cache"))
         let again = try score(seed: 2, features: ["--features", "loss,length"])
         XCTAssertTrue(again.contains("feature.loss: 12 records from the cache") && again.contains("feature.length: 12 records from the cache"), again)
+        // The same settings written another way (a default spelled out) share the entry.
+        XCTAssertFalse(try score(seed: 1, features: ["--features", "ifd"]).contains("from the cache"))
+        XCTAssertTrue(try score(seed: 1, features: ["--feature", "ifd:variant=loss"]).contains("feature.ifd: 12 records from the cache"))
         XCTAssertFalse(try score(seed: 1, features: ["--feature", "cluster:clusters=2,dims=2"]).contains("from the cache"))
         XCTAssertFalse(try score(seed: 2, features: ["--feature", "cluster:clusters=2,dims=2"]).contains("from the cache"), "k-means is seeded")
         XCTAssertTrue(try score(seed: 2, features: ["--feature", "cluster:clusters=2,dims=2"]).contains("from the cache"))

@@ -65,10 +65,12 @@ enum FeatureOptions {
             let cache = FeatureCache()
             let fingerprint = fingerprints[id] ?? FeatureCache.fingerprint(model: featureModel, examples: examples)
             fingerprints[id] = fingerprint
-            // The factory's version is part of the key: a changed extractor must not be served old columns.
-            let version = try registry.plugin(spec.id, kind: .feature).factory.version
+            // The key holds the settings with their defaults filled in (two spellings of one setting share
+            // an entry) and the factory's version (a changed extractor must not be served old columns).
+            let factory = try registry.plugin(spec.id, kind: .feature).factory
+            let settings = try spec.arguments(for: factory, seed: seed).canonical
             let seedTag = extractor.dependsOnSeed ? "#seed=\(seed)" : ""
-            let key = FeatureCache.key(spec: text + seedTag + "#version=\(version)", fingerprint: fingerprint)
+            let key = FeatureCache.key(spec: settings + seedTag + "#version=\(factory.version)", fingerprint: fingerprint)
             // Under mpirun rank 0's cache decides for every rank (theirs may differ, or be on other machines).
             let communicator = Job.communicator
             var hit: [String: [Float]]?
@@ -110,6 +112,7 @@ enum FeatureOptions {
                                 communicator: any Communicator) throws -> [String: [Float]] {
         var computed = Dictionary(uniqueKeysWithValues: extractor.featureNames.map { ($0, [Float]()) })
         guard extractor.isRowwise else {
+            if mode == .human { ExitCode.printError("\(label): scoring \(examples.count) records in one pass over the whole pool…") }
             let table = try extractor.extract(examples, model: model)  // (N, F)
             for (f, name) in extractor.featureNames.enumerated() { computed[name] = (0..<examples.count).map { table[$0, f] } }
             return computed

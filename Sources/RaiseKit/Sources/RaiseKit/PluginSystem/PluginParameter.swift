@@ -105,6 +105,12 @@ public struct PluginArguments: Sendable {
         self.seed = seed
     }
 
+    /// "id:name=value,…" over every parameter, given or default, in name order: one text for all the
+    /// ways of writing the same settings (`feature.ifd` and `feature.ifd:variant=loss`).
+    public var canonical: String {
+        pluginID + ":" + values.keys.sorted().map { "\($0)=\(values[$0]!)" }.joined(separator: ",")
+    }
+
     /// An integer parameter's value.
     public func integer(_ name: String) -> Int {
         guard case .integer(let v)? = values[name] else { preconditionFailure("\(pluginID): no integer parameter '\(name)'") }
