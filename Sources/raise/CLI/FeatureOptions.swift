@@ -65,12 +65,7 @@ enum FeatureOptions {
             let cache = FeatureCache()
             let fingerprint = fingerprints[id] ?? FeatureCache.fingerprint(model: featureModel, examples: examples)
             fingerprints[id] = fingerprint
-            // The key holds the settings with their defaults filled in (two spellings of one setting share
-            // an entry) and the factory's version (a changed extractor must not be served old columns).
-            let factory = try registry.plugin(spec.id, kind: .feature).factory
-            let settings = try spec.arguments(for: factory, seed: seed).canonical
-            let seedTag = extractor.dependsOnSeed ? "#seed=\(seed)" : ""
-            let key = FeatureCache.key(spec: settings + seedTag + "#version=\(factory.version)", fingerprint: fingerprint)
+            let key = try cacheKey(spec, extractor: extractor, registry: registry, seed: seed, fingerprint: fingerprint)
             // Under mpirun rank 0's cache decides for every rank (theirs may differ, or be on other machines).
             let communicator = Job.communicator
             var hit: [String: [Float]]?
@@ -98,6 +93,17 @@ enum FeatureOptions {
             }
         }
         return columns
+    }
+
+    /// The cache key of a feature: its settings with the defaults filled in (two spellings of one setting
+    /// share an entry), the seed only when the columns depend on it, the factory's version (a changed
+    /// extractor must not be served old columns), and the model and pool's fingerprint.
+    private static func cacheKey(_ spec: PluginSpec, extractor: any FeatureExtractor, registry: PluginRegistry, seed: UInt64,
+                                 fingerprint: UInt64) throws -> String {
+        let factory = try registry.plugin(spec.id, kind: .feature).factory
+        let settings = try spec.arguments(for: factory, seed: seed).canonical
+        let seedTag = extractor.dependsOnSeed ? "#seed=\(seed)" : ""
+        return FeatureCache.key(spec: settings + seedTag + "#version=\(factory.version)", fingerprint: fingerprint)
     }
 
     /// Rows per saved chunk when a row-wise feature is scored resumably (small enough that a large model
