@@ -1,8 +1,7 @@
 // Job: the processes of this raise run. A run started by `mpirun -np N` (N > 1) joins its job through
 // the `communicator.mpi` plugin; any other run is a job of one process. Commands that share their work
 // across ranks are listed here (score: sharded passes; pretrain, finetune: data-parallel steps;
-// train-selector: the episodes of each update); any
-// other command refuses to run N times side by side.
+// train-selector: the episodes of each update); any other command refuses to run N times side by side.
 import Foundation
 import RaiseKit
 
