@@ -115,7 +115,7 @@ bench-real: build models
 		--selector random --selector perplexity --selector ifd --selector raise --budgets 1%,5%,10% --seeds 3 \
 		--policy-budget 5% --reward val-loss:limit=64 --out $(REAL)/bench
 
-# A smaller run of the same pipeline (about an hour here): 2,000 pool records, a TinyGPT 2×64.
+# A smaller run of the same pipeline (about two hours here): 2,000 pool records, a TinyGPT 2×64.
 bench-real-small:
 	$(MAKE) --no-print-directory bench-real REAL=out/real-small REAL_GSM8K=300 REAL_ALPACA=pool=900,unused=rest \
 		REAL_GPTEACHER=pool=800,unused=rest REAL_MODEL=tinygpt:layers=2,heads=2,d=64,ctx=256 REAL_PRETRAIN=1500
