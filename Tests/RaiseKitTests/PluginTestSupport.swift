@@ -1,4 +1,5 @@
-// Helpers for plugin tests: where the built plugins and fixtures are, and scratch folders.
+// Helpers for plugin tests: where the built plugins and fixtures are, models with real weights, and
+// scratch folders.
 import Foundation
 import RaiseKit
 import XCTest
@@ -14,6 +15,19 @@ func builtLibrary(_ name: String, file: StaticString = #filePath, line: UInt = #
         throw RaiseError.file(path: path, detail: "not built")
     }
     return path
+}
+
+/// Models with real weights, made once per test run (XCTest runs tests serially).
+nonisolated(unsafe) private var realModels = [String: any LanguageModel]()
+
+/// The model `spec` makes from the plugin library `library`, loaded once and shared by every test.
+func realModel(library: String, spec: String) throws -> any LanguageModel {
+    if let model = realModels[spec] { return model }
+    let registry = PluginRegistry()
+    try PluginLoader(registry: registry).load(file: builtLibrary(library))
+    let model = try registry.make(PluginSpec(parsing: spec, option: "--model"), kind: .model, seed: 0, as: (any LanguageModel).self)
+    realModels[spec] = model
+    return model
 }
 
 /// A new empty folder, removed when the test ends.

@@ -35,11 +35,16 @@ final class MPICommunicator: Communicator {
         }
     }
 
-    func allGather(bytes: [UInt8]) throws -> [[UInt8]] {
-        guard bytes.count <= Int(Int32.max) else {
-            throw RaiseError.invalidArgument(name: "MPI all-gather", detail: "\(bytes.count) bytes exceed one message")
+    /// `count` as MPI's Int32 element count.
+    private func messageCount(_ count: Int, _ what: String) throws -> Int32 {
+        guard let count = Int32(exactly: count) else {
+            throw RaiseError.invalidArgument(name: "MPI \(what)", detail: "\(count) elements exceed one message")
         }
-        var count = Int32(bytes.count)
+        return count
+    }
+
+    func allGather(bytes: [UInt8]) throws -> [[UInt8]] {
+        var count = try messageCount(bytes.count, "all-gather")
         var counts = [Int32](repeating: 0, count: size)
         MPI_Allgather(&count, 1, raise_mpi_int(), &counts, 1, raise_mpi_int(), raise_mpi_world())
         var offsets = [Int32](repeating: 0, count: size)
@@ -51,10 +56,7 @@ final class MPICommunicator: Communicator {
     }
 
     func broadcast(_ bytes: [UInt8]) throws -> [UInt8] {
-        guard bytes.count <= Int(Int32.max) else {
-            throw RaiseError.invalidArgument(name: "MPI broadcast", detail: "\(bytes.count) bytes exceed one message")
-        }
-        var count = Int32(bytes.count)
+        var count = try messageCount(bytes.count, "broadcast")
         MPI_Bcast(&count, 1, raise_mpi_int(), 0, raise_mpi_world())
         var buffer = isRoot ? bytes : [UInt8](repeating: 0, count: Int(count))
         MPI_Bcast(&buffer, count, raise_mpi_byte(), 0, raise_mpi_world())
@@ -62,7 +64,8 @@ final class MPICommunicator: Communicator {
     }
 
     func allReduceSum(_ values: UnsafeMutablePointer<Float>, count: Int) throws {
-        MPI_Allreduce(raise_mpi_in_place(), values, Int32(count), raise_mpi_float(), raise_mpi_sum(), raise_mpi_world())
+        let count = try messageCount(count, "all-reduce")
+        MPI_Allreduce(raise_mpi_in_place(), values, count, raise_mpi_float(), raise_mpi_sum(), raise_mpi_world())
     }
 
     func abort(code: Int32) -> Never {

@@ -113,8 +113,12 @@ struct ParsedArguments {
         return value
     }
 
-    /// The output mode chosen by `--json` / `--quiet` (human by default).
-    var outputMode: OutputMode { flag("--json") ? .json : flag("--quiet") ? .quiet : .human }
+    /// The output mode chosen by `--json` / `--quiet` (human by default); quiet on every rank but rank 0
+    /// of an mpirun job, which alone reports.
+    var outputMode: OutputMode {
+        guard Job.communicator.isRoot else { return .quiet }
+        return flag("--json") ? .json : flag("--quiet") ? .quiet : .human
+    }
 
     /// Fails when positional arguments were given to a command that takes none.
     func expectNoPositionals() throws {

@@ -72,7 +72,7 @@ enum FeatureOptions {
             if communicator.isRoot, let cached = cache.load(key: key), extractor.featureNames.allSatisfy({ cached[$0]?.count == examples.count }) {
                 hit = cached
             }
-            let mode = communicator.isRoot ? arguments.outputMode : .quiet
+            let mode = arguments.outputMode
             if let cached = try communicator.broadcast(columns: hit) {
                 for name in extractor.featureNames { columns[prefix + name] = cached[name] }
                 if mode == .human && reportCacheHits {

@@ -55,7 +55,7 @@ enum FinetuneCommand {
         let training = SelectionTraining(trainer: ModelTrainer(model: model, settings: settings, communicator: communicator), pool: pool,
                                          selector: selector, steps: steps, batchSize: batchSize, features: features,
                                          seed: seed ^ 0x6669_6E65_7475_6E65)
-        let progress = ProgressReporter(label: "finetune", total: steps, mode: communicator.isRoot ? arguments.outputMode : .quiet)
+        let progress = ProgressReporter(label: "finetune", total: steps, mode: arguments.outputMode)
         let evalEvery = try arguments.int("--eval-every", default: 0, in: 0...100_000_000)
         var log = [String]()
         for step in 0..<steps {

@@ -56,7 +56,7 @@ enum PretrainCommand {
         }
         try Job.requireAgreement(on: start, what: "the resume step of \(out)")
 
-        let progress = ProgressReporter(label: "pretrain", total: steps, mode: communicator.isRoot ? arguments.outputMode : .quiet)
+        let progress = ProgressReporter(label: "pretrain", total: steps, mode: arguments.outputMode)
         var tokensSeen = 0
         let clock = Date()
         for step in start..<steps {

@@ -70,10 +70,10 @@ enum TrainSelectorCommand {
         let job = PolicyTrainingJob(model: model, records: records, pool: pool, validation: validation.examples, reward: reward,
                                     rewardName: rewardName, columns: columns, policySettings: policySettings,
                                     run: run, learningRate: Float(try arguments.number("--lr", default: 1e-3, in: 1e-7...10)))
-        let mode = Job.communicator.isRoot ? arguments.outputMode : .quiet  // under mpirun, rank 0 reports
-        let progress = ProgressReporter(label: "train-selector", total: run.episodes * run.steps, mode: mode,
+        let progress = ProgressReporter(label: "train-selector", total: run.episodes * run.steps, mode: arguments.outputMode,
                                         completed: arguments.flag("--resume") ? try PolicyTrainingJob.episodesDone(out: out) * run.steps : 0)
-        let log = try job.train(out: out, resume: arguments.flag("--resume") ? .required : .never, progress: progress, mode: mode)
+        let log = try job.train(out: out, resume: arguments.flag("--resume") ? .required : .never, progress: progress,
+                                mode: arguments.outputMode)
         if Job.communicator.isRoot, arguments.outputMode != .json, let last = log.last {
             print("trained a RAISE policy for \(run.episodes) episodes of \(run.steps) steps -> \(out)")
             print("  last episode: return \(String(format: "%.4f", last["return"]?.numberValue ?? 0)), "
