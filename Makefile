@@ -6,7 +6,7 @@ APT_PACKAGES := libopenblas-dev pkg-config
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE_BIN  := .build/release/raise
 
-.PHONY: all deps deps-mpi build demo test test-mpi bench bench-real bench-real-small install models clean
+.PHONY: all deps deps-mpi build demo test test-mpi test-sanitize fuzz bench bench-scale bench-real bench-real-small install models clean
 
 all: build
 
@@ -69,6 +69,55 @@ test-mpi: deps-mpi
 	RAISE_MPI=1 $(SWIFT) build -c release
 	RAISE_MPI=1 RAISE_TEST_MPI=1 $(SWIFT) test -c release --disable-swift-testing --filter 'MPITests|JobTests'
 
+# The whole test suite under AddressSanitizer and UndefinedBehaviorSanitizer: core, host, plugins and
+# tests all instrumented, in a build folder of their own (the executables the tests run are the
+# instrumented ones). A few times slower than `make test`, so not part of it; any report fails the run.
+SANITIZE_DIR := .build/sanitize
+SANITIZE     := --sanitize=address --sanitize=undefined --scratch-path $(SANITIZE_DIR)
+test-sanitize: deps
+	@$(MAKE) --no-print-directory models || echo "make: warning: could not fetch SmolLM2 or MiniLM; their tests will be skipped"
+	$(SWIFT) build -c release $(SANITIZE)
+	ASAN_OPTIONS=halt_on_error=1:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 SWIFT_BACKTRACE=enable=no \
+		$(SWIFT) test -c release $(SANITIZE) --disable-swift-testing
+
+# Fuzzing with libFuzzer (part of the Swift toolchain): one executable, raise-fuzz, holds every target of
+# Tests/Fuzz; the core and the host's parsers are compiled into it with coverage and AddressSanitizer.
+# `make fuzz` runs each target FUZZ_TIME seconds (FUZZ_TARGETS picks some) from seeds cut out of $(DATA)
+# and the fixtures, keeping what it finds in .build/fuzz/corpus; any crash, hang (> 10 s), leak or failed
+# property stops it, prints the input's file and fails. Inputs are up to 16 KiB for files (several
+# records), 2 KiB for text, specs and command lines.
+FUZZ_DIR     := .build/fuzz
+FUZZ_TIME    ?= 60
+FUZZ_TARGETS ?= json jsonl sharegpt safetensors gguf bpe plugin-spec cli
+FUZZ_FLAGS   := -swift-version 6 -O -g -sanitize=fuzzer,address -parse-as-library -wmo
+FUZZ_MODULES := -I Sources/RaiseKit/Sources/CBLAS -I Sources/RaiseKit/Sources/CAllocator $(addprefix -Xcc ,$(shell pkg-config --cflags-only-I openblas 2>/dev/null))
+CORE_SOURCES := $(shell find Sources/RaiseKit/Sources/RaiseKit -name '*.swift')
+HOST_SOURCES := $(filter-out Sources/raise/main.swift,$(shell find Sources/raise -name '*.swift'))
+FUZZ_SOURCES := $(wildcard Tests/Fuzz/*.swift)
+$(FUZZ_DIR)/raise-fuzz: $(CORE_SOURCES) $(HOST_SOURCES) $(FUZZ_SOURCES)
+	@mkdir -p $(FUZZ_DIR)
+	$(SWIFT)c $(FUZZ_FLAGS) $(FUZZ_MODULES) -module-name RaiseKit -emit-module -emit-module-path $(FUZZ_DIR)/RaiseKit.swiftmodule \
+		-emit-library -static -o $(FUZZ_DIR)/libRaiseKit.a $(CORE_SOURCES)
+	$(SWIFT)c $(FUZZ_FLAGS) $(FUZZ_MODULES) -I $(FUZZ_DIR) -module-name RaiseFuzz -emit-module-path $(FUZZ_DIR)/RaiseFuzz.swiftmodule \
+		$(HOST_SOURCES) $(FUZZ_SOURCES) \
+		$(FUZZ_DIR)/libRaiseKit.a $(shell pkg-config --libs openblas 2>/dev/null) -o $@
+
+fuzz: deps models
+	@$(MAKE) --no-print-directory $(FUZZ_DIR)/raise-fuzz
+	@rm -rf $(FUZZ_DIR)/seeds && python3 Tests/Fuzz/make_seeds.py $(DATA) $(FUZZ_DIR)/seeds
+	@tokenizers=$(DATA)/gpt2-tokenizer; [ -f $(SMOLLM2) ] && tokenizers=$$tokenizers:$(SMOLLM2); \
+	for target in $(FUZZ_TARGETS); do \
+		mkdir -p $(FUZZ_DIR)/corpus/$$target $(FUZZ_DIR)/crashes/$$target; \
+		echo "make fuzz: $$target for $(FUZZ_TIME) s"; \
+		RAISE_FUZZ_TARGET=$$target RAISE_FUZZ_TOKENIZERS=$$tokenizers ASAN_OPTIONS=detect_leaks=1 SWIFT_BACKTRACE=enable=no \
+			$(FUZZ_DIR)/raise-fuzz -max_total_time=$(FUZZ_TIME) -timeout=10 -rss_limit_mb=2048 \
+			-max_len=$$(case $$target in bpe|cli|plugin-spec) echo 2048;; *) echo 16384;; esac) \
+			-print_final_stats=1 -artifact_prefix=$(FUZZ_DIR)/crashes/$$target/ \
+			$(FUZZ_DIR)/corpus/$$target $(FUZZ_DIR)/seeds/$$target 2>$(FUZZ_DIR)/$$target.log \
+			|| { tail -n 40 $(FUZZ_DIR)/$$target.log; echo "make fuzz: $$target FAILED (input saved in $(FUZZ_DIR)/crashes/$$target/)"; exit 1; }; \
+		grep -E '^stat::number_of_executed_units|^stat::peak_rss_mb' $(FUZZ_DIR)/$$target.log | sed "s/^/  $$target /"; \
+	done
+
 # Performance against peers: ratios measured in one run, never asserted by tests. The peers run in a
 # virtual environment made here: HF tokenizers from PyPI, and PyTorch's CPU build from /opt/wheels when
 # the machine carries it (a plain `pip install torch` would pull a 2.8 GB CUDA build).
@@ -87,6 +136,25 @@ bench: build models $(VENV)/bin/python
 		--data $(DATA)/alpaca-libre/alpaca_libre_tasks_v1.jsonl --data $(DATA)/gpteacher/codegen-instruct.json \
 		--data $(DATA)/gpteacher/roleplay-instruct.json --data $(DATA)/gpteacher/toolformer-instruct.json \
 		--data $(DATA)/alpaca-eval/alpaca_eval.jsonl
+
+# Resource bounds, measured (not asserted): a SCALE_BYTES JSONL pool built from $(DATA) goes through
+# `raise data stats` and `raise score` (peak RSS and time printed by GNU time), and a pool of
+# SCALE_RECORDS synthetic records through `raise select --selector random`.
+SCALE         ?= out/scale
+SCALE_BYTES   ?= 2000000000
+SCALE_RECORDS ?= 1000000
+bench-scale: build
+	@mkdir -p $(SCALE)
+	@test -f $(SCALE)/pool-$(SCALE_BYTES).jsonl || python3 Tests/Scale/make_big_pool.py $(DATA) $(SCALE)/pool-$(SCALE_BYTES).jsonl $(SCALE_BYTES)
+	@test -f $(SCALE)/synth-$(SCALE_RECORDS)/pool.jsonl || $(RELEASE_BIN) data synth --out $(SCALE)/synth-$(SCALE_RECORDS) \
+		--size $(SCALE_RECORDS) --val-size 10 --test-size 10 --pretrain-size 0 > /dev/null
+	@test -f $(SCALE)/tok/encoder.json || $(RELEASE_BIN) tokenizer train --vocab 4096 --data $(DATA)/alpaca-libre/alpaca_libre_tasks_v1.jsonl \
+		--out $(SCALE)/tok --quiet
+	/usr/bin/time -f "data stats: %e s, peak RSS %M KB" $(RELEASE_BIN) data stats $(SCALE)/pool-$(SCALE_BYTES).jsonl --json > $(SCALE)/stats.json
+	/usr/bin/time -f "score (length): %e s, peak RSS %M KB" $(RELEASE_BIN) score --model tinygpt:layers=1,heads=2,d=32,ctx=256,tokenizer=$(SCALE)/tok \
+		--data $(SCALE)/pool-$(SCALE_BYTES).jsonl --skip-invalid --features length --quiet --out $(SCALE)/scores.jsonl
+	/usr/bin/time -f "select random, $(SCALE_RECORDS) records: %e s, peak RSS %M KB" $(RELEASE_BIN) select --selector random \
+		--data $(SCALE)/synth-$(SCALE_RECORDS)/pool.jsonl --budget 10% --out $(SCALE)/subset.jsonl --quiet
 
 # The benchmark on the shared real data — documented, not in CI (hours on 2 cores: SmolLM2 scores the
 # pool's features at a few records per second). Pool: alpaca-libre (status ok) + GPTeacher code / role-play /

@@ -129,4 +129,38 @@ final class SmolLM2TokenizerTests: XCTestCase {
             XCTAssertEqual(tokenizer.decode(expected), text)
         }
     }
+
+    /// Found by `make fuzz` (bpe): SmolLM2's vocabulary has no token for six control bytes, nor for bytes
+    /// that valid UTF-8 never holds or that only start scalars of unassigned planes (4 to 11); encoding drops
+    /// them (as HF tokenizers does), and every other byte of any text comes back.
+    func testEmbeddedTokenizerRoundTripsAllButTheBytesItLacks() throws {
+        let tokenizer = try BytePairTokenizer(gguf: smolLM2())
+        XCTAssertEqual(tokenizer.droppedBytes, [4, 6, 19, 20, 22, 29, 192, 193, 241, 242] + Array(245...255))
+        let text = "Emoji: 👨‍👩‍👧 \u{1E}\u{7F}Y\u{1D}{]\u{FFFD}© \u{4}x\u{6}y\u{13}\u{14}\u{16}"
+        XCTAssertEqual(tokenizer.decode(tokenizer.encode(text)), "Emoji: 👨‍👩‍👧 \u{1E}\u{7F}Y{]\u{FFFD}© xy")
+        let varied = try String(contentsOfFile: fixturesFolder + "/tokenizer/varied.txt", encoding: .utf8)
+        XCTAssertEqual(tokenizer.decode(tokenizer.encode(varied)), varied)
+    }
+}
+
+final class GGUFTokenizerTests: XCTestCase {
+    /// A GGUF file with a byte-level vocabulary of three tokens and the given extra metadata keys.
+    private func file(_ extra: (inout GGUFBuilder) -> Void, extraKeys: UInt64) throws -> GGUFFile {
+        var b = GGUFBuilder()
+        b.header(tensors: 0, keys: 3 + extraKeys)
+        b.string("tokenizer.ggml.model"); b.u32(8); b.string("gpt2")
+        b.string("tokenizer.ggml.tokens"); b.u32(9); b.u32(8); b.u64(3); ["a", "b", "ab"].forEach { b.string($0) }
+        b.string("tokenizer.ggml.merges"); b.u32(9); b.u32(8); b.u64(1); b.string("a b")
+        extra(&b)
+        return try GGUFFile(path: b.write(self))
+    }
+
+    func testReadsAVocabularyAndRejectsInconsistentMetadata() throws {
+        let plain = try BytePairTokenizer(gguf: file({ _ in }, extraKeys: 0))
+        XCTAssertEqual(plain.encode("abba"), [2, 1, 0])
+        let shortTypes = try file({ b in b.string("tokenizer.ggml.token_type"); b.u32(9); b.u32(5); b.u64(1); b.u32(1) }, extraKeys: 1)
+        assertThrows(["token_type has 1 integers for 3 tokens"]) { try BytePairTokenizer(gguf: shortTypes) }
+        let hugeEOS = try file({ b in b.string("tokenizer.ggml.eos_token_id"); b.u32(10); b.u64(1 << 40) }, extraKeys: 1)
+        assertThrows(["eos_token_id is not a token id (0..<3)"]) { try BytePairTokenizer(gguf: hugeEOS) }
+    }
 }

@@ -122,7 +122,9 @@ final class InstructionReaderTests: XCTestCase {
         assertThrows(["bytes.jsonl:1:", "invalid UTF-8"]) { try InstructionReader.readAll(path: invalidUTF8) }
         assertThrows(["q.csv:2: expected 6 fields"]) { try InstructionReader.readAll(path: write("q,a,b,c,d,A\nq,a,b\n", "q.csv")) }
         assertThrows(["q.csv:1: field 'answer' is 'E'"]) { try InstructionReader.readAll(path: write("q,a,b,c,d,E\n", "q.csv")) }
-        assertThrows(["missing.jsonl", "cannot open"]) { try InstructionReader.readAll(path: "/nonexistent/missing.jsonl") }
+        assertThrows(["missing.jsonl", "cannot open: No such file or directory"]) { try InstructionReader.readAll(path: "/nonexistent/missing.jsonl") }
+        let folder = try scratchFolder(self)
+        assertThrows([folder, "cannot open: it is a folder"]) { try InstructionReader.readAll(path: folder, options: ReadOptions(format: "jsonl")) }
         assertThrows(["--format", "'yaml'"]) { try InstructionReader.readAll(path: write("{}", "x.jsonl"), options: ReadOptions(format: "yaml")) }
     }
 

@@ -11,17 +11,8 @@ import XCTest
 /// Runs `mpirun -np ranks raise arguments` with a time limit; returns the exit status and output.
 private func runMPI(ranks: Int, _ arguments: [String], environment: [String: String] = [:], seconds: Int = 300) throws
     -> (status: Int32, output: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
-    process.arguments = [String(seconds), "mpirun", "--allow-run-as-root", "--oversubscribe", "-np", String(ranks), buildFolder + "/raise"] + arguments
-    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let output = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+    try runProcess("/usr/bin/timeout", [String(seconds), "mpirun", "--allow-run-as-root", "--oversubscribe", "-np", String(ranks),
+                                        buildFolder + "/raise"] + arguments, environment: environment)
 }
 
 final class MPITests: XCTestCase {
@@ -33,11 +24,7 @@ final class MPITests: XCTestCase {
             throw XCTSkip("MPI tests run with `make test-mpi` (RAISE_TEST_MPI=1, OpenMPI and the communicator.mpi plugin)")
         }
         _ = try builtLibrary("RaisePluginMPI")
-        folder = try scratchFolder(self)
-        XCTAssertEqual(try runRaise(["data", "synth", "--out", folder + "/suite", "--size", "1200", "--val-size", "10", "--test-size", "10",
-                                     "--pretrain-size", "200"]).status, 0)
-        XCTAssertEqual(try runRaise(["tokenizer", "train", "--vocab", "300", "--data", folder + "/suite/pretrain.jsonl", "--out", folder + "/tok",
-                                     "--quiet"]).status, 0)
+        folder = try tinySuite(self, size: 1200, validation: 10, testSplit: 10, pretrain: 200).folder
         model = "tinygpt:layers=2,heads=2,d=32,ctx=64,tokenizer=\(folder)/tok"
     }
 

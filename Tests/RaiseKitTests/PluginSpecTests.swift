@@ -13,6 +13,22 @@ final class PluginSpecTests: XCTestCase {
         XCTAssertEqual(quoted.settings.map(\.value), ["/m/a,b=c.gguf", #"say "hi""#, ""])
     }
 
+    /// Found by `make fuzz` (plugin-spec): a value ending in a prepended mark (U+0605) swallowed the closing
+    /// quote of its canonical form, which then did not parse; the syntax is now read scalar by scalar.
+    func testCanonicalTextParsesBackToTheSameValues() throws {
+        let factory = PluginFactory(id: "selector.q", kind: .selector, version: "1", summary: "",
+                                    parameters: [PluginParameter("path", .text, default: nil, ""), PluginParameter("n", .integer(1...9), default: "3", "")],
+                                    create: { _ in fatalError() })
+        for value in ["plain", "a,b=c", #"q"u\o"te"#, "x\u{605}", "\u{605}\"", "e\u{301}", "", "\u{301}=,"] {
+            let arguments = try PluginSpec(parsing: "q:path=" + PluginSpec.quoted(value), option: "--selector").arguments(for: factory, seed: 0)
+            XCTAssertEqual(arguments.values["path"], .text(value), value.debugDescription)
+            let again = try PluginSpec(parsing: arguments.canonical, option: "--selector").arguments(for: factory, seed: 0)
+            XCTAssertEqual(again.values, arguments.values, arguments.canonical)
+        }
+        XCTAssertEqual(try PluginSpec(parsing: "a:x=\u{301},y=2", option: "-").settings.map(\.value), ["\u{301}", "2"],
+                       "a combining mark after '=' does not hide it, nor one before ','")
+    }
+
     func testRejectsMalformedSpecs() {
         assertThrows(["--selector", "missing plugin id"]) { try PluginSpec(parsing: ":a=1", option: "--selector") }
         assertThrows(["--selector", "expected NAME=VALUE", "'band'"]) { try PluginSpec(parsing: "ifd:band", option: "--selector") }

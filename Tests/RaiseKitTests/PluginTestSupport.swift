@@ -30,6 +30,33 @@ func realModel(library: String, spec: String) throws -> any LanguageModel {
     return model
 }
 
+/// Runs `executable` with `arguments` (and `environment` over the test's own); returns its exit status and
+/// its stdout and stderr together.
+func runProcess(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = pipe
+    try process.run()
+    let output = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+}
+
+/// A synthetic task suite (pool of `size` records) in a new scratch folder, a 300-token BPE trained on its
+/// pretraining corpus, and the spec of a one-layer TinyGPT that uses it.
+func tinySuite(_ test: XCTestCase, size: Int, validation: Int = 16, testSplit: Int = 8, pretrain: Int = 400) throws -> (folder: String, model: String) {
+    let folder = try scratchFolder(test)
+    XCTAssertEqual(try runRaise(["data", "synth", "--out", folder + "/suite", "--size", String(size), "--val-size", String(validation),
+                                 "--test-size", String(testSplit), "--pretrain-size", String(pretrain)]).status, 0)
+    XCTAssertEqual(try runRaise(["tokenizer", "train", "--vocab", "300", "--data", folder + "/suite/pretrain.jsonl", "--out", folder + "/tok",
+                                 "--quiet"]).status, 0)
+    return (folder, "tinygpt:layers=1,heads=2,d=32,ctx=48,tokenizer=\(folder)/tok")
+}
+
 /// A new empty folder, removed when the test ends.
 func scratchFolder(_ test: XCTestCase) throws -> String {
     let path = NSTemporaryDirectory() + "raise-test-\(UUID().uuidString)"

@@ -7,15 +7,6 @@ import RaiseKit
 import XCTest
 
 final class RaiseCommandTests: XCTestCase {
-    private func suite() throws -> (folder: String, model: String) {
-        let folder = try scratchFolder(self)
-        XCTAssertEqual(try runRaise(["data", "synth", "--out", folder + "/suite", "--size", "400", "--val-size", "16", "--test-size", "10",
-                                     "--pretrain-size", "400"]).status, 0)
-        XCTAssertEqual(try runRaise(["tokenizer", "train", "--vocab", "300", "--data", folder + "/suite/pretrain.jsonl", "--out", folder + "/tok",
-                                     "--quiet"]).status, 0)
-        return (folder, "tinygpt:layers=1,heads=2,d=32,ctx=48,tokenizer=\(folder)/tok")
-    }
-
     private func trainSelector(_ folder: String, _ model: String, out: String, extra: [String] = []) -> [String] {
         ["train-selector", "--model", model, "--data", folder + "/suite/pool.jsonl", "--val", folder + "/suite/val.jsonl",
          "--template", "plain", "--episodes", "6", "--budget", "6", "--batch", "8", "--clusters", "2", "--semantic-dims", "8",
@@ -23,7 +14,7 @@ final class RaiseCommandTests: XCTestCase {
     }
 
     func testTrainSelectorFinetuneExplainAndResume() throws {
-        let (folder, model) = try suite()
+        let (folder, model) = try tinySuite(self, size: 400, validation: 16, testSplit: 10)
         let cache = ["RAISE_CACHE_DIR": folder + "/cache"]
         let straight = try runRaise(trainSelector(folder, model, out: folder + "/policy"), environment: cache)
         XCTAssertEqual(straight.status, 0, straight.stderr)
@@ -79,7 +70,7 @@ final class RaiseCommandTests: XCTestCase {
     }
 
     func testAValidationSplitOverlappingThePoolIsRefused() throws {
-        let (folder, model) = try suite()
+        let (folder, model) = try tinySuite(self, size: 400, validation: 16, testSplit: 10)
         let result = try runRaise(["train-selector", "--model", model, "--data", folder + "/suite/pool.jsonl", "--val", folder + "/suite/pool.jsonl",
                                    "--template", "plain", "--out", folder + "/p", "--quiet"])
         XCTAssertEqual(result.status, 1)

@@ -12,6 +12,9 @@ final class TrainingBudgetTests: XCTestCase {
         XCTAssertEqual(try TrainingBudget(parsing: "10%").steps(poolSize: 1000, batchSize: 16, meanTokensPerExample: 20), 19)
         XCTAssertEqual(try TrainingBudget(parsing: "100%").steps(poolSize: 1000, batchSize: 16, meanTokensPerExample: 20), 188)
         XCTAssertEqual(try TrainingBudget(parsing: "42").steps(poolSize: 10, batchSize: 16, meanTokensPerExample: 20), 42)
+        for huge in ["1e300", "1e30steps", "1e300examples", "1e19tokens", "infsteps"] {  // once a trap converting to Int
+            assertThrows(["--budget", "'\(huge)'"]) { try TrainingBudget(parsing: huge) }
+        }
         XCTAssertEqual(try TrainingBudget(parsing: "42steps").steps(poolSize: 10, batchSize: 16, meanTokensPerExample: 20), 42)
         XCTAssertEqual(try TrainingBudget(parsing: "320examples").steps(poolSize: 10, batchSize: 16, meanTokensPerExample: 20), 20)
         XCTAssertEqual(try TrainingBudget(parsing: "6400tokens").steps(poolSize: 10, batchSize: 16, meanTokensPerExample: 20), 20)

@@ -156,5 +156,8 @@ final class DataSplitTests: XCTestCase {
         let badParts = try runRaise(["data", "split", "--data", folder + "/raw.jsonl", "--parts", "val=0", "--out", folder + "/e"])
         XCTAssertEqual(badParts.status, 2)
         XCTAssertTrue(badParts.stderr.contains("--parts 'val=0'"), badParts.stderr)
+        let overflow = try runRaise(["data", "split", "--data", folder + "/raw.jsonl", "--parts", "a=\(Int.max),b=\(Int.max)", "--out", folder + "/f"])
+        XCTAssertEqual(overflow.status, 2, "once a trap adding the counts")
+        XCTAssertTrue(overflow.stderr.contains("--parts: the counts add up to more than"), overflow.stderr)
     }
 }

@@ -45,18 +45,7 @@ enum DataCommands {
         }
         let files = arguments.strings("--data")
         guard !files.isEmpty else { throw UsageError(message: "at least one --data FILE is required", usage: arguments.usage) }
-        var parts = [(name: String, count: Int?)]()
-        for item in partsText.split(separator: ",") {
-            let pair = item.split(separator: "=", maxSplits: 1).map(String.init)
-            guard pair.count == 2, !pair[0].isEmpty, pair[0].allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }),
-                  pair[1] == "rest" || Int(pair[1]).map({ $0 >= 1 }) == true else {
-                throw UsageError(message: "--parts '\(item)': expected NAME=N (N ≥ 1) or NAME=rest", usage: arguments.usage)
-            }
-            parts.append((pair[0], pair[1] == "rest" ? nil : Int(pair[1])!))
-        }
-        guard parts.filter({ $0.count == nil }).count <= 1, Set(parts.map(\.name)).count == parts.count else {
-            throw UsageError(message: "--parts: at most one part may be 'rest', and names must differ", usage: arguments.usage)
-        }
+        let parts = try splitParts(partsText, usage: arguments.usage)
         let options = ReadOptions(fields: try arguments.string("--fields").map(ReadOptions.parseFields) ?? [:],
                                   filters: try arguments.strings("--where").map(ReadOptions.parseFilter), skipInvalid: arguments.flag("--skip-invalid"))
         var records = [InstructionRecord]()
@@ -85,6 +74,32 @@ enum DataCommands {
             print("\(records.count) records -> \(out): " + written.map { "\($0.0).jsonl \($0.1)" }.joined(separator: ", "))
         }
         return ExitCode.success
+    }
+
+    /// Parses `--parts name=N,…,name=rest`: names of letters, digits, '-' and '_', counts ≥ 1 (whose sum
+    /// is an Int), at most one `rest`, no name twice.
+    ///
+    /// - Throws: `UsageError` naming the malformed item.
+    static func splitParts(_ text: String, usage: String) throws -> [(name: String, count: Int?)] {
+        var parts = [(name: String, count: Int?)]()
+        for item in text.split(separator: ",") {
+            let pair = item.split(separator: "=", maxSplits: 1).map(String.init)
+            guard pair.count == 2, !pair[0].isEmpty, pair[0].allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }),
+                  pair[1] == "rest" || Int(pair[1]).map({ $0 >= 1 }) == true else {
+                throw UsageError(message: "--parts '\(item)': expected NAME=N (N ≥ 1) or NAME=rest", usage: usage)
+            }
+            parts.append((pair[0], pair[1] == "rest" ? nil : Int(pair[1])!))
+        }
+        guard parts.filter({ $0.count == nil }).count <= 1, Set(parts.map(\.name)).count == parts.count else {
+            throw UsageError(message: "--parts: at most one part may be 'rest', and names must differ", usage: usage)
+        }
+        var total = 0
+        for count in parts.compactMap(\.count) {
+            let (sum, overflow) = total.addingReportingOverflow(count)
+            guard !overflow else { throw UsageError(message: "--parts: the counts add up to more than \(Int.max)", usage: usage) }
+            total = sum
+        }
+        return parts
     }
 
     static func runSynth(_ arguments: ParsedArguments) throws -> Int32 {

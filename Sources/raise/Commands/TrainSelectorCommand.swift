@@ -17,7 +17,7 @@ enum TrainSelectorCommand {
                   ModelOptions.skipInvalid,
                   .value("--val", "FILE", "target-task validation split the reward is measured on (required; never trained on)"),
                   .value("--out", "DIR", "policy folder: config.json, policy.safetensors, episodes.jsonl, training-state.safetensors"),
-                  .flag("--resume", "continue the run in --out after its last finished episode"),
+                  .flag("--resume", "continue the run in --out after its last finished episode (or start it)"),
                   .value("--reward", "SPEC", "reward plugin: val-loss (default), val-accuracy, val-mix, or your own"),
                   .value("--reward-every", "N", "steps between evaluations of the reward (default 1)"),
                   .value("--episodes", "N", "episodes (default 20)"),
@@ -70,10 +70,13 @@ enum TrainSelectorCommand {
         let job = PolicyTrainingJob(model: model, records: records, pool: pool, validation: validation.examples, reward: reward,
                                     rewardName: rewardName, columns: columns, policySettings: policySettings,
                                     run: run, learningRate: Float(try arguments.number("--lr", default: 1e-3, in: 1e-7...10)))
+        let resume = arguments.flag("--resume")
         let progress = ProgressReporter(label: "train-selector", total: run.episodes * run.steps, mode: arguments.outputMode,
-                                        completed: arguments.flag("--resume") ? try PolicyTrainingJob.episodesDone(out: out) * run.steps : 0)
-        let log = try job.train(out: out, resume: arguments.flag("--resume") ? .required : .never, progress: progress,
-                                mode: arguments.outputMode)
+                                        completed: resume ? try PolicyTrainingJob.episodesDone(out: out) * run.steps : 0)
+        if resume, arguments.outputMode == .human, !FileManager.default.fileExists(atPath: out + "/training-state.safetensors") {
+            ExitCode.printError("raise: \(out): nothing to resume yet (no finished episode saved): starting from the first episode")
+        }
+        let log = try job.train(out: out, resume: resume ? .ifPresent : .never, progress: progress, mode: arguments.outputMode)
         if Job.communicator.isRoot, arguments.outputMode != .json, let last = log.last {
             print("trained a RAISE policy for \(run.episodes) episodes of \(run.steps) steps -> \(out)")
             print("  last episode: return \(String(format: "%.4f", last["return"]?.numberValue ?? 0)), "

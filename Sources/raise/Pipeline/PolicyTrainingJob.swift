@@ -13,8 +13,6 @@ struct PolicyTrainingJob {
     enum Resume {
         /// Start afresh (an existing folder is overwritten).
         case never
-        /// Continue; an error when there is nothing to continue.
-        case required
         /// Continue when a state is there, else start.
         case ifPresent
     }
@@ -68,10 +66,7 @@ struct PolicyTrainingJob {
         let statePath = out + "/training-state.safetensors"
         var log = [String](), firstEpisode = 0
         let hasState = FileManager.default.fileExists(atPath: statePath)
-        if resume == .required && !hasState {
-            throw RaiseError.file(path: statePath, detail: "nothing to resume: no finished episode was saved here")
-        }
-        if resume != .never && hasState {
+        if resume == .ifPresent && hasState {
             try checkSameRun(out: out)
             let state = try trainer.loadState(from: statePath)
             (firstEpisode, log) = (state.episodesDone, state.log.split(separator: "\n").map(String.init))

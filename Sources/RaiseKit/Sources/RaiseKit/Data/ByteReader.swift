@@ -1,12 +1,16 @@
-// ByteReader: reads a file in 1 MiB chunks and hands out bytes or whole lines, keeping the 1-based
-// line and column of the next byte. Memory stays bounded by one chunk plus the longest line.
+// ByteReader: reads a file in chunks of 1 MiB (or the whole file when it is smaller) and hands out bytes
+// or whole lines, keeping the 1-based line and column of the next byte. Memory stays bounded by one
+// chunk plus the longest line; a read error is an error naming the file, never a silent end.
 import Foundation
 
 /// A buffered, position-tracking reader of one file.
 final class ByteReader {
     let path: String
-    private let handle: FileHandle
-    private var chunk: [UInt8] = []
+    private let descriptor: Int32
+    /// The buffer: 1 MiB, or the size of a smaller regular file (plus one byte to see its end).
+    private var chunk: [UInt8]
+    /// How many bytes of `chunk` hold data.
+    private var filled = 0
     private var index = 0
     private var atEnd = false
     /// The line of the next byte.
@@ -16,60 +20,70 @@ final class ByteReader {
 
     /// Opens `path`.
     ///
-    /// - Throws: `RaiseError.file` when it cannot be opened.
+    /// - Throws: `RaiseError.file` when it cannot be opened or is a folder.
     init(path: String) throws {
         self.path = path
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue,
-              let handle = FileHandle(forReadingAtPath: path) else {
-            throw RaiseError.file(path: path, detail: "cannot open: no such readable file")
+        descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw RaiseError.file(path: path, detail: "cannot open: \(String(cString: strerror(errno)))") }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0, status.st_mode & S_IFMT != S_IFDIR else {
+            close(descriptor)
+            throw RaiseError.file(path: path, detail: "cannot open: it is a folder")
         }
-        self.handle = handle
+        let regular = status.st_mode & S_IFMT == S_IFREG
+        chunk = [UInt8](repeating: 0, count: regular ? min(1 << 20, Int(status.st_size) + 1) : 1 << 20)
     }
 
-    deinit { try? handle.close() }
+    deinit { close(descriptor) }
 
-    private func refill() -> Bool {
+    /// Reads the next chunk; false at the end of the file.
+    ///
+    /// - Throws: `RaiseError.file` naming the file when the read fails (a disk error): never a silent end.
+    private func refill() throws -> Bool {
         guard !atEnd else { return false }
-        let data = (try? handle.read(upToCount: 1 << 20)) ?? nil
-        guard let data, !data.isEmpty else {
+        var count: Int
+        repeat {
+            count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+        } while count < 0 && errno == EINTR
+        guard count >= 0 else { throw RaiseError.file(path: path, detail: "read failed: \(String(cString: strerror(errno)))") }
+        guard count > 0 else {
             atEnd = true
             return false
         }
-        chunk = [UInt8](data)
+        filled = count
         index = 0
         return true
     }
 
     /// The next byte without consuming it, or nil at the end.
-    func peek() -> UInt8? {
-        if index >= chunk.count, !refill() { return nil }
+    func peek() throws -> UInt8? {
+        if index >= filled, try !refill() { return nil }
         return chunk[index]
     }
 
     /// Consumes and returns the next byte, or nil at the end.
-    func next() -> UInt8? {
-        guard let byte = peek() else { return nil }
+    func next() throws -> UInt8? {
+        guard let byte = try peek() else { return nil }
         index += 1
         if byte == 0x0A { line += 1; column = 1 } else { column += 1 }
         return byte
     }
 
     /// The next line without its "\n" (and "\r"), or nil at the end of the file.
-    func nextLine() -> [UInt8]? {
-        guard peek() != nil else { return nil }
+    func nextLine() throws -> [UInt8]? {
+        guard try peek() != nil else { return nil }
         var result = [UInt8]()
         while true {
-            if index >= chunk.count, !refill() { break }
-            if let newline = chunk[index...].firstIndex(of: 0x0A) {
+            if index >= filled, try !refill() { break }
+            if let newline = chunk[index..<filled].firstIndex(of: 0x0A) {
                 result.append(contentsOf: chunk[index..<newline])
                 index = newline + 1
                 line += 1
                 column = 1
                 break
             }
-            result.append(contentsOf: chunk[index...])
-            index = chunk.count
+            result.append(contentsOf: chunk[index..<filled])
+            index = filled
         }
         if result.last == 0x0D { result.removeLast() }
         return result

@@ -73,7 +73,7 @@ public struct DataFormat: Equatable, Sendable, CustomStringConvertible {
         }
         let reader = try ByteReader(path: path)
         var first: UInt8?
-        while let byte = reader.next() {
+        while let byte = try reader.next() {
             if ![0x20, 0x0A, 0x0D, 0x09, 0xEF, 0xBB, 0xBF].contains(byte) { first = byte; break }  // skip a BOM too
         }
         let container: DataContainer

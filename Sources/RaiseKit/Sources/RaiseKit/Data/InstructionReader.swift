@@ -91,7 +91,7 @@ public final class InstructionReader {
         var pendingLine = 1
         while true {
             let line = reader.line
-            guard let bytes = reader.nextLine() else { break }
+            guard let bytes = try reader.nextLine() else { break }
             guard let text = String(validating: bytes, as: UTF8.self) else {
                 try checked(line: line) { throw RaiseError.content(path: path, line: line, column: nil, detail: "invalid UTF-8") }
                 continue
@@ -100,7 +100,7 @@ public final class InstructionReader {
             if pending == nil { pendingLine = line }
             if try handle(row, pendingLine) || !joinUntilComplete { pending = nil } else { pending = row }
         }
-        if let pending {
+        if pending != nil {
             try checked(line: pendingLine) {
                 throw RaiseError.content(path: path, line: pendingLine, column: nil, detail: "unterminated quoted field")
             }

@@ -35,32 +35,32 @@ struct JSONRecordStream {
         if container == .jsonLines {
             while true {
                 let line = reader.line
-                guard let bytes = reader.nextLine() else { return }
+                guard let bytes = try reader.nextLine() else { return }
                 if bytes.allSatisfy({ [0x20, 0x09, 0x0D].contains($0) }) { continue }
                 if try !body(JSONElement(bytes: bytes, line: line, column: 1, path: path)) { return }
             }
         }
         func fail(_ detail: String) -> RaiseError { .content(path: path, line: reader.line, column: reader.column, detail: detail) }
-        func skipWhitespace() {
-            while let b = reader.peek(), [0x20, 0x0A, 0x0D, 0x09].contains(b) { _ = reader.next() }
+        func skipWhitespace() throws {
+            while let b = try reader.peek(), [0x20, 0x0A, 0x0D, 0x09].contains(b) { _ = try reader.next() }
         }
-        skipWhitespace()
-        if reader.peek() == 0xEF { for _ in 0..<3 { _ = reader.next() } }  // UTF-8 byte-order mark
-        guard reader.next() == UInt8(ascii: "[") else { throw fail("expected '[' to open the JSON array of records") }
-        skipWhitespace()
-        if reader.peek() == UInt8(ascii: "]") { return }
+        try skipWhitespace()
+        if try reader.peek() == 0xEF { for _ in 0..<3 { _ = try reader.next() } }  // UTF-8 byte-order mark
+        guard try reader.next() == UInt8(ascii: "[") else { throw fail("expected '[' to open the JSON array of records") }
+        try skipWhitespace()
+        if try reader.peek() == UInt8(ascii: "]") { return }
         while true {
-            skipWhitespace()
+            try skipWhitespace()
             let (line, column) = (reader.line, reader.column)
-            guard reader.peek() == UInt8(ascii: "{") else { throw fail("expected a JSON object (a record)") }
+            guard try reader.peek() == UInt8(ascii: "{") else { throw fail("expected a JSON object (a record)") }
             let bytes = try scanObject(reader, start: (line, column))
             if try !body(JSONElement(bytes: bytes, line: line, column: column, path: path)) { return }
-            skipWhitespace()
-            switch reader.next() {
+            try skipWhitespace()
+            switch try reader.next() {
             case UInt8(ascii: ","): continue
             case UInt8(ascii: "]"):
-                skipWhitespace()
-                if reader.peek() != nil { throw fail("unexpected content after the closing ']'") }
+                try skipWhitespace()
+                if try reader.peek() != nil { throw fail("unexpected content after the closing ']'") }
                 return
             case nil: throw fail("unexpected end of file: the JSON array is not closed with ']'")
             default: throw RaiseError.content(path: path, line: reader.line, column: reader.column - 1,
@@ -73,7 +73,7 @@ struct JSONRecordStream {
     private func scanObject(_ reader: ByteReader, start: (Int, Int)) throws -> [UInt8] {
         var bytes = [UInt8]()
         var depth = 0, inString = false, escaped = false
-        while let b = reader.next() {
+        while let b = try reader.next() {
             bytes.append(b)
             if inString {
                 if escaped { escaped = false } else if b == UInt8(ascii: "\\") { escaped = true } else if b == UInt8(ascii: "\"") { inString = false }

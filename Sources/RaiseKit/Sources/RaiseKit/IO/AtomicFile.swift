@@ -1,5 +1,6 @@
 // AtomicFile: every output of raise is written to a temporary file beside its destination, flushed,
-// then renamed over it, so a crash or a full disk never leaves a half-written file behind.
+// then renamed over it, so a crash or a full disk never leaves a half-written file behind. A temporary
+// file orphaned by a killed process is removed by the next successful write of the same destination.
 import Foundation
 
 /// A file being written: content goes to a temporary file that `commit()` renames into place. If the
@@ -8,7 +9,7 @@ public final class AtomicFileWriter {
     /// The destination.
     public let path: String
     private let temporaryPath: String
-    private let handle: FileHandle
+    private var descriptor: Int32
     private var buffer = Data()
     private var finished = false
 
@@ -19,17 +20,16 @@ public final class AtomicFileWriter {
         self.path = path
         let url = URL(fileURLWithPath: path)
         temporaryPath = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())").path
-        guard FileManager.default.createFile(atPath: temporaryPath, contents: nil),
-              let handle = FileHandle(forWritingAtPath: temporaryPath) else {
+        descriptor = open(temporaryPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else {
             throw RaiseError.file(path: path, detail: "cannot create \(temporaryPath): \(String(cString: strerror(errno)))")
         }
-        self.handle = handle
     }
 
     deinit {
         if !finished {
-            try? handle.close()
-            try? FileManager.default.removeItem(atPath: temporaryPath)
+            if descriptor >= 0 { close(descriptor) }
+            unlink(temporaryPath)
         }
     }
 
@@ -42,11 +42,21 @@ public final class AtomicFileWriter {
     /// Appends UTF-8 text (buffered).
     public func write(_ text: String) throws { try write(Data(text.utf8)) }
 
+    /// The error for a failed system call, naming the destination and the system's reason
+    /// ("No space left on device", "File too large", …).
+    private func failure(_ what: String) -> RaiseError {
+        RaiseError.file(path: path, detail: "\(what) failed: \(String(cString: strerror(errno)))")
+    }
+
     private func flush() throws {
-        do {
-            try handle.write(contentsOf: buffer)
-        } catch {
-            throw RaiseError.file(path: path, detail: "write failed: \(error.localizedDescription)")
+        try buffer.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) in
+            var done = 0
+            while done < bytes.count {
+                let count = Glibc.write(descriptor, bytes.baseAddress! + done, bytes.count - done)
+                if count < 0 && errno == EINTR { continue }
+                guard count > 0 else { throw failure("write") }
+                done += count
+            }
         }
         buffer.removeAll(keepingCapacity: true)
     }
@@ -57,16 +67,26 @@ public final class AtomicFileWriter {
     ///   content of `path`, if any, is then untouched.
     public func commit() throws {
         try flush()
-        do {
-            try handle.synchronize()
-            try handle.close()
-        } catch {
-            throw RaiseError.file(path: path, detail: "write failed: \(error.localizedDescription)")
-        }
-        guard rename(temporaryPath, path) == 0 else {
-            throw RaiseError.file(path: path, detail: "cannot replace file: \(String(cString: strerror(errno)))")
-        }
+        guard fsync(descriptor) == 0 else { throw failure("write") }
+        let closed = close(descriptor)
+        descriptor = -1
+        guard closed == 0 else { throw failure("write") }
+        guard rename(temporaryPath, path) == 0 else { throw failure("replacing the file") }
         finished = true
+        removeStaleTemporaries()
+    }
+
+    /// Removes the temporary files of this destination that writers killed mid-write left behind (their
+    /// process is gone), so that resuming after `kill -9` leaves a clean folder.
+    private func removeStaleTemporaries() {
+        let url = URL(fileURLWithPath: path)
+        let folder = url.deletingLastPathComponent().path
+        let prefix = ".\(url.lastPathComponent).tmp-"
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return }
+        for name in names where name.hasPrefix(prefix) {
+            guard let pid = Int32(name.dropFirst(prefix.count)), kill(pid, 0) != 0, errno == ESRCH else { continue }
+            try? FileManager.default.removeItem(atPath: folder + "/" + name)
+        }
     }
 }
 

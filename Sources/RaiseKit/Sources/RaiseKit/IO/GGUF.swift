@@ -62,11 +62,7 @@ public final class GGUFFile {
     /// - Throws: `RaiseError.file`, or `RaiseError.tensor` naming the tensor, for anything malformed.
     public init(path: String) throws {
         self.path = path
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
-        } catch {
-            throw RaiseError.file(path: path, detail: "cannot read: \(error.localizedDescription)")
-        }
+        data = try MappedFile.contents(of: path)
         var cursor = GGUFCursor(data: data, path: path)
         guard try cursor.bytes(4, what: "magic") == Array("GGUF".utf8) else {
             throw RaiseError.file(path: path, detail: "not a GGUF file (bad magic)")

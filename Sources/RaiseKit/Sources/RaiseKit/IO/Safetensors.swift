@@ -32,13 +32,7 @@ public enum Safetensors {
     ///   file, a malformed header, an unsupported dtype, a byte range that does not fit, or an integer
     ///   that Float32 cannot hold exactly.
     public static func read(path: String) throws -> SafetensorsFile {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
-        } catch {
-            throw RaiseError.file(path: path, detail: "cannot read: \(error.localizedDescription)")
-        }
-        return try decode(data, path: path)
+        try decode(MappedFile.contents(of: path), path: path)
     }
 
     /// Decodes safetensors bytes; `path` only labels errors.

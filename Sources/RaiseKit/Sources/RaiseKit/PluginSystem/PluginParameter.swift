@@ -106,9 +106,10 @@ public struct PluginArguments: Sendable {
     }
 
     /// "id:name=value,…" over every parameter, given or default, in name order: one text for all the
-    /// ways of writing the same settings (`feature.ifd` and `feature.ifd:variant=loss`).
+    /// ways of writing the same settings (`feature.ifd` and `feature.ifd:variant=loss`). It is itself a
+    /// spec that parses back to these values: a value holding ',', '=', '"' or '\\' is quoted.
     public var canonical: String {
-        pluginID + ":" + values.keys.sorted().map { "\($0)=\(values[$0]!)" }.joined(separator: ",")
+        pluginID + ":" + values.keys.sorted().map { "\($0)=\(PluginSpec.quoted(values[$0]!.description))" }.joined(separator: ",")
     }
 
     /// An integer parameter's value.

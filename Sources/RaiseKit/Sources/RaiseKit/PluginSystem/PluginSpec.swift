@@ -18,23 +18,25 @@ public struct PluginSpec: Equatable, Sendable {
             && lhs.settings.map(\.value) == rhs.settings.map(\.value)
     }
 
-    /// Parses the spec syntax.
+    /// Parses the spec syntax. The syntax characters (':', '=', ',', '"' and the backslash) are matched as Unicode
+    /// scalars, so a combining or prepended mark next to one never hides it.
     ///
     /// - Throws: `RaiseError.invalidArgument` naming `option` for an empty id, a setting without `=`,
     ///   an empty name, an unterminated quote, or a name given twice.
     public init(parsing text: String, option: String) throws {
-        let colon = text.firstIndex(of: ":")
-        id = String(text[..<(colon ?? text.endIndex)])
+        let scalars = text.unicodeScalars
+        let colon = scalars.firstIndex(of: ":")
+        id = String(scalars[..<(colon ?? scalars.endIndex)])
         guard !id.isEmpty else { throw RaiseError.invalidArgument(name: option, detail: "'\(text)': missing plugin id before ':'") }
         var settings = [(String, String)]()
         if let colon {
-            var rest = Substring(text[text.index(after: colon)...])
+            var rest = scalars[scalars.index(after: colon)...]
             while !rest.isEmpty {
                 guard let equals = rest.firstIndex(of: "=") else {
-                    throw RaiseError.invalidArgument(name: option, detail: "'\(text)': expected NAME=VALUE, found '\(rest.prefix { $0 != "," })'")
+                    throw RaiseError.invalidArgument(name: option, detail: "'\(text)': expected NAME=VALUE, found '\(String(rest.prefix { $0 != "," }))'")
                 }
                 let name = String(rest[..<equals])
-                guard !name.isEmpty, !name.contains(",") else {
+                guard !name.isEmpty, !name.unicodeScalars.contains(",") else {
                     throw RaiseError.invalidArgument(name: option, detail: "'\(text)': empty parameter name before '='")
                 }
                 rest = rest[rest.index(after: equals)...]
@@ -50,24 +52,38 @@ public struct PluginSpec: Equatable, Sendable {
     }
 
     /// Reads one value up to the next unquoted ','.
-    private static func value(_ rest: inout Substring, text: String, option: String) throws -> String {
+    private static func value(_ rest: inout Substring.UnicodeScalarView, text: String, option: String) throws -> String {
         guard rest.first == "\"" else {
             let end = rest.firstIndex(of: ",") ?? rest.endIndex
             defer { rest = rest[end...] }
             return String(rest[..<end])
         }
         rest = rest.dropFirst()
-        var value = ""
+        var value = String.UnicodeScalarView()
         while let c = rest.popFirst() {
             if c == "\"" {
                 guard rest.isEmpty || rest.first == "," else {
                     throw RaiseError.invalidArgument(name: option, detail: "'\(text)': expected ',' after a quoted value")
                 }
-                return value
+                return String(value)
             }
             if c == "\\", let escaped = rest.popFirst() { value.append(escaped) } else { value.append(c) }
         }
         throw RaiseError.invalidArgument(name: option, detail: "'\(text)': unterminated quote")
+    }
+
+    /// `value` as the spec syntax writes it: unchanged, or in double quotes (with \" and \\ escapes)
+    /// when it holds a comma, '=', a quote or a backslash.
+    public static func quoted(_ value: String) -> String {
+        let special: Set<Unicode.Scalar> = [",", "=", "\"", "\\"]
+        guard value.unicodeScalars.contains(where: special.contains) else { return value }
+        var text = String.UnicodeScalarView(["\""])
+        for c in value.unicodeScalars {
+            if c == "\"" || c == "\\" { text.append("\\") }
+            text.append(c)
+        }
+        text.append("\"")
+        return String(text)
     }
 
     /// Checks the settings against the factory's declarations and fills in defaults.

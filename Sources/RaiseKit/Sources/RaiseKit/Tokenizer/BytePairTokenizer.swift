@@ -18,8 +18,14 @@ public final class BytePairTokenizer: Tokenizer {
     public let mergeList: [([UInt8], [UInt8])]
     /// Special-token texts, longest first, as scalars (matched before pre-tokenization).
     private let specialScalars: [(scalars: [Unicode.Scalar], id: Int32)]
+    /// The first scalar of every special token: text without one of these is all ordinary.
+    private let specialStarts: Set<Unicode.Scalar>
     /// How text is split into words before merging.
     public let preTokenizer: PreTokenizer
+    /// The bytes that have no token of their own: `encode` drops them, as HF tokenizers does without an
+    /// unknown token (SmolLM2 lacks six control bytes and two lead bytes of unassigned planes); empty for
+    /// GPT-2 and every vocabulary raise trains.
+    public var droppedBytes: [UInt8] { (0..<256).filter { byteIDs[$0] < 0 }.map { UInt8($0) } }
     /// Encodings of words seen before.
     private var cache: [[UInt8]: [Int32]] = [:]
 
@@ -55,6 +61,7 @@ public final class BytePairTokenizer: Tokenizer {
         self.mergeList = mergeList
         vocabularySize = tokenBytes.count
         specialScalars = specials.map { (Array($0.key.unicodeScalars), $0.value) }.sorted { $0.scalars.count > $1.scalars.count }
+        specialStarts = Set(specialScalars.compactMap(\.scalars.first))
         self.preTokenizer = preTokenizer
         let endOfText = specials["<|endoftext|>"]
         let (bos, eos, pad) = roles ?? (endOfText, endOfText ?? specials["<|im_end|>"], specials["<|pad|>"] ?? endOfText)
@@ -127,6 +134,9 @@ public final class BytePairTokenizer: Tokenizer {
             throw fail("tokenizer.ggml.tokens or tokenizer.ggml.merges is not an array of strings")
         }
         let types = gguf.metadata["tokenizer.ggml.token_type"]?.arrayValue?.compactMap(\.intValue)
+        guard types == nil || types?.count == tokens.count else {
+            throw fail("tokenizer.ggml.token_type has \(types!.count) integers for \(tokens.count) tokens")
+        }
         var vocabulary = [[UInt8]: Int32](), specials = [String: Int32]()
         for (id, token) in tokens.enumerated() {
             if types?[id] == 3 || types?[id] == 4 {  // control and user-defined tokens are matched as text
@@ -144,15 +154,19 @@ public final class BytePairTokenizer: Tokenizer {
             }
             mergeList.append((left, right))
         }
-        func id(_ key: String) -> Int32? { gguf.metadata[key]?.intValue.map { Int32($0) } }
+        func id(_ key: String) throws -> Int32? {
+            guard let value = gguf.metadata[key] else { return nil }
+            guard let id = value.intValue, (0..<tokens.count).contains(id) else { throw fail("\(key) is not a token id (0..<\(tokens.count))") }
+            return Int32(id)
+        }
         let addsBOS = gguf.metadata["tokenizer.ggml.add_bos_token"]?.boolValue ?? false
         let pre = gguf.metadata["tokenizer.ggml.pre"]?.stringValue ?? "gpt2"
         guard let preTokenizer = ["gpt2": PreTokenizer.gpt2, "default": .gpt2, "smollm": .isolatedDigits][pre] else {
             throw fail("tokenizer.ggml.pre '\(pre)' is not supported (gpt2, smollm)")
         }
         try self.init(vocabulary: vocabulary, merges: mergeList, specials: specials, preTokenizer: preTokenizer,
-                      roles: (addsBOS ? id("tokenizer.ggml.bos_token_id") : nil, id("tokenizer.ggml.eos_token_id"),
-                              id("tokenizer.ggml.padding_token_id") ?? id("tokenizer.ggml.eos_token_id")),
+                      roles: (addsBOS ? try id("tokenizer.ggml.bos_token_id") : nil, try id("tokenizer.ggml.eos_token_id"),
+                              try id("tokenizer.ggml.padding_token_id") ?? id("tokenizer.ggml.eos_token_id")),
                       name: gguf.path)
     }
 
@@ -180,7 +194,7 @@ public final class BytePairTokenizer: Tokenizer {
         ids.reserveCapacity(scalars.count / 3)
         var start = 0, i = 0
         while i < scalars.count {
-            if let special = specialScalars.first(where: { matches($0.scalars, scalars, at: i) }) {
+            if specialStarts.contains(scalars[i]), let special = specialScalars.first(where: { matches($0.scalars, scalars, at: i) }) {
                 encodeOrdinary(scalars[start..<i], into: &ids)
                 ids.append(special.id)
                 i += special.scalars.count

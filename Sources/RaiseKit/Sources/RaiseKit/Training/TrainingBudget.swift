@@ -19,10 +19,11 @@ public enum TrainingBudget: Equatable, Sendable {
     /// - Throws: `RaiseError.invalidArgument` naming `--budget`.
     public init(parsing text: String) throws {
         func number(_ suffix: String) -> Double? { text.hasSuffix(suffix) ? Double(text.dropLast(suffix.count)) : nil }
+        func count(_ n: Double?) -> Int? { n.flatMap { Int(exactly: $0) }.flatMap { $0 >= 1 ? $0 : nil } }
         if let p = number("%"), p > 0, p <= 100_000 { self = .percent(p) }
-        else if let n = number("examples"), n >= 1, n.rounded() == n { self = .examples(Int(n)) }
-        else if let n = number("tokens"), n >= 1, n.rounded() == n { self = .tokens(Int(n)) }
-        else if let n = number("steps") ?? Double(text), n >= 1, n.rounded() == n { self = .steps(Int(n)) }
+        else if let n = count(number("examples")) { self = .examples(n) }
+        else if let n = count(number("tokens")) { self = .tokens(n) }
+        else if let n = count(number("steps") ?? Double(text)) { self = .steps(n) }
         else {
             throw RaiseError.invalidArgument(name: "--budget", detail: "'\(text)': expected N steps, N%, Nexamples or Ntokens, with N > 0")
         }
