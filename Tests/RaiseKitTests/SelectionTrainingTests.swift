@@ -183,3 +183,23 @@ final class ScoreResumeTests: XCTestCase {
                        try Data(contentsOf: URL(fileURLWithPath: folder + "/resumed.jsonl")))
     }
 }
+
+final class ScoreWindowTests: XCTestCase {
+    /// Row-wise features are scored a window at a time (memory bounded by the window): any window gives the
+    /// bytes of one pass over the pool. A pool-wide feature (PCA over every embedding) ignores the window.
+    func testWindowsScoreTheSameAsOnePassAndPoolWideFeaturesReadEverything() throws {
+        let (folder, model) = try tinySuite(self, size: 700, pretrain: 200)
+        func score(_ out: String, _ extra: [String]) throws -> Data {
+            let result = try runRaise(["score", "--model", model, "--data", folder + "/suite/pool.jsonl", "--template", "plain", "--threads", "1",
+                                       "--quiet", "--out", folder + "/" + out] + extra, environment: ["RAISE_CACHE_DIR": folder + "/cache-" + out])
+            XCTAssertEqual(result.status, 0, result.stderr)
+            return try Data(contentsOf: URL(fileURLWithPath: folder + "/" + out))
+        }
+        let rowwise = ["--features", "ifd,length"]
+        let whole = try score("whole.jsonl", rowwise + ["--window", "100000"])
+        XCTAssertEqual(String(decoding: whole, as: UTF8.self).split(separator: "\n").count, 700)
+        XCTAssertEqual(try score("windows.jsonl", rowwise + ["--window", "100"]), whole, "3 windows of 256 records")
+        let poolWide = ["--features", "length", "--feature", "embedding:dims=4"]
+        XCTAssertEqual(try score("pool-windows.jsonl", poolWide + ["--window", "100"]), try score("pool-whole.jsonl", poolWide))
+    }
+}

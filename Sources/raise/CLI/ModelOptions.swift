@@ -18,7 +18,7 @@ enum ModelOptions {
         let spec: PluginSpec
         if FileManager.default.fileExists(atPath: text, isDirectory: &isDirectory), isDirectory.boolValue {
             let backend = try Checkpoint.configuration(of: text).backend
-            spec = try PluginSpec(parsing: "\(backend):checkpoint=\"\(text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\""))\"", option: option)
+            spec = try PluginSpec(parsing: "\(backend):checkpoint=" + PluginSpec.quoted(text), option: option)
         } else {
             spec = try PluginSpec(parsing: text, option: option)
         }
@@ -27,20 +27,26 @@ enum ModelOptions {
 
     /// The records of every `--data` file, with skipped-record warnings on stderr.
     static func records(_ arguments: ParsedArguments) throws -> [InstructionRecord] {
+        var records = [InstructionRecord]()
+        try forEachRecord(arguments) { records.append($0) }
+        return records
+    }
+
+    /// Streams the records of every `--data` file in order, one at a time, warning on stderr about the
+    /// invalid records each file skipped.
+    static func forEachRecord(_ arguments: ParsedArguments, _ body: (InstructionRecord) throws -> Void) throws {
         let files = arguments.strings("--data")
         guard !files.isEmpty else { throw UsageError(message: "at least one --data FILE is required", usage: arguments.usage) }
         let options = ReadOptions(fields: try arguments.string("--fields").map(ReadOptions.parseFields) ?? [:],
                                   skipInvalid: arguments.flag("--skip-invalid"))
-        var records = [InstructionRecord]()
         for file in files {
-            let (part, reader) = try InstructionReader.readAll(path: file, options: options)
+            let reader = try InstructionReader(path: file, options: options)
+            try reader.forEach(body)
             if !reader.skipped.isEmpty {
                 ExitCode.printError("raise: warning: \(file): skipped \(reader.skipped.count) invalid record(s); first: "
                                     + reader.skipped.prefix(3).map(\.message).joined(separator: "; "))
             }
-            records += part
         }
-        return records
     }
 
     /// The prompt formatter of `--template` for `model`.

@@ -1,6 +1,9 @@
 // `raise score`: feature columns of every record — by default its answer loss under the model — written
 // as JSONL beside each record (its original fields, plus "scores"). Features are cached by model, data
 // and spec. Records left without a response token by the context limit are counted and reported.
+// When every feature is row-wise (losses, IFD, lengths) the pool is streamed a window of records at a
+// time, so memory stays bounded by the window whatever the pool's size; a pool-wide feature (embeddings
+// reduced by PCA over the pool) reads the whole pool first.
 // Under `mpirun -np N` every scoring pass is shared by the ranks and rank 0 writes the same file.
 import Foundation
 import RaiseKit
@@ -14,7 +17,10 @@ enum ScoreCommand {
         options: [ModelOptions.model, ModelOptions.data, ModelOptions.template, ModelOptions.fields, ModelOptions.skipInvalid,
                   .value("--features", "LIST", "comma-separated feature ids, e.g. ifd,perplexity,length (default loss)"),
                   .value("--feature", "SPEC", "a feature with parameters, e.g. embedding:dims=8 (repeatable)"),
-                  FeatureOptions.auxModel, .value("--out", "FILE", "scores.jsonl to write (required)"), PluginOptions.pluginPath,
+                  FeatureOptions.auxModel, .value("--out", "FILE", "scores.jsonl to write (required)"),
+                  .value("--window", "N", "records read, scored and written at a time when every feature is row-wise (default 16384;"
+                                          + " rounded up to a multiple of 256, so that the scores are those of one pass over the pool)"),
+                  PluginOptions.pluginPath,
                   CommonOptions.seed, CommonOptions.threads, CommonOptions.quiet, CommonOptions.json],
         run: run)
 
@@ -29,31 +35,58 @@ enum ScoreCommand {
         let registry = try PluginOptions.load(arguments)
         let model = try ModelOptions.make(arguments, registry: registry, seed: seed)
         let formatter = try ModelOptions.formatter(arguments, model: model)
-        let records = try ModelOptions.records(arguments)
-        var scored = [(InstructionRecord, TokenizedExample)]()
-        for record in records { if let example = formatter.example(record) { scored.append((record, example)) } }
-        if scored.count < records.count {
-            ExitCode.printError("raise: warning: \(records.count - scored.count) record(s) have no response token within the context; not scored")
-        }
         var specs = (arguments.string("--features") ?? (arguments.strings("--feature").isEmpty ? "loss" : ""))
             .split(separator: ",").map { name in "feature." + (aliases[String(name)] ?? String(name)) }
         specs += arguments.strings("--feature").map { $0.hasPrefix("feature.") ? $0 : "feature." + $0 }
+        specs = Array(Set(specs)).sorted()
+        let rowwise = try specs.allSatisfy { spec in
+            try registry.make(PluginSpec(parsing: spec, option: "--feature"), kind: .feature, seed: seed, as: (any FeatureExtractor).self).isRowwise
+        }
+        // Windows hold whole chunks of the feature passes, which batch examples by chunk: the same batches,
+        // bit for bit the same scores, as one pass over the whole pool.
+        let chunk = FeatureOptions.chunk
+        let window = rowwise ? (try arguments.int("--window", default: 16_384, in: 1...100_000_000) + chunk - 1) / chunk * chunk : Int.max
         let scorer = try FeatureOptions.scoringModel(arguments, registry: registry, model: model, seed: seed)
         let start = Date()
-        let columns = try FeatureOptions.columns(Array(Set(specs)).sorted(), records: scored.map(\.0), examples: scored.map(\.1), model: model,
-                                                 scorer: scorer, arguments: arguments,
-                                                 registry: registry, seed: seed)
-        let names = columns.keys.sorted()
-        guard Job.communicator.isRoot else { return ExitCode.success }  // under mpirun, rank 0 writes
-        try RecordWriter.writeScored(scored.map(\.0), scores: scored.indices.map { i in names.map { ($0, Double(columns[$0]![i])) } }, to: out)
-        let rate = Double(scored.count) / max(Date().timeIntervalSince(start), 1e-9)
+
+        // Each window of records: formatted, scored (features cached per window), its lines written.
+        var writer: AtomicFileWriter?  // under mpirun, rank 0 writes
+        if Job.communicator.isRoot {
+            try FileManager.default.createDirectory(atPath: URL(fileURLWithPath: out).deletingLastPathComponent().path, withIntermediateDirectories: true)
+            writer = try AtomicFileWriter(path: out)
+        }
+        var pending = [InstructionRecord](), names = [String](), read = 0, scored = 0
+        func scoreWindow() throws {
+            let batch = pending.compactMap { record in formatter.example(record).map { (record, $0) } }
+            read += pending.count
+            pending.removeAll(keepingCapacity: true)
+            guard !batch.isEmpty else { return }
+            let columns = try FeatureOptions.columns(specs, records: batch.map(\.0), examples: batch.map(\.1), model: model, scorer: scorer,
+                                                     arguments: arguments, registry: registry, seed: seed)
+            names = columns.keys.sorted()
+            for (i, (record, _)) in batch.enumerated() {
+                try writer?.write(RecordWriter.scoredLine(record, scores: names.map { ($0, Double(columns[$0]![i])) }))
+            }
+            scored += batch.count
+        }
+        try ModelOptions.forEachRecord(arguments) { record in
+            pending.append(record)
+            if pending.count >= window { try scoreWindow() }
+        }
+        try scoreWindow()
+        try writer?.commit()
+        guard Job.communicator.isRoot else { return ExitCode.success }
+        if scored < read {
+            ExitCode.printError("raise: warning: \(read - scored) record(s) have no response token within the context; not scored")
+        }
+        let rate = Double(scored) / max(Date().timeIntervalSince(start), 1e-9)
         if arguments.outputMode == .json {
-            print(JSONValue.object(JSONObject([("out", .string(out)), ("scored", .number(Double(scored.count))),
-                                               ("unscored", .number(Double(records.count - scored.count))),
+            print(JSONValue.object(JSONObject([("out", .string(out)), ("scored", .number(Double(scored))),
+                                               ("unscored", .number(Double(read - scored))),
                                                ("columns", .array(names.map { .string($0) })),
                                                ("records_per_s", .number(Timing.rounded(rate, 1)))])).serialized)
         } else {
-            print("scored \(scored.count) record(s) with \(scorer.backendID): \(names.joined(separator: ", ")) -> \(out) (\(String(format: "%.0f", rate)) records/s)")
+            print("scored \(scored) record(s) with \(scorer.backendID): \(names.joined(separator: ", ")) -> \(out) (\(String(format: "%.0f", rate)) records/s)")
         }
         return ExitCode.success
     }

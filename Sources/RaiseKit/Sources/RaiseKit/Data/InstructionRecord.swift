@@ -78,8 +78,9 @@ public struct InstructionRecord: Equatable, Sendable {
 
 /// A record's original form.
 public enum OriginalRecord: Equatable, Sendable {
-    /// A JSON object (JSON array element or JSONL line).
-    case json(JSONValue)
+    /// A JSON object (JSON array element or JSONL line), serialized on one line: one string per record
+    /// rather than a tree of values, so that a pool of millions of records stays small in memory.
+    case json(String)
     /// A line of text (a CSV row, a plain-text document).
     case text(String)
 }

@@ -40,16 +40,16 @@ struct RecordDecoder {
         switch schema {
         case .sharegpt:
             let turns = try conversation(object, field: "conversations", roleKey: "from", contentKey: "value", line: line)
-            return InstructionRecord(id: id, turns: turns, task: task, hiddenTags: tags, source: source, original: .json(value))
+            return InstructionRecord(id: id, turns: turns, task: task, hiddenTags: tags, source: source, original: .json(value.serialized))
         case .messages:
             let turns = try conversation(object, field: "messages", roleKey: "role", contentKey: "content", line: line)
-            return InstructionRecord(id: id, turns: turns, task: task, hiddenTags: tags, source: source, original: .json(value))
+            return InstructionRecord(id: id, turns: turns, task: task, hiddenTags: tags, source: source, original: .json(value.serialized))
         default:
             let instruction = try requiredString(object, [options.fields["instruction"] ?? "instruction"], line: line)
             let input = try optionalString(object, options.fields["input"] ?? "input", line: line) ?? ""
             let output = try requiredString(object, options.fields["output"].map { [$0] } ?? ["output", "response"], line: line)
             return InstructionRecord(id: id, turns: [ChatTurn(.user, instruction), ChatTurn(.assistant, output)], input: input,
-                                     task: task, hiddenTags: tags, source: source, original: .json(value))
+                                     task: task, hiddenTags: tags, source: source, original: .json(value.serialized))
         }
     }
 

@@ -28,17 +28,21 @@ public enum RecordWriter {
     public static func writeScored(_ records: [InstructionRecord], scores: [[(String, Double)]], to path: String) throws {
         precondition(records.count == scores.count, "RecordWriter.writeScored: \(records.count) records, \(scores.count) score rows")
         let writer = try AtomicFileWriter(path: path)
-        for (record, row) in zip(records, scores) {
-            var object: JSONObject
-            switch record.original {
-            case .json(let value): object = value.objectValue ?? JSONObject()
-            case .text(let text): object = JSONObject([("text", .string(text))])
-            }
-            object["id"] = object["id"] ?? .string(record.id)
-            object["scores"] = .object(JSONObject(row.map { ($0.0, .number($0.1)) }))
-            try writer.write(JSONValue.object(object).serialized + "\n")
-        }
+        for (record, row) in zip(records, scores) { try writer.write(scoredLine(record, scores: row)) }
         try writer.commit()
+    }
+
+    /// One line of a scores file: the record's original object (or its id and text) with `scores` added,
+    /// ending in a newline.
+    public static func scoredLine(_ record: InstructionRecord, scores: [(String, Double)]) -> String {
+        var object: JSONObject
+        switch record.original {
+        case .json(let text): object = (try? JSONValue.parse(text))?.objectValue ?? JSONObject()
+        case .text(let text): object = JSONObject([("text", .string(text))])
+        }
+        object["id"] = object["id"] ?? .string(record.id)
+        object["scores"] = .object(JSONObject(scores.map { ($0.0, .number($0.1)) }))
+        return JSONValue.object(object).serialized + "\n"
     }
 
     /// Writes every record as one canonical JSON object per line — id, instruction, input, output, and the
@@ -59,7 +63,7 @@ public enum RecordWriter {
 
     private static func serialized(_ record: InstructionRecord) -> String {
         switch record.original {
-        case .json(let value): return value.serialized
+        case .json(let text): return text
         case .text(let text): return text
         }
     }
