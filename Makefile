@@ -91,7 +91,7 @@ test-sanitize: deps
 FUZZ_DIR     := .build/fuzz
 FUZZ_TIME    ?= 60
 FUZZ_TARGETS ?= json jsonl sharegpt safetensors gguf bpe plugin-spec cli
-FUZZ_FLAGS   := -swift-version 6 -O -g -sanitize=fuzzer,address -parse-as-library -wmo
+FUZZ_FLAGS   := -swift-version 6 -O -gline-tables-only -sanitize=fuzzer,address -parse-as-library -wmo
 FUZZ_MODULES := -I Sources/RaiseKit/Sources/CBLAS -I Sources/RaiseKit/Sources/CAllocator $(addprefix -Xcc ,$(shell pkg-config --cflags-only-I openblas 2>/dev/null))
 CORE_SOURCES := $(shell find Sources/RaiseKit/Sources/RaiseKit -name '*.swift')
 HOST_SOURCES := $(filter-out Sources/raise/main.swift,$(shell find Sources/raise -name '*.swift'))
@@ -100,8 +100,7 @@ $(FUZZ_DIR)/raise-fuzz: $(CORE_SOURCES) $(HOST_SOURCES) $(FUZZ_SOURCES)
 	@mkdir -p $(FUZZ_DIR)
 	$(SWIFT)c $(FUZZ_FLAGS) $(FUZZ_MODULES) -module-name RaiseKit -emit-module -emit-module-path $(FUZZ_DIR)/RaiseKit.swiftmodule \
 		-emit-library -static -o $(FUZZ_DIR)/libRaiseKit.a $(CORE_SOURCES)
-	$(SWIFT)c $(FUZZ_FLAGS) $(FUZZ_MODULES) -I $(FUZZ_DIR) -module-name RaiseFuzz -emit-module-path $(FUZZ_DIR)/RaiseFuzz.swiftmodule \
-		$(HOST_SOURCES) $(FUZZ_SOURCES) \
+	$(SWIFT)c $(FUZZ_FLAGS) $(FUZZ_MODULES) -I $(FUZZ_DIR) -module-name RaiseFuzz $(HOST_SOURCES) $(FUZZ_SOURCES) \
 		$(FUZZ_DIR)/libRaiseKit.a $(shell pkg-config --libs openblas 2>/dev/null) -o $@
 
 fuzz: deps models

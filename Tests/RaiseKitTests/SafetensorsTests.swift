@@ -72,10 +72,18 @@ final class SafetensorsTests: XCTestCase {
         withUnsafeBytes(of: (Int64(1 << 24) + 1).littleEndian) { big += $0 }
         assertRejected(bytes(header: #"{"w":{"dtype":"I64","shape":[1],"data_offsets":[0,8]}}"#, body: big),
                        ["tensor 'w'", "16777217", "not exact"])
+        // Found by `make fuzz`: Int64.min trapped in abs() instead of being refused.
+        var lowest = [UInt8]()
+        withUnsafeBytes(of: Int64.min.littleEndian) { lowest += $0 }
+        assertRejected(bytes(header: #"{"w":{"dtype":"I64","shape":[1],"data_offsets":[0,8]}}"#, body: lowest),
+                       ["tensor 'w'", "-9223372036854775808", "not exact"])
     }
 
-    func testRejectsTruncatedFiles() {
+    func testRejectsTruncatedFiles() throws {
         assertRejected(Data([1, 2, 3]), ["too short"])
+        let empty = try scratchFolder(self) + "/empty.safetensors"
+        FileManager.default.createFile(atPath: empty, contents: Data())
+        assertThrows([empty, "file of 0 bytes is too short"]) { try Safetensors.read(path: empty) }
         assertRejected(bytes(header: "{}", body: []).prefix(9), ["runs past the end"])
         var huge = Data()
         withUnsafeBytes(of: UInt64(1) << 40) { huge.append(contentsOf: $0) }

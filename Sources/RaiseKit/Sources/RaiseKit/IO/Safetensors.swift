@@ -134,7 +134,7 @@ public enum Safetensors {
         let tensor = Tensor(zeros: shape)
         let out = tensor.data
         func exact(_ value: Int64, at i: Int) throws -> Float {
-            guard abs(value) <= 1 << 24 else {
+            guard (-(1 << 24)...(1 << 24)).contains(value) else {  // not abs(): Int64.min has none
                 throw RaiseError.tensor(path: path, tensor: name, detail: "\(dtype) value \(value) at element \(i) is not exact as Float32")
             }
             return Float(value)
