@@ -26,7 +26,12 @@ final class ByteReader {
         descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw RaiseError.file(path: path, detail: "cannot open: \(String(cString: strerror(errno)))") }
         var status = stat()
-        guard fstat(descriptor, &status) == 0, status.st_mode & S_IFMT != S_IFDIR else {
+        guard fstat(descriptor, &status) == 0 else {
+            let reason = String(cString: strerror(errno))
+            close(descriptor)
+            throw RaiseError.file(path: path, detail: "cannot open: \(reason)")
+        }
+        guard status.st_mode & S_IFMT != S_IFDIR else {
             close(descriptor)
             throw RaiseError.file(path: path, detail: "cannot open: it is a folder")
         }
