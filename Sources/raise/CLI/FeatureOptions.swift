@@ -33,11 +33,12 @@ enum FeatureOptions {
     /// The columns of every feature spec over the pool (`records`, and `examples` as `model` — the model
     /// trained — reads them), scored with `scorer`, with progress on stderr. A spec written
     /// `reference:SPEC` is scored with `--reference-model` and its columns are prefixed `reference_`.
-    /// `reportCacheHits: false` keeps quiet about columns read from the cache (a benchmark reads them often).
+    /// `reportCacheHits: false` keeps quiet about columns read from the cache (a benchmark reads them often);
+    /// `part` names the part of a pool these records are in progress lines (" (window 2 of 9)").
     ///   name -> (N)
     static func columns(_ specs: [String], records: [InstructionRecord], examples trainedExamples: [TokenizedExample],
                         model: any LanguageModel, scorer: any LanguageModel, arguments: ParsedArguments,
-                        registry: PluginRegistry, seed: UInt64, reportCacheHits: Bool = true) throws -> [String: [Float]] {
+                        registry: PluginRegistry, seed: UInt64, reportCacheHits: Bool = true, part: String = "") throws -> [String: [Float]] {
         precondition(records.count == trainedExamples.count, "FeatureOptions.columns: \(records.count) records, \(trainedExamples.count) examples")
         var columns = [String: [Float]]()
         var fingerprints = [ObjectIdentifier: UInt64]()  // each model and the pool hashed once
@@ -76,7 +77,7 @@ enum FeatureOptions {
             if let cached = try communicator.broadcast(columns: hit) {
                 for name in extractor.featureNames { columns[prefix + name] = cached[name] }
                 if mode == .human && reportCacheHits {
-                    ExitCode.printError("\(spec.id): \(examples.count) records from the cache (\(key))")
+                    ExitCode.printError("\(spec.id)\(part): \(examples.count) records from the cache (\(key))")
                 }
                 continue
             }
@@ -84,12 +85,12 @@ enum FeatureOptions {
             // Every rank scores its shard of each pass and gets all of it back.
             let scoring = communicator.size > 1 ? ShardedModel(featureModel, communicator: communicator) : featureModel
             let computed = try extract(extractor, examples: examples, model: scoring, cache: cache, key: key,
-                                       label: spec.id, mode: mode, communicator: communicator)
+                                       label: spec.id + part, mode: mode, communicator: communicator)
             if communicator.isRoot { cache.save(computed, key: key) }
             for (name, column) in computed { columns[prefix + name] = column }
             if mode == .human {
                 let rate = Double(examples.count) / max(Date().timeIntervalSince(start), 1e-9)
-                ExitCode.printError("\(spec.id): \(examples.count) records in \(String(format: "%.1f", Date().timeIntervalSince(start))) s (\(String(format: "%.0f", rate)) records/s)")
+                ExitCode.printError("\(spec.id)\(part): \(examples.count) records in \(String(format: "%.1f", Date().timeIntervalSince(start))) s (\(String(format: "%.0f", rate)) records/s)")
             }
         }
         return columns

@@ -33,8 +33,8 @@ enum ModelOptions {
     }
 
     /// Streams the records of every `--data` file in order, one at a time, warning on stderr about the
-    /// invalid records each file skipped.
-    static func forEachRecord(_ arguments: ParsedArguments, _ body: (InstructionRecord) throws -> Void) throws {
+    /// invalid records each file skipped (unless `warn` is false: a second pass over the same files).
+    static func forEachRecord(_ arguments: ParsedArguments, warn: Bool = true, _ body: (InstructionRecord) throws -> Void) throws {
         let files = arguments.strings("--data")
         guard !files.isEmpty else { throw UsageError(message: "at least one --data FILE is required", usage: arguments.usage) }
         let options = ReadOptions(fields: try arguments.string("--fields").map(ReadOptions.parseFields) ?? [:],
@@ -42,7 +42,7 @@ enum ModelOptions {
         for file in files {
             let reader = try InstructionReader(path: file, options: options)
             try reader.forEach(body)
-            if !reader.skipped.isEmpty {
+            if warn && !reader.skipped.isEmpty {
                 ExitCode.printError("raise: warning: \(file): skipped \(reader.skipped.count) invalid record(s); first: "
                                     + reader.skipped.prefix(3).map(\.message).joined(separator: "; "))
             }

@@ -56,13 +56,23 @@ enum ScoreCommand {
             writer = try AtomicFileWriter(path: out)
         }
         var pending = [InstructionRecord](), names = [String](), read = 0, scored = 0
+        // A pool of more than one window is counted first (a second, cheap pass), so that progress says which
+        // window is being scored and an overall line gives the ETA.
+        var windows: (count: Int, progress: ProgressReporter)?
         func scoreWindow() throws {
+            if windows == nil && pending.count >= window {
+                var total = 0
+                try ModelOptions.forEachRecord(arguments, warn: false) { _ in total += 1 }
+                windows = ((total + window - 1) / window, ProgressReporter(label: "score", total: total, mode: arguments.outputMode))
+            }
+            let part = windows.map { " (window \(read / window + 1) of \($0.count))" } ?? ""
             let batch = pending.compactMap { record in formatter.example(record).map { (record, $0) } }
             read += pending.count
             pending.removeAll(keepingCapacity: true)
+            defer { windows?.progress.update(step: read) }
             guard !batch.isEmpty else { return }
             let columns = try FeatureOptions.columns(specs, records: batch.map(\.0), examples: batch.map(\.1), model: model, scorer: scorer,
-                                                     arguments: arguments, registry: registry, seed: seed)
+                                                     arguments: arguments, registry: registry, seed: seed, part: part)
             names = columns.keys.sorted()
             for (i, (record, _)) in batch.enumerated() {
                 try writer?.write(RecordWriter.scoredLine(record, scores: names.map { ($0, Double(columns[$0]![i])) }))
