@@ -156,8 +156,8 @@ final class InstructionReaderTests: XCTestCase {
             XCTAssertEqual(again.map(\.original), records.map(\.original), name)
         }
         let (records, _) = try InstructionReader.readAll(path: folder + "/b.jsonl")
-        try RecordWriter.writeScored(records, scores: [[("ifd", 0.5)], [("ifd", 1.25)]], to: folder + "/scores.jsonl")
-        let lines = try String(contentsOfFile: folder + "/scores.jsonl", encoding: .utf8).split(separator: "\n")
+        let lines = zip(records, [[("ifd", 0.5)], [("ifd", 1.25)]]).map { RecordWriter.scoredLine($0, scores: $1) }
+        XCTAssertTrue(lines.allSatisfy { $0.hasSuffix("}\n") && $0.dropLast().allSatisfy { $0 != "\n" } }, "one line each")
         XCTAssertEqual(try JSONValue.parse(String(lines[1])).objectValue?["scores"], .object(JSONObject([("ifd", .number(1.25))])))
         XCTAssertFalse(try FileManager.default.contentsOfDirectory(atPath: folder).contains { $0.contains(".tmp-") }, "no temporary file left")
     }

@@ -1,5 +1,6 @@
 // RecordWriter: writes records back — a selected subset in the very format it was read from (each
-// record's original JSON object or text), or JSONL with scores attached. Always atomic.
+// record's original JSON object or text), or canonical JSONL, always atomically; and the lines of a
+// scores file (JSONL with scores attached), which `raise score` streams into its own atomic writer.
 
 /// Writing records to files.
 public enum RecordWriter {
@@ -23,17 +24,9 @@ public enum RecordWriter {
         try writer.commit()
     }
 
-    /// Writes one JSON object per record: its original object (or, for CSV and text records, its id and
-    /// text) with `scores` added as an object of named numbers.   records (N), scores (N)
-    public static func writeScored(_ records: [InstructionRecord], scores: [[(String, Double)]], to path: String) throws {
-        precondition(records.count == scores.count, "RecordWriter.writeScored: \(records.count) records, \(scores.count) score rows")
-        let writer = try AtomicFileWriter(path: path)
-        for (record, row) in zip(records, scores) { try writer.write(scoredLine(record, scores: row)) }
-        try writer.commit()
-    }
-
-    /// One line of a scores file: the record's original object (or its id and text) with `scores` added,
-    /// ending in a newline.
+    /// One line of a scores file (`raise score` writes them a window at a time): the record's original
+    /// object (or, for CSV and text records, its id and text) with `scores` added as an object of named
+    /// numbers, ending in a newline.
     public static func scoredLine(_ record: InstructionRecord, scores: [(String, Double)]) -> String {
         var object: JSONObject
         switch record.original {

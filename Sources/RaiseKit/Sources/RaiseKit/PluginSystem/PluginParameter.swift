@@ -107,7 +107,7 @@ public struct PluginArguments: Sendable {
 
     /// "id:name=value,…" over every parameter, given or default, in name order: one text for all the
     /// ways of writing the same settings (`feature.ifd` and `feature.ifd:variant=loss`). It is itself a
-    /// spec that parses back to these values: a value holding ',', '=', '"' or '\\' is quoted.
+    /// spec that parses back to these values: a value holding a comma, '=', a quote or a backslash is quoted.
     public var canonical: String {
         pluginID + ":" + values.keys.sorted().map { "\($0)=\(PluginSpec.quoted(values[$0]!.description))" }.joined(separator: ",")
     }
