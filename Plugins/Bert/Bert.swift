@@ -69,7 +69,7 @@ final class Bert: LanguageModel {
 
     /// x · Wᵀ + b for the dense layer `name`.
     private func dense(_ x: Variable, _ name: String, _ tape: Tape) -> Variable {
-        tape.addBias(tape.matmul(x, parameters[name + ".weight"], transposeB: true), parameters[name + ".bias"])
+        tape.linear(x, weight: parameters[name + ".weight"], bias: parameters[name + ".bias"])
     }
 
     private func layerNorm(_ x: Variable, _ name: String, _ tape: Tape) -> Variable {

@@ -72,7 +72,7 @@ final class TinyGPT: DecoderLanguageModel {
 
     /// x · Wᵀ + b for the parameters `name.weight` (out, in) and `name.bias` (out).
     private func linear(_ x: Variable, _ name: String, _ tape: Tape) -> Variable {
-        tape.addBias(tape.matmul(x, parameters[name + ".weight"], transposeB: true), parameters[name + ".bias"])
+        tape.linear(x, weight: parameters[name + ".weight"], bias: parameters[name + ".bias"])
     }
 
     func makeCache() -> KeyValueCache { KeyValueCache(layers: settings.layers) }

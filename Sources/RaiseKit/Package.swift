@@ -4,6 +4,11 @@
 // single libRaiseKit.so instead of linking a private static copy into each binary.
 import PackageDescription
 
+/// The kernels are compiled for the CPU of the building machine (AVX2 and AVX-512 where present, as
+/// llama.cpp does by default): raise is built where it runs. RAISE_PORTABLE=1 builds for the baseline
+/// of the architecture instead, for binaries carried to other machines.
+let cpuSettings: [SwiftSetting] = Context.environment["RAISE_PORTABLE"] == "1" ? [] : [.unsafeFlags(["-target-cpu", "native"])]
+
 let package = Package(
     name: "RaiseKit",
     products: [
@@ -22,7 +27,8 @@ let package = Package(
         .target(
             name: "RaiseKit",
             dependencies: ["CBLAS", "CAllocator"],
-            path: "Sources/RaiseKit"
+            path: "Sources/RaiseKit",
+            swiftSettings: cpuSettings
         ),
     ]
 )

@@ -18,11 +18,16 @@ final class ElementwiseOpTests: XCTestCase {
         try assertGradientsMatch([randomTensor([4], seed: 5)]) { t, v in t.scale(v[0], by: -2.5) }
     }
 
-    func testBias() throws {
-        let out = Tape(recording: false).addBias(Variable(Tensor(shape: [2, 2], values: [1, 2, 3, 4])),
-                                                 Variable(Tensor(shape: [2], values: [0.5, -1])))
-        XCTAssertEqual(out.value.scalars, [1.5, 1, 3.5, 3])
-        try assertGradientsMatch([randomTensor([2, 3, 4], seed: 6), randomTensor([4], seed: 7)]) { t, v in t.addBias(v[0], v[1]) }
+    func testLinear() throws {
+        // x (2, 3) · Wᵀ with W (2, 3), plus b (2).
+        let out = Tape(recording: false).linear(Variable(Tensor(shape: [2, 3], values: [1, 2, 3, 4, 5, 6])),
+                                                weight: Variable(Tensor(shape: [2, 3], values: [1, 0, -1, 0.5, 0.5, 0.5])),
+                                                bias: Variable(Tensor(shape: [2], values: [0.5, -1])))
+        XCTAssertEqual(out.value.shape, [2, 2])
+        XCTAssertEqual(out.value.scalars, [-1.5, 2, -1.5, 6.5])
+        try assertGradientsMatch([randomTensor([2, 3, 4], seed: 6), randomTensor([5, 4], seed: 7), randomTensor([5], seed: 8)]) { t, v in
+            t.linear(v[0], weight: v[1], bias: v[2])
+        }
     }
 
     func testActivationsAtKnownPoints() {
@@ -90,6 +95,36 @@ final class NormalizationOpTests: XCTestCase {
         }
         try assertGradientsMatch([randomTensor([3, 6], seed: 4), randomTensor([6], seed: 5), randomTensor([6], seed: 6)]) { t, v in
             t.layerNorm(v[0], weight: v[1], bias: v[2])
+        }
+    }
+
+    /// The row kernels run eight lanes at a time with a padded tail: every row length, short or with a
+    /// tail, must match a plain Double reference (softmax, LayerNorm, GELU with and without its kept tanh).
+    func testRowKernelsMatchAReferenceAtEveryLength() {
+        for columns in [1, 3, 7, 8, 9, 16, 17, 67] {
+            let x = randomTensor([3, columns], seed: UInt64(columns), low: -4, high: 4)
+            let (weight, bias) = (randomTensor([columns], seed: 100, low: 0.5, high: 2), randomTensor([columns], seed: 101))
+            let rows = (0..<3).map { x.row($0).scalars.map(Double.init) }
+            let softmax = rows.flatMap { row in
+                let m = row.max()!, e = row.map { Foundation.exp($0 - m) }
+                return e.map { Float($0 / e.reduce(0, +)) }
+            }
+            let layerNorm = rows.flatMap { row -> [Float] in
+                let mean: Double = row.reduce(0, +) / Double(columns)
+                let variance: Double = row.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(columns)
+                let rstd: Double = 1 / (variance + 1e-5).squareRoot()
+                return row.indices.map { c -> Float in Float((row[c] - mean) * rstd * Double(weight.data[c]) + Double(bias.data[c])) }
+            }
+            func gelu(_ v: Double) -> Float {
+                let inner: Double = (2 / Double.pi).squareRoot() * (v + 0.044715 * v * v * v)
+                return Float(0.5 * v * (1 + Foundation.tanh(inner)))
+            }
+            for tape in [Tape(recording: false), Tape()] {
+                let input = Variable(x.copy(), requiresGrad: tape.isRecording)
+                assertClose(tape.softmax(input).value.scalars, softmax, tolerance: 1e-6)
+                assertClose(tape.layerNorm(input, weight: Variable(weight), bias: Variable(bias)).value.scalars, layerNorm, tolerance: 2e-5)
+                assertClose(tape.gelu(input).value.scalars, rows.flatMap { $0.map(gelu) }, tolerance: 2e-6)
+            }
         }
     }
 

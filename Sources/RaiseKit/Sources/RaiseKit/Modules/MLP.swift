@@ -34,7 +34,7 @@ public struct MLP {
         var h = x
         for layer in 0..<sizes.count - 1 {
             let weight = parameters["\(prefix).layer\(layer).weight"]
-            h = tape.addBias(tape.matmul(h, weight, transposeB: true), parameters["\(prefix).layer\(layer).bias"])
+            h = tape.linear(h, weight: weight, bias: parameters["\(prefix).layer\(layer).bias"])
             if layer < sizes.count - 2 { h = tape.activation(activation, h) }
         }
         return h

@@ -32,10 +32,7 @@ public enum Activation: String, CaseIterable, Sendable {
                              count: Int) {
         switch self {
         case .gelu:  // 0.5 x (1 + t), t = tanh(√(2/π) (x + 0.044715 x³))
-            let t = cache ?? out
-            for i in 0..<count { t[i] = Activation.geluScale * (x[i] + 0.044715 * x[i] * x[i] * x[i]) }
-            FastMath.tanh(t, t, count: count)
-            for i in 0..<count { out[i] = 0.5 * x[i] * (1 + t[i]) }
+            FastMath.gelu(out, cache, x, count: count)
         case .geluErf:  // x Φ(x) = 0.5 x (1 + erf(x / √2))
             for i in 0..<count { out[i] = 0.5 * x[i] * (1 + erf(x[i] * Activation.inverseSquareRoot2)) }
         case .silu:  // x σ(x)

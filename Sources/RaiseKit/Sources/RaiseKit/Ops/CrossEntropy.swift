@@ -30,8 +30,7 @@ enum CrossEntropy {
             defer { scratch.deallocate() }
             for i in part {
                 let row = logits + i * vocab
-                var maxValue = -Float.infinity
-                for v in 0..<vocab { maxValue = max(maxValue, row[v]) }
+                let maxValue = FastMath.maximum(row, count: vocab)
                 let sum = FastMath.exp(scratch, row, count: vocab, shift: maxValue)
                 nll[i] = log(sum) + maxValue - row[Int(targets[i])]
             }

@@ -1,5 +1,6 @@
-// FastMath: exp and tanh over whole buffers, eight lanes at a time, for the activations (GELU's tanh
-// dominated training time through libm's scalar tanhf). exp follows Cephes' expf: n = round(x·log2 e),
+// FastMath: exp, tanh and GELU over whole buffers, eight lanes at a time, for the activations (GELU's
+// tanh dominated training time through libm's scalar tanhf), and the sums, dot products and maxima of
+// the row-wise kernels (the compiler keeps float reductions in order, one lane at a time). exp follows Cephes' expf: n = round(x·log2 e),
 // r = x − n·ln 2 (in two parts), a degree-5 polynomial, then a multiply by 2ⁿ built from its bits.
 // Rounding uses the 1.5·2²³ trick: adding it leaves n in the low mantissa bits, with no conversion.
 // Accurate to a few ulp over the float range; not a general math library.
@@ -68,6 +69,27 @@ enum FastMath {
         apply(out, x, count: count) { tanh($0) }
     }
 
+    /// GPT-2's GELU, out[i] = 0.5 x (1 + t), t = tanh(√(2/π) (x + 0.044715 x³)), in one pass; t is kept
+    /// in `kept` when given (the backward pass reads it).
+    static func gelu(_ out: UnsafeMutablePointer<Float>, _ kept: UnsafeMutablePointer<Float>?, _ x: UnsafePointer<Float>, count: Int) {
+        let scale = Lanes(repeating: Float((2.0 / Double.pi).squareRoot()))
+        var i = 0
+        while i < count {
+            let n = min(8, count - i)
+            var v = Lanes(repeating: 0)
+            if n == 8 { v = UnsafeRawPointer(x + i).loadUnaligned(as: Lanes.self) } else { for k in 0..<n { v[k] = x[i + k] } }
+            let t = tanh(scale * (v + 0.044715 * v * v * v))
+            let y = 0.5 * v * (1 + t)
+            if n == 8 {
+                UnsafeMutableRawPointer(out + i).storeBytes(of: y, as: Lanes.self)
+                if let kept { UnsafeMutableRawPointer(kept + i).storeBytes(of: t, as: Lanes.self) }
+            } else {
+                for k in 0..<n { out[i + k] = y[k]; kept?[i + k] = t[k] }
+            }
+            i += 8
+        }
+    }
+
     /// out[i] = exp(x[i] − shift) for `count` elements; returns their sum (softmax's denominator).
     @discardableResult
     static func exp(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, count: Int, shift: Float) -> Float {
@@ -86,6 +108,40 @@ enum FastMath {
             tail[0] = x[k] - shift
             out[k] = exp(tail)[0]
             total += out[k]
+        }
+        return total
+    }
+
+    /// Σ x[i], eight partial sums at a time (a fixed order: the same inputs give the same bits).
+    static func sum(_ x: UnsafePointer<Float>, count: Int) -> Float {
+        reduce(x, x, count: count, identity: 0, +) { a, _ in a }.sum()
+    }
+
+    /// Σ x[i] · y[i], eight partial sums at a time.
+    static func dot(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, count: Int) -> Float {
+        reduce(x, y, count: count, identity: 0, +, *).sum()
+    }
+
+    /// max x[i] (−∞ for no elements).
+    static func maximum(_ x: UnsafePointer<Float>, count: Int) -> Float {
+        reduce(x, x, count: count, identity: -.infinity, { $0.replacing(with: $1, where: $1 .> $0) }) { a, _ in a }.max()
+    }
+
+    /// Folds f(x[i], y[i]) into eight lanes with `combine`. The tail is padded with `identity`, which
+    /// must leave `combine ∘ f` unchanged (0 for sums and dot products, −∞ for maxima).
+    @inline(__always)
+    private static func reduce(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, count: Int, identity: Float,
+                               _ combine: (Lanes, Lanes) -> Lanes, _ f: (Lanes, Lanes) -> Lanes) -> Lanes {
+        var total = Lanes(repeating: identity)
+        var i = 0
+        while i + 8 <= count {
+            total = combine(total, f(UnsafeRawPointer(x + i).loadUnaligned(as: Lanes.self), UnsafeRawPointer(y + i).loadUnaligned(as: Lanes.self)))
+            i += 8
+        }
+        if i < count {
+            var (a, b) = (Lanes(repeating: identity), Lanes(repeating: identity))
+            for k in 0..<count - i { (a[k], b[k]) = (x[i + k], y[i + k]) }
+            total = combine(total, f(a, b))
         }
         return total
     }

@@ -3,21 +3,17 @@
 
 /// The layer-normalisation kernels.   x (N, C), weight (C), bias (C) -> out (N, C); mean, rstd (N)
 enum LayerNorm {
-    /// out = (x − mean) · rstd · weight + bias, with rstd = 1 / √(var + eps).
+    /// out = (x − mean) · rstd · weight + bias, with rstd = 1 / √(var + eps). Rows in parallel.
     static func forward(_ out: UnsafeMutablePointer<Float>, _ mean: UnsafeMutablePointer<Float>,
                         _ rstd: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>,
                         _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>, rows: Int, columns: Int, eps: Float) {
         Parallel.ranges(rows, minimumPerPart: 64) { part in
             for r in part {
                 let (xi, o) = (x + r * columns, out + r * columns)
-                var m: Float = 0
-                for c in 0..<columns { m += xi[c] }
-                m /= Float(columns)
-                var v: Float = 0
-                for c in 0..<columns { v += (xi[c] - m) * (xi[c] - m) }
-                v /= Float(columns)
-                let s = 1 / (v + eps).squareRoot()
-                for c in 0..<columns { o[c] = (xi[c] - m) * s * weight[c] + bias[c] }
+                let m = FastMath.sum(xi, count: columns) / Float(columns)
+                for c in 0..<columns { o[c] = xi[c] - m }
+                let s = 1 / (FastMath.dot(o, o, count: columns) / Float(columns) + eps).squareRoot()
+                for c in 0..<columns { o[c] = o[c] * s * weight[c] + bias[c] }
                 mean[r] = m
                 rstd[r] = s
             }
@@ -25,29 +21,39 @@ enum LayerNorm {
     }
 
     /// dx += rstd · (dnorm − mean(dnorm) − x̂ · mean(dnorm ⊙ x̂)), dnorm = dout ⊙ weight;
-    /// dweight += Σ dout ⊙ x̂; dbias += Σ dout.
+    /// dweight += Σ dout ⊙ x̂; dbias += Σ dout. Rows in parallel for dx; columns in parallel for the
+    /// sums over rows, each column summed in row order as on one thread.
     static func backward(_ dx: UnsafeMutablePointer<Float>?, _ dWeight: UnsafeMutablePointer<Float>?,
                          _ dBias: UnsafeMutablePointer<Float>?, _ dOut: UnsafePointer<Float>, _ x: UnsafePointer<Float>,
                          _ weight: UnsafePointer<Float>, _ mean: UnsafePointer<Float>, _ rstd: UnsafePointer<Float>,
                          rows: Int, columns: Int) {
-        for r in 0..<rows {
-            let (g, xi) = (dOut + r * columns, x + r * columns)
-            let (m, s) = (mean[r], rstd[r])
-            var dnormMean: Float = 0
-            var dnormDotNorm: Float = 0
-            for c in 0..<columns {
-                let norm = (xi[c] - m) * s
-                let dnorm = g[c] * weight[c]
-                dnormMean += dnorm
-                dnormDotNorm += dnorm * norm
+        if let dx {
+            Parallel.ranges(rows, minimumPerPart: 64) { part in
+                let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 2 * columns)
+                defer { scratch.deallocate() }
+                let (norm, dnorm) = (scratch, scratch + columns)
+                for r in part {
+                    let (g, xi, d) = (dOut + r * columns, x + r * columns, dx + r * columns)
+                    let (m, s) = (mean[r], rstd[r])
+                    for c in 0..<columns {
+                        norm[c] = (xi[c] - m) * s
+                        dnorm[c] = g[c] * weight[c]
+                    }
+                    let dnormMean = FastMath.sum(dnorm, count: columns) / Float(columns)
+                    let dnormDotNorm = FastMath.dot(dnorm, norm, count: columns) / Float(columns)
+                    for c in 0..<columns { d[c] += s * (dnorm[c] - dnormMean - norm[c] * dnormDotNorm) }
+                }
             }
-            dnormMean /= Float(columns)
-            dnormDotNorm /= Float(columns)
-            for c in 0..<columns {
-                let norm = (xi[c] - m) * s
-                dBias?[c] += g[c]
-                dWeight?[c] += g[c] * norm
-                dx?[r * columns + c] += s * (g[c] * weight[c] - dnormMean - norm * dnormDotNorm)
+        }
+        guard dWeight != nil || dBias != nil else { return }
+        Parallel.ranges(columns, minimumPerPart: 32) { part in
+            for r in 0..<rows {
+                let (g, xi) = (dOut + r * columns, x + r * columns)
+                let (m, s) = (mean[r], rstd[r])
+                for c in part {
+                    dBias?[c] += g[c]
+                    dWeight?[c] += g[c] * (xi[c] - m) * s
+                }
             }
         }
     }

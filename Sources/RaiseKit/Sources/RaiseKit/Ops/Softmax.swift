@@ -9,8 +9,7 @@ enum Softmax {
         Parallel.ranges(rows, minimumPerPart: max(1, 8192 / max(columns, 1))) { part in
             for r in part {
                 let (xi, o) = (x + r * columns, out + r * columns)
-                var maxValue = -Float.infinity
-                for c in 0..<columns { maxValue = max(maxValue, xi[c]) }
+                let maxValue = FastMath.maximum(xi, count: columns)
                 let inverse = 1 / FastMath.exp(o, xi, count: columns, shift: maxValue)
                 for c in 0..<columns { o[c] *= inverse }
             }
