@@ -122,6 +122,22 @@ final class TinyGPTTests: XCTestCase {
         XCTAssertEqual(model.parameters.values.scalars.map(\.bitPattern), before.map(\.bitPattern), "nothing was updated")
     }
 
+    /// Scoring batches examples by length: each loss and embedding still lands at its example's position
+    /// and equals the example scored alone, whatever the lengths around it.
+    func testScoringInLengthOrderKeepsEachExamplesPlace() throws {
+        let (model, _, _) = try model()
+        let lengths = (0..<40).map { i in 3 + (i * 7) % 30 }  // more than one batch, lengths out of order
+        let pool = lengths.enumerated().map { i, length in
+            let ids = (0..<length).map { Int32(($0 * 13 + i * 5) % model.tokenizer.vocabularySize) }
+            return TokenizedExample(ids: ids, lossMask: [0] + Array(repeating: 1, count: length - 1))
+        }
+        let (losses, embeddings) = (try model.exampleLosses(pool), try model.embeddings(pool))
+        for i in [0, 1, 17, 39] {
+            assertClose([losses[i]], try model.exampleLosses([pool[i]]), tolerance: 1e-5)
+            assertClose(embeddings.row(i).scalars, try model.embeddings([pool[i]]).row(0).scalars, tolerance: 1e-5)
+        }
+    }
+
     func testEmbeddingsArePooledPerExample() throws {
         let (model, _, _) = try model()
         let batch = try examples(model, count: 3)

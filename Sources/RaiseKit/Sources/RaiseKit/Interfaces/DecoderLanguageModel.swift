@@ -21,6 +21,18 @@ extension DecoderLanguageModel {
     /// How many examples one scoring forward pass takes.
     private var scoringChunk: Int { 16 }
 
+    /// Runs `body` over `examples` in padded batches of `scoringChunk`, shortest examples first, with
+    /// the examples' positions in `examples`: a batch pads to its longest example, and a pool in file
+    /// order mixes lengths (on the shared real data, half of such batches were padding). The order is
+    /// a stable sort, so the same examples always form the same batches.
+    private func forEachScoringBatch(_ examples: [TokenizedExample], _ body: (TokenBatch, ArraySlice<Int>) throws -> Void) rethrows {
+        let order = examples.indices.sorted { (examples[$0].ids.count, $0) < (examples[$1].ids.count, $1) }
+        for start in stride(from: 0, to: order.count, by: scoringChunk) {
+            let positions = order[start..<min(start + scoringChunk, order.count)]
+            try body(TokenBatch(positions.map { examples[$0] }, contextLength: contextLength, padID: padID), positions)
+        }
+    }
+
     public func accumulateGradients(_ examples: [TokenizedExample]) throws -> (lossSum: Double, tokens: Int) {
         let batch = TokenBatch(examples, contextLength: contextLength, padID: padID)
         guard batch.scoredTokens > 0 else { return (0, 0) }
@@ -32,13 +44,13 @@ extension DecoderLanguageModel {
     }
 
     public func exampleLosses(_ examples: [TokenizedExample]) throws -> [Float] {
-        var losses = [Float]()
-        for start in stride(from: 0, to: examples.count, by: scoringChunk) {
-            let batch = TokenBatch(Array(examples[start..<min(start + scoringChunk, examples.count)]), contextLength: contextLength, padID: padID)
+        var losses = [Float](repeating: 0, count: examples.count)
+        forEachScoringBatch(examples) { batch, positions in
             let tape = Tape(recording: false)
             let logits = forward(batch.inputs, batch: batch.batch, length: batch.length, position: 0, cache: nil, tape: tape).logits
-            losses += tape.crossEntropy(logits, targets: batch.targets, mask: batch.mask,
-                                        reduction: .perExample(tokensPerExample: batch.length)).value.scalars
+            let values = tape.crossEntropy(logits, targets: batch.targets, mask: batch.mask,
+                                           reduction: .perExample(tokensPerExample: batch.length)).value
+            for (row, position) in positions.enumerated() { losses[position] = values.data[row] }
         }
         if let bad = losses.firstIndex(where: { !$0.isFinite }) {
             throw RaiseError.invalidArgument(name: backendID, detail: "example \(bad): the loss is \(losses[bad])")
@@ -47,15 +59,15 @@ extension DecoderLanguageModel {
     }
 
     public func embeddings(_ examples: [TokenizedExample]) throws -> Tensor {
+        guard !examples.isEmpty else { return Tensor(zeros: [0, 0]) }
         var out: Tensor?
-        for start in stride(from: 0, to: examples.count, by: scoringChunk) {
-            let batch = TokenBatch(Array(examples[start..<min(start + scoringChunk, examples.count)]), contextLength: contextLength, padID: padID)
+        forEachScoringBatch(examples) { batch, positions in
             let hidden = forward(batch.inputs, batch: batch.batch, length: batch.length, position: 0, cache: nil,
                                  tape: Tape(recording: false)).hidden.value  // (B·T, C)
             let c = hidden.lastDimension
             if out == nil { out = Tensor(zeros: [examples.count, c]) }
-            for row in 0..<batch.batch {
-                let target = out!.row(start + row)
+            for (row, position) in positions.enumerated() {
+                let target = out!.row(position)
                 var count: Float = 0
                 for t in 0..<batch.length where batch.present[row * batch.length + t] > 0 {
                     count += 1
@@ -64,7 +76,7 @@ extension DecoderLanguageModel {
                 for j in 0..<c { target.data[j] /= max(count, 1) }
             }
         }
-        return out ?? Tensor(zeros: [0, 0])
+        return out!
     }
 
     public func generate(prompt: [Int32], maxNewTokens: Int, stop: Set<Int32>) throws -> [Int32] {
