@@ -1,7 +1,8 @@
 // AtomicFile: every output of raise is written to a temporary file beside its destination, flushed,
 // then renamed over it, so a crash or a full disk never leaves a half-written file behind. A temporary
-// file orphaned by a killed process is removed by the next successful write of the same destination.
+// file orphaned by a killed process is removed by the next successful write into the same folder.
 import Foundation
+import Synchronization
 
 /// A file being written: content goes to a temporary file that `commit()` renames into place. If the
 /// writer is dropped without a commit, the temporary file is removed and the destination is untouched.
@@ -76,15 +77,19 @@ public final class AtomicFileWriter {
         removeStaleTemporaries()
     }
 
-    /// Removes the temporary files of this destination that writers killed mid-write left behind (their
-    /// process is gone), so that resuming after `kill -9` leaves a clean folder.
+    /// The folders this process has already swept of orphaned temporary files.
+    private static let sweptFolders = Mutex<Set<String>>([])
+
+    /// Removes the temporary files that writers killed mid-write left in this folder (their process is
+    /// gone), so that resuming after `kill -9` leaves a clean folder. Once per folder and process: a
+    /// folder of thousands of chunk files is not listed again at every commit.
     private func removeStaleTemporaries() {
-        let url = URL(fileURLWithPath: path)
-        let folder = url.deletingLastPathComponent().path
-        let prefix = ".\(url.lastPathComponent).tmp-"
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        guard AtomicFileWriter.sweptFolders.withLock({ $0.insert(folder).inserted }) else { return }
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return }
-        for name in names where name.hasPrefix(prefix) {
-            guard let pid = Int32(name.dropFirst(prefix.count)), kill(pid, 0) != 0, errno == ESRCH else { continue }
+        for name in names where name.hasPrefix(".") {
+            guard let marker = name.range(of: ".tmp-", options: .backwards), let pid = Int32(name[marker.upperBound...]),
+                  kill(pid, 0) != 0, errno == ESRCH else { continue }
             try? FileManager.default.removeItem(atPath: folder + "/" + name)
         }
     }
