@@ -1,7 +1,8 @@
 // FastMath: exp, tanh and GELU over whole buffers, eight lanes at a time, for the activations (GELU's
 // tanh dominated training time through libm's scalar tanhf), and the sums, dot products and maxima of
-// the row-wise kernels (the compiler keeps float reductions in order, one lane at a time). exp follows Cephes' expf: n = round(x·log2 e),
-// r = x − n·ln 2 (in two parts), a degree-5 polynomial, then a multiply by 2ⁿ built from its bits.
+// the row-wise kernels (the compiler keeps float reductions in order, one lane at a time).
+// exp follows Cephes' expf: n = round(x·log2 e), r = x − n·ln 2 (in two parts), a degree-5
+// polynomial, then a multiply by 2ⁿ built from its bits.
 // Rounding uses the 1.5·2²³ trick: adding it leaves n in the low mantissa bits, with no conversion.
 // Accurate to a few ulp over the float range; not a general math library.
 
@@ -135,7 +136,8 @@ enum FastMath {
         var total = Lanes(repeating: identity)
         var i = 0
         while i + 8 <= count {
-            total = combine(total, f(UnsafeRawPointer(x + i).loadUnaligned(as: Lanes.self), UnsafeRawPointer(y + i).loadUnaligned(as: Lanes.self)))
+            let (a, b) = (UnsafeRawPointer(x + i).loadUnaligned(as: Lanes.self), UnsafeRawPointer(y + i).loadUnaligned(as: Lanes.self))
+            total = combine(total, f(a, b))
             i += 8
         }
         if i < count {
