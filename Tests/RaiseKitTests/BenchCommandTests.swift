@@ -157,5 +157,9 @@ final class BenchPerfTests: XCTestCase {
                          "| selection | pool 20000 |", "ms/step (lower is better)"] {
             XCTAssertTrue(table.contains(fragment), fragment + "\n" + table)
         }
+        if FileManager.default.fileExists(atPath: ModelCache.smolLM2) {  // a case no peer runs is not a missing peer
+            let row = table.split(separator: "\n").first { $0.contains("smollm2-score-1thread") }
+            XCTAssertTrue(row?.hasSuffix("| none | — | — |") == true, String(row ?? "no SmolLM2 row"))
+        }
     }
 }

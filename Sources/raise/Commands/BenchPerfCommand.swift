@@ -49,9 +49,11 @@ enum BenchPerfCommand {
             for object in try childLines(benchmark.words + ["--json"]) {
                 let name = object["case"]?.stringValue ?? "pool \(object["pool"]?.intValue ?? 0)"
                 let ours = object[benchmark.value]?.numberValue.map { String(format: "%.4g %@", $0, benchmark.unit) } ?? "—"
-                let theirs = object[benchmark.reference]?.numberValue.map { String(format: "%.4g", $0) } ?? "not installed"
+                // A case that no peer runs (`"peer": null`) is not one whose peer is missing.
+                let hasPeer = object["peer"] != .null
+                let theirs = object[benchmark.reference]?.numberValue.map { String(format: "%.4g", $0) } ?? (hasPeer ? "not installed" : "—")
                 let ratio = object["ratio"]?.numberValue.map { String(format: "%.3f", $0) } ?? "—"
-                table += "| \(benchmark.words[1]) | \(name) | \(ours) | \(benchmark.peer) | \(theirs) | \(ratio) |\n"
+                table += "| \(benchmark.words[1]) | \(name) | \(ours) | \(hasPeer ? benchmark.peer : "none") | \(theirs) | \(ratio) |\n"
             }
         }
         let environment = BenchRunCommand.environment().map { "\($0.0) \($0.1)" }.joined(separator: "; ")

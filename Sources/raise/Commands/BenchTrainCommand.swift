@@ -108,21 +108,24 @@ enum BenchTrainCommand {
                 peer.score += result["score"]?.arrayValue?.compactMap(\.numberValue) ?? []
             }
         }
-        var rows = [(name: String, rate: Double, reference: Double?)]()
-        rows.append(("train-\(threads)thread", tokensPerStep / Timing.median(ours.train), peer.train.isEmpty ? nil : tokensPerStep / Timing.median(peer.train)))
-        rows.append(("score-\(threads)thread", tokensPerStep / Timing.median(ours.score), peer.score.isEmpty ? nil : tokensPerStep / Timing.median(peer.score)))
+        // A row's peer is PyTorch (its rate nil when torch is not importable), or nil when no peer runs it.
+        var rows = [(name: String, rate: Double, peer: String?, reference: Double?)]()
+        rows.append(("train-\(threads)thread", tokensPerStep / Timing.median(ours.train), "PyTorch",
+                     peer.train.isEmpty ? nil : tokensPerStep / Timing.median(peer.train)))
+        rows.append(("score-\(threads)thread", tokensPerStep / Timing.median(ours.score), "PyTorch",
+                     peer.score.isEmpty ? nil : tokensPerStep / Timing.median(peer.score)))
         if FileManager.default.fileExists(atPath: ModelCache.smolLM2) {
             let smol = try registry.make(PluginSpec(parsing: "llama:path=\"\(ModelCache.smolLM2)\",ctx=128", option: "--model"), kind: .model,
                                          seed: 0, as: (any LanguageModel).self)
             let examples = Array(batch.prefix(4)).map { TokenizedExample(ids: $0.ids.map { $0 % 49152 }, lossMask: $0.lossMask) }
             _ = try smol.exampleLosses(examples)
             let seconds = Timing.median(try (0..<3).map { _ in try Timing.seconds { _ = try smol.exampleLosses(examples) } })
-            rows.append(("smollm2-score-\(threads)thread", Double(examples.count * ctx) / seconds, nil))
+            rows.append(("smollm2-score-\(threads)thread", Double(examples.count * ctx) / seconds, nil, nil))
         }
         for row in rows {
             if arguments.outputMode == .json {
                 print(JSONValue.object(JSONObject([
-                    ("case", .string(row.name)), ("tokens_per_s", .number(row.rate.rounded())),
+                    ("case", .string(row.name)), ("tokens_per_s", .number(row.rate.rounded())), ("peer", row.peer.map { .string($0) } ?? .null),
                     ("reference_tokens_per_s", row.reference.map { .number($0.rounded()) } ?? .null),
                     ("ratio", row.reference.map { .number(Timing.rounded(row.rate / $0, 3)) } ?? .null),
                 ])).serialized)
