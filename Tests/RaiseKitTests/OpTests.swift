@@ -204,7 +204,8 @@ final class LanguageModelOpTests: XCTestCase {
     }
 
     func testCausalAttentionMatchesDefinition() {
-        for (heads, kvHeads, tq, tk) in [(4, 4, 5, 5), (4, 2, 5, 5), (6, 2, 3, 7)] {
+        // Lengths past one block of 32 queries, with a partial last block, and a cache's longer keys.
+        for (heads, kvHeads, tq, tk) in [(4, 4, 5, 5), (4, 2, 5, 5), (6, 2, 3, 7), (2, 1, 70, 70), (2, 2, 40, 75)] {
             let q = randomTensor([2, tq, heads * 3], seed: 4)
             let k = randomTensor([2, tk, kvHeads * 3], seed: 5)
             let v = randomTensor([2, tk, kvHeads * 3], seed: 6)
@@ -232,6 +233,9 @@ final class LanguageModelOpTests: XCTestCase {
         }
         try assertGradientsMatch([randomTensor([1, 2, 4], seed: 10), randomTensor([1, 5, 4], seed: 11), randomTensor([1, 5, 4], seed: 12)]) { t, v in
             t.causalAttention(v[0], v[1], v[2], heads: 2, kvHeads: 2)
+        }
+        try assertGradientsMatch([randomTensor([1, 37, 4], seed: 19), randomTensor([1, 37, 2], seed: 20), randomTensor([1, 37, 2], seed: 21)]) { t, v in
+            t.causalAttention(v[0], v[1], v[2], heads: 2, kvHeads: 1)  // two blocks of queries, the second partial
         }
     }
 
