@@ -6,7 +6,7 @@ APT_PACKAGES := libopenblas-dev pkg-config
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE_BIN  := .build/release/raise
 
-.PHONY: all deps deps-mpi build demo test test-mpi test-sanitize fuzz bench bench-scale bench-real bench-real-small install models clean
+.PHONY: all deps deps-mpi build demo test test-mpi test-sanitize fuzz bench bench-scale bench-real bench-real-small bench-real-smollm2 real-data real-smollm2 install models clean
 
 all: build
 
@@ -169,13 +169,7 @@ REAL_GPTEACHER ?= pool=rest
 REAL_MODEL     ?= tinygpt:layers=4,heads=4,d=128,ctx=256
 REAL_PRETRAIN  ?= 3000
 REAL_POOL      := $(REAL)/gsm8k/pool.jsonl $(REAL)/alpaca-libre/pool.jsonl $(REAL)/gpteacher/pool.jsonl
-bench-real: build models
-	$(RELEASE_BIN) data split --data $(DATA)/gsm8k/train.jsonl --fields instruction=question,output=answer \
-		--parts val=200,test=500,pool=$(REAL_GSM8K),unused=rest --out $(REAL)/gsm8k
-	$(RELEASE_BIN) data split --data $(DATA)/alpaca-libre/alpaca_libre_tasks_v1.jsonl --data $(DATA)/alpaca-libre/alpaca_libre_tasks_v2.jsonl \
-		--data $(DATA)/alpaca-libre/alpaca_libre_tasks_v3.jsonl --where status=ok --skip-invalid --parts $(REAL_ALPACA) --out $(REAL)/alpaca-libre
-	$(RELEASE_BIN) data split --data $(DATA)/gpteacher/codegen-instruct.json --data $(DATA)/gpteacher/roleplay-instruct.json \
-		--data $(DATA)/gpteacher/toolformer-instruct.json --parts $(REAL_GPTEACHER) --out $(REAL)/gpteacher
+bench-real: real-data models
 	test -f $(REAL)/tokenizer/encoder.json || $(RELEASE_BIN) tokenizer train --vocab 4096 $(addprefix --data ,$(REAL_POOL)) --out $(REAL)/tokenizer
 	$(RELEASE_BIN) pretrain --model $(REAL_MODEL),tokenizer=$(REAL)/tokenizer $(addprefix --data ,$(REAL_POOL)) \
 		--steps $(REAL_PRETRAIN) --out $(REAL)/base --resume
@@ -184,10 +178,31 @@ bench-real: build models
 		--selector random --selector perplexity --selector ifd --selector raise --budgets 1%,5%,10% --seeds 3 \
 		--policy-budget 5% --reward val-loss:limit=64 --out $(REAL)/bench
 
+# The splits: seeded, so every run of a target carves the same ones.
+real-data: build
+	$(RELEASE_BIN) data split --data $(DATA)/gsm8k/train.jsonl --fields instruction=question,output=answer \
+		--parts val=200,test=500,pool=$(REAL_GSM8K),unused=rest --out $(REAL)/gsm8k
+	$(RELEASE_BIN) data split --data $(DATA)/alpaca-libre/alpaca_libre_tasks_v1.jsonl --data $(DATA)/alpaca-libre/alpaca_libre_tasks_v2.jsonl \
+		--data $(DATA)/alpaca-libre/alpaca_libre_tasks_v3.jsonl --where status=ok --skip-invalid --parts $(REAL_ALPACA) --out $(REAL)/alpaca-libre
+	$(RELEASE_BIN) data split --data $(DATA)/gpteacher/codegen-instruct.json --data $(DATA)/gpteacher/roleplay-instruct.json \
+		--data $(DATA)/gpteacher/toolformer-instruct.json --parts $(REAL_GPTEACHER) --out $(REAL)/gpteacher
+
 # A smaller run of the same pipeline (about two hours here): 2,000 pool records, a TinyGPT 2×64.
+SMALL := REAL=out/real-small REAL_GSM8K=300 REAL_ALPACA=pool=900,unused=rest REAL_GPTEACHER=pool=800,unused=rest
 bench-real-small:
-	$(MAKE) --no-print-directory bench-real REAL=out/real-small REAL_GSM8K=300 REAL_ALPACA=pool=900,unused=rest \
-		REAL_GPTEACHER=pool=800,unused=rest REAL_MODEL=tinygpt:layers=2,heads=2,d=64,ctx=256 REAL_PRETRAIN=1500
+	$(MAKE) --no-print-directory bench-real $(SMALL) REAL_MODEL=tinygpt:layers=2,heads=2,d=64,ctx=256 REAL_PRETRAIN=1500
+
+# SmolLM2 itself as the trained model, with a smaller budget: the small pool in ChatML (SmolLM2-Instruct's
+# template), 2% of the full-data steps (15 batches of 8), one seed, no full-data run, RAISE's policy from
+# 4 episodes rewarded every 5 steps by 32 validation problems. GSM8K validation loss only: greedy exact match
+# of a 135M model on GSM8K is at the noise floor, and decoding costs tens of milliseconds a token here.
+bench-real-smollm2:
+	$(MAKE) --no-print-directory real-smollm2 $(SMALL)
+real-smollm2: real-data models
+	$(RELEASE_BIN) bench run --model 'llama:path="$(SMOLLM2)",ctx=256' --template chatml $(addprefix --data ,$(REAL_POOL)) \
+		--val $(REAL)/gsm8k/val.jsonl --selector random --selector perplexity --selector ifd --selector raise \
+		--batch 8 --budgets 2% --seeds 1 --no-full --lr 1e-4 --eval-points 2 --episodes 4 --reward val-loss:limit=32 --reward-every 5 \
+		--out $(REAL)/bench-smollm2
 
 # Installs raise under PREFIX: bin/raise, lib/raise/libRaiseKit.so, lib/raise/plugins/ (searched by
 # the host) and lib/raise/swift/ (the RaiseKit module that out-of-tree plugins compile against).
