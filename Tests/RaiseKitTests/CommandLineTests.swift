@@ -4,6 +4,10 @@ import Foundation
 import RaiseKit
 import XCTest
 
+/// Feature caches of test runs go to a scratch folder, not the user's cache (a cache entry written by an
+/// older build would be read back by a test comparing two runs).
+let scratchCache = ["RAISE_CACHE_DIR": NSTemporaryDirectory() + "raise-test-cache-\(getpid())"]
+
 /// Runs the built `raise` with `arguments`; returns its exit code, stdout and stderr.
 func runRaise(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, stdout: String, stderr: String) {
     let folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
@@ -14,8 +18,6 @@ func runRaise(_ arguments: [String], environment: [String: String] = [:]) throws
     let process = Process()
     process.executableURL = executable
     process.arguments = arguments
-    // Feature caches of test runs go to a scratch folder, not the user's cache.
-    let scratchCache = ["RAISE_CACHE_DIR": NSTemporaryDirectory() + "raise-test-cache-\(getpid())"]
     process.environment = ProcessInfo.processInfo.environment.merging(scratchCache) { $1 }.merging(environment) { $1 }
     let (out, err) = (Pipe(), Pipe())
     process.standardOutput = out

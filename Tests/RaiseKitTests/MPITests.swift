@@ -12,7 +12,7 @@ import XCTest
 private func runMPI(ranks: Int, _ arguments: [String], environment: [String: String] = [:], seconds: Int = 300) throws
     -> (status: Int32, output: String) {
     try runProcess("/usr/bin/timeout", [String(seconds), "mpirun", "--allow-run-as-root", "--oversubscribe", "-np", String(ranks),
-                                        buildFolder + "/raise"] + arguments, environment: environment)
+                                        buildFolder + "/raise"] + arguments, environment: scratchCache.merging(environment) { $1 })
 }
 
 final class MPITests: XCTestCase {

@@ -46,7 +46,7 @@ extension Communicator {
 
     /// The rows of `count` this rank takes when work is shared: a contiguous range, cut at multiples of
     /// `block` so that each rank batches its rows as one process would.
-    public func shard(_ count: Int, block: Int = 16) -> Range<Int> {
+    public func shard(_ count: Int, block: Int) -> Range<Int> {
         let blocks = (count + block - 1) / block
         let (first, last) = (rank * blocks / size, (rank + 1) * blocks / size)
         return min(first * block, count)..<min(last * block, count)

@@ -22,18 +22,32 @@ public final class ShardedModel: LanguageModel {
     public var parameters: ParameterStore { base.parameters }
     public var contextLength: Int { base.contextLength }
 
-    /// This rank's shard of the losses, gathered in order on every rank.   examples (N) -> (N)
+    /// This rank's shard of the losses, gathered in order on every rank. The shards are cut from the
+    /// examples in `ScoringOrder`, at whole batches, so the ranks score the batches one process would.
+    ///   examples (N) -> (N)
     public func exampleLosses(_ examples: [TokenizedExample]) throws -> [Float] {
-        try communicator.allGather(base.exampleLosses(Array(examples[communicator.shard(examples.count)])))
+        let order = ScoringOrder.positions(examples)
+        let shard = communicator.shard(examples.count, block: ScoringOrder.batchSize)
+        let inOrder = try communicator.allGather(base.exampleLosses(order[shard].map { examples[$0] }))
+        var losses = [Float](repeating: 0, count: examples.count)
+        for (k, position) in order.enumerated() { losses[position] = inOrder[k] }
+        return losses
     }
 
-    /// This rank's shard of the embeddings, gathered in order on every rank.   examples (N) -> (N, C)
+    /// This rank's shard of the embeddings, gathered in order on every rank (shards as for losses).
+    ///   examples (N) -> (N, C)
     public func embeddings(_ examples: [TokenizedExample]) throws -> Tensor {
         guard !examples.isEmpty else { return try base.embeddings(examples) }
-        let shard = communicator.shard(examples.count)
-        let local = shard.isEmpty ? [] : try base.embeddings(Array(examples[shard])).scalars
-        let all = try communicator.allGather(local)  // N rows of the same width
-        return Tensor(shape: [examples.count, all.count / examples.count], values: all)
+        let order = ScoringOrder.positions(examples)
+        let shard = communicator.shard(examples.count, block: ScoringOrder.batchSize)
+        let local = shard.isEmpty ? [] : try base.embeddings(order[shard].map { examples[$0] }).scalars
+        let inOrder = try communicator.allGather(local)  // N rows of the same width
+        let width = inOrder.count / examples.count
+        let out = Tensor(zeros: [examples.count, width])
+        for (k, position) in order.enumerated() {
+            inOrder.withUnsafeBufferPointer { out.row(position).data.update(from: $0.baseAddress! + k * width, count: width) }
+        }
+        return out
     }
 
     /// Training is not sharded: the wrapped model's, on this rank.

@@ -18,17 +18,12 @@ public protocol DecoderLanguageModel: LanguageModel {
 }
 
 extension DecoderLanguageModel {
-    /// How many examples one scoring forward pass takes.
-    private var scoringChunk: Int { 16 }
-
-    /// Runs `body` over `examples` in padded batches of `scoringChunk`, shortest examples first, with
-    /// the examples' positions in `examples`: a batch pads to its longest example, and a pool in file
-    /// order mixes lengths (on the shared real data, half of such batches were padding). The order is
-    /// a stable sort, so the same examples always form the same batches.
+    /// Runs `body` over `examples` in padded batches, in `ScoringOrder` (shortest first), with the
+    /// examples' positions in `examples`.
     private func forEachScoringBatch(_ examples: [TokenizedExample], _ body: (TokenBatch, ArraySlice<Int>) throws -> Void) rethrows {
-        let order = examples.indices.sorted { (examples[$0].ids.count, $0) < (examples[$1].ids.count, $1) }
-        for start in stride(from: 0, to: order.count, by: scoringChunk) {
-            let positions = order[start..<min(start + scoringChunk, order.count)]
+        let order = ScoringOrder.positions(examples)
+        for start in stride(from: 0, to: order.count, by: ScoringOrder.batchSize) {
+            let positions = order[start..<min(start + ScoringOrder.batchSize, order.count)]
             try body(TokenBatch(positions.map { examples[$0] }, contextLength: contextLength, padID: padID), positions)
         }
     }
