@@ -138,8 +138,8 @@ enum BenchRunCommand {
             }
         }
 
-        let report = BenchReport(results: results, budgets: budgets, records: records, sweep: sweep, chosenLearningRate: lr,
-                                 environment: environment())
+        let report = BenchReport(results: results, budgets: budgets, fullDataSteps: plan.fullDataSteps, records: records, sweep: sweep,
+                                 chosenLearningRate: lr, environment: environment())
         let files = try report.write(to: out)
         if arguments.outputMode != .json {
             print(tables(report.markdown))

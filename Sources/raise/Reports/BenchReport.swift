@@ -10,6 +10,8 @@ import RaiseKit
 struct BenchReport {
     let results: [BenchResult]
     let budgets: [(label: String, steps: Int)]
+    /// The steps of the full-data run (3 epochs over the pool), which percentage budgets are shares of.
+    let fullDataSteps: Int
     let records: [InstructionRecord]
     /// Learning rate → full-data validation loss, when the rate was swept.
     let sweep: [(lr: Double, loss: Double)]
@@ -59,10 +61,9 @@ struct BenchReport {
 
     var markdown: String {
         var text = "# Benchmark\n\n"
-        let full = results.first { $0.kind == BenchEntry.Kind.fullData.rawValue }
         text += "Every entry fine-tunes the same base model with the same trainer (batch \(results.first?.batch ?? 0), "
         text += "peak learning rate \(chosenLearningRate), warm-up then cosine decay) for the budget's steps; "
-        text += "a budget of p% is p% of the full-data baseline's \(full.map { String($0.steps) } ?? "?") steps (3 epochs over the pool). "
+        text += "a budget of p% is p% of the full-data run's \(fullDataSteps) steps (3 epochs over the pool). "
         text += "Target-task validation loss (lower is better) and greedy exact match on the target test split (higher is better), "
         text += "mean ± standard deviation over \(Set(results.map(\.seed)).count) seed(s). **Bold**: the best selector per column "
         text += "(references and the full-data baseline excluded). The oracle reads the hidden tags: it shows the headroom, it is not a method.\n"
