@@ -158,20 +158,25 @@ bench-scale: build
 		--data $(SCALE)/synth-$(SCALE_RECORDS)/pool.jsonl --budget 10% --out $(SCALE)/subset.jsonl --quiet
 
 # The benchmark on the shared real data — documented, not in CI (hours on 2 cores: SmolLM2 scores the
-# pool's features at a few records per second). Pool: alpaca-libre (status ok) + GPTeacher code / role-play /
-# tool use + 1,500 GSM8K problems; target: GSM8K, with validation and test splits carved from its train file,
-# disjoint from the pool; features from SmolLM2-135M; the trained model a TinyGPT pretrained on the pool's text.
-# Every stage resumes, so the target can be run again after an interruption.
+# pool's features at a few records per second, four passes). Corpus: alpaca-libre (status ok) + GPTeacher
+# code / role-play / tool use + 1,500 GSM8K problems (18,739 records); target: GSM8K, with validation and
+# test splits carved from its train file, disjoint from the corpus. The tokenizer and the TinyGPT base are
+# trained on the whole corpus; the selection pool is a seeded REAL_SLICE of it (the source mix kept; empty:
+# the whole corpus), its features from SmolLM2-135M. Every stage resumes, so the target can be run again
+# after an interruption.
 REAL           ?= out/real
 REAL_GSM8K     ?= 1500
 REAL_ALPACA    ?= pool=rest
 REAL_GPTEACHER ?= pool=rest
 REAL_MODEL     ?= tinygpt:layers=4,heads=4,d=128,ctx=256
 REAL_PRETRAIN  ?= 3000
-REAL_POOL      := $(REAL)/gsm8k/pool.jsonl $(REAL)/alpaca-libre/pool.jsonl $(REAL)/gpteacher/pool.jsonl
+REAL_SLICE     ?= 4000
+comma          := ,
+REAL_CORPUS    := $(REAL)/gsm8k/pool.jsonl $(REAL)/alpaca-libre/pool.jsonl $(REAL)/gpteacher/pool.jsonl
+REAL_POOL      := $(if $(REAL_SLICE),$(REAL)/selection/pool.jsonl,$(REAL_CORPUS))
 bench-real: real-data models
-	test -f $(REAL)/tokenizer/encoder.json || $(RELEASE_BIN) tokenizer train --vocab 4096 $(addprefix --data ,$(REAL_POOL)) --out $(REAL)/tokenizer
-	$(RELEASE_BIN) pretrain --model $(REAL_MODEL),tokenizer=$(REAL)/tokenizer $(addprefix --data ,$(REAL_POOL)) \
+	test -f $(REAL)/tokenizer/encoder.json || $(RELEASE_BIN) tokenizer train --vocab 4096 $(addprefix --data ,$(REAL_CORPUS)) --out $(REAL)/tokenizer
+	$(RELEASE_BIN) pretrain --model $(REAL_MODEL),tokenizer=$(REAL)/tokenizer $(addprefix --data ,$(REAL_CORPUS)) \
 		--steps $(REAL_PRETRAIN) --out $(REAL)/base --resume
 	$(RELEASE_BIN) bench run --model $(REAL)/base --aux-model 'llama:path="$(SMOLLM2)",ctx=256' $(addprefix --data ,$(REAL_POOL)) \
 		--val $(REAL)/gsm8k/val.jsonl --test $(REAL)/gsm8k/test.jsonl --match final-answer \
@@ -186,9 +191,10 @@ real-data: build
 		--data $(DATA)/alpaca-libre/alpaca_libre_tasks_v3.jsonl --where status=ok --skip-invalid --parts $(REAL_ALPACA) --out $(REAL)/alpaca-libre
 	$(RELEASE_BIN) data split --data $(DATA)/gpteacher/codegen-instruct.json --data $(DATA)/gpteacher/roleplay-instruct.json \
 		--data $(DATA)/gpteacher/toolformer-instruct.json --parts $(REAL_GPTEACHER) --out $(REAL)/gpteacher
+	$(if $(REAL_SLICE),$(RELEASE_BIN) data split $(addprefix --data ,$(REAL_CORPUS)) --parts pool=$(REAL_SLICE)$(comma)unused=rest --out $(REAL)/selection)
 
 # A smaller run of the same pipeline (about two hours here): 2,000 pool records, a TinyGPT 2×64.
-SMALL := REAL=out/real-small REAL_GSM8K=300 REAL_ALPACA=pool=900,unused=rest REAL_GPTEACHER=pool=800,unused=rest
+SMALL := REAL=out/real-small REAL_SLICE= REAL_GSM8K=300 REAL_ALPACA=pool=900,unused=rest REAL_GPTEACHER=pool=800,unused=rest
 bench-real-small:
 	$(MAKE) --no-print-directory bench-real $(SMALL) REAL_MODEL=tinygpt:layers=2,heads=2,d=64,ctx=256 REAL_PRETRAIN=1500
 

@@ -61,14 +61,17 @@ final class BenchCommandTests: XCTestCase {
         XCTAssertEqual(printed["entry"]?.stringValue, "raise", "one JSON line per run")
         let table = try runRaise(arguments, environment: ["RAISE_CACHE_DIR": folder + "/cache"])
         XCTAssertTrue(table.stdout.contains("| raise |") && table.stdout.contains("report.md"), table.stdout)
+        XCTAssertTrue(table.stderr.contains("warning: The best rate is the"), "one of two swept rates is always at an edge\n" + table.stderr)
 
         let csv = try String(contentsOfFile: folder + "/bench/results.csv", encoding: .utf8).split(separator: "\n")
         XCTAssertEqual(csv.count, 1 + 2 + 3 * 2 * 2, "header, full data per seed, (oracle, random, raise) × 2 budgets × 2 seeds")
         XCTAssertTrue(csv[0].hasPrefix("budget,entry,kind,seed,val_loss,test_exact_match,steps"))
         XCTAssertEqual(csv.filter { $0.hasPrefix("10%,raise,selector,") }.count, 2)
+        let chosenRate = try XCTUnwrap(Double(csv[1].split(separator: ",")[10]))
+        let edgeSide = chosenRate == 1e-3 ? "smallest" : "largest"
         let report = try String(contentsOfFile: folder + "/bench/report.md", encoding: .utf8)
         for fragment in ["## Budget 10%: 11 steps", "## Budget 20%: 23 steps", "| full data | 113 |", "| oracle (reference) | 11 |",
-                         "## Learning rate", "| 0.003 |", "- threads: 1"] {
+                         "## Learning rate", "| 0.003 |", "The best rate is the \(edgeSide) swept", "- threads: 1"] {
             XCTAssertTrue(report.contains(fragment), fragment + "\n" + report)
         }
         let overlap = try String(contentsOfFile: folder + "/bench/overlap.md", encoding: .utf8)

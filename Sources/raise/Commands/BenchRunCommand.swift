@@ -141,6 +141,7 @@ enum BenchRunCommand {
         let report = BenchReport(results: results, budgets: budgets, fullDataSteps: plan.fullDataSteps, records: records, sweep: sweep,
                                  chosenLearningRate: lr, environment: environment())
         let files = try report.write(to: out)
+        if let edge = report.sweepEdge, arguments.outputMode != .json { ExitCode.printError("raise: warning: " + edge) }
         if arguments.outputMode != .json {
             print(tables(report.markdown))
             print("files:\n" + files.map { "  " + $0 }.joined(separator: "\n"))

@@ -94,10 +94,20 @@ struct BenchReport {
             text += "\n## Learning rate\n\nThe full-data baseline's validation loss at each swept peak learning rate (seed 0); the best, "
             text += "\(chosenLearningRate), is used for every entry.\n\n| peak lr | full-data val loss |\n|---|---|\n"
             for point in sweep { text += "| \(point.lr) | \(String(format: "%.4f", point.loss)) |\n" }
+            if let sweepEdge { text += "\n" + sweepEdge + "\n" }
         }
         text += "\n## Environment\n\n" + environment.map { "- \($0.0): \($0.1)" }.joined(separator: "\n") + "\n"
         text += "\nFiles: results.csv (every run), curves.svg, composition.svg, overlap.md.\n"
         return text
+    }
+
+    /// A caution when the chosen rate is the smallest or largest swept: the best may lie beyond the sweep.
+    var sweepEdge: String? {
+        let rates = sweep.map(\.lr)
+        guard rates.count > 1, let low = rates.min(), let high = rates.max() else { return nil }
+        guard chosenLearningRate == low || chosenLearningRate == high else { return nil }
+        let side = chosenLearningRate == low ? "smallest" : "largest"
+        return "The best rate is the \(side) swept: a rate beyond the sweep may suit the full-data baseline better (widen `--lr-sweep`)."
     }
 
     var curves: String {

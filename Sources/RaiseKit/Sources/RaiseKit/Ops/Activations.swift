@@ -6,7 +6,9 @@ import Foundation
 public enum Activation: String, CaseIterable, Sendable {
     case gelu, geluErf, silu, relu, tanh
 
-    private static let geluScale = Float((2.0 / Double.pi).squareRoot())
+    /// GELU's tanh form: tanh(geluScale · (x + geluCubic · x³)); the forward kernel (`FastMath.gelu`) and the backward share them.
+    static let geluScale = Float((2.0 / Double.pi).squareRoot())
+    static let geluCubic: Float = 0.044715
     private static let inverseSquareRoot2 = Float(1 / 2.0.squareRoot())
     private static let inverseSquareRoot2Pi = Float(1 / (2 * Double.pi).squareRoot())
 
@@ -51,7 +53,7 @@ public enum Activation: String, CaseIterable, Sendable {
             guard let t = cache else { preconditionFailure("GELU backward needs the tanh its forward pass kept") }
             for i in 0..<count {
                 let v = x[i]
-                let dInner = Activation.geluScale * (1 + 3 * 0.044715 * v * v)
+                let dInner = Activation.geluScale * (1 + 3 * Activation.geluCubic * v * v)
                 dx[i] += dOut[i] * (0.5 * (1 + t[i]) + 0.5 * v * (1 - t[i] * t[i]) * dInner)
             }
         case .geluErf:  // Φ(x) + x φ(x), φ(x) = e^(−x²/2) / √(2π)

@@ -73,13 +73,13 @@ enum FastMath {
     /// GPT-2's GELU, out[i] = 0.5 x (1 + t), t = tanh(√(2/π) (x + 0.044715 x³)), in one pass; t is kept
     /// in `kept` when given (the backward pass reads it).
     static func gelu(_ out: UnsafeMutablePointer<Float>, _ kept: UnsafeMutablePointer<Float>?, _ x: UnsafePointer<Float>, count: Int) {
-        let scale = Lanes(repeating: Float((2.0 / Double.pi).squareRoot()))
+        let scale = Lanes(repeating: Activation.geluScale), cubic = Lanes(repeating: Activation.geluCubic)
         var i = 0
         while i < count {
             let n = min(8, count - i)
             var v = Lanes(repeating: 0)
             if n == 8 { v = UnsafeRawPointer(x + i).loadUnaligned(as: Lanes.self) } else { for k in 0..<n { v[k] = x[i + k] } }
-            let t = tanh(scale * (v + 0.044715 * v * v * v))
+            let t = tanh(scale * (v + cubic * v * v * v))
             let y = 0.5 * v * (1 + t)
             if n == 8 {
                 UnsafeMutableRawPointer(out + i).storeBytes(of: y, as: Lanes.self)
