@@ -1,8 +1,8 @@
 // `raise bench run`: selectors side by side on the user's data — one base model, one trainer, the same
 // budgets and evaluation for every entry, over several seeds — with the full-data baseline (at the
 // learning rate best for it, swept), an optional oracle reference on tagged data, and RAISE (its
-// policies trained on the way). Finished runs are kept, so an interrupted benchmark resumes; the
-// report files are made from every finished run. Settings come from flags or a JSON --config whose keys
+// policies trained on the way). Finished runs are kept, so an interrupted benchmark resumes (with the
+// same settings: the folder remembers them); the report files are made from every finished run. Settings come from flags or a JSON --config whose keys
 // are the flag names (flags win).
 import Foundation
 import RaiseKit
@@ -84,12 +84,14 @@ enum BenchRunCommand {
         }
         let fixedRate = arguments.string("--lr") == nil ? nil : try arguments.number("--lr", default: 1e-3, in: 1e-7...10)
 
+        let evaluationPoints = try arguments.int("--eval-points", default: 10, in: 1...10_000)
+        let policy = (episodes: try arguments.int("--episodes", default: 20, in: 1...1_000_000), reward: arguments.string("--reward") ?? "val-loss",
+                      rewardEvery: try arguments.int("--reward-every", default: 1, in: 1...1_000_000),
+                      clusters: try arguments.int("--clusters", default: 1, in: 1...4096), budget: policyBudget)
+        try BenchSettings(model: model, pool: pool, validation: validation.examples, test: test?.examples, arguments: arguments,
+                          batchSize: batchSize, evaluationPoints: evaluationPoints, match: match, policy: policy).claim(out: out)
         let work = BenchRunner(arguments: arguments, registry: registry, records: records, pool: pool, validation: validation.examples,
-                               test: test, batchSize: batchSize, evaluationPoints: try arguments.int("--eval-points", default: 10, in: 1...10_000),
-                               match: match, out: out,
-                               policy: (try arguments.int("--episodes", default: 20, in: 1...1_000_000), arguments.string("--reward") ?? "val-loss",
-                                        try arguments.int("--reward-every", default: 1, in: 1...1_000_000),
-                                        try arguments.int("--clusters", default: 1, in: 1...4096), policyBudget))
+                               test: test, batchSize: batchSize, evaluationPoints: evaluationPoints, match: match, out: out, policy: policy)
 
         // The learning rate: given, or the full-data baseline's best. The progress line covers every step still to run.
         var sweep = [(lr: Double, loss: Double)]()
@@ -130,7 +132,12 @@ enum BenchRunCommand {
                     try save(result, to: path)
                 }
             }
-            results.append(try BenchResult(path: path))
+            let result = try BenchResult(path: path)
+            guard result.steps == run.steps, abs(result.learningRate - lr) <= 1e-9 * lr else {
+                throw RaiseError.file(path: path, detail: "a finished run of \(result.steps) steps at learning rate \(result.learningRate); this benchmark "
+                                      + "runs it for \(run.steps) steps at \(lr): use another --out, or remove the file to run it again")
+            }
+            results.append(result)
             if arguments.outputMode == .json {
                 var line = results.last!.json
                 (line["curve"], line["picks"]) = (nil, nil)

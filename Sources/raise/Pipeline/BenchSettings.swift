@@ -1,0 +1,54 @@
+// BenchSettings: what every finished run in a benchmark folder depends on besides its own budget, entry,
+// seed and learning rate — the base model and the pool as tokenized, the target splits, the feature
+// model, the batch, the evaluation and RAISE's policy training. The first run of a folder saves them
+// (settings.json); a resumed benchmark whose settings differ stops and names the difference, rather
+// than putting runs of two set-ups into one report.
+import Foundation
+import RaiseKit
+
+/// The settings a benchmark folder's runs were made with.
+struct BenchSettings {
+    /// Setting → value.
+    let values: [String: String]
+
+    /// The settings of this benchmark: fingerprints of the data as the model reads it, and the options
+    /// that change a finished run.
+    init(model: any LanguageModel, pool: [TokenizedExample], validation: [TokenizedExample], test: [TokenizedExample]?,
+         arguments: ParsedArguments, batchSize: Int, evaluationPoints: Int, match: AnswerMatch,
+         policy: (episodes: Int, reward: String, rewardEvery: Int, clusters: Int, budget: (label: String, steps: Int)?)) {
+        func hex(_ value: UInt64) -> String { String(value, radix: 16) }
+        values = ["model and pool": hex(FeatureCache.fingerprint(model: model, examples: pool)),
+                  "validation split": hex(FeatureCache.fingerprint(model: nil, examples: validation)),
+                  "test split": test.map { hex(FeatureCache.fingerprint(model: nil, examples: $0)) } ?? "none",
+                  "feature model": arguments.string("--aux-model") ?? "the trained model",
+                  "batch": String(batchSize), "eval points": String(evaluationPoints), "test match": match.rawValue,
+                  "policy episodes": String(policy.episodes), "policy reward": policy.reward,
+                  "policy reward every": String(policy.rewardEvery), "policy clusters": String(policy.clusters),
+                  "policy budget": policy.budget?.label ?? "each budget"]
+    }
+
+    /// Where a benchmark folder keeps its settings.
+    static func path(out: String) -> String { out + "/settings.json" }
+
+    /// Saves these settings in `out` if it has none yet; otherwise checks they are the ones saved.
+    ///
+    /// - Throws: `RaiseError.file` naming the saved file and every setting that differs.
+    func claim(out: String) throws {
+        let path = BenchSettings.path(out: out)
+        guard FileManager.default.fileExists(atPath: path) else {
+            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+            let object = JSONObject(values.keys.sorted().map { ($0, JSONValue.string(values[$0]!)) })
+            try AtomicFile.write(JSONValue.object(object).serialized + "\n", to: path)
+            return
+        }
+        let saved = try JSONValue.readObject(path: path)
+        let differences = Set(values.keys).union(saved.keys).sorted().compactMap { name -> String? in
+            let before = saved[name]?.stringValue ?? "unset", now = values[name] ?? "unset"
+            return before == now ? nil : "\(name) was \(before), is now \(now)"
+        }
+        guard differences.isEmpty else {
+            throw RaiseError.file(path: path, detail: "this folder's runs were made with other settings (\(differences.joined(separator: "; "))): "
+                                  + "use another --out, or remove the folder to start over")
+        }
+    }
+}
