@@ -65,9 +65,12 @@ final class BenchCommandTests: XCTestCase {
         let otherBatch = try runRaise(arguments.filter { $0 != "8" } + ["4"], environment: ["RAISE_CACHE_DIR": folder + "/cache"])
         XCTAssertNotEqual(otherBatch.status, 0)
         XCTAssertTrue(otherBatch.stderr.contains("bench/settings.json") && otherBatch.stderr.contains("batch was 8, is now 4"), otherBatch.stderr)
+        let firstRun = folder + "/bench/runs/full/full_data-seed0.json"
+        try FileManager.default.removeItem(atPath: firstRun)  // the first run to do: refused before it starts
         let otherRate = try runRaise(arguments + ["--lr", "0.01"], environment: ["RAISE_CACHE_DIR": folder + "/cache"])
         XCTAssertNotEqual(otherRate.status, 0)
-        XCTAssertTrue(otherRate.stderr.contains("full_data-seed0.json") && otherRate.stderr.contains("at 0.01"), otherRate.stderr)
+        XCTAssertTrue(otherRate.stderr.contains("full_data-seed1.json") && otherRate.stderr.contains("at 0.01"), otherRate.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: firstRun), "no run is made at the other rate")
 
         let csv = try String(contentsOfFile: folder + "/bench/results.csv", encoding: .utf8).split(separator: "\n")
         XCTAssertEqual(csv.count, 1 + 2 + 3 * 2 * 2, "header, full data per seed, (oracle, random, raise) × 2 budgets × 2 seeds")

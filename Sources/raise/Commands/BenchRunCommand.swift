@@ -118,6 +118,14 @@ enum BenchRunCommand {
             }
         }
         let lr = fixedRate ?? sweep.min { $0.loss < $1.loss }!.lr
+        // Runs finished earlier must be runs of this benchmark: checked before any new one starts.
+        for run in plan.runs where FileManager.default.fileExists(atPath: run.resultPath(out: out)) {
+            let path = run.resultPath(out: out), result = try BenchResult(path: path)
+            guard result.steps == run.steps, abs(result.learningRate - lr) <= 1e-9 * lr else {
+                throw RaiseError.file(path: path, detail: "a finished run of \(result.steps) steps at learning rate \(result.learningRate); this benchmark "
+                                      + "runs it for \(run.steps) steps at \(lr): use another --out, or remove the file to run it again")
+            }
+        }
 
         var results = [BenchResult]()
         for run in plan.runs {
@@ -132,12 +140,7 @@ enum BenchRunCommand {
                     try save(result, to: path)
                 }
             }
-            let result = try BenchResult(path: path)
-            guard result.steps == run.steps, abs(result.learningRate - lr) <= 1e-9 * lr else {
-                throw RaiseError.file(path: path, detail: "a finished run of \(result.steps) steps at learning rate \(result.learningRate); this benchmark "
-                                      + "runs it for \(run.steps) steps at \(lr): use another --out, or remove the file to run it again")
-            }
-            results.append(result)
+            results.append(try BenchResult(path: path))
             if arguments.outputMode == .json {
                 var line = results.last!.json
                 (line["curve"], line["picks"]) = (nil, nil)
