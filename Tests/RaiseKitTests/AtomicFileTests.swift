@@ -29,7 +29,7 @@ final class AtomicFileTests: XCTestCase {
         let orphans = [".other.jsonl.tmp-\(child.processIdentifier)", ".out.txt.tmp-\(child.processIdentifier)"]
         let live = ".other.jsonl.tmp-\(getpid())"  // a writer of this very process, still writing
         for name in orphans + [live, "notes.tmp-\(child.processIdentifier)"] {
-            FileManager.default.createFile(atPath: folder + "/" + name, contents: Data("x".utf8))
+            XCTAssertTrue(FileManager.default.createFile(atPath: folder + "/" + name, contents: Data("x".utf8)))
         }
         try AtomicFile.write("done", to: folder + "/out.txt")
         let left = Set(try FileManager.default.contentsOfDirectory(atPath: folder))

@@ -38,7 +38,7 @@ func assertGradientsMatch(
         var difference = 0.0, analyticNorm = 0.0, numericNorm = 0.0
         var worst = (element: 0, analytic: 0.0, numeric: 0.0)
         for element in 0..<input.count {
-            var perturbed = inputs.map { $0.copy() }
+            let perturbed = inputs.map { $0.copy() }
             perturbed[index].data[element] += eps
             let plus = probe(perturbed)
             perturbed[index].data[element] -= 2 * eps

@@ -34,11 +34,13 @@ enum FeatureOptions {
     /// trained — reads them), scored with `scorer`, with progress on stderr. A spec written
     /// `reference:SPEC` is scored with `--reference-model` and its columns are prefixed `reference_`.
     /// `reportCacheHits: false` keeps quiet about columns read from the cache (a benchmark reads them often);
-    /// `part` names the part of a pool these records are in progress lines (" (window 2 of 9)").
+    /// `part` names the part of a pool these records are in progress lines (" (window 2 of 9)"); `memory`
+    /// keeps the answer losses row-wise extractors compute, for the next that asks for the same.
     ///   name -> (N)
     static func columns(_ specs: [String], records: [InstructionRecord], examples trainedExamples: [TokenizedExample],
                         model: any LanguageModel, scorer: any LanguageModel, arguments: ParsedArguments,
-                        registry: PluginRegistry, seed: UInt64, reportCacheHits: Bool = true, part: String = "") throws -> [String: [Float]] {
+                        registry: PluginRegistry, seed: UInt64, reportCacheHits: Bool = true, part: String = "",
+                        memory: LossMemory = LossMemory()) throws -> [String: [Float]] {
         precondition(records.count == trainedExamples.count, "FeatureOptions.columns: \(records.count) records, \(trainedExamples.count) examples")
         var columns = [String: [Float]]()
         var fingerprints = [ObjectIdentifier: UInt64]()  // each model and the pool hashed once
@@ -83,7 +85,9 @@ enum FeatureOptions {
             }
             let start = Date()
             // Every rank scores its shard of each pass and gets all of it back.
-            let scoring = communicator.size > 1 ? ShardedModel(featureModel, communicator: communicator) : featureModel
+            let sharded = communicator.size > 1 ? ShardedModel(featureModel, communicator: communicator) : featureModel
+            // A row-wise extractor leaves the weights alone: the losses it asks for may have been computed already.
+            let scoring = extractor.isRowwise ? memory.remembering(sharded, fingerprint: fingerprint) : sharded
             let computed = try extract(extractor, examples: examples, model: scoring, cache: cache, key: key,
                                        label: spec.id + part, mode: mode, communicator: communicator)
             if communicator.isRoot { cache.save(computed, key: key) }

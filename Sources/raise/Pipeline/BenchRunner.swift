@@ -21,6 +21,9 @@ final class BenchRunner {
     /// RAISE's policy training: episodes, reward, rhythm, clusters, and the budget policies are trained at
     /// (nil: each budget's own).
     let policy: (episodes: Int, reward: String, rewardEvery: Int, clusters: Int, budget: (label: String, steps: Int)?)
+    /// Answer losses the feature passes computed, shared by every run (feature.loss and feature.ifd's
+    /// conditional losses are one pass).
+    private let lossMemory = LossMemory()
     /// The benchmark's progress line, over every step still to run; set before the first run.
     var progress = ProgressReporter(label: "bench", total: 1, mode: .quiet)
 
@@ -72,7 +75,8 @@ final class BenchRunner {
         let model = try ModelOptions.make(arguments, registry: registry, seed: seed)
         let scorer = try FeatureOptions.scoringModel(arguments, registry: registry, model: model, seed: seed)
         let features = try FeatureOptions.columns(selector.requiredFeatures, records: records, examples: pool, model: model, scorer: scorer,
-                                                  arguments: arguments, registry: registry, seed: seed, reportCacheHits: false)
+                                                  arguments: arguments, registry: registry, seed: seed, reportCacheHits: false,
+                                                  memory: lossMemory)
         result.preparationSeconds = Date().timeIntervalSince(preparation)
 
         let training = SelectionTraining(trainer: ModelTrainer(model: model, settings: .fineTuning(peak: Float(lr), steps: run.steps)),
@@ -117,7 +121,8 @@ final class BenchRunner {
         var settings = PolicySettings(layout: StateLayout(groups: StateGroup.paper, semanticDimensions: min(32, width)))
         settings.clusters = min(policy.clusters, batchSize)
         let columns = try FeatureOptions.columns(settings.layout.featureSpecs, records: records, examples: pool, model: model, scorer: scorer,
-                                                 arguments: arguments, registry: registry, seed: seed, reportCacheHits: false)
+                                                 arguments: arguments, registry: registry, seed: seed, reportCacheHits: false,
+                                                 memory: lossMemory)
         var run = PolicyTrainingSettings(steps: steps, batchSize: batchSize, seed: seed)
         run.episodes = policy.episodes
         run.rewardEvery = policy.rewardEvery

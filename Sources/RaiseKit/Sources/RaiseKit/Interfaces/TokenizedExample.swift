@@ -2,7 +2,7 @@
 // that says which of them are scored (the answer), as a prompt template produces them.
 
 /// One instruction example as token ids with an answer mask.
-public struct TokenizedExample: Equatable, Sendable {
+public struct TokenizedExample: Hashable, Sendable {
     /// Prompt tokens followed by answer tokens (and the end-of-sequence token that closes the answer).
     public var ids: [Int32]
     /// The weight of predicting `ids[i]` from `ids[..<i]`: 1 on answer tokens, 0 elsewhere. Same length
