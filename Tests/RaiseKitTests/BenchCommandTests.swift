@@ -122,6 +122,14 @@ final class BenchCommandTests: XCTestCase {
                                     "--out", folder + "/refused", "--quiet"])
         XCTAssertEqual(refused.status, 1)
         XCTAssertTrue(refused.stderr.contains("--oracle") && refused.stderr.contains("hidden"), refused.stderr)
+        let untaggedRun = try runRaise(["bench", "run", "--model", "tinygpt:layers=1,heads=2,d=32,ctx=48,tokenizer=\(folder)/tok",
+                                        "--data", folder + "/untagged.jsonl", "--val", folder + "/suite/val.jsonl", "--template", "plain",
+                                        "--no-full", "--lr", "1e-3", "--selector", "random", "--seeds", "1", "--budgets", "10%",
+                                        "--out", folder + "/untagged", "--quiet", "--threads", "1", "--batch", "8"])
+        XCTAssertEqual(untaggedRun.status, 0, untaggedRun.stderr)
+        let untaggedComposition = try XMLSummary(String(contentsOfFile: folder + "/untagged/composition.svg", encoding: .utf8))
+        XCTAssertTrue(composition.texts.contains { $0.hasPrefix("noisy ") }, "tagged data: noise and duplicate shares")
+        XCTAssertFalse(untaggedComposition.texts.contains { $0.hasPrefix("noisy ") }, "untagged data has no noise shares to show")
         let badConfig = folder + "/bad.json"
         try "{\"seeds\": 2, \"colour\": \"blue\"}".write(toFile: badConfig, atomically: true, encoding: .utf8)
         let bad = try runRaise(["bench", "run", "--config", badConfig, "--out", folder + "/bad"])

@@ -14,8 +14,9 @@ enum BarChart {
     static func render(title: String, groups: [(title: String, bars: [ChartBar])], categories: [String]) -> String {
         let (left, barWidth, barHeight, gap) = (150.0, 480.0, 18.0, 6.0)
         let rows = groups.reduce(0) { $0 + $1.bars.count }
-        let legendRows = Double((categories.count + 4) / 5)
-        var svg = SVGDocument(width: left + barWidth + 150, height: 50 + Double(rows) * (barHeight + gap) + Double(groups.count) * 28 + 40 + 20 * legendRows)
+        let width = left + barWidth + 150
+        let legend = SVGDocument.legendLayout(categories, x: 50, maxX: width - 12)
+        var svg = SVGDocument(width: width, height: 50 + Double(rows) * (barHeight + gap) + Double(groups.count) * 28 + 40 + 20 * Double(legend.rows))
         let colour = { (category: String) in SVGDocument.palette[(categories.firstIndex(of: category) ?? 0) % SVGDocument.palette.count] }
         svg.text(left + barWidth / 2, 24, title, size: 15, anchor: "middle", bold: true)
         var y = 44.0
@@ -41,8 +42,8 @@ enum BarChart {
         for (i, tick) in [0.0, 0.25, 0.5, 0.75, 1.0].enumerated() {
             svg.text(left + tick * barWidth, y + 12, ["0%", "25%", "50%", "75%", "100%"][i], size: 11, anchor: "middle")
         }
-        for (i, category) in categories.enumerated() {
-            let (cx, cy) = (left + Double(i % 5) * 110 - 100, y + 28 + Double(i / 5) * 20)
+        for (category, position) in zip(categories, legend.positions) {
+            let (cx, cy) = (position.x, y + 28 + Double(position.row) * 20)
             svg.rect(cx, cy, 14, 10, color: colour(category))
             svg.text(cx + 20, cy + 10, category, size: 12)
         }

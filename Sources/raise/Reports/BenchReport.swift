@@ -131,6 +131,8 @@ struct BenchReport {
 
     var composition: String {
         let families = Array(Set(records.map(\.category))).sorted()
+        // Noise and duplicate shares only mean something on data that tags them (the embedded suite).
+        let tagged = records.contains { $0.hiddenTags["noisy"] != nil || $0.hiddenTags["duplicate"] != nil }
         let groups = budgets.map { budget -> (title: String, bars: [ChartBar]) in
             let bars = entries.compactMap { entry -> ChartBar? in
                 let group = runs(entry, budget.label)
@@ -145,6 +147,7 @@ struct BenchReport {
                     }
                 }
                 let shares = counts.mapValues { Double($0) / Double(max(total, 1)) }
+                guard tagged else { return ChartBar(label: entry, shares: shares, note: "") }
                 return ChartBar(label: entry, shares: shares, note: String(format: "noisy %.0f%%, dup. %.0f%%",
                                                                               100 * Double(noisy) / Double(max(total, 1)),
                                                                               100 * Double(duplicate) / Double(max(total, 1))))

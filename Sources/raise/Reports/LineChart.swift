@@ -20,8 +20,9 @@ enum LineChart {
     static func render(panels: [ChartPanel], xLabel: String, yLabel: String) -> String {
         let (panelWidth, panelHeight, left, top, bottom) = (360.0, 280.0, 64.0, 36.0, 48.0)
         let labels = orderedLabels(panels)
-        let legendRows = Double((labels.count + 3) / 4)
-        var svg = SVGDocument(width: left + Double(panels.count) * (panelWidth + 24), height: top + panelHeight + bottom + 20 * legendRows + 16)
+        let width = left + Double(panels.count) * (panelWidth + 24)
+        let legendRows = SVGDocument.legendLayout(labels, x: left, maxX: width - 12).rows
+        var svg = SVGDocument(width: width, height: top + panelHeight + bottom + 20 * Double(legendRows) + 16)
         let colour = { (label: String) in SVGDocument.palette[(labels.firstIndex(of: label) ?? 0) % SVGDocument.palette.count] }
         for (p, panel) in panels.enumerated() {
             let x0 = left + Double(p) * (panelWidth + 24), y0 = top, (w, h) = (panelWidth, panelHeight)
@@ -69,10 +70,10 @@ enum LineChart {
         }
     }
 
-    /// Coloured keys, four to a row: a box for a series, a dashed stroke for a reference line.
+    /// Coloured keys, as many to a row as fit: a box for a series, a dashed stroke for a reference line.
     static func legend(_ svg: inout SVGDocument, labels: [String], references: Set<String>, colour: (String) -> String, x: Double, y: Double) {
-        for (i, label) in labels.enumerated() {
-            let (cx, cy) = (x + Double(i % 4) * 190, y + Double(i / 4) * 20)
+        for (label, position) in zip(labels, SVGDocument.legendLayout(labels, x: x, maxX: svg.width - 12).positions) {
+            let (cx, cy) = (position.x, y + Double(position.row) * 20)
             if references.contains(label) {
                 svg.line(cx, cy + 5, cx + 14, cy + 5, color: colour(label), width: 2, dashed: true)
             } else {

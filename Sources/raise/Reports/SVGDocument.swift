@@ -52,6 +52,20 @@ struct SVGDocument {
             + elements.joined(separator: "\n") + "\n</svg>\n"
     }
 
+    /// Where legend keys go, left to right from `x` and wrapping before `maxX`, 20 px a row: each key is a
+    /// 14 px mark, then its label, whose width is estimated from its length (12 px Helvetica averages
+    /// under 7 px a character), then 18 px of space. Returns each key's position and the number of rows.
+    static func legendLayout(_ labels: [String], x: Double, maxX: Double) -> (positions: [(x: Double, row: Int)], rows: Int) {
+        var positions = [(x: Double, row: Int)](), cursor = x, row = 0
+        for label in labels {
+            let width = 20 + 7 * Double(label.count)
+            if cursor > x && cursor + width > maxX { (cursor, row) = (x, row + 1) }
+            positions.append((cursor, row))
+            cursor += width + 18
+        }
+        return (positions, labels.isEmpty ? 0 : row + 1)
+    }
+
     /// Text safe inside XML.
     static func escape(_ text: String) -> String {
         text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
