@@ -158,7 +158,7 @@ bench-scale: build
 		--data $(SCALE)/synth-$(SCALE_RECORDS)/pool.jsonl --budget 10% --out $(SCALE)/subset.jsonl --quiet
 
 # The benchmark on the shared real data — documented, not in CI (hours on 2 cores: SmolLM2 scores the
-# pool's features at a few records per second, four passes). Corpus: alpaca-libre (status ok) + GPTeacher
+# pool's features at a few records per second, three passes). Corpus: alpaca-libre (status ok) + GPTeacher
 # code / role-play / tool use + 1,500 GSM8K problems (18,739 records); target: GSM8K, with validation and
 # test splits carved from its train file, disjoint from the corpus. The tokenizer and the TinyGPT base are
 # trained on the whole corpus; the selection pool is a seeded REAL_SLICE of it (the source mix kept; empty:

@@ -2,8 +2,8 @@
 // budgets and evaluation for every entry, over several seeds — with the full-data baseline (at the
 // learning rate best for it, swept), an optional oracle reference on tagged data, and RAISE (its
 // policies trained on the way). Finished runs are kept, so an interrupted benchmark resumes (with the
-// same settings: the folder remembers them); the report files are made from every finished run. Settings come from flags or a JSON --config whose keys
-// are the flag names (flags win).
+// same settings: the folder remembers them); the report files are made from every finished run.
+// Settings come from flags or a JSON --config whose keys are the flag names (flags win).
 import Foundation
 import RaiseKit
 
