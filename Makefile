@@ -162,8 +162,8 @@ bench-scale: build
 # code / role-play / tool use + 1,500 GSM8K problems (18,739 records); target: GSM8K, with validation and
 # test splits carved from its train file, disjoint from the corpus. The tokenizer and the TinyGPT base are
 # trained on the whole corpus; the selection pool is a seeded REAL_SLICE of it (the source mix kept; empty:
-# the whole corpus), its features from SmolLM2-135M. Every stage resumes, so the target can be run again
-# after an interruption.
+# the whole corpus), its features from SmolLM2-135M; the report goes to $(REAL)/bench-$(REAL_SLICE). Every
+# stage resumes, so the target can be run again after an interruption.
 REAL           ?= out/real
 REAL_GSM8K     ?= 1500
 REAL_ALPACA    ?= pool=rest
@@ -181,7 +181,7 @@ bench-real: real-data models
 	$(RELEASE_BIN) bench run --model $(REAL)/base --aux-model 'llama:path="$(SMOLLM2)",ctx=256' $(addprefix --data ,$(REAL_POOL)) \
 		--val $(REAL)/gsm8k/val.jsonl --test $(REAL)/gsm8k/test.jsonl --match final-answer \
 		--selector random --selector perplexity --selector ifd --selector raise --budgets 1%,5%,10% --seeds 3 \
-		--policy-budget 5% --reward val-loss:limit=64 --out $(REAL)/bench
+		--policy-budget 5% --reward val-loss:limit=64 --out $(REAL)/bench$(REAL_SLICE:%=-%)
 
 # The splits: seeded, so every run of a target carves the same ones.
 real-data: build
