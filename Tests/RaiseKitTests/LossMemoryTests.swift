@@ -5,7 +5,7 @@ import XCTest
 
 final class LossMemoryTests: XCTestCase {
     func testARememberedCallIsNotComputedAgain() throws {
-        let model = try CountingModel()
+        let model = try StubModel { $0.map { Float($0.ids.reduce(0, +)) } }  // an example's loss: the sum of its ids
         let memory = LossMemory()
         let a = [TokenizedExample(ids: [1, 2, 3], lossMask: [0, 1, 1]), TokenizedExample(ids: [4, 5], lossMask: [0, 1])]
         let b = [TokenizedExample(ids: [1, 2, 3], lossMask: [0, 0, 1])]
@@ -28,34 +28,4 @@ final class LossMemoryTests: XCTestCase {
         _ = try first.embeddings(a)
         XCTAssertEqual(model.embeddingPasses, 2, "only answer losses are remembered")
     }
-}
-
-/// A model double whose loss of an example is the sum of its ids, counting its passes.
-private final class CountingModel: LanguageModel {
-    let backendID = "model.counting"
-    let configuration = JSONObject()
-    let tokenizer: any Tokenizer
-    let parameters: ParameterStore
-    let contextLength = 8
-    private(set) var lossPasses = 0
-    private(set) var embeddingPasses = 0
-
-    init() throws {
-        var rng = RandomGenerator(seed: 0)
-        parameters = ParameterStore([], rng: &rng)
-        tokenizer = try BytePairTrainer.train(texts: ["a"], vocabularySize: 260)
-    }
-
-    func exampleLosses(_ examples: [TokenizedExample]) throws -> [Float] {
-        lossPasses += 1
-        return examples.map { Float($0.ids.reduce(0, +)) }
-    }
-
-    func embeddings(_ examples: [TokenizedExample]) throws -> Tensor {
-        embeddingPasses += 1
-        return Tensor(zeros: [examples.count, 1])
-    }
-
-    func accumulateGradients(_ batch: [TokenizedExample]) throws -> (lossSum: Double, tokens: Int) { (0, 0) }
-    func generate(prompt: [Int32], maxNewTokens: Int, stop: Set<Int32>) throws -> [Int32] { [] }
 }

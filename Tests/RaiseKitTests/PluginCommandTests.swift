@@ -83,29 +83,7 @@ final class PluginCommandTests: XCTestCase {
         let reward = try registry.make(PluginSpec(parsing: "neg-perplexity:cap=50", option: "--reward"), kind: .reward, seed: 0,
                                        as: (any Reward).self)
         let validation = [TokenizedExample(ids: [1, 2, 3], lossMask: [0, 1, 1]), TokenizedExample(ids: [4, 5], lossMask: [0, 1])]
-        XCTAssertEqual(try reward.performance(of: try FixedLossModel(losses: [1, 2]), validation: validation), -exp(1.5), accuracy: 1e-9)
-        XCTAssertEqual(try reward.performance(of: try FixedLossModel(losses: [9, 9]), validation: validation), -50)
+        XCTAssertEqual(try reward.performance(of: try StubModel { Array([1, 2].prefix($0.count)) }, validation: validation), -exp(1.5), accuracy: 1e-9)
+        XCTAssertEqual(try reward.performance(of: try StubModel { Array([9, 9].prefix($0.count)) }, validation: validation), -50)
     }
-}
-
-/// A test double of the model protocol that reports fixed per-example losses; nothing else is used.
-private final class FixedLossModel: LanguageModel {
-    let losses: [Float]
-    let backendID = "model.fixed-loss"
-    let configuration = JSONObject()
-    let tokenizer: any Tokenizer
-    let parameters: ParameterStore
-    let contextLength = 8
-
-    init(losses: [Float]) throws {
-        self.losses = losses
-        var rng = RandomGenerator(seed: 0)
-        parameters = ParameterStore([], rng: &rng)
-        tokenizer = try BytePairTrainer.train(texts: ["a"], vocabularySize: 260)
-    }
-
-    func exampleLosses(_ examples: [TokenizedExample]) throws -> [Float] { Array(losses.prefix(examples.count)) }
-    func accumulateGradients(_ batch: [TokenizedExample]) throws -> (lossSum: Double, tokens: Int) { (0, 0) }
-    func embeddings(_ examples: [TokenizedExample]) throws -> Tensor { Tensor(zeros: [examples.count, 1]) }
-    func generate(prompt: [Int32], maxNewTokens: Int, stop: Set<Int32>) throws -> [Int32] { [] }
 }

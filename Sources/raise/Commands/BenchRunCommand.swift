@@ -119,18 +119,20 @@ enum BenchRunCommand {
         }
         let lr = fixedRate ?? sweep.min { $0.loss < $1.loss }!.lr
         // Runs finished earlier must be runs of this benchmark: checked before any new one starts.
+        var finished = [String: BenchResult]()
         for run in plan.runs where FileManager.default.fileExists(atPath: run.resultPath(out: out)) {
             let path = run.resultPath(out: out), result = try BenchResult(path: path)
             guard result.steps == run.steps, abs(result.learningRate - lr) <= 1e-9 * lr else {
                 throw RaiseError.file(path: path, detail: "a finished run of \(result.steps) steps at learning rate \(result.learningRate); this benchmark "
                                       + "runs it for \(run.steps) steps at \(lr): use another --out, or remove the file to run it again")
             }
+            finished[path] = result
         }
 
         var results = [BenchResult]()
         for run in plan.runs {
             let path = run.resultPath(out: out)
-            if !FileManager.default.fileExists(atPath: path) {
+            if finished[path] == nil {
                 if fromSweep(run) {
                     try save(try BenchResult(path: sweepPath(out, lr)), to: path)  // the sweep already ran it
                 } else {
@@ -140,7 +142,7 @@ enum BenchRunCommand {
                     try save(result, to: path)
                 }
             }
-            results.append(try BenchResult(path: path))
+            results.append(try finished[path] ?? BenchResult(path: path))
             if arguments.outputMode == .json {
                 var line = results.last!.json
                 (line["curve"], line["picks"]) = (nil, nil)

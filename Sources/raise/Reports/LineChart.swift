@@ -21,8 +21,8 @@ enum LineChart {
         let (panelWidth, panelHeight, left, top, bottom) = (360.0, 280.0, 64.0, 36.0, 48.0)
         let labels = orderedLabels(panels)
         let width = left + Double(panels.count) * (panelWidth + 24)
-        let legendRows = SVGDocument.legendLayout(labels, x: left, maxX: width - 12).rows
-        var svg = SVGDocument(width: width, height: top + panelHeight + bottom + 20 * Double(legendRows) + 16)
+        let layout = SVGDocument.legendLayout(labels, x: left, maxX: width - 12)
+        var svg = SVGDocument(width: width, height: top + panelHeight + bottom + 20 * Double(layout.rows) + 16)
         let colour = { (label: String) in SVGDocument.palette[(labels.firstIndex(of: label) ?? 0) % SVGDocument.palette.count] }
         for (p, panel) in panels.enumerated() {
             let x0 = left + Double(p) * (panelWidth + 24), y0 = top, (w, h) = (panelWidth, panelHeight)
@@ -48,7 +48,7 @@ enum LineChart {
             }
         }
         let references = Set(panels.flatMap { $0.references.map(\.label) })
-        legend(&svg, labels: labels, references: references, colour: colour, x: left, y: top + panelHeight + bottom + 8)
+        legend(&svg, labels: labels, at: layout.positions, references: references, colour: colour, y: top + panelHeight + bottom + 8)
         return svg.xml
     }
 
@@ -70,9 +70,11 @@ enum LineChart {
         }
     }
 
-    /// Coloured keys, as many to a row as fit: a box for a series, a dashed stroke for a reference line.
-    static func legend(_ svg: inout SVGDocument, labels: [String], references: Set<String>, colour: (String) -> String, x: Double, y: Double) {
-        for (label, position) in zip(labels, SVGDocument.legendLayout(labels, x: x, maxX: svg.width - 12).positions) {
+    /// Coloured keys at their `SVGDocument.legendLayout` positions, from `y`: a box for a series, a dashed
+    /// stroke for a reference line.
+    static func legend(_ svg: inout SVGDocument, labels: [String], at positions: [(x: Double, row: Int)], references: Set<String>,
+                       colour: (String) -> String, y: Double) {
+        for (label, position) in zip(labels, positions) {
             let (cx, cy) = (position.x, y + Double(position.row) * 20)
             if references.contains(label) {
                 svg.line(cx, cy + 5, cx + 14, cy + 5, color: colour(label), width: 2, dashed: true)

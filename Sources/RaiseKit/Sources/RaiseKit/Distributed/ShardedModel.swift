@@ -22,32 +22,32 @@ public final class ShardedModel: LanguageModel {
     public var parameters: ParameterStore { base.parameters }
     public var contextLength: Int { base.contextLength }
 
-    /// This rank's shard of the losses, gathered in order on every rank. The shards are cut from the
-    /// examples in `ScoringOrder`, at whole batches, so the ranks score the batches one process would.
-    ///   examples (N) -> (N)
+    /// This rank's shard of the losses, gathered in order on every rank.   examples (N) -> (N)
     public func exampleLosses(_ examples: [TokenizedExample]) throws -> [Float] {
-        let order = ScoringOrder.positions(examples)
-        let shard = communicator.shard(examples.count, block: ScoringOrder.batchSize)
-        let inOrder = try communicator.allGather(base.exampleLosses(order[shard].map { examples[$0] }))
-        var losses = [Float](repeating: 0, count: examples.count)
-        for (k, position) in order.enumerated() { losses[position] = inOrder[k] }
-        return losses
+        try scoreInShards(examples) { try base.exampleLosses($0) }.values
     }
 
-    /// This rank's shard of the embeddings, gathered in order on every rank (shards as for losses).
-    ///   examples (N) -> (N, C)
+    /// This rank's shard of the embeddings, gathered in order on every rank.   examples (N) -> (N, C)
     public func embeddings(_ examples: [TokenizedExample]) throws -> Tensor {
         guard !examples.isEmpty else { return try base.embeddings(examples) }
+        let (values, width) = try scoreInShards(examples) { try base.embeddings($0).scalars }
+        return Tensor(shape: [examples.count, width], values: values)
+    }
+
+    /// Scores this rank's shard of `examples` with `score` (a row of floats per example, the same width
+    /// on every rank), gathers every rank's rows and puts them back in input order. The shards are cut
+    /// from the examples in `ScoringOrder`, at whole batches, so the ranks score the batches one process would.
+    private func scoreInShards(_ examples: [TokenizedExample], _ score: ([TokenizedExample]) throws -> [Float]) throws -> (values: [Float], width: Int) {
+        guard !examples.isEmpty else { return ([], 0) }
         let order = ScoringOrder.positions(examples)
         let shard = communicator.shard(examples.count, block: ScoringOrder.batchSize)
-        let local = shard.isEmpty ? [] : try base.embeddings(order[shard].map { examples[$0] }).scalars
-        let inOrder = try communicator.allGather(local)  // N rows of the same width
+        let inOrder = try communicator.allGather(shard.isEmpty ? [] : score(order[shard].map { examples[$0] }))
         let width = inOrder.count / examples.count
-        let out = Tensor(zeros: [examples.count, width])
+        var values = [Float](repeating: 0, count: inOrder.count)
         for (k, position) in order.enumerated() {
-            inOrder.withUnsafeBufferPointer { out.row(position).data.update(from: $0.baseAddress! + k * width, count: width) }
+            values[position * width..<(position + 1) * width] = inOrder[k * width..<(k + 1) * width]
         }
-        return out
+        return (values, width)
     }
 
     /// Training is not sharded: the wrapped model's, on this rank.
