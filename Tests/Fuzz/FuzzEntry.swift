@@ -19,6 +19,7 @@ let fuzzTargets: [FuzzTarget] = [
     FuzzTarget(name: "safetensors", run: fuzzSafetensors),
     FuzzTarget(name: "gguf", run: fuzzGGUF),
     FuzzTarget(name: "bpe", run: fuzzBytePairRoundTrip),
+    FuzzTarget(name: "tokenizer-folder", run: fuzzTokenizerFolder),
     FuzzTarget(name: "plugin-spec", run: fuzzPluginSpec),
     FuzzTarget(name: "cli", run: fuzzCommandLine),
 ]

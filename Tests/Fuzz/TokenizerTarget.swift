@@ -35,3 +35,31 @@ func fuzzBytePairRoundTrip(_ bytes: [UInt8]) {
         _ = tokenizer.decode(ids)
     }
 }
+
+/// `tokenizer-folder`: a tokenizer folder's two JSON files from one input, split at its first NUL byte
+/// (`encoder.json`, then `raise_tokenizer.json`; no NUL: no `raise_tokenizer.json`), beside a fixed
+/// `vocab.bpe`. Property: loading is a `RaiseError` or a tokenizer whose every id is in its vocabulary,
+/// that encodes and decodes text, and whose prompt formatter either refuses it or tokenizes a record.
+func fuzzTokenizerFolder(_ bytes: [UInt8]) {
+    let split = bytes.firstIndex(of: 0)
+    _ = scratchFile("encoder.json", Array(bytes[..<(split ?? bytes.count)]))
+    let extras = scratchFolder + "/raise_tokenizer.json"
+    if let split { _ = scratchFile("raise_tokenizer.json", Array(bytes[(split + 1)...])) } else { unlink(extras) }
+    _ = scratchFile("vocab.bpe", Array("#version: 0.2\n".utf8))
+    let tokenizer: BytePairTokenizer
+    do {
+        tokenizer = try BytePairTokenizer(directory: scratchFolder)
+    } catch is RaiseError {
+        return
+    } catch {
+        fatalError("property failed: not a RaiseError: \(error)")
+    }
+    let ids = tokenizer.encode("ab <|endoftext|> cd")
+    fuzzCheck(ids.allSatisfy { $0 >= 0 && Int($0) < tokenizer.vocabularySize }, "an id outside the vocabulary")
+    _ = tokenizer.decode(ids + [-1, Int32.max])
+    for template in PromptTemplate.allCases {
+        guard let formatter = try? PromptFormatter(template: template, tokenizer: tokenizer, maxLength: 32) else { continue }
+        _ = formatter.tokenized(InstructionRecord(id: "r", turns: [ChatTurn(.user, "ab"), ChatTurn(.assistant, "cd")],
+                                                  source: SourceLocation(file: "fuzz", line: 1), original: .text("ab cd")))
+    }
+}

@@ -131,6 +131,25 @@ for path in jsonl_files[:3]:
     seed("bpe", path.replace("/", "_"), head_lines(os.path.join(data, path), 1))
 seed("bpe", "specials", "<|endoftext|>hello<|im_start|>user\n12345 678\t\u00e9\u4e2d\U0001F600<|im_end|>")
 
+# Tokenizer folders: encoder.json, a NUL, raise_tokenizer.json (a small saved vocabulary: the 256 byte tokens
+# in GPT-2's byte-to-character table, then the special tokens).
+def byte_characters():
+    printable = list(range(33, 127)) + list(range(161, 173)) + list(range(174, 256))
+    table, extra = {}, 0
+    for b in range(256):
+        if b in printable:
+            table[b] = chr(b)
+        else:
+            table[b] = chr(256 + extra)
+            extra += 1
+    return table
+
+encoder = {character: b for b, character in byte_characters().items()}
+encoder.update({"<|endoftext|>": 256, "<|im_start|>": 257, "<|im_end|>": 258})
+extras = {"pre_tokenizer": "gpt2", "bos": 256, "eos": 256, "pad": 256, "specials": {"<|endoftext|>": 256, "<|im_start|>": 257, "<|im_end|>": 258}}
+seed("tokenizer-folder", "saved", json.dumps(encoder) + "\0" + json.dumps(extras))
+seed("tokenizer-folder", "gpt2-style", json.dumps(encoder))
+
 # Plugin specs and command lines (a command-index byte, then arguments separated by NUL).
 for i, spec in enumerate(["fuzz:path=x", 'fuzz:path="a,b=c",count=3,rate=0.25,on=yes,band=bottom', 'selector.fuzz:path="q\\"\\\\",on=0',
                           "ifd:threshold=1.0,band=top", 'llama:path="/models/a,b.gguf",ctx=256', "x:a=1,a=2", "x:=1", 'x:p="open']):

@@ -97,6 +97,37 @@ final class BytePairTrainerTests: XCTestCase {
         for text in corpus.prefix(10) + ["<|endoftext|> tail"] { XCTAssertEqual(loaded.encode(text), trained.encode(text)) }
     }
 
+    /// Each damage of a saved folder is an error naming the file and field (each of these trapped, or
+    /// allocated gigabytes, or grew the vocabulary, before the folder was checked whole).
+    func testADamagedFolderIsRefusedNamingFileAndField() throws {
+        let trained = try BytePairTrainer.train(texts: corpus, vocabularySize: 300)
+        let folder = try scratchFolder(self)
+        try trained.save(directory: folder)
+        let extrasPath = folder + "/raise_tokenizer.json", encoderPath = folder + "/encoder.json"
+        let extras = try String(contentsOfFile: extrasPath, encoding: .utf8), encoder = try String(contentsOfFile: encoderPath, encoding: .utf8)
+        let endOfText = trained.specialTokens.byText["<|endoftext|>"]!
+        func damaged(_ file: String, _ original: String, _ from: String, _ to: String, _ expected: [String]) throws {
+            XCTAssertTrue(original.contains(from), "fixture: \(from)")
+            try original.replacingOccurrences(of: from, with: to).write(toFile: file, atomically: true, encoding: .utf8)
+            assertThrows(expected) { try BytePairTokenizer(directory: folder) }
+            try original.write(toFile: file, atomically: true, encoding: .utf8)
+        }
+        try damaged(extrasPath, extras, "\"eos\":\(endOfText)", "\"eos\":99999", [extrasPath, "field 'eos': 99999 is not the id of one of the special tokens"])
+        try damaged(extrasPath, extras, "\"eos\":\(endOfText)", "\"eos\":-1", [extrasPath, "field 'eos'"])
+        try damaged(extrasPath, extras, "\"eos\":\(endOfText)", "\"eos\":4294967296", [extrasPath, "field 'eos'"])
+        let noEnd = try BytePairTokenizer(vocabulary: [[97]: 0], merges: [], specials: ["<|pad|>": 1], roles: (nil, 0, nil))
+        assertThrows(["template plain", "no end-of-sequence special token"]) { try PromptFormatter(template: .plain, tokenizer: noEnd, maxLength: 8) }
+        try damaged(extrasPath, extras, "\"<|endoftext|>\":\(endOfText)", "\"<|endoftext|>\":-1", [extrasPath, "field 'specials': '<|endoftext|>' is -1"])
+        try damaged(extrasPath, extras, "\"bos\":\(endOfText)", "\"bos\":7", [extrasPath, "field 'bos': 7 is not the id of one of the special tokens"])
+        try damaged(extrasPath, extras, "\"<|endoftext|>\":\(endOfText)", "\"<|endoftext|>\":2000000000", [extrasPath, "'<|endoftext|>' is 2000000000"])
+        try damaged(extrasPath, extras, "\"<|endoftext|>\":\(endOfText)", "\"\":\(endOfText)", [extrasPath, "empty text"])
+        try damaged(extrasPath, extras, "\"pre_tokenizer\":\"gpt2\"", "\"pre_tokenizer\":\"bogus\"", [extrasPath, "field 'pre_tokenizer'"])
+        try damaged(encoderPath, encoder, "\"<|endoftext|>\":\(endOfText)", "\"<|endoftext|>\":100000", [encoderPath, "id 100000 is beyond the 300 tokens"])
+        try damaged(encoderPath, encoder, "\"<|endoftext|>\":\(endOfText)", "\"<|endoftext|>\":0", [encoderPath, "have the same id 0"])
+        try damaged(encoderPath, encoder, "\"<|endoftext|>\":\(endOfText)", "\"<|endoftext|>\":3000000000", [encoderPath, "beyond the 300 tokens"])
+        XCTAssertEqual(try BytePairTokenizer(directory: folder).encode("the cat"), trained.encode("the cat"), "the restored folder loads")
+    }
+
     func testRejectsASizeThatCannotHoldTheBytes() {
         assertThrows(["--vocab", "cannot hold 256 bytes"]) { try BytePairTrainer.train(texts: ["x"], vocabularySize: 200) }
     }

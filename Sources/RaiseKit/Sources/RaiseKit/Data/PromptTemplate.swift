@@ -74,8 +74,8 @@ public struct PromptFormatter {
     ///   token; ChatML's markers) or `maxLength` is below 2.
     public init(template: PromptTemplate, tokenizer: any Tokenizer, maxLength: Int) throws {
         guard maxLength >= 2 else { throw RaiseError.invalidArgument(name: "max length", detail: "\(maxLength) is below 2") }
-        guard tokenizer.specialTokens.eos != nil else {
-            throw RaiseError.invalidArgument(name: "template \(template.rawValue)", detail: "the tokenizer has no end-of-sequence token")
+        guard let eos = tokenizer.specialTokens.eos, tokenizer.specialTokens.byText.values.contains(eos) else {
+            throw RaiseError.invalidArgument(name: "template \(template.rawValue)", detail: "the tokenizer has no end-of-sequence special token (every response ends with its text)")
         }
         if template == .chatml {
             for marker in ["<|im_start|>", "<|im_end|>"] where tokenizer.specialTokens.byText[marker] == nil {

@@ -29,6 +29,9 @@ public final class BytePairTokenizer: Tokenizer {
     /// Encodings of words seen before.
     private var cache: [[UInt8]: [Int32]] = [:]
 
+    /// The largest vocabulary raise accepts (ids are checked against it before anything is allocated).
+    public static let maximumVocabulary: Int32 = 1 << 24
+
     /// A tokenizer from its vocabulary and merges.
     ///
     /// - Parameters:
@@ -41,6 +44,13 @@ public final class BytePairTokenizer: Tokenizer {
     public init(vocabulary: [[UInt8]: Int32], merges mergeList: [([UInt8], [UInt8])], specials: [String: Int32],
                 preTokenizer: PreTokenizer = .gpt2, roles: (bos: Int32?, eos: Int32?, pad: Int32?)? = nil,
                 name: String = "tokenizer") throws {
+        let largest = max(vocabulary.values.max() ?? -1, specials.values.max() ?? -1)
+        guard vocabulary.values.allSatisfy({ $0 >= 0 }), specials.values.allSatisfy({ $0 >= 0 }), largest < BytePairTokenizer.maximumVocabulary else {
+            throw RaiseError.invalidArgument(name: name, detail: "token ids must be 0..<\(BytePairTokenizer.maximumVocabulary) (found \(largest))")
+        }
+        if let empty = specials.first(where: { $0.key.isEmpty }) {
+            throw RaiseError.invalidArgument(name: name, detail: "special token \(empty.value) has an empty text")
+        }
         let size = Int((vocabulary.values.max() ?? -1) + 1)
         var tokenBytes = [[UInt8]](repeating: [], count: max(size, (specials.values.max().map { Int($0) + 1 }) ?? 0))
         for (bytes, id) in vocabulary { tokenBytes[Int(id)] = bytes }
@@ -65,6 +75,9 @@ public final class BytePairTokenizer: Tokenizer {
         self.preTokenizer = preTokenizer
         let endOfText = specials["<|endoftext|>"]
         let (bos, eos, pad) = roles ?? (endOfText, endOfText ?? specials["<|im_end|>"], specials["<|pad|>"] ?? endOfText)
+        for (role, id) in [("BOS", bos), ("EOS", eos), ("PAD", pad)] where id.map({ $0 < 0 || Int($0) >= tokenBytes.count }) ?? false {
+            throw RaiseError.invalidArgument(name: name, detail: "\(role) id \(id!) is not a token (0..<\(tokenBytes.count))")
+        }
         specialTokens = SpecialTokens(bos: bos, eos: eos, pad: pad, byText: specials)
     }
 
@@ -72,27 +85,52 @@ public final class BytePairTokenizer: Tokenizer {
     /// When the folder has a `raise_tokenizer.json` (written by `save`), it names the special tokens, the
     /// pre-tokenizer and the BOS/EOS/PAD ids; otherwise tokens written `<|name|>` are special.
     ///
-    /// - Throws: `RaiseError` naming the file (and line) that is missing or malformed.
+    /// The folder is checked whole before use: `encoder.json`'s ids are 0..<N, each once; every special
+    /// token of `raise_tokenizer.json` is a non-empty text that `encoder.json` holds at the same id; BOS,
+    /// EOS and PAD are null or one of those ids.
+    ///
+    /// - Throws: `RaiseError` naming the file (and line or field) that is missing or malformed.
     public convenience init(directory: String) throws {
         let encoderPath = directory + "/encoder.json", mergesPath = directory + "/vocab.bpe"
+        let extrasPath = directory + "/raise_tokenizer.json"
         let entries = try JSONValue.readObject(path: encoderPath)
-        let extras = FileManager.default.fileExists(atPath: directory + "/raise_tokenizer.json")
-            ? try JSONValue.readObject(path: directory + "/raise_tokenizer.json") : nil
-        var specials = [String: Int32]()
-        if let listed = extras?["specials"]?.objectValue {
-            for key in listed.keys { specials[key] = listed[key]?.intValue.map { Int32($0) } }
-        }
-        var vocabulary = [[UInt8]: Int32]()
+        let extras = FileManager.default.fileExists(atPath: extrasPath) ? try JSONValue.readObject(path: extrasPath) : nil
+        var tokenOfID = [String?](repeating: nil, count: entries.keys.count)
         for token in entries.keys {
-            guard let id = entries[token]!.intValue, id >= 0, id < Int(Int32.max) else {
+            guard let id = entries[token]!.intValue, id >= 0 else {
                 throw RaiseError.file(path: encoderPath, detail: "token '\(token)': id is not a non-negative integer")
             }
-            if extras == nil && token.hasPrefix("<|") && token.hasSuffix("|>") && token.count > 4 { specials[token] = Int32(id) }
-            if specials[token] != nil { continue }
+            guard id < entries.keys.count else {
+                throw RaiseError.file(path: encoderPath, detail: "token '\(token)': id \(id) is beyond the \(entries.keys.count) tokens (ids must be 0..<\(entries.keys.count), each once)")
+            }
+            if let other = tokenOfID[id] {
+                throw RaiseError.file(path: encoderPath, detail: "tokens '\(other)' and '\(token)' have the same id \(id)")
+            }
+            tokenOfID[id] = token
+        }
+        var specials = [String: Int32]()
+        if let extras {
+            guard let listed = extras["specials"]?.objectValue ?? (extras["specials"] == nil ? JSONObject() : nil) else {
+                throw RaiseError.file(path: extrasPath, detail: "field 'specials': expected an object of token texts and ids")
+            }
+            for text in listed.keys {
+                guard !text.isEmpty else { throw RaiseError.file(path: extrasPath, detail: "field 'specials': a special token has an empty text") }
+                guard let id = listed[text]!.intValue, entries[text]?.intValue == id else {
+                    throw RaiseError.file(path: extrasPath, detail: "field 'specials': '\(text)' is \(listed[text]!.serialized), but encoder.json holds it at \(entries[text].map(\.serialized) ?? "no id")")
+                }
+                specials[text] = Int32(id)
+            }
+        } else {
+            for token in entries.keys where token.hasPrefix("<|") && token.hasSuffix("|>") && token.count > 4 {
+                specials[token] = Int32(entries[token]!.intValue!)
+            }
+        }
+        var vocabulary = [[UInt8]: Int32]()
+        for token in entries.keys where specials[token] == nil {
             guard let bytes = ByteUnicode.bytes(of: token) else {
                 throw RaiseError.file(path: encoderPath, detail: "token '\(token)' has a character outside GPT-2's byte table")
             }
-            vocabulary[bytes] = Int32(id)
+            vocabulary[bytes] = Int32(entries[token]!.intValue!)
         }
         guard let mergesText = try? String(contentsOfFile: mergesPath, encoding: .utf8) else {
             throw RaiseError.file(path: mergesPath, detail: "cannot read as UTF-8")
@@ -109,10 +147,16 @@ public final class BytePairTokenizer: Tokenizer {
         var roles: (bos: Int32?, eos: Int32?, pad: Int32?)?
         var preTokenizer = PreTokenizer.gpt2
         if let extras {
-            func id(_ key: String) -> Int32? { extras[key]?.intValue.map { Int32($0) } }
-            roles = (id("bos"), id("eos"), id("pad"))
+            func id(_ key: String) throws -> Int32? {
+                guard let value = extras[key], value != .null else { return nil }
+                guard let id = value.intValue, specials.values.contains(Int32(clamping: id)) else {
+                    throw RaiseError.file(path: extrasPath, detail: "field '\(key)': \(value.serialized) is not the id of one of the special tokens")
+                }
+                return Int32(id)
+            }
+            roles = (try id("bos"), try id("eos"), try id("pad"))
             guard let mode = PreTokenizer(rawValue: extras["pre_tokenizer"]?.stringValue ?? "gpt2") else {
-                throw RaiseError.file(path: directory + "/raise_tokenizer.json", detail: "unknown pre_tokenizer")
+                throw RaiseError.file(path: extrasPath, detail: "field 'pre_tokenizer': expected one of \(PreTokenizer.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             preTokenizer = mode
         }

@@ -8,7 +8,7 @@
 // non-space follows, so that " word" keeps its space.
 
 /// GPT-2's pre-tokenization, optionally with every digit split off first (SmolLM2, LLaMA 3 style).
-public enum PreTokenizer: String, Sendable {
+public enum PreTokenizer: String, Sendable, CaseIterable {
     /// GPT-2's pattern alone.
     case gpt2
     /// Every \p{N} character is a word of its own; the text between is split by GPT-2's pattern.
