@@ -18,25 +18,28 @@ final class DiskFullTests: XCTestCase {
             throw XCTSkip("this kernel does not let an unprivileged user mount a tmpfs in a namespace (unshare -rm)")
         }
         let (folder, model) = try tinySuite(self, size: 300, validation: 8, pretrain: 200)
-        let raise = buildFolder + "/raise"
-        let pretrain = "\(raise) pretrain --model \(model) --data \(folder)/suite/pretrain.jsonl --batch 8 --checkpoint-every 10 --threads 1 --quiet"
+        // A policy trained for one episode, then resumed for a second (more episodes are the same run) on
+        // the filled disk: the state written after the second episode does not fit.
+        let trainSelector = "\(buildFolder)/raise train-selector --model \(model) --data \(folder)/suite/pool.jsonl --val \(folder)/suite/val.jsonl "
+            + "--template plain --budget 2 --batch 4 --clusters 2 --semantic-dims 4 --hidden 8 --threads 1 --quiet"
         let result = try bash("""
             set -u
+            export RAISE_CACHE_DIR=\(folder)/cache
             disk=\(folder)/disk; mkdir -p $disk
             mount -t tmpfs -o size=1m tmpfs $disk
-            \(pretrain) --steps 20 --out $disk/base > /dev/null || exit 90
-            cp $disk/base/model.safetensors \(folder)/good.safetensors
+            \(trainSelector) --episodes 1 --out $disk/policy > /dev/null || exit 90
+            cp $disk/policy/training-state.safetensors \(folder)/good.safetensors
             dd if=/dev/zero of=$disk/filler bs=4k 2> /dev/null
-            \(pretrain) --steps 40 --out $disk/base --resume > /dev/null 2> \(folder)/stderr
+            \(trainSelector) --episodes 2 --out $disk/policy --resume > /dev/null 2> \(folder)/stderr
             echo "status $?"
-            cmp $disk/base/model.safetensors \(folder)/good.safetensors && echo "model intact"
-            ls -A $disk/base $disk/base/tokenizer
+            cmp $disk/policy/training-state.safetensors \(folder)/good.safetensors && echo "state intact"
+            ls -A $disk/policy
             """, namespace: true)
         let stderr = (try? String(contentsOfFile: folder + "/stderr", encoding: .utf8)) ?? ""
         XCTAssertTrue(result.output.contains("status 1"), result.output + stderr)
-        XCTAssertTrue(result.output.contains("model intact"), result.output)
+        XCTAssertTrue(result.output.contains("state intact"), result.output)
         XCTAssertFalse(result.output.contains(".tmp-"), "a temporary file was left: " + result.output)
-        XCTAssertTrue(stderr.contains("raise: error: \(folder)/disk/base/") && stderr.contains("No space left on device"), stderr)
+        XCTAssertTrue(stderr.contains("raise: error: \(folder)/disk/policy/") && stderr.contains("No space left on device"), stderr)
     }
 
     func testFileSizeLimitFailsWithTheReasonAndKeepsTheLastOutput() throws {
@@ -47,7 +50,7 @@ final class DiskFullTests: XCTestCase {
         let good = try Data(contentsOf: URL(fileURLWithPath: folder + "/out/scores.jsonl"))
         // A file-size limit just under the first output's size (bash counts KiB), for an output with more
         // columns; SIGXFSZ ignored, so the write fails with EFBIG instead of killing the process.
-        let limited = try bash("trap '' XFSZ; ulimit -f \(good.count >> 10); RAISE_CACHE_DIR=\(folder)/cache \(score) --features length,loss")
+        let limited = try bash("trap '' XFSZ; ulimit -f \(good.count >> 10); RAISE_CACHE_DIR=\(folder)/cache \(score) --features length,loss --force")
         XCTAssertEqual(limited.status, 1, limited.output)
         XCTAssertTrue(limited.output.contains("raise: error: \(folder)/") && limited.output.contains("File too large"), limited.output)
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: folder + "/out/scores.jsonl")), good, "the previous output is intact")

@@ -215,7 +215,7 @@ final class FeatureCacheTests: XCTestCase {
         let environment = ["RAISE_CACHE_DIR": folder + "/cache"]
         func score(seed: Int, features: [String]) throws -> String {
             let result = try runRaise(["score", "--model", folder + "/model", "--data", folder + "/data.jsonl", "--seed", String(seed),
-                                       "--out", folder + "/s\(seed).jsonl"] + features, environment: environment)
+                                       "--out", folder + "/s\(seed).jsonl", "--force"] + features, environment: environment)
             XCTAssertEqual(result.status, 0, result.stderr)
             return result.stderr
         }

@@ -12,7 +12,7 @@ import XCTest
 final class KillResumeTests: XCTestCase {
     func testPretrainKilledAnywhereResumesToTheSameModel() throws {
         let (folder, model) = try tinySuite(self, size: 4000)
-        try killAndResume(in: folder, seed: 1, resume: ["--resume"], compare: ["base/model.safetensors", "base/resume.safetensors", "base/config.json"]) {
+        try killAndResume(in: folder, seed: 1, resume: ["--resume"], compare: ["base/model.safetensors", "base/resume.safetensors", "base/config.json", "base/run-settings.json"]) {
             ["pretrain", "--model", model, "--data", folder + "/suite/pretrain.jsonl", "--steps", "1200", "--batch", "8",
              "--checkpoint-every", "50", "--threads", "1", "--quiet", "--out", $0 + "/base"]
         }
@@ -20,7 +20,8 @@ final class KillResumeTests: XCTestCase {
 
     func testScoreKilledAnywhereResumesToTheSameScores() throws {
         let (folder, model) = try tinySuite(self, size: 4000)
-        try killAndResume(in: folder, seed: 2, resume: [], compare: ["scores.jsonl"]) {
+        // A kill after the scores are written leaves a finished result: the same command again needs --force.
+        try killAndResume(in: folder, seed: 2, resume: ["--force"], compare: ["scores.jsonl"]) {
             ["score", "--model", model, "--data", folder + "/suite/pool.jsonl", "--template", "plain", "--features", "ifd,length",
              "--threads", "1", "--quiet", "--out", $0 + "/scores.jsonl"]
         }

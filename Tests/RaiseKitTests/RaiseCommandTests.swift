@@ -46,7 +46,7 @@ final class RaiseCommandTests: XCTestCase {
         XCTAssertEqual(try String(contentsOfFile: folder + "/killed/episodes.jsonl", encoding: .utf8).split(separator: "\n").count, 6)
         let otherRun = try runRaise(trainSelector(folder, model, out: folder + "/killed", extra: ["--resume", "--batch", "4"]), environment: cache)
         XCTAssertEqual(otherRun.status, 1)
-        XCTAssertTrue(otherRun.stderr.contains("training.batch"), otherRun.stderr)
+        XCTAssertTrue(otherRun.stderr.contains("batch was 8, is now 4"), otherRun.stderr)
 
         // Fine-tuning with the policy: every step's picks with their scores and clusters.
         let finetune = try runRaise(["finetune", "--model", model, "--data", folder + "/suite/pool.jsonl", "--template", "plain",

@@ -49,6 +49,8 @@ enum Host {
             print(command.usage, terminator: "")
             return ExitCode.success
         }
+        let lockedBefore = FolderLock.heldFolders  // a command run by another (the demo's stages) releases only its own
+        defer { FolderLock.release(keeping: lockedBefore) }
         do {
             try Job.check(command: command.name)
             let parsed = try ParsedArguments(rest, options: command.options, command: "raise " + command.name,

@@ -16,6 +16,10 @@ enum Job {
     /// The number of processes `mpirun` started (OpenMPI's environment), or 1.
     static var launchedSize: Int { ProcessEnvironment.value("OMPI_COMM_WORLD_SIZE").flatMap(Int.init) ?? 1 }
 
+    /// Whether this process writes the outputs: the only process, or rank 0 of an mpirun job (known from
+    /// OpenMPI's environment before the job is joined).
+    static var isWritingRank: Bool { (ProcessEnvironment.value("OMPI_COMM_WORLD_RANK").flatMap(Int.init) ?? 0) == 0 }
+
     /// Ranks `mpirun` started on this machine, which share its cores (OpenMPI's environment), or 1.
     static var localSize: Int { ProcessEnvironment.value("OMPI_COMM_WORLD_LOCAL_SIZE").flatMap(Int.init) ?? 1 }
 

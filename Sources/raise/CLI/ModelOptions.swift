@@ -10,6 +10,15 @@ enum ModelOptions {
     static let template = Option.value("--template", "NAME", "prompt template: alpaca (default), chatml or plain")
     static let skipInvalid = Option.flag("--skip-invalid", "skip invalid records (reporting how many and where) instead of stopping")
     static let fields = Option.value("--fields", "MAP", "field mapping for JSON records, e.g. instruction=question,output=answer")
+    static let maxRecordBytes = Option.value("--max-record-bytes", "N", "the longest record (line, object, document) read, in bytes (default 64 MiB)")
+
+    /// The read options of the data options given (`--fields`, `--skip-invalid`, `--max-record-bytes`, and
+    /// for commands that take them `--format` and `--where`).
+    static func readOptions(_ arguments: ParsedArguments) throws -> ReadOptions {
+        ReadOptions(format: arguments.string("--format"), fields: try arguments.string("--fields").map(ReadOptions.parseFields) ?? [:],
+                    filters: try arguments.strings("--where").map(ReadOptions.parseFilter), skipInvalid: arguments.flag("--skip-invalid"),
+                    maxRecordBytes: try arguments.int("--max-record-bytes", default: ReadOptions.defaultMaxRecordBytes, in: 1024...(1 << 40)))
+    }
 
     /// The model named by `option` (`--model` by default), created through the plugin registry.
     static func make(_ arguments: ParsedArguments, option: String = "--model", registry: PluginRegistry, seed: UInt64) throws -> any LanguageModel {
@@ -34,18 +43,29 @@ enum ModelOptions {
 
     /// Streams the records of every `--data` file in order, one at a time, warning on stderr about the
     /// invalid records each file skipped (unless `warn` is false: a second pass over the same files).
+    ///
+    /// - Throws: `RaiseError.invalidArgument` when no valid record was read ("the pool is empty", with the
+    ///   count of invalid records and the first reason).
     static func forEachRecord(_ arguments: ParsedArguments, warn: Bool = true, _ body: (InstructionRecord) throws -> Void) throws {
         let files = arguments.strings("--data")
         guard !files.isEmpty else { throw UsageError(message: "at least one --data FILE is required", usage: arguments.usage) }
-        let options = ReadOptions(fields: try arguments.string("--fields").map(ReadOptions.parseFields) ?? [:],
-                                  skipInvalid: arguments.flag("--skip-invalid"))
+        let options = try readOptions(arguments)
+        var (count, skipped) = (0, [SkippedRecord]())
         for file in files {
             let reader = try InstructionReader(path: file, options: options)
-            try reader.forEach(body)
+            try reader.forEach { record in
+                count += 1
+                try body(record)
+            }
+            skipped += reader.skipped
             if warn && !reader.skipped.isEmpty {
                 ExitCode.printError("raise: warning: \(file): skipped \(reader.skipped.count) invalid record(s); first: "
                                     + reader.skipped.prefix(3).map(\.message).joined(separator: "; "))
             }
+        }
+        guard count > 0 else {  // an empty result is never written in place of one
+            let why = skipped.first.map { ": \(skipped.count) invalid record(s) skipped; the first: \($0.message)" } ?? ""
+            throw RaiseError.invalidArgument(name: "--data", detail: "the pool is empty" + why)
         }
     }
 

@@ -15,7 +15,7 @@ enum BenchPerfCommand {
         options: [.value("--data", "FILE", "text for the tokenizer benchmark (repeatable; default: none, which skips it)"),
                   .value("--vocab", "DIR", "GPT-2 encoder.json + vocab.bpe for the tokenizer benchmark"),
                   .value("--threads", "LIST", "thread counts for the training benchmark (default 1,2)"),
-                  .value("--out", "FILE", "also write the table here"), PluginOptions.pluginPath],
+                  .value("--out", "FILE", "also write the table here"), OutputOptions.force, PluginOptions.pluginPath],
         run: run)
 
     /// One benchmark: its command words, the JSON keys of our value and the peer's, and how to name them.
@@ -29,6 +29,7 @@ enum BenchPerfCommand {
 
     static func run(_ arguments: ParsedArguments) throws -> Int32 {
         try arguments.expectNoPositionals()
+        if let out = arguments.string("--out") { try OutputOptions.claimFile(out, inputs: [], arguments: arguments) }
         let plugins = arguments.strings("--plugin-path").flatMap { ["--plugin-path", $0] }
         var benchmarks = [Benchmark(words: ["bench", "kernels"], value: "gflops", reference: "reference_gflops", unit: "GFLOP/s",
                                     peer: "cblas_sgemm")]

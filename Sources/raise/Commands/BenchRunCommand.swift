@@ -17,7 +17,7 @@ enum BenchRunCommand {
         arguments: "",
         options: [.value("--config", "FILE", "JSON settings, keys named as these flags without dashes (flags win)"),
                   ModelOptions.model, FeatureOptions.auxModel, ModelOptions.data, ModelOptions.template, ModelOptions.fields,
-                  ModelOptions.skipInvalid,
+                  ModelOptions.skipInvalid, ModelOptions.maxRecordBytes,
                   .value("--val", "FILE", "target-task validation split (required; never trained on)"),
                   .value("--test", "FILE", "target-task test split (greedy exact match reported)"),
                   .value("--selector", "SPEC", "an entry (repeatable; default \(defaultSelectors.joined(separator: ", ")))"),
@@ -45,6 +45,7 @@ enum BenchRunCommand {
         guard let out = arguments.string("--out"), let valPath = arguments.string("--val") else {
             throw UsageError(message: "--out DIR and --val FILE are required", usage: arguments.usage)
         }
+        try OutputOptions.claimFolder(out, finished: nil, arguments: arguments)  // a finished benchmark resumes: nothing to redo
         let baseSeed = try arguments.seed()
         let seeds = (0..<UInt64(try arguments.int("--seeds", default: 3, in: 1...1000))).map { baseSeed + $0 }
         let batchSize = try arguments.int("--batch", default: 16, in: 1...65_536)

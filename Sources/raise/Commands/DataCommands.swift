@@ -9,7 +9,7 @@ enum DataCommands {
         words: ["data", "synth"],
         summary: "generate the embedded task suite: pool, target val/test splits, clean pretraining corpus",
         arguments: "",
-        options: [.value("--out", "DIR", "output folder (required; created if missing)"), CommonOptions.seed,
+        options: [.value("--out", "DIR", "output folder (required; created if missing)"), OutputOptions.force, CommonOptions.seed,
                   .value("--size", "N", "pool size (default 20000)"),
                   .value("--preset", "NAME", "standard (target 15% of the pool, 1/3 noisy) or rare-target (3%, 40% noisy)"),
                   .value("--val-size", "N", "target validation split (default 200)"),
@@ -24,7 +24,7 @@ enum DataCommands {
         options: [.value("--format", "NAME", "alpaca, jsonl, sharegpt, messages, mmlu or text (default: detected)"),
                   .value("--fields", "MAP", "field mapping, e.g. instruction=question,output=answer"),
                   .value("--where", "FIELD=VALUE", "keep records whose field has this value (repeatable)"),
-                  .value("--tokenizer", "DIR", "count lengths in tokens of this vocabulary (default: UTF-8 bytes)"),
+                  .value("--tokenizer", "DIR", "count lengths in tokens of this vocabulary (default: UTF-8 bytes)"), ModelOptions.maxRecordBytes,
                   CommonOptions.json],
         run: runStats)
 
@@ -32,10 +32,10 @@ enum DataCommands {
         words: ["data", "split"],
         summary: "shuffle records (seeded) and cut them into disjoint parts, written as canonical JSONL",
         arguments: "",
-        options: [ModelOptions.data, ModelOptions.fields, ModelOptions.skipInvalid,
+        options: [ModelOptions.data, ModelOptions.fields, ModelOptions.skipInvalid, ModelOptions.maxRecordBytes,
                   .value("--where", "FIELD=VALUE", "keep records whose field has this value (repeatable)"),
                   .value("--parts", "LIST", "name=N,… in order; one part may be name=rest (required)"),
-                  .value("--out", "DIR", "output folder: one NAME.jsonl per part (required)"), CommonOptions.seed, CommonOptions.json],
+                  .value("--out", "DIR", "output folder: one NAME.jsonl per part (required)"), OutputOptions.force, CommonOptions.seed, CommonOptions.json],
         run: runSplit)
 
     static func runSplit(_ arguments: ParsedArguments) throws -> Int32 {
@@ -46,14 +46,16 @@ enum DataCommands {
         let files = arguments.strings("--data")
         guard !files.isEmpty else { throw UsageError(message: "at least one --data FILE is required", usage: arguments.usage) }
         let parts = try splitParts(partsText, usage: arguments.usage)
-        let options = ReadOptions(fields: try arguments.string("--fields").map(ReadOptions.parseFields) ?? [:],
-                                  filters: try arguments.strings("--where").map(ReadOptions.parseFilter), skipInvalid: arguments.flag("--skip-invalid"))
+        try OutputOptions.claimFolder(out, finished: nil, arguments: arguments)
+        for part in parts { try OutputOptions.claimFile(out + "/\(part.name).jsonl", inputs: files, arguments: arguments) }
+        let options = try ModelOptions.readOptions(arguments)
         var records = [InstructionRecord]()
         for file in files {
             let (part, reader) = try InstructionReader.readAll(path: file, options: options)
             if !reader.skipped.isEmpty { ExitCode.printError("raise: warning: \(file): skipped \(reader.skipped.count) invalid record(s)") }
             records += part
         }
+        guard !records.isEmpty else { throw RaiseError.invalidArgument(name: "--data", detail: "the data is empty: no valid record to split") }
         let fixed = parts.compactMap(\.count).reduce(0, +)
         guard fixed <= records.count else {
             throw RaiseError.invalidArgument(name: "--parts", detail: "the parts ask for \(fixed) records, the data has \(records.count)")
@@ -112,7 +114,7 @@ enum DataCommands {
         configuration.testSize = try arguments.int("--test-size", default: 500, in: 1...100_000)
         configuration.pretrainSize = try arguments.int("--pretrain-size", default: configuration.poolSize, in: 0...10_000_000)
         if let preset = try arguments.choice("--preset", as: TaskSuitePreset.self) { configuration.preset = preset }
-        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        try OutputOptions.claimFolder(out, finished: "pool.jsonl", arguments: arguments)
         let suite = try TaskSuite(configuration)
         try suite.write(to: out)
         let counts = [("pool", suite.pool.count), ("val", suite.validation.count), ("test", suite.test.count), ("pretrain", suite.pretrain.count)]
@@ -128,9 +130,8 @@ enum DataCommands {
 
     static func runStats(_ arguments: ParsedArguments) throws -> Int32 {
         guard !arguments.positionals.isEmpty else { throw UsageError(message: "at least one FILE is required", usage: arguments.usage) }
-        let options = ReadOptions(format: arguments.string("--format"),
-                                  fields: try arguments.string("--fields").map(ReadOptions.parseFields) ?? [:],
-                                  filters: try arguments.strings("--where").map(ReadOptions.parseFilter), skipInvalid: true)
+        var options = try ModelOptions.readOptions(arguments)
+        options.skipInvalid = true  // stats counts invalid records
         let tokenizer = try arguments.string("--tokenizer").map { try BytePairTokenizer(directory: $0) }
         for path in arguments.positionals {
             let stats = try DataStatistics(path: path, options: options, tokenizer: tokenizer)

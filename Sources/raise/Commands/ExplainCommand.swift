@@ -17,16 +17,17 @@ enum ExplainCommand {
         summary: "explain a RAISE policy: permutation importance of each state group by stage, and what it picks",
         arguments: "POLICY_DIR",
         options: [ModelOptions.model, FeatureOptions.auxModel, ModelOptions.data, ModelOptions.template, ModelOptions.fields,
-                  ModelOptions.skipInvalid,
+                  ModelOptions.skipInvalid, ModelOptions.maxRecordBytes,
                   .value("--budget", "B", "steps of the simulated run (default 1%)"), .value("--batch", "N", "instructions per step (default 16)"),
                   .value("--choice", "HOW", "how the run picks: sample (default, as selector.raise) or top"),
-                  .value("--out", "FILE", "write the Markdown report here instead of stdout"),
+                  .value("--out", "FILE", "write the Markdown report here instead of stdout"), OutputOptions.force,
                   PluginOptions.pluginPath, CommonOptions.seed, CommonOptions.threads, CommonOptions.quiet],
         run: run)
 
     static func run(_ arguments: ParsedArguments) throws -> Int32 {
         guard arguments.positionals.count == 1 else { throw UsageError(message: "expected one POLICY_DIR", usage: arguments.usage) }
         try arguments.configureThreads()
+        if let out = arguments.string("--out") { try OutputOptions.claimFile(out, inputs: [], arguments: arguments) }
         let seed = try arguments.seed()
         let policyPath = arguments.positionals[0]
         let policy = try SelectionPolicy.load(from: policyPath)

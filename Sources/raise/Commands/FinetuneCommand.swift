@@ -10,7 +10,7 @@ enum FinetuneCommand {
         words: ["finetune"],
         summary: "fine-tune a model on a selector's picks for a step budget; report target-task metrics",
         arguments: "",
-        options: [ModelOptions.model, ModelOptions.data, ModelOptions.template, ModelOptions.fields, ModelOptions.skipInvalid,
+        options: [ModelOptions.model, ModelOptions.data, ModelOptions.template, ModelOptions.fields, ModelOptions.skipInvalid, ModelOptions.maxRecordBytes,
                   .value("--selector", "SPEC", "which examples to train on (default full)"),
                   .value("--budget", "B", "update steps: N, N% of the full-data run (3 epochs), Nexamples or Ntokens (default 100%)"),
                   .value("--val", "FILE", "target-task validation split (the loss reported)"),
@@ -18,7 +18,7 @@ enum FinetuneCommand {
                   .value("--match", "HOW", "how test answers are compared: exact (default) or final-answer (after '####' / the last number)"),
                   .value("--batch", "N", "examples per step (default 16)"), .value("--lr", "X", "peak learning rate (default 1e-3)"),
                   .value("--eval-every", "N", "steps between validation losses on stderr (default: at the end only)"),
-                  .value("--out", "DIR", "model folder, selection.jsonl and metrics.json (optional)"), FeatureOptions.auxModel,
+                  .value("--out", "DIR", "model folder, selection.jsonl and metrics.json (optional)"), OutputOptions.force, FeatureOptions.auxModel,
                   FeatureOptions.referenceModel,
                   PluginOptions.pluginPath,
                   CommonOptions.seed, CommonOptions.threads, CommonOptions.quiet, CommonOptions.json],
@@ -31,6 +31,7 @@ enum FinetuneCommand {
         let batchSize = try arguments.int("--batch", default: 16, in: 1...65_536)
         let lr = try arguments.number("--lr", default: 1e-3, in: 1e-7...10)
         let budget = try TrainingBudget(parsing: arguments.string("--budget") ?? "100%")
+        if let out = arguments.string("--out") { try OutputOptions.claimFolder(out, finished: "config.json", arguments: arguments) }
         let registry = try PluginOptions.load(arguments)
         let selectorSpec = try PluginSpec(parsing: arguments.string("--selector") ?? "full", option: "--selector")
         let selector = try registry.make(selectorSpec, kind: .selector, seed: seed, as: (any InstructionSelector).self)

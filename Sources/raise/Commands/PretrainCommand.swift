@@ -10,12 +10,12 @@ enum PretrainCommand {
         words: ["pretrain"],
         summary: "train a model on a corpus (all tokens scored), with checkpoints and --resume",
         arguments: "",
-        options: [ModelOptions.model, ModelOptions.data, ModelOptions.template, ModelOptions.fields, ModelOptions.skipInvalid,
+        options: [ModelOptions.model, ModelOptions.data, ModelOptions.template, ModelOptions.fields, ModelOptions.skipInvalid, ModelOptions.maxRecordBytes,
                   .value("--steps", "N", "optimizer steps (required)"), .value("--batch", "N", "examples per step (default 16)"),
                   .value("--lr", "X", "peak learning rate (default 3e-3)"), .value("--warmup", "N", "warm-up steps (default 5% of the steps)"),
                   .value("--out", "DIR", "model folder to write (required)"),
                   .value("--checkpoint-every", "N", "steps between checkpoints (default 500)"),
-                  .flag("--resume", "continue from DIR's last checkpoint"), PluginOptions.pluginPath,
+                  .flag("--resume", "continue from DIR's last checkpoint (with the same settings)"), OutputOptions.force, PluginOptions.pluginPath,
                   CommonOptions.seed, CommonOptions.threads, CommonOptions.quiet, CommonOptions.json],
         run: run)
 
@@ -31,6 +31,13 @@ enum PretrainCommand {
         let lr = try arguments.number("--lr", default: 3e-3, in: 1e-7...10)
         let warmup = try arguments.int("--warmup", default: max(1, steps / 20), in: 0...steps)
         let seed = try arguments.seed()
+        // --resume continues a run this command started in `out` (its run-settings.json says so), or a
+        // checkpoint of an older raise; any other model there is a finished result.
+        let settingsPath = out + "/run-settings.json"
+        let (hasSettings, hasState) = (FileManager.default.fileExists(atPath: settingsPath), FileManager.default.fileExists(atPath: out + "/resume.safetensors"))
+        let resuming = arguments.flag("--resume") && (hasSettings || hasState)
+        try OutputOptions.claimFolder(out, finished: resuming ? nil : "config.json", arguments: arguments,
+                                      hint: arguments.flag("--resume") ? "it was not made by raise pretrain" : "pass --resume to continue it")
 
         let registry = try PluginOptions.load(arguments)
         let model = try ModelOptions.make(arguments, registry: registry, seed: seed)
@@ -48,8 +55,20 @@ enum PretrainCommand {
         let communicator = Job.communicator
         let trainer = ModelTrainer(model: model, settings: settings, communicator: communicator)
         var rng = RandomGenerator(seed: seed ^ 0x7072_6574_7261_696E)
+        // Everything the final model depends on; a resumed run must have been started with the same.
+        let runSettings = RunSettings(values: ["model": arguments.string("--model")!, "data": String(FeatureCache.fingerprint(model: nil, examples: examples), radix: 16),
+                                               "template": formatter.template.rawValue, "steps": String(steps), "batch": String(batchSize),
+                                               "lr": String(lr), "warmup": String(warmup), "seed": String(seed)])
         var start = 0
-        if arguments.flag("--resume"), FileManager.default.fileExists(atPath: out + "/resume.safetensors") {
+        if resuming && hasSettings {
+            try runSettings.claim(path: settingsPath, what: "this run was started", hint: "resume with the same options, or choose another --out")
+        } else if resuming && communicator.isRoot {
+            ExitCode.printError("raise: warning: \(out) has no run-settings.json (made by an older raise): its settings cannot be checked")
+        } else if communicator.isRoot {  // a new run (with --force, over an old one, whose resume state goes)
+            try runSettings.save(path: settingsPath)
+            if hasState { unlink(out + "/resume.safetensors") }
+        }
+        if resuming && hasState {
             let state = try Checkpoint.loadRun(model: model, trainer: trainer, from: out)
             (start, rng) = (state.step, state.rng)
             if communicator.isRoot { ExitCode.printError("raise: resuming \(out) at step \(start)") }

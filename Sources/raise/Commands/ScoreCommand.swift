@@ -14,10 +14,10 @@ enum ScoreCommand {
         words: ["score"],
         summary: "write feature columns (loss, perplexity, IFD, length, …) of each record as JSONL",
         arguments: "",
-        options: [ModelOptions.model, ModelOptions.data, ModelOptions.template, ModelOptions.fields, ModelOptions.skipInvalid,
+        options: [ModelOptions.model, ModelOptions.data, ModelOptions.template, ModelOptions.fields, ModelOptions.skipInvalid, ModelOptions.maxRecordBytes,
                   .value("--features", "LIST", "comma-separated feature ids, e.g. ifd,perplexity,length (default loss)"),
                   .value("--feature", "SPEC", "a feature with parameters, e.g. embedding:dims=8 (repeatable)"),
-                  FeatureOptions.auxModel, .value("--out", "FILE", "scores.jsonl to write (required)"),
+                  FeatureOptions.auxModel, .value("--out", "FILE", "scores.jsonl to write (required)"), OutputOptions.force,
                   .value("--window", "N", "records read, scored and written at a time when every feature is row-wise (default 16384;"
                                           + " rounded up to a multiple of 256, so that the scores are those of one pass over the pool)"),
                   PluginOptions.pluginPath,
@@ -31,6 +31,7 @@ enum ScoreCommand {
         try arguments.expectNoPositionals()
         try arguments.configureThreads()
         guard let out = arguments.string("--out") else { throw UsageError(message: "--out FILE is required", usage: arguments.usage) }
+        try OutputOptions.claimFile(out, inputs: arguments.strings("--data"), arguments: arguments)
         let seed = try arguments.seed()
         let registry = try PluginOptions.load(arguments)
         let model = try ModelOptions.make(arguments, registry: registry, seed: seed)

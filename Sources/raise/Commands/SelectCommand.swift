@@ -13,7 +13,7 @@ enum SelectCommand {
                   .value("--budget", "B", "steps (N, N%, Nexamples, Ntokens); the subset is steps × batch / 3 examples"),
                   .value("--batch", "N", "the batch size the budget is counted in (default 16)"),
                   ModelOptions.data, ModelOptions.model, FeatureOptions.auxModel, ModelOptions.template, ModelOptions.fields,
-                  ModelOptions.skipInvalid, .value("--out", "FILE", "the subset to write (required)"), PluginOptions.pluginPath,
+                  ModelOptions.skipInvalid, ModelOptions.maxRecordBytes, .value("--out", "FILE", "the subset to write (required)"), OutputOptions.force, PluginOptions.pluginPath,
                   CommonOptions.seed, CommonOptions.threads, CommonOptions.quiet, CommonOptions.json],
         run: run)
 
@@ -23,6 +23,7 @@ enum SelectCommand {
         guard let selectorText = arguments.string("--selector"), let out = arguments.string("--out"), let budgetText = arguments.string("--budget") else {
             throw UsageError(message: "--selector SPEC, --budget B and --out FILE are required", usage: arguments.usage)
         }
+        try OutputOptions.claimFile(out, inputs: arguments.strings("--data"), arguments: arguments)
         let seed = try arguments.seed()
         let batchSize = try arguments.int("--batch", default: 16, in: 1...65_536)
         let budget = try TrainingBudget(parsing: budgetText)

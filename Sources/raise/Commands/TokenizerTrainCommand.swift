@@ -11,7 +11,7 @@ enum TokenizerTrainCommand {
         arguments: "",
         options: [.value("--vocab", "N", "vocabulary size, 256 bytes + merges + 4 special tokens (required)"),
                   .value("--data", "FILE", "instruction or text file to learn from (repeatable; required)"),
-                  .value("--out", "DIR", "where to write encoder.json and vocab.bpe (required)"),
+                  .value("--out", "DIR", "where to write encoder.json and vocab.bpe (required)"), OutputOptions.force,
                   CommonOptions.quiet, CommonOptions.json],
         run: run)
 
@@ -23,6 +23,7 @@ enum TokenizerTrainCommand {
         guard !files.isEmpty, let out = arguments.string("--out") else {
             throw UsageError(message: "--data FILE and --out DIR are required", usage: arguments.usage)
         }
+        try OutputOptions.claimFolder(out, finished: "encoder.json", arguments: arguments)
         var texts = [String]()
         for file in files {
             let reader = try InstructionReader(path: file, options: ReadOptions(skipInvalid: true))

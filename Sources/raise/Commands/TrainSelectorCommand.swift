@@ -14,10 +14,10 @@ enum TrainSelectorCommand {
         summary: "train a RAISE selection policy with PPO, rewarded by a target-task metric on a validation split",
         arguments: "",
         options: [ModelOptions.model, FeatureOptions.auxModel, ModelOptions.data, ModelOptions.template, ModelOptions.fields,
-                  ModelOptions.skipInvalid,
+                  ModelOptions.skipInvalid, ModelOptions.maxRecordBytes,
                   .value("--val", "FILE", "target-task validation split the reward is measured on (required; never trained on)"),
                   .value("--out", "DIR", "policy folder: config.json, policy.safetensors, episodes.jsonl, training-state.safetensors"),
-                  .flag("--resume", "continue the run in --out after its last finished episode (or start it)"),
+                  .flag("--resume", "continue the run in --out after its last finished episode (or start it)"), OutputOptions.force,
                   .value("--reward", "SPEC", "reward plugin: val-loss (default), val-accuracy, val-mix, or your own"),
                   .value("--reward-every", "N", "steps between evaluations of the reward (default 1)"),
                   .value("--episodes", "N", "episodes (default 20)"),
@@ -49,6 +49,8 @@ enum TrainSelectorCommand {
             throw UsageError(message: "--out DIR and --val FILE are required", usage: arguments.usage)
         }
         let seed = try arguments.seed()
+        try OutputOptions.claimFolder(out, finished: arguments.flag("--resume") ? nil : "config.json", arguments: arguments,
+                                      hint: "pass --resume to continue its training")
         let registry = try PluginOptions.load(arguments)  // under mpirun, joins the job: episodes are shared
         let (policySettings, training) = try settings(arguments, seed: seed)
         let rewardName = arguments.string("--reward") ?? "val-loss"

@@ -34,21 +34,7 @@ struct BenchSettings {
     ///
     /// - Throws: `RaiseError.file` naming the saved file and every setting that differs.
     func claim(out: String) throws {
-        let path = BenchSettings.path(out: out)
-        guard FileManager.default.fileExists(atPath: path) else {
-            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-            let object = JSONObject(values.keys.sorted().map { ($0, JSONValue.string(values[$0]!)) })
-            try AtomicFile.write(JSONValue.object(object).serialized + "\n", to: path)
-            return
-        }
-        let saved = try JSONValue.readObject(path: path)
-        let differences = Set(values.keys).union(saved.keys).sorted().compactMap { name -> String? in
-            let before = saved[name]?.stringValue ?? "unset", now = values[name] ?? "unset"
-            return before == now ? nil : "\(name) was \(before), is now \(now)"
-        }
-        guard differences.isEmpty else {
-            throw RaiseError.file(path: path, detail: "this folder's runs were made with other settings (\(differences.joined(separator: "; "))): "
-                                  + "use another --out, or remove the folder to start over")
-        }
+        try RunSettings(values: values).claim(path: BenchSettings.path(out: out), what: "this folder's runs were made",
+                                              hint: "use another --out, or remove the folder to start over")
     }
 }

@@ -105,14 +105,16 @@ struct PolicyTrainingJob {
     private func checkSameRun(out: String) throws {
         let path = out + "/config.json"
         let saved = try JSONValue.readObject(path: path)
+        var differences = [String]()
         if let settings = saved["settings"]?.objectValue, try PolicySettings(json: settings, path: path) != policySettings {
-            throw RaiseError.file(path: path, detail: "the saved policy has other settings (\(JSONValue.object(settings).serialized)) than this command line")
+            differences += RunSettings.differences(saved: settings, current: policySettings.json)
         }
         let training = saved["training"]?.objectValue ?? JSONObject()
         let current = description
-        for key in current.keys where training[key] != current[key] {
-            throw RaiseError.file(path: path, detail: "field 'training.\(key)' is \(training[key].map { $0.serialized } ?? "missing"), "
-                                  + "this command line gives \(current[key]!.serialized); resume with the same options")
+        differences += RunSettings.differences(saved: JSONObject(current.keys.map { ($0, training[$0] ?? .null) }), current: current)
+        guard differences.isEmpty else {
+            throw RaiseError.file(path: path, detail: "this policy was trained with other settings (\(differences.joined(separator: "; "))): "
+                                  + "resume with the same options, or choose another --out")
         }
     }
 

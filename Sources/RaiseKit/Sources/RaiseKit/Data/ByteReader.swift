@@ -1,6 +1,8 @@
 // ByteReader: reads a file in chunks of 1 MiB (or the whole file when it is smaller) and hands out bytes
 // or whole lines, keeping the 1-based line and column of the next byte. Memory stays bounded by one
-// chunk plus the longest line; a read error is an error naming the file, never a silent end.
+// chunk plus the longest line, which may not exceed a stated limit; a read error is an error naming the
+// file, never a silent end. Only files are read: a pipe, FIFO or device is refused before it is opened
+// (raise reads an input more than once — to detect its format, to count it — which a pipe cannot give).
 import Foundation
 
 /// A buffered, position-tracking reader of one file.
@@ -17,12 +19,21 @@ final class ByteReader {
     private(set) var line = 1
     /// The column (in bytes) of the next byte.
     private(set) var column = 1
+    /// The longest line `nextLine` returns, in bytes.
+    let maxLineBytes: Int
 
     /// Opens `path`.
     ///
-    /// - Throws: `RaiseError.file` when it cannot be opened or is a folder.
-    init(path: String) throws {
+    /// - Throws: `RaiseError.file` when it cannot be opened, is a folder, a pipe, a FIFO or a device.
+    init(path: String, maxLineBytes: Int = ReadOptions.defaultMaxRecordBytes) throws {
         self.path = path
+        self.maxLineBytes = maxLineBytes
+        var kind = stat()
+        if stat(path, &kind) == 0, ![S_IFREG, S_IFDIR].contains(kind.st_mode & S_IFMT) {
+            let what = kind.st_mode & S_IFMT == S_IFIFO ? "a pipe or FIFO" : kind.st_mode & S_IFMT == S_IFSOCK ? "a socket" : "a device"
+            throw RaiseError.file(path: path, detail: "is \(what), not a file: raise reads its input more than once (to detect the format, "
+                                  + "to count it); save it to a file first, e.g. `cat … > pool.jsonl`")
+        }
         descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw RaiseError.file(path: path, detail: "cannot open: \(String(cString: strerror(errno)))") }
         var status = stat()
@@ -66,6 +77,13 @@ final class ByteReader {
         return chunk[index]
     }
 
+    /// Up to `count` bytes from the start (consumed): what format detection looks at.
+    func prefix(_ count: Int) throws -> [UInt8] {
+        var bytes = [UInt8]()
+        while bytes.count < count, let byte = try next() { bytes.append(byte) }
+        return bytes
+    }
+
     /// Consumes and returns the next byte, or nil at the end.
     func next() throws -> UInt8? {
         guard let byte = try peek() else { return nil }
@@ -75,8 +93,11 @@ final class ByteReader {
     }
 
     /// The next line without its "\n" (and "\r"), or nil at the end of the file.
+    ///
+    /// - Throws: `RaiseError.content` naming the line when it is longer than `maxLineBytes`.
     func nextLine() throws -> [UInt8]? {
         guard try peek() != nil else { return nil }
+        let start = line
         var result = [UInt8]()
         while true {
             if index >= filled, try !refill() { break }
@@ -89,8 +110,19 @@ final class ByteReader {
             }
             result.append(contentsOf: chunk[index..<filled])
             index = filled
+            if result.count > maxLineBytes { throw tooLong(line: start) }
         }
+        if result.count > maxLineBytes { throw tooLong(line: start) }
         if result.last == 0x0D { result.removeLast() }
         return result
+    }
+
+    /// The error for a line, record or document longer than `maxLineBytes`, starting at `line`.
+    func tooLong(line: Int) -> RaiseError { ByteReader.tooLong(path: path, line: line, limit: maxLineBytes) }
+
+    /// The error for a line, record or document of `path` longer than `limit` bytes, starting at `line`.
+    static func tooLong(path: String, line: Int, limit: Int) -> RaiseError {
+        RaiseError.content(path: path, line: line, column: nil,
+                           detail: "longer than \(limit) bytes (--max-record-bytes): not an instruction file, or a record too large to read")
     }
 }

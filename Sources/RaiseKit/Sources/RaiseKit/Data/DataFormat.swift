@@ -56,11 +56,13 @@ public struct DataFormat: Equatable, Sendable, CustomStringConvertible {
 
     /// The format of `path`: the `--format` name when given (JSON containers of sharegpt and messages
     /// still detected), else detected from the content: '[' starts a JSON array and '{' JSON lines, and
-    /// the first record's keys tell the schema; otherwise a .csv file is MMLU and anything else text.
+    /// the first record's keys tell the schema; a `.json` or `.jsonl` file is JSON whatever it starts with
+    /// (so a stray first line is an error, not a text document); otherwise a .csv file is MMLU and anything
+    /// else text. A UTF-8 byte-order mark is skipped.
     ///
     /// - Throws: `RaiseError.invalidArgument` for an unknown `--format` name; `RaiseError.file` when the
-    ///   file cannot be read.
-    public static func resolve(path: String, name: String?) throws -> DataFormat {
+    ///   file cannot be read, is UTF-16 or UTF-32, or holds a NUL byte where text is expected.
+    public static func resolve(path: String, name: String?, maxRecordBytes: Int = ReadOptions.defaultMaxRecordBytes) throws -> DataFormat {
         if let name, !names.contains(name) {
             throw RaiseError.invalidArgument(name: "--format", detail: "'\(name)': expected one of \(names.joined(separator: ", "))")
         }
@@ -71,31 +73,52 @@ public struct DataFormat: Equatable, Sendable, CustomStringConvertible {
         case "jsonl": return DataFormat(.instruction, .jsonLines)
         default: break
         }
-        let reader = try ByteReader(path: path)
-        var first: UInt8?
-        while let byte = try reader.next() {
-            if ![0x20, 0x0A, 0x0D, 0x09, 0xEF, 0xBB, 0xBF].contains(byte) { first = byte; break }  // skip a BOM too
-        }
+        let head = try ByteReader(path: path).prefix(4096)
+        try checkEncoding(head, path: path)
+        let first = head.dropFirst(head.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0).first { ![0x20, 0x0A, 0x0D, 0x09].contains($0) }
+        let isJSONFile = [".json", ".jsonl"].contains { path.lowercased().hasSuffix($0) }
         let container: DataContainer
         switch first {
         case UInt8(ascii: "["): container = .jsonArray
         case UInt8(ascii: "{"): container = .jsonLines
+        case _ where isJSONFile: return DataFormat(.instruction, .jsonLines)  // read as JSON: its first line is reported
         default:
             if let name { throw RaiseError.file(path: path, detail: "--format \(name) needs JSON content, found no '[' or '{' at the start") }
+            if let zero = head.firstIndex(of: 0) {
+                throw RaiseError.file(path: path, detail: "holds a NUL byte (at byte \(zero + 1)): binary data, not an instruction or text file")
+            }
             return path.lowercased().hasSuffix(".csv") ? DataFormat(.mmlu, .csv) : DataFormat(.text, .text)
         }
         switch name {
         case "sharegpt": return DataFormat(.sharegpt, container)
         case "messages": return DataFormat(.messages, container)
-        default: return DataFormat(try detectSchema(path: path, container: container), container)
+        default: return DataFormat(try detectSchema(path: path, container: container, maxRecordBytes: maxRecordBytes), container)
+        }
+    }
+
+    /// Refuses text in UTF-16 or UTF-32 (a byte-order mark, or the NUL bytes of ASCII in those encodings),
+    /// naming the encoding: raise reads UTF-8.
+    private static func checkEncoding(_ head: [UInt8], path: String) throws {
+        let encoding: String?
+        if head.starts(with: [0x00, 0x00, 0xFE, 0xFF]) || head.starts(with: [0xFF, 0xFE, 0x00, 0x00]) {
+            encoding = "UTF-32"
+        } else if head.starts(with: [0xFE, 0xFF]) || head.starts(with: [0xFF, 0xFE]) {
+            encoding = "UTF-16"
+        } else if head.count >= 4, (head[0] == 0) != (head[1] == 0), (head[2] == 0) != (head[3] == 0) {
+            encoding = "UTF-16 (no byte-order mark)"
+        } else {
+            encoding = nil
+        }
+        if let encoding {
+            throw RaiseError.file(path: path, detail: "is \(encoding) text; raise reads UTF-8: convert it first, e.g. `iconv -f UTF-16 -t UTF-8`")
         }
     }
 
     /// The schema the first record's keys name: `conversations` is ShareGPT, `messages` OpenAI style,
     /// anything else (or a first record that does not parse) the instruction schema.
-    private static func detectSchema(path: String, container: DataContainer) throws -> RecordSchema {
+    private static func detectSchema(path: String, container: DataContainer, maxRecordBytes: Int) throws -> RecordSchema {
         var first: JSONObject?
-        try JSONRecordStream(path: path, container: container).forEach { element in
+        try JSONRecordStream(path: path, container: container, maxRecordBytes: maxRecordBytes).forEach { element in
             first = (try? element.parse())?.objectValue
             return false
         }

@@ -21,7 +21,7 @@ public final class InstructionReader {
     public init(path: String, options: ReadOptions = ReadOptions()) throws {
         self.path = path
         self.options = options
-        format = try DataFormat.resolve(path: path, name: options.format)
+        format = try DataFormat.resolve(path: path, name: options.format, maxRecordBytes: options.maxRecordBytes)
         decoder = RecordDecoder(path: path, schema: format.schema, options: options)
     }
 
@@ -40,7 +40,7 @@ public final class InstructionReader {
     public func forEach(_ body: (InstructionRecord) throws -> Void) throws {
         switch format.container {
         case .jsonArray, .jsonLines:
-            try JSONRecordStream(path: path, container: format.container).forEach { element in
+            try JSONRecordStream(path: path, container: format.container, maxRecordBytes: options.maxRecordBytes).forEach { element in
                 try checked(line: element.line) {
                     let value = try element.parse()
                     if let object = value.objectValue, !decoder.passesFilters(object) {
@@ -58,20 +58,25 @@ public final class InstructionReader {
                 return true
             }
         case .text:
-            var document = [String](), start = 1
+            var document = [String](), start = 1, size = 0
             try readLines(joinUntilComplete: false) { text, line in
                 if text.trimmingWhitespace.isEmpty {
                     if !document.isEmpty { try body(decoder.decodeText(document.joined(separator: "\n"), line: start)) }
-                    document = []
+                    (document, size) = ([], 0)
                 } else {
                     if document.isEmpty { start = line }
                     document.append(text)
+                    size += text.utf8.count + 1
+                    if size > options.maxRecordBytes { throw tooLong(line: start) }
                 }
                 return true
             }
             if !document.isEmpty { try body(decoder.decodeText(document.joined(separator: "\n"), line: start)) }
         }
     }
+
+    /// The error for a record or document longer than `options.maxRecordBytes`, starting at `line`.
+    private func tooLong(line: Int) -> RaiseError { ByteReader.tooLong(path: path, line: line, limit: options.maxRecordBytes) }
 
     /// Runs `decode`; a content error becomes a skipped record when skipping, else it is thrown.
     private func checked(line: Int, _ decode: () throws -> Void) throws {
@@ -86,7 +91,7 @@ public final class InstructionReader {
     /// Feeds UTF-8 lines to `handle(text, firstLine)`. With `joinUntilComplete`, a line for which the
     /// handler returns false is joined with the next (a CSV row open inside quotes).
     private func readLines(joinUntilComplete: Bool, _ handle: (String, Int) throws -> Bool) throws {
-        let reader = try ByteReader(path: path)
+        let reader = try ByteReader(path: path, maxLineBytes: options.maxRecordBytes)
         var pending: String?
         var pendingLine = 1
         while true {
@@ -98,6 +103,7 @@ public final class InstructionReader {
             }
             let row = pending.map { $0 + "\n" + text } ?? text
             if pending == nil { pendingLine = line }
+            if row.utf8.count > options.maxRecordBytes { throw tooLong(line: pendingLine) }
             if try handle(row, pendingLine) || !joinUntilComplete { pending = nil } else { pending = row }
         }
         if pending != nil {

@@ -25,17 +25,20 @@ struct JSONElement {
 struct JSONRecordStream {
     let path: String
     let container: DataContainer
+    /// The longest record (a line of JSON lines, an object of an array), in bytes.
+    let maxRecordBytes: Int
 
     /// Calls `body` with each element until it returns false or the file ends.
     ///
     /// - Throws: `RaiseError.content` for a broken array structure (which ends the stream: the rest of the
     ///   file cannot be split into records), and whatever `body` throws.
     func forEach(_ body: (JSONElement) throws -> Bool) throws {
-        let reader = try ByteReader(path: path)
+        let reader = try ByteReader(path: path, maxLineBytes: maxRecordBytes)
         if container == .jsonLines {
             while true {
                 let line = reader.line
-                guard let bytes = try reader.nextLine() else { return }
+                guard var bytes = try reader.nextLine() else { return }
+                if line == 1 && bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }  // a UTF-8 byte-order mark
                 if bytes.allSatisfy({ [0x20, 0x09, 0x0D].contains($0) }) { continue }
                 if try !body(JSONElement(bytes: bytes, line: line, column: 1, path: path)) { return }
             }
@@ -75,6 +78,7 @@ struct JSONRecordStream {
         var depth = 0, inString = false, escaped = false
         while let b = try reader.next() {
             bytes.append(b)
+            if bytes.count > maxRecordBytes { throw reader.tooLong(line: start.0) }
             if inString {
                 if escaped { escaped = false } else if b == UInt8(ascii: "\\") { escaped = true } else if b == UInt8(ascii: "\"") { inString = false }
                 continue

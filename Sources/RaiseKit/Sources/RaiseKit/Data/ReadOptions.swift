@@ -11,16 +11,23 @@ public struct ReadOptions: Sendable {
     public var filters: [(field: String, value: String)]
     /// Skip invalid records (counting them) instead of failing on the first.
     public var skipInvalid: Bool
+    /// The longest line, record or document read, in bytes: a longer one is an error naming the file and
+    /// line, so that a file of no newlines (or `/dev/zero`) cannot exhaust memory.
+    public var maxRecordBytes: Int
+
+    /// The default `maxRecordBytes`: 64 MiB.
+    public static let defaultMaxRecordBytes = 64 << 20
 
     /// The canonical fields a mapping may rename.
     public static let canonicalFields = ["id", "instruction", "input", "output", "task"]
 
     public init(format: String? = nil, fields: [String: String] = [:], filters: [(field: String, value: String)] = [],
-                skipInvalid: Bool = false) {
+                skipInvalid: Bool = false, maxRecordBytes: Int = ReadOptions.defaultMaxRecordBytes) {
         self.format = format
         self.fields = fields
         self.filters = filters
         self.skipInvalid = skipInvalid
+        self.maxRecordBytes = maxRecordBytes
     }
 
     /// Parses `--fields instruction=question,output=answer`.

@@ -236,4 +236,15 @@ public enum AtomicFile {
 
     /// Writes UTF-8 `text` to `path` atomically.
     public static func write(_ text: String, to path: String) throws { try write(Data(text.utf8), to: path) }
+
+    /// The file a write to `path` would replace (a symlink's target), or the path itself when something
+    /// that cannot be written is there (a folder, a read-only file); nil for a new file, a device, FIFO or
+    /// socket.
+    public static func existingFile(at path: String) -> String? {
+        switch try? AtomicTarget(path: path) {
+        case let .replace(destination, mode, _)? where mode != nil: return destination
+        case nil: return FileManager.default.fileExists(atPath: path) ? path : nil  // a folder, a read-only file
+        default: return nil
+        }
+    }
 }

@@ -1,0 +1,153 @@
+// Nothing lost: the built `raise`, used as a careless or hostile user would, never deletes, replaces or
+// corrupts what it did not make — other programs' files beside an output, devices, finished results, its
+// own inputs — and a resumed or concurrent run never mixes two set-ups in one result.
+import Foundation
+import RaiseKit
+import XCTest
+
+final class NothingLostTests: XCTestCase {
+    /// A pool of `count` Alpaca records in a new file.
+    private func pool(_ folder: String, count: Int = 40, name: String = "pool.jsonl") throws -> String {
+        let path = folder + "/" + name
+        let lines = (0..<count).map { #"{"instruction": "Add \#($0) and 1.", "input": "", "output": "\#($0 + 1)"}"# }
+        try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    private func select(_ data: String, out: String, extra: [String] = []) throws -> (status: Int32, stdout: String, stderr: String) {
+        try runRaise(["select", "--data", data, "--selector", "random", "--budget", "10%", "--batch", "2", "--out", out, "--quiet"] + extra)
+    }
+
+    func testAnOutputNeverSweepsAwayOtherProgramsFiles() throws {
+        let folder = try scratchFolder(self)
+        let data = try pool(folder)
+        let sweep = folder + "/sweep"
+        try FileManager.default.createDirectory(atPath: sweep + "/.photos.tmp-999999", withIntermediateDirectories: true)
+        try "x".write(toFile: sweep + "/.photos.tmp-999999/img", atomically: false, encoding: .utf8)
+        try "y".write(toFile: sweep + "/.config.tmp-999998", atomically: false, encoding: .utf8)
+        let run = try select(data, out: sweep + "/x.jsonl")
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertEqual(try String(contentsOfFile: sweep + "/.photos.tmp-999999/img", encoding: .utf8), "x")
+        XCTAssertEqual(try String(contentsOfFile: sweep + "/.config.tmp-999998", encoding: .utf8), "y")
+    }
+
+    func testDevicesAreWrittenThroughAndAnInputIsNeverAnOutput() throws {
+        let folder = try scratchFolder(self)
+        let data = try pool(folder)
+        let toNull = try select(data, out: "/dev/null")
+        XCTAssertEqual(toNull.status, 0, toNull.stderr)
+        var info = stat()
+        XCTAssertEqual(stat("/dev/null", &info), 0)
+        XCTAssertEqual(info.st_mode & S_IFMT, S_IFCHR, "/dev/null is still a device")
+
+        let before = try Data(contentsOf: URL(fileURLWithPath: data))
+        for out in [data, folder + "/link.jsonl"] {
+            if out != data { try FileManager.default.createSymbolicLink(atPath: out, withDestinationPath: data) }
+            let overInput = try select(data, out: out, extra: ["--force"])
+            XCTAssertEqual(overInput.status, 1)
+            XCTAssertTrue(overInput.stderr.contains("is also an input (\(data))"), overInput.stderr)
+        }
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: data)), before, "the input is untouched")
+    }
+
+    func testAFinishedResultIsReplacedOnlyWithForce() throws {
+        let folder = try scratchFolder(self)
+        let data = try pool(folder)
+        let out = folder + "/subset.jsonl"
+        XCTAssertEqual(try select(data, out: out).status, 0)
+        let first = try Data(contentsOf: URL(fileURLWithPath: out))
+        let again = try select(data, out: out, extra: ["--seed", "7"])
+        XCTAssertEqual(again.status, 1)
+        XCTAssertTrue(again.stderr.contains("subset.jsonl: exists already; raise does not replace it"), again.stderr)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: out)), first)
+        let forced = try select(data, out: out, extra: ["--seed", "7", "--force"])
+        XCTAssertEqual(forced.status, 0, forced.stderr)
+        XCTAssertNotEqual(try Data(contentsOf: URL(fileURLWithPath: out)), first)
+    }
+
+    func testAnEmptyOrAllInvalidPoolNeverReplacesAResult() throws {
+        let folder = try scratchFolder(self)
+        let (suite, model) = try tinySuite(self, size: 200)
+        let scores = folder + "/scores.jsonl"
+        let score = { (data: String, extra: [String]) in
+            try runRaise(["score", "--model", model, "--data", data, "--template", "plain", "--features", "length", "--out", scores,
+                          "--quiet", "--threads", "1"] + extra)
+        }
+        XCTAssertEqual(try score(suite + "/suite/pool.jsonl", []).status, 0)
+        let full = try String(contentsOfFile: scores, encoding: .utf8)
+        XCTAssertEqual(full.split(separator: "\n").count, 200)
+
+        try "".write(toFile: folder + "/empty.jsonl", atomically: true, encoding: .utf8)
+        let empty = try score(folder + "/empty.jsonl", ["--force"])
+        XCTAssertEqual(empty.status, 1)
+        XCTAssertTrue(empty.stderr.contains("--data: the pool is empty"), empty.stderr)
+        try "{\"instruction\": 1}\nnot json\n".write(toFile: folder + "/invalid.jsonl", atomically: true, encoding: .utf8)
+        let invalid = try score(folder + "/invalid.jsonl", ["--force", "--skip-invalid"])
+        XCTAssertEqual(invalid.status, 1)
+        XCTAssertTrue(invalid.stderr.contains("the pool is empty: 2 invalid record(s) skipped; the first: \(folder)/invalid.jsonl:1"), invalid.stderr)
+        XCTAssertEqual(try String(contentsOfFile: scores, encoding: .utf8), full, "the scores are untouched")
+    }
+
+    func testPretrainRefusesToReplaceAModelOrResumeUnderOtherSettings() throws {
+        let (folder, model) = try tinySuite(self, size: 200)
+        /// `raise pretrain` with these options over the defaults below, and `flags`.
+        func pretrain(_ options: [String: String] = [:], _ flags: [String] = []) throws -> (status: Int32, stdout: String, stderr: String) {
+            let all = ["--model": model, "--data": folder + "/suite/pretrain.jsonl", "--steps": "4", "--batch": "4", "--checkpoint-every": "2",
+                       "--threads": "1", "--out": folder + "/base"].merging(options) { $1 }
+            return try runRaise(["pretrain", "--quiet"] + all.keys.sorted().flatMap { [$0, all[$0]!] } + flags)
+        }
+        XCTAssertEqual(try pretrain().status, 0)
+        let weights = try Data(contentsOf: URL(fileURLWithPath: folder + "/base/model.safetensors"))
+
+        let replace = try pretrain(["--seed": "3"])
+        XCTAssertEqual(replace.status, 1)
+        XCTAssertTrue(replace.stderr.contains("base: holds a finished result (config.json)"), replace.stderr)
+        XCTAssertTrue(replace.stderr.contains("pass --resume to continue it"), replace.stderr)
+        let others: [([String: String], String)] = [
+            (["--batch": "8"], "batch was 4, is now 8"), (["--lr": "1e-3"], "lr was 0.003, is now 0.001"),
+            (["--data": folder + "/suite/pool.jsonl"], "data was"), (["--steps": "6"], "steps was 4, is now 6"),
+            (["--model": model.replacingOccurrences(of: "heads=2", with: "heads=4")], "model was tinygpt:layers=1,heads=2")]
+        for (options, difference) in others {
+            let other = try pretrain(options, ["--resume"])
+            XCTAssertEqual(other.status, 1, "\(options)")
+            XCTAssertTrue(other.stderr.contains("run-settings.json: this run was started with other settings (\(difference)"), other.stderr)
+        }
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: folder + "/base/model.safetensors")), weights, "the model is untouched")
+        XCTAssertEqual(try pretrain([:], ["--resume"]).status, 0, "the same settings resume")
+    }
+
+    func testASecondProcessOnTheSameFolderStopsAtOnceNamingTheFirst() throws {
+        let (folder, model) = try tinySuite(self, size: 200)
+        let first = Process()
+        first.executableURL = URL(fileURLWithPath: URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path + "/raise")
+        first.arguments = ["pretrain", "--model", model, "--data", folder + "/suite/pretrain.jsonl", "--steps", "100000", "--batch", "4",
+                           "--threads", "1", "--quiet", "--out", folder + "/base"]
+        first.standardError = FileHandle.nullDevice
+        try first.run()
+        defer {
+            first.terminate()
+            first.waitUntilExit()
+        }
+        while !FileManager.default.fileExists(atPath: folder + "/base/" + FolderLock.fileName) && first.isRunning { usleep(1000) }
+        let second = try runRaise(["pretrain", "--model", model, "--data", folder + "/suite/pretrain.jsonl", "--steps", "4", "--batch", "4",
+                                   "--threads", "1", "--quiet", "--out", folder + "/base", "--force"])
+        XCTAssertEqual(second.status, 1)
+        XCTAssertTrue(second.stderr.contains("another raise process (pid \(first.processIdentifier)) is writing this folder"), second.stderr)
+    }
+
+    func testTrainSelectorRefusesToReplaceAFinishedPolicy() throws {
+        let (folder, model) = try tinySuite(self, size: 200)
+        let train = { (episodes: String, extra: [String]) in
+            try runRaise(["train-selector", "--model", model, "--data", folder + "/suite/pool.jsonl", "--val", folder + "/suite/val.jsonl",
+                          "--template", "plain", "--episodes", episodes, "--budget", "2", "--batch", "4", "--clusters", "2",
+                          "--semantic-dims", "4", "--hidden", "8", "--threads", "1", "--quiet", "--out", folder + "/policy"] + extra)
+        }
+        XCTAssertEqual(try train("2", []).status, 0)
+        let policy = try Data(contentsOf: URL(fileURLWithPath: folder + "/policy/policy.safetensors"))
+        let again = try train("1", [])
+        XCTAssertEqual(again.status, 1)
+        XCTAssertTrue(again.stderr.contains("policy: holds a finished result (config.json)"), again.stderr)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: folder + "/policy/policy.safetensors")), policy)
+        XCTAssertEqual(try train("1", ["--force"]).status, 0, "--force replaces it")
+    }
+}
