@@ -151,3 +151,125 @@ final class NothingLostTests: XCTestCase {
         XCTAssertEqual(try train("1", ["--force"]).status, 0, "--force replaces it")
     }
 }
+
+/// Bad input that used to be taken silently: pipes and devices, unbounded lines, files whose extension
+/// or encoding the detector ignored, and options read loosely.
+final class CarelessInputTests: XCTestCase {
+    private func stats(_ path: String, _ extra: [String] = []) throws -> (status: Int32, stdout: String, stderr: String) {
+        try runRaise(["data", "stats", path] + extra)
+    }
+
+    func testPipesFIFOsAndDevicesAreRefusedAtOnce() throws {
+        let folder = try scratchFolder(self)
+        let fifo = folder + "/pool.jsonl"
+        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+        let clock = Date()
+        let named = try stats(fifo)  // no writer: opening it would block forever
+        XCTAssertEqual(named.status, 1)
+        XCTAssertTrue(named.stderr.contains("\(fifo): is a pipe or FIFO, not a file"), named.stderr)
+        XCTAssertLessThan(Date().timeIntervalSince(clock), 30)
+        let zero = try stats("/dev/zero")
+        XCTAssertEqual(zero.status, 1)
+        XCTAssertTrue(zero.stderr.contains("/dev/zero: is a device, not a file"), zero.stderr)
+        let substituted = try runProcess("/bin/bash", ["-c", "\(buildFolder)/raise data stats <(printf '{\"instruction\":\"a\",\"output\":\"b\"}\\n'); echo \"status $?\""])
+        XCTAssertTrue(substituted.output.contains("is a pipe or FIFO") && substituted.output.contains("status 1"), substituted.output)
+    }
+
+    func testARecordLongerThanTheLimitNamesFileAndLine() throws {
+        let folder = try scratchFolder(self)
+        let long = String(repeating: "x", count: 5000)
+        let cases = [("lines.jsonl", "{\"instruction\":\"a\",\"output\":\"b\"}\n{\"instruction\":\"\(long)\",\"output\":\"b\"}\n", 2),
+                     ("array.json", "[{\"instruction\":\"a\",\"output\":\"b\"},\n {\"instruction\":\"\(long)\",\"output\":\"b\"}]", 2),
+                     ("doc.txt", "short\n\n" + (0..<100).map { _ in String(long.prefix(100)) }.joined(separator: "\n") + "\n", 3),
+                     ("no-newline.txt", long, 1)]
+        for (name, content, line) in cases {
+            try content.write(toFile: folder + "/" + name, atomically: true, encoding: .utf8)
+            let result = try stats(folder + "/" + name, ["--max-record-bytes", "4096"])
+            XCTAssertEqual(result.status, 1, name)
+            XCTAssertTrue(result.stderr.contains("\(folder)/\(name):\(line): longer than 4096 bytes (--max-record-bytes)"), result.stderr)
+        }
+        XCTAssertEqual(try stats(folder + "/lines.jsonl").status, 0, "within the default 64 MiB")
+    }
+
+    func testExtensionEncodingAndMarksAreHonoured() throws {
+        let folder = try scratchFolder(self)
+        let record = "{\"instruction\":\"a\",\"output\":\"b\"}\n"
+        try ("# a comment\n" + record).write(toFile: folder + "/comment.jsonl", atomically: true, encoding: .utf8)
+        let comment = try stats(folder + "/comment.jsonl")
+        XCTAssertTrue(comment.stdout.contains("invalid") || comment.stdout.contains("skipped"), comment.stdout)
+        let strict = try runRaise(["select", "--data", folder + "/comment.jsonl", "--selector", "random", "--budget", "1", "--batch", "1",
+                                   "--out", folder + "/x.jsonl"])
+        XCTAssertEqual(strict.status, 1)
+        XCTAssertTrue(strict.stderr.contains("comment.jsonl:1:1:"), strict.stderr)
+
+        try Data([0] + Array(record.utf8)).write(to: URL(fileURLWithPath: folder + "/nul.jsonl"))
+        let nul = try runRaise(["select", "--data", folder + "/nul.jsonl", "--selector", "random", "--budget", "1", "--batch", "1", "--out", folder + "/y.jsonl"])
+        XCTAssertEqual(nul.status, 1, "read as JSON, not as a text document")
+        try Data([0x41, 0, 0x42]).write(to: URL(fileURLWithPath: folder + "/binary.txt"))
+        XCTAssertTrue(try stats(folder + "/binary.txt").stderr.contains("holds a NUL byte (at byte 2)"))
+
+        try Data([0xEF, 0xBB, 0xBF] + Array((record + record).utf8)).write(to: URL(fileURLWithPath: folder + "/bom.jsonl"))
+        let bom = try runRaise(["data", "stats", folder + "/bom.jsonl", "--json"])
+        XCTAssertEqual(bom.status, 0, bom.stderr)
+        XCTAssertEqual(try JSONValue.parse(bom.stdout).objectValue?["records"]?.intValue, 2, bom.stdout)
+
+        var utf16 = Data([0xFF, 0xFE])
+        utf16.append(record.data(using: .utf16LittleEndian)!)
+        try utf16.write(to: URL(fileURLWithPath: folder + "/wide.jsonl"))
+        XCTAssertTrue(try stats(folder + "/wide.jsonl").stderr.contains("is UTF-16 text; raise reads UTF-8"))
+        try record.data(using: .utf16LittleEndian)!.write(to: URL(fileURLWithPath: folder + "/wide-nobom.jsonl"))
+        XCTAssertTrue(try stats(folder + "/wide-nobom.jsonl").stderr.contains("is UTF-16 (no byte-order mark) text"))
+    }
+
+    func testOptionsAreNeverTakenLoosely() throws {
+        let folder = try scratchFolder(self)
+        let lines = (0..<40).map { #"{"instruction": "Add \#($0) and 1.", "output": "\#($0 + 1)"}"# }
+        try (lines.joined(separator: "\n") + "\n").write(toFile: folder + "/pool.jsonl", atomically: true, encoding: .utf8)
+        let select = ["select", "--data", folder + "/pool.jsonl", "--selector", "random", "--out", folder + "/s.jsonl"]
+        let cases: [([String], String)] = [
+            (["--budget", "101%"], "--budget 101%: a subset is at most the whole pool (100%)"),
+            (["--budget", "1000steps"], "over 3 epochs need"),
+            (["--budget", "100examples"], "100examples is not a whole number of batches of 16 examples: use 96examples or 112examples"),
+            (["--budget", "0.01%"], "less than one training step of 16 examples"),
+            (["--budget", "5%", "--budget", "10%"], "option --budget is given twice"),
+            (["--budget", "5%", "--data", folder + "/pool.jsonl"], "--data \(folder)/pool.jsonl is given twice"),
+            (["--budget", "5%", "--data", folder + "/./pool.jsonl"], "is given twice (as \(folder)/pool.jsonl)"),
+            (["--budget", "5%", "--batch", "0x10"], "--batch '0x10': expected an integer"),
+            (["--budget", "--quiet"], "option --budget needs a value B"),
+        ]
+        for (extra, message) in cases {
+            let result = try runRaise(select + extra)
+            XCTAssertEqual(result.status, 2, "\(extra): \(result.stderr)")
+            XCTAssertTrue(result.stderr.contains(message), "\(extra): \(result.stderr)")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/s.jsonl"))
+        let hexRate = try runRaise(["finetune", "--model", "nope", "--data", folder + "/pool.jsonl", "--lr", "0x1p3"])
+        XCTAssertEqual(hexRate.status, 2)
+        XCTAssertTrue(hexRate.stderr.contains("--lr '0x1p3': expected a number"), hexRate.stderr)
+        let quietOut = try runRaise(select + ["--budget", "5%", "--out", "--quiet"])
+        XCTAssertEqual(quietOut.status, 2)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "--quiet"))
+    }
+
+    func testATargetSplitIsComparedWithThePoolByContentNotByID() throws {
+        let (folder, model) = try tinySuite(self, size: 200, validation: 8, testSplit: 4)
+        let pool = try String(contentsOfFile: folder + "/suite/pool.jsonl", encoding: .utf8).split(separator: "\n").map(String.init)
+        let validation = try String(contentsOfFile: folder + "/suite/val.jsonl", encoding: .utf8).split(separator: "\n").map(String.init)
+        func finetune(val: String) throws -> (status: Int32, stdout: String, stderr: String) {
+            try runRaise(["finetune", "--model", model, "--data", folder + "/suite/pool.jsonl", "--val", val, "--template", "plain",
+                          "--budget", "1", "--batch", "2", "--threads", "1", "--quiet"])
+        }
+        // The validation records renamed with the pool's ids: other content, so no overlap.
+        let sameIDs = validation.enumerated().map { $0.element.replacingOccurrences(of: "\"id\":\"val-\($0.offset)\"", with: "\"id\":\"pool-\($0.offset)\"") }
+        try (sameIDs.joined(separator: "\n") + "\n").write(toFile: folder + "/same-ids.jsonl", atomically: true, encoding: .utf8)
+        let accepted = try finetune(val: folder + "/same-ids.jsonl")
+        XCTAssertEqual(accepted.status, 0, accepted.stderr)
+        // A pool record renamed, its answer spaced differently: the same content.
+        let copy = pool[5].replacingOccurrences(of: "\"id\":\"pool-5\"", with: "\"id\":\"fresh-1\"").replacingOccurrences(of: "\"output\":\"", with: "\"output\":\"  ")
+        try ([validation[0], copy].joined(separator: "\n") + "\n").write(toFile: folder + "/copied.jsonl", atomically: true, encoding: .utf8)
+        let refused = try finetune(val: folder + "/copied.jsonl")
+        XCTAssertEqual(refused.status, 1)
+        XCTAssertTrue(refused.stderr.contains("copied.jsonl:2: record 'fresh-1' is also in the pool") && refused.stderr.contains("pool.jsonl:6, 'pool-5'"),
+                      refused.stderr)
+    }
+}

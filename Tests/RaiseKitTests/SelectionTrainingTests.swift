@@ -20,7 +20,8 @@ final class TrainingBudgetTests: XCTestCase {
         XCTAssertEqual(try TrainingBudget(parsing: "6400tokens").steps(poolSize: 10, batchSize: 16, meanTokensPerExample: 20), 20)
         assertThrows(["--budget", "'0%'"]) { try TrainingBudget(parsing: "0%") }
         assertThrows(["--budget", "'lots'"]) { try TrainingBudget(parsing: "lots") }
-        assertThrows(["--budget", "less than one step"]) { try TrainingBudget(parsing: "0.01%").steps(poolSize: 100, batchSize: 16, meanTokensPerExample: 5) }
+        for loose in ["0x10", "0x1p3%", "nan", "1_000"] { assertThrows(["--budget", "'\(loose)'"]) { try TrainingBudget(parsing: loose) } }
+        assertThrows(["--budget", "0.01% is less than one training step"]) { try TrainingBudget(parsing: "0.01%").steps(poolSize: 100, batchSize: 16, meanTokensPerExample: 5) }
         assertThrows(["--data", "the pool is empty"]) { try TrainingBudget(parsing: "1%").steps(poolSize: 0, batchSize: 16, meanTokensPerExample: 5) }
     }
 }

@@ -11,12 +11,18 @@ struct Option {
     let value: String?
     /// One line of help.
     let help: String
+    /// Whether it may be given more than once (`--data A --data B`); any other option given twice is an error.
+    var repeatable = false
 
     /// A switch such as `--json`.
     static func flag(_ name: String, _ help: String) -> Option { Option(name: name, value: nil, help: help) }
     /// An option that takes a value, such as `--threads N`.
     static func value(_ name: String, _ placeholder: String, _ help: String) -> Option {
         Option(name: name, value: placeholder, help: help)
+    }
+    /// An option that takes a value and may be repeated, such as `--data FILE`.
+    static func values(_ name: String, _ placeholder: String, _ help: String) -> Option {
+        Option(name: name, value: placeholder, help: help, repeatable: true)
     }
 }
 
@@ -51,13 +57,17 @@ struct ParsedArguments {
             guard let option = options.first(where: { $0.name == parts[0] }) else {
                 throw UsageError(message: "unknown option '\(parts[0])' for '\(command)'", usage: usage)
             }
+            if values[option.name] != nil && !option.repeatable {
+                throw UsageError(message: "option \(option.name) is given twice; give it once", usage: usage)
+            }
             if option.value == nil {
                 guard parts.count == 1 else { throw UsageError(message: "option \(option.name) takes no value", usage: usage) }
                 values[option.name, default: []].append("")
             } else if parts.count == 2 {
                 values[option.name, default: []].append(parts[1])
             } else {
-                guard let value = rest.popFirst() else {
+                // `--out --quiet` forgot the value: an option's name is never taken as one.
+                guard let value = rest.popFirst(), !options.contains(where: { $0.name == value.split(separator: "=").first.map(String.init) }) else {
                     throw UsageError(message: "option \(option.name) needs a value \(option.value!)", usage: usage)
                 }
                 values[option.name, default: []].append(value)
@@ -91,10 +101,11 @@ struct ParsedArguments {
         return value
     }
 
-    /// A real-number option within `range`, or `defaultValue` when absent.
+    /// A real-number option within `range`, or `defaultValue` when absent. Only decimal notation is
+    /// read (`3e-4`, `0.5`): hexadecimal floats, `inf` and `nan` are refused.
     func number(_ name: String, default defaultValue: Double, in range: ClosedRange<Double>) throws -> Double {
         guard let text = string(name) else { return defaultValue }
-        guard let value = Double(text), value.isFinite, range.contains(value) else {
+        guard let value = DecimalText.value(of: text), range.contains(value) else {
             throw UsageError(message: "\(name) '\(text)': expected a number in \(range.lowerBound)...\(range.upperBound)", usage: usage)
         }
         return value

@@ -49,6 +49,32 @@ extension ParsedArguments {
         return try BLAS.configureThreadsFromEnvironment()
     }
 
+    /// The training budget option `name` (`defaultText` when absent); one that does not parse is a usage
+    /// error (exit 2).
+    func budget(_ name: String = "--budget", default defaultText: String) throws -> TrainingBudget {
+        try budget(text: string(name) ?? defaultText, option: name)
+    }
+
+    /// The budget `text`, one value of option `option`; one that does not parse is a usage error.
+    func budget(text: String, option: String) throws -> TrainingBudget {
+        try asUsage(option) { try TrainingBudget(parsing: text) }
+    }
+
+    /// `budget` in steps for a pool; one that gives no step, or is not a whole number of batches, is a
+    /// usage error of `option`.
+    func steps(of budget: TrainingBudget, option: String = "--budget", poolSize: Int, batchSize: Int, meanTokens: Double) throws -> Int {
+        try asUsage(option) { try budget.steps(poolSize: poolSize, batchSize: batchSize, meanTokensPerExample: meanTokens) }
+    }
+
+    /// Runs `body`, making its complaints about a budget usage errors of `option`.
+    private func asUsage<T>(_ option: String, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch RaiseError.invalidArgument(let name, let detail) where name == "--budget" {
+            throw UsageError(message: "\(option): \(detail)", usage: usage)
+        }
+    }
+
     /// The `--seed` value (default 0).
     func seed() throws -> UInt64 { UInt64(try int("--seed", default: 0, in: 0...Int.max)) }
 }

@@ -6,7 +6,7 @@ import RaiseKit
 /// Making models and reading training data from the command line.
 enum ModelOptions {
     static let model = Option.value("--model", "SPEC", "a backend with parameters (tinygpt:layers=4,d=128,tokenizer=DIR) or a model folder")
-    static let data = Option.value("--data", "FILE", "instruction or text file (repeatable)")
+    static let data = Option.values("--data", "FILE", "instruction or text file (repeatable)")
     static let template = Option.value("--template", "NAME", "prompt template: alpaca (default), chatml or plain")
     static let skipInvalid = Option.flag("--skip-invalid", "skip invalid records (reporting how many and where) instead of stopping")
     static let fields = Option.value("--fields", "MAP", "field mapping for JSON records, e.g. instruction=question,output=answer")
@@ -47,8 +47,7 @@ enum ModelOptions {
     /// - Throws: `RaiseError.invalidArgument` when no valid record was read ("the pool is empty", with the
     ///   count of invalid records and the first reason).
     static func forEachRecord(_ arguments: ParsedArguments, warn: Bool = true, _ body: (InstructionRecord) throws -> Void) throws {
-        let files = arguments.strings("--data")
-        guard !files.isEmpty else { throw UsageError(message: "at least one --data FILE is required", usage: arguments.usage) }
+        let files = try dataFiles(arguments)
         let options = try readOptions(arguments)
         var (count, skipped) = (0, [SkippedRecord]())
         for file in files {
@@ -67,6 +66,24 @@ enum ModelOptions {
             let why = skipped.first.map { ": \(skipped.count) invalid record(s) skipped; the first: \($0.message)" } ?? ""
             throw RaiseError.invalidArgument(name: "--data", detail: "the pool is empty" + why)
         }
+    }
+
+    /// The `--data` files: at least one, none given twice (the same file twice would double the pool).
+    ///
+    /// - Throws: `UsageError` when none is given or one is given twice (by another path, too).
+    static func dataFiles(_ arguments: ParsedArguments) throws -> [String] {
+        let files = arguments.strings("--data")
+        guard !files.isEmpty else { throw UsageError(message: "at least one --data FILE is required", usage: arguments.usage) }
+        var seen = [String: String]()  // device and inode → the path first given
+        for file in files {
+            var info = stat()
+            let key = stat(file, &info) == 0 ? "\(info.st_dev):\(info.st_ino)" : file
+            if let first = seen[key] {
+                throw UsageError(message: "--data \(file) is given twice\(first == file ? "" : " (as \(first))"): each file is read once", usage: arguments.usage)
+            }
+            seen[key] = file
+        }
+        return files
     }
 
     /// The prompt formatter of `--template` for `model`.
@@ -97,19 +114,20 @@ enum ModelOptions {
         return split
     }
 
-    /// Checks that no record of a target split is in the pool, by id or by content: the validation
-    /// split must never be trained on.
+    /// Checks that no record of a target split is in the pool: the validation split must never be trained
+    /// on. Records are compared by content — their turns and input, with runs of white space made one space
+    /// and the ends trimmed — whatever their ids (files number their records alike; a copy may be renamed).
     ///
-    /// - Throws: `RaiseError.invalidArgument` naming both records' files and lines.
+    /// - Throws: `RaiseError.invalidArgument` naming both records' files, lines and ids.
     static func checkDisjoint(pool: [InstructionRecord], split: [InstructionRecord], option: String) throws {
-        func content(_ r: InstructionRecord) -> String { r.turns.map { $0.role.rawValue + ":" + $0.content }.joined(separator: "\u{1}") + "\u{1}" + r.input }
-        var byID = [String: InstructionRecord](), byContent = [String: InstructionRecord]()
-        for record in pool {
-            byID[record.id] = byID[record.id] ?? record
-            byContent[content(record)] = byContent[content(record)] ?? record
+        func normalised(_ text: String) -> String { text.split(whereSeparator: \.isWhitespace).joined(separator: " ") }
+        func content(_ r: InstructionRecord) -> String {
+            (r.turns.map { $0.role.rawValue + ":" + normalised($0.content) } + ["input:" + normalised(r.input)]).joined(separator: "\u{1}")
         }
+        var byContent = [String: InstructionRecord]()
+        for record in pool { byContent[content(record)] = byContent[content(record)] ?? record }
         for record in split {
-            if let twin = byID[record.id] ?? byContent[content(record)] {
+            if let twin = byContent[content(record)] {
                 throw RaiseError.invalidArgument(name: option, detail: "\(record.source): record '\(record.id)' is also in the pool (\(twin.source), "
                                                  + "'\(twin.id)'); a target split must not be trained on")
             }

@@ -6,7 +6,7 @@ import RaiseKit
 
 /// Loading plugins for a command.
 enum PluginOptions {
-    static let pluginPath = Option.value(
+    static let pluginPath = Option.values(
         "--plugin-path", "PATH", "a plugin directory or .so file, searched before $RAISE_PLUGIN_PATH (repeatable)")
 
     /// A registry holding every plugin on the search path of this command line.

@@ -12,7 +12,7 @@ enum BenchPerfCommand {
         words: ["bench", "perf"],
         summary: "every performance benchmark in one Markdown table of ratios against the installed peers",
         arguments: "",
-        options: [.value("--data", "FILE", "text for the tokenizer benchmark (repeatable; default: none, which skips it)"),
+        options: [.values("--data", "FILE", "text for the tokenizer benchmark (repeatable; default: none, which skips it)"),
                   .value("--vocab", "DIR", "GPT-2 encoder.json + vocab.bpe for the tokenizer benchmark"),
                   .value("--threads", "LIST", "thread counts for the training benchmark (default 1,2)"),
                   .value("--out", "FILE", "also write the table here"), OutputOptions.force, PluginOptions.pluginPath],

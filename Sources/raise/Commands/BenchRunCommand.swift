@@ -20,7 +20,7 @@ enum BenchRunCommand {
                   ModelOptions.skipInvalid, ModelOptions.maxRecordBytes,
                   .value("--val", "FILE", "target-task validation split (required; never trained on)"),
                   .value("--test", "FILE", "target-task test split (greedy exact match reported)"),
-                  .value("--selector", "SPEC", "an entry (repeatable; default \(defaultSelectors.joined(separator: ", ")))"),
+                  .values("--selector", "SPEC", "an entry (repeatable; default \(defaultSelectors.joined(separator: ", ")))"),
                   .flag("--no-full", "leave out the full-data baseline"),
                   .flag("--oracle", "add the oracle reference (clean target records from the hidden tags; tagged data only)"),
                   .value("--budgets", "LIST", "comma-separated budgets (default 1%,5%,10%)"),
@@ -61,7 +61,8 @@ enum BenchRunCommand {
 
         // The plan: budgets in steps, entries, seeds.
         func steps(_ text: String) throws -> Int {
-            try TrainingBudget(parsing: text).steps(poolSize: pool.count, batchSize: batchSize, meanTokensPerExample: pool.meanTokens)
+            try arguments.steps(of: arguments.budget(text: text, option: "--budgets"), option: "--budgets", poolSize: pool.count, batchSize: batchSize,
+                                meanTokens: pool.meanTokens)
         }
         let budgets = try (arguments.string("--budgets") ?? "1%,5%,10%").split(separator: ",").map { (String($0), try steps(String($0))) }
         var entries = arguments.flag("--no-full") ? [] : [BenchEntry(kind: .fullData, spec: "full")]
@@ -78,7 +79,7 @@ enum BenchRunCommand {
                              fullDataSteps: TrainingBudget.fullDataSteps(poolSize: pool.count, batchSize: batchSize))
         let policyBudget = try arguments.string("--policy-budget").map { ($0, try steps($0)) }
         let sweepRates = try (arguments.string("--lr-sweep") ?? "3e-4,1e-3,3e-3").split(separator: ",").map { text -> Double in
-            guard let value = Double(text), value > 0, value <= 10 else {
+            guard let value = DecimalText.value(of: text), value > 0, value <= 10 else {
                 throw UsageError(message: "--lr-sweep '\(text)': expected positive numbers", usage: arguments.usage)
             }
             return value

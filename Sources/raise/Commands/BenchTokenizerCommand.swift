@@ -11,7 +11,7 @@ enum BenchTokenizerCommand {
         summary: "byte-level BPE encoding MB/s against HF tokenizers (ratio target ≥ 1.0, single-threaded)",
         arguments: "",
         options: [.value("--vocab", "DIR", "folder with encoder.json and vocab.bpe (required)"),
-                  .value("--data", "FILE", "instruction file whose text is encoded (repeatable; required)"),
+                  .values("--data", "FILE", "instruction file whose text is encoded (repeatable; required)"),
                   .value("--repeats", "N", "timed runs of each side (default 5)"), CommonOptions.json],
         run: run)
 

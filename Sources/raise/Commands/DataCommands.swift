@@ -23,7 +23,7 @@ enum DataCommands {
         arguments: "FILE...",
         options: [.value("--format", "NAME", "alpaca, jsonl, sharegpt, messages, mmlu or text (default: detected)"),
                   .value("--fields", "MAP", "field mapping, e.g. instruction=question,output=answer"),
-                  .value("--where", "FIELD=VALUE", "keep records whose field has this value (repeatable)"),
+                  .values("--where", "FIELD=VALUE", "keep records whose field has this value (repeatable)"),
                   .value("--tokenizer", "DIR", "count lengths in tokens of this vocabulary (default: UTF-8 bytes)"), ModelOptions.maxRecordBytes,
                   CommonOptions.json],
         run: runStats)
@@ -33,7 +33,7 @@ enum DataCommands {
         summary: "shuffle records (seeded) and cut them into disjoint parts, written as canonical JSONL",
         arguments: "",
         options: [ModelOptions.data, ModelOptions.fields, ModelOptions.skipInvalid, ModelOptions.maxRecordBytes,
-                  .value("--where", "FIELD=VALUE", "keep records whose field has this value (repeatable)"),
+                  .values("--where", "FIELD=VALUE", "keep records whose field has this value (repeatable)"),
                   .value("--parts", "LIST", "name=N,… in order; one part may be name=rest (required)"),
                   .value("--out", "DIR", "output folder: one NAME.jsonl per part (required)"), OutputOptions.force, CommonOptions.seed, CommonOptions.json],
         run: runSplit)
@@ -43,8 +43,7 @@ enum DataCommands {
         guard let out = arguments.string("--out"), let partsText = arguments.string("--parts") else {
             throw UsageError(message: "--parts LIST and --out DIR are required", usage: arguments.usage)
         }
-        let files = arguments.strings("--data")
-        guard !files.isEmpty else { throw UsageError(message: "at least one --data FILE is required", usage: arguments.usage) }
+        let files = try ModelOptions.dataFiles(arguments)
         let parts = try splitParts(partsText, usage: arguments.usage)
         try OutputOptions.claimFolder(out, finished: nil, arguments: arguments)
         for part in parts { try OutputOptions.claimFile(out + "/\(part.name).jsonl", inputs: files, arguments: arguments) }

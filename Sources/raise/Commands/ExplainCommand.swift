@@ -42,8 +42,7 @@ enum ExplainCommand {
             throw UsageError(message: "--choice '\(choice)': expected sample or top", usage: arguments.usage)
         }
         guard batchSize <= pool.count else { throw RaiseError.invalidArgument(name: "--batch", detail: "more than the pool's \(pool.count) records") }
-        let steps = try TrainingBudget(parsing: arguments.string("--budget") ?? "1%")
-            .steps(poolSize: pool.count, batchSize: batchSize, meanTokensPerExample: pool.meanTokens)
+        let steps = try arguments.steps(of: arguments.budget(default: "1%"), poolSize: pool.count, batchSize: batchSize, meanTokens: pool.meanTokens)
         let scorer = try FeatureOptions.scoringModel(arguments, registry: registry, model: model, seed: seed)
         let specs = layout.featureSpecs.contains("feature.ifd") ? layout.featureSpecs : layout.featureSpecs + ["feature.loss"]
         let columns = try FeatureOptions.columns(specs, records: records, examples: pool, model: model, scorer: scorer, arguments: arguments,

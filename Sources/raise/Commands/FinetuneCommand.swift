@@ -30,7 +30,7 @@ enum FinetuneCommand {
         let seed = try arguments.seed()
         let batchSize = try arguments.int("--batch", default: 16, in: 1...65_536)
         let lr = try arguments.number("--lr", default: 1e-3, in: 1e-7...10)
-        let budget = try TrainingBudget(parsing: arguments.string("--budget") ?? "100%")
+        let budget = try arguments.budget(default: "100%")
         if let out = arguments.string("--out") { try OutputOptions.claimFolder(out, finished: "config.json", arguments: arguments) }
         let registry = try PluginOptions.load(arguments)
         let selectorSpec = try PluginSpec(parsing: arguments.string("--selector") ?? "full", option: "--selector")
@@ -39,7 +39,7 @@ enum FinetuneCommand {
         let model = try ModelOptions.make(arguments, registry: registry, seed: seed)
         let formatter = try ModelOptions.formatter(arguments, model: model)
         let (records, pool) = try ModelOptions.pool(arguments, formatter: formatter)
-        let steps = try budget.steps(poolSize: pool.count, batchSize: batchSize, meanTokensPerExample: pool.meanTokens)
+        let steps = try arguments.steps(of: budget, poolSize: pool.count, batchSize: batchSize, meanTokens: pool.meanTokens)
         let validation = try ModelOptions.targetSplit(arguments.string("--val"), formatter: formatter)
         let test = try ModelOptions.targetSplit(arguments.string("--test"), formatter: formatter)
         let match = try arguments.choice("--match", as: AnswerMatch.self) ?? .exact

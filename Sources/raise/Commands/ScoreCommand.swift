@@ -16,7 +16,7 @@ enum ScoreCommand {
         arguments: "",
         options: [ModelOptions.model, ModelOptions.data, ModelOptions.template, ModelOptions.fields, ModelOptions.skipInvalid, ModelOptions.maxRecordBytes,
                   .value("--features", "LIST", "comma-separated feature ids, e.g. ifd,perplexity,length (default loss)"),
-                  .value("--feature", "SPEC", "a feature with parameters, e.g. embedding:dims=8 (repeatable)"),
+                  .values("--feature", "SPEC", "a feature with parameters, e.g. embedding:dims=8 (repeatable)"),
                   FeatureOptions.auxModel, .value("--out", "FILE", "scores.jsonl to write (required)"), OutputOptions.force,
                   .value("--window", "N", "records read, scored and written at a time when every feature is row-wise (default 16384;"
                                           + " rounded up to a multiple of 256, so that the scores are those of one pass over the pool)"),

@@ -26,7 +26,7 @@ enum SelectCommand {
         try OutputOptions.claimFile(out, inputs: arguments.strings("--data"), arguments: arguments)
         let seed = try arguments.seed()
         let batchSize = try arguments.int("--batch", default: 16, in: 1...65_536)
-        let budget = try TrainingBudget(parsing: budgetText)
+        let budget = try arguments.budget(text: budgetText, option: "--budget")
         let registry = try PluginOptions.load(arguments)
         let selectorSpec = try PluginSpec(parsing: selectorText, option: "--selector")
         let selector = try registry.make(selectorSpec, kind: .selector, seed: seed, as: (any InstructionSelector).self)
@@ -51,8 +51,17 @@ enum SelectCommand {
                                                  arguments: arguments,
                                                   registry: registry, seed: seed)
         }
-        let steps = try budget.steps(poolSize: kept.count, batchSize: batchSize, meanTokensPerExample: examples.meanTokens)
-        let count = min(kept.count, max(batchSize, (steps * batchSize + TrainingBudget.fullDataEpochs - 1) / TrainingBudget.fullDataEpochs))
+        let steps = try arguments.steps(of: budget, poolSize: kept.count, batchSize: batchSize, meanTokens: examples.meanTokens)
+        // The subset trained on for `steps` steps over 3 epochs; a budget past the whole pool is refused, not cut.
+        let wanted = (steps * batchSize + TrainingBudget.fullDataEpochs - 1) / TrainingBudget.fullDataEpochs
+        if case .percent(let p) = budget, p > 100 {
+            throw UsageError(message: "--budget \(budget): a subset is at most the whole pool (100%)", usage: arguments.usage)
+        }
+        guard wanted <= kept.count + batchSize else {
+            throw UsageError(message: "--budget \(budget): \(steps) steps of \(batchSize) over 3 epochs need \(wanted) records; the pool has \(kept.count)",
+                             usage: arguments.usage)
+        }
+        let count = min(kept.count, max(batchSize, wanted))
         let chosen = try selector.select(SelectionRequest(poolSize: kept.count, count: count, totalSteps: steps, features: features))
         if let bad = chosen.first(where: { $0 < 0 || $0 >= kept.count }) {
             throw RaiseError.invalidArgument(name: selectorSpec.id, detail: "chose index \(bad), outside the pool of \(kept.count)")

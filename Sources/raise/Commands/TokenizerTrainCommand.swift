@@ -10,7 +10,7 @@ enum TokenizerTrainCommand {
         summary: "train a byte-level BPE vocabulary from data files (saved as encoder.json + vocab.bpe)",
         arguments: "",
         options: [.value("--vocab", "N", "vocabulary size, 256 bytes + merges + 4 special tokens (required)"),
-                  .value("--data", "FILE", "instruction or text file to learn from (repeatable; required)"),
+                  .values("--data", "FILE", "instruction or text file to learn from (repeatable; required)"),
                   .value("--out", "DIR", "where to write encoder.json and vocab.bpe (required)"), OutputOptions.force,
                   CommonOptions.quiet, CommonOptions.json],
         run: run)

@@ -63,9 +63,8 @@ enum TrainSelectorCommand {
         let (records, pool) = try ModelOptions.pool(arguments, formatter: formatter)
         let validation = try ModelOptions.targetSplit(valPath, formatter: formatter)!
         try ModelOptions.checkDisjoint(pool: records, split: validation.records, option: "--val")
-        let budget = try TrainingBudget(parsing: arguments.string("--budget") ?? "1%")
         var run = training
-        run.steps = try budget.steps(poolSize: pool.count, batchSize: training.batchSize, meanTokensPerExample: pool.meanTokens)
+        run.steps = try arguments.steps(of: arguments.budget(default: "1%"), poolSize: pool.count, batchSize: training.batchSize, meanTokens: pool.meanTokens)
         let scorer = try FeatureOptions.scoringModel(arguments, registry: registry, model: model, seed: seed)
         let columns = try FeatureOptions.columns(policySettings.layout.featureSpecs, records: records, examples: pool, model: model,
                                                  scorer: scorer, arguments: arguments, registry: registry, seed: seed)

@@ -33,7 +33,7 @@ public enum PluginParameterType: Equatable, Sendable {
             guard let v = Int(text), r.contains(v) else { return nil }
             return .integer(v)
         case .number(let r):
-            guard let v = Double(text), v.isFinite, r.contains(v) else { return nil }
+            guard let v = DecimalText.value(of: text), r.contains(v) else { return nil }
             return .number(v)
         case .boolean:
             switch text {
