@@ -183,6 +183,57 @@ final class FeatureCacheTests: XCTestCase {
         XCTAssertNil(cache.load(key: "k2"))
     }
 
+    /// A damaged entry — values changed behind its checksum, or non-finite values — is never used: it is
+    /// removed, with a message, and computed again; non-finite columns are never cached.
+    func testDamagedEntriesAreRemovedAndNonFiniteValuesNeverCached() throws {
+        let folder = try scratchFolder(self)
+        let cache = FeatureCache(directory: folder)
+        cache.save(["a": [1, 2.5]], key: "good")
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: folder + "/good.safetensors"))
+        bytes[bytes.count - 1] ^= 0x40  // one bit of the last value
+        try bytes.write(to: URL(fileURLWithPath: folder + "/good.safetensors"))
+        var messages = [String]()
+        XCTAssertNil(cache.load(key: "good") { messages.append($0) })
+        XCTAssertTrue(messages.first?.contains("good.safetensors: a damaged cache entry (its checksum does not match its values) was removed") ?? false, "\(messages)")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/good.safetensors"))
+
+        let nan: [String: [Float]] = ["a": [1, .nan]]
+        try Safetensors.write([(name: "a", tensor: Tensor(shape: [2], values: nan["a"]!))], metadata: ["checksum": FeatureCache.checksum(nan)],
+                              to: folder + "/nan.safetensors")
+        XCTAssertNil(cache.load(key: "nan") { messages.append($0) })
+        XCTAssertTrue(messages.last?.contains("it holds a value that is not a finite number") ?? false, "\(messages)")
+        cache.save(["a": [1, .infinity]], key: "inf")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/inf.safetensors"), "not cached")
+    }
+
+    /// Past its limit the cache removes the least recently used entries; a load counts as a use.
+    func testTheCacheIsBoundedLeastRecentlyUsedFirst() throws {
+        let folder = try scratchFolder(self)
+        let column = [Float](repeating: 1, count: 1000)  // about 4 KB an entry
+        let cache = FeatureCache(directory: folder)
+        for (age, key) in [(300.0, "old"), (200, "middle"), (100, "new")] {
+            cache.save(["a": column], key: key)
+            var times = [timeval(tv_sec: Int(Date().timeIntervalSince1970 - age), tv_usec: 0), timeval(tv_sec: Int(Date().timeIntervalSince1970 - age), tv_usec: 0)]
+            XCTAssertEqual(utimes(folder + "/\(key).safetensors", &times), 0)
+        }
+        XCTAssertEqual(cache.entries().map(\.key), ["new", "middle", "old"])
+        XCTAssertNotNil(cache.load(key: "old"))  // now the most recently used
+        let size = cache.entries()[0].bytes
+        XCTAssertEqual(cache.prune(keepingBytes: 2 * size).map(\.key), ["middle"])
+        XCTAssertEqual(Set(cache.entries().map(\.key)), ["old", "new"])
+
+        // The commands, on a cache folder of their own: empty, then holding these two entries.
+        let root = try scratchFolder(self)
+        let empty = try runRaise(["cache", "info", "--json"], environment: ["RAISE_CACHE_DIR": root])
+        XCTAssertEqual(try JSONValue.parse(empty.stdout).objectValue?["entries"]?.intValue, 0, empty.stdout + empty.stderr)
+        try FileManager.default.copyItem(atPath: folder, toPath: root + "/features")
+        let listed = try runRaise(["cache", "info", "--json"], environment: ["RAISE_CACHE_DIR": root])
+        XCTAssertEqual(try JSONValue.parse(listed.stdout).objectValue?["entries"]?.intValue, 2, listed.stdout)
+        let pruned = try runRaise(["cache", "prune", "--keep-mb", "0", "--json"], environment: ["RAISE_CACHE_DIR": root])
+        XCTAssertEqual(try JSONValue.parse(pruned.stdout).objectValue?["removed"]?.intValue, 2, pruned.stdout)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: root + "/features"), [])
+    }
+
     func testScoreWritesEveryColumnAndReusesTheCache() throws {
         let folder = try scratchFolder(self)
         try (0..<12).map { #"{"instruction": "Double \#($0).", "output": "\#($0 * 2)"}"# }.joined(separator: "\n")

@@ -72,7 +72,7 @@ enum FeatureOptions {
             // Under mpirun rank 0's cache decides for every rank (theirs may differ, or be on other machines).
             let communicator = Job.communicator
             var hit: [String: [Float]]?
-            if communicator.isRoot, let cached = cache.load(key: key), extractor.featureNames.allSatisfy({ cached[$0]?.count == examples.count }) {
+            if communicator.isRoot, let cached = cache.load(key: key, damaged: warnDamaged), extractor.featureNames.allSatisfy({ cached[$0]?.count == examples.count }) {
                 hit = cached
             }
             let mode = arguments.outputMode
@@ -99,6 +99,9 @@ enum FeatureOptions {
         }
         return columns
     }
+
+    /// Says on stderr that a damaged cache entry was removed (and is computed again).
+    private static func warnDamaged(_ message: String) { ExitCode.printError("raise: warning: " + message) }
 
     /// The cache key of a feature: its settings with the defaults filled in (two spellings of one setting
     /// share an entry), the seed only when the columns depend on it, the factory's version (a changed
@@ -130,7 +133,7 @@ enum FeatureOptions {
         }
         let partialKey = key + ".partial"
         var saved: [String: [Float]]?
-        if communicator.isRoot, let partial = cache.load(key: partialKey), let done = partial.values.first?.count,
+        if communicator.isRoot, let partial = cache.load(key: partialKey, damaged: warnDamaged), let done = partial.values.first?.count,
            extractor.featureNames.allSatisfy({ partial[$0]?.count == done }), done <= examples.count {
             saved = partial
         }

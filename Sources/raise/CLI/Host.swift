@@ -26,6 +26,8 @@ enum Host {
         SelectCommand.command,
         TrainSelectorCommand.command,
         ExplainCommand.command,
+        CacheCommands.info,
+        CacheCommands.prune,
     ]
 
     /// Runs the command line `arguments` (without the program name); returns the exit code.

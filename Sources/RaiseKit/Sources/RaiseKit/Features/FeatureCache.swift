@@ -1,19 +1,30 @@
 // FeatureCache: computed feature columns saved under a key that changes when anything they depend on
 // changes — the feature spec, the model's parameters (and backend) and the tokenized examples — so a
-// second run over the same pool and checkpoint reads them back instead of scoring again.
+// second run over the same pool and checkpoint reads them back instead of scoring again. An entry is
+// trusted only when its checksum matches and every value is finite: a damaged one is removed and
+// recomputed. The folder is bounded: past its size limit, the least recently used entries go.
 import Foundation
+import Synchronization
 
 /// A folder of cached feature columns ($RAISE_CACHE_DIR/features, else ~/.cache/raise/features).
 public struct FeatureCache: Sendable {
     public let directory: String
+    /// The most bytes the entries may take together; older entries are removed past it.
+    public let maximumBytes: Int
+
+    /// The default limit: $RAISE_CACHE_MAX_MB megabytes, else 4 GB.
+    public static var defaultMaximumBytes: Int { (ProcessEnvironment.value("RAISE_CACHE_MAX_MB").flatMap(Int.init) ?? 4096) << 20 }
 
     /// The default cache folder.
     public init() {
-        directory = (ProcessEnvironment.value("RAISE_CACHE_DIR") ?? FileManager.default.homeDirectoryForCurrentUser.path + "/.cache/raise") + "/features"
+        self.init(directory: (ProcessEnvironment.value("RAISE_CACHE_DIR") ?? FileManager.default.homeDirectoryForCurrentUser.path + "/.cache/raise") + "/features")
     }
 
-    /// A cache in `directory`.
-    public init(directory: String) { self.directory = directory }
+    /// A cache in `directory`, bounded by `maximumBytes`.
+    public init(directory: String, maximumBytes: Int = FeatureCache.defaultMaximumBytes) {
+        self.directory = directory
+        self.maximumBytes = maximumBytes
+    }
 
     /// A fingerprint of what features depend on besides their spec: the model (backend and every
     /// parameter; nil for none) and the tokenized examples. FNV-1a; compute it once per pool and model.
@@ -40,19 +51,91 @@ public struct FeatureCache: Sendable {
         return String(hash, radix: 16)
     }
 
-    /// The cached columns for `key`, or nil.
-    public func load(key: String) -> [String: [Float]]? {
-        guard let file = try? Safetensors.read(path: directory + "/\(key).safetensors") else { return nil }
-        return file.tensors.mapValues(\.scalars)
+    /// The checksum of columns (FNV-1a over names and value bits, names in order).
+    public static func checksum(_ columns: [String: [Float]]) -> String {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        for name in columns.keys.sorted() {
+            for byte in name.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01B3 }
+            for value in columns[name]! {
+                withUnsafeBytes(of: value.bitPattern.littleEndian) { for byte in $0 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01B3 } }
+            }
+        }
+        return String(hash, radix: 16)
+    }
+
+    private func path(_ key: String) -> String { directory + "/\(key).safetensors" }
+
+    /// The cached columns for `key`, or nil. An entry whose checksum does not match or that holds a
+    /// non-finite value is removed and `damaged` told why; the caller recomputes it.
+    public func load(key: String, damaged: (String) -> Void = { _ in }) -> [String: [Float]]? {
+        guard FileManager.default.fileExists(atPath: path(key)) else { return nil }
+        let problem: String
+        do {
+            let file = try Safetensors.read(path: path(key))
+            let columns = file.tensors.mapValues(\.scalars)
+            if file.metadata["checksum"] != FeatureCache.checksum(columns) {
+                problem = "its checksum does not match its values"
+            } else if columns.values.contains(where: { $0.contains { !$0.isFinite } }) {
+                problem = "it holds a value that is not a finite number"
+            } else {
+                utimes(path(key), nil)  // now: the entry was used (what least-recently-used pruning reads)
+                return columns
+            }
+        } catch {
+            problem = "\(error)"
+        }
+        remove(key: key)
+        damaged("\(path(key)): a damaged cache entry (\(problem)) was removed; computing it again")
+        return nil
     }
 
     /// Forgets the entry `key`, if any.
-    public func remove(key: String) { try? FileManager.default.removeItem(atPath: directory + "/\(key).safetensors") }
+    public func remove(key: String) { unlink(path(key)) }
 
-    /// Saves columns under `key` (atomically; a failure to cache is not an error of the run).
+    /// The folders already pruned by this process: a long run prunes at its first save, not at every one.
+    private static let pruned = Mutex<Set<String>>([])
+
+    /// Saves columns under `key` (atomically, with their checksum; a failure to cache is not an error of the
+    /// run). Columns holding a non-finite value are not cached. The first save of a process into a folder
+    /// prunes it to `maximumBytes`.
     public func save(_ columns: [String: [Float]], key: String) {
+        guard !columns.values.contains(where: { $0.contains { !$0.isFinite } }) else { return }
         try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let tensors = columns.keys.sorted().map { (name: $0, tensor: Tensor(shape: [columns[$0]!.count], values: columns[$0]!)) }
-        try? Safetensors.write(tensors, to: directory + "/\(key).safetensors")
+        try? Safetensors.write(tensors, metadata: ["checksum": FeatureCache.checksum(columns)], to: path(key))
+        if FeatureCache.pruned.withLock({ $0.insert(directory).inserted }) { _ = prune(keepingBytes: maximumBytes) }
+    }
+
+    /// One cached entry: its key, size and when it was last used.
+    public struct Entry: Sendable {
+        public let key: String
+        public let bytes: Int
+        public let lastUsed: Date
+    }
+
+    /// Every entry, most recently used first.
+    public func entries() -> [Entry] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        return names.filter { $0.hasSuffix(".safetensors") && !$0.hasPrefix(".") }.compactMap { name -> Entry? in
+            var info = stat()
+            guard lstat(directory + "/" + name, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return nil }
+            let time = Date(timeIntervalSince1970: Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9)
+            return Entry(key: String(name.dropLast(".safetensors".count)), bytes: Int(info.st_size), lastUsed: time)
+        }.sorted { ($0.lastUsed, $0.key) > ($1.lastUsed, $1.key) }
+    }
+
+    /// Removes the least recently used entries until the rest take at most `keepingBytes`; returns what
+    /// was removed.
+    @discardableResult
+    public func prune(keepingBytes: Int) -> [Entry] {
+        var total = 0, removed = [Entry]()
+        for entry in entries() {
+            total += entry.bytes
+            if total > keepingBytes {
+                remove(key: entry.key)
+                removed.append(entry)
+            }
+        }
+        return removed
     }
 }
