@@ -251,6 +251,21 @@ final class CarelessInputTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: "--quiet"))
     }
 
+    func testMessagesNameWhatIsWrong() throws {
+        let folder = try scratchFolder(self)
+        try "{\"instruction\":\"a\",\"output\":\"b\"}\n".write(toFile: folder + "/pool.jsonl", atomically: true, encoding: .utf8)
+        let pretrain = ["pretrain", "--data", folder + "/pool.jsonl", "--steps", "1", "--quiet"]
+        let missing = try runRaise(pretrain + ["--model", "./nope", "--out", folder + "/m"])
+        XCTAssertEqual(missing.status, 1)
+        XCTAssertTrue(missing.stderr.contains("--model: ./nope: no such model folder"), missing.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/m"), "the output folder it made is gone again")
+        let file = try runRaise(pretrain + ["--model", folder + "/pool.jsonl", "--out", folder + "/m"])
+        XCTAssertTrue(file.stderr.contains("is a file, not a model folder"), file.stderr)
+        let underFile = try runRaise(["data", "synth", "--size", "100", "--out", folder + "/pool.jsonl/suite"])
+        XCTAssertEqual(underFile.status, 1)
+        XCTAssertTrue(underFile.stderr.contains("cannot create the folder: \(folder)/pool.jsonl is a file, not a folder"), underFile.stderr)
+    }
+
     func testATargetSplitIsComparedWithThePoolByContentNotByID() throws {
         let (folder, model) = try tinySuite(self, size: 200, validation: 8, testSplit: 4)
         let pool = try String(contentsOfFile: folder + "/suite/pool.jsonl", encoding: .utf8).split(separator: "\n").map(String.init)

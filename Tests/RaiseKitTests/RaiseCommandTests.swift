@@ -44,7 +44,9 @@ final class RaiseCommandTests: XCTestCase {
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: folder + "/killed/policy.safetensors")),
                        try Data(contentsOf: URL(fileURLWithPath: folder + "/policy/policy.safetensors")))
         XCTAssertEqual(try String(contentsOfFile: folder + "/killed/episodes.jsonl", encoding: .utf8).split(separator: "\n").count, 6)
-        let otherRun = try runRaise(trainSelector(folder, model, out: folder + "/killed", extra: ["--resume", "--batch", "4"]), environment: cache)
+        var otherBatch = trainSelector(folder, model, out: folder + "/killed", extra: ["--resume"])
+        otherBatch[otherBatch.firstIndex(of: "--batch")! + 1] = "4"
+        let otherRun = try runRaise(otherBatch, environment: cache)
         XCTAssertEqual(otherRun.status, 1)
         XCTAssertTrue(otherRun.stderr.contains("batch was 8, is now 4"), otherRun.stderr)
 

@@ -135,7 +135,7 @@ final class FinetuneCommandTests: XCTestCase {
         XCTAssertTrue(noReference.stderr.contains("--reference-model"), noReference.stderr)
 
         let bad = try runRaise(["finetune", "--model", model, "--data", folder + "/suite/pool.jsonl", "--budget", "0.001%"])
-        XCTAssertEqual(bad.status, 1)
+        XCTAssertEqual(bad.status, 2, "a budget that gives no step is a usage error")
         XCTAssertTrue(bad.stderr.contains("--budget"), bad.stderr)
         let unknown = try runRaise(["finetune", "--model", model, "--data", folder + "/suite/pool.jsonl", "--selector", "magic"])
         XCTAssertEqual(unknown.status, 1)

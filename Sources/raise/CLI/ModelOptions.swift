@@ -28,6 +28,11 @@ enum ModelOptions {
         if FileManager.default.fileExists(atPath: text, isDirectory: &isDirectory), isDirectory.boolValue {
             let backend = try Checkpoint.configuration(of: text).backend
             spec = try PluginSpec(parsing: "\(backend):checkpoint=" + PluginSpec.quoted(text), option: option)
+        } else if !text.contains(":"), text.contains("/") || text.hasPrefix(".") {  // meant as a path
+            let what = FileManager.default.fileExists(atPath: text)
+                ? "is a file, not a model folder (a GGUF or safetensors file is given to its backend: llama:path=FILE)"
+                : "no such model folder"
+            throw RaiseError.invalidArgument(name: option, detail: "\(text): \(what)")
         } else {
             spec = try PluginSpec(parsing: text, option: option)
         }

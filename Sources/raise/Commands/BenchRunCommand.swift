@@ -167,7 +167,7 @@ enum BenchRunCommand {
     private static func sweepPath(_ out: String, _ lr: Double) -> String { "\(out)/runs/lr-sweep/full-lr\(lr).json" }
 
     private static func save(_ result: BenchResult, to path: String) throws {
-        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try Folder.create((path as NSString).deletingLastPathComponent)
         try AtomicFile.write(JSONValue.object(result.json).serialized + "\n", to: path)
     }
 

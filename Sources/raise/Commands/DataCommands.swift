@@ -61,7 +61,6 @@ enum DataCommands {
         }
         var rng = RandomGenerator(seed: try arguments.seed())
         rng.shuffle(&records)
-        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         var start = 0, written = [(String, Int)]()
         for part in parts {
             let count = part.count ?? records.count - fixed

@@ -53,7 +53,7 @@ enum ScoreCommand {
         // Each window of records: formatted, scored (features cached per window), its lines written.
         var writer: AtomicFileWriter?  // under mpirun, rank 0 writes
         if Job.communicator.isRoot {
-            try FileManager.default.createDirectory(atPath: URL(fileURLWithPath: out).deletingLastPathComponent().path, withIntermediateDirectories: true)
+            try Folder.create(URL(fileURLWithPath: out).deletingLastPathComponent().path)
             writer = try AtomicFileWriter(path: out)
         }
         var pending = [InstructionRecord](), names = [String](), read = 0, scored = 0

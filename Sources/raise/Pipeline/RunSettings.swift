@@ -28,7 +28,7 @@ struct RunSettings {
 
     /// Writes these settings at `path` (its folder created if missing).
     func save(path: String) throws {
-        try FileManager.default.createDirectory(atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path, withIntermediateDirectories: true)
+        try Folder.create(URL(fileURLWithPath: path).deletingLastPathComponent().path)
         try AtomicFile.write(JSONValue.object(json).serialized + "\n", to: path)
     }
 

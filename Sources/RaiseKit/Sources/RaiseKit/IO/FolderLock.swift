@@ -10,6 +10,9 @@ public final class FolderLock: @unchecked Sendable {  // its descriptor changes 
     /// The locked folder.
     public let folder: String
     private var descriptor: Int32
+    /// Whether taking the lock created the folder: if it is still empty when the lock is released (the
+    /// command failed before writing), it is removed again.
+    private let createdFolder: Bool
 
     /// The name of the lock file inside a locked folder.
     public static let fileName = ".raise-lock"
@@ -20,11 +23,7 @@ public final class FolderLock: @unchecked Sendable {  // its descriptor changes 
     ///   system's reason when the folder cannot be created or the lock file opened.
     public init(folder: String) throws {
         self.folder = folder
-        do {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        } catch {
-            throw RaiseError.file(path: folder, detail: "cannot create the folder: \(FolderLock.reason(of: error))")
-        }
+        createdFolder = try Folder.create(folder)
         let path = folder + "/" + FolderLock.fileName
         while true {
             let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o644)
@@ -57,6 +56,7 @@ public final class FolderLock: @unchecked Sendable {  // its descriptor changes 
         unlink(folder + "/" + FolderLock.fileName)
         close(descriptor)
         descriptor = -1
+        if createdFolder { rmdir(folder) }  // fails, harmlessly, unless the folder is empty
     }
 
     deinit { release() }
@@ -69,15 +69,7 @@ public final class FolderLock: @unchecked Sendable {  // its descriptor changes 
         return Int32(String(decoding: bytes[..<count], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
-    /// The system's reason inside a Foundation error ("Permission denied"), not its whole description.
-    static func reason(of error: Error) -> String {
-        let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError
-        if let underlying, underlying.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(underlying.code))) }
-        if (error as NSError).domain == NSCocoaErrorDomain, (error as NSError).code == NSFileWriteNoPermissionError { return "Permission denied" }
-        return (error as NSError).localizedDescription
-    }
-
-    /// The locks this process holds for its whole life.
+    /// The locks this process holds for its commands.
     private static let held = Mutex<[String: FolderLock]>([:])
 
     /// The folders whose locks this process holds through `holdForProcess`.

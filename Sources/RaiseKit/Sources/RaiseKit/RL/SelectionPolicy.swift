@@ -117,7 +117,7 @@ public final class SelectionPolicy {
 
     /// Writes config.json and policy.safetensors into `directory` (created if needed), each atomically.
     public func save(to directory: String, extra: [(String, JSONValue)] = []) throws {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try Folder.create(directory)
         try Safetensors.write(Checkpoint.named(parameters), metadata: ["kind": "raise.policy"],
                               to: directory + "/policy.safetensors")
         let config = JSONObject([("kind", .string("raise.policy")), ("settings", .object(settings.json))] + extra)

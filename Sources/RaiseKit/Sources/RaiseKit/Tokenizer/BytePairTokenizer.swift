@@ -217,7 +217,7 @@ public final class BytePairTokenizer: Tokenizer {
     /// Writes `encoder.json`, `vocab.bpe` and `raise_tokenizer.json` (specials, pre-tokenizer, BOS/EOS/PAD)
     /// into `directory` (created if needed), atomically.
     public func save(directory: String) throws {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try Folder.create(directory)
         var encoder = JSONObject()
         for (id, bytes) in tokenBytes.enumerated() {
             let special = specialTokens.byText.first { $0.value == Int32(id) }?.key

@@ -37,7 +37,7 @@ public enum Checkpoint {
 
     /// Writes `model` into `directory` (created if needed): config.json, model.safetensors, tokenizer/.
     public static func saveModel(_ model: any LanguageModel, to directory: String) throws {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try Folder.create(directory)
         if let tokenizer = model.tokenizer as? BytePairTokenizer { try tokenizer.save(directory: directory + "/tokenizer") }
         try Safetensors.write(named(model.parameters), metadata: ["backend": model.backendID], to: directory + "/model.safetensors")
         let config = JSONObject([("backend", .string(model.backendID)), ("settings", .object(model.configuration))])
@@ -52,7 +52,7 @@ public enum Checkpoint {
 
     /// Writes the resume state of a run into `directory`/resume.safetensors.
     public static func saveRun(model: any LanguageModel, trainer: ModelTrainer, state: RunState, to directory: String) throws {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try Folder.create(directory)
         var metadata = state.extra
         metadata["step"] = String(state.step)
         metadata["optimizer_step"] = String(state.optimizerStep)
