@@ -17,14 +17,14 @@ final class PolicySelector: ExplainingSelector {
         parameters: [PluginParameter("policy", .text, default: nil, "the policy folder written by raise train-selector"),
                      PluginParameter("choice", .choice(["sample", "top"]), default: "sample",
                                      "draw each step's picks from the policy as in training (sample), or take the top scores (top)")],
-        create: { PolicySelector(policy: try SelectionPolicy.load(from: $0.text("policy")), sampling: $0.text("choice") == "sample", seed: $0.seed) })
+        create: { PolicySelector(policy: try PolicyFolder($0.text("policy")).loadPolicy(), sampling: $0.text("choice") == "sample", seed: $0.seed) })
 
     let mode = SelectionMode.everyStep
     let policy: SelectionPolicy
     private let seed: UInt64
     /// The draws' random stream; nil when taking the top scores.
     private var rng: RandomGenerator?
-    private var pool: (features: PoolFeatures, clusters: PoolClusters)?
+    private var pool: PolicyPool?
     private var currentLoss: [Float]?
     private(set) var lastChoice: [(score: Float, cluster: Int)] = []
 
@@ -38,27 +38,21 @@ final class PolicySelector: ExplainingSelector {
 
     func select(_ request: SelectionRequest) throws -> [Int] {
         let settings = policy.settings
-        if pool == nil {
-            let features = try PoolFeatures(columns: request.features, count: request.poolSize, layout: settings.layout)
-            pool = (features, try PoolClusters(semantics: features.semantics, count: min(settings.clusters, request.poolSize), seed: seed))
-        }
-        let (features, clusters) = pool!
+        if pool == nil { pool = try PolicyPool(columns: request.features, count: request.poolSize, settings: settings, seed: seed) }
+        let pool = pool!
         guard request.count <= request.poolSize else {
             throw RaiseError.invalidArgument(name: "selector.raise", detail: "cannot choose \(request.count) of a pool of \(request.poolSize)")
         }
         var progress = TrainingProgress(totalSteps: request.totalSteps, poolSize: request.poolSize)
         progress.step = request.step
         progress.timesSelected = request.timesSelected
-        if settings.layout.groups.contains(.currentLoss) {
-            if currentLoss == nil || request.step % settings.lossRefresh == 0 {
-                let losses = try losses(Array(0..<request.poolSize), of: request, selector: "selector.raise")
-                currentLoss = PoolFeatures.standardised([losses], count: request.poolSize).scalars
-            }
-            progress.currentLoss = currentLoss
+        if policy.wantsLosses(at: request.step, measured: currentLoss != nil) {
+            let losses = try losses(Array(0..<request.poolSize), of: request, selector: "selector.raise")
+            currentLoss = PoolFeatures.standardised([losses], count: request.poolSize).scalars
         }
-        let scores = policy.scores(features, progress)
-        let picks = policy.choose(scores: scores, clusters: clusters, batchSize: request.count, rng: &rng)
-        lastChoice = picks.flatMap { $0.map { (scores[$0], clusters.assignments[$0]) } }
-        return picks.flatMap { $0 }
+        progress.currentLoss = currentLoss
+        let pick = policy.pick(pool, progress: progress, batchSize: request.count, rng: &rng)
+        lastChoice = pick.indices.map { (pick.scores[$0], pool.clusters.assignments[$0]) }
+        return pick.indices
     }
 }

@@ -192,8 +192,8 @@ final class PolicyTrainingTests: XCTestCase {
         var settings = PolicyTrainingSettings(steps: 8, batchSize: 4, seed: seed)
         settings.ppo.learningRate = 1e-2
         settings.ppo.ratio = ratio
-        let clusters = try PoolClusters(semantics: features.semantics, count: 1, seed: seed)
-        return (PolicyTrainer(policy: policy, features: features, clusters: clusters, environment: environment, settings: settings), environment)
+        let pool = try PolicyPool(features: features, settings: policySettings, seed: seed)
+        return (PolicyTrainer(policy: policy, pool: pool, environment: environment, settings: settings), environment)
     }
 
     private func goodShare(_ result: EpisodeResult, _ environment: ToyEnvironment) -> Double {
@@ -219,8 +219,7 @@ final class PolicyTrainingTests: XCTestCase {
         var none: RandomGenerator? = nil, progress = TrainingProgress(totalSteps: 8, poolSize: 60), good = 0
         for step in 0..<8 {
             progress.step = step
-            let picks = trainer.policy.choose(scores: trainer.policy.scores(trainer.features, progress), clusters: trainer.clusters,
-                                              batchSize: 4, rng: &none).flatMap { $0 }
+            let picks = trainer.policy.pick(trainer.pool, progress: progress, batchSize: 4, rng: &none).indices
             good += picks.filter { environment.groups[$0] == 0 }.count
             for i in picks { progress.timesSelected[i] += 1 }
         }
@@ -231,15 +230,17 @@ final class PolicyTrainingTests: XCTestCase {
         let (straight, _) = try trainer(seed: 5)
         for e in 0..<3 { _ = try straight.runEpisode(e) }
 
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("raise-policy-\(getpid()).safetensors").path
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        let folder = PolicyFolder(try scratchFolder(self))
         let (first, _) = try trainer(seed: 5)
         _ = try first.runEpisode(0)
-        try first.saveState(to: path, episodesDone: 1, log: "episode 0\n")
+        try folder.saveTraining(first, description: JSONObject([("seed", .number(5))]), episodesDone: 1, log: ["episode 0"])
+        XCTAssertEqual(try folder.episodesDone(), 1)
+        XCTAssertEqual(try folder.savedTraining(), JSONObject([("seed", .number(5))]))
+        XCTAssertEqual(try String(contentsOfFile: folder.episodesPath, encoding: .utf8), "episode 0\n")
         let (resumed, _) = try trainer(seed: 5)
-        let state = try resumed.loadState(from: path)
+        let state = try folder.restoreTraining(into: resumed)
         XCTAssertEqual(state.episodesDone, 1)
-        XCTAssertEqual(state.log, "episode 0\n")
+        XCTAssertEqual(state.log, ["episode 0"])
         for e in 1..<3 { _ = try resumed.runEpisode(e) }
         XCTAssertEqual(resumed.policy.parameters.values.scalars, straight.policy.parameters.values.scalars)
     }
@@ -281,14 +282,13 @@ final class PolicyTrainingTests: XCTestCase {
         settings.temperature = 0.5
         settings.activation = .tanh
         let policy = SelectionPolicy(settings: settings, seed: 9)
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("raise-policy-dir-\(getpid())").path
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        try policy.save(to: directory)
-        let loaded = try SelectionPolicy.load(from: directory)
+        let directory = try scratchFolder(self)
+        try PolicyFolder(directory).save(policy)
+        let loaded = try PolicyFolder(directory).loadPolicy()
         XCTAssertEqual(loaded.settings, settings)
         XCTAssertEqual(loaded.parameters.values.scalars, policy.parameters.values.scalars)
         try "{\"kind\": \"raise.policy\", \"settings\": {\"groups\": [\"stage\"], \"semantic_dims\": 0}}".write(
             toFile: directory + "/config.json", atomically: true, encoding: .utf8)
-        XCTAssertThrowsError(try SelectionPolicy.load(from: directory)) { XCTAssertTrue("\($0)".contains("semantic_dims"), "\($0)") }
+        XCTAssertThrowsError(try PolicyFolder(directory).loadPolicy()) { XCTAssertTrue("\($0)".contains("semantic_dims"), "\($0)") }
     }
 }

@@ -34,15 +34,14 @@ enum BenchSelectionCommand {
         for name in ["prompt_tokens", "response_tokens", "loss_conditional", "loss_unconditional"] + (0..<32).map({ "embedding_\($0)" }) {
             columns[name] = (0..<poolSize).map { _ in abs(rng.nextNormal()) * 10 }
         }
-        let features = try PoolFeatures(columns: columns, count: poolSize, layout: layout)
-        let clusters = try PoolClusters(semantics: features.semantics, count: clusterCount, seed: 0)
-        let policy = SelectionPolicy(settings: PolicySettings(layout: layout), seed: 0)
+        var settings = PolicySettings(layout: layout)
+        settings.clusters = clusterCount
+        let pool = try PolicyPool(columns: columns, count: poolSize, settings: settings, seed: 0)
+        let policy = SelectionPolicy(settings: settings, seed: 0)
         var progress = TrainingProgress(totalSteps: 1000, poolSize: poolSize)
         var draws: RandomGenerator? = RandomGenerator(seed: 1)
-        func select() {
-            let scores = policy.scores(features, progress)
-            let picks = policy.choose(scores: scores, clusters: clusters, batchSize: batchSize, rng: &draws).flatMap { $0 }
-            for i in picks { progress.timesSelected[i] += 1 }
+        func select() {  // what selector.raise does at each step
+            for i in policy.pick(pool, progress: progress, batchSize: batchSize, rng: &draws).indices { progress.timesSelected[i] += 1 }
             progress.step += 1
         }
 

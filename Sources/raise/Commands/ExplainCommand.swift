@@ -30,7 +30,7 @@ enum ExplainCommand {
         if let out = arguments.string("--out") { try OutputOptions.claimFile(out, inputs: [], arguments: arguments) }
         let seed = try arguments.seed()
         let policyPath = arguments.positionals[0]
-        let policy = try SelectionPolicy.load(from: policyPath)
+        let policy = try PolicyFolder(policyPath).loadPolicy()
         let layout = policy.settings.layout
         let registry = try PluginOptions.load(arguments)
         let model = try ModelOptions.make(arguments, registry: registry, seed: seed)
@@ -47,8 +47,8 @@ enum ExplainCommand {
         let specs = layout.featureSpecs.contains("feature.ifd") ? layout.featureSpecs : layout.featureSpecs + ["feature.loss"]
         let columns = try FeatureOptions.columns(specs, records: records, examples: pool, model: model, scorer: scorer, arguments: arguments,
                                                  registry: registry, seed: seed)
-        let features = try PoolFeatures(columns: columns, count: pool.count, layout: layout)
-        let clusters = try PoolClusters(semantics: features.semantics, count: min(policy.settings.clusters, pool.count), seed: seed)
+        let policyPool = try PolicyPool(columns: columns, count: pool.count, settings: policy.settings, seed: seed)
+        let (features, clusters) = (policyPool.features, policyPool.clusters)
         let startLosses = layout.groups.contains(.currentLoss)
             ? PoolFeatures.standardised([try model.exampleLosses(pool)], count: pool.count).scalars : nil
 

@@ -73,8 +73,8 @@ enum TrainSelectorCommand {
                                     run: run, learningRate: Float(try arguments.number("--lr", default: 1e-3, in: 1e-7...10)))
         let resume = arguments.flag("--resume")
         let progress = ProgressReporter(label: "train-selector", total: run.episodes * run.steps, mode: arguments.outputMode,
-                                        completed: resume ? try PolicyTrainingJob.episodesDone(out: out) * run.steps : 0)
-        if resume, arguments.outputMode == .human, !FileManager.default.fileExists(atPath: out + "/training-state.safetensors") {
+                                        completed: resume ? try PolicyFolder(out).episodesDone() * run.steps : 0)
+        if resume, arguments.outputMode == .human, !PolicyFolder(out).hasTrainingState {
             ExitCode.printError("raise: \(out): nothing to resume yet (no finished episode saved): starting from the first episode")
         }
         let log = try job.train(out: out, resume: resume ? .ifPresent : .never, progress: progress, mode: arguments.outputMode)

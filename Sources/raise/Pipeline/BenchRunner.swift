@@ -135,6 +135,6 @@ final class BenchRunner {
     }
 
     private func policySteps(forFolder folder: String, steps: Int) -> Int {
-        max(0, policy.episodes - ((try? PolicyTrainingJob.episodesDone(out: folder)) ?? 0)) * steps
+        max(0, policy.episodes - ((try? PolicyFolder(folder).episodesDone()) ?? 0)) * steps
     }
 }

@@ -40,13 +40,6 @@ struct PolicyTrainingJob {
         return object
     }
 
-    /// Episodes already finished in `out` (0 when it holds no state).
-    static func episodesDone(out: String) throws -> Int {
-        let path = out + "/config.json"
-        guard FileManager.default.fileExists(atPath: out + "/training-state.safetensors"), FileManager.default.fileExists(atPath: path) else { return 0 }
-        return try JSONValue.readObject(path: path)["episodes_done"]?.intValue ?? 0
-    }
-
     /// Trains the policy into `out`; returns the episode log, one object per episode.
     ///
     /// - Throws: `RaiseError` when a resumed folder belongs to another run, and whatever training throws.
@@ -55,21 +48,18 @@ struct PolicyTrainingJob {
         guard run.batchSize <= pool.count else {
             throw RaiseError.invalidArgument(name: "--batch", detail: "\(run.batchSize) is more than the pool's \(pool.count) records")
         }
-        let features = try PoolFeatures(columns: columns, count: pool.count, layout: policySettings.layout)
-        let clusters = try PoolClusters(semantics: features.semantics, count: min(policySettings.clusters, pool.count), seed: run.seed)
+        let policyPool = try PolicyPool(columns: columns, count: pool.count, settings: policySettings, seed: run.seed)
         let peak = learningRate
         let environment = FineTuningEnvironment(model: model, pool: pool, validation: validation, reward: reward,
                                                 settings: { TrainerSettings.fineTuning(peak: peak, steps: $0) })
         let policy = SelectionPolicy(settings: policySettings, seed: run.seed)
-        let trainer = PolicyTrainer(policy: policy, features: features, clusters: clusters, environment: environment, settings: run)
+        let trainer = PolicyTrainer(policy: policy, pool: policyPool, environment: environment, settings: run)
 
-        let statePath = out + "/training-state.safetensors"
+        let folder = PolicyFolder(out)
         var log = [String](), firstEpisode = 0
-        let hasState = FileManager.default.fileExists(atPath: statePath)
-        if resume == .ifPresent && hasState {
-            try checkSameRun(out: out)
-            let state = try trainer.loadState(from: statePath)
-            (firstEpisode, log) = (state.episodesDone, state.log.split(separator: "\n").map(String.init))
+        if resume == .ifPresent && folder.hasTrainingState {
+            try checkSameRun(folder)
+            (firstEpisode, log) = try folder.restoreTraining(into: trainer)
             if mode == .human { ExitCode.printError("raise: \(out): resuming after episode \(firstEpisode) of \(run.episodes)") }
         }
         // Groups of episodes run with one policy, then one update. Under mpirun each rank runs its share
@@ -92,28 +82,22 @@ struct PolicyTrainingJob {
             first = group.last! + 1
             guard communicator.isRoot else { continue }
             log += results.map { JSONValue.object(line($0)).serialized }
-            let text = log.joined(separator: "\n") + "\n"
-            try policy.save(to: out, extra: [("training", .object(description)), ("episodes_done", .number(Double(first)))])
-            try trainer.saveState(to: statePath, episodesDone: first, log: text)
-            try AtomicFile.write(text, to: out + "/episodes.jsonl")
+            try folder.saveTraining(trainer, description: description, episodesDone: first, log: log)
             if mode == .json { for entry in log.suffix(results.count) { print(entry) } }
         }
         return log.compactMap { try? JSONValue.parse($0).objectValue }
     }
 
     /// A resumed run must be the same run: same policy shape, budget, reward, seed and pool.
-    private func checkSameRun(out: String) throws {
-        let path = out + "/config.json"
-        let saved = try JSONValue.readObject(path: path)
+    private func checkSameRun(_ folder: PolicyFolder) throws {
         var differences = [String]()
-        if let settings = saved["settings"]?.objectValue, try PolicySettings(json: settings, path: path) != policySettings {
-            differences += RunSettings.differences(saved: settings, current: policySettings.json)
-        }
-        let training = saved["training"]?.objectValue ?? JSONObject()
+        let saved = try folder.savedSettings()
+        if saved != policySettings { differences += RunSettings.differences(saved: saved.json, current: policySettings.json) }
+        let training = try folder.savedTraining()
         let current = description
         differences += RunSettings.differences(saved: JSONObject(current.keys.map { ($0, training[$0] ?? .null) }), current: current)
         guard differences.isEmpty else {
-            throw RaiseError.file(path: path, detail: "this policy was trained with other settings (\(differences.joined(separator: "; "))): "
+            throw RaiseError.file(path: folder.configPath, detail: "this policy was trained with other settings (\(differences.joined(separator: "; "))): "
                                   + "resume with the same options, or choose another --out")
         }
     }

@@ -78,20 +78,18 @@ public struct Rollout: Sendable {
 /// Trains a selection policy by running episodes in an environment.
 public final class PolicyTrainer {
     public let policy: SelectionPolicy
-    public let features: PoolFeatures
-    public let clusters: PoolClusters
+    /// The pool's features and clusters.
+    public let pool: PolicyPool
     public let environment: any SelectionEnvironment
     public let settings: PolicyTrainingSettings
     /// PPO, with the optimizer state a resumed run restores.
     public let updater: PPOUpdater
 
-    /// A trainer of `policy` over the pool that `features`, `clusters` and `environment` describe alike.
-    public init(policy: SelectionPolicy, features: PoolFeatures, clusters: PoolClusters, environment: any SelectionEnvironment,
-                settings: PolicyTrainingSettings) {
-        precondition(features.count == environment.poolSize, "PolicyTrainer: features for \(features.count), pool of \(environment.poolSize)")
+    /// A trainer of `policy` over the pool that `pool` and `environment` describe alike.
+    public init(policy: SelectionPolicy, pool: PolicyPool, environment: any SelectionEnvironment, settings: PolicyTrainingSettings) {
+        precondition(pool.count == environment.poolSize, "PolicyTrainer: features for \(pool.count), pool of \(environment.poolSize)")
         self.policy = policy
-        self.features = features
-        self.clusters = clusters
+        self.pool = pool
         self.environment = environment
         self.settings = settings
         updater = PPOUpdater(policy: policy, settings: settings.ppo)
@@ -117,19 +115,19 @@ public final class PolicyTrainer {
         var previous = base
         for t in 0..<steps {
             progress.step = t
-            if layout.groups.contains(.currentLoss), t % policy.settings.lossRefresh == 0 {
+            if policy.wantsLosses(at: t, measured: progress.currentLoss != nil) {
                 let losses = PoolFeatures.standardised([try environment.poolLosses()], count: environment.poolSize).scalars
                 trajectory.refreshLosses(losses, at: t)
                 progress.currentLoss = losses
             }
-            let scores = policy.scores(features, progress)
-            let value = policy.value(layout.summary(of: features, progress))
-            let picks = policy.choose(scores: scores, clusters: clusters, batchSize: settings.batchSize, rng: &rng)
+            let value = policy.value(layout.summary(of: pool.features, progress))
+            let pick = policy.pick(pool, progress: progress, batchSize: settings.batchSize, rng: &rng)
+            let picks = pick.byCluster
             let logProbabilities = picks.indices.map {
-                PlackettLuceDraw(scores: scores, candidates: clusters.members[$0], chosen: picks[$0],
+                PlackettLuceDraw(scores: pick.scores, candidates: pool.clusters.members[$0], chosen: picks[$0],
                                  temperature: policy.settings.temperature).logProbabilities
             }
-            try environment.train(picks.flatMap { $0 })
+            try environment.train(pick.indices)
             var reward = 0.0
             if (t + 1) % settings.rewardEvery == 0 || t == steps - 1 {
                 let performance = try environment.performance()
@@ -152,13 +150,13 @@ public final class PolicyTrainer {
     public func update(_ rollouts: [Rollout]) throws -> [EpisodeResult] {
         let start = Date()
         var rng = rollouts.last!.rng
-        let statistics = try updater.update(rollouts.map(\.trajectory), features: features, clusters: clusters, rng: &rng)
+        let statistics = try updater.update(rollouts.map(\.trajectory), features: pool.features, clusters: pool.clusters, rng: &rng)
         let updateSeconds = Date().timeIntervalSince(start) / Double(rollouts.count)
         return rollouts.map { rollout in
             let trajectory = rollout.trajectory
             return EpisodeResult(episode: rollout.episode, basePerformance: rollout.basePerformance, finalPerformance: rollout.finalPerformance,
                                  totalReward: trajectory.totalReward,
-                                 clusterHistogram: trajectory.transitions.reduce(into: Array(repeating: 0, count: clusters.members.count)) { counts, step in
+                                 clusterHistogram: trajectory.transitions.reduce(into: Array(repeating: 0, count: pool.clusters.members.count)) { counts, step in
                                      for (c, picks) in step.picks.enumerated() { counts[c] += picks.count }
                                  },
                                  picks: trajectory.transitions.flatMap(\.indices), statistics: statistics,
@@ -166,28 +164,4 @@ public final class PolicyTrainer {
         }
     }
 
-    /// Writes everything a resumed run needs — weights, optimizer moments, episodes done and the caller's
-    /// log of them — into one file (written atomically), so weights never pair with another episode's state.
-    public func saveState(to path: String, episodesDone: Int, log: String) throws {
-        let optimizer = updater.optimizer
-        let tensors = Checkpoint.named(policy.parameters) + Checkpoint.optimizerTensors(optimizer)
-        try Safetensors.write(tensors, metadata: ["episodes_done": String(episodesDone), "optimizer_step": String(optimizer.step),
-                                                  "log": log], to: path)
-    }
-
-    /// Restores a state written by `saveState`; returns the episodes done and the log.
-    ///
-    /// - Throws: `RaiseError` naming the file and the tensor or field that does not fit this policy.
-    public func loadState(from path: String) throws -> (episodesDone: Int, log: String) {
-        let file = try Safetensors.read(path: path)
-        try Checkpoint.copy(file, into: policy.parameters, path: path)
-        policy.weightsChanged()
-        let (m, v) = try Checkpoint.optimizerMoments(in: file, count: policy.parameters.count, path: path)
-        guard let done = file.metadata["episodes_done"].flatMap({ Int($0) }), let step = file.metadata["optimizer_step"].flatMap({ Int($0) }),
-              let log = file.metadata["log"] else {
-            throw RaiseError.file(path: path, detail: "metadata 'episodes_done', 'optimizer_step' or 'log' missing")
-        }
-        updater.optimizer.restore(m: m, v: v, step: step)
-        return (done, log)
-    }
 }

@@ -3,7 +3,7 @@
 // features of what has been trained on) that predicts the return still to come. Only F selects: while
 // training the policy, each cluster's quota is drawn without replacement from softmax(F/τ)
 // (Plackett–Luce), so that PPO has log-probabilities; in use, each cluster's top-scoring instructions
-// are taken. A policy folder holds config.json (these settings) and policy.safetensors.
+// are taken. PolicyFolder saves and loads a policy.
 import Foundation
 
 /// The shape of a policy: its state, networks and batch diversity.
@@ -113,29 +113,6 @@ public final class SelectionPolicy {
             if rng == nil { return PlackettLuce.top(scores: scores, candidates: members, count: count) }
             return PlackettLuce.sample(scores: scores, candidates: members, count: count, temperature: settings.temperature, rng: &rng!)
         }
-    }
-
-    /// Writes config.json and policy.safetensors into `directory` (created if needed), each atomically.
-    public func save(to directory: String, extra: [(String, JSONValue)] = []) throws {
-        try Folder.create(directory)
-        try Safetensors.write(Checkpoint.named(parameters), metadata: ["kind": "raise.policy"],
-                              to: directory + "/policy.safetensors")
-        let config = JSONObject([("kind", .string("raise.policy")), ("settings", .object(settings.json))] + extra)
-        try AtomicFile.write(JSONValue.object(config).serialized + "\n", to: directory + "/config.json")
-    }
-
-    /// Loads a policy folder written by `save`.
-    ///
-    /// - Throws: `RaiseError` naming the file and the field or tensor at fault.
-    public static func load(from directory: String) throws -> SelectionPolicy {
-        let configPath = directory + "/config.json"
-        let config = try JSONValue.readObject(path: configPath)
-        guard config["kind"]?.stringValue == "raise.policy", let settings = config["settings"]?.objectValue else {
-            throw RaiseError.file(path: configPath, detail: "not a RAISE policy (expected \"kind\": \"raise.policy\" and \"settings\")")
-        }
-        let policy = SelectionPolicy(settings: try PolicySettings(json: settings, path: configPath), seed: 0)
-        try policy.loadParameters(from: directory + "/policy.safetensors")
-        return policy
     }
 
     /// Overwrites the weights with those of a safetensors file, checking names and shapes.
