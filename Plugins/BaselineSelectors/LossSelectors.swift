@@ -4,20 +4,32 @@
 import Foundation
 import RaiseKit
 
-/// Shared by the loss-based selectors: the seeded candidate draw.
-class CandidateSelector {
+/// The skeleton every loss-based selector shares: draw the seeded candidate set, measure the current
+/// model's loss on it, and let the selector choose its batch among the candidates (`choose`).
+class CandidateSelector: InstructionSelector {
     let mode = SelectionMode.everyStep
+    /// None by default: the current losses come with each request.
+    var requiredFeatures: [String] { [] }
+    /// The selector's id, named in its errors.
+    let id: String
     let factor: Int
     var rng: RandomGenerator
 
-    init(factor: Int, seed: UInt64) {
+    init(id: String, factor: Int, seed: UInt64) {
+        self.id = id
         self.factor = factor
         rng = RandomGenerator(seed: seed)
     }
 
-    /// `factor × count` distinct pool indices drawn uniformly (the whole pool when it is smaller).
-    func candidates(_ request: SelectionRequest) -> [Int] {
-        rng.sample(min(request.poolSize, factor * request.count), of: request.poolSize)
+    func select(_ request: SelectionRequest) throws -> [Int] {
+        let candidates = rng.sample(min(request.poolSize, factor * request.count), of: request.poolSize)
+        let losses = try losses(candidates, of: request, selector: id)
+        return try choose(candidates: candidates, losses: losses, request: request).map { candidates[$0] }
+    }
+
+    /// The positions in `candidates` of this step's batch, given each candidate's current loss.
+    func choose(candidates: [Int], losses: [Float], request: SelectionRequest) throws -> [Int] {
+        fatalError("\(id): a loss-based selector chooses its batch in its own `choose`")
     }
 
     /// `count` distinct positions of `weights` drawn in proportion to them (without replacement).
@@ -40,28 +52,26 @@ class CandidateSelector {
 
 /// selector.rho-loss: the candidates with the highest reducible holdout loss, current − reference, where
 /// the reference loss comes from a model trained on the target validation split (`--reference-model`).
-final class RhoLossSelector: CandidateSelector, InstructionSelector {
+final class RhoLossSelector: CandidateSelector {
     static let factory = PluginFactory(
         id: "selector.rho-loss", kind: .selector, version: "1.0.0",
         summary: "RHO-LOSS: highest reducible holdout loss among candidates, every step (needs --reference-model)",
         parameters: [PluginParameter("candidates", .integer(1...64), default: "4", "candidate set size, in batches")],
-        create: { RhoLossSelector(factor: $0.integer("candidates"), seed: $0.seed) })
+        create: { RhoLossSelector(id: "selector.rho-loss", factor: $0.integer("candidates"), seed: $0.seed) })
 
-    let requiredFeatures = ["reference:feature.loss"]
+    override var requiredFeatures: [String] { [FeaturePipeline.referencePrefix + FeatureSpec.loss] }
 
-    func select(_ request: SelectionRequest) throws -> [Int] {
-        let reference = try column("reference_loss", of: request, selector: "selector.rho-loss")
-        let pool = candidates(request)
-        let current = try losses(pool, of: request, selector: "selector.rho-loss")
-        let reducible = zip(pool, current).map { $1 - reference[$0] }
-        return ranked(reducible).prefix(request.count).map { pool[$0] }
+    override func choose(candidates: [Int], losses: [Float], request: SelectionRequest) throws -> [Int] {
+        let reference = try column(FeatureColumn.reference(FeatureColumn.loss), of: request, selector: id)
+        let reducible = zip(candidates, losses).map { $1 - reference[$0] }
+        return Array(ranked(reducible).prefix(request.count))
     }
 }
 
 /// selector.online-loss: Loshchilov & Hutter's online batch selection — candidates ranked by current
 /// loss, picked with probability ∝ exp(−ln(pressure) · rank / M), so the hardest is `pressure` times as
 /// likely as the easiest.
-final class OnlineLossSelector: CandidateSelector, InstructionSelector {
+final class OnlineLossSelector: CandidateSelector {
     static let factory = PluginFactory(
         id: "selector.online-loss", kind: .selector, version: "1.0.0",
         summary: "online batch selection: rank-based sampling by current loss, every step",
@@ -73,21 +83,20 @@ final class OnlineLossSelector: CandidateSelector, InstructionSelector {
 
     init(factor: Int, pressure: Double, seed: UInt64) {
         self.pressure = pressure
-        super.init(factor: factor, seed: seed)
+        super.init(id: "selector.online-loss", factor: factor, seed: seed)
     }
 
-    func select(_ request: SelectionRequest) throws -> [Int] {
-        let pool = candidates(request)
-        let order = ranked(try losses(pool, of: request, selector: "selector.online-loss"))  // hardest first
-        var weights = [Double](repeating: 0, count: pool.count)
-        for (rank, position) in order.enumerated() { weights[position] = exp(-log(pressure) * Double(rank) / Double(max(pool.count - 1, 1))) }
-        return sample(weights: weights, count: request.count).map { pool[$0] }
+    override func choose(candidates: [Int], losses: [Float], request: SelectionRequest) throws -> [Int] {
+        let order = ranked(losses)  // hardest first
+        var weights = [Double](repeating: 0, count: candidates.count)
+        for (rank, position) in order.enumerated() { weights[position] = exp(-log(pressure) * Double(rank) / Double(max(candidates.count - 1, 1))) }
+        return sample(weights: weights, count: request.count)
     }
 }
 
 /// selector.sspl: self-paced learning — uniform among the easiest candidates by current loss, the easy
 /// share growing linearly from `start` to all of them over training (the RAISE paper's dynamic baseline).
-final class SelfPacedSelector: CandidateSelector, InstructionSelector {
+final class SelfPacedSelector: CandidateSelector {
     static let factory = PluginFactory(
         id: "selector.sspl", kind: .selector, version: "1.0.0",
         summary: "self-paced learning: easy to hard by current loss, every step",
@@ -99,15 +108,13 @@ final class SelfPacedSelector: CandidateSelector, InstructionSelector {
 
     init(factor: Int, start: Double, seed: UInt64) {
         self.start = start
-        super.init(factor: factor, seed: seed)
+        super.init(id: "selector.sspl", factor: factor, seed: seed)
     }
 
-    func select(_ request: SelectionRequest) throws -> [Int] {
-        let pool = candidates(request)
-        let easiest = ranked(try losses(pool, of: request, selector: "selector.sspl"), descending: false)
+    override func choose(candidates: [Int], losses: [Float], request: SelectionRequest) throws -> [Int] {
+        let easiest = ranked(losses, descending: false)
         let progress = Double(request.step) / Double(max(request.totalSteps - 1, 1))
-        let allowed = min(pool.count, max(request.count, Int((Double(pool.count) * (start + (1 - start) * progress)).rounded(.up))))
-        let chosen = sample(weights: Array(repeating: 1, count: allowed), count: request.count)
-        return chosen.map { pool[easiest[$0]] }
+        let allowed = min(candidates.count, max(request.count, Int((Double(candidates.count) * (start + (1 - start) * progress)).rounded(.up))))
+        return sample(weights: Array(repeating: 1, count: allowed), count: request.count).map { easiest[$0] }
     }
 }

@@ -9,10 +9,10 @@ final class LengthSelector: InstructionSelector {
         create: { _ in LengthSelector() })
 
     let mode = SelectionMode.once
-    let requiredFeatures = ["feature.length"]
+    let requiredFeatures = [FeatureSpec.length]
 
     func select(_ request: SelectionRequest) throws -> [Int] {
-        Array(ranked(try column("response_tokens", of: request, selector: "selector.length")).prefix(request.count))
+        Array(ranked(try column(FeatureColumn.responseTokens, of: request, selector: "selector.length")).prefix(request.count))
     }
 }
 
@@ -24,14 +24,14 @@ final class PerplexitySelector: InstructionSelector {
         create: { PerplexitySelector(band: $0.text("band")) })
 
     let mode = SelectionMode.once
-    let requiredFeatures = ["feature.loss"]
+    let requiredFeatures = [FeatureSpec.loss]
     let band: String
 
     init(band: String) { self.band = band }
 
     /// Ascending perplexity: low takes the start, high the end, middle the centred window.
     func select(_ request: SelectionRequest) throws -> [Int] {
-        let order = ranked(try column("perplexity", of: request, selector: "selector.perplexity"), descending: false)
+        let order = ranked(try column(FeatureColumn.perplexity, of: request, selector: "selector.perplexity"), descending: false)
         let count = min(request.count, order.count)
         let start: Int
         switch band {
@@ -69,12 +69,12 @@ final class IFDSelector: InstructionSelector {
     init(id: String, threshold: Float, variant: String, experience: Int) {
         self.id = id
         self.threshold = threshold
-        requiredFeatures = ["feature.ifd:variant=\(variant)" + (experience > 0 ? ",experience=\(experience)" : "")]
+        requiredFeatures = ["\(FeatureSpec.ifd):variant=\(variant)" + (experience > 0 ? ",experience=\(experience)" : "")]
     }
 
     /// Fewer than `count` examples may remain under the threshold: then all of them are chosen.
     func select(_ request: SelectionRequest) throws -> [Int] {
-        let ifd = try column("ifd", of: request, selector: id)
+        let ifd = try column(FeatureColumn.ifd, of: request, selector: id)
         return Array(ranked(ifd).filter { ifd[$0] < threshold }.prefix(request.count))
     }
 }

@@ -14,6 +14,7 @@ final class Bert: LanguageModel {
     let tokenizer: any Tokenizer
     let parameters: ParameterStore
     let contextLength: Int
+    var embeddingWidth: Int { settings.width }
     /// Whether embeddings are scaled to unit length (sentence-transformers' Normalize module).
     let normalize: Bool
     var configuration: JSONObject {

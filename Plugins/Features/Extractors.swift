@@ -5,7 +5,7 @@ import RaiseKit
 
 /// feature.length: prompt and response token counts.
 final class LengthFeature: FeatureExtractor {
-    let featureNames = ["prompt_tokens", "response_tokens"]
+    let featureNames = [FeatureColumn.promptTokens, FeatureColumn.responseTokens]
     let isRowwise = true
     let dependsOnSeed = false
 
@@ -21,12 +21,12 @@ final class LengthFeature: FeatureExtractor {
 
 /// feature.loss: the mean answer loss and its perplexity.
 final class LossFeature: FeatureExtractor {
-    let featureNames = ["loss", "perplexity"]
+    let featureNames = [FeatureColumn.loss, FeatureColumn.perplexity]
     let isRowwise = true
     let dependsOnSeed = false
 
     func extract(_ examples: [TokenizedExample], model: (any LanguageModel)?) throws -> Tensor {
-        let losses = try requireModel(model, for: "feature.loss").exampleLosses(examples)
+        let losses = try requireModel(model, for: FeatureSpec.loss).exampleLosses(examples)
         let out = Tensor(zeros: [examples.count, 2])
         for (i, loss) in losses.enumerated() {
             out[i, 0] = loss
@@ -41,7 +41,7 @@ final class LossFeature: FeatureExtractor {
 /// of each cluster's perplexity ranking, fine-tune the model on them for one epoch, score, and restore
 /// the model's parameters.
 final class IFDFeature: FeatureExtractor {
-    let featureNames = ["loss_conditional", "loss_unconditional", "ifd"]
+    let featureNames = [FeatureColumn.lossConditional, FeatureColumn.lossUnconditional, FeatureColumn.ifd]
     let isRowwise: Bool
     var dependsOnSeed: Bool { !isRowwise }
     let variant: InstructionFollowingDifficulty.Variant
@@ -58,7 +58,7 @@ final class IFDFeature: FeatureExtractor {
     }
 
     func extract(_ examples: [TokenizedExample], model: (any LanguageModel)?) throws -> Tensor {
-        let model = try requireModel(model, for: "feature.ifd")
+        let model = try requireModel(model, for: FeatureSpec.ifd)
         let snapshot = experience > 0 ? model.parameters.snapshot() : nil
         defer { if let snapshot { model.parameters.restore(snapshot) } }
         if experience > 0 { try preExperience(examples, model: model) }
@@ -73,7 +73,7 @@ final class IFDFeature: FeatureExtractor {
 
     /// One epoch of fine-tuning on the middle-perplexity examples of each cluster.
     private func preExperience(_ examples: [TokenizedExample], model: any LanguageModel) throws {
-        let width = try model.embeddings(Array(examples.prefix(1))).shape[1]
+        let width = model.embeddingWidth
         let clusters = try ClusterFeature(clusters: min(experience, examples.count), dimensions: min(32, width), seed: seed)
             .extract(examples, model: model).scalars.map { Int($0) }
         let losses = try model.exampleLosses(examples)
@@ -95,15 +95,15 @@ final class IFDFeature: FeatureExtractor {
 /// feature.embedding: mean-pooled hidden states, reduced by PCA to `dimensions` (the same for every run seed).
 final class EmbeddingFeature: FeatureExtractor {
     let dimensions: Int
-    var featureNames: [String] { (0..<dimensions).map { "embedding_\($0)" } }
+    var featureNames: [String] { (0..<dimensions).map(FeatureColumn.embedding) }
     let dependsOnSeed = false
 
     init(dimensions: Int) { self.dimensions = dimensions }
 
     func extract(_ examples: [TokenizedExample], model: (any LanguageModel)?) throws -> Tensor {
-        let embeddings = try requireModel(model, for: "feature.embedding").embeddings(examples)
+        let embeddings = try requireModel(model, for: FeatureSpec.embedding).embeddings(examples)
         guard dimensions <= embeddings.shape[1] else {
-            throw RaiseError.invalidArgument(name: "feature.embedding", detail: "parameter 'dims' = \(dimensions) exceeds the model width \(embeddings.shape[1])")
+            throw RaiseError.invalidArgument(name: FeatureSpec.embedding, detail: "parameter 'dims' = \(dimensions) exceeds the model width \(embeddings.shape[1])")
         }
         // The projection depends on the pool alone (a fixed start, signs fixed), so a RAISE policy trained
         // under one run seed reads the same semantic columns under another.
@@ -116,7 +116,7 @@ final class ClusterFeature: FeatureExtractor {
     let clusters: Int
     let embedding: EmbeddingFeature
     let seed: UInt64
-    let featureNames = ["cluster"]
+    let featureNames = [FeatureColumn.cluster]
 
     init(clusters: Int, dimensions: Int, seed: UInt64) {
         self.clusters = clusters

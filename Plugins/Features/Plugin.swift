@@ -10,12 +10,12 @@ public func raisePluginEntry() -> UnsafeMutableRawPointer { PluginABI.export(Fea
 
 final class FeaturesPlugin: RaisePlugin {
     func register(into registrar: PluginRegistrar) throws {
-        try registrar.add(PluginFactory(id: "feature.length", kind: .feature, version: "1.0.0",
+        try registrar.add(PluginFactory(id: FeatureSpec.length, kind: .feature, version: "1.0.0",
                                         summary: "prompt and response lengths in tokens", create: { _ in LengthFeature() }))
-        try registrar.add(PluginFactory(id: "feature.loss", kind: .feature, version: "1.0.0",
+        try registrar.add(PluginFactory(id: FeatureSpec.loss, kind: .feature, version: "1.0.0",
                                         summary: "mean answer loss and perplexity under a model", create: { _ in LossFeature() }))
         try registrar.add(PluginFactory(
-            id: "feature.ifd", kind: .feature, version: "1.1.0",
+            id: FeatureSpec.ifd, kind: .feature, version: "1.1.0",
             summary: "instruction-following difficulty s(A|Q)/s(A) (Cherry LLM), or its perplexity ratio (Superfiltering)",
             parameters: [PluginParameter("variant", .choice(["loss", "perplexity"]), default: "loss", "loss ratio or perplexity ratio"),
                          PluginParameter("experience", .integer(0...4096), default: "0",
@@ -24,12 +24,12 @@ final class FeaturesPlugin: RaisePlugin {
             create: { IFDFeature(variant: InstructionFollowingDifficulty.Variant(rawValue: $0.text("variant"))!, experience: $0.integer("experience"),
                                  perCluster: $0.integer("per_cluster"), seed: $0.seed) }))
         try registrar.add(PluginFactory(
-            id: "feature.embedding", kind: .feature, version: "1.1.0",
+            id: FeatureSpec.embedding, kind: .feature, version: "1.1.0",
             summary: "mean-pooled last hidden states of a model, reduced by PCA",
             parameters: [PluginParameter("dims", .integer(1...1024), default: "32", "PCA dimensions")],
             create: { EmbeddingFeature(dimensions: $0.integer("dims")) }))
         try registrar.add(PluginFactory(
-            id: "feature.cluster", kind: .feature, version: "1.1.0",
+            id: FeatureSpec.cluster, kind: .feature, version: "1.1.0",
             summary: "k-means cluster of each example's PCA-reduced embedding (k-means++, seeded)",
             parameters: [PluginParameter("clusters", .integer(1...4096), default: "8", "k"),
                          PluginParameter("dims", .integer(1...1024), default: "32", "PCA dimensions before clustering")],

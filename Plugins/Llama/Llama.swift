@@ -12,6 +12,7 @@ final class Llama: DecoderLanguageModel {
     let tokenizer: any Tokenizer
     let parameters: ParameterStore
     var contextLength: Int
+    var embeddingWidth: Int { settings.width }
     var configuration: JSONObject {
         JSONObject([
             ("num_hidden_layers", .number(Double(settings.layers))), ("hidden_size", .number(Double(settings.width))),

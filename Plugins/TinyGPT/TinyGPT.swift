@@ -10,6 +10,7 @@ final class TinyGPT: DecoderLanguageModel {
     let tokenizer: any Tokenizer
     let parameters: ParameterStore
     var contextLength: Int { settings.context }
+    var embeddingWidth: Int { settings.width }
     var configuration: JSONObject { settings.json }
     let padID: Int32
 

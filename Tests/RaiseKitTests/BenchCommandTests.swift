@@ -137,6 +137,49 @@ final class BenchCommandTests: XCTestCase {
         XCTAssertTrue(bad.stderr.contains("bad.json") && bad.stderr.contains("--colour"), bad.stderr)
     }
 
+    /// A selector whose features need the reference model (RHO-LOSS) is benchmarked with `--reference-model`,
+    /// and refused before any run without it.
+    func testRhoLossIsBenchmarkedWithAReferenceModel() throws {
+        let (folder, model) = try tinySuite(self, size: 200, validation: 8, testSplit: 4)
+        let bench = ["bench", "run", "--model", model, "--data", folder + "/suite/pool.jsonl", "--val", folder + "/suite/val.jsonl",
+                     "--template", "plain", "--selector", "rho-loss", "--selector", "random", "--no-full", "--lr", "1e-3", "--budgets", "10%",
+                     "--seeds", "1", "--batch", "4", "--eval-points", "1", "--threads", "1", "--quiet", "--out", folder + "/bench"]
+        let missing = try runRaise(bench, environment: ["RAISE_CACHE_DIR": folder + "/cache"])
+        XCTAssertEqual(missing.status, 2)
+        XCTAssertTrue(missing.stderr.contains("--reference-model"), missing.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/bench/results.csv"))
+        let reference = model.replacingOccurrences(of: "d=32", with: "d=16")
+        let run = try runRaise(bench + ["--reference-model", reference], environment: ["RAISE_CACHE_DIR": folder + "/cache"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let csv = try String(contentsOfFile: folder + "/bench/results.csv", encoding: .utf8)
+        XCTAssertTrue(csv.contains("rho-loss") && csv.contains("random"), csv)
+        let settings = try JSONValue.readObject(path: folder + "/bench/settings.json")
+        XCTAssertEqual(settings["reference model"]?.stringValue, reference)
+    }
+
+    /// `--embedding-model` computes the semantic columns, `--aux-model` the others: each feature with its model.
+    func testEachFeatureIsComputedWithTheModelItNames() throws {
+        let (folder, model) = try tinySuite(self, size: 100, validation: 4, testSplit: 4)
+        let other = model.replacingOccurrences(of: "d=32", with: "d=16")
+        func score(_ extra: [String], out: String) throws -> [[String: Double]] {
+            let result = try runRaise(["score", "--model", model, "--data", folder + "/suite/pool.jsonl", "--template", "plain",
+                                       "--features", "loss", "--feature", "embedding:dims=4", "--threads", "1", "--quiet",
+                                       "--out", folder + "/" + out] + extra, environment: ["RAISE_CACHE_DIR": folder + "/cache"])
+            XCTAssertEqual(result.status, 0, result.stderr)
+            return try String(contentsOfFile: folder + "/" + out, encoding: .utf8).split(separator: "\n").map { line in
+                try XCTUnwrap(JSONValue.parse(String(line)).objectValue?["scores"]?.objectValue).keys.reduce(into: [String: Double]()) { row, key in
+                    row[key] = try JSONValue.parse(String(line)).objectValue?["scores"]?.objectValue?[key]?.numberValue
+                }
+            }
+        }
+        let trained = try score([], out: "trained.jsonl")
+        let auxiliary = try score(["--aux-model", other], out: "aux.jsonl")
+        let split = try score(["--embedding-model", other], out: "split.jsonl")
+        XCTAssertEqual(split.map { $0["loss"] }, trained.map { $0["loss"] }, "losses from the trained model")
+        XCTAssertEqual(split.map { $0["embedding_0"] }, auxiliary.map { $0["embedding_0"] }, "semantics from the embedding model")
+        XCTAssertNotEqual(split.map { $0["embedding_0"] }, trained.map { $0["embedding_0"] })
+    }
+
     func testDemoRunsEveryStageAndResumes() throws {
         let folder = try scratchFolder(self)
         let arguments = ["demo", "--out", folder + "/demo", "--size", "200", "--pretrain-steps", "20", "--seeds", "1", "--episodes", "1",

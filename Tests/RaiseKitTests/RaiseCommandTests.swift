@@ -106,7 +106,7 @@ final class RewardTests: XCTestCase {
             InstructionRecord(id: "v\(i)", turns: [ChatTurn(.user, "one plus \(i)"), ChatTurn(.assistant, "equals \(i + 1)")],
                               source: SourceLocation(file: "val", line: i + 1), original: .text(""))
         }
-        let validation = formatter.pairs(records).examples
+        let validation = Pool(formatting: records, with: formatter).examples
         func reward(_ spec: String) throws -> Double {
             try registry.make(PluginSpec(parsing: spec, option: "--reward"), kind: .reward, seed: 0, as: (any Reward).self)
                 .performance(of: model, validation: validation)

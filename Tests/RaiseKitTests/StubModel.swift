@@ -9,6 +9,7 @@ final class StubModel: LanguageModel {
     let tokenizer: any Tokenizer
     let parameters: ParameterStore
     let contextLength = 8
+    let embeddingWidth = 1
     let losses: ([TokenizedExample]) -> [Float]
     private(set) var lossPasses = 0
     private(set) var embeddingPasses = 0

@@ -1,156 +1,44 @@
-// FeatureOptions: computing the feature columns a selector (or `raise score --features`) asks for,
-// with the auxiliary model when `--aux-model` names one, else the model being trained.
-import Foundation
+// FeatureOptions: the options that name the models features are computed with — `--aux-model` (the
+// paper's auxiliary model: losses, IFD, lengths), `--embedding-model` (semantics: embeddings and clusters;
+// default the auxiliary model, so MiniLM can give the semantics while an LM gives the losses) and
+// `--reference-model` (RHO-LOSS) — and the feature pipeline (Features/FeaturePipeline in the core) a
+// command builds from them.
 import RaiseKit
 
-/// Feature computation for commands.
+/// Feature models and pipelines from the command line.
 enum FeatureOptions {
-    static let auxModel = Option.value("--aux-model", "SPEC", "the model features are scored with (default: --model)")
+    static let auxModel = Option.value("--aux-model", "SPEC", "the model difficulty features are scored with (default: --model)")
+    static let embeddingModel = Option.value("--embedding-model", "SPEC",
+                                             "the model semantic features (embedding, cluster) are computed with (default: --aux-model)")
     static let referenceModel = Option.value("--reference-model", "SPEC",
                                              "a model trained on the target validation split (RHO-LOSS's irreducible loss)")
+    /// The three, for commands that compute features.
+    static let all = [auxModel, embeddingModel, referenceModel]
 
-    /// The model features use: `--aux-model`, else `model`.
-    static func scoringModel(_ arguments: ParsedArguments, registry: PluginRegistry, model: any LanguageModel, seed: UInt64) throws -> any LanguageModel {
-        guard arguments.string("--aux-model") != nil else { return model }
-        return try ModelOptions.make(arguments, option: "--aux-model", registry: registry, seed: seed)
+    /// The models features use besides `trained`, each made from its option when given.
+    static func models(_ arguments: ParsedArguments, registry: PluginRegistry, trained: any LanguageModel, seed: UInt64) throws -> FeaturePipeline.Models {
+        func make(_ option: String) throws -> (any LanguageModel)? {
+            try arguments.string(option).map { _ in try ModelOptions.make(arguments, option: option, registry: registry, seed: seed) }
+        }
+        return FeaturePipeline.Models(trained: trained, auxiliary: try make("--aux-model"), embedding: try make("--embedding-model"),
+                                      reference: try make("--reference-model"))
     }
 
-    /// `records` as `scorer` reads them: `examples` (the trained model's) when it is the trained model,
-    /// else formatted again with its own tokenizer and context — a model never sees another's token ids.
-    /// A record whose response no longer fits keeps a row without answer tokens (its losses are 0), with a warning.
-    static func examples(_ records: [InstructionRecord], trained examples: [TokenizedExample], model: any LanguageModel,
-                         scorer: any LanguageModel, arguments: ParsedArguments) throws -> [TokenizedExample] {
-        guard scorer !== model else { return examples }
-        let formatter = try ModelOptions.formatter(arguments, model: scorer)
-        let formatted = records.map(formatter.tokenized)
-        let unanswered = formatted.filter { !$0.lossMask.contains(1) }.count
-        if unanswered > 0 && arguments.outputMode == .human {
-            ExitCode.printError("raise: warning: \(unanswered) record(s) have no response token within \(scorer.backendID)'s context of \(scorer.contextLength); their answer losses are 0")
-        }
-        return formatted
+    /// The feature pipeline of a command whose trained model is `trained`.
+    static func pipeline(_ arguments: ParsedArguments, registry: PluginRegistry, trained: any LanguageModel, seed: UInt64,
+                         memory: LossMemory = LossMemory()) throws -> FeaturePipeline {
+        FeaturePipeline(registry: registry, models: try models(arguments, registry: registry, trained: trained, seed: seed),
+                        template: try ModelOptions.template(arguments), communicator: Job.communicator, memory: memory,
+                        console: Console(mode: arguments.outputMode), seed: seed)
     }
 
-    /// The columns of every feature spec over the pool (`records`, and `examples` as `model` — the model
-    /// trained — reads them), scored with `scorer`, with progress on stderr. A spec written
-    /// `reference:SPEC` is scored with `--reference-model` and its columns are prefixed `reference_`.
-    /// `reportCacheHits: false` keeps quiet about columns read from the cache (a benchmark reads them often);
-    /// `part` names the part of a pool these records are in progress lines (" (window 2 of 9)"); `memory`
-    /// keeps the answer losses row-wise extractors compute, for the next that asks for the same.
-    ///   name -> (N)
-    static func columns(_ specs: [String], records: [InstructionRecord], examples trainedExamples: [TokenizedExample],
-                        model: any LanguageModel, scorer: any LanguageModel, arguments: ParsedArguments,
-                        registry: PluginRegistry, seed: UInt64, reportCacheHits: Bool = true, part: String = "",
-                        memory: LossMemory = LossMemory()) throws -> [String: [Float]] {
-        precondition(records.count == trainedExamples.count, "FeatureOptions.columns: \(records.count) records, \(trainedExamples.count) examples")
-        var columns = [String: [Float]]()
-        var fingerprints = [ObjectIdentifier: UInt64]()  // each model and the pool hashed once
-        var pools = [ObjectIdentifier: [TokenizedExample]]()  // the pool as each model reads it
-        var reference: (any LanguageModel)?
-        for var text in specs {
-            var featureModel = scorer, prefix = ""
-            if text.hasPrefix("reference:") {
-                text.removeFirst("reference:".count)
-                guard arguments.string("--reference-model") != nil else {
-                    throw UsageError(message: "the selector needs --reference-model SPEC (a model fine-tuned on the target validation split)",
-                                     usage: arguments.usage)
-                }
-                reference = try reference ?? ModelOptions.make(arguments, option: "--reference-model", registry: registry, seed: seed)
-                featureModel = reference!
-                prefix = "reference_"
-            }
-            let id = ObjectIdentifier(featureModel)
-            if pools[id] == nil {
-                pools[id] = try examples(records, trained: trainedExamples, model: model, scorer: featureModel, arguments: arguments)
-            }
-            let examples = pools[id]!
-            let spec = try PluginSpec(parsing: text, option: "feature")
-            let extractor = try registry.make(spec, kind: .feature, seed: seed, as: (any FeatureExtractor).self)
-            let cache = FeatureCache()
-            let fingerprint = fingerprints[id] ?? FeatureCache.fingerprint(model: featureModel, examples: examples)
-            fingerprints[id] = fingerprint
-            let key = try cacheKey(spec, extractor: extractor, registry: registry, seed: seed, fingerprint: fingerprint)
-            // Under mpirun rank 0's cache decides for every rank (theirs may differ, or be on other machines).
-            let communicator = Job.communicator
-            var hit: [String: [Float]]?
-            if communicator.isRoot, let cached = cache.load(key: key, damaged: warnDamaged), extractor.featureNames.allSatisfy({ cached[$0]?.count == examples.count }) {
-                hit = cached
-            }
-            let mode = arguments.outputMode
-            if let cached = try communicator.broadcast(columns: hit) {
-                for name in extractor.featureNames { columns[prefix + name] = cached[name] }
-                if mode == .human && reportCacheHits {
-                    ExitCode.printError("\(spec.id)\(part): \(examples.count) records from the cache (\(key))")
-                }
-                continue
-            }
-            let start = Date()
-            // Every rank scores its shard of each pass and gets all of it back.
-            let sharded = communicator.size > 1 ? ShardedModel(featureModel, communicator: communicator) : featureModel
-            // A row-wise extractor leaves the weights alone: the losses it asks for may have been computed already.
-            let scoring = extractor.isRowwise ? memory.remembering(sharded, fingerprint: fingerprint) : sharded
-            let computed = try extract(extractor, examples: examples, model: scoring, cache: cache, key: key,
-                                       label: spec.id + part, mode: mode, communicator: communicator)
-            if communicator.isRoot { cache.save(computed, key: key) }
-            for (name, column) in computed { columns[prefix + name] = column }
-            if mode == .human {
-                let rate = Double(examples.count) / max(Date().timeIntervalSince(start), 1e-9)
-                ExitCode.printError("\(spec.id)\(part): \(examples.count) records in \(String(format: "%.1f", Date().timeIntervalSince(start))) s (\(String(format: "%.0f", rate)) records/s)")
-            }
+    /// Checks, before any work, that the models `specs` need are named.
+    ///
+    /// - Throws: `UsageError` naming `--reference-model` when a `reference:` spec has none.
+    static func checkModels(for specs: [String], _ arguments: ParsedArguments) throws {
+        if specs.contains(where: { $0.hasPrefix(FeaturePipeline.referencePrefix) }), arguments.string("--reference-model") == nil {
+            throw UsageError(message: "the selector needs --reference-model SPEC (a model fine-tuned on the target validation split)",
+                             usage: arguments.usage)
         }
-        return columns
-    }
-
-    /// Says on stderr that a damaged cache entry was removed (and is computed again).
-    private static func warnDamaged(_ message: String) { ExitCode.printError("raise: warning: " + message) }
-
-    /// The cache key of a feature: its settings with the defaults filled in (two spellings of one setting
-    /// share an entry), the seed only when the columns depend on it, the factory's version (a changed
-    /// extractor must not be served old columns), and the model and pool's fingerprint.
-    private static func cacheKey(_ spec: PluginSpec, extractor: any FeatureExtractor, registry: PluginRegistry, seed: UInt64,
-                                 fingerprint: UInt64) throws -> String {
-        let factory = try registry.plugin(spec.id, kind: .feature).factory
-        let settings = try spec.arguments(for: factory, seed: seed).canonical
-        let seedTag = extractor.dependsOnSeed ? "#seed=\(seed)" : ""
-        return FeatureCache.key(spec: settings + seedTag + "#version=\(factory.version)", fingerprint: fingerprint)
-    }
-
-    /// Rows per saved chunk when a row-wise feature is scored resumably (small enough that a large model
-    /// shows progress and loses little work to a kill; large enough to keep every core busy).
-    static let chunk = 256
-
-    /// The columns of one extractor. A row-wise one is scored in chunks, each saved as a partial cache
-    /// entry (by rank 0) and its progress reported as `label`, so that a killed run resumes after its last
-    /// finished chunk.
-    private static func extract(_ extractor: any FeatureExtractor, examples: [TokenizedExample], model: any LanguageModel,
-                                cache: FeatureCache, key: String, label: String, mode: OutputMode,
-                                communicator: any Communicator) throws -> [String: [Float]] {
-        var computed = Dictionary(uniqueKeysWithValues: extractor.featureNames.map { ($0, [Float]()) })
-        guard extractor.isRowwise else {
-            if mode == .human { ExitCode.printError("\(label): scoring \(examples.count) records in one pass over the whole pool…") }
-            let table = try extractor.extract(examples, model: model)  // (N, F)
-            for (f, name) in extractor.featureNames.enumerated() { computed[name] = (0..<examples.count).map { table[$0, f] } }
-            return computed
-        }
-        let partialKey = key + ".partial"
-        var saved: [String: [Float]]?
-        if communicator.isRoot, let partial = cache.load(key: partialKey, damaged: warnDamaged), let done = partial.values.first?.count,
-           extractor.featureNames.allSatisfy({ partial[$0]?.count == done }), done <= examples.count {
-            saved = partial
-        }
-        if let partial = try communicator.broadcast(columns: saved), let done = partial.values.first?.count {
-            computed = partial
-            if communicator.isRoot { ExitCode.printError("raise: resuming a feature at record \(done) of \(examples.count)") }
-        }
-        let progress = ProgressReporter(label: label, total: examples.count, mode: mode, completed: computed.values.first!.count)
-        while let done = computed.values.first?.count, done < examples.count {
-            let part = Array(examples[done..<min(done + chunk, examples.count)])
-            let table = try extractor.extract(part, model: model)  // (chunk, F)
-            for (f, name) in extractor.featureNames.enumerated() { computed[name]! += (0..<part.count).map { table[$0, f] } }
-            let done = computed.values.first!.count
-            if done < examples.count && communicator.isRoot { cache.save(computed, key: partialKey) }
-            progress.update(step: done)
-        }
-        if communicator.isRoot { cache.remove(key: partialKey) }
-        return computed
     }
 }

@@ -91,18 +91,22 @@ enum ModelOptions {
         return files
     }
 
+    /// The prompt template of `--template` (default alpaca).
+    static func template(_ arguments: ParsedArguments) throws -> PromptTemplate {
+        try arguments.choice("--template", as: PromptTemplate.self) ?? .alpaca
+    }
+
     /// The prompt formatter of `--template` for `model`.
     static func formatter(_ arguments: ParsedArguments, model: any LanguageModel) throws -> PromptFormatter {
-        let template = try arguments.choice("--template", as: PromptTemplate.self) ?? .alpaca
-        return try PromptFormatter(template: template, tokenizer: model.tokenizer, maxLength: model.contextLength + 1)
+        try PromptFormatter(template: try template(arguments), tokenizer: model.tokenizer, maxLength: model.contextLength + 1)
     }
 
     /// The records and examples of the pool (`--data`): records without a response token left in the
     /// context are dropped with a warning.
-    static func pool(_ arguments: ParsedArguments, formatter: PromptFormatter) throws -> (records: [InstructionRecord], examples: [TokenizedExample]) {
+    static func pool(_ arguments: ParsedArguments, formatter: PromptFormatter) throws -> Pool {
         let records = try ModelOptions.records(arguments)
-        let pool = formatter.pairs(records)
-        guard !pool.examples.isEmpty else { throw RaiseError.invalidArgument(name: "--data", detail: "no pool record has a response token") }
+        let pool = Pool(formatting: records, with: formatter)
+        guard !pool.isEmpty else { throw RaiseError.invalidArgument(name: "--data", detail: "no pool record has a response token") }
         if pool.records.count < records.count {
             ExitCode.printError("raise: warning: \(records.count - pool.records.count) pool record(s) without response tokens in the context skipped")
         }
@@ -112,10 +116,10 @@ enum ModelOptions {
     /// A target split (`--val`, `--test`): its records and examples, or nil when `path` is nil.
     ///
     /// - Throws: `RaiseError.file` when no record of the file has a response.
-    static func targetSplit(_ path: String?, formatter: PromptFormatter) throws -> (records: [InstructionRecord], examples: [TokenizedExample])? {
+    static func targetSplit(_ path: String?, formatter: PromptFormatter) throws -> Pool? {
         guard let path else { return nil }
-        let split = formatter.pairs(try InstructionReader.readAll(path: path).records)
-        guard !split.examples.isEmpty else { throw RaiseError.file(path: path, detail: "no example with a response") }
+        let split = Pool(formatting: try InstructionReader.readAll(path: path).records, with: formatter)
+        guard !split.isEmpty else { throw RaiseError.file(path: path, detail: "no example with a response") }
         return split
     }
 
@@ -124,14 +128,14 @@ enum ModelOptions {
     /// and the ends trimmed — whatever their ids (files number their records alike; a copy may be renamed).
     ///
     /// - Throws: `RaiseError.invalidArgument` naming both records' files, lines and ids.
-    static func checkDisjoint(pool: [InstructionRecord], split: [InstructionRecord], option: String) throws {
+    static func checkDisjoint(pool: Pool, split: Pool, option: String) throws {
         func normalised(_ text: String) -> String { text.split(whereSeparator: \.isWhitespace).joined(separator: " ") }
         func content(_ r: InstructionRecord) -> String {
             (r.turns.map { $0.role.rawValue + ":" + normalised($0.content) } + ["input:" + normalised(r.input)]).joined(separator: "\u{1}")
         }
         var byContent = [String: InstructionRecord]()
-        for record in pool { byContent[content(record)] = byContent[content(record)] ?? record }
-        for record in split {
+        for record in pool.records { byContent[content(record)] = byContent[content(record)] ?? record }
+        for record in split.records {
             if let twin = byContent[content(record)] {
                 throw RaiseError.invalidArgument(name: option, detail: "\(record.source): record '\(record.id)' is also in the pool (\(twin.source), "
                                                  + "'\(twin.id)'); a target split must not be trained on")

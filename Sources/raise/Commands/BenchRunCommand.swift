@@ -16,7 +16,7 @@ enum BenchRunCommand {
         summary: "benchmark selectors side by side over seeds and budgets; results.csv, report.md, SVG charts, overlap",
         arguments: "",
         options: [.value("--config", "FILE", "JSON settings, keys named as these flags without dashes (flags win)"),
-                  ModelOptions.model, FeatureOptions.auxModel, ModelOptions.data, ModelOptions.template, ModelOptions.fields,
+                  ModelOptions.model, FeatureOptions.auxModel, FeatureOptions.embeddingModel, FeatureOptions.referenceModel, ModelOptions.data, ModelOptions.template, ModelOptions.fields,
                   ModelOptions.skipInvalid, ModelOptions.maxRecordBytes,
                   .value("--val", "FILE", "target-task validation split (required; never trained on)"),
                   .value("--test", "FILE", "target-task test split (greedy exact match reported)"),
@@ -53,11 +53,11 @@ enum BenchRunCommand {
         let registry = try PluginOptions.load(arguments)
         let model = try ModelOptions.make(arguments, registry: registry, seed: baseSeed)
         let formatter = try ModelOptions.formatter(arguments, model: model)
-        let (records, pool) = try ModelOptions.pool(arguments, formatter: formatter)
+        let pool = try ModelOptions.pool(arguments, formatter: formatter)
         let validation = try ModelOptions.targetSplit(valPath, formatter: formatter)!
         let test = try ModelOptions.targetSplit(arguments.string("--test"), formatter: formatter)
-        try ModelOptions.checkDisjoint(pool: records, split: validation.records, option: "--val")
-        if let test { try ModelOptions.checkDisjoint(pool: records, split: test.records, option: "--test") }
+        try ModelOptions.checkDisjoint(pool: pool, split: validation, option: "--val")
+        if let test { try ModelOptions.checkDisjoint(pool: pool, split: test, option: "--test") }
 
         // The plan: budgets in steps, entries, seeds.
         func steps(_ text: String) throws -> Int {
@@ -67,12 +67,16 @@ enum BenchRunCommand {
         let budgets = try (arguments.string("--budgets") ?? "1%,5%,10%").split(separator: ",").map { (String($0), try steps(String($0))) }
         var entries = arguments.flag("--no-full") ? [] : [BenchEntry(kind: .fullData, spec: "full")]
         if arguments.flag("--oracle") {
-            _ = try OracleReference(records: records, seed: 0)  // refused on untagged data before anything runs
+            _ = try OracleReference(records: pool.records, seed: 0)  // refused on untagged data before anything runs
             entries.append(BenchEntry(kind: .oracle, spec: "oracle"))
         }
         let selectors = arguments.strings("--selector").isEmpty ? defaultSelectors : arguments.strings("--selector")
         for spec in selectors {
-            _ = try PluginSpec(parsing: spec, option: "--selector")
+            let parsed = try PluginSpec(parsing: spec, option: "--selector")
+            if parsed.id != "raise" && parsed.id != "selector.raise" {  // a selector's models are checked before any run
+                let selector = try registry.make(parsed, kind: .selector, seed: baseSeed, as: (any InstructionSelector).self)
+                try FeatureOptions.checkModels(for: selector.requiredFeatures, arguments)
+            }
             entries.append(BenchEntry(kind: .selector, spec: spec))
         }
         let plan = BenchPlan(budgets: budgets, entries: entries, seeds: seeds,
@@ -87,13 +91,19 @@ enum BenchRunCommand {
         let fixedRate = arguments.string("--lr") == nil ? nil : try arguments.number("--lr", default: 1e-3, in: 1e-7...10)
 
         let evaluationPoints = try arguments.int("--eval-points", default: 10, in: 1...10_000)
-        let policy = (episodes: try arguments.int("--episodes", default: 20, in: 1...1_000_000), reward: arguments.string("--reward") ?? "val-loss",
-                      rewardEvery: try arguments.int("--reward-every", default: 1, in: 1...1_000_000),
-                      clusters: try arguments.int("--clusters", default: 1, in: 1...4096), budget: policyBudget)
-        try BenchSettings(model: model, pool: pool, validation: validation.examples, test: test?.examples, arguments: arguments,
-                          batchSize: batchSize, evaluationPoints: evaluationPoints, match: match, policy: policy).claim(out: out)
-        let work = BenchRunner(arguments: arguments, registry: registry, records: records, pool: pool, validation: validation.examples,
-                               test: test, batchSize: batchSize, evaluationPoints: evaluationPoints, match: match, out: out, policy: policy)
+        let policy = PolicyTrainingPlan(episodes: try arguments.int("--episodes", default: 20, in: 1...1_000_000),
+                                        reward: arguments.string("--reward") ?? "val-loss",
+                                        rewardEvery: try arguments.int("--reward-every", default: 1, in: 1...1_000_000),
+                                        clusters: try arguments.int("--clusters", default: 1, in: 1...4096), budget: policyBudget)
+        let settings = BenchRunSettings(batchSize: batchSize, evaluationPoints: evaluationPoints, match: match, out: out, policy: policy,
+                                        outputMode: arguments.outputMode)
+        try BenchSettings(model: model, pool: pool.examples, validation: validation.examples, test: test?.examples,
+                          featureModels: featureModels(arguments), settings: settings).claim(out: out)
+        let models = BenchModels(base: { seed in try ModelOptions.make(arguments, registry: registry, seed: seed) },
+                                 features: { trained, seed, memory in
+                                     try FeatureOptions.pipeline(arguments, registry: registry, trained: trained, seed: seed, memory: memory)
+                                 })
+        let work = BenchRunner(models: models, registry: registry, pool: pool, validation: validation.examples, test: test, settings: settings)
 
         // The learning rate: given, or the full-data baseline's best. The progress line covers every step still to run.
         var sweep = [(lr: Double, loss: Double)]()
@@ -152,7 +162,7 @@ enum BenchRunCommand {
             }
         }
 
-        let report = BenchReport(results: results, budgets: budgets, fullDataSteps: plan.fullDataSteps, records: records, sweep: sweep,
+        let report = BenchReport(results: results, budgets: budgets, fullDataSteps: plan.fullDataSteps, records: pool.records, sweep: sweep,
                                  chosenLearningRate: lr, environment: environment())
         let files = try report.write(to: out)
         if let edge = report.sweepEdge, arguments.outputMode != .json { ExitCode.printError("raise: warning: " + edge) }
@@ -161,6 +171,15 @@ enum BenchRunCommand {
             print("files:\n" + files.map { "  " + $0 }.joined(separator: "\n"))
         }
         return ExitCode.success
+    }
+
+    /// The models features are computed with, as the benchmark's settings record them (a model left at its
+    /// default is not named, so folders of earlier benchmarks keep their settings).
+    private static func featureModels(_ arguments: ParsedArguments) -> [String: String] {
+        var models = ["feature model": arguments.string("--aux-model") ?? "the trained model"]
+        if let embedding = arguments.string("--embedding-model") { models["embedding model"] = embedding }
+        if let reference = arguments.string("--reference-model") { models["reference model"] = reference }
+        return models
     }
 
     /// Where the learning-rate sweep keeps its full-data run at `lr`.

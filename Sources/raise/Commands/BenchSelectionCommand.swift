@@ -31,7 +31,8 @@ enum BenchSelectionCommand {
         var rng = RandomGenerator(seed: 0)
         let layout = StateLayout(groups: StateGroup.paper)
         var columns = [String: [Float]]()
-        for name in ["prompt_tokens", "response_tokens", "loss_conditional", "loss_unconditional"] + (0..<32).map({ "embedding_\($0)" }) {
+        let difficulty = [FeatureColumn.promptTokens, FeatureColumn.responseTokens, FeatureColumn.lossConditional, FeatureColumn.lossUnconditional]
+        for name in difficulty + (0..<32).map(FeatureColumn.embedding) {
             columns[name] = (0..<poolSize).map { _ in abs(rng.nextNormal()) * 10 }
         }
         var settings = PolicySettings(layout: layout)

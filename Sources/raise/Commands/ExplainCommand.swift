@@ -16,7 +16,7 @@ enum ExplainCommand {
         words: ["explain"],
         summary: "explain a RAISE policy: permutation importance of each state group by stage, and what it picks",
         arguments: "POLICY_DIR",
-        options: [ModelOptions.model, FeatureOptions.auxModel, ModelOptions.data, ModelOptions.template, ModelOptions.fields,
+        options: [ModelOptions.model, FeatureOptions.auxModel, FeatureOptions.embeddingModel, FeatureOptions.referenceModel, ModelOptions.data, ModelOptions.template, ModelOptions.fields,
                   ModelOptions.skipInvalid, ModelOptions.maxRecordBytes,
                   .value("--budget", "B", "steps of the simulated run (default 1%)"), .value("--batch", "N", "instructions per step (default 16)"),
                   .value("--choice", "HOW", "how the run picks: sample (default, as selector.raise) or top"),
@@ -35,7 +35,7 @@ enum ExplainCommand {
         let registry = try PluginOptions.load(arguments)
         let model = try ModelOptions.make(arguments, registry: registry, seed: seed)
         let formatter = try ModelOptions.formatter(arguments, model: model)
-        let (records, pool) = try ModelOptions.pool(arguments, formatter: formatter)
+        let pool = try ModelOptions.pool(arguments, formatter: formatter)
         let batchSize = try arguments.int("--batch", default: 16, in: 1...65_536)
         let choice = arguments.string("--choice") ?? "sample"
         guard choice == "sample" || choice == "top" else {
@@ -43,14 +43,12 @@ enum ExplainCommand {
         }
         guard batchSize <= pool.count else { throw RaiseError.invalidArgument(name: "--batch", detail: "more than the pool's \(pool.count) records") }
         let steps = try arguments.steps(of: arguments.budget(default: "1%"), poolSize: pool.count, batchSize: batchSize, meanTokens: pool.meanTokens)
-        let scorer = try FeatureOptions.scoringModel(arguments, registry: registry, model: model, seed: seed)
-        let specs = layout.featureSpecs.contains("feature.ifd") ? layout.featureSpecs : layout.featureSpecs + ["feature.loss"]
-        let columns = try FeatureOptions.columns(specs, records: records, examples: pool, model: model, scorer: scorer, arguments: arguments,
-                                                 registry: registry, seed: seed)
+        let specs = layout.featureSpecs.contains(FeatureSpec.ifd) ? layout.featureSpecs : layout.featureSpecs + [FeatureSpec.loss]
+        let columns = try FeatureOptions.pipeline(arguments, registry: registry, trained: model, seed: seed).columns(specs, of: pool)
         let policyPool = try PolicyPool(columns: columns, count: pool.count, settings: policy.settings, seed: seed)
         let (features, clusters) = (policyPool.features, policyPool.clusters)
         let startLosses = layout.groups.contains(.currentLoss)
-            ? PoolFeatures.standardised([try model.exampleLosses(pool)], count: pool.count).scalars : nil
+            ? PoolFeatures.standardised([try model.exampleLosses(pool.examples)], count: pool.count).scalars : nil
 
         // The greedy run, with importance measured at three stages.
         var progress = TrainingProgress(totalSteps: steps, poolSize: pool.count)
@@ -81,8 +79,8 @@ enum ExplainCommand {
             for i in picks { progress.timesSelected[i] += 1 }
         }
 
-        let losses = columns["loss_conditional"] ?? columns["loss"]!
-        let report = markdown(policyPath: policyPath, policy: policy, choice: choice, records: records, steps: steps, batchSize: batchSize,
+        let losses = columns[FeatureColumn.lossConditional] ?? columns[FeatureColumn.loss]!
+        let report = markdown(policyPath: policyPath, policy: policy, choice: choice, records: pool.records, steps: steps, batchSize: batchSize,
                               importance: importance, picksByThird: picksByThird, losses: losses)
         if let out = arguments.string("--out") {
             try AtomicFile.write(report, to: out)

@@ -18,8 +18,8 @@ enum FinetuneCommand {
                   .value("--match", "HOW", "how test answers are compared: exact (default) or final-answer (after '####' / the last number)"),
                   .value("--batch", "N", "examples per step (default 16)"), .value("--lr", "X", "peak learning rate (default 1e-3)"),
                   .value("--eval-every", "N", "steps between validation losses on stderr (default: at the end only)"),
-                  .value("--out", "DIR", "model folder, selection.jsonl and metrics.json (optional)"), OutputOptions.force, FeatureOptions.auxModel,
-                  FeatureOptions.referenceModel,
+                  .value("--out", "DIR", "model folder, selection.jsonl and metrics.json (optional)"), OutputOptions.force, FeatureOptions.auxModel, FeatureOptions.embeddingModel, FeatureOptions.referenceModel,
+                  
                   PluginOptions.pluginPath,
                   CommonOptions.seed, CommonOptions.threads, CommonOptions.quiet, CommonOptions.json],
         run: run)
@@ -38,22 +38,21 @@ enum FinetuneCommand {
 
         let model = try ModelOptions.make(arguments, registry: registry, seed: seed)
         let formatter = try ModelOptions.formatter(arguments, model: model)
-        let (records, pool) = try ModelOptions.pool(arguments, formatter: formatter)
+        let pool = try ModelOptions.pool(arguments, formatter: formatter)
         let steps = try arguments.steps(of: budget, poolSize: pool.count, batchSize: batchSize, meanTokens: pool.meanTokens)
         let validation = try ModelOptions.targetSplit(arguments.string("--val"), formatter: formatter)
         let test = try ModelOptions.targetSplit(arguments.string("--test"), formatter: formatter)
         let match = try arguments.choice("--match", as: AnswerMatch.self) ?? .exact
-        if let validation { try ModelOptions.checkDisjoint(pool: records, split: validation.records, option: "--val") }
-        if let test { try ModelOptions.checkDisjoint(pool: records, split: test.records, option: "--test") }
+        if let validation { try ModelOptions.checkDisjoint(pool: pool, split: validation, option: "--val") }
+        if let test { try ModelOptions.checkDisjoint(pool: pool, split: test, option: "--test") }
 
-        let scorer = try FeatureOptions.scoringModel(arguments, registry: registry, model: model, seed: seed)
-        let features = try FeatureOptions.columns(selector.requiredFeatures, records: records, examples: pool, model: model, scorer: scorer, arguments: arguments,
-                                                  registry: registry, seed: seed)
+        try FeatureOptions.checkModels(for: selector.requiredFeatures, arguments)
+        let features = try FeatureOptions.pipeline(arguments, registry: registry, trained: model, seed: seed).columns(selector.requiredFeatures, of: pool)
 
         // Under mpirun every rank holds the model and its selector picks the same batches; each trains on its shard.
         let communicator = Job.communicator
         let settings = TrainerSettings.fineTuning(peak: Float(lr), steps: steps)
-        let training = SelectionTraining(trainer: ModelTrainer(model: model, settings: settings, communicator: communicator), pool: pool,
+        let training = SelectionTraining(trainer: ModelTrainer(model: model, settings: settings, communicator: communicator), pool: pool.examples,
                                          selector: selector, steps: steps, batchSize: batchSize, features: features,
                                          seed: seed ^ 0x6669_6E65_7475_6E65)
         let progress = ProgressReporter(label: "finetune", total: steps, mode: arguments.outputMode)
@@ -61,7 +60,7 @@ enum FinetuneCommand {
         var log = [String]()
         for step in 0..<steps {
             let (indices, loss) = try training.step(step)
-            log.append(JSONValue.object(logLine(step: step, indices: indices, records: records, selector: selector)).serialized)
+            log.append(JSONValue.object(logLine(step: step, indices: indices, records: pool.records, selector: selector)).serialized)
             var metrics = [("loss", Double(loss))]
             if evalEvery > 0, (step + 1) % evalEvery == 0, let validation {
                 metrics.append(("val_loss", try TargetEvaluation(model: model, examples: validation.examples).loss))

@@ -17,7 +17,7 @@ enum ScoreCommand {
         options: [ModelOptions.model, ModelOptions.data, ModelOptions.template, ModelOptions.fields, ModelOptions.skipInvalid, ModelOptions.maxRecordBytes,
                   .value("--features", "LIST", "comma-separated feature ids, e.g. ifd,perplexity,length (default loss)"),
                   .values("--feature", "SPEC", "a feature with parameters, e.g. embedding:dims=8 (repeatable)"),
-                  FeatureOptions.auxModel, .value("--out", "FILE", "scores.jsonl to write (required)"), OutputOptions.force,
+                  FeatureOptions.auxModel, FeatureOptions.embeddingModel, FeatureOptions.referenceModel, .value("--out", "FILE", "scores.jsonl to write (required)"), OutputOptions.force,
                   .value("--window", "N", "records read, scored and written at a time when every feature is row-wise (default 16384;"
                                           + " rounded up to a multiple of 256, so that the scores are those of one pass over the pool)"),
                   PluginOptions.pluginPath,
@@ -45,9 +45,10 @@ enum ScoreCommand {
         }
         // Windows hold whole chunks of the feature passes, which batch examples by chunk: the same batches,
         // bit for bit the same scores, as one pass over the whole pool.
-        let chunk = FeatureOptions.chunk
+        let chunk = FeaturePipeline.chunk
         let window = rowwise ? (try arguments.int("--window", default: 16_384, in: 1...100_000_000) + chunk - 1) / chunk * chunk : Int.max
-        let scorer = try FeatureOptions.scoringModel(arguments, registry: registry, model: model, seed: seed)
+        try FeatureOptions.checkModels(for: specs, arguments)
+        let pipeline = try FeatureOptions.pipeline(arguments, registry: registry, trained: model, seed: seed)
         let start = Date()
 
         // Each window of records: formatted, scored (features cached per window), its lines written.
@@ -72,8 +73,7 @@ enum ScoreCommand {
             pending.removeAll(keepingCapacity: true)
             defer { windows?.progress.update(step: read) }
             guard !batch.isEmpty else { return }
-            let columns = try FeatureOptions.columns(specs, records: batch.map(\.0), examples: batch.map(\.1), model: model, scorer: scorer,
-                                                     arguments: arguments, registry: registry, seed: seed, part: part)
+            let columns = try pipeline.columns(specs, of: Pool(records: batch.map(\.0), examples: batch.map(\.1)), part: part)
             names = columns.keys.sorted()
             for (i, (record, _)) in batch.enumerated() {
                 try writer?.write(RecordWriter.scoredLine(record, scores: names.map { ($0, Double(columns[$0]![i])) }))
@@ -97,7 +97,7 @@ enum ScoreCommand {
                                                ("columns", .array(names.map { .string($0) })),
                                                ("records_per_s", .number(Timing.rounded(rate, 1)))])).serialized)
         } else {
-            print("scored \(scored) record(s) with \(scorer.backendID): \(names.joined(separator: ", ")) -> \(out) (\(String(format: "%.0f", rate)) records/s)")
+            print("scored \(scored) record(s) with \(pipeline.models.auxiliary.backendID): \(names.joined(separator: ", ")) -> \(out) (\(String(format: "%.0f", rate)) records/s)")
         }
         return ExitCode.success
     }

@@ -12,7 +12,7 @@ enum SelectCommand {
         options: [.value("--selector", "SPEC", "the selector (required), e.g. ifd:threshold=1"),
                   .value("--budget", "B", "steps (N, N%, Nexamples, Ntokens); the subset is steps × batch / 3 examples"),
                   .value("--batch", "N", "the batch size the budget is counted in (default 16)"),
-                  ModelOptions.data, ModelOptions.model, FeatureOptions.auxModel, ModelOptions.template, ModelOptions.fields,
+                  ModelOptions.data, ModelOptions.model, FeatureOptions.auxModel, FeatureOptions.embeddingModel, FeatureOptions.referenceModel, ModelOptions.template, ModelOptions.fields,
                   ModelOptions.skipInvalid, ModelOptions.maxRecordBytes, .value("--out", "FILE", "the subset to write (required)"), OutputOptions.force, PluginOptions.pluginPath,
                   CommonOptions.seed, CommonOptions.threads, CommonOptions.quiet, CommonOptions.json],
         run: run)
@@ -39,6 +39,7 @@ enum SelectCommand {
         // Features need a model and its tokenizer; a selector that reads none needs neither.
         var kept = Array(records.indices), examples = [TokenizedExample](), features = [String: [Float]]()
         if !selector.requiredFeatures.isEmpty {
+            try FeatureOptions.checkModels(for: selector.requiredFeatures, arguments)
             let model = try ModelOptions.make(arguments, registry: registry, seed: seed)
             let formatter = try ModelOptions.formatter(arguments, model: model)
             let formatted = records.indices.compactMap { i in formatter.example(records[i]).map { (i, $0) } }
@@ -46,10 +47,8 @@ enum SelectCommand {
             if kept.count < records.count {
                 ExitCode.printError("raise: warning: \(records.count - kept.count) record(s) without response tokens in the context are not selectable")
             }
-            let scorer = try FeatureOptions.scoringModel(arguments, registry: registry, model: model, seed: seed)
-            features = try FeatureOptions.columns(selector.requiredFeatures, records: kept.map { records[$0] }, examples: examples, model: model, scorer: scorer,
-                                                 arguments: arguments,
-                                                  registry: registry, seed: seed)
+            features = try FeatureOptions.pipeline(arguments, registry: registry, trained: model, seed: seed)
+                .columns(selector.requiredFeatures, of: Pool(records: kept.map { records[$0] }, examples: examples))
         }
         let steps = try arguments.steps(of: budget, poolSize: kept.count, batchSize: batchSize, meanTokens: examples.meanTokens)
         // The subset trained on for `steps` steps over 3 epochs; a budget past the whole pool is refused, not cut.

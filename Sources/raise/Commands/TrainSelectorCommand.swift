@@ -13,7 +13,7 @@ enum TrainSelectorCommand {
         words: ["train-selector"],
         summary: "train a RAISE selection policy with PPO, rewarded by a target-task metric on a validation split",
         arguments: "",
-        options: [ModelOptions.model, FeatureOptions.auxModel, ModelOptions.data, ModelOptions.template, ModelOptions.fields,
+        options: [ModelOptions.model, FeatureOptions.auxModel, FeatureOptions.embeddingModel, FeatureOptions.referenceModel, ModelOptions.data, ModelOptions.template, ModelOptions.fields,
                   ModelOptions.skipInvalid, ModelOptions.maxRecordBytes,
                   .value("--val", "FILE", "target-task validation split the reward is measured on (required; never trained on)"),
                   .value("--out", "DIR", "policy folder: config.json, policy.safetensors, episodes.jsonl, training-state.safetensors"),
@@ -60,15 +60,14 @@ enum TrainSelectorCommand {
         // The pool, the validation split and the pool's static features.
         let model = try ModelOptions.make(arguments, registry: registry, seed: seed)
         let formatter = try ModelOptions.formatter(arguments, model: model)
-        let (records, pool) = try ModelOptions.pool(arguments, formatter: formatter)
+        let pool = try ModelOptions.pool(arguments, formatter: formatter)
         let validation = try ModelOptions.targetSplit(valPath, formatter: formatter)!
-        try ModelOptions.checkDisjoint(pool: records, split: validation.records, option: "--val")
+        try ModelOptions.checkDisjoint(pool: pool, split: validation, option: "--val")
         var run = training
         run.steps = try arguments.steps(of: arguments.budget(default: "1%"), poolSize: pool.count, batchSize: training.batchSize, meanTokens: pool.meanTokens)
-        let scorer = try FeatureOptions.scoringModel(arguments, registry: registry, model: model, seed: seed)
-        let columns = try FeatureOptions.columns(policySettings.layout.featureSpecs, records: records, examples: pool, model: model,
-                                                 scorer: scorer, arguments: arguments, registry: registry, seed: seed)
-        let job = PolicyTrainingJob(model: model, records: records, pool: pool, validation: validation.examples, reward: reward,
+        let columns = try FeatureOptions.pipeline(arguments, registry: registry, trained: model, seed: seed)
+            .columns(policySettings.layout.featureSpecs, of: pool)
+        let job = PolicyTrainingJob(model: model, pool: pool, validation: validation.examples, reward: reward,
                                     rewardName: rewardName, columns: columns, policySettings: policySettings,
                                     run: run, learningRate: Float(try arguments.number("--lr", default: 1e-3, in: 1e-7...10)))
         let resume = arguments.flag("--resume")

@@ -6,39 +6,58 @@
 import Foundation
 import RaiseKit
 
+/// RAISE's policy training in a benchmark: episodes, reward, its rhythm, clusters, and the budget policies
+/// are trained at (nil: each budget's own).
+struct PolicyTrainingPlan {
+    let episodes: Int
+    let reward: String
+    let rewardEvery: Int
+    let clusters: Int
+    let budget: (label: String, steps: Int)?
+}
+
+/// What every run of a benchmark shares besides its data and models.
+struct BenchRunSettings {
+    let batchSize: Int
+    /// Validation evaluations along each run, for the curves.
+    let evaluationPoints: Int
+    /// How test answers are matched.
+    let match: AnswerMatch
+    /// The benchmark's folder.
+    let out: String
+    let policy: PolicyTrainingPlan
+    let outputMode: OutputMode
+}
+
+/// How a benchmark makes its models: a fresh base model for each run (seeded by the run), and the
+/// feature pipeline over a model (with the answer losses its passes share).
+struct BenchModels {
+    let base: (_ seed: UInt64) throws -> any LanguageModel
+    let features: (_ trained: any LanguageModel, _ seed: UInt64, _ memory: LossMemory) throws -> FeaturePipeline
+}
+
 /// The shared data and settings of a benchmark, and how to run one entry.
 final class BenchRunner {
-    let arguments: ParsedArguments
+    let models: BenchModels
     let registry: PluginRegistry
-    let records: [InstructionRecord]
-    let pool: [TokenizedExample]
+    let pool: Pool
     let validation: [TokenizedExample]
-    let test: (records: [InstructionRecord], examples: [TokenizedExample])?
-    let batchSize: Int
-    let evaluationPoints: Int
-    let match: AnswerMatch
-    let out: String
-    /// RAISE's policy training: episodes, reward, rhythm, clusters, and the budget policies are trained at
-    /// (nil: each budget's own).
-    let policy: (episodes: Int, reward: String, rewardEvery: Int, clusters: Int, budget: (label: String, steps: Int)?)
+    let test: Pool?
+    let settings: BenchRunSettings
     /// Answer losses the feature passes computed, shared by every run (feature.loss and feature.ifd's
     /// conditional losses are one pass).
     private let lossMemory = LossMemory()
     /// The benchmark's progress line, over every step still to run; set before the first run.
     var progress = ProgressReporter(label: "bench", total: 1, mode: .quiet)
 
-    init(arguments: ParsedArguments, registry: PluginRegistry, records: [InstructionRecord], pool: [TokenizedExample],
-         validation: [TokenizedExample], test: (records: [InstructionRecord], examples: [TokenizedExample])?, batchSize: Int,
-         evaluationPoints: Int, match: AnswerMatch, out: String,
-         policy: (episodes: Int, reward: String, rewardEvery: Int, clusters: Int, budget: (label: String, steps: Int)?)) {
-        (self.arguments, self.registry, self.records, self.pool, self.validation, self.test) = (arguments, registry, records, pool, validation, test)
-        (self.batchSize, self.evaluationPoints, self.match, self.out, self.policy) = (batchSize, evaluationPoints, match, out, policy)
+    init(models: BenchModels, registry: PluginRegistry, pool: Pool, validation: [TokenizedExample], test: Pool?, settings: BenchRunSettings) {
+        (self.models, self.registry, self.pool, self.validation, self.test, self.settings) = (models, registry, pool, validation, test, settings)
     }
 
     /// The policy folder RAISE uses for a run, and the budget it is trained at.
     func policyFolder(for run: BenchRun) -> (path: String, budget: (label: String, steps: Int)) {
-        let budget = policy.budget ?? (run.budget, run.steps)
-        return ("\(out)/policies/\(BenchPlan.slug(budget.label))-seed\(run.seed)", budget)
+        let budget = settings.policy.budget ?? (run.budget, run.steps)
+        return ("\(settings.out)/policies/\(BenchPlan.slug(budget.label))-seed\(run.seed)", budget)
     }
 
     /// Steps of policy training still to do for a run (0 when its policy is trained or it needs none).
@@ -51,6 +70,7 @@ final class BenchRunner {
     /// Runs `run` at learning rate `lr`; `stepOffset` places its steps in the benchmark's progress.
     func execute(_ run: BenchRun, lr: Double, stepOffset: Int) throws -> BenchResult {
         let seed = run.seed
+        let batchSize = settings.batchSize
         var result = BenchResult(budget: run.budget, entry: run.entry.name, kind: run.entry.kind.rawValue, seed: Int(seed), steps: run.steps,
                                  batch: batchSize, learningRate: lr)
         let preparation = Date()
@@ -59,7 +79,7 @@ final class BenchRunner {
         let selector: any InstructionSelector
         switch run.entry.kind {
         case .oracle:
-            selector = try OracleReference(records: records, seed: seed)
+            selector = try OracleReference(records: pool.records, seed: seed)
         case .fullData:
             selector = try registry.make(PluginSpec(parsing: "full", option: "--selector"), kind: .selector, seed: seed, as: (any InstructionSelector).self)
         case .selector where run.entry.trainsPolicy:
@@ -72,17 +92,14 @@ final class BenchRunner {
             selector = try registry.make(PluginSpec(parsing: run.entry.spec, option: "--selector"), kind: .selector, seed: seed,
                                          as: (any InstructionSelector).self)
         }
-        let model = try ModelOptions.make(arguments, registry: registry, seed: seed)
-        let scorer = try FeatureOptions.scoringModel(arguments, registry: registry, model: model, seed: seed)
-        let features = try FeatureOptions.columns(selector.requiredFeatures, records: records, examples: pool, model: model, scorer: scorer,
-                                                  arguments: arguments, registry: registry, seed: seed, reportCacheHits: false,
-                                                  memory: lossMemory)
+        let model = try models.base(seed)
+        let features = try models.features(model, seed, lossMemory).columns(selector.requiredFeatures, of: pool, reportCacheHits: false)
         result.preparationSeconds = Date().timeIntervalSince(preparation)
 
         let training = SelectionTraining(trainer: ModelTrainer(model: model, settings: .fineTuning(peak: Float(lr), steps: run.steps)),
-                                         pool: pool, selector: selector, steps: run.steps, batchSize: batchSize, features: features,
+                                         pool: pool.examples, selector: selector, steps: run.steps, batchSize: batchSize, features: features,
                                          seed: seed ^ 0x6265_6E63_6872_756E)
-        let evaluateAt = Set((1...evaluationPoints).map { $0 * run.steps / evaluationPoints })
+        let evaluateAt = Set((1...settings.evaluationPoints).map { $0 * run.steps / settings.evaluationPoints })
         var clock = Date()
         func lap() -> Double { defer { clock = Date() }; return Date().timeIntervalSince(clock) }
         result.curve.append((0, try TargetEvaluation(model: model, examples: validation).loss))
@@ -101,7 +118,7 @@ final class BenchRunner {
         result.validationLoss = result.curve.last!.loss
         if let test {
             result.testExactMatch = try TargetEvaluation(model: model, examples: test.examples, answers: test.records.map(\.output),
-                                                         match: match).exactMatch
+                                                         match: settings.match).exactMatch
         }
         result.evaluationSeconds += lap()
         for (i, times) in training.timesSelected.enumerated() where times > 0 { result.picks[i] = times }
@@ -114,27 +131,25 @@ final class BenchRunner {
         let remaining = policySteps(forFolder: folder, steps: steps)
         guard remaining > 0 else { return 0 }
         progress.detail = "training the RAISE policy \(folder.split(separator: "/").last!)"
-        let model = try ModelOptions.make(arguments, registry: registry, seed: seed)
-        let scorer = try FeatureOptions.scoringModel(arguments, registry: registry, model: model, seed: seed)
-        let first = try FeatureOptions.examples([records[0]], trained: [pool[0]], model: model, scorer: scorer, arguments: arguments)
-        let width = try scorer.embeddings(first).shape[1]  // the semantic group is at most the model's width
-        var settings = PolicySettings(layout: StateLayout(groups: StateGroup.paper, semanticDimensions: min(32, width)))
-        settings.clusters = min(policy.clusters, batchSize)
-        let columns = try FeatureOptions.columns(settings.layout.featureSpecs, records: records, examples: pool, model: model, scorer: scorer,
-                                                 arguments: arguments, registry: registry, seed: seed, reportCacheHits: false,
-                                                 memory: lossMemory)
+        let (policy, batchSize) = (settings.policy, settings.batchSize)
+        let model = try models.base(seed)
+        let pipeline = try models.features(model, seed, lossMemory)
+        let width = pipeline.models.embedding.embeddingWidth  // the semantic group is at most the model's width
+        var policySettings = PolicySettings(layout: StateLayout(groups: StateGroup.paper, semanticDimensions: min(32, width)))
+        policySettings.clusters = min(policy.clusters, batchSize)
+        let columns = try pipeline.columns(policySettings.layout.featureSpecs, of: pool, reportCacheHits: false)
         var run = PolicyTrainingSettings(steps: steps, batchSize: batchSize, seed: seed)
         run.episodes = policy.episodes
         run.rewardEvery = policy.rewardEvery
         let reward = try registry.make(PluginSpec(parsing: policy.reward, option: "--reward"), kind: .reward, seed: seed, as: (any Reward).self)
-        let job = PolicyTrainingJob(model: model, records: records, pool: pool, validation: validation, reward: reward, rewardName: policy.reward,
-                                    columns: columns, policySettings: settings, run: run, learningRate: Float(lr))
+        let job = PolicyTrainingJob(model: model, pool: pool, validation: validation, reward: reward, rewardName: policy.reward,
+                                    columns: columns, policySettings: policySettings, run: run, learningRate: Float(lr))
         try job.train(out: folder, resume: .ifPresent, progress: progress,
-                      stepOffset: stepOffset - (policy.episodes * steps - remaining), mode: arguments.outputMode == .json ? .quiet : arguments.outputMode)
+                      stepOffset: stepOffset - (policy.episodes * steps - remaining), mode: settings.outputMode == .json ? .quiet : settings.outputMode)
         return remaining
     }
 
     private func policySteps(forFolder folder: String, steps: Int) -> Int {
-        max(0, policy.episodes - ((try? PolicyFolder(folder).episodesDone()) ?? 0)) * steps
+        max(0, settings.policy.episodes - ((try? PolicyFolder(folder).episodesDone()) ?? 0)) * steps
     }
 }

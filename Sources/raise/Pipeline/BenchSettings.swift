@@ -14,17 +14,16 @@ struct BenchSettings {
     /// The settings of this benchmark: fingerprints of the data as the model reads it, and the options
     /// that change a finished run.
     init(model: any LanguageModel, pool: [TokenizedExample], validation: [TokenizedExample], test: [TokenizedExample]?,
-         arguments: ParsedArguments, batchSize: Int, evaluationPoints: Int, match: AnswerMatch,
-         policy: (episodes: Int, reward: String, rewardEvery: Int, clusters: Int, budget: (label: String, steps: Int)?)) {
+         featureModels: [String: String], settings: BenchRunSettings) {
         func hex(_ value: UInt64) -> String { String(value, radix: 16) }
+        let policy = settings.policy
         values = ["model and pool": hex(FeatureCache.fingerprint(model: model, examples: pool)),
                   "validation split": hex(FeatureCache.fingerprint(model: nil, examples: validation)),
                   "test split": test.map { hex(FeatureCache.fingerprint(model: nil, examples: $0)) } ?? "none",
-                  "feature model": arguments.string("--aux-model") ?? "the trained model",
-                  "batch": String(batchSize), "eval points": String(evaluationPoints), "test match": match.rawValue,
+                  "batch": String(settings.batchSize), "eval points": String(settings.evaluationPoints), "test match": settings.match.rawValue,
                   "policy episodes": String(policy.episodes), "policy reward": policy.reward,
                   "policy reward every": String(policy.rewardEvery), "policy clusters": String(policy.clusters),
-                  "policy budget": policy.budget?.label ?? "each budget"]
+                  "policy budget": policy.budget?.label ?? "each budget"].merging(featureModels) { $1 }
     }
 
     /// Where a benchmark folder keeps its settings.

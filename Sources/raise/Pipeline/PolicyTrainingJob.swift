@@ -18,8 +18,7 @@ struct PolicyTrainingJob {
     }
 
     let model: any LanguageModel
-    let records: [InstructionRecord]
-    let pool: [TokenizedExample]
+    let pool: Pool
     let validation: [TokenizedExample]
     let reward: any Reward
     let rewardName: String
@@ -50,7 +49,7 @@ struct PolicyTrainingJob {
         }
         let policyPool = try PolicyPool(columns: columns, count: pool.count, settings: policySettings, seed: run.seed)
         let peak = learningRate
-        let environment = FineTuningEnvironment(model: model, pool: pool, validation: validation, reward: reward,
+        let environment = FineTuningEnvironment(model: model, pool: pool.examples, validation: validation, reward: reward,
                                                 settings: { TrainerSettings.fineTuning(peak: peak, steps: $0) })
         let policy = SelectionPolicy(settings: policySettings, seed: run.seed)
         let trainer = PolicyTrainer(policy: policy, pool: policyPool, environment: environment, settings: run)
@@ -112,8 +111,8 @@ struct PolicyTrainingJob {
                                ("value_loss", .number(result.statistics.valueLoss)), ("entropy", .number(result.statistics.entropy)),
                                ("clip_fraction", .number(result.statistics.clipFraction)),
                                ("distinct", .number(Double(Set(result.picks).count)))])
-        for tag in ["target", "noisy"] where records.contains(where: { $0.hiddenTags[tag] != nil }) {
-            let share = Double(result.picks.filter { records[$0].hiddenTags[tag] == "true" }.count) / Double(max(result.picks.count, 1))
+        for tag in ["target", "noisy"] where pool.records.contains(where: { $0.hiddenTags[tag] != nil }) {
+            let share = Double(result.picks.filter { pool.records[$0].hiddenTags[tag] == "true" }.count) / Double(max(result.picks.count, 1))
             line[tag + "_share"] = .number(share)
         }
         return line

@@ -121,17 +121,6 @@ public struct PromptFormatter {
         return TokenizedExample(ids: ids, lossMask: mask)
     }
 
-    /// The records that keep a response token after formatting, each with its example.
-    public func pairs(_ records: [InstructionRecord]) -> (records: [InstructionRecord], examples: [TokenizedExample]) {
-        var kept = [InstructionRecord](), examples = [TokenizedExample]()
-        for record in records {
-            guard let example = example(record) else { continue }
-            kept.append(record)
-            examples.append(example)
-        }
-        return (kept, examples)
-    }
-
     /// The examples of `records`, and the ids of those skipped for having no response token left.
     public func examples(_ records: [InstructionRecord]) -> (examples: [TokenizedExample], skipped: [String]) {
         var examples = [TokenizedExample](), skipped = [String]()

@@ -21,6 +21,7 @@ public final class ShardedModel: LanguageModel {
     public var tokenizer: any Tokenizer { base.tokenizer }
     public var parameters: ParameterStore { base.parameters }
     public var contextLength: Int { base.contextLength }
+    public var embeddingWidth: Int { base.embeddingWidth }
 
     /// This rank's shard of the losses, gathered in order on every rank.   examples (N) -> (N)
     public func exampleLosses(_ examples: [TokenizedExample]) throws -> [Float] {

@@ -48,6 +48,7 @@ private final class RememberingModel: LanguageModel {
     var tokenizer: any Tokenizer { base.tokenizer }
     var parameters: ParameterStore { base.parameters }
     var contextLength: Int { base.contextLength }
+    var embeddingWidth: Int { base.embeddingWidth }
 
     func exampleLosses(_ examples: [TokenizedExample]) throws -> [Float] {
         try memory.losses(model: fingerprint, examples) { try base.exampleLosses(examples) }

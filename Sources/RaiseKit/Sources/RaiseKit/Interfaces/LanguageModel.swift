@@ -19,6 +19,8 @@ public protocol LanguageModel: AnyObject {
     var parameters: ParameterStore { get }
     /// The longest sequence it reads.
     var contextLength: Int { get }
+    /// The width of an embedding row (C in `embeddings`), known without a forward pass.
+    var embeddingWidth: Int { get }
 
     /// Adds to `parameters.grads` the gradient of the SUM of the masked per-token losses of `batch`
     /// (the trainer divides by the token count); returns that sum and the number of scored tokens.

@@ -77,8 +77,8 @@ public struct StateLayout: Equatable, Sendable {
     /// The feature-extractor specs whose columns `PoolFeatures` reads.
     public var featureSpecs: [String] {
         var specs = [String]()
-        if groups.contains(.difficulty) { specs += ["feature.length", "feature.ifd"] }
-        specs.append("feature.embedding:dims=\(semanticDimensions)")  // clusters need it even without the group
+        if groups.contains(.difficulty) { specs += [FeatureSpec.length, FeatureSpec.ifd] }
+        specs.append(FeatureSpec.embedding(dimensions: semanticDimensions))  // clusters need it even without the group
         return specs
     }
 }
@@ -105,13 +105,13 @@ public struct PoolFeatures: Sendable {
         }
         self.count = count
         if layout.groups.contains(.difficulty) {
-            let raw = [try column("prompt_tokens").map { log1p($0) }, try column("response_tokens").map { log1p($0) },
-                       try column("loss_conditional").map { -$0 }, try column("loss_unconditional").map { -$0 }]
+            let raw = [try column(FeatureColumn.promptTokens).map { log1p($0) }, try column(FeatureColumn.responseTokens).map { log1p($0) },
+                       try column(FeatureColumn.lossConditional).map { -$0 }, try column(FeatureColumn.lossUnconditional).map { -$0 }]
             difficulty = PoolFeatures.standardised(raw, count: count)
         } else {
             difficulty = nil
         }
-        semantics = PoolFeatures.standardised(try (0..<layout.semanticDimensions).map { try column("embedding_\($0)") }, count: count)
+        semantics = PoolFeatures.standardised(try (0..<layout.semanticDimensions).map { try column(FeatureColumn.embedding($0)) }, count: count)
     }
 
     /// Columns as a row-major matrix, each shifted to mean 0 and scaled to deviation 1.   -> (N, columns)

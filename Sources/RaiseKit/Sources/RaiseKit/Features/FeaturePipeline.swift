@@ -1,0 +1,179 @@
+// FeaturePipeline: computing the feature columns a selector (or `raise score`) asks for over a pool —
+// each with the model it names, read from the feature cache when the same model, pool and settings were
+// scored before, otherwise scored (row-wise extractors in resumable chunks), shared across the ranks of
+// an MPI job, and saved to the cache. It takes typed inputs only: the command line is the host's business.
+import Foundation
+
+/// The feature columns of a pool, computed with the right model, cached and resumable.
+public final class FeaturePipeline {
+    /// The models features are computed with.
+    public struct Models {
+        /// The model being trained: the pool's examples are tokenized for it.
+        public let trained: any LanguageModel
+        /// The auxiliary model of difficulty features (losses, IFD, lengths).
+        public let auxiliary: any LanguageModel
+        /// The model of semantic features (feature.embedding, feature.cluster).
+        public let embedding: any LanguageModel
+        /// The model of features written `reference:SPEC` (RHO-LOSS's irreducible loss), if any.
+        public let reference: (any LanguageModel)?
+
+        /// Models for features; the auxiliary model defaults to the trained one, the embedding model to
+        /// the auxiliary one.
+        public init(trained: any LanguageModel, auxiliary: (any LanguageModel)? = nil, embedding: (any LanguageModel)? = nil,
+                    reference: (any LanguageModel)? = nil) {
+            self.trained = trained
+            self.auxiliary = auxiliary ?? trained
+            self.embedding = embedding ?? auxiliary ?? trained
+            self.reference = reference
+        }
+    }
+
+    /// Rows per saved chunk when a row-wise feature is scored resumably (small enough that a large model
+    /// shows progress and loses little work to a kill; large enough to keep every core busy).
+    public static let chunk = 256
+    /// The prefix of a spec scored with the reference model, and of its columns.
+    public static let referencePrefix = "reference:"
+
+    let registry: PluginRegistry
+    /// The models features are computed with.
+    public let models: Models
+    let template: PromptTemplate
+    let communicator: any Communicator
+    let cache: FeatureCache
+    let memory: LossMemory
+    let console: Console
+    let seed: UInt64
+
+    /// A pipeline over `models`, making extractors with `registry` (seeded by `seed`); `template` formats
+    /// the pool for a model other than the trained one; under MPI, rank 0 of `communicator` reads and
+    /// writes the cache and every rank scores its shard; `memory` keeps the answer losses of row-wise
+    /// extractors for the next that asks for the same.
+    public init(registry: PluginRegistry, models: Models, template: PromptTemplate, communicator: any Communicator = SingleProcess(),
+                cache: FeatureCache = FeatureCache(), memory: LossMemory = LossMemory(), console: Console, seed: UInt64) {
+        (self.registry, self.models, self.template, self.communicator) = (registry, models, template, communicator)
+        (self.cache, self.memory, self.console, self.seed) = (cache, memory, console, seed)
+    }
+
+    /// The model a feature spec is computed with.
+    ///
+    /// - Throws: `RaiseError.invalidArgument` for a `reference:` spec without a reference model.
+    public func model(for spec: String) throws -> any LanguageModel {
+        if spec.hasPrefix(FeaturePipeline.referencePrefix) {
+            guard let reference = models.reference else {
+                throw RaiseError.invalidArgument(name: spec, detail: "needs a reference model (a model fine-tuned on the target validation split)")
+            }
+            return reference
+        }
+        let id = spec.split(separator: ":", maxSplits: 1).first.map(String.init) ?? spec
+        return [FeatureSpec.embedding, FeatureSpec.cluster].contains(id) ? models.embedding : models.auxiliary
+    }
+
+    /// The columns of every spec over `pool` (its examples are the trained model's), with progress on
+    /// stderr. The columns of a `reference:SPEC` are prefixed `reference_`. `part` names the part of a pool
+    /// these records are in progress lines (" (window 2 of 9)"); `reportCacheHits: false` keeps quiet about
+    /// columns read from the cache (a benchmark reads them often).   name -> (N)
+    public func columns(_ specs: [String], of pool: Pool, part: String = "", reportCacheHits: Bool = true) throws -> [String: [Float]] {
+        var columns = [String: [Float]]()
+        var fingerprints = [ObjectIdentifier: UInt64]()  // each model and the pool hashed once
+        var formatted = [ObjectIdentifier: [TokenizedExample]]()  // the pool as each model reads it
+        for var text in specs {
+            let featureModel = try model(for: text)
+            var column = { (name: String) in name }
+            if text.hasPrefix(FeaturePipeline.referencePrefix) {
+                text.removeFirst(FeaturePipeline.referencePrefix.count)
+                column = FeatureColumn.reference
+            }
+            let id = ObjectIdentifier(featureModel)
+            if formatted[id] == nil { formatted[id] = try examples(of: pool, for: featureModel) }
+            let examples = formatted[id]!
+            let spec = try PluginSpec(parsing: text, option: "feature")
+            let extractor = try registry.make(spec, kind: .feature, seed: seed, as: (any FeatureExtractor).self)
+            let fingerprint = fingerprints[id] ?? FeatureCache.fingerprint(model: featureModel, examples: examples)
+            fingerprints[id] = fingerprint
+            let key = try cacheKey(spec, extractor: extractor, fingerprint: fingerprint)
+            // Under mpirun rank 0's cache decides for every rank (theirs may differ, or be on other machines).
+            var hit: [String: [Float]]?
+            if communicator.isRoot, let cached = cache.load(key: key, damaged: console.warning),
+               extractor.featureNames.allSatisfy({ cached[$0]?.count == examples.count }) {
+                hit = cached
+            }
+            if let cached = try communicator.broadcast(columns: hit) {
+                for name in extractor.featureNames { columns[column(name)] = cached[name] }
+                if reportCacheHits { console.info("\(spec.id)\(part): \(examples.count) records from the cache (\(key))") }
+                continue
+            }
+            let start = Date()
+            // Every rank scores its shard of each pass and gets all of it back.
+            let sharded = communicator.size > 1 ? ShardedModel(featureModel, communicator: communicator) : featureModel
+            // A row-wise extractor leaves the weights alone: the losses it asks for may have been computed already.
+            let scoring = extractor.isRowwise ? memory.remembering(sharded, fingerprint: fingerprint) : sharded
+            let computed = try extract(extractor, examples: examples, model: scoring, key: key, label: spec.id + part)
+            if communicator.isRoot { cache.save(computed, key: key) }
+            for (name, values) in computed { columns[column(name)] = values }
+            let seconds = Date().timeIntervalSince(start)
+            console.info("\(spec.id)\(part): \(examples.count) records in \(String(format: "%.1f", seconds)) s "
+                         + "(\(String(format: "%.0f", Double(examples.count) / max(seconds, 1e-9))) records/s)")
+        }
+        return columns
+    }
+
+    /// The pool as `model` reads it: the trained model's examples, or the records formatted again with the
+    /// model's own tokenizer and context — a model never sees another's token ids. A record whose response
+    /// no longer fits keeps a row without answer tokens (its losses are 0), with a warning.
+    private func examples(of pool: Pool, for model: any LanguageModel) throws -> [TokenizedExample] {
+        guard model !== models.trained else { return pool.examples }
+        let formatter = try PromptFormatter(template: template, tokenizer: model.tokenizer, maxLength: model.contextLength + 1)
+        let examples = pool.records.map(formatter.tokenized)
+        let unanswered = examples.filter { !$0.lossMask.contains(1) }.count
+        if unanswered > 0 {
+            console.warning("\(unanswered) record(s) have no response token within \(model.backendID)'s context of "
+                         + "\(model.contextLength); their answer losses are 0")
+        }
+        return examples
+    }
+
+    /// The cache key of a feature: its settings with the defaults filled in (two spellings of one setting
+    /// share an entry), the seed only when the columns depend on it, the factory's version (a changed
+    /// extractor must not be served old columns), and the model and pool's fingerprint.
+    private func cacheKey(_ spec: PluginSpec, extractor: any FeatureExtractor, fingerprint: UInt64) throws -> String {
+        let factory = try registry.plugin(spec.id, kind: .feature).factory
+        let settings = try spec.arguments(for: factory, seed: seed).canonical
+        let seedTag = extractor.dependsOnSeed ? "#seed=\(seed)" : ""
+        return FeatureCache.key(spec: settings + seedTag + "#version=\(factory.version)", fingerprint: fingerprint)
+    }
+
+    /// The columns of one extractor. A row-wise one is scored in chunks, each saved as a partial cache
+    /// entry (by rank 0) and its progress reported as `label`, so that a killed run resumes after its last
+    /// finished chunk.
+    private func extract(_ extractor: any FeatureExtractor, examples: [TokenizedExample], model: any LanguageModel,
+                         key: String, label: String) throws -> [String: [Float]] {
+        var computed = Dictionary(uniqueKeysWithValues: extractor.featureNames.map { ($0, [Float]()) })
+        guard extractor.isRowwise else {
+            console.info("\(label): scoring \(examples.count) records in one pass over the whole pool…")
+            let table = try extractor.extract(examples, model: model)  // (N, F)
+            for (f, name) in extractor.featureNames.enumerated() { computed[name] = (0..<examples.count).map { table[$0, f] } }
+            return computed
+        }
+        let partialKey = key + ".partial"
+        var saved: [String: [Float]]?
+        if communicator.isRoot, let partial = cache.load(key: partialKey, damaged: console.warning), let done = partial.values.first?.count,
+           extractor.featureNames.allSatisfy({ partial[$0]?.count == done }), done <= examples.count {
+            saved = partial
+        }
+        if let partial = try communicator.broadcast(columns: saved), let done = partial.values.first?.count {
+            computed = partial
+            if communicator.isRoot { Console.line("raise: resuming a feature at record \(done) of \(examples.count)") }
+        }
+        let progress = ProgressReporter(label: label, total: examples.count, mode: console.mode, completed: computed.values.first!.count)
+        while let done = computed.values.first?.count, done < examples.count {
+            let part = Array(examples[done..<min(done + FeaturePipeline.chunk, examples.count)])
+            let table = try extractor.extract(part, model: model)  // (chunk, F)
+            for (f, name) in extractor.featureNames.enumerated() { computed[name]! += (0..<part.count).map { table[$0, f] } }
+            let done = computed.values.first!.count
+            if done < examples.count && communicator.isRoot { cache.save(computed, key: partialKey) }
+            progress.update(step: done)
+        }
+        if communicator.isRoot { cache.remove(key: partialKey) }
+        return computed
+    }
+}

@@ -1,0 +1,43 @@
+// Console: the lines raise writes on stderr besides its progress lines — information, warnings and
+// errors — by level, in one place, so that the host and the core speak alike and the output modes mean
+// the same everywhere: information in human mode only; warnings and errors always.
+import Foundation
+
+/// Messages on stderr, by level.
+public struct Console: Sendable {
+    /// How much a message matters.
+    public enum Level: Sendable {
+        /// What happens (a cache hit, a resumed run): shown in human mode only.
+        case info
+        /// Something the user should know (skipped records, a damaged cache entry): always shown.
+        case warning
+        /// Why a command failed: always shown.
+        case error
+    }
+
+    /// The output mode of the command (`--quiet`, `--json` or human).
+    public let mode: OutputMode
+
+    /// A console for a command in `mode`.
+    public init(mode: OutputMode) { self.mode = mode }
+
+    /// Writes `text` at `level`: information as written, warnings and errors behind `raise: warning:` or
+    /// `raise: error:`.
+    public func write(_ level: Level, _ text: String) {
+        switch level {
+        case .info: if mode == .human { Console.line(text) }
+        case .warning: Console.line("raise: warning: " + text)
+        case .error: Console.line("raise: error: " + text)
+        }
+    }
+
+    /// Information (human mode only).
+    public func info(_ text: String) { write(.info, text) }
+    /// A warning (always).
+    public func warning(_ text: String) { write(.warning, text) }
+
+    /// Writes one line to stderr as it is (a newline added when missing).
+    public static func line(_ text: String) {
+        FileHandle.standardError.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
+    }
+}
