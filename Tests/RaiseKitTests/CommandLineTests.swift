@@ -15,18 +15,8 @@ func runRaise(_ arguments: [String], environment: [String: String] = [:]) throws
     guard FileManager.default.isExecutableFile(atPath: executable.path) else {
         throw RaiseError.file(path: executable.path, detail: "the raise executable is not built (run `swift build` first)")
     }
-    let process = Process()
-    process.executableURL = executable
-    process.arguments = arguments
-    process.environment = ProcessInfo.processInfo.environment.merging(scratchCache) { $1 }.merging(environment) { $1 }
-    let (out, err) = (Pipe(), Pipe())
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let stdout = out.fileHandleForReading.readDataToEndOfFile()
-    let stderr = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+    let result = try Subprocess.run(executable.path, arguments, environment: scratchCache.merging(environment) { $1 })
+    return (result.status, result.output, result.errorOutput)
 }
 
 final class CommandLineTests: XCTestCase {

@@ -33,17 +33,8 @@ func realModel(library: String, spec: String) throws -> any LanguageModel {
 /// Runs `executable` with `arguments` (and `environment` over the test's own); returns its exit status and
 /// its stdout and stderr together.
 func runProcess(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let output = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+    let result = try Subprocess.run(executable, arguments, environment: environment, errorStream: .mergedIntoOutput)
+    return (result.status, result.output)
 }
 
 /// A synthetic task suite (pool of `size` records) in a new scratch folder, a 300-token BPE trained on its

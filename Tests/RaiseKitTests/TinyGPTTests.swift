@@ -174,7 +174,7 @@ final class PretrainCommandTests: XCTestCase {
         process.waitUntilExit()
         XCTAssertEqual(process.terminationReason, .uncaughtSignal, "the run was killed before it finished")
 
-        let resumed = try runRaise(arguments(folder + "/killed") + ["--resume"])
+        let resumed = try runRaise(arguments(folder + "/killed").filter { $0 != "--quiet" } + ["--resume"])  // --quiet hides the note
         XCTAssertEqual(resumed.status, 0, resumed.stderr)
         XCTAssertTrue(resumed.stderr.contains("resuming"), resumed.stderr)
         let a = try Data(contentsOf: URL(fileURLWithPath: folder + "/whole/model.safetensors"))

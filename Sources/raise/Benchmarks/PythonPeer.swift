@@ -21,27 +21,16 @@ struct PythonPeer {
     static func runScript(_ script: String, arguments: [String], name: String, environment: [String: String] = [:]) throws -> JSONObject {
         let result = try run(["-c", script] + arguments, environment: environment)
         guard result.status == 0 else {
-            throw RaiseError.invalidArgument(name: name, detail: "peer failed (exit \(result.status)): \(result.stderr.suffix(500))")
+            throw RaiseError.invalidArgument(name: name, detail: "peer failed (exit \(result.status)): \(result.errorOutput.suffix(500))")
         }
-        guard let last = result.stdout.split(separator: "\n").last, let object = try? JSONValue.parse(String(last)).objectValue else {
+        guard let last = result.output.split(separator: "\n").last, let object = try? JSONValue.parse(String(last)).objectValue else {
             throw RaiseError.invalidArgument(name: name, detail: "peer printed no JSON result")
         }
         return object
     }
 
-    private static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [interpreter] + arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let (out, err) = (Pipe(), Pipe())
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+    private static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Subprocess.Result {
+        try Subprocess.run("/usr/bin/env", [interpreter] + arguments, environment: environment)
     }
 }
 

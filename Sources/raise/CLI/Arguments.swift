@@ -131,6 +131,9 @@ struct ParsedArguments {
         return flag("--json") ? .json : flag("--quiet") ? .quiet : .human
     }
 
+    /// The console of this command, in its output mode.
+    var console: Console { Console(mode: outputMode) }
+
     /// Fails when positional arguments were given to a command that takes none.
     func expectNoPositionals() throws {
         if let first = positionals.first {

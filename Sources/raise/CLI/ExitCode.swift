@@ -1,4 +1,4 @@
-// ExitCode: the one place where errors become exit codes and messages on stderr.
+// ExitCode: the one place where errors become exit codes and messages on stderr (through Console).
 import Foundation
 import RaiseKit
 
@@ -14,22 +14,18 @@ enum ExitCode {
     static func report(_ error: Error) -> Int32 {
         switch error {
         case let usageError as UsageError:
-            printError("raise: error: \(usageError.message)\n\n\(usageError.usage)")
+            Console.line("raise: error: \(usageError.message)\n\n\(usageError.usage)")
             return usage
         case let raiseError as RaiseError:
-            printError("raise: error: \(raiseError)")
+            Console.line("raise: error: \(raiseError)")
             return failure
         case let pluginError as PluginError:
-            printError("raise: error: \(pluginError)")
+            Console.line("raise: error: \(pluginError)")
             return failure
         default:
-            printError("raise: error: \(error)")
+            Console.line("raise: error: \(error)")
             return failure
         }
     }
 
-    /// Writes a line to stderr.
-    static func printError(_ text: String) {
-        FileHandle.standardError.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
-    }
 }

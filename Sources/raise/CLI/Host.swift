@@ -33,7 +33,7 @@ enum Host {
     /// Runs the command line `arguments` (without the program name); returns the exit code.
     static func run(_ arguments: [String]) -> Int32 {
         if arguments.isEmpty {
-            ExitCode.printError(overview)
+            Console.line(overview)
             return ExitCode.usage
         }
         if arguments == ["--help"] || arguments == ["help"] {
@@ -90,7 +90,7 @@ enum Host {
     private static func reportUnknown(_ arguments: [String]) -> Int32 {
         let group = commands.filter { $0.words.count > 1 && $0.words.first == arguments[0] }
         guard !group.isEmpty else {
-            ExitCode.printError("raise: error: unknown command '\(arguments[0])'\n\n\(overview)")
+            Console.line("raise: error: unknown command '\(arguments[0])'\n\n\(overview)")
             return ExitCode.usage
         }
         var text = "usage: raise \(arguments[0]) <command> [options]\n\ncommands:\n"
@@ -100,7 +100,7 @@ enum Host {
             return ExitCode.success
         }
         let problem = arguments.count > 1 ? "unknown command '\(arguments[0]) \(arguments[1])'" : "'\(arguments[0])' needs a command"
-        ExitCode.printError("raise: error: \(problem)\n\n\(text)")
+        Console.line("raise: error: \(problem)\n\n\(text)")
         return ExitCode.usage
     }
 }

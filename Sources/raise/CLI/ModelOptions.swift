@@ -63,7 +63,7 @@ enum ModelOptions {
             }
             skipped += reader.skipped
             if warn && !reader.skipped.isEmpty {
-                ExitCode.printError("raise: warning: \(file): skipped \(reader.skipped.count) invalid record(s); first: "
+                arguments.console.warning("\(file): skipped \(reader.skipped.count) invalid record(s); first: "
                                     + reader.skipped.prefix(3).map(\.message).joined(separator: "; "))
             }
         }
@@ -108,7 +108,7 @@ enum ModelOptions {
         let pool = Pool(formatting: records, with: formatter)
         guard !pool.isEmpty else { throw RaiseError.invalidArgument(name: "--data", detail: "no pool record has a response token") }
         if pool.records.count < records.count {
-            ExitCode.printError("raise: warning: \(records.count - pool.records.count) pool record(s) without response tokens in the context skipped")
+            arguments.console.warning("\(records.count - pool.records.count) pool record(s) without response tokens in the context skipped")
         }
         return pool
     }

@@ -18,7 +18,7 @@ enum PluginOptions {
         try loader.loadAll(pluginPaths: arguments.strings("--plugin-path"),
                            environment: ProcessEnvironment.value("RAISE_PLUGIN_PATH"),
                            executablePath: executablePath)
-        for warning in loader.warnings { ExitCode.printError("raise: warning: \(warning)") }
+        for warning in loader.warnings { arguments.console.warning(warning) }
         try Job.join(registry: registry, threadsSet: arguments.string("--threads") != nil || ProcessEnvironment.value("RAISE_THREADS") != nil)
         return registry
     }

@@ -46,7 +46,7 @@ enum BenchPerfCommand {
 
         var table = "| benchmark | case | raise | peer | peer value | ratio |\n|---|---|---|---|---|---|\n"
         for benchmark in benchmarks {
-            ExitCode.printError("bench perf: raise \(benchmark.words.joined(separator: " "))")
+            Console.line("bench perf: raise \(benchmark.words.joined(separator: " "))")
             for object in try childLines(benchmark.words + ["--json"]) {
                 let name = object["case"]?.stringValue ?? "pool \(object["pool"]?.intValue ?? 0)"
                 let ours = object[benchmark.value]?.numberValue.map { String(format: "%.4g %@", $0, benchmark.unit) } ?? "—"
@@ -68,17 +68,10 @@ enum BenchPerfCommand {
     ///
     /// - Throws: `RaiseError.invalidArgument` naming the benchmark when it fails.
     private static func childLines(_ words: [String]) throws -> [JSONObject] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: PluginOptions.executablePath)
-        process.arguments = words
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw RaiseError.invalidArgument(name: "bench perf", detail: "raise \(words.joined(separator: " ")) failed with status \(process.terminationStatus)")
+        let child = try Subprocess.run(PluginOptions.executablePath, words, errorStream: .inherited)
+        guard child.status == 0 else {
+            throw RaiseError.invalidArgument(name: "bench perf", detail: "raise \(words.joined(separator: " ")) failed with status \(child.status)")
         }
-        return String(decoding: data, as: UTF8.self).split(separator: "\n").compactMap { try? JSONValue.parse(String($0)).objectValue }
+        return child.output.split(separator: "\n").compactMap { try? JSONValue.parse(String($0)).objectValue }
     }
 }

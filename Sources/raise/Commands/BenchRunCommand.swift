@@ -49,7 +49,6 @@ enum BenchRunCommand {
         let baseSeed = try arguments.seed()
         let seeds = (0..<UInt64(try arguments.int("--seeds", default: 3, in: 1...1000))).map { baseSeed + $0 }
         let batchSize = try arguments.int("--batch", default: 16, in: 1...65_536)
-        let match = try arguments.choice("--match", as: AnswerMatch.self) ?? .exact
         let registry = try PluginOptions.load(arguments)
         let model = try ModelOptions.make(arguments, registry: registry, seed: baseSeed)
         let formatter = try ModelOptions.formatter(arguments, model: model)
@@ -59,7 +58,46 @@ enum BenchRunCommand {
         try ModelOptions.checkDisjoint(pool: pool, split: validation, option: "--val")
         if let test { try ModelOptions.checkDisjoint(pool: pool, split: test, option: "--test") }
 
-        // The plan: budgets in steps, entries, seeds.
+        let (plan, budgets, policyBudget) = try makePlan(arguments, registry: registry, pool: pool, batchSize: batchSize, seeds: seeds)
+        let rates = try learningRates(arguments)
+        let settings = BenchRunSettings(batchSize: batchSize, evaluationPoints: try arguments.int("--eval-points", default: 10, in: 1...10_000),
+                                        match: try arguments.choice("--match", as: AnswerMatch.self) ?? .exact, out: out,
+                                        policy: try policyPlan(arguments, budget: policyBudget), outputMode: arguments.outputMode)
+        try BenchSettings(model: model, pool: pool.examples, validation: validation.examples, test: test?.examples,
+                          featureModels: featureModels(arguments), settings: settings).claim(out: out)
+        let models = BenchModels(base: { seed in try ModelOptions.make(arguments, registry: registry, seed: seed) },
+                                 features: { trained, seed, memory in
+                                     try FeatureOptions.pipeline(arguments, registry: registry, trained: trained, seed: seed, memory: memory)
+                                 })
+        let work = BenchRunner(models: models, registry: registry, pool: pool, validation: validation.examples, test: test, settings: settings)
+        let benchmark = Benchmark(work: work, plan: plan, out: out, sweepRates: rates.sweep, fixedRate: rates.fixed)
+
+        work.progress = ProgressReporter(label: "bench", total: max(benchmark.stepsToRun(), 1), mode: arguments.outputMode)
+        var done = 0
+        let (lr, sweep) = try benchmark.learningRate(done: &done)
+        let finished = try benchmark.finishedRuns(at: lr)
+        let results = try benchmark.runAll(at: lr, finished: finished, done: &done) { result in
+            guard arguments.outputMode == .json else { return }
+            var line = result.json
+            (line["curve"], line["picks"]) = (nil, nil)
+            print(JSONValue.object(line).serialized)
+        }
+
+        let report = BenchReport(results: results, budgets: budgets, fullDataSteps: plan.fullDataSteps, records: pool.records, sweep: sweep,
+                                 chosenLearningRate: lr, environment: environment())
+        let files = try report.write(to: out)
+        if let edge = report.sweepEdge, arguments.outputMode != .json { arguments.console.warning(edge) }
+        if arguments.outputMode != .json {
+            print(tables(report.markdown))
+            print("files:\n" + files.map { "  " + $0 }.joined(separator: "\n"))
+        }
+        return ExitCode.success
+    }
+
+    /// The plan — budgets in steps, entries, seeds — and the budget policies are trained at, if one is given.
+    /// Every selector is made once here, so that a missing model or a bad spec stops the benchmark before any run.
+    private static func makePlan(_ arguments: ParsedArguments, registry: PluginRegistry, pool: Pool, batchSize: Int,
+                                 seeds: [UInt64]) throws -> (BenchPlan, [(String, Int)], (label: String, steps: Int)?) {
         func steps(_ text: String) throws -> Int {
             try arguments.steps(of: arguments.budget(text: text, option: "--budgets"), option: "--budgets", poolSize: pool.count, batchSize: batchSize,
                                 meanTokens: pool.meanTokens)
@@ -73,52 +111,65 @@ enum BenchRunCommand {
         let selectors = arguments.strings("--selector").isEmpty ? defaultSelectors : arguments.strings("--selector")
         for spec in selectors {
             let parsed = try PluginSpec(parsing: spec, option: "--selector")
-            if parsed.id != "raise" && parsed.id != "selector.raise" {  // a selector's models are checked before any run
-                let selector = try registry.make(parsed, kind: .selector, seed: baseSeed, as: (any InstructionSelector).self)
+            if parsed.id != "raise" && parsed.id != "selector.raise" {  // RAISE's policy does not exist yet
+                let selector = try registry.make(parsed, kind: .selector, seed: seeds[0], as: (any InstructionSelector).self)
                 try FeatureOptions.checkModels(for: selector.requiredFeatures, arguments)
             }
             entries.append(BenchEntry(kind: .selector, spec: spec))
         }
         let plan = BenchPlan(budgets: budgets, entries: entries, seeds: seeds,
                              fullDataSteps: TrainingBudget.fullDataSteps(poolSize: pool.count, batchSize: batchSize))
-        let policyBudget = try arguments.string("--policy-budget").map { ($0, try steps($0)) }
-        let sweepRates = try (arguments.string("--lr-sweep") ?? "3e-4,1e-3,3e-3").split(separator: ",").map { text -> Double in
+        return (plan, budgets, try arguments.string("--policy-budget").map { ($0, try steps($0)) })
+    }
+
+    /// The rates the full-data baseline is swept over, and the rate given with `--lr` (which skips the sweep).
+    private static func learningRates(_ arguments: ParsedArguments) throws -> (sweep: [Double], fixed: Double?) {
+        let sweep = try (arguments.string("--lr-sweep") ?? "3e-4,1e-3,3e-3").split(separator: ",").map { text -> Double in
             guard let value = DecimalText.value(of: text), value > 0, value <= 10 else {
                 throw UsageError(message: "--lr-sweep '\(text)': expected positive numbers", usage: arguments.usage)
             }
             return value
         }
-        let fixedRate = arguments.string("--lr") == nil ? nil : try arguments.number("--lr", default: 1e-3, in: 1e-7...10)
+        return (sweep, arguments.string("--lr") == nil ? nil : try arguments.number("--lr", default: 1e-3, in: 1e-7...10))
+    }
 
-        let evaluationPoints = try arguments.int("--eval-points", default: 10, in: 1...10_000)
-        let policy = PolicyTrainingPlan(episodes: try arguments.int("--episodes", default: 20, in: 1...1_000_000),
-                                        reward: arguments.string("--reward") ?? "val-loss",
-                                        rewardEvery: try arguments.int("--reward-every", default: 1, in: 1...1_000_000),
-                                        clusters: try arguments.int("--clusters", default: 1, in: 1...4096), budget: policyBudget)
-        let settings = BenchRunSettings(batchSize: batchSize, evaluationPoints: evaluationPoints, match: match, out: out, policy: policy,
-                                        outputMode: arguments.outputMode)
-        try BenchSettings(model: model, pool: pool.examples, validation: validation.examples, test: test?.examples,
-                          featureModels: featureModels(arguments), settings: settings).claim(out: out)
-        let models = BenchModels(base: { seed in try ModelOptions.make(arguments, registry: registry, seed: seed) },
-                                 features: { trained, seed, memory in
-                                     try FeatureOptions.pipeline(arguments, registry: registry, trained: trained, seed: seed, memory: memory)
-                                 })
-        let work = BenchRunner(models: models, registry: registry, pool: pool, validation: validation.examples, test: test, settings: settings)
+    /// RAISE's policy training from the options.
+    private static func policyPlan(_ arguments: ParsedArguments, budget: (label: String, steps: Int)?) throws -> PolicyTrainingPlan {
+        PolicyTrainingPlan(episodes: try arguments.int("--episodes", default: 20, in: 1...1_000_000), reward: arguments.string("--reward") ?? "val-loss",
+                           rewardEvery: try arguments.int("--reward-every", default: 1, in: 1...1_000_000),
+                           clusters: try arguments.int("--clusters", default: 1, in: 1...4096), budget: budget)
+    }
 
-        // The learning rate: given, or the full-data baseline's best. The progress line covers every step still to run.
-        var sweep = [(lr: Double, loss: Double)]()
-        let sweepRun = BenchRun(budget: "100%", steps: plan.fullDataSteps, entry: BenchEntry(kind: .fullData, spec: "full"), seed: seeds[0])
-        let fromSweep = { (run: BenchRun) in run.entry.kind == .fullData && run.seed == seeds[0] && fixedRate == nil }
-        let pending = plan.runs.filter { !FileManager.default.fileExists(atPath: $0.resultPath(out: out)) && !fromSweep($0) }
-        let sweepPending = fixedRate == nil ? sweepRates.filter { !FileManager.default.fileExists(atPath: sweepPath(out, $0)) } : []
-        var policyFolders = Set<String>()  // several runs may share one policy: count its training once
-        let total = pending.reduce(0) { sum, run in
-            let trainsNow = run.entry.trainsPolicy && policyFolders.insert(work.policyFolder(for: run).path).inserted
-            return sum + run.steps + (trainsNow ? work.policySteps(for: run) : 0)
-        } + sweepPending.count * plan.fullDataSteps
-        work.progress = ProgressReporter(label: "bench", total: max(total, 1), mode: arguments.outputMode)
-        var done = 0
-        if fixedRate == nil {
+    /// A benchmark's runs in its folder: what is left to run, the learning rate, and the runs themselves.
+    private struct Benchmark {
+        let work: BenchRunner
+        let plan: BenchPlan
+        let out: String
+        let sweepRates: [Double]
+        let fixedRate: Double?
+
+        /// The sweep's full-data run (of the first seed).
+        var sweepRun: BenchRun { BenchRun(budget: "100%", steps: plan.fullDataSteps, entry: BenchEntry(kind: .fullData, spec: "full"), seed: plan.seeds[0]) }
+
+        /// Whether `run` is the full-data run the learning-rate sweep already ran.
+        func fromSweep(_ run: BenchRun) -> Bool { run.entry.kind == .fullData && run.seed == plan.seeds[0] && fixedRate == nil }
+
+        /// Steps still to run, the sweep's and the policies' included (each policy counted once).
+        func stepsToRun() -> Int {
+            let pending = plan.runs.filter { !FileManager.default.fileExists(atPath: $0.resultPath(out: out)) && !fromSweep($0) }
+            let sweepPending = fixedRate == nil ? sweepRates.filter { !FileManager.default.fileExists(atPath: sweepPath(out, $0)) } : []
+            var policyFolders = Set<String>()  // several runs may share one policy: count its training once
+            return pending.reduce(0) { sum, run in
+                let trainsNow = run.entry.trainsPolicy && policyFolders.insert(work.policyFolder(for: run).path).inserted
+                return sum + run.steps + (trainsNow ? work.policySteps(for: run) : 0)
+            } + sweepPending.count * plan.fullDataSteps
+        }
+
+        /// The learning rate of every entry: `--lr`, or the full-data baseline's best of the sweep (its runs
+        /// saved as they finish); and the sweep's points.
+        func learningRate(done: inout Int) throws -> (lr: Double, sweep: [(lr: Double, loss: Double)]) {
+            guard fixedRate == nil else { return (fixedRate!, []) }
+            var sweep = [(lr: Double, loss: Double)]()
             for lr in sweepRates {
                 let path = sweepPath(out, lr)
                 if !FileManager.default.fileExists(atPath: path) {
@@ -128,49 +179,44 @@ enum BenchRunCommand {
                 }
                 sweep.append((lr, try BenchResult(path: path).validationLoss))
             }
-        }
-        let lr = fixedRate ?? sweep.min { $0.loss < $1.loss }!.lr
-        // Runs finished earlier must be runs of this benchmark: checked before any new one starts.
-        var finished = [String: BenchResult]()
-        for run in plan.runs where FileManager.default.fileExists(atPath: run.resultPath(out: out)) {
-            let path = run.resultPath(out: out), result = try BenchResult(path: path)
-            guard result.steps == run.steps, abs(result.learningRate - lr) <= 1e-9 * lr else {
-                throw RaiseError.file(path: path, detail: "a finished run of \(result.steps) steps at learning rate \(result.learningRate); this benchmark "
-                                      + "runs it for \(run.steps) steps at \(lr): use another --out, or remove the file to run it again")
-            }
-            finished[path] = result
+            return (sweep.min { $0.loss < $1.loss }!.lr, sweep)
         }
 
-        var results = [BenchResult]()
-        for run in plan.runs {
-            let path = run.resultPath(out: out)
-            if finished[path] == nil {
-                if fromSweep(run) {
-                    try save(try BenchResult(path: sweepPath(out, lr)), to: path)  // the sweep already ran it
-                } else {
-                    let extra = work.policySteps(for: run)
-                    let result = try work.execute(run, lr: lr, stepOffset: done)
-                    done += run.steps + extra
-                    try save(result, to: path)
+        /// The runs finished earlier, checked to be runs of this benchmark (steps, learning rate) before any new one starts.
+        func finishedRuns(at lr: Double) throws -> [String: BenchResult] {
+            var finished = [String: BenchResult]()
+            for run in plan.runs where FileManager.default.fileExists(atPath: run.resultPath(out: out)) {
+                let path = run.resultPath(out: out), result = try BenchResult(path: path)
+                guard result.steps == run.steps, abs(result.learningRate - lr) <= 1e-9 * lr else {
+                    throw RaiseError.file(path: path, detail: "a finished run of \(result.steps) steps at learning rate \(result.learningRate); this benchmark "
+                                          + "runs it for \(run.steps) steps at \(lr): use another --out, or remove the file to run it again")
                 }
+                finished[path] = result
             }
-            results.append(try finished[path] ?? BenchResult(path: path))
-            if arguments.outputMode == .json {
-                var line = results.last!.json
-                (line["curve"], line["picks"]) = (nil, nil)
-                print(JSONValue.object(line).serialized)
-            }
+            return finished
         }
 
-        let report = BenchReport(results: results, budgets: budgets, fullDataSteps: plan.fullDataSteps, records: pool.records, sweep: sweep,
-                                 chosenLearningRate: lr, environment: environment())
-        let files = try report.write(to: out)
-        if let edge = report.sweepEdge, arguments.outputMode != .json { ExitCode.printError("raise: warning: " + edge) }
-        if arguments.outputMode != .json {
-            print(tables(report.markdown))
-            print("files:\n" + files.map { "  " + $0 }.joined(separator: "\n"))
+        /// Every run of the plan, each saved as it finishes (or read back when it finished earlier);
+        /// `onResult` sees each in plan order.
+        func runAll(at lr: Double, finished: [String: BenchResult], done: inout Int, onResult: (BenchResult) -> Void) throws -> [BenchResult] {
+            var results = [BenchResult]()
+            for run in plan.runs {
+                let path = run.resultPath(out: out)
+                if finished[path] == nil {
+                    if fromSweep(run) {
+                        try save(try BenchResult(path: sweepPath(out, lr)), to: path)  // the sweep already ran it
+                    } else {
+                        let extra = work.policySteps(for: run)
+                        let result = try work.execute(run, lr: lr, stepOffset: done)
+                        done += run.steps + extra
+                        try save(result, to: path)
+                    }
+                }
+                results.append(try finished[path] ?? BenchResult(path: path))
+                onResult(results.last!)
+            }
+            return results
         }
-        return ExitCode.success
     }
 
     /// The models features are computed with, as the benchmark's settings record them (a model left at its

@@ -51,10 +51,10 @@ enum DemoCommand {
         for stage in stages {
             let line = "raise " + stage.words.map { $0.contains(where: { " ,%=".contains($0) }) ? "'\($0)'" : $0 }.joined(separator: " ")
             if stage.done {
-                ExitCode.printError("demo: done already: \(line)")
+                Console.line("demo: done already: \(line)")
                 continue
             }
-            ExitCode.printError("demo: \(line)")
+            Console.line("demo: \(line)")
             let status = Host.run(stage.words)
             guard status == ExitCode.success else { return status }
         }

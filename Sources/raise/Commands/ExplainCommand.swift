@@ -84,7 +84,7 @@ enum ExplainCommand {
                               importance: importance, picksByThird: picksByThird, losses: losses)
         if let out = arguments.string("--out") {
             try AtomicFile.write(report, to: out)
-            if arguments.outputMode == .human { ExitCode.printError("raise: wrote \(out)") }
+            arguments.console.info("raise: wrote \(out)")
         } else {
             print(report, terminator: "")
         }

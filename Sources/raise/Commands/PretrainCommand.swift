@@ -44,7 +44,7 @@ enum PretrainCommand {
         let formatter = try ModelOptions.formatter(arguments, model: model)
         let (formatted, skipped) = formatter.examples(try ModelOptions.records(arguments))
         guard !formatted.isEmpty else { throw RaiseError.invalidArgument(name: "--data", detail: "no example with a response to train on") }
-        if !skipped.isEmpty { ExitCode.printError("raise: warning: \(skipped.count) record(s) without response tokens skipped") }
+        if !skipped.isEmpty { arguments.console.warning("\(skipped.count) record(s) without response tokens skipped") }
         let examples = formatted.map { example in  // pretraining scores every token but the first
             TokenizedExample(ids: example.ids, lossMask: [0] + Array(repeating: 1, count: example.ids.count - 1))
         }
@@ -63,7 +63,7 @@ enum PretrainCommand {
         if resuming && hasSettings {
             try runSettings.claim(path: settingsPath, what: "this run was started", hint: "resume with the same options, or choose another --out")
         } else if resuming && communicator.isRoot {
-            ExitCode.printError("raise: warning: \(out) has no run-settings.json (made by an older raise): its settings cannot be checked")
+            arguments.console.warning("\(out) has no run-settings.json (made by an older raise): its settings cannot be checked")
         } else if communicator.isRoot {  // a new run (with --force, over an old one, whose resume state goes)
             try runSettings.save(path: settingsPath)
             if hasState { unlink(out + "/resume.safetensors") }
@@ -71,7 +71,7 @@ enum PretrainCommand {
         if resuming && hasState {
             let state = try Checkpoint.loadRun(model: model, trainer: trainer, from: out)
             (start, rng) = (state.step, state.rng)
-            if communicator.isRoot { ExitCode.printError("raise: resuming \(out) at step \(start)") }
+            arguments.console.info("raise: resuming \(out) at step \(start)")
         }
         try Job.requireAgreement(on: start, what: "the resume step of \(out)")
 

@@ -88,7 +88,7 @@ enum ScoreCommand {
         try writer?.commit()
         guard Job.communicator.isRoot else { return ExitCode.success }
         if scored < read {
-            ExitCode.printError("raise: warning: \(read - scored) record(s) have no response token within the context; not scored")
+            arguments.console.warning("\(read - scored) record(s) have no response token within the context; not scored")
         }
         let rate = Double(scored) / max(Date().timeIntervalSince(start), 1e-9)
         if arguments.outputMode == .json {

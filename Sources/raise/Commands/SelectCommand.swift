@@ -45,7 +45,7 @@ enum SelectCommand {
             let formatted = records.indices.compactMap { i in formatter.example(records[i]).map { (i, $0) } }
             (kept, examples) = (formatted.map(\.0), formatted.map(\.1))
             if kept.count < records.count {
-                ExitCode.printError("raise: warning: \(records.count - kept.count) record(s) without response tokens in the context are not selectable")
+                arguments.console.warning("\(records.count - kept.count) record(s) without response tokens in the context are not selectable")
             }
             features = try FeatureOptions.pipeline(arguments, registry: registry, trained: model, seed: seed)
                 .columns(selector.requiredFeatures, of: Pool(records: kept.map { records[$0] }, examples: examples))

@@ -28,7 +28,7 @@ enum TokenizerTrainCommand {
         for file in files {
             let reader = try InstructionReader(path: file, options: ReadOptions(skipInvalid: true))
             try reader.forEach { record in texts.append(([record.input] + record.turns.map(\.content)).joined(separator: "\n")) }
-            if !reader.skipped.isEmpty { ExitCode.printError("raise: warning: \(file): skipped \(reader.skipped.count) invalid record(s); first: \(reader.skipped[0])") }
+            if !reader.skipped.isEmpty { arguments.console.warning("\(file): skipped \(reader.skipped.count) invalid record(s); first: \(reader.skipped[0])") }
         }
         let progress = ProgressReporter(label: "tokenizer train", total: size - 256 - BytePairTrainer.defaultSpecials.count,
                                         mode: arguments.outputMode)

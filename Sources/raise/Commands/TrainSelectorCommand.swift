@@ -73,8 +73,8 @@ enum TrainSelectorCommand {
         let resume = arguments.flag("--resume")
         let progress = ProgressReporter(label: "train-selector", total: run.episodes * run.steps, mode: arguments.outputMode,
                                         completed: resume ? try PolicyFolder(out).episodesDone() * run.steps : 0)
-        if resume, arguments.outputMode == .human, !PolicyFolder(out).hasTrainingState {
-            ExitCode.printError("raise: \(out): nothing to resume yet (no finished episode saved): starting from the first episode")
+        if resume, !PolicyFolder(out).hasTrainingState {
+            arguments.console.info("raise: \(out): nothing to resume yet (no finished episode saved): starting from the first episode")
         }
         let log = try job.train(out: out, resume: resume ? .ifPresent : .never, progress: progress, mode: arguments.outputMode)
         if Job.communicator.isRoot, arguments.outputMode != .json, let last = log.last {

@@ -59,7 +59,7 @@ struct PolicyTrainingJob {
         if resume == .ifPresent && folder.hasTrainingState {
             try checkSameRun(folder)
             (firstEpisode, log) = try folder.restoreTraining(into: trainer)
-            if mode == .human { ExitCode.printError("raise: \(out): resuming after episode \(firstEpisode) of \(run.episodes)") }
+            Console(mode: mode).info("raise: \(out): resuming after episode \(firstEpisode) of \(run.episodes)")
         }
         // Groups of episodes run with one policy, then one update. Under mpirun each rank runs its share
         // of a group, every rank gets every rollout and takes the same update; rank 0 writes.
