@@ -46,10 +46,11 @@ let package = Package(
             // An installed raise finds libRaiseKit.so in ../lib/raise (see `make install`).
             linkerSettings: [.unsafeFlags(["-Xlinker", "-rpath=$ORIGIN/../lib/raise"])]
         ),
-        .testTarget(
-            name: "RaiseKitTests",
-            dependencies: [core],
-            path: "Tests/RaiseKitTests"
-        ),
+        // What both test targets share: paths, scratch folders, running raise, the tiny suite.
+        .target(name: "RaiseTestSupport", dependencies: [core], path: "Tests/Support"),
+        // Unit tests: the core and the plugins in process.
+        .testTarget(name: "RaiseKitTests", dependencies: [core, "RaiseTestSupport"], path: "Tests/RaiseKitTests"),
+        // End-to-end tests: the built raise executable run as a user runs it.
+        .testTarget(name: "EndToEndTests", dependencies: [core, "RaiseTestSupport"], path: "Tests/EndToEndTests"),
     ] + (plugins + fixtures).map(\.1) + mpiTargets
 )

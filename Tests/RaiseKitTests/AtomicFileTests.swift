@@ -4,6 +4,7 @@
 // raise's own unlocked temporary files — never another program's files or folders.
 import Foundation
 @testable import RaiseKit
+import RaiseTestSupport
 import Synchronization
 import XCTest
 

@@ -4,6 +4,7 @@
 // as the auxiliary model of `raise score`, reading the records with its own tokenizer.
 import Foundation
 import RaiseKit
+import RaiseTestSupport
 import XCTest
 
 final class BertTests: XCTestCase {

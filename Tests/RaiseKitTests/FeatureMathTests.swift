@@ -1,5 +1,6 @@
 // PCA and k-means on data whose structure is known by construction.
 import RaiseKit
+import RaiseTestSupport
 import XCTest
 
 final class FeatureMathTests: XCTestCase {

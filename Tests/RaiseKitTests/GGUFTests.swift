@@ -3,6 +3,7 @@
 // against ids from the HF `tokenizers` package (Tests/Fixtures/tokenizer/make_smollm2_fixture.py).
 import Foundation
 import RaiseKit
+import RaiseTestSupport
 import XCTest
 
 /// Builds GGUF bytes for tests.

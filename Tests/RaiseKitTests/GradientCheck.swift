@@ -4,6 +4,7 @@
 // whole gradient, ‖analytic − numeric‖ / max(‖analytic‖, ‖numeric‖): with eps = 1e-2 every correct
 // rule here measures below 1e-4, and a rule off by 1% measures 1e-2, so the tolerance is 1e-3.
 import RaiseKit
+import RaiseTestSupport
 import XCTest
 
 /// The default finite-difference step and tolerance of `assertGradientsMatch`.

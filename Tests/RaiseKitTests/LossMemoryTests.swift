@@ -2,6 +2,7 @@
 // state, other examples or another memory compute again.
 import XCTest
 @testable import RaiseKit
+import RaiseTestSupport
 
 final class LossMemoryTests: XCTestCase {
     func testARememberedCallIsNotComputedAgain() throws {

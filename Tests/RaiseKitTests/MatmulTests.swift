@@ -1,6 +1,7 @@
 // Matmul against a naive triple loop, for every transpose combination, odd shapes, batches and a
 // shared right-hand matrix; and its gradients against finite differences.
 import RaiseKit
+import RaiseTestSupport
 import XCTest
 
 final class MatmulTests: XCTestCase {

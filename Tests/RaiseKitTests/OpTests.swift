@@ -2,6 +2,7 @@
 // gradients against finite differences (see GradientCheck.swift for the tolerance).
 import Foundation
 import RaiseKit
+import RaiseTestSupport
 import XCTest
 
 final class ElementwiseOpTests: XCTestCase {

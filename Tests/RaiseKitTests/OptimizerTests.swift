@@ -1,5 +1,6 @@
 // Optimizers, clipping and schedules against values computed by hand from their update rules.
 import RaiseKit
+import RaiseTestSupport
 import XCTest
 
 final class OptimizerTests: XCTestCase {

@@ -2,6 +2,7 @@
 // of bad plugin (each a deliberately broken fixture) reported with its file and reason, never a crash.
 import Foundation
 import RaiseKit
+import RaiseTestSupport
 import XCTest
 
 final class PluginLoaderTests: XCTestCase {

@@ -1,5 +1,6 @@
 // The plugin spec syntax ID[:NAME=VALUE,...] and the baseline selectors it names.
 import RaiseKit
+import RaiseTestSupport
 import XCTest
 
 final class PluginSpecTests: XCTestCase {

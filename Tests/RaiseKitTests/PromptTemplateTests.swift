@@ -1,6 +1,7 @@
 // Prompt templates: the exact text each produces, a mask that is 1 exactly on the response and its end
 // token, and truncation (prompt first, from the left; then response, from the right; skip when empty).
 import RaiseKit
+import RaiseTestSupport
 import XCTest
 
 final class PromptTemplateTests: XCTestCase {

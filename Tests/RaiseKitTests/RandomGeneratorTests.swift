@@ -1,5 +1,6 @@
 // The seeded generator: same seed, same stream; saved state resumes it; samples have the right moments.
 import RaiseKit
+import RaiseTestSupport
 import XCTest
 
 final class RandomGeneratorTests: XCTestCase {

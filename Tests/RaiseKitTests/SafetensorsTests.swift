@@ -2,6 +2,7 @@
 // each checking that the error names the file and, where there is one, the tensor.
 import Foundation
 import RaiseKit
+import RaiseTestSupport
 import XCTest
 
 final class SafetensorsTests: XCTestCase {

@@ -4,6 +4,7 @@
 // uninterrupted run exactly.
 import Foundation
 import RaiseKit
+import RaiseTestSupport
 import XCTest
 
 final class AdvantageEstimationTests: XCTestCase {

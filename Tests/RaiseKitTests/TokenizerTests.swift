@@ -2,10 +2,8 @@
 // Tests/Fixtures/tokenizer/make_gpt2_fixture.py), and exact round trips on random Unicode text.
 import Foundation
 import RaiseKit
+import RaiseTestSupport
 import XCTest
-
-/// The folder of committed test fixtures.
-let fixturesFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../Fixtures").standardized.path
 
 final class TokenizerTests: XCTestCase {
     private func gpt2() throws -> BytePairTokenizer {

@@ -4,6 +4,7 @@
 // needs no root; where the kernel forbids that, only the file-size-limit test runs.
 import Foundation
 import RaiseKit
+import RaiseTestSupport
 import XCTest
 
 final class DiskFullTests: XCTestCase {

@@ -7,6 +7,7 @@ import Foundation
 import FoundationXML
 #endif
 import RaiseKit
+import RaiseTestSupport
 import XCTest
 
 /// Counts the elements of an XML document by name, and collects attributes by element and name.

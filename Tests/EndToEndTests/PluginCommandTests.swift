@@ -2,6 +2,7 @@
 // sample's own Makefile, then loaded with --plugin-path.
 import Foundation
 import RaiseKit
+import RaiseTestSupport
 import XCTest
 
 final class PluginCommandTests: XCTestCase {

@@ -2,22 +2,8 @@
 // of `raise bench kernels`. The binary is found next to the test bundle (CommandLine.arguments[0]).
 import Foundation
 import RaiseKit
+import RaiseTestSupport
 import XCTest
-
-/// Feature caches of test runs go to a scratch folder, not the user's cache (a cache entry written by an
-/// older build would be read back by a test comparing two runs).
-let scratchCache = ["RAISE_CACHE_DIR": NSTemporaryDirectory() + "raise-test-cache-\(getpid())"]
-
-/// Runs the built `raise` with `arguments`; returns its exit code, stdout and stderr.
-func runRaise(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, stdout: String, stderr: String) {
-    let folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-    let executable = folder.appendingPathComponent("raise")
-    guard FileManager.default.isExecutableFile(atPath: executable.path) else {
-        throw RaiseError.file(path: executable.path, detail: "the raise executable is not built (run `swift build` first)")
-    }
-    let result = try Subprocess.run(executable.path, arguments, environment: scratchCache.merging(environment) { $1 })
-    return (result.status, result.output, result.errorOutput)
-}
 
 final class CommandLineTests: XCTestCase {
     func testVersionAndHelp() throws {

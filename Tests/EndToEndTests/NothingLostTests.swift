@@ -3,6 +3,7 @@
 // own inputs — and a resumed or concurrent run never mixes two set-ups in one result.
 import Foundation
 import RaiseKit
+import RaiseTestSupport
 import XCTest
 
 final class NothingLostTests: XCTestCase {

@@ -7,6 +7,7 @@ import Foundation
 import FoundationXML
 #endif
 import RaiseKit
+import RaiseTestSupport
 import XCTest
 
 final class KillResumeTests: XCTestCase {

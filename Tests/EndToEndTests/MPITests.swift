@@ -6,6 +6,7 @@
 // refused under mpirun in every build.
 import Foundation
 import RaiseKit
+import RaiseTestSupport
 import XCTest
 
 /// Runs `mpirun -np ranks raise arguments` with a time limit; returns the exit status and output.

@@ -1,0 +1,116 @@
+// The fair-comparison protocol: budgets resolve to steps, static subsets are sized steps × batch / 3 and
+// cycled in shuffled epochs, dynamic selectors are asked every step and see the usage counts; and the
+// finetune and score commands end to end on a tiny model.
+import Foundation
+import RaiseKit
+import RaiseTestSupport
+import XCTest
+
+final class FinetuneCommandTests: XCTestCase {
+    func testFinetuneAndScoreEndToEnd() throws {
+        let folder = try scratchFolder(self)
+        XCTAssertEqual(try runRaise(["data", "synth", "--out", folder + "/suite", "--size", "400", "--val-size", "20", "--test-size", "10",
+                                     "--pretrain-size", "400"]).status, 0)
+        XCTAssertEqual(try runRaise(["tokenizer", "train", "--vocab", "300", "--data", folder + "/suite/pretrain.jsonl", "--out", folder + "/tok",
+                                     "--quiet"]).status, 0)
+        let model = "tinygpt:layers=1,heads=2,d=32,ctx=48,tokenizer=\(folder)/tok"
+        let finetune = try runRaise(["finetune", "--model", model, "--data", folder + "/suite/pool.jsonl", "--template", "plain",
+                                     "--val", folder + "/suite/val.jsonl", "--test", folder + "/suite/test.jsonl", "--selector", "random",
+                                     "--budget", "10%", "--out", folder + "/ft", "--json", "--threads", "1"])
+        XCTAssertEqual(finetune.status, 0, finetune.stderr)
+        let result = try XCTUnwrap(JSONValue.parse(String(finetune.stdout.split(separator: "\n").last ?? "")).objectValue)
+        XCTAssertEqual(result["steps"]?.intValue, 8, "10% of 3 epochs × 400 / 16 = 75 steps")
+        XCTAssertEqual(result["selector"]?.stringValue, "random")
+        XCTAssertNotNil(result["val_loss"]?.numberValue)
+        XCTAssertNotNil(result["test_exact_match"]?.numberValue)
+        let log = try String(contentsOfFile: folder + "/ft/selection.jsonl", encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(log.count, 8)
+
+        let score = try runRaise(["score", "--model", folder + "/ft", "--data", folder + "/suite/val.jsonl", "--template", "plain",
+                                  "--out", folder + "/scores.jsonl", "--json"])
+        XCTAssertEqual(score.status, 0, score.stderr)
+        let lines = try String(contentsOfFile: folder + "/scores.jsonl", encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(lines.count, 20)
+        let first = try XCTUnwrap(JSONValue.parse(String(lines[0])).objectValue)
+        XCTAssertEqual(first["id"]?.stringValue, "val-0")
+        XCTAssertGreaterThan(first["scores"]?.objectValue?["loss"]?.numberValue ?? 0, 0)
+
+        let dynamic = try runRaise(["finetune", "--model", folder + "/ft", "--data", folder + "/suite/pool.jsonl", "--template", "plain",
+                                    "--selector", "sspl", "--budget", "3", "--val", folder + "/suite/val.jsonl", "--json"])
+        XCTAssertEqual(dynamic.status, 0, dynamic.stderr)
+        XCTAssertEqual(try JSONValue.parse(String(dynamic.stdout.split(separator: "\n").last ?? "")).objectValue?["steps"]?.intValue, 3)
+        let noReference = try runRaise(["finetune", "--model", folder + "/ft", "--data", folder + "/suite/pool.jsonl", "--selector", "rho-loss",
+                                        "--budget", "3"])
+        XCTAssertEqual(noReference.status, 2)
+        XCTAssertTrue(noReference.stderr.contains("--reference-model"), noReference.stderr)
+
+        let bad = try runRaise(["finetune", "--model", model, "--data", folder + "/suite/pool.jsonl", "--budget", "0.001%"])
+        XCTAssertEqual(bad.status, 2, "a budget that gives no step is a usage error")
+        XCTAssertTrue(bad.stderr.contains("--budget"), bad.stderr)
+        let unknown = try runRaise(["finetune", "--model", model, "--data", folder + "/suite/pool.jsonl", "--selector", "magic"])
+        XCTAssertEqual(unknown.status, 1)
+        XCTAssertTrue(unknown.stderr.contains("unknown selector 'magic'"), unknown.stderr)
+    }
+}
+
+final class ScoreResumeTests: XCTestCase {
+    /// `kill -9` while a row-wise feature is being scored, then the same command again: it resumes after
+    /// the last saved chunk, and the output equals an uninterrupted run's.
+    func testKilledScoreResumesToTheSameOutput() throws {
+        let folder = try scratchFolder(self)
+        XCTAssertEqual(try runRaise(["data", "synth", "--out", folder + "/suite", "--size", "2000", "--val-size", "10", "--test-size", "10",
+                                     "--pretrain-size", "300"]).status, 0)
+        XCTAssertEqual(try runRaise(["tokenizer", "train", "--vocab", "300", "--data", folder + "/suite/pretrain.jsonl", "--out", folder + "/tok",
+                                     "--quiet"]).status, 0)
+        func arguments(_ out: String) -> [String] {
+            ["score", "--model", "tinygpt:layers=2,heads=2,d=64,ctx=48,tokenizer=\(folder)/tok", "--data", folder + "/suite/pool.jsonl",
+             "--template", "plain", "--features", "ifd", "--threads", "1", "--quiet", "--out", out]
+        }
+        let whole = try runRaise(arguments(folder + "/whole.jsonl"), environment: ["RAISE_CACHE_DIR": folder + "/cache-a"])
+        XCTAssertEqual(whole.status, 0, whole.stderr)
+
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: buildFolder + "/raise")
+        process.arguments = arguments(folder + "/resumed.jsonl")
+        process.environment = ProcessInfo.processInfo.environment.merging(["RAISE_CACHE_DIR": folder + "/cache-b"]) { $1 }
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        func partialExists() -> Bool {
+            // The renamed file, not the temporary one being written beside it.
+            ((try? FileManager.default.contentsOfDirectory(atPath: folder + "/cache-b/features")) ?? []).contains { $0.hasSuffix(".partial.safetensors") }
+        }
+        while !partialExists() && process.isRunning { usleep(2000) }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationReason, .uncaughtSignal, "killed while scoring")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/resumed.jsonl"), "no half-written output")
+
+        let resumed = try runRaise(arguments(folder + "/resumed.jsonl"), environment: ["RAISE_CACHE_DIR": folder + "/cache-b"])
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        // It resumes after a saved chunk of 256 records, not from the start.
+        let resumedAt = resumed.stderr.components(separatedBy: "resuming a feature at record ").dropFirst().first.flatMap { Int($0.prefix { $0.isNumber }) }
+        XCTAssertTrue(resumedAt.map { $0 > 0 && $0 < 2000 && $0 % 256 == 0 } ?? false, resumed.stderr)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: folder + "/whole.jsonl")),
+                       try Data(contentsOf: URL(fileURLWithPath: folder + "/resumed.jsonl")))
+    }
+}
+
+final class ScoreWindowTests: XCTestCase {
+    /// Row-wise features are scored a window at a time (memory bounded by the window): any window gives the
+    /// bytes of one pass over the pool. A pool-wide feature (PCA over every embedding) ignores the window.
+    func testWindowsScoreTheSameAsOnePassAndPoolWideFeaturesReadEverything() throws {
+        let (folder, model) = try tinySuite(self, size: 700, pretrain: 200)
+        func score(_ out: String, _ extra: [String]) throws -> Data {
+            let result = try runRaise(["score", "--model", model, "--data", folder + "/suite/pool.jsonl", "--template", "plain", "--threads", "1",
+                                       "--quiet", "--out", folder + "/" + out] + extra, environment: ["RAISE_CACHE_DIR": folder + "/cache-" + out])
+            XCTAssertEqual(result.status, 0, result.stderr)
+            return try Data(contentsOf: URL(fileURLWithPath: folder + "/" + out))
+        }
+        let rowwise = ["--features", "ifd,length"]
+        let whole = try score("whole.jsonl", rowwise + ["--window", "100000"])
+        XCTAssertEqual(String(decoding: whole, as: UTF8.self).split(separator: "\n").count, 700)
+        XCTAssertEqual(try score("windows.jsonl", rowwise + ["--window", "100"]), whole, "3 windows of 256 records")
+        let poolWide = ["--features", "length", "--feature", "embedding:dims=4"]
+        XCTAssertEqual(try score("pool-windows.jsonl", poolWide + ["--window", "100"]), try score("pool-whole.jsonl", poolWide))
+    }
+}

@@ -1,0 +1,50 @@
+// RAISE end to end on a tiny model: train-selector writes a usable policy and its episode log, a run
+// killed after an episode and resumed ends with the same policy as an uninterrupted one, finetune
+// with selector.raise logs scores and clusters, explain reports, a validation split that overlaps the
+// pool is refused; the reward plugins and answer matching on their own.
+import Foundation
+import RaiseKit
+import RaiseTestSupport
+import XCTest
+
+final class RewardTests: XCTestCase {
+    func testFinalAnswersAreFoundAndCompared() {
+        XCTAssertEqual(AnswerMatch.finalAnswer(of: "She pays 3 * 4 = 12 dollars.\n#### 1,234"), "1234")
+        XCTAssertEqual(AnswerMatch.finalAnswer(of: "so 5 apples, then -17.5."), "-17.5")
+        XCTAssertNil(AnswerMatch.finalAnswer(of: "no number here"))
+        XCTAssertTrue(AnswerMatch.finalAnswer.matches("the total is #### 42", "work... #### 42.0"))
+        XCTAssertFalse(AnswerMatch.finalAnswer.matches("#### 41", "#### 42"))
+        XCTAssertTrue(AnswerMatch.exact.matches(" 125\n", "125"))
+        XCTAssertFalse(AnswerMatch.exact.matches("1250", "125"))
+    }
+
+    func testRewardPluginsMeasureTheValidationSplit() throws {
+        let registry = PluginRegistry()
+        let loader = PluginLoader(registry: registry)
+        try loader.load(file: builtLibrary("RaisePluginRewards"))
+        try loader.load(file: builtLibrary("RaisePluginTinyGPT"))
+        let folder = try scratchFolder(self)
+        let tokenizer = try BytePairTrainer.train(texts: Array(repeating: "one plus 2 equals 3\n", count: 20), vocabularySize: 280)
+        try tokenizer.save(directory: folder + "/tok")
+        let model = try registry.make(PluginSpec(parsing: "tinygpt:layers=1,heads=2,d=16,ctx=32,tokenizer=\(folder)/tok", option: "--model"),
+                                      kind: .model, seed: 1, as: (any LanguageModel).self)
+        let formatter = try PromptFormatter(template: .plain, tokenizer: model.tokenizer, maxLength: 33)
+        let records = (0..<4).map { i in
+            InstructionRecord(id: "v\(i)", turns: [ChatTurn(.user, "one plus \(i)"), ChatTurn(.assistant, "equals \(i + 1)")],
+                              source: SourceLocation(file: "val", line: i + 1), original: .text(""))
+        }
+        let validation = Pool(formatting: records, with: formatter).examples
+        func reward(_ spec: String) throws -> Double {
+            try registry.make(PluginSpec(parsing: spec, option: "--reward"), kind: .reward, seed: 0, as: (any Reward).self)
+                .performance(of: model, validation: validation)
+        }
+        let loss = try reward("val-loss")
+        XCTAssertEqual(loss, -(try TargetEvaluation(model: model, examples: validation).loss), accuracy: 1e-9)
+        let accuracy = try reward("val-accuracy:match=final-answer")
+        XCTAssertTrue((0...1).contains(accuracy))
+        XCTAssertEqual(try reward("val-mix:weight=0.25,match=final-answer"), 0.25 * loss + 0.75 * accuracy, accuracy: 1e-9)
+        XCTAssertEqual(try reward("val-loss:limit=2"), -(try TargetEvaluation(model: model, examples: Array(validation.prefix(2))).loss), accuracy: 1e-9)
+        let lossReward = try registry.make(PluginSpec(parsing: "val-loss", option: "--reward"), kind: .reward, seed: 0, as: (any Reward).self)
+        assertThrows(["reward.val-loss", "no validation example"]) { try lossReward.performance(of: model, validation: []) }
+    }
+}
