@@ -28,6 +28,34 @@ final class Bert: LanguageModel {
         ])
     }
 
+    /// A weight and a bias: a dense layer (out, in) + (out), or a LayerNorm (C) + (C).
+    private struct Affine {
+        let weight: Variable, bias: Variable
+        init(_ parameters: ParameterStore, _ name: String) { (weight, bias) = (parameters[name + ".weight"], parameters[name + ".bias"]) }
+    }
+
+    /// One encoder block's parameters (F = feedForward).
+    private struct Block {
+        let query: Affine, key: Affine, value: Affine  // (C, C)
+        let attentionOutput: Affine                    // (C, C)
+        let attentionNorm: Affine                      // (C)
+        let intermediate: Affine                       // (F, C)
+        let output: Affine                             // (C, F)
+        let outputNorm: Affine                         // (C)
+
+        init(_ parameters: ParameterStore, layer l: Int) {
+            func p(_ name: String) -> Affine { Affine(parameters, "encoder.layer.\(l).\(name)") }
+            (query, key, value) = (p("attention.self.query"), p("attention.self.key"), p("attention.self.value"))
+            (attentionOutput, attentionNorm) = (p("attention.output.dense"), p("attention.output.LayerNorm"))
+            (intermediate, output, outputNorm) = (p("intermediate.dense"), p("output.dense"), p("output.LayerNorm"))
+        }
+    }
+
+    /// Named views of the parameters, looked up once.
+    private let wordEmbeddings: Variable, positionEmbeddings: Variable, tokenTypeEmbeddings: Variable  // (V, C), (P, C), (2, C)
+    private let embeddingNorm: Affine  // (C)
+    private let blocks: [Block]
+
     /// A model with zeroed weights of the given sizes; `load` fills them in. `context` (at most the
     /// model's positions) is the longest sequence read, [CLS] and [SEP] included.
     init(settings: BertSettings, tokenizer: any Tokenizer, context: Int, normalize: Bool) {
@@ -54,6 +82,11 @@ final class Bert: LanguageModel {
         }
         var rng = RandomGenerator(seed: 0)
         parameters = ParameterStore(specs, rng: &rng)
+        wordEmbeddings = parameters["embeddings.word_embeddings.weight"]
+        positionEmbeddings = parameters["embeddings.position_embeddings.weight"]
+        tokenTypeEmbeddings = parameters["embeddings.token_type_embeddings.weight"]
+        embeddingNorm = Affine(parameters, "embeddings.LayerNorm")
+        blocks = (0..<settings.layers).map { [parameters] in Block(parameters, layer: $0) }
     }
 
     /// Fills the parameters from an HF model.safetensors (names with or without a "bert." prefix;
@@ -68,35 +101,34 @@ final class Bert: LanguageModel {
 
     // MARK: Forward
 
-    /// x · Wᵀ + b for the dense layer `name`.
-    private func dense(_ x: Variable, _ name: String, _ tape: Tape) -> Variable {
-        tape.linear(x, weight: parameters[name + ".weight"], bias: parameters[name + ".bias"])
+    /// x · Wᵀ + b.   x (N, in) -> (N, out)
+    private func dense(_ x: Variable, _ layer: Affine, _ tape: Tape) -> Variable {
+        tape.linear(x, weight: layer.weight, bias: layer.bias)
     }
 
-    private func layerNorm(_ x: Variable, _ name: String, _ tape: Tape) -> Variable {
-        tape.layerNorm(x, weight: parameters[name + ".weight"], bias: parameters[name + ".bias"], eps: settings.normEps)
+    private func layerNorm(_ x: Variable, _ norm: Affine, _ tape: Tape) -> Variable {
+        tape.layerNorm(x, weight: norm.weight, bias: norm.bias, eps: settings.normEps)
     }
 
     /// One post-LN encoder block.   x (T, C) -> (T, C)
-    private func block(_ x: Variable, layer l: Int, length t: Int, tape: Tape) -> Variable {
-        let (c, p) = (settings.width, "encoder.layer.\(l).")
-        let q = tape.reshape(dense(x, p + "attention.self.query", tape), [1, t, c])
-        let k = tape.reshape(dense(x, p + "attention.self.key", tape), [1, t, c])
-        let v = tape.reshape(dense(x, p + "attention.self.value", tape), [1, t, c])
+    private func block(_ x: Variable, _ block: Block, length t: Int, tape: Tape) -> Variable {
+        let c = settings.width
+        let q = tape.reshape(dense(x, block.query, tape), [1, t, c])
+        let k = tape.reshape(dense(x, block.key, tape), [1, t, c])
+        let v = tape.reshape(dense(x, block.value, tape), [1, t, c])
         let mixed = tape.reshape(tape.bidirectionalAttention(q, k, v, heads: settings.heads, kvHeads: settings.heads), [t, c])
-        let attended = layerNorm(tape.add(x, dense(mixed, p + "attention.output.dense", tape)), p + "attention.output.LayerNorm", tape)
-        let inner = tape.geluErf(dense(attended, p + "intermediate.dense", tape))  // (T, F)
-        return layerNorm(tape.add(attended, dense(inner, p + "output.dense", tape)), p + "output.LayerNorm", tape)
+        let attended = layerNorm(tape.add(x, dense(mixed, block.attentionOutput, tape)), block.attentionNorm, tape)
+        let inner = tape.geluErf(dense(attended, block.intermediate, tape))  // (T, F)
+        return layerNorm(tape.add(attended, dense(inner, block.output, tape)), block.outputNorm, tape)
     }
 
     /// The last hidden states of one sequence (token type 0 throughout).   ids (T) -> (T, C)
     func hiddenStates(_ ids: [Int32], tape: Tape) -> Variable {
         let t = ids.count
-        var x = tape.add(tape.embedding(parameters["embeddings.word_embeddings.weight"], ids: ids),
-                         tape.embedding(parameters["embeddings.position_embeddings.weight"], ids: (0..<t).map { Int32($0) }))
-        x = tape.add(x, tape.embedding(parameters["embeddings.token_type_embeddings.weight"], ids: [Int32](repeating: 0, count: t)))
-        x = layerNorm(x, "embeddings.LayerNorm", tape)
-        for l in 0..<settings.layers { x = block(x, layer: l, length: t, tape: tape) }
+        var x = tape.add(tape.embedding(wordEmbeddings, ids: ids), tape.embedding(positionEmbeddings, ids: (0..<t).map { Int32($0) }))
+        x = tape.add(x, tape.embedding(tokenTypeEmbeddings, ids: [Int32](repeating: 0, count: t)))
+        x = layerNorm(x, embeddingNorm, tape)
+        for layer in blocks { x = block(x, layer, length: t, tape: tape) }
         return x
     }
 

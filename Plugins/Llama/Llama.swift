@@ -24,6 +24,28 @@ final class Llama: DecoderLanguageModel {
         ])
     }
     let padID: Int32
+    /// Named views of the parameters, looked up once.
+    private let embedTokens: Variable  // (V, C)
+    private let blocks: [Block]
+    private let norm: Variable  // (C)
+    private let head: Variable  // (V, C): the embedding itself when tied
+
+    /// One decoder block's parameters (F = feedForward, KV = kvHeads × headDim).
+    private struct Block {
+        let inputNorm: Variable                               // (C)
+        let qProj: Variable, kProj: Variable, vProj: Variable  // (C, C), (KV, C), (KV, C)
+        let oProj: Variable                                   // (C, C)
+        let postAttentionNorm: Variable                       // (C)
+        let gateProj: Variable, upProj: Variable              // (F, C)
+        let downProj: Variable                                // (C, F)
+
+        init(_ parameters: ParameterStore, layer l: Int) {
+            func p(_ name: String) -> Variable { parameters["model.layers.\(l).\(name).weight"] }
+            (inputNorm, postAttentionNorm) = (p("input_layernorm"), p("post_attention_layernorm"))
+            (qProj, kProj, vProj, oProj) = (p("self_attn.q_proj"), p("self_attn.k_proj"), p("self_attn.v_proj"), p("self_attn.o_proj"))
+            (gateProj, upProj, downProj) = (p("mlp.gate_proj"), p("mlp.up_proj"), p("mlp.down_proj"))
+        }
+    }
 
     /// A model with zeroed weights of the given sizes; the loaders fill them in.   `context` caps the
     /// sequence length raise uses (the model may allow more).
@@ -49,6 +71,10 @@ final class Llama: DecoderLanguageModel {
         if !settings.tiedEmbeddings { specs.append(ParameterSpec("lm_head.weight", [settings.vocabulary, c], .zeros)) }
         var rng = RandomGenerator(seed: 0)
         parameters = ParameterStore(specs, rng: &rng)
+        embedTokens = parameters["model.embed_tokens.weight"]
+        blocks = (0..<settings.layers).map { [parameters] in Block(parameters, layer: $0) }
+        norm = parameters["model.norm.weight"]
+        head = parameters[settings.tiedEmbeddings ? "model.embed_tokens.weight" : "lm_head.weight"]
     }
 
     // MARK: Loading
@@ -97,36 +123,35 @@ final class Llama: DecoderLanguageModel {
 
     // MARK: Forward
 
-    /// x · Wᵀ for the parameter `name`.
-    private func linear(_ x: Variable, _ name: String, _ tape: Tape) -> Variable {
-        tape.matmul(x, parameters[name], transposeB: true)
+    /// x · Wᵀ.   x (N, in), weight (out, in) -> (N, out)
+    private func linear(_ x: Variable, _ weight: Variable, _ tape: Tape) -> Variable {
+        tape.matmul(x, weight, transposeB: true)
     }
 
     /// One decoder block; `cache` holds earlier keys and values when decoding.   x (B·T, C) -> (B·T, C)
-    private func block(_ x: Variable, layer l: Int, batch b: Int, length t: Int, position: Int, cache: KeyValueCache?, tape: Tape) -> Variable {
+    private func block(_ x: Variable, _ block: Block, layer l: Int, batch b: Int, length t: Int, position: Int, cache: KeyValueCache?,
+                       tape: Tape) -> Variable {
         let (c, kv) = (settings.width, settings.kvHeads * settings.headDim)
-        let p = "model.layers.\(l)."
-        let h = tape.rmsNorm(x, weight: parameters[p + "input_layernorm.weight"], eps: settings.normEps)
-        let q = tape.rope(tape.reshape(linear(h, p + "self_attn.q_proj.weight", tape), [b, t, c]), heads: settings.heads,
+        let h = tape.rmsNorm(x, weight: block.inputNorm, eps: settings.normEps)
+        let q = tape.rope(tape.reshape(linear(h, block.qProj, tape), [b, t, c]), heads: settings.heads,
                           positionOffset: position, base: settings.ropeBase)
-        var k = tape.rope(tape.reshape(linear(h, p + "self_attn.k_proj.weight", tape), [b, t, kv]), heads: settings.kvHeads,
+        var k = tape.rope(tape.reshape(linear(h, block.kProj, tape), [b, t, kv]), heads: settings.kvHeads,
                           positionOffset: position, base: settings.ropeBase)
-        var v = tape.reshape(linear(h, p + "self_attn.v_proj.weight", tape), [b, t, kv])
+        var v = tape.reshape(linear(h, block.vProj, tape), [b, t, kv])
         if let cache { (k, v) = cache.extend(layer: l, keys: k, values: v, tape: tape) }
         let mixed = tape.causalAttention(q, k, v, heads: settings.heads, kvHeads: settings.kvHeads)  // (B, T, C)
-        let x = tape.add(x, linear(tape.reshape(mixed, [b * t, c]), p + "self_attn.o_proj.weight", tape))
-        let h2 = tape.rmsNorm(x, weight: parameters[p + "post_attention_layernorm.weight"], eps: settings.normEps)
-        let gated = tape.mul(tape.silu(linear(h2, p + "mlp.gate_proj.weight", tape)), linear(h2, p + "mlp.up_proj.weight", tape))  // (B·T, F)
-        return tape.add(x, linear(gated, p + "mlp.down_proj.weight", tape))
+        let x = tape.add(x, linear(tape.reshape(mixed, [b * t, c]), block.oProj, tape))
+        let h2 = tape.rmsNorm(x, weight: block.postAttentionNorm, eps: settings.normEps)
+        let gated = tape.mul(tape.silu(linear(h2, block.gateProj, tape)), linear(h2, block.upProj, tape))  // (B·T, F)
+        return tape.add(x, linear(gated, block.downProj, tape))
     }
 
     /// Hidden states and logits.   ids (B·T) -> hidden (B·T, C), logits (B·T, V)
     func forward(_ ids: [Int32], batch b: Int, length t: Int, position: Int, cache: KeyValueCache?,
                  tape: Tape) -> (hidden: Variable, logits: Variable) {
-        var x = tape.embedding(parameters["model.embed_tokens.weight"], ids: ids)
-        for l in 0..<settings.layers { x = block(x, layer: l, batch: b, length: t, position: position, cache: cache, tape: tape) }
-        let hidden = tape.rmsNorm(x, weight: parameters["model.norm.weight"], eps: settings.normEps)
-        let head = parameters[settings.tiedEmbeddings ? "model.embed_tokens.weight" : "lm_head.weight"]
+        var x = tape.embedding(embedTokens, ids: ids)
+        for (l, layer) in blocks.enumerated() { x = block(x, layer, layer: l, batch: b, length: t, position: position, cache: cache, tape: tape) }
+        let hidden = tape.rmsNorm(x, weight: norm, eps: settings.normEps)
         return (hidden, tape.matmul(hidden, head, transposeB: true))
     }
 

@@ -13,11 +13,7 @@ final class TinyGPTPlugin: RaisePlugin {
         try registrar.add(PluginFactory(
             id: "model.tinygpt", kind: .model, version: "1.0.0",
             summary: "GPT-2-style decoder trained from scratch (learned positions, pre-LayerNorm, GELU MLP, tied head)",
-            parameters: [
-                PluginParameter("layers", .integer(1...48), default: "4", "transformer blocks"),
-                PluginParameter("heads", .integer(1...64), default: "4", "attention heads (d must divide by it)"),
-                PluginParameter("d", .integer(8...4096), default: "128", "model width"),
-                PluginParameter("ctx", .integer(8...8192), default: "128", "context length in tokens"),
+            parameters: TinyGPTSettings.parameters + [
                 PluginParameter("tokenizer", .text, default: "", "byte-level BPE folder (encoder.json, vocab.bpe); required without checkpoint"),
                 PluginParameter("checkpoint", .text, default: "", "a model folder to load (its config.json overrides the sizes)"),
             ],
@@ -42,9 +38,7 @@ final class TinyGPTPlugin: RaisePlugin {
         let tokenizer = try BytePairTokenizer(directory: arguments.text("tokenizer"))
         let settings = TinyGPTSettings(layers: arguments.integer("layers"), heads: arguments.integer("heads"), width: arguments.integer("d"),
                                        context: arguments.integer("ctx"), vocabulary: tokenizer.vocabularySize)
-        guard settings.width % settings.heads == 0 else {
-            throw RaiseError.invalidArgument(name: "model.tinygpt", detail: "parameter 'd' = \(settings.width) does not divide into \(settings.heads) heads")
-        }
+        if let problem = settings.widthProblem { throw RaiseError.invalidArgument(name: "model.tinygpt", detail: "parameter 'd' " + problem) }
         return TinyGPT(settings: settings, tokenizer: tokenizer, seed: arguments.seed)
     }
 }
