@@ -82,7 +82,7 @@ final class TinyGPTTests: XCTestCase {
         XCTAssertEqual(loaded.configuration, model.configuration)
         let batch = try examples(model)
         XCTAssertEqual(try loaded.exampleLosses(batch), try model.exampleLosses(batch))
-        assertThrows(["config.json", "cannot read"]) {
+        assertThrows(["config.json", "cannot open"]) {
             try registry.make(PluginSpec(parsing: "tinygpt:checkpoint=\(folder)/none", option: "--model"), kind: .model, seed: 0,
                               as: (any LanguageModel).self)
         }

@@ -56,7 +56,7 @@ final class TokenizerTests: XCTestCase {
 
     func testMalformedVocabularyFilesNameTheFile() throws {
         let folder = try scratchFolder(self)
-        assertThrows([folder + "/encoder.json", "cannot read"]) { try BytePairTokenizer(directory: folder) }
+        assertThrows([folder + "/encoder.json", "cannot open"]) { try BytePairTokenizer(directory: folder) }
         try #"{"a": 0"#.write(toFile: folder + "/encoder.json", atomically: true, encoding: .utf8)
         assertThrows([folder + "/encoder.json:1:"]) { try BytePairTokenizer(directory: folder) }
         try #"{"a": 0, "b": 1}"#.write(toFile: folder + "/encoder.json", atomically: true, encoding: .utf8)

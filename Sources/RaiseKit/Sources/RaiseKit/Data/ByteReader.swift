@@ -77,6 +77,17 @@ final class ByteReader {
         return chunk[index]
     }
 
+    /// Every byte left (a small file: a config, a vocabulary). Read through `read`, never mapped: Foundation
+    /// leaks a page when it reads an empty file.
+    func readToEnd() throws -> [UInt8] {
+        var bytes = [UInt8]()
+        repeat {
+            bytes.append(contentsOf: chunk[index..<filled])
+            index = filled
+        } while try refill()
+        return bytes
+    }
+
     /// Up to `count` bytes from the start (consumed): what format detection looks at.
     func prefix(_ count: Int) throws -> [UInt8] {
         var bytes = [UInt8]()

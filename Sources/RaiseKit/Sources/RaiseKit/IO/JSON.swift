@@ -76,9 +76,9 @@ extension JSONValue {
     /// - Throws: `RaiseError.file` when it cannot be read or is not an object; `RaiseError.content` with
     ///   line and column when it is not valid JSON.
     public static func readObject(path: String) throws -> JSONObject {
-        guard let data = FileManager.default.contents(atPath: path) else { throw RaiseError.file(path: path, detail: "cannot read") }
+        let bytes = try ByteReader(path: path).readToEnd()
         let value: JSONValue
-        do { value = try parse([UInt8](data)) } catch {
+        do { value = try parse(bytes) } catch {
             throw RaiseError.content(path: path, line: error.line, column: error.column, detail: error.message)
         }
         guard let object = value.objectValue else { throw RaiseError.file(path: path, detail: "not a JSON object") }
