@@ -13,12 +13,37 @@ struct Option {
     let help: String
     /// Whether it may be given more than once (`--data A --data B`); any other option given twice is an error.
     var repeatable = false
+    /// For a number: its type, the values allowed and the default (nil: none, or computed where it is read).
+    var numeric: Numeric?
+
+    /// The type, range and default of a numeric option.
+    enum Numeric {
+        case integer(ClosedRange<Int>, default: Int?)
+        case real(ClosedRange<Double>, default: Double?)
+    }
+
+    /// The line of help as shown: the help, then the default when the declaration has one.
+    var shownHelp: String {
+        switch numeric {
+        case .integer(_, let value?): return help + " (default \(value))"
+        case .real(_, let value?): return help + " (default \(value))"
+        default: return help
+        }
+    }
 
     /// A switch such as `--json`.
     static func flag(_ name: String, _ help: String) -> Option { Option(name: name, value: nil, help: help) }
     /// An option that takes a value, such as `--threads N`.
     static func value(_ name: String, _ placeholder: String, _ help: String) -> Option {
         Option(name: name, value: placeholder, help: help)
+    }
+    /// An integer option with its range and default (nil: none, or one computed where it is read).
+    static func integer(_ name: String, _ placeholder: String, _ help: String, default value: Int?, in range: ClosedRange<Int>) -> Option {
+        Option(name: name, value: placeholder, help: help, numeric: .integer(range, default: value))
+    }
+    /// A real-number option with its range and default (nil: none, or one computed where it is read).
+    static func real(_ name: String, _ placeholder: String, _ help: String, default value: Double?, in range: ClosedRange<Double>) -> Option {
+        Option(name: name, value: placeholder, help: help, numeric: .real(range, default: value))
     }
     /// An option that takes a value and may be repeated, such as `--data FILE`.
     static func values(_ name: String, _ placeholder: String, _ help: String) -> Option {
@@ -36,6 +61,8 @@ struct UsageError: Error {
 struct ParsedArguments {
     let command: String
     let usage: String
+    /// The options the command declares, by name.
+    private let declared: [String: Option]
     private(set) var values: [String: [String]] = [:]
     private(set) var positionals: [String] = []
 
@@ -43,6 +70,7 @@ struct ParsedArguments {
     init(_ arguments: [String], options: [Option], command: String, usage: String) throws {
         self.command = command
         self.usage = usage
+        declared = Dictionary(options.map { ($0.name, $0) }) { first, _ in first }
         var rest = arguments[...]
         while let argument = rest.popFirst() {
             if argument == "--" {
@@ -83,28 +111,50 @@ struct ParsedArguments {
         return merged
     }
 
+    /// The declaration of `name`. Asking for an option the command does not declare is a programming
+    /// error, caught at once rather than read as "not given".
+    private func declaration(_ name: String) -> Option {
+        guard let option = declared[name] else { fatalError("\(command) asks for option \(name), which it does not declare") }
+        return option
+    }
+
+    /// Whether the command declares `name` (shared readers ask before reading an option some commands lack).
+    func declares(_ name: String) -> Bool { declared[name] != nil }
+
     /// Whether a switch was given.
-    func flag(_ name: String) -> Bool { values[name] != nil }
+    func flag(_ name: String) -> Bool { _ = declaration(name); return values[name] != nil }
 
     /// Every value given for a repeatable option, in order.
-    func strings(_ name: String) -> [String] { values[name] ?? [] }
+    func strings(_ name: String) -> [String] { _ = declaration(name); return values[name] ?? [] }
 
     /// The last value given for an option, or nil.
-    func string(_ name: String) -> String? { values[name]?.last }
+    func string(_ name: String) -> String? { _ = declaration(name); return values[name]?.last }
 
-    /// An integer option within `range`, or `defaultValue` when absent.
-    func int(_ name: String, default defaultValue: Int, in range: ClosedRange<Int>) throws -> Int {
-        guard let text = string(name) else { return defaultValue }
+    /// An integer option, within its declared range; `computed` when absent and declared without a default.
+    func int(_ name: String, default computed: Int? = nil) throws -> Int {
+        guard case let .integer(range, declaredDefault)? = declaration(name).numeric else {
+            fatalError("\(command): option \(name) is not declared as an integer")
+        }
+        guard let text = string(name) else {
+            guard let value = declaredDefault ?? computed else { fatalError("\(command): option \(name) has no default") }
+            return value
+        }
         guard let value = Int(text), range.contains(value) else {
             throw UsageError(message: "\(name) '\(text)': expected an integer in \(range.lowerBound)...\(range.upperBound)", usage: usage)
         }
         return value
     }
 
-    /// A real-number option within `range`, or `defaultValue` when absent. Only decimal notation is
-    /// read (`3e-4`, `0.5`): hexadecimal floats, `inf` and `nan` are refused.
-    func number(_ name: String, default defaultValue: Double, in range: ClosedRange<Double>) throws -> Double {
-        guard let text = string(name) else { return defaultValue }
+    /// A real-number option, within its declared range; `computed` when absent and declared without a
+    /// default. Only decimal notation is read (`3e-4`, `0.5`): hexadecimal floats, `inf` and `nan` are refused.
+    func number(_ name: String, default computed: Double? = nil) throws -> Double {
+        guard case let .real(range, declaredDefault)? = declaration(name).numeric else {
+            fatalError("\(command): option \(name) is not declared as a number")
+        }
+        guard let text = string(name) else {
+            guard let value = declaredDefault ?? computed else { fatalError("\(command): option \(name) has no default") }
+            return value
+        }
         guard let value = DecimalText.value(of: text), range.contains(value) else {
             throw UsageError(message: "\(name) '\(text)': expected a number in \(range.lowerBound)...\(range.upperBound)", usage: usage)
         }
@@ -128,7 +178,7 @@ struct ParsedArguments {
     /// of an mpirun job, which alone reports.
     var outputMode: OutputMode {
         guard Job.communicator.isRoot else { return .quiet }
-        return flag("--json") ? .json : flag("--quiet") ? .quiet : .human
+        return values["--json"] != nil ? .json : values["--quiet"] != nil ? .quiet : .human
     }
 
     /// The console of this command, in its output mode.

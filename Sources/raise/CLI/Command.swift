@@ -24,7 +24,7 @@ struct Command: Sendable {
         let width = all.map { $0.name.count + ($0.value.map { $0.count + 1 } ?? 0) }.max() ?? 0
         for option in all {
             let left = option.name + (option.value.map { " " + $0 } ?? "")
-            text += "  " + left.padding(toLength: width + 2, withPad: " ", startingAt: 0) + option.help + "\n"
+            text += "  " + left.padding(toLength: width + 2, withPad: " ", startingAt: 0) + option.shownHelp + "\n"
         }
         return text
     }
@@ -34,8 +34,9 @@ struct Command: Sendable {
 enum CommonOptions {
     static let json = Option.flag("--json", "machine-readable output: one JSON object per line")
     static let quiet = Option.flag("--quiet", "no progress on stderr")
-    static let seed = Option.value("--seed", "N", "random seed (default 0); the same seed gives the same result")
-    static let threads = Option.value("--threads", "N", "threads for kernels and products (default: $RAISE_THREADS, else every core)")
+    static let seed = Option.integer("--seed", "N", "random seed; the same seed gives the same result", default: 0, in: 0...Int.max)
+    static let threads = Option.integer("--threads", "N", "threads for kernels and products (default: $RAISE_THREADS, else every core)",
+                                        default: nil, in: 1...1024)
 }
 
 extension ParsedArguments {
@@ -43,7 +44,7 @@ extension ParsedArguments {
     @discardableResult
     func configureThreads() throws -> Int {
         if string("--threads") != nil {
-            BLAS.threads = try int("--threads", default: 1, in: 1...1024)
+            BLAS.threads = try int("--threads")
             return BLAS.threads
         }
         return try BLAS.configureThreadsFromEnvironment()
@@ -76,5 +77,5 @@ extension ParsedArguments {
     }
 
     /// The `--seed` value (default 0).
-    func seed() throws -> UInt64 { UInt64(try int("--seed", default: 0, in: 0...Int.max)) }
+    func seed() throws -> UInt64 { UInt64(try int("--seed")) }
 }

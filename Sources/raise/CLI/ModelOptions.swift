@@ -9,15 +9,18 @@ enum ModelOptions {
     static let data = Option.values("--data", "FILE", "instruction or text file (repeatable)")
     static let template = Option.value("--template", "NAME", "prompt template: alpaca (default), chatml or plain")
     static let skipInvalid = Option.flag("--skip-invalid", "skip invalid records (reporting how many and where) instead of stopping")
+    static let format = Option.value("--format", "NAME", "alpaca, jsonl, sharegpt, messages, mmlu or text (default: detected)")
+    static let filter = Option.values("--where", "FIELD=VALUE", "keep records whose field has this value (repeatable)")
     static let fields = Option.value("--fields", "MAP", "field mapping for JSON records, e.g. instruction=question,output=answer")
-    static let maxRecordBytes = Option.value("--max-record-bytes", "N", "the longest record (line, object, document) read, in bytes (default 64 MiB)")
+    static let maxRecordBytes = Option.integer("--max-record-bytes", "N", "the longest record (line, object, document) read, in bytes",
+                                               default: ReadOptions.defaultMaxRecordBytes, in: 1024...(1 << 40))
 
     /// The read options of the data options given (`--fields`, `--skip-invalid`, `--max-record-bytes`, and
     /// for commands that take them `--format` and `--where`).
     static func readOptions(_ arguments: ParsedArguments) throws -> ReadOptions {
         ReadOptions(format: arguments.string("--format"), fields: try arguments.string("--fields").map(ReadOptions.parseFields) ?? [:],
-                    filters: try arguments.strings("--where").map(ReadOptions.parseFilter), skipInvalid: arguments.flag("--skip-invalid"),
-                    maxRecordBytes: try arguments.int("--max-record-bytes", default: ReadOptions.defaultMaxRecordBytes, in: 1024...(1 << 40)))
+                    filters: try arguments.strings("--where").map(ReadOptions.parseFilter), skipInvalid: arguments.declares("--skip-invalid") && arguments.flag("--skip-invalid"),
+                    maxRecordBytes: try arguments.int("--max-record-bytes"))
     }
 
     /// The model named by `option` (`--model` by default), created through the plugin registry.

@@ -19,7 +19,7 @@ enum PluginOptions {
                            environment: ProcessEnvironment.value("RAISE_PLUGIN_PATH"),
                            executablePath: executablePath)
         for warning in loader.warnings { arguments.console.warning(warning) }
-        try Job.join(registry: registry, threadsSet: arguments.string("--threads") != nil || ProcessEnvironment.value("RAISE_THREADS") != nil)
+        try Job.join(registry: registry, threadsSet: (arguments.declares("--threads") && arguments.string("--threads") != nil) || ProcessEnvironment.value("RAISE_THREADS") != nil)
         return registry
     }
 

@@ -11,7 +11,7 @@ enum BenchKernelsCommand {
         summary: "time the runtime's matmul against a direct cblas_sgemm call (ratio target ≥ 0.95)",
         arguments: "",
         options: [CommonOptions.json, CommonOptions.threads,
-                  .value("--repeats", "N", "timed repetitions of each side per case (default: about 0.5 s of work)")],
+                  .integer("--repeats", "N", "timed repetitions of each side per case (default: about 0.5 s of work)", default: nil, in: 1...100_000)],
         run: run)
 
     /// A product C (M, N) = A (M, K) · B (K, N).
@@ -31,7 +31,7 @@ enum BenchKernelsCommand {
     static func run(_ arguments: ParsedArguments) throws -> Int32 {
         try arguments.expectNoPositionals()
         let threads = try arguments.configureThreads()
-        let fixedRepeats = arguments.string("--repeats") == nil ? nil : try arguments.int("--repeats", default: 0, in: 1...100_000)
+        let fixedRepeats = arguments.string("--repeats") == nil ? nil : try arguments.int("--repeats")
         let json = arguments.outputMode == .json
         if !json {
             print("matmul: runtime vs direct cblas_sgemm, \(threads) thread(s), medians of interleaved runs")

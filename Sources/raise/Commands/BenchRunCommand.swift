@@ -16,7 +16,7 @@ enum BenchRunCommand {
         summary: "benchmark selectors side by side over seeds and budgets; results.csv, report.md, SVG charts, overlap",
         arguments: "",
         options: [.value("--config", "FILE", "JSON settings, keys named as these flags without dashes (flags win)"),
-                  ModelOptions.model, FeatureOptions.auxModel, FeatureOptions.embeddingModel, FeatureOptions.referenceModel, ModelOptions.data, ModelOptions.template, ModelOptions.fields,
+                  ModelOptions.model, FeatureOptions.auxModel, FeatureOptions.embeddingModel, FeatureOptions.referenceModel, ModelOptions.data, ModelOptions.format, ModelOptions.filter, ModelOptions.template, ModelOptions.fields,
                   ModelOptions.skipInvalid, ModelOptions.maxRecordBytes,
                   .value("--val", "FILE", "target-task validation split (required; never trained on)"),
                   .value("--test", "FILE", "target-task test split (greedy exact match reported)"),
@@ -24,15 +24,15 @@ enum BenchRunCommand {
                   .flag("--no-full", "leave out the full-data baseline"),
                   .flag("--oracle", "add the oracle reference (clean target records from the hidden tags; tagged data only)"),
                   .value("--budgets", "LIST", "comma-separated budgets (default 1%,5%,10%)"),
-                  .value("--seeds", "N", "seeds per entry (default 3)"), .value("--batch", "N", "examples per step (default 16)"),
-                  .value("--lr", "X", "peak learning rate for every entry (default: the best of --lr-sweep for full data)"),
+                  .integer("--seeds", "N", "seeds per entry", default: 3, in: 1...1000), .integer("--batch", "N", "examples per step", default: 16, in: 1...65_536),
+                  .real("--lr", "X", "peak learning rate for every entry (default: the best of --lr-sweep for full data)", default: nil, in: 1e-7...10),
                   .value("--lr-sweep", "LIST", "learning rates tried on the full-data baseline (default 3e-4,1e-3,3e-3)"),
-                  .value("--eval-points", "N", "validation-loss evaluations per run, for the curves (default 10)"),
+                  .integer("--eval-points", "N", "validation-loss evaluations per run, for the curves", default: 10, in: 1...10_000),
                   .value("--match", "HOW", "test answers compared exact (default) or by final-answer"),
-                  .value("--episodes", "N", "RAISE policy training episodes (default 20)"),
+                  .integer("--episodes", "N", "RAISE policy training episodes", default: 20, in: 1...1_000_000),
                   .value("--reward", "SPEC", "RAISE reward plugin (default val-loss)"),
-                  .value("--reward-every", "N", "steps between RAISE reward evaluations (default 1)"),
-                  .value("--clusters", "C", "RAISE clusters per batch (default 1)"),
+                  .integer("--reward-every", "N", "steps between RAISE reward evaluations", default: 1, in: 1...1_000_000),
+                  .integer("--clusters", "C", "RAISE clusters per batch", default: 1, in: 1...4096),
                   .value("--policy-budget", "B", "train each seed's RAISE policy once at this budget (default: one per budget)"),
                   .value("--out", "DIR", "output folder (required)"),
                   PluginOptions.pluginPath, CommonOptions.seed, CommonOptions.threads, CommonOptions.quiet, CommonOptions.json],
@@ -47,8 +47,8 @@ enum BenchRunCommand {
         }
         try OutputOptions.claimFolder(out, finished: nil, arguments: arguments)  // a finished benchmark resumes: nothing to redo
         let baseSeed = try arguments.seed()
-        let seeds = (0..<UInt64(try arguments.int("--seeds", default: 3, in: 1...1000))).map { baseSeed + $0 }
-        let batchSize = try arguments.int("--batch", default: 16, in: 1...65_536)
+        let seeds = (0..<UInt64(try arguments.int("--seeds"))).map { baseSeed + $0 }
+        let batchSize = try arguments.int("--batch")
         let registry = try PluginOptions.load(arguments)
         let model = try ModelOptions.make(arguments, registry: registry, seed: baseSeed)
         let formatter = try ModelOptions.formatter(arguments, model: model)
@@ -60,7 +60,7 @@ enum BenchRunCommand {
 
         let (plan, budgets, policyBudget) = try makePlan(arguments, registry: registry, pool: pool, batchSize: batchSize, seeds: seeds)
         let rates = try learningRates(arguments)
-        let settings = BenchRunSettings(batchSize: batchSize, evaluationPoints: try arguments.int("--eval-points", default: 10, in: 1...10_000),
+        let settings = BenchRunSettings(batchSize: batchSize, evaluationPoints: try arguments.int("--eval-points"),
                                         match: try arguments.choice("--match", as: AnswerMatch.self) ?? .exact, out: out,
                                         policy: try policyPlan(arguments, budget: policyBudget), outputMode: arguments.outputMode)
         try BenchSettings(model: model, pool: pool.examples, validation: validation.examples, test: test?.examples,
@@ -130,14 +130,14 @@ enum BenchRunCommand {
             }
             return value
         }
-        return (sweep, arguments.string("--lr") == nil ? nil : try arguments.number("--lr", default: 1e-3, in: 1e-7...10))
+        return (sweep, arguments.string("--lr") == nil ? nil : try arguments.number("--lr"))
     }
 
     /// RAISE's policy training from the options.
     private static func policyPlan(_ arguments: ParsedArguments, budget: (label: String, steps: Int)?) throws -> PolicyTrainingPlan {
-        PolicyTrainingPlan(episodes: try arguments.int("--episodes", default: 20, in: 1...1_000_000), reward: arguments.string("--reward") ?? "val-loss",
-                           rewardEvery: try arguments.int("--reward-every", default: 1, in: 1...1_000_000),
-                           clusters: try arguments.int("--clusters", default: 1, in: 1...4096), budget: budget)
+        PolicyTrainingPlan(episodes: try arguments.int("--episodes"), reward: arguments.string("--reward") ?? "val-loss",
+                           rewardEvery: try arguments.int("--reward-every"),
+                           clusters: try arguments.int("--clusters"), budget: budget)
     }
 
     /// A benchmark's runs in its folder: what is left to run, the learning rate, and the runs themselves.

@@ -10,22 +10,24 @@ enum BenchSelectionCommand {
         words: ["bench", "selection"],
         summary: "RAISE's per-step selection overhead (state + scoring + draw) as a share of a training step (target < 5%)",
         arguments: "",
-        options: [.value("--pool", "N", "pool size (default 20000)"), .value("--batch", "N", "examples per step (default 16)"),
-                  .value("--clusters", "C", "clusters (default 1)"),
+        options: [.integer("--pool", "N", "pool size", default: 20_000, in: 16...10_000_000), .integer("--batch", "N", "examples per step (at most the pool)", default: 16, in: 1...10_000_000),
+                  .integer("--clusters", "C", "clusters (at most the batch)", default: 1, in: 1...4096),
                   .value("--model", "SPEC", "the model trained (default the demo's tinygpt:layers=2,heads=2,d=64,ctx=64)"),
-                  .value("--tokens", "N", "tokens per training example (default 40, the embedded suite's longest are ~50)"),
-                  .value("--repeats", "N", "timed steps per side (default 20)"), PluginOptions.pluginPath,
+                  .integer("--tokens", "N", "tokens per training example", default: 40, in: 2...100_000),
+                  .integer("--repeats", "N", "timed steps per side", default: 20, in: 1...100_000), PluginOptions.pluginPath,
                   CommonOptions.threads, CommonOptions.json],
         run: run)
 
     static func run(_ arguments: ParsedArguments) throws -> Int32 {
         try arguments.expectNoPositionals()
         try arguments.configureThreads()
-        let poolSize = try arguments.int("--pool", default: 20_000, in: 16...10_000_000)
-        let batchSize = try arguments.int("--batch", default: 16, in: 1...poolSize)
-        let clusterCount = try arguments.int("--clusters", default: 1, in: 1...batchSize)
-        let tokens = try arguments.int("--tokens", default: 40, in: 2...100_000)
-        let repeats = try arguments.int("--repeats", default: 20, in: 1...100_000)
+        let poolSize = try arguments.int("--pool")
+        let (batchSize, clusterCount) = (try arguments.int("--batch"), try arguments.int("--clusters"))
+        guard batchSize <= poolSize, clusterCount <= batchSize else {
+            throw UsageError(message: "--batch \(batchSize) and --clusters \(clusterCount): expected clusters ≤ batch ≤ pool (\(poolSize))", usage: arguments.usage)
+        }
+        let tokens = try arguments.int("--tokens")
+        let repeats = try arguments.int("--repeats")
 
         // The policy's side: a pool of paper-sized states (values do not change the cost).
         var rng = RandomGenerator(seed: 0)

@@ -12,7 +12,7 @@ enum BenchTokenizerCommand {
         arguments: "",
         options: [.value("--vocab", "DIR", "folder with encoder.json and vocab.bpe (required)"),
                   .values("--data", "FILE", "instruction file whose text is encoded (repeatable; required)"),
-                  .value("--repeats", "N", "timed runs of each side (default 5)"), CommonOptions.json],
+                  .integer("--repeats", "N", "timed runs of each side", default: 5, in: 1...1000), CommonOptions.json],
         run: run)
 
     /// The peer: loads the same files with HF tokenizers, encodes the documents once to warm its cache,
@@ -38,7 +38,7 @@ enum BenchTokenizerCommand {
         }
         let files = arguments.strings("--data")
         guard !files.isEmpty else { throw UsageError(message: "at least one --data FILE is required", usage: arguments.usage) }
-        let repeats = try arguments.int("--repeats", default: 5, in: 1...1000)
+        let repeats = try arguments.int("--repeats")
 
         var documents = [String]()
         for file in files {

@@ -12,8 +12,8 @@ enum BenchTrainCommand {
         summary: "TinyGPT training and scoring tokens/s against PyTorch (ratio target ≥ 1.0)",
         arguments: "",
         options: [.value("--model", "SPEC", "tinygpt sizes (default tinygpt:layers=4,heads=4,d=128,ctx=128)"),
-                  .value("--vocab", "N", "vocabulary size (default 512)"), .value("--batch", "N", "sequences per step (default 16)"),
-                  .value("--repeats", "N", "timed blocks per side (default 5)"), PluginOptions.pluginPath,
+                  .integer("--vocab", "N", "vocabulary size", default: 512, in: 260...100_000), .integer("--batch", "N", "sequences per step", default: 16, in: 1...4096),
+                  .integer("--repeats", "N", "timed blocks per side", default: 5, in: 1...1000), PluginOptions.pluginPath,
                   CommonOptions.threads, CommonOptions.json],
         run: run)
 
@@ -69,9 +69,9 @@ enum BenchTrainCommand {
     static func run(_ arguments: ParsedArguments) throws -> Int32 {
         try arguments.expectNoPositionals()
         let threads = try arguments.configureThreads()
-        let vocab = try arguments.int("--vocab", default: 512, in: 260...100_000)
-        let batchSize = try arguments.int("--batch", default: 16, in: 1...4096)
-        let repeats = try arguments.int("--repeats", default: 5, in: 1...1000)
+        let vocab = try arguments.int("--vocab")
+        let batchSize = try arguments.int("--batch")
+        let repeats = try arguments.int("--repeats")
         let registry = try PluginOptions.load(arguments)
 
         let folder = NSTemporaryDirectory() + "raise-bench-train-\(getpid())"

@@ -17,7 +17,8 @@ enum CacheCommands {
         words: ["cache", "prune"],
         summary: "remove the least recently used feature-cache entries down to a size",
         arguments: "",
-        options: [.value("--keep-mb", "N", "megabytes to keep (default: the limit, $RAISE_CACHE_MAX_MB or 4096; 0 empties the cache)"),
+        options: [.integer("--keep-mb", "N", "megabytes to keep (default: the limit, $RAISE_CACHE_MAX_MB or 4096; 0 empties the cache)",
+                           default: nil, in: 0...(1 << 30)),
                   CommonOptions.json],
         run: runPrune)
 
@@ -41,7 +42,7 @@ enum CacheCommands {
     static func runPrune(_ arguments: ParsedArguments) throws -> Int32 {
         try arguments.expectNoPositionals()
         let cache = FeatureCache()
-        let keep = try arguments.int("--keep-mb", default: cache.maximumBytes >> 20, in: 0...(1 << 30)) << 20
+        let keep = try arguments.int("--keep-mb", default: cache.maximumBytes >> 20) << 20
         let removed = cache.prune(keepingBytes: keep)
         let freed = removed.reduce(0) { $0 + $1.bytes }
         if arguments.outputMode == .json {

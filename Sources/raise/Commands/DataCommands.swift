@@ -10,20 +10,18 @@ enum DataCommands {
         summary: "generate the embedded task suite: pool, target val/test splits, clean pretraining corpus",
         arguments: "",
         options: [.value("--out", "DIR", "output folder (required; created if missing)"), OutputOptions.force, CommonOptions.seed,
-                  .value("--size", "N", "pool size (default 20000)"),
+                  .integer("--size", "N", "pool size", default: 20_000, in: 100...10_000_000),
                   .value("--preset", "NAME", "standard (target 15% of the pool, 1/3 noisy) or rare-target (3%, 40% noisy)"),
-                  .value("--val-size", "N", "target validation split (default 200)"),
-                  .value("--test-size", "N", "target test split (default 500)"),
-                  .value("--pretrain-size", "N", "clean pretraining corpus (default: the pool size)"), CommonOptions.json],
+                  .integer("--val-size", "N", "target validation split", default: 200, in: 1...100_000),
+                  .integer("--test-size", "N", "target test split", default: 500, in: 1...100_000),
+                  .integer("--pretrain-size", "N", "clean pretraining corpus (default: the pool size)", default: nil, in: 0...10_000_000), CommonOptions.json],
         run: runSynth)
 
     static let stats = Command(
         words: ["data", "stats"],
         summary: "counts, length distribution, duplicates, invalid records and hidden-tag breakdown of data files",
         arguments: "FILE...",
-        options: [.value("--format", "NAME", "alpaca, jsonl, sharegpt, messages, mmlu or text (default: detected)"),
-                  .value("--fields", "MAP", "field mapping, e.g. instruction=question,output=answer"),
-                  .values("--where", "FIELD=VALUE", "keep records whose field has this value (repeatable)"),
+        options: [ModelOptions.format, ModelOptions.fields, ModelOptions.filter,
                   .value("--tokenizer", "DIR", "count lengths in tokens of this vocabulary (default: UTF-8 bytes)"), ModelOptions.maxRecordBytes,
                   CommonOptions.json],
         run: runStats)
@@ -32,8 +30,7 @@ enum DataCommands {
         words: ["data", "split"],
         summary: "shuffle records (seeded) and cut them into disjoint parts, written as canonical JSONL",
         arguments: "",
-        options: [ModelOptions.data, ModelOptions.fields, ModelOptions.skipInvalid, ModelOptions.maxRecordBytes,
-                  .values("--where", "FIELD=VALUE", "keep records whose field has this value (repeatable)"),
+        options: [ModelOptions.data, ModelOptions.format, ModelOptions.filter, ModelOptions.fields, ModelOptions.skipInvalid, ModelOptions.maxRecordBytes,
                   .value("--parts", "LIST", "name=N,… in order; one part may be name=rest (required)"),
                   .value("--out", "DIR", "output folder: one NAME.jsonl per part (required)"), OutputOptions.force, CommonOptions.seed, CommonOptions.json],
         run: runSplit)
@@ -107,10 +104,10 @@ enum DataCommands {
         guard let out = arguments.string("--out") else { throw UsageError(message: "--out DIR is required", usage: arguments.usage) }
         var configuration = TaskSuiteConfiguration()
         configuration.seed = try arguments.seed()
-        configuration.poolSize = try arguments.int("--size", default: 20_000, in: 100...10_000_000)
-        configuration.validationSize = try arguments.int("--val-size", default: 200, in: 1...100_000)
-        configuration.testSize = try arguments.int("--test-size", default: 500, in: 1...100_000)
-        configuration.pretrainSize = try arguments.int("--pretrain-size", default: configuration.poolSize, in: 0...10_000_000)
+        configuration.poolSize = try arguments.int("--size")
+        configuration.validationSize = try arguments.int("--val-size")
+        configuration.testSize = try arguments.int("--test-size")
+        configuration.pretrainSize = try arguments.int("--pretrain-size", default: configuration.poolSize)
         if let preset = try arguments.choice("--preset", as: TaskSuitePreset.self) { configuration.preset = preset }
         try OutputOptions.claimFolder(out, finished: "pool.jsonl", arguments: arguments)
         let suite = try TaskSuite(configuration)

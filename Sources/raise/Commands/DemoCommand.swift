@@ -15,7 +15,7 @@ enum DemoCommand {
         summary: "the main job end to end on the embedded task suite: data, tokenizer, base model, RAISE and the benchmark",
         arguments: "",
         options: [.value("--out", "DIR", "working folder (default out/demo)"),
-                  .value("--size", "N", "pool size (default 6000)"), .value("--pretrain-steps", "N", "base model steps (default 2000)"),
+                  .integer("--size", "N", "pool size", default: 6000, in: 100...10_000_000), .integer("--pretrain-steps", "N", "base model steps", default: 2000, in: 1...100_000_000),
                   .value("--model", "SPEC", "base model shape (default tinygpt:layers=2,heads=2,d=64,ctx=64)"),
                   .value("--seeds", "N", "seeds per entry (default 3)"), .value("--episodes", "N", "RAISE policy episodes (default 30)"),
                   .value("--budgets", "LIST", "budgets (default 1%,5%,10%)"),
@@ -25,8 +25,8 @@ enum DemoCommand {
     static func run(_ arguments: ParsedArguments) throws -> Int32 {
         try arguments.expectNoPositionals()
         let out = arguments.string("--out") ?? "out/demo"
-        let size = try arguments.int("--size", default: 6000, in: 100...10_000_000)
-        let pretrainSteps = try arguments.int("--pretrain-steps", default: 2000, in: 1...100_000_000)
+        let size = try arguments.int("--size")
+        let pretrainSteps = try arguments.int("--pretrain-steps")
         let seed = String(try arguments.seed())
         let shape = arguments.string("--model") ?? "tinygpt:layers=2,heads=2,d=64,ctx=64"
         var common = ["--seed", seed]

@@ -16,9 +16,9 @@ enum ExplainCommand {
         words: ["explain"],
         summary: "explain a RAISE policy: permutation importance of each state group by stage, and what it picks",
         arguments: "POLICY_DIR",
-        options: [ModelOptions.model, FeatureOptions.auxModel, FeatureOptions.embeddingModel, FeatureOptions.referenceModel, ModelOptions.data, ModelOptions.template, ModelOptions.fields,
+        options: [ModelOptions.model, FeatureOptions.auxModel, FeatureOptions.embeddingModel, FeatureOptions.referenceModel, ModelOptions.data, ModelOptions.format, ModelOptions.filter, ModelOptions.template, ModelOptions.fields,
                   ModelOptions.skipInvalid, ModelOptions.maxRecordBytes,
-                  .value("--budget", "B", "steps of the simulated run (default 1%)"), .value("--batch", "N", "instructions per step (default 16)"),
+                  .value("--budget", "B", "steps of the simulated run (default 1%)"), .integer("--batch", "N", "instructions per step", default: 16, in: 1...65_536),
                   .value("--choice", "HOW", "how the run picks: sample (default, as selector.raise) or top"),
                   .value("--out", "FILE", "write the Markdown report here instead of stdout"), OutputOptions.force,
                   PluginOptions.pluginPath, CommonOptions.seed, CommonOptions.threads, CommonOptions.quiet],
@@ -36,7 +36,7 @@ enum ExplainCommand {
         let model = try ModelOptions.make(arguments, registry: registry, seed: seed)
         let formatter = try ModelOptions.formatter(arguments, model: model)
         let pool = try ModelOptions.pool(arguments, formatter: formatter)
-        let batchSize = try arguments.int("--batch", default: 16, in: 1...65_536)
+        let batchSize = try arguments.int("--batch")
         let choice = arguments.string("--choice") ?? "sample"
         guard choice == "sample" || choice == "top" else {
             throw UsageError(message: "--choice '\(choice)': expected sample or top", usage: arguments.usage)

@@ -10,14 +10,14 @@ enum FinetuneCommand {
         words: ["finetune"],
         summary: "fine-tune a model on a selector's picks for a step budget; report target-task metrics",
         arguments: "",
-        options: [ModelOptions.model, ModelOptions.data, ModelOptions.template, ModelOptions.fields, ModelOptions.skipInvalid, ModelOptions.maxRecordBytes,
+        options: [ModelOptions.model, ModelOptions.data, ModelOptions.format, ModelOptions.filter, ModelOptions.template, ModelOptions.fields, ModelOptions.skipInvalid, ModelOptions.maxRecordBytes,
                   .value("--selector", "SPEC", "which examples to train on (default full)"),
                   .value("--budget", "B", "update steps: N, N% of the full-data run (3 epochs), Nexamples or Ntokens (default 100%)"),
                   .value("--val", "FILE", "target-task validation split (the loss reported)"),
                   .value("--test", "FILE", "target-task test split (greedy exact match reported)"),
                   .value("--match", "HOW", "how test answers are compared: exact (default) or final-answer (after '####' / the last number)"),
-                  .value("--batch", "N", "examples per step (default 16)"), .value("--lr", "X", "peak learning rate (default 1e-3)"),
-                  .value("--eval-every", "N", "steps between validation losses on stderr (default: at the end only)"),
+                  .integer("--batch", "N", "examples per step", default: 16, in: 1...65_536), .real("--lr", "X", "peak learning rate", default: 1e-3, in: 1e-7...10),
+                  .integer("--eval-every", "N", "steps between validation losses on stderr (0: at the end only)", default: 0, in: 0...100_000_000),
                   .value("--out", "DIR", "model folder, selection.jsonl and metrics.json (optional)"), OutputOptions.force, FeatureOptions.auxModel, FeatureOptions.embeddingModel, FeatureOptions.referenceModel,
                   
                   PluginOptions.pluginPath,
@@ -28,8 +28,8 @@ enum FinetuneCommand {
         try arguments.expectNoPositionals()
         try arguments.configureThreads()
         let seed = try arguments.seed()
-        let batchSize = try arguments.int("--batch", default: 16, in: 1...65_536)
-        let lr = try arguments.number("--lr", default: 1e-3, in: 1e-7...10)
+        let batchSize = try arguments.int("--batch")
+        let lr = try arguments.number("--lr")
         let budget = try arguments.budget(default: "100%")
         if let out = arguments.string("--out") { try OutputOptions.claimFolder(out, finished: "config.json", arguments: arguments) }
         let registry = try PluginOptions.load(arguments)
@@ -56,7 +56,7 @@ enum FinetuneCommand {
                                          selector: selector, steps: steps, batchSize: batchSize, features: features,
                                          seed: seed ^ 0x6669_6E65_7475_6E65)
         let progress = ProgressReporter(label: "finetune", total: steps, mode: arguments.outputMode)
-        let evalEvery = try arguments.int("--eval-every", default: 0, in: 0...100_000_000)
+        let evalEvery = try arguments.int("--eval-every")
         var log = [String]()
         for step in 0..<steps {
             let (indices, loss) = try training.step(step)

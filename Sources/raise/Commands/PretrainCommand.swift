@@ -10,11 +10,11 @@ enum PretrainCommand {
         words: ["pretrain"],
         summary: "train a model on a corpus (all tokens scored), with checkpoints and --resume",
         arguments: "",
-        options: [ModelOptions.model, ModelOptions.data, ModelOptions.template, ModelOptions.fields, ModelOptions.skipInvalid, ModelOptions.maxRecordBytes,
-                  .value("--steps", "N", "optimizer steps (required)"), .value("--batch", "N", "examples per step (default 16)"),
-                  .value("--lr", "X", "peak learning rate (default 3e-3)"), .value("--warmup", "N", "warm-up steps (default 5% of the steps)"),
+        options: [ModelOptions.model, ModelOptions.data, ModelOptions.format, ModelOptions.filter, ModelOptions.template, ModelOptions.fields, ModelOptions.skipInvalid, ModelOptions.maxRecordBytes,
+                  .integer("--steps", "N", "optimizer steps (required)", default: nil, in: 1...100_000_000), .integer("--batch", "N", "examples per step", default: 16, in: 1...65_536),
+                  .real("--lr", "X", "peak learning rate", default: 3e-3, in: 1e-7...10), .integer("--warmup", "N", "warm-up steps (default 5% of the steps)", default: nil, in: 0...100_000_000),
                   .value("--out", "DIR", "model folder to write (required)"),
-                  .value("--checkpoint-every", "N", "steps between checkpoints (default 500)"),
+                  .integer("--checkpoint-every", "N", "steps between checkpoints", default: 500, in: 1...100_000_000),
                   .flag("--resume", "continue from DIR's last checkpoint (with the same settings)"), OutputOptions.force, PluginOptions.pluginPath,
                   CommonOptions.seed, CommonOptions.threads, CommonOptions.quiet, CommonOptions.json],
         run: run)
@@ -25,11 +25,12 @@ enum PretrainCommand {
         guard arguments.string("--steps") != nil, let out = arguments.string("--out") else {
             throw UsageError(message: "--steps N and --out DIR are required", usage: arguments.usage)
         }
-        let steps = try arguments.int("--steps", default: 1, in: 1...100_000_000)
-        let batchSize = try arguments.int("--batch", default: 16, in: 1...65_536)
-        let every = try arguments.int("--checkpoint-every", default: 500, in: 1...100_000_000)
-        let lr = try arguments.number("--lr", default: 3e-3, in: 1e-7...10)
-        let warmup = try arguments.int("--warmup", default: max(1, steps / 20), in: 0...steps)
+        let steps = try arguments.int("--steps")
+        let batchSize = try arguments.int("--batch")
+        let every = try arguments.int("--checkpoint-every")
+        let lr = try arguments.number("--lr")
+        let warmup = try arguments.int("--warmup", default: max(1, steps / 20))
+        guard warmup <= steps else { throw UsageError(message: "--warmup \(warmup): expected at most the \(steps) steps", usage: arguments.usage) }
         let seed = try arguments.seed()
         // --resume continues a run this command started in `out` (its run-settings.json says so), or a
         // checkpoint of an older raise; any other model there is a finished result.

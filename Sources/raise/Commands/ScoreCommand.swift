@@ -14,12 +14,12 @@ enum ScoreCommand {
         words: ["score"],
         summary: "write feature columns (loss, perplexity, IFD, length, …) of each record as JSONL",
         arguments: "",
-        options: [ModelOptions.model, ModelOptions.data, ModelOptions.template, ModelOptions.fields, ModelOptions.skipInvalid, ModelOptions.maxRecordBytes,
+        options: [ModelOptions.model, ModelOptions.data, ModelOptions.format, ModelOptions.filter, ModelOptions.template, ModelOptions.fields, ModelOptions.skipInvalid, ModelOptions.maxRecordBytes,
                   .value("--features", "LIST", "comma-separated feature ids, e.g. ifd,perplexity,length (default loss)"),
                   .values("--feature", "SPEC", "a feature with parameters, e.g. embedding:dims=8 (repeatable)"),
                   FeatureOptions.auxModel, FeatureOptions.embeddingModel, FeatureOptions.referenceModel, .value("--out", "FILE", "scores.jsonl to write (required)"), OutputOptions.force,
-                  .value("--window", "N", "records read, scored and written at a time when every feature is row-wise (default 16384;"
-                                          + " rounded up to a multiple of 256, so that the scores are those of one pass over the pool)"),
+                  .integer("--window", "N", "records read, scored and written at a time when every feature is row-wise (rounded up"
+                                            + " to a multiple of 256, so that the scores are those of one pass over the pool)", default: 16_384, in: 1...100_000_000),
                   PluginOptions.pluginPath,
                   CommonOptions.seed, CommonOptions.threads, CommonOptions.quiet, CommonOptions.json],
         run: run)
@@ -46,7 +46,7 @@ enum ScoreCommand {
         // Windows hold whole chunks of the feature passes, which batch examples by chunk: the same batches,
         // bit for bit the same scores, as one pass over the whole pool.
         let chunk = FeaturePipeline.chunk
-        let window = rowwise ? (try arguments.int("--window", default: 16_384, in: 1...100_000_000) + chunk - 1) / chunk * chunk : Int.max
+        let window = rowwise ? (try arguments.int("--window") + chunk - 1) / chunk * chunk : Int.max
         try FeatureOptions.checkModels(for: specs, arguments)
         let pipeline = try FeatureOptions.pipeline(arguments, registry: registry, trained: model, seed: seed)
         let start = Date()

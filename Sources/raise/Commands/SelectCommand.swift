@@ -11,8 +11,8 @@ enum SelectCommand {
         arguments: "",
         options: [.value("--selector", "SPEC", "the selector (required), e.g. ifd:threshold=1"),
                   .value("--budget", "B", "steps (N, N%, Nexamples, Ntokens); the subset is steps × batch / 3 examples"),
-                  .value("--batch", "N", "the batch size the budget is counted in (default 16)"),
-                  ModelOptions.data, ModelOptions.model, FeatureOptions.auxModel, FeatureOptions.embeddingModel, FeatureOptions.referenceModel, ModelOptions.template, ModelOptions.fields,
+                  .integer("--batch", "N", "the batch size the budget is counted in", default: 16, in: 1...65_536),
+                  ModelOptions.data, ModelOptions.format, ModelOptions.filter, ModelOptions.model, FeatureOptions.auxModel, FeatureOptions.embeddingModel, FeatureOptions.referenceModel, ModelOptions.template, ModelOptions.fields,
                   ModelOptions.skipInvalid, ModelOptions.maxRecordBytes, .value("--out", "FILE", "the subset to write (required)"), OutputOptions.force, PluginOptions.pluginPath,
                   CommonOptions.seed, CommonOptions.threads, CommonOptions.quiet, CommonOptions.json],
         run: run)
@@ -25,7 +25,7 @@ enum SelectCommand {
         }
         try OutputOptions.claimFile(out, inputs: arguments.strings("--data"), arguments: arguments)
         let seed = try arguments.seed()
-        let batchSize = try arguments.int("--batch", default: 16, in: 1...65_536)
+        let batchSize = try arguments.int("--batch")
         let budget = try arguments.budget(text: budgetText, option: "--budget")
         let registry = try PluginOptions.load(arguments)
         let selectorSpec = try PluginSpec(parsing: selectorText, option: "--selector")

@@ -9,7 +9,7 @@ enum TokenizerTrainCommand {
         words: ["tokenizer", "train"],
         summary: "train a byte-level BPE vocabulary from data files (saved as encoder.json + vocab.bpe)",
         arguments: "",
-        options: [.value("--vocab", "N", "vocabulary size, 256 bytes + merges + 4 special tokens (required)"),
+        options: [.integer("--vocab", "N", "vocabulary size, 256 bytes + merges + 4 special tokens (required)", default: nil, in: 260...1_000_000),
                   .values("--data", "FILE", "instruction or text file to learn from (repeatable; required)"),
                   .value("--out", "DIR", "where to write encoder.json and vocab.bpe (required)"), OutputOptions.force,
                   CommonOptions.quiet, CommonOptions.json],
@@ -17,8 +17,8 @@ enum TokenizerTrainCommand {
 
     static func run(_ arguments: ParsedArguments) throws -> Int32 {
         try arguments.expectNoPositionals()
-        let size = try arguments.int("--vocab", default: 0, in: 260...1_000_000)
         guard arguments.string("--vocab") != nil else { throw UsageError(message: "--vocab N is required", usage: arguments.usage) }
+        let size = try arguments.int("--vocab")
         let files = arguments.strings("--data")
         guard !files.isEmpty, let out = arguments.string("--out") else {
             throw UsageError(message: "--data FILE and --out DIR are required", usage: arguments.usage)

@@ -13,34 +13,43 @@ enum TrainSelectorCommand {
         words: ["train-selector"],
         summary: "train a RAISE selection policy with PPO, rewarded by a target-task metric on a validation split",
         arguments: "",
-        options: [ModelOptions.model, FeatureOptions.auxModel, FeatureOptions.embeddingModel, FeatureOptions.referenceModel, ModelOptions.data, ModelOptions.template, ModelOptions.fields,
+        options: [ModelOptions.model, FeatureOptions.auxModel, FeatureOptions.embeddingModel, FeatureOptions.referenceModel, ModelOptions.data, ModelOptions.format, ModelOptions.filter, ModelOptions.template, ModelOptions.fields,
                   ModelOptions.skipInvalid, ModelOptions.maxRecordBytes,
                   .value("--val", "FILE", "target-task validation split the reward is measured on (required; never trained on)"),
                   .value("--out", "DIR", "policy folder: config.json, policy.safetensors, episodes.jsonl, training-state.safetensors"),
                   .flag("--resume", "continue the run in --out after its last finished episode (or start it)"), OutputOptions.force,
                   .value("--reward", "SPEC", "reward plugin: val-loss (default), val-accuracy, val-mix, or your own"),
-                  .value("--reward-every", "N", "steps between evaluations of the reward (default 1)"),
-                  .value("--episodes", "N", "episodes (default 20)"),
-                  .value("--episodes-per-update", "K", "episodes run with one policy before each PPO update (default 1; under mpirun, the ranks)"),
+                  .integer("--reward-every", "N", "steps between evaluations of the reward", default: 1, in: 1...1_000_000),
+                  .integer("--episodes", "N", "episodes", default: runDefaults.episodes, in: 1...1_000_000),
+                  .integer("--episodes-per-update", "K", "episodes run with one policy before each PPO update (default 1; under mpirun, the ranks)",
+                           default: nil, in: 1...1_000_000),
                   .value("--budget", "B", "steps per episode: N, N% of the full-data run, Nexamples or Ntokens (default 1%)"),
-                  .value("--batch", "N", "instructions per step, spread over the clusters (default 16)"),
-                  .value("--lr", "X", "the fine-tuning's peak learning rate (default 1e-3)"),
-                  .value("--clusters", "C", "k-means clusters each batch is spread over (default 1)"),
+                  .integer("--batch", "N", "instructions per step, spread over the clusters", default: 16, in: 1...65_536),
+                  .real("--lr", "X", "the fine-tuning's peak learning rate", default: 1e-3, in: 1e-7...10),
+                  .integer("--clusters", "C", "k-means clusters each batch is spread over", default: policyDefaults.clusters, in: 1...4096),
                   .value("--groups", "LIST", "state groups: stage,difficulty,semantics,availability (default), current-loss"),
-                  .value("--semantic-dims", "N", "PCA dimensions of the semantic group (default 32)"),
-                  .value("--loss-refresh", "N", "steps between refreshes of the current-loss group (default 10)"),
-                  .value("--hidden", "N", "hidden width of actor and critic (default 64)"),
+                  .integer("--semantic-dims", "N", "PCA dimensions of the semantic group", default: policyDefaults.layout.semanticDimensions, in: 1...4096),
+                  .integer("--loss-refresh", "N", "steps between refreshes of the current-loss group", default: policyDefaults.lossRefresh,
+                           in: 1...1_000_000),
+                  .integer("--hidden", "N", "hidden width of actor and critic", default: policyDefaults.hidden, in: 1...65_536),
                   .value("--activation", "F", "the actor's hidden activation: relu (default) or tanh"),
-                  .value("--temperature", "X", "softmax temperature of the Plackett–Luce draws (default 1)"),
-                  .value("--gamma", "X", "discount (default 1: the return is P(M_T) − P(M_0))"),
-                  .value("--gae-lambda", "X", "GAE's λ (default 0: each batch credited with its own reward)"), .value("--clip", "X", "PPO's clip ε (default 0.2)"),
-                  .value("--value-coef", "X", "weight of the critic's loss (default 0.5)"),
-                  .value("--entropy-coef", "X", "weight of the entropy bonus (default 0.01)"),
-                  .value("--ppo-epochs", "N", "PPO passes per episode (default 4)"), .value("--minibatches", "N", "per pass (default 4)"),
-                  .value("--policy-lr", "X", "Adam's learning rate for the policy (default 1e-2)"),
+                  .real("--temperature", "X", "softmax temperature of the Plackett–Luce draws", default: Double(policyDefaults.temperature), in: 1e-3...1e3),
+                  .real("--gamma", "X", "discount (1: the return is P(M_T) − P(M_0))", default: ppoDefaults.gamma, in: 0...1),
+                  .real("--gae-lambda", "X", "GAE's λ (0: each batch credited with its own reward)", default: ppoDefaults.lambda, in: 0...1),
+                  .real("--clip", "X", "PPO's clip ε", default: ppoDefaults.clip, in: 1e-3...10),
+                  .real("--value-coef", "X", "weight of the critic's loss", default: ppoDefaults.valueCoefficient, in: 0...1e3),
+                  .real("--entropy-coef", "X", "weight of the entropy bonus", default: ppoDefaults.entropyCoefficient, in: 0...1e3),
+                  .integer("--ppo-epochs", "N", "PPO passes per episode", default: ppoDefaults.epochs, in: 1...1000),
+                  .integer("--minibatches", "N", "minibatches per pass", default: ppoDefaults.minibatches, in: 1...100_000),
+                  .real("--policy-lr", "X", "Adam's learning rate for the policy", default: Double(ppoDefaults.learningRate), in: 1e-7...10),
                   .value("--ppo-ratio", "HOW", "per-draw (default: one ratio per pick) or per-cluster (one per cluster's whole draw)"),
                   PluginOptions.pluginPath, CommonOptions.seed, CommonOptions.threads, CommonOptions.quiet, CommonOptions.json],
         run: run)
+
+    /// The core's defaults, which the options show and fall back to.
+    private static let policyDefaults = PolicySettings(layout: StateLayout(groups: StateGroup.paper))
+    private static let ppoDefaults = PPOSettings()
+    private static let runDefaults = PolicyTrainingSettings(steps: 1, batchSize: 1, seed: 0)
 
     static func run(_ arguments: ParsedArguments) throws -> Int32 {
         try arguments.expectNoPositionals()
@@ -69,7 +78,7 @@ enum TrainSelectorCommand {
             .columns(policySettings.layout.featureSpecs, of: pool)
         let job = PolicyTrainingJob(model: model, pool: pool, validation: validation.examples, reward: reward,
                                     rewardName: rewardName, columns: columns, policySettings: policySettings,
-                                    run: run, learningRate: Float(try arguments.number("--lr", default: 1e-3, in: 1e-7...10)))
+                                    run: run, learningRate: Float(try arguments.number("--lr")))
         let resume = arguments.flag("--resume")
         let progress = ProgressReporter(label: "train-selector", total: run.episodes * run.steps, mode: arguments.outputMode,
                                         completed: resume ? try PolicyFolder(out).episodesDone() * run.steps : 0)
@@ -90,29 +99,29 @@ enum TrainSelectorCommand {
         let groups = try StateGroup.parseList(arguments.string("--groups") ?? StateGroup.paper.map(\.rawValue).joined(separator: ","),
                                               option: "--groups")
         var policy = PolicySettings(layout: StateLayout(groups: groups,
-                                                        semanticDimensions: try arguments.int("--semantic-dims", default: 32, in: 1...4096)))
-        policy.hidden = try arguments.int("--hidden", default: 64, in: 1...65_536)
+                                                        semanticDimensions: try arguments.int("--semantic-dims")))
+        policy.hidden = try arguments.int("--hidden")
         let activation = arguments.string("--activation") ?? "relu"
         guard let parsed = Activation(rawValue: activation), parsed == .relu || parsed == .tanh else {
             throw UsageError(message: "--activation '\(activation)': expected relu or tanh", usage: arguments.usage)
         }
         policy.activation = parsed
-        policy.clusters = try arguments.int("--clusters", default: 1, in: 1...4096)
-        policy.temperature = Float(try arguments.number("--temperature", default: 1, in: 1e-3...1e3))
-        policy.lossRefresh = try arguments.int("--loss-refresh", default: 10, in: 1...1_000_000)
+        policy.clusters = try arguments.int("--clusters")
+        policy.temperature = Float(try arguments.number("--temperature"))
+        policy.lossRefresh = try arguments.int("--loss-refresh")
 
-        var run = PolicyTrainingSettings(steps: 1, batchSize: try arguments.int("--batch", default: 16, in: 1...65_536), seed: seed)
-        run.episodes = try arguments.int("--episodes", default: 20, in: 1...1_000_000)
-        run.episodesPerUpdate = try arguments.int("--episodes-per-update", default: Job.communicator.size, in: 1...1_000_000)
-        run.rewardEvery = try arguments.int("--reward-every", default: 1, in: 1...1_000_000)
-        run.ppo.gamma = try arguments.number("--gamma", default: 1, in: 0...1)
-        run.ppo.lambda = try arguments.number("--gae-lambda", default: 0, in: 0...1)
-        run.ppo.clip = try arguments.number("--clip", default: 0.2, in: 1e-3...10)
-        run.ppo.valueCoefficient = try arguments.number("--value-coef", default: 0.5, in: 0...1e3)
-        run.ppo.entropyCoefficient = try arguments.number("--entropy-coef", default: 0.01, in: 0...1e3)
-        run.ppo.epochs = try arguments.int("--ppo-epochs", default: 4, in: 1...1000)
-        run.ppo.minibatches = try arguments.int("--minibatches", default: 4, in: 1...100_000)
-        run.ppo.learningRate = Float(try arguments.number("--policy-lr", default: 1e-2, in: 1e-7...10))
+        var run = PolicyTrainingSettings(steps: 1, batchSize: try arguments.int("--batch"), seed: seed)
+        run.episodes = try arguments.int("--episodes")
+        run.episodesPerUpdate = try arguments.int("--episodes-per-update", default: Job.communicator.size)
+        run.rewardEvery = try arguments.int("--reward-every")
+        run.ppo.gamma = try arguments.number("--gamma")
+        run.ppo.lambda = try arguments.number("--gae-lambda")
+        run.ppo.clip = try arguments.number("--clip")
+        run.ppo.valueCoefficient = try arguments.number("--value-coef")
+        run.ppo.entropyCoefficient = try arguments.number("--entropy-coef")
+        run.ppo.epochs = try arguments.int("--ppo-epochs")
+        run.ppo.minibatches = try arguments.int("--minibatches")
+        run.ppo.learningRate = Float(try arguments.number("--policy-lr"))
         run.ppo.ratio = try arguments.choice("--ppo-ratio", as: PPORatio.self) ?? .perDraw
         guard policy.clusters <= run.batchSize else {
             throw RaiseError.invalidArgument(name: "--clusters", detail: "\(policy.clusters) clusters cannot each contribute to a batch of \(run.batchSize)")
