@@ -135,14 +135,7 @@ struct ParsedArguments {
         guard case let .integer(range, declaredDefault)? = declaration(name).numeric else {
             fatalError("\(command): option \(name) is not declared as an integer")
         }
-        guard let text = string(name) else {
-            guard let value = declaredDefault ?? computed else { fatalError("\(command): option \(name) has no default") }
-            return value
-        }
-        guard let value = Int(text), range.contains(value) else {
-            throw UsageError(message: "\(name) '\(text)': expected an integer in \(range.lowerBound)...\(range.upperBound)", usage: usage)
-        }
-        return value
+        return try value(name, in: range, default: declaredDefault ?? computed, expected: "an integer") { Int($0) }
     }
 
     /// A real-number option, within its declared range; `computed` when absent and declared without a
@@ -151,12 +144,18 @@ struct ParsedArguments {
         guard case let .real(range, declaredDefault)? = declaration(name).numeric else {
             fatalError("\(command): option \(name) is not declared as a number")
         }
+        return try value(name, in: range, default: declaredDefault ?? computed, expected: "a number") { DecimalText.value(of: $0) }
+    }
+
+    /// The value of a numeric option as `parse` reads it, within `range`, or `defaultValue` when absent.
+    private func value<T: Comparable>(_ name: String, in range: ClosedRange<T>, default defaultValue: T?, expected: String,
+                                      parse: (String) -> T?) throws -> T {
         guard let text = string(name) else {
-            guard let value = declaredDefault ?? computed else { fatalError("\(command): option \(name) has no default") }
-            return value
+            guard let defaultValue else { fatalError("\(command): option \(name) has no default") }
+            return defaultValue
         }
-        guard let value = DecimalText.value(of: text), range.contains(value) else {
-            throw UsageError(message: "\(name) '\(text)': expected a number in \(range.lowerBound)...\(range.upperBound)", usage: usage)
+        guard let value = parse(text), range.contains(value) else {
+            throw UsageError(message: "\(name) '\(text)': expected \(expected) in \(range.lowerBound)...\(range.upperBound)", usage: usage)
         }
         return value
     }
