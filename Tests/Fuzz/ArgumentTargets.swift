@@ -1,7 +1,8 @@
 // ArgumentTargets: what users type — plugin specs (`ifd:threshold=1.0,band=top`) and command lines.
 // Properties: parsing never crashes; a spec that checks against a factory writes back (its canonical
 // text) to a spec that checks to the same values; a command line either parses or is a usage error,
-// and every option value goes through the parsers the commands use, which return or throw.
+// and every option value goes through the parsers the commands use (numbers within their declared
+// ranges), which return or throw.
 import RaiseKit
 
 /// A factory declaring one parameter of every type, the last one required.
@@ -37,7 +38,7 @@ func fuzzCommandLine(_ bytes: [UInt8]) {
     let words = bytes.dropFirst().split(separator: 0, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
     guard let parsed = try? ParsedArguments(words, options: command.options, command: "raise " + command.name, usage: commandUsages[index])
     else { return }
-    _ = try? parsed.seed()
+    if parsed.declares("--seed") { _ = try? parsed.seed() }
     _ = try? parsed.expectNoPositionals()
     for option in command.options {
         for value in parsed.strings(option.name) {
@@ -48,7 +49,10 @@ func fuzzCommandLine(_ bytes: [UInt8]) {
             _ = try? StateGroup.parseList(value, option: option.name)
             _ = try? DataCommands.splitParts(value, usage: commandUsages[index])
         }
-        _ = try? parsed.int(option.name, default: 0, in: 1...1_000_000)
-        _ = try? parsed.number(option.name, default: 0, in: 0...1)
+        switch option.numeric {  // read as the command reads it: within the declared range, a default when absent
+        case .integer?: _ = try? parsed.int(option.name, default: 0)
+        case .real?: _ = try? parsed.number(option.name, default: 0)
+        case nil: break
+        }
     }
 }
