@@ -15,6 +15,8 @@ struct Option {
     var repeatable = false
     /// For a number: its type, the values allowed and the default (nil: none, or computed where it is read).
     var numeric: Numeric?
+    /// For text (a spec, a list, a name): the value when the option is absent.
+    var textDefault: String?
 
     /// The type, range and default of a numeric option.
     enum Numeric {
@@ -27,7 +29,7 @@ struct Option {
         switch numeric {
         case .integer(_, let value?): return help + " (default \(value))"
         case .real(_, let value?): return help + " (default \(value))"
-        default: return help
+        default: return textDefault.map { help + " (default \($0))" } ?? help
         }
     }
 
@@ -44,6 +46,15 @@ struct Option {
     /// A real-number option with its range and default (nil: none, or one computed where it is read).
     static func real(_ name: String, _ placeholder: String, _ help: String, default value: Double?, in range: ClosedRange<Double>) -> Option {
         Option(name: name, value: placeholder, help: help, numeric: .real(range, default: value))
+    }
+    /// A text option with the value it takes when absent.
+    static func text(_ name: String, _ placeholder: String, _ help: String, default value: String) -> Option {
+        Option(name: name, value: placeholder, help: help, textDefault: value)
+    }
+    /// An option naming a case of `T`, with the case it takes when absent; the help lists the cases.
+    static func choice<T: CaseIterable & RawRepresentable>(_ name: String, _ placeholder: String, _ help: String,
+                                                            default value: T) -> Option where T.RawValue == String {
+        Option(name: name, value: placeholder, help: help + ": " + T.allCases.map(\.rawValue).joined(separator: ", "), textDefault: value.rawValue)
     }
     /// An option that takes a value and may be repeated, such as `--data FILE`.
     static func values(_ name: String, _ placeholder: String, _ help: String) -> Option {
@@ -130,6 +141,12 @@ struct ParsedArguments {
     /// The last value given for an option, or nil.
     func string(_ name: String) -> String? { _ = declaration(name); return values[name]?.last }
 
+    /// A text option's value, or its declared default when absent.
+    func text(_ name: String) -> String {
+        guard let value = string(name) ?? declaration(name).textDefault else { fatalError("\(command): option \(name) has no default") }
+        return value
+    }
+
     /// An integer option, within its declared range; `computed` when absent and declared without a default.
     func int(_ name: String, default computed: Int? = nil) throws -> Int {
         guard case let .integer(range, declaredDefault)? = declaration(name).numeric else {
@@ -160,11 +177,11 @@ struct ParsedArguments {
         return value
     }
 
-    /// An option naming one case of `T` by its raw value, or nil when absent.
+    /// An option naming one case of `T` by its raw value, or its declared default when absent.
     ///
     /// - Throws: `UsageError` listing the allowed names when the value names none.
-    func choice<T: CaseIterable & RawRepresentable>(_ name: String, as type: T.Type) throws -> T? where T.RawValue == String {
-        guard let text = string(name) else { return nil }
+    func choice<T: CaseIterable & RawRepresentable>(_ name: String, as type: T.Type) throws -> T where T.RawValue == String {
+        let text = self.text(name)
         guard let value = T(rawValue: text) else {
             let names = T.allCases.map(\.rawValue)
             let allowed = names.count > 1 ? names.dropLast().joined(separator: ", ") + " or " + names.last! : names.joined()

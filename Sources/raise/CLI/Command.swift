@@ -50,10 +50,10 @@ extension ParsedArguments {
         return try BLAS.configureThreadsFromEnvironment()
     }
 
-    /// The training budget option `name` (`defaultText` when absent); one that does not parse is a usage
-    /// error (exit 2).
-    func budget(_ name: String = "--budget", default defaultText: String) throws -> TrainingBudget {
-        try budget(text: string(name) ?? defaultText, option: name)
+    /// The training budget option `name` (its declared default when absent); one that does not parse is a
+    /// usage error (exit 2).
+    func budget(_ name: String = "--budget") throws -> TrainingBudget {
+        try budget(text: text(name), option: name)
     }
 
     /// The budget `text`, one value of option `option`; one that does not parse is a usage error.

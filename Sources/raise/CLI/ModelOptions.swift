@@ -7,7 +7,7 @@ import RaiseKit
 enum ModelOptions {
     static let model = Option.value("--model", "SPEC", "a backend with parameters (tinygpt:layers=4,d=128,tokenizer=DIR) or a model folder")
     static let data = Option.values("--data", "FILE", "instruction or text file (repeatable)")
-    static let template = Option.value("--template", "NAME", "prompt template: alpaca (default), chatml or plain")
+    static let template = Option.choice("--template", "NAME", "prompt template", default: PromptTemplate.alpaca)
     static let skipInvalid = Option.flag("--skip-invalid", "skip invalid records (reporting how many and where) instead of stopping")
     static let format = Option.value("--format", "NAME", "alpaca, jsonl, sharegpt, messages, mmlu or text (default: detected)")
     static let filter = Option.values("--where", "FIELD=VALUE", "keep records whose field has this value (repeatable)")
@@ -96,7 +96,7 @@ enum ModelOptions {
 
     /// The prompt template of `--template` (default alpaca).
     static func template(_ arguments: ParsedArguments) throws -> PromptTemplate {
-        try arguments.choice("--template", as: PromptTemplate.self) ?? .alpaca
+        try arguments.choice("--template", as: PromptTemplate.self)
     }
 
     /// The prompt formatter of `--template` for `model`.

@@ -23,14 +23,14 @@ enum BenchRunCommand {
                   .values("--selector", "SPEC", "an entry (repeatable; default \(defaultSelectors.joined(separator: ", ")))"),
                   .flag("--no-full", "leave out the full-data baseline"),
                   .flag("--oracle", "add the oracle reference (clean target records from the hidden tags; tagged data only)"),
-                  .value("--budgets", "LIST", "comma-separated budgets (default 1%,5%,10%)"),
+                  .text("--budgets", "LIST", "comma-separated budgets", default: "1%,5%,10%"),
                   .integer("--seeds", "N", "seeds per entry", default: 3, in: 1...1000), .integer("--batch", "N", "examples per step", default: 16, in: 1...65_536),
                   .real("--lr", "X", "peak learning rate for every entry (default: the best of --lr-sweep for full data)", default: nil, in: 1e-7...10),
-                  .value("--lr-sweep", "LIST", "learning rates tried on the full-data baseline (default 3e-4,1e-3,3e-3)"),
+                  .text("--lr-sweep", "LIST", "learning rates tried on the full-data baseline", default: "3e-4,1e-3,3e-3"),
                   .integer("--eval-points", "N", "validation-loss evaluations per run, for the curves", default: 10, in: 1...10_000),
-                  .value("--match", "HOW", "test answers compared exact (default) or by final-answer"),
+                  .choice("--match", "HOW", "how test answers are compared", default: AnswerMatch.exact),
                   .integer("--episodes", "N", "RAISE policy training episodes", default: 20, in: 1...1_000_000),
-                  .value("--reward", "SPEC", "RAISE reward plugin (default val-loss)"),
+                  .text("--reward", "SPEC", "RAISE reward plugin", default: "val-loss"),
                   .integer("--reward-every", "N", "steps between RAISE reward evaluations", default: 1, in: 1...1_000_000),
                   .integer("--clusters", "C", "RAISE clusters per batch", default: 1, in: 1...4096),
                   .value("--policy-budget", "B", "train each seed's RAISE policy once at this budget (default: one per budget)"),
@@ -61,7 +61,7 @@ enum BenchRunCommand {
         let (plan, budgets, policyBudget) = try makePlan(arguments, registry: registry, pool: pool, batchSize: batchSize, seeds: seeds)
         let rates = try learningRates(arguments)
         let settings = BenchRunSettings(batchSize: batchSize, evaluationPoints: try arguments.int("--eval-points"),
-                                        match: try arguments.choice("--match", as: AnswerMatch.self) ?? .exact, out: out,
+                                        match: try arguments.choice("--match", as: AnswerMatch.self), out: out,
                                         policy: try policyPlan(arguments, budget: policyBudget), outputMode: arguments.outputMode)
         try BenchSettings(model: model, pool: pool.examples, validation: validation.examples, test: test?.examples,
                           featureModels: featureModels(arguments), settings: settings).claim(out: out)
@@ -102,7 +102,7 @@ enum BenchRunCommand {
             try arguments.steps(of: arguments.budget(text: text, option: "--budgets"), option: "--budgets", poolSize: pool.count, batchSize: batchSize,
                                 meanTokens: pool.meanTokens)
         }
-        let budgets = try (arguments.string("--budgets") ?? "1%,5%,10%").split(separator: ",").map { (String($0), try steps(String($0))) }
+        let budgets = try (arguments.text("--budgets")).split(separator: ",").map { (String($0), try steps(String($0))) }
         var entries = arguments.flag("--no-full") ? [] : [BenchEntry(kind: .fullData, spec: "full")]
         if arguments.flag("--oracle") {
             _ = try OracleReference(records: pool.records, seed: 0)  // refused on untagged data before anything runs
@@ -124,7 +124,7 @@ enum BenchRunCommand {
 
     /// The rates the full-data baseline is swept over, and the rate given with `--lr` (which skips the sweep).
     private static func learningRates(_ arguments: ParsedArguments) throws -> (sweep: [Double], fixed: Double?) {
-        let sweep = try (arguments.string("--lr-sweep") ?? "3e-4,1e-3,3e-3").split(separator: ",").map { text -> Double in
+        let sweep = try (arguments.text("--lr-sweep")).split(separator: ",").map { text -> Double in
             guard let value = DecimalText.value(of: text), value > 0, value <= 10 else {
                 throw UsageError(message: "--lr-sweep '\(text)': expected positive numbers", usage: arguments.usage)
             }
@@ -135,7 +135,7 @@ enum BenchRunCommand {
 
     /// RAISE's policy training from the options.
     private static func policyPlan(_ arguments: ParsedArguments, budget: (label: String, steps: Int)?) throws -> PolicyTrainingPlan {
-        PolicyTrainingPlan(episodes: try arguments.int("--episodes"), reward: arguments.string("--reward") ?? "val-loss",
+        PolicyTrainingPlan(episodes: try arguments.int("--episodes"), reward: arguments.text("--reward"),
                            rewardEvery: try arguments.int("--reward-every"),
                            clusters: try arguments.int("--clusters"), budget: budget)
     }

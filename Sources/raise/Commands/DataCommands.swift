@@ -11,7 +11,8 @@ enum DataCommands {
         arguments: "",
         options: [.value("--out", "DIR", "output folder (required; created if missing)"), OutputOptions.force, CommonOptions.seed,
                   .integer("--size", "N", "pool size", default: 20_000, in: 100...10_000_000),
-                  .value("--preset", "NAME", "standard (target 15% of the pool, 1/3 noisy) or rare-target (3%, 40% noisy)"),
+                  .choice("--preset", "NAME", "the suite's mix (standard: target 15% of the pool, 1/3 noisy; rare-target: 3%, 40% noisy)",
+                          default: TaskSuiteConfiguration().preset),
                   .integer("--val-size", "N", "target validation split", default: 200, in: 1...100_000),
                   .integer("--test-size", "N", "target test split", default: 500, in: 1...100_000),
                   .integer("--pretrain-size", "N", "clean pretraining corpus (default: the pool size)", default: nil, in: 0...10_000_000), CommonOptions.json],
@@ -108,7 +109,7 @@ enum DataCommands {
         configuration.validationSize = try arguments.int("--val-size")
         configuration.testSize = try arguments.int("--test-size")
         configuration.pretrainSize = try arguments.int("--pretrain-size", default: configuration.poolSize)
-        if let preset = try arguments.choice("--preset", as: TaskSuitePreset.self) { configuration.preset = preset }
+        configuration.preset = try arguments.choice("--preset", as: TaskSuitePreset.self)
         try OutputOptions.claimFolder(out, finished: "pool.jsonl", arguments: arguments)
         let suite = try TaskSuite(configuration)
         try suite.write(to: out)

@@ -14,21 +14,21 @@ enum DemoCommand {
         words: ["demo"],
         summary: "the main job end to end on the embedded task suite: data, tokenizer, base model, RAISE and the benchmark",
         arguments: "",
-        options: [.value("--out", "DIR", "working folder (default out/demo)"),
+        options: [.text("--out", "DIR", "working folder", default: "out/demo"),
                   .integer("--size", "N", "pool size", default: 6000, in: 100...10_000_000), .integer("--pretrain-steps", "N", "base model steps", default: 2000, in: 1...100_000_000),
-                  .value("--model", "SPEC", "base model shape (default tinygpt:layers=2,heads=2,d=64,ctx=64)"),
-                  .value("--seeds", "N", "seeds per entry (default 3)"), .value("--episodes", "N", "RAISE policy episodes (default 30)"),
-                  .value("--budgets", "LIST", "budgets (default 1%,5%,10%)"),
+                  .text("--model", "SPEC", "base model shape", default: "tinygpt:layers=2,heads=2,d=64,ctx=64"),
+                  .text("--seeds", "N", "seeds per entry", default: "3"), .text("--episodes", "N", "RAISE policy episodes", default: "30"),
+                  .text("--budgets", "LIST", "budgets", default: "1%,5%,10%"),
                   CommonOptions.seed, CommonOptions.threads, CommonOptions.quiet],
         run: run)
 
     static func run(_ arguments: ParsedArguments) throws -> Int32 {
         try arguments.expectNoPositionals()
-        let out = arguments.string("--out") ?? "out/demo"
+        let out = arguments.text("--out")
         let size = try arguments.int("--size")
         let pretrainSteps = try arguments.int("--pretrain-steps")
         let seed = String(try arguments.seed())
-        let shape = arguments.string("--model") ?? "tinygpt:layers=2,heads=2,d=64,ctx=64"
+        let shape = arguments.text("--model")
         var common = ["--seed", seed]
         if let threads = arguments.string("--threads") { common += ["--threads", threads] }
         if arguments.flag("--quiet") { common.append("--quiet") }
@@ -43,8 +43,8 @@ enum DemoCommand {
             (false, ["bench", "run", "--model", out + "/base", "--data", out + "/suite/pool.jsonl", "--val", out + "/suite/val.jsonl",
                      "--test", out + "/suite/test.jsonl", "--template", "plain", "--oracle",
                      "--selector", "random", "--selector", "perplexity", "--selector", "ifd", "--selector", "raise",
-                     "--budgets", arguments.string("--budgets") ?? "1%,5%,10%", "--seeds", arguments.string("--seeds") ?? "3",
-                     "--episodes", arguments.string("--episodes") ?? "30", "--policy-budget", "10%",
+                     "--budgets", arguments.text("--budgets"), "--seeds", arguments.text("--seeds"),
+                     "--episodes", arguments.text("--episodes"), "--policy-budget", "10%",
                      "--reward", "val-loss:limit=64", "--out", out + "/bench"] + common),
         ]
         let start = Date()

@@ -18,8 +18,8 @@ enum ExplainCommand {
         arguments: "POLICY_DIR",
         options: [ModelOptions.model, FeatureOptions.auxModel, FeatureOptions.embeddingModel, FeatureOptions.referenceModel, ModelOptions.data, ModelOptions.format, ModelOptions.filter, ModelOptions.template, ModelOptions.fields,
                   ModelOptions.skipInvalid, ModelOptions.maxRecordBytes,
-                  .value("--budget", "B", "steps of the simulated run (default 1%)"), .integer("--batch", "N", "instructions per step", default: 16, in: 1...65_536),
-                  .value("--choice", "HOW", "how the run picks: sample (default, as selector.raise) or top"),
+                  .text("--budget", "B", "steps of the simulated run", default: "1%"), .integer("--batch", "N", "instructions per step", default: 16, in: 1...65_536),
+                  .text("--choice", "HOW", "how the run picks: sample (as selector.raise) or top", default: "sample"),
                   .value("--out", "FILE", "write the Markdown report here instead of stdout"), OutputOptions.force,
                   PluginOptions.pluginPath, CommonOptions.seed, CommonOptions.threads, CommonOptions.quiet],
         run: run)
@@ -37,12 +37,12 @@ enum ExplainCommand {
         let formatter = try ModelOptions.formatter(arguments, model: model)
         let pool = try ModelOptions.pool(arguments, formatter: formatter)
         let batchSize = try arguments.int("--batch")
-        let choice = arguments.string("--choice") ?? "sample"
+        let choice = arguments.text("--choice")
         guard choice == "sample" || choice == "top" else {
             throw UsageError(message: "--choice '\(choice)': expected sample or top", usage: arguments.usage)
         }
         guard batchSize <= pool.count else { throw RaiseError.invalidArgument(name: "--batch", detail: "more than the pool's \(pool.count) records") }
-        let steps = try arguments.steps(of: arguments.budget(default: "1%"), poolSize: pool.count, batchSize: batchSize, meanTokens: pool.meanTokens)
+        let steps = try arguments.steps(of: arguments.budget(), poolSize: pool.count, batchSize: batchSize, meanTokens: pool.meanTokens)
         let specs = layout.featureSpecs.contains(FeatureSpec.ifd) ? layout.featureSpecs : layout.featureSpecs + [FeatureSpec.loss]
         let columns = try FeatureOptions.pipeline(arguments, registry: registry, trained: model, seed: seed).columns(specs, of: pool)
         let policyPool = try PolicyPool(columns: columns, count: pool.count, settings: policy.settings, seed: seed)

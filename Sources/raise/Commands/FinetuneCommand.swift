@@ -11,11 +11,11 @@ enum FinetuneCommand {
         summary: "fine-tune a model on a selector's picks for a step budget; report target-task metrics",
         arguments: "",
         options: [ModelOptions.model, ModelOptions.data, ModelOptions.format, ModelOptions.filter, ModelOptions.template, ModelOptions.fields, ModelOptions.skipInvalid, ModelOptions.maxRecordBytes,
-                  .value("--selector", "SPEC", "which examples to train on (default full)"),
-                  .value("--budget", "B", "update steps: N, N% of the full-data run (3 epochs), Nexamples or Ntokens (default 100%)"),
+                  .text("--selector", "SPEC", "which examples to train on", default: "full"),
+                  .text("--budget", "B", "update steps: N, N% of the full-data run (3 epochs), Nexamples or Ntokens", default: "100%"),
                   .value("--val", "FILE", "target-task validation split (the loss reported)"),
                   .value("--test", "FILE", "target-task test split (greedy exact match reported)"),
-                  .value("--match", "HOW", "how test answers are compared: exact (default) or final-answer (after '####' / the last number)"),
+                  .choice("--match", "HOW", "how test answers are compared (final-answer: after '####' / the last number)", default: AnswerMatch.exact),
                   .integer("--batch", "N", "examples per step", default: 16, in: 1...65_536), .real("--lr", "X", "peak learning rate", default: 1e-3, in: 1e-7...10),
                   .integer("--eval-every", "N", "steps between validation losses on stderr (0: at the end only)", default: 0, in: 0...100_000_000),
                   .value("--out", "DIR", "model folder, selection.jsonl and metrics.json (optional)"), OutputOptions.force, FeatureOptions.auxModel, FeatureOptions.embeddingModel, FeatureOptions.referenceModel,
@@ -30,10 +30,10 @@ enum FinetuneCommand {
         let seed = try arguments.seed()
         let batchSize = try arguments.int("--batch")
         let lr = try arguments.number("--lr")
-        let budget = try arguments.budget(default: "100%")
+        let budget = try arguments.budget()
         if let out = arguments.string("--out") { try OutputOptions.claimFolder(out, finished: "config.json", arguments: arguments) }
         let registry = try PluginOptions.load(arguments)
-        let selectorSpec = try PluginSpec(parsing: arguments.string("--selector") ?? "full", option: "--selector")
+        let selectorSpec = try PluginSpec(parsing: arguments.text("--selector"), option: "--selector")
         let selector = try registry.make(selectorSpec, kind: .selector, seed: seed, as: (any InstructionSelector).self)
 
         let model = try ModelOptions.make(arguments, registry: registry, seed: seed)
@@ -42,7 +42,7 @@ enum FinetuneCommand {
         let steps = try arguments.steps(of: budget, poolSize: pool.count, batchSize: batchSize, meanTokens: pool.meanTokens)
         let validation = try ModelOptions.targetSplit(arguments.string("--val"), formatter: formatter)
         let test = try ModelOptions.targetSplit(arguments.string("--test"), formatter: formatter)
-        let match = try arguments.choice("--match", as: AnswerMatch.self) ?? .exact
+        let match = try arguments.choice("--match", as: AnswerMatch.self)
         if let validation { try ModelOptions.checkDisjoint(pool: pool, split: validation, option: "--val") }
         if let test { try ModelOptions.checkDisjoint(pool: pool, split: test, option: "--test") }
 

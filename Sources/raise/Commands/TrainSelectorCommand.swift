@@ -18,21 +18,22 @@ enum TrainSelectorCommand {
                   .value("--val", "FILE", "target-task validation split the reward is measured on (required; never trained on)"),
                   .value("--out", "DIR", "policy folder: config.json, policy.safetensors, episodes.jsonl, training-state.safetensors"),
                   .flag("--resume", "continue the run in --out after its last finished episode (or start it)"), OutputOptions.force,
-                  .value("--reward", "SPEC", "reward plugin: val-loss (default), val-accuracy, val-mix, or your own"),
+                  .text("--reward", "SPEC", "reward plugin: val-loss, val-accuracy, val-mix, or your own", default: "val-loss"),
                   .integer("--reward-every", "N", "steps between evaluations of the reward", default: 1, in: 1...1_000_000),
                   .integer("--episodes", "N", "episodes", default: runDefaults.episodes, in: 1...1_000_000),
                   .integer("--episodes-per-update", "K", "episodes run with one policy before each PPO update (default 1; under mpirun, the ranks)",
                            default: nil, in: 1...1_000_000),
-                  .value("--budget", "B", "steps per episode: N, N% of the full-data run, Nexamples or Ntokens (default 1%)"),
+                  .text("--budget", "B", "steps per episode: N, N% of the full-data run, Nexamples or Ntokens", default: "1%"),
                   .integer("--batch", "N", "instructions per step, spread over the clusters", default: 16, in: 1...65_536),
                   .real("--lr", "X", "the fine-tuning's peak learning rate", default: 1e-3, in: 1e-7...10),
                   .integer("--clusters", "C", "k-means clusters each batch is spread over", default: policyDefaults.clusters, in: 1...4096),
-                  .value("--groups", "LIST", "state groups: stage,difficulty,semantics,availability (default), current-loss"),
+                  .text("--groups", "LIST", "state groups, of stage, difficulty, semantics, availability, current-loss",
+                        default: StateGroup.paper.map(\.rawValue).joined(separator: ",")),
                   .integer("--semantic-dims", "N", "PCA dimensions of the semantic group", default: policyDefaults.layout.semanticDimensions, in: 1...4096),
                   .integer("--loss-refresh", "N", "steps between refreshes of the current-loss group", default: policyDefaults.lossRefresh,
                            in: 1...1_000_000),
                   .integer("--hidden", "N", "hidden width of actor and critic", default: policyDefaults.hidden, in: 1...65_536),
-                  .value("--activation", "F", "the actor's hidden activation: relu (default) or tanh"),
+                  .text("--activation", "F", "the actor's hidden activation: relu or tanh", default: policyDefaults.activation.rawValue),
                   .real("--temperature", "X", "softmax temperature of the Plackett–Luce draws", default: Double(policyDefaults.temperature), in: 1e-3...1e3),
                   .real("--gamma", "X", "discount (1: the return is P(M_T) − P(M_0))", default: ppoDefaults.gamma, in: 0...1),
                   .real("--gae-lambda", "X", "GAE's λ (0: each batch credited with its own reward)", default: ppoDefaults.lambda, in: 0...1),
@@ -42,7 +43,7 @@ enum TrainSelectorCommand {
                   .integer("--ppo-epochs", "N", "PPO passes per episode", default: ppoDefaults.epochs, in: 1...1000),
                   .integer("--minibatches", "N", "minibatches per pass", default: ppoDefaults.minibatches, in: 1...100_000),
                   .real("--policy-lr", "X", "Adam's learning rate for the policy", default: Double(ppoDefaults.learningRate), in: 1e-7...10),
-                  .value("--ppo-ratio", "HOW", "per-draw (default: one ratio per pick) or per-cluster (one per cluster's whole draw)"),
+                  .choice("--ppo-ratio", "HOW", "one ratio per pick (per-draw) or per cluster's whole draw (per-cluster)", default: ppoDefaults.ratio),
                   PluginOptions.pluginPath, CommonOptions.seed, CommonOptions.threads, CommonOptions.quiet, CommonOptions.json],
         run: run)
 
@@ -62,7 +63,7 @@ enum TrainSelectorCommand {
                                       hint: "pass --resume to continue its training")
         let registry = try PluginOptions.load(arguments)  // under mpirun, joins the job: episodes are shared
         let (policySettings, training) = try settings(arguments, seed: seed)
-        let rewardName = arguments.string("--reward") ?? "val-loss"
+        let rewardName = arguments.text("--reward")
         let rewardSpec = try PluginSpec(parsing: rewardName, option: "--reward")
         let reward = try registry.make(rewardSpec, kind: .reward, seed: seed, as: (any Reward).self)
 
@@ -73,7 +74,7 @@ enum TrainSelectorCommand {
         let validation = try ModelOptions.targetSplit(valPath, formatter: formatter)!
         try ModelOptions.checkDisjoint(pool: pool, split: validation, option: "--val")
         var run = training
-        run.steps = try arguments.steps(of: arguments.budget(default: "1%"), poolSize: pool.count, batchSize: training.batchSize, meanTokens: pool.meanTokens)
+        run.steps = try arguments.steps(of: arguments.budget(), poolSize: pool.count, batchSize: training.batchSize, meanTokens: pool.meanTokens)
         let columns = try FeatureOptions.pipeline(arguments, registry: registry, trained: model, seed: seed)
             .columns(policySettings.layout.featureSpecs, of: pool)
         let job = PolicyTrainingJob(model: model, pool: pool, validation: validation.examples, reward: reward,
@@ -96,12 +97,12 @@ enum TrainSelectorCommand {
 
     /// The policy's shape and the run's rhythm from the options.
     private static func settings(_ arguments: ParsedArguments, seed: UInt64) throws -> (PolicySettings, PolicyTrainingSettings) {
-        let groups = try StateGroup.parseList(arguments.string("--groups") ?? StateGroup.paper.map(\.rawValue).joined(separator: ","),
+        let groups = try StateGroup.parseList(arguments.text("--groups"),
                                               option: "--groups")
         var policy = PolicySettings(layout: StateLayout(groups: groups,
                                                         semanticDimensions: try arguments.int("--semantic-dims")))
         policy.hidden = try arguments.int("--hidden")
-        let activation = arguments.string("--activation") ?? "relu"
+        let activation = arguments.text("--activation")
         guard let parsed = Activation(rawValue: activation), parsed == .relu || parsed == .tanh else {
             throw UsageError(message: "--activation '\(activation)': expected relu or tanh", usage: arguments.usage)
         }
@@ -122,7 +123,7 @@ enum TrainSelectorCommand {
         run.ppo.epochs = try arguments.int("--ppo-epochs")
         run.ppo.minibatches = try arguments.int("--minibatches")
         run.ppo.learningRate = Float(try arguments.number("--policy-lr"))
-        run.ppo.ratio = try arguments.choice("--ppo-ratio", as: PPORatio.self) ?? .perDraw
+        run.ppo.ratio = try arguments.choice("--ppo-ratio", as: PPORatio.self)
         guard policy.clusters <= run.batchSize else {
             throw RaiseError.invalidArgument(name: "--clusters", detail: "\(policy.clusters) clusters cannot each contribute to a batch of \(run.batchSize)")
         }
