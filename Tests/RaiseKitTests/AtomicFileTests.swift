@@ -78,6 +78,17 @@ final class AtomicFileTests: XCTestCase {
         XCTAssertEqual(info.st_mode & S_IFMT, S_IFIFO, "the FIFO is still a FIFO")
     }
 
+    /// A regular file under /dev (a tmpfs such as /dev/shm) is written like any other: created, then replaced
+    /// whole — never appended to as a device would be.
+    func testRegularFilesUnderDevAreReplacedNotAppended() throws {
+        guard FileManager.default.isWritableFile(atPath: "/dev/shm") else { throw XCTSkip("no writable /dev/shm") }
+        let path = "/dev/shm/raise-atomic-test-\(getpid())"
+        defer { unlink(path) }
+        try AtomicFile.write("first", to: path)
+        try AtomicFile.write("second", to: path)
+        XCTAssertEqual(try String(contentsOfFile: path, encoding: .utf8), "second")
+    }
+
     func testASymlinkIsFollowedAndTheReplacedFileKeepsItsMode() throws {
         let folder = try scratchFolder(self)
         try manager.createDirectory(atPath: folder + "/real", withIntermediateDirectories: false)

@@ -104,8 +104,8 @@ public final class AtomicFileWriter {
 
 /// What a destination path names, and so how it is written.
 enum AtomicTarget {
-    /// A device, FIFO or socket, or a path under /dev or /proc (`/dev/stdout` may lead to a regular file the
-    /// shell opened): opened and written in place, appending.
+    /// A device, FIFO or socket, or a name of an open descriptor (`/dev/stdout`, `/dev/fd/N`, `/proc/…/fd/N`,
+    /// which may lead to a regular file the shell opened): opened and written in place, appending.
     case writeThrough
     /// A regular file (existing or new) at `destination` (a symlink's target, resolved): written beside it and
     /// renamed over it, keeping the mode and owner of the file it replaces.
@@ -117,7 +117,7 @@ enum AtomicTarget {
     init(path: String) throws {
         var current = path
         for _ in 0..<40 {
-            if current.hasPrefix("/dev/") || current.hasPrefix("/proc/") {
+            if AtomicTarget.namesOpenDescriptor(current) {
                 self = .writeThrough
                 return
             }
@@ -143,6 +143,11 @@ enum AtomicTarget {
             }
         }
         throw RaiseError.file(path: path, detail: "too many levels of symbolic links")
+    }
+
+    /// Whether `path` names a descriptor the process has open (written through whatever file it leads to).
+    static func namesOpenDescriptor(_ path: String) -> Bool {
+        ["/dev/stdout", "/dev/stderr"].contains(path) || path.hasPrefix("/dev/fd/") || path.hasPrefix("/proc/")
     }
 
     /// Where the symlink at `link` points, as a path (relative targets taken from the link's folder).
