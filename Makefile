@@ -133,7 +133,7 @@ $(VENV)/bin/python:
 
 bench: build models $(VENV)/bin/python
 	@mkdir -p out
-	RAISE_PYTHON=$(VENV)/bin/python $(RELEASE_BIN) bench perf --out out/bench-perf.md --vocab $(DATA)/gpt2-tokenizer \
+	RAISE_PYTHON=$(VENV)/bin/python $(RELEASE_BIN) bench perf --force --out out/bench-perf.md --vocab $(DATA)/gpt2-tokenizer \
 		--data $(DATA)/alpaca-libre/alpaca_libre_tasks_v1.jsonl --data $(DATA)/gpteacher/codegen-instruct.json \
 		--data $(DATA)/gpteacher/roleplay-instruct.json --data $(DATA)/gpteacher/toolformer-instruct.json \
 		--data $(DATA)/alpaca-eval/alpaca_eval.jsonl
@@ -153,9 +153,9 @@ bench-scale: build
 		--out $(SCALE)/tok --quiet
 	/usr/bin/time -f "data stats: %e s, peak RSS %M KB" $(RELEASE_BIN) data stats $(SCALE)/pool-$(SCALE_BYTES).jsonl --json > $(SCALE)/stats.json
 	/usr/bin/time -f "score (length): %e s, peak RSS %M KB" $(RELEASE_BIN) score --model tinygpt:layers=1,heads=2,d=32,ctx=256,tokenizer=$(SCALE)/tok \
-		--data $(SCALE)/pool-$(SCALE_BYTES).jsonl --skip-invalid --features length --quiet --out $(SCALE)/scores.jsonl
+		--data $(SCALE)/pool-$(SCALE_BYTES).jsonl --skip-invalid --features length --quiet --force --out $(SCALE)/scores.jsonl
 	/usr/bin/time -f "select random, $(SCALE_RECORDS) records: %e s, peak RSS %M KB" $(RELEASE_BIN) select --selector random \
-		--data $(SCALE)/synth-$(SCALE_RECORDS)/pool.jsonl --budget 10% --out $(SCALE)/subset.jsonl --quiet
+		--data $(SCALE)/synth-$(SCALE_RECORDS)/pool.jsonl --budget 10% --force --out $(SCALE)/subset.jsonl --quiet
 
 # The benchmark on the shared real data — documented, not in CI (hours on 2 cores: SmolLM2 scores the
 # pool's features at a few records per second, three passes). Corpus: alpaca-libre (status ok) + GPTeacher
@@ -183,15 +183,15 @@ bench-real: real-data models
 		--selector random --selector perplexity --selector ifd --selector raise --budgets 1%,5%,10% --seeds 3 \
 		--policy-budget 5% --reward val-loss:limit=64 --out $(REAL)/bench$(REAL_SLICE:%=-%)
 
-# The splits: seeded, so every run of a target carves the same ones.
+# The splits: seeded, so every run of a target carves the same ones (--force: written again, byte for byte).
 real-data: build
 	$(RELEASE_BIN) data split --data $(DATA)/gsm8k/train.jsonl --fields instruction=question,output=answer \
-		--parts val=200,test=500,pool=$(REAL_GSM8K),unused=rest --out $(REAL)/gsm8k
+		--parts val=200,test=500,pool=$(REAL_GSM8K),unused=rest --force --out $(REAL)/gsm8k
 	$(RELEASE_BIN) data split --data $(DATA)/alpaca-libre/alpaca_libre_tasks_v1.jsonl --data $(DATA)/alpaca-libre/alpaca_libre_tasks_v2.jsonl \
-		--data $(DATA)/alpaca-libre/alpaca_libre_tasks_v3.jsonl --where status=ok --skip-invalid --parts $(REAL_ALPACA) --out $(REAL)/alpaca-libre
+		--data $(DATA)/alpaca-libre/alpaca_libre_tasks_v3.jsonl --where status=ok --skip-invalid --parts $(REAL_ALPACA) --force --out $(REAL)/alpaca-libre
 	$(RELEASE_BIN) data split --data $(DATA)/gpteacher/codegen-instruct.json --data $(DATA)/gpteacher/roleplay-instruct.json \
-		--data $(DATA)/gpteacher/toolformer-instruct.json --parts $(REAL_GPTEACHER) --out $(REAL)/gpteacher
-	$(if $(REAL_SLICE),$(RELEASE_BIN) data split $(addprefix --data ,$(REAL_CORPUS)) --parts pool=$(REAL_SLICE)$(comma)unused=rest --out $(REAL)/selection)
+		--data $(DATA)/gpteacher/toolformer-instruct.json --parts $(REAL_GPTEACHER) --force --out $(REAL)/gpteacher
+	$(if $(REAL_SLICE),$(RELEASE_BIN) data split $(addprefix --data ,$(REAL_CORPUS)) --parts pool=$(REAL_SLICE)$(comma)unused=rest --force --out $(REAL)/selection)
 
 # A smaller run of the same pipeline (about two hours here): 2,000 pool records, a TinyGPT 2×64.
 SMALL := REAL=out/real-small REAL_SLICE= REAL_GSM8K=300 REAL_ALPACA=pool=900,unused=rest REAL_GPTEACHER=pool=800,unused=rest
