@@ -14,7 +14,7 @@ enum BenchPerfCommand {
         arguments: "",
         options: [.values("--data", "FILE", "text for the tokenizer benchmark (repeatable; default: none, which skips it)"),
                   .value("--vocab", "DIR", "GPT-2 encoder.json + vocab.bpe for the tokenizer benchmark"),
-                  .value("--threads", "LIST", "thread counts for the training benchmark (default 1,2)"),
+                  .text("--threads", "LIST", "thread counts for the training benchmark", default: "1,2"),
                   .value("--out", "FILE", "also write the table here"), OutputOptions.force, PluginOptions.pluginPath],
         run: run)
 
@@ -33,7 +33,7 @@ enum BenchPerfCommand {
         let plugins = arguments.strings("--plugin-path").flatMap { ["--plugin-path", $0] }
         var benchmarks = [Benchmark(words: ["bench", "kernels"], value: "gflops", reference: "reference_gflops", unit: "GFLOP/s",
                                     peer: "cblas_sgemm")]
-        for threads in (arguments.string("--threads") ?? "1,2").split(separator: ",") {
+        for threads in arguments.text("--threads").split(separator: ",") {
             benchmarks.append(Benchmark(words: ["bench", "train", "--threads", String(threads)] + plugins, value: "tokens_per_s",
                                         reference: "reference_tokens_per_s", unit: "tokens/s", peer: "PyTorch"))
         }

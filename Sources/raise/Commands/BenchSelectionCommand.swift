@@ -12,7 +12,7 @@ enum BenchSelectionCommand {
         arguments: "",
         options: [.integer("--pool", "N", "pool size", default: 20_000, in: 16...10_000_000), .integer("--batch", "N", "examples per step (at most the pool)", default: 16, in: 1...10_000_000),
                   .integer("--clusters", "C", "clusters (at most the batch)", default: 1, in: 1...4096),
-                  .value("--model", "SPEC", "the model trained (default the demo's tinygpt:layers=2,heads=2,d=64,ctx=64)"),
+                  .text("--model", "SPEC", "the model trained (the demo's)", default: "tinygpt:layers=2,heads=2,d=64,ctx=64"),
                   .integer("--tokens", "N", "tokens per training example", default: 40, in: 2...100_000),
                   .integer("--repeats", "N", "timed steps per side", default: 20, in: 1...100_000), PluginOptions.pluginPath,
                   CommonOptions.threads, CommonOptions.json],
@@ -53,7 +53,7 @@ enum BenchSelectionCommand {
         let folder = NSTemporaryDirectory() + "raise-bench-selection-\(getpid())"
         defer { try? FileManager.default.removeItem(atPath: folder) }
         try BenchTrainCommand.suiteTokenizer(vocabulary: 512, into: folder)
-        let spec = try PluginSpec(parsing: (arguments.string("--model") ?? "tinygpt:layers=2,heads=2,d=64,ctx=64") + ",tokenizer=\(folder)",
+        let spec = try PluginSpec(parsing: arguments.text("--model") + ",tokenizer=\(folder)",
                                   option: "--model")
         let model = try registry.make(spec, kind: .model, seed: 0, as: (any LanguageModel).self)
         let length = min(tokens, model.contextLength + 1)

@@ -11,7 +11,7 @@ enum BenchTrainCommand {
         words: ["bench", "train"],
         summary: "TinyGPT training and scoring tokens/s against PyTorch (ratio target ≥ 1.0)",
         arguments: "",
-        options: [.value("--model", "SPEC", "tinygpt sizes (default tinygpt:layers=4,heads=4,d=128,ctx=128)"),
+        options: [.text("--model", "SPEC", "tinygpt sizes", default: "tinygpt:layers=4,heads=4,d=128,ctx=128"),
                   .integer("--vocab", "N", "vocabulary size", default: 512, in: 260...100_000), .integer("--batch", "N", "sequences per step", default: 16, in: 1...4096),
                   .integer("--repeats", "N", "timed blocks per side", default: 5, in: 1...1000), PluginOptions.pluginPath,
                   CommonOptions.threads, CommonOptions.json],
@@ -77,7 +77,7 @@ enum BenchTrainCommand {
         let folder = NSTemporaryDirectory() + "raise-bench-train-\(getpid())"
         defer { try? FileManager.default.removeItem(atPath: folder) }
         try suiteTokenizer(vocabulary: vocab, into: folder)
-        let spec = try PluginSpec(parsing: (arguments.string("--model") ?? "tinygpt:layers=4,heads=4,d=128,ctx=128") + ",tokenizer=\(folder)",
+        let spec = try PluginSpec(parsing: arguments.text("--model") + ",tokenizer=\(folder)",
                                   option: "--model")
         let model = try registry.make(spec, kind: .model, seed: 0, as: (any LanguageModel).self)
         guard let settings = Optional(model.configuration), let layers = settings["layers"]?.intValue, let heads = settings["heads"]?.intValue,
