@@ -20,7 +20,7 @@ final class FinetuneCommandTests: XCTestCase {
         XCTAssertEqual(finetune.status, 0, finetune.stderr)
         let result = try XCTUnwrap(JSONValue.parse(String(finetune.stdout.split(separator: "\n").last ?? "")).objectValue)
         XCTAssertEqual(result["steps"]?.intValue, 8, "10% of 3 epochs × 400 / 16 = 75 steps")
-        XCTAssertEqual(result["selector"]?.stringValue, "random")
+        XCTAssertEqual(result["selector"]?.stringValue, "selector.random:stream=0", "the canonical spec, defaults filled in")
         XCTAssertNotNil(result["val_loss"]?.numberValue)
         XCTAssertNotNil(result["test_exact_match"]?.numberValue)
         let log = try String(contentsOfFile: folder + "/ft/selection.jsonl", encoding: .utf8).split(separator: "\n")

@@ -57,22 +57,25 @@ enum FinetuneCommand {
                                          seed: seed ^ 0x6669_6E65_7475_6E65)
         let progress = ProgressReporter(label: "finetune", total: steps, mode: arguments.outputMode)
         let evalEvery = try arguments.int("--eval-every")
-        var log = [String]()
+        var log = [String](), curve = [JSONValue]()
         for step in 0..<steps {
             let (indices, loss) = try training.step(step)
             log.append(JSONValue.object(logLine(step: step, indices: indices, records: pool.records, selector: selector)).serialized)
-            var metrics = [("loss", Double(loss))]
-            if evalEvery > 0, (step + 1) % evalEvery == 0, let validation {
-                metrics.append(("val_loss", try TargetEvaluation(model: model, examples: validation.examples).loss))
+            progress.update(step: step + 1, metrics: [("loss", Double(loss))])
+            if evalEvery > 0, (step + 1) % evalEvery == 0, let validation {  // each on a line of its own, and kept
+                let validationLoss = try TargetEvaluation(model: model, examples: validation.examples).loss
+                curve.append(.object(JSONObject([("step", .number(Double(step + 1))), ("val_loss", .number(validationLoss))])))
+                arguments.console.info("finetune: step \(step + 1)/\(steps): validation loss \(String(format: "%.4f", validationLoss))")
             }
-            progress.update(step: step + 1, metrics: metrics)
         }
 
         guard communicator.isRoot else { return ExitCode.success }  // rank 0 evaluates, writes and reports
-        var result = JSONObject([("selector", .string(selectorSpec.id)), ("steps", .number(Double(steps))),
+        let canonicalSelector = try selectorSpec.arguments(for: registry.plugin(selectorSpec.id, kind: .selector).factory, seed: seed).canonical
+        var result = JSONObject([("selector", .string(canonicalSelector)), ("steps", .number(Double(steps))),
                                  ("batch", .number(Double(batchSize))), ("pool", .number(Double(pool.count))),
                                  ("distinct_examples", .number(Double(training.timesSelected.filter { $0 > 0 }.count)))])
         if let validation { result["val_loss"] = .number(try TargetEvaluation(model: model, examples: validation.examples).loss) }
+        if !curve.isEmpty { result["val_curve"] = .array(curve) }
         if let test {
             let evaluation = try TargetEvaluation(model: model, examples: test.examples, answers: test.records.map(\.output), match: match)
             result["test_loss"] = .number(evaluation.loss)
@@ -86,7 +89,7 @@ enum FinetuneCommand {
         if arguments.outputMode == .json {
             print(JSONValue.object(result).serialized)
         } else {
-            print("finetuned with \(selectorSpec.id) for \(steps) steps of \(batchSize) (\(result["distinct_examples"]!.intValue!) distinct examples)")
+            print("finetuned with \(canonicalSelector) for \(steps) steps of \(batchSize) (\(result["distinct_examples"]!.intValue!) distinct examples)")
             for key in ["val_loss", "test_loss", "test_exact_match"] where result[key] != nil {
                 print("  \(key)".padding(toLength: 20, withPad: " ", startingAt: 0) + String(format: "%.4f", result[key]!.numberValue!))
             }

@@ -76,7 +76,7 @@ enum PretrainCommand {
         }
         try Job.requireAgreement(on: start, what: "the resume step of \(out)")
 
-        let progress = ProgressReporter(label: "pretrain", total: steps, mode: arguments.outputMode)
+        let progress = ProgressReporter(label: "pretrain", total: steps, mode: arguments.outputMode, completed: start)
         var tokensSeen = 0
         let clock = Date()
         for step in start..<steps {

@@ -80,11 +80,21 @@ struct PolicyTrainingJob {
             let results = try trainer.update(rollouts)
             first = group.last! + 1
             guard communicator.isRoot else { continue }
+            for rollout in rollouts { warnIfConstant(rollout, mode: mode) }
             log += results.map { JSONValue.object(line($0)).serialized }
             try folder.saveTraining(trainer, description: description, episodesDone: first, log: log)
             if mode == .json { for entry in log.suffix(results.count) { print(entry) } }
         }
         return log.compactMap { try? JSONValue.parse($0).objectValue }
+    }
+
+    /// Says so when every reward of an episode was the same: PPO then has nothing to learn from (a
+    /// `val-accuracy` reward at the noise floor of a small model is 0 at every step).
+    private func warnIfConstant(_ rollout: Rollout, mode: OutputMode) {
+        let rewards = rollout.trajectory.transitions.map(\.reward)
+        guard rewards.count > 1, let first = rewards.first, rewards.allSatisfy({ $0 == first }) else { return }
+        Console(mode: mode).warning("episode \(rollout.episode + 1): every one of its \(rewards.count) rewards was \(first), so the policy "
+                                    + "learns nothing from it; is the reward (\(rewardName)) constant on this model?")
     }
 
     /// A resumed run must be the same run: same policy shape, budget, reward, seed and pool.

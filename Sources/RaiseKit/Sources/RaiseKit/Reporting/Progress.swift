@@ -1,5 +1,6 @@
 // Progress: how long-running work reports on stderr — a line with step, metrics, rate and ETA for
-// people (redrawn at most a few times a second), one JSON object per report for machines, or nothing.
+// people (redrawn in place at most a few times a second on a terminal; a new line every few seconds when
+// stderr is a file or a pipe, so a log stays readable), one JSON object per report for machines, or nothing.
 import Foundation
 
 /// How a command reports progress and results.
@@ -12,8 +13,9 @@ public enum OutputMode: Sendable {
     case json
 }
 
-/// Reports the progress of a loop of `total` steps on stderr: a redrawn line at most four times a
-/// second, or a JSON object at most once a second (and always for the last step).
+/// Reports the progress of a loop of `total` steps on stderr: a line redrawn at most four times a second
+/// on a terminal, or written anew every `logInterval` seconds elsewhere; or a JSON object at most once a
+/// second (and always for the last step).
 public final class ProgressReporter {
     private let label: String
     private let total: Int
@@ -28,6 +30,10 @@ public final class ProgressReporter {
     static let rateWindow: TimeInterval = 60
     /// What is being worked on now (shown after the label; `run` in JSON), e.g. the run of a benchmark.
     public var detail = ""
+    /// Whether stderr is a terminal, where the line is redrawn in place.
+    private let interactive = isatty(STDERR_FILENO) != 0
+    /// Seconds between lines when stderr is not a terminal.
+    static let logInterval: TimeInterval = 5
 
     /// A reporter for `total` steps named `label`; `completed` steps were done before (a resumed run),
     /// so the rate and ETA count only the steps done now.
@@ -56,12 +62,13 @@ public final class ProgressReporter {
             object["eta_s"] = .number((remaining * 10).rounded() / 10)
             Self.writeLine(JSONValue.object(object).serialized)
         case .human:
-            guard step == total || now.timeIntervalSince(lastDraw) >= 0.25 else { return }
+            let interval = interactive ? 0.25 : Self.logInterval
+            guard step == total || now.timeIntervalSince(lastDraw) >= interval else { return }
             lastDraw = now
             let (rate, remaining) = pace(step: step, now: now)
             let values = metrics.map { "\($0.0) \(String(format: abs($0.1) >= 100 ? "%.0f" : "%.4f", $0.1))" }.joined(separator: "  ")
             let line = "\(label)\(detail.isEmpty ? "" : " [\(detail)]"): step \(step)/\(total)  \(values)  \(String(format: "%.1f", rate)) steps/s  ETA \(Self.duration(remaining))"
-            FileHandle.standardError.write(Data(("\r" + line + (step == total ? "\n" : "")).utf8))
+            FileHandle.standardError.write(Data(((interactive ? "\r" : "") + line + (step == total || !interactive ? "\n" : "")).utf8))
         }
     }
 

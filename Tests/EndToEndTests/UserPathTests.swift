@@ -1,0 +1,46 @@
+// The user's path (first items): what finetune records and prints, progress in a log file, and a
+// warning when a reward cannot teach the policy anything.
+import Foundation
+import RaiseKit
+import RaiseTestSupport
+import XCTest
+
+final class UserPathTests: XCTestCase {
+    /// metrics.json records the selector's canonical spec (its parameters too), and `--eval-every` prints
+    /// each validation loss on a line of its own and saves the curve.
+    func testFinetuneRecordsTheCanonicalSelectorAndTheValidationCurve() throws {
+        let (folder, model) = try tinySuite(self, size: 200, validation: 8, testSplit: 4)
+        let result = try runRaise(["finetune", "--model", model, "--data", folder + "/suite/pool.jsonl", "--val", folder + "/suite/val.jsonl",
+                                   "--template", "plain", "--selector", "perplexity:band=low", "--budget", "4", "--batch", "2",
+                                   "--eval-every", "2", "--threads", "1", "--out", folder + "/ft"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let metrics = try JSONValue.readObject(path: folder + "/ft/metrics.json")
+        XCTAssertEqual(metrics["selector"]?.stringValue, "selector.perplexity:band=low")
+        let curve = try XCTUnwrap(metrics["val_curve"]?.arrayValue?.compactMap(\.objectValue))
+        XCTAssertEqual(curve.compactMap { $0["step"]?.intValue }, [2, 4])
+        XCTAssertEqual(curve.last?["val_loss"]?.numberValue, metrics["val_loss"]?.numberValue)
+        for step in [2, 4] { XCTAssertTrue(result.stderr.contains("finetune: step \(step)/4: validation loss "), result.stderr) }
+        XCTAssertTrue(result.stdout.contains("finetuned with selector.perplexity:band=low"), result.stdout)
+    }
+
+    /// With stderr a pipe or a file, progress is whole lines, never carriage-return redraws.
+    func testProgressInALogIsWholeLines() throws {
+        let (folder, model) = try tinySuite(self, size: 200)
+        let result = try runRaise(["pretrain", "--model", model, "--data", folder + "/suite/pretrain.jsonl", "--steps", "20", "--batch", "4",
+                                   "--threads", "1", "--out", folder + "/base"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertFalse(result.stderr.contains("\r"), "no redraws in a log")
+        XCTAssertTrue(result.stderr.split(separator: "\n").contains { $0.hasPrefix("pretrain: step 20/20") }, result.stderr)
+    }
+
+    /// A reward that is the same at every step (exact match at the noise floor of a tiny model) is named.
+    func testAConstantRewardIsWarnedAbout() throws {
+        let (folder, model) = try tinySuite(self, size: 200, validation: 8, testSplit: 4)
+        let result = try runRaise(["train-selector", "--model", model, "--data", folder + "/suite/pool.jsonl", "--val", folder + "/suite/val.jsonl",
+                                   "--template", "plain", "--reward", "val-accuracy:limit=2", "--episodes", "1", "--budget", "3", "--batch", "4",
+                                   "--semantic-dims", "4", "--hidden", "8", "--threads", "1", "--quiet", "--out", folder + "/policy"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stderr.contains("raise: warning: episode 1: every one of its 3 rewards was 0.0"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("val-accuracy:limit=2"), result.stderr)
+    }
+}
