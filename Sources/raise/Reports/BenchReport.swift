@@ -71,10 +71,11 @@ struct BenchReport {
             text += "\n## Budget \(budget.label): \(budget.steps) steps\n\n| entry | steps | val loss | test exact match | distinct examples | selection s/run |\n"
             text += "|---|---|---|---|---|---|\n"
             let selectors = entries.filter { e in runs(e, budget.label).first?.kind == BenchEntry.Kind.selector.rawValue }
-            let bestLoss = selectors.min { BenchReport.meanAndDeviation(runs($0, budget.label).map(\.validationLoss)).mean
-                < BenchReport.meanAndDeviation(runs($1, budget.label).map(\.validationLoss)).mean }
-            let bestMatch = selectors.max { BenchReport.meanAndDeviation(runs($0, budget.label).compactMap(\.testExactMatch)).mean
-                < BenchReport.meanAndDeviation(runs($1, budget.label).compactMap(\.testExactMatch)).mean }
+            let losses = selectors.map { BenchReport.meanAndDeviation(runs($0, budget.label).map(\.validationLoss)).mean }
+            let matchRates = selectors.map { BenchReport.meanAndDeviation(runs($0, budget.label).compactMap(\.testExactMatch)).mean }
+            // The best is marked only where the selectors differ: when all tie (0.0% exact match), none is.
+            let bestLoss = Set(losses).count > 1 ? losses.indices.min { losses[$0] < losses[$1] }.map { selectors[$0] } : nil
+            let bestMatch = Set(matchRates).count > 1 ? matchRates.indices.max { matchRates[$0] < matchRates[$1] }.map { selectors[$0] } : nil
             for entry in entries {
                 let group = runs(entry, budget.label)
                 guard let first = group.first else { continue }
@@ -159,7 +160,8 @@ struct BenchReport {
 
     var overlap: String {
         var text = "# Overlap of the picks\n\nFor each budget, seed 0: the Jaccard overlap of the sets of records each entry trained on "
-        text += "(upper triangle) and the Spearman rank correlation of how often each pool record was picked (lower triangle).\n"
+        text += "(upper triangle) and the Spearman rank correlation of how often each pool record was picked (lower triangle; "
+            + "— where it is undefined: an entry that picks every record alike, such as full data).\n"
         for budget in budgets {
             let group = entries.compactMap { entry in runs(entry, budget.label).min { $0.seed < $1.seed } }
             guard group.count > 1 else { continue }
@@ -174,7 +176,7 @@ struct BenchReport {
                         let (x, y) = (Set(a.picks.keys), Set(b.picks.keys))
                         text += String(format: " %.2f |", Double(x.intersection(y).count) / Double(max(x.union(y).count, 1)))
                     } else {
-                        text += String(format: " %.2f |", BenchReport.spearman(counts[i], counts[j]))
+                        text += BenchReport.spearman(counts[i], counts[j]).map { String(format: " %.2f |", $0) } ?? " — |"
                     }
                 }
                 text += "\n"
@@ -183,8 +185,9 @@ struct BenchReport {
         return text
     }
 
-    /// Spearman's rank correlation (average ranks for ties); 0 when either side is constant.
-    static func spearman(_ a: [Double], _ b: [Double]) -> Double {
+    /// Spearman's rank correlation (average ranks for ties); nil — undefined — when either side is constant
+    /// (full data picks every record alike).
+    static func spearman(_ a: [Double], _ b: [Double]) -> Double? {
         func ranks(_ v: [Double]) -> [Double] {
             let order = v.indices.sorted { v[$0] < v[$1] }
             var r = [Double](repeating: 0, count: v.count), i = 0
@@ -200,6 +203,6 @@ struct BenchReport {
         let (mx, my) = (x.reduce(0, +) / Double(x.count), y.reduce(0, +) / Double(y.count))
         var (sxy, sxx, syy) = (0.0, 0.0, 0.0)
         for i in x.indices { sxy += (x[i] - mx) * (y[i] - my); sxx += (x[i] - mx) * (x[i] - mx); syy += (y[i] - my) * (y[i] - my) }
-        return sxx > 0 && syy > 0 ? sxy / (sxx * syy).squareRoot() : 0
+        return sxx > 0 && syy > 0 ? sxy / (sxx * syy).squareRoot() : nil
     }
 }
