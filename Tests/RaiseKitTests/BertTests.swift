@@ -95,6 +95,26 @@ final class BertTests: XCTestCase {
 
     /// `raise score` with the encoder as --aux-model: the records are tokenized with WordPiece (ids a
     /// TinyGPT vocabulary would give are meaningless to it), PCA-reduced, and a loss feature is refused.
+    /// The feature cache keys on a model's settings too: the same weights with another setting (here
+    /// MiniLM without unit-length normalisation) are scored again, not served the first setting's columns.
+    func testAChangedModelSettingMissesTheFeatureCache() throws {
+        _ = try miniLM()
+        let folder = try scratchFolder(self)
+        try (0..<4).map { #"{"instruction": "Name fruit \#($0).", "output": "ok"}"# }.joined(separator: "\n")
+            .write(toFile: folder + "/data.jsonl", atomically: true, encoding: .utf8)
+        XCTAssertEqual(try runRaise(["tokenizer", "train", "--vocab", "280", "--data", folder + "/data.jsonl", "--out", folder + "/tok", "--quiet"]).status, 0)
+        func score(normalize: Bool, out: String) throws -> String {
+            let result = try runRaise(["score", "--model", "tinygpt:layers=1,heads=2,d=16,ctx=64,tokenizer=\(folder)/tok", "--data", folder + "/data.jsonl",
+                                       "--embedding-model", "bert:path=\(ModelCache.miniLM),normalize=\(normalize)", "--feature", "embedding:dims=2",
+                                       "--out", folder + "/" + out], environment: ["RAISE_CACHE_DIR": folder + "/cache"])
+            XCTAssertEqual(result.status, 0, result.stderr)
+            return result.stderr
+        }
+        XCTAssertFalse(try score(normalize: true, out: "a.jsonl").contains("from the cache"))
+        XCTAssertTrue(try score(normalize: true, out: "b.jsonl").contains("from the cache"), "the same settings hit")
+        XCTAssertFalse(try score(normalize: false, out: "c.jsonl").contains("from the cache"), "another setting misses")
+    }
+
     func testTheEncoderScoresEmbeddingsAsAnAuxiliaryModel() throws {
         _ = try miniLM()
         let folder = try scratchFolder(self)

@@ -44,6 +44,14 @@ public struct FeatureCache: Sendable {
         return hash
     }
 
+    /// A fingerprint of a model's settings (its `configuration`: sizes, RoPE base, norm eps, context,
+    /// normalisation, …): settings change a model's outputs even when its weights do not.
+    public static func settingsFingerprint(of model: any LanguageModel) -> UInt64 {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        for byte in JSONValue.object(model.configuration).serialized.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01B3 }
+        return hash
+    }
+
     /// The cache key of the feature `spec` over a fingerprinted model and pool, as hex digits.
     public static func key(spec: String, fingerprint: UInt64) -> String {
         var hash = fingerprint

@@ -88,7 +88,9 @@ public final class FeaturePipeline {
             let examples = formatted[id]!
             let spec = try PluginSpec(parsing: text, option: "feature")
             let extractor = try registry.make(spec, kind: .feature, seed: seed, as: (any FeatureExtractor).self)
-            let fingerprint = fingerprints[id] ?? FeatureCache.fingerprint(model: featureModel, examples: examples)
+            // Weights, tokens and the model's settings: a changed setting with the same weights misses the cache.
+            let fingerprint = fingerprints[id]
+                ?? FeatureCache.fingerprint(model: featureModel, examples: examples) ^ FeatureCache.settingsFingerprint(of: featureModel)
             fingerprints[id] = fingerprint
             let key = try cacheKey(spec, extractor: extractor, fingerprint: fingerprint)
             // Under mpirun rank 0's cache decides for every rank (theirs may differ, or be on other machines).
