@@ -23,6 +23,29 @@ final class UserPathTests: XCTestCase {
         XCTAssertTrue(result.stdout.contains("finetuned with selector.perplexity:band=low"), result.stdout)
     }
 
+    /// A model folder remembers the template it was trained with and uses it by default; another one given
+    /// explicitly wins, with a warning.
+    func testAModelFolderRemembersItsTemplate() throws {
+        let (folder, model) = try tinySuite(self, size: 200, validation: 8, testSplit: 4)
+        let pretrain = try runRaise(["pretrain", "--model", model, "--data", folder + "/suite/pretrain.jsonl", "--template", "plain",
+                                     "--steps", "4", "--batch", "4", "--threads", "1", "--quiet", "--out", folder + "/base"])
+        XCTAssertEqual(pretrain.status, 0, pretrain.stderr)
+        XCTAssertEqual(try JSONValue.readObject(path: folder + "/base/config.json")["prompt_template"]?.stringValue, "plain")
+        func finetune(_ extra: [String]) throws -> (loss: Double?, stderr: String) {
+            let result = try runRaise(["finetune", "--model", folder + "/base", "--data", folder + "/suite/pool.jsonl", "--val", folder + "/suite/val.jsonl",
+                                       "--budget", "2", "--batch", "2", "--threads", "1", "--json"] + extra)
+            XCTAssertEqual(result.status, 0, result.stderr)
+            let line = try JSONValue.parse(String(result.stdout.split(separator: "\n").last ?? "")).objectValue
+            return (line?["val_loss"]?.numberValue, result.stderr)
+        }
+        let remembered = try finetune([]), explicit = try finetune(["--template", "plain"]), other = try finetune(["--template", "alpaca"])
+        XCTAssertEqual(remembered.loss, explicit.loss, "the folder's template is the default")
+        XCTAssertNotEqual(other.loss, explicit.loss)
+        XCTAssertTrue(other.stderr.contains("raise: warning: --template alpaca: the model in \(folder)/base was trained with the plain template"),
+                      other.stderr)
+        XCTAssertFalse(explicit.stderr.contains("warning: --template"), explicit.stderr)
+    }
+
     /// With stderr a pipe or a file, progress is whole lines, never carriage-return redraws.
     func testProgressInALogIsWholeLines() throws {
         let (folder, model) = try tinySuite(self, size: 200)

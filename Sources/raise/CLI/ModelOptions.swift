@@ -96,12 +96,26 @@ enum ModelOptions {
 
     /// The prompt template of `--template` (default alpaca).
     static func template(_ arguments: ParsedArguments) throws -> PromptTemplate {
-        try arguments.choice("--template", as: PromptTemplate.self)
+        try chooseTemplate(arguments).template
     }
 
-    /// The prompt formatter of `--template` for `model`.
+    /// `--template` when given, else the template the `--model` folder was trained with, else the default;
+    /// and the warning to give when the one given is not the one the model was trained with.
+    private static func chooseTemplate(_ arguments: ParsedArguments) throws -> (template: PromptTemplate, warning: String?) {
+        let folder = arguments.string("--model")
+        let saved = folder.flatMap { Checkpoint.savedTemplate(of: $0) }
+        let given = try arguments.choice("--template", as: PromptTemplate.self)  // the default when absent
+        guard arguments.string("--template") != nil else { return (saved ?? given, nil) }
+        guard let saved, saved != given else { return (given, nil) }
+        return (given, "--template \(given.rawValue): the model in \(folder!) was trained with the \(saved.rawValue) template")
+    }
+
+    /// The prompt formatter of the prompt template (see `template`) for `model`, warning once when `--template`
+    /// overrides the template the model was trained with.
     static func formatter(_ arguments: ParsedArguments, model: any LanguageModel) throws -> PromptFormatter {
-        try PromptFormatter(template: try template(arguments), tokenizer: model.tokenizer, maxLength: model.contextLength + 1)
+        let (template, warning) = try chooseTemplate(arguments)
+        if let warning { arguments.console.warning(warning) }
+        return try PromptFormatter(template: template, tokenizer: model.tokenizer, maxLength: model.contextLength + 1)
     }
 
     /// The records and examples of the pool (`--data`): records without a response token left in the

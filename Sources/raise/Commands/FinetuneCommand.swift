@@ -82,7 +82,7 @@ enum FinetuneCommand {
             result["test_exact_match"] = .number(evaluation.exactMatch ?? 0)
         }
         if let out = arguments.string("--out") {
-            try Checkpoint.saveModel(model, to: out)
+            try Checkpoint.saveModel(model, template: formatter.template, to: out)
             try AtomicFile.write(log.joined(separator: "\n") + "\n", to: out + "/selection.jsonl")
             try AtomicFile.write(JSONValue.object(result).serialized + "\n", to: out + "/metrics.json")
         }

@@ -86,7 +86,7 @@ enum PretrainCommand {
             let rate = Double(tokensSeen) / max(Date().timeIntervalSince(clock), 1e-9)
             progress.update(step: step + 1, metrics: [("loss", Double(loss)), ("tokens_per_s", rate.rounded())])
             if communicator.isRoot && ((step + 1) % every == 0 || step + 1 == steps) {
-                try Checkpoint.saveModel(model, to: out)
+                try Checkpoint.saveModel(model, template: formatter.template, to: out)
                 try Checkpoint.saveRun(model: model, trainer: trainer,
                                        state: .init(step: step + 1, optimizerStep: trainer.optimizer.step, rng: rng), to: out)
             }

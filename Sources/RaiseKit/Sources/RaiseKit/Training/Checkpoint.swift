@@ -36,12 +36,19 @@ public enum Checkpoint {
     }
 
     /// Writes `model` into `directory` (created if needed): config.json, model.safetensors, tokenizer/.
-    public static func saveModel(_ model: any LanguageModel, to directory: String) throws {
+    public static func saveModel(_ model: any LanguageModel, template: PromptTemplate? = nil, to directory: String) throws {
         try Folder.create(directory)
         if let tokenizer = model.tokenizer as? BytePairTokenizer { try tokenizer.save(directory: directory + "/tokenizer") }
         try Safetensors.write(named(model.parameters), metadata: ["backend": model.backendID], to: directory + "/model.safetensors")
-        let config = JSONObject([("backend", .string(model.backendID)), ("settings", .object(model.configuration))])
+        var config = JSONObject([("backend", .string(model.backendID)), ("settings", .object(model.configuration))])
+        if let template { config["prompt_template"] = .string(template.rawValue) }
         try AtomicFile.write(JSONValue.object(config).serialized + "\n", to: directory + "/config.json")
+    }
+
+    /// The prompt template a model folder was trained with (`prompt_template` in its config.json), if it
+    /// says; nil for a folder raise did not train or an older one.
+    public static func savedTemplate(of directory: String) -> PromptTemplate? {
+        (try? JSONValue.readObject(path: directory + "/config.json"))?["prompt_template"]?.stringValue.flatMap(PromptTemplate.init)
     }
 
     /// Loads model.safetensors of `directory` into `parameters`, checking every name and shape.
