@@ -38,11 +38,7 @@ final class XMLSummary: NSObject, XMLParserDelegate {
 
 final class BenchCommandTests: XCTestCase {
     func testBenchRunReportsResumesAndRecomputesTheSame() throws {
-        let folder = try scratchFolder(self)
-        XCTAssertEqual(try runRaise(["data", "synth", "--out", folder + "/suite", "--size", "300", "--val-size", "12", "--test-size", "8",
-                                     "--pretrain-size", "300"]).status, 0)
-        XCTAssertEqual(try runRaise(["tokenizer", "train", "--vocab", "300", "--data", folder + "/suite/pretrain.jsonl", "--out", folder + "/tok",
-                                     "--quiet"]).status, 0)
+        let (folder, _) = try tinySuite(self, size: 300, validation: 12, testSplit: 8, pretrain: 300)
         let config = """
             {"model": "tinygpt:layers=1,heads=2,d=32,ctx=48,tokenizer=\(folder)/tok", "data": ["\(folder)/suite/pool.jsonl"],
              "val": "\(folder)/suite/val.jsonl", "test": "\(folder)/suite/test.jsonl", "template": "plain", "oracle": true,

@@ -8,12 +8,7 @@ import XCTest
 
 final class FinetuneCommandTests: XCTestCase {
     func testFinetuneAndScoreEndToEnd() throws {
-        let folder = try scratchFolder(self)
-        XCTAssertEqual(try runRaise(["data", "synth", "--out", folder + "/suite", "--size", "400", "--val-size", "20", "--test-size", "10",
-                                     "--pretrain-size", "400"]).status, 0)
-        XCTAssertEqual(try runRaise(["tokenizer", "train", "--vocab", "300", "--data", folder + "/suite/pretrain.jsonl", "--out", folder + "/tok",
-                                     "--quiet"]).status, 0)
-        let model = "tinygpt:layers=1,heads=2,d=32,ctx=48,tokenizer=\(folder)/tok"
+        let (folder, model) = try tinySuite(self, size: 400, validation: 20, testSplit: 10, pretrain: 400)
         let finetune = try runRaise(["finetune", "--model", model, "--data", folder + "/suite/pool.jsonl", "--template", "plain",
                                      "--val", folder + "/suite/val.jsonl", "--test", folder + "/suite/test.jsonl", "--selector", "random",
                                      "--budget", "10%", "--out", folder + "/ft", "--json", "--threads", "1"])
@@ -57,11 +52,7 @@ final class ScoreResumeTests: XCTestCase {
     /// `kill -9` while a row-wise feature is being scored, then the same command again: it resumes after
     /// the last saved chunk, and the output equals an uninterrupted run's.
     func testKilledScoreResumesToTheSameOutput() throws {
-        let folder = try scratchFolder(self)
-        XCTAssertEqual(try runRaise(["data", "synth", "--out", folder + "/suite", "--size", "2000", "--val-size", "10", "--test-size", "10",
-                                     "--pretrain-size", "300"]).status, 0)
-        XCTAssertEqual(try runRaise(["tokenizer", "train", "--vocab", "300", "--data", folder + "/suite/pretrain.jsonl", "--out", folder + "/tok",
-                                     "--quiet"]).status, 0)
+        let (folder, _) = try tinySuite(self, size: 2000, validation: 10, testSplit: 10, pretrain: 300)
         func arguments(_ out: String) -> [String] {
             ["score", "--model", "tinygpt:layers=2,heads=2,d=64,ctx=48,tokenizer=\(folder)/tok", "--data", folder + "/suite/pool.jsonl",
              "--template", "plain", "--features", "ifd", "--threads", "1", "--quiet", "--out", out]

@@ -22,16 +22,8 @@ final class PretrainCommandTests: XCTestCase {
         XCTAssertEqual(whole.status, 0, whole.stderr)
 
         // Start the same run, kill -9 it once its first checkpoint exists, then resume.
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: buildFolder + "/raise")
-        process.arguments = arguments(folder + "/killed")
-        process.standardError = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        while !FileManager.default.fileExists(atPath: folder + "/killed/resume.safetensors") && process.isRunning { usleep(2000) }
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-        XCTAssertEqual(process.terminationReason, .uncaughtSignal, "the run was killed before it finished")
+        let ended = try runRaiseUntil(folder + "/killed/resume.safetensors", arguments(folder + "/killed"))
+        XCTAssertEqual(ended, .uncaughtSignal, "the run was killed before it finished")
 
         let resumed = try runRaise(arguments(folder + "/killed").filter { $0 != "--quiet" } + ["--resume"])  // --quiet hides the note
         XCTAssertEqual(resumed.status, 0, resumed.stderr)

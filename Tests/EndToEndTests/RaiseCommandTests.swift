@@ -28,16 +28,8 @@ final class RaiseCommandTests: XCTestCase {
                        "the return telescopes to P(M_T) − P(M_0)")
 
         // Killed after its first episode, then resumed: the same policy as the uninterrupted run.
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: buildFolder + "/raise")
-        process.arguments = trainSelector(folder, model, out: folder + "/killed")
-        process.environment = ProcessInfo.processInfo.environment.merging(cache) { $1 }
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        while !FileManager.default.fileExists(atPath: folder + "/killed/episodes.jsonl") && process.isRunning { usleep(500) }
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-        XCTAssertEqual(process.terminationReason, .uncaughtSignal, "killed during training")
+        let ended = try runRaiseUntil(folder + "/killed/episodes.jsonl", trainSelector(folder, model, out: folder + "/killed"), environment: cache)
+        XCTAssertEqual(ended, .uncaughtSignal, "killed during training")
         let resumed = try runRaise(trainSelector(folder, model, out: folder + "/killed", extra: ["--resume"]).filter { $0 != "--quiet" },
                                    environment: cache)
         XCTAssertEqual(resumed.status, 0, resumed.stderr)

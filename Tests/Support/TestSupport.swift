@@ -99,3 +99,19 @@ public func runRaise(_ arguments: [String], environment: [String: String] = [:])
     let result = try Subprocess.run(executable.path, arguments, environment: scratchCache.merging(environment) { $1 })
     return (result.status, result.output, result.errorOutput)
 }
+
+/// Starts the built `raise` with `arguments` (its output discarded) and kills it with SIGKILL as soon as
+/// `path` exists; returns how the process ended (`.uncaughtSignal` when it was killed before finishing).
+public func runRaiseUntil(_ path: String, _ arguments: [String], environment: [String: String] = [:]) throws -> Process.TerminationReason {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: buildFolder + "/raise")
+    process.arguments = arguments
+    process.environment = ProcessInfo.processInfo.environment.merging(scratchCache) { $1 }.merging(environment) { $1 }
+    process.standardError = FileHandle.nullDevice
+    process.standardOutput = FileHandle.nullDevice
+    try process.run()
+    while !FileManager.default.fileExists(atPath: path) && process.isRunning { usleep(500) }
+    kill(process.processIdentifier, SIGKILL)
+    process.waitUntilExit()
+    return process.terminationReason
+}
