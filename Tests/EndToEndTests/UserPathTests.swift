@@ -46,6 +46,26 @@ final class UserPathTests: XCTestCase {
         XCTAssertFalse(explicit.stderr.contains("warning: --template"), explicit.stderr)
     }
 
+    /// `raise evaluate` measures a model without training it: on a fine-tuned model's folder it gives the
+    /// numbers finetune reported (the template the folder remembers), and it needs a split to measure.
+    func testEvaluateMeasuresAModelWithoutTrainingIt() throws {
+        let (folder, model) = try tinySuite(self, size: 200, validation: 8, testSplit: 4)
+        let splits = ["--val", folder + "/suite/val.jsonl", "--test", folder + "/suite/test.jsonl"]
+        let finetune = try runRaise(["finetune", "--model", model, "--data", folder + "/suite/pool.jsonl", "--template", "plain", "--budget", "3",
+                                     "--batch", "2", "--threads", "1", "--quiet", "--out", folder + "/ft"] + splits)
+        XCTAssertEqual(finetune.status, 0, finetune.stderr)
+        let evaluate = try runRaise(["evaluate", "--model", folder + "/ft", "--threads", "1", "--json"] + splits)
+        XCTAssertEqual(evaluate.status, 0, evaluate.stderr)
+        let measured = try XCTUnwrap(JSONValue.parse(evaluate.stdout.trimmingCharacters(in: .whitespacesAndNewlines)).objectValue)
+        let metrics = try JSONValue.readObject(path: folder + "/ft/metrics.json")
+        for key in ["val_loss", "test_loss", "test_exact_match"] {
+            XCTAssertEqual(measured[key]?.numberValue, metrics[key]?.numberValue, key)
+        }
+        let nothing = try runRaise(["evaluate", "--model", folder + "/ft"])
+        XCTAssertEqual(nothing.status, 2)
+        XCTAssertTrue(nothing.stderr.contains("--val FILE or --test FILE is required"), nothing.stderr)
+    }
+
     /// With stderr a pipe or a file, progress is whole lines, never carriage-return redraws.
     func testProgressInALogIsWholeLines() throws {
         let (folder, model) = try tinySuite(self, size: 200)

@@ -22,6 +22,7 @@ enum Host {
         DataCommands.split,
         PretrainCommand.command,
         FinetuneCommand.command,
+        EvaluateCommand.command,
         ScoreCommand.command,
         SelectCommand.command,
         TrainSelectorCommand.command,

@@ -74,13 +74,8 @@ enum FinetuneCommand {
         var result = JSONObject([("selector", .string(canonicalSelector)), ("steps", .number(Double(steps))),
                                  ("batch", .number(Double(batchSize))), ("pool", .number(Double(pool.count))),
                                  ("distinct_examples", .number(Double(training.timesSelected.filter { $0 > 0 }.count)))])
-        if let validation { result["val_loss"] = .number(try TargetEvaluation(model: model, examples: validation.examples).loss) }
+        try TargetMetrics.measure(model, validation: validation, test: test, match: match, into: &result)
         if !curve.isEmpty { result["val_curve"] = .array(curve) }
-        if let test {
-            let evaluation = try TargetEvaluation(model: model, examples: test.examples, answers: test.records.map(\.output), match: match)
-            result["test_loss"] = .number(evaluation.loss)
-            result["test_exact_match"] = .number(evaluation.exactMatch ?? 0)
-        }
         if let out = arguments.string("--out") {
             try Checkpoint.saveModel(model, template: formatter.template, to: out)
             try AtomicFile.write(log.joined(separator: "\n") + "\n", to: out + "/selection.jsonl")
@@ -90,9 +85,7 @@ enum FinetuneCommand {
             print(JSONValue.object(result).serialized)
         } else {
             print("finetuned with \(canonicalSelector) for \(steps) steps of \(batchSize) (\(result["distinct_examples"]!.intValue!) distinct examples)")
-            for key in ["val_loss", "test_loss", "test_exact_match"] where result[key] != nil {
-                print("  \(key)".padding(toLength: 20, withPad: " ", startingAt: 0) + String(format: "%.4f", result[key]!.numberValue!))
-            }
+            TargetMetrics.lines(result).forEach { print($0) }
         }
         return ExitCode.success
     }
