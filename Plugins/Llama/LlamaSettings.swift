@@ -41,8 +41,21 @@ struct LlamaSettings: Equatable {
         try check(path: gguf.path)
     }
 
-    /// The settings of an HF config.json (LlamaForCausalLM).
+    /// The settings of an HF config.json (LlamaForCausalLM), in the layout of transformers 4.x (`rope_theta`)
+    /// or 5.x (`rope_parameters.rope_theta`). A field that would change the model in a way raise does not
+    /// compute (RoPE scaling, another head size, another activation, biases) is refused by name, never
+    /// silently ignored.
     init(config: JSONObject, path: String) throws {
+        func refuse(_ field: String, _ value: JSONValue, _ why: String) -> RaiseError {
+            RaiseError.file(path: path, detail: "field '\(field)' = \(value.serialized) is not supported: \(why)")
+        }
+        let rope = config["rope_parameters"]?.objectValue
+        if let scaling = config["rope_scaling"], scaling != .null { throw refuse("rope_scaling", scaling, "raise computes plain RoPE") }
+        if let type = rope?["rope_type"], type != .string("default") { throw refuse("rope_parameters.rope_type", type, "raise computes plain RoPE") }
+        if let activation = config["hidden_act"], activation != .string("silu") { throw refuse("hidden_act", activation, "LLaMA's MLP is SwiGLU (silu)") }
+        for field in ["attention_bias", "mlp_bias"] where config[field] == .bool(true) {
+            throw refuse(field, .bool(true), "raise's LLaMA has no biases")
+        }
         layers = try config.positiveInteger("num_hidden_layers", path: path)
         width = try config.positiveInteger("hidden_size", path: path)
         heads = try config.positiveInteger("num_attention_heads", path: path)
@@ -50,9 +63,12 @@ struct LlamaSettings: Equatable {
         feedForward = try config.positiveInteger("intermediate_size", path: path)
         vocabulary = try config.positiveInteger("vocab_size", path: path)
         context = try config.positiveInteger("max_position_embeddings", path: path)
-        ropeBase = Float(config["rope_theta"]?.numberValue ?? 10_000)
+        ropeBase = Float(config["rope_theta"]?.numberValue ?? rope?["rope_theta"]?.numberValue ?? 10_000)
         normEps = Float(config["rms_norm_eps"]?.numberValue ?? 1e-5)
         tiedEmbeddings = config["tie_word_embeddings"].map { $0 == .bool(true) } ?? false
+        if let headDim = config["head_dim"], headDim != .null, headDim.intValue != width / heads {
+            throw refuse("head_dim", headDim, "raise's heads are hidden_size / num_attention_heads = \(width / heads) wide")
+        }
         try check(path: path)
     }
 

@@ -80,5 +80,27 @@ final class LlamaTests: XCTestCase {
         let fromHF = try registry.make(PluginSpec(parsing: "llama:path=\(hf),ctx=64", option: "--model"), kind: .model, seed: 0,
                                        as: (any LanguageModel).self)
         XCTAssertEqual(try fromHF.exampleLosses(batch), try model.exampleLosses(batch))
+
+        // transformers 5.x writes the RoPE base inside rope_parameters: read there, it gives the same model as
+        // rope_theta at the top; fields raise does not compute are refused by name.
+        var config = model.configuration
+        let base = try XCTUnwrap(config["rope_theta"])
+        func load(_ config: JSONObject) throws -> any LanguageModel {
+            try AtomicFile.write(JSONValue.object(config).serialized, to: hf + "/config.json")
+            return try registry.make(PluginSpec(parsing: "llama:path=\(hf),ctx=64", option: "--model"), kind: .model, seed: 0, as: (any LanguageModel).self)
+        }
+        config["rope_theta"] = nil
+        config["rope_parameters"] = .object(JSONObject([("rope_type", .string("default")), ("rope_theta", base)]))
+        XCTAssertEqual(try load(config).exampleLosses(batch), try model.exampleLosses(batch), "rope_parameters.rope_theta read")
+        var other = config
+        other["rope_parameters"] = .object(JSONObject([("rope_type", .string("default")), ("rope_theta", .number(1e6))]))
+        XCTAssertNotEqual(try load(other).exampleLosses(batch), try model.exampleLosses(batch), "another base, another model")
+        for (field, value, message) in [("rope_scaling", JSONValue.object(JSONObject([("rope_type", .string("linear")), ("factor", .number(2))])), "plain RoPE"),
+                                        ("head_dim", .number(7), "heads are hidden_size / num_attention_heads"),
+                                        ("hidden_act", .string("gelu"), "SwiGLU"), ("attention_bias", .bool(true), "no biases")] {
+            var bad = config
+            bad[field] = value
+            assertThrows([hf + "/config.json", "field '\(field)'", message]) { try load(bad) }
+        }
     }
 }
