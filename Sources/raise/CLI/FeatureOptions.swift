@@ -12,8 +12,6 @@ enum FeatureOptions {
                                              "the model semantic features (embedding, cluster) are computed with (default: --aux-model)")
     static let referenceModel = Option.value("--reference-model", "SPEC",
                                              "a model trained on the target validation split (RHO-LOSS's irreducible loss)")
-    /// The three, for commands that compute features.
-    static let all = [auxModel, embeddingModel, referenceModel]
 
     /// The models features use besides `trained`, each made from its option when given.
     static func models(_ arguments: ParsedArguments, registry: PluginRegistry, trained: any LanguageModel, seed: UInt64) throws -> FeaturePipeline.Models {
