@@ -1,6 +1,7 @@
 // Llama: the plugin library of the LLaMA-architecture backend `model.llama`. This file is its C entry
 // point and its factory: a GGUF file (weights and tokenizer), an HF folder (config.json +
-// model.safetensors + a raise tokenizer folder), or a raise checkpoint of either.
+// model.safetensors + tokenizer.json, or a raise tokenizer folder), or a raise checkpoint of either.
+import Foundation
 import RaiseKit
 
 @_cdecl("raise_plugin_abi_version")
@@ -44,10 +45,18 @@ final class LlamaPlugin: RaisePlugin {
             try model.load(gguf: gguf)
             return model
         }
-        // An HF folder: config.json, model.safetensors, and a tokenizer folder raise can read.
+        // An HF folder: config.json, model.safetensors, and the tokenizer as the Hub ships it (tokenizer.json,
+        // with tokenizer_config.json's roles) or a raise tokenizer/ folder.
         let config = try JSONValue.readObject(path: path + "/config.json")
-        let model = Llama(settings: try LlamaSettings(config: config, path: path + "/config.json"),
-                          tokenizer: try BytePairTokenizer(directory: path + "/tokenizer"), context: context)
+        let tokenizer: BytePairTokenizer
+        if FileManager.default.fileExists(atPath: path + "/tokenizer.json") {
+            tokenizer = try BytePairTokenizer(huggingFace: path + "/tokenizer.json")
+        } else if FileManager.default.fileExists(atPath: path + "/tokenizer") {
+            tokenizer = try BytePairTokenizer(directory: path + "/tokenizer")
+        } else {
+            throw RaiseError.file(path: path, detail: "no tokenizer: expected tokenizer.json (as the Hub ships it) or a raise tokenizer/ folder")
+        }
+        let model = Llama(settings: try LlamaSettings(config: config, path: path + "/config.json"), tokenizer: tokenizer, context: context)
         try Checkpoint.loadParameters(model.parameters, from: path)
         return model
     }
