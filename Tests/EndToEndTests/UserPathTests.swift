@@ -66,6 +66,26 @@ final class UserPathTests: XCTestCase {
         XCTAssertTrue(nothing.stderr.contains("--val FILE or --test FILE is required"), nothing.stderr)
     }
 
+    /// In the report, a tie (every selector at 0.0% exact match) marks no best; in overlap.md, full data —
+    /// which picks every record alike (3 epochs of a pool that divides into batches) — has no rank correlation.
+    func testTiesAreNotBoldAndUndefinedCorrelationsAreDashes() throws {
+        let (folder, model) = try tinySuite(self, size: 100, validation: 4, testSplit: 4)
+        let pool = try String(contentsOfFile: folder + "/suite/pool.jsonl", encoding: .utf8).split(separator: "\n").count
+        XCTAssertEqual(pool % 10, 0, "the pool divides into batches of 10")
+        let result = try runRaise(["bench", "run", "--model", model, "--data", folder + "/suite/pool.jsonl", "--val", folder + "/suite/val.jsonl",
+                                   "--test", folder + "/suite/test.jsonl", "--template", "plain", "--selector", "random", "--selector", "length",
+                                   "--lr", "1e-3", "--budgets", "10%", "--seeds", "1", "--batch", "10", "--eval-points", "1", "--threads", "1",
+                                   "--quiet", "--out", folder + "/bench"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let report = try String(contentsOfFile: folder + "/bench/report.md", encoding: .utf8)
+        let rows = report.split(separator: "\n").filter { $0.hasPrefix("| random |") || $0.hasPrefix("| length |") }
+        let matches = rows.map { $0.split(separator: "|")[3].trimmingCharacters(in: .whitespaces) }
+        XCTAssertEqual(matches, ["0.0% ± 0.0", "0.0% ± 0.0"], "a tiny model answers nothing exactly: \(rows)")
+        let overlap = try String(contentsOfFile: folder + "/bench/overlap.md", encoding: .utf8)
+        let randomRow = try XCTUnwrap(overlap.split(separator: "\n").first { $0.hasPrefix("| random |") })
+        XCTAssertTrue(randomRow.hasPrefix("| random | — | — |"), "full data's counts are constant: " + randomRow)
+    }
+
     /// With stderr a pipe or a file, progress is whole lines, never carriage-return redraws.
     func testProgressInALogIsWholeLines() throws {
         let (folder, model) = try tinySuite(self, size: 200)
