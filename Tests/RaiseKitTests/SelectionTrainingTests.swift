@@ -19,6 +19,9 @@ final class TrainingBudgetTests: XCTestCase {
         XCTAssertEqual(try TrainingBudget(parsing: "42steps").steps(poolSize: 10, batchSize: 16, meanTokensPerExample: 20), 42)
         XCTAssertEqual(try TrainingBudget(parsing: "320examples").steps(poolSize: 10, batchSize: 16, meanTokensPerExample: 20), 20)
         XCTAssertEqual(try TrainingBudget(parsing: "6400tokens").steps(poolSize: 10, batchSize: 16, meanTokensPerExample: 20), 20)
+        XCTAssertEqual(try TrainingBudget(parsing: "6560tokens").steps(poolSize: 10, batchSize: 16, meanTokensPerExample: 20), 21,
+                       "20.5 steps: the nearest, as for a share (it rounded down)")
+        XCTAssertEqual(try TrainingBudget(parsing: "50%").steps(poolSize: 15, batchSize: 4, meanTokensPerExample: 20), 6, "12 × 50% = 6")
         assertThrows(["--budget", "'0%'"]) { try TrainingBudget(parsing: "0%") }
         assertThrows(["--budget", "'lots'"]) { try TrainingBudget(parsing: "lots") }
         for loose in ["0x10", "0x1p3%", "nan", "1_000"] { assertThrows(["--budget", "'\(loose)'"]) { try TrainingBudget(parsing: loose) } }

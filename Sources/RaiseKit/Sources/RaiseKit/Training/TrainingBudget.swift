@@ -1,7 +1,8 @@
 // TrainingBudget: how many update steps a run gets. Every method gets the same number of steps and the
 // same batch size; the budget may be written as steps, as a share of the full-data baseline's steps
 // (3 epochs over the whole pool, the RAISE paper's protocol), as examples or as tokens — always
-// resolved to steps before any work starts.
+// resolved to steps before any work starts, by one rule: a share or a token count rounds to the nearest
+// step; an example count must be whole batches (else it is refused, naming the two nearest).
 
 /// A training budget as the user wrote it.
 public enum TrainingBudget: Equatable, Sendable, CustomStringConvertible {
@@ -64,7 +65,7 @@ public enum TrainingBudget: Equatable, Sendable, CustomStringConvertible {
             guard meanTokensPerExample > 0 else {
                 throw RaiseError.invalidArgument(name: "--budget", detail: "a token budget needs tokenized examples (a model and its tokenizer)")
             }
-            steps = Int(Double(n) / (meanTokensPerExample * Double(batchSize)))
+            steps = Int((Double(n) / (meanTokensPerExample * Double(batchSize))).rounded())
         }
         guard steps >= 1 else {
             throw RaiseError.invalidArgument(name: "--budget", detail: "\(self) is less than one training step of \(batchSize) examples")
