@@ -179,9 +179,11 @@ enum AtomicTemporary {
             guard descriptor >= 0 else {
                 throw RaiseError.file(path: path, detail: "cannot create a file in \(folder): \(String(cString: strerror(errno)))")
             }
-            // Locked before anything is written; a sweeper that took the lock first has unlinked the file.
+            // Locked before anything is written; a sweeper that took the lock first has unlinked the file. On a
+            // file system without locks the file stays unlocked, and no sweeper can lock it to remove it.
+            _ = flock(descriptor, LOCK_EX)
             var info = stat()
-            if flock(descriptor, LOCK_EX) == 0, fstat(descriptor, &info) == 0, info.st_nlink > 0 { return (descriptor, candidate) }
+            if fstat(descriptor, &info) == 0, info.st_nlink > 0 { return (descriptor, candidate) }
             close(descriptor)
         }
         throw RaiseError.file(path: path, detail: "cannot create a temporary file in \(folder)")

@@ -30,7 +30,8 @@ public final class FolderLock: @unchecked Sendable {  // its descriptor changes 
             guard descriptor >= 0 else {
                 throw RaiseError.file(path: folder, detail: "cannot open its lock file \(FolderLock.fileName): \(String(cString: strerror(errno)))")
             }
-            guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+            // A file system without locks (ENOLCK, EOPNOTSUPP) leaves the folder unlocked, as before locks were taken.
+            guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 || errno != EWOULDBLOCK else {
                 let holder = FolderLock.holder(descriptor)
                 close(descriptor)
                 throw RaiseError.file(path: folder, detail: "another raise process\(holder.map { " (pid \($0))" } ?? "") is writing this folder; "
