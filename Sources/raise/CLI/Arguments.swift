@@ -93,7 +93,7 @@ struct ParsedArguments {
                 continue
             }
             let parts = argument.split(separator: "=", maxSplits: 1).map(String.init)
-            guard let option = options.first(where: { $0.name == parts[0] }) else {
+            guard let option = declared[parts[0]] else {
                 throw UsageError(message: "unknown option '\(parts[0])' for '\(command)'", usage: usage)
             }
             if values[option.name] != nil && !option.repeatable {
@@ -106,7 +106,7 @@ struct ParsedArguments {
                 values[option.name, default: []].append(parts[1])
             } else {
                 // `--out --quiet` forgot the value: an option's name is never taken as one.
-                guard let value = rest.popFirst(), !options.contains(where: { $0.name == value.split(separator: "=").first.map(String.init) }) else {
+                guard let value = rest.popFirst(), declared[String(value.split(separator: "=").first ?? "")] == nil else {
                     throw UsageError(message: "option \(option.name) needs a value \(option.value!)", usage: usage)
                 }
                 values[option.name, default: []].append(value)

@@ -53,9 +53,9 @@ public struct DataStatistics {
 
     /// FNV-1a over the UTF-8 bytes: a stable 64-bit content fingerprint.
     static func fingerprint(_ text: String) -> UInt64 {
-        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-        for byte in text.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01B3 }
-        return hash
+        var hash = FNV1a()
+        hash.add(text.utf8)
+        return hash.value
     }
 
     /// min, p50, p90, p99 and max of `values` (nearest rank), and the mean.

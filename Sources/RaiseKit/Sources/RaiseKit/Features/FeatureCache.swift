@@ -29,46 +29,43 @@ public struct FeatureCache: Sendable {
     /// A fingerprint of what features depend on besides their spec: the model (backend and every
     /// parameter; nil for none) and the tokenized examples. FNV-1a; compute it once per pool and model.
     public static func fingerprint(model: (any LanguageModel)?, examples: [TokenizedExample]) -> UInt64 {
-        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-        func mix<T>(_ value: T) { withUnsafeBytes(of: value) { for byte in $0 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01B3 } } }
+        var hash = FNV1a()
         if let model {
-            for byte in model.backendID.utf8 { mix(byte) }
+            hash.add(model.backendID.utf8)
             let values = model.parameters.values
-            for i in 0..<values.count { mix(values.data[i].bitPattern) }
+            for i in 0..<values.count { hash.add(bitsOf: values.data[i].bitPattern) }
         }
         for example in examples {
-            mix(example.ids.count)
-            for id in example.ids { mix(id) }
-            for weight in example.lossMask { mix(weight.bitPattern) }
+            hash.add(bitsOf: example.ids.count)
+            for id in example.ids { hash.add(bitsOf: id) }
+            for weight in example.lossMask { hash.add(bitsOf: weight.bitPattern) }
         }
-        return hash
+        return hash.value
     }
 
     /// A fingerprint of a model's settings (its `configuration`: sizes, RoPE base, norm eps, context,
     /// normalisation, …): settings change a model's outputs even when its weights do not.
     public static func settingsFingerprint(of model: any LanguageModel) -> UInt64 {
-        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-        for byte in JSONValue.object(model.configuration).serialized.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01B3 }
-        return hash
+        var hash = FNV1a()
+        hash.add(JSONValue.object(model.configuration).serialized.utf8)
+        return hash.value
     }
 
     /// The cache key of the feature `spec` over a fingerprinted model and pool, as hex digits.
     public static func key(spec: String, fingerprint: UInt64) -> String {
-        var hash = fingerprint
-        for byte in spec.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01B3 }
-        return String(hash, radix: 16)
+        var hash = FNV1a(start: fingerprint)
+        hash.add(spec.utf8)
+        return String(hash.value, radix: 16)
     }
 
     /// The checksum of columns (FNV-1a over names and value bits, names in order).
     public static func checksum(_ columns: [String: [Float]]) -> String {
-        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        var hash = FNV1a()
         for name in columns.keys.sorted() {
-            for byte in name.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01B3 }
-            for value in columns[name]! {
-                withUnsafeBytes(of: value.bitPattern.littleEndian) { for byte in $0 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01B3 } }
-            }
+            hash.add(name.utf8)
+            for value in columns[name]! { hash.add(bitsOf: value.bitPattern.littleEndian) }
         }
-        return String(hash, radix: 16)
+        return String(hash.value, radix: 16)
     }
 
     private func path(_ key: String) -> String { directory + "/\(key).safetensors" }
