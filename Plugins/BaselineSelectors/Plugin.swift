@@ -1,6 +1,7 @@
-// BaselineSelectors: the plugin library of the task-agnostic baseline selectors (random, full, length,
-// perplexity bands, IFD, Superfiltering, RHO-LOSS, online batch selection, self-paced learning). This file is its C
-// entry point (ABI version, then the entry object) and the list of factories it registers.
+// BaselineSelectors: the plugin library of the baseline selectors — task-agnostic (random, full, length,
+// perplexity bands, IFD, Superfiltering, RHO-LOSS, online batch selection, self-paced learning) and
+// target-aware (nearest-to-target, LESS). This file is its C entry point (ABI version, then the entry
+// object) and the list of factories it registers.
 import RaiseKit
 
 /// Exported for the host: the ABI version this library was built against.
@@ -23,5 +24,7 @@ final class BaselineSelectorsPlugin: RaisePlugin {
         try registrar.add(RhoLossSelector.factory)
         try registrar.add(OnlineLossSelector.factory)
         try registrar.add(SelfPacedSelector.factory)
+        try registrar.add(TargetSelector.nearest)
+        try registrar.add(TargetSelector.less)
     }
 }

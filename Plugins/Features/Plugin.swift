@@ -1,5 +1,6 @@
 // Features: the plugin library of the feature extractors — lengths, losses and perplexity, IFD, PCA-
-// reduced embeddings and k-means clusters. This file is its C entry point and factory list.
+// reduced embeddings and k-means clusters, and the target-aware similarity to the target and LESS
+// gradient alignment. This file is its C entry point and factory list.
 import RaiseKit
 
 @_cdecl("raise_plugin_abi_version")
@@ -34,6 +35,18 @@ final class FeaturesPlugin: RaisePlugin {
             parameters: [PluginParameter("clusters", .integer(1...4096), default: "8", "k"),
                          PluginParameter("dims", .integer(1...1024), default: "32", "PCA dimensions before clustering")],
             create: { ClusterFeature(clusters: $0.integer("clusters"), dimensions: $0.integer("dims"), seed: $0.seed) }))
+        try registrar.add(PluginFactory(
+            id: FeatureSpec.targetSimilarity, kind: .feature, version: "1.0.0",
+            summary: "cosine similarity of each embedding to the target's validation split (needs --val)",
+            parameters: TargetFeatureParameters.similarity,
+            create: { TargetSimilarityFeature(dimensions: $0.integer("dims"), neighbours: $0.text("reduce") == "knn" ? $0.integer("k") : 0) }))
+        try registrar.add(PluginFactory(
+            id: FeatureSpec.gradient, kind: .feature, version: "1.0.0",
+            summary: "LESS: cosine similarity of each training gradient to the validation gradients (needs --val)",
+            parameters: TargetFeatureParameters.gradient,
+            create: { GradientFeature(warmup: $0.number("warmup"), epochs: $0.integer("epochs"), learningRate: Float($0.number("lr")),
+                                      dimensions: $0.integer("dims"), adam: $0.boolean("adam"), takesMaximum: $0.text("reduce") == "max",
+                                      seed: $0.seed) }))
     }
 }
 

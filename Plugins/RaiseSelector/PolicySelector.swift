@@ -16,8 +16,19 @@ final class PolicySelector: ExplainingSelector {
         summary: "RAISE: a policy trained by `raise train-selector` picks every step's batch",
         parameters: [PluginParameter("policy", .text, default: nil, "the policy folder written by raise train-selector"),
                      PluginParameter("choice", .choice(["sample", "top"]), default: "sample",
-                                     "draw each step's picks from the policy as in training (sample), or take the top scores (top)")],
-        create: { PolicySelector(policy: try PolicyFolder($0.text("policy")).loadPolicy(), sampling: $0.text("choice") == "sample", seed: $0.seed) })
+                                     "draw each step's picks from the policy as in training (sample), or take the top scores (top)"),
+                     PluginParameter("groups", .text, default: "",
+                                     "the state groups the policy must read, joined by + (the benchmark trains its policy with them; "
+                                     + "default: all but current-loss)")],
+        create: { arguments in
+            let policy = try PolicyFolder(arguments.text("policy")).loadPolicy()
+            let wanted = arguments.text("groups")
+            if !wanted.isEmpty, try StateGroup.parseList(wanted, option: "selector.raise: parameter 'groups'") != policy.settings.layout.groups {
+                throw RaiseError.invalidArgument(name: "selector.raise", detail: "parameter 'groups' is \(wanted), but the policy in \(arguments.text("policy")) "
+                                                 + "reads \(policy.settings.layout.groups.map(\.rawValue).joined(separator: "+"))")
+            }
+            return PolicySelector(policy: policy, sampling: arguments.text("choice") == "sample", seed: arguments.seed)
+        })
 
     let mode = SelectionMode.everyStep
     let policy: SelectionPolicy

@@ -52,13 +52,15 @@ final class BenchCommandTests: XCTestCase {
         let events = first.stderr.split(separator: "\n").compactMap { try? JSONValue.parse(String($0)).objectValue }
         let last = try XCTUnwrap(events.last { $0["task"]?.stringValue == "bench" })
         XCTAssertEqual(last["step"]?.intValue, last["total"]?.intValue, "the progress (and its ETA) counts every step once")
-        XCTAssertEqual(last["total"]?.intValue, 2 * 113 + 113 + 2 * 3 * (11 + 23) + 2 * 2 * (11 + 23),
-                       "lr sweep, full data seed 1, 3 entries × 2 seeds × 2 budgets, a policy per budget and seed (2 episodes)")
+        XCTAssertEqual(last["total"]?.intValue, 2 * 113 + 2 * (11 + 23) + 113 + (2 * 3 - 1) * (11 + 23) + 2 * 2 * (11 + 23),
+                       "lr sweeps (full data, random at each budget), full data seed 1, 3 entries × 2 seeds × 2 budgets but random "
+                       + "seed 0 (the sweep's), a policy per budget and seed (2 episodes)")
         let printed = try XCTUnwrap(JSONValue.parse(String(first.stdout.split(separator: "\n").last ?? "")).objectValue)
         XCTAssertEqual(printed["entry"]?.stringValue, "raise", "one JSON line per run")
         let table = try runRaise(arguments, environment: ["RAISE_CACHE_DIR": folder + "/cache"])
         XCTAssertTrue(table.stdout.contains("| raise |") && table.stdout.contains("report.md"), table.stdout)
-        XCTAssertTrue(table.stderr.contains("warning: The best rate is the"), "one of two swept rates is always at an edge\n" + table.stderr)
+        XCTAssertEqual(table.stderr.components(separatedBy: "swept; a rate beyond the sweep may suit").count - 1, 3,
+                       "one of two swept rates is always at an edge: a warning per swept budget\n" + table.stderr)
         let otherBatch = try runRaise(arguments.filter { $0 != "8" } + ["4"], environment: ["RAISE_CACHE_DIR": folder + "/cache"])
         XCTAssertNotEqual(otherBatch.status, 0)
         XCTAssertTrue(otherBatch.stderr.contains("bench/settings.json") && otherBatch.stderr.contains("batch was 8, is now 4"), otherBatch.stderr)
@@ -71,13 +73,17 @@ final class BenchCommandTests: XCTestCase {
 
         let csv = try String(contentsOfFile: folder + "/bench/results.csv", encoding: .utf8).split(separator: "\n")
         XCTAssertEqual(csv.count, 1 + 2 + 3 * 2 * 2, "header, full data per seed, (oracle, random, raise) × 2 budgets × 2 seeds")
-        XCTAssertTrue(csv[0].hasPrefix("budget,entry,kind,seed,val_loss,test_exact_match,steps"))
+        XCTAssertTrue(csv[0].hasPrefix("budget,entry,kind,seed,val_loss,test_loss,test_exact_match,steps"))
         XCTAssertEqual(csv.filter { $0.hasPrefix("10%,raise,selector,") }.count, 2)
-        let chosenRate = try XCTUnwrap(Double(csv[1].split(separator: ",")[10]))
-        let edgeSide = chosenRate == 1e-3 ? "smallest" : "largest"
+        let fullRate = try XCTUnwrap(Double(csv[1].split(separator: ",")[11]))
+        let tenRate = try XCTUnwrap(csv.first { $0.hasPrefix("10%,random,") }.flatMap { Double($0.split(separator: ",")[11]) })
+        XCTAssertTrue(csv.filter { $0.hasPrefix("10%,") }.allSatisfy { $0.split(separator: ",")[11] == "\(tenRate)" }, "one rate per budget")
+        XCTAssertTrue(csv.allSatisfy { $0.hasPrefix("budget") || !$0.split(separator: ",")[5].isEmpty }, "a test loss for every run")
         let report = try String(contentsOfFile: folder + "/bench/report.md", encoding: .utf8)
-        for fragment in ["## Budget 10%: 11 steps", "## Budget 20%: 23 steps", "| full data | 113 |", "| oracle (reference) | 11 |",
-                         "## Learning rate", "| 0.003 |", "The best rate is the \(edgeSide) swept", "- threads: 1"] {
+        for fragment in ["## Budget 10%: 11 steps, peak learning rate \(tenRate)", "## Budget 20%: 23 steps", "| full data | 113 |",
+                         "| oracle (reference) | 11 |", "test loss", "target picks (noisy)", "gap closed", "| 100% (0%) | 100% |",
+                         "## Learning rate", "| 100% | full data |", "| 10% | random |",
+                         "Budget 100%: the best rate (\(fullRate)) is the \(fullRate == 1e-3 ? "smallest" : "largest") swept", "- threads: 1"] {
             XCTAssertTrue(report.contains(fragment), fragment + "\n" + report)
         }
         let overlap = try String(contentsOfFile: folder + "/bench/overlap.md", encoding: .utf8)
@@ -87,8 +93,8 @@ final class BenchCommandTests: XCTestCase {
         XCTAssertEqual(curves.counts["svg"], 1)
         XCTAssertEqual(curves.counts["polyline"], 2 * 3, "a line per entry (oracle, random, raise) per budget panel")
         XCTAssertEqual(curves.counts["polygon"], 2 * 3, "a seed band under each line")
-        let labels = Set(curves.attributes.filter { $0.element == "polyline" }.compactMap { $0.attributes["data-label"] })
-        XCTAssertEqual(labels, ["oracle (reference)", "random", "raise"])
+        let labels = Set(curves.attributes.filter { $0.element == "polyline" }.compactMap { $0.attributes["data-label"]?.split(separator: " (test ").first })
+        XCTAssertEqual(labels, ["oracle (reference)", "random", "raise"], "each entry, with its mean test loss")
         for text in ["training step", "target validation loss", "budget 10% (11 steps)", "full data (end of 3 epochs)"] {
             XCTAssertTrue(curves.texts.contains(text), text)
         }
@@ -186,11 +192,14 @@ final class BenchCommandTests: XCTestCase {
         for stage in ["raise data synth", "raise tokenizer train", "raise pretrain", "raise bench run"] {
             XCTAssertTrue(first.stderr.contains("demo: " + stage), stage + "\n" + first.stderr)
         }
-        XCTAssertTrue(first.stdout.contains("| ifd |") && first.stdout.contains("| raise |"), first.stdout)
+        for row in ["| ifd |", "| nearest |", "| less |", "| raise |", "| raise:groups=stage+difficulty+semantics+availability |"] {
+            XCTAssertTrue(first.stdout.contains(row), row + "\n" + first.stdout)
+        }
         let second = try runRaise(arguments, environment: ["RAISE_CACHE_DIR": folder + "/cache"])
         XCTAssertEqual(second.status, 0, second.stderr)
         XCTAssertTrue(second.stderr.contains("demo: done already: raise data synth"), second.stderr)
-        XCTAssertEqual(try String(contentsOfFile: folder + "/demo/bench/results.csv", encoding: .utf8).split(separator: "\n").count, 1 + 1 + 5)
+        XCTAssertEqual(try String(contentsOfFile: folder + "/demo/bench/results.csv", encoding: .utf8).split(separator: "\n").count, 1 + 1 + 8,
+                       "full data, oracle, random, perplexity, IFD, nearest, LESS, RAISE and RAISE with the paper's state")
     }
 }
 

@@ -191,6 +191,49 @@ final class FeatureCacheTests: XCTestCase {
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: folder + "/a.jsonl")), try Data(contentsOf: URL(fileURLWithPath: folder + "/b.jsonl")))
     }
 
+    /// Target-aware features need the validation split; their cache entry is the target's too: the same
+    /// split reads it back, another split scores again. `raise select` with them takes `--val` as well.
+    func testTargetAwareFeaturesNeedAndAreCachedByTheValidationSplit() throws {
+        let folder = try scratchFolder(self)
+        try (0..<16).map { #"{"instruction": "Double \#($0).", "output": "\#($0 * 2)"}"# }.joined(separator: "\n")
+            .write(toFile: folder + "/data.jsonl", atomically: true, encoding: .utf8)
+        try (20..<24).map { #"{"instruction": "Double \#($0).", "output": "\#($0 * 2)"}"# }.joined(separator: "\n")
+            .write(toFile: folder + "/val.jsonl", atomically: true, encoding: .utf8)
+        try (30..<34).map { #"{"instruction": "Halve \#($0 * 2).", "output": "\#($0)"}"# }.joined(separator: "\n")
+            .write(toFile: folder + "/other.jsonl", atomically: true, encoding: .utf8)
+        XCTAssertEqual(try runRaise(["tokenizer", "train", "--vocab", "280", "--data", folder + "/data.jsonl", "--out", folder + "/tok", "--quiet"]).status, 0)
+        let model = "tinygpt:layers=1,heads=2,d=16,ctx=48,tokenizer=\(folder)/tok"
+        let environment = ["RAISE_CACHE_DIR": folder + "/cache"]
+        let arguments = ["score", "--model", model, "--data", folder + "/data.jsonl", "--template", "plain",
+                         "--feature", "target-similarity:dims=4", "--feature", "gradient:dims=64", "--threads", "1"]
+        let missing = try runRaise(arguments + ["--out", folder + "/none.jsonl"], environment: environment)
+        XCTAssertEqual(missing.status, 1)
+        XCTAssertTrue(missing.stderr.contains("feature.gradient") && missing.stderr.contains("--val FILE"), missing.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/none.jsonl"))
+
+        let first = try runRaise(arguments + ["--val", folder + "/val.jsonl", "--out", folder + "/a.jsonl"], environment: environment)
+        XCTAssertEqual(first.status, 0, first.stderr)
+        let again = try runRaise(arguments + ["--val", folder + "/val.jsonl", "--out", folder + "/b.jsonl"], environment: environment)
+        XCTAssertEqual(again.stderr.components(separatedBy: "from the cache").count - 1, 2, again.stderr)
+        XCTAssertEqual(try String(contentsOfFile: folder + "/a.jsonl", encoding: .utf8), try String(contentsOfFile: folder + "/b.jsonl", encoding: .utf8))
+        let other = try runRaise(arguments + ["--val", folder + "/other.jsonl", "--out", folder + "/c.jsonl"], environment: environment)
+        XCTAssertEqual(other.status, 0, other.stderr)
+        XCTAssertFalse(other.stderr.contains("from the cache"), "another target is scored afresh\n" + other.stderr)
+        XCTAssertNotEqual(try String(contentsOfFile: folder + "/a.jsonl", encoding: .utf8), try String(contentsOfFile: folder + "/c.jsonl", encoding: .utf8))
+
+        let select = ["select", "--selector", "nearest:dims=4", "--model", model, "--data", folder + "/data.jsonl", "--template", "plain",
+                      "--budget", "1", "--batch", "6", "--threads", "1", "--quiet"]
+        let unselected = try runRaise(select + ["--out", folder + "/subset-none.jsonl"], environment: environment)
+        XCTAssertEqual(unselected.status, 1)
+        XCTAssertTrue(unselected.stderr.contains("--val FILE"), unselected.stderr)
+        let selected = try runRaise(select + ["--val", folder + "/val.jsonl", "--out", folder + "/subset.jsonl"], environment: environment)
+        XCTAssertEqual(selected.status, 0, selected.stderr)
+        XCTAssertEqual(try String(contentsOfFile: folder + "/subset.jsonl", encoding: .utf8).split(separator: "\n").count, 6, "a subset is at least a batch")
+        let overlapping = try runRaise(select + ["--val", folder + "/data.jsonl", "--out", folder + "/subset-overlap.jsonl"], environment: environment)
+        XCTAssertEqual(overlapping.status, 1, "a validation split inside the pool is refused")
+        XCTAssertTrue(overlapping.stderr.contains("also in the pool"), overlapping.stderr)
+    }
+
     /// Losses and lengths do not depend on the run's seed, so another seed reads them from the cache;
     /// k-means clusters do, so each seed has its own entry.
     func testOnlySeedDependentColumnsAreCachedPerSeed() throws {

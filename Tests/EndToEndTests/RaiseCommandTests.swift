@@ -56,10 +56,14 @@ final class RaiseCommandTests: XCTestCase {
         XCTAssertEqual(step["scores"]?.arrayValue?.count, 8)
         XCTAssertEqual(Set(step["clusters"]?.arrayValue?.compactMap(\.intValue) ?? []).count, 2, "both clusters contribute")
 
-        let explain = try runRaise(["explain", folder + "/policy", "--model", model, "--data", folder + "/suite/pool.jsonl",
-                                    "--template", "plain", "--budget", "6", "--batch", "8", "--threads", "1", "--quiet"], environment: cache)
+        let explainArguments = ["explain", folder + "/policy", "--model", model, "--data", folder + "/suite/pool.jsonl",
+                                    "--template", "plain", "--budget", "6", "--batch", "8", "--threads", "1", "--quiet"]
+        let withoutTarget = try runRaise(explainArguments, environment: cache)
+        XCTAssertEqual(withoutTarget.status, 1, "the relevance group measures the pool against the target")
+        XCTAssertTrue(withoutTarget.stderr.contains("--val FILE"), withoutTarget.stderr)
+        let explain = try runRaise(explainArguments + ["--val", folder + "/suite/val.jsonl"], environment: cache)
         XCTAssertEqual(explain.status, 0, explain.stderr)
-        for fragment in ["## What the scores depend on", "| early | 1 |", "### task family", "| addition |", "### noisy"] {
+        for fragment in ["## What the scores depend on", "| early | 1 |", "relevance", "### task family", "| addition |", "### noisy"] {
             XCTAssertTrue(explain.stdout.contains(fragment), fragment + "\n" + explain.stdout)
         }
     }

@@ -79,7 +79,7 @@ final class UserPathTests: XCTestCase {
         XCTAssertEqual(result.status, 0, result.stderr)
         let report = try String(contentsOfFile: folder + "/bench/report.md", encoding: .utf8)
         let rows = report.split(separator: "\n").filter { $0.hasPrefix("| random |") || $0.hasPrefix("| length |") }
-        let matches = rows.map { $0.split(separator: "|")[3].trimmingCharacters(in: .whitespaces) }
+        let matches = rows.map { $0.split(separator: "|")[4].trimmingCharacters(in: .whitespaces) }  // entry, steps, val loss, test loss, exact match
         XCTAssertEqual(matches, ["0.0% ± 0.0", "0.0% ± 0.0"], "a tiny model answers nothing exactly: \(rows)")
         let overlap = try String(contentsOfFile: folder + "/bench/overlap.md", encoding: .utf8)
         let randomRow = try XCTUnwrap(overlap.split(separator: "\n").first { $0.hasPrefix("| random |") })

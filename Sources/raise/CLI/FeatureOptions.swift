@@ -22,12 +22,24 @@ enum FeatureOptions {
                                       reference: try make("--reference-model"))
     }
 
-    /// The feature pipeline of a command whose trained model is `trained`.
+    /// `--val` for commands whose only use of a validation split is the target-aware features.
+    static let target = Option.value("--val", "FILE", "the target task's validation split (target-aware features: target-similarity, gradient)")
+
+    /// The feature pipeline of a command whose trained model is `trained`; `target` is the validation
+    /// split target-aware features measure the pool against.
     static func pipeline(_ arguments: ParsedArguments, registry: PluginRegistry, trained: any LanguageModel, seed: UInt64,
-                         memory: LossMemory = LossMemory()) throws -> FeaturePipeline {
+                         target: Pool?, memory: LossMemory = LossMemory()) throws -> FeaturePipeline {
         FeaturePipeline(registry: registry, models: try models(arguments, registry: registry, trained: trained, seed: seed),
-                        template: try ModelOptions.template(arguments), communicator: Job.communicator, memory: memory,
+                        template: try ModelOptions.template(arguments), target: target, communicator: Job.communicator, memory: memory,
                         console: Console(mode: arguments.outputMode), seed: seed)
+    }
+
+    /// The `--val` split of a command that reads it for target-aware features only, formatted like the
+    /// pool and checked to share no record with it.
+    static func targetSplit(_ arguments: ParsedArguments, formatter: PromptFormatter, pool: Pool) throws -> Pool? {
+        guard let split = try ModelOptions.targetSplit(arguments.string("--val"), formatter: formatter) else { return nil }
+        try ModelOptions.checkDisjoint(pool: pool, split: split, option: "--val")
+        return split
     }
 
     /// Checks, before any work, that the models `specs` need are named.

@@ -25,8 +25,10 @@ enum BenchRunCommand {
                   .flag("--oracle", "add the oracle reference (clean target records from the hidden tags; tagged data only)"),
                   .text("--budgets", "LIST", "comma-separated budgets", default: "1%,5%,10%"),
                   .integer("--seeds", "N", "seeds per entry", default: 3, in: 1...1000), .integer("--batch", "N", "examples per step", default: 16, in: 1...65_536),
-                  .real("--lr", "X", "peak learning rate for every entry (default: the best of --lr-sweep for full data)", default: nil, in: 1e-7...10),
-                  .text("--lr-sweep", "LIST", "learning rates tried on the full-data baseline", default: "3e-4,1e-3,3e-3"),
+                  .real("--lr", "X", "peak learning rate for every entry at every budget (default: swept per budget, see --lr-sweep)",
+                        default: nil, in: 1e-7...10),
+                  .text("--lr-sweep", "LIST", "learning rates tried per budget: on the full-data baseline, and with random selection at each "
+                        + "budget (the best on validation is every entry's rate there)", default: "3e-4,1e-3,3e-3"),
                   .integer("--eval-points", "N", "validation-loss evaluations per run, for the curves", default: 10, in: 1...10_000),
                   .choice("--match", "HOW", "how test answers are compared", default: AnswerMatch.exact),
                   .integer("--episodes", "N", "RAISE policy training episodes", default: 20, in: 1...1_000_000),
@@ -59,7 +61,7 @@ enum BenchRunCommand {
         if let test { try ModelOptions.checkDisjoint(pool: pool, split: test, option: "--test") }
 
         let (plan, budgets, policyBudget) = try makePlan(arguments, registry: registry, pool: pool, batchSize: batchSize, seeds: seeds)
-        let rates = try learningRates(arguments)
+        let sweep = try learningRates(arguments)
         let settings = BenchRunSettings(batchSize: batchSize, evaluationPoints: try arguments.int("--eval-points"),
                                         match: try arguments.choice("--match", as: AnswerMatch.self), out: out,
                                         policy: try policyPlan(arguments, budget: policyBudget), outputMode: arguments.outputMode)
@@ -67,26 +69,26 @@ enum BenchRunCommand {
                           featureModels: featureModels(arguments), settings: settings).claim(out: out)
         let models = BenchModels(base: { seed in try ModelOptions.make(arguments, registry: registry, seed: seed) },
                                  features: { trained, seed, memory in
-                                     try FeatureOptions.pipeline(arguments, registry: registry, trained: trained, seed: seed, memory: memory)
+                                     try FeatureOptions.pipeline(arguments, registry: registry, trained: trained, seed: seed, target: validation, memory: memory)
                                  })
         let work = BenchRunner(models: models, registry: registry, pool: pool, validation: validation.examples, test: test, settings: settings)
-        let benchmark = Benchmark(work: work, plan: plan, out: out, sweepRates: rates.sweep, fixedRate: rates.fixed)
+        let benchmark = Benchmark(work: work, plan: plan, out: out, sweepRates: sweep.rates, fixedRate: sweep.fixed)
 
         work.progress = ProgressReporter(label: "bench", total: max(benchmark.stepsToRun(), 1), mode: arguments.outputMode)
         var done = 0
-        let (lr, sweep) = try benchmark.learningRate(done: &done)
-        let finished = try benchmark.finishedRuns(at: lr)
-        let results = try benchmark.runAll(at: lr, finished: finished, done: &done) { result in
+        let rates = try benchmark.learningRates(done: &done)
+        let finished = try benchmark.finishedRuns(at: rates)
+        let results = try benchmark.runAll(at: rates, finished: finished, done: &done) { result in
             guard arguments.outputMode == .json else { return }
             var line = result.json
             (line["curve"], line["picks"]) = (nil, nil)
             print(JSONValue.object(line).serialized)
         }
 
-        let report = BenchReport(results: results, budgets: budgets, fullDataSteps: plan.fullDataSteps, records: pool.records, sweep: sweep,
-                                 chosenLearningRate: lr, environment: environment())
+        let report = BenchReport(results: results, budgets: budgets, fullDataSteps: plan.fullDataSteps, records: pool.records, rates: rates,
+                                 environment: environment())
         let files = try report.write(to: out)
-        if let edge = report.sweepEdge, arguments.outputMode != .json { arguments.console.warning(edge) }
+        if arguments.outputMode != .json { rates.edges.forEach(arguments.console.warning) }
         if arguments.outputMode != .json {
             print(tables(report.markdown))
             print("files:\n" + files.map { "  " + $0 }.joined(separator: "\n"))
@@ -115,15 +117,17 @@ enum BenchRunCommand {
                 let selector = try registry.make(parsed, kind: .selector, seed: seeds[0], as: (any InstructionSelector).self)
                 try FeatureOptions.checkModels(for: selector.requiredFeatures, arguments)
             }
-            entries.append(BenchEntry(kind: .selector, spec: spec))
+            let entry = BenchEntry(kind: .selector, spec: spec)
+            if entry.trainsPolicy { _ = try BenchRunner.stateGroups(of: entry) }  // a bad group stops the benchmark before any run
+            entries.append(entry)
         }
         let plan = BenchPlan(budgets: budgets, entries: entries, seeds: seeds,
                              fullDataSteps: TrainingBudget.fullDataSteps(poolSize: pool.count, batchSize: batchSize))
         return (plan, budgets, try arguments.string("--policy-budget").map { ($0, try steps($0)) })
     }
 
-    /// The rates the full-data baseline is swept over, and the rate given with `--lr` (which skips the sweep).
-    private static func learningRates(_ arguments: ParsedArguments) throws -> (sweep: [Double], fixed: Double?) {
+    /// The rates each budget is swept over, and the rate given with `--lr` (which skips the sweep).
+    private static func learningRates(_ arguments: ParsedArguments) throws -> (rates: [Double], fixed: Double?) {
         let sweep = try (arguments.text("--lr-sweep")).split(separator: ",").map { text -> Double in
             guard let value = DecimalText.value(of: text), value > 0, value <= 10 else {
                 throw UsageError(message: "--lr-sweep '\(text)': expected positive numbers", usage: arguments.usage)
@@ -140,7 +144,7 @@ enum BenchRunCommand {
                            clusters: try arguments.int("--clusters"), budget: budget)
     }
 
-    /// A benchmark's runs in its folder: what is left to run, the learning rate, and the runs themselves.
+    /// A benchmark's runs in its folder: what is left to run, the learning rates, and the runs themselves.
     private struct Benchmark {
         let work: BenchRunner
         let plan: BenchPlan
@@ -148,45 +152,70 @@ enum BenchRunCommand {
         let sweepRates: [Double]
         let fixedRate: Double?
 
-        /// The sweep's full-data run (of the first seed).
-        var sweepRun: BenchRun { BenchRun(budget: "100%", steps: plan.fullDataSteps, entry: BenchEntry(kind: .fullData, spec: "full"), seed: plan.seeds[0]) }
+        /// The sweep's run of a budget at seed 0: full data for the full-data budget, random selection for the others.
+        func sweepRun(_ budget: (label: String, steps: Int)) -> BenchRun {
+            budget.label == BenchPlan.fullDataLabel
+                ? BenchRun(budget: budget.label, steps: budget.steps, entry: BenchEntry(kind: .fullData, spec: "full"), seed: plan.seeds[0])
+                : BenchRun(budget: budget.label, steps: budget.steps, entry: BenchEntry(kind: .selector, spec: "random"), seed: plan.seeds[0])
+        }
 
-        /// Whether `run` is the full-data run the learning-rate sweep already ran.
-        func fromSweep(_ run: BenchRun) -> Bool { run.entry.kind == .fullData && run.seed == plan.seeds[0] && fixedRate == nil }
+        /// The budgets whose rate is swept: full data (when it runs), each budget, and the budget RAISE's
+        /// policies are trained at.
+        var sweptBudgets: [(label: String, steps: Int)] {
+            var budgets = plan.entries.contains { $0.kind == .fullData } ? [(BenchPlan.fullDataLabel, plan.fullDataSteps)] : []
+            for budget in plan.budgets + [work.settings.policy.budget].compactMap({ $0 }) where !budgets.contains(where: { $0.0 == budget.label }) {
+                budgets.append(budget)
+            }
+            return budgets
+        }
+
+        /// Whether `run` is a run the learning-rate sweep already ran.
+        func fromSweep(_ run: BenchRun) -> Bool {
+            guard fixedRate == nil, run.seed == plan.seeds[0] else { return false }
+            let sweep = sweepRun((run.budget, run.steps))
+            return run.entry == sweep.entry
+        }
 
         /// Steps still to run, the sweep's and the policies' included (each policy counted once).
         func stepsToRun() -> Int {
             let pending = plan.runs.filter { !FileManager.default.fileExists(atPath: $0.resultPath(out: out)) && !fromSweep($0) }
-            let sweepPending = fixedRate == nil ? sweepRates.filter { !FileManager.default.fileExists(atPath: sweepPath(out, $0)) } : []
             var policyFolders = Set<String>()  // several runs may share one policy: count its training once
+            let sweepPending = fixedRate == nil ? sweptBudgets.reduce(0) { sum, budget in
+                sum + sweepRates.filter { !FileManager.default.fileExists(atPath: sweepPath(out, budget.label, $0)) }.count * budget.steps
+            } : 0
             return pending.reduce(0) { sum, run in
                 let trainsNow = run.entry.trainsPolicy && policyFolders.insert(work.policyFolder(for: run).path).inserted
                 return sum + run.steps + (trainsNow ? work.policySteps(for: run) : 0)
-            } + sweepPending.count * plan.fullDataSteps
+            } + sweepPending
         }
 
-        /// The learning rate of every entry: `--lr`, or the full-data baseline's best of the sweep (its runs
-        /// saved as they finish); and the sweep's points.
-        func learningRate(done: inout Int) throws -> (lr: Double, sweep: [(lr: Double, loss: Double)]) {
-            guard fixedRate == nil else { return (fixedRate!, []) }
-            var sweep = [(lr: Double, loss: Double)]()
-            for lr in sweepRates {
-                let path = sweepPath(out, lr)
-                if !FileManager.default.fileExists(atPath: path) {
-                    let result = try work.execute(sweepRun, lr: lr, stepOffset: done)
-                    done += sweepRun.steps
-                    try save(result, to: path)
+        /// Every budget's learning rate: `--lr`, or the best of the sweep on validation — the full-data
+        /// baseline's for full data, random selection's for a budget (its runs saved as they finish).
+        func learningRates(done: inout Int) throws -> BenchLearningRates {
+            var rates = BenchLearningRates(fixed: fixedRate)
+            guard fixedRate == nil else { return rates }
+            for budget in sweptBudgets {
+                let run = sweepRun(budget)
+                var points = [(lr: Double, loss: Double)]()
+                for lr in sweepRates {
+                    let path = sweepPath(out, budget.label, lr)
+                    if !FileManager.default.fileExists(atPath: path) {
+                        let result = try work.execute(run, lr: lr, policyRate: lr, stepOffset: done)
+                        done += run.steps
+                        try save(result, to: path)
+                    }
+                    points.append((lr, try BenchResult(path: path).validationLoss))
                 }
-                sweep.append((lr, try BenchResult(path: path).validationLoss))
+                rates.sweeps.append((budget.label, run.entry.name, points))
             }
-            return (sweep.min { $0.loss < $1.loss }!.lr, sweep)
+            return rates
         }
 
         /// The runs finished earlier, checked to be runs of this benchmark (steps, learning rate) before any new one starts.
-        func finishedRuns(at lr: Double) throws -> [String: BenchResult] {
+        func finishedRuns(at rates: BenchLearningRates) throws -> [String: BenchResult] {
             var finished = [String: BenchResult]()
             for run in plan.runs where FileManager.default.fileExists(atPath: run.resultPath(out: out)) {
-                let path = run.resultPath(out: out), result = try BenchResult(path: path)
+                let path = run.resultPath(out: out), result = try BenchResult(path: path), lr = rates.rate(run.budget)
                 guard result.steps == run.steps, abs(result.learningRate - lr) <= 1e-9 * lr else {
                     throw RaiseError.file(path: path, detail: "a finished run of \(result.steps) steps at learning rate \(result.learningRate); this benchmark "
                                           + "runs it for \(run.steps) steps at \(lr): use another --out, or remove the file to run it again")
@@ -198,16 +227,18 @@ enum BenchRunCommand {
 
         /// Every run of the plan, each saved as it finishes (or read back when it finished earlier);
         /// `onResult` sees each in plan order.
-        func runAll(at lr: Double, finished: [String: BenchResult], done: inout Int, onResult: (BenchResult) -> Void) throws -> [BenchResult] {
+        func runAll(at rates: BenchLearningRates, finished: [String: BenchResult], done: inout Int,
+                    onResult: (BenchResult) -> Void) throws -> [BenchResult] {
             var results = [BenchResult]()
+            let policyRate = rates.rate(work.settings.policy.budget?.label)
             for run in plan.runs {
                 let path = run.resultPath(out: out)
                 if finished[path] == nil {
                     if fromSweep(run) {
-                        try save(try BenchResult(path: sweepPath(out, lr)), to: path)  // the sweep already ran it
+                        try save(try BenchResult(path: sweepPath(out, run.budget, rates.rate(run.budget))), to: path)  // the sweep already ran it
                     } else {
                         let extra = work.policySteps(for: run)
-                        let result = try work.execute(run, lr: lr, stepOffset: done)
+                        let result = try work.execute(run, lr: rates.rate(run.budget), policyRate: policyRate ?? rates.rate(run.budget), stepOffset: done)
                         done += run.steps + extra
                         try save(result, to: path)
                     }
@@ -228,8 +259,10 @@ enum BenchRunCommand {
         return models
     }
 
-    /// Where the learning-rate sweep keeps its full-data run at `lr`.
-    private static func sweepPath(_ out: String, _ lr: Double) -> String { "\(out)/runs/lr-sweep/full-lr\(lr).json" }
+    /// Where the learning-rate sweep keeps its run of `budget` at `lr`.
+    private static func sweepPath(_ out: String, _ budget: String, _ lr: Double) -> String {
+        budget == BenchPlan.fullDataLabel ? "\(out)/runs/lr-sweep/full-lr\(lr).json" : "\(out)/runs/lr-sweep/\(BenchPlan.slug(budget))-random-lr\(lr).json"
+    }
 
     private static func save(_ result: BenchResult, to path: String) throws {
         try Folder.create((path as NSString).deletingLastPathComponent)

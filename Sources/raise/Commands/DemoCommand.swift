@@ -1,9 +1,11 @@
 // `raise demo`: the main job on the embedded default data, as `make demo` runs it. Each stage is an
 // ordinary raise command, printed before it runs so that it can be copied: generate the task suite,
 // train a BPE tokenizer and pretrain a small TinyGPT base on the clean corpus, then benchmark full data,
-// the oracle reference, random, perplexity, IFD and RAISE at 1%, 5% and 10% over seeds. RAISE's policy
-// is trained on the way, once per seed at the 10% budget and used at every budget, rewarded by the loss
-// of the first 64 validation examples (cheaper per step; the report uses all of them). The data and tokenizer stages are skipped when their output is there; pretraining
+// the oracle reference, random, perplexity, IFD, the target-aware nearest-to-target and LESS, and RAISE
+// (with the relevance state, and with the paper's state alone) at 1%, 5% and 10% over seeds. RAISE's
+// policies are trained on the way, once per seed at the 10% budget and used at every budget, rewarded by
+// the loss of the first 64 validation examples (cheaper per step; the report uses all of them).
+// `--preset rare-target` runs the suite whose target is rare and noisy, where full data hurts it. The data and tokenizer stages are skipped when their output is there; pretraining
 // and the benchmark resume; so an interrupted demo continues where it stopped. Flags scale it up.
 import Foundation
 import RaiseKit
@@ -14,7 +16,9 @@ enum DemoCommand {
         words: ["demo"],
         summary: "the main job end to end on the embedded task suite: data, tokenizer, base model, RAISE and the benchmark",
         arguments: "",
-        options: [.text("--out", "DIR", "working folder", default: "out/demo"),
+        options: [.value("--out", "DIR", "working folder (default: out/demo, or out/demo-rare-target for that preset)"),
+                  .choice("--preset", "NAME", "the task suite's mix: standard, or rare-target (the target 3% of the pool, 40% noisy)",
+                          default: TaskSuitePreset.standard),
                   .integer("--size", "N", "pool size", default: 6000, in: 100...10_000_000), .integer("--pretrain-steps", "N", "base model steps", default: 2000, in: 1...100_000_000),
                   .text("--model", "SPEC", "base model shape", default: "tinygpt:layers=2,heads=2,d=64,ctx=64"),
                   .text("--seeds", "N", "seeds per entry", default: "3"), .text("--episodes", "N", "RAISE policy episodes", default: "30"),
@@ -24,7 +28,8 @@ enum DemoCommand {
 
     static func run(_ arguments: ParsedArguments) throws -> Int32 {
         try arguments.expectNoPositionals()
-        let out = arguments.text("--out")
+        let preset = try arguments.choice("--preset", as: TaskSuitePreset.self)
+        let out = arguments.string("--out") ?? (preset == .standard ? "out/demo" : "out/demo-" + preset.rawValue)
         let size = try arguments.int("--size")
         let pretrainSteps = try arguments.int("--pretrain-steps")
         let seed = String(try arguments.seed())
@@ -35,14 +40,16 @@ enum DemoCommand {
         let exists = { (path: String) in FileManager.default.fileExists(atPath: out + "/" + path) }
 
         let stages: [(done: Bool, words: [String])] = [
-            (exists("suite/pool.jsonl"), ["data", "synth", "--out", out + "/suite", "--size", String(size), "--pretrain-size", "20000", "--seed", seed]),
+            (exists("suite/pool.jsonl"), ["data", "synth", "--out", out + "/suite", "--preset", preset.rawValue, "--size", String(size),
+                                                "--pretrain-size", "20000", "--seed", seed]),
             (exists("tokenizer/encoder.json"), ["tokenizer", "train", "--vocab", "512", "--data", out + "/suite/pretrain.jsonl",
                                                 "--out", out + "/tokenizer"] + (arguments.flag("--quiet") ? ["--quiet"] : [])),
             (false, ["pretrain", "--model", "\(shape),tokenizer=\(out)/tokenizer", "--data", out + "/suite/pretrain.jsonl", "--template", "plain",
               "--steps", String(pretrainSteps), "--out", out + "/base", "--resume"] + common),
             (false, ["bench", "run", "--model", out + "/base", "--data", out + "/suite/pool.jsonl", "--val", out + "/suite/val.jsonl",
                      "--test", out + "/suite/test.jsonl", "--template", "plain", "--oracle",
-                     "--selector", "random", "--selector", "perplexity", "--selector", "ifd", "--selector", "raise",
+                     "--selector", "random", "--selector", "perplexity", "--selector", "ifd", "--selector", "nearest", "--selector", "less",
+                     "--selector", "raise", "--selector", "raise:groups=" + StateGroup.paper.map(\.rawValue).joined(separator: "+"),
                      "--budgets", arguments.text("--budgets"), "--seeds", arguments.text("--seeds"),
                      "--episodes", arguments.text("--episodes"), "--policy-budget", "10%",
                      "--reward", "val-loss:limit=64", "--out", out + "/bench"] + common),

@@ -17,7 +17,7 @@ enum ExplainCommand {
         summary: "explain a RAISE policy: permutation importance of each state group by stage, and what it picks",
         arguments: "POLICY_DIR",
         options: [ModelOptions.model, FeatureOptions.auxModel, FeatureOptions.embeddingModel, FeatureOptions.referenceModel, ModelOptions.data, ModelOptions.format, ModelOptions.filter, ModelOptions.template, ModelOptions.fields,
-                  ModelOptions.skipInvalid, ModelOptions.maxRecordBytes,
+                  ModelOptions.skipInvalid, ModelOptions.maxRecordBytes, FeatureOptions.target,
                   .text("--budget", "B", "steps of the simulated run", default: "1%"), .integer("--batch", "N", "instructions per step", default: 16, in: 1...65_536),
                   .text("--choice", "HOW", "how the run picks: sample (as selector.raise) or top", default: "sample"),
                   .value("--out", "FILE", "write the Markdown report here instead of stdout"), OutputOptions.force,
@@ -44,7 +44,8 @@ enum ExplainCommand {
         guard batchSize <= pool.count else { throw RaiseError.invalidArgument(name: "--batch", detail: "more than the pool's \(pool.count) records") }
         let steps = try arguments.steps(of: arguments.budget(), poolSize: pool.count, batchSize: batchSize, meanTokens: pool.meanTokens)
         let specs = layout.featureSpecs.contains(FeatureSpec.ifd) ? layout.featureSpecs : layout.featureSpecs + [FeatureSpec.loss]
-        let columns = try FeatureOptions.pipeline(arguments, registry: registry, trained: model, seed: seed).columns(specs, of: pool)
+        let target = try FeatureOptions.targetSplit(arguments, formatter: formatter, pool: pool)
+        let columns = try FeatureOptions.pipeline(arguments, registry: registry, trained: model, seed: seed, target: target).columns(specs, of: pool)
         let policyPool = try PolicyPool(columns: columns, count: pool.count, settings: policy.settings, seed: seed)
         let (features, clusters) = (policyPool.features, policyPool.clusters)
         let startLosses = layout.groups.contains(.currentLoss)

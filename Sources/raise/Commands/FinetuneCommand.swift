@@ -47,7 +47,7 @@ enum FinetuneCommand {
         if let test { try ModelOptions.checkDisjoint(pool: pool, split: test, option: "--test") }
 
         try FeatureOptions.checkModels(for: selector.requiredFeatures, arguments)
-        let features = try FeatureOptions.pipeline(arguments, registry: registry, trained: model, seed: seed).columns(selector.requiredFeatures, of: pool)
+        let features = try FeatureOptions.pipeline(arguments, registry: registry, trained: model, seed: seed, target: validation).columns(selector.requiredFeatures, of: pool)
 
         // Under mpirun every rank holds the model and its selector picks the same batches; each trains on its shard.
         let communicator = Job.communicator

@@ -17,7 +17,7 @@ enum ScoreCommand {
         options: [ModelOptions.model, ModelOptions.data, ModelOptions.format, ModelOptions.filter, ModelOptions.template, ModelOptions.fields, ModelOptions.skipInvalid, ModelOptions.maxRecordBytes,
                   .value("--features", "LIST", "comma-separated feature ids, e.g. ifd,perplexity,length (default loss)"),
                   .values("--feature", "SPEC", "a feature with parameters, e.g. embedding:dims=8 (repeatable)"),
-                  FeatureOptions.auxModel, FeatureOptions.embeddingModel, FeatureOptions.referenceModel, .value("--out", "FILE", "scores.jsonl to write (required)"), OutputOptions.force,
+                  FeatureOptions.auxModel, FeatureOptions.embeddingModel, FeatureOptions.referenceModel, FeatureOptions.target, .value("--out", "FILE", "scores.jsonl to write (required)"), OutputOptions.force,
                   .integer("--window", "N", "records read, scored and written at a time when every feature is row-wise (rounded up"
                                             + " to a multiple of 256, so that the scores are those of one pass over the pool)", default: 16_384, in: 1...100_000_000),
                   PluginOptions.pluginPath,
@@ -48,7 +48,8 @@ enum ScoreCommand {
         let chunk = FeaturePipeline.chunk
         let window = rowwise ? (try arguments.int("--window") + chunk - 1) / chunk * chunk : Int.max
         try FeatureOptions.checkModels(for: specs, arguments)
-        let pipeline = try FeatureOptions.pipeline(arguments, registry: registry, trained: model, seed: seed)
+        let target = try ModelOptions.targetSplit(arguments.string("--val"), formatter: formatter)  // scoring trains nothing: no overlap check
+        let pipeline = try FeatureOptions.pipeline(arguments, registry: registry, trained: model, seed: seed, target: target)
         let start = Date()
 
         // Each window of records: formatted, scored (features cached per window), its lines written.

@@ -13,7 +13,7 @@ enum SelectCommand {
                   .value("--budget", "B", "steps (N, N%, Nexamples, Ntokens); the subset is steps × batch / 3 examples"),
                   .integer("--batch", "N", "the batch size the budget is counted in", default: 16, in: 1...65_536),
                   ModelOptions.data, ModelOptions.format, ModelOptions.filter, ModelOptions.model, FeatureOptions.auxModel, FeatureOptions.embeddingModel, FeatureOptions.referenceModel, ModelOptions.template, ModelOptions.fields,
-                  ModelOptions.skipInvalid, ModelOptions.maxRecordBytes, .value("--out", "FILE", "the subset to write (required)"), OutputOptions.force, PluginOptions.pluginPath,
+                  ModelOptions.skipInvalid, ModelOptions.maxRecordBytes, FeatureOptions.target, .value("--out", "FILE", "the subset to write (required)"), OutputOptions.force, PluginOptions.pluginPath,
                   CommonOptions.seed, CommonOptions.threads, CommonOptions.quiet, CommonOptions.json],
         run: run)
 
@@ -47,8 +47,10 @@ enum SelectCommand {
             if kept.count < records.count {
                 arguments.console.warning("\(records.count - kept.count) record(s) without response tokens in the context are not selectable")
             }
-            features = try FeatureOptions.pipeline(arguments, registry: registry, trained: model, seed: seed)
-                .columns(selector.requiredFeatures, of: Pool(records: kept.map { records[$0] }, examples: examples))
+            let pool = Pool(records: kept.map { records[$0] }, examples: examples)
+            let target = try FeatureOptions.targetSplit(arguments, formatter: formatter, pool: pool)
+            features = try FeatureOptions.pipeline(arguments, registry: registry, trained: model, seed: seed, target: target)
+                .columns(selector.requiredFeatures, of: pool)
         }
         let steps = try arguments.steps(of: budget, poolSize: kept.count, batchSize: batchSize, meanTokens: examples.meanTokens)
         // The subset trained on for `steps` steps over 3 epochs; a budget past the whole pool is refused, not cut.

@@ -27,8 +27,9 @@ enum TrainSelectorCommand {
                   .integer("--batch", "N", "instructions per step, spread over the clusters", default: 16, in: 1...65_536),
                   .real("--lr", "X", "the fine-tuning's peak learning rate", default: 1e-3, in: 1e-7...10),
                   .integer("--clusters", "C", "k-means clusters each batch is spread over", default: policyDefaults.clusters, in: 1...4096),
-                  .text("--groups", "LIST", "state groups, of stage, difficulty, semantics, availability, current-loss",
-                        default: StateGroup.paper.map(\.rawValue).joined(separator: ",")),
+                  .text("--groups", "LIST", "state groups, of stage, difficulty, semantics, availability, current-loss, relevance "
+                        + "(the paper's state: stage,difficulty,semantics,availability)",
+                        default: StateGroup.targetAware.map(\.rawValue).joined(separator: ",")),
                   .integer("--semantic-dims", "N", "PCA dimensions of the semantic group", default: policyDefaults.layout.semanticDimensions, in: 1...4096),
                   .integer("--loss-refresh", "N", "steps between refreshes of the current-loss group", default: policyDefaults.lossRefresh,
                            in: 1...1_000_000),
@@ -75,7 +76,7 @@ enum TrainSelectorCommand {
         try ModelOptions.checkDisjoint(pool: pool, split: validation, option: "--val")
         var run = training
         run.steps = try arguments.steps(of: arguments.budget(), poolSize: pool.count, batchSize: training.batchSize, meanTokens: pool.meanTokens)
-        let columns = try FeatureOptions.pipeline(arguments, registry: registry, trained: model, seed: seed)
+        let columns = try FeatureOptions.pipeline(arguments, registry: registry, trained: model, seed: seed, target: validation)
             .columns(policySettings.layout.featureSpecs, of: pool)
         let job = PolicyTrainingJob(model: model, pool: pool, validation: validation.examples, reward: reward,
                                     rewardName: rewardName, columns: columns, policySettings: policySettings,

@@ -64,7 +64,7 @@ struct BenchPlan {
     var runs: [BenchRun] {
         var runs = [BenchRun]()
         if let full = entries.first(where: { $0.kind == .fullData }) {
-            runs += seeds.map { BenchRun(budget: "100%", steps: fullDataSteps, entry: full, seed: $0) }
+            runs += seeds.map { BenchRun(budget: BenchPlan.fullDataLabel, steps: fullDataSteps, entry: full, seed: $0) }
         }
         for budget in budgets {
             for entry in entries where entry.kind != .fullData {
@@ -73,6 +73,9 @@ struct BenchPlan {
         }
         return runs
     }
+
+    /// The budget label of the full-data runs.
+    static let fullDataLabel = "100%"
 
     /// A budget label as a folder name ("10%" → "10pct").
     static func slug(_ budget: String) -> String { budget.replacingOccurrences(of: "%", with: "pct") }

@@ -1,5 +1,5 @@
 // BenchResult: what one benchmark run measured, saved as one JSON file when the run finishes (so a
-// resumed benchmark skips it): the target metrics, the work done, the time split into preparation
+// resumed benchmark skips it): the target metrics (validation loss, test loss and exact match), the work done, the time split into preparation
 // (features, policy training), selection, training and evaluation, the validation-loss curve and how
 // often each pool record was picked.
 import Foundation
@@ -16,6 +16,8 @@ struct BenchResult {
     var learningRate: Double
     var validationLoss: Double
     var testExactMatch: Double?
+    /// The mean answer loss on the test split.
+    var testLoss: Double?
     var distinctExamples: Int
     var preparationSeconds = 0.0
     var selectionSeconds = 0.0
@@ -35,6 +37,7 @@ struct BenchResult {
                                  ("curve", .array(curve.map { .array([.number(Double($0.step)), .number($0.loss)]) })),
                                  ("picks", .array(picks.keys.sorted().map { .array([.number(Double($0)), .number(Double(picks[$0]!))]) }))])
         if let testExactMatch { object["test_exact_match"] = .number(testExactMatch) }
+        if let testLoss { object["test_loss"] = .number(testLoss) }
         return object
     }
 
@@ -58,6 +61,7 @@ struct BenchResult {
                   learningRate: try field("lr", \.numberValue))
         validationLoss = try field("val_loss", \.numberValue)
         testExactMatch = object["test_exact_match"]?.numberValue
+        testLoss = object["test_loss"]?.numberValue
         distinctExamples = try field("distinct_examples", \.intValue)
         preparationSeconds = try field("preparation_s", \.numberValue)
         selectionSeconds = try field("selection_s", \.numberValue)

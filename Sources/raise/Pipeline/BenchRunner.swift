@@ -57,7 +57,15 @@ final class BenchRunner {
     /// The policy folder RAISE uses for a run, and the budget it is trained at.
     func policyFolder(for run: BenchRun) -> (path: String, budget: (label: String, steps: Int)) {
         let budget = settings.policy.budget ?? (run.budget, run.steps)
-        return ("\(settings.out)/policies/\(BenchPlan.slug(budget.label))-seed\(run.seed)", budget)
+        return ("\(settings.out)/policies/\(BenchPlan.slug(budget.label))-\(run.entry.slug)-seed\(run.seed)", budget)
+    }
+
+    /// The state groups a RAISE entry's policy reads: its spec's `groups` (`raise:groups=stage+difficulty`),
+    /// or the paper's state and the relevance to the target.
+    static func stateGroups(of entry: BenchEntry) throws -> [StateGroup] {
+        let spec = try PluginSpec(parsing: entry.spec, option: "--selector")
+        guard let groups = spec.settings.first(where: { $0.name == "groups" })?.value else { return StateGroup.targetAware }
+        return try StateGroup.parseList(groups, option: "--selector \(entry.spec): parameter 'groups'")
     }
 
     /// Steps of policy training still to do for a run (0 when its policy is trained or it needs none).
@@ -67,8 +75,9 @@ final class BenchRunner {
         return policySteps(forFolder: folder.path, steps: folder.budget.steps)
     }
 
-    /// Runs `run` at learning rate `lr`; `stepOffset` places its steps in the benchmark's progress.
-    func execute(_ run: BenchRun, lr: Double, stepOffset: Int) throws -> BenchResult {
+    /// Runs `run` at learning rate `lr` (a policy it trains is trained at `policyRate`, its budget's);
+    /// `stepOffset` places its steps in the benchmark's progress.
+    func execute(_ run: BenchRun, lr: Double, policyRate: Double, stepOffset: Int) throws -> BenchResult {
         let seed = run.seed
         let batchSize = settings.batchSize
         var result = BenchResult(budget: run.budget, entry: run.entry.name, kind: run.entry.kind.rawValue, seed: Int(seed), steps: run.steps,
@@ -84,7 +93,8 @@ final class BenchRunner {
             selector = try registry.make(PluginSpec(parsing: "full", option: "--selector"), kind: .selector, seed: seed, as: (any InstructionSelector).self)
         case .selector where run.entry.trainsPolicy:
             let folder = policyFolder(for: run)
-            offset += try trainPolicy(into: folder.path, steps: folder.budget.steps, seed: seed, lr: lr, stepOffset: offset)
+            offset += try trainPolicy(into: folder.path, groups: BenchRunner.stateGroups(of: run.entry), steps: folder.budget.steps, seed: seed,
+                                      lr: policyRate, stepOffset: offset)
             progress.detail = "\(run.entry.name) @\(run.budget) seed \(seed)"
             let spec = run.entry.spec.hasPrefix("raise:") ? run.entry.spec + ",policy=\(folder.path)" : "raise:policy=\(folder.path)"
             selector = try registry.make(PluginSpec(parsing: spec, option: "--selector"), kind: .selector, seed: seed, as: (any InstructionSelector).self)
@@ -117,8 +127,8 @@ final class BenchRunner {
         }
         result.validationLoss = result.curve.last!.loss
         if let test {
-            result.testExactMatch = try TargetEvaluation(model: model, examples: test.examples, answers: test.records.map(\.output),
-                                                         match: settings.match).exactMatch
+            let evaluation = try TargetEvaluation(model: model, examples: test.examples, answers: test.records.map(\.output), match: settings.match)
+            (result.testLoss, result.testExactMatch) = (evaluation.loss, evaluation.exactMatch)
         }
         result.evaluationSeconds += lap()
         for (i, times) in training.timesSelected.enumerated() where times > 0 { result.picks[i] = times }
@@ -127,7 +137,7 @@ final class BenchRunner {
     }
 
     /// Trains (or finishes) a RAISE policy for `steps`-step episodes; returns the steps it took.
-    private func trainPolicy(into folder: String, steps: Int, seed: UInt64, lr: Double, stepOffset: Int) throws -> Int {
+    private func trainPolicy(into folder: String, groups: [StateGroup], steps: Int, seed: UInt64, lr: Double, stepOffset: Int) throws -> Int {
         let remaining = policySteps(forFolder: folder, steps: steps)
         guard remaining > 0 else { return 0 }
         progress.detail = "training the RAISE policy \(folder.split(separator: "/").last!)"
@@ -135,7 +145,7 @@ final class BenchRunner {
         let model = try models.base(seed)
         let pipeline = try models.features(model, seed, lossMemory)
         let width = pipeline.models.embedding.embeddingWidth  // the semantic group is at most the model's width
-        var policySettings = PolicySettings(layout: StateLayout(groups: StateGroup.paper, semanticDimensions: min(32, width)))
+        var policySettings = PolicySettings(layout: StateLayout(groups: groups, semanticDimensions: min(32, width)))
         policySettings.clusters = min(policy.clusters, batchSize)
         let columns = try pipeline.columns(policySettings.layout.featureSpecs, of: pool, reportCacheHits: false)
         var run = PolicyTrainingSettings(steps: steps, batchSize: batchSize, seed: seed)

@@ -1,6 +1,8 @@
 // BenchReport: the files of `raise bench run` made from its finished runs — results.csv (one row per
-// run), report.md (mean ± std per entry and budget, the best marked, the learning-rate sweep, the
-// environment), curves.svg (validation loss against steps, a band for the seed spread),
+// run), report.md (mean ± std per entry and budget of validation loss, test loss and exact match, the
+// best marked; on tagged data the target and noisy shares of the picks and the share of the random →
+// oracle gap closed; each budget's learning-rate sweep; the environment), curves.svg (validation loss
+// against steps, a band for the seed spread, the test loss in the legend),
 // composition.svg (what each entry picked, by task family or source file) and overlap.md (Jaccard overlap and rank
 // correlation of the picks). Every file is written atomically.
 import Foundation
@@ -13,9 +15,8 @@ struct BenchReport {
     /// The steps of the full-data run (3 epochs over the pool), which percentage budgets are shares of.
     let fullDataSteps: Int
     let records: [InstructionRecord]
-    /// Learning rate → full-data validation loss, when the rate was swept.
-    let sweep: [(lr: Double, loss: Double)]
-    let chosenLearningRate: Double
+    /// Each budget's learning rate and the sweeps that chose them.
+    let rates: BenchLearningRates
     let environment: [(String, String)]
 
     /// Writes every file into `out`; returns their paths.
@@ -38,10 +39,11 @@ struct BenchReport {
     }
 
     var csv: String {
-        var text = "budget,entry,kind,seed,val_loss,test_exact_match,steps,batch,examples_seen,distinct_examples,lr,"
+        var text = "budget,entry,kind,seed,val_loss,test_loss,test_exact_match,steps,batch,examples_seen,distinct_examples,lr,"
             + "preparation_s,selection_s,training_s,evaluation_s\n"
         for r in results {
             let fields: [String] = [r.budget, r.entry, r.kind, String(r.seed), String(format: "%.6f", r.validationLoss),
+                                    r.testLoss.map { String(format: "%.6f", $0) } ?? "",
                                     r.testExactMatch.map { String(format: "%.4f", $0) } ?? "", String(r.steps), String(r.batch),
                                     String(r.steps * r.batch), String(r.distinctExamples), String(r.learningRate),
                                     String(format: "%.2f", r.preparationSeconds), String(format: "%.3f", r.selectionSeconds),
@@ -60,55 +62,91 @@ struct BenchReport {
     }
 
     var markdown: String {
+        let tagged = records.contains { $0.hiddenTags["target"] != nil }
         var text = "# Benchmark\n\n"
         text += "Every entry fine-tunes the same base model with the same trainer (batch \(results.first?.batch ?? 0), "
-        text += "peak learning rate \(chosenLearningRate), warm-up then cosine decay) for the budget's steps; "
+        text += "warm-up then cosine decay) for the budget's steps, at the budget's peak learning rate (below); "
         text += "a budget of p% is p% of the full-data run's \(fullDataSteps) steps (3 epochs over the pool). "
-        text += "Target-task validation loss (lower is better) and greedy exact match on the target test split (higher is better), "
-        text += "mean ± standard deviation over \(Set(results.map(\.seed)).count) seed(s). **Bold**: the best selector per column "
-        text += "(references and the full-data baseline excluded). The oracle reads the hidden tags: it shows the headroom, it is not a method.\n"
+        text += "Target-task validation loss and test loss (mean answer loss; lower is better) and greedy exact match on the target test "
+        text += "split (higher is better), mean ± standard deviation over \(Set(results.map(\.seed)).count) seed(s). **Bold**: the best "
+        text += "selector per column (references and the full-data baseline excluded). The oracle reads the hidden tags: it shows the "
+        text += "headroom, it is not a method."
+        if tagged {
+            text += " *Target picks*: the share of the steps' examples from the target task, and in brackets the share of those with a "
+            text += "wrong answer. *Gap closed*: (random − entry) / (random − oracle) on validation loss."
+        }
+        text += "\n"
         for budget in budgets {
-            text += "\n## Budget \(budget.label): \(budget.steps) steps\n\n| entry | steps | val loss | test exact match | distinct examples | selection s/run |\n"
-            text += "|---|---|---|---|---|---|\n"
+            text += "\n## Budget \(budget.label): \(budget.steps) steps, peak learning rate \(rates.rate(budget.label))\n\n"
+            text += "| entry | steps | val loss | test loss | test exact match |" + (tagged ? " target picks (noisy) | gap closed |" : "")
+            text += " distinct examples | selection s/run |\n|---|---|---|---|---|" + (tagged ? "---|---|" : "") + "---|---|\n"
             let selectors = entries.filter { e in runs(e, budget.label).first?.kind == BenchEntry.Kind.selector.rawValue }
-            let losses = selectors.map { BenchReport.meanAndDeviation(runs($0, budget.label).map(\.validationLoss)).mean }
-            let matchRates = selectors.map { BenchReport.meanAndDeviation(runs($0, budget.label).compactMap(\.testExactMatch)).mean }
-            // The best is marked only where the selectors differ: when all tie (0.0% exact match), none is.
-            let bestLoss = Set(losses).count > 1 ? losses.indices.min { losses[$0] < losses[$1] }.map { selectors[$0] } : nil
-            let bestMatch = Set(matchRates).count > 1 ? matchRates.indices.max { matchRates[$0] < matchRates[$1] }.map { selectors[$0] } : nil
+            func best(_ metric: (BenchResult) -> Double?, lowest: Bool) -> String? {
+                let means = selectors.map { BenchReport.meanAndDeviation(runs($0, budget.label).compactMap(metric)).mean }
+                // The best is marked only where the selectors differ: when all tie (0.0% exact match), none is.
+                guard Set(means).count > 1 else { return nil }
+                return means.indices.min { lowest ? means[$0] < means[$1] : means[$0] > means[$1] }.map { selectors[$0] }
+            }
+            let bests = [best(\.validationLoss, lowest: true), best(\.testLoss, lowest: true), best(\.testExactMatch, lowest: false)]
+            let meanLoss = { (entry: String) in BenchReport.meanAndDeviation(self.runs(entry, budget.label).map(\.validationLoss)).mean }
+            let randomLoss = entries.first { $0 == "random" }.map(meanLoss)
+            let oracleLoss = entries.first { runs($0, budget.label).first?.kind == BenchEntry.Kind.oracle.rawValue }.map(meanLoss)
             for entry in entries {
                 let group = runs(entry, budget.label)
                 guard let first = group.first else { continue }
-                let loss = BenchReport.meanAndDeviation(group.map(\.validationLoss))
-                let matches = group.compactMap(\.testExactMatch)
-                let match = BenchReport.meanAndDeviation(matches)
-                var lossText = String(format: "%.4f ± %.4f", loss.mean, loss.deviation)
-                var matchText = matches.isEmpty ? "—" : String(format: "%.1f%% ± %.1f", 100 * match.mean, 100 * match.deviation)
-                if entry == bestLoss { lossText = "**\(lossText)**" }
-                if entry == bestMatch && !matches.isEmpty { matchText = "**\(matchText)**" }
+                var cells = [String]()
+                for (i, (values, format)) in [(group.map(\.validationLoss), "%.4f ± %.4f"), (group.compactMap(\.testLoss), "%.4f ± %.4f"),
+                                              (group.compactMap(\.testExactMatch).map { 100 * $0 }, "%.1f%% ± %.1f")].enumerated() {
+                    let (mean, deviation) = BenchReport.meanAndDeviation(values)
+                    let cell = values.isEmpty ? "—" : String(format: format, mean, deviation)
+                    cells.append(entry == bests[i] && !values.isEmpty ? "**\(cell)**" : cell)
+                }
+                if tagged {
+                    let (target, noisy) = targetShares(of: group)
+                    cells.append(String(format: "%.0f%% (%.0f%%)", 100 * target, 100 * noisy))
+                    if let randomLoss, let oracleLoss, randomLoss - oracleLoss > 1e-9 {
+                        cells.append(String(format: "%.0f%%", 100 * (randomLoss - meanLoss(entry)) / (randomLoss - oracleLoss)))
+                    } else {
+                        cells.append("—")
+                    }
+                }
                 let distinct = BenchReport.meanAndDeviation(group.map { Double($0.distinctExamples) }).mean
                 let selection = BenchReport.meanAndDeviation(group.map(\.selectionSeconds)).mean
-                text += "| \(entry) | \(first.steps) | \(lossText) | \(matchText) | \(Int(distinct.rounded())) | \(String(format: "%.2f", selection)) |\n"
+                text += "| \(entry) | \(first.steps) | " + cells.joined(separator: " | ")
+                    + " | \(Int(distinct.rounded())) | \(String(format: "%.2f", selection)) |\n"
             }
         }
-        if !sweep.isEmpty {
-            text += "\n## Learning rate\n\nThe full-data baseline's validation loss at each swept peak learning rate (seed 0); the best, "
-            text += "\(chosenLearningRate), is used for every entry.\n\n| peak lr | full-data val loss |\n|---|---|\n"
-            for point in sweep { text += "| \(point.lr) | \(String(format: "%.4f", point.loss)) |\n" }
-            if let sweepEdge { text += "\n" + sweepEdge + "\n" }
+        if !rates.sweeps.isEmpty {
+            text += "\n## Learning rate\n\nEach budget's peak learning rate is the best on validation of those swept, with the entry named "
+            text += "(random selection at a budget, full data for the full-data baseline; seed \(results.map(\.seed).min() ?? 0)); every "
+            text += "entry at that budget trains at it.\n\n| budget | swept with | " + rates.sweeps[0].points.map { "lr \($0.lr)" }.joined(separator: " | ")
+            text += " | chosen |\n|---|---|" + String(repeating: "---|", count: rates.sweeps[0].points.count) + "---|\n"
+            for sweep in rates.sweeps {
+                text += "| \(sweep.budget) | \(sweep.entry) | " + sweep.points.map { String(format: "%.4f", $0.loss) }.joined(separator: " | ")
+                    + " | \(rates.rate(sweep.budget)) |\n"
+            }
+            if !rates.edges.isEmpty { text += "\n" + rates.edges.joined(separator: "\n") + "\n" }
+        } else if let fixed = rates.fixed {
+            text += "\n## Learning rate\n\nEvery entry at every budget trains at peak learning rate \(fixed) (`--lr`).\n"
         }
         text += "\n## Environment\n\n" + environment.map { "- \($0.0): \($0.1)" }.joined(separator: "\n") + "\n"
         text += "\nFiles: results.csv (every run), curves.svg, composition.svg, overlap.md.\n"
         return text
     }
 
-    /// A caution when the chosen rate is the smallest or largest swept: the best may lie beyond the sweep.
-    var sweepEdge: String? {
-        let rates = sweep.map(\.lr)
-        guard rates.count > 1, let low = rates.min(), let high = rates.max() else { return nil }
-        guard chosenLearningRate == low || chosenLearningRate == high else { return nil }
-        let side = chosenLearningRate == low ? "smallest" : "largest"
-        return "The best rate is the \(side) swept: a rate beyond the sweep may suit the full-data baseline better (widen `--lr-sweep`)."
+    /// The share of the picks of `runs` (counted by steps) that are target-task records, and the share of
+    /// those with a wrong answer.
+    private func targetShares(of runs: [BenchResult]) -> (target: Double, noisy: Double) {
+        var (total, target, noisy) = (0, 0, 0)
+        for run in runs {
+            for (i, times) in run.picks {
+                total += times
+                guard records[i].hiddenTags["target"] == "true" else { continue }
+                target += times
+                if records[i].hiddenTags["noisy"] == "true" { noisy += times }
+            }
+        }
+        return (Double(target) / Double(max(total, 1)), Double(noisy) / Double(max(target, 1)))
     }
 
     var curves: String {
@@ -117,7 +155,9 @@ struct BenchReport {
                 let group = runs(entry, budget.label)
                 guard let first = group.first, first.kind != BenchEntry.Kind.fullData.rawValue else { return nil }
                 let steps = first.curve.map(\.step)
-                return ChartSeries(label: entry, points: steps.indices.compactMap { i in
+                let testLosses = group.compactMap(\.testLoss)
+                let label = testLosses.isEmpty ? entry : entry + String(format: " (test %.3f)", testLosses.reduce(0, +) / Double(testLosses.count))
+                return ChartSeries(label: label, points: steps.indices.compactMap { i in
                     let values = group.compactMap { $0.curve.count > i ? $0.curve[i].loss : nil }
                     guard let low = values.min(), let high = values.max() else { return nil }
                     return (Double(steps[i]), values.reduce(0, +) / Double(values.count), low, high)

@@ -15,6 +15,10 @@ public enum FeatureSpec {
     public static let embedding = "feature.embedding"
     /// The k-means cluster of the reduced embedding.
     public static let cluster = "feature.cluster"
+    /// Cosine similarity of each embedding to the target's validation split (target-aware).
+    public static let targetSimilarity = "feature.target-similarity"
+    /// LESS: cosine similarity of each training gradient to the validation gradients (target-aware).
+    public static let gradient = "feature.gradient"
 
     /// feature.embedding reduced to `dimensions` columns.
     public static func embedding(dimensions: Int) -> String { "\(embedding):dims=\(dimensions)" }
@@ -38,6 +42,10 @@ public enum FeatureColumn {
     public static let ifd = "ifd"
     /// feature.cluster: the cluster index.
     public static let cluster = "cluster"
+    /// feature.target-similarity: cosine similarity to the target's validation embeddings.
+    public static let targetSimilarity = "target_similarity"
+    /// feature.gradient: cosine similarity of the training gradient to the validation gradients.
+    public static let gradientAlignment = "gradient_alignment"
 
     /// A column of a feature computed with the reference model (`reference:SPEC`).
     public static func reference(_ column: String) -> String { "reference_" + column }

@@ -37,6 +37,9 @@ public final class FeaturePipeline {
     let registry: PluginRegistry
     /// The models features are computed with.
     public let models: Models
+    /// The target task's validation split, which target-aware features (`TargetFeatureExtractor`) measure
+    /// the pool against; nil when the command has none.
+    public let target: Pool?
     let template: PromptTemplate
     let communicator: any Communicator
     let cache: FeatureCache
@@ -47,10 +50,11 @@ public final class FeaturePipeline {
     /// A pipeline over `models`, making extractors with `registry` (seeded by `seed`); `template` formats
     /// the pool for a model other than the trained one; under MPI, rank 0 of `communicator` reads and
     /// writes the cache and every rank scores its shard; `memory` keeps the answer losses of row-wise
-    /// extractors for the next that asks for the same.
-    public init(registry: PluginRegistry, models: Models, template: PromptTemplate, communicator: any Communicator = SingleProcess(),
+    /// extractors for the next that asks for the same; `target` is the validation split target-aware
+    /// features need.
+    public init(registry: PluginRegistry, models: Models, template: PromptTemplate, target: Pool? = nil, communicator: any Communicator = SingleProcess(),
                 cache: FeatureCache = FeatureCache(), memory: LossMemory = LossMemory(), console: Console, seed: UInt64) {
-        (self.registry, self.models, self.template, self.communicator) = (registry, models, template, communicator)
+        (self.registry, self.models, self.template, self.target, self.communicator) = (registry, models, template, target, communicator)
         (self.cache, self.memory, self.console, self.seed) = (cache, memory, console, seed)
     }
 
@@ -65,7 +69,8 @@ public final class FeaturePipeline {
             return reference
         }
         let id = spec.split(separator: ":", maxSplits: 1).first.map(String.init) ?? spec
-        return [FeatureSpec.embedding, FeatureSpec.cluster].contains(id) ? models.embedding : models.auxiliary
+        let semantic = [FeatureSpec.embedding, FeatureSpec.cluster, FeatureSpec.targetSimilarity]
+        return semantic.contains(id) || semantic.contains("feature." + id) ? models.embedding : models.auxiliary
     }
 
     /// The columns of every spec over `pool` (its examples are the trained model's), with progress on
@@ -76,6 +81,7 @@ public final class FeaturePipeline {
         var columns = [String: [Float]]()
         var fingerprints = [ObjectIdentifier: UInt64]()  // each model and the pool hashed once
         var formatted = [ObjectIdentifier: [TokenizedExample]]()  // the pool as each model reads it
+        var targets = [ObjectIdentifier: (examples: [TokenizedExample], fingerprint: UInt64)]()  // the target, likewise
         for var text in specs {
             let featureModel = try model(for: text)
             var column = { (name: String) in name }
@@ -89,9 +95,24 @@ public final class FeaturePipeline {
             let spec = try PluginSpec(parsing: text, option: "feature")
             let extractor = try registry.make(spec, kind: .feature, seed: seed, as: (any FeatureExtractor).self)
             // Weights, tokens and the model's settings: a changed setting with the same weights misses the cache.
-            let fingerprint = fingerprints[id]
+            let poolFingerprint = fingerprints[id]
                 ?? FeatureCache.fingerprint(model: featureModel, examples: examples) ^ FeatureCache.settingsFingerprint(of: featureModel)
-            fingerprints[id] = fingerprint
+            fingerprints[id] = poolFingerprint
+            var fingerprint = poolFingerprint
+            var targetExamples = [TokenizedExample]()
+            if extractor is any TargetFeatureExtractor {
+                guard let target else {
+                    throw RaiseError.invalidArgument(name: spec.id, detail: "measures the pool against the target: it needs the validation split (--val FILE)")
+                }
+                if targets[id] == nil {
+                    let tokenized = try self.examples(of: target, for: featureModel)
+                    targets[id] = (tokenized, FeatureCache.fingerprint(model: nil, examples: tokenized))
+                }
+                targetExamples = targets[id]!.examples
+                var hash = FNV1a(start: poolFingerprint)  // another target misses the cache
+                hash.add(bitsOf: targets[id]!.fingerprint)
+                fingerprint = hash.value
+            }
             let key = try cacheKey(spec, extractor: extractor, fingerprint: fingerprint)
             // Under mpirun rank 0's cache decides for every rank (theirs may differ, or be on other machines).
             var hit: [String: [Float]]?
@@ -109,7 +130,7 @@ public final class FeaturePipeline {
             let sharded = communicator.size > 1 ? ShardedModel(featureModel, communicator: communicator) : featureModel
             // A row-wise extractor leaves the weights alone: the losses it asks for may have been computed already.
             let scoring = extractor.isRowwise ? memory.remembering(sharded, fingerprint: fingerprint) : sharded
-            let computed = try extract(extractor, examples: examples, model: scoring, key: key, label: spec.id + part)
+            let computed = try extract(extractor, examples: examples, target: targetExamples, model: scoring, key: key, label: spec.id + part)
             if communicator.isRoot { cache.save(computed, key: key) }
             for (name, values) in computed { columns[column(name)] = values }
             let seconds = Date().timeIntervalSince(start)
@@ -119,7 +140,7 @@ public final class FeaturePipeline {
         return columns
     }
 
-    /// The pool as `model` reads it: the trained model's examples, or the records formatted again with the
+    /// The records of `pool` as `model` reads it: the trained model's examples, or the records formatted again with the
     /// model's own tokenizer and context — a model never sees another's token ids. A record whose response
     /// no longer fits keeps a row without answer tokens (its losses are 0), with a warning.
     private func examples(of pool: Pool, for model: any LanguageModel) throws -> [TokenizedExample] {
@@ -147,12 +168,13 @@ public final class FeaturePipeline {
     /// The columns of one extractor. A row-wise one is scored in chunks, each saved as a partial cache
     /// entry (by rank 0) and its progress reported as `label`, so that a killed run resumes after its last
     /// finished chunk.
-    private func extract(_ extractor: any FeatureExtractor, examples: [TokenizedExample], model: any LanguageModel,
-                         key: String, label: String) throws -> [String: [Float]] {
+    private func extract(_ extractor: any FeatureExtractor, examples: [TokenizedExample], target: [TokenizedExample],
+                         model: any LanguageModel, key: String, label: String) throws -> [String: [Float]] {
         var computed = Dictionary(uniqueKeysWithValues: extractor.featureNames.map { ($0, [Float]()) })
         guard extractor.isRowwise else {
             console.info("\(label): scoring \(examples.count) records in one pass over the whole pool…")
-            let table = try extractor.extract(examples, model: model)  // (N, F)
+            let table = try (extractor as? any TargetFeatureExtractor)?.extract(examples, target: target, model: model)
+                ?? extractor.extract(examples, model: model)  // (N, F)
             for (f, name) in extractor.featureNames.enumerated() { computed[name] = (0..<examples.count).map { table[$0, f] } }
             return computed
         }

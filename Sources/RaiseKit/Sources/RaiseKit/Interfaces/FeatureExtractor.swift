@@ -29,3 +29,18 @@ extension FeatureExtractor {
     /// Columns may depend on the seed, unless an extractor says otherwise (the safe default for the cache).
     public var dependsOnSeed: Bool { true }
 }
+
+/// A feature extractor that measures each pool example against the target task: it needs the target's
+/// validation examples as well (`--val`), tokenized for the same model. Its columns are cached with the
+/// target's fingerprint, so another validation split misses the cache.
+public protocol TargetFeatureExtractor: FeatureExtractor {
+    /// The features of each pool example, measured against `target`.   examples (N), target (M) -> (N, F)
+    func extract(_ examples: [TokenizedExample], target: [TokenizedExample], model: (any LanguageModel)?) throws -> Tensor
+}
+
+extension TargetFeatureExtractor {
+    /// Without a target there is nothing to measure against.
+    public func extract(_ examples: [TokenizedExample], model: (any LanguageModel)?) throws -> Tensor {
+        throw RaiseError.invalidArgument(name: String(describing: Self.self), detail: "needs the target's validation split (--val FILE)")
+    }
+}

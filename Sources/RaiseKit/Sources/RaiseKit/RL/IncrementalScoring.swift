@@ -20,15 +20,14 @@ final class IncrementalScorer {
         let layout = policy.settings.layout
         let (n, hidden, width) = (features.count, policy.settings.hidden, layout.width)
         let weight = policy.parameters["actor.layer0.weight"].value  // (H, width)
-        let dynamic: Set<StateGroup> = [.stage, .availability, .currentLoss]
         let blocks = (n + 7) / 8
         if key?.pool !== features.semantics.storage || key?.version != policy.version {
-            let staticGroups = layout.groups.filter { !dynamic.contains($0) }
+            let staticGroups = layout.groups.filter { features.staticColumns(of: $0) != nil }
             let columns = staticGroups.flatMap { Array(layout.columns(of: $0)!) }
             let inputs = Tensor(zeros: [n, columns.count]), weights = Tensor(zeros: [hidden, columns.count])
             var at = 0
             for group in staticGroups {
-                let source = group == .difficulty ? features.difficulty! : features.semantics
+                let source = features.staticColumns(of: group)!
                 let c = source.shape[1]
                 for i in 0..<n { (inputs.data + i * columns.count + at).update(from: source.data + i * c, count: c) }
                 at += c

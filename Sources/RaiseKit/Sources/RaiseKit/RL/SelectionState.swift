@@ -4,8 +4,11 @@
 //   difficulty   [log(1+prompt tokens), log(1+response tokens), log P(y|x), log P(y)]  under the auxiliary model
 //   semantics    the PCA-reduced embedding (32 dims by default)
 //   availability [log(1 + times selected so far)]
-// and, beyond the paper, current-loss: the model being trained's own loss on the instruction,
-// refreshed every k steps. Static columns are standardised over the pool (mean 0, deviation 1), so a
+// and, beyond the paper,
+//   current-loss [the model being trained's own loss on the instruction, refreshed every k steps]
+//   relevance    [similarity to the target's validation embeddings, LESS gradient alignment with the
+//                 validation gradients]   under the embedding and auxiliary models, before training
+// Static columns are standardised over the pool (mean 0, deviation 1), so a
 // policy sees the same scale on any pool.
 
 import Foundation
@@ -14,16 +17,20 @@ import Foundation
 public enum StateGroup: String, CaseIterable, Sendable {
     case stage, difficulty, semantics, availability
     case currentLoss = "current-loss"
+    case relevance
 
     /// The paper's groups.
     public static let paper: [StateGroup] = [.stage, .difficulty, .semantics, .availability]
+    /// The paper's groups and the relevance to the target: the default.
+    public static let targetAware: [StateGroup] = paper + [.relevance]
 
-    /// Parses a comma-separated list (`stage,difficulty`), kept in canonical order.
+    /// Parses a list separated by commas or plus signs (`stage,difficulty`; `stage+difficulty` inside a
+    /// plugin spec, whose commas separate parameters), kept in canonical order.
     ///
     /// - Throws: `RaiseError.invalidArgument` naming `option` and the unknown group.
     public static func parseList(_ text: String, option: String) throws -> [StateGroup] {
         var groups = Set<StateGroup>()
-        for word in text.split(separator: ",") {
+        for word in text.split(whereSeparator: { $0 == "," || $0 == "+" }) {
             guard let group = StateGroup(rawValue: String(word)) else {
                 throw RaiseError.invalidArgument(name: option, detail: "unknown state group '\(word)'; known: "
                                                  + allCases.map(\.rawValue).joined(separator: ", "))
@@ -55,6 +62,7 @@ public struct StateLayout: Equatable, Sendable {
         case .difficulty: return 4
         case .semantics: return semanticDimensions
         case .availability, .currentLoss: return 1
+        case .relevance: return StateLayout.relevanceColumns.count
         }
     }
 
@@ -74,11 +82,16 @@ public struct StateLayout: Equatable, Sendable {
     /// The width of the critic's summary: the stage, then the pooled non-stage columns.
     public var summaryWidth: Int { 2 + width - (columns(of: .stage)?.count ?? 0) }
 
+    /// The relevance group's feature columns, in order.
+    public static let relevanceColumns = [FeatureColumn.targetSimilarity, FeatureColumn.gradientAlignment]
+
     /// The feature-extractor specs whose columns `PoolFeatures` reads.
     public var featureSpecs: [String] {
         var specs = [String]()
         if groups.contains(.difficulty) { specs += [FeatureSpec.length, FeatureSpec.ifd] }
         specs.append(FeatureSpec.embedding(dimensions: semanticDimensions))  // clusters need it even without the group
+        // Similarity to the target in the same reduced space as the semantics.
+        if groups.contains(.relevance) { specs += [FeatureSpec.targetSimilarity + ":dims=\(semanticDimensions)", FeatureSpec.gradient] }
         return specs
     }
 }
@@ -91,9 +104,11 @@ public struct PoolFeatures: Sendable {
     public let difficulty: Tensor?
     /// The reduced embedding, also what clusters are made of.   (N, S)
     public let semantics: Tensor
+    /// Similarity to the target and gradient alignment with it.   (N, 2)
+    public let relevance: Tensor?
 
     /// Reads the columns of `layout.featureSpecs` (`prompt_tokens`, `response_tokens`, `loss_conditional`,
-    /// `loss_unconditional`, `embedding_i`) and standardises them.
+    /// `loss_unconditional`, `embedding_i`, `target_similarity`, `gradient_alignment`) and standardises them.
     ///
     /// - Throws: `RaiseError.invalidArgument` naming a missing or short column.
     public init(columns: [String: [Float]], count: Int, layout: StateLayout) throws {
@@ -112,6 +127,19 @@ public struct PoolFeatures: Sendable {
             difficulty = nil
         }
         semantics = PoolFeatures.standardised(try (0..<layout.semanticDimensions).map { try column(FeatureColumn.embedding($0)) }, count: count)
+        relevance = layout.groups.contains(.relevance)
+            ? PoolFeatures.standardised(try StateLayout.relevanceColumns.map(column), count: count) : nil
+    }
+
+    /// The columns of a static group (difficulty, semantics, relevance); nil for a group that changes
+    /// during training or is switched off.   -> (N, width of the group)
+    public func staticColumns(of group: StateGroup) -> Tensor? {
+        switch group {
+        case .difficulty: return difficulty
+        case .semantics: return semantics
+        case .relevance: return relevance
+        case .stage, .availability, .currentLoss: return nil
+        }
     }
 
     /// Columns as a row-major matrix, each shifted to mean 0 and scaled to deviation 1.   -> (N, columns)
@@ -162,10 +190,8 @@ extension StateLayout {
             switch group {
             case .stage:
                 for i in 0..<n { (row[i * w + start], row[i * w + start + 1]) = stage }
-            case .difficulty:
-                copyColumns(features.difficulty!, into: out, at: start)
-            case .semantics:
-                copyColumns(features.semantics, into: out, at: start)
+            case .difficulty, .semantics, .relevance:
+                copyColumns(features.staticColumns(of: group)!, into: out, at: start)
             case .availability:
                 for i in 0..<n { row[i * w + start] = log1p(Float(progress.timesSelected[i])) }
             case .currentLoss:
@@ -188,8 +214,9 @@ extension StateLayout {
                 let weight = Float(times) / Float(used)
                 switch group {
                 case .stage: break
-                case .difficulty: for j in 0..<4 { out.data[at + j] += weight * features.difficulty![i, j] }
-                case .semantics: for j in 0..<semanticDimensions { out.data[at + j] += weight * features.semantics.data[i * semanticDimensions + j] }
+                case .difficulty, .semantics, .relevance:
+                    let columns = features.staticColumns(of: group)!, k = columns.shape[1]
+                    for j in 0..<k { out.data[at + j] += weight * columns.data[i * k + j] }
                 case .availability: out.data[at] += weight * log1p(Float(times))
                 case .currentLoss: out.data[at] += weight * (progress.currentLoss?[i] ?? 0)
                 }

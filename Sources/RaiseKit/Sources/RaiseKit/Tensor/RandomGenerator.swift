@@ -11,16 +11,22 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable, Equatable {
 
     /// A generator whose stream is fixed by `seed`.
     public init(seed: UInt64) {
-        var splitMix = seed
+        var counter = seed
         func next() -> UInt64 {
-            splitMix &+= 0x9E37_79B9_7F4A_7C15
-            var z = splitMix
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
+            counter &+= 0x9E37_79B9_7F4A_7C15
+            return RandomGenerator.splitMix(counter)
         }
         state = (next(), next(), next(), next())
         cachedNormal = nil
+    }
+
+    /// SplitMix64's finaliser: a 64-bit hash whose every output bit depends on every input bit (a seed's
+    /// expansion here; CountSketch's buckets and signs).
+    public static func splitMix(_ x: UInt64) -> UInt64 {
+        var z = x
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 
     /// A generator that continues a saved stream (see `state`).

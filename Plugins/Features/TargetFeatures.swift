@@ -1,0 +1,185 @@
+// The target-aware feature extractors: each measures every pool example against the target task's
+// validation split — by where its embedding lies (feature.target-similarity) or by where its training
+// gradient points (feature.gradient, LESS). Both look at the whole pool and the whole split at once.
+import Foundation
+import RaiseKit
+
+/// feature.target-similarity: the cosine similarity of each example's embedding to the validation split —
+/// to its centroid, or the mean over its `neighbours` most similar validation examples. Embeddings are
+/// centred on the pool's mean (mean-pooled hidden states share one large common direction, which would
+/// make every cosine close to 1) and, with `dimensions` > 0, reduced by the pool's PCA first (to at most
+/// the model's width).
+final class TargetSimilarityFeature: TargetFeatureExtractor {
+    let featureNames = [FeatureColumn.targetSimilarity]
+    let dependsOnSeed = false
+    /// PCA dimensions (0: the model's whole width, centred).
+    let dimensions: Int
+    /// Validation examples each pool example is compared with (0: the centroid).
+    let neighbours: Int
+
+    init(dimensions: Int, neighbours: Int) {
+        self.dimensions = dimensions
+        self.neighbours = neighbours
+    }
+
+    func extract(_ examples: [TokenizedExample], target: [TokenizedExample], model: (any LanguageModel)?) throws -> Tensor {
+        let model = try requireModel(model, for: FeatureSpec.targetSimilarity)
+        let pool = try model.embeddings(examples), validation = try model.embeddings(target)  // (N, C), (M, C)
+        let p: Tensor, v: Tensor  // (N, S), (M, S)
+        if dimensions > 0 {
+            let pca = try PCA(fitting: pool, components: min(dimensions, pool.shape[1]), seed: 0)
+            (p, v) = (pca.transform(pool), pca.transform(validation))
+        } else {
+            let mean = meanRow(pool).scalars
+            (p, v) = (centred(pool, on: mean), centred(validation, on: mean))
+        }
+        let unitPool = unitRows(p)
+        let (n, m) = (examples.count, target.count)
+        guard neighbours > 0 else {
+            let centroid = unitRows(meanRow(v))  // (1, S)
+            return unitPool.matmul(centroid, transposeB: true)  // (N, 1)
+        }
+        let similarities = unitPool.matmul(unitRows(v), transposeB: true)  // (N, M)
+        let k = min(neighbours, m)
+        let out = Tensor(zeros: [n, 1])
+        for i in 0..<n {
+            let nearest = (0..<m).map { similarities.data[i * m + $0] }.sorted(by: >).prefix(k)
+            out.data[i] = nearest.reduce(0, +) / Float(k)
+        }
+        return out
+    }
+}
+
+/// feature.gradient: LESS (Xia et al., ICML 2024). A copy of the model is warmed up on a random `warmup`
+/// share of the pool for `epochs` epochs; then each pool and validation example's gradient of its mean
+/// answer loss — over every parameter — is taken alone, projected by a seeded count sketch to `dimensions`
+/// numbers and scaled to unit length. A pool example's gradient is first turned into the Adam update the
+/// warm-up's optimizer would make of it (`adam`, as the paper does for training examples). Its score is
+/// the cosine similarity to the validation gradients: their mean, or the largest (`reduce`). The model's
+/// parameters are restored afterwards. Cost: one forward and backward pass per example, plus O(P) for the
+/// sketch; docs/SELECTORS.md says why every parameter.
+final class GradientFeature: TargetFeatureExtractor {
+    let featureNames = [FeatureColumn.gradientAlignment]
+    /// Share of the pool the warm-up trains on (0: no warm-up).
+    let warmup: Double
+    let epochs: Int
+    let learningRate: Float
+    let sketch: CountSketch
+    let adam: Bool
+    /// Whether a score is the largest similarity to one validation gradient rather than to their mean.
+    let takesMaximum: Bool
+    let seed: UInt64
+
+    /// Examples per warm-up step.
+    static let warmupBatch = 16
+
+    init(warmup: Double, epochs: Int, learningRate: Float, dimensions: Int, adam: Bool, takesMaximum: Bool, seed: UInt64) {
+        (self.warmup, self.epochs, self.learningRate, self.adam, self.takesMaximum, self.seed) = (warmup, epochs, learningRate, adam, takesMaximum, seed)
+        sketch = CountSketch(dimensions: dimensions, seed: seed ^ 0x4C45_5353)  // "LESS"
+    }
+
+    func extract(_ examples: [TokenizedExample], target: [TokenizedExample], model: (any LanguageModel)?) throws -> Tensor {
+        let model = try requireModel(model, for: FeatureSpec.gradient)
+        let snapshot = model.parameters.snapshot()
+        defer {
+            model.parameters.restore(snapshot)
+            model.parameters.zeroGrads()
+        }
+        let optimizer = try warmUp(model, on: examples)
+        let validation = try target.map { try sketchedGradient(of: $0, model: model, preconditioner: nil) }  // M × (d)
+        let d = sketch.dimensions
+        let out = Tensor(zeros: [examples.count, 1])
+        if takesMaximum {
+            let table = Tensor(shape: [validation.count, d], values: validation.flatMap { $0 })  // (M, d)
+            for (i, example) in examples.enumerated() {
+                let g = Tensor(shape: [1, d], values: try sketchedGradient(of: example, model: model, preconditioner: adam ? optimizer : nil))
+                out.data[i] = g.matmul(table, transposeB: true).scalars.max() ?? 0
+            }
+        } else {
+            var mean = [Float](repeating: 0, count: d)
+            for row in validation { for j in 0..<d { mean[j] += row[j] / Float(validation.count) } }
+            for (i, example) in examples.enumerated() {
+                let g = try sketchedGradient(of: example, model: model, preconditioner: adam ? optimizer : nil)
+                out.data[i] = zip(g, mean).reduce(0) { $0 + $1.0 * $1.1 }  // the mean of the cosines
+            }
+        }
+        return out
+    }
+
+    /// The warm-up: `epochs` shuffled epochs over a seeded `warmup` share of the pool; its optimizer, whose
+    /// moments precondition the pool's gradients (nil without a warm-up).
+    private func warmUp(_ model: any LanguageModel, on examples: [TokenizedExample]) throws -> AdamW? {
+        let count = min(examples.count, Int((warmup * Double(examples.count)).rounded()))
+        guard count > 0, epochs > 0 else { return nil }
+        var rng = RandomGenerator(seed: seed ^ 0x7761_726D)  // "warm"
+        var slice = rng.sample(count, of: examples.count).filter { examples[$0].answerTokenCount > 0 }
+        let batch = GradientFeature.warmupBatch, stepsPerEpoch = (slice.count + batch - 1) / batch
+        guard stepsPerEpoch > 0 else { return nil }
+        let trainer = ModelTrainer(model: model, settings: .fineTuning(peak: learningRate, steps: stepsPerEpoch * epochs))
+        for _ in 0..<epochs {
+            rng.shuffle(&slice)
+            for start in stride(from: 0, to: slice.count, by: batch) {
+                try trainer.step(slice[start..<min(start + batch, slice.count)].map { examples[$0] })
+            }
+        }
+        return trainer.optimizer
+    }
+
+    /// The unit-length sketch of `example`'s gradient (of its mean answer loss), as the Adam update
+    /// `preconditioner` would make of it when given; zeros for an example without answer tokens.   -> (d)
+    private func sketchedGradient(of example: TokenizedExample, model: any LanguageModel, preconditioner: AdamW?) throws -> [Float] {
+        let parameters = model.parameters
+        parameters.zeroGrads()
+        var out = [Float](repeating: 0, count: sketch.dimensions)
+        let tokens = try model.accumulateGradients([example]).tokens
+        guard tokens > 0 else { return out }
+        let (g, count) = (parameters.grads.data, parameters.count)
+        let scale = 1 / Float(tokens)
+        if let adam = preconditioner {
+            // Γ = m̂ / (√v̂ + ε) after one more Adam step on this gradient (LESS, eq. 2).
+            let t = Float(adam.step + 1)
+            let (c1, c2) = (1 - pow(adam.beta1, t), 1 - pow(adam.beta2, t))
+            let (m, v) = (adam.m.data, adam.v.data)
+            for i in 0..<count {
+                let gi = g[i] * scale
+                let mi = (adam.beta1 * m[i] + (1 - adam.beta1) * gi) / c1
+                let vi = (adam.beta2 * v[i] + (1 - adam.beta2) * gi * gi) / c2
+                g[i] = mi / (vi.squareRoot() + adam.eps)
+            }
+            out.withUnsafeMutableBufferPointer { sketch.add(g, count: count, into: $0.baseAddress!) }
+        } else {
+            out.withUnsafeMutableBufferPointer { sketch.add(g, count: count, scale: scale, into: $0.baseAddress!) }
+        }
+        let norm = out.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        return norm > 0 ? out.map { $0 / norm } : out
+    }
+}
+
+/// Rows scaled to unit length (a zero row stays zero).   (N, C) -> (N, C)
+func unitRows(_ t: Tensor) -> Tensor {
+    let (n, c) = (t.shape[0], t.shape[1])
+    let out = t.copy()
+    for i in 0..<n {
+        var norm: Float = 0
+        for j in 0..<c { norm += out.data[i * c + j] * out.data[i * c + j] }
+        let scale = norm > 0 ? 1 / norm.squareRoot() : 0
+        for j in 0..<c { out.data[i * c + j] *= scale }
+    }
+    return out
+}
+
+/// The mean of the rows.   (N, C) -> (1, C)
+func meanRow(_ t: Tensor) -> Tensor {
+    let (n, c) = (t.shape[0], t.shape[1])
+    let out = Tensor(zeros: [1, c])
+    for i in 0..<n { for j in 0..<c { out.data[j] += t.data[i * c + j] / Float(n) } }
+    return out
+}
+
+/// Rows minus `mean`.   (N, C) -> (N, C)
+func centred(_ t: Tensor, on mean: [Float]) -> Tensor {
+    let (n, c) = (t.shape[0], t.shape[1])
+    let out = t.copy()
+    for i in 0..<n { for j in 0..<c { out.data[i * c + j] -= mean[j] } }
+    return out
+}

@@ -1,0 +1,32 @@
+// TargetFeatureParameters: the parameters of the target-aware feature extractors, declared once — the
+// feature plugin takes them, and the selectors built on those features (selector.nearest, selector.less)
+// take the same and pass them through (`featureSpec`), so the two can never disagree.
+
+/// The parameters of feature.target-similarity and feature.gradient.
+public enum TargetFeatureParameters {
+    /// feature.target-similarity's (and selector.nearest's).
+    public static let similarity = [
+        PluginParameter("dims", .integer(0...1024), default: "32",
+                        "PCA dimensions of the pool, at most the model's width (0: the whole width, centred)"),
+        PluginParameter("reduce", .choice(["centroid", "knn"]), default: "centroid",
+                        "compare with the validation centroid, or the mean of the k most similar validation examples"),
+        PluginParameter("k", .integer(1...100_000), default: "10", "validation neighbours for reduce=knn"),
+    ]
+
+    /// feature.gradient's (and selector.less's).
+    public static let gradient = [
+        PluginParameter("warmup", .number(0...1), default: "0.05", "share of the pool the warm-up trains on (0: none)"),
+        PluginParameter("epochs", .integer(0...1000), default: "4", "warm-up epochs"),
+        PluginParameter("lr", .number(1e-7...10), default: "0.001", "warm-up peak learning rate"),
+        PluginParameter("dims", .integer(1...1_048_576), default: "8192", "count-sketch dimensions of a gradient"),
+        PluginParameter("adam", .boolean, default: "true", "precondition pool gradients by the warm-up's Adam moments"),
+        PluginParameter("reduce", .choice(["mean", "max"]), default: "mean",
+                        "similarity to the mean validation gradient, or the largest to one validation gradient"),
+    ]
+
+    /// The spec of `feature` with the settings of `arguments` (a selector's, whose parameters are the feature's).
+    public static func featureSpec(_ feature: String, _ arguments: PluginArguments) -> String {
+        let canonical = arguments.canonical
+        return feature + canonical[canonical.firstIndex(of: ":")!...]
+    }
+}

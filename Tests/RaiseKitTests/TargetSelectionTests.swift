@@ -1,0 +1,240 @@
+// Target-aware selection: the count sketch keeps inner products within its stated bound; the target-
+// similarity and LESS gradient features equal hand-computed cosines on a constructed pool (and leave the
+// model as they found it); selector.nearest and selector.less take the top of them; the relevance state
+// group reads and standardises their columns; and on a toy pool where only relevant records raise the
+// reward, a policy that sees relevance learns to pick them in fewer episodes than one that does not.
+import Foundation
+import RaiseKit
+import RaiseTestSupport
+import XCTest
+
+final class CountSketchTests: XCTestCase {
+    private func unitVector(_ count: Int, _ rng: inout RandomGenerator) -> [Float] {
+        let v = (0..<count).map { _ in rng.nextNormal() }
+        let norm = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        return v.map { $0 / norm }
+    }
+
+    private func dot(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).reduce(0) { $0 + $1.0 * $1.1 } }
+
+    func testASketchIsLinearSeededAndAddsInParts() {
+        let sketch = CountSketch(dimensions: 16, seed: 7)
+        let (a, b): ([Float], [Float]) = ([1, -2, 3, 0, 5], [0, 1, 1, 2, -1])
+        XCTAssertEqual(sketch.project(a), sketch.project(a), "the same seed, the same sketch")
+        XCTAssertNotEqual(sketch.project(a), CountSketch(dimensions: 16, seed: 8).project(a))
+        let sum = sketch.project(zip(a, b).map { 2 * $0 + $1 }), parts = zip(sketch.project(a), sketch.project(b)).map { 2 * $0 + $1 }
+        for (x, y) in zip(sum, parts) { XCTAssertEqual(x, y, accuracy: 1e-5) }
+        // A one-hot vector lands as ±1 in exactly one bucket.
+        let oneHot = sketch.project([0, 0, 1, 0, 0])
+        XCTAssertEqual(oneHot.filter { $0 != 0 }.map(abs), [1])
+        // Sketched in two parts with offsets, a vector sums to its whole sketch.
+        var split = [Float](repeating: 0, count: 16)
+        a.withUnsafeBufferPointer { v in
+            split.withUnsafeMutableBufferPointer { out in
+                sketch.add(v.baseAddress!, count: 2, into: out.baseAddress!)
+                sketch.add(v.baseAddress! + 2, count: 3, offset: 2, into: out.baseAddress!)
+            }
+        }
+        XCTAssertEqual(split, sketch.project(a))
+    }
+
+    func testInnerProductsStayWithinTheStatedBound() {
+        // 300 pairs of unit vectors in R^4000 sketched to d = 1024: the bound says an error of ε = 0.1 or
+        // more happens with probability at most 2 / (d ε²) ≈ 0.195, and the mean squared error is at most 2/d.
+        var rng = RandomGenerator(seed: 5)
+        let (d, epsilon, pairs) = (1024, 0.1, 300)
+        var (failures, squaredError) = (0, 0.0)
+        for pair in 0..<pairs {
+            let sketch = CountSketch(dimensions: d, seed: UInt64(pair))
+            let u = unitVector(4000, &rng)
+            // Pairs from orthogonal to strongly aligned.
+            let noise = unitVector(4000, &rng), mix = Float(pair % 10) / 10
+            let w = zip(u, noise).map { mix * $0 + (1 - mix) * $1 }, norm = w.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            let v = w.map { $0 / norm }
+            let error = Double(dot(sketch.project(u), sketch.project(v)) - dot(u, v))
+            squaredError += error * error / Double(pairs)
+            if abs(error) >= epsilon { failures += 1 }
+        }
+        XCTAssertLessThanOrEqual(Double(failures) / Double(pairs), CountSketch.failureBound(dimensions: d, error: epsilon))
+        XCTAssertLessThan(squaredError, 2.0 / Double(d), "the variance bound")
+        XCTAssertGreaterThan(squaredError, 0.2 / Double(d), "a sketch of 4000 numbers into 1024 does lose something")
+    }
+}
+
+/// A model whose embedding and gradient are fixed vectors chosen by each example's first token, and whose
+/// one parameter vector moves with training (so that a warm-up changes it and the restore can be checked).
+final class VectorModel: LanguageModel {
+    let backendID = "model.vector"
+    let configuration = JSONObject()
+    let tokenizer: any Tokenizer
+    let parameters: ParameterStore
+    let contextLength = 8
+    let embeddingWidth: Int
+    let embeddingTable: [[Float]]
+    let gradientTable: [[Float]]
+
+    init(embeddings: [[Float]], gradients: [[Float]]) throws {
+        (embeddingTable, gradientTable) = (embeddings, gradients)
+        embeddingWidth = embeddings[0].count
+        var rng = RandomGenerator(seed: 0)
+        parameters = ParameterStore([ParameterSpec("w", [gradients[0].count], .zeros)], rng: &rng)
+        tokenizer = try BytePairTrainer.train(texts: ["a"], vocabularySize: 260)
+    }
+
+    /// Example `i`: its first token is `i`, followed by `answers` answer tokens.
+    static func example(_ i: Int, answers: Int = 2) -> TokenizedExample {
+        TokenizedExample(ids: [Int32(i)] + Array(repeating: 1, count: answers), lossMask: [0] + Array(repeating: 1, count: answers))
+    }
+
+    func exampleLosses(_ examples: [TokenizedExample]) throws -> [Float] { examples.map { _ in 1 } }
+
+    func embeddings(_ examples: [TokenizedExample]) throws -> Tensor {
+        Tensor(shape: [examples.count, embeddingWidth], values: examples.flatMap { embeddingTable[Int($0.ids[0])] })
+    }
+
+    /// The gradient of the summed token losses: the example's vector times its answer tokens.
+    func accumulateGradients(_ batch: [TokenizedExample]) throws -> (lossSum: Double, tokens: Int) {
+        var tokens = 0
+        for example in batch {
+            let answers = example.answerTokenCount
+            for (j, g) in gradientTable[Int(example.ids[0])].enumerated() { parameters.grads.data[j] += g * Float(answers) }
+            tokens += answers
+        }
+        return (Double(tokens), tokens)
+    }
+
+    func generate(prompt: [Int32], maxNewTokens: Int, stop: Set<Int32>) throws -> [Int32] { [] }
+}
+
+final class TargetFeatureTests: XCTestCase {
+    private func extractor(_ spec: String) throws -> any TargetFeatureExtractor {
+        let registry = PluginRegistry()
+        try PluginLoader(registry: registry).load(file: builtLibrary("RaisePluginFeatures"))
+        return try registry.make(PluginSpec(parsing: spec, option: "--feature"), kind: .feature, seed: 3, as: (any TargetFeatureExtractor).self)
+    }
+
+    private func cosine(_ a: [Double], _ b: [Double]) -> Double {
+        let dot = zip(a, b).reduce(0) { $0 + $1.0 * $1.1 }
+        return dot / (a.reduce(0) { $0 + $1 * $1 }.squareRoot() * b.reduce(0) { $0 + $1 * $1 }.squareRoot())
+    }
+
+    /// Pool examples 0–3, validation examples 4–5.
+    private let embeddings: [[Float]] = [[1, 0], [0, 1], [-1, 0], [0.5, 0.5], [2, 0.2], [2, -0.2]]
+    private let gradients: [[Float]] = [[1, 0, 0], [0, 1, 0], [-1, 0, 0], [0.6, 0.6, 0.1], [1, 0.1, 0], [1, -0.1, 0.2]]
+
+    func testTargetSimilarityIsTheCosineToTheCentroidOrTheNearest() throws {
+        let model = try VectorModel(embeddings: embeddings, gradients: gradients)
+        let pool = (0..<4).map { VectorModel.example($0) }, target = [4, 5].map { VectorModel.example($0) }
+        // By hand: centre on the pool's mean (0.125, 0.375); the centroid of the validation rows is (2, 0).
+        let mean = [0.125, 0.375]
+        let centred = embeddings.map { [Double($0[0]) - mean[0], Double($0[1]) - mean[1]] }
+        let centroid = [2 - mean[0], 0 - mean[1]]
+        let toCentroid = try extractor("target-similarity:dims=0").extract(pool, target: target, model: model)
+        for i in 0..<4 { XCTAssertEqual(Double(toCentroid[i, 0]), cosine(centred[i], centroid), accuracy: 1e-5, "record \(i)") }
+        XCTAssertEqual(toCentroid.scalars.indices.max { toCentroid.scalars[$0] < toCentroid.scalars[$1] }, 0, "(1, 0) lies towards the target")
+        let nearest = try extractor("target-similarity:dims=0,reduce=knn,k=1").extract(pool, target: target, model: model)
+        for i in 0..<4 {
+            XCTAssertEqual(Double(nearest[i, 0]), max(cosine(centred[i], centred[4]), cosine(centred[i], centred[5])), accuracy: 1e-5)
+        }
+        assertThrows(["--val"]) { try extractor("target-similarity").extract(pool, model: model) }
+    }
+
+    func testLESSRanksTheGradientAlongTheValidationGradientsFirst() throws {
+        let model = try VectorModel(embeddings: embeddings, gradients: gradients)
+        let pool = (0..<4).map { VectorModel.example($0, answers: $0 + 1) }, target = [4, 5].map { VectorModel.example($0) }
+        // Without warm-up or preconditioning: the mean over the validation examples of the cosine of the gradients
+        // (of the mean token loss: the answer count divides out). Three coordinates in 8192 buckets do not collide
+        // under this seed, so the sketch keeps them exactly.
+        let g = gradients.map { $0.map(Double.init) }
+        let scores = try extractor("gradient:warmup=0,adam=false").extract(pool, target: target, model: model)
+        for i in 0..<4 {
+            XCTAssertEqual(Double(scores[i, 0]), (cosine(g[i], g[4]) + cosine(g[i], g[5])) / 2, accuracy: 1e-5, "record \(i)")
+        }
+        let largest = try extractor("gradient:warmup=0,adam=false,reduce=max").extract(pool, target: target, model: model)
+        for i in 0..<4 { XCTAssertEqual(Double(largest[i, 0]), max(cosine(g[i], g[4]), cosine(g[i], g[5])), accuracy: 1e-5) }
+
+        // With the warm-up and Adam: the model is trained on a slice, then restored; the same seed gives the same scores.
+        let warmed = try extractor("gradient:warmup=0.5,epochs=3,lr=0.1").extract(pool, target: target, model: model)
+        XCTAssertEqual(model.parameters.values.scalars, [0, 0, 0], "the warm-up's changes are undone")
+        XCTAssertEqual(warmed.scalars, try extractor("gradient:warmup=0.5,epochs=3,lr=0.1").extract(pool, target: target, model: model).scalars)
+        XCTAssertEqual(warmed.scalars.indices.max { warmed.scalars[$0] < warmed.scalars[$1] }, 0)
+        XCTAssertEqual(warmed.scalars.indices.min { warmed.scalars[$0] < warmed.scalars[$1] }, 2, "the opposite gradient ranks last")
+    }
+
+    func testNearestAndLESSSelectTheTopOfTheirFeature() throws {
+        let registry = PluginRegistry()
+        try PluginLoader(registry: registry).load(file: builtLibrary("RaisePluginBaselineSelectors"))
+        func make(_ spec: String) throws -> any InstructionSelector {
+            try registry.make(PluginSpec(parsing: spec, option: "--selector"), kind: .selector, seed: 0, as: (any InstructionSelector).self)
+        }
+        let nearest = try make("nearest:dims=8,reduce=knn")
+        XCTAssertEqual(nearest.requiredFeatures, ["feature.target-similarity:dims=8,k=10,reduce=knn"], "the feature's settings, passed through")
+        XCTAssertEqual(try nearest.select(SelectionRequest(poolSize: 4, count: 2, totalSteps: 1,
+                                                           features: [FeatureColumn.targetSimilarity: [0.1, 0.9, -0.3, 0.5]])), [1, 3])
+        let less = try make("less:reduce=max")
+        XCTAssertEqual(less.requiredFeatures, ["feature.gradient:adam=true,dims=8192,epochs=4,lr=0.001,reduce=max,warmup=0.05"])
+        XCTAssertEqual(try less.select(SelectionRequest(poolSize: 3, count: 1, totalSteps: 1,
+                                                        features: [FeatureColumn.gradientAlignment: [0.2, -0.1, 0.7]])), [2])
+    }
+}
+
+final class RelevanceStateTests: XCTestCase {
+    func testTheRelevanceGroupReadsAndStandardisesItsColumns() throws {
+        let layout = StateLayout(groups: StateGroup.targetAware, semanticDimensions: 1)
+        XCTAssertEqual(layout.groups, [.stage, .difficulty, .semantics, .availability, .relevance])
+        XCTAssertEqual(layout.columns(of: .relevance), 8..<10)
+        XCTAssertTrue(layout.featureSpecs.contains("feature.target-similarity:dims=1") && layout.featureSpecs.contains(FeatureSpec.gradient))
+        XCTAssertFalse(StateLayout(groups: StateGroup.paper).featureSpecs.contains(FeatureSpec.gradient), "the paper's state needs no target")
+        let columns: [String: [Float]] = ["prompt_tokens": [3, 7, 15], "response_tokens": [1, 1, 1], "loss_conditional": [1, 2, 3],
+                                          "loss_unconditional": [2, 2, 2], "embedding_0": [0, 1, 2],
+                                          "target_similarity": [0.9, 0.5, 0.1], "gradient_alignment": [0, 0, 3]]
+        let features = try PoolFeatures(columns: columns, count: 3, layout: layout)
+        let state = layout.fusedState(features, TrainingProgress(totalSteps: 2, poolSize: 3))
+        XCTAssertEqual(state[0, 8], 1.2247449, accuracy: 1e-5, "0.9 is √1.5 deviations above the mean 0.5")
+        XCTAssertEqual(state[1, 8], 0, accuracy: 1e-6)
+        XCTAssertEqual(state[2, 9], 1.4142135, accuracy: 1e-5, "3 over (0, 0, 3): √2 deviations above the mean 1")
+        var missing = columns
+        missing["gradient_alignment"] = nil
+        assertThrows(["gradient_alignment"]) { try PoolFeatures(columns: missing, count: 3, layout: layout) }
+        // The incremental scores still equal the network on the fused state.
+        var settings = PolicySettings(layout: layout)
+        settings.hidden = 5
+        let policy = SelectionPolicy(settings: settings, seed: 2)
+        let progress = TrainingProgress(totalSteps: 2, poolSize: 3)
+        for (a, b) in zip(policy.scores(layout.fusedState(features, progress)), policy.scores(features, progress)) {
+            XCTAssertEqual(a, b, accuracy: 1e-5)
+        }
+    }
+
+    /// 96 records in 8 semantic groups whose embeddings barely tell them apart; only the relevant ones (group 0)
+    /// raise the reward. The relevance columns are noisy signs of it (as target similarity and gradient
+    /// alignment are). Episodes until a policy picks > 90% relevant records.
+    private func episodesToLearn(groups: [StateGroup]) throws -> Int {
+        var rng = RandomGenerator(seed: 9)
+        let members = (0..<96).map { $0 % 8 }
+        var columns = [String: [Float]]()
+        for d in 0..<4 { columns[FeatureColumn.embedding(d)] = members.map { Float($0 == d ? 0.5 : 0) + rng.nextNormal() } }
+        columns[FeatureColumn.targetSimilarity] = members.map { Float($0 == 0 ? 1 : 0) + 0.3 * rng.nextNormal() }
+        columns[FeatureColumn.gradientAlignment] = members.map { Float($0 == 0 ? 1 : 0) + 0.5 * rng.nextNormal() }
+        let layout = StateLayout(groups: groups, semanticDimensions: 4)
+        var policySettings = PolicySettings(layout: layout)
+        policySettings.hidden = 16
+        let environment = ToyEnvironment(groups: members)
+        let pool = try PolicyPool(columns: columns, count: 96, settings: policySettings, seed: 1)
+        var settings = PolicyTrainingSettings(steps: 8, batchSize: 4, seed: 1)
+        settings.ppo.learningRate = 1e-2
+        let trainer = PolicyTrainer(policy: SelectionPolicy(settings: policySettings, seed: 1), pool: pool, environment: environment, settings: settings)
+        for episode in 0..<200 {
+            let picks = try trainer.runEpisode(episode).picks
+            if Double(picks.filter { members[$0] == 0 }.count) / Double(picks.count) > 0.9 { return episode + 1 }
+        }
+        return 200
+    }
+
+    func testARelevantStateLearnsInFewerEpisodes() throws {
+        let withRelevance = try episodesToLearn(groups: [.stage, .semantics, .availability, .relevance])
+        let without = try episodesToLearn(groups: [.stage, .semantics, .availability])
+        XCTAssertLessThan(withRelevance, 200, "with relevance the policy gets there")
+        XCTAssertLessThan(withRelevance, without, "episodes to > 90% relevant picks: \(withRelevance) with relevance, \(without) without")
+    }
+}
