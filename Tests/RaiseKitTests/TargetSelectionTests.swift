@@ -206,6 +206,29 @@ final class RelevanceStateTests: XCTestCase {
         }
     }
 
+    func testThePriorStartsRelevantInstructionsAheadAndEvenly() throws {
+        // 40 instructions, the first 8 relevant: their similarity is far above the pool's mean.
+        let similarity: [Float] = (0..<40).map { i in i < 8 ? 1 + 0.1 * Float(i) : 0.01 * Float(i) }
+        var columns = [String: [Float]]()
+        columns[FeatureColumn.targetSimilarity] = similarity
+        columns[FeatureColumn.gradientAlignment] = (0..<40).map { i in Float((i * 7) % 11) }
+        columns[FeatureColumn.embedding(0)] = (0..<40).map { i in Float(i % 5) }
+        columns[FeatureColumn.embedding(1)] = (0..<40).map { i in Float(i % 3) }
+        let layout = StateLayout(groups: [.stage, .semantics, .availability, .relevance], semanticDimensions: 2)
+        let features = try PoolFeatures(columns: columns, count: 40, layout: layout)
+        var settings = PolicySettings(layout: layout)
+        settings.relevancePrior = 0
+        let plain = SelectionPolicy(settings: settings, seed: 4).scores(features, TrainingProgress(totalSteps: 4, poolSize: 40))
+        settings.relevancePrior = 3
+        let prior = SelectionPolicy(settings: settings, seed: 4).scores(features, TrainingProgress(totalSteps: 4, poolSize: 40))
+        let top = prior.indices.sorted { prior[$0] > prior[$1] }.prefix(8)
+        XCTAssertEqual(Set(top), Set(0..<8), "the relevant ones first")
+        XCTAssertFalse(Set(plain.indices.sorted { plain[$0] > plain[$1] }.prefix(8)) == Set(0..<8), "a random start does not know them")
+        let relevant = top.map { prior[$0] }
+        XCTAssertLessThan(relevant.max()! - relevant.min()!, 1.5, "evenly: a ramp, not a line, over the relevant ones")
+        XCTAssertGreaterThan(relevant.min()! - prior[8...].max()!, 1, "ahead of every other instruction")
+    }
+
     /// 96 records in 8 semantic groups whose embeddings barely tell them apart; only the relevant ones (group 0)
     /// raise the reward. The relevance columns are noisy signs of it (as target similarity and gradient
     /// alignment are). Episodes until a policy picks > 90% relevant records.
@@ -218,7 +241,7 @@ final class RelevanceStateTests: XCTestCase {
         columns[FeatureColumn.gradientAlignment] = members.map { Float($0 == 0 ? 1 : 0) + 0.5 * rng.nextNormal() }
         let layout = StateLayout(groups: groups, semanticDimensions: 4)
         var policySettings = PolicySettings(layout: layout)
-        policySettings.hidden = 16
+        (policySettings.hidden, policySettings.relevancePrior) = (16, 0)  // what the state alone teaches
         let environment = ToyEnvironment(groups: members)
         let pool = try PolicyPool(columns: columns, count: 96, settings: policySettings, seed: 1)
         var settings = PolicyTrainingSettings(steps: 8, batchSize: 4, seed: 1)

@@ -31,6 +31,8 @@ enum TrainSelectorCommand {
                         + "(the paper's state: stage,difficulty,semantics,availability)",
                         default: StateGroup.targetAware.map(\.rawValue).joined(separator: ",")),
                   .integer("--semantic-dims", "N", "PCA dimensions of the semantic group", default: policyDefaults.layout.semanticDimensions, in: 1...4096),
+                  .real("--relevance-prior", "X", "with the relevance group (relu actor): the score the initial actor adds to relevant instructions (0: none)",
+                        default: Double(policyDefaults.relevancePrior), in: 0...100),
                   .integer("--loss-refresh", "N", "steps between refreshes of the current-loss group", default: policyDefaults.lossRefresh,
                            in: 1...1_000_000),
                   .integer("--hidden", "N", "hidden width of actor and critic", default: policyDefaults.hidden, in: 1...65_536),
@@ -111,6 +113,7 @@ enum TrainSelectorCommand {
         policy.clusters = try arguments.int("--clusters")
         policy.temperature = Float(try arguments.number("--temperature"))
         policy.lossRefresh = try arguments.int("--loss-refresh")
+        policy.relevancePrior = Float(try arguments.number("--relevance-prior"))
 
         var run = PolicyTrainingSettings(steps: 1, batchSize: try arguments.int("--batch"), seed: seed)
         run.episodes = try arguments.int("--episodes")

@@ -20,6 +20,10 @@ public struct PolicySettings: Equatable, Sendable {
     public var temperature: Float = 1
     /// Steps between refreshes of the current-loss group (when it is on).
     public var lossRefresh = 10
+    /// With the relevance group on: the score the initial actor adds to relevant instructions — those whose
+    /// summed relevance columns lie a deviation or more above the pool's mean get all of it, those at the
+    /// mean none, linearly between — so that they are drawn first, evenly (0: a plain random start).
+    public var relevancePrior: Float = 5
 
     /// Settings over `layout`, other fields at their defaults.
     public init(layout: StateLayout) { self.layout = layout }
@@ -30,7 +34,7 @@ public struct PolicySettings: Equatable, Sendable {
                     ("semantic_dims", .number(Double(layout.semanticDimensions))), ("hidden", .number(Double(hidden))),
                     ("activation", .string(activation.rawValue)),
                     ("clusters", .number(Double(clusters))), ("temperature", .number(Double(temperature))),
-                    ("loss_refresh", .number(Double(lossRefresh)))])
+                    ("loss_refresh", .number(Double(lossRefresh))), ("relevance_prior", .number(Double(relevancePrior)))])
     }
 
     /// Reads settings saved by `json`.
@@ -60,6 +64,8 @@ public struct PolicySettings: Equatable, Sendable {
             throw RaiseError.file(path: path, detail: "field 'temperature': expected a positive number")
         }
         temperature = Float(t)
+        // Policies saved before the prior existed started without one.
+        relevancePrior = Float(json["relevance_prior"]?.numberValue ?? 0)
     }
 }
 
@@ -85,6 +91,23 @@ public final class SelectionPolicy {
         critic = MLP(sizes: [layout.summaryWidth, settings.hidden, 1], activation: .tanh, prefix: "critic")
         var rng = RandomGenerator(seed: seed)
         parameters = ParameterStore(actor.parameterSpecs + critic.parameterSpecs, rng: &rng)
+        if let relevance = layout.columns(of: .relevance), settings.relevancePrior != 0, settings.hidden >= 2, settings.activation == .relu {
+            startRankingRelevanceFirst(relevance)
+        }
+    }
+
+    /// The prior: with r the sum of the relevance columns, the actor's first two hidden units become
+    /// relu(r) and relu(r − 1) and the output reads prior × (their difference) = prior × clamp(r, 0, 1) —
+    /// a ramp, not a line, so the most relevant few are not drawn over and over while the rest of the
+    /// relevant ones wait. The other units keep their random start; training may undo it all.
+    private func startRankingRelevanceFirst(_ relevance: Range<Int>) {
+        let (width, first) = (settings.layout.width, parameters["actor.layer0.weight"].value)  // (H, width)
+        let (bias, output) = (parameters["actor.layer0.bias"].value, parameters["actor.layer1.weight"].value)  // (H), (1, H)
+        for unit in 0..<2 {
+            for c in 0..<width { first.data[unit * width + c] = c == relevance.lowerBound ? 1 : 0 }
+            bias.data[unit] = unit == 0 ? 0 : -1
+            output.data[unit] = unit == 0 ? settings.relevancePrior : -settings.relevancePrior
+        }
     }
 
     /// F_θ of every row of the state.   state (N, width) -> (N)
