@@ -216,6 +216,9 @@ final class RelevanceStateTests: XCTestCase {
         columns[FeatureColumn.embedding(1)] = (0..<40).map { i in Float(i % 3) }
         let layout = StateLayout(groups: [.stage, .semantics, .availability, .relevance], semanticDimensions: 2)
         let features = try PoolFeatures(columns: columns, count: 40, layout: layout)
+        let z = features.relevance!
+        XCTAssertEqual(features.similarity(rank: 1), z[7, 0], "the most similar: instruction 7")
+        XCTAssertEqual(features.similarity(rank: 8), z[0, 0], "the 8th: instruction 0, the least similar relevant one")
         var settings = PolicySettings(layout: layout)
         settings.relevancePrior = 0
         let plain = SelectionPolicy(settings: settings, seed: 4).scores(features, TrainingProgress(totalSteps: 4, poolSize: 40))
@@ -227,6 +230,10 @@ final class RelevanceStateTests: XCTestCase {
         let relevant = top.map { prior[$0] }
         XCTAssertLessThan(relevant.max()! - relevant.min()!, 1.5, "evenly: a ramp, not a line, over the relevant ones")
         XCTAssertGreaterThan(relevant.min()! - prior[8...].max()!, 1, "ahead of every other instruction")
+        // A threshold at the most similar instruction's similarity: it alone gets the whole bonus.
+        settings.relevanceThreshold = features.similarity(rank: 1)!
+        let strict = SelectionPolicy(settings: settings, seed: 4).scores(features, TrainingProgress(totalSteps: 4, poolSize: 40))
+        XCTAssertEqual(strict.indices.max { strict[$0] < strict[$1] }, 7)
     }
 
     /// 96 records in 8 semantic groups whose embeddings barely tell them apart; only the relevant ones (group 0)

@@ -9,7 +9,7 @@ import RaiseKit
 
 /// The benchmark.
 enum BenchRunCommand {
-    static let defaultSelectors = ["random", "length", "perplexity", "ifd", "raise"]
+    static let defaultSelectors = ["random", "length", "perplexity", "ifd", "nearest", "less", "raise"]
 
     static let command = Command(
         words: ["bench", "run"],

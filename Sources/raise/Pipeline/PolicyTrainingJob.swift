@@ -51,13 +51,17 @@ struct PolicyTrainingJob {
         let peak = learningRate
         let environment = FineTuningEnvironment(model: model, pool: pool.examples, validation: validation, reward: reward,
                                                 settings: { TrainerSettings.fineTuning(peak: peak, steps: $0) })
-        let policy = SelectionPolicy(settings: policySettings, seed: run.seed)
+        // The prior starts from the records a static selector would take at this budget: the subset size's most similar.
+        var settings = policySettings
+        let subset = (run.steps * run.batchSize + TrainingBudget.fullDataEpochs - 1) / TrainingBudget.fullDataEpochs
+        settings.relevanceThreshold = policyPool.features.similarity(rank: subset) ?? settings.relevanceThreshold
+        let policy = SelectionPolicy(settings: settings, seed: run.seed)
         let trainer = PolicyTrainer(policy: policy, pool: policyPool, environment: environment, settings: run)
 
         let folder = PolicyFolder(out)
         var log = [String](), firstEpisode = 0
         if resume == .ifPresent && folder.hasTrainingState {
-            try checkSameRun(folder)
+            try checkSameRun(folder, settings: settings)
             (firstEpisode, log) = try folder.restoreTraining(into: trainer)
             Console(mode: mode).info("raise: \(out): resuming after episode \(firstEpisode) of \(run.episodes)")
         }
@@ -98,10 +102,10 @@ struct PolicyTrainingJob {
     }
 
     /// A resumed run must be the same run: same policy shape, budget, reward, seed and pool.
-    private func checkSameRun(_ folder: PolicyFolder) throws {
+    private func checkSameRun(_ folder: PolicyFolder, settings: PolicySettings) throws {
         var differences = [String]()
         let saved = try folder.savedSettings()
-        if saved != policySettings { differences += RunSettings.differences(saved: saved.json, current: policySettings.json) }
+        if saved != settings { differences += RunSettings.differences(saved: saved.json, current: settings.json) }
         let training = try folder.savedTraining()
         let current = description
         differences += RunSettings.differences(saved: JSONObject(current.keys.map { ($0, training[$0] ?? .null) }), current: current)

@@ -21,9 +21,13 @@ public struct PolicySettings: Equatable, Sendable {
     /// Steps between refreshes of the current-loss group (when it is on).
     public var lossRefresh = 10
     /// With the relevance group on: the score the initial actor adds to relevant instructions — those whose
-    /// summed relevance columns lie a deviation or more above the pool's mean get all of it, those at the
-    /// mean none, linearly between — so that they are drawn first, evenly (0: a plain random start).
+    /// standardised target similarity is `relevanceThreshold` or more get all of it, those a deviation
+    /// below none, linearly between — so that they are drawn first, evenly (0: a plain random start).
     public var relevancePrior: Float = 5
+    /// Where the prior's ramp tops out, in deviations of target similarity; policy training sets it to
+    /// the similarity of the budget's subset size-th most similar instruction (`PoolFeatures.similarity(rank:)`),
+    /// so the prior starts from the records nearest-to-target would take.
+    public var relevanceThreshold: Float = 1
 
     /// Settings over `layout`, other fields at their defaults.
     public init(layout: StateLayout) { self.layout = layout }
@@ -34,7 +38,8 @@ public struct PolicySettings: Equatable, Sendable {
                     ("semantic_dims", .number(Double(layout.semanticDimensions))), ("hidden", .number(Double(hidden))),
                     ("activation", .string(activation.rawValue)),
                     ("clusters", .number(Double(clusters))), ("temperature", .number(Double(temperature))),
-                    ("loss_refresh", .number(Double(lossRefresh))), ("relevance_prior", .number(Double(relevancePrior)))])
+                    ("loss_refresh", .number(Double(lossRefresh))), ("relevance_prior", .number(Double(relevancePrior))),
+                    ("relevance_threshold", .number(Double(relevanceThreshold)))])
     }
 
     /// Reads settings saved by `json`.
@@ -66,6 +71,7 @@ public struct PolicySettings: Equatable, Sendable {
         temperature = Float(t)
         // Policies saved before the prior existed started without one.
         relevancePrior = Float(json["relevance_prior"]?.numberValue ?? 0)
+        relevanceThreshold = Float(json["relevance_threshold"]?.numberValue ?? 1)
     }
 }
 
@@ -96,16 +102,17 @@ public final class SelectionPolicy {
         }
     }
 
-    /// The prior: with r the sum of the relevance columns, the actor's first two hidden units become
-    /// relu(r) and relu(r − 1) and the output reads prior × (their difference) = prior × clamp(r, 0, 1) —
-    /// a ramp, not a line, so the most relevant few are not drawn over and over while the rest of the
-    /// relevant ones wait. The other units keep their random start; training may undo it all.
+    /// The prior: with z the standardised target similarity and t the threshold, the actor's first two
+    /// hidden units become relu(z − t + 1) and relu(z − t) and the output reads prior × (their difference)
+    /// = prior × clamp(z − t + 1, 0, 1) — a ramp, not a line, so the most similar few are not drawn over and
+    /// over while the rest of the relevant ones wait. The other units keep their random start; training
+    /// may undo it all.
     private func startRankingRelevanceFirst(_ relevance: Range<Int>) {
         let (width, first) = (settings.layout.width, parameters["actor.layer0.weight"].value)  // (H, width)
         let (bias, output) = (parameters["actor.layer0.bias"].value, parameters["actor.layer1.weight"].value)  // (H), (1, H)
         for unit in 0..<2 {
             for c in 0..<width { first.data[unit * width + c] = c == relevance.lowerBound ? 1 : 0 }
-            bias.data[unit] = unit == 0 ? 0 : -1
+            bias.data[unit] = unit == 0 ? 1 - settings.relevanceThreshold : -settings.relevanceThreshold
             output.data[unit] = unit == 0 ? settings.relevancePrior : -settings.relevancePrior
         }
     }

@@ -131,6 +131,15 @@ public struct PoolFeatures: Sendable {
             ? PoolFeatures.standardised(try StateLayout.relevanceColumns.map(column), count: count) : nil
     }
 
+    /// The standardised target similarity of the `rank`-th most similar instruction (1: the most similar);
+    /// nil without the relevance group.
+    public func similarity(rank: Int) -> Float? {
+        guard let relevance, count > 0 else { return nil }
+        let width = relevance.shape[1]
+        let sorted = (0..<count).map { relevance.data[$0 * width] }.sorted(by: >)
+        return sorted[min(max(rank, 1), count) - 1]
+    }
+
     /// The columns of a static group (difficulty, semantics, relevance); nil for a group that changes
     /// during training or is switched off.   -> (N, width of the group)
     public func staticColumns(of group: StateGroup) -> Tensor? {
