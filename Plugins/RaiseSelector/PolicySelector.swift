@@ -58,6 +58,10 @@ final class PolicySelector: ExplainingSelector {
         progress.step = request.step
         progress.timesSelected = request.timesSelected
         if policy.wantsLosses(at: request.step, measured: currentLoss != nil) {
+            guard request.currentLosses != nil else {
+                throw RaiseError.invalidArgument(name: "selector.raise", detail: "the policy's state group 'current-loss' reads the model being trained, "
+                                                 + "so its picks cannot be chosen ahead of training: use raise finetune")
+            }
             let losses = try losses(Array(0..<request.poolSize), of: request, selector: "selector.raise")
             currentLoss = PoolFeatures.standardised([losses], count: request.poolSize).scalars
         }

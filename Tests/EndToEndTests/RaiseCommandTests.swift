@@ -56,6 +56,24 @@ final class RaiseCommandTests: XCTestCase {
         XCTAssertEqual(step["scores"]?.arrayValue?.count, 8)
         XCTAssertEqual(Set(step["clusters"]?.arrayValue?.compactMap(\.intValue) ?? []).count, 2, "both clusters contribute")
 
+        // The same picks, chosen ahead of training, for another trainer: `raise select` exports the schedule.
+        let schedule = try runRaise(["select", "--selector", "raise:policy=\(folder)/policy", "--model", model, "--data", folder + "/suite/pool.jsonl",
+                                     "--template", "plain", "--budget", "5", "--batch", "8", "--val", folder + "/suite/val.jsonl",
+                                     "--out", folder + "/schedule.jsonl", "--threads", "1", "--quiet"], environment: cache)
+        XCTAssertEqual(schedule.status, 0, schedule.stderr)
+        let lines = try String(contentsOfFile: folder + "/schedule.jsonl", encoding: .utf8).split(separator: "\n")
+            .compactMap { try JSONValue.parse(String($0)).objectValue }
+        XCTAssertEqual(lines.count, 5 * 8, "5 steps of 8")
+        for (i, line) in lines.enumerated() {
+            XCTAssertEqual(line["step"]?.intValue, i / 8)
+            XCTAssertEqual(line["position"]?.intValue, i % 8)
+            XCTAssertEqual(line["record"]?.objectValue?["id"], line["id"], "the record as it was read")
+        }
+        for (t, stepLine) in log.enumerated() {
+            let trained = try XCTUnwrap(JSONValue.parse(String(stepLine)).objectValue?["ids"]?.arrayValue)
+            XCTAssertEqual(trained, lines[(t * 8)..<(t * 8 + 8)].compactMap { $0["id"] }, "step \(t): the schedule is what finetune trained on")
+        }
+
         let explainArguments = ["explain", folder + "/policy", "--model", model, "--data", folder + "/suite/pool.jsonl",
                                     "--template", "plain", "--budget", "6", "--batch", "8", "--threads", "1", "--quiet"]
         let withoutTarget = try runRaise(explainArguments, environment: cache)
@@ -66,6 +84,27 @@ final class RaiseCommandTests: XCTestCase {
         for fragment in ["## What the scores depend on", "| early | 1 |", "relevance", "### task family", "| addition |", "### noisy"] {
             XCTAssertTrue(explain.stdout.contains(fragment), fragment + "\n" + explain.stdout)
         }
+    }
+
+    /// A schedule can be exported only when the picks do not depend on the model being trained: a policy
+    /// reading the current loss, and a selector asking for the current losses, are refused by name.
+    func testASelectorThatReadsTheLiveModelHasNoSchedule() throws {
+        let (folder, model) = try tinySuite(self, size: 200, validation: 8, testSplit: 4)
+        let cache = ["RAISE_CACHE_DIR": folder + "/cache"]
+        let trained = try runRaise(["train-selector", "--model", model, "--data", folder + "/suite/pool.jsonl", "--val", folder + "/suite/val.jsonl",
+                                    "--template", "plain", "--episodes", "1", "--budget", "2", "--batch", "4", "--semantic-dims", "4",
+                                    "--groups", "stage,semantics,availability,current-loss", "--threads", "1", "--quiet", "--out", folder + "/policy"],
+                                   environment: cache)
+        XCTAssertEqual(trained.status, 0, trained.stderr)
+        let select = ["select", "--model", model, "--data", folder + "/suite/pool.jsonl", "--template", "plain", "--budget", "2", "--batch", "4",
+                      "--threads", "1", "--quiet"]
+        let raise = try runRaise(select + ["--selector", "raise:policy=\(folder)/policy", "--out", folder + "/a.jsonl"], environment: cache)
+        XCTAssertEqual(raise.status, 1)
+        XCTAssertTrue(raise.stderr.contains("'current-loss'") && raise.stderr.contains("raise finetune"), raise.stderr)
+        let online = try runRaise(select + ["--selector", "online-loss", "--out", folder + "/b.jsonl"], environment: cache)
+        XCTAssertEqual(online.status, 1)
+        XCTAssertTrue(online.stderr.contains("selector.online-loss") && online.stderr.contains("current model's losses"), online.stderr)
+        for name in ["a.jsonl", "b.jsonl"] { XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/" + name), "nothing written") }
     }
 
     func testAValidationSplitOverlappingThePoolIsRefused() throws {

@@ -1,5 +1,8 @@
-// `raise select`: what a static selector picks from a pool for a budget, exported in the input's own
-// format (each record as it was) — the subset a user takes to their own trainer.
+// `raise select`: what a selector picks from a pool for a budget, for a user's own trainer. A static
+// selector's subset is exported in the input's own format (each record as it was); a selector that
+// chooses at every step (RAISE) has its whole schedule exported — step, position, record — when its
+// choices do not depend on the model being trained (RAISE without the current-loss group); one that
+// reads the live model is refused, naming what it reads.
 import Foundation
 import RaiseKit
 
@@ -7,13 +10,14 @@ import RaiseKit
 enum SelectCommand {
     static let command = Command(
         words: ["select"],
-        summary: "export the subset a static selector picks for a budget, in the input's format",
+        summary: "export the subset a static selector picks for a budget (in the input's format), or RAISE's per-step schedule",
         arguments: "",
         options: [.value("--selector", "SPEC", "the selector (required), e.g. ifd:threshold=1"),
                   .value("--budget", "B", "steps (N, N%, Nexamples, Ntokens); the subset is steps × batch / 3 examples"),
                   .integer("--batch", "N", "the batch size the budget is counted in", default: 16, in: 1...65_536),
                   ModelOptions.data, ModelOptions.format, ModelOptions.filter, ModelOptions.model, FeatureOptions.auxModel, FeatureOptions.embeddingModel, FeatureOptions.referenceModel, ModelOptions.template, ModelOptions.fields,
-                  ModelOptions.skipInvalid, ModelOptions.maxRecordBytes, FeatureOptions.target, .value("--out", "FILE", "the subset to write (required)"), OutputOptions.force, PluginOptions.pluginPath,
+                  ModelOptions.skipInvalid, ModelOptions.maxRecordBytes, FeatureOptions.target,
+                  .value("--out", "FILE", "the subset to write, or the schedule (JSONL) of a selector that chooses at every step (required)"), OutputOptions.force, PluginOptions.pluginPath,
                   CommonOptions.seed, CommonOptions.threads, CommonOptions.quiet, CommonOptions.json],
         run: run)
 
@@ -30,9 +34,6 @@ enum SelectCommand {
         let registry = try PluginOptions.load(arguments)
         let selectorSpec = try PluginSpec(parsing: selectorText, option: "--selector")
         let selector = try registry.make(selectorSpec, kind: .selector, seed: seed, as: (any InstructionSelector).self)
-        guard selector.mode == .once else {
-            throw RaiseError.invalidArgument(name: selectorSpec.id, detail: "chooses at every step, during training: use raise finetune")
-        }
         let records = try ModelOptions.records(arguments)
         guard !records.isEmpty else { throw RaiseError.invalidArgument(name: "--data", detail: "the pool is empty") }
 
@@ -53,6 +54,10 @@ enum SelectCommand {
                 .columns(selector.requiredFeatures, of: pool)
         }
         let steps = try arguments.steps(of: budget, poolSize: kept.count, batchSize: batchSize, meanTokens: examples.meanTokens)
+        guard selector.mode == .once else {
+            return try exportSchedule(selector, id: selectorSpec.id, records: kept.map { records[$0] }, features: features, steps: steps,
+                                      batchSize: batchSize, out: out, arguments: arguments)
+        }
         // The subset trained on for `steps` steps over 3 epochs; a budget past the whole pool is refused, not cut.
         let wanted = (steps * batchSize + TrainingBudget.fullDataEpochs - 1) / TrainingBudget.fullDataEpochs
         if case .percent(let p) = budget, p > 100 {
@@ -75,6 +80,40 @@ enum SelectCommand {
                                                ("out", .string(out))])).serialized)
         } else {
             print("\(selectorSpec.id) chose \(chosen.count) of \(kept.count) records (\(steps) steps of \(batchSize), 3 epochs) -> \(out)")
+        }
+        return ExitCode.success
+    }
+
+    /// The schedule of a selector that chooses at every step, with no model being trained: each step's
+    /// batch asked for in turn (the step, how often each record was used so far, the static features), one
+    /// line per pick. A selector that needs the live model's losses stops it with its own error.
+    private static func exportSchedule(_ selector: any InstructionSelector, id: String, records: [InstructionRecord], features: [String: [Float]],
+                                       steps: Int, batchSize: Int, out: String, arguments: ParsedArguments) throws -> Int32 {
+        guard batchSize <= records.count else {
+            throw RaiseError.invalidArgument(name: "--batch", detail: "\(batchSize) is more than the pool's \(records.count) records")
+        }
+        let writer = try AtomicFileWriter(path: out)
+        var timesSelected = [Int](repeating: 0, count: records.count)
+        for step in 0..<steps {
+            let request = SelectionRequest(poolSize: records.count, count: batchSize, step: step, totalSteps: steps, timesSelected: timesSelected,
+                                           features: features)
+            let picks = try selector.select(request)
+            for (position, index) in picks.enumerated() {
+                guard index >= 0 && index < records.count else {
+                    throw RaiseError.invalidArgument(name: id, detail: "chose index \(index), outside the pool of \(records.count)")
+                }
+                timesSelected[index] += 1
+                try writer.write(RecordWriter.scheduleLine(records[index], step: step, position: position))
+            }
+        }
+        try writer.commit()
+        let distinct = timesSelected.filter { $0 > 0 }.count
+        if arguments.outputMode == .json {
+            print(JSONValue.object(JSONObject([("selector", .string(id)), ("steps", .number(Double(steps))), ("batch", .number(Double(batchSize))),
+                                               ("distinct", .number(Double(distinct))), ("pool", .number(Double(records.count))),
+                                               ("out", .string(out))])).serialized)
+        } else {
+            print("\(id) scheduled \(steps) steps of \(batchSize) (\(distinct) distinct of \(records.count) records) -> \(out)")
         }
         return ExitCode.success
     }

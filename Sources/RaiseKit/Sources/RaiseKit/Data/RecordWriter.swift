@@ -1,6 +1,7 @@
 // RecordWriter: writes records back — a selected subset in the very format it was read from (each
 // record's original JSON object or text), or canonical JSONL, always atomically; and the lines of a
-// scores file (JSONL with scores attached), which `raise score` streams into its own atomic writer.
+// scores file (JSONL with scores attached) and of a schedule (a step's picks, each record as it was),
+// which `raise score` and `raise select` stream into their own atomic writers.
 
 /// Writing records to files.
 public enum RecordWriter {
@@ -28,14 +29,26 @@ public enum RecordWriter {
     /// object (or, for CSV and text records, its id and text) with `scores` added as an object of named
     /// numbers, ending in a newline.
     public static func scoredLine(_ record: InstructionRecord, scores: [(String, Double)]) -> String {
-        var object: JSONObject
-        switch record.original {
-        case .json(let text): object = (try? JSONValue.parse(text))?.objectValue ?? JSONObject()
-        case .text(let text): object = JSONObject([("text", .string(text))])
-        }
+        var object = originalObject(record)
         object["id"] = object["id"] ?? .string(record.id)
         object["scores"] = .object(JSONObject(scores.map { ($0.0, .number($0.1)) }))
         return JSONValue.object(object).serialized + "\n"
+    }
+
+    /// One line of a schedule (`raise select` with a selector that chooses at every step): the 0-based
+    /// step, the pick's position in that step's batch, the record's id and the record as it was read (its
+    /// original object, or for CSV and text records its text), ending in a newline.
+    public static func scheduleLine(_ record: InstructionRecord, step: Int, position: Int) -> String {
+        JSONValue.object(JSONObject([("step", .number(Double(step))), ("position", .number(Double(position))), ("id", .string(record.id)),
+                                     ("record", .object(originalObject(record)))])).serialized + "\n"
+    }
+
+    /// The record's original JSON object, or an object holding its text.
+    private static func originalObject(_ record: InstructionRecord) -> JSONObject {
+        switch record.original {
+        case .json(let text): return (try? JSONValue.parse(text))?.objectValue ?? JSONObject()
+        case .text(let text): return JSONObject([("text", .string(text))])
+        }
     }
 
     /// Writes every record as one canonical JSON object per line — id, instruction, input, output, and the
