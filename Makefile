@@ -25,7 +25,7 @@ build: deps
 demo: build
 	$(RELEASE_BIN) demo
 
-# The suite whose target is rare (3% of the pool) and noisy (40%): full data hurts it most.
+# The suite whose target is rare (3% of the pool) and noisy (40%).
 demo-rare-target: build
 	$(RELEASE_BIN) demo --preset rare-target
 

@@ -5,7 +5,7 @@
 // (with the relevance state, and with the paper's state alone) at 1%, 5% and 10% over seeds. RAISE's
 // policies are trained on the way, once per seed at the 10% budget and used at every budget, rewarded by
 // the loss of the first 64 validation examples (cheaper per step; the report uses all of them).
-// `--preset rare-target` runs the suite whose target is rare and noisy, where full data hurts it. The data and tokenizer stages are skipped when their output is there; pretraining
+// `--preset rare-target` runs the suite whose target is rare (3% of the pool) and noisy (40%). The data and tokenizer stages are skipped when their output is there; pretraining
 // and the benchmark resume; so an interrupted demo continues where it stopped. Flags scale it up.
 import Foundation
 import RaiseKit

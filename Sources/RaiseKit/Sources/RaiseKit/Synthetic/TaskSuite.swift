@@ -8,7 +8,7 @@
 public enum TaskSuitePreset: String, CaseIterable, Sendable {
     /// The target is 15% of the pool and a third of it is noisy.
     case standard
-    /// The target is 3% of the pool and 40% of it is noisy: full-data training hurts it most.
+    /// The target is 3% of the pool and 40% of it is noisy: a rare target, which full data mostly ignores.
     case rareTarget = "rare-target"
 
     /// The target family's share of the pool.
