@@ -45,7 +45,7 @@ enum TrainSelectorCommand {
                   .real("--entropy-coef", "X", "weight of the entropy bonus", default: ppoDefaults.entropyCoefficient, in: 0...1e3),
                   .integer("--ppo-epochs", "N", "PPO passes per episode", default: ppoDefaults.epochs, in: 1...1000),
                   .integer("--minibatches", "N", "minibatches per pass", default: ppoDefaults.minibatches, in: 1...100_000),
-                  .real("--policy-lr", "X", "Adam's learning rate for the policy", default: Double(ppoDefaults.learningRate), in: 1e-7...10),
+                  .real("--policy-lr", "X", "Adam's learning rate for the policy", default: Double("\(ppoDefaults.learningRate)")!, in: 1e-7...10),
                   .choice("--ppo-ratio", "HOW", "one ratio per pick (per-draw) or per cluster's whole draw (per-cluster)", default: ppoDefaults.ratio),
                   PluginOptions.pluginPath, CommonOptions.seed, CommonOptions.threads, CommonOptions.quiet, CommonOptions.json],
         run: run)
