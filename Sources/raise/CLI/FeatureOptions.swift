@@ -34,14 +34,6 @@ enum FeatureOptions {
                         console: Console(mode: arguments.outputMode), seed: seed)
     }
 
-    /// The `--val` split of a command that reads it for target-aware features only, formatted like the
-    /// pool and checked to share no record with it.
-    static func targetSplit(_ arguments: ParsedArguments, formatter: PromptFormatter, pool: Pool) throws -> Pool? {
-        guard let split = try ModelOptions.targetSplit(arguments.string("--val"), formatter: formatter) else { return nil }
-        try ModelOptions.checkDisjoint(pool: pool, split: split, option: "--val")
-        return split
-    }
-
     /// Checks, before any work, that the models `specs` need are named.
     ///
     /// - Throws: `UsageError` naming `--reference-model` when a `reference:` spec has none.

@@ -140,6 +140,14 @@ enum ModelOptions {
         return split
     }
 
+    /// The target split named by `option` (`--val`, `--test`) of a command that trains on or selects from
+    /// `pool`: formatted like the pool and checked to share no record with it; nil when the option is absent.
+    static func targetSplit(_ option: String, _ arguments: ParsedArguments, formatter: PromptFormatter, pool: Pool) throws -> Pool? {
+        guard let split = try targetSplit(arguments.string(option), formatter: formatter) else { return nil }
+        try checkDisjoint(pool: pool, split: split, option: option)
+        return split
+    }
+
     /// Checks that no record of a target split is in the pool: the validation split must never be trained
     /// on. Records are compared by content — their turns and input, with runs of white space made one space
     /// and the ends trimmed — whatever their ids (files number their records alike; a copy may be renamed).

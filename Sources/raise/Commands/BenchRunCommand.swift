@@ -44,7 +44,7 @@ enum BenchRunCommand {
         let arguments = try withConfiguration(given)
         try arguments.expectNoPositionals()
         try arguments.configureThreads()
-        guard let out = arguments.string("--out"), let valPath = arguments.string("--val") else {
+        guard let out = arguments.string("--out"), arguments.string("--val") != nil else {
             throw UsageError(message: "--out DIR and --val FILE are required", usage: arguments.usage)
         }
         try OutputOptions.claimFolder(out, finished: nil, arguments: arguments)  // a finished benchmark resumes: nothing to redo
@@ -55,10 +55,8 @@ enum BenchRunCommand {
         let model = try ModelOptions.make(arguments, registry: registry, seed: baseSeed)
         let formatter = try ModelOptions.formatter(arguments, model: model)
         let pool = try ModelOptions.pool(arguments, formatter: formatter)
-        let validation = try ModelOptions.targetSplit(valPath, formatter: formatter)!
-        let test = try ModelOptions.targetSplit(arguments.string("--test"), formatter: formatter)
-        try ModelOptions.checkDisjoint(pool: pool, split: validation, option: "--val")
-        if let test { try ModelOptions.checkDisjoint(pool: pool, split: test, option: "--test") }
+        let validation = try ModelOptions.targetSplit("--val", arguments, formatter: formatter, pool: pool)!
+        let test = try ModelOptions.targetSplit("--test", arguments, formatter: formatter, pool: pool)
 
         let (plan, budgets, policyBudget) = try makePlan(arguments, registry: registry, pool: pool, batchSize: batchSize, seeds: seeds)
         let sweep = try learningRates(arguments)

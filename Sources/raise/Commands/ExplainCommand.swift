@@ -44,7 +44,7 @@ enum ExplainCommand {
         guard batchSize <= pool.count else { throw RaiseError.invalidArgument(name: "--batch", detail: "more than the pool's \(pool.count) records") }
         let steps = try arguments.steps(of: arguments.budget(), poolSize: pool.count, batchSize: batchSize, meanTokens: pool.meanTokens)
         let specs = layout.featureSpecs.contains(FeatureSpec.ifd) ? layout.featureSpecs : layout.featureSpecs + [FeatureSpec.loss]
-        let target = try FeatureOptions.targetSplit(arguments, formatter: formatter, pool: pool)
+        let target = try ModelOptions.targetSplit("--val", arguments, formatter: formatter, pool: pool)
         let columns = try FeatureOptions.pipeline(arguments, registry: registry, trained: model, seed: seed, target: target).columns(specs, of: pool)
         let policyPool = try PolicyPool(columns: columns, count: pool.count, settings: policy.settings, seed: seed)
         let (features, clusters) = (policyPool.features, policyPool.clusters)

@@ -40,11 +40,9 @@ enum FinetuneCommand {
         let formatter = try ModelOptions.formatter(arguments, model: model)
         let pool = try ModelOptions.pool(arguments, formatter: formatter)
         let steps = try arguments.steps(of: budget, poolSize: pool.count, batchSize: batchSize, meanTokens: pool.meanTokens)
-        let validation = try ModelOptions.targetSplit(arguments.string("--val"), formatter: formatter)
-        let test = try ModelOptions.targetSplit(arguments.string("--test"), formatter: formatter)
+        let validation = try ModelOptions.targetSplit("--val", arguments, formatter: formatter, pool: pool)
+        let test = try ModelOptions.targetSplit("--test", arguments, formatter: formatter, pool: pool)
         let match = try arguments.choice("--match", as: AnswerMatch.self)
-        if let validation { try ModelOptions.checkDisjoint(pool: pool, split: validation, option: "--val") }
-        if let test { try ModelOptions.checkDisjoint(pool: pool, split: test, option: "--test") }
 
         try FeatureOptions.checkModels(for: selector.requiredFeatures, arguments)
         let features = try FeatureOptions.pipeline(arguments, registry: registry, trained: model, seed: seed, target: validation).columns(selector.requiredFeatures, of: pool)

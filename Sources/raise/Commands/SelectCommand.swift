@@ -49,7 +49,7 @@ enum SelectCommand {
                 arguments.console.warning("\(records.count - kept.count) record(s) without response tokens in the context are not selectable")
             }
             let pool = Pool(records: kept.map { records[$0] }, examples: examples)
-            let target = try FeatureOptions.targetSplit(arguments, formatter: formatter, pool: pool)
+            let target = try ModelOptions.targetSplit("--val", arguments, formatter: formatter, pool: pool)
             features = try FeatureOptions.pipeline(arguments, registry: registry, trained: model, seed: seed, target: target)
                 .columns(selector.requiredFeatures, of: pool)
         }

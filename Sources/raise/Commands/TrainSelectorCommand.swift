@@ -58,7 +58,7 @@ enum TrainSelectorCommand {
     static func run(_ arguments: ParsedArguments) throws -> Int32 {
         try arguments.expectNoPositionals()
         try arguments.configureThreads()
-        guard let out = arguments.string("--out"), let valPath = arguments.string("--val") else {
+        guard let out = arguments.string("--out"), arguments.string("--val") != nil else {
             throw UsageError(message: "--out DIR and --val FILE are required", usage: arguments.usage)
         }
         let seed = try arguments.seed()
@@ -74,8 +74,7 @@ enum TrainSelectorCommand {
         let model = try ModelOptions.make(arguments, registry: registry, seed: seed)
         let formatter = try ModelOptions.formatter(arguments, model: model)
         let pool = try ModelOptions.pool(arguments, formatter: formatter)
-        let validation = try ModelOptions.targetSplit(valPath, formatter: formatter)!
-        try ModelOptions.checkDisjoint(pool: pool, split: validation, option: "--val")
+        let validation = try ModelOptions.targetSplit("--val", arguments, formatter: formatter, pool: pool)!
         var run = training
         run.steps = try arguments.steps(of: arguments.budget(), poolSize: pool.count, batchSize: training.batchSize, meanTokens: pool.meanTokens)
         let columns = try FeatureOptions.pipeline(arguments, registry: registry, trained: model, seed: seed, target: validation)
