@@ -30,16 +30,16 @@ final class TargetSimilarityFeature: TargetFeatureExtractor {
             let pca = try PCA(fitting: pool, components: min(dimensions, pool.shape[1]), seed: 0)
             (p, v) = (pca.transform(pool), pca.transform(validation))
         } else {
-            let mean = meanRow(pool).scalars
-            (p, v) = (centred(pool, on: mean), centred(validation, on: mean))
+            let mean = pool.columnMeans()
+            (p, v) = (pool.centred(on: mean), validation.centred(on: mean))
         }
-        let unitPool = unitRows(p)
+        let unitPool = p.unitRows()
         let (n, m) = (examples.count, target.count)
         guard neighbours > 0 else {
-            let centroid = unitRows(meanRow(v))  // (1, S)
+            let centroid = Tensor(shape: [1, v.shape[1]], values: v.columnMeans()).unitRows()  // (1, S)
             return unitPool.matmul(centroid, transposeB: true)  // (N, 1)
         }
-        let similarities = unitPool.matmul(unitRows(v), transposeB: true)  // (N, M)
+        let similarities = unitPool.matmul(v.unitRows(), transposeB: true)  // (N, M)
         let k = min(neighbours, m)
         let out = Tensor(zeros: [n, 1])
         for i in 0..<n {
@@ -86,18 +86,17 @@ final class GradientFeature: TargetFeatureExtractor {
             model.parameters.zeroGrads()
         }
         let optimizer = try warmUp(model, on: examples)
-        let validation = try target.map { try sketchedGradient(of: $0, model: model, preconditioner: nil) }  // M × (d)
         let d = sketch.dimensions
+        let validation = Tensor(shape: [target.count, d],
+                                values: try target.flatMap { try sketchedGradient(of: $0, model: model, preconditioner: nil) })  // (M, d)
         let out = Tensor(zeros: [examples.count, 1])
         if takesMaximum {
-            let table = Tensor(shape: [validation.count, d], values: validation.flatMap { $0 })  // (M, d)
             for (i, example) in examples.enumerated() {
                 let g = Tensor(shape: [1, d], values: try sketchedGradient(of: example, model: model, preconditioner: adam ? optimizer : nil))
-                out.data[i] = g.matmul(table, transposeB: true).scalars.max() ?? 0
+                out.data[i] = g.matmul(validation, transposeB: true).scalars.max() ?? 0
             }
         } else {
-            var mean = [Float](repeating: 0, count: d)
-            for row in validation { for j in 0..<d { mean[j] += row[j] / Float(validation.count) } }
+            let mean = validation.columnMeans()
             for (i, example) in examples.enumerated() {
                 let g = try sketchedGradient(of: example, model: model, preconditioner: adam ? optimizer : nil)
                 out.data[i] = zip(g, mean).reduce(0) { $0 + $1.0 * $1.1 }  // the mean of the cosines
@@ -136,16 +135,7 @@ final class GradientFeature: TargetFeatureExtractor {
         let (g, count) = (parameters.grads.data, parameters.count)
         let scale = 1 / Float(tokens)
         if let adam = preconditioner {
-            // Γ = m̂ / (√v̂ + ε) after one more Adam step on this gradient (LESS, eq. 2).
-            let t = Float(adam.step + 1)
-            let (c1, c2) = (1 - pow(adam.beta1, t), 1 - pow(adam.beta2, t))
-            let (m, v) = (adam.m.data, adam.v.data)
-            for i in 0..<count {
-                let gi = g[i] * scale
-                let mi = (adam.beta1 * m[i] + (1 - adam.beta1) * gi) / c1
-                let vi = (adam.beta2 * v[i] + (1 - adam.beta2) * gi * gi) / c2
-                g[i] = mi / (vi.squareRoot() + adam.eps)
-            }
+            adam.nextDirection(g, scale: scale)  // Γ = m̂ / (√v̂ + ε) after one more Adam step on this gradient (LESS, eq. 2)
             out.withUnsafeMutableBufferPointer { sketch.add(g, count: count, into: $0.baseAddress!) }
         } else {
             out.withUnsafeMutableBufferPointer { sketch.add(g, count: count, scale: scale, into: $0.baseAddress!) }
@@ -153,33 +143,4 @@ final class GradientFeature: TargetFeatureExtractor {
         let norm = out.reduce(0) { $0 + $1 * $1 }.squareRoot()
         return norm > 0 ? out.map { $0 / norm } : out
     }
-}
-
-/// Rows scaled to unit length (a zero row stays zero).   (N, C) -> (N, C)
-func unitRows(_ t: Tensor) -> Tensor {
-    let (n, c) = (t.shape[0], t.shape[1])
-    let out = t.copy()
-    for i in 0..<n {
-        var norm: Float = 0
-        for j in 0..<c { norm += out.data[i * c + j] * out.data[i * c + j] }
-        let scale = norm > 0 ? 1 / norm.squareRoot() : 0
-        for j in 0..<c { out.data[i * c + j] *= scale }
-    }
-    return out
-}
-
-/// The mean of the rows.   (N, C) -> (1, C)
-func meanRow(_ t: Tensor) -> Tensor {
-    let (n, c) = (t.shape[0], t.shape[1])
-    let out = Tensor(zeros: [1, c])
-    for i in 0..<n { for j in 0..<c { out.data[j] += t.data[i * c + j] / Float(n) } }
-    return out
-}
-
-/// Rows minus `mean`.   (N, C) -> (N, C)
-func centred(_ t: Tensor, on mean: [Float]) -> Tensor {
-    let (n, c) = (t.shape[0], t.shape[1])
-    let out = t.copy()
-    for i in 0..<n { for j in 0..<c { out.data[i * c + j] -= mean[j] } }
-    return out
 }

@@ -21,10 +21,8 @@ public struct PCA: Sendable {
         guard k >= 1, k <= c, n >= 2 else {
             throw RaiseError.invalidArgument(name: "PCA", detail: "cannot fit \(k) components to \(n) rows of \(c) columns")
         }
-        var mean = [Float](repeating: 0, count: c)
-        for i in 0..<n { for j in 0..<c { mean[j] += data[i, j] / Float(n) } }
-        let centred = data.copy()
-        for i in 0..<n { for j in 0..<c { centred.data[i * c + j] -= mean[j] } }
+        let mean = data.columnMeans()
+        let centred = data.centred(on: mean)
         let covariance = centred.matmul(centred, transposeA: true)                // (C, C)
         for i in 0..<covariance.count { covariance.data[i] /= Float(n - 1) }
 
@@ -53,10 +51,7 @@ public struct PCA: Sendable {
 
     /// The coordinates of each row along the components.   data (N, C) -> (N, K)
     public func transform(_ data: Tensor) -> Tensor {
-        let (n, c) = (data.shape[0], data.shape[1])
-        let centred = data.copy()
-        for i in 0..<n { for j in 0..<c { centred.data[i * c + j] -= mean[j] } }
-        return centred.matmul(components, transposeB: true)
+        data.centred(on: mean).matmul(components, transposeB: true)
     }
 
     /// Gram–Schmidt on the columns, twice for stability.   (C, K) in place

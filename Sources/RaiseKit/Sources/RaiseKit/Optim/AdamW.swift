@@ -40,14 +40,36 @@ public final class AdamW {
             Parallel.ranges(parameters.count, minimumPerPart: 65_536) { part in
                 for i in part {
                     theta[i] -= lr * weightDecay * decay[i] * theta[i]
-                    m[i] = beta1 * m[i] + (1 - beta1) * g[i]
-                    v[i] = beta2 * v[i] + (1 - beta2) * g[i] * g[i]
-                    let mHat = m[i] / correction1
-                    let vHat = v[i] / correction2
-                    theta[i] -= lr * mHat / (vHat.squareRoot() + eps)
+                    (m[i], v[i]) = AdamW.moments(m[i], v[i], g[i], beta1, beta2)
+                    theta[i] -= AdamW.delta(lr, m[i], v[i], correction1, correction2, eps)
                 }
             }
         }
+    }
+
+    /// The direction m̂ / (√v̂ + eps) the next update would step along for the gradient `scale` · g —
+    /// the moments advanced by it, bias-corrected at the next step — without changing the optimizer
+    /// (LESS's Adam-preconditioned gradient). Overwrites `gradient` (one number per parameter) with it.
+    public func nextDirection(_ gradient: UnsafeMutablePointer<Float>, scale: Float = 1) {
+        let correction1 = 1 - pow(beta1, Float(step + 1))
+        let correction2 = 1 - pow(beta2, Float(step + 1))
+        let (m, v) = (m.data, v.data)
+        for i in 0..<self.m.count {
+            let (mi, vi) = AdamW.moments(m[i], v[i], gradient[i] * scale, beta1, beta2)
+            gradient[i] = AdamW.delta(1, mi, vi, correction1, correction2, eps)
+        }
+    }
+
+    /// The moments after gradient g: m = β1 m + (1−β1) g, v = β2 v + (1−β2) g².
+    @inline(__always)
+    private static func moments(_ m: Float, _ v: Float, _ g: Float, _ beta1: Float, _ beta2: Float) -> (Float, Float) {
+        (beta1 * m + (1 - beta1) * g, beta2 * v + (1 - beta2) * g * g)
+    }
+
+    /// The step of moments m, v with bias corrections c1, c2 at rate lr: lr · m̂ / (√v̂ + eps).
+    @inline(__always)
+    private static func delta(_ lr: Float, _ m: Float, _ v: Float, _ correction1: Float, _ correction2: Float, _ eps: Float) -> Float {
+        lr * (m / correction1) / ((v / correction2).squareRoot() + eps)
     }
 
     /// Restores the state saved in a checkpoint.
