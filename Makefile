@@ -6,7 +6,7 @@ APT_PACKAGES := libopenblas-dev pkg-config
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE_BIN  := .build/release/raise
 
-.PHONY: all deps deps-mpi build demo demo-rare-target test test-mpi test-sanitize fuzz bench bench-scale bench-real bench-real-small bench-real-smollm2 real-data real-smollm2 install models clean
+.PHONY: all deps deps-test deps-mpi build demo demo-rare-target test test-mpi test-sanitize fuzz bench venv-bench hf-export hf-trainer bench-scale bench-real bench-real-small bench-real-smollm2 real-data real-smollm2 install models clean
 
 all: build
 
@@ -54,8 +54,22 @@ $(MINILM)/model.safetensors:
 # The whole test suite (XCTest), in release mode: the model tests train small networks, and the build is
 # shared with `make demo`. The command-line tests run the built executable and plugins, so build them first.
 # Tests that need the real model are skipped, with a message, only when it cannot be fetched.
-test: deps
+# Besides the models, the tests use a headless Chromium (the HTML report rendered; Debian's
+# chromium-headless-shell, installed when no Chromium is there) and the bench environment (transformers
+# reading an exported model folder and replaying a RAISE schedule); each is skipped, with a message, only
+# when it cannot be installed.
+BROWSER_PACKAGES := chromium-headless-shell
+deps-test: deps
+	@if ! command -v chromium-headless-shell >/dev/null 2>&1 && ! command -v chromium >/dev/null 2>&1; then \
+		echo "make: installing $(BROWSER_PACKAGES)"; \
+		$(SUDO) apt-get update && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(BROWSER_PACKAGES) \
+		|| echo "make: warning: could not install $(BROWSER_PACKAGES); the HTML report's browser check will be skipped"; \
+	fi
 	@$(MAKE) --no-print-directory models || echo "make: warning: could not fetch SmolLM2 or MiniLM; their tests will be skipped"
+	@$(MAKE) --no-print-directory venv-bench || echo "make: warning: could not make the bench environment; the transformers checks will be skipped"
+
+test: deps-test
 	$(SWIFT) build -c release
 	$(SWIFT) test -c release --disable-swift-testing
 
@@ -124,23 +138,60 @@ fuzz: deps models
 	done
 
 # Performance against peers: ratios measured in one run, never asserted by tests. The peers run in a
-# virtual environment made here: HF tokenizers from PyPI, and PyTorch's CPU build from /opt/wheels when
-# the machine carries it (a plain `pip install torch` would pull a 2.8 GB CUDA build).
+# virtual environment made here: PyTorch's CPU build from /opt/wheels when the machine carries it (a plain
+# `pip install torch` would pull a 2.8 GB CUDA build), then HF tokenizers, transformers and gguf from PyPI
+# (accelerate too, with the CPU torch: it would pull the CUDA build otherwise). $(VENV)/.installed lists what
+# was installed, so that a venv made by an older Makefile gets the packages it lacks.
 DATA  ?= ../shared/data
 VENV  := .venv-bench
-$(VENV)/bin/python:
-	python3 -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet numpy tokenizers
-	@wheel=$$(ls /opt/wheels/torch-*+cpu-*.whl 2>/dev/null | head -n 1); \
-		if [ -n "$$wheel" ]; then $(VENV)/bin/pip install --quiet "$$wheel"; \
-		else echo "make: no CPU torch wheel in /opt/wheels: bench train runs without its PyTorch reference"; fi
+VENV_PACKAGES := numpy tokenizers transformers gguf
+venv-bench:
+	@if [ "$$(cat $(VENV)/.installed 2>/dev/null)" != "$(VENV_PACKAGES)" ]; then \
+		echo "make: installing the bench environment in $(VENV)"; \
+		{ test -x $(VENV)/bin/python || python3 -m venv $(VENV); } && \
+		wheel=$$(ls /opt/wheels/torch-*+cpu-*.whl 2>/dev/null | head -n 1) && \
+		if [ -n "$$wheel" ]; then $(VENV)/bin/pip install --quiet "$$wheel" accelerate; \
+		else echo "make: no CPU torch wheel in /opt/wheels: the PyTorch peers and the transformers checks cannot run"; fi && \
+		$(VENV)/bin/pip install --quiet $(VENV_PACKAGES) && echo "$(VENV_PACKAGES)" > $(VENV)/.installed; \
+	fi
 
-bench: build models $(VENV)/bin/python
+bench: build models venv-bench
 	@mkdir -p out
 	RAISE_PYTHON=$(VENV)/bin/python $(RELEASE_BIN) bench perf --force --out out/bench-perf.md --vocab $(DATA)/gpt2-tokenizer \
 		--data $(DATA)/alpaca-libre/alpaca_libre_tasks_v1.jsonl --data $(DATA)/gpteacher/codegen-instruct.json \
 		--data $(DATA)/gpteacher/roleplay-instruct.json --data $(DATA)/gpteacher/toolformer-instruct.json \
 		--data $(DATA)/alpaca-eval/alpaca_eval.jsonl
+
+# A model raise fine-tunes, loaded by transformers: SmolLM2 fine-tuned for 4 steps on GSM8K problems and
+# saved (an HF folder: config.json with model_type, model.safetensors, tokenizer.json), then scored by raise
+# (evaluate --losses) and by transformers (Samples/HFExport/check_export.py): the same tokens, and each
+# record's mean answer loss within 1e-3.
+HF_EXPORT ?= out/hf-export
+hf-export: build models venv-bench
+	$(RELEASE_BIN) data split --data $(DATA)/gsm8k/train.jsonl --fields instruction=question,output=answer \
+		--parts train=32,val=16,unused=rest --force --out $(HF_EXPORT)/data
+	$(RELEASE_BIN) finetune --model 'llama:path="$(SMOLLM2)",ctx=256' --template chatml --data $(HF_EXPORT)/data/train.jsonl \
+		--budget 4 --batch 4 --lr 1e-4 --force --quiet --out $(HF_EXPORT)/model
+	$(RELEASE_BIN) evaluate --model $(HF_EXPORT)/model --val $(HF_EXPORT)/data/val.jsonl --losses $(HF_EXPORT)/losses.jsonl --force
+	$(VENV)/bin/python Samples/HFExport/check_export.py $(HF_EXPORT)/model $(HF_EXPORT)/losses.jsonl
+
+# RAISE's picks in another trainer: a policy with the paper's (static) state trained briefly on SmolLM2 over
+# 48 GSM8K problems, its 4-step schedule exported by `raise select`, replayed by transformers
+# (Samples/HFTrainer/replay_schedule.py) and compared step by step with `raise finetune` on the same policy.
+HF_TRAINER ?= out/hf-trainer
+HF_SMOLLM2 := 'llama:path="$(SMOLLM2)",ctx=256' --template chatml
+hf-trainer: build models venv-bench
+	$(RELEASE_BIN) data split --data $(DATA)/gsm8k/train.jsonl --fields instruction=question,output=answer \
+		--parts pool=48,val=8,unused=rest --force --out $(HF_TRAINER)/data
+	$(RELEASE_BIN) train-selector --model $(HF_SMOLLM2) --data $(HF_TRAINER)/data/pool.jsonl --val $(HF_TRAINER)/data/val.jsonl \
+		--groups stage,difficulty,semantics,availability --semantic-dims 8 --episodes 2 --budget 3 --batch 2 --lr 1e-4 \
+		--reward-every 3 --force --quiet --out $(HF_TRAINER)/policy
+	$(RELEASE_BIN) select --selector raise:policy=$(HF_TRAINER)/policy --model $(HF_SMOLLM2) --data $(HF_TRAINER)/data/pool.jsonl \
+		--budget 4 --batch 4 --force --quiet --out $(HF_TRAINER)/schedule.jsonl
+	$(RELEASE_BIN) finetune --selector raise:policy=$(HF_TRAINER)/policy --model $(HF_SMOLLM2) --data $(HF_TRAINER)/data/pool.jsonl \
+		--budget 4 --batch 4 --lr 1e-4 --force --quiet --out $(HF_TRAINER)/finetune
+	$(VENV)/bin/python Samples/HFTrainer/replay_schedule.py --model $(SMOLLM2) --context 256 --lr 1e-4 \
+		--schedule $(HF_TRAINER)/schedule.jsonl --compare $(HF_TRAINER)/finetune/selection.jsonl
 
 # Resource bounds, measured (not asserted): a SCALE_BYTES JSONL pool built from $(DATA) goes through
 # `raise data stats` and `raise score` (peak RSS and time printed by GNU time), and a pool of

@@ -23,6 +23,21 @@ final class Llama: DecoderLanguageModel {
             ("raise_context", .number(Double(contextLength))),
         ])
     }
+    /// transformers' LlamaForCausalLM config: the same sizes under HF's names, with the fields raise fixes
+    /// (SiLU, no biases, plain RoPE, Float32) and the token roles spelled out.
+    var huggingFaceConfiguration: JSONObject? {
+        let roles = tokenizer.specialTokens
+        var config = JSONObject([
+            ("model_type", .string("llama")), ("architectures", .array([.string("LlamaForCausalLM")])), ("hidden_act", .string("silu")),
+            ("attention_bias", .bool(false)), ("mlp_bias", .bool(false)), ("head_dim", .number(Double(settings.headDim))),
+            ("rope_parameters", .object(JSONObject([("rope_type", .string("default")), ("rope_theta", .number(Double(settings.ropeBase)))]))),
+            ("dtype", .string("float32")),
+            ("bos_token_id", roles.bos.map { .number(Double($0)) } ?? .null), ("eos_token_id", roles.eos.map { .number(Double($0)) } ?? .null),
+            ("pad_token_id", roles.pad.map { .number(Double($0)) } ?? .null),
+        ])
+        for key in configuration.keys where key != "raise_context" { config[key] = configuration[key] }
+        return config
+    }
     let padID: Int32
     /// Named views of the parameters, looked up once.
     private let embedTokens: Variable  // (V, C)

@@ -1,5 +1,6 @@
-// The user's path (first items): what finetune records and prints, progress in a log file, and a
-// warning when a reward cannot teach the policy anything.
+// The user's path (first items): what finetune records and prints, progress in a log file, a warning
+// when a reward cannot teach the policy anything, and the benchmark's HTML report, rendered in a headless
+// browser when one is installed.
 import Foundation
 import RaiseKit
 import RaiseTestSupport
@@ -66,17 +67,24 @@ final class UserPathTests: XCTestCase {
         XCTAssertTrue(nothing.stderr.contains("--val FILE or --test FILE is required"), nothing.stderr)
     }
 
+    /// A benchmark of random and length selection on a 100-record tiny suite (batch 10, one learning rate) in
+    /// `folder`/bench; returns the folder.
+    private func tinyBench(budgets: String, seeds: Int, evalPoints: Int) throws -> String {
+        let (folder, model) = try tinySuite(self, size: 100, validation: 4, testSplit: 4)
+        let result = try runRaise(["bench", "run", "--model", model, "--data", folder + "/suite/pool.jsonl", "--val", folder + "/suite/val.jsonl",
+                                   "--test", folder + "/suite/test.jsonl", "--template", "plain", "--selector", "random", "--selector", "length",
+                                   "--lr", "1e-3", "--budgets", budgets, "--seeds", String(seeds), "--batch", "10",
+                                   "--eval-points", String(evalPoints), "--threads", "1", "--quiet", "--out", folder + "/bench"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        return folder
+    }
+
     /// In the report, a tie (every selector at 0.0% exact match) marks no best; in overlap.md, full data —
     /// which picks every record alike (3 epochs of a pool that divides into batches) — has no rank correlation.
     func testTiesAreNotBoldAndUndefinedCorrelationsAreDashes() throws {
-        let (folder, model) = try tinySuite(self, size: 100, validation: 4, testSplit: 4)
+        let folder = try tinyBench(budgets: "10%", seeds: 1, evalPoints: 1)
         let pool = try String(contentsOfFile: folder + "/suite/pool.jsonl", encoding: .utf8).split(separator: "\n").count
         XCTAssertEqual(pool % 10, 0, "the pool divides into batches of 10")
-        let result = try runRaise(["bench", "run", "--model", model, "--data", folder + "/suite/pool.jsonl", "--val", folder + "/suite/val.jsonl",
-                                   "--test", folder + "/suite/test.jsonl", "--template", "plain", "--selector", "random", "--selector", "length",
-                                   "--lr", "1e-3", "--budgets", "10%", "--seeds", "1", "--batch", "10", "--eval-points", "1", "--threads", "1",
-                                   "--quiet", "--out", folder + "/bench"])
-        XCTAssertEqual(result.status, 0, result.stderr)
         let report = try String(contentsOfFile: folder + "/bench/report.md", encoding: .utf8)
         let rows = report.split(separator: "\n").filter { $0.hasPrefix("| random |") || $0.hasPrefix("| length |") }
         let matches = rows.map { $0.split(separator: "|")[4].trimmingCharacters(in: .whitespaces) }  // entry, steps, val loss, test loss, exact match
@@ -84,6 +92,57 @@ final class UserPathTests: XCTestCase {
         let overlap = try String(contentsOfFile: folder + "/bench/overlap.md", encoding: .utf8)
         let randomRow = try XCTUnwrap(overlap.split(separator: "\n").first { $0.hasPrefix("| random |") })
         XCTAssertTrue(randomRow.hasPrefix("| random | — | — |"), "full data's counts are constant: " + randomRow)
+    }
+
+    /// report.html holds every table of report.md and overlap.md and both charts inline, and needs no other
+    /// file. In a headless browser (Chromium, which `make test` installs) every table and both charts take
+    /// up space on the page, the charts' lines and bars are drawn, and the console shows no error.
+    func testTheHTMLReportIsOnePageThatRenders() throws {
+        let folder = try tinyBench(budgets: "10%,20%", seeds: 2, evalPoints: 2)
+        let html = try String(contentsOfFile: folder + "/bench/report.html", encoding: .utf8)
+        let markdown = try ["report.md", "overlap.md"].map { try String(contentsOfFile: folder + "/bench/" + $0, encoding: .utf8) }.joined()
+        let markdownTables = markdown.split(separator: "\n").filter { $0.hasPrefix("|---") }.count
+        XCTAssertEqual(markdownTables, 4, "two budgets' results and two overlap tables")
+        XCTAssertEqual(html.components(separatedBy: "<table>").count - 1, markdownTables)
+        XCTAssertEqual(html.components(separatedBy: "<svg ").count - 1, 2, "both charts inline")
+        XCTAssertTrue(html.contains("<li>cores: "), "the environment")
+        XCTAssertFalse(html.contains(" src=") || html.contains(" href="), "nothing outside the page")
+
+        let browsers = ["chromium-headless-shell", "chromium", "google-chrome"].compactMap { name in
+            (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map { "\($0)/\(name)" }
+                .first { FileManager.default.isExecutableFile(atPath: $0) }
+        }
+        guard let browser = browsers.first else {
+            throw XCTSkip("no headless Chromium on the PATH: `make test` installs chromium-headless-shell (apt)")
+        }
+        // The page as the user gets it, plus a script that measures what the browser laid out and drew.
+        let measure = """
+            <script>
+            const laidOut = e => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0; };
+            const result = { tables: Array.from(document.querySelectorAll('table')).map(laidOut),
+              charts: Array.from(document.querySelectorAll('figure > svg')).map(svg => ({ laidOut: laidOut(svg),
+                drawn: Array.from(svg.querySelectorAll('polyline, rect')).filter(e => { const b = e.getBBox(); return b.width > 0 && b.height > 0; }).length })) };
+            document.body.insertAdjacentHTML('beforeend', '<pre id="measured">' + JSON.stringify(result) + '</pre>');
+            console.log('measured');
+            </script>
+            """
+        try AtomicFile.write(html.replacingOccurrences(of: "</body>", with: measure + "</body>"), to: folder + "/measured.html")
+        let rendered = try Subprocess.run(browser, ["--headless", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr", "--v=0",
+                                                    "--virtual-time-budget=2000", "--dump-dom", "file://\(folder)/measured.html"])
+        XCTAssertEqual(rendered.status, 0, rendered.errorOutput)
+        let json = try XCTUnwrap(rendered.output.components(separatedBy: "<pre id=\"measured\">").last?.components(separatedBy: "</pre>").first,
+                                 rendered.output)
+        let measured = try XCTUnwrap(JSONValue.parse(json).objectValue, json)
+        XCTAssertEqual(measured["tables"], .array(Array(repeating: .bool(true), count: markdownTables)), json)
+        let charts = try XCTUnwrap(measured["charts"]?.arrayValue?.compactMap(\.objectValue), json)
+        XCTAssertEqual(charts.count, 2, json)
+        for chart in charts {
+            XCTAssertEqual(chart["laidOut"], .bool(true), json)
+            XCTAssertGreaterThan(try XCTUnwrap(chart["drawn"]?.intValue), 4, "lines and bars drawn: \(json)")
+        }
+        let console = rendered.errorOutput.split(separator: "\n").filter { $0.contains(":CONSOLE") }
+        XCTAssertEqual(console.count, 1, "the console shows the measuring script's line and nothing else:\n" + console.joined(separator: "\n"))
+        XCTAssertFalse(rendered.errorOutput.contains("Uncaught"), rendered.errorOutput)
     }
 
     /// With stderr a pipe or a file, progress is whole lines, never carriage-return redraws.

@@ -71,15 +71,20 @@ final class LlamaTests: XCTestCase {
         XCTAssertEqual(try reloaded.exampleLosses(batch), try model.exampleLosses(batch))
         XCTAssertEqual(reloaded.tokenizer.encode("Add 17 and 25."), model.tokenizer.encode("Add 17 and 25."))
 
-        // The same weights as an HF folder: config.json with HF's keys, model.safetensors with HF's names.
-        let hf = folder + "/hf"
-        try FileManager.default.createDirectory(atPath: hf, withIntermediateDirectories: true)
-        try AtomicFile.write(JSONValue.object(model.configuration).serialized, to: hf + "/config.json")
-        try FileManager.default.copyItem(atPath: folder + "/ckpt/model.safetensors", toPath: hf + "/model.safetensors")
-        try FileManager.default.copyItem(atPath: folder + "/ckpt/tokenizer", toPath: hf + "/tokenizer")
+        // The model folder is an HF folder too: transformers' fields in config.json, tokenizer.json beside it;
+        // raise reads it back as `llama:path=` (the route for folders from the Hub) with the same losses.
+        let hf = folder + "/ckpt"
+        let saved = try JSONValue.readObject(path: hf + "/config.json")
+        XCTAssertEqual(saved["model_type"], .string("llama"))
+        XCTAssertEqual(saved["architectures"], .array([.string("LlamaForCausalLM")]))
+        try FileManager.default.moveItem(atPath: hf + "/tokenizer", toPath: folder + "/raise-tokenizer")
         let fromHF = try registry.make(PluginSpec(parsing: "llama:path=\(hf),ctx=64", option: "--model"), kind: .model, seed: 0,
                                        as: (any LanguageModel).self)
         XCTAssertEqual(try fromHF.exampleLosses(batch), try model.exampleLosses(batch))
+        for text in ["Add 17 and 25.", "<|im_start|>user\n12345 naïve café<|im_end|>"] {
+            XCTAssertEqual(fromHF.tokenizer.encode(text), model.tokenizer.encode(text), text)
+        }
+        XCTAssertEqual(fromHF.tokenizer.specialTokens, model.tokenizer.specialTokens)
 
         // transformers 5.x writes the RoPE base inside rope_parameters: read there, it gives the same model as
         // rope_theta at the top; fields raise does not compute are refused by name.
@@ -103,45 +108,9 @@ final class LlamaTests: XCTestCase {
             assertThrows([hf + "/config.json", "field '\(field)'", message]) { try load(bad) }
         }
 
-        // The tokenizer as the Hub ships it: tokenizer.json and tokenizer_config.json instead of a tokenizer/ folder.
-        try writeHuggingFaceTokenizer(from: folder + "/ckpt/tokenizer", into: hf)
-        try FileManager.default.removeItem(atPath: hf + "/tokenizer")
-        let withHubTokenizer = try load(model.configuration)
-        for text in ["Add 17 and 25.", "<|im_start|>user\n12345 naïve café<|im_end|>"] {
-            XCTAssertEqual(withHubTokenizer.tokenizer.encode(text), model.tokenizer.encode(text), text)
-        }
-        XCTAssertEqual(withHubTokenizer.tokenizer.specialTokens, model.tokenizer.specialTokens)
-        XCTAssertEqual(try withHubTokenizer.exampleLosses(batch), try model.exampleLosses(batch))
         try FileManager.default.removeItem(atPath: hf + "/tokenizer.json")
         assertThrows([hf, "no tokenizer: expected tokenizer.json"]) {
             try registry.make(PluginSpec(parsing: "llama:path=\(hf),ctx=64", option: "--model"), kind: .model, seed: 0, as: (any LanguageModel).self)
         }
     }
-}
-
-/// Writes the raise tokenizer folder `folder` as Hugging Face's tokenizer.json and tokenizer_config.json in `hf`
-/// (what `transformers` saves): the vocabulary without the specials, the merges, the specials as added tokens, the
-/// pre-tokenizer and the roles.
-private func writeHuggingFaceTokenizer(from folder: String, into hf: String) throws {
-    let encoder = try JSONValue.readObject(path: folder + "/encoder.json")
-    let extras = try JSONValue.readObject(path: folder + "/raise_tokenizer.json")
-    let specials = try XCTUnwrap(extras["specials"]?.objectValue)
-    let vocab = JSONObject(encoder.keys.filter { specials[$0] == nil }.map { ($0, encoder[$0]!) })
-    let merges = try String(contentsOfFile: folder + "/vocab.bpe", encoding: .utf8).split(separator: "\n")
-        .filter { !$0.hasPrefix("#version") }.map { JSONValue.string(String($0)) }
-    let added = specials.keys.map { JSONValue.object(JSONObject([("id", specials[$0]!), ("content", .string($0)), ("special", .bool(true))])) }
-    let byteLevel = JSONValue.object(JSONObject([("type", .string("ByteLevel"))]))
-    let pre = extras["pre_tokenizer"]?.stringValue == "gpt2" ? byteLevel : .object(JSONObject([
-        ("type", .string("Sequence")),
-        ("pretokenizers", .array([.object(JSONObject([("type", .string("Digits")), ("individual_digits", .bool(true))])), byteLevel]))]))
-    let tokenizer = JSONObject([("added_tokens", .array(added)), ("pre_tokenizer", pre),
-                                ("model", .object(JSONObject([("type", .string("BPE")), ("vocab", .object(vocab)), ("merges", .array(merges))])))])
-    try AtomicFile.write(JSONValue.object(tokenizer).serialized, to: hf + "/tokenizer.json")
-    func text(_ role: String) -> JSONValue {
-        guard let id = extras[role]?.intValue else { return .null }
-        return .string(specials.keys.first { specials[$0]?.intValue == id } ?? "")
-    }
-    let config = JSONObject([("add_bos_token", .bool(extras["bos"]?.intValue != nil)), ("bos_token", text("bos")), ("eos_token", text("eos")),
-                             ("pad_token", text("pad"))])
-    try AtomicFile.write(JSONValue.object(config).serialized, to: hf + "/tokenizer_config.json")
 }

@@ -95,6 +95,29 @@ final class BytePairTrainerTests: XCTestCase {
         for text in corpus.prefix(10) + ["<|endoftext|> tail"] { XCTAssertEqual(loaded.encode(text), trained.encode(text)) }
     }
 
+    /// The Hugging Face files raise writes (what a model folder carries for transformers) read back as the
+    /// same tokenizer: ids, specials and roles — GPT-2's pre-tokenizer and SmolLM2's digit split alike.
+    func testHuggingFaceFilesReloadIdentically() throws {
+        let folder = try scratchFolder(self)
+        try BytePairTrainer.train(texts: corpus, vocabularySize: 320).save(directory: folder + "/raise")
+        let settings = folder + "/raise/raise_tokenizer.json"
+        let texts = corpus.prefix(10) + ["<|endoftext|> tail 12345", "unseen wörds 😀 <|im_start|>user\nhi<|im_end|>"]
+        for preTokenizer in PreTokenizer.allCases {
+            var extras = try JSONValue.readObject(path: settings)
+            extras["pre_tokenizer"] = .string(preTokenizer.rawValue)
+            try AtomicFile.write(JSONValue.object(extras).serialized, to: settings)
+            let tokenizer = try BytePairTokenizer(directory: folder + "/raise")
+            XCTAssertEqual(tokenizer.preTokenizer, preTokenizer)
+            let hf = folder + "/\(preTokenizer)"
+            try tokenizer.saveHuggingFace(directory: hf, maxLength: 64)
+            let loaded = try BytePairTokenizer(huggingFace: hf + "/tokenizer.json")
+            XCTAssertEqual(loaded.preTokenizer, preTokenizer)
+            XCTAssertEqual(loaded.specialTokens, tokenizer.specialTokens)
+            XCTAssertEqual(loaded.vocabularySize, tokenizer.vocabularySize)
+            for text in texts { XCTAssertEqual(loaded.encode(text), tokenizer.encode(text), text) }
+        }
+    }
+
     /// Each damage of a saved folder is an error naming the file and field (each of these trapped, or
     /// allocated gigabytes, or grew the vocabulary, before the folder was checked whole).
     func testADamagedFolderIsRefusedNamingFileAndField() throws {

@@ -85,6 +85,19 @@ public func sharedData(_ relativePath: String) throws -> String {
     return path
 }
 
+/// The repository's top folder (Samples/ is there).
+public let repositoryFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../..").standardized.path
+
+/// The bench environment's Python (`make venv-bench`, which `make test` runs) when it imports torch and
+/// transformers; skips the test, saying how to get it, otherwise.
+public func benchPython() throws -> String {
+    let python = repositoryFolder + "/.venv-bench/bin/python"
+    guard FileManager.default.isExecutableFile(atPath: python), (try? runProcess(python, ["-c", "import torch, transformers"]).status) == 0 else {
+        throw XCTSkip("\(python) cannot import torch and transformers: `make venv-bench` makes the bench environment")
+    }
+    return python
+}
+
 /// Feature caches of test runs go to a scratch folder, not the user's cache (a cache entry written by an
 /// older build would be read back by a test comparing two runs).
 public let scratchCache = ["RAISE_CACHE_DIR": NSTemporaryDirectory() + "raise-test-cache-\(getpid())"]

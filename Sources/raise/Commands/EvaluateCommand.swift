@@ -1,5 +1,7 @@
 // `raise evaluate`: a model's answer loss on target splits, and greedy exact match on the test split —
-// without training it. What a user runs first on a new base model, and after training elsewhere.
+// without training it. What a user runs first on a new base model, and after training elsewhere. With
+// `--losses FILE` it also writes each record's tokens and loss, so that another implementation (transformers
+// on an exported folder, Samples/HFExport) can be checked against raise record by record.
 import Foundation
 import RaiseKit
 
@@ -13,7 +15,8 @@ enum EvaluateCommand {
                   .value("--val", "FILE", "a validation split: its mean answer loss"),
                   .value("--test", "FILE", "a test split: its mean answer loss and greedy exact match"),
                   .choice("--match", "HOW", "how test answers are compared (final-answer: after '####' / the last number)", default: AnswerMatch.exact),
-                  PluginOptions.pluginPath, CommonOptions.seed, CommonOptions.threads, CommonOptions.json],
+                  .value("--losses", "FILE", "also write each record's split, id, template pieces, token ids, answer mask and mean answer loss (JSONL)"),
+                  OutputOptions.force, PluginOptions.pluginPath, CommonOptions.seed, CommonOptions.threads, CommonOptions.json],
         run: run)
 
     static func run(_ arguments: ParsedArguments) throws -> Int32 {
@@ -22,13 +25,22 @@ enum EvaluateCommand {
         guard arguments.string("--val") != nil || arguments.string("--test") != nil else {
             throw UsageError(message: "--val FILE or --test FILE is required", usage: arguments.usage)
         }
+        let lossesFile = arguments.string("--losses")
+        if let lossesFile {
+            try OutputOptions.claimFile(lossesFile, inputs: [arguments.string("--val"), arguments.string("--test")].compactMap { $0 }, arguments: arguments)
+        }
         let registry = try PluginOptions.load(arguments)
         let model = try ModelOptions.make(arguments, registry: registry, seed: try arguments.seed())
         let formatter = try ModelOptions.formatter(arguments, model: model)
         var result = JSONObject([("model", .string(model.backendID))])
-        try TargetMetrics.measure(model, validation: try ModelOptions.targetSplit(arguments.string("--val"), formatter: formatter),
-                                  test: try ModelOptions.targetSplit(arguments.string("--test"), formatter: formatter),
-                                  match: try arguments.choice("--match", as: AnswerMatch.self), into: &result)
+        let validation = try ModelOptions.targetSplit(arguments.string("--val"), formatter: formatter)
+        let test = try ModelOptions.targetSplit(arguments.string("--test"), formatter: formatter)
+        try TargetMetrics.measure(model, validation: validation, test: test, match: try arguments.choice("--match", as: AnswerMatch.self), into: &result)
+        if let lossesFile {
+            let splits = [("val", validation), ("test", test)].compactMap { name, pool in pool.map { (name, $0) } }
+            let lines = try splits.flatMap { try recordLosses(model, pool: $1, split: $0, formatter: formatter) }
+            try AtomicFile.write(lines.map { JSONValue.object($0).serialized + "\n" }.joined(), to: lossesFile)
+        }
         if arguments.outputMode == .json {
             print(JSONValue.object(result).serialized)
         } else {
@@ -36,5 +48,26 @@ enum EvaluateCommand {
             TargetMetrics.lines(result).forEach { print($0) }
         }
         return ExitCode.success
+    }
+
+    /// One object per record of `pool`: what the model read (the template's pieces, their token ids, which
+    /// ids are answer tokens) and its mean answer loss. `truncated` says the ids are not the whole text.
+    private static func recordLosses(_ model: any LanguageModel, pool: Pool, split: String, formatter: PromptFormatter) throws -> [JSONObject] {
+        let losses = try model.exampleLosses(pool.examples)
+        let specials = model.tokenizer.specialTokens
+        let endText = specials.byText.first { $0.value == specials.eos }?.key ?? ""
+        return zip(pool.records, zip(pool.examples, losses)).map { record, scored in
+            let (example, loss) = scored
+            let pieces = formatter.template.pieces(record, endOfResponse: endText)
+            let pieceTokens = pieces.reduce(0) { $0 + model.tokenizer.encode($1.text).count }
+            let bos = specials.bos.map { example.ids.first == $0 && example.ids.count == pieceTokens + 1 } ?? false
+            return JSONObject([
+                ("split", .string(split)), ("id", .string(record.id)),
+                ("pieces", .array(pieces.map { .object(JSONObject([("text", .string($0.text)), ("trained", .bool($0.trained))])) })),
+                ("bos", .bool(bos)), ("truncated", .bool(example.ids.count != pieceTokens + (bos ? 1 : 0))),
+                ("ids", .array(example.ids.map { .number(Double($0)) })), ("loss_mask", .array(example.lossMask.map { .number(Double($0)) })),
+                ("loss", .number(Double(loss))),
+            ])
+        }
     }
 }

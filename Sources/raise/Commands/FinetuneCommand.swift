@@ -58,7 +58,7 @@ enum FinetuneCommand {
         var log = [String](), curve = [JSONValue]()
         for step in 0..<steps {
             let (indices, loss) = try training.step(step)
-            log.append(JSONValue.object(logLine(step: step, indices: indices, records: pool.records, selector: selector)).serialized)
+            log.append(JSONValue.object(logLine(step: step, indices: indices, loss: loss, records: pool.records, selector: selector)).serialized)
             progress.update(step: step + 1, metrics: [("loss", Double(loss))])
             if evalEvery > 0, (step + 1) % evalEvery == 0, let validation {  // each on a line of its own, and kept
                 let validationLoss = try TargetEvaluation(model: model, examples: validation.examples).loss
@@ -88,11 +88,12 @@ enum FinetuneCommand {
         return ExitCode.success
     }
 
-    /// One line of the selection log: the step, the chosen pool indices and record ids, and the score
-    /// and cluster of each when the selector reports them (RAISE).
-    private static func logLine(step: Int, indices: [Int], records: [InstructionRecord], selector: any InstructionSelector) -> JSONObject {
+    /// One line of the selection log: the step, the chosen pool indices and record ids, the batch's training
+    /// loss (mean per answer token, before the update), and the score and cluster of each pick when the
+    /// selector reports them (RAISE).
+    private static func logLine(step: Int, indices: [Int], loss: Float, records: [InstructionRecord], selector: any InstructionSelector) -> JSONObject {
         var line = JSONObject([("step", .number(Double(step))), ("indices", .array(indices.map { .number(Double($0)) })),
-                               ("ids", .array(indices.map { .string(records[$0].id) }))])
+                               ("ids", .array(indices.map { .string(records[$0].id) })), ("loss", .number(Double(loss)))])
         if let explaining = selector as? any ExplainingSelector, explaining.lastChoice.count == indices.count {
             line["scores"] = .array(explaining.lastChoice.map { .number(Double($0.score)) })
             line["clusters"] = .array(explaining.lastChoice.map { .number(Double($0.cluster)) })

@@ -3,8 +3,9 @@
 // best marked; on tagged data the target and noisy shares of the picks and the share of the random →
 // oracle gap closed; each budget's learning-rate sweep; the environment), curves.svg (validation loss
 // against steps, a band for the seed spread, the test loss in the legend),
-// composition.svg (what each entry picked, by task family or source file) and overlap.md (Jaccard overlap and rank
-// correlation of the picks). Every file is written atomically.
+// composition.svg (what each entry picked, by task family or source file), overlap.md (Jaccard overlap and rank
+// correlation of the picks) and report.html (all of it in one self-contained page: the tables, both charts
+// inline, the environment). Every file is written atomically.
 import Foundation
 import RaiseKit
 
@@ -21,7 +22,10 @@ struct BenchReport {
 
     /// Writes every file into `out`; returns their paths.
     func write(to out: String) throws -> [String] {
-        let files = [("results.csv", csv), ("report.md", markdown), ("overlap.md", overlap), ("curves.svg", curves), ("composition.svg", composition)]
+        let (markdown, overlap, curves, composition) = (markdown, overlap, curves, composition)
+        let html = BenchReport.html(report: markdown, charts: [curves, composition], overlap: overlap)
+        let files = [("results.csv", csv), ("report.md", markdown), ("overlap.md", overlap), ("curves.svg", curves), ("composition.svg", composition),
+                     ("report.html", html)]
         for (name, text) in files { try AtomicFile.write(text, to: out + "/" + name) }
         return files.map { out + "/" + $0.0 }
     }
@@ -131,8 +135,27 @@ struct BenchReport {
             text += "\n## Learning rate\n\nEvery entry at every budget trains at peak learning rate \(fixed) (`--lr`).\n"
         }
         text += "\n## Environment\n\n" + environment.map { "- \($0.0): \($0.1)" }.joined(separator: "\n") + "\n"
-        text += "\nFiles: results.csv (every run), curves.svg, composition.svg, overlap.md.\n"
+        text += "\nFiles: results.csv (every run), curves.svg, composition.svg, overlap.md; report.html holds them all in one page.\n"
         return text
+    }
+
+    /// One HTML page that needs no other file: report.md's text and tables, the charts inline, overlap.md.
+    static func html(report: String, charts: [String], overlap: String) -> String {
+        let style = """
+            body { font-family: system-ui, sans-serif; max-width: 1280px; margin: 2em auto; padding: 0 1em; color: #222; }
+            table { border-collapse: collapse; margin: 1em 0; font-size: 14px; }
+            th, td { border: 1px solid #ccc; padding: 4px 8px; text-align: left; }
+            th { background: #f3f3f3; }
+            tbody tr:nth-child(even) { background: #fafafa; }
+            figure { margin: 1.5em 0; overflow-x: auto; }
+            svg { max-width: 100%; height: auto; }
+            """
+        let declaration = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+        let figures = charts.map { "<figure>\n" + ($0.hasPrefix(declaration) ? String($0.dropFirst(declaration.count)) : $0) + "</figure>" }
+        return "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>raise benchmark</title>\n<style>\n" + style
+            + "</style>\n</head>\n<body>\n" + MarkdownHTML.html(report) + "<h2>Charts</h2>\n" + figures.joined(separator: "\n") + "\n"
+            + MarkdownHTML.html(overlap, headingsBelow: 1)
+            + "</body>\n</html>\n"
     }
 
     /// The share of the picks of `runs` (counted by steps) that are target-task records, and the share of

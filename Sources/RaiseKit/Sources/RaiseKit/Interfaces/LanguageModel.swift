@@ -13,6 +13,10 @@ public protocol LanguageModel: AnyObject {
     var backendID: String { get }
     /// The settings that rebuild it with its factory (saved as config.json in checkpoints).
     var configuration: JSONObject { get }
+    /// Its config.json as Hugging Face transformers reads it (`model_type`, `architectures`, sizes), or nil
+    /// when transformers has no such architecture. With it, a saved model folder is also a transformers
+    /// folder: these fields at the top of config.json, tokenizer.json and tokenizer_config.json beside it.
+    var huggingFaceConfiguration: JSONObject? { get }
     /// The tokenizer it reads and writes.
     var tokenizer: any Tokenizer { get }
     /// Every trainable parameter in one flat buffer: optimizers, checkpoints and snapshots use it.
@@ -36,4 +40,9 @@ public protocol LanguageModel: AnyObject {
     /// Greedy decoding after `prompt` with a key/value cache: at most `maxNewTokens` ids, stopping after
     /// any id in `stop` (which is included).
     func generate(prompt: [Int32], maxNewTokens: Int, stop: Set<Int32>) throws -> [Int32]
+}
+
+extension LanguageModel {
+    /// No transformers architecture unless the backend names one.
+    public var huggingFaceConfiguration: JSONObject? { nil }
 }

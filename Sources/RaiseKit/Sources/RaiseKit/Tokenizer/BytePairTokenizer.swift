@@ -8,8 +8,8 @@ import Foundation
 public final class BytePairTokenizer: Tokenizer {
     public let vocabularySize: Int
     public let specialTokens: SpecialTokens
-    /// Each id's bytes.   (V)
-    private let tokenBytes: [[UInt8]]
+    /// Each id's bytes (empty for an unused id).   (V)
+    let tokenBytes: [[UInt8]]
     /// The id of each single byte.   (256)
     private let byteIDs: [Int32]
     /// (left id, right id) packed in 64 bits -> (rank, merged id).

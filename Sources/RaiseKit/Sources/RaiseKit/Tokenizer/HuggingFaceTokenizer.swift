@@ -2,6 +2,7 @@
 // carries as the Hub ships it — with its roles from `tokenizer_config.json` beside it when present. Reads
 // `model` (type BPE: vocab and merges, as "a b" strings or ["a", "b"] pairs), `added_tokens` (the special ones
 // are matched as text) and the pre-tokenizer (GPT-2's ByteLevel, alone or after SmolLM2's single-digit split).
+// Writes the same two files, so that a model folder raise saves loads in transformers (`AutoTokenizer`).
 import Foundation
 
 extension BytePairTokenizer {
@@ -46,6 +47,53 @@ extension BytePairTokenizer {
         let roles = try HuggingFaceTokenizerConfig(besides: path, specials: specials)
         try self.init(vocabulary: vocabulary, merges: mergeList, specials: specials,
                       preTokenizer: try HuggingFaceTokenizerConfig.preTokenizer(json["pre_tokenizer"], path: path), roles: roles.roles, name: path)
+    }
+
+    /// Writes `tokenizer.json` (BPE vocabulary and merges, special tokens as added tokens, the pre-tokenizer
+    /// and a ByteLevel decoder) and `tokenizer_config.json` (BOS/EOS/PAD by text) into `directory`, atomically.
+    /// Reading them back gives the same ids for every text, and so does HF tokenizers.
+    public func saveHuggingFace(directory: String, maxLength: Int) throws {
+        try Folder.create(directory)
+        let specials = specialTokens.byText.sorted { $0.value < $1.value }
+        let specialIDs = Set(specials.map(\.value))
+        var vocabulary = JSONObject()
+        for (id, bytes) in tokenBytes.enumerated() where !bytes.isEmpty && !specialIDs.contains(Int32(id)) {
+            vocabulary[ByteUnicode.string(bytes)] = .number(Double(id))
+        }
+        for (text, id) in specials { vocabulary[text] = .number(Double(id)) }
+        let added = specials.map { text, id in
+            JSONValue.object(JSONObject([("id", .number(Double(id))), ("content", .string(text)), ("single_word", .bool(false)),
+                                         ("lstrip", .bool(false)), ("rstrip", .bool(false)), ("normalized", .bool(false)),
+                                         ("special", .bool(true))]))
+        }
+        let byteLevel = JSONValue.object(JSONObject([("type", .string("ByteLevel")), ("add_prefix_space", .bool(false)),
+                                                     ("trim_offsets", .bool(true)), ("use_regex", .bool(true))]))
+        let preTokenizer: JSONValue = switch self.preTokenizer {
+        case .gpt2: byteLevel
+        case .isolatedDigits: .object(JSONObject([
+            ("type", .string("Sequence")),
+            ("pretokenizers", .array([.object(JSONObject([("type", .string("Digits")), ("individual_digits", .bool(true))])), byteLevel])),
+        ]))
+        }
+        let model = JSONObject([
+            ("type", .string("BPE")), ("dropout", .null), ("unk_token", .null), ("continuing_subword_prefix", .null),
+            ("end_of_word_suffix", .null), ("fuse_unk", .bool(false)), ("byte_fallback", .bool(false)), ("ignore_merges", .bool(false)),
+            ("vocab", .object(vocabulary)),
+            ("merges", .array(mergeList.map { .string(ByteUnicode.string($0.0) + " " + ByteUnicode.string($0.1)) })),
+        ])
+        let tokenizer = JSONObject([
+            ("version", .string("1.0")), ("truncation", .null), ("padding", .null), ("added_tokens", .array(added)),
+            ("normalizer", .null), ("pre_tokenizer", preTokenizer), ("post_processor", .null), ("decoder", byteLevel),
+            ("model", .object(model)),
+        ])
+        try AtomicFile.write(JSONValue.object(tokenizer).serialized + "\n", to: directory + "/tokenizer.json")
+        func text(_ id: Int32?) -> JSONValue { id.flatMap { id in specials.first { $0.value == id }.map { .string($0.key) } } ?? .null }
+        let config = JSONObject([
+            ("tokenizer_class", .string("PreTrainedTokenizerFast")), ("add_bos_token", .bool(specialTokens.bos != nil)),
+            ("bos_token", text(specialTokens.bos)), ("eos_token", text(specialTokens.eos)), ("pad_token", text(specialTokens.pad)),
+            ("model_max_length", .number(Double(maxLength))), ("clean_up_tokenization_spaces", .bool(false)),
+        ])
+        try AtomicFile.write(JSONValue.object(config).serialized + "\n", to: directory + "/tokenizer_config.json")
     }
 }
 

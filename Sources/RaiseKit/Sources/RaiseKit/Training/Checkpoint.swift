@@ -1,5 +1,6 @@
 // Checkpoint: a model directory — config.json (which backend, with what settings), model.safetensors
-// (the parameters by name) and, for byte-level BPE models, tokenizer/ — plus, for runs that can
+// (the parameters by name) and, for byte-level BPE models, tokenizer/; for a backend transformers knows
+// (LLaMA), the same folder is a Hugging Face model folder too — plus, for runs that can
 // resume, resume.safetensors: parameters, optimizer moments and the run's counters and random state
 // in ONE file, so that a crash between writes can never pair parameters with another step's state.
 // Every file is written to a temporary name and renamed.
@@ -35,12 +36,21 @@ public enum Checkpoint {
         return (backend, settings)
     }
 
-    /// Writes `model` into `directory` (created if needed): config.json, model.safetensors, tokenizer/.
+    /// Writes `model` into `directory` (created if needed): config.json, model.safetensors, tokenizer/ — and,
+    /// when the backend names a transformers architecture, tokenizer.json and tokenizer_config.json, with
+    /// transformers' fields at the top of config.json, so that `AutoModelForCausalLM.from_pretrained(directory)`
+    /// loads the same model. config.json is written last: a folder with one is complete.
     public static func saveModel(_ model: any LanguageModel, template: PromptTemplate? = nil, to directory: String) throws {
         try Folder.create(directory)
-        if let tokenizer = model.tokenizer as? BytePairTokenizer { try tokenizer.save(directory: directory + "/tokenizer") }
-        try Safetensors.write(named(model.parameters), metadata: ["backend": model.backendID], to: directory + "/model.safetensors")
-        var config = JSONObject([("backend", .string(model.backendID)), ("settings", .object(model.configuration))])
+        let huggingFace = model.huggingFaceConfiguration
+        if let tokenizer = model.tokenizer as? BytePairTokenizer {
+            try tokenizer.save(directory: directory + "/tokenizer")
+            if huggingFace != nil { try tokenizer.saveHuggingFace(directory: directory, maxLength: model.contextLength) }
+        }
+        try Safetensors.write(named(model.parameters), metadata: ["backend": model.backendID, "format": "pt"], to: directory + "/model.safetensors")
+        var config = huggingFace ?? JSONObject()
+        config["backend"] = .string(model.backendID)
+        config["settings"] = .object(model.configuration)
         if let template { config["prompt_template"] = .string(template.rawValue) }
         try AtomicFile.write(JSONValue.object(config).serialized + "\n", to: directory + "/config.json")
     }
