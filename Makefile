@@ -6,7 +6,7 @@ APT_PACKAGES := libopenblas-dev pkg-config
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE_BIN  := .build/release/raise
 
-.PHONY: all deps deps-test deps-mpi build demo demo-rare-target test test-mpi test-sanitize fuzz bench venv-bench hf-export hf-trainer bench-scale bench-real bench-real-small bench-real-smollm2 real-data real-smollm2 install models clean
+.PHONY: all deps deps-test deps-mpi build demo demo-rare-target test test-mpi test-sanitize fuzz bench venv-bench hf-export hf-trainer bench-scale bench-real bench-real-gsm8k bench-real-alpacaeval bench-real-smollm2 real-base real-data install models clean
 
 all: build
 
@@ -212,58 +212,74 @@ bench-scale: build
 	/usr/bin/time -f "select random, $(SCALE_RECORDS) records: %e s, peak RSS %M KB" $(RELEASE_BIN) select --selector random \
 		--data $(SCALE)/synth-$(SCALE_RECORDS)/pool.jsonl --budget 10% --force --out $(SCALE)/subset.jsonl --quiet
 
-# The benchmark on the shared real data — documented, not in CI (hours on 2 cores: SmolLM2 scores the
-# pool's features at a few records per second, three passes). Corpus: alpaca-libre (status ok) + GPTeacher
-# code / role-play / tool use + 1,500 GSM8K problems (18,739 records); target: GSM8K, with validation and
-# test splits carved from its train file, disjoint from the corpus. The tokenizer and the TinyGPT base are
-# trained on the whole corpus; the selection pool is a seeded REAL_SLICE of it (the source mix kept; empty:
-# the whole corpus), its features from SmolLM2-135M; the report goes to $(REAL)/bench-$(REAL_SLICE). Every
-# stage resumes, so the target can be run again after an interruption.
-REAL           ?= out/real
-REAL_GSM8K     ?= 1500
-REAL_ALPACA    ?= pool=rest
-REAL_GPTEACHER ?= pool=rest
-REAL_MODEL     ?= tinygpt:layers=4,heads=4,d=128,ctx=256
-REAL_PRETRAIN  ?= 3000
-REAL_SLICE     ?= 4000
-comma          := ,
-REAL_CORPUS    := $(REAL)/gsm8k/pool.jsonl $(REAL)/alpaca-libre/pool.jsonl $(REAL)/gpteacher/pool.jsonl
-REAL_POOL      := $(if $(REAL_SLICE),$(REAL)/selection/pool.jsonl,$(REAL_CORPUS))
-bench-real: real-data models
-	test -f $(REAL)/tokenizer/encoder.json || $(RELEASE_BIN) tokenizer train --vocab 4096 $(addprefix --data ,$(REAL_CORPUS)) --out $(REAL)/tokenizer
-	$(RELEASE_BIN) pretrain --model $(REAL_MODEL),tokenizer=$(REAL)/tokenizer $(addprefix --data ,$(REAL_CORPUS)) \
-		--steps $(REAL_PRETRAIN) --out $(REAL)/base --resume
-	$(RELEASE_BIN) bench run --model $(REAL)/base --aux-model 'llama:path="$(SMOLLM2)",ctx=256' $(addprefix --data ,$(REAL_POOL)) \
-		--val $(REAL)/gsm8k/val.jsonl --test $(REAL)/gsm8k/test.jsonl --match final-answer \
-		--selector random --selector perplexity --selector ifd --selector raise --budgets 1%,5%,10% --seeds 3 \
-		--policy-budget 5% --reward val-loss:limit=64 --out $(REAL)/bench$(REAL_SLICE:%=-%)
+# The benchmark on the shared real data (documented, not in CI). The base model has seen neither the pool nor
+# the targets: each general source (alpaca-libre's `ok` records, GPTeacher code / role-play / tool use) is split,
+# seeded and disjoint, into a part that pretrains the base (and its tokenizer) and a part that goes to the
+# selection pool; GSM8K and AlpacaEval give no record to the base. Two targets, each with validation and test
+# splits carved disjoint from everything else:
+#   bench-real-gsm8k       target GSM8K; pool = the general pool parts + REAL_GSM8K GSM8K problems; oracle = those
+#   bench-real-alpacaeval  target AlpacaEval (805 instructions with reference outputs); pool = the general pool parts +
+#                          the GSM8K problems + REAL_ALPACAEVAL AlpacaEval records (the oracle's)
+# Features: the base model's own losses and MiniLM embeddings (REAL_AUX=smollm2 scores the losses with SmolLM2).
+# Every stage resumes, so a target can be run again after an interruption; the reports go to $(REAL)/bench-*.
+REAL            ?= out/real
+REAL_GSM8K      ?= 600
+REAL_ALPACAEVAL ?= 300
+REAL_ALPACA     ?= 600
+REAL_GPTEACHER  ?= 900
+REAL_MODEL      ?= tinygpt:layers=4,heads=4,d=128,ctx=256
+REAL_PRETRAIN   ?= 2000
+REAL_SEEDS      ?= 3
+REAL_EPISODES   ?= 10
+REAL_AUX        ?=
+comma           := ,
+REAL_AUX_MODEL  := $(if $(filter smollm2,$(REAL_AUX)),--aux-model 'llama:path="$(SMOLLM2)"$(comma)ctx=256')
+REAL_GENERAL    := $(REAL)/alpaca-libre/pool.jsonl $(REAL)/gpteacher/pool.jsonl
+REAL_BASE       := $(REAL)/alpaca-libre/base.jsonl $(REAL)/gpteacher/base.jsonl
+REAL_ENTRIES    := --selector random --selector perplexity --selector ifd --selector nearest --selector less --selector raise \
+	--selector raise:groups=stage+difficulty+semantics+availability
+REAL_BENCH       = $(RELEASE_BIN) bench run --model $(REAL)/base $(REAL_AUX_MODEL) --embedding-model bert:path=$(MINILM) $(REAL_ENTRIES) \
+	--budgets 1%,5%,10% --seeds $(REAL_SEEDS) --episodes $(REAL_EPISODES) --policy-budget 5% --reward val-loss:limit=64
+bench-real: bench-real-gsm8k bench-real-alpacaeval
 
-# The splits: seeded, so every run of a target carves the same ones (--force: written again, byte for byte).
+bench-real-gsm8k: real-base
+	$(REAL_BENCH) --data $(REAL)/gsm8k/pool.jsonl $(addprefix --data ,$(REAL_GENERAL)) --oracle-data $(REAL)/gsm8k/pool.jsonl \
+		--val $(REAL)/gsm8k/val.jsonl --test $(REAL)/gsm8k/test.jsonl --match final-answer --out $(REAL)/bench-gsm8k
+
+bench-real-alpacaeval: real-base
+	$(REAL_BENCH) --data $(REAL)/alpaca-eval/pool.jsonl $(addprefix --data ,$(REAL_GENERAL)) --data $(REAL)/gsm8k/pool.jsonl \
+		--oracle-data $(REAL)/alpaca-eval/pool.jsonl --val $(REAL)/alpaca-eval/val.jsonl --test $(REAL)/alpaca-eval/test.jsonl \
+		--out $(REAL)/bench-alpacaeval
+
+# The base: a BPE tokenizer and a TinyGPT pretrained on the base parts only.
+real-base: real-data models
+	test -f $(REAL)/tokenizer/encoder.json || $(RELEASE_BIN) tokenizer train --vocab 4096 $(addprefix --data ,$(REAL_BASE)) --out $(REAL)/tokenizer
+	$(RELEASE_BIN) pretrain --model $(REAL_MODEL),tokenizer=$(REAL)/tokenizer $(addprefix --data ,$(REAL_BASE)) \
+		--steps $(REAL_PRETRAIN) --out $(REAL)/base --resume
+
+# The splits: seeded, so every run carves the same ones (--force: written again, byte for byte); then checked to
+# share no record, by id or by content (base corpus, pool parts, validation and test splits).
 real-data: build
 	$(RELEASE_BIN) data split --data $(DATA)/gsm8k/train.jsonl --fields instruction=question,output=answer \
 		--parts val=200,test=500,pool=$(REAL_GSM8K),unused=rest --force --out $(REAL)/gsm8k
+	$(RELEASE_BIN) data split --data $(DATA)/alpaca-eval/alpaca_eval.jsonl \
+		--parts val=150,test=300,pool=$(REAL_ALPACAEVAL),unused=rest --force --out $(REAL)/alpaca-eval
 	$(RELEASE_BIN) data split --data $(DATA)/alpaca-libre/alpaca_libre_tasks_v1.jsonl --data $(DATA)/alpaca-libre/alpaca_libre_tasks_v2.jsonl \
-		--data $(DATA)/alpaca-libre/alpaca_libre_tasks_v3.jsonl --where status=ok --skip-invalid --parts $(REAL_ALPACA) --force --out $(REAL)/alpaca-libre
+		--data $(DATA)/alpaca-libre/alpaca_libre_tasks_v3.jsonl --where status=ok --skip-invalid \
+		--parts pool=$(REAL_ALPACA),base=rest --force --out $(REAL)/alpaca-libre
 	$(RELEASE_BIN) data split --data $(DATA)/gpteacher/codegen-instruct.json --data $(DATA)/gpteacher/roleplay-instruct.json \
-		--data $(DATA)/gpteacher/toolformer-instruct.json --parts $(REAL_GPTEACHER) --force --out $(REAL)/gpteacher
-	$(if $(REAL_SLICE),$(RELEASE_BIN) data split $(addprefix --data ,$(REAL_CORPUS)) --parts pool=$(REAL_SLICE)$(comma)unused=rest --force --out $(REAL)/selection)
+		--data $(DATA)/gpteacher/toolformer-instruct.json --parts pool=$(REAL_GPTEACHER),base=rest --force --out $(REAL)/gpteacher
+	$(RELEASE_BIN) data disjoint $(REAL_BASE) $(REAL_GENERAL) $(foreach t,gsm8k alpaca-eval,$(REAL)/$(t)/pool.jsonl $(REAL)/$(t)/val.jsonl $(REAL)/$(t)/test.jsonl)
 
-# A smaller run of the same pipeline (about two hours here): 2,000 pool records, a TinyGPT 2×64.
-SMALL := REAL=out/real-small REAL_SLICE= REAL_GSM8K=300 REAL_ALPACA=pool=900,unused=rest REAL_GPTEACHER=pool=800,unused=rest
-bench-real-small:
-	$(MAKE) --no-print-directory bench-real $(SMALL) REAL_MODEL=tinygpt:layers=2,heads=2,d=64,ctx=256 REAL_PRETRAIN=1500
-
-# SmolLM2 itself as the trained model, with a smaller budget: the small pool in ChatML (SmolLM2-Instruct's
-# template), 2% of the full-data steps (15 batches of 8), one seed, no full-data run, RAISE's policy from
-# 4 episodes rewarded every 5 steps by 32 validation problems. GSM8K validation loss only: greedy exact match
-# of a 135M model on GSM8K is at the noise floor, and decoding costs tens of milliseconds a token here.
-bench-real-smollm2:
-	$(MAKE) --no-print-directory real-smollm2 $(SMALL)
-real-smollm2: real-data models
-	$(RELEASE_BIN) bench run --model 'llama:path="$(SMOLLM2)",ctx=256' --template chatml $(addprefix --data ,$(REAL_POOL)) \
-		--val $(REAL)/gsm8k/val.jsonl --selector random --selector perplexity --selector ifd --selector raise \
-		--batch 8 --budgets 2% --seeds 1 --no-full --lr 1e-4 --eval-points 2 --episodes 4 --reward val-loss:limit=32 --reward-every 5 \
-		--out $(REAL)/bench-smollm2
+# SmolLM2 itself as the trained model on the GSM8K target, at a budget that fits: ChatML (SmolLM2-Instruct's
+# template), 2% of the full-data steps (batches of 8), one seed, no full-data run, RAISE's policy from 4
+# episodes rewarded every 5 steps by 32 validation problems. GSM8K validation loss only: greedy exact match of a
+# 135M model on GSM8K is at the noise floor, and decoding costs tens of milliseconds a token here.
+bench-real-smollm2: real-data models
+	$(RELEASE_BIN) bench run --model 'llama:path="$(SMOLLM2)",ctx=256' --template chatml --data $(REAL)/gsm8k/pool.jsonl \
+		$(addprefix --data ,$(REAL_GENERAL)) --val $(REAL)/gsm8k/val.jsonl --selector random --selector perplexity --selector ifd \
+		--selector raise --batch 8 --budgets 2% --seeds 1 --no-full --lr 1e-4 --eval-points 2 --episodes 4 --reward val-loss:limit=32 \
+		--reward-every 5 --out $(REAL)/bench-smollm2
 
 # Installs raise under PREFIX: bin/raise, lib/raise/libRaiseKit.so, lib/raise/plugins/ (searched by
 # the host) and lib/raise/swift/ (the RaiseKit module that out-of-tree plugins compile against).

@@ -7,6 +7,7 @@ enum Host {
     /// Every command, in the order `raise --help` lists them.
     static let commands: [Command] = [
         BenchRunCommand.command,
+        BenchEvaluateCommand.command,
         BenchKernelsCommand.command,
         BenchTokenizerCommand.command,
         BenchTrainCommand.command,
@@ -20,6 +21,7 @@ enum Host {
         DataCommands.synth,
         DataCommands.stats,
         DataCommands.split,
+        DataCommands.disjoint,
         PretrainCommand.command,
         FinetuneCommand.command,
         EvaluateCommand.command,

@@ -148,16 +148,20 @@ enum ModelOptions {
         return split
     }
 
+    /// What makes two records the same record: their turns and input, with runs of white space made one
+    /// space and the ends trimmed — whatever their ids, files and field names.
+    static func recordContent(_ record: InstructionRecord) -> String {
+        func normalised(_ text: String) -> String { text.split(whereSeparator: \.isWhitespace).joined(separator: " ") }
+        return (record.turns.map { $0.role.rawValue + ":" + normalised($0.content) } + ["input:" + normalised(record.input)]).joined(separator: "\u{1}")
+    }
+
     /// Checks that no record of a target split is in the pool: the validation split must never be trained
     /// on. Records are compared by content — their turns and input, with runs of white space made one space
     /// and the ends trimmed — whatever their ids (files number their records alike; a copy may be renamed).
     ///
     /// - Throws: `RaiseError.invalidArgument` naming both records' files, lines and ids.
     static func checkDisjoint(pool: Pool, split: Pool, option: String) throws {
-        func normalised(_ text: String) -> String { text.split(whereSeparator: \.isWhitespace).joined(separator: " ") }
-        func content(_ r: InstructionRecord) -> String {
-            (r.turns.map { $0.role.rawValue + ":" + normalised($0.content) } + ["input:" + normalised(r.input)]).joined(separator: "\u{1}")
-        }
+        let content = recordContent
         var byContent = [String: InstructionRecord]()
         for record in pool.records { byContent[content(record)] = byContent[content(record)] ?? record }
         for record in split.records {

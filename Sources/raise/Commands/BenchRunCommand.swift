@@ -1,6 +1,7 @@
 // `raise bench run`: selectors side by side on the user's data — one base model, one trainer, the same
 // budgets and evaluation for every entry, over several seeds — with the full-data baseline (at the
-// learning rate best for it, swept), an optional oracle reference on tagged data, and RAISE (its
+// learning rate best for it, swept), an optional oracle reference (the pool's own target records: from the
+// hidden tags of the embedded suite, or from the target's source file on real data), and RAISE (its
 // policies trained on the way). Finished runs are kept, so an interrupted benchmark resumes (with the
 // same settings: the folder remembers them); the report files are made from every finished run.
 // Settings come from flags or a JSON --config whose keys are the flag names (flags win).
@@ -23,6 +24,7 @@ enum BenchRunCommand {
                   .values("--selector", "SPEC", "an entry (repeatable; default \(defaultSelectors.joined(separator: ", ")))"),
                   .flag("--no-full", "leave out the full-data baseline"),
                   .flag("--oracle", "add the oracle reference (clean target records from the hidden tags; tagged data only)"),
+                  .value("--oracle-data", "FILE", "add the oracle reference on real data: the pool's records read from FILE, one of --data (the target's own source)"),
                   .text("--budgets", "LIST", "comma-separated budgets", default: "1%,5%,10%"),
                   .integer("--seeds", "N", "seeds per entry", default: 3, in: 1...1000), .integer("--batch", "N", "examples per step", default: 16, in: 1...65_536),
                   .real("--lr", "X", "peak learning rate for every entry at every budget (default: swept per budget, see --lr-sweep)",
@@ -48,43 +50,22 @@ enum BenchRunCommand {
             throw UsageError(message: "--out DIR and --val FILE are required", usage: arguments.usage)
         }
         try OutputOptions.claimFolder(out, finished: nil, arguments: arguments)  // a finished benchmark resumes: nothing to redo
-        let baseSeed = try arguments.seed()
-        let seeds = (0..<UInt64(try arguments.int("--seeds"))).map { baseSeed + $0 }
-        let batchSize = try arguments.int("--batch")
-        let registry = try PluginOptions.load(arguments)
-        let model = try ModelOptions.make(arguments, registry: registry, seed: baseSeed)
-        let formatter = try ModelOptions.formatter(arguments, model: model)
-        let pool = try ModelOptions.pool(arguments, formatter: formatter)
-        let validation = try ModelOptions.targetSplit("--val", arguments, formatter: formatter, pool: pool)!
-        let test = try ModelOptions.targetSplit("--test", arguments, formatter: formatter, pool: pool)
-
-        let (plan, budgets, policyBudget) = try makePlan(arguments, registry: registry, pool: pool, batchSize: batchSize, seeds: seeds)
-        let sweep = try learningRates(arguments)
-        let settings = BenchRunSettings(batchSize: batchSize, evaluationPoints: try arguments.int("--eval-points"),
-                                        match: try arguments.choice("--match", as: AnswerMatch.self), out: out,
-                                        policy: try policyPlan(arguments, budget: policyBudget), outputMode: arguments.outputMode)
-        try BenchSettings(model: model, pool: pool.examples, validation: validation.examples, test: test?.examples,
-                          featureModels: featureModels(arguments), settings: settings).claim(out: out)
-        let models = BenchModels(base: { seed in try ModelOptions.make(arguments, registry: registry, seed: seed) },
-                                 features: { trained, seed, memory in
-                                     try FeatureOptions.pipeline(arguments, registry: registry, trained: trained, seed: seed, target: validation, memory: memory)
-                                 })
-        let work = BenchRunner(models: models, registry: registry, pool: pool, validation: validation.examples, test: test, settings: settings)
-        let benchmark = Benchmark(work: work, plan: plan, out: out, sweepRates: sweep.rates, fixedRate: sweep.fixed)
-
-        work.progress = ProgressReporter(label: "bench", total: max(benchmark.stepsToRun(), 1), mode: arguments.outputMode)
+        let setup = try Setup(arguments, out: out, test: arguments.string("--test"))
+        try setup.settings.claim(out: out)
+        try saveArguments(arguments, out: out)
+        let benchmark = setup.benchmark
+        setup.work.progress = ProgressReporter(label: "bench", total: max(benchmark.stepsToRun(), 1), mode: arguments.outputMode)
         var done = 0
         let rates = try benchmark.learningRates(done: &done)
         let finished = try benchmark.finishedRuns(at: rates)
         let results = try benchmark.runAll(at: rates, finished: finished, done: &done) { result in
             guard arguments.outputMode == .json else { return }
             var line = result.json
-            (line["curve"], line["picks"]) = (nil, nil)
+            (line["curve"], line["picks"], line["batches"]) = (nil, nil, nil)
             print(JSONValue.object(line).serialized)
         }
 
-        let report = BenchReport(results: results, budgets: budgets, fullDataSteps: plan.fullDataSteps, records: pool.records, rates: rates,
-                                 environment: environment())
+        let report = setup.report(results, rates: rates)
         let files = try report.write(to: out)
         if arguments.outputMode != .json { rates.edges.forEach(arguments.console.warning) }
         if arguments.outputMode != .json {
@@ -94,9 +75,82 @@ enum BenchRunCommand {
         return ExitCode.success
     }
 
+    /// A benchmark as its arguments define it — the base model, the pool, the target splits, the plan and how
+    /// each run is made — shared by `bench run` and `bench evaluate` (which rebuilds a finished one's models).
+    struct Setup {
+        let pool: Pool
+        let test: Pool?
+        let target: TargetRecords?
+        let plan: BenchPlan
+        let budgets: [(String, Int)]
+        let settings: BenchSettings
+        let work: BenchRunner
+        let benchmark: Benchmark
+
+        /// The benchmark of `arguments` in `out`, with `test` as its test split.
+        init(_ arguments: ParsedArguments, out: String, test testPath: String?) throws {
+            let baseSeed = try arguments.seed()
+            let seeds = (0..<UInt64(try arguments.int("--seeds"))).map { baseSeed + $0 }
+            let batchSize = try arguments.int("--batch")
+            let registry = try PluginOptions.load(arguments)
+            let model = try ModelOptions.make(arguments, registry: registry, seed: baseSeed)
+            let formatter = try ModelOptions.formatter(arguments, model: model)
+            pool = try ModelOptions.pool(arguments, formatter: formatter)
+            let validation = try ModelOptions.targetSplit("--val", arguments, formatter: formatter, pool: pool)!
+            test = try ModelOptions.targetSplit(testPath, formatter: formatter)
+            if let test { try ModelOptions.checkDisjoint(pool: pool, split: test, option: "--test") }
+
+            target = TargetRecords.of(pool.records, oracleData: try oracleData(arguments))
+            let policyBudget: (label: String, steps: Int)?
+            (plan, budgets, policyBudget) = try makePlan(arguments, registry: registry, pool: pool, target: target, batchSize: batchSize, seeds: seeds)
+            let sweep = try learningRates(arguments)
+            let runSettings = BenchRunSettings(batchSize: batchSize, target: target, evaluationPoints: try arguments.int("--eval-points"),
+                                               match: try arguments.choice("--match", as: AnswerMatch.self), out: out,
+                                               policy: try policyPlan(arguments, budget: policyBudget), outputMode: arguments.outputMode)
+            settings = BenchSettings(model: model, pool: pool.examples, validation: validation.examples, test: test?.examples,
+                                     featureModels: featureModels(arguments), settings: runSettings)
+            let models = BenchModels(base: { seed in try ModelOptions.make(arguments, registry: registry, seed: seed) },
+                                     features: { trained, seed, memory in
+                                         try FeatureOptions.pipeline(arguments, registry: registry, trained: trained, seed: seed, target: validation, memory: memory)
+                                     })
+            work = BenchRunner(models: models, registry: registry, pool: pool, validation: validation.examples, test: test, settings: runSettings)
+            benchmark = Benchmark(work: work, plan: plan, out: out, sweepRates: sweep.rates, fixedRate: sweep.fixed)
+        }
+
+        /// The report of `results`.
+        func report(_ results: [BenchResult], rates: BenchLearningRates) -> BenchReport {
+            BenchReport(results: results, budgets: budgets, fullDataSteps: plan.fullDataSteps, records: pool.records, target: target, rates: rates,
+                        environment: environment())
+        }
+    }
+
+    /// Where a benchmark folder keeps the arguments it was last run with, so that `bench evaluate` can rebuild
+    /// its pool and models: `{"directory": the working directory, "arguments": {…}}`, the arguments in the
+    /// `--config` format (their paths are relative to that directory, as they were given).
+    static func argumentsPath(out: String) -> String { out + "/arguments.json" }
+
+    /// Saves what defines the benchmark — every option but those that only steer this process.
+    private static func saveArguments(_ arguments: ParsedArguments, out: String) throws {
+        let steering: Set = ["--out", "--config", "--quiet", "--json", "--threads", "--help"]
+        var object = JSONObject()
+        for option in command.options where !steering.contains(option.name) && arguments.declares(option.name) {
+            let name = String(option.name.dropFirst(2))
+            if option.value == nil {
+                if arguments.flag(option.name) { object[name] = .bool(true) }
+            } else if option.repeatable {
+                let values = arguments.strings(option.name)
+                if !values.isEmpty { object[name] = .array(values.map { .string($0) }) }
+            } else if let value = arguments.string(option.name) {
+                object[name] = .string(value)
+            }
+        }
+        let saved = JSONObject([("directory", .string(FileManager.default.currentDirectoryPath)), ("arguments", .object(object))])
+        try AtomicFile.write(JSONValue.object(saved).serialized + "\n", to: argumentsPath(out: out))
+    }
+
     /// The plan — budgets in steps, entries, seeds — and the budget policies are trained at, if one is given.
     /// Every selector is made once here, so that a missing model or a bad spec stops the benchmark before any run.
-    private static func makePlan(_ arguments: ParsedArguments, registry: PluginRegistry, pool: Pool, batchSize: Int,
+    private static func makePlan(_ arguments: ParsedArguments, registry: PluginRegistry, pool: Pool, target: TargetRecords?, batchSize: Int,
                                  seeds: [UInt64]) throws -> (BenchPlan, [(String, Int)], (label: String, steps: Int)?) {
         func steps(_ text: String) throws -> Int {
             try arguments.steps(of: arguments.budget(text: text, option: "--budgets"), option: "--budgets", poolSize: pool.count, batchSize: batchSize,
@@ -104,8 +158,8 @@ enum BenchRunCommand {
         }
         let budgets = try (arguments.text("--budgets")).split(separator: ",").map { (String($0), try steps(String($0))) }
         var entries = arguments.flag("--no-full") ? [] : [BenchEntry(kind: .fullData, spec: "full")]
-        if arguments.flag("--oracle") {
-            _ = try OracleReference(records: pool.records, seed: 0)  // refused on untagged data before anything runs
+        if arguments.flag("--oracle") || arguments.string("--oracle-data") != nil {
+            _ = try OracleReference(records: pool.records, target: target, seed: 0)  // refused before anything runs when it cannot be made
             entries.append(BenchEntry(kind: .oracle, spec: "oracle"))
         }
         let selectors = arguments.strings("--selector").isEmpty ? defaultSelectors : arguments.strings("--selector")
@@ -122,6 +176,16 @@ enum BenchRunCommand {
         let plan = BenchPlan(budgets: budgets, entries: entries, seeds: seeds,
                              fullDataSteps: TrainingBudget.fullDataSteps(poolSize: pool.count, batchSize: batchSize))
         return (plan, budgets, try arguments.string("--policy-budget").map { ($0, try steps($0)) })
+    }
+
+    /// `--oracle-data`, checked to be one of the `--data` files.
+    private static func oracleData(_ arguments: ParsedArguments) throws -> String? {
+        guard let file = arguments.string("--oracle-data") else { return nil }
+        guard arguments.strings("--data").contains(file) else {
+            throw UsageError(message: "--oracle-data \(file): not one of the --data files (\(arguments.strings("--data").joined(separator: ", ")))",
+                             usage: arguments.usage)
+        }
+        return file
     }
 
     /// The rates each budget is swept over, and the rate given with `--lr` (which skips the sweep).
@@ -143,7 +207,7 @@ enum BenchRunCommand {
     }
 
     /// A benchmark's runs in its folder: what is left to run, the learning rates, and the runs themselves.
-    private struct Benchmark {
+    struct Benchmark {
         let work: BenchRunner
         let plan: BenchPlan
         let out: String
@@ -270,7 +334,11 @@ enum BenchRunCommand {
     /// The command line over the settings of `--config` (whose keys are flag names without dashes).
     private static func withConfiguration(_ given: ParsedArguments) throws -> ParsedArguments {
         guard let path = given.string("--config") else { return given }
-        let object = try JSONValue.readObject(path: path)
+        return try withConfiguration(given, settings: try JSONValue.readObject(path: path), path: path)
+    }
+
+    /// `given` over `settings` (keys are flag names without dashes), read from the file at `path`.
+    static func withConfiguration(_ given: ParsedArguments, settings object: JSONObject, path: String) throws -> ParsedArguments {
         var words = [String]()
         for key in object.keys {
             let value = object[key]!

@@ -1,5 +1,6 @@
-// `raise data synth | stats | split`: generate the embedded task suite, describe instruction files, and
-// cut files into disjoint seeded parts (a target task's validation and test splits, a pool slice).
+// `raise data synth | stats | split | disjoint`: generate the embedded task suite, describe instruction files,
+// cut files into disjoint seeded parts (a target task's validation and test splits, a pool slice, a base
+// model's corpus), and check that files share no record.
 import Foundation
 import RaiseKit
 
@@ -35,6 +36,46 @@ enum DataCommands {
                   .value("--parts", "LIST", "name=N,… in order; one part may be name=rest (required)"),
                   .value("--out", "DIR", "output folder: one NAME.jsonl per part (required)"), OutputOptions.force, CommonOptions.seed, CommonOptions.json],
         run: runSplit)
+
+    static let disjoint = Command(
+        words: ["data", "disjoint"],
+        summary: "check that files share no record, by id or by content (a base's corpus, a pool, target splits); exit 1 if they do",
+        arguments: "FILE...",
+        options: [ModelOptions.format, ModelOptions.fields, ModelOptions.filter, ModelOptions.maxRecordBytes, CommonOptions.json],
+        run: runDisjoint)
+
+    static func runDisjoint(_ arguments: ParsedArguments) throws -> Int32 {
+        let files = arguments.positionals
+        guard files.count >= 2 else { throw UsageError(message: "give at least two files", usage: arguments.usage) }
+        let options = try ModelOptions.readOptions(arguments)
+        var byID = [String: InstructionRecord](), byContent = [String: InstructionRecord](), overlaps = [String](), total = 0
+        for file in files {
+            let records = try InstructionReader.readAll(path: file, options: options).records
+            total += records.count
+            var seen = Set<String>()  // a file's own duplicates are its business; only what two files share is an overlap
+            for record in records {
+                let content = ModelOptions.recordContent(record)
+                for (twin, how) in [(byID[record.id], "id '\(record.id)'"), (byContent[content], "content")] {
+                    guard let twin, twin.source.file != file else { continue }
+                    overlaps.append("\(record.source) and \(twin.source): the same \(how)")
+                }
+                if seen.insert(content).inserted {
+                    byID[record.id] = byID[record.id] ?? record
+                    byContent[content] = byContent[content] ?? record
+                }
+            }
+        }
+        if arguments.outputMode == .json {
+            print(JSONValue.object(JSONObject([("files", .number(Double(files.count))), ("records", .number(Double(total))),
+                                               ("overlaps", .array(overlaps.map { .string($0) }))])).serialized)
+        } else if overlaps.isEmpty {
+            print("\(files.count) files, \(total) records: no record in two files (by id or by content)")
+        } else {
+            overlaps.prefix(20).forEach { arguments.console.write(.error, $0) }
+            arguments.console.write(.error, "\(overlaps.count) record(s) shared between files" + (overlaps.count > 20 ? " (the first 20 above)" : ""))
+        }
+        return overlaps.isEmpty ? ExitCode.success : ExitCode.failure
+    }
 
     static func runSplit(_ arguments: ParsedArguments) throws -> Int32 {
         try arguments.expectNoPositionals()

@@ -1,7 +1,8 @@
 // BenchResult: what one benchmark run measured, saved as one JSON file when the run finishes (so a
 // resumed benchmark skips it): the target metrics (validation loss, test loss and exact match), the work done, the time split into preparation
-// (features, policy training), selection, training and evaluation, the validation-loss curve and how
-// often each pool record was picked.
+// (features, policy training), selection, training and evaluation, the validation-loss curve, how
+// often each pool record was picked, and the batches in order — what rebuilds the fine-tuned model bit for
+// bit (`raise bench evaluate`).
 import Foundation
 import RaiseKit
 
@@ -27,6 +28,8 @@ struct BenchResult {
     var curve: [(step: Int, loss: Double)] = []
     /// Pool index -> times picked.
     var picks: [Int: Int] = [:]
+    /// The pool indices trained on at each step, in order.
+    var batches: [[Int]] = []
 
     var json: JSONObject {
         var object = JSONObject([("budget", .string(budget)), ("entry", .string(entry)), ("kind", .string(kind)), ("seed", .number(Double(seed))),
@@ -35,7 +38,8 @@ struct BenchResult {
                                  ("preparation_s", .number(preparationSeconds)), ("selection_s", .number(selectionSeconds)),
                                  ("training_s", .number(trainingSeconds)), ("evaluation_s", .number(evaluationSeconds)),
                                  ("curve", .array(curve.map { .array([.number(Double($0.step)), .number($0.loss)]) })),
-                                 ("picks", .array(picks.keys.sorted().map { .array([.number(Double($0)), .number(Double(picks[$0]!))]) }))])
+                                 ("picks", .array(picks.keys.sorted().map { .array([.number(Double($0)), .number(Double(picks[$0]!))]) })),
+                                 ("batches", .array(batches.map { .array($0.map { .number(Double($0)) }) }))])
         if let testExactMatch { object["test_exact_match"] = .number(testExactMatch) }
         if let testLoss { object["test_loss"] = .number(testLoss) }
         return object
@@ -78,6 +82,12 @@ struct BenchResult {
                 throw RaiseError.file(path: path, detail: "field 'picks': expected [index, count] pairs")
             }
             picks[index] = count
+        }
+        batches = try (object["batches"]?.arrayValue ?? []).map { batch in
+            guard let indices = batch.arrayValue?.compactMap(\.intValue), indices.count == batch.arrayValue?.count else {
+                throw RaiseError.file(path: path, detail: "field 'batches': expected arrays of pool indices")
+            }
+            return indices
         }
     }
 }

@@ -19,6 +19,8 @@ struct PolicyTrainingPlan {
 /// What every run of a benchmark shares besides its data and models.
 struct BenchRunSettings {
     let batchSize: Int
+    /// Which pool records are the target's (for the oracle reference), if the pool can tell.
+    let target: TargetRecords?
     /// Validation evaluations along each run, for the curves.
     let evaluationPoints: Int
     /// How test answers are matched.
@@ -88,7 +90,7 @@ final class BenchRunner {
         let selector: any InstructionSelector
         switch run.entry.kind {
         case .oracle:
-            selector = try OracleReference(records: pool.records, seed: seed)
+            selector = try OracleReference(records: pool.records, target: settings.target, seed: seed)
         case .fullData:
             selector = try registry.make(PluginSpec(parsing: "full", option: "--selector"), kind: .selector, seed: seed, as: (any InstructionSelector).self)
         case .selector where run.entry.trainsPolicy:
@@ -117,6 +119,7 @@ final class BenchRunner {
         for step in 0..<run.steps {
             let indices = try training.nextBatch(step: step)
             result.selectionSeconds += lap()
+            result.batches.append(indices)
             let loss = try training.train(indices)
             result.trainingSeconds += lap()
             if evaluateAt.contains(step + 1) {

@@ -17,13 +17,15 @@ struct BenchSettings {
          featureModels: [String: String], settings: BenchRunSettings) {
         func hex(_ value: UInt64) -> String { String(value, radix: 16) }
         let policy = settings.policy
-        values = ["model and pool": hex(FeatureCache.fingerprint(model: model, examples: pool)),
+        var values = ["model and pool": hex(FeatureCache.fingerprint(model: model, examples: pool)),
                   "validation split": hex(FeatureCache.fingerprint(model: nil, examples: validation)),
                   "test split": test.map { hex(FeatureCache.fingerprint(model: nil, examples: $0)) } ?? "none",
                   "batch": String(settings.batchSize), "eval points": String(settings.evaluationPoints), "test match": settings.match.rawValue,
                   "policy episodes": String(policy.episodes), "policy reward": policy.reward,
                   "policy reward every": String(policy.rewardEvery), "policy clusters": String(policy.clusters),
                   "policy budget": policy.budget?.label ?? "each budget"].merging(featureModels) { $1 }
+        if case .source(let file) = settings.target { values["oracle data"] = file }  // absent before there was a choice
+        self.values = values
     }
 
     /// Where a benchmark folder keeps its settings.

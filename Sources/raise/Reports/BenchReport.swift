@@ -16,6 +16,8 @@ struct BenchReport {
     /// The steps of the full-data run (3 epochs over the pool), which percentage budgets are shares of.
     let fullDataSteps: Int
     let records: [InstructionRecord]
+    /// Which records are the target's (the oracle's and the target-picks column's), if the pool can tell.
+    let target: TargetRecords?
     /// Each budget's learning rate and the sweeps that chose them.
     let rates: BenchLearningRates
     let environment: [(String, String)]
@@ -66,24 +68,30 @@ struct BenchReport {
     }
 
     var markdown: String {
-        let tagged = records.contains { $0.hiddenTags["target"] != nil }
         var text = "# Benchmark\n\n"
         text += "Every entry fine-tunes the same base model with the same trainer (batch \(results.first?.batch ?? 0), "
         text += "warm-up then cosine decay) for the budget's steps, at the budget's peak learning rate (below); "
         text += "a budget of p% is p% of the full-data run's \(fullDataSteps) steps (3 epochs over the pool). "
         text += "Target-task validation loss and test loss (mean answer loss; lower is better) and greedy exact match on the target test "
         text += "split (higher is better), mean ± standard deviation over \(Set(results.map(\.seed)).count) seed(s). **Bold**: the best "
-        text += "selector per column (references and the full-data baseline excluded). The oracle reads the hidden tags: it shows the "
-        text += "headroom, it is not a method."
-        if tagged {
-            text += " *Target picks*: the share of the steps' examples from the target task, and in brackets the share of those with a "
-            text += "wrong answer. *Gap closed*: (random − entry) / (random − oracle) on validation loss, at the budget."
+        text += "selector per column (references and the full-data baseline excluded)."
+        switch target {
+        case .hiddenTags:
+            text += " The oracle reads the hidden tags: it shows the headroom, it is not a method. *Target picks*: the share of the steps' "
+            text += "examples from the target task, and in brackets the share of those with a wrong answer."
+        case .source(let file):
+            text += " The oracle trains on the pool's records from \(file), the target's own source: it shows the headroom, it is not a "
+            text += "method. *Target picks*: the share of the steps' examples from that file."
+        case nil:
+            break
         }
+        if target != nil { text += " *Gap closed*: (random − entry) / (random − oracle) on validation loss, at the budget." }
         text += "\n"
         for budget in budgets {
             text += "\n## Budget \(budget.label): \(budget.steps) steps, peak learning rate \(rates.rate(budget.label))\n\n"
-            text += "| entry | steps | val loss | test loss | test exact match |" + (tagged ? " target picks (noisy) | gap closed |" : "")
-            text += " distinct examples | selection s/run |\n|---|---|---|---|---|" + (tagged ? "---|---|" : "") + "---|---|\n"
+            let targetColumns = switch target { case .hiddenTags: " target picks (noisy) | gap closed |"; case .source: " target picks | gap closed |"; case nil: "" }
+            text += "| entry | steps | val loss | test loss | test exact match |" + targetColumns
+            text += " distinct examples | selection s/run |\n|---|---|---|---|---|" + (target == nil ? "" : "---|---|") + "---|---|\n"
             let selectors = entries.filter { e in runs(e, budget.label).first?.kind == BenchEntry.Kind.selector.rawValue }
             func best(_ metric: (BenchResult) -> Double?, lowest: Bool) -> String? {
                 let means = selectors.map { BenchReport.meanAndDeviation(runs($0, budget.label).compactMap(metric)).mean }
@@ -105,9 +113,9 @@ struct BenchReport {
                     let cell = values.isEmpty ? "—" : String(format: format, mean, deviation)
                     cells.append(entry == bests[i] && !values.isEmpty ? "**\(cell)**" : cell)
                 }
-                if tagged {
-                    let (target, noisy) = targetShares(of: group)
-                    cells.append(String(format: "%.0f%% (%.0f%%)", 100 * target, 100 * noisy))
+                if let target {
+                    let (share, noisy) = targetShares(of: group, target: target)
+                    cells.append(target == .hiddenTags ? String(format: "%.0f%% (%.0f%%)", 100 * share, 100 * noisy) : String(format: "%.0f%%", 100 * share))
                     // Full data ran for another number of steps: its gap is not this budget's.
                     if let randomLoss, let oracleLoss, randomLoss - oracleLoss > 1e-9, first.kind != BenchEntry.Kind.fullData.rawValue {
                         cells.append(String(format: "%.0f%%", 100 * (randomLoss - meanLoss(entry)) / (randomLoss - oracleLoss)))
@@ -160,12 +168,12 @@ struct BenchReport {
 
     /// The share of the picks of `runs` (counted by steps) that are target-task records, and the share of
     /// those with a wrong answer.
-    private func targetShares(of runs: [BenchResult]) -> (target: Double, noisy: Double) {
+    private func targetShares(of runs: [BenchResult], target targetRecords: TargetRecords) -> (target: Double, noisy: Double) {
         var (total, target, noisy) = (0, 0, 0)
         for run in runs {
             for (i, times) in run.picks {
                 total += times
-                guard records[i].hiddenTags["target"] == "true" else { continue }
+                guard targetRecords.contains(records[i]) else { continue }
                 target += times
                 if records[i].hiddenTags["noisy"] == "true" { noisy += times }
             }

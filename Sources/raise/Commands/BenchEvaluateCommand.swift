@@ -1,0 +1,128 @@
+// `raise bench evaluate`: a finished benchmark's fine-tuned models measured on another test split, without
+// running any selection again. Each run's model is rebuilt from what its result file keeps — the base model,
+// the learning rate and the batches in the order they were trained on — and checked to be the same model bit
+// for bit (its validation loss equal to the saved one) before it is evaluated. The report goes to a folder of
+// its own inside the benchmark; the benchmark's own files are not touched.
+import Foundation
+import RaiseKit
+
+/// Re-evaluating a finished benchmark.
+enum BenchEvaluateCommand {
+    static let command = Command(
+        words: ["bench", "evaluate"],
+        summary: "measure a finished benchmark's fine-tuned models on another test split (a second report; nothing re-selected)",
+        arguments: "",
+        options: [.value("--bench", "DIR", "a finished `raise bench run` folder (required)"),
+                  .value("--test", "FILE", "the test split to measure every run's model on (required; disjoint from the pool)"),
+                  .choice("--match", "HOW", "how test answers are compared", default: AnswerMatch.exact),
+                  .value("--name", "NAME", "the report's folder, DIR/evaluations/NAME (default: the test file's name)"),
+                  OutputOptions.force, CommonOptions.threads, CommonOptions.quiet, CommonOptions.json],
+        run: run)
+
+    static func run(_ arguments: ParsedArguments) throws -> Int32 {
+        try arguments.expectNoPositionals()
+        try arguments.configureThreads()
+        guard let folderGiven = arguments.string("--bench"), let testGiven = arguments.string("--test") else {
+            throw UsageError(message: "--bench DIR and --test FILE are required", usage: arguments.usage)
+        }
+        // The benchmark's paths are relative to the directory it ran in: work there, with these two made absolute.
+        let (folder, testPath) = (absolute(folderGiven), absolute(testGiven))
+        let saved = BenchRunCommand.argumentsPath(out: folder)
+        guard FileManager.default.fileExists(atPath: saved) else {
+            throw RaiseError.file(path: folder, detail: "holds no arguments.json: not a benchmark folder, or one made by an older raise (run `raise bench run` on it again)")
+        }
+        let record = try JSONValue.readObject(path: saved)
+        guard let directory = record["directory"]?.stringValue, let settings = record["arguments"]?.objectValue else {
+            throw RaiseError.file(path: saved, detail: "expected {\"directory\": …, \"arguments\": {…}}")
+        }
+        guard FileManager.default.changeCurrentDirectoryPath(directory) else {
+            throw RaiseError.file(path: saved, detail: "the benchmark ran in \(directory), which is gone: its relative paths cannot be read")
+        }
+        let name = arguments.string("--name") ?? URL(fileURLWithPath: testPath).deletingPathExtension().lastPathComponent
+        let out = folder + "/evaluations/" + name
+        try OutputOptions.claimFolder(folder, finished: nil, arguments: arguments)  // no bench run writes it meanwhile
+        if FileManager.default.fileExists(atPath: out + "/report.md"), !arguments.flag("--force") {
+            throw RaiseError.file(path: out, detail: "holds a finished evaluation (report.md); raise does not replace it: choose another --name, or pass --force")
+        }
+
+        // The benchmark as it was run, its test split replaced.
+        var words = ["--out", folder, "--match", arguments.text("--match")]
+        if let threads = arguments.string("--threads") { words += ["--threads", threads] }
+        let empty = try ParsedArguments(words, options: BenchRunCommand.command.options, command: "bench run", usage: arguments.usage)
+        let benchArguments = try BenchRunCommand.withConfiguration(empty, settings: settings, path: saved)
+        let setup = try BenchRunCommand.Setup(benchArguments, out: folder, test: testPath)
+        try checkSameData(setup.settings, folder: folder)
+        guard setup.benchmark.stepsToRun() == 0 else {
+            throw RaiseError.file(path: folder, detail: "the benchmark is not finished: finish it with `raise bench run` first")
+        }
+        var unused = 0
+        let rates = try setup.benchmark.learningRates(done: &unused)
+        let results = try setup.benchmark.finishedRuns(at: rates)
+        let test = setup.test!
+        let match = try arguments.choice("--match", as: AnswerMatch.self)
+
+        let progress = ProgressReporter(label: "bench evaluate", total: results.count, mode: arguments.outputMode)
+        var evaluated = [BenchResult]()
+        for (i, run) in setup.plan.runs.enumerated() {
+            let path = run.resultPath(out: folder)
+            guard var result = results[path] else {
+                throw RaiseError.file(path: path, detail: "missing: the benchmark is not finished; finish it with `raise bench run` first")
+            }
+            let model = try rebuild(result, path: path, setup: setup, seed: run.seed)
+            let evaluation = try TargetEvaluation(model: model, examples: test.examples, answers: test.records.map(\.output), match: match)
+            (result.testLoss, result.testExactMatch) = (evaluation.loss, evaluation.exactMatch)
+            evaluated.append(result)
+            progress.update(step: i + 1, metrics: [("test_loss", evaluation.loss)])
+            if arguments.outputMode == .json {
+                print(JSONValue.object(JSONObject([("budget", .string(result.budget)), ("entry", .string(result.entry)), ("seed", .number(Double(result.seed))),
+                                                   ("test_loss", .number(evaluation.loss)), ("test_exact_match", .number(evaluation.exactMatch ?? 0))])).serialized)
+            }
+        }
+        try Folder.create(out)
+        let files = try setup.report(evaluated, rates: rates).write(to: out)
+        if arguments.outputMode != .json {
+            print("evaluated \(evaluated.count) fine-tuned models of \(folderGiven) on \(testGiven)")
+            print("files:\n" + files.map { "  " + $0 }.joined(separator: "\n"))
+        }
+        return ExitCode.success
+    }
+
+    private static func absolute(_ path: String) -> String {
+        path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+    }
+
+    /// The model of a finished run: the base model trained on the run's batches in order, at its rate.
+    ///
+    /// - Throws: `RaiseError.file` naming the result file when it keeps no batches, or when the rebuilt model's
+    ///   validation loss is not the saved one (the base model or the data changed).
+    private static func rebuild(_ result: BenchResult, path: String, setup: BenchRunCommand.Setup, seed: UInt64) throws -> any LanguageModel {
+        guard result.batches.count == result.steps else {
+            throw RaiseError.file(path: path, detail: "keeps \(result.batches.count) of its \(result.steps) batches (a run by an older raise): "
+                                  + "remove it and run `raise bench run` again to keep them")
+        }
+        let model = try setup.work.models.base(seed)
+        let trainer = ModelTrainer(model: model, settings: .fineTuning(peak: Float(result.learningRate), steps: result.steps))
+        for batch in result.batches {
+            guard batch.allSatisfy({ setup.pool.examples.indices.contains($0) }) else {
+                throw RaiseError.file(path: path, detail: "field 'batches': an index beyond the pool of \(setup.pool.count)")
+            }
+            try trainer.step(batch.map { setup.pool.examples[$0] })
+        }
+        let loss = try TargetEvaluation(model: model, examples: setup.work.validation).loss
+        guard loss == result.validationLoss else {
+            throw RaiseError.file(path: path, detail: "the rebuilt model's validation loss is \(loss), the run's was \(result.validationLoss): "
+                                  + "the base model or a data file changed since the benchmark ran")
+        }
+        return model
+    }
+
+    /// Refuses a benchmark whose base model, pool or validation split is not what its settings.json recorded.
+    private static func checkSameData(_ settings: BenchSettings, folder: String) throws {
+        let path = BenchSettings.path(out: folder)
+        let saved = try JSONValue.readObject(path: path)
+        for key in ["model and pool", "validation split"] where saved[key]?.stringValue != settings.values[key] {
+            throw RaiseError.file(path: path, detail: "\(key) changed since the benchmark ran (fingerprint \(saved[key]?.stringValue ?? "missing"), "
+                                  + "now \(settings.values[key] ?? "none")): the models cannot be rebuilt from it")
+        }
+    }
+}

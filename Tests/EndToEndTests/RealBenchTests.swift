@@ -1,0 +1,95 @@
+// The real-data benchmark's pieces on a few dozen real records (skipped, with a message, without the shared
+// data): splits checked disjoint by id and by content, a base pretrained on its own part, every entry of
+// `make bench-real` end to end with the oracle from the target's source file, and `bench evaluate` giving the
+// run's own test numbers back from the rebuilt models.
+import Foundation
+import RaiseKit
+import RaiseTestSupport
+import XCTest
+
+final class RealBenchTests: XCTestCase {
+    /// `data disjoint` passes files that share nothing and names both places of a shared record — the same
+    /// content under another id and file name, or the same id — with exit status 1.
+    func testDisjointFilesAreCheckedByIdAndByContent() throws {
+        let folder = try scratchFolder(self)
+        let gsm8k = try sharedData("gsm8k/train.jsonl")
+        let split = try runRaise(["data", "split", "--data", gsm8k, "--fields", "instruction=question,output=answer",
+                                  "--parts", "a=5,b=5,unused=rest", "--out", folder])
+        XCTAssertEqual(split.status, 0, split.stderr)
+        let clean = try runRaise(["data", "disjoint", folder + "/a.jsonl", folder + "/b.jsonl"])
+        XCTAssertEqual(clean.status, 0, clean.stderr)
+        XCTAssertTrue(clean.stdout.contains("2 files, 10 records: no record in two files"), clean.stdout)
+
+        let lines = try String(contentsOfFile: folder + "/a.jsonl", encoding: .utf8).split(separator: "\n")
+        var copy = try XCTUnwrap(JSONValue.parse(String(lines[2])).objectValue)
+        copy["id"] = .string("renamed")
+        copy["instruction"] = .string("  " + (copy["instruction"]?.stringValue ?? "") + "\n")  // white space does not make a record new
+        try AtomicFile.write(JSONValue.object(copy).serialized + "\n", to: folder + "/copy.jsonl")
+        let shared = try runRaise(["data", "disjoint", folder + "/a.jsonl", folder + "/b.jsonl", folder + "/copy.jsonl"])
+        XCTAssertEqual(shared.status, 1)
+        XCTAssertTrue(shared.stderr.contains("\(folder)/copy.jsonl:1 and \(folder)/a.jsonl:3: the same content"), shared.stderr)
+
+        var sameID = try XCTUnwrap(JSONValue.parse(String(lines[0])).objectValue)
+        sameID["output"] = .string("another answer")
+        sameID["instruction"] = .string("another question")
+        try AtomicFile.write(JSONValue.object(sameID).serialized + "\n", to: folder + "/same-id.jsonl")
+        let id = try XCTUnwrap(sameID["id"]?.stringValue)
+        let sharedID = try runRaise(["data", "disjoint", folder + "/a.jsonl", folder + "/same-id.jsonl"])
+        XCTAssertEqual(sharedID.status, 1)
+        XCTAssertTrue(sharedID.stderr.contains("the same id '\(id)'"), sharedID.stderr)
+    }
+
+    /// A tiny version of `make bench-real-gsm8k`: a base pretrained on its own part of the general records,
+    /// a pool of other general records and GSM8K problems, every entry (full data, the oracle from the GSM8K
+    /// file, random, perplexity, IFD, nearest, LESS, RAISE with and without the relevance state). Then
+    /// `bench evaluate` on the same test file rebuilds every model and gives the run's own test numbers, and
+    /// refuses a test file that overlaps the pool.
+    func testATinyRealBenchmarkRunsEveryEntryAndEvaluatesAgain() throws {
+        let folder = try scratchFolder(self)
+        func split(_ arguments: [String], parts: String, out: String) throws {
+            let result = try runRaise(["data", "split"] + arguments + ["--parts", parts + ",unused=rest", "--out", folder + "/" + out])
+            XCTAssertEqual(result.status, 0, result.stderr)
+        }
+        try split(["--data", try sharedData("gsm8k/train.jsonl"), "--fields", "instruction=question,output=answer"], parts: "val=6,test=6,pool=16", out: "gsm8k")
+        try split(["--data", try sharedData("alpaca-libre/alpaca_libre_tasks_v1.jsonl"), "--where", "status=ok", "--skip-invalid"],
+                  parts: "pool=12,base=150", out: "alpaca")
+        try split(["--data", try sharedData("gpteacher/codegen-instruct.json")], parts: "pool=12,base=150", out: "gpteacher")
+        let disjoint = try runRaise(["data", "disjoint"] + ["alpaca/base", "gpteacher/base", "alpaca/pool", "gpteacher/pool", "gsm8k/pool", "gsm8k/val",
+                                                            "gsm8k/test"].map { "\(folder)/\($0).jsonl" })
+        XCTAssertEqual(disjoint.status, 0, disjoint.stderr)
+        XCTAssertEqual(try runRaise(["tokenizer", "train", "--vocab", "400", "--data", folder + "/alpaca/base.jsonl", "--data", folder + "/gpteacher/base.jsonl",
+                                     "--out", folder + "/tok", "--quiet"]).status, 0)
+        let pretrain = try runRaise(["pretrain", "--model", "tinygpt:layers=1,heads=2,d=32,ctx=96,tokenizer=\(folder)/tok", "--data", folder + "/alpaca/base.jsonl",
+                                     "--data", folder + "/gpteacher/base.jsonl", "--steps", "30", "--batch", "8", "--threads", "1", "--quiet", "--out", folder + "/base"])
+        XCTAssertEqual(pretrain.status, 0, pretrain.stderr)
+
+        let gsm8kPool = folder + "/gsm8k/pool.jsonl"
+        let entries = ["random", "perplexity", "ifd", "nearest:dims=4", "less:dims=64", "raise", "raise:groups=stage+difficulty+semantics+availability"]
+        let bench = try runRaise(["bench", "run", "--model", folder + "/base", "--data", gsm8kPool, "--data", folder + "/alpaca/pool.jsonl",
+                                  "--data", folder + "/gpteacher/pool.jsonl", "--oracle-data", gsm8kPool, "--val", folder + "/gsm8k/val.jsonl",
+                                  "--test", folder + "/gsm8k/test.jsonl", "--match", "final-answer", "--budgets", "10%", "--seeds", "1", "--batch", "4",
+                                  "--lr", "1e-3", "--episodes", "1", "--eval-points", "1", "--threads", "1", "--quiet", "--out", folder + "/bench"]
+                                 + entries.flatMap { ["--selector", $0] })
+        XCTAssertEqual(bench.status, 0, bench.stderr)
+        let report = try String(contentsOfFile: folder + "/bench/report.md", encoding: .utf8)
+        for entry in ["full data", "oracle (reference)"] + entries {
+            XCTAssertTrue(report.contains("| \(entry) |"), "\(entry) in the report:\n" + report)
+        }
+        XCTAssertTrue(report.contains("The oracle trains on the pool's records from \(gsm8kPool)"), report)
+        let oracleRow = try XCTUnwrap(report.split(separator: "\n").first { $0.hasPrefix("| oracle (reference) |") })
+        XCTAssertTrue(oracleRow.contains("| 100% |"), "the oracle trains on GSM8K problems only: " + oracleRow)
+
+        let evaluate = try runRaise(["bench", "evaluate", "--bench", folder + "/bench", "--test", folder + "/gsm8k/test.jsonl", "--match", "final-answer",
+                                     "--threads", "1", "--quiet"])
+        XCTAssertEqual(evaluate.status, 0, evaluate.stderr)
+        func rows(_ path: String) throws -> [String] {
+            // budget, entry, kind, seed, val_loss, test_loss, test_exact_match: the rest is timing
+            try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",").prefix(7).joined(separator: ",") }
+        }
+        XCTAssertEqual(try rows(folder + "/bench/evaluations/test/results.csv"), try rows(folder + "/bench/results.csv"))
+
+        let overlapping = try runRaise(["bench", "evaluate", "--bench", folder + "/bench", "--test", folder + "/alpaca/pool.jsonl", "--threads", "1"])
+        XCTAssertNotEqual(overlapping.status, 0)
+        XCTAssertTrue(overlapping.stderr.contains("is also in the pool"), overlapping.stderr)
+    }
+}
