@@ -74,7 +74,7 @@ public final class ProgressReporter {
 
     /// Steps per second and seconds left: over the reports of the last `rateWindow` seconds once they
     /// span a second, else since the start.
-    private func pace(step: Int, now: Date) -> (rate: Double, remaining: Double) {
+    func pace(step: Int, now: Date) -> (rate: Double, remaining: Double) {
         recent.append((now, step))
         while recent.count > 2 && now.timeIntervalSince(recent[1].time) >= Self.rateWindow { recent.removeFirst() }
         let oldest = recent[0]
