@@ -221,14 +221,16 @@ bench-scale: build
 #   bench-real-alpacaeval  target AlpacaEval (805 instructions with reference outputs); pool = the general pool parts +
 #                          the GSM8K problems + REAL_ALPACAEVAL AlpacaEval records (the oracle's)
 # Features: the base model's own losses and MiniLM embeddings (REAL_AUX=smollm2 scores the losses with SmolLM2).
+# Greedy exact match (the costliest evaluation) on GSM8K's first 100 test problems, none on AlpacaEval (long free-form
+# answers never match exactly); the test loss is always over the whole split.
 # Every stage resumes, so a target can be run again after an interruption; the reports go to $(REAL)/bench-*.
 REAL            ?= out/real
 REAL_GSM8K      ?= 600
 REAL_ALPACAEVAL ?= 300
 REAL_ALPACA     ?= 600
 REAL_GPTEACHER  ?= 900
-REAL_MODEL      ?= tinygpt:layers=4,heads=4,d=128,ctx=256
-REAL_PRETRAIN   ?= 2000
+REAL_MODEL      ?= tinygpt:layers=2,heads=4,d=128,ctx=256
+REAL_PRETRAIN   ?= 1500
 REAL_SEEDS      ?= 3
 REAL_EPISODES   ?= 10
 REAL_AUX        ?=
@@ -239,17 +241,19 @@ REAL_BASE       := $(REAL)/alpaca-libre/base.jsonl $(REAL)/gpteacher/base.jsonl
 REAL_ENTRIES    := --selector random --selector perplexity --selector ifd --selector nearest --selector less --selector raise \
 	--selector raise:groups=stage+difficulty+semantics+availability
 REAL_BENCH       = $(RELEASE_BIN) bench run --model $(REAL)/base $(REAL_AUX_MODEL) --embedding-model bert:path=$(MINILM) $(REAL_ENTRIES) \
-	--budgets 1%,5%,10% --seeds $(REAL_SEEDS) --episodes $(REAL_EPISODES) --policy-budget 5% --reward val-loss:limit=64
+	--budgets 1%,5%,10% --seeds $(REAL_SEEDS) --episodes $(REAL_EPISODES) --policy-budget 5% --reward val-loss:limit=64 --reward-every 2 \
+	--eval-points 4
 bench-real: bench-real-gsm8k bench-real-alpacaeval
 
 bench-real-gsm8k: real-base
 	$(REAL_BENCH) --data $(REAL)/gsm8k/pool.jsonl $(addprefix --data ,$(REAL_GENERAL)) --oracle-data $(REAL)/gsm8k/pool.jsonl \
-		--val $(REAL)/gsm8k/val.jsonl --test $(REAL)/gsm8k/test.jsonl --match final-answer --out $(REAL)/bench-gsm8k
+		--val $(REAL)/gsm8k/val.jsonl --test $(REAL)/gsm8k/test.jsonl --match final-answer --exact-match-limit 100 \
+		--out $(REAL)/bench-gsm8k
 
 bench-real-alpacaeval: real-base
 	$(REAL_BENCH) --data $(REAL)/alpaca-eval/pool.jsonl $(addprefix --data ,$(REAL_GENERAL)) --data $(REAL)/gsm8k/pool.jsonl \
 		--oracle-data $(REAL)/alpaca-eval/pool.jsonl --val $(REAL)/alpaca-eval/val.jsonl --test $(REAL)/alpaca-eval/test.jsonl \
-		--out $(REAL)/bench-alpacaeval
+		--exact-match-limit 0 --out $(REAL)/bench-alpacaeval
 
 # The base: a BPE tokenizer and a TinyGPT pretrained on the base parts only.
 real-base: real-data models

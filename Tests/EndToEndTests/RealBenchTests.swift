@@ -41,7 +41,8 @@ final class RealBenchTests: XCTestCase {
 
     /// A tiny version of `make bench-real-gsm8k`: a base pretrained on its own part of the general records,
     /// a pool of other general records and GSM8K problems, every entry (full data, the oracle from the GSM8K
-    /// file, random, perplexity, IFD, nearest, LESS, RAISE with and without the relevance state). Then
+    /// file, random, perplexity, IFD, nearest, LESS, RAISE with and without the relevance state), exact match
+    /// on the first test records only. Then
     /// `bench evaluate` on the same test file rebuilds every model and gives the run's own test numbers, and
     /// refuses a test file that overlaps the pool.
     func testATinyRealBenchmarkRunsEveryEntryAndEvaluatesAgain() throws {
@@ -67,7 +68,7 @@ final class RealBenchTests: XCTestCase {
         let entries = ["random", "perplexity", "ifd", "nearest:dims=4", "less:dims=64", "raise", "raise:groups=stage+difficulty+semantics+availability"]
         let bench = try runRaise(["bench", "run", "--model", folder + "/base", "--data", gsm8kPool, "--data", folder + "/alpaca/pool.jsonl",
                                   "--data", folder + "/gpteacher/pool.jsonl", "--oracle-data", gsm8kPool, "--val", folder + "/gsm8k/val.jsonl",
-                                  "--test", folder + "/gsm8k/test.jsonl", "--match", "final-answer", "--budgets", "10%", "--seeds", "1", "--batch", "4",
+                                  "--test", folder + "/gsm8k/test.jsonl", "--match", "final-answer", "--exact-match-limit", "3", "--budgets", "10%", "--seeds", "1", "--batch", "4",
                                   "--lr", "1e-3", "--episodes", "1", "--eval-points", "1", "--threads", "1", "--quiet", "--out", folder + "/bench"]
                                  + entries.flatMap { ["--selector", $0] })
         XCTAssertEqual(bench.status, 0, bench.stderr)
@@ -76,6 +77,7 @@ final class RealBenchTests: XCTestCase {
             XCTAssertTrue(report.contains("| \(entry) |"), "\(entry) in the report:\n" + report)
         }
         XCTAssertTrue(report.contains("The oracle trains on the pool's records from \(gsm8kPool)"), report)
+        XCTAssertTrue(report.contains("greedy exact match on the target test split's first 3 records"), report)
         let oracleRow = try XCTUnwrap(report.split(separator: "\n").first { $0.hasPrefix("| oracle (reference) |") })
         XCTAssertTrue(oracleRow.contains("| 100% |"), "the oracle trains on GSM8K problems only: " + oracleRow)
 

@@ -69,13 +69,13 @@ enum BenchEvaluateCommand {
                 throw RaiseError.file(path: path, detail: "missing: the benchmark is not finished; finish it with `raise bench run` first")
             }
             let model = try rebuild(result, path: path, setup: setup, seed: run.seed)
-            let evaluation = try TargetEvaluation(model: model, examples: test.examples, answers: test.records.map(\.output), match: match)
+            let evaluation = try TargetEvaluation(model: model, examples: test.examples, answers: setup.work.settings.testAnswers(test), match: match)
             (result.testLoss, result.testExactMatch) = (evaluation.loss, evaluation.exactMatch)
             evaluated.append(result)
             progress.update(step: i + 1, metrics: [("test_loss", evaluation.loss)])
             if arguments.outputMode == .json {
                 print(JSONValue.object(JSONObject([("budget", .string(result.budget)), ("entry", .string(result.entry)), ("seed", .number(Double(result.seed))),
-                                                   ("test_loss", .number(evaluation.loss)), ("test_exact_match", .number(evaluation.exactMatch ?? 0))])).serialized)
+                                                   ("test_loss", .number(evaluation.loss)), ("test_exact_match", evaluation.exactMatch.map { .number($0) } ?? .null)])).serialized)
             }
         }
         try Folder.create(out)

@@ -33,6 +33,8 @@ enum BenchRunCommand {
                         + "budget (the best on validation is every entry's rate there)", default: "3e-4,1e-3,3e-3"),
                   .integer("--eval-points", "N", "validation-loss evaluations per run, for the curves", default: 10, in: 1...10_000),
                   .choice("--match", "HOW", "how test answers are compared", default: AnswerMatch.exact),
+                  .integer("--exact-match-limit", "N", "greedy exact match on the first N test records only (default: all; 0: none) — decoding costs "
+                           + "far more than the test loss, which is always over the whole split", default: nil, in: 0...100_000_000),
                   .integer("--episodes", "N", "RAISE policy training episodes", default: 20, in: 1...1_000_000),
                   .text("--reward", "SPEC", "RAISE reward plugin", default: "val-loss"),
                   .integer("--reward-every", "N", "steps between RAISE reward evaluations", default: 1, in: 1...1_000_000),
@@ -105,7 +107,8 @@ enum BenchRunCommand {
             (plan, budgets, policyBudget) = try makePlan(arguments, registry: registry, pool: pool, target: target, batchSize: batchSize, seeds: seeds)
             let sweep = try learningRates(arguments)
             let runSettings = BenchRunSettings(batchSize: batchSize, target: target, evaluationPoints: try arguments.int("--eval-points"),
-                                               match: try arguments.choice("--match", as: AnswerMatch.self), out: out,
+                                               match: try arguments.choice("--match", as: AnswerMatch.self),
+                                               exactMatchLimit: arguments.string("--exact-match-limit") == nil ? nil : try arguments.int("--exact-match-limit"), out: out,
                                                policy: try policyPlan(arguments, budget: policyBudget), outputMode: arguments.outputMode)
             settings = BenchSettings(model: model, pool: pool.examples, validation: validation.examples, test: test?.examples,
                                      featureModels: featureModels(arguments), settings: runSettings)
@@ -119,8 +122,8 @@ enum BenchRunCommand {
 
         /// The report of `results`.
         func report(_ results: [BenchResult], rates: BenchLearningRates) -> BenchReport {
-            BenchReport(results: results, budgets: budgets, fullDataSteps: plan.fullDataSteps, records: pool.records, target: target, rates: rates,
-                        environment: environment())
+            BenchReport(results: results, budgets: budgets, fullDataSteps: plan.fullDataSteps, records: pool.records, target: target,
+                        exactMatchLimit: work.settings.exactMatchLimit, rates: rates, environment: environment())
         }
     }
 

@@ -25,10 +25,17 @@ struct BenchRunSettings {
     let evaluationPoints: Int
     /// How test answers are matched.
     let match: AnswerMatch
+    /// Greedy exact match is measured on the first this many test records (nil: all of them; 0: none).
+    let exactMatchLimit: Int?
     /// The benchmark's folder.
     let out: String
     let policy: PolicyTrainingPlan
     let outputMode: OutputMode
+
+    /// The reference answers exact match is measured on: those of the first `exactMatchLimit` test records.
+    func testAnswers(_ test: Pool) -> [String] {
+        Array(test.records.prefix(exactMatchLimit ?? test.count).map(\.output))
+    }
 }
 
 /// How a benchmark makes its models: a fresh base model for each run (seeded by the run), and the
@@ -130,7 +137,7 @@ final class BenchRunner {
         }
         result.validationLoss = result.curve.last!.loss
         if let test {
-            let evaluation = try TargetEvaluation(model: model, examples: test.examples, answers: test.records.map(\.output), match: settings.match)
+            let evaluation = try TargetEvaluation(model: model, examples: test.examples, answers: settings.testAnswers(test), match: settings.match)
             (result.testLoss, result.testExactMatch) = (evaluation.loss, evaluation.exactMatch)
         }
         result.evaluationSeconds += lap()

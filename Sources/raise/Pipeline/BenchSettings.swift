@@ -24,7 +24,9 @@ struct BenchSettings {
                   "policy episodes": String(policy.episodes), "policy reward": policy.reward,
                   "policy reward every": String(policy.rewardEvery), "policy clusters": String(policy.clusters),
                   "policy budget": policy.budget?.label ?? "each budget"].merging(featureModels) { $1 }
-        if case .source(let file) = settings.target { values["oracle data"] = file }  // absent before there was a choice
+        // Settings added later are recorded only when given, so that earlier folders keep their settings.
+        if case .source(let file) = settings.target { values["oracle data"] = file }
+        if let limit = settings.exactMatchLimit { values["exact match on"] = "the first \(limit) test records" }
         self.values = values
     }
 

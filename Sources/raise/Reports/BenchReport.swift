@@ -18,6 +18,8 @@ struct BenchReport {
     let records: [InstructionRecord]
     /// Which records are the target's (the oracle's and the target-picks column's), if the pool can tell.
     let target: TargetRecords?
+    /// Exact match was measured on the first this many test records (nil: all).
+    let exactMatchLimit: Int?
     /// Each budget's learning rate and the sweeps that chose them.
     let rates: BenchLearningRates
     let environment: [(String, String)]
@@ -73,7 +75,7 @@ struct BenchReport {
         text += "warm-up then cosine decay) for the budget's steps, at the budget's peak learning rate (below); "
         text += "a budget of p% is p% of the full-data run's \(fullDataSteps) steps (3 epochs over the pool). "
         text += "Target-task validation loss and test loss (mean answer loss; lower is better) and greedy exact match on the target test "
-        text += "split (higher is better), mean ± standard deviation over \(Set(results.map(\.seed)).count) seed(s). **Bold**: the best "
+        text += (exactMatchLimit.map { "split's first \($0) records" } ?? "split") + " (higher is better), mean ± standard deviation over \(Set(results.map(\.seed)).count) seed(s). **Bold**: the best "
         text += "selector per column (references and the full-data baseline excluded)."
         switch target {
         case .hiddenTags:
