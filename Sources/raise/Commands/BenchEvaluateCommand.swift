@@ -14,7 +14,7 @@ enum BenchEvaluateCommand {
         arguments: "",
         options: [.value("--bench", "DIR", "a finished `raise bench run` folder (required)"),
                   .value("--test", "FILE", "the test split to measure every run's model on (required; disjoint from the pool)"),
-                  .choice("--match", "HOW", "how test answers are compared", default: AnswerMatch.exact),
+                  .choice("--match", "HOW", "how test answers are compared (default: as the benchmark compared them)", default: AnswerMatch.exact),
                   .value("--name", "NAME", "the report's folder, DIR/evaluations/NAME (default: the test file's name)"),
                   OutputOptions.force, CommonOptions.threads, CommonOptions.quiet, CommonOptions.json],
         run: run)
@@ -46,7 +46,8 @@ enum BenchEvaluateCommand {
         }
 
         // The benchmark as it was run, its test split replaced.
-        var words = ["--out", folder, "--match", arguments.text("--match")]
+        var words = ["--out", folder]
+        if let match = arguments.string("--match") { words += ["--match", match] }
         if let threads = arguments.string("--threads") { words += ["--threads", threads] }
         let empty = try ParsedArguments(words, options: BenchRunCommand.command.options, command: "bench run", usage: arguments.usage)
         let benchArguments = try BenchRunCommand.withConfiguration(empty, settings: settings, path: saved)
@@ -59,9 +60,8 @@ enum BenchEvaluateCommand {
         let rates = try setup.benchmark.learningRates(done: &unused)
         let results = try setup.benchmark.finishedRuns(at: rates)
         let test = setup.test!
-        let match = try arguments.choice("--match", as: AnswerMatch.self)
 
-        let progress = ProgressReporter(label: "bench evaluate", total: results.count, mode: arguments.outputMode)
+        let progress = ProgressReporter(label: "bench evaluate", total: setup.plan.runs.count, mode: arguments.outputMode)
         var evaluated = [BenchResult]()
         for (i, run) in setup.plan.runs.enumerated() {
             let path = run.resultPath(out: folder)
@@ -69,7 +69,8 @@ enum BenchEvaluateCommand {
                 throw RaiseError.file(path: path, detail: "missing: the benchmark is not finished; finish it with `raise bench run` first")
             }
             let model = try rebuild(result, path: path, setup: setup, seed: run.seed)
-            let evaluation = try TargetEvaluation(model: model, examples: test.examples, answers: setup.work.settings.testAnswers(test), match: match)
+            let evaluation = try TargetEvaluation(model: model, examples: test.examples, answers: setup.work.settings.testAnswers(test),
+                                                  match: setup.work.settings.match)
             (result.testLoss, result.testExactMatch) = (evaluation.loss, evaluation.exactMatch)
             evaluated.append(result)
             progress.update(step: i + 1, metrics: [("test_loss", evaluation.loss)])
@@ -87,6 +88,7 @@ enum BenchEvaluateCommand {
         return ExitCode.success
     }
 
+    /// `path` from the current directory, when it is relative.
     private static func absolute(_ path: String) -> String {
         path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
     }
