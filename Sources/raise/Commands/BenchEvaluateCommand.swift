@@ -45,13 +45,13 @@ enum BenchEvaluateCommand {
             throw RaiseError.file(path: out, detail: "holds a finished evaluation (report.md); raise does not replace it: choose another --name, or pass --force")
         }
 
-        // The benchmark as it was run, its test split replaced.
-        var words = ["--out", folder]
+        // The benchmark as it was run, its test split replaced (options given here win over the saved ones).
+        var words = ["--out", folder, "--test", testPath]
         if let match = arguments.string("--match") { words += ["--match", match] }
         if let threads = arguments.string("--threads") { words += ["--threads", threads] }
         let empty = try ParsedArguments(words, options: BenchRunCommand.command.options, command: "bench run", usage: arguments.usage)
         let benchArguments = try BenchRunCommand.withConfiguration(empty, settings: settings, path: saved)
-        let setup = try BenchRunCommand.Setup(benchArguments, out: folder, test: testPath)
+        let setup = try BenchRunCommand.Setup(benchArguments, out: folder)
         try checkSameData(setup.settings, folder: folder)
         guard setup.benchmark.stepsToRun() == 0 else {
             throw RaiseError.file(path: folder, detail: "the benchmark is not finished: finish it with `raise bench run` first")
@@ -103,7 +103,7 @@ enum BenchEvaluateCommand {
                                   + "remove it and run `raise bench run` again to keep them")
         }
         let model = try setup.work.models.base(seed)
-        let trainer = ModelTrainer(model: model, settings: .fineTuning(peak: Float(result.learningRate), steps: result.steps))
+        let trainer = BenchRunner.trainer(model, lr: result.learningRate, steps: result.steps)
         for batch in result.batches {
             guard batch.allSatisfy({ setup.pool.examples.indices.contains($0) }) else {
                 throw RaiseError.file(path: path, detail: "field 'batches': an index beyond the pool of \(setup.pool.count)")
@@ -118,13 +118,17 @@ enum BenchEvaluateCommand {
         return model
     }
 
-    /// Refuses a benchmark whose base model, pool or validation split is not what its settings.json recorded.
+    /// Refuses a benchmark whose base model, pool or validation split is not what its settings.json recorded
+    /// (its test split may differ: that is the point).
     private static func checkSameData(_ settings: BenchSettings, folder: String) throws {
         let path = BenchSettings.path(out: folder)
-        let saved = try JSONValue.readObject(path: path)
-        for key in ["model and pool", "validation split"] where saved[key]?.stringValue != settings.values[key] {
-            throw RaiseError.file(path: path, detail: "\(key) changed since the benchmark ran (fingerprint \(saved[key]?.stringValue ?? "missing"), "
-                                  + "now \(settings.values[key] ?? "none")): the models cannot be rebuilt from it")
+        func data(_ object: JSONObject) -> JSONObject {
+            JSONObject(["model and pool", "validation split"].compactMap { key in object[key].map { (key, $0) } })
+        }
+        let differences = RunSettings.differences(saved: data(try JSONValue.readObject(path: path)), current: data(RunSettings(values: settings.values).json))
+        guard differences.isEmpty else {
+            throw RaiseError.file(path: path, detail: "the data changed since the benchmark ran (\(differences.joined(separator: "; "))): "
+                                  + "the models cannot be rebuilt from it")
         }
     }
 }

@@ -52,7 +52,7 @@ enum BenchRunCommand {
             throw UsageError(message: "--out DIR and --val FILE are required", usage: arguments.usage)
         }
         try OutputOptions.claimFolder(out, finished: nil, arguments: arguments)  // a finished benchmark resumes: nothing to redo
-        let setup = try Setup(arguments, out: out, test: arguments.string("--test"))
+        let setup = try Setup(arguments, out: out)
         try setup.settings.claim(out: out)
         try saveArguments(arguments, out: out)
         let benchmark = setup.benchmark
@@ -89,8 +89,8 @@ enum BenchRunCommand {
         let work: BenchRunner
         let benchmark: Benchmark
 
-        /// The benchmark of `arguments` in `out`, with `test` as its test split.
-        init(_ arguments: ParsedArguments, out: String, test testPath: String?) throws {
+        /// The benchmark of `arguments` in `out`.
+        init(_ arguments: ParsedArguments, out: String) throws {
             let baseSeed = try arguments.seed()
             let seeds = (0..<UInt64(try arguments.int("--seeds"))).map { baseSeed + $0 }
             let batchSize = try arguments.int("--batch")
@@ -99,8 +99,7 @@ enum BenchRunCommand {
             let formatter = try ModelOptions.formatter(arguments, model: model)
             pool = try ModelOptions.pool(arguments, formatter: formatter)
             let validation = try ModelOptions.targetSplit("--val", arguments, formatter: formatter, pool: pool)!
-            test = try ModelOptions.targetSplit(testPath, formatter: formatter)
-            if let test { try ModelOptions.checkDisjoint(pool: pool, split: test, option: "--test") }
+            test = try ModelOptions.targetSplit("--test", arguments, formatter: formatter, pool: pool)
 
             target = TargetRecords.of(pool.records, oracleData: try oracleData(arguments))
             let policyBudget: (label: String, steps: Int)?

@@ -115,7 +115,7 @@ final class BenchRunner {
         let features = try models.features(model, seed, lossMemory).columns(selector.requiredFeatures, of: pool, reportCacheHits: false)
         result.preparationSeconds = Date().timeIntervalSince(preparation)
 
-        let training = SelectionTraining(trainer: ModelTrainer(model: model, settings: .fineTuning(peak: Float(lr), steps: run.steps)),
+        let training = SelectionTraining(trainer: BenchRunner.trainer(model, lr: lr, steps: run.steps),
                                          pool: pool.examples, selector: selector, steps: run.steps, batchSize: batchSize, features: features,
                                          seed: seed ^ 0x6265_6E63_6872_756E)
         let evaluateAt = Set((1...settings.evaluationPoints).map { $0 * run.steps / settings.evaluationPoints })
@@ -144,6 +144,12 @@ final class BenchRunner {
         for (i, times) in training.timesSelected.enumerated() where times > 0 { result.picks[i] = times }
         result.distinctExamples = result.picks.count
         return result
+    }
+
+    /// The trainer of every run: fine-tuning `model` for `steps` steps at peak rate `lr`. `bench evaluate`
+    /// rebuilds a run's model with it, so that the rebuilt model is the run's bit for bit.
+    static func trainer(_ model: any LanguageModel, lr: Double, steps: Int) -> ModelTrainer {
+        ModelTrainer(model: model, settings: .fineTuning(peak: Float(lr), steps: steps))
     }
 
     /// Trains (or finishes) a RAISE policy for `steps`-step episodes; returns the steps it took.

@@ -1,6 +1,7 @@
 // MarkdownHTML: the Markdown that raise's reports are written in, turned into HTML — headings, paragraphs,
 // bullet lists, pipe tables, **bold**, *italic* and `code`, and nothing else (report.md and overlap.md use
-// nothing else). Every other character is escaped, so a record id or a file name can never become markup.
+// nothing else). Every other character is escaped (as in the charts, `SVGDocument.escape`), so a record id or a
+// file name can never become markup.
 
 /// Markdown (the reports' subset) to HTML.
 enum MarkdownHTML {
@@ -36,12 +37,6 @@ enum MarkdownHTML {
         return html.joined(separator: "\n") + "\n"
     }
 
-    /// `&`, `<`, `>` and `"` as entities.
-    static func escaped(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
-    }
-
     /// One line's text, escaped, with `code`, **bold** and *italic* spans made elements.
     static func inline(_ text: String) -> String {
         var out = "", rest = Substring(text)
@@ -54,11 +49,11 @@ enum MarkdownHTML {
             }.min { $0.0.lowerBound < $1.0.lowerBound }
             guard let (open, close, tag) = opening else { break }
             let content = String(rest[open.upperBound..<close.lowerBound])
-            out += escaped(String(rest[..<open.lowerBound]))
-            out += "<\(tag)>" + (tag == "code" ? escaped(content) : inline(content)) + "</\(tag)>"
+            out += SVGDocument.escape(String(rest[..<open.lowerBound]))
+            out += "<\(tag)>" + (tag == "code" ? SVGDocument.escape(content) : inline(content)) + "</\(tag)>"
             rest = rest[close.upperBound...]
         }
-        return out + escaped(String(rest))
+        return out + SVGDocument.escape(String(rest))
     }
 
     private static func headingLevel(_ line: String) -> Int? {
