@@ -43,7 +43,8 @@ final class RealBenchTests: XCTestCase {
     /// a pool of other general records and GSM8K problems, every entry (full data, the oracle from the GSM8K
     /// file, random, perplexity, IFD, nearest, LESS, RAISE with and without the relevance state), exact match
     /// on the first test records only. Then
-    /// `bench evaluate` on the same test file (matching answers as the benchmark did) rebuilds every model and
+    /// `bench evaluate` on the same test file (matching answers and splitting products over threads as the
+    /// benchmark did) rebuilds every model and
     /// gives the run's own test numbers, and
     /// refuses a test file that overlaps the pool.
     func testATinyRealBenchmarkRunsEveryEntryAndEvaluatesAgain() throws {
@@ -82,7 +83,8 @@ final class RealBenchTests: XCTestCase {
         let oracleRow = try XCTUnwrap(report.split(separator: "\n").first { $0.hasPrefix("| oracle (reference) |") })
         XCTAssertTrue(oracleRow.contains("| 100% |"), "the oracle trains on GSM8K problems only: " + oracleRow)
 
-        let evaluate = try runRaise(["bench", "evaluate", "--bench", folder + "/bench", "--test", folder + "/gsm8k/test.jsonl", "--threads", "1", "--quiet"])
+        // No --threads: the benchmark's own count (1) is used, as a bit-for-bit rebuild needs.
+        let evaluate = try runRaise(["bench", "evaluate", "--bench", folder + "/bench", "--test", folder + "/gsm8k/test.jsonl", "--quiet"])
         XCTAssertEqual(evaluate.status, 0, evaluate.stderr)
         func rows(_ path: String) throws -> [String] {
             // budget, entry, kind, seed, val_loss, test_loss, test_exact_match: the rest is timing

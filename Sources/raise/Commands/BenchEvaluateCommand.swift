@@ -16,12 +16,14 @@ enum BenchEvaluateCommand {
                   .value("--test", "FILE", "the test split to measure every run's model on (required; disjoint from the pool)"),
                   .choice("--match", "HOW", "how test answers are compared (default: as the benchmark compared them)", default: AnswerMatch.exact),
                   .value("--name", "NAME", "the report's folder, DIR/evaluations/NAME (default: the test file's name)"),
-                  OutputOptions.force, CommonOptions.threads, CommonOptions.quiet, CommonOptions.json],
+                  OutputOptions.force,
+                  .integer("--threads", "N", "threads (default: those the benchmark ran with — another count rounds differently, and "
+                           + "the rebuilt models would not be the runs' own)", default: nil, in: 1...1024),
+                  CommonOptions.quiet, CommonOptions.json],
         run: run)
 
     static func run(_ arguments: ParsedArguments) throws -> Int32 {
         try arguments.expectNoPositionals()
-        try arguments.configureThreads()
         guard let folderGiven = arguments.string("--bench"), let testGiven = arguments.string("--test") else {
             throw UsageError(message: "--bench DIR and --test FILE are required", usage: arguments.usage)
         }
@@ -51,6 +53,7 @@ enum BenchEvaluateCommand {
         if let threads = arguments.string("--threads") { words += ["--threads", threads] }
         let empty = try ParsedArguments(words, options: BenchRunCommand.command.options, command: "bench run", usage: arguments.usage)
         let benchArguments = try BenchRunCommand.withConfiguration(empty, settings: settings, path: saved)
+        try benchArguments.configureThreads()  // the benchmark's thread count, unless --threads is given
         let setup = try BenchRunCommand.Setup(benchArguments, out: folder)
         try checkSameData(setup.settings, folder: folder)
         guard setup.benchmark.stepsToRun() == 0 else {
@@ -113,7 +116,7 @@ enum BenchEvaluateCommand {
         let loss = try TargetEvaluation(model: model, examples: setup.work.validation).loss
         guard loss == result.validationLoss else {
             throw RaiseError.file(path: path, detail: "the rebuilt model's validation loss is \(loss), the run's was \(result.validationLoss): "
-                                  + "the base model or a data file changed since the benchmark ran")
+                                  + "the base model or a data file changed since the benchmark ran, or --threads differs from its thread count")
         }
         return model
     }

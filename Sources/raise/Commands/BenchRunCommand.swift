@@ -131,7 +131,9 @@ enum BenchRunCommand {
     /// `--config` format (their paths are relative to that directory, as they were given).
     static func argumentsPath(out: String) -> String { out + "/arguments.json" }
 
-    /// Saves what defines the benchmark — every option but those that only steer this process.
+    /// Saves what defines the benchmark — every option but those that only steer this process — and the
+    /// thread count it ran with: products split over another number of threads round differently, so a
+    /// model is rebuilt bit for bit only with the same count.
     private static func saveArguments(_ arguments: ParsedArguments, out: String) throws {
         let steering: Set = ["--out", "--config", "--quiet", "--json", "--threads", "--help"]
         var object = JSONObject()
@@ -146,6 +148,7 @@ enum BenchRunCommand {
                 object[name] = .string(value)
             }
         }
+        object["threads"] = .string(String(BLAS.threads))
         let saved = JSONObject([("directory", .string(FileManager.default.currentDirectoryPath)), ("arguments", .object(object))])
         try AtomicFile.write(JSONValue.object(saved).serialized + "\n", to: argumentsPath(out: out))
     }
