@@ -161,14 +161,15 @@ final class Llama: DecoderLanguageModel {
         return tape.add(x, linear(gated, block.downProj, tape))
     }
 
-    /// Hidden states and logits.   ids (B·T) -> hidden (B·T, C), logits (B·T, V)
-    func forward(_ ids: [Int32], batch b: Int, length t: Int, position: Int, cache: KeyValueCache?,
-                 tape: Tape) -> (hidden: Variable, logits: Variable) {
+    /// Final hidden states.   ids (B·T) -> (B·T, C)
+    func forward(_ ids: [Int32], batch b: Int, length t: Int, position: Int, cache: KeyValueCache?, tape: Tape) -> Variable {
         var x = tape.embedding(embedTokens, ids: ids)
         for (l, layer) in blocks.enumerated() { x = block(x, layer, layer: l, batch: b, length: t, position: position, cache: cache, tape: tape) }
-        let hidden = tape.rmsNorm(x, weight: norm, eps: settings.normEps)
-        return (hidden, tape.matmul(hidden, head, transposeB: true))
+        return tape.rmsNorm(x, weight: norm, eps: settings.normEps)
     }
+
+    /// The head.   hidden (N, C) -> logits (N, V)
+    func logits(_ hidden: Variable, tape: Tape) -> Variable { linear(hidden, head, tape) }
 
     func makeCache() -> KeyValueCache { KeyValueCache(layers: settings.layers) }
 }

@@ -69,10 +69,9 @@ final class TinyGPT: DecoderLanguageModel {
 
     // MARK: Forward
 
-    /// Hidden states and logits of ids at positions `position…`; `cache` holds earlier keys and values
-    /// when decoding.   ids (B·T) -> hidden (B·T, C), logits (B·T, V)
-    func forward(_ ids: [Int32], batch b: Int, length t: Int, position: Int, cache: KeyValueCache?,
-                 tape: Tape) -> (hidden: Variable, logits: Variable) {
+    /// Final hidden states of ids at positions `position…`; `cache` holds earlier keys and values when
+    /// decoding.   ids (B·T) -> (B·T, C)
+    func forward(_ ids: [Int32], batch b: Int, length t: Int, position: Int, cache: KeyValueCache?, tape: Tape) -> Variable {
         let positions = (0..<b * t).map { Int32(position + $0 % t) }
         var x = tape.add(tape.embedding(wte, ids: ids), tape.embedding(wpe, ids: positions))  // (B·T, C)
         for (l, block) in blocks.enumerated() {
@@ -82,9 +81,11 @@ final class TinyGPT: DecoderLanguageModel {
             let hidden = tape.gelu(tape.linear(h2, weight: block.fcWeight, bias: block.fcBias))  // MLP: C -> 4C
             x = tape.add(x, tape.linear(hidden, weight: block.mlpProjWeight, bias: block.mlpProjBias))  // 4C -> C
         }
-        let hidden = tape.layerNorm(x, weight: lnfWeight, bias: lnfBias)
-        return (hidden, tape.matmul(hidden, wte, transposeB: true))  // (B·T, V), tied head
+        return tape.layerNorm(x, weight: lnfWeight, bias: lnfBias)
     }
+
+    /// The head, tied to the token embedding.   hidden (N, C) -> logits (N, V)
+    func logits(_ hidden: Variable, tape: Tape) -> Variable { tape.matmul(hidden, wte, transposeB: true) }
 
     /// Causal self-attention of one block.   h (B·T, C) -> (B·T, C)
     private func attention(_ h: Variable, block: Block, layer l: Int, batch b: Int, length t: Int, cache: KeyValueCache?, tape: Tape) -> Variable {

@@ -159,18 +159,23 @@ final class LanguageModelOpTests: XCTestCase {
         let tape = Tape(recording: false)
         let tokenMean = tape.crossEntropy(Variable(logits), targets: targets, mask: mask)
         XCTAssertEqual(Double(tokenMean.value.scalar), (nll(0) + nll(2) + nll(3)) / 3, accuracy: 1e-5)
-        let perExample = tape.crossEntropy(Variable(logits), targets: targets, mask: mask, reduction: .perExample(tokensPerExample: 2))
+        let perExample = tape.crossEntropy(Variable(logits), targets: targets, mask: mask, reduction: .perExample(rows: [2, 2]))
         XCTAssertEqual(perExample.value.shape, [2])
         XCTAssertEqual(Double(perExample.value[0]), nll(0), accuracy: 1e-5)
         XCTAssertEqual(Double(perExample.value[1]), (nll(2) + nll(3)) / 2, accuracy: 1e-5)
-        let noAnswer = tape.crossEntropy(Variable(logits), targets: targets, mask: [0, 0, 1, 1], reduction: .perExample(tokensPerExample: 2))
+        let noAnswer = tape.crossEntropy(Variable(logits), targets: targets, mask: [0, 0, 1, 1], reduction: .perExample(rows: [2, 2]))
         XCTAssertEqual(noAnswer.value[0], 0, "an example without answer tokens has loss 0")
+        let uneven = tape.crossEntropy(Variable(logits), targets: targets, mask: mask, reduction: .perExample(rows: [1, 0, 3]))
+        XCTAssertEqual(uneven.value.shape, [3])
+        XCTAssertEqual(Double(uneven.value[0]), nll(0), accuracy: 1e-5)
+        XCTAssertEqual(uneven.value[1], 0, "an example with no rows has loss 0")
+        XCTAssertEqual(Double(uneven.value[2]), (nll(2) + nll(3)) / 2, accuracy: 1e-5)
 
         try assertGradientsMatch([randomTensor([4, 5], seed: 2, low: -2, high: 2)]) { t, v in
             t.crossEntropy(v[0], targets: [1, 4, 0, 2], mask: [1, 1, 0, 1])
         }
         try assertGradientsMatch([randomTensor([6, 5], seed: 3, low: -2, high: 2)]) { t, v in
-            t.crossEntropy(v[0], targets: [1, 4, 0, 2, 3, 3], mask: [0, 1, 1, 1, 0, 1], reduction: .perExample(tokensPerExample: 3))
+            t.crossEntropy(v[0], targets: [1, 4, 0, 2, 3, 3], mask: [0, 1, 1, 1, 0, 1], reduction: .perExample(rows: [2, 4]))
         }
     }
 

@@ -27,6 +27,40 @@ final class TinyGPTTests: XCTestCase {
         }
     }
 
+    /// Only scored positions reach the vocabulary projection; losses and gradients equal those of the
+    /// projection of every position, masked afterwards.
+    func testLogitsOnlyAtScoredPositionsGiveTheFullComputation() throws {
+        let (model, _, _) = try model(d: 32)
+        let decoder = try XCTUnwrap(model as? any DecoderLanguageModel)
+        // Prompts of different lengths, one example without answer tokens, and padding (lengths differ).
+        let batch = try examples(model, count: 5).enumerated().map { i, example in
+            TokenizedExample(ids: example.ids, lossMask: example.lossMask.enumerated().map { t, w in i == 3 || t < 2 + i ? 0 : w })
+        }
+        let padded = TokenBatch(batch, contextLength: model.contextLength, padID: decoder.padID)
+        XCTAssertLessThan(padded.scoredTokens, padded.mask.count / 2 + padded.mask.count / 3)
+        func full(recording: Bool) -> (tape: Tape, losses: Variable) {
+            let tape = Tape(recording: recording)
+            let hidden = decoder.forward(padded.inputs, batch: padded.batch, length: padded.length, position: 0, cache: nil, tape: tape)
+            let losses = tape.crossEntropy(decoder.logits(hidden, tape: tape), targets: padded.targets, mask: padded.mask,
+                                           reduction: .perExample(rows: Array(repeating: padded.length, count: padded.batch)))
+            return (tape, losses)
+        }
+        assertClose(try model.exampleLosses(batch), full(recording: false).losses.value.scalars, tolerance: 1e-6)
+        XCTAssertEqual(try model.exampleLosses(batch)[3], 0)
+
+        model.parameters.zeroGrads()
+        let (tape, losses) = full(recording: true)
+        let perExampleTokens = (0..<padded.batch).map { b in Float(padded.mask[b * padded.length..<(b + 1) * padded.length].reduce(0, +)) }
+        let sum = tape.sum(tape.mul(losses, Variable(Tensor(shape: [padded.batch], values: perExampleTokens))))
+        try tape.backward(from: sum)
+        let expected = model.parameters.grads.scalars
+        model.parameters.zeroGrads()
+        let result = try model.accumulateGradients(batch)
+        XCTAssertEqual(result.tokens, padded.scoredTokens)
+        XCTAssertEqual(result.lossSum, Double(sum.value.scalar), accuracy: 1e-4)
+        assertClose(model.parameters.grads.scalars, expected, tolerance: 1e-5)
+    }
+
     func testOverfitsOneBatch() throws {
         let (model, _, _) = try model(d: 32)
         // The token after "Add" differs between the four sentences, so it is prompt; all else is learnable.

@@ -1,17 +1,22 @@
 // DecoderLanguageModel: a decoder-only model described by its forward pass alone. RaiseKit derives the
 // rest of LanguageModel from it — answer-only training, per-example losses, mean-pooled embeddings,
-// greedy decoding with a key/value cache — so that a backend writes only its architecture.
+// greedy decoding with a key/value cache — so that a backend writes only its architecture. The forward
+// pass stops at the final hidden states: the vocabulary projection is applied only to the rows whose
+// logits are read (the scored positions of a batch, the last position when decoding). Prompt and
+// padding positions never reach it — for SmolLM2 that product is about a fifth of the forward pass.
 
 /// A decoder-only language model defined by its forward pass.
 public protocol DecoderLanguageModel: LanguageModel {
     /// The id used to pad batches (never scored).
     var padID: Int32 { get }
 
-    /// Hidden states and logits of `ids` laid out as (B, T), at positions `position…`; with a cache,
+    /// The final hidden states of `ids` laid out as (B, T), at positions `position…`; with a cache,
     /// earlier positions' keys and values are read from it and the new ones added.
-    ///   ids (B·T) -> hidden (B·T, C), logits (B·T, V)
-    func forward(_ ids: [Int32], batch: Int, length: Int, position: Int, cache: KeyValueCache?, tape: Tape)
-        -> (hidden: Variable, logits: Variable)
+    ///   ids (B·T) -> hidden (B·T, C)
+    func forward(_ ids: [Int32], batch: Int, length: Int, position: Int, cache: KeyValueCache?, tape: Tape) -> Variable
+
+    /// The vocabulary projection of some rows of `forward`'s output.   hidden (N, C) -> logits (N, V)
+    func logits(_ hidden: Variable, tape: Tape) -> Variable
 
     /// An empty key/value cache for this model.
     func makeCache() -> KeyValueCache
@@ -28,12 +33,19 @@ extension DecoderLanguageModel {
         }
     }
 
+    /// The logits of `batch`'s scored positions only, with their targets and weights.   -> logits (S, V), (S), (S)
+    private func scoredLogits(_ batch: TokenBatch, tape: Tape) -> (logits: Variable, targets: [Int32], mask: [Float]) {
+        let hidden = forward(batch.inputs, batch: batch.batch, length: batch.length, position: 0, cache: nil, tape: tape)
+        let rows = batch.scoredRows
+        return (logits(tape.gatherRows(hidden, rows: rows), tape: tape), rows.map { batch.targets[Int($0)] }, rows.map { batch.mask[Int($0)] })
+    }
+
     public func accumulateGradients(_ examples: [TokenizedExample]) throws -> (lossSum: Double, tokens: Int) {
         let batch = TokenBatch(examples, contextLength: contextLength, padID: padID)
         guard batch.scoredTokens > 0 else { return (0, 0) }
         let tape = Tape()
-        let logits = forward(batch.inputs, batch: batch.batch, length: batch.length, position: 0, cache: nil, tape: tape).logits
-        let sum = tape.scale(tape.crossEntropy(logits, targets: batch.targets, mask: batch.mask), by: batch.mask.reduce(0, +))
+        let scored = scoredLogits(batch, tape: tape)
+        let sum = tape.scale(tape.crossEntropy(scored.logits, targets: scored.targets, mask: scored.mask), by: batch.mask.reduce(0, +))
         try tape.backward(from: sum)
         return (Double(sum.value.scalar), batch.scoredTokens)
     }
@@ -41,10 +53,11 @@ extension DecoderLanguageModel {
     public func exampleLosses(_ examples: [TokenizedExample]) throws -> [Float] {
         var losses = [Float](repeating: 0, count: examples.count)
         forEachScoringBatch(examples) { batch, positions in
+            guard batch.scoredTokens > 0 else { return }  // no answer tokens: every loss stays 0
             let tape = Tape(recording: false)
-            let logits = forward(batch.inputs, batch: batch.batch, length: batch.length, position: 0, cache: nil, tape: tape).logits
-            let values = tape.crossEntropy(logits, targets: batch.targets, mask: batch.mask,
-                                           reduction: .perExample(tokensPerExample: batch.length)).value
+            let scored = scoredLogits(batch, tape: tape)
+            let values = tape.crossEntropy(scored.logits, targets: scored.targets, mask: scored.mask,
+                                           reduction: .perExample(rows: batch.scoredRowsPerExample)).value
             for (row, position) in positions.enumerated() { losses[position] = values.data[row] }
         }
         if let bad = losses.firstIndex(where: { !$0.isFinite }) {
@@ -58,7 +71,7 @@ extension DecoderLanguageModel {
         var out: Tensor?
         forEachScoringBatch(examples) { batch, positions in
             let hidden = forward(batch.inputs, batch: batch.batch, length: batch.length, position: 0, cache: nil,
-                                 tape: Tape(recording: false)).hidden.value  // (B·T, C)
+                                 tape: Tape(recording: false)).value  // (B·T, C)
             let c = hidden.lastDimension
             if out == nil { out = Tensor(zeros: [examples.count, c]) }
             for (row, position) in positions.enumerated() {
@@ -78,16 +91,20 @@ extension DecoderLanguageModel {
         guard !prompt.isEmpty else { throw RaiseError.invalidArgument(name: backendID, detail: "generate needs a non-empty prompt") }
         let context = Array(prompt.suffix(contextLength))
         let cache = makeCache()
-        var logits = forward(context, batch: 1, length: context.count, position: 0, cache: cache, tape: Tape(recording: false)).logits.value
+        /// The logits of the last position of `ids`, read after `position` earlier ones.   -> (V)
+        func nextLogits(_ ids: [Int32], position: Int) -> Tensor {
+            let tape = Tape(recording: false)
+            let hidden = forward(ids, batch: 1, length: ids.count, position: position, cache: cache, tape: tape)
+            return logits(tape.gatherRows(hidden, rows: [Int32(ids.count - 1)]), tape: tape).value.row(0)
+        }
+        var last = nextLogits(context, position: 0)
         var generated = [Int32]()
         while generated.count < maxNewTokens && context.count + generated.count < contextLength {
-            let last = logits.row(logits.shape[0] - 1)
             var best = 0
             for i in 1..<last.count where last.data[i] > last.data[best] { best = i }
             generated.append(Int32(best))
             if stop.contains(Int32(best)) { break }
-            logits = forward([Int32(best)], batch: 1, length: 1, position: context.count + generated.count - 1, cache: cache,
-                             tape: Tape(recording: false)).logits.value
+            last = nextLogits([Int32(best)], position: context.count + generated.count - 1)
         }
         return generated
     }

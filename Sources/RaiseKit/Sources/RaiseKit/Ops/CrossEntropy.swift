@@ -1,15 +1,17 @@
 // CrossEntropy: softmax cross-entropy of logits against target ids, weighted by a per-token mask
 // (1 on answer tokens for answer-only loss, 0 elsewhere). Two reductions: the mean over all masked
-// tokens (the training loss) and one mean per example (what perplexity and IFD scoring read).
+// tokens (the training loss) and one mean per example (what perplexity and IFD scoring read), an
+// example being a run of consecutive rows (padded rows of a batch, or only its scored rows).
 import Foundation
 
 /// How per-token losses are reduced.
 public enum LossReduction: Equatable {
     /// One scalar: Σ mask · nll / Σ mask over every token.
     case tokenMean
-    /// One value per example: the masked mean over that example's `tokensPerExample` tokens. An example
-    /// whose mask is all zero gets 0 (callers count such examples: they have no answer tokens).
-    case perExample(tokensPerExample: Int)
+    /// One value per example: the masked mean over that example's rows, `rows[e]` consecutive rows for
+    /// example e (they add up to N). An example whose mask is all zero gets 0 (callers count such
+    /// examples: they have no answer tokens).
+    case perExample(rows: [Int])
 }
 
 /// The fused log-softmax + negative log-likelihood kernels.   logits (N, V), targets (N), mask (N)
@@ -50,22 +52,26 @@ enum CrossEntropy {
         }
     }
 
-    /// The per-token weights of the reduced loss: d(output[e]) / d(nll[i]) = mask[i] / Σ mask.
-    static func weights(mask: [Float], reduction: LossReduction) -> (groups: Int, perToken: [Float]) {
-        let groupSize: Int
+    /// Each row's group and its weight in the reduced loss: d(output[group]) / d(nll[i]) = mask[i] / Σ mask
+    /// over the group.
+    static func weights(mask: [Float], reduction: LossReduction) -> (groups: Int, groupOfRow: [Int], perToken: [Float]) {
+        let sizes: [Int]
         switch reduction {
-        case .tokenMean: groupSize = mask.count
-        case .perExample(let t): groupSize = t
+        case .tokenMean: sizes = [mask.count]
+        case .perExample(let rows): sizes = rows
         }
-        let groups = mask.count / max(groupSize, 1)
-        var perToken = [Float](repeating: 0, count: mask.count)
-        for g in 0..<groups {
-            let range = g * groupSize..<(g + 1) * groupSize
+        var groupOfRow = [Int](), perToken = [Float](repeating: 0, count: mask.count)
+        groupOfRow.reserveCapacity(mask.count)
+        var start = 0
+        for (g, size) in sizes.enumerated() {
+            let range = start..<start + size
+            groupOfRow += repeatElement(g, count: size)
+            start += size
             let total = mask[range].reduce(0, +)
             guard total > 0 else { continue }
             for i in range { perToken[i] = mask[i] / total }
         }
-        return (groups, perToken)
+        return (sizes.count, groupOfRow, perToken)
     }
 }
 
@@ -76,7 +82,7 @@ extension Tape {
     ///   - logits: one row of scores per token.
     ///   - targets: the id each row should predict.
     ///   - mask: the weight of each token's loss (1 on answer tokens, 0 on prompt and padding).
-    ///   - reduction: `.tokenMean` gives a scalar; `.perExample(tokensPerExample: T)` one loss per example.
+    ///   - reduction: `.tokenMean` gives a scalar; `.perExample(rows:)` one loss per example.
     public func crossEntropy(_ logits: Variable, targets: [Int32], mask: [Float], reduction: LossReduction = .tokenMean)
         -> Variable
     {
@@ -86,8 +92,9 @@ extension Tape {
         if let bad = targets.first(where: { $0 < 0 || Int($0) >= vocab }) {
             preconditionFailure("crossEntropy: target \(bad) outside the vocabulary of \(vocab)")
         }
-        if case .perExample(let t) = reduction {
-            precondition(t > 0 && rows % t == 0, "crossEntropy: \(rows) rows do not split into examples of \(t)")
+        if case .perExample(let sizes) = reduction {
+            precondition(sizes.allSatisfy { $0 >= 0 } && sizes.reduce(0, +) == rows,
+                         "crossEntropy: \(rows) rows do not split into examples of \(sizes) rows")
         }
         let nll = Tensor(uninitialized: [rows])
         let probs = isRecording && logits.requiresGrad ? Tensor(uninitialized: [rows, vocab]) : nil
@@ -96,14 +103,13 @@ extension Tape {
         } else {
             CrossEntropy.forwardOnly(nll.data, logits.value.data, targets, rows: rows, vocab: vocab)
         }
-        let (groups, perToken) = CrossEntropy.weights(mask: mask, reduction: reduction)
-        let groupSize = rows / max(groups, 1)
+        let (groups, groupOfRow, perToken) = CrossEntropy.weights(mask: mask, reduction: reduction)
         let losses = Tensor(zeros: reduction == .tokenMean ? [] : [groups])
-        for i in 0..<rows { losses.data[i / groupSize] += perToken[i] * nll.data[i] }
+        for i in 0..<rows { losses.data[groupOfRow[i]] += perToken[i] * nll.data[i] }
         let out = output(losses, from: [logits])
         record("crossEntropy", output: out) { dOut in
             var weight = perToken
-            for i in 0..<rows { weight[i] *= dOut.data[i / groupSize] }
+            for i in 0..<rows { weight[i] *= dOut.data[groupOfRow[i]] }
             CrossEntropy.backward(logits.gradBuffer.data, probs!.data, targets, weight, rows: rows, vocab: vocab)
         }
         return out

@@ -45,4 +45,12 @@ public struct TokenBatch: Sendable {
 
     /// The number of scored tokens.
     public var scoredTokens: Int { mask.lazy.filter { $0 > 0 }.count }
+
+    /// The positions with a loss weight (mask > 0), row by row: the only ones whose logits are needed.   (S)
+    public var scoredRows: [Int32] { mask.indices.filter { mask[$0] > 0 }.map { Int32($0) } }
+
+    /// How many of `scoredRows` each row (example) has.   (B)
+    public var scoredRowsPerExample: [Int] {
+        (0..<batch).map { b in mask[b * length..<(b + 1) * length].lazy.filter { $0 > 0 }.count }
+    }
 }
