@@ -6,7 +6,7 @@ APT_PACKAGES := libopenblas-dev pkg-config
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE_BIN  := .build/release/raise
 
-.PHONY: all deps deps-test deps-mpi build demo demo-rare-target test test-mpi test-sanitize fuzz bench venv-bench hf-export hf-trainer bench-scale bench-real bench-real-gsm8k bench-real-alpacaeval bench-real-smollm2 real-base real-data install models clean
+.PHONY: all deps deps-test deps-mpi deps-time build demo demo-rare-target test test-mpi test-sanitize fuzz bench venv-bench hf-export hf-trainer bench-lora bench-scale bench-real bench-real-gsm8k bench-real-alpacaeval bench-real-smollm2 real-base real-data install models clean
 
 all: build
 
@@ -193,13 +193,36 @@ hf-trainer: build models venv-bench
 	$(VENV)/bin/python Samples/HFTrainer/replay_schedule.py --model $(SMOLLM2) --context 256 --lr 1e-4 \
 		--schedule $(HF_TRAINER)/schedule.jsonl --compare $(HF_TRAINER)/finetune/selection.jsonl
 
+# LoRA against full fine-tuning, measured (not asserted): SmolLM2 fine-tuned for LORA_STEPS steps of 4 GSM8K
+# problems (ctx 256, 2 threads) with every weight trained (lr 1e-4) and with rank-8 adapters on every
+# projection (lr 1e-3, LoRA's usual tenfold rate); for each, the trainable parameters, optimizer state, time
+# per step, peak memory (GNU time) and the GSM8K validation loss after the same steps, and the base's loss.
+LORA       ?= out/bench-lora
+LORA_STEPS ?= 16
+LORA_RUNS  := "full 1e-4 " "lora 1e-3 ,lora=8"
+bench-lora: build models deps-time
+	$(RELEASE_BIN) data split --data $(DATA)/gsm8k/train.jsonl --fields instruction=question,output=answer \
+		--parts train=64,val=64,unused=rest --seed 3 --force --out $(LORA)/data > /dev/null
+	@$(RELEASE_BIN) evaluate --model 'llama:path="$(SMOLLM2)",ctx=256' --template chatml --val $(LORA)/data/val.jsonl --json \
+		> $(LORA)/base.json && sed 's/^/base: /' $(LORA)/base.json
+	@for run in $(LORA_RUNS); do set -- $$run; \
+		/usr/bin/time -o $(LORA)/$$1.time -f "peak RSS %M KB, %e s in all" $(RELEASE_BIN) finetune \
+			--model "llama:path=\"$(SMOLLM2)\",ctx=256$$3" --template chatml --data $(LORA)/data/train.jsonl --val $(LORA)/data/val.jsonl \
+			--budget $(LORA_STEPS) --batch 4 --lr $$2 --threads 2 --force --json --out $(LORA)/$$1 > $(LORA)/$$1.json 2> $(LORA)/$$1.log || { tail -n 5 $(LORA)/$$1.log; exit 1; }; \
+		sed "s/^/$$1: /" $(LORA)/$$1.json $(LORA)/$$1.time; \
+	done
+
+# GNU time (peak memory of a benchmark's runs), installed when missing.
+deps-time:
+	@test -x /usr/bin/time || { echo "make: installing time"; $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends time; }
+
 # Resource bounds, measured (not asserted): a SCALE_BYTES JSONL pool built from $(DATA) goes through
 # `raise data stats` and `raise score` (peak RSS and time printed by GNU time), and a pool of
 # SCALE_RECORDS synthetic records through `raise select --selector random`.
 SCALE         ?= out/scale
 SCALE_BYTES   ?= 2000000000
 SCALE_RECORDS ?= 1000000
-bench-scale: build
+bench-scale: build deps-time
 	@mkdir -p $(SCALE)
 	@test -f $(SCALE)/pool-$(SCALE_BYTES).jsonl || python3 Tests/Scale/make_big_pool.py $(DATA) $(SCALE)/pool-$(SCALE_BYTES).jsonl $(SCALE_BYTES)
 	@test -f $(SCALE)/synth-$(SCALE_RECORDS)/pool.jsonl || $(RELEASE_BIN) data synth --out $(SCALE)/synth-$(SCALE_RECORDS) \

@@ -2,7 +2,8 @@
 // and a SwiGLU MLP, a final RMSNorm, and a head tied to the embedding or not — written over RaiseKit's
 // ops, with weights from a GGUF file (dequantized to Float32; q/k rows un-permuted from llama.cpp's
 // adjacent-pair rotary layout to HF's half-split one) or an HF safetensors checkpoint. Parameter names
-// follow HF (`model.layers.0.self_attn.q_proj.weight`), so checkpoints are HF-shaped.
+// follow HF (`model.layers.0.self_attn.q_proj.weight`), so checkpoints are HF-shaped. With `lora`, the
+// weights are frozen and low-rank adapters on the chosen projections train instead.
 import RaiseKit
 
 /// A LLaMA-architecture language model.
@@ -10,7 +11,10 @@ final class Llama: DecoderLanguageModel {
     let backendID = "model.llama"
     let settings: LlamaSettings
     let tokenizer: any Tokenizer
-    let parameters: ParameterStore
+    /// Every weight of the architecture (what the loaders fill); frozen under adapters.
+    let weights: ParameterStore
+    let adapters: LowRankAdapters?
+    var parameters: ParameterStore { adapters?.parameters ?? weights }
     var contextLength: Int
     var embeddingWidth: Int { settings.width }
     var configuration: JSONObject {
@@ -45,26 +49,44 @@ final class Llama: DecoderLanguageModel {
     private let norm: Variable  // (C)
     private let head: Variable  // (V, C): the embedding itself when tied
 
+    /// A projection's weight (out, in) and its adapter, if any.
+    private struct Projection {
+        let weight: Variable
+        let adapter: LowRankAdapter?
+    }
+
     /// One decoder block's parameters (F = feedForward, KV = kvHeads × headDim).
     private struct Block {
-        let inputNorm: Variable                               // (C)
-        let qProj: Variable, kProj: Variable, vProj: Variable  // (C, C), (KV, C), (KV, C)
-        let oProj: Variable                                   // (C, C)
-        let postAttentionNorm: Variable                       // (C)
-        let gateProj: Variable, upProj: Variable              // (F, C)
-        let downProj: Variable                                // (C, F)
+        let inputNorm: Variable                                     // (C)
+        let qProj: Projection, kProj: Projection, vProj: Projection  // (C, C), (KV, C), (KV, C)
+        let oProj: Projection                                       // (C, C)
+        let postAttentionNorm: Variable                             // (C)
+        let gateProj: Projection, upProj: Projection                // (F, C)
+        let downProj: Projection                                    // (C, F)
 
-        init(_ parameters: ParameterStore, layer l: Int) {
-            func p(_ name: String) -> Variable { parameters["model.layers.\(l).\(name).weight"] }
+        init(_ weights: ParameterStore, _ adapters: LowRankAdapters?, layer l: Int) {
+            func p(_ module: String) -> Variable { weights[Llama.weightName(module, layer: l)] }
+            func projection(_ module: String) -> Projection {
+                Projection(weight: p(module), adapter: adapters?[Llama.weightName(module, layer: l)])
+            }
             (inputNorm, postAttentionNorm) = (p("input_layernorm"), p("post_attention_layernorm"))
-            (qProj, kProj, vProj, oProj) = (p("self_attn.q_proj"), p("self_attn.k_proj"), p("self_attn.v_proj"), p("self_attn.o_proj"))
-            (gateProj, upProj, downProj) = (p("mlp.gate_proj"), p("mlp.up_proj"), p("mlp.down_proj"))
+            (qProj, kProj) = (projection("self_attn.q_proj"), projection("self_attn.k_proj"))
+            (vProj, oProj) = (projection("self_attn.v_proj"), projection("self_attn.o_proj"))
+            (gateProj, upProj, downProj) = (projection("mlp.gate_proj"), projection("mlp.up_proj"), projection("mlp.down_proj"))
         }
     }
 
+    /// The projections `lora_targets` names: short name and module.
+    static let adaptable = [("q", "self_attn.q_proj"), ("k", "self_attn.k_proj"), ("v", "self_attn.v_proj"), ("o", "self_attn.o_proj"),
+                            ("gate", "mlp.gate_proj"), ("up", "mlp.up_proj"), ("down", "mlp.down_proj")]
+
+    /// The HF name of layer `l`'s weight of `module`.
+    static func weightName(_ module: String, layer l: Int) -> String { "model.layers.\(l).\(module).weight" }
+
     /// A model with zeroed weights of the given sizes; the loaders fill them in.   `context` caps the
-    /// sequence length raise uses (the model may allow more).
-    init(settings: LlamaSettings, tokenizer: any Tokenizer, context: Int) {
+    /// sequence length raise uses (the model may allow more). With `lora`, the weights are frozen and
+    /// adapters (A drawn from `seed`) are the parameters.
+    init(settings: LlamaSettings, tokenizer: any Tokenizer, context: Int, lora: LowRankSettings? = nil, seed: UInt64 = 0) {
         self.settings = settings
         self.tokenizer = tokenizer
         contextLength = min(context, settings.context)
@@ -84,12 +106,18 @@ final class Llama: DecoderLanguageModel {
         }
         specs.append(ParameterSpec("model.norm.weight", [c], .ones, decays: false))
         if !settings.tiedEmbeddings { specs.append(ParameterSpec("lm_head.weight", [settings.vocabulary, c], .zeros)) }
-        var rng = RandomGenerator(seed: 0)
-        parameters = ParameterStore(specs, rng: &rng)
-        embedTokens = parameters["model.embed_tokens.weight"]
-        blocks = (0..<settings.layers).map { [parameters] in Block(parameters, layer: $0) }
-        norm = parameters["model.norm.weight"]
-        head = parameters[settings.tiedEmbeddings ? "model.embed_tokens.weight" : "lm_head.weight"]
+        var rng = RandomGenerator(seed: seed)
+        let weights = ParameterStore(specs, rng: &rng, trainable: lora == nil)
+        let adapters = lora.map { lora in
+            let modules = Llama.adaptable.filter { lora.targets.contains($0.0) }.map(\.1)
+            let names = (0..<settings.layers).flatMap { l in modules.map { Llama.weightName($0, layer: l) } }
+            return LowRankAdapters(settings: lora, base: weights, weights: names, rng: &rng)
+        }
+        (self.weights, self.adapters) = (weights, adapters)
+        embedTokens = weights["model.embed_tokens.weight"]
+        blocks = (0..<settings.layers).map { Block(weights, adapters, layer: $0) }
+        norm = weights["model.norm.weight"]
+        head = weights[settings.tiedEmbeddings ? "model.embed_tokens.weight" : "lm_head.weight"]
     }
 
     // MARK: Loading
@@ -109,12 +137,12 @@ final class Llama: DecoderLanguageModel {
 
     /// Fills the parameters from a GGUF file, un-permuting q and k.
     func load(gguf: GGUFFile) throws {
-        for spec in parameters.specs {
+        for spec in weights.specs {
             let tensor = try gguf.tensor(ggufName(spec.name))
             guard tensor.shape == spec.shape else {
                 throw RaiseError.tensor(path: gguf.path, tensor: ggufName(spec.name), detail: "shape \(tensor.shape), expected \(spec.shape)")
             }
-            let target = parameters[spec.name].value
+            let target = weights[spec.name].value
             if spec.name.hasSuffix("q_proj.weight") || spec.name.hasSuffix("k_proj.weight") {
                 Llama.unpermuteRotaryRows(tensor, into: target, headDim: settings.headDim)
             } else {
@@ -138,9 +166,10 @@ final class Llama: DecoderLanguageModel {
 
     // MARK: Forward
 
-    /// x · Wᵀ.   x (N, in), weight (out, in) -> (N, out)
-    private func linear(_ x: Variable, _ weight: Variable, _ tape: Tape) -> Variable {
-        tape.matmul(x, weight, transposeB: true)
+    /// x · Wᵀ, plus the adapter's update when the projection has one.   x (N, in), weight (out, in) -> (N, out)
+    private func linear(_ x: Variable, _ projection: Projection, _ tape: Tape) -> Variable {
+        guard let adapter = projection.adapter else { return tape.matmul(x, projection.weight, transposeB: true) }
+        return adapter(x, weight: projection.weight, tape: tape)
     }
 
     /// One decoder block; `cache` holds earlier keys and values when decoding.   x (B·T, C) -> (B·T, C)
@@ -169,7 +198,7 @@ final class Llama: DecoderLanguageModel {
     }
 
     /// The head.   hidden (N, C) -> logits (N, V)
-    func logits(_ hidden: Variable, tape: Tape) -> Variable { linear(hidden, head, tape) }
+    func logits(_ hidden: Variable, tape: Tape) -> Variable { tape.matmul(hidden, head, transposeB: true) }
 
     func makeCache() -> KeyValueCache { KeyValueCache(layers: settings.layers) }
 }

@@ -19,29 +19,32 @@ final class LlamaPlugin: RaisePlugin {
                 PluginParameter("path", .text, default: "", "a .gguf file, or a folder with config.json and model.safetensors"),
                 PluginParameter("checkpoint", .text, default: "", "a raise model folder of this backend"),
                 PluginParameter("ctx", .integer(8...131_072), default: "512", "the longest sequence raise feeds it"),
-            ],
+            ] + LowRankSettings.pluginParameters(targets: Llama.adaptable.map(\.0)),
             create: { try LlamaPlugin.make($0) }))
     }
 
     static func make(_ arguments: PluginArguments) throws -> Llama {
         let context = arguments.integer("ctx")
+        let lora = try LowRankSettings(arguments, targets: Llama.adaptable.map(\.0))
+        func model(_ settings: LlamaSettings, _ tokenizer: any Tokenizer, context: Int) -> Llama {
+            Llama(settings: settings, tokenizer: tokenizer, context: context, lora: lora, seed: arguments.seed)
+        }
         let checkpoint = arguments.text("checkpoint")
         if !checkpoint.isEmpty {
             let (backend, settings) = try Checkpoint.configuration(of: checkpoint)
             guard backend == "model.llama" else {
                 throw RaiseError.invalidArgument(name: "model.llama", detail: "\(checkpoint) holds a \(backend) model")
             }
-            let model = Llama(settings: try LlamaSettings(config: settings, path: checkpoint + "/config.json"),
-                              tokenizer: try BytePairTokenizer(directory: checkpoint + "/tokenizer"),
-                              context: settings["raise_context"]?.intValue ?? context)
-            try Checkpoint.loadParameters(model.parameters, from: checkpoint)
+            let model = model(try LlamaSettings(config: settings, path: checkpoint + "/config.json"),
+                              try BytePairTokenizer(directory: checkpoint + "/tokenizer"), context: settings["raise_context"]?.intValue ?? context)
+            try Checkpoint.loadParameters(model.weights, from: checkpoint)
             return model
         }
         let path = arguments.text("path")
         guard !path.isEmpty else { throw RaiseError.invalidArgument(name: "model.llama", detail: "parameter 'path' or 'checkpoint' is required") }
         if path.hasSuffix(".gguf") {
             let gguf = try GGUFFile(path: path)
-            let model = Llama(settings: try LlamaSettings(gguf: gguf), tokenizer: try BytePairTokenizer(gguf: gguf), context: context)
+            let model = model(try LlamaSettings(gguf: gguf), try BytePairTokenizer(gguf: gguf), context: context)
             try model.load(gguf: gguf)
             return model
         }
@@ -56,8 +59,8 @@ final class LlamaPlugin: RaisePlugin {
         } else {
             throw RaiseError.file(path: path, detail: "no tokenizer: expected tokenizer.json (as the Hub ships it) or a raise tokenizer/ folder")
         }
-        let model = Llama(settings: try LlamaSettings(config: config, path: path + "/config.json"), tokenizer: tokenizer, context: context)
-        try Checkpoint.loadParameters(model.parameters, from: path)
+        let model = model(try LlamaSettings(config: config, path: path + "/config.json"), tokenizer, context: context)
+        try Checkpoint.loadParameters(model.weights, from: path)
         return model
     }
 }

@@ -16,20 +16,21 @@ final class TinyGPTPlugin: RaisePlugin {
             parameters: TinyGPTSettings.parameters + [
                 PluginParameter("tokenizer", .text, default: "", "byte-level BPE folder (encoder.json, vocab.bpe); required without checkpoint"),
                 PluginParameter("checkpoint", .text, default: "", "a model folder to load (its config.json overrides the sizes)"),
-            ],
+            ] + LowRankSettings.pluginParameters(targets: TinyGPT.adaptable.map(\.0)),
             create: { try TinyGPTPlugin.make($0) }))
     }
 
     static func make(_ arguments: PluginArguments) throws -> TinyGPT {
         let checkpoint = arguments.text("checkpoint")
+        let lora = try LowRankSettings(arguments, targets: TinyGPT.adaptable.map(\.0))
         if !checkpoint.isEmpty {
             let (backend, settings) = try Checkpoint.configuration(of: checkpoint)
             guard backend == "model.tinygpt" else {
                 throw RaiseError.invalidArgument(name: "model.tinygpt", detail: "\(checkpoint) holds a \(backend) model")
             }
             let model = try TinyGPT(settings: TinyGPTSettings(settings, path: checkpoint + "/config.json"),
-                                    tokenizer: BytePairTokenizer(directory: checkpoint + "/tokenizer"), seed: arguments.seed)
-            try Checkpoint.loadParameters(model.parameters, from: checkpoint)
+                                    tokenizer: BytePairTokenizer(directory: checkpoint + "/tokenizer"), seed: arguments.seed, lora: lora)
+            try Checkpoint.loadParameters(model.weights, from: checkpoint)
             return model
         }
         guard !arguments.text("tokenizer").isEmpty else {
@@ -39,6 +40,6 @@ final class TinyGPTPlugin: RaisePlugin {
         let settings = TinyGPTSettings(layers: arguments.integer("layers"), heads: arguments.integer("heads"), width: arguments.integer("d"),
                                        context: arguments.integer("ctx"), vocabulary: tokenizer.vocabularySize)
         if let problem = settings.widthProblem { throw RaiseError.invalidArgument(name: "model.tinygpt", detail: "parameter 'd' " + problem) }
-        return TinyGPT(settings: settings, tokenizer: tokenizer, seed: arguments.seed)
+        return TinyGPT(settings: settings, tokenizer: tokenizer, seed: arguments.seed, lora: lora)
     }
 }

@@ -1,6 +1,7 @@
 // TinyGPT: a GPT-2-style decoder — token and learned position embeddings, pre-LayerNorm blocks of causal
 // multi-head attention and a GELU MLP, a final LayerNorm and a head tied to the token embedding —
-// written over RaiseKit's ops. Not a port of any checkpoint format: it trains from scratch.
+// written over RaiseKit's ops. Not a port of any checkpoint format: it trains from scratch. With `lora`,
+// the weights are frozen and low-rank adapters on the chosen projections train instead.
 import RaiseKit
 
 /// A GPT-2-style language model.
@@ -8,7 +9,10 @@ final class TinyGPT: DecoderLanguageModel {
     let backendID = "model.tinygpt"
     let settings: TinyGPTSettings
     let tokenizer: any Tokenizer
-    let parameters: ParameterStore
+    /// Every weight of the architecture; frozen under adapters.
+    let weights: ParameterStore
+    let adapters: LowRankAdapters?
+    var parameters: ParameterStore { adapters?.parameters ?? weights }
     var contextLength: Int { settings.context }
     var embeddingWidth: Int { settings.width }
     var configuration: JSONObject { settings.json }
@@ -19,28 +23,44 @@ final class TinyGPT: DecoderLanguageModel {
     private let blocks: [Block]
     private let lnfWeight: Variable, lnfBias: Variable  // (C)
 
-    /// One transformer block's parameters.
-    private struct Block {
-        let ln1Weight: Variable, ln1Bias: Variable          // (C)
-        let qkvWeight: Variable, qkvBias: Variable          // (3C, C), (3C)
-        let attnProjWeight: Variable, attnProjBias: Variable  // (C, C), (C)
-        let ln2Weight: Variable, ln2Bias: Variable          // (C)
-        let fcWeight: Variable, fcBias: Variable            // (4C, C), (4C)
-        let mlpProjWeight: Variable, mlpProjBias: Variable  // (C, 4C), (C)
+    /// A dense layer's weight (out, in), bias (out) and adapter, if any.
+    private struct Dense {
+        let weight: Variable, bias: Variable
+        let adapter: LowRankAdapter?
 
-        init(_ p: ParameterStore, layer l: Int) {
-            (ln1Weight, ln1Bias) = (p["h\(l).ln1.weight"], p["h\(l).ln1.bias"])
-            (qkvWeight, qkvBias) = (p["h\(l).attn.qkv.weight"], p["h\(l).attn.qkv.bias"])
-            (attnProjWeight, attnProjBias) = (p["h\(l).attn.proj.weight"], p["h\(l).attn.proj.bias"])
-            (ln2Weight, ln2Bias) = (p["h\(l).ln2.weight"], p["h\(l).ln2.bias"])
-            (fcWeight, fcBias) = (p["h\(l).mlp.fc.weight"], p["h\(l).mlp.fc.bias"])
-            (mlpProjWeight, mlpProjBias) = (p["h\(l).mlp.proj.weight"], p["h\(l).mlp.proj.bias"])
+        /// x·Wᵀ + b, plus the adapter's update.   x (N, in) -> (N, out)
+        func callAsFunction(_ x: Variable, tape: Tape) -> Variable {
+            guard let adapter else { return tape.linear(x, weight: weight, bias: bias) }
+            return adapter(x, weight: weight, bias: bias, tape: tape)
         }
     }
 
+    /// One transformer block's parameters.
+    private struct Block {
+        let ln1Weight: Variable, ln1Bias: Variable  // (C)
+        let qkv: Dense                              // (3C, C), (3C)
+        let attnProj: Dense                         // (C, C), (C)
+        let ln2Weight: Variable, ln2Bias: Variable  // (C)
+        let fc: Dense                               // (4C, C), (4C)
+        let mlpProj: Dense                          // (C, 4C), (C)
+
+        init(_ p: ParameterStore, _ adapters: LowRankAdapters?, layer l: Int) {
+            func dense(_ module: String) -> Dense {
+                Dense(weight: p["h\(l).\(module).weight"], bias: p["h\(l).\(module).bias"], adapter: adapters?["h\(l).\(module).weight"])
+            }
+            (ln1Weight, ln1Bias) = (p["h\(l).ln1.weight"], p["h\(l).ln1.bias"])
+            (qkv, attnProj) = (dense("attn.qkv"), dense("attn.proj"))
+            (ln2Weight, ln2Bias) = (p["h\(l).ln2.weight"], p["h\(l).ln2.bias"])
+            (fc, mlpProj) = (dense("mlp.fc"), dense("mlp.proj"))
+        }
+    }
+
+    /// The dense layers `lora_targets` names: short name and module (q, k and v are one fused layer).
+    static let adaptable = [("qkv", "attn.qkv"), ("o", "attn.proj"), ("up", "mlp.fc"), ("down", "mlp.proj")]
+
     /// A new model with GPT-2's initialisation: weights N(0, 0.02), residual projections scaled by
-    /// 1/√(2·layers), biases 0, LayerNorm gains 1.
-    init(settings: TinyGPTSettings, tokenizer: any Tokenizer, seed: UInt64) {
+    /// 1/√(2·layers), biases 0, LayerNorm gains 1; with `lora`, frozen, under adapters drawn next.
+    init(settings: TinyGPTSettings, tokenizer: any Tokenizer, seed: UInt64, lora: LowRankSettings? = nil) {
         self.settings = settings
         self.tokenizer = tokenizer
         padID = tokenizer.specialTokens.pad ?? tokenizer.specialTokens.eos ?? 0
@@ -61,10 +81,16 @@ final class TinyGPT: DecoderLanguageModel {
         }
         specs += [ParameterSpec("lnf.weight", [c], .ones, decays: false), ParameterSpec("lnf.bias", [c], .zeros, decays: false)]
         var rng = RandomGenerator(seed: seed)
-        parameters = ParameterStore(specs, rng: &rng)
-        (wte, wpe) = (parameters["wte"], parameters["wpe"])
-        blocks = (0..<settings.layers).map { [parameters] in Block(parameters, layer: $0) }
-        (lnfWeight, lnfBias) = (parameters["lnf.weight"], parameters["lnf.bias"])
+        let weights = ParameterStore(specs, rng: &rng, trainable: lora == nil)
+        let adapters = lora.map { lora in
+            let modules = TinyGPT.adaptable.filter { lora.targets.contains($0.0) }.map(\.1)
+            let names = (0..<settings.layers).flatMap { l in modules.map { "h\(l).\($0).weight" } }
+            return LowRankAdapters(settings: lora, base: weights, weights: names, rng: &rng)
+        }
+        (self.weights, self.adapters) = (weights, adapters)
+        (wte, wpe) = (weights["wte"], weights["wpe"])
+        blocks = (0..<settings.layers).map { Block(weights, adapters, layer: $0) }
+        (lnfWeight, lnfBias) = (weights["lnf.weight"], weights["lnf.bias"])
     }
 
     // MARK: Forward
@@ -78,8 +104,8 @@ final class TinyGPT: DecoderLanguageModel {
             let h = tape.layerNorm(x, weight: block.ln1Weight, bias: block.ln1Bias)
             x = tape.add(x, attention(h, block: block, layer: l, batch: b, length: t, cache: cache, tape: tape))
             let h2 = tape.layerNorm(x, weight: block.ln2Weight, bias: block.ln2Bias)
-            let hidden = tape.gelu(tape.linear(h2, weight: block.fcWeight, bias: block.fcBias))  // MLP: C -> 4C
-            x = tape.add(x, tape.linear(hidden, weight: block.mlpProjWeight, bias: block.mlpProjBias))  // 4C -> C
+            let hidden = tape.gelu(block.fc(h2, tape: tape))  // MLP: C -> 4C
+            x = tape.add(x, block.mlpProj(hidden, tape: tape))  // 4C -> C
         }
         return tape.layerNorm(x, weight: lnfWeight, bias: lnfBias)
     }
@@ -90,13 +116,13 @@ final class TinyGPT: DecoderLanguageModel {
     /// Causal self-attention of one block.   h (B·T, C) -> (B·T, C)
     private func attention(_ h: Variable, block: Block, layer l: Int, batch b: Int, length t: Int, cache: KeyValueCache?, tape: Tape) -> Variable {
         let c = settings.width
-        let qkv = tape.linear(h, weight: block.qkvWeight, bias: block.qkvBias)  // (B·T, 3C)
+        let qkv = block.qkv(h, tape: tape)  // (B·T, 3C)
         let q = tape.reshape(tape.slice(qkv, axis: 1, range: 0..<c), [b, t, c])
         var k = tape.reshape(tape.slice(qkv, axis: 1, range: c..<2 * c), [b, t, c])
         var v = tape.reshape(tape.slice(qkv, axis: 1, range: 2 * c..<3 * c), [b, t, c])
         if let cache { (k, v) = cache.extend(layer: l, keys: k, values: v, tape: tape) }
         let mixed = tape.causalAttention(q, k, v, heads: settings.heads, kvHeads: settings.heads)  // (B, T, C)
-        return tape.linear(tape.reshape(mixed, [b * t, c]), weight: block.attnProjWeight, bias: block.attnProjBias)
+        return block.attnProj(tape.reshape(mixed, [b * t, c]), tape: tape)
     }
 
     func makeCache() -> KeyValueCache { KeyValueCache(layers: settings.layers) }

@@ -31,6 +31,20 @@ final class ElementwiseOpTests: XCTestCase {
         }
     }
 
+    func testLowRankLinearMatchesItsDefinitionAndFiniteDifferences() throws {
+        let (x, w, bias) = (randomTensor([5, 4], seed: 1), randomTensor([3, 4], seed: 2), randomTensor([3], seed: 3))
+        let (a, b) = (randomTensor([2, 4], seed: 4), randomTensor([3, 2], seed: 5))
+        let tape = Tape(recording: false)
+        let fused = tape.lowRankLinear(Variable(x), weight: Variable(w), bias: Variable(bias), a: Variable(a), b: Variable(b), scale: 1.5)
+        let update = tape.scale(tape.matmul(tape.matmul(Variable(x), Variable(a), transposeB: true), Variable(b), transposeB: true), by: 1.5)
+        let separate = tape.add(tape.linear(Variable(x), weight: Variable(w), bias: Variable(bias)), update)
+        assertClose(fused.value.scalars, separate.value.scalars, tolerance: 1e-5)
+        try assertGradientsMatch([x, w, bias, a, b]) { t, v in
+            t.lowRankLinear(v[0], weight: v[1], bias: v[2], a: v[3], b: v[4], scale: 1.5)
+        }
+        try assertGradientsMatch([x, w, a, b]) { t, v in t.lowRankLinear(v[0], weight: v[1], bias: nil, a: v[2], b: v[3], scale: 0.5) }
+    }
+
     func testActivationsAtKnownPoints() {
         let x = Variable(Tensor(shape: [3], values: [-1, 0, 1]))
         let tape = Tape(recording: false)

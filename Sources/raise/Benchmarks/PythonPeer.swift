@@ -10,6 +10,20 @@ struct PythonPeer {
     /// The interpreter: $RAISE_PYTHON, else python3 on the PATH.
     static var interpreter: String { ProcessEnvironment.value("RAISE_PYTHON") ?? "python3" }
 
+    /// The end of a training peer's script: times its `train` and `score` functions, `steps` calls each after
+    /// one warm-up call, and prints {"train": [seconds…], "score": [seconds…]}.
+    static let trainAndScoreTiming = """
+
+        result = {}
+        for name, fn in (("train", train), ("score", score)):
+            fn()
+            times = []
+            for _ in range(steps):
+                start = time.perf_counter(); fn(); times.append(time.perf_counter() - start)
+            result[name] = times
+        print(json.dumps(result))
+        """
+
     /// Whether `module` imports in the interpreter.
     static func canImport(_ module: String) -> Bool {
         (try? run(["-c", "import \(module)"]).status) == 0

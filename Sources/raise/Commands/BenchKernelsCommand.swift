@@ -1,6 +1,10 @@
-// `raise bench kernels`: the runtime's matmul (shape checks, dispatch, then cblas_sgemm) against a
-// direct cblas_sgemm call on the same buffers. The two are interleaved and each case reports
-// medians, so a noisy machine slows both alike. The ratio is the runtime's overhead; target ≥ 0.95.
+// `raise bench kernels`: the runtime's matmul (shape checks, its own split over threads, then cblas_sgemm)
+// against a direct cblas_sgemm call on the same buffers with OpenBLAS threading it itself. The sides take
+// turns in rounds — a block of runtime calls, then a block of direct ones — and each case reports the median
+// over rounds of each block's median, so a noisy machine slows both alike. Before each round the process
+// sleeps a moment: after a threaded call OpenBLAS's worker threads spin for a while before they sleep, and
+// a runtime block started then would share its cores with them (measured: both sides at half rate when
+// calls alternate one by one). The ratio is the runtime's overhead; target ≥ 0.95.
 import Foundation
 import RaiseKit
 
@@ -11,7 +15,8 @@ enum BenchKernelsCommand {
         summary: "time the runtime's matmul against a direct cblas_sgemm call (ratio target ≥ 0.95)",
         arguments: "",
         options: [CommonOptions.json, CommonOptions.threads,
-                  .integer("--repeats", "N", "timed repetitions of each side per case (default: about 0.5 s of work)", default: nil, in: 1...100_000)],
+                  .integer("--rounds", "N", "rounds per case, each a block of calls per side", default: 5, in: 1...1000),
+                  .integer("--repeats", "N", "calls per block (default: about 0.1 s of work)", default: nil, in: 1...100_000)],
         run: run)
 
     /// A product C (M, N) = A (M, K) · B (K, N).
@@ -32,9 +37,10 @@ enum BenchKernelsCommand {
         try arguments.expectNoPositionals()
         let threads = try arguments.configureThreads()
         let fixedRepeats = arguments.string("--repeats") == nil ? nil : try arguments.int("--repeats")
+        let rounds = try arguments.int("--rounds")
         let json = arguments.outputMode == .json
         if !json {
-            print("matmul: runtime vs direct cblas_sgemm, \(threads) thread(s), medians of interleaved runs")
+            print("matmul: runtime vs direct cblas_sgemm, \(threads) thread(s), medians of \(rounds) rounds")
             print("case                         GFLOP/s   reference   ratio")
         }
         var rng = RandomGenerator(seed: 1)
@@ -45,11 +51,12 @@ enum BenchKernelsCommand {
             let runtime = { a.matmul(b, into: out) }
             let reference = { BLAS.directSgemm(out.data, a.data, b.data, m: c.m, n: c.n, k: c.k) }
             for _ in 0..<2 { runtime(); reference() }  // warm caches and the BLAS thread pool
-            let repeats = fixedRepeats ?? max(5, min(200, Int(0.25 / max(Timing.seconds(reference), 1e-6))))
+            let repeats = fixedRepeats ?? max(3, min(100, Int(0.1 / max(Timing.seconds(reference), 1e-6))))
             var runtimeTimes = [Double](), referenceTimes = [Double]()
-            for _ in 0..<repeats {
-                runtimeTimes.append(Timing.seconds(runtime))
-                referenceTimes.append(Timing.seconds(reference))
+            for _ in 0..<rounds {
+                usleep(300_000)  // OpenBLAS's threads go back to sleep
+                runtimeTimes.append(Timing.median((0..<repeats).map { _ in Timing.seconds(runtime) }))
+                referenceTimes.append(Timing.median((0..<repeats).map { _ in Timing.seconds(reference) }))
             }
             let gflops = c.flops / Timing.median(runtimeTimes) / 1e9
             let referenceGflops = c.flops / Timing.median(referenceTimes) / 1e9
@@ -58,7 +65,7 @@ enum BenchKernelsCommand {
                 let object = JSONObject([
                     ("case", .string(c.name)), ("gflops", .number(Timing.rounded(gflops, 2))),
                     ("reference_gflops", .number(Timing.rounded(referenceGflops, 2))), ("ratio", .number(Timing.rounded(ratio, 3))),
-                    ("threads", .number(Double(threads))), ("repeats", .number(Double(repeats))),
+                    ("threads", .number(Double(threads))), ("rounds", .number(Double(rounds))), ("repeats", .number(Double(repeats))),
                 ])
                 print(JSONValue.object(object).serialized)
             } else {

@@ -15,6 +15,7 @@ enum BenchPerfCommand {
         options: [.values("--data", "FILE", "text for the tokenizer benchmark (repeatable; default: none, which skips it)"),
                   .value("--vocab", "DIR", "GPT-2 encoder.json + vocab.bpe for the tokenizer benchmark"),
                   .text("--threads", "LIST", "thread counts for the training benchmark", default: "1,2"),
+                  .integer("--repeats", "N", "timed blocks per side in the training benchmark", default: 5, in: 1...1000),
                   .value("--out", "FILE", "also write the table here"), OutputOptions.force, PluginOptions.pluginPath],
         run: run)
 
@@ -34,7 +35,8 @@ enum BenchPerfCommand {
         var benchmarks = [Benchmark(words: ["bench", "kernels"], value: "gflops", reference: "reference_gflops", unit: "GFLOP/s",
                                     peer: "cblas_sgemm")]
         for threads in arguments.text("--threads").split(separator: ",") {
-            benchmarks.append(Benchmark(words: ["bench", "train", "--threads", String(threads)] + plugins, value: "tokens_per_s",
+            benchmarks.append(Benchmark(words: ["bench", "train", "--threads", String(threads), "--repeats", String(try arguments.int("--repeats"))]
+                                        + plugins, value: "tokens_per_s",
                                         reference: "reference_tokens_per_s", unit: "tokens/s", peer: "PyTorch"))
         }
         if let vocab = arguments.string("--vocab"), !arguments.strings("--data").isEmpty {
@@ -44,7 +46,8 @@ enum BenchPerfCommand {
         benchmarks.append(Benchmark(words: ["bench", "selection", "--threads", "1"] + plugins, value: "selection_ms",
                                     reference: "training_step_ms", unit: "ms/step (lower is better)", peer: "a training step"))
 
-        var table = "| benchmark | case | raise | peer | peer value | ratio |\n|---|---|---|---|---|---|\n"
+        var table = "| benchmark | case | raise | peer | peer value | ratio | GFLOP/s (share of sgemm) |\n|---|---|---|---|---|---|---|\n"
+        var rateByThreads = [String: [Int: Double]]()  // training cases: tokens/s by thread count
         for benchmark in benchmarks {
             Console.line("bench perf: raise \(benchmark.words.joined(separator: " "))")
             for object in try childLines(benchmark.words + ["--json"]) {
@@ -54,14 +57,33 @@ enum BenchPerfCommand {
                 let hasPeer = object["peer"] != .null
                 let theirs = object[benchmark.reference]?.numberValue.map { String(format: "%.4g", $0) } ?? (hasPeer ? "not installed" : "—")
                 let ratio = object["ratio"]?.numberValue.map { String(format: "%.3f", $0) } ?? "—"
-                table += "| \(benchmark.words[1]) | \(name) | \(ours) | \(hasPeer ? benchmark.peer : "none") | \(theirs) | \(ratio) |\n"
+                let limit = object["gflops"]?.numberValue.map { String(format: "%.1f (%.0f%%)", $0, 100 * (object["sgemm_share"]?.numberValue ?? 0)) } ?? "—"
+                let peer = object["peer"]?.stringValue ?? (hasPeer ? benchmark.peer : "none")
+                table += "| \(benchmark.words[1]) | \(name) | \(ours) | \(peer) | \(theirs) | \(ratio) | \(limit) |\n"
+                if benchmark.words[1] == "train", let rate = object["tokens_per_s"]?.numberValue,
+                   let suffix = name.range(of: #"-(\d+)thread$"#, options: .regularExpression),
+                   let threads = Int(name[suffix].dropFirst().dropLast(6)) {
+                    rateByThreads[String(name[..<suffix.lowerBound]), default: [:]][threads] = rate
+                }
             }
         }
+        table += threadScaling(rateByThreads)
         let environment = BenchRunCommand.environment().map { "\($0.0) \($0.1)" }.joined(separator: "; ")
         let report = "# Performance\n\nEach ratio is measured in one run, the two sides interleaved (\(environment)).\n\n" + table
         if let out = arguments.string("--out") { try AtomicFile.write(report, to: out) }
         print(report, terminator: "")
         return ExitCode.success
+    }
+
+    /// The gain of each training case from one thread to the most measured (target ≥ 1.7 at 2 threads on
+    /// a quiet machine), as a second table; empty unless a case was measured at 1 thread and at more.
+    private static func threadScaling(_ rates: [String: [Int: Double]]) -> String {
+        let rows = rates.keys.sorted().compactMap { name -> String? in
+            guard let one = rates[name]?[1], let (threads, rate) = rates[name]?.max(by: { $0.key < $1.key }), threads > 1 else { return nil }
+            return "| \(name) | \(String(format: "%.4g", one)) | \(String(format: "%.4g", rate)) at \(threads) | \(String(format: "%.2f", rate / one))× |\n"
+        }
+        guard !rows.isEmpty else { return "" }
+        return "\nThread scaling (tokens/s):\n\n| case | 1 thread | more threads | gain |\n|---|---|---|---|\n" + rows.joined()
     }
 
     /// The JSON lines a child `raise` prints for `words`.

@@ -1,7 +1,8 @@
 // `raise bench train`: TinyGPT training and scoring throughput in tokens/s, against the same model in
 // PyTorch (same shapes, float32, AdamW, same thread count) when `torch` is importable. Blocks of steps
 // alternate between the two and medians are reported, so a noisy machine slows both alike. Target:
-// ratio ≥ 1.0 for training and scoring. With the SmolLM2 file present, also its scoring tokens/s.
+// ratio ≥ 1.0 for training and scoring. With the SmolLM2 file present, also SmolLM2's training and scoring
+// against PyTorch + transformers on the same GGUF file (`RealModelBench`), with the GFLOP/s achieved.
 import Foundation
 import RaiseKit
 
@@ -9,7 +10,7 @@ import RaiseKit
 enum BenchTrainCommand {
     static let command = Command(
         words: ["bench", "train"],
-        summary: "TinyGPT training and scoring tokens/s against PyTorch (ratio target ≥ 1.0)",
+        summary: "TinyGPT and SmolLM2 training and scoring tokens/s against PyTorch (ratio target ≥ 1.0)",
         arguments: "",
         options: [.text("--model", "SPEC", "tinygpt sizes", default: "tinygpt:layers=4,heads=4,d=128,ctx=128"),
                   .integer("--vocab", "N", "vocabulary size", default: 512, in: 260...100_000), .integer("--batch", "N", "sequences per step", default: 16, in: 1...4096),
@@ -48,15 +49,19 @@ enum BenchTrainCommand {
             loss = F.cross_entropy(model(x).reshape(-1, vocab), y.reshape(-1)); opt.zero_grad(); loss.backward(); opt.step()
         def score():
             with torch.no_grad(): F.cross_entropy(model(x).reshape(-1, vocab), y.reshape(-1), reduction="none")
-        result = {}
-        for name, fn in (("train", train), ("score", score)):
-            fn()
-            times = []
-            for _ in range(steps):
-                start = time.perf_counter(); fn(); times.append(time.perf_counter() - start)
-            result[name] = times
-        print(json.dumps(result))
-        """
+        """ + PythonPeer.trainAndScoreTiming
+
+    /// One measured case: raise's rate, its peer (nil when no peer runs this case) and the peer's rate (nil
+    /// when the peer is not installed); for a real model, the model GFLOP/s behind raise's rate and its share
+    /// of a raw sgemm measured in the same run.
+    struct Row {
+        let name: String
+        let rate: Double
+        let peer: String?
+        let reference: Double?
+        var gflops: Double? = nil
+        var sgemmShare: Double? = nil
+    }
 
     /// Writes into `folder` a BPE tokenizer of `vocabulary` tokens trained on the embedded suite's text.
     static func suiteTokenizer(vocabulary: Int, into folder: String) throws {
@@ -108,19 +113,17 @@ enum BenchTrainCommand {
                 peer.score += result["score"]?.arrayValue?.compactMap(\.numberValue) ?? []
             }
         }
-        // A row's peer is PyTorch (its rate nil when torch is not importable), or nil when no peer runs it.
-        var rows = [(name: String, rate: Double, peer: String?, reference: Double?)]()
-        rows.append(("train-\(threads)thread", tokensPerStep / Timing.median(ours.train), "PyTorch",
-                     peer.train.isEmpty ? nil : tokensPerStep / Timing.median(peer.train)))
-        rows.append(("score-\(threads)thread", tokensPerStep / Timing.median(ours.score), "PyTorch",
-                     peer.score.isEmpty ? nil : tokensPerStep / Timing.median(peer.score)))
+        var rows = [Row(name: "train-\(threads)thread", rate: tokensPerStep / Timing.median(ours.train), peer: "PyTorch",
+                        reference: peer.train.isEmpty ? nil : tokensPerStep / Timing.median(peer.train)),
+                    Row(name: "score-\(threads)thread", rate: tokensPerStep / Timing.median(ours.score), peer: "PyTorch",
+                        reference: peer.score.isEmpty ? nil : tokensPerStep / Timing.median(peer.score))]
         if FileManager.default.fileExists(atPath: ModelCache.smolLM2) {
-            let smol = try registry.make(PluginSpec(parsing: "llama:path=\"\(ModelCache.smolLM2)\",ctx=128", option: "--model"), kind: .model,
-                                         seed: 0, as: (any LanguageModel).self)
-            let examples = Array(batch.prefix(4)).map { TokenizedExample(ids: $0.ids.map { $0 % 49152 }, lossMask: $0.lossMask) }
-            _ = try smol.exampleLosses(examples)
-            let seconds = Timing.median(try (0..<3).map { _ in try Timing.seconds { _ = try smol.exampleLosses(examples) } })
-            rows.append(("smollm2-score-\(threads)thread", Double(examples.count * ctx) / seconds, nil, nil))
+            rows += try RealModelBench().run(registry: registry, threads: threads, repeats: repeats)
+        } else if arguments.outputMode != .json {
+            print("(\(ModelCache.smolLM2) is missing: no SmolLM2 cases; `make models` fetches it)")
+        }
+        if arguments.outputMode != .json {
+            print("case                      tokens/s    peer t/s   ratio   GFLOP/s  of sgemm")
         }
         for row in rows {
             if arguments.outputMode == .json {
@@ -128,10 +131,13 @@ enum BenchTrainCommand {
                     ("case", .string(row.name)), ("tokens_per_s", .number(row.rate.rounded())), ("peer", row.peer.map { .string($0) } ?? .null),
                     ("reference_tokens_per_s", row.reference.map { .number($0.rounded()) } ?? .null),
                     ("ratio", row.reference.map { .number(Timing.rounded(row.rate / $0, 3)) } ?? .null),
+                    ("gflops", row.gflops.map { .number(Timing.rounded($0, 1)) } ?? .null),
+                    ("sgemm_share", row.sgemmShare.map { .number(Timing.rounded($0, 3)) } ?? .null),
                 ])).serialized)
             } else {
-                let peerText = row.reference.map { String(format: "%10.0f %7.3f", $0, row.rate / $0) } ?? "         —       —"
-                print(row.name.padding(toLength: 24, withPad: " ", startingAt: 0) + String(format: "%10.0f", row.rate) + peerText)
+                let peerText = row.reference.map { String(format: "%12.0f %7.3f", $0, row.rate / $0) } ?? "           —       —"
+                let limitText = row.gflops.map { String(format: "%10.1f %8.0f%%", $0, 100 * (row.sgemmShare ?? 0)) } ?? ""
+                print(row.name.padding(toLength: 24, withPad: " ", startingAt: 0) + String(format: "%10.0f", row.rate) + peerText + limitText)
             }
         }
         if !peerAvailable && arguments.outputMode != .json {

@@ -55,9 +55,11 @@ enum FinetuneCommand {
                                          seed: seed ^ 0x6669_6E65_7475_6E65)
         let progress = ProgressReporter(label: "finetune", total: steps, mode: arguments.outputMode)
         let evalEvery = try arguments.int("--eval-every")
-        var log = [String](), curve = [JSONValue]()
+        var log = [String](), curve = [JSONValue](), trainingSeconds = 0.0
         for step in 0..<steps {
+            let started = DispatchTime.now().uptimeNanoseconds
             let (indices, loss) = try training.step(step)
+            trainingSeconds += Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
             log.append(JSONValue.object(logLine(step: step, indices: indices, loss: loss, records: pool.records, selector: selector)).serialized)
             progress.update(step: step + 1, metrics: [("loss", Double(loss))])
             if evalEvery > 0, (step + 1) % evalEvery == 0, let validation {  // each on a line of its own, and kept
@@ -71,7 +73,10 @@ enum FinetuneCommand {
         let canonicalSelector = try selectorSpec.arguments(for: registry.plugin(selectorSpec.id, kind: .selector).factory, seed: seed).canonical
         var result = JSONObject([("selector", .string(canonicalSelector)), ("steps", .number(Double(steps))),
                                  ("batch", .number(Double(batchSize))), ("pool", .number(Double(pool.count))),
-                                 ("distinct_examples", .number(Double(training.timesSelected.filter { $0 > 0 }.count)))])
+                                 ("distinct_examples", .number(Double(training.timesSelected.filter { $0 > 0 }.count))),
+                                 ("trainable_parameters", .number(Double(model.parameters.count))),
+                                 ("optimizer_state_bytes", .number(Double(2 * MemoryLayout<Float>.size * model.parameters.count))),
+                                 ("seconds_per_step", .number((trainingSeconds / Double(max(steps, 1)) * 1000).rounded() / 1000))])
         try TargetMetrics.measure(model, validation: validation, test: test, match: match, into: &result)
         if !curve.isEmpty { result["val_curve"] = .array(curve) }
         if let out = arguments.string("--out") {
@@ -83,6 +88,8 @@ enum FinetuneCommand {
             print(JSONValue.object(result).serialized)
         } else {
             print("finetuned with \(canonicalSelector) for \(steps) steps of \(batchSize) (\(result["distinct_examples"]!.intValue!) distinct examples)")
+            print(String(format: "%d trainable parameters (%@), %.3f s per step", model.parameters.count,
+                         model.adapters == nil ? "every weight" : "low-rank adapters", trainingSeconds / Double(max(steps, 1))))
             TargetMetrics.lines(result).forEach { print($0) }
         }
         return ExitCode.success

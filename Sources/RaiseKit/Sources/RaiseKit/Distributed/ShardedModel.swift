@@ -20,6 +20,8 @@ public final class ShardedModel: LanguageModel {
     public var configuration: JSONObject { base.configuration }
     public var tokenizer: any Tokenizer { base.tokenizer }
     public var parameters: ParameterStore { base.parameters }
+    public var adapters: LowRankAdapters? { base.adapters }
+    public var huggingFaceConfiguration: JSONObject? { base.huggingFaceConfiguration }
     public var contextLength: Int { base.contextLength }
     public var embeddingWidth: Int { base.embeddingWidth }
 

@@ -27,13 +27,14 @@ public struct FeatureCache: Sendable {
     }
 
     /// A fingerprint of what features depend on besides their spec: the model (backend and every
-    /// parameter; nil for none) and the tokenized examples. FNV-1a; compute it once per pool and model.
+    /// parameter, and the frozen base under adapters; nil for none) and the tokenized examples. FNV-1a; compute it once per pool and model.
     public static func fingerprint(model: (any LanguageModel)?, examples: [TokenizedExample]) -> UInt64 {
         var hash = FNV1a()
         if let model {
             hash.add(model.backendID.utf8)
-            let values = model.parameters.values
-            for i in 0..<values.count { hash.add(bitsOf: values.data[i].bitPattern) }
+            for values in [model.adapters?.base.values, model.parameters.values].compactMap({ $0 }) {
+                for i in 0..<values.count { hash.add(bitsOf: values.data[i].bitPattern) }
+            }
         }
         for example in examples {
             hash.add(bitsOf: example.ids.count)

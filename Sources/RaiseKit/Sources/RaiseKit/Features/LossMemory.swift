@@ -47,6 +47,8 @@ private final class RememberingModel: LanguageModel {
     var configuration: JSONObject { base.configuration }
     var tokenizer: any Tokenizer { base.tokenizer }
     var parameters: ParameterStore { base.parameters }
+    var adapters: LowRankAdapters? { base.adapters }
+    var huggingFaceConfiguration: JSONObject? { base.huggingFaceConfiguration }
     var contextLength: Int { base.contextLength }
     var embeddingWidth: Int { base.embeddingWidth }
 

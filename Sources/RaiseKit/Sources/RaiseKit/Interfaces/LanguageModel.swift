@@ -19,8 +19,11 @@ public protocol LanguageModel: AnyObject {
     var huggingFaceConfiguration: JSONObject? { get }
     /// The tokenizer it reads and writes.
     var tokenizer: any Tokenizer { get }
-    /// Every trainable parameter in one flat buffer: optimizers, checkpoints and snapshots use it.
+    /// Every trainable parameter in one flat buffer: optimizers, checkpoints and snapshots use it. With
+    /// low-rank adapters, the adapters only.
     var parameters: ParameterStore { get }
+    /// The model's low-rank adapters and the frozen base under them, or nil when every weight trains.
+    var adapters: LowRankAdapters? { get }
     /// The longest sequence it reads.
     var contextLength: Int { get }
     /// The width of an embedding row (C in `embeddings`), known without a forward pass.
@@ -45,4 +48,10 @@ public protocol LanguageModel: AnyObject {
 extension LanguageModel {
     /// No transformers architecture unless the backend names one.
     public var huggingFaceConfiguration: JSONObject? { nil }
+
+    /// No adapters unless the backend makes them.
+    public var adapters: LowRankAdapters? { nil }
+
+    /// Every weight by name as a saved model holds it: the parameters, or the adapters merged into the base.
+    public var savedWeights: [(name: String, tensor: Tensor)] { adapters?.mergedWeights() ?? Checkpoint.named(parameters) }
 }

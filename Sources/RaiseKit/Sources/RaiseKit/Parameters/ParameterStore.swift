@@ -35,15 +35,16 @@ public final class ParameterStore {
     public let specs: [ParameterSpec]
     /// Every parameter value, concatenated in `specs` order.
     public let values: Tensor
-    /// Every gradient, laid out as `values`.
+    /// Every gradient, laid out as `values`; empty for a frozen store.
     public let grads: Tensor
     /// Where each parameter starts in the flat buffers.
     public let offsets: [Int]
     private let indexByName: [String: Int]
     private let variables: [Variable]
 
-    /// Allocates the flat buffers for `specs` and initialises them from `rng`.
-    public init(_ specs: [ParameterSpec], rng: inout RandomGenerator) {
+    /// Allocates the flat buffers for `specs` and initialises them from `rng`. A store that is not
+    /// `trainable` (a base model under low-rank adapters) has no gradient buffer and its views take none.
+    public init(_ specs: [ParameterSpec], rng: inout RandomGenerator, trainable: Bool = true) {
         var seen = Set<String>()
         for spec in specs { precondition(seen.insert(spec.name).inserted, "ParameterStore: duplicate name '\(spec.name)'") }
         var offsets = [Int](), total = 0
@@ -54,12 +55,13 @@ public final class ParameterStore {
         self.specs = specs
         self.offsets = offsets
         values = Tensor(zeros: [total])
-        grads = Tensor(zeros: [total])
+        grads = Tensor(zeros: [trainable ? total : 0])
         indexByName = Dictionary(uniqueKeysWithValues: specs.enumerated().map { ($1.name, $0) })
         let (values, grads) = (values, grads)
         variables = zip(specs, offsets).map { spec, offset in
-            Variable(Tensor(storage: values.storage, offset: offset, shape: spec.shape), requiresGrad: true,
-                     grad: Tensor(storage: grads.storage, offset: offset, shape: spec.shape))
+            let value = Tensor(storage: values.storage, offset: offset, shape: spec.shape)
+            guard trainable else { return Variable(value) }
+            return Variable(value, requiresGrad: true, grad: Tensor(storage: grads.storage, offset: offset, shape: spec.shape))
         }
         for (spec, variable) in zip(specs, variables) {
             let tensor = variable.value

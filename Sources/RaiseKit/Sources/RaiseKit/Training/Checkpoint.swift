@@ -36,7 +36,8 @@ public enum Checkpoint {
         return (backend, settings)
     }
 
-    /// Writes `model` into `directory` (created if needed): config.json, model.safetensors, tokenizer/ — and,
+    /// Writes `model` into `directory` (created if needed): config.json, model.safetensors (low-rank adapters
+    /// merged into the weights: the folder is a plain model), tokenizer/ — and,
     /// when the backend names a transformers architecture, tokenizer.json and tokenizer_config.json, with
     /// transformers' fields at the top of config.json, so that `AutoModelForCausalLM.from_pretrained(directory)`
     /// loads the same model. config.json is written last: a folder with one is complete.
@@ -47,7 +48,7 @@ public enum Checkpoint {
             try tokenizer.save(directory: directory + "/tokenizer")
             if huggingFace != nil { try tokenizer.saveHuggingFace(directory: directory, maxLength: model.contextLength) }
         }
-        try Safetensors.write(named(model.parameters), metadata: ["backend": model.backendID, "format": "pt"], to: directory + "/model.safetensors")
+        try Safetensors.write(model.savedWeights, metadata: ["backend": model.backendID, "format": "pt"], to: directory + "/model.safetensors")
         var config = huggingFace ?? JSONObject()
         config["backend"] = .string(model.backendID)
         config["settings"] = .object(model.configuration)
