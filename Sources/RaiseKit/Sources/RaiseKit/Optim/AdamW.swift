@@ -14,7 +14,8 @@ public final class AdamW {
     public let v: Tensor
     /// Steps taken so far (bias correction uses it).
     public private(set) var step = 0
-    private let decayMask: [Float]
+    /// The flat ranges of the parameters, each with whether weight decay applies to it.
+    private let decayRanges: [(range: Range<Int>, decays: Bool)]
 
     /// An optimizer for `parameters`; weight decay applies where the spec says it does.
     public init(parameters: ParameterStore, beta1: Float = 0.9, beta2: Float = 0.999, eps: Float = 1e-8,
@@ -25,22 +26,26 @@ public final class AdamW {
         self.weightDecay = weightDecay
         m = Tensor(zeros: [parameters.count])
         v = Tensor(zeros: [parameters.count])
-        decayMask = parameters.decayMask()
+        decayRanges = zip(parameters.specs, parameters.offsets).map { spec, offset in
+            (offset..<offset + Tensor.elementCount(spec.shape), spec.decays)
+        }
     }
 
-    /// One update with learning rate `lr`:
+    /// One update with learning rate `lr` from the gradient g = (stored gradient · `gradientScale`) · `clipFactor`
+    /// (the trainer's 1/tokens and clipping, applied here rather than in passes of their own over the gradient):
     /// θ −= lr·wd·θ;  m = β1 m + (1−β1) g;  v = β2 v + (1−β2) g²;  θ −= lr · m̂ / (√v̂ + eps).
-    public func update(_ parameters: ParameterStore, lr: Float) {
+    public func update(_ parameters: ParameterStore, lr: Float, gradientScale: Float = 1, clipFactor: Float = 1) {
         step += 1
         let correction1 = 1 - pow(beta1, Float(step))
         let correction2 = 1 - pow(beta2, Float(step))
         let (theta, g, m, v) = (parameters.values.data, parameters.grads.data, m.data, v.data)
-        let (beta1, beta2, eps, weightDecay) = (beta1, beta2, eps, weightDecay)
-        decayMask.withUnsafeBufferPointer { decay in
-            Parallel.ranges(parameters.count, minimumPerPart: 65_536) { part in
-                for i in part {
-                    theta[i] -= lr * weightDecay * decay[i] * theta[i]
-                    (m[i], v[i]) = AdamW.moments(m[i], v[i], g[i], beta1, beta2)
+        let (beta1, beta2, eps) = (beta1, beta2, eps)
+        let ranges = decayRanges.map { ($0.range, $0.decays ? weightDecay : 0) }
+        Parallel.ranges(parameters.count, minimumPerPart: 65_536) { part in
+            for (range, weightDecay) in ranges where range.overlaps(part) {
+                for i in max(range.lowerBound, part.lowerBound)..<min(range.upperBound, part.upperBound) {
+                    theta[i] -= lr * weightDecay * theta[i]
+                    (m[i], v[i]) = AdamW.moments(m[i], v[i], g[i] * gradientScale * clipFactor, beta1, beta2)
                     theta[i] -= AdamW.delta(lr, m[i], v[i], correction1, correction2, eps)
                 }
             }

@@ -96,13 +96,4 @@ public final class ParameterStore {
         precondition(snapshot.count == values.count, "ParameterStore.restore: snapshot of \(snapshot.count) for \(values.count)")
         values.assign(snapshot)
     }
-
-    /// A per-scalar mask: 1 where weight decay applies, 0 elsewhere.
-    public func decayMask() -> [Float] {
-        var mask = [Float](repeating: 0, count: count)
-        for (spec, offset) in zip(specs, offsets) where spec.decays {
-            for i in offset..<offset + Tensor.elementCount(spec.shape) { mask[i] = 1 }
-        }
-        return mask
-    }
 }

@@ -70,10 +70,10 @@ public final class ModelTrainer {
         guard loss.isFinite else {
             throw RaiseError.invalidArgument(name: "training", detail: "step \(step): the loss is \(loss); stopped before updating (lower the learning rate?)")
         }
+        // The mean over tokens and the clipping are factors of the update: no pass of their own over the gradient.
         let scale = 1 / Float(tokens)
-        for i in 0..<parameters.count { parameters.grads.data[i] *= scale }
-        if let clip = settings.gradientClip { parameters.clipGradients(maxNorm: clip) }
-        optimizer.update(parameters, lr: settings.schedule.rate(at: step))
+        let clipFactor = settings.gradientClip.map { ParameterStore.clipFactor(norm: parameters.gradientNorm(scale: scale), maxNorm: $0) } ?? 1
+        optimizer.update(parameters, lr: settings.schedule.rate(at: step), gradientScale: scale, clipFactor: clipFactor)
         step += 1
         return Float(loss)
     }
