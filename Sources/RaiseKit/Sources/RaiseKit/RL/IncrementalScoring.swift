@@ -11,6 +11,24 @@ import Foundation
 
 /// A per-pool cache of the actor's static first-layer product.
 final class IncrementalScorer {
+    /// log(1 + uses) for the use counts a run reaches, computed once (the same Floats as `log1p`).
+    private static let logUsesTable = (0..<1024).map { log1p(Float($0)) }
+
+    /// One block's scores: Σ_h w₂[h] · f(P[h] + shift[h] + uses[h]·a + loss[h]·l) + b₂, the units in order.
+    /// `w` holds shift, uses, loss and w₂, H each; `row` the block's P, hidden-major.
+    @inline(__always)
+    private static func score(_ row: UnsafeRawPointer, _ w: UnsafeBufferPointer<Float>, _ hidden: Int, _ a: SIMD8<Float>, _ l: SIMD8<Float>,
+                              _ bias: Float, relu: Bool, loss: Bool) -> SIMD8<Float> {
+        var sum = SIMD8<Float>(repeating: bias)
+        for h in 0..<hidden {
+            var z = row.loadUnaligned(fromByteOffset: h * 32, as: SIMD8<Float>.self) + w[h] + w[hidden + h] * a
+            if loss { z += w[2 * hidden + h] * l }  // without the group, l and its weights are zero
+            let f = relu ? z.replacing(with: SIMD8<Float>.zero, where: z .< SIMD8<Float>.zero) : FastMath.tanh(z)
+            sum += w[3 * hidden + h] * f
+        }
+        return sum
+    }
+
     /// The pool (held, so that its memory cannot be reused by another) and the weights' version cached.
     private var key: (pool: TensorStorage, version: Int)?
     private var staticPart = Tensor(zeros: [0])
@@ -69,22 +87,25 @@ final class IncrementalScorer {
             progress.timesSelected.withUnsafeBufferPointer { times in
                 lossColumn.withUnsafeBufferPointer { losses in
                     weights.withUnsafeBufferPointer { w in
-                        Parallel.ranges(blocks, minimumPerPart: 512) { part in
-                            for block in part {
-                                var a = SIMD8<Float>.zero, l = SIMD8<Float>.zero
-                                for r in 0..<min(8, n - block * 8) {
-                                    let i = block * 8 + r
-                                    if times[i] != 0 { a[r] = log1p(Float(times[i])) }
-                                    if !losses.isEmpty { l[r] = losses[i] }
+                        IncrementalScorer.logUsesTable.withUnsafeBufferPointer { logUses in
+                            Parallel.ranges(blocks, minimumPerPart: 512) { part in
+                                for block in part {
+                                    var a = SIMD8<Float>.zero, l = SIMD8<Float>.zero
+                                    for r in 0..<min(8, n - block * 8) {
+                                        let i = block * 8 + r
+                                        if times[i] != 0 { a[r] = times[i] < logUses.count ? logUses[times[i]] : log1p(Float(times[i])) }
+                                        if !losses.isEmpty { l[r] = losses[i] }
+                                    }
+                                    let row = base + block * hidden * 32
+                                    // Specialised by constant arguments: no per-unit test of the activation or the loss group.
+                                    let sum = switch (relu, losses.isEmpty) {
+                                    case (true, true): IncrementalScorer.score(row, w, hidden, a, l, outputBias, relu: true, loss: false)
+                                    case (true, false): IncrementalScorer.score(row, w, hidden, a, l, outputBias, relu: true, loss: true)
+                                    case (false, true): IncrementalScorer.score(row, w, hidden, a, l, outputBias, relu: false, loss: false)
+                                    case (false, false): IncrementalScorer.score(row, w, hidden, a, l, outputBias, relu: false, loss: true)
+                                    }
+                                    UnsafeMutableRawPointer(scores.baseAddress! + block * 8).storeBytes(of: sum, as: SIMD8<Float>.self)
                                 }
-                                var sum = SIMD8<Float>(repeating: outputBias)
-                                for h in 0..<hidden {
-                                    let p = base.loadUnaligned(fromByteOffset: (block * hidden + h) * 32, as: SIMD8<Float>.self)
-                                    let z = p + w[h] + w[hidden + h] * a + w[2 * hidden + h] * l
-                                    let f = relu ? z.replacing(with: SIMD8<Float>.zero, where: z .< SIMD8<Float>.zero) : FastMath.tanh(z)
-                                    sum += w[3 * hidden + h] * f
-                                }
-                                UnsafeMutableRawPointer(scores.baseAddress! + block * 8).storeBytes(of: sum, as: SIMD8<Float>.self)
                             }
                         }
                     }

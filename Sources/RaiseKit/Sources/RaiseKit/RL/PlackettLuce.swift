@@ -14,19 +14,23 @@ public enum PlackettLuce {
     public static func sample(scores: [Float], candidates: [Int], count: Int, temperature: Float,
                               rng: inout RandomGenerator) -> [Int] {
         precondition(count <= candidates.count, "PlackettLuce.sample: \(count) of \(candidates.count) candidates")
-        let n = candidates.count, padded = (candidates.count + 7) / 8 * 8
-        var keys = [Float](repeating: 0.5, count: padded)  // uniforms in (0, 1), then Gumbel noise, then keys
-        for i in 0..<n { keys[i] = (Float(rng.next() >> 40) + 0.5) * 0x1p-24 }
+        let n = candidates.count, inverse = 1 / temperature
+        var keys = [Float](repeating: 0, count: (n + 7) / 8 * 8)
         keys.withUnsafeMutableBufferPointer { keys in
-            let raw = UnsafeMutableRawPointer(keys.baseAddress!)
-            for start in stride(from: 0, to: padded, by: 8) {
-                let u = raw.loadUnaligned(fromByteOffset: start * 4, as: FastMath.Lanes.self)
-                raw.storeBytes(of: -FastMath.log(-FastMath.log(u)), toByteOffset: start * 4, as: FastMath.Lanes.self)
+            scores.withUnsafeBufferPointer { scores in
+                candidates.withUnsafeBufferPointer { candidates in
+                    for start in stride(from: 0, to: n, by: 8) {
+                        let lanes = min(8, n - start)
+                        var u = FastMath.Lanes(repeating: 0.5)  // uniforms in (0, 1); unused lanes stay finite
+                        for j in 0..<lanes { u[j] = (Float(rng.next() >> 40) + 0.5) * 0x1p-24 }
+                        var key = -FastMath.log(-FastMath.log(u))
+                        for j in 0..<lanes { key[j] += scores[candidates[start + j]] * inverse }
+                        UnsafeMutableRawPointer(keys.baseAddress! + start).storeBytes(of: key, as: FastMath.Lanes.self)
+                    }
+                }
             }
         }
-        let inverse = 1 / temperature
-        for i in 0..<n { keys[i] += scores[candidates[i]] * inverse }
-        keys.removeLast(padded - n)
+        keys.removeLast(keys.count - n)
         return largest(count, of: keys).map { candidates[$0] }
     }
 
