@@ -3,8 +3,8 @@
 // tokens laid out as an instruction example: the first `prompt` positions are prompt (no loss), the rest
 // answer. Both sides run the same shapes, AdamW and the answer-only loss; each counts tokens as B × ctx.
 // The peer is a separate process per timed block (blocks alternate, so a noisy machine slows both alike);
-// its first run writes the dequantized model as an HF folder into a scratch cache so that later blocks load
-// in seconds. Each row also gives the GFLOP/s raise reaches (the products it computes) and their share of a
+// its first run writes the dequantized model's config and weights into a scratch cache so that later blocks
+// load in seconds. Each row also gives the GFLOP/s raise reaches (the products it computes) and their share of a
 // raw OpenBLAS sgemm of the model's shape measured in the same run: how close the step is to the machine's limit.
 import Foundation
 import RaiseKit
@@ -17,15 +17,20 @@ struct RealModelBench {
     /// The peer: transformers' LlamaForCausalLM from the GGUF file; prints {"train": [s…], "score": [s…]}.
     static let peerScript = """
         import json, os, sys, time, torch, torch.nn.functional as F
-        from transformers import AutoModelForCausalLM
+        from transformers import AutoConfig, AutoModelForCausalLM
         gguf, cache = sys.argv[1], sys.argv[2]
         ctx, batch, prompt, threads, steps = map(int, sys.argv[3:8])
         torch.set_num_threads(threads); torch.manual_seed(0)
-        if os.path.exists(os.path.join(cache, "config.json")):
-            model = AutoModelForCausalLM.from_pretrained(cache, dtype=torch.float32)
+        weights = os.path.join(cache, "weights.pt")
+        if os.path.exists(weights):  # transformers will not save a model it read from GGUF: its config and weights, then
+            model = AutoModelForCausalLM.from_config(AutoConfig.from_pretrained(cache), dtype=torch.float32)
+            model.load_state_dict(torch.load(weights))
         else:
             model = AutoModelForCausalLM.from_pretrained(os.path.dirname(gguf), gguf_file=os.path.basename(gguf), dtype=torch.float32)
-            model.save_pretrained(cache)
+            os.makedirs(cache, exist_ok=True)
+            if hasattr(model.config, "quantization_config"): del model.config.quantization_config
+            model.config.save_pretrained(cache)
+            torch.save(model.state_dict(), weights)
         vocab = model.config.vocab_size
         ids = torch.randint(0, vocab, (batch, ctx + 1), generator=torch.Generator().manual_seed(1))
         x, labels = ids[:, :-1], ids[:, 1:].clone()

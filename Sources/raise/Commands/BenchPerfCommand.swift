@@ -57,7 +57,9 @@ enum BenchPerfCommand {
                 let hasPeer = object["peer"] != .null
                 let theirs = object[benchmark.reference]?.numberValue.map { String(format: "%.4g", $0) } ?? (hasPeer ? "not installed" : "—")
                 let ratio = object["ratio"]?.numberValue.map { String(format: "%.3f", $0) } ?? "—"
-                let limit = object["gflops"]?.numberValue.map { String(format: "%.1f (%.0f%%)", $0, 100 * (object["sgemm_share"]?.numberValue ?? 0)) } ?? "—"
+                let limit = object["sgemm_share"]?.numberValue.flatMap { share in
+                    object["gflops"]?.numberValue.map { String(format: "%.1f (%.0f%%)", $0, 100 * share) }
+                } ?? "—"
                 let peer = object["peer"]?.stringValue ?? (hasPeer ? benchmark.peer : "none")
                 table += "| \(benchmark.words[1]) | \(name) | \(ours) | \(peer) | \(theirs) | \(ratio) | \(limit) |\n"
                 if benchmark.words[1] == "train", let rate = object["tokens_per_s"]?.numberValue,

@@ -99,10 +99,13 @@ final class WorkerPool: @unchecked Sendable {
             var spins = 0
             while current == seen {
                 spins += 1
-                if spins % 1024 == 0 && DispatchTime.now().uptimeNanoseconds > deadline {
-                    sleepers.add(1, ordering: .acquiringAndReleasing)
-                    if generation.load(ordering: .acquiring) == seen { wake.wait() }  // a spare signal only wakes it early
-                    spins = 0
+                if spins % 1024 == 0 {
+                    sched_yield()  // on a busy machine, let another thread have this core a moment
+                    if DispatchTime.now().uptimeNanoseconds > deadline {
+                        sleepers.add(1, ordering: .acquiringAndReleasing)
+                        if generation.load(ordering: .acquiring) == seen { wake.wait() }  // a spare signal only wakes it early
+                        spins = 0
+                    }
                 }
                 current = generation.load(ordering: .acquiring)
             }
