@@ -1,5 +1,7 @@
 // Matmul against a naive triple loop, for every transpose combination, odd shapes, batches and a
-// shared right-hand matrix; and its gradients against finite differences.
+// shared right-hand matrix; and its gradients against finite differences. The worker threads that split
+// products: concurrent and sleeping regions.
+import Foundation
 import RaiseKit
 import RaiseTestSupport
 import XCTest
@@ -76,6 +78,39 @@ final class MatmulTests: XCTestCase {
         }
         try assertGradientsMatch([randomTensor([2, 3, 4], seed: 12), randomTensor([5, 4], seed: 13)]) { tape, v in
             tape.matmul(v[0], v[1], transposeB: true)
+        }
+    }
+}
+
+/// The runtime's worker threads: split products from two threads at once (one of them runs its regions on its
+/// own thread while the other holds the workers), and regions after pauses long enough for the workers to fall
+/// asleep, all give the product computed on one thread.
+final class WorkerPoolTests: XCTestCase {
+    func testConcurrentAndSleepingRegionsComputeEveryPart() {
+        let saved = BLAS.threads
+        defer { BLAS.threads = saved }
+        let (a, b) = (randomTensor([256, 192], seed: 1), randomTensor([192, 320], seed: 2))
+        BLAS.threads = 1
+        let expected = a.matmul(b).scalars
+        BLAS.threads = 2
+        final class Results: @unchecked Sendable { var worst: [Float] = [0, 0] }
+        let results = Results()
+        let group = DispatchGroup()
+        for side in 0..<2 {
+            group.enter()
+            Thread {
+                for _ in 0..<200 {
+                    let product = a.matmul(b).scalars
+                    results.worst[side] = max(results.worst[side], zip(product, expected).map { abs($0 - $1) }.max() ?? 0)
+                }
+                group.leave()
+            }.start()
+        }
+        XCTAssertEqual(group.wait(timeout: .now() + 120), .success, "a region never finished")
+        XCTAssertLessThan(results.worst.max() ?? 1, 1e-4)
+        for pause in [0, 3_000, 10_000] {  // microseconds: the workers spin for 2 ms, then sleep
+            usleep(useconds_t(pause))
+            assertClose(a.matmul(b).scalars, expected, tolerance: 1e-4)
         }
     }
 }

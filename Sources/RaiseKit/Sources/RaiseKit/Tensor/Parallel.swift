@@ -63,8 +63,10 @@ final class WorkerPool: @unchecked Sendable {
             let workers = startWorkers(parts - 1)
             job = (parts, body)
             remaining.store(workers, ordering: .relaxed)
-            generation.add(1, ordering: .releasing)
-            for _ in 0..<sleepers.exchange(0, ordering: .acquiringAndReleasing) { wake.signal() }
+            // Sequentially consistent, as the worker's side below: it announces itself asleep, then reads
+            // `generation`; this bumps `generation`, then reads the sleepers — one of the two sees the other.
+            generation.add(1, ordering: .sequentiallyConsistent)
+            for _ in 0..<sleepers.exchange(0, ordering: .sequentiallyConsistent) { wake.signal() }
             body(0)
             var spins = 0
             while remaining.load(ordering: .acquiring) > 0 {
@@ -102,8 +104,8 @@ final class WorkerPool: @unchecked Sendable {
                 if spins % 1024 == 0 {
                     sched_yield()  // on a busy machine, let another thread have this core a moment
                     if DispatchTime.now().uptimeNanoseconds > deadline {
-                        sleepers.add(1, ordering: .acquiringAndReleasing)
-                        if generation.load(ordering: .acquiring) == seen { wake.wait() }  // a spare signal only wakes it early
+                        sleepers.add(1, ordering: .sequentiallyConsistent)
+                        if generation.load(ordering: .sequentiallyConsistent) == seen { wake.wait() }  // a spare signal only wakes it early
                         spins = 0
                     }
                 }
