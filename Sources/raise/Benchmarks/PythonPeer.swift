@@ -48,6 +48,33 @@ struct PythonPeer {
     }
 }
 
+/// The training and scoring step times of one side of a training benchmark, in seconds.
+struct TrainScoreTimes {
+    var train = [Double](), score = [Double]()
+
+    /// Steps of each kind per block, on either side; the peer's script is told it.
+    static let stepsPerBlock = 3
+
+    /// `repeats` blocks per side, alternating so that a noisy machine slows both alike: `stepsPerBlock` raise
+    /// steps of each kind, then one run of the peer (when there is one), whose JSON gives its own times.
+    static func alternating(repeats: Int, train: () throws -> Void, score: () throws -> Void,
+                            peer: (() throws -> JSONObject)?) throws -> (ours: TrainScoreTimes, peer: TrainScoreTimes) {
+        var ours = TrainScoreTimes(), theirs = TrainScoreTimes()
+        for _ in 0..<repeats {
+            for _ in 0..<stepsPerBlock {
+                ours.train.append(try Timing.seconds(train))
+                ours.score.append(try Timing.seconds(score))
+            }
+            if let peer {
+                let result = try peer()
+                theirs.train += result["train"]?.arrayValue?.compactMap(\.numberValue) ?? []
+                theirs.score += result["score"]?.arrayValue?.compactMap(\.numberValue) ?? []
+            }
+        }
+        return (ours, theirs)
+    }
+}
+
 /// Timing helpers shared by the benchmarks.
 enum Timing {
     /// The wall time of `body` in seconds.

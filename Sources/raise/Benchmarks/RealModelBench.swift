@@ -96,19 +96,10 @@ struct RealModelBench {
         let cache = NSTemporaryDirectory() + "raise-bench-smollm2-\(getpid())"
         defer { try? FileManager.default.removeItem(atPath: cache) }
         let peerAvailable = PythonPeer.canImport("transformers") && PythonPeer.canImport("gguf")
-        var ours = (train: [Double](), score: [Double]()), peer = (train: [Double](), score: [Double]())
-        for _ in 0..<repeats {
-            for _ in 0..<3 {
-                ours.train.append(try Timing.seconds { try trainer.step(examples) })
-                ours.score.append(try Timing.seconds { _ = try model.exampleLosses(examples) })
-            }
-            if peerAvailable {
-                let result = try PythonPeer.runScript(RealModelBench.peerScript, arguments: [ModelCache.smolLM2, cache] +
-                                                      [context, batch, prompt, threads, 3].map(String.init), name: "bench train (SmolLM2)")
-                peer.train += result["train"]?.arrayValue?.compactMap(\.numberValue) ?? []
-                peer.score += result["score"]?.arrayValue?.compactMap(\.numberValue) ?? []
-            }
-        }
+        let arguments = [ModelCache.smolLM2, cache] + [context, batch, prompt, threads, TrainScoreTimes.stepsPerBlock].map(String.init)
+        let (ours, peer) = try TrainScoreTimes.alternating(
+            repeats: repeats, train: { try trainer.step(examples) }, score: { _ = try model.exampleLosses(examples) },
+            peer: peerAvailable ? { try PythonPeer.runScript(RealModelBench.peerScript, arguments: arguments, name: "bench train (SmolLM2)") } : nil)
         let tokens = Double(batch * context)
         let forward = try RealModelBench.forwardFlopsPerToken(configuration, context: context,
                                                               scoredShare: Double(context - prompt) / Double(context))

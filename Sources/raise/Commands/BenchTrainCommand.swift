@@ -100,19 +100,10 @@ enum BenchTrainCommand {
         _ = try model.exampleLosses(batch)
 
         let peerAvailable = PythonPeer.canImport("torch")
-        var ours = (train: [Double](), score: [Double]()), peer = (train: [Double](), score: [Double]())
-        for _ in 0..<repeats {
-            for _ in 0..<3 {
-                ours.train.append(try Timing.seconds { try trainer.step(batch) })
-                ours.score.append(try Timing.seconds { _ = try model.exampleLosses(batch) })
-            }
-            if peerAvailable {
-                let result = try PythonPeer.runScript(peerScript, arguments: [layers, heads, width, ctx, vocab, batchSize, threads, 3].map(String.init),
-                                                      name: "bench train")
-                peer.train += result["train"]?.arrayValue?.compactMap(\.numberValue) ?? []
-                peer.score += result["score"]?.arrayValue?.compactMap(\.numberValue) ?? []
-            }
-        }
+        let peerArguments = [layers, heads, width, ctx, vocab, batchSize, threads, TrainScoreTimes.stepsPerBlock].map(String.init)
+        let (ours, peer) = try TrainScoreTimes.alternating(
+            repeats: repeats, train: { try trainer.step(batch) }, score: { _ = try model.exampleLosses(batch) },
+            peer: peerAvailable ? { try PythonPeer.runScript(peerScript, arguments: peerArguments, name: "bench train") } : nil)
         var rows = [Row(name: "train-\(threads)thread", rate: tokensPerStep / Timing.median(ours.train), peer: "PyTorch",
                         reference: peer.train.isEmpty ? nil : tokensPerStep / Timing.median(peer.train)),
                     Row(name: "score-\(threads)thread", rate: tokensPerStep / Timing.median(ours.score), peer: "PyTorch",
