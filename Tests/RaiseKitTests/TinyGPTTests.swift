@@ -155,31 +155,73 @@ final class TinyGPTTests: XCTestCase {
 }
 
 final class ParallelKernelTests: XCTestCase {
-    /// The parallel paths (row blocks, head groups, split products) compute what the serial ones do.
-    func testTwoThreadsGiveTheSameLossesAndGradientsAsOne() throws {
-        let folder = try scratchFolder(self)
-        let texts = (0..<64).map { "sample \($0): \(String(repeating: "ab", count: $0 % 9))" }
-        try BytePairTrainer.train(texts: texts, vocabularySize: 300).save(directory: folder + "/tok")
+    private static let texts = (0..<64).map { "sample \($0): \(String(repeating: "ab", count: $0 % 9))" }
+
+    /// A registry with TinyGPT loaded and a tokenizer for `texts`, in a scratch folder.
+    private func setUp(_ folder: String) throws -> PluginRegistry {
+        try BytePairTrainer.train(texts: ParallelKernelTests.texts, vocabularySize: 300).save(directory: folder + "/tok")
         let registry = PluginRegistry()
         try PluginLoader(registry: registry).load(file: builtLibrary("RaisePluginTinyGPT"))
+        return registry
+    }
+
+    /// Runs `body` once at each thread count up to the machine's cores (at most 4) and returns what each
+    /// run gave; skipped on one core, where there is no other count to compare with.
+    private func atThreadCounts<Result>(_ body: () throws -> Result) throws -> [Result] {
+        let counts = Array(1...min(ProcessEnvironment.coreCount, 4))
+        guard counts.count > 1 else { throw XCTSkip("one core: there is no other thread count to compare with") }
         let saved = BLAS.threads
         defer { BLAS.threads = saved }
-        func run(threads: Int) throws -> (losses: [Float], grads: [Float]) {
+        return try counts.map { threads in
             BLAS.threads = threads
+            return try body()
+        }
+    }
+
+    /// The parallel paths (row blocks, head groups, split products) compute the serial ones' bits: a large
+    /// product is cut into the same blocks whatever the thread count.
+    func testThreadCountsGiveTheSameLossesAndGradients() throws {
+        let folder = try scratchFolder(self)
+        let registry = try setUp(folder)
+        let runs = try atThreadCounts { () -> (losses: [UInt32], grads: [UInt32]) in
             let model = try registry.make(PluginSpec(parsing: "tinygpt:layers=2,heads=4,d=64,ctx=64,tokenizer=\(folder)/tok", option: "--model"),
                                           kind: .model, seed: 5, as: (any LanguageModel).self)
-            let batch = texts.map { text -> TokenizedExample in
+            let batch = ParallelKernelTests.texts.map { text -> TokenizedExample in
                 let ids = model.tokenizer.encode(text)
                 return TokenizedExample(ids: ids, lossMask: [0] + Array(repeating: 1, count: ids.count - 1))
             }
             model.parameters.zeroGrads()
             _ = try model.accumulateGradients(batch)
-            return (try model.exampleLosses(batch), model.parameters.grads.scalars)
+            return (try model.exampleLosses(batch).map(\.bitPattern), model.parameters.grads.scalars.map(\.bitPattern))
         }
-        let (one, two) = (try run(threads: 1), try run(threads: 2))
-        assertClose(two.losses, one.losses, tolerance: 1e-5)
-        let difference = zip(one.grads, two.grads).map { Double($0 - $1) * Double($0 - $1) }.reduce(0, +).squareRoot()
-        let norm = one.grads.map { Double($0) * Double($0) }.reduce(0, +).squareRoot()
-        XCTAssertLessThan(difference / norm, 1e-5)
+        for (threads, run) in runs.enumerated().dropFirst() {
+            XCTAssertEqual(run.losses, runs[0].losses, "losses at \(threads + 1) threads")
+            XCTAssertTrue(run.grads == runs[0].grads, "gradients differ at \(threads + 1) threads")
+        }
+    }
+
+    /// Fine-tuning (forward, backward, gradient norm and clipping, AdamW) ends with the same weights, bit
+    /// for bit, at every thread count up to the machine's cores (the products' cut follows the cores), for
+    /// full fine-tuning and for low-rank adapters.
+    func testThreadCountsTrainTheSameWeights() throws {
+        let folder = try scratchFolder(self)
+        let registry = try setUp(folder)
+        for adapters in ["", ",lora=4"] {
+            let runs = try atThreadCounts { () -> (curve: [UInt32], weights: [UInt32]) in
+                let model = try registry.make(PluginSpec(parsing: "tinygpt:layers=2,heads=4,d=64,ctx=64,tokenizer=\(folder)/tok\(adapters)",
+                                                         option: "--model"), kind: .model, seed: 5, as: (any LanguageModel).self)
+                let examples = ParallelKernelTests.texts.map { text -> TokenizedExample in
+                    let ids = model.tokenizer.encode(text)
+                    return TokenizedExample(ids: ids, lossMask: [0, 0] + Array(repeating: 1, count: ids.count - 2))
+                }
+                let trainer = ModelTrainer(model: model, settings: .fineTuning(peak: 3e-3, steps: 4))
+                let curve = try (0..<4).map { step in try trainer.step(Array(examples[step * 16..<(step + 1) * 16])).bitPattern }
+                return (curve, model.parameters.values.scalars.map(\.bitPattern))
+            }
+            for (threads, run) in runs.enumerated().dropFirst() {
+                XCTAssertEqual(run.curve, runs[0].curve, "losses at \(threads + 1) threads\(adapters)")
+                XCTAssertTrue(run.weights == runs[0].weights, "weights differ at \(threads + 1) threads\(adapters)")
+            }
+        }
     }
 }

@@ -17,8 +17,8 @@ enum BenchEvaluateCommand {
                   .choice("--match", "HOW", "how test answers are compared (default: as the benchmark compared them)", default: AnswerMatch.exact),
                   .value("--name", "NAME", "the report's folder, DIR/evaluations/NAME (default: the test file's name)"),
                   OutputOptions.force,
-                  .integer("--threads", "N", "threads (default: those the benchmark ran with — another count rounds differently, and "
-                           + "the rebuilt models would not be the runs' own)", default: nil, in: 1...1024),
+                  .integer("--threads", "N", "threads (default: those the benchmark ran with — more threads than cores cut products "
+                           + "differently, and the rebuilt models would not be the runs' own)", default: nil, in: 1...1024),
                   CommonOptions.quiet, CommonOptions.json],
         run: run)
 

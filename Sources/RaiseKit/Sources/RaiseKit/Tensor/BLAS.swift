@@ -10,8 +10,11 @@ public enum BLAS {
     public static var configuration: String { String(cString: openblas_get_config()).trimmingCharacters(in: .whitespaces) }
 
     /// C = alpha · op(A) · op(B) + beta · C, row-major, with explicit leading dimensions. Large products
-    /// are split into row (or column) blocks of C, one per thread, each a single-threaded cblas_sgemm:
-    /// the threads are RaiseKit's own, so no OpenBLAS pool spins against the other parallel kernels.
+    /// are cut into `productParts` row (or column) blocks of C, each a single-threaded cblas_sgemm, and the
+    /// blocks are spread over the threads: the threads are RaiseKit's own, so no OpenBLAS pool spins
+    /// against the other parallel kernels. The cut depends on the shape and the machine, never on the
+    /// thread count, so every thread count computes the same blocks and gets the same bits (OpenBLAS
+    /// rounds a block differently from the whole product: other kernels for other sizes).
     ///
     /// - Parameters:
     ///   - c: output (M, N), leading dimension `ldc`.
@@ -31,20 +34,27 @@ public enum BLAS {
             cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
                         blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
         }
-        guard threads > 1, m * n * k >= 1 << 18 else {
+        let splitRows = m >= n  // blocks of rows of C (rows of op(A)), else of columns (columns of op(B))
+        let length = splitRows ? m : n
+        let parts = m * n * k >= 1 << 18 ? min(productParts, length / 16) : 1
+        guard parts > 1 else {
             call(c, a, b, m, n)
             return
         }
-        if m >= n {  // blocks of rows of C: rows of op(A)
-            Parallel.ranges(m, minimumPerPart: 16) { rows in
-                call(c + rows.lowerBound * ldc, a + (transposeA ? rows.lowerBound : rows.lowerBound * lda), b, rows.count, n)
-            }
-        } else {  // blocks of columns of C: columns of op(B)
-            Parallel.ranges(n, minimumPerPart: 16) { columns in
-                call(c + columns.lowerBound, a, b + (transposeB ? columns.lowerBound * ldb : columns.lowerBound), m, columns.count)
+        Parallel.parts(parts) { part in
+            let block = length * part / parts..<length * (part + 1) / parts
+            if splitRows {
+                call(c + block.lowerBound * ldc, a + (transposeA ? block.lowerBound : block.lowerBound * lda), b, block.count, n)
+            } else {
+                call(c + block.lowerBound, a, b + (transposeB ? block.lowerBound * ldb : block.lowerBound), m, block.count)
             }
         }
     }
+
+    /// How many blocks `gemm` cuts a large product into: the machine's core count (or the thread count,
+    /// when more threads than cores were asked for).
+    static var productParts: Int { max(machineCores, threads) }
+    private static let machineCores = ProcessEnvironment.coreCount
 
     /// C = A · B by a direct cblas_sgemm call with no checks, OpenBLAS using `threads` threads of its
     /// own: the peer that `raise bench kernels` measures the runtime's matmul against.

@@ -27,6 +27,22 @@ enum Parallel {
             WorkerPool.shared.run(parts: parts) { part in body(count * part / parts..<count * (part + 1) / parts) }
         }
     }
+
+    /// Runs `body(part)` for every part in `0..<count`, the parts spread over the threads in contiguous
+    /// runs (all on this thread when there is one thread or a region is already running). Unlike
+    /// `ranges`, the parts are the caller's and do not change with the thread count.
+    static func parts(_ count: Int, _ body: (Int) -> Void) {
+        let threads = min(BLAS.threads, count)
+        guard threads > 1, WorkerPool.shared.claim() else {
+            for part in 0..<count { body(part) }
+            return
+        }
+        withoutActuallyEscaping(body) { body in
+            WorkerPool.shared.run(parts: threads) { thread in
+                for part in count * thread / threads..<count * (thread + 1) / threads { body(part) }
+            }
+        }
+    }
 }
 
 /// Threads that run the parts of one parallel region at a time: part 0 on the caller, part i on worker
