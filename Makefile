@@ -245,7 +245,8 @@ bench-scale: build deps-time
 #                          the GSM8K problems + REAL_ALPACAEVAL AlpacaEval records (the oracle's)
 # Features: the base model's own losses and MiniLM embeddings (REAL_AUX=smollm2 scores the losses with SmolLM2).
 # Greedy exact match (the costliest evaluation) on GSM8K's first 100 test problems, none on AlpacaEval (long free-form
-# answers never match exactly); the test loss is always over the whole split.
+# answers never match exactly); the test loss is always over the whole split; validation curves at 2 points (half-way
+# and the end: each point scores the whole validation split, and the runs are short).
 # Every stage resumes, so a target can be run again after an interruption; the reports go to $(REAL)/bench-*.
 REAL            ?= out/real
 REAL_GSM8K      ?= 600
@@ -265,7 +266,7 @@ REAL_ENTRIES    := --selector random --selector perplexity --selector ifd --sele
 	--selector raise:groups=stage+difficulty+semantics+availability
 REAL_BENCH       = $(RELEASE_BIN) bench run --model $(REAL)/base $(REAL_AUX_MODEL) --embedding-model bert:path=$(MINILM) $(REAL_ENTRIES) \
 	--budgets 1%,5%,10% --seeds $(REAL_SEEDS) --episodes $(REAL_EPISODES) --policy-budget 5% --reward val-loss:limit=64 --reward-every 2 \
-	--eval-points 4
+	--eval-points 2
 bench-real: bench-real-gsm8k bench-real-alpacaeval
 
 bench-real-gsm8k: real-base

@@ -14,10 +14,10 @@ public final class StubModel: LanguageModel {
     public private(set) var lossPasses = 0
     public private(set) var embeddingPasses = 0
 
-    public init(losses: @escaping ([TokenizedExample]) -> [Float]) throws {
+    public init(losses: @escaping ([TokenizedExample]) -> [Float], parameters specs: [ParameterSpec] = []) throws {
         self.losses = losses
         var rng = RandomGenerator(seed: 0)
-        parameters = ParameterStore([], rng: &rng)
+        parameters = ParameterStore(specs, rng: &rng)
         tokenizer = try BytePairTrainer.train(texts: ["a"], vocabularySize: 260)
     }
 

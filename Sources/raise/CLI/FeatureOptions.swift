@@ -28,7 +28,7 @@ enum FeatureOptions {
     /// The feature pipeline of a command whose trained model is `trained`; `target` is the validation
     /// split target-aware features measure the pool against.
     static func pipeline(_ arguments: ParsedArguments, registry: PluginRegistry, trained: any LanguageModel, seed: UInt64,
-                         target: Pool?, memory: LossMemory = LossMemory()) throws -> FeaturePipeline {
+                         target: Pool?, memory: PassMemory = PassMemory()) throws -> FeaturePipeline {
         FeaturePipeline(registry: registry, models: try models(arguments, registry: registry, trained: trained, seed: seed),
                         template: try ModelOptions.template(arguments), target: target, communicator: Job.communicator, memory: memory,
                         console: Console(mode: arguments.outputMode), seed: seed)

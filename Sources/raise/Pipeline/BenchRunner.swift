@@ -42,7 +42,7 @@ struct BenchRunSettings {
 /// feature pipeline over a model (with the answer losses its passes share).
 struct BenchModels {
     let base: (_ seed: UInt64) throws -> any LanguageModel
-    let features: (_ trained: any LanguageModel, _ seed: UInt64, _ memory: LossMemory) throws -> FeaturePipeline
+    let features: (_ trained: any LanguageModel, _ seed: UInt64, _ memory: PassMemory) throws -> FeaturePipeline
 }
 
 /// The shared data and settings of a benchmark, and how to run one entry.
@@ -55,7 +55,7 @@ final class BenchRunner {
     let settings: BenchRunSettings
     /// Answer losses the feature passes computed, shared by every run (feature.loss and feature.ifd's
     /// conditional losses are one pass).
-    private let lossMemory = LossMemory()
+    private let passMemory = PassMemory()
     /// The benchmark's progress line, over every step still to run; set before the first run.
     var progress = ProgressReporter(label: "bench", total: 1, mode: .quiet)
 
@@ -112,7 +112,7 @@ final class BenchRunner {
                                          as: (any InstructionSelector).self)
         }
         let model = try models.base(seed)
-        let features = try models.features(model, seed, lossMemory).columns(selector.requiredFeatures, of: pool, reportCacheHits: false)
+        let features = try models.features(model, seed, passMemory).columns(selector.requiredFeatures, of: pool, reportCacheHits: false)
         result.preparationSeconds = Date().timeIntervalSince(preparation)
 
         let training = SelectionTraining(trainer: BenchRunner.trainer(model, lr: lr, steps: run.steps),
@@ -159,7 +159,7 @@ final class BenchRunner {
         progress.detail = "training the RAISE policy \(folder.split(separator: "/").last!)"
         let (policy, batchSize) = (settings.policy, settings.batchSize)
         let model = try models.base(seed)
-        let pipeline = try models.features(model, seed, lossMemory)
+        let pipeline = try models.features(model, seed, passMemory)
         let width = pipeline.models.embedding.embeddingWidth  // the semantic group is at most the model's width
         var policySettings = PolicySettings(layout: StateLayout(groups: groups, semanticDimensions: min(32, width)))
         policySettings.clusters = min(policy.clusters, batchSize)

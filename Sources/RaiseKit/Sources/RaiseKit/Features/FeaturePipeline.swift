@@ -43,17 +43,17 @@ public final class FeaturePipeline {
     let template: PromptTemplate
     let communicator: any Communicator
     let cache: FeatureCache
-    let memory: LossMemory
+    let memory: PassMemory
     let console: Console
     let seed: UInt64
 
     /// A pipeline over `models`, making extractors with `registry` (seeded by `seed`); `template` formats
     /// the pool for a model other than the trained one; under MPI, rank 0 of `communicator` reads and
     /// writes the cache and every rank scores its shard; `memory` keeps the answer losses of row-wise
-    /// extractors for the next that asks for the same; `target` is the validation split target-aware
+    /// extractors and every extractor's embeddings for the next that asks for the same; `target` is the validation split target-aware
     /// features need.
     public init(registry: PluginRegistry, models: Models, template: PromptTemplate, target: Pool? = nil, communicator: any Communicator = SingleProcess(),
-                cache: FeatureCache = FeatureCache(), memory: LossMemory = LossMemory(), console: Console, seed: UInt64) {
+                cache: FeatureCache = FeatureCache(), memory: PassMemory = PassMemory(), console: Console, seed: UInt64) {
         (self.registry, self.models, self.template, self.target, self.communicator) = (registry, models, template, target, communicator)
         (self.cache, self.memory, self.console, self.seed) = (cache, memory, console, seed)
     }
@@ -129,7 +129,8 @@ public final class FeaturePipeline {
             // Every rank scores its shard of each pass and gets all of it back.
             let sharded = communicator.size > 1 ? ShardedModel(featureModel, communicator: communicator) : featureModel
             // A row-wise extractor leaves the weights alone: the losses it asks for may have been computed already.
-            let scoring = extractor.isRowwise ? memory.remembering(sharded, fingerprint: fingerprint) : sharded
+            // Any extractor's embeddings may have been (the memory checks the weights at the call).
+            let scoring = memory.remembering(sharded, fingerprint: extractor.isRowwise ? fingerprint : nil)
             let computed = try extract(extractor, examples: examples, target: targetExamples, model: scoring, key: key, label: spec.id + part)
             if communicator.isRoot { cache.save(computed, key: key) }
             for (name, values) in computed { columns[column(name)] = values }

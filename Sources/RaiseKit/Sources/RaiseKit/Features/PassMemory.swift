@@ -1,0 +1,82 @@
+// PassMemory: forward passes already computed — answer losses and embeddings — by model state and the
+// exact examples of the call, so that feature extractors asking for the same pass pay for it once:
+// feature.loss and feature.ifd's conditional losses, feature.embedding and feature.target-similarity's
+// embeddings of the pool. Only whole calls are remembered: a remembered call returns what the model
+// returned for those examples in those batches, bit for bit. The owner decides how long it lives (a
+// benchmark keeps one for its whole run; `raise score` one per window, which bounds its memory).
+import Synchronization
+
+/// Remembered `exampleLosses` and `embeddings` calls.
+public final class PassMemory: Sendable {
+    private struct Call: Hashable {
+        let model: UInt64
+        let examples: [TokenizedExample]
+    }
+
+    private let losses = Mutex<[Call: [Float]]>([:])
+    private let embeddings = Mutex<[Call: Tensor]>([:])
+
+    /// An empty memory.
+    public init() {}
+
+    /// `model`, its passes remembered here. Embeddings are remembered under a fingerprint of the weights
+    /// taken at each call, so a model whose weights change between calls (LESS's warm-up) is measured
+    /// again. Answer losses are remembered only with `fingerprint`, which the caller guarantees changes
+    /// whenever the weights do (`FeatureCache.fingerprint`): nil for a model that may be trained meanwhile.
+    public func remembering(_ model: any LanguageModel, fingerprint: UInt64?) -> any LanguageModel {
+        RememberingModel(base: model, memory: self, fingerprint: fingerprint)
+    }
+
+    /// The losses of `examples` under the model `fingerprint` names: remembered, or computed and kept.
+    fileprivate func losses(model fingerprint: UInt64, _ examples: [TokenizedExample], compute: () throws -> [Float]) rethrows -> [Float] {
+        let call = Call(model: fingerprint, examples: examples)
+        if let known = losses.withLock({ $0[call] }) { return known }
+        let computed = try compute()
+        losses.withLock { $0[call] = computed }
+        return computed
+    }
+
+    /// The embeddings of `examples` under `model` as its weights are now: remembered, or computed and kept.
+    /// Each caller gets its own copy (callers centre and scale embeddings in place).
+    fileprivate func embeddings(_ model: any LanguageModel, _ examples: [TokenizedExample]) throws -> Tensor {
+        let call = Call(model: FeatureCache.fingerprint(model: model, examples: []) ^ FeatureCache.settingsFingerprint(of: model),
+                        examples: examples)
+        if let known = embeddings.withLock({ $0[call] }) { return known.copy() }
+        let computed = try model.embeddings(examples)
+        embeddings.withLock { $0[call] = computed.copy() }
+        return computed
+    }
+}
+
+/// A model whose passes go through a `PassMemory`; everything else goes to the wrapped model.
+private final class RememberingModel: LanguageModel {
+    let base: any LanguageModel
+    let memory: PassMemory
+    let fingerprint: UInt64?
+
+    init(base: any LanguageModel, memory: PassMemory, fingerprint: UInt64?) {
+        (self.base, self.memory, self.fingerprint) = (base, memory, fingerprint)
+    }
+
+    var backendID: String { base.backendID }
+    var configuration: JSONObject { base.configuration }
+    var tokenizer: any Tokenizer { base.tokenizer }
+    var parameters: ParameterStore { base.parameters }
+    var adapters: LowRankAdapters? { base.adapters }
+    var huggingFaceConfiguration: JSONObject? { base.huggingFaceConfiguration }
+    var contextLength: Int { base.contextLength }
+    var embeddingWidth: Int { base.embeddingWidth }
+
+    func exampleLosses(_ examples: [TokenizedExample]) throws -> [Float] {
+        guard let fingerprint else { return try base.exampleLosses(examples) }
+        return try memory.losses(model: fingerprint, examples) { try base.exampleLosses(examples) }
+    }
+
+    func embeddings(_ examples: [TokenizedExample]) throws -> Tensor { try memory.embeddings(base, examples) }
+
+    func accumulateGradients(_ batch: [TokenizedExample]) throws -> (lossSum: Double, tokens: Int) { try base.accumulateGradients(batch) }
+
+    func generate(prompt: [Int32], maxNewTokens: Int, stop: Set<Int32>) throws -> [Int32] {
+        try base.generate(prompt: prompt, maxNewTokens: maxNewTokens, stop: stop)
+    }
+}
