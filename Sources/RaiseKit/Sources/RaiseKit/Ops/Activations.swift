@@ -15,7 +15,7 @@ public enum Activation: String, CaseIterable, Sendable {
     /// out = f(x), elementwise, in parallel parts. GELU keeps tanh(inner) in `cache`, when given, so
     /// that its backward pass does not compute it again.
     func forward(_ out: UnsafeMutablePointer<Float>, _ cache: UnsafeMutablePointer<Float>?, _ x: UnsafePointer<Float>, count: Int) {
-        Parallel.ranges(count, minimumPerPart: 16_384) { part in
+        Parallel.ranges(count, minimumPerPart: Parallel.elementsPerPart) { part in
             let k = part.lowerBound
             forwardPart(out + k, cache.map { $0 + k }, x + k, count: part.count)
         }
@@ -24,7 +24,7 @@ public enum Activation: String, CaseIterable, Sendable {
     /// dx += dout · f'(x), elementwise, in parallel parts; `cache` is what the forward pass kept.
     func backward(_ dx: UnsafeMutablePointer<Float>, _ dOut: UnsafePointer<Float>, _ cache: UnsafePointer<Float>?,
                   _ x: UnsafePointer<Float>, _ out: UnsafePointer<Float>, count: Int) {
-        Parallel.ranges(count, minimumPerPart: 16_384) { part in
+        Parallel.ranges(count, minimumPerPart: Parallel.elementsPerPart) { part in
             let k = part.lowerBound
             backwardPart(dx + k, dOut + k, cache.map { $0 + k }, x + k, out + k, count: part.count)
         }

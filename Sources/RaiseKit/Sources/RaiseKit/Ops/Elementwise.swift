@@ -61,11 +61,11 @@ extension Tape {
     private func addSameShape(_ a: Variable, _ b: Variable) -> Variable {
         let out = output(Tensor(uninitialized: a.shape), from: [a, b])
         let (o, x, y, n) = (out.value.data, a.value.data, b.value.data, a.value.count)
-        for i in 0..<n { o[i] = x[i] + y[i] }
+        Parallel.ranges(n, minimumPerPart: Parallel.elementsPerPart) { part in for i in part { o[i] = x[i] + y[i] } }
         record("add", output: out) { dOut in
             for input in [a, b] where input.requiresGrad {
-                let d = input.gradBuffer.data
-                for i in 0..<n { d[i] += dOut.data[i] }
+                let (d, g) = (input.gradBuffer.data, dOut.data)
+                Parallel.ranges(n, minimumPerPart: Parallel.elementsPerPart) { part in for i in part { d[i] += g[i] } }
             }
         }
         return out
@@ -75,10 +75,13 @@ extension Tape {
     private func mulSameShape(_ a: Variable, _ b: Variable) -> Variable {
         let out = output(Tensor(uninitialized: a.shape), from: [a, b])
         let (o, x, y, n) = (out.value.data, a.value.data, b.value.data, a.value.count)
-        for i in 0..<n { o[i] = x[i] * y[i] }
+        Parallel.ranges(n, minimumPerPart: Parallel.elementsPerPart) { part in for i in part { o[i] = x[i] * y[i] } }
         record("mul", output: out) { dOut in
-            if a.requiresGrad { let d = a.gradBuffer.data; for i in 0..<n { d[i] += dOut.data[i] * y[i] } }
-            if b.requiresGrad { let d = b.gradBuffer.data; for i in 0..<n { d[i] += dOut.data[i] * x[i] } }
+            let g = dOut.data
+            for (input, other) in [(a, y), (b, x)] where input.requiresGrad {
+                let d = input.gradBuffer.data
+                Parallel.ranges(n, minimumPerPart: Parallel.elementsPerPart) { part in for i in part { d[i] += g[i] * other[i] } }
+            }
         }
         return out
     }

@@ -12,6 +12,9 @@ import Synchronization
 
 /// Row-parallel loops.
 enum Parallel {
+    /// The fewest elements of a plain elementwise loop worth a thread of their own.
+    static let elementsPerPart = 16_384
+
     /// Runs `body` over `0..<count` in contiguous parts, one per thread, when each part would get at
     /// least `minimumPerPart` items; otherwise runs it once, on this thread. A region started while
     /// another runs (a parallel loop inside a parallel loop, or another thread's) runs on this thread.

@@ -11,12 +11,18 @@ public final class TensorStorage: @unchecked Sendable {
     public let count: Int
 
     /// Allocates `count` elements, zeroed unless `zeroed` is false (for outputs a kernel overwrites whole).
+    /// A large buffer (a gradient accumulator) is zeroed by every thread, a part each.
     public init(count: Int, zeroed: Bool = true) {
         precondition(count >= 0, "TensorStorage: negative element count \(count)")
         Allocator.keepFreedMemory
         self.count = count
-        pointer = .allocate(capacity: max(count, 1))
-        if zeroed { pointer.initialize(repeating: 0, count: max(count, 1)) }
+        let pointer = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))
+        if zeroed {
+            Parallel.ranges(max(count, 1), minimumPerPart: 1 << 18) { part in
+                (pointer + part.lowerBound).initialize(repeating: 0, count: part.count)
+            }
+        }
+        self.pointer = pointer
     }
 
     deinit { pointer.deallocate() }
@@ -122,13 +128,16 @@ public struct Tensor: @unchecked Sendable, CustomStringConvertible {
 
     /// An independent copy with its own storage.
     public func copy() -> Tensor {
-        let result = Tensor(zeros: shape)
-        result.data.update(from: data, count: count)
+        let result = Tensor(uninitialized: shape)
+        result.data.initialize(from: data, count: count)
         return result
     }
 
-    /// Overwrites every element with `value`.
-    public func fill(_ value: Float) { data.update(repeating: value, count: count) }
+    /// Overwrites every element with `value` (a large tensor — a model's gradient — by every thread, a part each).
+    public func fill(_ value: Float) {
+        let data = data
+        Parallel.ranges(count, minimumPerPart: 1 << 18) { part in (data + part.lowerBound).update(repeating: value, count: part.count) }
+    }
 
     /// Overwrites this tensor's elements with those of `source`, which must have the same count.
     public func assign(_ source: Tensor) {
