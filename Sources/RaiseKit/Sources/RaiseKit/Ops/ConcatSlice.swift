@@ -63,14 +63,18 @@ extension Tape {
         shape[axis] = range.count
         let out = output(Tensor(uninitialized: shape), from: [x])
         let run = range.count * blocks.inner
-        for o in 0..<blocks.outer {
-            (out.value.data + o * run).update(from: x.value.data + (o * blocks.size + range.lowerBound) * blocks.inner, count: run)
+        let (o, xv) = (out.value.data, x.value.data)
+        let minimum = max(1, Parallel.elementsPerPart / max(run, 1))  // outer blocks per thread
+        Parallel.ranges(blocks.outer, minimumPerPart: minimum) { part in
+            for b in part { (o + b * run).update(from: xv + (b * blocks.size + range.lowerBound) * blocks.inner, count: run) }
         }
         record("slice", output: out) { dOut in
-            let dx = x.gradBuffer
-            for o in 0..<blocks.outer {
-                let (d, g) = (dx.data + (o * blocks.size + range.lowerBound) * blocks.inner, dOut.data + o * run)
-                for i in 0..<run { d[i] += g[i] }
+            let (dx, g) = (x.gradBuffer.data, dOut.data)
+            Parallel.ranges(blocks.outer, minimumPerPart: minimum) { part in
+                for b in part {
+                    let (d, gb) = (dx + (b * blocks.size + range.lowerBound) * blocks.inner, g + b * run)
+                    for i in 0..<run { d[i] += gb[i] }
+                }
             }
         }
         return out
@@ -80,8 +84,8 @@ extension Tape {
     public func reshape(_ x: Variable, _ shape: [Int]) -> Variable {
         let out = output(x.value.reshaped(shape), from: [x])
         record("reshape", output: out) { dOut in
-            let dx = x.gradBuffer
-            for i in 0..<dOut.count { dx.data[i] += dOut.data[i] }
+            let (dx, g) = (x.gradBuffer.data, dOut.data)
+            Parallel.ranges(dOut.count, minimumPerPart: Parallel.elementsPerPart) { part in for i in part { dx[i] += g[i] } }
         }
         return out
     }

@@ -8,7 +8,9 @@ enum Linear {
     /// out = x · Wᵀ + b.
     static func forward(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
                         _ bias: UnsafePointer<Float>, rows: Int, inputs: Int, outputs: Int) {
-        for r in 0..<rows { (out + r * outputs).update(from: bias, count: outputs) }
+        Parallel.ranges(rows, minimumPerPart: max(1, Parallel.elementsPerPart / max(outputs, 1))) { part in
+            for r in part { (out + r * outputs).update(from: bias, count: outputs) }
+        }
         BLAS.gemm(out, x, weight, m: rows, n: outputs, k: inputs, transposeB: true, beta: 1)
     }
 

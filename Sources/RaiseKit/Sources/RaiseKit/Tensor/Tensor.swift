@@ -18,7 +18,7 @@ public final class TensorStorage: @unchecked Sendable {
         self.count = count
         let pointer = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))
         if zeroed {
-            Parallel.ranges(max(count, 1), minimumPerPart: 1 << 18) { part in
+            Parallel.ranges(max(count, 1), minimumPerPart: 1 << 16) { part in
                 (pointer + part.lowerBound).initialize(repeating: 0, count: part.count)
             }
         }
@@ -136,7 +136,7 @@ public struct Tensor: @unchecked Sendable, CustomStringConvertible {
     /// Overwrites every element with `value` (a large tensor — a model's gradient — by every thread, a part each).
     public func fill(_ value: Float) {
         let data = data
-        Parallel.ranges(count, minimumPerPart: 1 << 18) { part in (data + part.lowerBound).update(repeating: value, count: part.count) }
+        Parallel.ranges(count, minimumPerPart: 1 << 16) { part in (data + part.lowerBound).update(repeating: value, count: part.count) }
     }
 
     /// Overwrites this tensor's elements with those of `source`, which must have the same count.
