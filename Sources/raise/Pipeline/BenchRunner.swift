@@ -39,7 +39,7 @@ struct BenchRunSettings {
 }
 
 /// How a benchmark makes its models: a fresh base model for each run (seeded by the run), and the
-/// feature pipeline over a model (with the answer losses its passes share).
+/// feature pipeline over a model (with the passes its extractors share).
 struct BenchModels {
     let base: (_ seed: UInt64) throws -> any LanguageModel
     let features: (_ trained: any LanguageModel, _ seed: UInt64, _ memory: PassMemory) throws -> FeaturePipeline
@@ -53,8 +53,8 @@ final class BenchRunner {
     let validation: [TokenizedExample]
     let test: Pool?
     let settings: BenchRunSettings
-    /// Answer losses the feature passes computed, shared by every run (feature.loss and feature.ifd's
-    /// conditional losses are one pass).
+    /// Answer losses and embeddings the feature passes computed, shared by every run (feature.loss and
+    /// feature.ifd's conditional losses are one pass; so are feature.embedding and feature.target-similarity's).
     private let passMemory = PassMemory()
     /// The benchmark's progress line, over every step still to run; set before the first run.
     var progress = ProgressReporter(label: "bench", total: 1, mode: .quiet)

@@ -83,10 +83,7 @@ extension Tape {
     /// Differentiable reshape to a shape of the same element count (the value is a view of x's).
     public func reshape(_ x: Variable, _ shape: [Int]) -> Variable {
         let out = output(x.value.reshaped(shape), from: [x])
-        record("reshape", output: out) { dOut in
-            let (dx, g) = (x.gradBuffer.data, dOut.data)
-            Parallel.ranges(dOut.count, minimumPerPart: Parallel.elementsPerPart) { part in for i in part { dx[i] += g[i] } }
-        }
+        record("reshape", output: out) { dOut in Elementwise.accumulate(x.gradBuffer.data, dOut.data, count: dOut.count) }
         return out
     }
 }

@@ -8,6 +8,11 @@ enum Elementwise {
         for i in 0..<out.count { out.data[i] = a.data[map.leftIndex[i]] + b.data[map.rightIndex[i]] }
     }
 
+    /// d[i] += g[i] for equal shapes (a gradient flowing through unchanged), in parallel parts.
+    static func accumulate(_ d: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, count: Int) {
+        Parallel.ranges(count, minimumPerPart: Parallel.elementsPerPart) { part in for i in part { d[i] += g[i] } }
+    }
+
     /// da[ia[i]] += dout[i]; db[ib[i]] += dout[i]
     static func addBackward(_ da: Tensor?, _ db: Tensor?, _ dOut: Tensor, _ map: Broadcast) {
         for i in 0..<dOut.count {
@@ -63,10 +68,7 @@ extension Tape {
         let (o, x, y, n) = (out.value.data, a.value.data, b.value.data, a.value.count)
         Parallel.ranges(n, minimumPerPart: Parallel.elementsPerPart) { part in for i in part { o[i] = x[i] + y[i] } }
         record("add", output: out) { dOut in
-            for input in [a, b] where input.requiresGrad {
-                let (d, g) = (input.gradBuffer.data, dOut.data)
-                Parallel.ranges(n, minimumPerPart: Parallel.elementsPerPart) { part in for i in part { d[i] += g[i] } }
-            }
+            for input in [a, b] where input.requiresGrad { Elementwise.accumulate(input.gradBuffer.data, dOut.data, count: n) }
         }
         return out
     }

@@ -31,6 +31,12 @@ enum Parallel {
         }
     }
 
+    /// Sets `count` floats from `start` to `value`, a part per thread when the buffer is large (a model's
+    /// gradient, a gradient accumulator).
+    static func fill(_ start: UnsafeMutablePointer<Float>, count: Int, with value: Float) {
+        ranges(count, minimumPerPart: 1 << 16) { part in (start + part.lowerBound).update(repeating: value, count: part.count) }
+    }
+
     /// Runs `body(part)` for every part in `0..<count`, the parts spread over the threads in contiguous
     /// runs (all on this thread when there is one thread or a region is already running). Unlike
     /// `ranges`, the parts are the caller's and do not change with the thread count.

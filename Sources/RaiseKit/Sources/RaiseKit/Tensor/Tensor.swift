@@ -17,11 +17,7 @@ public final class TensorStorage: @unchecked Sendable {
         Allocator.keepFreedMemory
         self.count = count
         let pointer = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))
-        if zeroed {
-            Parallel.ranges(max(count, 1), minimumPerPart: 1 << 16) { part in
-                (pointer + part.lowerBound).initialize(repeating: 0, count: part.count)
-            }
-        }
+        if zeroed { Parallel.fill(pointer, count: max(count, 1), with: 0) }
         self.pointer = pointer
     }
 
@@ -134,10 +130,7 @@ public struct Tensor: @unchecked Sendable, CustomStringConvertible {
     }
 
     /// Overwrites every element with `value` (a large tensor — a model's gradient — by every thread, a part each).
-    public func fill(_ value: Float) {
-        let data = data
-        Parallel.ranges(count, minimumPerPart: 1 << 16) { part in (data + part.lowerBound).update(repeating: value, count: part.count) }
-    }
+    public func fill(_ value: Float) { Parallel.fill(data, count: count, with: value) }
 
     /// Overwrites this tensor's elements with those of `source`, which must have the same count.
     public func assign(_ source: Tensor) {
