@@ -159,40 +159,52 @@ final class SelectionStateTests: XCTestCase {
     }
 }
 
-/// A toy world: instructions in three semantic groups; each step's reward is the share of its batch
-/// taken from group 0, so the best policy picks group 0 only.
+/// A toy world: instructions in three semantic groups; performance grows with the share of each batch
+/// taken from group 0, so the best policy picks group 0 only. With `momentum` β a batch's share moves the
+/// performance as a gradient moves a model trained with Adam's first moment: by (1 − β) of it at its own
+/// step and (1 − β)βᵏ k steps later (0: all of it at once, so each step's reward is its batch's share).
+/// `noise` adds a seeded Gaussian error of that deviation to every measurement, as a small validation
+/// sample's loss has.
 final class ToyEnvironment: SelectionEnvironment {
     let groups: [Int]
-    private var good = 0.0
+    let momentum: Double, noise: Double
+    private var good = 0.0, velocity = 0.0
+    private var rng = RandomGenerator(seed: 17)
 
-    init(groups: [Int]) { self.groups = groups }
+    init(groups: [Int], momentum: Double = 0, noise: Double = 0) { (self.groups, self.momentum, self.noise) = (groups, momentum, noise) }
 
     var poolSize: Int { groups.count }
-    func reset(totalSteps: Int) throws -> Double { good = 0; return 0 }
-    func train(_ indices: [Int]) throws { good += Double(indices.filter { groups[$0] == 0 }.count) / Double(indices.count) }
-    func performance() throws -> Double { good }
+    func reset(totalSteps: Int) throws -> Double { (good, velocity) = (0, 0); return 0 }
+    func train(_ indices: [Int]) throws {
+        let share = Double(indices.filter { groups[$0] == 0 }.count) / Double(indices.count)
+        velocity = momentum * velocity + (1 - momentum) * share
+        good += velocity
+    }
+    func performance() throws -> Double { good + noise * Double(rng.nextNormal()) }
     func poolLosses() throws -> [Float] { groups.map(Float.init) }
 
     /// 60 instructions, 20 per group, with 4 noisy semantic columns centred on their group.
-    static func make() throws -> (ToyEnvironment, PoolFeatures, StateLayout) {
+    static func make(momentum: Double = 0, noise: Double = 0) throws -> (ToyEnvironment, PoolFeatures, StateLayout) {
         var rng = RandomGenerator(seed: 3)
         let groups = (0..<60).map { $0 % 3 }
         var columns = [String: [Float]]()
         for d in 0..<4 { columns["embedding_\(d)"] = groups.map { Float($0 == d ? 2 : 0) + 0.3 * rng.nextNormal() } }
         let layout = StateLayout(groups: [.stage, .semantics, .availability], semanticDimensions: 4)
-        return (ToyEnvironment(groups: groups), try PoolFeatures(columns: columns, count: 60, layout: layout), layout)
+        return (ToyEnvironment(groups: groups, momentum: momentum, noise: noise), try PoolFeatures(columns: columns, count: 60, layout: layout), layout)
     }
 }
 
 final class PolicyTrainingTests: XCTestCase {
-    private func trainer(seed: UInt64, ratio: PPORatio = .perDraw) throws -> (PolicyTrainer, ToyEnvironment) {
-        let (environment, features, layout) = try ToyEnvironment.make()
+    private func trainer(seed: UInt64, ratio: PPORatio = .perDraw, momentum: Double = 0, noise: Double = 0,
+                         lambda: Double = PPOSettings().lambda, steps: Int = 8) throws -> (PolicyTrainer, ToyEnvironment) {
+        let (environment, features, layout) = try ToyEnvironment.make(momentum: momentum, noise: noise)
         var policySettings = PolicySettings(layout: layout)
         policySettings.hidden = 16
         let policy = SelectionPolicy(settings: policySettings, seed: seed)
-        var settings = PolicyTrainingSettings(steps: 8, batchSize: 4, seed: seed)
+        var settings = PolicyTrainingSettings(steps: steps, batchSize: 4, seed: seed)
         settings.ppo.learningRate = 1e-2
         settings.ppo.ratio = ratio
+        settings.ppo.lambda = lambda
         let pool = try PolicyPool(features: features, settings: policySettings, seed: seed)
         return (PolicyTrainer(policy: policy, pool: pool, environment: environment, settings: settings), environment)
     }
@@ -225,6 +237,27 @@ final class PolicyTrainingTests: XCTestCase {
             for i in picks { progress.timesSelected[i] += 1 }
         }
         XCTAssertGreaterThan(Double(good) / 32, 0.9, "\(ratio) ratios, top scores")
+    }
+
+    /// Episodes until the policy's picks are > 90% group 0 (60 at most).
+    private func episodesToLearn(_ trainer: PolicyTrainer, _ environment: ToyEnvironment) throws -> Int {
+        for episode in 0..<60 where goodShare(try trainer.runEpisode(episode), environment) > 0.9 { return episode + 1 }
+        return 60
+    }
+
+    /// When a batch's effect comes mostly in later steps (momentum 0.9, as Adam's β₁) and every measurement
+    /// is noisy, GAE's λ = 0.9 credits a batch with the steps after it and learns in fewer episodes than
+    /// λ = 0, which credits each batch with its own step's reward — mostly the earlier batches' doing. One
+    /// seed's count is itself noisy (10–37 episodes at λ = 0.9, 11–58 at λ = 0), so the test sums six.
+    func testLambdaCreditsABatchWithTheEffectItHasLater() throws {
+        var episodes = [Double: Int]()
+        for lambda in [0.0, 0.9] {
+            for seed in 11...16 as ClosedRange<UInt64> {
+                let (trainer, environment) = try trainer(seed: seed, momentum: 0.9, noise: 0.05, lambda: lambda, steps: 16)
+                episodes[lambda, default: 0] += try episodesToLearn(trainer, environment)
+            }
+        }
+        XCTAssertLessThan(episodes[0.9]!, episodes[0.0]!, "episodes to > 90% good picks over six seeds: \(episodes[0.9]!) at λ = 0.9, \(episodes[0.0]!) at λ = 0")
     }
 
     func testARestoredTrainerRepeatsAnUninterruptedRun() throws {
