@@ -151,6 +151,24 @@ final class NothingLostTests: XCTestCase {
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: folder + "/policy/policy.safetensors")), policy)
         XCTAssertEqual(try train("1", ["--force"]).status, 0, "--force replaces it")
     }
+
+    /// PPO's settings are part of a policy's run: resuming under another GAE λ (the default changed on
+    /// 2026-12-02) is refused, naming it, and the policy is left as it was; the same settings resume.
+    func testTrainSelectorRefusesToResumeUnderOtherPPOSettings() throws {
+        let (folder, model) = try tinySuite(self, size: 200)
+        let train = { (episodes: String, extra: [String]) in
+            try runRaise(["train-selector", "--model", model, "--data", folder + "/suite/pool.jsonl", "--val", folder + "/suite/val.jsonl",
+                          "--template", "plain", "--episodes", episodes, "--budget", "2", "--batch", "4", "--semantic-dims", "4",
+                          "--hidden", "8", "--threads", "1", "--quiet", "--out", folder + "/policy", "--resume"] + extra)
+        }
+        XCTAssertEqual(try train("1", []).status, 0)
+        let policy = try Data(contentsOf: URL(fileURLWithPath: folder + "/policy/policy.safetensors"))
+        let other = try train("2", ["--gae-lambda", "0"])
+        XCTAssertEqual(other.status, 1)
+        XCTAssertTrue(other.stderr.contains("this policy was trained with other settings (gae_lambda was 0.9, is now 0)"), other.stderr)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: folder + "/policy/policy.safetensors")), policy)
+        XCTAssertEqual(try train("2", []).status, 0, "the same settings resume")
+    }
 }
 
 /// Bad input that used to be taken silently: pipes and devices, unbounded lines, files whose extension

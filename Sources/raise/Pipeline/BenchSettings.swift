@@ -23,7 +23,9 @@ struct BenchSettings {
                   "batch": String(settings.batchSize), "eval points": String(settings.evaluationPoints), "test match": settings.match.rawValue,
                   "policy episodes": String(policy.episodes), "policy reward": policy.reward,
                   "policy reward every": String(policy.rewardEvery), "policy clusters": String(policy.clusters),
-                  "policy budget": policy.budget?.label ?? "each budget"].merging(featureModels) { $1 }
+                  "policy budget": policy.budget?.label ?? "each budget",
+                  // PPO's settings changed on 2026-12-02 (GAE λ 0 → 0.9): a folder from before is refused, not mixed in.
+                  "policy ppo": JSONValue.object(PPOSettings().json).serialized].merging(featureModels) { $1 }
         // Settings added later are recorded only when given, so that earlier folders keep their settings.
         if case .source(let file) = settings.target { values["oracle data"] = file }
         if let limit = settings.exactMatchLimit { values["exact match on"] = "the first \(limit) test records" }

@@ -36,6 +36,7 @@ struct PolicyTrainingJob {
                                  ("seed", .number(Double(run.seed))),
                                  ("pool", .number(Double(pool.count))), ("validation", .number(Double(validation.count)))])
         if run.episodesPerUpdate > 1 { object["episodes_per_update"] = .number(Double(run.episodesPerUpdate)) }
+        for key in run.ppo.json.keys { object[key] = run.ppo.json[key] }
         return object
     }
 

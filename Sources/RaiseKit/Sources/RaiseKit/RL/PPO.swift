@@ -57,6 +57,15 @@ public struct PPOSettings: Equatable, Sendable {
 
     /// The defaults above.
     public init() {}
+
+    /// The settings as a policy folder and a benchmark record them (keys named as `train-selector`'s flags),
+    /// so that a run resumed under other ones is refused.
+    public var json: JSONObject {
+        JSONObject([("ppo_ratio", .string(ratio.rawValue)), ("gamma", .number(gamma)), ("gae_lambda", .number(lambda)),
+                    ("clip", .number(clip)), ("value_coef", .number(valueCoefficient)), ("entropy_coef", .number(entropyCoefficient)),
+                    ("ppo_epochs", .number(Double(epochs))), ("minibatches", .number(Double(minibatches))),
+                    ("policy_lr", .number(Double(learningRate))), ("max_grad_norm", .number(Double(maxGradientNorm)))])
+    }
 }
 
 /// What one PPO update measured (means over its steps).
