@@ -222,12 +222,7 @@ final class PolicyTrainingTests: XCTestCase {
         let (trainer, environment) = try trainer(seed: 11, ratio: ratio)
         let first = try trainer.runEpisode(0)
         XCTAssertLessThan(goodShare(first, environment), 0.6, "an untrained policy picks about a third from the good group")
-        var share = 0.0, episodes = 1
-        while share <= 0.9 && episodes < 40 {
-            share = goodShare(try trainer.runEpisode(episodes), environment)
-            episodes += 1
-        }
-        XCTAssertGreaterThan(share, 0.9, "\(ratio) ratios, after \(episodes) episodes")
+        XCTAssertNotNil(try episodesToLearn(trainer, environment, from: 1, limit: 40), "\(ratio) ratios: none of episodes 1–39 picked > 90% good")
         // Run as a selector over a whole episode (top scores at every step), it takes the good group.
         var none: RandomGenerator? = nil, progress = TrainingProgress(totalSteps: 8, poolSize: 60), good = 0
         for step in 0..<8 {
@@ -239,10 +234,11 @@ final class PolicyTrainingTests: XCTestCase {
         XCTAssertGreaterThan(Double(good) / 32, 0.9, "\(ratio) ratios, top scores")
     }
 
-    /// Episodes until the policy's picks are > 90% group 0 (60 at most).
-    private func episodesToLearn(_ trainer: PolicyTrainer, _ environment: ToyEnvironment) throws -> Int {
-        for episode in 0..<60 where goodShare(try trainer.runEpisode(episode), environment) > 0.9 { return episode + 1 }
-        return 60
+    /// Runs episodes `first`, `first` + 1, … (before `limit`) until one picks > 90% group 0; returns how many
+    /// episodes have run by then, counted from 0, or nil when none did.
+    private func episodesToLearn(_ trainer: PolicyTrainer, _ environment: ToyEnvironment, from first: Int = 0, limit: Int = 60) throws -> Int? {
+        for episode in first..<limit where goodShare(try trainer.runEpisode(episode), environment) > 0.9 { return episode + 1 }
+        return nil
     }
 
     /// When a batch's effect comes mostly in later steps (momentum 0.9, as Adam's β₁) and every measurement
@@ -255,7 +251,7 @@ final class PolicyTrainingTests: XCTestCase {
         for lambda in [0.0, 0.9] {
             for seed in 11...16 as ClosedRange<UInt64> {
                 let (trainer, environment) = try trainer(seed: seed, momentum: 0.9, noise: 0.05, lambda: lambda, steps: 16)
-                episodes[lambda, default: 0] += try episodesToLearn(trainer, environment)
+                episodes[lambda, default: 0] += try episodesToLearn(trainer, environment) ?? 60
             }
         }
         XCTAssertLessThan(episodes[0.9]!, episodes[0.0]!, "episodes to > 90% good picks over six seeds: \(episodes[0.9]!) at λ = 0.9, \(episodes[0.0]!) at λ = 0")

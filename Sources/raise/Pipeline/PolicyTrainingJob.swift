@@ -36,7 +36,8 @@ struct PolicyTrainingJob {
                                  ("seed", .number(Double(run.seed))),
                                  ("pool", .number(Double(pool.count))), ("validation", .number(Double(validation.count)))])
         if run.episodesPerUpdate > 1 { object["episodes_per_update"] = .number(Double(run.episodesPerUpdate)) }
-        for key in run.ppo.json.keys { object[key] = run.ppo.json[key] }
+        let ppo = run.ppo.json
+        for key in ppo.keys { object[key] = ppo[key] }
         return object
     }
 
