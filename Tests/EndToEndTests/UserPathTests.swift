@@ -48,7 +48,8 @@ final class UserPathTests: XCTestCase {
     }
 
     /// `raise evaluate` measures a model without training it: on a fine-tuned model's folder it gives the
-    /// numbers finetune reported (the template the folder remembers), and it needs a split to measure.
+    /// numbers finetune reported (the template the folder remembers), the test loss alone with
+    /// `--exact-match-limit 0`, and it needs a split to measure.
     func testEvaluateMeasuresAModelWithoutTrainingIt() throws {
         let (folder, model) = try tinySuite(self, size: 200, validation: 8, testSplit: 4)
         let splits = ["--val", folder + "/suite/val.jsonl", "--test", folder + "/suite/test.jsonl"]
@@ -62,6 +63,11 @@ final class UserPathTests: XCTestCase {
         for key in ["val_loss", "test_loss", "test_exact_match"] {
             XCTAssertEqual(measured[key]?.numberValue, metrics[key]?.numberValue, key)
         }
+        let lossOnly = try runRaise(["evaluate", "--model", folder + "/ft", "--threads", "1", "--exact-match-limit", "0", "--json"] + splits)
+        XCTAssertEqual(lossOnly.status, 0, lossOnly.stderr)
+        let measuredLossOnly = try XCTUnwrap(JSONValue.parse(lossOnly.stdout.trimmingCharacters(in: .whitespacesAndNewlines)).objectValue)
+        XCTAssertEqual(measuredLossOnly["test_loss"]?.numberValue, metrics["test_loss"]?.numberValue, "the loss is over the whole split")
+        XCTAssertNil(measuredLossOnly["test_exact_match"], "--exact-match-limit 0 decodes nothing")
         let nothing = try runRaise(["evaluate", "--model", folder + "/ft"])
         XCTAssertEqual(nothing.status, 2)
         XCTAssertTrue(nothing.stderr.contains("--val FILE or --test FILE is required"), nothing.stderr)

@@ -33,8 +33,7 @@ enum BenchRunCommand {
                         + "budget (the best on validation is every entry's rate there)", default: "3e-4,1e-3,3e-3"),
                   .integer("--eval-points", "N", "validation-loss evaluations per run, for the curves", default: 10, in: 1...10_000),
                   .choice("--match", "HOW", "how test answers are compared", default: AnswerMatch.exact),
-                  .integer("--exact-match-limit", "N", "greedy exact match on the first N test records only (default: all; 0: none) — decoding costs "
-                           + "far more than the test loss, which is always over the whole split", default: nil, in: 0...100_000_000),
+                  TargetMetrics.exactMatchLimit,
                   .integer("--episodes", "N", "RAISE policy training episodes", default: 20, in: 1...1_000_000),
                   .text("--reward", "SPEC", "RAISE reward plugin", default: "val-loss"),
                   .integer("--reward-every", "N", "steps between RAISE reward evaluations", default: 1, in: 1...1_000_000),

@@ -7,13 +7,21 @@ enum TargetMetrics {
     /// The keys, in the order they print.
     static let keys = ["val_loss", "test_loss", "test_exact_match"]
 
-    /// Adds `val_loss` (with a validation split), `test_loss` and `test_exact_match` (with a test split) to `result`.
-    static func measure(_ model: any LanguageModel, validation: Pool?, test: Pool?, match: AnswerMatch, into result: inout JSONObject) throws {
+    /// `--exact-match-limit`: how many of the test split's records greedy exact match decodes.
+    static let exactMatchLimit = Option.integer("--exact-match-limit", "N", "greedy exact match on the first N test records only (default: all; "
+                                                + "0: none) — decoding costs far more than the test loss, which is always over the whole split",
+                                                default: nil, in: 0...100_000_000)
+
+    /// Adds `val_loss` (with a validation split), `test_loss` and `test_exact_match` (with a test split; over its
+    /// first `exactMatchLimit` records, all when nil, left out when 0) to `result`.
+    static func measure(_ model: any LanguageModel, validation: Pool?, test: Pool?, match: AnswerMatch, exactMatchLimit: Int? = nil,
+                        into result: inout JSONObject) throws {
         if let validation { result["val_loss"] = .number(try TargetEvaluation(model: model, examples: validation.examples).loss) }
         if let test {
-            let evaluation = try TargetEvaluation(model: model, examples: test.examples, answers: test.records.map(\.output), match: match)
+            let answers = Array(test.records.prefix(exactMatchLimit ?? test.count).map(\.output))
+            let evaluation = try TargetEvaluation(model: model, examples: test.examples, answers: answers, match: match)
             result["test_loss"] = .number(evaluation.loss)
-            result["test_exact_match"] = .number(evaluation.exactMatch ?? 0)
+            if let exactMatch = evaluation.exactMatch { result["test_exact_match"] = .number(exactMatch) }
         }
     }
 
