@@ -236,6 +236,41 @@ final class RelevanceStateTests: XCTestCase {
         XCTAssertEqual(strict.indices.max { strict[$0] < strict[$1] }, 7)
     }
 
+    /// The prior's ramp: at the budget's subset size-th similarity and one deviation wide when the ranking
+    /// falls smoothly; at the edge of the target's look-alikes, and as wide as the fall, when they end within
+    /// the subset — then they alone get the bonus.
+    func testThePriorMovesToTheEdgeOfARareTargetsLookAlikes() throws {
+        let layout = StateLayout(groups: [.stage, .semantics, .availability, .relevance], semanticDimensions: 1)
+        func features(_ similarity: [Float]) throws -> PoolFeatures {
+            let count = similarity.count
+            return try PoolFeatures(columns: [FeatureColumn.targetSimilarity: similarity, FeatureColumn.gradientAlignment: [Float](repeating: 0, count: count),
+                                              FeatureColumn.embedding(0): (0..<count).map { Float($0 % 7) }], count: count, layout: layout)
+        }
+        // 400 instructions whose similarity falls evenly: no edge, the default ramp.
+        let smooth = try features((0..<400).map { Float(400 - $0) / 400 })
+        XCTAssertEqual(smooth.relevanceEdge(subset: 120, minimumRecords: 8), RelevanceEdge(threshold: smooth.similarity(rank: 120)!, width: 1))
+        // 20 look-alikes far above 380 that fall evenly: the edge is at rank 20, and it is as wide as the fall
+        // from there to rank 22 (a tenth more records).
+        let similarity: [Float] = (0..<400).map { $0 < 20 ? 3 - 0.001 * Float($0) : Float(400 - $0) / 400 }
+        let rare = try features(similarity)
+        let edge = try XCTUnwrap(rare.relevanceEdge(subset: 120, minimumRecords: 8))
+        XCTAssertEqual(edge.threshold, rare.similarity(rank: 20)!)
+        XCTAssertEqual(edge.width, rare.similarity(rank: 20)! - rare.similarity(rank: 22)!, accuracy: 1e-6)
+        XCTAssertGreaterThan(edge.width, RelevanceEdge.minimumDrop)
+        XCTAssertEqual(rare.relevanceEdge(subset: 10, minimumRecords: 8)?.width, 1, "an edge beyond the subset does not count")
+        XCTAssertEqual(rare.relevanceEdge(subset: 120, minimumRecords: 30)?.width, 1, "nor one above the fewest records the prior may keep")
+        // A policy built on it gives the 20 the whole bonus and the rest none: raising the prior from 5 to 10
+        // (the same random start otherwise) adds 5 to their scores and nothing to the others'.
+        var settings = PolicySettings(layout: layout)
+        (settings.relevanceThreshold, settings.relevanceWidth) = (edge.threshold, edge.width)
+        let progress = TrainingProgress(totalSteps: 4, poolSize: 400)
+        let five = SelectionPolicy(settings: settings, seed: 3).scores(rare, progress)
+        settings.relevancePrior = 10
+        let bonus = zip(SelectionPolicy(settings: settings, seed: 3).scores(rare, progress), five).map { $0 - $1 }
+        for i in 0..<20 { XCTAssertEqual(bonus[i], 5, accuracy: 1e-4, "look-alike \(i)") }
+        for i in 22..<400 { XCTAssertEqual(bonus[i], 0, accuracy: 1e-4, "instruction \(i)") }
+    }
+
     /// 96 records in 8 semantic groups whose embeddings barely tell them apart; only the relevant ones (group 0)
     /// raise the reward. The relevance columns are noisy signs of it (as target similarity and gradient
     /// alignment are). Episodes until a policy picks > 90% relevant records.

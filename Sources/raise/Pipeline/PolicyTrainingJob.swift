@@ -53,10 +53,13 @@ struct PolicyTrainingJob {
         let peak = learningRate
         let environment = FineTuningEnvironment(model: model, pool: pool.examples, validation: validation, reward: reward,
                                                 settings: { TrainerSettings.fineTuning(peak: peak, steps: $0) })
-        // The prior starts from the records a static selector would take at this budget: the subset size's most similar.
+        // The prior starts from the records a static selector would take at this budget (the subset size's
+        // most similar), or from fewer where the target's look-alikes end before them — at least a batch.
         var settings = policySettings
         let subset = (run.steps * run.batchSize + TrainingBudget.fullDataEpochs - 1) / TrainingBudget.fullDataEpochs
-        settings.relevanceThreshold = policyPool.features.similarity(rank: subset) ?? settings.relevanceThreshold
+        if let edge = policyPool.features.relevanceEdge(subset: subset, minimumRecords: run.batchSize) {
+            (settings.relevanceThreshold, settings.relevanceWidth) = (edge.threshold, edge.width)
+        }
         let policy = SelectionPolicy(settings: settings, seed: run.seed)
         let trainer = PolicyTrainer(policy: policy, pool: policyPool, environment: environment, settings: run)
 

@@ -21,13 +21,15 @@ public struct PolicySettings: Equatable, Sendable {
     /// Steps between refreshes of the current-loss group (when it is on).
     public var lossRefresh = 10
     /// With the relevance group on: the score the initial actor adds to relevant instructions — those whose
-    /// standardised target similarity is `relevanceThreshold` or more get all of it, those a deviation
+    /// standardised target similarity is `relevanceThreshold` or more get all of it, those `relevanceWidth`
     /// below none, linearly between — so that they are drawn first, evenly (0: a plain random start).
     public var relevancePrior: Float = 5
-    /// Where the prior's ramp tops out, in deviations of target similarity; policy training sets it to
-    /// the similarity of the budget's subset size-th most similar instruction (`PoolFeatures.similarity(rank:)`),
-    /// so the prior starts from the records nearest-to-target would take.
+    /// Where the prior's ramp tops out, in deviations of target similarity; policy training sets it (and
+    /// the width) with `PoolFeatures.relevanceEdge`, so the prior starts from the records nearest-to-target
+    /// would take, or from fewer when the target's look-alikes end before them.
     public var relevanceThreshold: Float = 1
+    /// The ramp's width, in deviations of target similarity (positive).
+    public var relevanceWidth: Float = 1
 
     /// Settings over `layout`, other fields at their defaults.
     public init(layout: StateLayout) { self.layout = layout }
@@ -39,7 +41,7 @@ public struct PolicySettings: Equatable, Sendable {
                     ("activation", .string(activation.rawValue)),
                     ("clusters", .number(Double(clusters))), ("temperature", .number(Double(temperature))),
                     ("loss_refresh", .number(Double(lossRefresh))), ("relevance_prior", .number(Double(relevancePrior))),
-                    ("relevance_threshold", .number(Double(relevanceThreshold)))])
+                    ("relevance_threshold", .number(Double(relevanceThreshold))), ("relevance_width", .number(Double(relevanceWidth)))])
     }
 
     /// Reads settings saved by `json`.
@@ -72,6 +74,11 @@ public struct PolicySettings: Equatable, Sendable {
         // Policies saved before the prior existed started without one.
         relevancePrior = Float(json["relevance_prior"]?.numberValue ?? 0)
         relevanceThreshold = Float(json["relevance_threshold"]?.numberValue ?? 1)
+        let width = json["relevance_width"]?.numberValue ?? 1
+        guard width > 0, width.isFinite else {
+            throw RaiseError.file(path: path, detail: "field 'relevance_width': expected a positive number")
+        }
+        relevanceWidth = Float(width)
     }
 }
 
@@ -102,17 +109,18 @@ public final class SelectionPolicy {
         }
     }
 
-    /// The prior: with z the standardised target similarity and t the threshold, the actor's first two
-    /// hidden units become relu(z − t + 1) and relu(z − t) and the output reads prior × (their difference)
-    /// = prior × clamp(z − t + 1, 0, 1) — a ramp, not a line, so the most similar few are not drawn over and
-    /// over while the rest of the relevant ones wait. The other units keep their random start; training
-    /// may undo it all.
+    /// The prior: with z the standardised target similarity, t the threshold and w the ramp's width, the
+    /// actor's first two hidden units become relu((z − t)/w + 1) and relu((z − t)/w) and the output reads
+    /// prior × (their difference) = prior × clamp((z − t)/w + 1, 0, 1) — a ramp, not a line, so the most
+    /// similar few are not drawn over and over while the rest of the relevant ones wait. The other units
+    /// keep their random start; training may undo it all.
     private func startRankingRelevanceFirst(_ relevance: Range<Int>) {
         let (width, first) = (settings.layout.width, parameters["actor.layer0.weight"].value)  // (H, width)
         let (bias, output) = (parameters["actor.layer0.bias"].value, parameters["actor.layer1.weight"].value)  // (H), (1, H)
+        let (t, w) = (settings.relevanceThreshold, settings.relevanceWidth)
         for unit in 0..<2 {
-            for c in 0..<width { first.data[unit * width + c] = c == relevance.lowerBound ? 1 : 0 }
-            bias.data[unit] = unit == 0 ? 1 - settings.relevanceThreshold : -settings.relevanceThreshold
+            for c in 0..<width { first.data[unit * width + c] = c == relevance.lowerBound ? 1 / w : 0 }
+            bias.data[unit] = unit == 0 ? 1 - t / w : -t / w
             output.data[unit] = unit == 0 ? settings.relevancePrior : -settings.relevancePrior
         }
     }

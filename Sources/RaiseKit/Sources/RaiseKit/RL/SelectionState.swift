@@ -134,10 +134,36 @@ public struct PoolFeatures: Sendable {
     /// The standardised target similarity of the `rank`-th most similar instruction (1: the most similar);
     /// nil without the relevance group.
     public func similarity(rank: Int) -> Float? {
+        guard let sorted = similaritiesDescending() else { return nil }
+        return sorted[min(max(rank, 1), count) - 1]
+    }
+
+    /// Where the relevance prior's ramp lies when a static selector would take `subset` instructions: by
+    /// default it tops out at the `subset`-th similarity and is one deviation wide. When the ranking has an
+    /// edge inside the subset — the similarity falls by `RelevanceEdge.minimumDrop` deviations or more from
+    /// some rank r (at least `minimumRecords`) to rank r + r/10 — the ramp moves to the steepest such edge: it
+    /// tops out at rank r and reaches zero at rank r + r/10. A target whose look-alikes are fewer than the
+    /// subset (a rare target) then gets the bonus alone, instead of sharing it with the next-most-similar
+    /// records. nil without the relevance group.
+    public func relevanceEdge(subset: Int, minimumRecords: Int) -> RelevanceEdge? {
+        guard let sorted = similaritiesDescending() else { return nil }
+        let last = min(max(subset, 1), count)
+        var edge = RelevanceEdge(threshold: sorted[last - 1], width: 1)
+        var steepest = RelevanceEdge.minimumDrop
+        for rank in max(minimumRecords, 1)..<max(last, max(minimumRecords, 1)) {
+            let below = rank + max(1, rank / 10)
+            guard below <= count else { break }
+            let drop = sorted[rank - 1] - sorted[below - 1]
+            if drop >= steepest { (steepest, edge) = (drop, RelevanceEdge(threshold: sorted[rank - 1], width: drop)) }
+        }
+        return edge
+    }
+
+    /// The first column of the relevance group (standardised target similarity), most similar first.
+    private func similaritiesDescending() -> [Float]? {
         guard let relevance, count > 0 else { return nil }
         let width = relevance.shape[1]
-        let sorted = (0..<count).map { relevance.data[$0 * width] }.sorted(by: >)
-        return sorted[min(max(rank, 1), count) - 1]
+        return (0..<count).map { relevance.data[$0 * width] }.sorted(by: >)
     }
 
     /// The columns of a static group (difficulty, semantics, relevance); nil for a group that changes
@@ -244,4 +270,16 @@ extension StateLayout {
         let (n, c, w) = (source.shape[0], source.shape[1], out.shape[1])
         for i in 0..<n { (out.data + i * w + start).update(from: source.data + i * c, count: c) }
     }
+}
+
+/// Where the relevance prior's ramp lies, in standardised target similarity: instructions at `threshold`
+/// or above get the whole bonus, those `width` below it none, linearly between.
+public struct RelevanceEdge: Equatable, Sendable {
+    /// An edge is a fall of at least this many deviations of similarity over a tenth more records.
+    public static let minimumDrop: Float = 0.5
+    public var threshold: Float
+    public var width: Float
+
+    /// An edge at `threshold`, `width` wide.
+    public init(threshold: Float, width: Float) { (self.threshold, self.width) = (threshold, width) }
 }
