@@ -51,4 +51,32 @@ final class BackendSwapTests: XCTestCase {
         XCTAssertEqual(direct.count, 4)
         for (a, b) in zip(direct, auxiliary) { XCTAssertEqual(a, b, accuracy: 1e-6) }
     }
+
+    /// SmolLM2 trained in ChatML beside a feature model whose tokenizer has no ChatML markers (MiniLM): the
+    /// feature model reads the records with the default template, says so, and gives the embedding it gives
+    /// as the only model under that template.
+    func testAFeatureModelWithoutTheTemplatesMarkersReadsTheDefaultTemplate() throws {
+        for path in [ModelCache.smolLM2, ModelCache.miniLM] where !FileManager.default.fileExists(atPath: path) {
+            throw XCTSkip("\(path) is missing: `make models` fetches it")
+        }
+        let folder = try scratchFolder(self)
+        try (0..<4).map { #"{"instruction": "What is \#($0) plus 2?", "output": "It is \#($0 + 2)."}"# }.joined(separator: "\n")
+            .write(toFile: folder + "/data.jsonl", atomically: true, encoding: .utf8)
+        let miniLM = "bert:path=\(ModelCache.miniLM)"
+        func embeddings(_ options: [String], _ name: String) throws -> (values: [Double], stderr: String) {
+            let result = try runRaise(["score", "--data", folder + "/data.jsonl", "--feature", "embedding:dims=2", "--out", folder + "/\(name).jsonl"]
+                                      + options)
+            XCTAssertEqual(result.status, 0, result.stderr)
+            let values = try String(contentsOfFile: folder + "/\(name).jsonl", encoding: .utf8).split(separator: "\n").map {
+                try XCTUnwrap(JSONValue.parse(String($0)).objectValue?["scores"]?.objectValue?["embedding_0"]?.numberValue)
+            }
+            return (values, result.stderr)
+        }
+        let beside = try embeddings(["--model", "llama:path=\(ModelCache.smolLM2),ctx=64", "--template", "chatml", "--embedding-model", miniLM], "beside")
+        XCTAssertTrue(beside.stderr.contains("model.bert's tokenizer has no chatml markers: it reads the records for its features with the alpaca template"),
+                      beside.stderr)
+        let alone = try embeddings(["--model", miniLM, "--template", "alpaca"], "alone")
+        XCTAssertEqual(beside.values.count, 4)
+        for (a, b) in zip(beside.values, alone.values) { XCTAssertEqual(a, b, accuracy: 1e-6) }
+    }
 }

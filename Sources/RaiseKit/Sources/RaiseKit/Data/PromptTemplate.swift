@@ -15,6 +15,15 @@ public enum PromptTemplate: String, CaseIterable, Sendable {
     static let alpacaHeader = "Below is an instruction that describes a task. Write a response that appropriately completes the request."
     static let alpacaHeaderWithInput = "Below is an instruction that describes a task, paired with an input that provides further context. Write a response that appropriately completes the request."
 
+    /// The first special token the template needs that `tokenizer` lacks (ChatML's markers), if any.
+    public func missingMarker(in tokenizer: any Tokenizer) -> String? {
+        guard self == .chatml else { return nil }
+        return ["<|im_start|>", "<|im_end|>"].first { tokenizer.specialTokens.byText[$0] == nil }
+    }
+
+    /// Whether `tokenizer` has every special token the template needs.
+    public func isReadable(by tokenizer: any Tokenizer) -> Bool { missingMarker(in: tokenizer) == nil }
+
     /// The record as text pieces, each marked trained (response) or not (prompt).
     public func pieces(_ record: InstructionRecord, endOfResponse: String) -> [(text: String, trained: Bool)] {
         var pieces = [(text: String, trained: Bool)]()
@@ -77,10 +86,8 @@ public struct PromptFormatter {
         guard let eos = tokenizer.specialTokens.eos, tokenizer.specialTokens.byText.values.contains(eos) else {
             throw RaiseError.invalidArgument(name: "template \(template.rawValue)", detail: "the tokenizer has no end-of-sequence special token (every response ends with its text)")
         }
-        if template == .chatml {
-            for marker in ["<|im_start|>", "<|im_end|>"] where tokenizer.specialTokens.byText[marker] == nil {
-                throw RaiseError.invalidArgument(name: "template chatml", detail: "the tokenizer has no \(marker) special token")
-            }
+        if let marker = template.missingMarker(in: tokenizer) {
+            throw RaiseError.invalidArgument(name: "template \(template.rawValue)", detail: "the tokenizer has no \(marker) special token")
         }
         self.template = template
         self.tokenizer = tokenizer

@@ -142,10 +142,18 @@ public final class FeaturePipeline {
     }
 
     /// The records of `pool` as `model` reads it: the trained model's examples, or the records formatted again with the
-    /// model's own tokenizer and context — a model never sees another's token ids. A record whose response
-    /// no longer fits keeps a row without answer tokens (its losses are 0), with a warning.
+    /// model's own tokenizer and context — a model never sees another's token ids. A feature model whose tokenizer
+    /// lacks what the template needs (ChatML's markers, for a TinyGPT or MiniLM beside SmolLM2) reads them with
+    /// the default template instead, with a note. A record whose response no longer fits keeps a row without
+    /// answer tokens (its losses are 0), with a warning.
     private func examples(of pool: Pool, for model: any LanguageModel) throws -> [TokenizedExample] {
         guard model !== models.trained else { return pool.examples }
+        var template = self.template
+        if !template.isReadable(by: model.tokenizer) {
+            console.info("\(model.backendID)'s tokenizer has no \(template.rawValue) markers: it reads the records for its features "
+                         + "with the \(PromptTemplate.alpaca.rawValue) template")
+            template = .alpaca
+        }
         let formatter = try PromptFormatter(template: template, tokenizer: model.tokenizer, maxLength: model.contextLength + 1)
         let examples = pool.records.map(formatter.tokenized)
         let unanswered = examples.filter { !$0.lossMask.contains(1) }.count
