@@ -106,7 +106,7 @@ enum BenchRunCommand {
             let sweep = try learningRates(arguments)
             let runSettings = BenchRunSettings(batchSize: batchSize, target: target, evaluationPoints: try arguments.int("--eval-points"),
                                                match: try arguments.choice("--match", as: AnswerMatch.self),
-                                               exactMatchLimit: arguments.string("--exact-match-limit") == nil ? nil : try arguments.int("--exact-match-limit"), out: out,
+                                               exactMatchLimit: try TargetMetrics.exactMatchLimit(arguments), out: out,
                                                policy: try policyPlan(arguments, budget: policyBudget), outputMode: arguments.outputMode)
             settings = BenchSettings(model: model, pool: pool.examples, validation: validation.examples, test: test?.examples,
                                      featureModels: featureModels(arguments), settings: runSettings)

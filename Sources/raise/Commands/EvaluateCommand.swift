@@ -36,9 +36,8 @@ enum EvaluateCommand {
         var result = JSONObject([("model", .string(model.backendID))])
         let validation = try ModelOptions.targetSplit(arguments.string("--val"), formatter: formatter)
         let test = try ModelOptions.targetSplit(arguments.string("--test"), formatter: formatter)
-        let exactMatchLimit = arguments.string("--exact-match-limit") == nil ? nil : try arguments.int("--exact-match-limit")
         try TargetMetrics.measure(model, validation: validation, test: test, match: try arguments.choice("--match", as: AnswerMatch.self),
-                                  exactMatchLimit: exactMatchLimit, into: &result)
+                                  exactMatchLimit: try TargetMetrics.exactMatchLimit(arguments), into: &result)
         if let lossesFile {
             let splits = [("val", validation), ("test", test)].compactMap { name, pool in pool.map { (name, $0) } }
             let lines = try splits.flatMap { try recordLosses(model, pool: $1, split: $0, formatter: formatter) }

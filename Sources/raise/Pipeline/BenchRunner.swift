@@ -34,7 +34,7 @@ struct BenchRunSettings {
 
     /// The reference answers exact match is measured on: those of the first `exactMatchLimit` test records.
     func testAnswers(_ test: Pool) -> [String] {
-        Array(test.records.prefix(exactMatchLimit ?? test.count).map(\.output))
+        TargetMetrics.answers(test, limit: exactMatchLimit)
     }
 }
 

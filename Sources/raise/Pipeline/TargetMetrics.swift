@@ -12,14 +12,24 @@ enum TargetMetrics {
                                                 + "0: none) — decoding costs far more than the test loss, which is always over the whole split",
                                                 default: nil, in: 0...100_000_000)
 
+    /// The value of `--exact-match-limit` (nil when not given: every record).
+    static func exactMatchLimit(_ arguments: ParsedArguments) throws -> Int? {
+        arguments.string(exactMatchLimit.name) == nil ? nil : try arguments.int(exactMatchLimit.name)
+    }
+
+    /// The reference answers greedy exact match is measured on: those of the test split's first `limit`
+    /// records (all when nil).
+    static func answers(_ test: Pool, limit: Int?) -> [String] {
+        Array(test.records.prefix(limit ?? test.count).map(\.output))
+    }
+
     /// Adds `val_loss` (with a validation split), `test_loss` and `test_exact_match` (with a test split; over its
     /// first `exactMatchLimit` records, all when nil, left out when 0) to `result`.
     static func measure(_ model: any LanguageModel, validation: Pool?, test: Pool?, match: AnswerMatch, exactMatchLimit: Int? = nil,
                         into result: inout JSONObject) throws {
         if let validation { result["val_loss"] = .number(try TargetEvaluation(model: model, examples: validation.examples).loss) }
         if let test {
-            let answers = Array(test.records.prefix(exactMatchLimit ?? test.count).map(\.output))
-            let evaluation = try TargetEvaluation(model: model, examples: test.examples, answers: answers, match: match)
+            let evaluation = try TargetEvaluation(model: model, examples: test.examples, answers: answers(test, limit: exactMatchLimit), match: match)
             result["test_loss"] = .number(evaluation.loss)
             if let exactMatch = evaluation.exactMatch { result["test_exact_match"] = .number(exactMatch) }
         }

@@ -150,7 +150,9 @@ public struct PoolFeatures: Sendable {
         let last = min(max(subset, 1), count)
         var edge = RelevanceEdge(threshold: sorted[last - 1], width: 1)
         var steepest = RelevanceEdge.minimumDrop
-        for rank in max(minimumRecords, 1)..<max(last, max(minimumRecords, 1)) {
+        let first = max(minimumRecords, 1)
+        guard first < last else { return edge }
+        for rank in first..<last {
             let below = rank + max(1, rank / 10)
             guard below <= count else { break }
             let drop = sorted[rank - 1] - sorted[below - 1]
