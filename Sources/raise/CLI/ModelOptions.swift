@@ -12,6 +12,10 @@ enum ModelOptions {
     static let format = Option.value("--format", "NAME", "alpaca, jsonl, sharegpt, messages, mmlu or text (default: detected)")
     static let filter = Option.values("--where", "FIELD=VALUE", "keep records whose field has this value (repeatable)")
     static let fields = Option.value("--fields", "MAP", "field mapping for JSON records, e.g. instruction=question,output=answer")
+    /// `--exact-match-limit`: how many of the test split's records greedy exact match decodes.
+    static let exactMatchLimit = Option.integer("--exact-match-limit", "N", "greedy exact match on the first N test records only (default: all; "
+                                                + "0: none) — decoding costs far more than the test loss, which is always over the whole split",
+                                                default: nil, in: 0...100_000_000)
     static let maxRecordBytes = Option.integer("--max-record-bytes", "N", "the longest record (line, object, document) read, in bytes",
                                                default: ReadOptions.defaultMaxRecordBytes, in: 1024...(1 << 40))
 
@@ -128,6 +132,11 @@ enum ModelOptions {
             arguments.console.warning("\(records.count - pool.records.count) pool record(s) without response tokens in the context skipped")
         }
         return pool
+    }
+
+    /// The value of `--exact-match-limit` (nil when not given: every record).
+    static func exactMatchLimit(_ arguments: ParsedArguments) throws -> Int? {
+        arguments.string(exactMatchLimit.name) == nil ? nil : try arguments.int(exactMatchLimit.name)
     }
 
     /// A target split (`--val`, `--test`): its records and examples, or nil when `path` is nil.

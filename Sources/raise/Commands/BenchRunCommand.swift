@@ -33,7 +33,7 @@ enum BenchRunCommand {
                         + "budget (the best on validation is every entry's rate there)", default: "3e-4,1e-3,3e-3"),
                   .integer("--eval-points", "N", "validation-loss evaluations per run, for the curves", default: 10, in: 1...10_000),
                   .choice("--match", "HOW", "how test answers are compared", default: AnswerMatch.exact),
-                  TargetMetrics.exactMatchLimit,
+                  ModelOptions.exactMatchLimit,
                   .integer("--episodes", "N", "RAISE policy training episodes", default: 20, in: 1...1_000_000),
                   .text("--reward", "SPEC", "RAISE reward plugin", default: "val-loss"),
                   .integer("--reward-every", "N", "steps between RAISE reward evaluations", default: 1, in: 1...1_000_000),
@@ -106,7 +106,7 @@ enum BenchRunCommand {
             let sweep = try learningRates(arguments)
             let runSettings = BenchRunSettings(batchSize: batchSize, target: target, evaluationPoints: try arguments.int("--eval-points"),
                                                match: try arguments.choice("--match", as: AnswerMatch.self),
-                                               exactMatchLimit: try TargetMetrics.exactMatchLimit(arguments), out: out,
+                                               exactMatchLimit: try ModelOptions.exactMatchLimit(arguments), out: out,
                                                policy: try policyPlan(arguments, budget: policyBudget), outputMode: arguments.outputMode)
             settings = BenchSettings(model: model, pool: pool.examples, validation: validation.examples, test: test?.examples,
                                      featureModels: featureModels(arguments), settings: runSettings)

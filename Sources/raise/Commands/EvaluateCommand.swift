@@ -15,7 +15,7 @@ enum EvaluateCommand {
                   .value("--val", "FILE", "a validation split: its mean answer loss"),
                   .value("--test", "FILE", "a test split: its mean answer loss and greedy exact match"),
                   .choice("--match", "HOW", "how test answers are compared (final-answer: after '####' / the last number)", default: AnswerMatch.exact),
-                  TargetMetrics.exactMatchLimit,
+                  ModelOptions.exactMatchLimit,
                   .value("--losses", "FILE", "also write each record's split, id, template pieces, token ids, answer mask and mean answer loss (JSONL)"),
                   OutputOptions.force, PluginOptions.pluginPath, CommonOptions.seed, CommonOptions.threads, CommonOptions.json],
         run: run)
@@ -37,7 +37,7 @@ enum EvaluateCommand {
         let validation = try ModelOptions.targetSplit(arguments.string("--val"), formatter: formatter)
         let test = try ModelOptions.targetSplit(arguments.string("--test"), formatter: formatter)
         try TargetMetrics.measure(model, validation: validation, test: test, match: try arguments.choice("--match", as: AnswerMatch.self),
-                                  exactMatchLimit: try TargetMetrics.exactMatchLimit(arguments), into: &result)
+                                  exactMatchLimit: try ModelOptions.exactMatchLimit(arguments), into: &result)
         if let lossesFile {
             let splits = [("val", validation), ("test", test)].compactMap { name, pool in pool.map { (name, $0) } }
             let lines = try splits.flatMap { try recordLosses(model, pool: $1, split: $0, formatter: formatter) }

@@ -7,16 +7,6 @@ enum TargetMetrics {
     /// The keys, in the order they print.
     static let keys = ["val_loss", "test_loss", "test_exact_match"]
 
-    /// `--exact-match-limit`: how many of the test split's records greedy exact match decodes.
-    static let exactMatchLimit = Option.integer("--exact-match-limit", "N", "greedy exact match on the first N test records only (default: all; "
-                                                + "0: none) — decoding costs far more than the test loss, which is always over the whole split",
-                                                default: nil, in: 0...100_000_000)
-
-    /// The value of `--exact-match-limit` (nil when not given: every record).
-    static func exactMatchLimit(_ arguments: ParsedArguments) throws -> Int? {
-        arguments.string(exactMatchLimit.name) == nil ? nil : try arguments.int(exactMatchLimit.name)
-    }
-
     /// The reference answers greedy exact match is measured on: those of the test split's first `limit`
     /// records (all when nil).
     static func answers(_ test: Pool, limit: Int?) -> [String] {
