@@ -243,7 +243,8 @@ bench-scale: build deps-time
 #   bench-real-gsm8k       target GSM8K; pool = the general pool parts + REAL_GSM8K GSM8K problems; oracle = those
 #   bench-real-alpacaeval  target AlpacaEval (805 instructions with reference outputs); pool = the general pool parts +
 #                          the GSM8K problems + REAL_ALPACAEVAL AlpacaEval records (the oracle's)
-# Features: the base model's own losses and MiniLM embeddings (REAL_AUX=smollm2 scores the losses with SmolLM2).
+# Features: the base model's own losses and LESS gradients, MiniLM embeddings (REAL_AUX=smollm2 scores the losses
+# and IFD with SmolLM2; LESS's gradients stay the base's: SmolLM2's took 6 min for 100 records, hours a target).
 # Greedy exact match (the costliest evaluation) on GSM8K's first 100 test problems, none on AlpacaEval (long free-form
 # answers never match exactly); the test loss is always over the whole split; validation curves at 2 points (half-way
 # and the end: each point scores the whole validation split, and the runs are short).
@@ -259,7 +260,7 @@ REAL_SEEDS      ?= 3
 REAL_EPISODES   ?= 10
 REAL_AUX        ?=
 comma           := ,
-REAL_AUX_MODEL  := $(if $(filter smollm2,$(REAL_AUX)),--aux-model 'llama:path="$(SMOLLM2)"$(comma)ctx=256')
+REAL_AUX_MODEL  := $(if $(filter smollm2,$(REAL_AUX)),--aux-model 'llama:path="$(SMOLLM2)"$(comma)ctx=256' --gradient-model $(REAL)/base)
 REAL_GENERAL    := $(REAL)/alpaca-libre/pool.jsonl $(REAL)/gpteacher/pool.jsonl
 REAL_BASE       := $(REAL)/alpaca-libre/base.jsonl $(REAL)/gpteacher/base.jsonl
 REAL_ENTRIES    := --selector random --selector perplexity --selector ifd --selector nearest --selector less --selector raise \

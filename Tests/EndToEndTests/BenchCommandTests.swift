@@ -160,13 +160,15 @@ final class BenchCommandTests: XCTestCase {
         XCTAssertEqual(settings["reference model"]?.stringValue, reference)
     }
 
-    /// `--embedding-model` computes the semantic columns, `--aux-model` the others: each feature with its model.
+    /// `--embedding-model` computes the semantic columns, `--gradient-model` LESS's gradients, `--aux-model` the
+    /// others: each feature with its model.
     func testEachFeatureIsComputedWithTheModelItNames() throws {
         let (folder, model) = try tinySuite(self, size: 100, validation: 4, testSplit: 4)
         let other = model.replacingOccurrences(of: "d=32", with: "d=16")
         func score(_ extra: [String], out: String) throws -> [[String: Double]] {
             let result = try runRaise(["score", "--model", model, "--data", folder + "/suite/pool.jsonl", "--template", "plain",
-                                       "--features", "loss", "--feature", "embedding:dims=4", "--threads", "1", "--quiet",
+                                       "--features", "loss", "--feature", "embedding:dims=4", "--feature", "gradient:dims=64",
+                                       "--val", folder + "/suite/val.jsonl", "--threads", "1", "--quiet",
                                        "--out", folder + "/" + out] + extra, environment: ["RAISE_CACHE_DIR": folder + "/cache"])
             XCTAssertEqual(result.status, 0, result.stderr)
             return try String(contentsOfFile: folder + "/" + out, encoding: .utf8).split(separator: "\n").map { line in
@@ -181,6 +183,12 @@ final class BenchCommandTests: XCTestCase {
         XCTAssertEqual(split.map { $0["loss"] }, trained.map { $0["loss"] }, "losses from the trained model")
         XCTAssertEqual(split.map { $0["embedding_0"] }, auxiliary.map { $0["embedding_0"] }, "semantics from the embedding model")
         XCTAssertNotEqual(split.map { $0["embedding_0"] }, trained.map { $0["embedding_0"] })
+        XCTAssertEqual(split.map { $0["gradient_alignment"] }, trained.map { $0["gradient_alignment"] }, "gradients from the auxiliary model")
+        let gradients = try score(["--gradient-model", other], out: "gradients.jsonl")
+        XCTAssertEqual(gradients.map { $0["gradient_alignment"] }, auxiliary.map { $0["gradient_alignment"] }, "gradients from the gradient model")
+        XCTAssertNotEqual(gradients.map { $0["gradient_alignment"] }, trained.map { $0["gradient_alignment"] })
+        XCTAssertEqual(gradients.map { $0["loss"] }, trained.map { $0["loss"] }, "the rest from the auxiliary (here the trained) model")
+        XCTAssertEqual(gradients.map { $0["embedding_0"] }, trained.map { $0["embedding_0"] })
     }
 
     func testDemoRunsEveryStageAndResumes() throws {

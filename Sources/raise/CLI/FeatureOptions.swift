@@ -1,8 +1,9 @@
 // FeatureOptions: the options that name the models features are computed with — `--aux-model` (the
 // paper's auxiliary model: losses, IFD, lengths), `--embedding-model` (semantics: embeddings and clusters;
-// default the auxiliary model, so MiniLM can give the semantics while an LM gives the losses) and
-// `--reference-model` (RHO-LOSS) — and the feature pipeline (Features/FeaturePipeline in the core) a
-// command builds from them.
+// default the auxiliary model, so MiniLM can give the semantics while an LM gives the losses),
+// `--gradient-model` (LESS's gradients; default the auxiliary model, so a small model can give them while a
+// large one gives the losses) and `--reference-model` (RHO-LOSS) — and the feature pipeline
+// (Features/FeaturePipeline in the core) a command builds from them.
 import RaiseKit
 
 /// Feature models and pipelines from the command line.
@@ -10,6 +11,8 @@ enum FeatureOptions {
     static let auxModel = Option.value("--aux-model", "SPEC", "the model difficulty features are scored with (default: --model)")
     static let embeddingModel = Option.value("--embedding-model", "SPEC",
                                              "the model semantic features (embedding, cluster) are computed with (default: --aux-model)")
+    static let gradientModel = Option.value("--gradient-model", "SPEC",
+                                            "the model LESS's per-example gradients (feature gradient) are computed with (default: --aux-model)")
     static let referenceModel = Option.value("--reference-model", "SPEC",
                                              "a model trained on the target validation split (RHO-LOSS's irreducible loss)")
 
@@ -19,7 +22,7 @@ enum FeatureOptions {
             try arguments.string(option).map { _ in try ModelOptions.make(arguments, option: option, registry: registry, seed: seed) }
         }
         return FeaturePipeline.Models(trained: trained, auxiliary: try make("--aux-model"), embedding: try make("--embedding-model"),
-                                      reference: try make("--reference-model"))
+                                      gradient: try make("--gradient-model"), reference: try make("--reference-model"))
     }
 
     /// `--val` for commands whose only use of a validation split is the target-aware features.

@@ -12,18 +12,21 @@ public final class FeaturePipeline {
         public let trained: any LanguageModel
         /// The auxiliary model of difficulty features (losses, IFD, lengths).
         public let auxiliary: any LanguageModel
-        /// The model of semantic features (feature.embedding, feature.cluster).
+        /// The model of semantic features (feature.embedding, feature.cluster, feature.target-similarity).
         public let embedding: any LanguageModel
+        /// The model of LESS's per-example gradients (feature.gradient).
+        public let gradient: any LanguageModel
         /// The model of features written `reference:SPEC` (RHO-LOSS's irreducible loss), if any.
         public let reference: (any LanguageModel)?
 
-        /// Models for features; the auxiliary model defaults to the trained one, the embedding model to
-        /// the auxiliary one.
+        /// Models for features; the auxiliary model defaults to the trained one, the embedding and gradient
+        /// models to the auxiliary one.
         public init(trained: any LanguageModel, auxiliary: (any LanguageModel)? = nil, embedding: (any LanguageModel)? = nil,
-                    reference: (any LanguageModel)? = nil) {
+                    gradient: (any LanguageModel)? = nil, reference: (any LanguageModel)? = nil) {
             self.trained = trained
             self.auxiliary = auxiliary ?? trained
             self.embedding = embedding ?? auxiliary ?? trained
+            self.gradient = gradient ?? auxiliary ?? trained
             self.reference = reference
         }
     }
@@ -68,9 +71,10 @@ public final class FeaturePipeline {
             }
             return reference
         }
-        let id = spec.split(separator: ":", maxSplits: 1).first.map(String.init) ?? spec
-        let semantic = [FeatureSpec.embedding, FeatureSpec.cluster, FeatureSpec.targetSimilarity]
-        return semantic.contains(id) || semantic.contains("feature." + id) ? models.embedding : models.auxiliary
+        let name = spec.split(separator: ":", maxSplits: 1).first.map(String.init) ?? spec
+        let id = name.hasPrefix("feature.") ? name : "feature." + name
+        if [FeatureSpec.embedding, FeatureSpec.cluster, FeatureSpec.targetSimilarity].contains(id) { return models.embedding }
+        return id == FeatureSpec.gradient ? models.gradient : models.auxiliary
     }
 
     /// The columns of every spec over `pool` (its examples are the trained model's), with progress on
