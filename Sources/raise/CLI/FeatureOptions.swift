@@ -10,7 +10,7 @@ import RaiseKit
 enum FeatureOptions {
     static let auxModel = Option.value("--aux-model", "SPEC", "the model difficulty features are scored with (default: --model)")
     static let embeddingModel = Option.value("--embedding-model", "SPEC",
-                                             "the model semantic features (embedding, cluster) are computed with (default: --aux-model)")
+                                             "the model semantic features (embedding, cluster, target-similarity) are computed with (default: --aux-model)")
     static let gradientModel = Option.value("--gradient-model", "SPEC",
                                             "the model LESS's per-example gradients (feature gradient) are computed with (default: --aux-model)")
     static let referenceModel = Option.value("--reference-model", "SPEC",
