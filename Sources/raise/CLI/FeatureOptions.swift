@@ -15,6 +15,8 @@ enum FeatureOptions {
                                             "the model LESS's per-example gradients (feature gradient) are computed with (default: --aux-model)")
     static let referenceModel = Option.value("--reference-model", "SPEC",
                                              "a model trained on the target validation split (RHO-LOSS's irreducible loss)")
+    /// The options `models` reads, for a command's option list: one place, so no command accepts some of them only.
+    static let modelOptions = [auxModel, embeddingModel, gradientModel, referenceModel]
 
     /// The models features use besides `trained`, each made from its option when given.
     static func models(_ arguments: ParsedArguments, registry: PluginRegistry, trained: any LanguageModel, seed: UInt64) throws -> FeaturePipeline.Models {

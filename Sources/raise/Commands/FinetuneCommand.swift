@@ -18,8 +18,7 @@ enum FinetuneCommand {
                   .choice("--match", "HOW", "how test answers are compared (final-answer: after '####' / the last number)", default: AnswerMatch.exact),
                   .integer("--batch", "N", "examples per step", default: 16, in: 1...65_536), .real("--lr", "X", "peak learning rate", default: 1e-3, in: 1e-7...10),
                   .integer("--eval-every", "N", "steps between validation losses on stderr (0: at the end only)", default: 0, in: 0...100_000_000),
-                  .value("--out", "DIR", "model folder, selection.jsonl and metrics.json (optional)"), OutputOptions.force, FeatureOptions.auxModel, FeatureOptions.embeddingModel, FeatureOptions.gradientModel, FeatureOptions.referenceModel,
-                  
+                  .value("--out", "DIR", "model folder, selection.jsonl and metrics.json (optional)"), OutputOptions.force] + FeatureOptions.modelOptions + [
                   PluginOptions.pluginPath,
                   CommonOptions.seed, CommonOptions.threads, CommonOptions.quiet, CommonOptions.json],
         run: run)

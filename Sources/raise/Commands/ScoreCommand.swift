@@ -16,8 +16,7 @@ enum ScoreCommand {
         arguments: "",
         options: [ModelOptions.model, ModelOptions.data, ModelOptions.format, ModelOptions.filter, ModelOptions.template, ModelOptions.fields, ModelOptions.skipInvalid, ModelOptions.maxRecordBytes,
                   .value("--features", "LIST", "comma-separated feature ids, e.g. ifd,perplexity,length (default loss)"),
-                  .values("--feature", "SPEC", "a feature with parameters, e.g. embedding:dims=8 (repeatable)"),
-                  FeatureOptions.auxModel, FeatureOptions.embeddingModel, FeatureOptions.gradientModel, FeatureOptions.referenceModel, FeatureOptions.target, .value("--out", "FILE", "scores.jsonl to write (required)"), OutputOptions.force,
+                  .values("--feature", "SPEC", "a feature with parameters, e.g. embedding:dims=8 (repeatable)")] + FeatureOptions.modelOptions + [FeatureOptions.target, .value("--out", "FILE", "scores.jsonl to write (required)"), OutputOptions.force,
                   .integer("--window", "N", "records read, scored and written at a time when every feature is row-wise (rounded up"
                                             + " to a multiple of 256, so that the scores are those of one pass over the pool)", default: 16_384, in: 1...100_000_000),
                   PluginOptions.pluginPath,
