@@ -309,9 +309,9 @@ real-data: build
 # LESS-T and Superfiltering do; SmolLM2's own LESS gradients would take hours), MiniLM embeddings. RAISE's policy
 # from 4 episodes, rewarded every 2 steps by 32 validation problems. Test loss over the whole GSM8K test split; no
 # exact match (a 135M model's greedy GSM8K answers sit at the noise floor, and decoding costs tens of ms a token).
-# Then SmolLM2's GSM8K and AlpacaEval test losses before fine-tuning. (Every run's model on AlpacaEval's test split,
-# what GSM8K-targeted selection costs a general target: `raise bench evaluate --bench $(REAL)/bench-smollm2 --test
-# $(REAL)/alpaca-eval/test.jsonl`, about 4 minutes a run: each model is rebuilt.)
+# Then SmolLM2's GSM8K and AlpacaEval test losses before fine-tuning, and every run's model on AlpacaEval's test
+# split — what GSM8K-targeted selection costs a general target — with `raise bench evaluate` (each model rebuilt
+# from its run's batches and checked bit for bit against its validation loss; about 4 minutes a run; resumes).
 SMOLLM2_SPEC     = 'llama:path="$(SMOLLM2)",ctx=256'
 bench-real-smollm2: real-base
 	$(RELEASE_BIN) bench run --model $(SMOLLM2_SPEC) --template chatml --aux-model $(REAL)/base \
@@ -322,6 +322,7 @@ bench-real-smollm2: real-base
 		--reward val-loss:limit=32 --reward-every 2 --out $(REAL)/bench-smollm2
 	$(RELEASE_BIN) evaluate --model $(SMOLLM2_SPEC) --template chatml --test $(REAL)/gsm8k/test.jsonl --exact-match-limit 0
 	$(RELEASE_BIN) evaluate --model $(SMOLLM2_SPEC) --template chatml --test $(REAL)/alpaca-eval/test.jsonl --exact-match-limit 0
+	$(RELEASE_BIN) bench evaluate --bench $(REAL)/bench-smollm2 --test $(REAL)/alpaca-eval/test.jsonl
 
 # Installs raise under PREFIX: bin/raise, lib/raise/libRaiseKit.so, lib/raise/plugins/ (searched by
 # the host) and lib/raise/swift/ (the RaiseKit module that out-of-tree plugins compile against).

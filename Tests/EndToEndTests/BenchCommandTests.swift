@@ -191,6 +191,63 @@ final class BenchCommandTests: XCTestCase {
         XCTAssertEqual(gradients.map { $0["embedding_0"] }, trained.map { $0["embedding_0"] })
     }
 
+    /// `bench evaluate` on the benchmark's own test split gives each run's test loss back. Interrupted (one run's
+    /// evaluation and the report not yet written), it evaluates again only what is missing, to the same number,
+    /// and keeps what it saved. Another test split under the same name is refused, naming the setting, until
+    /// `--force` starts that evaluation over.
+    func testBenchEvaluateResumesAndRefusesAnotherTestSplitUnderItsName() throws {
+        let (folder, model) = try tinySuite(self, size: 200, validation: 8, testSplit: 8, pretrain: 200)
+        let bench = try runRaise(["bench", "run", "--model", model, "--data", folder + "/suite/pool.jsonl", "--val", folder + "/suite/val.jsonl",
+                                  "--test", folder + "/suite/test.jsonl", "--template", "plain", "--selector", "random", "--selector", "perplexity",
+                                  "--no-full", "--lr", "1e-3", "--budgets", "10%", "--seeds", "2", "--batch", "8", "--eval-points", "1",
+                                  "--threads", "1", "--quiet", "--out", folder + "/bench"], environment: ["RAISE_CACHE_DIR": folder + "/cache"])
+        XCTAssertEqual(bench.status, 0, bench.stderr)
+        let evaluation = folder + "/bench/evaluations/test"
+        func evaluate(_ test: String, _ extra: [String] = []) throws -> (status: Int32, stderr: String) {
+            let result = try runRaise(["bench", "evaluate", "--bench", folder + "/bench", "--test", test, "--quiet"] + extra,
+                                      environment: ["RAISE_CACHE_DIR": folder + "/cache"])
+            return (result.status, result.stderr)
+        }
+        /// Entry and seed → (validation loss, test loss), from a results.csv.
+        func losses(_ path: String) throws -> [String: [String]] {
+            try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").dropFirst().reduce(into: [:]) { rows, line in
+                let cells = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+                rows[cells[1] + "-seed" + cells[3]] = [cells[4], cells[5]]
+            }
+        }
+        let first = try evaluate(folder + "/suite/test.jsonl")
+        XCTAssertEqual(first.status, 0, first.stderr)
+        let benchLosses = try losses(folder + "/bench/results.csv")
+        XCTAssertEqual(benchLosses.count, 4)
+        XCTAssertEqual(try losses(evaluation + "/results.csv"), benchLosses, "the rebuilt models give the runs' own test losses")
+
+        let lost = evaluation + "/runs/10pct/random-seed1.json", kept = evaluation + "/runs/10pct/perplexity-seed0.json"
+        try FileManager.default.removeItem(atPath: lost)
+        try FileManager.default.removeItem(atPath: evaluation + "/report.md")
+        var marked = try JSONValue.readObject(path: kept)
+        marked["test_loss"] = .number(7.5)  // what a second evaluation of this run would not give
+        try AtomicFile.write(JSONValue.object(marked).serialized + "\n", to: kept)
+        let resumed = try evaluate(folder + "/suite/test.jsonl")
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        let resumedLosses = try losses(evaluation + "/results.csv")
+        XCTAssertEqual(resumedLosses["random-seed1"], benchLosses["random-seed1"], "the missing run evaluated again, to the same number")
+        XCTAssertEqual(resumedLosses["perplexity-seed0"]?.last.flatMap(Double.init), 7.5, "a saved run is read back, not evaluated again")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: evaluation + "/report.md"))
+
+        // The validation split as the test file, under the same name ("test"): another test split.
+        try Folder.create(folder + "/other")
+        try FileManager.default.copyItem(atPath: folder + "/suite/val.jsonl", toPath: folder + "/other/test.jsonl")
+        let refused = try evaluate(folder + "/other/test.jsonl")
+        XCTAssertEqual(refused.status, 1)
+        XCTAssertTrue(refused.stderr.contains(evaluation + "/settings.json") && refused.stderr.contains("test split was"), refused.stderr)
+        XCTAssertEqual(try losses(evaluation + "/results.csv"), resumedLosses, "a refused evaluation writes nothing")
+        let forced = try evaluate(folder + "/other/test.jsonl", ["--force"])
+        XCTAssertEqual(forced.status, 0, forced.stderr)
+        for (run, cells) in try losses(evaluation + "/results.csv") {
+            XCTAssertEqual(cells[1], cells[0], "\(run): evaluated again from the start, on the validation split")
+        }
+    }
+
     func testDemoRunsEveryStageAndResumes() throws {
         let folder = try scratchFolder(self)
         let arguments = ["demo", "--out", folder + "/demo", "--size", "200", "--pretrain-steps", "20", "--seeds", "1", "--episodes", "1",

@@ -2,7 +2,8 @@
 // running any selection again. Each run's model is rebuilt from what its result file keeps — the base model,
 // the learning rate and the batches in the order they were trained on — and checked to be the same model bit
 // for bit (its validation loss equal to the saved one) before it is evaluated. The report goes to a folder of
-// its own inside the benchmark; the benchmark's own files are not touched.
+// its own inside the benchmark; the benchmark's own files are not touched. Each evaluated run is saved as it
+// finishes, so an interrupted evaluation resumes — under the same test split and match only (settings.json).
 import Foundation
 import RaiseKit
 
@@ -16,7 +17,8 @@ enum BenchEvaluateCommand {
                   .value("--test", "FILE", "the test split to measure every run's model on (required; disjoint from the pool)"),
                   .choice("--match", "HOW", "how test answers are compared (default: as the benchmark compared them)", default: AnswerMatch.exact),
                   .value("--name", "NAME", "the report's folder, DIR/evaluations/NAME (default: the test file's name)"),
-                  OutputOptions.force,
+                  .flag("--force", "evaluate again from the start, replacing the evaluation of that name (without it, an unfinished "
+                        + "one resumes and a finished one is reported again)"),
                   .integer("--threads", "N", "threads (default: those the benchmark ran with — more threads than cores cut products "
                            + "differently, and the rebuilt models would not be the runs' own)", default: nil, in: 1...1024),
                   CommonOptions.quiet, CommonOptions.json],
@@ -43,9 +45,6 @@ enum BenchEvaluateCommand {
         let name = arguments.string("--name") ?? URL(fileURLWithPath: testPath).deletingPathExtension().lastPathComponent
         let out = folder + "/evaluations/" + name
         try OutputOptions.claimFolder(folder, finished: nil, arguments: arguments)  // no bench run writes it meanwhile
-        if FileManager.default.fileExists(atPath: out + "/report.md"), !arguments.flag("--force") {
-            throw RaiseError.file(path: out, detail: "holds a finished evaluation (report.md); raise does not replace it: choose another --name, or pass --force")
-        }
 
         // The benchmark as it was run, its test split replaced (options given here win over the saved ones).
         var words = ["--out", folder, "--test", testPath]
@@ -63,23 +62,32 @@ enum BenchEvaluateCommand {
         let rates = try setup.benchmark.learningRates(done: &unused)
         let results = try setup.benchmark.finishedRuns(at: rates)
         let test = setup.test!
+        try claimEvaluation(out, settings: evaluationSettings(setup), force: arguments.flag("--force"))
 
         let progress = ProgressReporter(label: "bench evaluate", total: setup.plan.runs.count, mode: arguments.outputMode)
         var evaluated = [BenchResult]()
         for (i, run) in setup.plan.runs.enumerated() {
-            let path = run.resultPath(out: folder)
-            guard var result = results[path] else {
-                throw RaiseError.file(path: path, detail: "missing: the benchmark is not finished; finish it with `raise bench run` first")
+            let path = run.resultPath(out: folder), evaluatedPath = run.resultPath(out: out)
+            var result: BenchResult
+            if FileManager.default.fileExists(atPath: evaluatedPath) {  // evaluated before an interruption
+                result = try BenchResult(path: evaluatedPath)
+            } else {
+                guard let finished = results[path] else {
+                    throw RaiseError.file(path: path, detail: "missing: the benchmark is not finished; finish it with `raise bench run` first")
+                }
+                result = finished
+                let model = try rebuild(result, path: path, setup: setup, seed: run.seed)
+                let evaluation = try TargetEvaluation(model: model, examples: test.examples, answers: setup.work.settings.testAnswers(test),
+                                                      match: setup.work.settings.match)
+                (result.testLoss, result.testExactMatch) = (evaluation.loss, evaluation.exactMatch)
+                try BenchRunCommand.save(result, to: evaluatedPath)
             }
-            let model = try rebuild(result, path: path, setup: setup, seed: run.seed)
-            let evaluation = try TargetEvaluation(model: model, examples: test.examples, answers: setup.work.settings.testAnswers(test),
-                                                  match: setup.work.settings.match)
-            (result.testLoss, result.testExactMatch) = (evaluation.loss, evaluation.exactMatch)
             evaluated.append(result)
-            progress.update(step: i + 1, metrics: [("test_loss", evaluation.loss)])
+            progress.update(step: i + 1, metrics: [("test_loss", result.testLoss ?? .nan)])
             if arguments.outputMode == .json {
                 print(JSONValue.object(JSONObject([("budget", .string(result.budget)), ("entry", .string(result.entry)), ("seed", .number(Double(result.seed))),
-                                                   ("test_loss", .number(evaluation.loss)), ("test_exact_match", evaluation.exactMatch.map { .number($0) } ?? .null)])).serialized)
+                                                   ("test_loss", result.testLoss.map { .number($0) } ?? .null),
+                                                   ("test_exact_match", result.testExactMatch.map { .number($0) } ?? .null)])).serialized)
             }
         }
         try Folder.create(out)
@@ -94,6 +102,30 @@ enum BenchEvaluateCommand {
     /// `path` from the current directory, when it is relative.
     private static func absolute(_ path: String) -> String {
         path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+    }
+
+    /// What an evaluation's numbers depend on besides the benchmark: the test split as tokenized and how its
+    /// answers are matched.
+    private static func evaluationSettings(_ setup: BenchRunCommand.Setup) -> RunSettings {
+        let settings = setup.work.settings
+        return RunSettings(values: ["test split": String(FeatureCache.fingerprint(model: nil, examples: setup.test!.examples), radix: 16),
+                                    "test match": settings.match.rawValue,
+                                    "exact match on": settings.exactMatchLimit.map { "the first \($0) test records" } ?? "every test record"])
+    }
+
+    /// Starts the evaluation folder `out`, or continues it when it was started with the same settings; with
+    /// `force`, starts it over (the runs it evaluated before are removed: raise made them).
+    ///
+    /// - Throws: `RaiseError.file` naming the saved settings and each one that differs.
+    private static func claimEvaluation(_ out: String, settings: RunSettings, force: Bool) throws {
+        let path = out + "/settings.json"
+        if force {
+            if FileManager.default.fileExists(atPath: out + "/runs") { try FileManager.default.removeItem(atPath: out + "/runs") }
+            try settings.save(path: path)
+        } else {
+            try settings.claim(path: path, what: "this evaluation was started",
+                               hint: "choose another --name, or pass --force to evaluate again from the start")
+        }
     }
 
     /// The model of a finished run: the base model trained on the run's batches in order, at its rate.

@@ -331,7 +331,8 @@ enum BenchRunCommand {
         budget == BenchPlan.fullDataLabel ? "\(out)/runs/lr-sweep/full-lr\(lr).json" : "\(out)/runs/lr-sweep/\(BenchPlan.slug(budget))-random-lr\(lr).json"
     }
 
-    private static func save(_ result: BenchResult, to path: String) throws {
+    /// Saves a run's result at `path` (written whole, then renamed into place).
+    static func save(_ result: BenchResult, to path: String) throws {
         try Folder.create((path as NSString).deletingLastPathComponent)
         try AtomicFile.write(JSONValue.object(result.json).serialized + "\n", to: path)
     }
