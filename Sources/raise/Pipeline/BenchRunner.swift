@@ -54,11 +54,9 @@ final class BenchRunner {
     let test: Pool?
     let settings: BenchRunSettings
     /// Answer losses and embeddings the feature passes computed, shared by every run (feature.loss and
-    /// feature.ifd's conditional losses are one pass; so are feature.embedding and feature.target-similarity's).
+    /// feature.ifd's conditional losses are one pass; so are feature.embedding and feature.target-similarity's),
+    /// and the base model's validation losses.
     private let passMemory = PassMemory()
-    /// The base model's validation loss (every curve's first point) by seed: each run starts from the same
-    /// base, so it is measured once per seed, not once per run.
-    private var baseValidationLoss = [UInt64: Double]()
     /// The benchmark's progress line, over every step still to run; set before the first run.
     var progress = ProgressReporter(label: "bench", total: 1, mode: .quiet)
 
@@ -124,8 +122,10 @@ final class BenchRunner {
         let evaluateAt = Set((1...settings.evaluationPoints).map { $0 * run.steps / settings.evaluationPoints })
         var clock = Date()
         func lap() -> Double { defer { clock = Date() }; return Date().timeIntervalSince(clock) }
-        if baseValidationLoss[seed] == nil { baseValidationLoss[seed] = try TargetEvaluation(model: model, examples: validation).loss }
-        result.curve.append((0, baseValidationLoss[seed]!))
+        // Every curve's first point, the base model's validation loss: measured once per base (once for a pretrained
+        // model, once per seed for a seeded initialisation), not once per run.
+        let base = passMemory.remembering(model, fingerprint: FeatureCache.fingerprint(model: model, examples: []) ^ FeatureCache.settingsFingerprint(of: model))
+        result.curve.append((0, try TargetEvaluation(model: base, examples: validation).loss))
         result.evaluationSeconds += lap()
         for step in 0..<run.steps {
             let indices = try training.nextBatch(step: step)
