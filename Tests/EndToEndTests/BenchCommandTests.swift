@@ -193,7 +193,7 @@ final class BenchCommandTests: XCTestCase {
 
     /// `bench evaluate` on the benchmark's own test split gives each run's test loss back. Interrupted (one run's
     /// evaluation and the report not yet written), it evaluates again only what is missing, to the same number,
-    /// and keeps what it saved. Another test split under the same name is refused, naming the setting, until
+    /// and keeps what it saved — unless it was saved from another run (the benchmark's run made again since). Another test split under the same name is refused, naming the setting, until
     /// `--force` starts that evaluation over.
     func testBenchEvaluateResumesAndRefusesAnotherTestSplitUnderItsName() throws {
         let (folder, model) = try tinySuite(self, size: 200, validation: 8, testSplit: 8, pretrain: 200)
@@ -224,14 +224,20 @@ final class BenchCommandTests: XCTestCase {
         let lost = evaluation + "/runs/10pct/random-seed1.json", kept = evaluation + "/runs/10pct/perplexity-seed0.json"
         try FileManager.default.removeItem(atPath: lost)
         try FileManager.default.removeItem(atPath: evaluation + "/report.md")
-        var marked = try JSONValue.readObject(path: kept)
-        marked["test_loss"] = .number(7.5)  // what a second evaluation of this run would not give
-        try AtomicFile.write(JSONValue.object(marked).serialized + "\n", to: kept)
+        func mark(_ path: String, validationLoss: Double? = nil) throws {
+            var object = try JSONValue.readObject(path: path)
+            object["test_loss"] = .number(7.5)  // what a second evaluation of this run would not give
+            if let validationLoss { object["val_loss"] = .number(validationLoss) }
+            try AtomicFile.write(JSONValue.object(object).serialized + "\n", to: path)
+        }
+        try mark(kept)
+        try mark(evaluation + "/runs/10pct/perplexity-seed1.json", validationLoss: 7.5)  // as if evaluated from another run
         let resumed = try evaluate(folder + "/suite/test.jsonl")
         XCTAssertEqual(resumed.status, 0, resumed.stderr)
         let resumedLosses = try losses(evaluation + "/results.csv")
         XCTAssertEqual(resumedLosses["random-seed1"], benchLosses["random-seed1"], "the missing run evaluated again, to the same number")
         XCTAssertEqual(resumedLosses["perplexity-seed0"]?.last.flatMap(Double.init), 7.5, "a saved run is read back, not evaluated again")
+        XCTAssertEqual(resumedLosses["perplexity-seed1"], benchLosses["perplexity-seed1"], "one saved from another run is evaluated again")
         XCTAssertTrue(FileManager.default.fileExists(atPath: evaluation + "/report.md"))
 
         // The validation split as the test file, under the same name ("test"): another test split.

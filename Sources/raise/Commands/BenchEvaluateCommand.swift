@@ -68,14 +68,14 @@ enum BenchEvaluateCommand {
         var evaluated = [BenchResult]()
         for (i, run) in setup.plan.runs.enumerated() {
             let path = run.resultPath(out: folder), evaluatedPath = run.resultPath(out: out)
-            var result: BenchResult
-            if FileManager.default.fileExists(atPath: evaluatedPath) {  // evaluated before an interruption
-                result = try BenchResult(path: evaluatedPath)
+            guard var result = results[path] else {
+                throw RaiseError.file(path: path, detail: "missing: the benchmark is not finished; finish it with `raise bench run` first")
+            }
+            // Evaluated before an interruption, from this very run (a run made again since is evaluated again).
+            let saved = FileManager.default.fileExists(atPath: evaluatedPath) ? try BenchResult(path: evaluatedPath) : nil
+            if let saved, saved.batches == result.batches, saved.validationLoss == result.validationLoss {
+                result = saved
             } else {
-                guard let finished = results[path] else {
-                    throw RaiseError.file(path: path, detail: "missing: the benchmark is not finished; finish it with `raise bench run` first")
-                }
-                result = finished
                 let model = try rebuild(result, path: path, setup: setup, seed: run.seed)
                 let evaluation = try TargetEvaluation(model: model, examples: test.examples, answers: setup.work.settings.testAnswers(test),
                                                       match: setup.work.settings.match)
