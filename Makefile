@@ -300,18 +300,19 @@ real-data: build
 		--data $(DATA)/gpteacher/toolformer-instruct.json --parts pool=$(REAL_GPTEACHER),base=rest --force --out $(REAL)/gpteacher
 	$(RELEASE_BIN) data disjoint $(REAL_BASE) $(REAL_GENERAL) $(foreach t,gsm8k alpaca-eval,$(REAL)/$(t)/pool.jsonl $(REAL)/$(t)/val.jsonl $(REAL)/$(t)/test.jsonl)
 
-# SmolLM2 itself as the trained model on the GSM8K target, at a budget that fits: ChatML (SmolLM2-Instruct's
-# template), 1% of the full-data steps (batches of 8: 8 steps, 64 examples), REAL_SEEDS seeds, no full-data run
-# (788 steps, about 2 hours a seed), peak rate 1e-4 (make bench-lora's best for full fine-tuning). The entries: the
-# oracle, random and the targeted selectors, nearest, LESS and RAISE — perplexity and IFD, last on both real targets
-# with TinyGPT, are left out to fit (each run costs about 4 minutes, most of it evaluation). The features are the
-# real benchmark's: losses and LESS's gradients under its TinyGPT base (a small model selecting for a large one, as
-# LESS-T and Superfiltering do; SmolLM2's own LESS gradients would take hours), MiniLM embeddings. RAISE's policy
-# from 4 episodes, rewarded every 2 steps by 32 validation problems. Test loss over the whole GSM8K test split; no
-# exact match (a 135M model's greedy GSM8K answers sit at the noise floor, and decoding costs tens of ms a token).
-# Then SmolLM2's GSM8K and AlpacaEval test losses before fine-tuning, and every run's model on AlpacaEval's test
-# split — what GSM8K-targeted selection costs a general target — with `raise bench evaluate` (each model rebuilt
-# from its run's batches and checked bit for bit against its validation loss; about 4 minutes a run; resumes).
+# SmolLM2 itself as the trained model on the GSM8K target, at the smallest budget: ChatML (SmolLM2-Instruct's
+# template), 1% of the full-data steps (batches of 8: 8 steps, 64 examples), REAL_SEEDS seeds, no full-data run (788
+# steps, about 2 hours a seed), peak rate 1e-4 (make bench-lora's best for full fine-tuning). The entries: the oracle,
+# random and the targeted selectors, nearest, LESS and RAISE — perplexity and IFD, last on both real targets with
+# TinyGPT, are left out for time (each run took 7.5–9 minutes on 2 cores, 2–3 of them its 8 steps, the rest evaluating
+# 700 problems). The features are the real benchmark's: losses and LESS's gradients under its TinyGPT base (a small
+# model selecting for a large one, as LESS-T and Superfiltering do; SmolLM2's own LESS gradients would take hours),
+# MiniLM embeddings. RAISE's policy from 4 episodes, rewarded every 2 steps by 32 validation problems. Test loss over
+# the whole GSM8K test split; no exact match (a 135M model's greedy GSM8K answers sit at the noise floor, and decoding
+# costs tens of ms a token). Then SmolLM2's GSM8K and AlpacaEval test losses before fine-tuning, and every run's model
+# on AlpacaEval's test split — what GSM8K-targeted selection costs a general target — with `raise bench evaluate`
+# (each model rebuilt from its run's batches and checked bit for bit against its validation loss, then scored on 300
+# long answers; resumes).
 SMOLLM2_SPEC     = 'llama:path="$(SMOLLM2)",ctx=256'
 bench-real-smollm2: real-base
 	$(RELEASE_BIN) bench run --model $(SMOLLM2_SPEC) --template chatml --aux-model $(REAL)/base \
