@@ -193,8 +193,9 @@ final class BenchCommandTests: XCTestCase {
 
     /// `bench evaluate` on the benchmark's own test split gives each run's test loss back. Interrupted (one run's
     /// evaluation and the report not yet written), it evaluates again only what is missing, to the same number,
-    /// and keeps what it saved — unless it was saved from another run (the benchmark's run made again since). Another test split under the same name is refused, naming the setting, until
-    /// `--force` starts that evaluation over.
+    /// and keeps what it saved — unless it was saved from another run (the benchmark's run made again since).
+    /// Another test split under the same name is refused, naming the setting, until `--force` starts that
+    /// evaluation over.
     func testBenchEvaluateResumesAndRefusesAnotherTestSplitUnderItsName() throws {
         let (folder, model) = try tinySuite(self, size: 200, validation: 8, testSplit: 8, pretrain: 200)
         let bench = try runRaise(["bench", "run", "--model", model, "--data", folder + "/suite/pool.jsonl", "--val", folder + "/suite/val.jsonl",

@@ -124,7 +124,7 @@ final class BenchRunner {
         func lap() -> Double { defer { clock = Date() }; return Date().timeIntervalSince(clock) }
         // Every curve's first point, the base model's validation loss: measured once per base (once for a pretrained
         // model, once per seed for a seeded initialisation), not once per run.
-        let base = passMemory.remembering(model, fingerprint: FeatureCache.fingerprint(model: model, examples: []) ^ FeatureCache.settingsFingerprint(of: model))
+        let base = passMemory.remembering(model, fingerprint: FeatureCache.fingerprint(of: model))
         result.curve.append((0, try TargetEvaluation(model: base, examples: validation).loss))
         result.evaluationSeconds += lap()
         for step in 0..<run.steps {

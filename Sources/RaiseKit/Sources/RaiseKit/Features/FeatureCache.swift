@@ -44,6 +44,12 @@ public struct FeatureCache: Sendable {
         return hash.value
     }
 
+    /// A fingerprint of a model as it computes now: its weights (`fingerprint(model:examples:)` with no
+    /// examples) and its settings.
+    public static func fingerprint(of model: any LanguageModel) -> UInt64 {
+        fingerprint(model: model, examples: []) ^ settingsFingerprint(of: model)
+    }
+
     /// A fingerprint of a model's settings (its `configuration`: sizes, RoPE base, norm eps, context,
     /// normalisation, …): settings change a model's outputs even when its weights do not.
     public static func settingsFingerprint(of model: any LanguageModel) -> UInt64 {

@@ -39,8 +39,7 @@ public final class PassMemory: Sendable {
     /// The embeddings of `examples` under `model` as its weights are now: remembered, or computed and kept.
     /// Each caller gets its own copy (callers centre and scale embeddings in place).
     fileprivate func embeddings(_ model: any LanguageModel, _ examples: [TokenizedExample]) throws -> Tensor {
-        let call = Call(model: FeatureCache.fingerprint(model: model, examples: []) ^ FeatureCache.settingsFingerprint(of: model),
-                        examples: examples)
+        let call = Call(model: FeatureCache.fingerprint(of: model), examples: examples)
         if let known = embeddings.withLock({ $0[call] }) { return known.copy() }
         let computed = try model.embeddings(examples)
         embeddings.withLock { $0[call] = computed.copy() }
