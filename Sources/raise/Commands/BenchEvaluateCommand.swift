@@ -104,13 +104,10 @@ enum BenchEvaluateCommand {
         path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
     }
 
-    /// What an evaluation's numbers depend on besides the benchmark: the test split as tokenized and how its
-    /// answers are matched.
+    /// What an evaluation's numbers depend on besides the benchmark: the benchmark settings of the test split as
+    /// tokenized and of how its answers are matched.
     private static func evaluationSettings(_ setup: BenchRunCommand.Setup) -> RunSettings {
-        let settings = setup.work.settings
-        return RunSettings(values: ["test split": String(FeatureCache.fingerprint(model: nil, examples: setup.test!.examples), radix: 16),
-                                    "test match": settings.match.rawValue,
-                                    "exact match on": settings.exactMatchLimit.map { "the first \($0) test records" } ?? "every test record"])
+        RunSettings(values: setup.settings.values.filter { ["test split", "test match", "exact match on"].contains($0.key) })
     }
 
     /// Starts the evaluation folder `out`, or continues it when it was started with the same settings; with
