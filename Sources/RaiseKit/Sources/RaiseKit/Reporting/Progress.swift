@@ -23,11 +23,10 @@ public final class ProgressReporter {
     private let completed: Int
     private let start = Date()
     private var lastDraw = Date.distantPast
-    /// (time, step) at each report of the last minute or so: the rate is measured over them, so that a
-    /// long pause (a feature scored before a benchmark's first step) does not skew the ETA for good.
-    private var recent: [(time: Date, step: Int)] = []
-    /// How far back the rate looks.
-    static let rateWindow: TimeInterval = 60
+    /// The first step this process reported, and when. The rate is measured from it: the pause before it
+    /// (loading, the features a benchmark scores before its first step) does not count, while the pauses
+    /// that recur between steps (evaluations, each benchmark run's preparation) do, in proportion.
+    private var firstReport: (time: Date, step: Int)?
     /// What is being worked on now (shown after the label; `run` in JSON), e.g. the run of a benchmark.
     public var detail = ""
     /// Whether stderr is a terminal, where the line is redrawn in place.
@@ -58,7 +57,7 @@ public final class ProgressReporter {
                                      ("step", .number(Double(step))), ("total", .number(Double(total)))])
             if !detail.isEmpty { object["run"] = .string(detail) }
             for (name, value) in metrics { object[name] = .number(value) }
-            object["steps_per_s"] = .number((rate * 100).rounded() / 100)
+            object["steps_per_s"] = .number((rate * 10_000).rounded() / 10_000)
             object["eta_s"] = .number((remaining * 10).rounded() / 10)
             Self.writeLine(JSONValue.object(object).serialized)
         case .human:
@@ -67,22 +66,27 @@ public final class ProgressReporter {
             lastDraw = now
             let (rate, remaining) = pace(step: step, now: now)
             let values = metrics.map { "\($0.0) \(String(format: abs($0.1) >= 100 ? "%.0f" : "%.4f", $0.1))" }.joined(separator: "  ")
-            let line = "\(label)\(detail.isEmpty ? "" : " [\(detail)]"): step \(step)/\(total)  \(values)  \(String(format: "%.1f", rate)) steps/s  ETA \(Self.duration(remaining))"
+            let line = "\(label)\(detail.isEmpty ? "" : " [\(detail)]"): step \(step)/\(total)  \(values)  \(Self.rateText(rate))  ETA \(Self.duration(remaining))"
             FileHandle.standardError.write(Data(((interactive ? "\r" : "") + line + (step == total || !interactive ? "\n" : "")).utf8))
         }
     }
 
-    /// Steps per second and seconds left: over the reports of the last `rateWindow` seconds once they
-    /// span a second, else since the start.
+    /// Steps per second and seconds left: since the first step this process reported once that is a
+    /// second ago, else since the start.
     func pace(step: Int, now: Date) -> (rate: Double, remaining: Double) {
-        recent.append((now, step))
-        while recent.count > 2 && now.timeIntervalSince(recent[1].time) >= Self.rateWindow { recent.removeFirst() }
-        let oldest = recent[0]
-        let span = now.timeIntervalSince(oldest.time)
-        let rate = span >= 1 && step > oldest.step
-            ? Double(step - oldest.step) / span
+        let first = firstReport ?? (now, step)
+        firstReport = first
+        let span = now.timeIntervalSince(first.time)
+        let rate = span >= 1 && step > first.step
+            ? Double(step - first.step) / span
             : Double(step - completed) / max(now.timeIntervalSince(start), 1e-9)
         return (rate, Double(total - step) / max(rate, 1e-9))
+    }
+
+    /// A rate as people read it: "2.5 steps/s", or "16.0 s/step" when a step takes longer than a second.
+    static func rateText(_ stepsPerSecond: Double) -> String {
+        if stepsPerSecond >= 1 || stepsPerSecond <= 0 { return String(format: "%.1f steps/s", stepsPerSecond) }
+        return String(format: "%.1f s/step", 1 / stepsPerSecond)
     }
 
     /// Seconds as "1h02m", "3m05s" or "12s".
