@@ -201,8 +201,11 @@ final class BenchCommandTests: XCTestCase {
         let bench = try runRaise(["bench", "run", "--model", model, "--data", folder + "/suite/pool.jsonl", "--val", folder + "/suite/val.jsonl",
                                   "--test", folder + "/suite/test.jsonl", "--template", "plain", "--selector", "random", "--selector", "perplexity",
                                   "--no-full", "--lr", "1e-3", "--budgets", "10%", "--seeds", "2", "--batch", "8", "--eval-points", "1",
-                                  "--threads", "1", "--quiet", "--out", folder + "/bench"], environment: ["RAISE_CACHE_DIR": folder + "/cache"])
+                                  "--exact-match-limit", "0", "--threads", "1", "--quiet", "--out", folder + "/bench"],
+                               environment: ["RAISE_CACHE_DIR": folder + "/cache"])
         XCTAssertEqual(bench.status, 0, bench.stderr)
+        let report = try String(contentsOfFile: folder + "/bench/report.md", encoding: .utf8)
+        XCTAssertTrue(report.contains("(no exact match: `--exact-match-limit 0`)") && !report.contains("first 0 records"), report)
         let evaluation = folder + "/bench/evaluations/test"
         func evaluate(_ test: String, _ extra: [String] = []) throws -> (status: Int32, stderr: String) {
             let result = try runRaise(["bench", "evaluate", "--bench", folder + "/bench", "--test", test, "--quiet"] + extra,
@@ -239,7 +242,8 @@ final class BenchCommandTests: XCTestCase {
         XCTAssertEqual(resumedLosses["random-seed1"], benchLosses["random-seed1"], "the missing run evaluated again, to the same number")
         XCTAssertEqual(resumedLosses["perplexity-seed0"]?.last.flatMap(Double.init), 7.5, "a saved run is read back, not evaluated again")
         XCTAssertEqual(resumedLosses["perplexity-seed1"], benchLosses["perplexity-seed1"], "one saved from another run is evaluated again")
-        XCTAssertTrue(FileManager.default.fileExists(atPath: evaluation + "/report.md"))
+        XCTAssertTrue(try String(contentsOfFile: evaluation + "/report.md", encoding: .utf8).contains("(no exact match: `--exact-match-limit 0`)"),
+                      "the evaluation's report, made with the benchmark's settings")
 
         // The validation split as the test file, under the same name ("test"): another test split.
         try Folder.create(folder + "/other")

@@ -74,8 +74,13 @@ struct BenchReport {
         text += "Every entry fine-tunes the same base model with the same trainer (batch \(results.first?.batch ?? 0), "
         text += "warm-up then cosine decay) for the budget's steps, at the budget's peak learning rate (below); "
         text += "a budget of p% is p% of the full-data run's \(fullDataSteps) steps (3 epochs over the pool). "
-        text += "Target-task validation loss and test loss (mean answer loss; lower is better) and greedy exact match on the target test "
-        text += (exactMatchLimit.map { "split's first \($0) records" } ?? "split") + " (higher is better), mean ± standard deviation over \(Set(results.map(\.seed)).count) seed(s). **Bold**: the best "
+        text += "Target-task validation loss and test loss (mean answer loss; lower is better)"
+        switch exactMatchLimit {
+        case 0?: text += " (no exact match: `--exact-match-limit 0`)"
+        case let limit?: text += " and greedy exact match on the target test split's first \(limit) records (higher is better)"
+        case nil: text += " and greedy exact match on the target test split (higher is better)"
+        }
+        text += ", mean ± standard deviation over \(Set(results.map(\.seed)).count) seed(s). **Bold**: the best "
         text += "selector per column (references and the full-data baseline excluded)."
         switch target {
         case .hiddenTags:
