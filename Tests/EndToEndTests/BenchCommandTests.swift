@@ -59,6 +59,13 @@ final class BenchCommandTests: XCTestCase {
         XCTAssertEqual(printed["entry"]?.stringValue, "raise", "one JSON line per run")
         let table = try runRaise(arguments, environment: ["RAISE_CACHE_DIR": folder + "/cache"])
         XCTAssertTrue(table.stdout.contains("| raise |") && table.stdout.contains("report.md"), table.stdout)
+        /// The preparation cell (seconds a run, the column before the last) of `entry`'s row at the first budget.
+        func preparation(_ entry: String) throws -> Double {
+            let row = try XCTUnwrap(table.stdout.split(separator: "\n").first { $0.hasPrefix("| \(entry) |") }, table.stdout)
+            let cells = row.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+            return try XCTUnwrap(Double(cells[cells.count - 2]), String(row))
+        }
+        XCTAssertGreaterThan(try preparation("raise"), try preparation("random"), "RAISE's policy training is its runs' preparation")
         XCTAssertEqual(table.stderr.components(separatedBy: "swept; a rate beyond the sweep may suit").count - 1, 3,
                        "one of two swept rates is always at an edge: a warning per swept budget\n" + table.stderr)
         let otherBatch = try runRaise(arguments.filter { $0 != "8" } + ["4"], environment: ["RAISE_CACHE_DIR": folder + "/cache"])

@@ -93,12 +93,14 @@ struct BenchReport {
             break
         }
         if target != nil { text += " *Gap closed*: (random − entry) / (random − oracle) on validation loss, at the budget." }
+        text += " *Preparation*: what a run computed before its first step — the features no earlier run of this process had computed, and "
+        text += "a RAISE policy's training, in the first of its runs to use it."
         text += "\n"
         for budget in budgets {
             text += "\n## Budget \(budget.label): \(budget.steps) steps, peak learning rate \(rates.rate(budget.label))\n\n"
             let targetColumns = switch target { case .hiddenTags: " target picks (noisy) | gap closed |"; case .source: " target picks | gap closed |"; case nil: "" }
             text += "| entry | steps | val loss | test loss | test exact match |" + targetColumns
-            text += " distinct examples | selection s/run |\n|---|---|---|---|---|" + (target == nil ? "" : "---|---|") + "---|---|\n"
+            text += " distinct examples | preparation s/run | selection s/run |\n|---|---|---|---|---|" + (target == nil ? "" : "---|---|") + "---|---|---|\n"
             let selectors = entries.filter { e in runs(e, budget.label).first?.kind == BenchEntry.Kind.selector.rawValue }
             func best(_ metric: (BenchResult) -> Double?, lowest: Bool) -> String? {
                 let means = selectors.map { BenchReport.meanAndDeviation(runs($0, budget.label).compactMap(metric)).mean }
@@ -131,9 +133,10 @@ struct BenchReport {
                     }
                 }
                 let distinct = BenchReport.meanAndDeviation(group.map { Double($0.distinctExamples) }).mean
+                let preparation = BenchReport.meanAndDeviation(group.map(\.preparationSeconds)).mean
                 let selection = BenchReport.meanAndDeviation(group.map(\.selectionSeconds)).mean
                 text += "| \(entry) | \(first.steps) | " + cells.joined(separator: " | ")
-                    + " | \(Int(distinct.rounded())) | \(String(format: "%.2f", selection)) |\n"
+                    + " | \(Int(distinct.rounded())) | \(String(format: "%.1f", preparation)) | \(String(format: "%.2f", selection)) |\n"
             }
         }
         if !rates.sweeps.isEmpty {
