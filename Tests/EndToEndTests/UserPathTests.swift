@@ -48,8 +48,8 @@ final class UserPathTests: XCTestCase {
     }
 
     /// `raise evaluate` measures a model without training it: on a fine-tuned model's folder it gives the
-    /// numbers finetune reported (the template the folder remembers), the test loss alone with
-    /// `--exact-match-limit 0`, and it needs a split to measure.
+    /// numbers finetune reported (the template the folder remembers), with the greedy answers' progress on
+    /// stderr (none with `--quiet`), the test loss alone with `--exact-match-limit 0`, and it needs a split to measure.
     func testEvaluateMeasuresAModelWithoutTrainingIt() throws {
         let (folder, model) = try tinySuite(self, size: 200, validation: 8, testSplit: 4)
         let splits = ["--val", folder + "/suite/val.jsonl", "--test", folder + "/suite/test.jsonl"]
@@ -63,6 +63,13 @@ final class UserPathTests: XCTestCase {
         for key in ["val_loss", "test_loss", "test_exact_match"] {
             XCTAssertEqual(measured[key]?.numberValue, metrics[key]?.numberValue, key)
         }
+        let events = evaluate.stderr.split(separator: "\n").compactMap { (try? JSONValue.parse(String($0)))?.objectValue }
+        let lastAnswer = try XCTUnwrap(events.last { $0["task"]?.stringValue == "exact match" }, "the greedy answers show progress: " + evaluate.stderr)
+        XCTAssertEqual(lastAnswer["step"]?.numberValue, 4)
+        XCTAssertEqual(lastAnswer["total"]?.numberValue, 4, "one step per test record answered")
+        let quiet = try runRaise(["evaluate", "--model", folder + "/ft", "--threads", "1", "--quiet"] + splits)
+        XCTAssertEqual(quiet.status, 0, quiet.stderr)
+        XCTAssertEqual(quiet.stderr, "", "--quiet shows no progress")
         let lossOnly = try runRaise(["evaluate", "--model", folder + "/ft", "--threads", "1", "--exact-match-limit", "0", "--json"] + splits)
         XCTAssertEqual(lossOnly.status, 0, lossOnly.stderr)
         let measuredLossOnly = try XCTUnwrap(JSONValue.parse(lossOnly.stdout.trimmingCharacters(in: .whitespacesAndNewlines)).objectValue)

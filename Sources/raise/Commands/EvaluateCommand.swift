@@ -17,7 +17,7 @@ enum EvaluateCommand {
                   .choice("--match", "HOW", "how test answers are compared (final-answer: after '####' / the last number)", default: AnswerMatch.exact),
                   ModelOptions.exactMatchLimit,
                   .value("--losses", "FILE", "also write each record's split, id, template pieces, token ids, answer mask and mean answer loss (JSONL)"),
-                  OutputOptions.force, PluginOptions.pluginPath, CommonOptions.seed, CommonOptions.threads, CommonOptions.json],
+                  OutputOptions.force, PluginOptions.pluginPath, CommonOptions.seed, CommonOptions.threads, CommonOptions.quiet, CommonOptions.json],
         run: run)
 
     static func run(_ arguments: ParsedArguments) throws -> Int32 {
@@ -37,7 +37,7 @@ enum EvaluateCommand {
         let validation = try ModelOptions.targetSplit(arguments.string("--val"), formatter: formatter)
         let test = try ModelOptions.targetSplit(arguments.string("--test"), formatter: formatter)
         try TargetMetrics.measure(model, validation: validation, test: test, match: try arguments.choice("--match", as: AnswerMatch.self),
-                                  exactMatchLimit: try ModelOptions.exactMatchLimit(arguments), into: &result)
+                                  exactMatchLimit: try ModelOptions.exactMatchLimit(arguments), mode: arguments.outputMode, into: &result)
         if let lossesFile {
             let splits = [("val", validation), ("test", test)].compactMap { name, pool in pool.map { (name, $0) } }
             let lines = try splits.flatMap { try recordLosses(model, pool: $1, split: $0, formatter: formatter) }

@@ -76,7 +76,7 @@ enum FinetuneCommand {
                                  ("trainable_parameters", .number(Double(model.parameters.count))),
                                  ("optimizer_state_bytes", .number(Double(2 * MemoryLayout<Float>.size * model.parameters.count))),
                                  ("seconds_per_step", .number((trainingSeconds / Double(max(steps, 1)) * 1000).rounded() / 1000))])
-        try TargetMetrics.measure(model, validation: validation, test: test, match: match, into: &result)
+        try TargetMetrics.measure(model, validation: validation, test: test, match: match, mode: arguments.outputMode, into: &result)
         if !curve.isEmpty { result["val_curve"] = .array(curve) }
         if let out = arguments.string("--out") {
             try Checkpoint.saveModel(model, template: formatter.template, to: out)

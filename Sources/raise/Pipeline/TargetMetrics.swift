@@ -14,12 +14,15 @@ enum TargetMetrics {
     }
 
     /// Adds `val_loss` (with a validation split), `test_loss` and `test_exact_match` (with a test split; over its
-    /// first `exactMatchLimit` records, all when nil, left out when 0) to `result`.
+    /// first `exactMatchLimit` records, all when nil, left out when 0) to `result`. The greedy answers, the
+    /// slow part, show their progress in `mode`.
     static func measure(_ model: any LanguageModel, validation: Pool?, test: Pool?, match: AnswerMatch, exactMatchLimit: Int? = nil,
-                        into result: inout JSONObject) throws {
+                        mode: OutputMode, into result: inout JSONObject) throws {
         if let validation { result["val_loss"] = .number(try TargetEvaluation(model: model, examples: validation.examples).loss) }
         if let test {
-            let evaluation = try TargetEvaluation(model: model, examples: test.examples, answers: answers(test, limit: exactMatchLimit), match: match)
+            let answers = answers(test, limit: exactMatchLimit)
+            let progress = ProgressReporter(label: "exact match", total: answers.count, mode: mode)
+            let evaluation = try TargetEvaluation(model: model, examples: test.examples, answers: answers, match: match, progress: progress)
             result["test_loss"] = .number(evaluation.loss)
             if let exactMatch = evaluation.exactMatch { result["test_exact_match"] = .number(exactMatch) }
         }

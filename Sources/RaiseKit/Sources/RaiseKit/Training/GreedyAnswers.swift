@@ -51,14 +51,15 @@ public enum GreedyAnswers {
     }
 
     /// The text `model` generates after each example's prompt, up to an end token (at most the
-    /// reference's length + 4 tokens).
-    public static func generate(_ model: any LanguageModel, examples: [TokenizedExample]) throws -> [String] {
+    /// reference's length + 4 tokens); `progress`, when given, hears of each answer (step k of the examples).
+    public static func generate(_ model: any LanguageModel, examples: [TokenizedExample], progress: ProgressReporter? = nil) throws -> [String] {
         let stop = stopTokens(model.tokenizer)
-        return try examples.map { example in
+        return try examples.enumerated().map { index, example in
             let promptLength = example.lossMask.firstIndex(of: 1) ?? example.ids.count
             var generated = try model.generate(prompt: Array(example.ids[..<promptLength]),
                                                maxNewTokens: example.ids.count - promptLength + 4, stop: stop)
             if let last = generated.last, stop.contains(last) { generated.removeLast() }
+            progress?.update(step: index + 1)
             return model.tokenizer.decode(generated)
         }
     }

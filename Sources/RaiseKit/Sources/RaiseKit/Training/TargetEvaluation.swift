@@ -10,8 +10,10 @@ public struct TargetEvaluation: Sendable {
 
     /// Evaluates `model` on `examples`; with `answers` (reference texts of the first `answers.count` examples),
     /// also greedy exact match over those: the text generated after the prompt, up to the end token, compared
-    /// by `match`. Decoding costs far more than the loss, so a caller may measure it on a prefix of the split.
-    public init(model: any LanguageModel, examples: [TokenizedExample], answers: [String]? = nil, match: AnswerMatch = .exact) throws {
+    /// by `match`. Decoding costs far more than the loss, so a caller may measure it on a prefix of the split,
+    /// and may follow it with a `progress` reporter over the answers (its total: `answers.count`).
+    public init(model: any LanguageModel, examples: [TokenizedExample], answers: [String]? = nil, match: AnswerMatch = .exact,
+                progress: ProgressReporter? = nil) throws {
         precondition(answers == nil || answers!.count <= examples.count, "TargetEvaluation: at most one answer per example")
         let losses = try model.exampleLosses(examples)
         loss = losses.reduce(0.0) { $0 + Double($1) } / Double(max(losses.count, 1))
@@ -19,7 +21,7 @@ public struct TargetEvaluation: Sendable {
             exactMatch = nil
             return
         }
-        let generated = try GreedyAnswers.generate(model, examples: Array(examples.prefix(answers.count)))
+        let generated = try GreedyAnswers.generate(model, examples: Array(examples.prefix(answers.count)), progress: progress)
         let correct = zip(generated, answers).filter { match.matches($0, $1) }.count
         exactMatch = Double(correct) / Double(answers.count)
     }
