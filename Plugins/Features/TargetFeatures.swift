@@ -22,7 +22,8 @@ final class TargetSimilarityFeature: TargetFeatureExtractor {
         self.neighbours = neighbours
     }
 
-    func extract(_ examples: [TokenizedExample], target: [TokenizedExample], model: (any LanguageModel)?) throws -> Tensor {
+    func extract(_ examples: [TokenizedExample], target: [TokenizedExample], model: (any LanguageModel)?,
+                 progress: ((_ done: Int) -> Void)?) throws -> Tensor {
         let model = try requireModel(model, for: FeatureSpec.targetSimilarity)
         let pool = try model.embeddings(examples), validation = try model.embeddings(target)  // (N, C), (M, C)
         let p: Tensor, v: Tensor  // (N, S), (M, S)
@@ -78,7 +79,9 @@ final class GradientFeature: TargetFeatureExtractor {
         sketch = CountSketch(dimensions: dimensions, seed: seed ^ 0x4C45_5353)  // "LESS"
     }
 
-    func extract(_ examples: [TokenizedExample], target: [TokenizedExample], model: (any LanguageModel)?) throws -> Tensor {
+    /// Reports each pool example done to `progress` (after the warm-up and the validation gradients).
+    func extract(_ examples: [TokenizedExample], target: [TokenizedExample], model: (any LanguageModel)?,
+                 progress: ((_ done: Int) -> Void)?) throws -> Tensor {
         let model = try requireModel(model, for: FeatureSpec.gradient)
         let snapshot = model.parameters.snapshot()
         defer {
@@ -94,12 +97,14 @@ final class GradientFeature: TargetFeatureExtractor {
             for (i, example) in examples.enumerated() {
                 let g = Tensor(shape: [1, d], values: try sketchedGradient(of: example, model: model, preconditioner: adam ? optimizer : nil))
                 out.data[i] = g.matmul(validation, transposeB: true).scalars.max() ?? 0
+                progress?(i + 1)
             }
         } else {
             let mean = validation.columnMeans()
             for (i, example) in examples.enumerated() {
                 let g = try sketchedGradient(of: example, model: model, preconditioner: adam ? optimizer : nil)
                 out.data[i] = zip(g, mean).reduce(0) { $0 + $1.0 * $1.1 }  // the mean of the cosines
+                progress?(i + 1)
             }
         }
         return out

@@ -153,6 +153,15 @@ final class TargetFeatureTests: XCTestCase {
         let largest = try extractor("gradient:warmup=0,adam=false,reduce=max").extract(pool, target: target, model: model)
         for i in 0..<4 { XCTAssertEqual(Double(largest[i, 0]), max(cosine(g[i], g[4]), cosine(g[i], g[5])), accuracy: 1e-5) }
 
+        // Its one pass reports each pool example as it finishes (the host's progress line), and the scores stay the same.
+        for reduce in ["mean", "max"] {
+            var reported = [Int]()
+            let followed = try extractor("gradient:warmup=0,adam=false,reduce=\(reduce)").extract(pool, target: target, model: model,
+                                                                                              progress: { reported.append($0) })
+            XCTAssertEqual(reported, [1, 2, 3, 4], reduce)
+            XCTAssertEqual(followed.scalars, (reduce == "max" ? largest : scores).scalars, reduce)
+        }
+
         // With the warm-up and Adam: the model is trained on a slice, then restored; the same seed gives the same scores.
         let warmed = try extractor("gradient:warmup=0.5,epochs=3,lr=0.1").extract(pool, target: target, model: model)
         XCTAssertEqual(model.parameters.values.scalars, [0, 0, 0], "the warm-up's changes are undone")

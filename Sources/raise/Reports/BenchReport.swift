@@ -93,8 +93,8 @@ struct BenchReport {
             break
         }
         if target != nil { text += " *Gap closed*: (random − entry) / (random − oracle) on validation loss, at the budget." }
-        text += " *Preparation*: what a run computed before its first step — the features no earlier run of this process had computed, and "
-        text += "a RAISE policy's training, in the first of its runs to use it."
+        text += " *Preparation*: what a run computed before its first step — the features not yet in the feature cache (computed by no earlier "
+        text += "run or process), and a RAISE policy's training, in the first of its runs to use it."
         text += "\n"
         for budget in budgets {
             text += "\n## Budget \(budget.label): \(budget.steps) steps, peak learning rate \(rates.rate(budget.label))\n\n"

@@ -186,7 +186,9 @@ public final class FeaturePipeline {
         var computed = Dictionary(uniqueKeysWithValues: extractor.featureNames.map { ($0, [Float]()) })
         guard extractor.isRowwise else {
             console.info("\(label): scoring \(examples.count) records in one pass over the whole pool…")
-            let table = try (extractor as? any TargetFeatureExtractor)?.extract(examples, target: target, model: model)
+            let progress = ProgressReporter(label: label, total: examples.count, mode: console.mode)
+            let table = try (extractor as? any TargetFeatureExtractor)?.extract(examples, target: target, model: model,
+                                                                                 progress: { progress.update(step: $0) })
                 ?? extractor.extract(examples, model: model)  // (N, F)
             for (f, name) in extractor.featureNames.enumerated() { computed[name] = (0..<examples.count).map { table[$0, f] } }
             return computed

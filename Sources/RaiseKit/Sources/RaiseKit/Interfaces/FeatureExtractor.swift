@@ -34,11 +34,19 @@ extension FeatureExtractor {
 /// validation examples as well (`--val`), tokenized for the same model. Its columns are cached with the
 /// target's fingerprint, so another validation split misses the cache.
 public protocol TargetFeatureExtractor: FeatureExtractor {
-    /// The features of each pool example, measured against `target`.   examples (N), target (M) -> (N, F)
-    func extract(_ examples: [TokenizedExample], target: [TokenizedExample], model: (any LanguageModel)?) throws -> Tensor
+    /// The features of each pool example, measured against `target`. An extractor whose pass is long (one
+    /// backward pass per example, for LESS) tells `progress` how many pool examples it has finished, as it
+    /// goes; one that cannot tell never calls it.   examples (N), target (M) -> (N, F)
+    func extract(_ examples: [TokenizedExample], target: [TokenizedExample], model: (any LanguageModel)?,
+                 progress: ((_ done: Int) -> Void)?) throws -> Tensor
 }
 
 extension TargetFeatureExtractor {
+    /// The features of each pool example, measured against `target`, without progress.
+    public func extract(_ examples: [TokenizedExample], target: [TokenizedExample], model: (any LanguageModel)?) throws -> Tensor {
+        try extract(examples, target: target, model: model, progress: nil)
+    }
+
     /// Without a target there is nothing to measure against.
     public func extract(_ examples: [TokenizedExample], model: (any LanguageModel)?) throws -> Tensor {
         throw RaiseError.invalidArgument(name: String(describing: Self.self), detail: "needs the target's validation split (--val FILE)")
