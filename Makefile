@@ -318,7 +318,7 @@ bench-real-smollm2: real-base
 	$(RELEASE_BIN) bench run --model $(SMOLLM2_SPEC) --template chatml --aux-model $(REAL)/base \
 		--embedding-model bert:path=$(MINILM) --data $(REAL)/gsm8k/pool.jsonl $(addprefix --data ,$(REAL_GENERAL)) \
 		--oracle-data $(REAL)/gsm8k/pool.jsonl --val $(REAL)/gsm8k/val.jsonl --test $(REAL)/gsm8k/test.jsonl --exact-match-limit 0 \
-		--selector random --selector nearest --selector less --selector raise \
+		--selector random --selector perplexity --selector ifd --selector nearest --selector less --selector raise \
 		--batch 8 --budgets 1% --seeds $(REAL_SEEDS) --no-full --lr 1e-4 --eval-points 1 --episodes 4 \
 		--reward val-loss:limit=32 --reward-every 2 --out $(REAL)/bench-smollm2
 	$(RELEASE_BIN) evaluate --model $(SMOLLM2_SPEC) --template chatml --test $(REAL)/gsm8k/test.jsonl --exact-match-limit 0
