@@ -304,9 +304,9 @@ real-data: build
 # template), 1% of the full-data steps (batches of 8: 8 steps, 64 examples), REAL_SEEDS seeds, no full-data run (788
 # steps, about 2 hours a seed), peak rate 1e-4 (make bench-lora's best for full fine-tuning). The entries: the oracle,
 # random, perplexity, IFD and the targeted selectors, nearest, LESS and RAISE — about 3 hours on 2 cores (a run takes
-# 6–11 minutes, 2–3 of them its 8 steps, the rest evaluating 700 problems; RAISE's policy 15 minutes a seed). The features are the real benchmark's: losses and LESS's gradients under its TinyGPT base (a small
-# model selecting for a large one, as LESS-T and Superfiltering do; SmolLM2's own LESS gradients would take hours),
-# MiniLM embeddings. RAISE's policy from 4 episodes, rewarded every 2 steps by 32 validation problems. Test loss over
+# 6–11 minutes, 2–3 of them its 8 steps, the rest evaluating 700 problems; RAISE's policy 15 minutes a seed). The
+# features are the real benchmark's: losses and LESS's gradients under its TinyGPT base (a small model selecting for a
+# large one, as LESS-T and Superfiltering do; SmolLM2's own LESS gradients would take hours), MiniLM embeddings. RAISE's policy from 4 episodes, rewarded every 2 steps by 32 validation problems. Test loss over
 # the whole GSM8K test split; no exact match (a 135M model's greedy GSM8K answers sit at the noise floor, and decoding
 # costs tens of ms a token). Then SmolLM2's GSM8K and AlpacaEval test losses before fine-tuning, and every run's model
 # on AlpacaEval's test split — what GSM8K-targeted selection costs a general target — with `raise bench evaluate`

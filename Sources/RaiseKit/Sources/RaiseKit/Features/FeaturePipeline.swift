@@ -186,10 +186,13 @@ public final class FeaturePipeline {
         var computed = Dictionary(uniqueKeysWithValues: extractor.featureNames.map { ($0, [Float]()) })
         guard extractor.isRowwise else {
             console.info("\(label): scoring \(examples.count) records in one pass over the whole pool…")
-            let progress = ProgressReporter(label: label, total: examples.count, mode: console.mode)
-            let table = try (extractor as? any TargetFeatureExtractor)?.extract(examples, target: target, model: model,
-                                                                                 progress: { progress.update(step: $0) })
-                ?? extractor.extract(examples, model: model)  // (N, F)
+            let table: Tensor  // (N, F)
+            if let targetExtractor = extractor as? any TargetFeatureExtractor {
+                let progress = ProgressReporter(label: label, total: examples.count, mode: console.mode)
+                table = try targetExtractor.extract(examples, target: target, model: model, progress: { progress.update(step: $0) })
+            } else {
+                table = try extractor.extract(examples, model: model)
+            }
             for (f, name) in extractor.featureNames.enumerated() { computed[name] = (0..<examples.count).map { table[$0, f] } }
             return computed
         }
