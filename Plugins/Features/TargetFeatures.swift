@@ -22,8 +22,9 @@ final class TargetSimilarityFeature: TargetFeatureExtractor {
         self.neighbours = neighbours
     }
 
+    /// One embedding pass over the pool and the split, not row by row: the journal is not used.
     func extract(_ examples: [TokenizedExample], target: [TokenizedExample], model: (any LanguageModel)?,
-                 progress: ((_ done: Int) -> Void)?) throws -> Tensor {
+                 journal: RowJournal?) throws -> Tensor {
         let model = try requireModel(model, for: FeatureSpec.targetSimilarity)
         let pool = try model.embeddings(examples), validation = try model.embeddings(target)  // (N, C), (M, C)
         let p: Tensor, v: Tensor  // (N, S), (M, S)
@@ -79,10 +80,15 @@ final class GradientFeature: TargetFeatureExtractor {
         sketch = CountSketch(dimensions: dimensions, seed: seed ^ 0x4C45_5353)  // "LESS"
     }
 
-    /// Reports each pool example done to `progress` (after the warm-up and the validation gradients).
+    /// Goes row by row after the warm-up and the validation gradients: takes `journal`'s earlier rows and
+    /// hands it each pool example's score as it finishes (a pool the journal already holds needs no warm-up).
     func extract(_ examples: [TokenizedExample], target: [TokenizedExample], model: (any LanguageModel)?,
-                 progress: ((_ done: Int) -> Void)?) throws -> Tensor {
+                 journal: RowJournal?) throws -> Tensor {
         let model = try requireModel(model, for: FeatureSpec.gradient)
+        let earlier = journal?.earlier ?? []
+        let out = Tensor(shape: [examples.count, 1], values: earlier.prefix(examples.count).map { $0[0] }
+                                                            + [Float](repeating: 0, count: max(examples.count - earlier.count, 0)))
+        guard earlier.count < examples.count else { return out }
         let snapshot = model.parameters.snapshot()
         defer {
             model.parameters.restore(snapshot)
@@ -92,20 +98,13 @@ final class GradientFeature: TargetFeatureExtractor {
         let d = sketch.dimensions
         let validation = Tensor(shape: [target.count, d],
                                 values: try target.flatMap { try sketchedGradient(of: $0, model: model, preconditioner: nil) })  // (M, d)
-        let out = Tensor(zeros: [examples.count, 1])
-        if takesMaximum {
-            for (i, example) in examples.enumerated() {
-                let g = Tensor(shape: [1, d], values: try sketchedGradient(of: example, model: model, preconditioner: adam ? optimizer : nil))
-                out.data[i] = g.matmul(validation, transposeB: true).scalars.max() ?? 0
-                progress?(i + 1)
-            }
-        } else {
-            let mean = validation.columnMeans()
-            for (i, example) in examples.enumerated() {
-                let g = try sketchedGradient(of: example, model: model, preconditioner: adam ? optimizer : nil)
-                out.data[i] = zip(g, mean).reduce(0) { $0 + $1.0 * $1.1 }  // the mean of the cosines
-                progress?(i + 1)
-            }
+        let mean = validation.columnMeans()
+        for i in earlier.count..<examples.count {
+            let g = try sketchedGradient(of: examples[i], model: model, preconditioner: adam ? optimizer : nil)
+            out.data[i] = takesMaximum
+                ? Tensor(shape: [1, d], values: g).matmul(validation, transposeB: true).scalars.max() ?? 0
+                : zip(g, mean).reduce(0) { $0 + $1.0 * $1.1 }  // the mean of the cosines
+            journal?.finish([out.data[i]])
         }
         return out
     }

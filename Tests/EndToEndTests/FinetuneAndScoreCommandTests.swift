@@ -53,9 +53,24 @@ final class ScoreResumeTests: XCTestCase {
     /// the last saved chunk, and the output equals an uninterrupted run's.
     func testKilledScoreResumesToTheSameOutput() throws {
         let (folder, _) = try tinySuite(self, size: 2000, validation: 10, testSplit: 10, pretrain: 300)
+        let resumedAt = try killAndResume(folder: folder, ["--features", "ifd"])
+        XCTAssertTrue(resumedAt > 0 && resumedAt < 2000 && resumedAt % 256 == 0, "after a saved chunk of 256 records: \(resumedAt)")
+    }
+
+    /// The same for LESS's pass, which is not row-wise (a warm-up and the validation gradients come first) but
+    /// goes row by row after them: it resumes after the last 32 rows it saved.
+    func testKilledLESSPassResumesToTheSameOutput() throws {
+        let (folder, _) = try tinySuite(self, size: 1500, validation: 10, testSplit: 10, pretrain: 300)
+        let resumedAt = try killAndResume(folder: folder, ["--feature", "gradient:dims=64", "--val", folder + "/suite/val.jsonl"])
+        XCTAssertTrue(resumedAt > 0 && resumedAt < 1500 && resumedAt % 32 == 0, "after a saved journal of 32 rows: \(resumedAt)")
+    }
+
+    /// Scores the suite's pool with `features` once whole; once killed as soon as a partial cache entry is saved, then
+    /// run again: the two outputs are the same bytes. Returns the record the second run said it resumed at.
+    private func killAndResume(folder: String, _ features: [String]) throws -> Int {
         func arguments(_ out: String) -> [String] {
             ["score", "--model", "tinygpt:layers=2,heads=2,d=64,ctx=48,tokenizer=\(folder)/tok", "--data", folder + "/suite/pool.jsonl",
-             "--template", "plain", "--features", "ifd", "--threads", "1", "--quiet", "--out", out]
+             "--template", "plain", "--threads", "1", "--quiet", "--out", out] + features
         }
         let whole = try runRaise(arguments(folder + "/whole.jsonl"), environment: ["RAISE_CACHE_DIR": folder + "/cache-a"])
         XCTAssertEqual(whole.status, 0, whole.stderr)
@@ -78,11 +93,9 @@ final class ScoreResumeTests: XCTestCase {
 
         let resumed = try runRaise(arguments(folder + "/resumed.jsonl"), environment: ["RAISE_CACHE_DIR": folder + "/cache-b"])
         XCTAssertEqual(resumed.status, 0, resumed.stderr)
-        // It resumes after a saved chunk of 256 records, not from the start.
-        let resumedAt = resumed.stderr.components(separatedBy: "resuming a feature at record ").dropFirst().first.flatMap { Int($0.prefix { $0.isNumber }) }
-        XCTAssertTrue(resumedAt.map { $0 > 0 && $0 < 2000 && $0 % 256 == 0 } ?? false, resumed.stderr)
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: folder + "/whole.jsonl")),
                        try Data(contentsOf: URL(fileURLWithPath: folder + "/resumed.jsonl")))
+        return resumed.stderr.components(separatedBy: "resuming a feature at record ").dropFirst().first.flatMap { Int($0.prefix { $0.isNumber }) } ?? -1
     }
 }
 

@@ -153,13 +153,21 @@ final class TargetFeatureTests: XCTestCase {
         let largest = try extractor("gradient:warmup=0,adam=false,reduce=max").extract(pool, target: target, model: model)
         for i in 0..<4 { XCTAssertEqual(Double(largest[i, 0]), max(cosine(g[i], g[4]), cosine(g[i], g[5])), accuracy: 1e-5) }
 
-        // Its one pass reports each pool example as it finishes (the host's progress line), and the scores stay the same.
+        // Its one pass hands each pool example's score to the journal as it finishes (what the host saves and shows
+        // as progress); given the rows a killed run finished, it takes them as they are and computes the rest.
         for reduce in ["mean", "max"] {
-            var reported = [Int]()
+            let whole = reduce == "max" ? largest : scores
+            var finished = [[Float]]()
             let followed = try extractor("gradient:warmup=0,adam=false,reduce=\(reduce)").extract(pool, target: target, model: model,
-                                                                                              progress: { reported.append($0) })
-            XCTAssertEqual(reported, [1, 2, 3, 4], reduce)
-            XCTAssertEqual(followed.scalars, (reduce == "max" ? largest : scores).scalars, reduce)
+                                                                                              journal: RowJournal { finished.append($0) })
+            XCTAssertEqual(finished, (0..<4).map { [whole[$0, 0]] }, reduce)
+            XCTAssertEqual(followed.scalars, whole.scalars, reduce)
+            var after = [[Float]]()
+            let earlier: [[Float]] = [[7], [8]]  // not the scores: taken as they are, not computed again
+            let resumed = try extractor("gradient:warmup=0,adam=false,reduce=\(reduce)").extract(pool, target: target, model: model,
+                                                                                             journal: RowJournal(earlier: earlier) { after.append($0) })
+            XCTAssertEqual(resumed.scalars, [7, 8, whole[2, 0], whole[3, 0]], reduce)
+            XCTAssertEqual(after, [[whole[2, 0]], [whole[3, 0]]], reduce)
         }
 
         // With the warm-up and Adam: the model is trained on a slice, then restored; the same seed gives the same scores.

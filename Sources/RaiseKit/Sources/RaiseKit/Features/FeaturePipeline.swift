@@ -34,6 +34,9 @@ public final class FeaturePipeline {
     /// Rows per saved chunk when a row-wise feature is scored resumably (small enough that a large model
     /// shows progress and loses little work to a kill; large enough to keep every core busy).
     public static let chunk = 256
+    /// Rows between two saves of a row-by-row target-aware pass (LESS: a backward pass each, seconds
+    /// apiece on a large model).
+    public static let journalRows = 32
     /// The prefix of a spec scored with the reference model, and of its columns.
     public static let referencePrefix = "reference:"
 
@@ -180,42 +183,58 @@ public final class FeaturePipeline {
 
     /// The columns of one extractor. A row-wise one is scored in chunks, each saved as a partial cache
     /// entry (by rank 0) and its progress reported as `label`, so that a killed run resumes after its last
-    /// finished chunk.
+    /// finished chunk. A target-aware one goes in one pass; when its pass goes row by row (LESS), its
+    /// finished rows are saved the same way every `journalRows` rows and the pass resumes after them.
     private func extract(_ extractor: any FeatureExtractor, examples: [TokenizedExample], target: [TokenizedExample],
                          model: any LanguageModel, key: String, label: String) throws -> [String: [Float]] {
-        var computed = Dictionary(uniqueKeysWithValues: extractor.featureNames.map { ($0, [Float]()) })
-        guard extractor.isRowwise else {
-            console.info("\(label): scoring \(examples.count) records in one pass over the whole pool…")
-            let table: Tensor  // (N, F)
-            if let targetExtractor = extractor as? any TargetFeatureExtractor {
-                let progress = ProgressReporter(label: label, total: examples.count, mode: console.mode)
-                table = try targetExtractor.extract(examples, target: target, model: model, progress: { progress.update(step: $0) })
-            } else {
-                table = try extractor.extract(examples, model: model)
-            }
-            for (f, name) in extractor.featureNames.enumerated() { computed[name] = (0..<examples.count).map { table[$0, f] } }
-            return computed
-        }
         let partialKey = key + ".partial"
+        var computed = try resumed(extractor, examples: examples, partialKey: partialKey)
+        let progress = ProgressReporter(label: label, total: examples.count, mode: console.mode, completed: computed.values.first!.count)
+        /// Saves the rows computed so far (rank 0; not when every row is done: the whole entry follows).
+        func savePartial() {
+            if computed.values.first!.count < examples.count && communicator.isRoot { cache.save(computed, key: partialKey) }
+        }
+        if let targetExtractor = extractor as? any TargetFeatureExtractor {
+            console.info("\(label): scoring \(examples.count) records in one pass over the whole pool…")
+            let names = extractor.featureNames
+            let earlier = (0..<computed[names[0]]!.count).map { row in names.map { computed[$0]![row] } }
+            let journal = RowJournal(earlier: earlier) { row in
+                for (name, value) in zip(names, row) { computed[name]!.append(value) }
+                let done = computed[names[0]]!.count
+                if done % FeaturePipeline.journalRows == 0 { savePartial() }
+                progress.update(step: done)
+            }
+            let table = try targetExtractor.extract(examples, target: target, model: model, journal: journal)  // (N, F)
+            for (f, name) in names.enumerated() { computed[name] = (0..<examples.count).map { table[$0, f] } }
+        } else if !extractor.isRowwise {
+            console.info("\(label): scoring \(examples.count) records in one pass over the whole pool…")
+            let table = try extractor.extract(examples, model: model)  // (N, F)
+            for (f, name) in extractor.featureNames.enumerated() { computed[name] = (0..<examples.count).map { table[$0, f] } }
+        } else {
+            while let done = computed.values.first?.count, done < examples.count {
+                let part = Array(examples[done..<min(done + FeaturePipeline.chunk, examples.count)])
+                let table = try extractor.extract(part, model: model)  // (chunk, F)
+                for (f, name) in extractor.featureNames.enumerated() { computed[name]! += (0..<part.count).map { table[$0, f] } }
+                savePartial()
+                progress.update(step: computed.values.first!.count)
+            }
+        }
+        if communicator.isRoot { cache.remove(key: partialKey) }
+        return computed
+    }
+
+    /// The rows of `extractor`'s columns a killed run saved under `partialKey` (rank 0's, broadcast), or
+    /// empty columns.
+    private func resumed(_ extractor: any FeatureExtractor, examples: [TokenizedExample], partialKey: String) throws -> [String: [Float]] {
         var saved: [String: [Float]]?
         if communicator.isRoot, let partial = cache.load(key: partialKey, damaged: console.warning), let done = partial.values.first?.count,
            extractor.featureNames.allSatisfy({ partial[$0]?.count == done }), done <= examples.count {
             saved = partial
         }
         if let partial = try communicator.broadcast(columns: saved), let done = partial.values.first?.count {
-            computed = partial
             if communicator.isRoot { Console.line("raise: resuming a feature at record \(done) of \(examples.count)") }
+            return partial
         }
-        let progress = ProgressReporter(label: label, total: examples.count, mode: console.mode, completed: computed.values.first!.count)
-        while let done = computed.values.first?.count, done < examples.count {
-            let part = Array(examples[done..<min(done + FeaturePipeline.chunk, examples.count)])
-            let table = try extractor.extract(part, model: model)  // (chunk, F)
-            for (f, name) in extractor.featureNames.enumerated() { computed[name]! += (0..<part.count).map { table[$0, f] } }
-            let done = computed.values.first!.count
-            if done < examples.count && communicator.isRoot { cache.save(computed, key: partialKey) }
-            progress.update(step: done)
-        }
-        if communicator.isRoot { cache.remove(key: partialKey) }
-        return computed
+        return Dictionary(uniqueKeysWithValues: extractor.featureNames.map { ($0, [Float]()) })
     }
 }

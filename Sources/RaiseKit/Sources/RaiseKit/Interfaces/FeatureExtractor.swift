@@ -34,17 +34,18 @@ extension FeatureExtractor {
 /// validation examples as well (`--val`), tokenized for the same model. Its columns are cached with the
 /// target's fingerprint, so another validation split misses the cache.
 public protocol TargetFeatureExtractor: FeatureExtractor {
-    /// The features of each pool example, measured against `target`. An extractor whose pass is long (one
-    /// backward pass per example, for LESS) tells `progress` how many pool examples it has finished, as it
-    /// goes; one that cannot tell never calls it.   examples (N), target (M) -> (N, F)
+    /// The features of each pool example, measured against `target`. An extractor whose pass goes row by row
+    /// and is long (one backward pass per example, for LESS) takes `journal`'s earlier rows as they are and
+    /// hands it every row it finishes after them, in order, so that the host can save them and show progress;
+    /// a pass that cannot go row by row ignores the journal.   examples (N), target (M) -> (N, F)
     func extract(_ examples: [TokenizedExample], target: [TokenizedExample], model: (any LanguageModel)?,
-                 progress: ((_ done: Int) -> Void)?) throws -> Tensor
+                 journal: RowJournal?) throws -> Tensor
 }
 
 extension TargetFeatureExtractor {
-    /// The features of each pool example, measured against `target`, without progress.
+    /// The features of each pool example, measured against `target`, in one pass without a journal.
     public func extract(_ examples: [TokenizedExample], target: [TokenizedExample], model: (any LanguageModel)?) throws -> Tensor {
-        try extract(examples, target: target, model: model, progress: nil)
+        try extract(examples, target: target, model: model, journal: nil)
     }
 
     /// Without a target there is nothing to measure against.
