@@ -147,7 +147,7 @@ final class Bert: LanguageModel {
 
     // MARK: LanguageModel
 
-    func embeddings(_ examples: [TokenizedExample]) throws -> Tensor {
+    func embeddings(_ examples: [TokenizedExample], progress: ((_ done: Int) -> Void)?) throws -> Tensor {
         let c = settings.width
         let out = Tensor(zeros: [examples.count, c])
         for (i, example) in examples.enumerated() {
@@ -161,6 +161,7 @@ final class Bert: LanguageModel {
                 squares += row.data[j] * row.data[j]
             }
             if normalize { for j in 0..<c { row.data[j] /= max(squares.squareRoot(), 1e-12) } }
+            progress?(i + 1)
         }
         return out
     }

@@ -211,8 +211,16 @@ final class FeatureCacheTests: XCTestCase {
         XCTAssertTrue(missing.stderr.contains("feature.gradient") && missing.stderr.contains("--val FILE"), missing.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/none.jsonl"))
 
-        let first = try runRaise(arguments + ["--val", folder + "/val.jsonl", "--out", folder + "/a.jsonl"], environment: environment)
+        let first = try runRaise(arguments + ["--val", folder + "/val.jsonl", "--out", folder + "/a.jsonl", "--json"], environment: environment)
         XCTAssertEqual(first.status, 0, first.stderr)
+        // Both passes show their progress to the end: the embedding passes over the pool and the split, LESS's rows.
+        let events = first.stderr.split(separator: "\n").compactMap { try? JSONValue.parse(String($0)).objectValue }.filter { $0["event"]?.stringValue == "progress" }
+        func last(_ task: String, total: Int) -> Double? {
+            events.last { $0["task"]?.stringValue == task && $0["total"]?.numberValue == Double(total) }?["step"]?.numberValue
+        }
+        XCTAssertEqual(last("feature.target-similarity embeddings", total: 16), 16, first.stderr)
+        XCTAssertEqual(last("feature.target-similarity embeddings", total: 4), 4, first.stderr)
+        XCTAssertEqual(last("feature.gradient", total: 16), 16, first.stderr)
         let again = try runRaise(arguments + ["--val", folder + "/val.jsonl", "--out", folder + "/b.jsonl"], environment: environment)
         XCTAssertEqual(again.stderr.components(separatedBy: "from the cache").count - 1, 2, again.stderr)
         XCTAssertEqual(try String(contentsOfFile: folder + "/a.jsonl", encoding: .utf8), try String(contentsOfFile: folder + "/b.jsonl", encoding: .utf8))

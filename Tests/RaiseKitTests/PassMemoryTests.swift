@@ -44,5 +44,15 @@ final class PassMemoryTests: XCTestCase {
         model.parameters.values.data[0] += 1
         _ = try trained.embeddings(a)
         XCTAssertEqual(model.embeddingPasses, 3, "the weights changed since: computed again")
+
+        // A pass the memory computes reports its progress to a reporter made for its size; a remembered one does not.
+        var reports = [(examples: Int, done: Int)]()
+        let reporting = memory.remembering(model, fingerprint: nil) { examples in { reports.append((examples, $0)) } }
+        _ = try reporting.embeddings(a)
+        XCTAssertTrue(reports.isEmpty, "remembered")
+        model.parameters.values.data[0] += 1
+        _ = try reporting.embeddings(a)
+        XCTAssertEqual(reports.map(\.examples), [1])
+        XCTAssertEqual(reports.map(\.done), [1])
     }
 }

@@ -88,7 +88,7 @@ final class VectorModel: LanguageModel {
 
     func exampleLosses(_ examples: [TokenizedExample]) throws -> [Float] { examples.map { _ in 1 } }
 
-    func embeddings(_ examples: [TokenizedExample]) throws -> Tensor {
+    func embeddings(_ examples: [TokenizedExample], progress: ((_ done: Int) -> Void)?) throws -> Tensor {
         Tensor(shape: [examples.count, embeddingWidth], values: examples.flatMap { embeddingTable[Int($0.ids[0])] })
     }
 

@@ -138,6 +138,10 @@ final class TinyGPTTests: XCTestCase {
             return TokenizedExample(ids: ids, lossMask: [0] + Array(repeating: 1, count: length - 1))
         }
         let (losses, embeddings) = (try model.exampleLosses(pool), try model.embeddings(pool))
+        // The embedding pass reports the examples done after each batch, up to all of them, with the same values.
+        var reported = [Int]()
+        XCTAssertEqual(try model.embeddings(pool, progress: { reported.append($0) }).scalars, embeddings.scalars)
+        XCTAssertEqual(reported, Array(stride(from: ScoringOrder.batchSize, to: 40, by: ScoringOrder.batchSize)) + [40])
         for i in [0, 1, 17, 39] {
             assertClose([losses[i]], try model.exampleLosses([pool[i]]), tolerance: 1e-5)
             assertClose(embeddings.row(i).scalars, try model.embeddings([pool[i]]).row(0).scalars, tolerance: 1e-5)

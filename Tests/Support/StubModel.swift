@@ -1,5 +1,5 @@
 // StubModel: a test double of the model protocol whose answer losses come from a closure, counting its
-// scoring passes; its embeddings are zeros and it neither trains nor generates.
+// scoring passes; its embeddings are zeros (reported done in one go) and it neither trains nor generates.
 import RaiseKit
 
 /// A model whose `exampleLosses` are `losses(examples)`, counting loss and embedding passes.
@@ -26,8 +26,9 @@ public final class StubModel: LanguageModel {
         return losses(examples)
     }
 
-    public func embeddings(_ examples: [TokenizedExample]) throws -> Tensor {
+    public func embeddings(_ examples: [TokenizedExample], progress: ((_ done: Int) -> Void)?) throws -> Tensor {
         embeddingPasses += 1
+        progress?(examples.count)
         return Tensor(zeros: [examples.count, 1])
     }
 

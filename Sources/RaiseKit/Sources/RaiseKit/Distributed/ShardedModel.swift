@@ -30,10 +30,16 @@ public final class ShardedModel: LanguageModel {
         try scoreInShards(examples) { try base.exampleLosses($0) }.values
     }
 
-    /// This rank's shard of the embeddings, gathered in order on every rank.   examples (N) -> (N, C)
-    public func embeddings(_ examples: [TokenizedExample]) throws -> Tensor {
+    /// This rank's shard of the embeddings, gathered in order on every rank. `progress` is told this rank's
+    /// share of the work done, scaled to the whole (the ranks' shards are equal but for the last).
+    ///   examples (N) -> (N, C)
+    public func embeddings(_ examples: [TokenizedExample], progress: ((_ done: Int) -> Void)?) throws -> Tensor {
         guard !examples.isEmpty else { return try base.embeddings(examples) }
-        let (values, width) = try scoreInShards(examples) { try base.embeddings($0).scalars }
+        let (values, width) = try scoreInShards(examples) { shard in
+            try base.embeddings(shard, progress: progress.map { report in
+                { done in report(min(examples.count, done * examples.count / shard.count)) }
+            }).scalars
+        }
         return Tensor(shape: [examples.count, width], values: values)
     }
 

@@ -136,8 +136,13 @@ public final class FeaturePipeline {
             // Every rank scores its shard of each pass and gets all of it back.
             let sharded = communicator.size > 1 ? ShardedModel(featureModel, communicator: communicator) : featureModel
             // A row-wise extractor leaves the weights alone: the losses it asks for may have been computed already.
-            // Any extractor's embeddings may have been (the memory checks the weights at the call).
-            let scoring = memory.remembering(sharded, fingerprint: extractor.isRowwise ? fingerprint : nil)
+            // Any extractor's embeddings may have been (the memory checks the weights at the call); an embedding
+            // pass over the pool or the split (one call, not chunked: PCA and the memory want it whole) shows its progress.
+            let mode = console.mode
+            let scoring = memory.remembering(sharded, fingerprint: extractor.isRowwise ? fingerprint : nil) { examples in
+                let progress = ProgressReporter(label: spec.id + part + " embeddings", total: examples, mode: mode)
+                return { progress.update(step: $0) }
+            }
             let computed = try extract(extractor, examples: examples, target: targetExamples, model: scoring, key: key, label: spec.id + part)
             if communicator.isRoot { cache.save(computed, key: key) }
             for (name, values) in computed { columns[column(name)] = values }

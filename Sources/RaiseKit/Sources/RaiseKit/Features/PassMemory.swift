@@ -23,8 +23,11 @@ public final class PassMemory: Sendable {
     /// taken at each call, so a model whose weights change between calls (LESS's warm-up) is measured
     /// again. Answer losses are remembered only with `fingerprint`, which the caller guarantees changes
     /// whenever the weights do (`FeatureCache.fingerprint`): nil for a model that may be trained meanwhile.
-    public func remembering(_ model: any LanguageModel, fingerprint: UInt64?) -> any LanguageModel {
-        RememberingModel(base: model, memory: self, fingerprint: fingerprint)
+    /// `embeddingProgress`, told a pass's size, makes the progress report of each embedding pass computed
+    /// without one of its caller's.
+    public func remembering(_ model: any LanguageModel, fingerprint: UInt64?,
+                            embeddingProgress: ((_ examples: Int) -> (_ done: Int) -> Void)? = nil) -> any LanguageModel {
+        RememberingModel(base: model, memory: self, fingerprint: fingerprint, embeddingProgress: embeddingProgress)
     }
 
     /// The losses of `examples` under the model `fingerprint` names: remembered, or computed and kept.
@@ -36,12 +39,12 @@ public final class PassMemory: Sendable {
         return computed
     }
 
-    /// The embeddings of `examples` under `model` as its weights are now: remembered, or computed and kept.
-    /// Each caller gets its own copy (callers centre and scale embeddings in place).
-    fileprivate func embeddings(_ model: any LanguageModel, _ examples: [TokenizedExample]) throws -> Tensor {
+    /// The embeddings of `examples` under `model` as its weights are now: remembered, or computed (with
+    /// `progress`) and kept. Each caller gets its own copy (callers centre and scale embeddings in place).
+    fileprivate func embeddings(_ model: any LanguageModel, _ examples: [TokenizedExample], progress: ((_ done: Int) -> Void)?) throws -> Tensor {
         let call = Call(model: FeatureCache.fingerprint(of: model), examples: examples)
         if let known = embeddings.withLock({ $0[call] }) { return known.copy() }
-        let computed = try model.embeddings(examples)
+        let computed = try model.embeddings(examples, progress: progress)
         embeddings.withLock { $0[call] = computed.copy() }
         return computed
     }
@@ -52,9 +55,10 @@ private final class RememberingModel: LanguageModel {
     let base: any LanguageModel
     let memory: PassMemory
     let fingerprint: UInt64?
+    let embeddingProgress: ((_ examples: Int) -> (_ done: Int) -> Void)?
 
-    init(base: any LanguageModel, memory: PassMemory, fingerprint: UInt64?) {
-        (self.base, self.memory, self.fingerprint) = (base, memory, fingerprint)
+    init(base: any LanguageModel, memory: PassMemory, fingerprint: UInt64?, embeddingProgress: ((_ examples: Int) -> (_ done: Int) -> Void)?) {
+        (self.base, self.memory, self.fingerprint, self.embeddingProgress) = (base, memory, fingerprint, embeddingProgress)
     }
 
     var backendID: String { base.backendID }
@@ -71,7 +75,9 @@ private final class RememberingModel: LanguageModel {
         return try memory.losses(model: fingerprint, examples) { try base.exampleLosses(examples) }
     }
 
-    func embeddings(_ examples: [TokenizedExample]) throws -> Tensor { try memory.embeddings(base, examples) }
+    func embeddings(_ examples: [TokenizedExample], progress: ((_ done: Int) -> Void)?) throws -> Tensor {
+        try memory.embeddings(base, examples, progress: progress ?? embeddingProgress?(examples.count))
+    }
 
     func accumulateGradients(_ batch: [TokenizedExample]) throws -> (lossSum: Double, tokens: Int) { try base.accumulateGradients(batch) }
 

@@ -66,9 +66,10 @@ extension DecoderLanguageModel {
         return losses
     }
 
-    public func embeddings(_ examples: [TokenizedExample]) throws -> Tensor {
+    public func embeddings(_ examples: [TokenizedExample], progress: ((_ done: Int) -> Void)?) throws -> Tensor {
         guard !examples.isEmpty else { return Tensor(zeros: [0, 0]) }
         var out: Tensor?
+        var done = 0
         forEachScoringBatch(examples) { batch, positions in
             let hidden = forward(batch.inputs, batch: batch.batch, length: batch.length, position: 0, cache: nil,
                                  tape: Tape(recording: false)).value  // (B·T, C)
@@ -83,6 +84,8 @@ extension DecoderLanguageModel {
                 }
                 for j in 0..<c { target.data[j] /= max(count, 1) }
             }
+            done += positions.count
+            progress?(done)
         }
         return out!
     }

@@ -37,8 +37,9 @@ public protocol LanguageModel: AnyObject {
     /// An example without answer tokens gets 0; callers count such examples.
     func exampleLosses(_ examples: [TokenizedExample]) throws -> [Float]
 
-    /// The mean-pooled last hidden state of each example.   examples (N) -> (N, C)
-    func embeddings(_ examples: [TokenizedExample]) throws -> Tensor
+    /// The mean-pooled last hidden state of each example; tells `progress` how many examples are done as
+    /// it goes (after each batch), when given.   examples (N) -> (N, C)
+    func embeddings(_ examples: [TokenizedExample], progress: ((_ done: Int) -> Void)?) throws -> Tensor
 
     /// Greedy decoding after `prompt` with a key/value cache: at most `maxNewTokens` ids, stopping after
     /// any id in `stop` (which is included).
@@ -46,6 +47,9 @@ public protocol LanguageModel: AnyObject {
 }
 
 extension LanguageModel {
+    /// The mean-pooled last hidden state of each example, without progress.   examples (N) -> (N, C)
+    public func embeddings(_ examples: [TokenizedExample]) throws -> Tensor { try embeddings(examples, progress: nil) }
+
     /// No transformers architecture unless the backend names one.
     public var huggingFaceConfiguration: JSONObject? { nil }
 
