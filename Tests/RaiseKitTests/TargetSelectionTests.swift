@@ -276,6 +276,17 @@ final class RelevanceStateTests: XCTestCase {
         XCTAssertGreaterThan(edge.width, RelevanceEdge.minimumDrop)
         XCTAssertEqual(rare.relevanceEdge(subset: 10, minimumRecords: 8)?.width, 1, "an edge beyond the subset does not count")
         XCTAssertEqual(rare.relevanceEdge(subset: 120, minimumRecords: 30)?.width, 1, "nor one above the fewest records the prior may keep")
+        // A shallow edge counts when it is sharp: 20 look-alikes only a little above the rest (a fall of a third of a
+        // deviation, 16 times the subset's mean fall over two records).
+        let shallow = try features((0..<400).map { $0 < 20 ? 1.05 - 0.0001 * Float($0) : Float(400 - $0) / 400 })
+        let shallowEdge = try XCTUnwrap(shallow.relevanceEdge(subset: 120, minimumRecords: 8))
+        XCTAssertEqual(shallowEdge.threshold, shallow.similarity(rank: 20)!)
+        XCTAssertLessThan(shallowEdge.width, 0.5)
+        // A fall that is steep but even is no edge: 200 instructions falling by a sixth of a deviation every 11
+        // records, through the whole subset and beyond it.
+        let steep = try features((0..<400).map { $0 < 200 ? 2 - 0.01 * Float($0) : 0 })
+        XCTAssertGreaterThan(steep.similarity(rank: 119)! - steep.similarity(rank: 130)!, RelevanceEdge.minimumDrop)
+        XCTAssertEqual(steep.relevanceEdge(subset: 120, minimumRecords: 8), RelevanceEdge(threshold: steep.similarity(rank: 120)!, width: 1))
         // A policy built on it gives the 20 the whole bonus and the rest none: raising the prior from 5 to 10
         // (the same random start otherwise) adds 5 to their scores and nothing to the others'.
         var settings = PolicySettings(layout: layout)
