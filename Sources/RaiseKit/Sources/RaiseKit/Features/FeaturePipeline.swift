@@ -199,30 +199,31 @@ public final class FeaturePipeline {
         func savePartial() {
             if computed.values.first!.count < examples.count && communicator.isRoot { cache.save(computed, key: partialKey) }
         }
-        if let targetExtractor = extractor as? any TargetFeatureExtractor {
-            console.info("\(label): scoring \(examples.count) records in one pass over the whole pool…")
-            let names = extractor.featureNames
-            let earlier = (0..<computed[names[0]]!.count).map { row in names.map { computed[$0]![row] } }
-            let journal = RowJournal(earlier: earlier) { row in
-                for (name, value) in zip(names, row) { computed[name]!.append(value) }
-                let done = computed[names[0]]!.count
-                if done % FeaturePipeline.journalRows == 0 { savePartial() }
-                progress.update(step: done)
-            }
-            let table = try targetExtractor.extract(examples, target: target, model: model, journal: journal)  // (N, F)
-            for (f, name) in names.enumerated() { computed[name] = (0..<examples.count).map { table[$0, f] } }
-        } else if !extractor.isRowwise {
-            console.info("\(label): scoring \(examples.count) records in one pass over the whole pool…")
-            let table = try extractor.extract(examples, model: model)  // (N, F)
-            for (f, name) in extractor.featureNames.enumerated() { computed[name] = (0..<examples.count).map { table[$0, f] } }
-        } else {
+        let names = extractor.featureNames
+        if extractor.isRowwise {
             while let done = computed.values.first?.count, done < examples.count {
                 let part = Array(examples[done..<min(done + FeaturePipeline.chunk, examples.count)])
                 let table = try extractor.extract(part, model: model)  // (chunk, F)
-                for (f, name) in extractor.featureNames.enumerated() { computed[name]! += (0..<part.count).map { table[$0, f] } }
+                for (f, name) in names.enumerated() { computed[name]! += (0..<part.count).map { table[$0, f] } }
                 savePartial()
                 progress.update(step: computed.values.first!.count)
             }
+        } else {
+            console.info("\(label): scoring \(examples.count) records in one pass over the whole pool…")
+            let table: Tensor  // (N, F)
+            if let targetExtractor = extractor as? any TargetFeatureExtractor {
+                let earlier = (0..<computed[names[0]]!.count).map { row in names.map { computed[$0]![row] } }
+                let journal = RowJournal(earlier: earlier) { row in
+                    for (name, value) in zip(names, row) { computed[name]!.append(value) }
+                    let done = computed[names[0]]!.count
+                    if done % FeaturePipeline.journalRows == 0 { savePartial() }
+                    progress.update(step: done)
+                }
+                table = try targetExtractor.extract(examples, target: target, model: model, journal: journal)
+            } else {
+                table = try extractor.extract(examples, model: model)
+            }
+            for (f, name) in names.enumerated() { computed[name] = (0..<examples.count).map { table[$0, f] } }
         }
         if communicator.isRoot { cache.remove(key: partialKey) }
         return computed
