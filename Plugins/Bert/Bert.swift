@@ -175,5 +175,5 @@ final class Bert: LanguageModel {
 
     func exampleLosses(_ examples: [TokenizedExample]) throws -> [Float] { throw encoderOnly }
 
-    func generate(prompt: [Int32], maxNewTokens: Int, stop: Set<Int32>) throws -> [Int32] { throw encoderOnly }
+    func generate(prompts: [[Int32]], maxNewTokens: [Int], stop: Set<Int32>) throws -> [[Int32]] { throw encoderOnly }
 }

@@ -173,17 +173,16 @@ final class Llama: DecoderLanguageModel {
     }
 
     /// One decoder block; `cache` holds earlier keys and values when decoding.   x (B·T, C) -> (B·T, C)
-    private func block(_ x: Variable, _ block: Block, layer l: Int, batch b: Int, length t: Int, position: Int, cache: KeyValueCache?,
+    private func block(_ x: Variable, _ block: Block, layer l: Int, batch b: Int, length t: Int, positions: [Int32], cache: KeyValueCache?,
                        tape: Tape) -> Variable {
         let (c, kv) = (settings.width, settings.kvHeads * settings.headDim)
         let h = tape.rmsNorm(x, weight: block.inputNorm, eps: settings.normEps)
         let q = tape.rope(tape.reshape(linear(h, block.qProj, tape), [b, t, c]), heads: settings.heads,
-                          positionOffset: position, base: settings.ropeBase)
-        var k = tape.rope(tape.reshape(linear(h, block.kProj, tape), [b, t, kv]), heads: settings.kvHeads,
-                          positionOffset: position, base: settings.ropeBase)
-        var v = tape.reshape(linear(h, block.vProj, tape), [b, t, kv])
-        if let cache { (k, v) = cache.extend(layer: l, keys: k, values: v, tape: tape) }
-        let mixed = tape.causalAttention(q, k, v, heads: settings.heads, kvHeads: settings.kvHeads)  // (B, T, C)
+                          positions: positions, base: settings.ropeBase)
+        let k = tape.rope(tape.reshape(linear(h, block.kProj, tape), [b, t, kv]), heads: settings.kvHeads,
+                          positions: positions, base: settings.ropeBase)
+        let v = tape.reshape(linear(h, block.vProj, tape), [b, t, kv])
+        let mixed = tape.causalAttention(q, k, v, heads: settings.heads, kvHeads: settings.kvHeads, cache: cache, layer: l)  // (B, T, C)
         let x = tape.add(x, linear(tape.reshape(mixed, [b * t, c]), block.oProj, tape))
         let h2 = tape.rmsNorm(x, weight: block.postAttentionNorm, eps: settings.normEps)
         let gated = tape.mul(tape.silu(linear(h2, block.gateProj, tape)), linear(h2, block.upProj, tape))  // (B·T, F)
@@ -192,13 +191,14 @@ final class Llama: DecoderLanguageModel {
 
     /// Final hidden states.   ids (B·T) -> (B·T, C)
     func forward(_ ids: [Int32], batch b: Int, length t: Int, position: Int, cache: KeyValueCache?, tape: Tape) -> Variable {
+        let positions = KeyValueCache.positions(batch: b, length: t, start: position, cache: cache)
         var x = tape.embedding(embedTokens, ids: ids)
-        for (l, layer) in blocks.enumerated() { x = block(x, layer, layer: l, batch: b, length: t, position: position, cache: cache, tape: tape) }
+        for (l, layer) in blocks.enumerated() { x = block(x, layer, layer: l, batch: b, length: t, positions: positions, cache: cache, tape: tape) }
         return tape.rmsNorm(x, weight: norm, eps: settings.normEps)
     }
 
     /// The head.   hidden (N, C) -> logits (N, V)
     func logits(_ hidden: Variable, tape: Tape) -> Variable { tape.matmul(hidden, head, transposeB: true) }
 
-    func makeCache() -> KeyValueCache { KeyValueCache(layers: settings.layers) }
+    func makeCache(leftPadding: [Int]) -> KeyValueCache { KeyValueCache(layers: settings.layers, leftPadding: leftPadding) }
 }

@@ -98,7 +98,7 @@ final class TinyGPT: DecoderLanguageModel {
     /// Final hidden states of ids at positions `position…`; `cache` holds earlier keys and values when
     /// decoding.   ids (B·T) -> (B·T, C)
     func forward(_ ids: [Int32], batch b: Int, length t: Int, position: Int, cache: KeyValueCache?, tape: Tape) -> Variable {
-        let positions = (0..<b * t).map { Int32(position + $0 % t) }
+        let positions = KeyValueCache.positions(batch: b, length: t, start: position, cache: cache)
         var x = tape.add(tape.embedding(wte, ids: ids), tape.embedding(wpe, ids: positions))  // (B·T, C)
         for (l, block) in blocks.enumerated() {
             let h = tape.layerNorm(x, weight: block.ln1Weight, bias: block.ln1Bias)
@@ -118,12 +118,11 @@ final class TinyGPT: DecoderLanguageModel {
         let c = settings.width
         let qkv = block.qkv(h, tape: tape)  // (B·T, 3C)
         let q = tape.reshape(tape.slice(qkv, axis: 1, range: 0..<c), [b, t, c])
-        var k = tape.reshape(tape.slice(qkv, axis: 1, range: c..<2 * c), [b, t, c])
-        var v = tape.reshape(tape.slice(qkv, axis: 1, range: 2 * c..<3 * c), [b, t, c])
-        if let cache { (k, v) = cache.extend(layer: l, keys: k, values: v, tape: tape) }
-        let mixed = tape.causalAttention(q, k, v, heads: settings.heads, kvHeads: settings.heads)  // (B, T, C)
+        let k = tape.reshape(tape.slice(qkv, axis: 1, range: c..<2 * c), [b, t, c])
+        let v = tape.reshape(tape.slice(qkv, axis: 1, range: 2 * c..<3 * c), [b, t, c])
+        let mixed = tape.causalAttention(q, k, v, heads: settings.heads, kvHeads: settings.heads, cache: cache, layer: l)  // (B, T, C)
         return block.attnProj(tape.reshape(mixed, [b * t, c]), tape: tape)
     }
 
-    func makeCache() -> KeyValueCache { KeyValueCache(layers: settings.layers) }
+    func makeCache(leftPadding: [Int]) -> KeyValueCache { KeyValueCache(layers: settings.layers, leftPadding: leftPadding) }
 }

@@ -54,6 +54,17 @@ final class LlamaTests: XCTestCase {
         XCTAssertTrue(answer.contains("Paris"), answer)
     }
 
+    /// Prompts of different lengths decoded together (rotary positions counted from each row's first real
+    /// token) give what each gives alone.
+    func testBatchedDecodingEqualsDecodingEachPromptAlone() throws {
+        let model = try smolLM2()
+        let prompts = ["What is the capital of France?", "Name a colour.", "Write the number after 41, then a short sentence about it."]
+            .map { model.tokenizer.encode("<|im_start|>user\n\($0)<|im_end|>\n<|im_start|>assistant\n") }
+        let stop: Set<Int32> = [model.tokenizer.specialTokens.eos!]
+        let alone = try prompts.map { try model.generate(prompt: $0, maxNewTokens: 12, stop: stop) }
+        XCTAssertEqual(try model.generate(prompts: prompts, maxNewTokens: [12, 12, 12], stop: stop), alone)
+    }
+
     func testFineTuningStepsLowerTheLossAndCheckpointsReload() throws {
         let registry = PluginRegistry()
         try PluginLoader(registry: registry).load(file: builtLibrary("RaisePluginLlama"))

@@ -234,6 +234,55 @@ final class LanguageModelOpTests: XCTestCase {
         }
     }
 
+    /// Decoding from a cache: left-padded rows attend to their real keys only, as the unpadded row alone does,
+    /// and a cache that keeps some rows and grows past its capacity reads the same keys.
+    func testCachedAttentionSkipsEachRowsPadding() throws {
+        let (heads, kvHeads, d) = (4, 2, 3)
+        let lengths = [5, 2, 9]  // real prompt lengths; rows are left-padded to 9
+        let q = (0..<3).map { randomTensor([1, lengths[$0] + 30, heads * d], seed: UInt64(30 + $0)) }
+        let k = (0..<3).map { randomTensor([1, lengths[$0] + 30, kvHeads * d], seed: UInt64(40 + $0)) }
+        let v = (0..<3).map { randomTensor([1, lengths[$0] + 30, kvHeads * d], seed: UInt64(50 + $0)) }
+        /// Row `r`'s positions `range` (of its real tokens) placed at the padded batch's rows `rows`.   -> (B, T, ·)
+        func batch(_ x: [Tensor], _ rows: [Int], real range: (Int) -> Range<Int>, pad: (Int) -> Int) -> Tensor {
+            let width = x[0].shape[2], length = rows.map { pad($0) + range($0).count }.max()!
+            var values = [Float](repeating: 0, count: rows.count * length * width)
+            for (b, r) in rows.enumerated() {
+                for (t, position) in range(r).enumerated() {
+                    for j in 0..<width { values[(b * length + pad(r) + t) * width + j] = x[r][0, position, j] }
+                }
+            }
+            return Tensor(shape: [rows.count, length, width], values: values)
+        }
+        /// The first `n` positions of a (1, T, ·) tensor.
+        func firstPositions(_ x: Tensor, _ n: Int) -> Tensor { Tensor(shape: [1, n, x.shape[2]], values: Array(x.scalars.prefix(n * x.shape[2]))) }
+        let cache = KeyValueCache(layers: 1, leftPadding: lengths.map { 9 - $0 })
+        let prompt = { (r: Int) in 0..<lengths[r] }
+        let tape = Tape(recording: false)
+        var out = tape.causalAttention(Variable(batch(q, [0, 1, 2], real: prompt, pad: { 9 - lengths[$0] })),
+                                       Variable(batch(k, [0, 1, 2], real: prompt, pad: { 9 - lengths[$0] })),
+                                       Variable(batch(v, [0, 1, 2], real: prompt, pad: { 9 - lengths[$0] })),
+                                       heads: heads, kvHeads: kvHeads, cache: cache, layer: 0)
+        for r in 0..<3 {  // a row's real positions only
+            let real = Array(out.value.row(r).scalars.dropFirst((9 - lengths[r]) * heads * d))
+            let expected = naiveAttention(firstPositions(q[r], lengths[r]), firstPositions(k[r], lengths[r]), firstPositions(v[r], lengths[r]),
+                                          heads: heads, kvHeads: kvHeads)
+            assertClose(real, expected, tolerance: 1e-5)
+        }
+        XCTAssertTrue(out.value.scalars.allSatisfy(\.isFinite), "pad queries, which see no key, give 0")
+        // Rows 2 and 0 go on, one token per step, well past the first capacity.
+        cache.keepRows([2, 0])
+        for step in 0..<30 {
+            let next = { (r: Int) in lengths[r] + step..<lengths[r] + step + 1 }
+            out = tape.causalAttention(Variable(batch(q, [2, 0], real: next, pad: { _ in 0 })), Variable(batch(k, [2, 0], real: next, pad: { _ in 0 })),
+                                       Variable(batch(v, [2, 0], real: next, pad: { _ in 0 })), heads: heads, kvHeads: kvHeads, cache: cache, layer: 0)
+        }
+        for (b, r) in [2, 0].enumerated() {
+            let end = lengths[r] + 30
+            let expected = naiveAttention(firstPositions(q[r], end), firstPositions(k[r], end), firstPositions(v[r], end), heads: heads, kvHeads: kvHeads)
+            assertClose(out.value.row(b).scalars, Array(expected.suffix(heads * d)), tolerance: 1e-5)
+        }
+    }
+
     func testBidirectionalAttentionMatchesDefinition() throws {
         for (heads, kvHeads, tq, tk) in [(4, 4, 5, 5), (6, 2, 7, 3)] {
             let q = randomTensor([2, tq, heads * 3], seed: 13)
@@ -262,9 +311,9 @@ final class LanguageModelOpTests: XCTestCase {
     func testRoPERotatesPairsByPositionAngle() throws {
         // One head of size 4: pairs (0, 2) and (1, 3), angles pos·base^0 and pos·base^(-1/2).
         let x = Tensor(shape: [1, 2, 4], values: [1, 2, 3, 4, 1, 2, 3, 4])
-        let out = Tape(recording: false).rope(Variable(x), heads: 1, positionOffset: 3, base: 100).value
+        let out = Tape(recording: false).rope(Variable(x), heads: 1, positions: [3, 7], base: 100).value
         for t in 0..<2 {
-            let position = Double(t + 3)
+            let position = Double([3, 7][t])
             for (i, frequency) in [1.0, 0.1].enumerated() {
                 let angle = position * frequency
                 let (x1, x2) = (Double(x[0, t, i]), Double(x[0, t, i + 2]))
@@ -272,7 +321,7 @@ final class LanguageModelOpTests: XCTestCase {
                 XCTAssertEqual(Double(out[0, t, i + 2]), x1 * sin(angle) + x2 * cos(angle), accuracy: 1e-5)
             }
         }
-        try assertGradientsMatch([randomTensor([2, 3, 8], seed: 13)]) { t, v in t.rope(v[0], heads: 2, positionOffset: 1) }
+        try assertGradientsMatch([randomTensor([2, 3, 8], seed: 13)]) { t, v in t.rope(v[0], heads: 2, positions: [1, 2, 3, 0, 1, 2]) }
     }
 }
 

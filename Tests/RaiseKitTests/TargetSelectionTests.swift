@@ -103,7 +103,7 @@ final class VectorModel: LanguageModel {
         return (Double(tokens), tokens)
     }
 
-    func generate(prompt: [Int32], maxNewTokens: Int, stop: Set<Int32>) throws -> [Int32] { [] }
+    func generate(prompts: [[Int32]], maxNewTokens: [Int], stop: Set<Int32>) throws -> [[Int32]] { prompts.map { _ in [] } }
 }
 
 final class TargetFeatureTests: XCTestCase {

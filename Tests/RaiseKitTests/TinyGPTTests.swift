@@ -1,6 +1,7 @@
 // model.tinygpt through the plugin boundary: it overfits one batch, its whole-model gradient matches
 // finite differences, checkpoints round-trip bit-exactly, the same seed gives the same loss curve,
-// decoding with the key/value cache equals decoding without it, and `raise pretrain` killed and
+// decoding with the key/value cache equals decoding without it (and a batch of prompts decoded together
+// equals each alone), and `raise pretrain` killed and
 // resumed ends where an uninterrupted run ends.
 import Foundation
 import RaiseKit
@@ -116,6 +117,28 @@ final class TinyGPTTests: XCTestCase {
         for k in 1..<cached.count {
             XCTAssertEqual(try model.generate(prompt: prompt + cached[..<k], maxNewTokens: 1, stop: []), [cached[k]], "token \(k)")
         }
+    }
+
+    /// Prompts of different lengths decoded together (left-padded, finished ones leaving the batch) give
+    /// what each gives alone; answers end at their own limit, a stop token or the context's end.
+    func testBatchedDecodingEqualsDecodingEachPromptAlone() throws {
+        let (model, _, _) = try model(d: 32, ctx: 24)
+        let trainer = ModelTrainer(model: model, settings: TrainerSettings(schedule: .constant(1e-2)))
+        let batch = try examples(model, count: 6)
+        for _ in 0..<40 { try trainer.step(batch) }
+        let prompts = batch.enumerated().map { i, example in Array(example.ids.prefix(1 + 3 * i)) }
+        let limits = [12, 5, 30, 1, 9, 30]
+        let alone = try zip(prompts, limits).map { try model.generate(prompt: $0, maxNewTokens: $1, stop: []) }
+        XCTAssertEqual(try model.generate(prompts: prompts, maxNewTokens: limits, stop: []), alone)
+        XCTAssertEqual(alone.map(\.count), zip(prompts, limits).map { min($1, 24 - $0.count) }, "each answer ends at its limit or the context's end")
+        // A stop token ends the answers that produce it, and is kept.
+        let stop = try XCTUnwrap(alone[0].first)
+        let stopped = try model.generate(prompts: prompts, maxNewTokens: limits, stop: [stop])
+        for (answer, full) in zip(stopped, alone) {
+            let end = full.firstIndex(of: stop).map { $0 + 1 } ?? full.count
+            XCTAssertEqual(answer, Array(full[..<end]))
+        }
+        XCTAssertEqual(stopped[0], [stop])
     }
 
     func testNonFiniteLossStopsBeforeAnyUpdate() throws {

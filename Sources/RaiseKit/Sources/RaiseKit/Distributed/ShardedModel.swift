@@ -64,7 +64,7 @@ public final class ShardedModel: LanguageModel {
         try base.accumulateGradients(batch)
     }
 
-    public func generate(prompt: [Int32], maxNewTokens: Int, stop: Set<Int32>) throws -> [Int32] {
-        try base.generate(prompt: prompt, maxNewTokens: maxNewTokens, stop: stop)
+    public func generate(prompts: [[Int32]], maxNewTokens: [Int], stop: Set<Int32>) throws -> [[Int32]] {
+        try base.generate(prompts: prompts, maxNewTokens: maxNewTokens, stop: stop)
     }
 }

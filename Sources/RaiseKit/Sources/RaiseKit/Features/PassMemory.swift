@@ -81,7 +81,7 @@ private final class RememberingModel: LanguageModel {
 
     func accumulateGradients(_ batch: [TokenizedExample]) throws -> (lossSum: Double, tokens: Int) { try base.accumulateGradients(batch) }
 
-    func generate(prompt: [Int32], maxNewTokens: Int, stop: Set<Int32>) throws -> [Int32] {
-        try base.generate(prompt: prompt, maxNewTokens: maxNewTokens, stop: stop)
+    func generate(prompts: [[Int32]], maxNewTokens: [Int], stop: Set<Int32>) throws -> [[Int32]] {
+        try base.generate(prompts: prompts, maxNewTokens: maxNewTokens, stop: stop)
     }
 }

@@ -18,8 +18,8 @@ public protocol DecoderLanguageModel: LanguageModel {
     /// The vocabulary projection of some rows of `forward`'s output.   hidden (N, C) -> logits (N, V)
     func logits(_ hidden: Variable, tape: Tape) -> Variable
 
-    /// An empty key/value cache for this model.
-    func makeCache() -> KeyValueCache
+    /// An empty key/value cache for this model, decoding `leftPadding.count` rows with that many pad tokens first.
+    func makeCache(leftPadding: [Int]) -> KeyValueCache
 }
 
 extension DecoderLanguageModel {
@@ -90,25 +90,47 @@ extension DecoderLanguageModel {
         return out!
     }
 
-    public func generate(prompt: [Int32], maxNewTokens: Int, stop: Set<Int32>) throws -> [Int32] {
-        guard !prompt.isEmpty else { throw RaiseError.invalidArgument(name: backendID, detail: "generate needs a non-empty prompt") }
-        let context = Array(prompt.suffix(contextLength))
-        let cache = makeCache()
-        /// The logits of the last position of `ids`, read after `position` earlier ones.   -> (V)
-        func nextLogits(_ ids: [Int32], position: Int) -> Tensor {
-            let tape = Tape(recording: false)
-            let hidden = forward(ids, batch: 1, length: ids.count, position: position, cache: cache, tape: tape)
-            return logits(tape.gatherRows(hidden, rows: [Int32(ids.count - 1)]), tape: tape).value.row(0)
+    public func generate(prompts: [[Int32]], maxNewTokens: [Int], stop: Set<Int32>) throws -> [[Int32]] {
+        guard prompts.count == maxNewTokens.count else {
+            throw RaiseError.invalidArgument(name: backendID, detail: "generate: \(prompts.count) prompts but \(maxNewTokens.count) answer lengths")
         }
-        var last = nextLogits(context, position: 0)
-        var generated = [Int32]()
-        while generated.count < maxNewTokens && context.count + generated.count < contextLength {
-            var best = 0
-            for i in 1..<last.count where last.data[i] > last.data[best] { best = i }
-            generated.append(Int32(best))
-            if stop.contains(Int32(best)) { break }
-            last = nextLogits([Int32(best)], position: context.count + generated.count - 1)
+        if let empty = prompts.firstIndex(where: \.isEmpty) {
+            throw RaiseError.invalidArgument(name: backendID, detail: "generate needs non-empty prompts (prompt \(empty) is empty)")
         }
-        return generated
+        var answers = [[Int32]](repeating: [], count: prompts.count)
+        let contexts = prompts.map { Array($0.suffix(contextLength)) }
+        // Each answer ends at its length limit or where the context is full; prompts that leave no room get none.
+        let limits = zip(contexts, maxNewTokens).map { max(0, min($1, contextLength - $0.count)) }
+        var decoding = prompts.indices.filter { limits[$0] > 0 }  // the prompts still decoding, in the cache's row order
+        guard !decoding.isEmpty else { return answers }
+        // The prompts left-padded to one length and run through the model together, filling the cache.
+        let longest = decoding.map { contexts[$0].count }.max()!
+        let cache = makeCache(leftPadding: decoding.map { longest - contexts[$0].count })
+        let padded = decoding.flatMap { Array(repeating: padID, count: longest - contexts[$0].count) + contexts[$0] }
+        let tape = Tape(recording: false)
+        let hidden = forward(padded, batch: decoding.count, length: longest, position: 0, cache: cache, tape: tape)
+        var next = logits(tape.gatherRows(hidden, rows: decoding.indices.map { Int32($0 * longest + longest - 1) }), tape: tape).value  // (B, V)
+        // Then one token per step for every prompt still decoding; finished ones leave the batch.
+        for position in longest... {
+            var kept = [Int](), fed = [Int32]()
+            for (row, prompt) in decoding.enumerated() {
+                let scores = next.row(row)
+                var best = 0
+                for i in 1..<scores.count where scores.data[i] > scores.data[best] { best = i }
+                answers[prompt].append(Int32(best))
+                if !stop.contains(Int32(best)) && answers[prompt].count < limits[prompt] {
+                    kept.append(row)
+                    fed.append(Int32(best))
+                }
+            }
+            if kept.isEmpty { break }
+            if kept.count < decoding.count {
+                decoding = kept.map { decoding[$0] }
+                cache.keepRows(kept)
+            }
+            let step = Tape(recording: false)
+            next = logits(forward(fed, batch: fed.count, length: 1, position: position, cache: cache, tape: step), tape: step).value
+        }
+        return answers
     }
 }

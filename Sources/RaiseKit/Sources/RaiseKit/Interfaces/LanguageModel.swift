@@ -41,12 +41,18 @@ public protocol LanguageModel: AnyObject {
     /// it goes (after each batch), when given.   examples (N) -> (N, C)
     func embeddings(_ examples: [TokenizedExample], progress: ((_ done: Int) -> Void)?) throws -> Tensor
 
-    /// Greedy decoding after `prompt` with a key/value cache: at most `maxNewTokens` ids, stopping after
-    /// any id in `stop` (which is included).
-    func generate(prompt: [Int32], maxNewTokens: Int, stop: Set<Int32>) throws -> [Int32]
+    /// Greedy decoding after each of `prompts`, decoded together with a key/value cache: answer i has at
+    /// most `maxNewTokens[i]` ids (fewer where the context is full) and stops after any id in `stop`
+    /// (which is included). The same answers as decoding each prompt alone.
+    func generate(prompts: [[Int32]], maxNewTokens: [Int], stop: Set<Int32>) throws -> [[Int32]]
 }
 
 extension LanguageModel {
+    /// Greedy decoding after one prompt: at most `maxNewTokens` ids, stopping after any id in `stop` (included).
+    public func generate(prompt: [Int32], maxNewTokens: Int, stop: Set<Int32>) throws -> [Int32] {
+        try generate(prompts: [prompt], maxNewTokens: [maxNewTokens], stop: stop)[0]
+    }
+
     /// The mean-pooled last hidden state of each example, without progress.   examples (N) -> (N, C)
     public func embeddings(_ examples: [TokenizedExample]) throws -> Tensor { try embeddings(examples, progress: nil) }
 

@@ -2,21 +2,37 @@
 // share one key/value head, as in LLaMA), causal for decoders or bidirectional for encoders (BERT).
 // Every product is an sgemm on strided head views; the forward pass keeps the attention probabilities
 // for the backward pass. Causal keys may be longer than queries (a KV cache): query i sees keys
-// j ≤ i + (Tk − Tq); a bidirectional query sees every key.
+// j ≤ i + (Tk − Tq); a bidirectional query sees every key. Decoding reads a KeyValueCache in place:
+// its keys are time-major, and each row's left padding is never attended to.
 import Foundation
 
-/// The sizes of one attention call.
+/// The sizes of one attention call, and where its keys and values lie.
 struct AttentionShape {
     let batch: Int, queryLength: Int, keyLength: Int
     let heads: Int, kvHeads: Int, headDim: Int
     let causal: Bool
+    /// Floats from one key (or value) of a row to the next: Hkv·D, or B·Hkv·D in a cache's time-major storage.
+    var keyStride: Int
+    /// Floats from one batch row's first key to the next row's: Tk·Hkv·D, or Hkv·D in a cache.
+    var keyBatchStride: Int
+    /// Per batch row, the first key its queries may see (a cache's left padding); empty: 0 for every row.
+    var firstKeys: [Int] = []
+
+    /// Keys and values laid out (B, Tk, Hkv·D), every key visible to some query.
+    init(batch: Int, queryLength: Int, keyLength: Int, heads: Int, kvHeads: Int, headDim: Int, causal: Bool) {
+        (self.batch, self.queryLength, self.keyLength, self.heads, self.kvHeads, self.headDim, self.causal)
+            = (batch, queryLength, keyLength, heads, kvHeads, headDim, causal)
+        (keyStride, keyBatchStride) = (kvHeads * headDim, keyLength * kvHeads * headDim)
+    }
+
     var queryStride: Int { heads * headDim }
-    var keyStride: Int { kvHeads * headDim }
     var scale: Float { 1 / Float(headDim).squareRoot() }
     /// Query heads per key/value head.
     var groupSize: Int { heads / kvHeads }
     /// The last key index query `i` may attend to.
     func lastKey(_ i: Int) -> Int { causal ? i + keyLength - queryLength : keyLength - 1 }
+    /// The first key index the queries of batch row `b` may attend to.
+    func firstKey(_ b: Int) -> Int { firstKeys.isEmpty ? 0 : firstKeys[b] }
 
     /// Runs `body(b, h)` for every batch row and query head, the (row, key/value head) groups spread over
     /// threads: heads that share keys and values stay on one thread, so their gradients never race.
@@ -34,7 +50,8 @@ struct AttentionShape {
 ///
 /// Causal attention works on blocks of `blockRows` queries: a block's last query sees no key after
 /// `lastKey` of it, so the block's products stop there — at T = 128 a quarter of the score and value
-/// products are skipped, at T = 256 almost half. Probabilities past a query's last key are 0.
+/// products are skipped, at T = 256 almost half. Probabilities before a row's first key and past a
+/// query's last key are 0 (a pad query, which sees no key, gets all 0).
 enum Attention {
     /// Queries per block of causal attention.
     static let blockRows = 32
@@ -57,8 +74,9 @@ enum Attention {
         s.forEachHead { b, h in
             let g = h / s.groupSize
             let qh = q + b * tq * s.queryStride + h * d
-            let kh = k + b * tk * s.keyStride + g * d
-            let vh = v + b * tk * s.keyStride + g * d
+            let kh = k + b * s.keyBatchStride + g * d
+            let vh = v + b * s.keyBatchStride + g * d
+            let firstKey = s.firstKey(b)
             let p = probs + (b * s.heads + h) * tq * tk
             for (rows, keys) in blocks {
                 let first = rows.lowerBound
@@ -67,8 +85,9 @@ enum Attention {
                 for i in rows {
                     let row = p + i * tk
                     let visible = min(s.lastKey(i) + 1, tk)
-                    Softmax.forward(row, row, rows: 1, columns: visible)
-                    for j in visible..<tk { row[j] = 0 }
+                    if firstKey < visible { Softmax.forward(row + firstKey, row + firstKey, rows: 1, columns: visible - firstKey) }
+                    for j in 0..<min(firstKey, tk) { row[j] = 0 }
+                    for j in max(visible, firstKey)..<tk { row[j] = 0 }
                 }
                 BLAS.gemm(out + b * tq * s.queryStride + first * s.queryStride + h * d, p + first * tk, vh, m: rows.count, n: d, k: keys,
                           lda: tk, ldb: s.keyStride, ldc: s.queryStride)
@@ -86,7 +105,7 @@ enum Attention {
             let dS = UnsafeMutablePointer<Float>.allocate(capacity: (blocks.first?.rows.count ?? 0) * tk)  // one block's
             defer { dS.deallocate() }
             let g = h / s.groupSize
-            let kOffset = b * tk * s.keyStride + g * d
+            let kOffset = b * s.keyBatchStride + g * d
             for (rows, keys) in blocks {
                 let first = rows.lowerBound
                 let qOffset = b * tq * s.queryStride + first * s.queryStride + h * d
@@ -119,8 +138,26 @@ enum Attention {
 extension Tape {
     /// Differentiable causal attention with grouped-query heads (decoders).
     ///   q (B, Tq, H·D), k and v (B, Tk, Hkv·D), Tk ≥ Tq -> (B, Tq, H·D)
-    public func causalAttention(_ q: Variable, _ k: Variable, _ v: Variable, heads: Int, kvHeads: Int) -> Variable {
-        attention(q, k, v, heads: heads, kvHeads: kvHeads, causal: true)
+    ///
+    /// With a `cache` (decoding; not differentiable), `k` and `v` are the new positions' only (Tk = Tq): they
+    /// are appended to the cache's layer `layer`, and the queries attend over every stored position of their
+    /// row but its left padding.
+    public func causalAttention(_ q: Variable, _ k: Variable, _ v: Variable, heads: Int, kvHeads: Int,
+                                cache: KeyValueCache? = nil, layer: Int = 0) -> Variable {
+        guard let cache else { return attention(q, k, v, heads: heads, kvHeads: kvHeads, causal: true) }
+        precondition(!isRecording, "causalAttention: decoding with a cache is not differentiable; use Tape(recording: false)")
+        precondition(q.value.rank == 3 && k.shape == v.shape && k.shape[0] == q.shape[0] && k.shape[1] == q.shape[1]
+                     && heads % kvHeads == 0 && q.shape[2] % heads == 0 && k.shape[2] == kvHeads * (q.shape[2] / heads),
+                     "causalAttention: q \(q.shape), new k \(k.shape) and v \(v.shape) do not fit \(heads)/\(kvHeads) heads")
+        cache.append(layer: layer, keys: k.value, values: v.value)
+        let stored = cache.stored(layer: layer)
+        var s = AttentionShape(batch: q.shape[0], queryLength: q.shape[1], keyLength: cache.length,
+                               heads: heads, kvHeads: kvHeads, headDim: q.shape[2] / heads, causal: true)
+        (s.keyStride, s.keyBatchStride, s.firstKeys) = (cache.rows * stored.width, stored.width, cache.leftPadding)
+        let out = output(Tensor(uninitialized: q.shape), from: [q])
+        let probs = Tensor(uninitialized: [s.batch, heads, s.queryLength, s.keyLength])
+        Attention.forward(out.value.data, probs.data, q.value.data, stored.keys, stored.values, s)
+        return out
     }
 
     /// Differentiable bidirectional attention: every query sees every key (encoders; no padding mask,

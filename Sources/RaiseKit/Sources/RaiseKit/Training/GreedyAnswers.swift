@@ -50,18 +50,31 @@ public enum GreedyAnswers {
         Set([tokenizer.specialTokens.eos, tokenizer.specialTokens.byText["<|im_end|>"]].compactMap { $0 })
     }
 
+    /// Prompts decoded together (sorted by prompt length, so a batch's padding is short). Each step's products
+    /// are then matrix products: on the real-data benchmark's TinyGPT, 100 GSM8K answers take 1 s instead of
+    /// 5.6 s one prompt at a time; 100 prompts at once are slower again (longer padding, and the batch waits
+    /// for its longest answer). SmolLM2's cache for 32 rows of 256 positions takes about 380 MB.
+    public static let batchSize = 32
+
     /// The text `model` generates after each example's prompt, up to an end token (at most the
-    /// reference's length + 4 tokens); `progress`, when given, hears of each answer (step k of the examples).
+    /// reference's length + 4 tokens), decoded `batchSize` prompts at a time, prompts of similar length
+    /// together; `progress`, when given, hears how many answers are done after each batch.
     public static func generate(_ model: any LanguageModel, examples: [TokenizedExample], progress: ProgressReporter? = nil) throws -> [String] {
         let stop = stopTokens(model.tokenizer)
-        return try examples.enumerated().map { index, example in
-            let promptLength = example.lossMask.firstIndex(of: 1) ?? example.ids.count
-            var generated = try model.generate(prompt: Array(example.ids[..<promptLength]),
-                                               maxNewTokens: example.ids.count - promptLength + 4, stop: stop)
-            if let last = generated.last, stop.contains(last) { generated.removeLast() }
-            progress?.update(step: index + 1)
-            return model.tokenizer.decode(generated)
+        let promptLengths = examples.map { $0.lossMask.firstIndex(of: 1) ?? $0.ids.count }
+        let order = examples.indices.sorted { (promptLengths[$0], $0) < (promptLengths[$1], $1) }
+        var answers = [String](repeating: "", count: examples.count)
+        for start in stride(from: 0, to: order.count, by: batchSize) {
+            let batch = order[start..<min(start + batchSize, order.count)]
+            let generated = try model.generate(prompts: batch.map { Array(examples[$0].ids[..<promptLengths[$0]]) },
+                                               maxNewTokens: batch.map { examples[$0].ids.count - promptLengths[$0] + 4 }, stop: stop)
+            for (position, var tokens) in zip(batch, generated) {
+                if let last = tokens.last, stop.contains(last) { tokens.removeLast() }
+                answers[position] = model.tokenizer.decode(tokens)
+            }
+            progress?.update(step: batch.endIndex)
         }
+        return answers
     }
 
     /// Each example's answer tokens decoded, without the end token.
