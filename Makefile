@@ -268,31 +268,17 @@ REAL_ENTRIES    := --selector random --selector perplexity --selector ifd --sele
 REAL_BENCH       = $(RELEASE_BIN) bench run --model $(REAL)/base $(REAL_AUX_MODEL) --embedding-model bert:path=$(MINILM) $(REAL_ENTRIES) \
 	--budgets 1%,5%,10% --seeds $(REAL_SEEDS) --episodes $(REAL_EPISODES) --policy-budget 5% --reward val-loss:limit=64 --reward-every 2 \
 	--eval-points 2
-REAL_GSM8K_BENCH = $(REAL_BENCH) --data $(REAL)/gsm8k/pool.jsonl $(addprefix --data ,$(REAL_GENERAL)) \
-	--oracle-data $(REAL)/gsm8k/pool.jsonl --val $(REAL)/gsm8k/val.jsonl --test $(REAL)/gsm8k/test.jsonl --match final-answer \
-	--exact-match-limit 100 --out $(REAL)/bench-gsm8k
-REAL_ALPACAEVAL_BENCH = $(REAL_BENCH) --data $(REAL)/alpaca-eval/pool.jsonl $(addprefix --data ,$(REAL_GENERAL)) \
-	--data $(REAL)/gsm8k/pool.jsonl --oracle-data $(REAL)/alpaca-eval/pool.jsonl --val $(REAL)/alpaca-eval/val.jsonl \
-	--test $(REAL)/alpaca-eval/test.jsonl --exact-match-limit 0 --out $(REAL)/bench-alpacaeval
-# `make bench-real` runs the two targets side by side, each on half the cores (at least one). A run's results do not
-# depend on its thread count, and on 2 cores two one-thread runs do more work than one run on both (this model's
-# products are too small to split well: one step takes 0.37 s on one thread, 0.21–0.25 s on two). GSM8K's progress
-# goes to the terminal, AlpacaEval's to $(REAL)/bench-alpacaeval.log.
-REAL_HALF_CORES := $(shell n=$$(nproc 2>/dev/null || echo 2); echo $$(( n > 1 ? n / 2 : 1 )))
-bench-real: real-base
-	@echo "make: the two targets run side by side, $(REAL_HALF_CORES) thread(s) each; AlpacaEval's progress goes to $(REAL)/bench-alpacaeval.log"
-	@$(REAL_ALPACAEVAL_BENCH) --threads $(REAL_HALF_CORES) > $(REAL)/bench-alpacaeval.log 2>&1 & alpacaeval=$$!; \
-	$(REAL_GSM8K_BENCH) --threads $(REAL_HALF_CORES); gsm8k=$$?; \
-	wait $$alpacaeval; alpacaeval=$$?; \
-	if [ $$alpacaeval -ne 0 ]; then echo "make: the AlpacaEval target failed (exit $$alpacaeval); the end of $(REAL)/bench-alpacaeval.log:" >&2; \
-		tail -n 5 $(REAL)/bench-alpacaeval.log >&2; fi; \
-	test $$gsm8k -eq 0 && test $$alpacaeval -eq 0 && echo "make: the reports are in $(REAL)/bench-gsm8k and $(REAL)/bench-alpacaeval"
+bench-real: bench-real-gsm8k bench-real-alpacaeval
 
 bench-real-gsm8k: real-base
-	$(REAL_GSM8K_BENCH)
+	$(REAL_BENCH) --data $(REAL)/gsm8k/pool.jsonl $(addprefix --data ,$(REAL_GENERAL)) --oracle-data $(REAL)/gsm8k/pool.jsonl \
+		--val $(REAL)/gsm8k/val.jsonl --test $(REAL)/gsm8k/test.jsonl --match final-answer --exact-match-limit 100 \
+		--out $(REAL)/bench-gsm8k
 
 bench-real-alpacaeval: real-base
-	$(REAL_ALPACAEVAL_BENCH)
+	$(REAL_BENCH) --data $(REAL)/alpaca-eval/pool.jsonl $(addprefix --data ,$(REAL_GENERAL)) --data $(REAL)/gsm8k/pool.jsonl \
+		--oracle-data $(REAL)/alpaca-eval/pool.jsonl --val $(REAL)/alpaca-eval/val.jsonl --test $(REAL)/alpaca-eval/test.jsonl \
+		--exact-match-limit 0 --out $(REAL)/bench-alpacaeval
 
 # The base: a BPE tokenizer and a TinyGPT pretrained on the base parts only.
 real-base: real-data models
