@@ -95,12 +95,12 @@ final class GradientFeature: TargetFeatureExtractor {
             model.parameters.zeroGrads()
         }
         let optimizer = try warmUp(model, on: examples)
-        let d = sketch.dimensions
+        let d = sketch.dimensions, codes = sketch.codes(count: model.parameters.count)
         let validation = Tensor(shape: [target.count, d],
-                                values: try target.flatMap { try sketchedGradient(of: $0, model: model, preconditioner: nil) })  // (M, d)
+                                values: try target.flatMap { try sketchedGradient(of: $0, model: model, codes: codes, preconditioner: nil) })  // (M, d)
         let mean = validation.columnMeans()
         for i in earlier.count..<examples.count {
-            let g = try sketchedGradient(of: examples[i], model: model, preconditioner: adam ? optimizer : nil)
+            let g = try sketchedGradient(of: examples[i], model: model, codes: codes, preconditioner: adam ? optimizer : nil)
             out.data[i] = takesMaximum
                 ? Tensor(shape: [1, d], values: g).matmul(validation, transposeB: true).scalars.max() ?? 0
                 : zip(g, mean).reduce(0) { $0 + $1.0 * $1.1 }  // the mean of the cosines
@@ -129,20 +129,22 @@ final class GradientFeature: TargetFeatureExtractor {
     }
 
     /// The unit-length sketch of `example`'s gradient (of its mean answer loss), as the Adam update
-    /// `preconditioner` would make of it when given; zeros for an example without answer tokens.   -> (d)
-    private func sketchedGradient(of example: TokenizedExample, model: any LanguageModel, preconditioner: AdamW?) throws -> [Float] {
+    /// `preconditioner` would make of it when given; zeros for an example without answer tokens. `codes`
+    /// are the sketch's, drawn once for every parameter.   -> (d)
+    private func sketchedGradient(of example: TokenizedExample, model: any LanguageModel, codes: [UInt32],
+                                  preconditioner: AdamW?) throws -> [Float] {
         let parameters = model.parameters
         parameters.zeroGrads()
         var out = [Float](repeating: 0, count: sketch.dimensions)
         let tokens = try model.accumulateGradients([example]).tokens
         guard tokens > 0 else { return out }
-        let (g, count) = (parameters.grads.data, parameters.count)
+        let g = parameters.grads.data
         let scale = 1 / Float(tokens)
         if let adam = preconditioner {
             adam.nextDirection(g, scale: scale)  // Γ = m̂ / (√v̂ + ε) after one more Adam step on this gradient (LESS, eq. 2)
-            out.withUnsafeMutableBufferPointer { sketch.add(g, count: count, into: $0.baseAddress!) }
+            out.withUnsafeMutableBufferPointer { sketch.add(g, codes: codes, into: $0.baseAddress!) }
         } else {
-            out.withUnsafeMutableBufferPointer { sketch.add(g, count: count, scale: scale, into: $0.baseAddress!) }
+            out.withUnsafeMutableBufferPointer { sketch.add(g, codes: codes, scale: scale, into: $0.baseAddress!) }
         }
         let norm = out.reduce(0) { $0 + $1 * $1 }.squareRoot()
         return norm > 0 ? out.map { $0 / norm } : out

@@ -26,6 +26,34 @@ final class OptimizerTests: XCTestCase {
         XCTAssertEqual(adam.step, 2)
     }
 
+    func testAdamWNextDirectionIsTheNextStepsDirectionEveryWhere() {
+        // After one step on g₀ = 0.5 everywhere, the direction for g = 2·(i mod 7 − 3) is m̂ / (√v̂ + eps) with
+        // m = 0.9·0.05 + 0.1·g, v = 0.999·0.00025 + 0.001·g², bias-corrected at step 2 — at every one of
+        // 300,000 parameters (the loop runs in three parts, on three threads), and the optimizer is left as it was.
+        let saved = BLAS.threads
+        defer { BLAS.threads = saved }
+        BLAS.threads = 3
+        var rng = RandomGenerator(seed: 0)
+        let count = 300_000
+        let store = ParameterStore([ParameterSpec("theta", [count], .zeros)], rng: &rng)
+        let adam = AdamW(parameters: store, weightDecay: 0)
+        store.grads.fill(0.5)
+        adam.update(store, lr: 0.1)
+        let moments = (adam.m.scalars, adam.v.scalars)
+        let scale: Float = 2
+        let gradient = Tensor(shape: [count], values: (0..<count).map { Float($0 % 7 - 3) })
+        adam.nextDirection(gradient.data, scale: scale)
+        let (c1, c2) = (1 - 0.9 * Float(0.9), 1 - 0.999 * Float(0.999))
+        for i in [0, 1, 3, 65_535, 65_536, 150_000, count - 1] {
+            let g = scale * Float(i % 7 - 3)
+            let (m, v) = (0.9 * 0.05 + 0.1 * g, 0.999 * 0.00025 + 0.001 * g * g)
+            XCTAssertEqual(gradient.data[i], (m / c1) / ((v / c2).squareRoot() + 1e-8), accuracy: 1e-5, "parameter \(i)")
+        }
+        XCTAssertEqual(adam.m.scalars, moments.0)
+        XCTAssertEqual(adam.v.scalars, moments.1)
+        XCTAssertEqual(adam.step, 1)
+    }
+
     func testAdamWLeavesUndecayedParametersAlone() {
         let store = singleParameter(1, decays: false)
         let adam = AdamW(parameters: store, weightDecay: 0.5)

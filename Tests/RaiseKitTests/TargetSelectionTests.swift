@@ -38,6 +38,22 @@ final class CountSketchTests: XCTestCase {
         XCTAssertEqual(split, sketch.project(a))
     }
 
+    func testCodesDrawnOnceGiveTheHashedSumsToTheLastBit() {
+        var rng = RandomGenerator(seed: 3)
+        let vector = (0..<5000).map { _ in rng.nextNormal() }
+        for (dimensions, scale, offset) in [(64, Float(1), 0), (1000, Float(0.37), 11)] {
+            let sketch = CountSketch(dimensions: dimensions, seed: 9)
+            let codes = sketch.codes(count: vector.count, offset: offset)
+            var (hashed, drawn) = ([Float](repeating: 0, count: dimensions), [Float](repeating: 0, count: dimensions))
+            vector.withUnsafeBufferPointer { v in
+                hashed.withUnsafeMutableBufferPointer { sketch.add(v.baseAddress!, count: v.count, offset: offset, scale: scale, into: $0.baseAddress!) }
+                drawn.withUnsafeMutableBufferPointer { sketch.add(v.baseAddress!, codes: codes, scale: scale, into: $0.baseAddress!) }
+            }
+            XCTAssertEqual(hashed, drawn)
+            XCTAssertTrue(hashed.contains { $0 < 0 } && hashed.contains { $0 > 0 }, "both signs are drawn")
+        }
+    }
+
     func testInnerProductsStayWithinTheStatedBound() {
         // 300 pairs of unit vectors in R^4000 sketched to d = 1024: the bound says an error of ε = 0.1 or
         // more happens with probability at most 2 / (d ε²) ≈ 0.195, and the mean squared error is at most 2/d.

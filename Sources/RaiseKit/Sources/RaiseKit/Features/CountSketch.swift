@@ -17,7 +17,7 @@ public struct CountSketch: Sendable {
 
     /// A sketch to `dimensions` numbers, its buckets and signs fixed by `seed`.
     public init(dimensions: Int, seed: UInt64) {
-        precondition(dimensions > 0, "CountSketch: dimensions must be positive")
+        precondition(dimensions > 0 && dimensions < 1 << 31, "CountSketch: dimensions must be in 1..<2^31")
         self.dimensions = dimensions
         self.seed = seed
     }
@@ -25,14 +25,38 @@ public struct CountSketch: Sendable {
     /// Adds `scale` × the sketch of the `count` numbers at `vector` (coordinates `offset`…) to `out`
     /// (`dimensions` numbers). A vector sketched in parts, each with its offset, sums to its whole sketch.
     public func add(_ vector: UnsafePointer<Float>, count: Int, offset: Int = 0, scale: Float = 1, into out: UnsafeMutablePointer<Float>) {
-        let d = UInt64(dimensions)
         for i in 0..<count {
-            let hash = RandomGenerator.splitMix(seed &+ UInt64(offset + i + 1) &* 0x9E37_79B9_7F4A_7C15)
-            let bucket = Int(((hash >> 32) &* d) >> 32)  // uniform in 0..<d from the high 32 bits
-            let sign: Float = hash & 1 == 0 ? scale : -scale
-            out[bucket] += sign * vector[i]
+            let code = code(of: offset + i)
+            out[Int(code & CountSketch.bucketBits)] += (code & CountSketch.signBit == 0 ? scale : -scale) * vector[i]
         }
     }
+
+    /// The buckets and signs of coordinates `offset..<offset + count`, drawn once, for sketching many vectors
+    /// of that length (LESS sketches a gradient per example): 4 bytes a coordinate, where hashing costs more
+    /// than the sum it serves.
+    public func codes(count: Int, offset: Int = 0) -> [UInt32] {
+        (0..<count).map { code(of: offset + $0) }
+    }
+
+    /// `add` with the buckets and signs read from `codes` (made for the same coordinates) rather than hashed
+    /// again: the same sums, to the last bit.
+    public func add(_ vector: UnsafePointer<Float>, codes: [UInt32], scale: Float = 1, into out: UnsafeMutablePointer<Float>) {
+        codes.withUnsafeBufferPointer { codes in
+            for (i, code) in codes.enumerated() {
+                out[Int(code & CountSketch.bucketBits)] += (code & CountSketch.signBit == 0 ? scale : -scale) * vector[i]
+            }
+        }
+    }
+
+    /// Coordinate i's bucket (the low 31 bits) and sign (the top bit, set for −), from a hash of (seed, i).
+    private func code(of coordinate: Int) -> UInt32 {
+        let hash = RandomGenerator.splitMix(seed &+ UInt64(coordinate + 1) &* 0x9E37_79B9_7F4A_7C15)
+        let bucket = UInt32(((hash >> 32) &* UInt64(dimensions)) >> 32)  // uniform in 0..<d from the high 32 bits
+        return hash & 1 == 0 ? bucket : bucket | CountSketch.signBit
+    }
+
+    private static let signBit: UInt32 = 1 << 31
+    private static let bucketBits: UInt32 = signBit - 1
 
     /// The sketch of `vector`.   (P) -> (d)
     public func project(_ vector: [Float]) -> [Float] {

@@ -40,7 +40,8 @@ public final class KeyValueCache {
         }
     }
 
-    /// Appends the new positions' keys and values of layer `l` (the last layer's append ends the step).
+    /// Appends the new positions' keys and values of layer `l`: layer 0's append opens the step (the cache
+    /// grows by t positions), and the later layers' fill the same positions.
     ///   keys, values (rows, t, width)
     public func append(layer l: Int, keys newKeys: Tensor, values newValues: Tensor) {
         let (b, t, width) = (newKeys.shape[0], newKeys.shape[1], newKeys.shape[2])
@@ -48,7 +49,10 @@ public final class KeyValueCache {
                      "KeyValueCache: layer \(l) keys \(newKeys.shape) / values \(newValues.shape) do not fit \(rows) rows")
         let start = l == 0 ? length : length - t  // layer 0 opens the step; later layers fill the same positions
         if l == 0 { reserve(length + t); length += t }
-        if keys[l] == nil { (keys[l], values[l], widths[l]) = (TensorStorage(count: capacity * rows * width), TensorStorage(count: capacity * rows * width), width) }
+        if keys[l] == nil {  // written below before anything reads it
+            (keys[l], values[l], widths[l]) = (TensorStorage(count: capacity * rows * width, zeroed: false),
+                                               TensorStorage(count: capacity * rows * width, zeroed: false), width)
+        }
         for (source, target) in [(newKeys, keys[l]!), (newValues, values[l]!)] {
             for row in 0..<b {
                 for step in 0..<t {

@@ -59,9 +59,12 @@ public final class AdamW {
         let correction1 = 1 - pow(beta1, Float(step + 1))
         let correction2 = 1 - pow(beta2, Float(step + 1))
         let (m, v) = (m.data, v.data)
-        for i in 0..<self.m.count {
-            let (mi, vi) = AdamW.moments(m[i], v[i], gradient[i] * scale, beta1, beta2)
-            gradient[i] = AdamW.delta(1, mi, vi, correction1, correction2, eps)
+        let (beta1, beta2, eps) = (beta1, beta2, eps)
+        Parallel.ranges(self.m.count, minimumPerPart: 65_536) { part in
+            for i in part {
+                let (mi, vi) = AdamW.moments(m[i], v[i], gradient[i] * scale, beta1, beta2)
+                gradient[i] = AdamW.delta(1, mi, vi, correction1, correction2, eps)
+            }
         }
     }
 
