@@ -84,7 +84,9 @@ final class MatmulTests: XCTestCase {
 
 /// The runtime's worker threads: split products from two threads at once (one of them runs its regions on its
 /// own thread while the other holds the workers), and regions after pauses long enough for the workers to fall
-/// asleep, all give the product computed on one thread.
+/// asleep, all give the product computed on one thread. The pool first grows to more workers than the later
+/// regions have parts, so that several workers sleep and wake at once: with one semaphore shared by them, a
+/// worker's wake-up could be taken by another and a region would wait forever (this test hung 4 runs in 5).
 final class WorkerPoolTests: XCTestCase {
     func testConcurrentAndSleepingRegionsComputeEveryPart() {
         let saved = BLAS.threads
@@ -92,6 +94,8 @@ final class WorkerPoolTests: XCTestCase {
         let (a, b) = (randomTensor([256, 192], seed: 1), randomTensor([192, 320], seed: 2))
         BLAS.threads = 1
         let expected = a.matmul(b).scalars
+        BLAS.threads = 4
+        assertClose(a.matmul(b).scalars, expected, tolerance: 1e-4)  // three workers now
         BLAS.threads = 2
         final class Results: @unchecked Sendable { var worst: [Float] = [0, 0] }
         let results = Results()

@@ -57,7 +57,8 @@ enum Parallel {
 /// Threads that run the parts of one parallel region at a time: part 0 on the caller, part i on worker
 /// i − 1. A region is published by bumping `generation`; every worker runs its part (if the region has
 /// one for it) and counts down `remaining`; the caller waits for zero, so no worker can still be reading
-/// a region when the next is published. Idle workers spin for `spinLimit`, then sleep on a semaphore.
+/// a region when the next is published. Idle workers spin for `spinLimit`, then sleep, each on a semaphore
+/// of its own (`Parking`).
 final class WorkerPool: @unchecked Sendable {
     /// The pool every parallel loop uses.
     static let shared = WorkerPool()
@@ -68,10 +69,9 @@ final class WorkerPool: @unchecked Sendable {
     private let busy = Atomic<Bool>(false)
     private let generation = Atomic<Int>(0)
     private let remaining = Atomic<Int>(0)
-    private let sleepers = Atomic<Int>(0)
-    private let wake = DispatchSemaphore(value: 0)
     private let lock = NSLock()
-    private var workers = 0
+    /// One per worker, in worker order; grown under `lock`, read by the caller of a region.
+    private var parkings: [Parking] = []
     /// The region being run: its part count and body. Written before `generation` is bumped (release),
     /// read after it is seen (acquire).
     private nonisolated(unsafe) var job: (parts: Int, body: (Int) -> Void) = (0, { _ in })
@@ -87,11 +87,11 @@ final class WorkerPool: @unchecked Sendable {
         withoutActuallyEscaping(body) { body in
             let workers = startWorkers(parts - 1)
             job = (parts, body)
-            remaining.store(workers, ordering: .relaxed)
+            remaining.store(workers.count, ordering: .relaxed)
             // Sequentially consistent, as the worker's side below: it announces itself asleep, then reads
-            // `generation`; this bumps `generation`, then reads the sleepers — one of the two sees the other.
+            // `generation`; this bumps `generation`, then reads each worker's flag — one of the two sees the other.
             generation.add(1, ordering: .sequentiallyConsistent)
-            for _ in 0..<sleepers.exchange(0, ordering: .sequentiallyConsistent) { wake.signal() }
+            for parking in workers where parking.asleep.exchange(false, ordering: .sequentiallyConsistent) { parking.wake.signal() }
             body(0)
             var spins = 0
             while remaining.load(ordering: .acquiring) > 0 {
@@ -103,22 +103,31 @@ final class WorkerPool: @unchecked Sendable {
         busy.store(false, ordering: .releasing)
     }
 
-    /// Makes sure `count` workers exist; returns how many there are.
-    private func startWorkers(_ count: Int) -> Int {
+    /// Makes sure `count` workers exist; returns every worker's parking (there may be more than `count`).
+    private func startWorkers(_ count: Int) -> [Parking] {
         lock.lock()
         defer { lock.unlock() }
-        while workers < count {
-            let index = workers, seen = generation.load(ordering: .acquiring)
-            let thread = Thread { [self] in work(index: index, seen: seen) }
+        while parkings.count < count {
+            let (index, seen, parking) = (parkings.count, generation.load(ordering: .acquiring), Parking())
+            let thread = Thread { [self] in work(index: index, seen: seen, parking: parking) }
             thread.stackSize = 8 << 20
             thread.start()
-            workers += 1
+            parkings.append(parking)
         }
-        return workers
+        return parkings
+    }
+
+    /// Where an idle worker sleeps. A semaphore per worker: with one shared by all, a worker that woke late
+    /// could find its wake-up taken by another that had already run the region and gone back to sleep, and
+    /// the region would wait for it forever.
+    private final class Parking: Sendable {
+        /// Set by the worker before it sleeps; cleared by the caller that wakes it.
+        let asleep = Atomic<Bool>(false)
+        let wake = DispatchSemaphore(value: 0)
     }
 
     /// A worker's life: wait for a new region, run part `index + 1` of it if it has one, repeat.
-    private func work(index: Int, seen start: Int) {
+    private func work(index: Int, seen start: Int, parking: Parking) {
         var seen = start
         while true {
             let deadline = DispatchTime.now().uptimeNanoseconds + WorkerPool.spinLimit
@@ -129,8 +138,8 @@ final class WorkerPool: @unchecked Sendable {
                 if spins % 1024 == 0 {
                     sched_yield()  // on a busy machine, let another thread have this core a moment
                     if DispatchTime.now().uptimeNanoseconds > deadline {
-                        sleepers.add(1, ordering: .sequentiallyConsistent)
-                        if generation.load(ordering: .sequentiallyConsistent) == seen { wake.wait() }  // a spare signal only wakes it early
+                        parking.asleep.store(true, ordering: .sequentiallyConsistent)
+                        if generation.load(ordering: .sequentiallyConsistent) == seen { parking.wake.wait() }  // a spare signal only wakes it early
                         spins = 0
                     }
                 }
