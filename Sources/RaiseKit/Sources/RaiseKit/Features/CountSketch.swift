@@ -25,10 +25,7 @@ public struct CountSketch: Sendable {
     /// Adds `scale` × the sketch of the `count` numbers at `vector` (coordinates `offset`…) to `out`
     /// (`dimensions` numbers). A vector sketched in parts, each with its offset, sums to its whole sketch.
     public func add(_ vector: UnsafePointer<Float>, count: Int, offset: Int = 0, scale: Float = 1, into out: UnsafeMutablePointer<Float>) {
-        for i in 0..<count {
-            let code = code(of: offset + i)
-            out[Int(code & CountSketch.bucketBits)] += (code & CountSketch.signBit == 0 ? scale : -scale) * vector[i]
-        }
+        for i in 0..<count { CountSketch.accumulate(vector[i], code: code(of: offset + i), scale: scale, into: out) }
     }
 
     /// The buckets and signs of coordinates `offset..<offset + count`, drawn once, for sketching many vectors
@@ -42,9 +39,7 @@ public struct CountSketch: Sendable {
     /// again: the same sums, to the last bit.
     public func add(_ vector: UnsafePointer<Float>, codes: [UInt32], scale: Float = 1, into out: UnsafeMutablePointer<Float>) {
         codes.withUnsafeBufferPointer { codes in
-            for (i, code) in codes.enumerated() {
-                out[Int(code & CountSketch.bucketBits)] += (code & CountSketch.signBit == 0 ? scale : -scale) * vector[i]
-            }
+            for (i, code) in codes.enumerated() { CountSketch.accumulate(vector[i], code: code, scale: scale, into: out) }
         }
     }
 
@@ -53,6 +48,12 @@ public struct CountSketch: Sendable {
         let hash = RandomGenerator.splitMix(seed &+ UInt64(coordinate + 1) &* 0x9E37_79B9_7F4A_7C15)
         let bucket = UInt32(((hash >> 32) &* UInt64(dimensions)) >> 32)  // uniform in 0..<d from the high 32 bits
         return hash & 1 == 0 ? bucket : bucket | CountSketch.signBit
+    }
+
+    /// Adds ±`scale` · `value` to the bucket `code` names, with its sign: the one sum both `add`s make.
+    @inline(__always)
+    private static func accumulate(_ value: Float, code: UInt32, scale: Float, into out: UnsafeMutablePointer<Float>) {
+        out[Int(code & bucketBits)] += (code & signBit == 0 ? scale : -scale) * value
     }
 
     private static let signBit: UInt32 = 1 << 31
