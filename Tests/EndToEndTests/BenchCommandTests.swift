@@ -147,6 +147,39 @@ final class BenchCommandTests: XCTestCase {
         XCTAssertTrue(bad.stderr.contains("bad.json") && bad.stderr.contains("--colour"), bad.stderr)
     }
 
+    /// Runs at once (`--jobs 2`) give every run's numbers, picks and policy of runs one at a time, bit for bit;
+    /// only the timings differ. The progress still counts every step once.
+    func testRunsAtOnceGiveTheResultsOfRunsOneAtATime() throws {
+        let (folder, _) = try tinySuite(self, size: 300, validation: 12, testSplit: 8, pretrain: 300)
+        let arguments = ["bench", "run", "--model", "tinygpt:layers=1,heads=2,d=32,ctx=48,tokenizer=\(folder)/tok",
+                         "--data", folder + "/suite/pool.jsonl", "--val", folder + "/suite/val.jsonl", "--test", folder + "/suite/test.jsonl",
+                         "--template", "plain", "--oracle", "--selector", "random", "--selector", "perplexity", "--selector", "nearest",
+                         "--selector", "raise", "--budgets", "10%,20%", "--seeds", "2", "--episodes", "2", "--policy-budget", "10%",
+                         "--lr-sweep", "1e-3,3e-3", "--eval-points", "2", "--batch", "8", "--threads", "2"]
+        var tables = [[[String]]]()
+        for jobs in ["1", "2"] {
+            let out = folder + "/jobs" + jobs
+            let run = try runRaise(arguments + ["--jobs", jobs, "--out", out, "--json"], environment: ["RAISE_CACHE_DIR": out + "-cache"])
+            XCTAssertEqual(run.status, 0, run.stderr)
+            let events = run.stderr.split(separator: "\n").compactMap { try? JSONValue.parse(String($0)).objectValue }
+            let last = try XCTUnwrap(events.last { $0["task"]?.stringValue == "bench" })
+            XCTAssertEqual(last["step"]?.intValue, last["total"]?.intValue, "--jobs \(jobs): the progress counts every step once")
+            XCTAssertEqual(run.stdout.split(separator: "\n").count, 2 + 2 * 5 * 2, "--jobs \(jobs): a JSON line per run")
+            let rows = try String(contentsOfFile: out + "/results.csv", encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+            let timings = Set(["preparation_s", "selection_s", "training_s", "evaluation_s"])
+            let kept = rows[0].indices.filter { !timings.contains(rows[0][$0]) }
+            tables.append(rows.map { row in kept.map { row[$0] } })
+            XCTAssertEqual(kept.count, rows[0].count - 4, "the timing columns are the ones left out")
+        }
+        XCTAssertEqual(tables[0].count, 1 + 2 + 2 * 5 * 2, "header, full data per seed, (oracle, random, perplexity, nearest, raise) × 2 budgets × 2 seeds")
+        XCTAssertEqual(tables[0], tables[1], "the same numbers with two runs at once")
+        for seed in 0..<2 {
+            let run = "runs/20pct/raise-seed\(seed).json"
+            let (one, two) = (try BenchResultFields(path: folder + "/jobs1/" + run), try BenchResultFields(path: folder + "/jobs2/" + run))
+            XCTAssertEqual(one.picks, two.picks, "RAISE seed \(seed) picks the same batches")
+        }
+    }
+
     /// A selector whose features need the reference model (RHO-LOSS) is benchmarked with `--reference-model`,
     /// and refused before any run without it.
     func testRhoLossIsBenchmarkedWithAReferenceModel() throws {

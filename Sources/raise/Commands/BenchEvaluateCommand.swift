@@ -58,8 +58,7 @@ enum BenchEvaluateCommand {
         guard setup.benchmark.stepsToRun() == 0 else {
             throw RaiseError.file(path: folder, detail: "the benchmark is not finished: finish it with `raise bench run` first")
         }
-        var unused = 0
-        let rates = try setup.benchmark.learningRates(done: &unused)
+        let rates = try setup.benchmark.learningRates(jobs: 1, progress: ProgressReporter(label: "bench", total: 1, mode: .quiet))  // read back: the sweep is done
         let results = try setup.benchmark.finishedRuns(at: rates)
         let test = setup.test!
         try claimEvaluation(out, settings: evaluationSettings(setup), force: arguments.flag("--force"))

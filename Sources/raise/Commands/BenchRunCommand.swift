@@ -40,6 +40,7 @@ enum BenchRunCommand {
                   .integer("--clusters", "C", "RAISE clusters per batch", default: 1, in: 1...4096),
                   .value("--policy-budget", "B", "train each seed's RAISE policy once at this budget (default: one per budget)"),
                   .value("--out", "DIR", "output folder (required)"),
+                  .integer("--jobs", "N", "runs at once, sharing the threads (default 1; the same results at any N)", default: 1, in: 1...256),
                   PluginOptions.pluginPath, CommonOptions.seed, CommonOptions.threads, CommonOptions.quiet, CommonOptions.json],
         run: run)
 
@@ -55,15 +56,17 @@ enum BenchRunCommand {
         try setup.settings.claim(out: out)
         try saveArguments(arguments, out: out)
         let benchmark = setup.benchmark
-        setup.work.progress = ProgressReporter(label: "bench", total: max(benchmark.stepsToRun(), 1), mode: arguments.outputMode)
-        var done = 0
-        let rates = try benchmark.learningRates(done: &done)
+        let progress = ProgressReporter(label: "bench", total: max(benchmark.stepsToRun(), 1), mode: arguments.outputMode)
+        let jobs = try arguments.int("--jobs")
+        let rates = try benchmark.learningRates(jobs: jobs, progress: progress)
         let finished = try benchmark.finishedRuns(at: rates)
-        let results = try benchmark.runAll(at: rates, finished: finished, done: &done) { result in
-            guard arguments.outputMode == .json else { return }
+        let json = arguments.outputMode == .json
+        let printing = NSLock()  // runs finishing at once print whole lines
+        let results = try benchmark.runAll(at: rates, finished: finished, jobs: jobs, progress: progress) { result in
+            guard json else { return }
             var line = result.json
             (line["curve"], line["picks"], line["batches"]) = (nil, nil, nil)
-            print(JSONValue.object(line).serialized)
+            printing.withLock { print(JSONValue.object(line).serialized) }
         }
 
         let report = setup.report(results, rates: rates)
@@ -134,7 +137,7 @@ enum BenchRunCommand {
     /// thread count it ran with: products split over another number of threads round differently, so a
     /// model is rebuilt bit for bit only with the same count.
     private static func saveArguments(_ arguments: ParsedArguments, out: String) throws {
-        let steering: Set = ["--out", "--config", "--quiet", "--json", "--threads", "--help"]
+        let steering: Set = ["--out", "--config", "--quiet", "--json", "--threads", "--jobs", "--help"]
         var object = JSONObject()
         for option in command.options where !steering.contains(option.name) && arguments.declares(option.name) {
             let name = String(option.name.dropFirst(2))
@@ -256,23 +259,23 @@ enum BenchRunCommand {
         }
 
         /// Every budget's learning rate: `--lr`, or the best of the sweep on validation — the full-data
-        /// baseline's for full data, random selection's for a budget (its runs saved as they finish).
-        func learningRates(done: inout Int) throws -> BenchLearningRates {
+        /// baseline's for full data, random selection's for a budget. The sweep's runs still missing run
+        /// first, `jobs` at a time, the longest first, each saved as it finishes and reported to `progress`.
+        func learningRates(jobs: Int, progress: ProgressReporter) throws -> BenchLearningRates {
             var rates = BenchLearningRates(fixed: fixedRate)
             guard fixedRate == nil else { return rates }
-            for budget in sweptBudgets {
-                let run = sweepRun(budget)
-                var points = [(lr: Double, loss: Double)]()
-                for lr in sweepRates {
-                    let path = sweepPath(out, budget.label, lr)
-                    if !FileManager.default.fileExists(atPath: path) {
-                        let result = try work.execute(run, lr: lr, policyRate: lr, stepOffset: done)
-                        done += run.steps
-                        try save(result, to: path)
-                    }
-                    points.append((lr, try BenchResult(path: path).validationLoss))
+            let missing = sweptBudgets.flatMap { budget in sweepRates.map { (budget: budget, lr: $0) } }
+                .filter { !FileManager.default.fileExists(atPath: sweepPath(out, $0.budget.label, $0.lr)) }
+                .sorted { $0.budget.steps > $1.budget.steps }
+            try JobQueue.run(missing, jobs: jobs) { [self] sweep in
+                let result = try progress.part { part in
+                    try work.execute(sweepRun(sweep.budget), lr: sweep.lr, policyRate: sweep.lr, progress: part)
                 }
-                rates.sweeps.append((budget.label, run.entry.name, points))
+                try save(result, to: sweepPath(out, sweep.budget.label, sweep.lr))
+            }
+            for budget in sweptBudgets {
+                let points = try sweepRates.map { lr in (lr: lr, loss: try BenchResult(path: sweepPath(out, budget.label, lr)).validationLoss) }
+                rates.sweeps.append((budget.label, sweepRun(budget).entry.name, points))
             }
             return rates
         }
@@ -291,28 +294,43 @@ enum BenchRunCommand {
             return finished
         }
 
-        /// Every run of the plan, each saved as it finishes (or read back when it finished earlier);
-        /// `onResult` sees each in plan order.
-        func runAll(at rates: BenchLearningRates, finished: [String: BenchResult], done: inout Int,
-                    onResult: (BenchResult) -> Void) throws -> [BenchResult] {
-            var results = [BenchResult]()
+        /// Every run of the plan, in plan order. `onResult` hears the runs finished earlier first, then each
+        /// missing run as it finishes: those run in plan order, or `jobs` at a time in `schedule`'s, each saved
+        /// and reported to `progress`.
+        func runAll(at rates: BenchLearningRates, finished: [String: BenchResult], jobs: Int, progress: ProgressReporter,
+                    onResult: @escaping @Sendable (BenchResult) -> Void) throws -> [BenchResult] {
             let policyRate = rates.rate(work.settings.policy.budget?.label)
-            for run in plan.runs {
-                let path = run.resultPath(out: out)
-                if finished[path] == nil {
-                    if fromSweep(run) {
-                        try save(try BenchResult(path: sweepPath(out, run.budget, rates.rate(run.budget))), to: path)  // the sweep already ran it
-                    } else {
-                        let extra = work.policySteps(for: run)
-                        let result = try work.execute(run, lr: rates.rate(run.budget), policyRate: policyRate ?? rates.rate(run.budget), stepOffset: done)
-                        done += run.steps + extra
-                        try save(result, to: path)
+            let missing = plan.runs.filter { finished[$0.resultPath(out: out)] == nil }
+            for run in plan.runs { if let result = finished[run.resultPath(out: out)] { onResult(result) } }
+            try JobQueue.run(jobs > 1 ? schedule(missing) : missing, jobs: jobs) { [self] run in
+                let result: BenchResult
+                if fromSweep(run) {
+                    result = try BenchResult(path: sweepPath(out, run.budget, rates.rate(run.budget)))  // the sweep already ran it
+                } else {
+                    result = try progress.part { part in
+                        try work.execute(run, lr: rates.rate(run.budget), policyRate: policyRate ?? rates.rate(run.budget), progress: part)
                     }
                 }
-                results.append(try finished[path] ?? BenchResult(path: path))
-                onResult(results.last!)
+                try save(result, to: run.resultPath(out: out))
+                onResult(result)
             }
-            return results
+            return try plan.runs.map { run in try finished[run.resultPath(out: out)] ?? BenchResult(path: run.resultPath(out: out)) }
+        }
+
+        /// The order runs start in when several run at once: first one run per RAISE policy to train (each
+        /// trains its policy; a later run that needs a policy still in training would wait for it), then the
+        /// longest runs first, seed by seed (the runs of one seed share its features), so the last runs are short.
+        func schedule(_ runs: [BenchRun]) -> [BenchRun] {
+            var trainers = Set<String>()
+            let (training, rest) = runs.indices.reduce(into: ([Int](), [Int]())) { order, i in
+                if runs[i].entry.trainsPolicy && work.policySteps(for: runs[i]) > 0 && trainers.insert(work.policyFolder(for: runs[i]).path).inserted {
+                    order.0.append(i)
+                } else {
+                    order.1.append(i)
+                }
+            }
+            let longestFirst = rest.sorted { (-runs[$0].steps, runs[$0].seed, $0) < (-runs[$1].steps, runs[$1].seed, $1) }
+            return (training + longestFirst).map { runs[$0] }
         }
     }
 

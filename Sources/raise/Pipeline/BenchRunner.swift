@@ -1,5 +1,5 @@
-// BenchRunner: runs the benchmark's runs one by one, each on a fresh copy of the base model with the
-// same trainer, batch, learning rate and evaluation: features first (cached across runs), for RAISE
+// BenchRunner: runs the benchmark's runs, each on a fresh copy of the base model with the
+// same trainer, batch, learning rate and evaluation (several at once under `--jobs`, see `JobQueue`): features first (cached across runs), for RAISE
 // without a policy the training of one (resumable, per budget and seed), then the steps — timing the
 // selection, the training and the evaluations (validation loss at evenly spaced points for the
 // curves; at the end, validation loss and greedy exact match on the test split).
@@ -45,8 +45,10 @@ struct BenchModels {
     let features: (_ trained: any LanguageModel, _ seed: UInt64, _ memory: PassMemory) throws -> FeaturePipeline
 }
 
-/// The shared data and settings of a benchmark, and how to run one entry.
-final class BenchRunner {
+/// The shared data and settings of a benchmark, and how to run one entry. Several threads may run entries
+/// at once: every property is set once, the pass memory is locked, and a policy or a feature column two
+/// runs need is made by one of them while the other waits (`NamedLock`).
+final class BenchRunner: @unchecked Sendable {
     let models: BenchModels
     let registry: PluginRegistry
     let pool: Pool
@@ -57,8 +59,6 @@ final class BenchRunner {
     /// feature.ifd's conditional losses are one pass; so are feature.embedding and feature.target-similarity's),
     /// and the base model's validation losses.
     private let passMemory = PassMemory()
-    /// The benchmark's progress line, over every step still to run; set before the first run.
-    var progress = ProgressReporter(label: "bench", total: 1, mode: .quiet)
 
     init(models: BenchModels, registry: PluginRegistry, pool: Pool, validation: [TokenizedExample], test: Pool?, settings: BenchRunSettings) {
         (self.models, self.registry, self.pool, self.validation, self.test, self.settings) = (models, registry, pool, validation, test, settings)
@@ -85,16 +85,16 @@ final class BenchRunner {
         return policySteps(forFolder: folder.path, steps: folder.budget.steps)
     }
 
-    /// Runs `run` at learning rate `lr` (a policy it trains is trained at `policyRate`, its budget's);
-    /// `stepOffset` places its steps in the benchmark's progress.
-    func execute(_ run: BenchRun, lr: Double, policyRate: Double, stepOffset: Int) throws -> BenchResult {
+    /// Runs `run` at learning rate `lr` (a policy it trains is trained at `policyRate`, its budget's),
+    /// reporting its steps (the policy's first) to `progress`, a part of the benchmark's.
+    func execute(_ run: BenchRun, lr: Double, policyRate: Double, progress: ProgressReporter) throws -> BenchResult {
         let seed = run.seed
         let batchSize = settings.batchSize
         var result = BenchResult(budget: run.budget, entry: run.entry.name, kind: run.entry.kind.rawValue, seed: Int(seed), steps: run.steps,
                                  batch: batchSize, learningRate: lr)
         let preparation = Date()
         progress.detail = "\(run.entry.name) @\(run.budget) seed \(seed)"
-        var offset = stepOffset
+        var offset = 0
         let selector: any InstructionSelector
         switch run.entry.kind {
         case .oracle:
@@ -104,7 +104,7 @@ final class BenchRunner {
         case .selector where run.entry.trainsPolicy:
             let folder = policyFolder(for: run)
             offset += try trainPolicy(into: folder.path, groups: BenchRunner.stateGroups(of: run.entry), steps: folder.budget.steps, seed: seed,
-                                      lr: policyRate, stepOffset: offset)
+                                      lr: policyRate, progress: progress)
             progress.detail = "\(run.entry.name) @\(run.budget) seed \(seed)"
             let spec = run.entry.spec.hasPrefix("raise:") ? run.entry.spec + ",policy=\(folder.path)" : "raise:policy=\(folder.path)"
             selector = try registry.make(PluginSpec(parsing: spec, option: "--selector"), kind: .selector, seed: seed, as: (any InstructionSelector).self)
@@ -156,8 +156,15 @@ final class BenchRunner {
         ModelTrainer(model: model, settings: .fineTuning(peak: Float(lr), steps: steps))
     }
 
-    /// Trains (or finishes) a RAISE policy for `steps`-step episodes; returns the steps it took.
-    private func trainPolicy(into folder: String, groups: [StateGroup], steps: Int, seed: UInt64, lr: Double, stepOffset: Int) throws -> Int {
+    /// Trains (or finishes) a RAISE policy for `steps`-step episodes, reporting to `progress`; returns the
+    /// steps it took (0 when another run trained it meanwhile: that run's wait is on the policy's lock).
+    private func trainPolicy(into folder: String, groups: [StateGroup], steps: Int, seed: UInt64, lr: Double, progress: ProgressReporter) throws -> Int {
+        try NamedLock.withLock("policy " + folder) {
+            try trainPolicyNow(into: folder, groups: groups, steps: steps, seed: seed, lr: lr, progress: progress)
+        }
+    }
+
+    private func trainPolicyNow(into folder: String, groups: [StateGroup], steps: Int, seed: UInt64, lr: Double, progress: ProgressReporter) throws -> Int {
         let remaining = policySteps(forFolder: folder, steps: steps)
         guard remaining > 0 else { return 0 }
         progress.detail = "training the RAISE policy \(folder.split(separator: "/").last!)"
@@ -175,7 +182,7 @@ final class BenchRunner {
         let job = PolicyTrainingJob(model: model, pool: pool, validation: validation, reward: reward, rewardName: policy.reward,
                                     columns: columns, policySettings: policySettings, run: run, learningRate: Float(lr))
         try job.train(out: folder, resume: .ifPresent, progress: progress,
-                      stepOffset: stepOffset - (policy.episodes * steps - remaining), mode: settings.outputMode == .json ? .quiet : settings.outputMode)
+                      stepOffset: remaining - policy.episodes * steps, mode: settings.outputMode == .json ? .quiet : settings.outputMode)
         return remaining
     }
 

@@ -121,34 +121,37 @@ public final class FeaturePipeline {
                 fingerprint = hash.value
             }
             let key = try cacheKey(spec, extractor: extractor, fingerprint: fingerprint)
-            // Under mpirun rank 0's cache decides for every rank (theirs may differ, or be on other machines).
-            var hit: [String: [Float]]?
-            if communicator.isRoot, let cached = cache.load(key: key, damaged: console.warning),
-               extractor.featureNames.allSatisfy({ cached[$0]?.count == examples.count }) {
-                hit = cached
+            // Threads that want the same columns at once (a benchmark's runs under --jobs) compute them once.
+            let found = try NamedLock.withLock("feature " + key) { () throws -> [String: [Float]] in
+                // Under mpirun rank 0's cache decides for every rank (theirs may differ, or be on other machines).
+                var hit: [String: [Float]]?
+                if communicator.isRoot, let cached = cache.load(key: key, damaged: console.warning),
+                   extractor.featureNames.allSatisfy({ cached[$0]?.count == examples.count }) {
+                    hit = cached
+                }
+                if let cached = try communicator.broadcast(columns: hit) {
+                    if reportCacheHits { console.info("\(spec.id)\(part): \(examples.count) records from the cache (\(key))") }
+                    return cached
+                }
+                let start = Date()
+                // Every rank scores its shard of each pass and gets all of it back.
+                let sharded = communicator.size > 1 ? ShardedModel(featureModel, communicator: communicator) : featureModel
+                // A row-wise extractor leaves the weights alone: the losses it asks for may have been computed already.
+                // Any extractor's embeddings may have been (the memory checks the weights at the call); an embedding
+                // pass over the pool or the split (one call, not chunked: PCA and the memory want it whole) shows its progress.
+                let mode = console.mode
+                let scoring = memory.remembering(sharded, fingerprint: extractor.isRowwise ? fingerprint : nil) { examples in
+                    let progress = ProgressReporter(label: spec.id + part + " embeddings", total: examples, mode: mode)
+                    return { progress.update(step: $0) }
+                }
+                let computed = try extract(extractor, examples: examples, target: targetExamples, model: scoring, key: key, label: spec.id + part)
+                if communicator.isRoot { cache.save(computed, key: key) }
+                let seconds = Date().timeIntervalSince(start)
+                console.info("\(spec.id)\(part): \(examples.count) records in \(String(format: "%.1f", seconds)) s "
+                             + "(\(String(format: "%.0f", Double(examples.count) / max(seconds, 1e-9))) records/s)")
+                return computed
             }
-            if let cached = try communicator.broadcast(columns: hit) {
-                for name in extractor.featureNames { columns[column(name)] = cached[name] }
-                if reportCacheHits { console.info("\(spec.id)\(part): \(examples.count) records from the cache (\(key))") }
-                continue
-            }
-            let start = Date()
-            // Every rank scores its shard of each pass and gets all of it back.
-            let sharded = communicator.size > 1 ? ShardedModel(featureModel, communicator: communicator) : featureModel
-            // A row-wise extractor leaves the weights alone: the losses it asks for may have been computed already.
-            // Any extractor's embeddings may have been (the memory checks the weights at the call); an embedding
-            // pass over the pool or the split (one call, not chunked: PCA and the memory want it whole) shows its progress.
-            let mode = console.mode
-            let scoring = memory.remembering(sharded, fingerprint: extractor.isRowwise ? fingerprint : nil) { examples in
-                let progress = ProgressReporter(label: spec.id + part + " embeddings", total: examples, mode: mode)
-                return { progress.update(step: $0) }
-            }
-            let computed = try extract(extractor, examples: examples, target: targetExamples, model: scoring, key: key, label: spec.id + part)
-            if communicator.isRoot { cache.save(computed, key: key) }
-            for (name, values) in computed { columns[column(name)] = values }
-            let seconds = Date().timeIntervalSince(start)
-            console.info("\(spec.id)\(part): \(examples.count) records in \(String(format: "%.1f", seconds)) s "
-                         + "(\(String(format: "%.0f", Double(examples.count) / max(seconds, 1e-9))) records/s)")
+            for name in extractor.featureNames { columns[column(name)] = found[name] }
         }
         return columns
     }

@@ -15,20 +15,33 @@ public enum OutputMode: Sendable {
 
 /// Reports the progress of a loop of `total` steps on stderr: a line redrawn at most four times a second
 /// on a terminal, or written anew every `logInterval` seconds elsewhere; or a JSON object at most once a
-/// second (and always for the last step).
-public final class ProgressReporter {
+/// second (and always for the last step). Loops running at once on several threads report through parts
+/// of one reporter (`part`), whose steps add up.
+public final class ProgressReporter: @unchecked Sendable {  // its mutable state changes under `lock` only
     private let label: String
     private let total: Int
     private let mode: OutputMode
     private let completed: Int
     private let start = Date()
+    private let lock = NSLock()
     private var lastDraw = Date.distantPast
     /// The first step this process reported, and when. The rate is measured from it: the pause before it
     /// (loading, the features a benchmark scores before its first step) does not count, while the pauses
     /// that recur between steps (evaluations, each benchmark run's preparation) do, in proportion.
     private var firstReport: (time: Date, step: Int)?
-    /// What is being worked on now (shown after the label; `run` in JSON), e.g. the run of a benchmark.
-    public var detail = ""
+    /// The last step reported: of the whole loop, or, for a part, of the part's own.
+    private var step = 0
+    /// The reporter a part adds its steps to (nil for a whole one).
+    private let whole: ProgressReporter?
+    /// The parts running now, in the order they started.
+    private var parts: [ProgressReporter] = []
+    private var ownDetail = ""
+    /// What is being worked on now (shown after the label, with the running parts' own; `run` in JSON),
+    /// e.g. the run of a benchmark.
+    public var detail: String {
+        get { lock.withLock { ownDetail } }
+        set { lock.withLock { ownDetail = newValue } }
+    }
     /// Whether stderr is a terminal, where the line is redrawn in place.
     private let interactive = isatty(STDERR_FILENO) != 0
     /// Seconds between lines when stderr is not a terminal.
@@ -41,11 +54,47 @@ public final class ProgressReporter {
         self.total = total
         self.mode = mode
         self.completed = completed
+        step = completed
+        whole = nil
     }
 
-    /// Reports that `step` (1-based) of `total` is done, with named metrics such as the loss.
+    private init(partOf whole: ProgressReporter) {
+        (label, total, mode, completed) = (whole.label, whole.total, whole.mode, 0)
+        self.whole = whole
+    }
+
+    /// Runs `body` with a part of this reporter, for one of several loops running at once under it: the part
+    /// counts its own steps from 0, each `update` adding the steps done since its last to this reporter's,
+    /// and its `detail` is shown beside the other running parts' until `body` returns.
+    public func part<T>(_ body: (ProgressReporter) throws -> T) rethrows -> T {
+        let part = ProgressReporter(partOf: self)
+        lock.withLock { parts.append(part) }
+        defer { lock.withLock { parts.removeAll { $0 === part } } }
+        return try body(part)
+    }
+
+    /// Reports that `step` (1-based) of `total` is done, with named metrics such as the loss; for a part,
+    /// that `step` of its own loop is done.
     public func update(step: Int, metrics: [(String, Double)] = []) {
+        if let whole {
+            let done = lock.withLock { defer { self.step = step }; return step - self.step }
+            whole.lock.withLock { whole.report(step: whole.step + done, metrics: metrics) }
+        } else {
+            lock.withLock { report(step: step, metrics: metrics) }
+        }
+    }
+
+    /// The steps done, and the detail a line would show now: this reporter's own and its running parts'.
+    var shown: (step: Int, detail: String) { lock.withLock { (step, lineDetail) } }
+
+    /// The detail of a line (under `lock`).
+    private var lineDetail: String { ([ownDetail] + parts.map(\.detail)).filter { !$0.isEmpty }.joined(separator: " | ") }
+
+    /// Draws `step` (under `lock`).
+    private func report(step: Int, metrics: [(String, Double)]) {
+        self.step = step
         let now = Date()
+        let detail = lineDetail
         switch mode {
         case .quiet:
             return

@@ -1,5 +1,5 @@
 // Parallel: splits a loop over independent rows (or elements) across the same number of threads as
-// BLAS uses (RAISE_THREADS / --threads). Each part is a contiguous range, so every row is computed
+// BLAS uses (RAISE_THREADS / --threads; a share of them while several jobs run at once, `CoreSharing`). Each part is a contiguous range, so every row is computed
 // by exactly the same code whatever the thread count; loops that sum across rows stay serial.
 //
 // The parts run on RaiseKit's own workers (`WorkerPool`), not on Dispatch: a model step is hundreds of
@@ -19,7 +19,7 @@ enum Parallel {
     /// least `minimumPerPart` items; otherwise runs it once, on this thread. A region started while
     /// another runs (a parallel loop inside a parallel loop, or another thread's) runs on this thread.
     static func ranges(_ count: Int, minimumPerPart: Int, _ body: (Range<Int>) -> Void) {
-        let parts = min(BLAS.threads, count / max(minimumPerPart, 1))
+        let parts = min(CoreSharing.regionThreads, count / max(minimumPerPart, 1))
         guard parts > 1, WorkerPool.shared.claim() else {
             body(0..<count)
             return
@@ -41,7 +41,7 @@ enum Parallel {
     /// runs (all on this thread when there is one thread or a region is already running). Unlike
     /// `ranges`, the parts are the caller's and do not change with the thread count.
     static func parts(_ count: Int, _ body: (Int) -> Void) {
-        let threads = min(BLAS.threads, count)
+        let threads = min(CoreSharing.regionThreads, count)
         guard threads > 1, WorkerPool.shared.claim() else {
             for part in 0..<count { body(part) }
             return

@@ -1,0 +1,24 @@
+// NamedLock: a lock per name within this process, for work that threads may want at the same moment —
+// a feature column, a RAISE policy — so that one thread does it while the others wait, then find it done.
+// Between processes, files are written whole and renamed (`AtomicFile`), and output folders are locked
+// (`FolderLock`).
+import Foundation
+import Synchronization
+
+/// Locks by name, within this process.
+public enum NamedLock {
+    private static let locks = Mutex<[String: NSLock]>([:])
+
+    /// Runs `body` while no other thread of this process runs a body under `name`.
+    public static func withLock<T>(_ name: String, _ body: () throws -> T) rethrows -> T {
+        let lock = locks.withLock { locks in
+            if let lock = locks[name] { return lock }
+            let lock = NSLock()
+            locks[name] = lock
+            return lock
+        }
+        lock.lock()
+        defer { lock.unlock() }
+        return try body()
+    }
+}
