@@ -1,8 +1,8 @@
-// BenchRunner: runs the benchmark's runs, each on a fresh copy of the base model with the
-// same trainer, batch, learning rate and evaluation (several at once under `--jobs`, see `JobQueue`): features first (cached across runs), for RAISE
-// without a policy the training of one (resumable, per budget and seed), then the steps — timing the
-// selection, the training and the evaluations (validation loss at evenly spaced points for the
-// curves; at the end, validation loss and greedy exact match on the test split).
+// BenchRunner: runs the benchmark's runs (several at once under `--jobs`, see `JobQueue`), each on a
+// fresh copy of the base model with the same trainer, batch, learning rate and evaluation: features
+// first (cached across runs), for RAISE without a policy the training of one (resumable, per budget and
+// seed), then the steps — timing the selection, the training and the evaluations (validation loss at
+// evenly spaced points for the curves; at the end, validation loss and greedy exact match on the test split).
 import Foundation
 import RaiseKit
 
@@ -160,30 +160,27 @@ final class BenchRunner: @unchecked Sendable {
     /// steps it took (0 when another run trained it meanwhile: that run's wait is on the policy's lock).
     private func trainPolicy(into folder: String, groups: [StateGroup], steps: Int, seed: UInt64, lr: Double, progress: ProgressReporter) throws -> Int {
         try NamedLock.withLock("policy " + folder) {
-            try trainPolicyNow(into: folder, groups: groups, steps: steps, seed: seed, lr: lr, progress: progress)
+            let remaining = policySteps(forFolder: folder, steps: steps)
+            guard remaining > 0 else { return 0 }
+            progress.detail = "training the RAISE policy \(folder.split(separator: "/").last!)"
+            let (policy, batchSize) = (settings.policy, settings.batchSize)
+            let model = try models.base(seed)
+            let pipeline = try models.features(model, seed, passMemory)
+            let width = pipeline.models.embedding.embeddingWidth  // the semantic group is at most the model's width
+            var policySettings = PolicySettings(layout: StateLayout(groups: groups, semanticDimensions: min(32, width)))
+            policySettings.clusters = min(policy.clusters, batchSize)
+            let columns = try pipeline.columns(policySettings.layout.featureSpecs, of: pool, reportCacheHits: false)
+            var run = PolicyTrainingSettings(steps: steps, batchSize: batchSize, seed: seed)
+            run.episodes = policy.episodes
+            run.rewardEvery = policy.rewardEvery
+            let reward = try registry.make(PluginSpec(parsing: policy.reward, option: "--reward"), kind: .reward, seed: seed, as: (any Reward).self)
+            let job = PolicyTrainingJob(model: model, pool: pool, validation: validation, reward: reward, rewardName: policy.reward,
+                                        columns: columns, policySettings: policySettings, run: run, learningRate: Float(lr))
+            // The job numbers its steps from the first episode; a resumed policy's first new step reports 1.
+            try job.train(out: folder, resume: .ifPresent, progress: progress,
+                          stepOffset: remaining - policy.episodes * steps, mode: settings.outputMode == .json ? .quiet : settings.outputMode)
+            return remaining
         }
-    }
-
-    private func trainPolicyNow(into folder: String, groups: [StateGroup], steps: Int, seed: UInt64, lr: Double, progress: ProgressReporter) throws -> Int {
-        let remaining = policySteps(forFolder: folder, steps: steps)
-        guard remaining > 0 else { return 0 }
-        progress.detail = "training the RAISE policy \(folder.split(separator: "/").last!)"
-        let (policy, batchSize) = (settings.policy, settings.batchSize)
-        let model = try models.base(seed)
-        let pipeline = try models.features(model, seed, passMemory)
-        let width = pipeline.models.embedding.embeddingWidth  // the semantic group is at most the model's width
-        var policySettings = PolicySettings(layout: StateLayout(groups: groups, semanticDimensions: min(32, width)))
-        policySettings.clusters = min(policy.clusters, batchSize)
-        let columns = try pipeline.columns(policySettings.layout.featureSpecs, of: pool, reportCacheHits: false)
-        var run = PolicyTrainingSettings(steps: steps, batchSize: batchSize, seed: seed)
-        run.episodes = policy.episodes
-        run.rewardEvery = policy.rewardEvery
-        let reward = try registry.make(PluginSpec(parsing: policy.reward, option: "--reward"), kind: .reward, seed: seed, as: (any Reward).self)
-        let job = PolicyTrainingJob(model: model, pool: pool, validation: validation, reward: reward, rewardName: policy.reward,
-                                    columns: columns, policySettings: policySettings, run: run, learningRate: Float(lr))
-        try job.train(out: folder, resume: .ifPresent, progress: progress,
-                      stepOffset: remaining - policy.episodes * steps, mode: settings.outputMode == .json ? .quiet : settings.outputMode)
-        return remaining
     }
 
     private func policySteps(forFolder folder: String, steps: Int) -> Int {
