@@ -1,6 +1,7 @@
 // Parallel: splits a loop over independent rows (or elements) across the same number of threads as
-// BLAS uses (RAISE_THREADS / --threads; a share of them while several jobs run at once, `CoreSharing`). Each part is a contiguous range, so every row is computed
-// by exactly the same code whatever the thread count; loops that sum across rows stay serial.
+// BLAS uses (RAISE_THREADS / --threads; a share of them while several jobs run at once, `CoreSharing`).
+// Each part is a contiguous range, so every row is computed by exactly the same code whatever the thread
+// count; loops that sum across rows stay serial.
 //
 // The parts run on RaiseKit's own workers (`WorkerPool`), not on Dispatch: a model step is hundreds of
 // short parallel regions (tens to hundreds of microseconds each), and waking a parked Dispatch worker for
