@@ -62,6 +62,26 @@ final class TinyGPTTests: XCTestCase {
         assertClose(model.parameters.grads.scalars, expected, tolerance: 1e-5)
     }
 
+    /// A batch of short and long examples is trained in passes of similar length (MicroBatches); the
+    /// step's loss and new weights are those of the examples one at a time (no padding at all), up to rounding.
+    func testPassesOfSimilarLengthGiveTheStepOfUnpaddedExamples() throws {
+        let lines = try examples(model().0, count: 8)
+        let (a, _, _) = try model(d: 32, ctx: 64), (b, _, _) = try model(d: 32, ctx: 64)
+        // Lengths from one sentence to four: a single pass would be half padding.
+        let batch = lines.indices.map { i in
+            let parts = lines[i..<min(lines.count, i + 1 + (i % 4))]
+            return TokenizedExample(ids: parts.flatMap(\.ids), lossMask: parts.flatMap(\.lossMask))
+        }
+        XCTAssertGreaterThan(MicroBatches.split(lengths: batch.map(\.ids.count), maxRows: 16).count, 1)
+        var oneAtATime = TrainerSettings(schedule: .constant(1e-2))
+        oneAtATime.microBatchSize = 1
+        let lossA = try ModelTrainer(model: a, settings: TrainerSettings(schedule: .constant(1e-2))).step(batch)
+        let lossB = try ModelTrainer(model: b, settings: oneAtATime).step(batch)
+        XCTAssertEqual(lossA, lossB, accuracy: 1e-5)
+        assertClose(a.parameters.values.scalars, b.parameters.values.scalars, tolerance: 1e-5)
+        XCTAssertNotEqual(a.parameters.values.scalars, try model(d: 32, ctx: 64).0.parameters.values.scalars)  // the step moved them
+    }
+
     func testOverfitsOneBatch() throws {
         let (model, _, _) = try model(d: 32)
         // The token after "Add" differs between the four sentences, so it is prompt; all else is learnable.

@@ -1,7 +1,8 @@
 // ModelTrainer: one optimizer step on any LanguageModel — the same for every backend and every
-// selector (the fair-comparison protocol): micro-batches accumulate gradients, the loss is the mean
-// over all scored tokens of the batch, gradients are clipped by global norm, AdamW updates with the
-// schedule's learning rate. A non-finite loss stops the step before any parameter changes.
+// selector (the fair-comparison protocol): micro-batches of similar length (MicroBatches) accumulate
+// gradients, the loss is the mean over all scored tokens of the batch, gradients are clipped by global
+// norm, AdamW updates with the schedule's learning rate. A non-finite loss stops the step before any
+// parameter changes.
 // Data-parallel under a communicator of N ranks: each rank takes its shard of the batch, and gradient,
 // loss and token sums are all-reduced before the update, so every rank takes the step one process takes
 // on the whole batch (up to float rounding).
@@ -14,7 +15,7 @@ public struct TrainerSettings: Sendable {
     public var beta2: Float = 0.95
     /// Global-norm clip; nil for none.
     public var gradientClip: Float? = 1
-    /// The most examples per forward pass; a batch is split into micro-batches of this size.
+    /// The most examples per forward pass; a batch is cut into passes of similar length (`MicroBatches`).
     public var microBatchSize = 16
 
     public init(schedule: LearningRateSchedule) { self.schedule = schedule }
@@ -52,10 +53,10 @@ public final class ModelTrainer {
         let parameters = model.parameters
         parameters.zeroGrads()
         var lossSum = 0.0, tokens = 0
-        let shard = communicator.shard(batch.count, block: 1)
-        for start in stride(from: shard.lowerBound, to: shard.upperBound, by: settings.microBatchSize) {
-            let part = Array(batch[start..<min(start + settings.microBatchSize, shard.upperBound)])
-            let result = try model.accumulateGradients(part)
+        let shard = Array(batch[communicator.shard(batch.count, block: 1)])
+        let lengths = shard.map { min($0.ids.count, model.contextLength + 1) }  // as a pass pads them
+        for pass in MicroBatches.split(lengths: lengths, maxRows: settings.microBatchSize) {
+            let result = try model.accumulateGradients(pass.map { shard[$0] })
             lossSum += result.lossSum
             tokens += result.tokens
         }
