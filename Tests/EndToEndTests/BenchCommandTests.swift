@@ -235,7 +235,7 @@ final class BenchCommandTests: XCTestCase {
     /// evaluation and the report not yet written), it evaluates again only what is missing, to the same number,
     /// and keeps what it saved — unless it was saved from another run (the benchmark's run made again since).
     /// Another test split under the same name is refused, naming the setting, until `--force` starts that
-    /// evaluation over.
+    /// evaluation over. A benchmark whose steps were cut into passes otherwise is refused.
     func testBenchEvaluateResumesAndRefusesAnotherTestSplitUnderItsName() throws {
         let (folder, model) = try tinySuite(self, size: 200, validation: 8, testSplit: 8, pretrain: 200)
         let bench = try runRaise(["bench", "run", "--model", model, "--data", folder + "/suite/pool.jsonl", "--val", folder + "/suite/val.jsonl",
@@ -297,6 +297,14 @@ final class BenchCommandTests: XCTestCase {
         for (run, cells) in try losses(evaluation + "/results.csv") {
             XCTAssertEqual(cells[1], cells[0], "\(run): evaluated again from the start, on the validation split")
         }
+
+        // A folder whose steps were one pass each (an older raise) cannot be rebuilt here: refused, naming the setting.
+        var older = try JSONValue.readObject(path: folder + "/bench/settings.json")
+        older["training passes"] = nil
+        try AtomicFile.write(JSONValue.object(older).serialized + "\n", to: folder + "/bench/settings.json")
+        let olderRefused = try evaluate(folder + "/suite/test.jsonl", ["--name", "older"])
+        XCTAssertEqual(olderRefused.status, 1)
+        XCTAssertTrue(olderRefused.stderr.contains("training passes was unset, is now by length"), olderRefused.stderr)
     }
 
     func testDemoRunsEveryStageAndResumes() throws {

@@ -13,16 +13,21 @@ final class JobQueueTests: XCTestCase {
         defer { BLAS.threads = saved }
         BLAS.threads = 4
         let seen = Mutex<[Int: Int]>([:])  // item -> the threads a region could use while it ran
-        let bothStarted = DispatchGroup()
-        bothStarted.enter()
-        bothStarted.enter()
+        let (bothStarted, bothLooked) = (DispatchGroup(), DispatchGroup())
+        for group in [bothStarted, bothLooked] { group.enter(); group.enter() }
         try JobQueue.run(Array(0..<20), jobs: 2) { item in
-            if item < 2 {  // the first two items wait for each other, so both are running when they look
+            // The first two items wait for each other before they look and until both have looked, so both
+            // are running while either looks (one that ended first would leave the other every thread).
+            if item < 2 {
                 bothStarted.leave()
                 XCTAssertEqual(bothStarted.wait(timeout: .now() + 30), .success)
             }
             let threads = CoreSharing.regionThreads
             seen.withLock { seen in seen[item, default: 0] += threads }
+            if item < 2 {
+                bothLooked.leave()
+                XCTAssertEqual(bothLooked.wait(timeout: .now() + 30), .success)
+            }
         }
         let threads = seen.withLock { $0 }
         XCTAssertEqual(threads.keys.sorted(), Array(0..<20), "every item once")

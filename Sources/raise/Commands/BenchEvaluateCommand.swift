@@ -58,7 +58,7 @@ enum BenchEvaluateCommand {
         guard setup.benchmark.stepsToRun() == 0 else {
             throw RaiseError.file(path: folder, detail: "the benchmark is not finished: finish it with `raise bench run` first")
         }
-        let rates = try setup.benchmark.learningRates(jobs: 1, progress: ProgressReporter(label: "bench", total: 1, mode: .quiet))  // read back: the sweep is done
+        let rates = try setup.benchmark.learningRates()
         let results = try setup.benchmark.finishedRuns(at: rates)
         let test = setup.test!
         try claimEvaluation(out, settings: evaluationSettings(setup), force: arguments.flag("--force"))
@@ -150,16 +150,16 @@ enum BenchEvaluateCommand {
     }
 
     /// Refuses a benchmark whose base model, pool or validation split is not what its settings.json recorded
-    /// (its test split may differ: that is the point).
+    /// (its test split may differ: that is the point), or whose steps were cut into passes otherwise.
     private static func checkSameData(_ settings: BenchSettings, folder: String) throws {
         let path = BenchSettings.path(out: folder)
         func data(_ object: JSONObject) -> JSONObject {
-            JSONObject(["model and pool", "validation split"].compactMap { key in object[key].map { (key, $0) } })
+            JSONObject(["model and pool", "validation split", "training passes"].compactMap { key in object[key].map { (key, $0) } })
         }
         let differences = RunSettings.differences(saved: data(try JSONValue.readObject(path: path)), current: data(RunSettings(values: settings.values).json))
         guard differences.isEmpty else {
-            throw RaiseError.file(path: path, detail: "the data changed since the benchmark ran (\(differences.joined(separator: "; "))): "
-                                  + "the models cannot be rebuilt from it")
+            throw RaiseError.file(path: path, detail: "the data or the training changed since the benchmark ran "
+                                  + "(\(differences.joined(separator: "; "))): the models cannot be rebuilt from it")
         }
     }
 }

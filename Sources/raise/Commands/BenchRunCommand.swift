@@ -58,7 +58,8 @@ enum BenchRunCommand {
         let benchmark = setup.benchmark
         let progress = ProgressReporter(label: "bench", total: max(benchmark.stepsToRun(), 1), mode: arguments.outputMode)
         let jobs = try arguments.int("--jobs")
-        let rates = try benchmark.learningRates(jobs: jobs, progress: progress)
+        try benchmark.runSweep(jobs: jobs, progress: progress)
+        let rates = try benchmark.learningRates()
         let finished = try benchmark.finishedRuns(at: rates)
         let json = arguments.outputMode == .json
         let printing = NSLock()  // runs finishing at once print whole lines
@@ -258,12 +259,10 @@ enum BenchRunCommand {
             } + sweepPending
         }
 
-        /// Every budget's learning rate: `--lr`, or the best of the sweep on validation — the full-data
-        /// baseline's for full data, random selection's for a budget. The sweep's runs still missing run
-        /// first, `jobs` at a time, the longest first, each saved as it finishes and reported to `progress`.
-        func learningRates(jobs: Int, progress: ProgressReporter) throws -> BenchLearningRates {
-            var rates = BenchLearningRates(fixed: fixedRate)
-            guard fixedRate == nil else { return rates }
+        /// Runs the learning-rate sweep's runs still missing (none when `--lr` fixes the rate), `jobs` at a time,
+        /// the longest first, each saved as it finishes and reported to `progress`.
+        func runSweep(jobs: Int, progress: ProgressReporter) throws {
+            guard fixedRate == nil else { return }
             let missing = sweptBudgets.flatMap { budget in sweepRates.map { (budget: budget, lr: $0) } }
                 .filter { !FileManager.default.fileExists(atPath: sweepPath(out, $0.budget.label, $0.lr)) }
                 .sorted { $0.budget.steps > $1.budget.steps }
@@ -273,6 +272,13 @@ enum BenchRunCommand {
                 }
                 try save(result, to: sweepPath(out, sweep.budget.label, sweep.lr))
             }
+        }
+
+        /// Every budget's learning rate: `--lr`, or the best of the finished sweep on validation — the full-data
+        /// baseline's for full data, random selection's for a budget.
+        func learningRates() throws -> BenchLearningRates {
+            var rates = BenchLearningRates(fixed: fixedRate)
+            guard fixedRate == nil else { return rates }
             for budget in sweptBudgets {
                 let points = try sweepRates.map { lr in (lr: lr, loss: try BenchResult(path: sweepPath(out, budget.label, lr)).validationLoss) }
                 rates.sweeps.append((budget.label, sweepRun(budget).entry.name, points))
@@ -321,16 +327,17 @@ enum BenchRunCommand {
         /// trains its policy; a later run that needs a policy still in training would wait for it), then the
         /// longest runs first, seed by seed (the runs of one seed share its features), so the last runs are short.
         func schedule(_ runs: [BenchRun]) -> [BenchRun] {
-            var trainers = Set<String>()
-            let (training, rest) = runs.indices.reduce(into: ([Int](), [Int]())) { order, i in
-                if runs[i].entry.trainsPolicy && work.policySteps(for: runs[i]) > 0 && trainers.insert(work.policyFolder(for: runs[i]).path).inserted {
-                    order.0.append(i)
+            var trainers = Set<String>(), training = [BenchRun](), rest = [BenchRun]()
+            for run in runs {
+                if run.entry.trainsPolicy && work.policySteps(for: run) > 0 && trainers.insert(work.policyFolder(for: run).path).inserted {
+                    training.append(run)
                 } else {
-                    order.1.append(i)
+                    rest.append(run)
                 }
             }
-            let longestFirst = rest.sorted { (-runs[$0].steps, runs[$0].seed, $0) < (-runs[$1].steps, runs[$1].seed, $1) }
-            return (training + longestFirst).map { runs[$0] }
+            // A stable sort: runs of one length and seed keep plan order.
+            let longestFirst = rest.enumerated().sorted { (-$0.element.steps, $0.element.seed, $0.offset) < (-$1.element.steps, $1.element.seed, $1.offset) }
+            return training + longestFirst.map(\.element)
         }
     }
 

@@ -25,7 +25,10 @@ struct BenchSettings {
                   "policy reward every": String(policy.rewardEvery), "policy clusters": String(policy.clusters),
                   "policy budget": policy.budget?.label ?? "each budget",
                   // PPO's settings changed on 2026-12-02 (GAE λ 0 → 0.9): a folder from before is refused, not mixed in.
-                  "policy ppo": JSONValue.object(PPOSettings().json).serialized].merging(featureModels) { $1 }
+                  "policy ppo": JSONValue.object(PPOSettings().json).serialized,
+                  // Training steps were cut into passes by length on 2026-12-03: the same sums in another order, so
+                  // other bits; a folder from before is refused, and `bench evaluate` could not rebuild its models.
+                  "training passes": "by length, \(MicroBatches.passCost) tokens a pass"].merging(featureModels) { $1 }
         // Settings added later are recorded only when given, so that earlier folders keep their settings.
         if case .source(let file) = settings.target { values["oracle data"] = file }
         if let limit = settings.exactMatchLimit { values["exact match on"] = "the first \(limit) test records" }
