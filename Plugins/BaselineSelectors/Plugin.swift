@@ -1,6 +1,6 @@
 // BaselineSelectors: the plugin library of the baseline selectors — task-agnostic (random, full, length,
 // perplexity bands, IFD, Superfiltering, RHO-LOSS, online batch selection, self-paced learning) and
-// target-aware (nearest-to-target, LESS). This file is its C entry point (ABI version, then the entry
+// target-aware (nearest-to-target, LESS, DSIR). This file is its C entry point (ABI version, then the entry
 // object) and the list of factories it registers.
 import RaiseKit
 
@@ -26,5 +26,6 @@ final class BaselineSelectorsPlugin: RaisePlugin {
         try registrar.add(SelfPacedSelector.factory)
         try registrar.add(TargetSelector.nearest)
         try registrar.add(TargetSelector.less)
+        try registrar.add(DSIRSelector.factory)
     }
 }

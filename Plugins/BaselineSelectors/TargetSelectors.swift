@@ -1,6 +1,7 @@
 // The target-aware static selectors: each ranks the pool once by how close an example is to the target
-// task's validation split — its embedding (nearest) or its training gradient (LESS) — and takes the top.
-// The host computes their feature with the validation split (`--val`); the parameters are the feature's.
+// task's validation split — its embedding (nearest), its training gradient (LESS) or its n-grams (DSIR) —
+// and takes the top, or (DSIR) resamples by it. The host computes their feature with the validation split
+// (`--val`); the parameters are the feature's.
 import RaiseKit
 
 /// The top of a target-aware feature column: selector.nearest and selector.less.
@@ -34,5 +35,37 @@ final class TargetSelector: InstructionSelector {
 
     func select(_ request: SelectionRequest) throws -> [Int] {
         Array(ranked(try self.column(column, of: request, selector: id)).prefix(request.count))
+    }
+}
+
+/// selector.dsir: DSIR — importance resampling by the n-gram log importance weights: `count` distinct
+/// examples drawn without replacement with probabilities proportional to their weights (Gumbel-top-k on
+/// the log weights, seeded by the run), or the top of them (`sampling=top`).
+final class DSIRSelector: InstructionSelector {
+    static let factory = PluginFactory(
+        id: "selector.dsir", kind: .selector, version: "1.0.0",
+        summary: "DSIR: importance resampling by hashed n-gram weights, target split against pool (chosen once; needs --val)",
+        parameters: TargetFeatureParameters.dsir
+            + [PluginParameter("sampling", .choice(["resample", "top"]), default: "resample",
+                               "draw without replacement in proportion to the weights (the paper's), or take the top")],
+        create: { DSIRSelector(feature: TargetFeatureParameters.featureSpec(FeatureSpec.dsir, $0, parameters: TargetFeatureParameters.dsir),
+                               resamples: $0.text("sampling") == "resample", seed: $0.seed) })
+
+    let mode = SelectionMode.once
+    let requiredFeatures: [String]
+    let resamples: Bool
+    let seed: UInt64
+
+    init(feature: String, resamples: Bool, seed: UInt64) {
+        requiredFeatures = [feature]
+        (self.resamples, self.seed) = (resamples, seed)
+    }
+
+    func select(_ request: SelectionRequest) throws -> [Int] {
+        let weights = try column(FeatureColumn.dsirLogWeight, of: request, selector: "selector.dsir")
+        guard resamples else { return Array(ranked(weights).prefix(request.count)) }
+        var rng = RandomGenerator(seed: seed ^ 0x4453_4952)  // "DSIR"
+        return PlackettLuce.sample(scores: weights, candidates: Array(weights.indices), count: min(request.count, weights.count),
+                                   temperature: 1, rng: &rng)
     }
 }

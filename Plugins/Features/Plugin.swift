@@ -1,6 +1,6 @@
 // Features: the plugin library of the feature extractors — lengths, losses and perplexity, IFD, PCA-
-// reduced embeddings and k-means clusters, and the target-aware similarity to the target and LESS
-// gradient alignment. This file is its C entry point and factory list.
+// reduced embeddings and k-means clusters, and the target-aware similarity to the target, LESS
+// gradient alignment and DSIR importance weights. This file is its C entry point and factory list.
 import RaiseKit
 
 @_cdecl("raise_plugin_abi_version")
@@ -47,6 +47,12 @@ final class FeaturesPlugin: RaisePlugin {
             create: { GradientFeature(warmup: $0.number("warmup"), epochs: $0.integer("epochs"), learningRate: Float($0.number("lr")),
                                       dimensions: $0.integer("dims"), adam: $0.boolean("adam"), takesMaximum: $0.text("reduce") == "max",
                                       seed: $0.seed) }))
+        try registrar.add(PluginFactory(
+            id: FeatureSpec.dsir, kind: .feature, version: "1.0.0",
+            summary: "DSIR: log importance weight of each example's hashed n-grams, target split against pool (needs --val)",
+            parameters: TargetFeatureParameters.dsir,
+            create: { DSIRFeature(buckets: $0.integer("buckets"), order: $0.integer("ngrams"), smoothing: $0.number("smoothing"),
+                                  normalisesLength: $0.text("length") == "normalised") }))
     }
 }
 

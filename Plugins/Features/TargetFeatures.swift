@@ -1,6 +1,7 @@
 // The target-aware feature extractors: each measures every pool example against the target task's
-// validation split — by where its embedding lies (feature.target-similarity) or by where its training
-// gradient points (feature.gradient, LESS). Both look at the whole pool and the whole split at once.
+// validation split — by where its embedding lies (feature.target-similarity), by where its training
+// gradient points (feature.gradient, LESS) or by how much likelier its n-grams are in the split than in
+// the pool (feature.dsir). Each looks at the whole pool and the whole split at once.
 import Foundation
 import RaiseKit
 
@@ -148,5 +149,37 @@ final class GradientFeature: TargetFeatureExtractor {
         }
         let norm = out.reduce(0) { $0 + $1 * $1 }.squareRoot()
         return norm > 0 ? out.map { $0 / norm } : out
+    }
+}
+
+/// feature.dsir: DSIR's log importance weight of each example (`HashedNGramImportance`): its token n-grams'
+/// log-likelihood ratio under a bag-of-hashed-n-grams model of the validation split against one of the
+/// pool. Prompt and answer tokens both count, as the paper counts a whole text. With `normalised`
+/// lengths a score is the mean over the example's n-grams times the pool's mean n-gram count, so that a
+/// long example is not preferred for its length (the paper scores chunks of equal length). It reads the
+/// tokens alone: no forward pass. Cost: O(n-grams) over the pool and the split, plus O(buckets).
+final class DSIRFeature: TargetFeatureExtractor {
+    let featureNames = [FeatureColumn.dsirLogWeight]
+    let dependsOnSeed = false
+    let buckets: Int
+    let order: Int
+    let smoothing: Double
+    let normalisesLength: Bool
+
+    init(buckets: Int, order: Int, smoothing: Double, normalisesLength: Bool) {
+        (self.buckets, self.order, self.smoothing, self.normalisesLength) = (buckets, order, smoothing, normalisesLength)
+    }
+
+    /// One pass over the tokens, not row by row: the journal is not used.
+    func extract(_ examples: [TokenizedExample], target: [TokenizedExample], model: (any LanguageModel)?,
+                 journal: RowJournal?) throws -> Tensor {
+        let estimator = HashedNGramImportance(target: target.map(\.ids), pool: examples.map(\.ids),
+                                              buckets: buckets, order: order, smoothing: smoothing)
+        let weights = examples.map { estimator.logWeight(of: $0.ids) }
+        let meanCount = Double(weights.reduce(0) { $0 + $1.ngrams }) / Double(max(weights.count, 1))
+        return Tensor(shape: [examples.count, 1], values: weights.map { weight in
+            guard normalisesLength else { return Float(weight.sum) }
+            return weight.ngrams > 0 ? Float(weight.sum / Double(weight.ngrams) * meanCount) : 0
+        })
     }
 }

@@ -316,14 +316,14 @@ final class BenchCommandTests: XCTestCase {
         for stage in ["raise data synth", "raise tokenizer train", "raise pretrain", "raise bench run"] {
             XCTAssertTrue(first.stderr.contains("demo: " + stage), stage + "\n" + first.stderr)
         }
-        for row in ["| ifd |", "| nearest |", "| less |", "| raise |", "| raise:groups=stage+difficulty+semantics+availability |"] {
+        for row in ["| ifd |", "| nearest |", "| less |", "| dsir |", "| raise |", "| raise:groups=stage+difficulty+semantics+availability |"] {
             XCTAssertTrue(first.stdout.contains(row), row + "\n" + first.stdout)
         }
         let second = try runRaise(arguments, environment: ["RAISE_CACHE_DIR": folder + "/cache"])
         XCTAssertEqual(second.status, 0, second.stderr)
         XCTAssertTrue(second.stderr.contains("demo: done already: raise data synth"), second.stderr)
-        XCTAssertEqual(try String(contentsOfFile: folder + "/demo/bench/results.csv", encoding: .utf8).split(separator: "\n").count, 1 + 1 + 8,
-                       "full data, oracle, random, perplexity, IFD, nearest, LESS, RAISE and RAISE with the paper's state")
+        XCTAssertEqual(try String(contentsOfFile: folder + "/demo/bench/results.csv", encoding: .utf8).split(separator: "\n").count, 1 + 1 + 9,
+                       "full data, oracle, random, perplexity, IFD, nearest, LESS, DSIR, RAISE and RAISE with the paper's state")
     }
 }
 

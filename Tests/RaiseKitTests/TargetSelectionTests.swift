@@ -1,6 +1,8 @@
 // Target-aware selection: the count sketch keeps inner products within its stated bound; the target-
 // similarity and LESS gradient features equal hand-computed cosines on a constructed pool (and leave the
-// model as they found it); selector.nearest and selector.less take the top of them; the relevance state
+// model as they found it); DSIR's n-gram importance weights equal hand-computed log-likelihood ratios;
+// selector.nearest and selector.less take the top of their features, selector.dsir resamples by its
+// weights in proportion to them; the relevance state
 // group reads and standardises their columns; and on a toy pool where only relevant records raise the
 // reward, a policy that sees relevance learns to pick them in fewer episodes than one that does not.
 import Foundation
@@ -208,6 +210,78 @@ final class TargetFeatureTests: XCTestCase {
         XCTAssertEqual(less.requiredFeatures, ["feature.gradient:adam=true,dims=8192,epochs=4,lr=0.001,reduce=max,warmup=0.05"])
         XCTAssertEqual(try less.select(SelectionRequest(poolSize: 3, count: 1, totalSteps: 1,
                                                         features: [FeatureColumn.gradientAlignment: [0.2, -0.1, 0.7]])), [2])
+    }
+}
+
+final class DSIRTests: XCTestCase {
+    /// Examples whose ids are `ids` (the first one a prompt token, the rest answer tokens).
+    private func example(_ ids: [Int32]) -> TokenizedExample {
+        TokenizedExample(ids: ids, lossMask: [0] + Array(repeating: 1, count: ids.count - 1))
+    }
+
+    func testImportanceIsTheLogLikelihoodRatioOfTheNGrams() throws {
+        // A target of one text (1 2) against a pool of (1 2) and (3 4). Each text has two unigrams and one
+        // bigram; 10,000 buckets hold these six n-grams apart under this hash (checked below).
+        let buckets = 10_000
+        let grams = [[1, 2], [3, 4]].flatMap { HashedNGramImportance.bucketsOfNGrams(in: $0, buckets: buckets, order: 2) }
+        XCTAssertEqual(Set(grams).count, 6, "no collision")
+        XCTAssertEqual(HashedNGramImportance.bucketsOfNGrams(in: [1, 2], buckets: buckets, order: 1).count, 2, "unigrams only")
+        XCTAssertEqual(HashedNGramImportance.bucketsOfNGrams(in: [5, 5, 5], buckets: buckets, order: 3).count, 6, "3 + 2 + 1 n-grams")
+        // Unsmoothed (the paper's): the target's n-grams have probability 1/3 there and 1/6 in the pool; the others 0 and 1/6.
+        let paper = HashedNGramImportance(target: [[1, 2]], pool: [[1, 2], [3, 4]], buckets: buckets, order: 2, smoothing: 0)
+        let seen = log(1.0 / 3 + 1e-8) - log(1.0 / 6 + 1e-8), unseen = log(1e-8) - log(1.0 / 6 + 1e-8)
+        XCTAssertEqual(paper.logWeight(of: [1, 2]).sum, 3 * seen, accuracy: 1e-9)
+        XCTAssertEqual(paper.logWeight(of: [1, 2]).ngrams, 3)
+        XCTAssertEqual(paper.logWeight(of: [3, 4]).sum, 3 * unseen, accuracy: 1e-9)
+        XCTAssertEqual(paper.logWeight(of: [1, 2, 1]).sum, 4 * seen, accuracy: 1e-9,
+                       "1, 2, 1 and (1 2) are the target's; (2 1) is in neither model, where the two floors cancel")
+        // Smoothed by 1 in each of the 10,000 buckets: (1 + 1) / (3 + 10,000) against (1 + 1) / (6 + 10,000), and
+        // 1 / (3 + 10,000) against (1 + 1) / (6 + 10,000).
+        let smoothed = HashedNGramImportance(target: [[1, 2]], pool: [[1, 2], [3, 4]], buckets: buckets, order: 2, smoothing: 1)
+        let p = { (count: Double, total: Double) in log(count / (total + 10_000) + 1e-8) }
+        XCTAssertEqual(smoothed.logWeight(of: [1, 2]).sum, 3 * (p(2, 3) - p(2, 6)), accuracy: 1e-9)
+        XCTAssertEqual(smoothed.logWeight(of: [3, 4]).sum, 3 * (p(1, 3) - p(2, 6)), accuracy: 1e-9)
+    }
+
+    func testTheFeatureNormalisesLengthAndTheSelectorResamplesInProportion() throws {
+        let registry = PluginRegistry()
+        let loader = PluginLoader(registry: registry)
+        try loader.load(file: builtLibrary("RaisePluginFeatures"))
+        try loader.load(file: builtLibrary("RaisePluginBaselineSelectors"))
+        func feature(_ spec: String) throws -> any TargetFeatureExtractor {
+            try registry.make(PluginSpec(parsing: spec, option: "--feature"), kind: .feature, seed: 0, as: (any TargetFeatureExtractor).self)
+        }
+        // The pool: a target-like text, the same text twice over, and an unrelated one; unigrams, unsmoothed.
+        let pool = [example([1, 2]), example([1, 2, 1, 2]), example([3, 4])], target = [example([1, 2])]
+        let estimator = HashedNGramImportance(target: target.map(\.ids), pool: pool.map(\.ids), buckets: 10_000, order: 1, smoothing: 0)
+        let sums = pool.map { estimator.logWeight(of: $0.ids) }
+        XCTAssertEqual(sums[0].sum, 2 * log(4.0 / 3), accuracy: 1e-6, "1 and 2: 1/2 of the target's unigrams, 3/8 of the pool's")
+        let summed = try feature("dsir:ngrams=1,smoothing=0,length=sum").extract(pool, target: target, model: nil)
+        for i in 0..<3 { XCTAssertEqual(Double(summed[i, 0]), sums[i].sum, accuracy: 1e-4) }
+        XCTAssertEqual(summed[1, 0], 2 * summed[0, 0], accuracy: 1e-4, "a sum prefers the longer copy")
+        // Normalised: the mean over its n-grams times the pool's mean count, (2 + 4 + 2) / 3.
+        let normalised = try feature("dsir:ngrams=1,smoothing=0").extract(pool, target: target, model: nil)
+        for i in 0..<3 {
+            XCTAssertEqual(Double(normalised[i, 0]), sums[i].sum / Double(sums[i].ngrams) * 8 / 3, accuracy: 1e-4, "record \(i)")
+        }
+        XCTAssertEqual(normalised[0, 0], normalised[1, 0], accuracy: 1e-5, "the same mix of n-grams scores the same at any length")
+        XCTAssertLessThan(normalised[2, 0], -10, "3 and 4 are not the target's")
+        assertThrows(["--val"]) { try feature("dsir").extract(pool, model: nil) }
+
+        func selector(_ spec: String, seed: UInt64) throws -> any InstructionSelector {
+            try registry.make(PluginSpec(parsing: spec, option: "--selector"), kind: .selector, seed: seed, as: (any InstructionSelector).self)
+        }
+        let dsir = try selector("dsir:sampling=top,ngrams=1", seed: 0)
+        XCTAssertEqual(dsir.requiredFeatures, ["feature.dsir:buckets=10000,length=normalised,ngrams=1,smoothing=0.0"], "the feature's settings, without the selector's own")
+        XCTAssertEqual(try dsir.select(SelectionRequest(poolSize: 3, count: 2, totalSteps: 1, features: [FeatureColumn.dsirLogWeight: [0.5, 2, -1]])), [1, 0])
+        // Resampling: 1 of 2 examples whose weights are 1 and 3 is the second 3 times in 4; seeded, so the same seed draws the same.
+        let request = SelectionRequest(poolSize: 2, count: 1, totalSteps: 1, features: [FeatureColumn.dsirLogWeight: [0, Float(log(3.0))]])
+        let draws = try (0..<4000).map { try selector("dsir", seed: UInt64($0)).select(request)[0] }
+        XCTAssertEqual(Double(draws.filter { $0 == 1 }.count) / 4000, 0.75, accuracy: 0.03)
+        XCTAssertEqual(try selector("dsir", seed: 9).select(request), try selector("dsir", seed: 9).select(request))
+        let all = try selector("dsir", seed: 1).select(SelectionRequest(poolSize: 3, count: 3, totalSteps: 1,
+                                                                        features: [FeatureColumn.dsirLogWeight: [0.5, 2, -1]]))
+        XCTAssertEqual(all.sorted(), [0, 1, 2], "without replacement")
     }
 }
 

@@ -1,7 +1,7 @@
 // `raise demo`: the main job on the embedded default data, as `make demo` runs it. Each stage is an
 // ordinary raise command, printed before it runs so that it can be copied: generate the task suite,
 // train a BPE tokenizer and pretrain a small TinyGPT base on the clean corpus, then benchmark full data,
-// the oracle reference, random, perplexity, IFD, the target-aware nearest-to-target and LESS, and RAISE
+// the oracle reference, random, perplexity, IFD, the target-aware nearest-to-target, LESS and DSIR, and RAISE
 // (with the relevance state, and with the paper's state alone) at 1%, 5% and 10% over seeds. RAISE's
 // policies are trained on the way, once per seed at the 10% budget and used at every budget, rewarded by
 // the loss of the first 64 validation examples (cheaper per step; the report uses all of them). The
@@ -53,7 +53,7 @@ enum DemoCommand {
               "--steps", String(pretrainSteps), "--out", out + "/base", "--resume"] + common),
             (false, ["bench", "run", "--model", out + "/base", "--data", out + "/suite/pool.jsonl", "--val", out + "/suite/val.jsonl",
                      "--test", out + "/suite/test.jsonl", "--template", "plain", "--oracle",
-                     "--selector", "random", "--selector", "perplexity", "--selector", "ifd", "--selector", "nearest", "--selector", "less",
+                     "--selector", "random", "--selector", "perplexity", "--selector", "ifd", "--selector", "nearest", "--selector", "less", "--selector", "dsir",
                      "--selector", "raise", "--selector", "raise:groups=" + StateGroup.paper.map(\.rawValue).joined(separator: "+"),
                      "--budgets", arguments.text("--budgets"), "--seeds", arguments.text("--seeds"),
                      "--episodes", arguments.text("--episodes"), "--policy-budget", "10%",

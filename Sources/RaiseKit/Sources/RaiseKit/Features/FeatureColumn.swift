@@ -19,6 +19,8 @@ public enum FeatureSpec {
     public static let targetSimilarity = "feature.target-similarity"
     /// LESS: cosine similarity of each training gradient to the validation gradients (target-aware).
     public static let gradient = "feature.gradient"
+    /// DSIR: the log importance weight of each example's hashed n-grams, target against pool (target-aware).
+    public static let dsir = "feature.dsir"
 
     /// feature.embedding reduced to `dimensions` columns.
     public static func embedding(dimensions: Int) -> String { "\(embedding):dims=\(dimensions)" }
@@ -46,6 +48,8 @@ public enum FeatureColumn {
     public static let targetSimilarity = "target_similarity"
     /// feature.gradient: cosine similarity of the training gradient to the validation gradients.
     public static let gradientAlignment = "gradient_alignment"
+    /// feature.dsir: the log importance weight of the example's n-grams, target against pool.
+    public static let dsirLogWeight = "dsir_log_weight"
 
     /// A column of a feature computed with the reference model (`reference:SPEC`).
     public static func reference(_ column: String) -> String { "reference_" + column }

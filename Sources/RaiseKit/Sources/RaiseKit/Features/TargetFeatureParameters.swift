@@ -1,8 +1,8 @@
 // TargetFeatureParameters: the parameters of the target-aware feature extractors, declared once — the
-// feature plugin takes them, and the selectors built on those features (selector.nearest, selector.less)
-// take the same and pass them through (`featureSpec`), so the two can never disagree.
+// feature plugin takes them, and the selectors built on those features (selector.nearest, selector.less,
+// selector.dsir) take the same and pass them through (`featureSpec`), so the two can never disagree.
 
-/// The parameters of feature.target-similarity and feature.gradient.
+/// The parameters of feature.target-similarity, feature.gradient and feature.dsir.
 public enum TargetFeatureParameters {
     /// feature.target-similarity's (and selector.nearest's).
     public static let similarity = [
@@ -24,9 +24,22 @@ public enum TargetFeatureParameters {
                         "similarity to the mean validation gradient, or the largest to one validation gradient"),
     ]
 
-    /// The spec of `feature` with the settings of `arguments` (a selector's, whose parameters are the feature's).
-    public static func featureSpec(_ feature: String, _ arguments: PluginArguments) -> String {
-        let canonical = arguments.canonical
+    /// feature.dsir's (and selector.dsir's, besides its own `sampling`).
+    public static let dsir = [
+        PluginParameter("buckets", .integer(1...16_777_216), default: "10000", "hash buckets of the n-grams (the paper's 10,000)"),
+        PluginParameter("ngrams", .integer(1...4), default: "2", "the longest n-gram counted (2: unigrams and bigrams, the paper's)"),
+        PluginParameter("smoothing", .number(0...1_000_000), default: "0",
+                        "added to every bucket's count before normalising (0: the paper's estimator)"),
+        PluginParameter("length", .choice(["normalised", "sum"]), default: "normalised",
+                        "sum over an example's n-grams (favours long examples), or their mean times the pool's mean n-gram count (the paper's equal-length chunks)"),
+    ]
+
+    /// The spec of `feature` with the settings of `arguments` (a selector's, whose parameters are the feature's,
+    /// or, given `parameters`, include them).
+    public static func featureSpec(_ feature: String, _ arguments: PluginArguments, parameters: [PluginParameter]? = nil) -> String {
+        let names = parameters.map { Set($0.map(\.name)) }
+        let values = arguments.values.filter { names?.contains($0.key) ?? true }
+        let canonical = PluginArguments(pluginID: arguments.pluginID, values: values, seed: arguments.seed).canonical
         return feature + canonical[canonical.firstIndex(of: ":")!...]
     }
 }
