@@ -34,8 +34,8 @@ public enum TargetFeatureParameters {
                         "sum over an example's n-grams (favours long examples), or their mean times the pool's mean n-gram count (the paper's equal-length chunks)"),
     ]
 
-    /// The spec of `feature` with the settings of `arguments` (a selector's, whose parameters are the feature's,
-    /// or, given `parameters`, include them).
+    /// The spec of `feature` with the settings of `arguments`, a selector's whose parameters are the feature's;
+    /// given `parameters`, with those settings only (so that a selector's own parameters stay out).
     public static func featureSpec(_ feature: String, _ arguments: PluginArguments, parameters: [PluginParameter]? = nil) -> String {
         let names = parameters.map { Set($0.map(\.name)) }
         let values = arguments.values.filter { names?.contains($0.key) ?? true }
