@@ -47,6 +47,27 @@ final class AtomicFileTests: XCTestCase {
         XCTAssertEqual(try String(contentsOfFile: folder + "/.photos.tmp-999999/img", encoding: .utf8), "x")
     }
 
+    /// A sweep running while writers commit (another thread's first commit in the same folder) never takes a
+    /// temporary file that is being renamed for an orphan: every commit lands.
+    func testASweepDuringCommitsNeverRemovesAWritersFile() throws {
+        let folder = try scratchFolder(self)
+        let failures = Mutex<[String]>([])
+        let done = Atomic<Bool>(false)
+        DispatchQueue.concurrentPerform(iterations: 3) { role in
+            if role == 0 {
+                while !done.load(ordering: .acquiring) { AtomicTemporary.sweep(folder) }
+                return
+            }
+            for index in 0..<2000 {
+                do { try AtomicFile.write("\(index)", to: folder + "/out\(role).json") }
+                catch { failures.withLock { $0.append("\(error)") } }
+            }
+            if role == 1 { done.store(true, ordering: .releasing) }
+        }
+        let failed = failures.withLock { $0 }
+        XCTAssertEqual(failed.count, 0, "commits failed, the first: \(failed.first ?? "")")
+    }
+
     func testTemporaryNamesAreRecognisedOnlyInTheirOwnShape() {
         let name = AtomicTemporary.name(for: "scores.jsonl")
         XCTAssertTrue(name.hasPrefix(".scores.jsonl.tmp-raise-"))

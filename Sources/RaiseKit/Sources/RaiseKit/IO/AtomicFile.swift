@@ -3,7 +3,7 @@
 // destination path names is respected: a symlink is followed (its target is replaced, the link kept), a
 // device, FIFO or socket (`/dev/null`, `/dev/stdout`, a pipe) is written through, a read-only file is
 // refused and a replaced file keeps its mode. Temporary files have a name only raise makes
-// (`.NAME.tmp-raise-<16 hex>`) and are locked (`flock`) while written; an orphan is removed only when it is
+// (`.NAME.tmp-raise-<16 hex>`) and are locked (`flock`) until renamed into place; an orphan is removed only when it is
 // such a regular file and nobody holds its lock, so raise never removes what another program is writing.
 import Foundation
 import Synchronization
@@ -46,8 +46,8 @@ public final class AtomicFileWriter {
 
     deinit {
         if !finished {
+            if !temporaryPath.isEmpty { unlink(temporaryPath) }  // unlinked while still locked
             if descriptor >= 0 { close(descriptor) }
-            if !temporaryPath.isEmpty { unlink(temporaryPath) }
         }
     }
 
@@ -93,11 +93,13 @@ public final class AtomicFileWriter {
             return
         }
         guard fsync(descriptor) == 0 else { throw failure("write") }
-        let closed = close(descriptor)  // releases the temporary file's lock too
-        descriptor = -1
-        guard closed == 0 else { throw failure("write") }
+        // Renamed while still locked: once the lock is released, a sweep (another thread's, another
+        // process's) may take an unlocked temporary file for an orphan; renamed first, there is none.
         guard rename(temporaryPath, destination) == 0 else { throw failure("replacing the file") }
         finished = true
+        let closed = close(descriptor)  // releases the lock
+        descriptor = -1
+        guard closed == 0 else { throw failure("write") }
         AtomicTemporary.removeOrphans(in: URL(fileURLWithPath: destination).deletingLastPathComponent().path)
     }
 }
@@ -218,13 +220,21 @@ enum AtomicTemporary {
     /// alone. Once per folder and process: a folder of thousands of chunk files is not listed at every commit.
     static func removeOrphans(in folder: String) {
         guard sweptFolders.withLock({ $0.insert(folder).inserted }) else { return }
+        sweep(folder)
+    }
+
+    /// One sweep of `folder` (what `removeOrphans` does the first time it sees the folder).
+    static func sweep(_ folder: String) {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return }
         for name in names where isTemporaryName(name) {
             let candidate = folder + "/" + name
             let descriptor = open(candidate, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
             guard descriptor >= 0 else { continue }
-            var info = stat()
-            if fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG, flock(descriptor, LOCK_EX | LOCK_NB) == 0 {
+            // Locked, and still the file the name leads to: a writer may have renamed it into place (and
+            // released its lock) since it was opened here; then the name leads elsewhere or nowhere.
+            var info = stat(), named = stat()
+            if fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG, flock(descriptor, LOCK_EX | LOCK_NB) == 0,
+               lstat(candidate, &named) == 0, named.st_dev == info.st_dev, named.st_ino == info.st_ino {
                 unlink(candidate)
             }
             close(descriptor)
