@@ -1,9 +1,9 @@
 // SelectionPolicy: RAISE's networks. The acquisition function F_θ (the actor) is an MLP that scores
 // each instruction's fused state; the critic V_φ is an MLP on the state summary (stage + pooled
-// features of what has been trained on) that predicts the return still to come. Only F selects: while
-// training the policy, each cluster's quota is drawn without replacement from softmax(F/τ)
-// (Plackett–Luce), so that PPO has log-probabilities; in use, each cluster's top-scoring instructions
-// are taken. PolicyFolder saves and loads a policy.
+// features of what has been trained on) that predicts the return still to come. Only F selects: each
+// cluster's quota is drawn without replacement from softmax(F/τ) (Plackett–Luce), so that PPO has
+// log-probabilities — in use too, unless the top scores are asked for (selector.raise's `choice=top`).
+// PolicyFolder saves and loads a policy.
 import Foundation
 
 /// The shape of a policy: its state, networks and batch diversity.
