@@ -113,6 +113,23 @@ final class BenchCommandTests: XCTestCase {
         let again = try runRaise(arguments, environment: ["RAISE_CACHE_DIR": folder + "/cache"])
         XCTAssertEqual(again.status, 0, again.stderr)
         XCTAssertEqual(try String(contentsOfFile: folder + "/bench/results.csv", encoding: .utf8).split(separator: "\n").count, csv.count)
+        // A run made under other plugin settings (a default changed by another version) is refused, named, and kept.
+        let randomRun = folder + "/bench/runs/20pct/random-seed1.json"
+        let saved = try String(contentsOfFile: randomRun, encoding: .utf8)
+        var object = try XCTUnwrap(JSONValue.parse(saved).objectValue)
+        let recorded = try XCTUnwrap(object["entry_settings"]?.stringValue)
+        XCTAssertTrue(recorded.hasPrefix("selector.random:") && recorded.hasSuffix(")") && recorded.contains("(version "), recorded)
+        XCTAssertTrue(try String(contentsOfFile: folder + "/bench/runs/20pct/raise-seed1.json", encoding: .utf8)
+                        .contains("selector.raise:choice=sample,groups=,policy="), "RAISE's run records its selector's settings")
+        object["entry_settings"] = .string("selector.random:mode=old (version 0.9.0)")
+        try AtomicFile.write(JSONValue.object(object).serialized, to: randomRun)
+        let otherPlugin = try runRaise(arguments, environment: ["RAISE_CACHE_DIR": folder + "/cache"])
+        XCTAssertEqual(otherPlugin.status, 1)
+        XCTAssertTrue(otherPlugin.stderr.contains("random-seed1.json") && otherPlugin.stderr.contains("mode=old")
+                      && otherPlugin.stderr.contains(recorded), otherPlugin.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: randomRun))
+        try AtomicFile.write(saved, to: randomRun)
+
         let run = folder + "/bench/runs/20pct/raise-seed1.json"
         let before = try BenchResultFields(path: run)
         try FileManager.default.removeItem(atPath: run)

@@ -286,7 +286,8 @@ enum BenchRunCommand {
             return rates
         }
 
-        /// The runs finished earlier, checked to be runs of this benchmark (steps, learning rate) before any new one starts.
+        /// The runs finished earlier, checked to be runs of this benchmark (steps, learning rate, the entry's plugin
+        /// settings where the run recorded them) before any new one starts.
         func finishedRuns(at rates: BenchLearningRates) throws -> [String: BenchResult] {
             var finished = [String: BenchResult]()
             for run in plan.runs where FileManager.default.fileExists(atPath: run.resultPath(out: out)) {
@@ -294,6 +295,10 @@ enum BenchRunCommand {
                 guard result.steps == run.steps, abs(result.learningRate - lr) <= 1e-9 * lr else {
                     throw RaiseError.file(path: path, detail: "a finished run of \(result.steps) steps at learning rate \(result.learningRate); this benchmark "
                                           + "runs it for \(run.steps) steps at \(lr): use another --out, or remove the file to run it again")
+                }
+                if let saved = result.entrySettings, let current = try work.entrySettings(run.entry), saved != current {
+                    throw RaiseError.file(path: path, detail: "a finished run of \(saved); the entry '\(run.entry.name)' now runs \(current) "
+                                          + "(another version of raise or of the plugin): use another --out, or remove the file to run it again")
                 }
                 finished[path] = result
             }

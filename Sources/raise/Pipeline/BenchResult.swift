@@ -15,6 +15,9 @@ struct BenchResult {
     var steps: Int
     var batch: Int
     var learningRate: Double
+    /// What the entry's plugin ran with: every parameter, given or default, and the plugin's version (nil for
+    /// full data and the oracle, and in runs saved before it was recorded).
+    var entrySettings: String?
     var validationLoss: Double
     var testExactMatch: Double?
     /// The mean answer loss on the test split.
@@ -42,6 +45,7 @@ struct BenchResult {
                                  ("batches", .array(batches.map { .array($0.map { .number(Double($0)) }) }))])
         if let testExactMatch { object["test_exact_match"] = .number(testExactMatch) }
         if let testLoss { object["test_loss"] = .number(testLoss) }
+        if let entrySettings { object["entry_settings"] = .string(entrySettings) }
         return object
     }
 
@@ -66,6 +70,7 @@ struct BenchResult {
         validationLoss = try field("val_loss", \.numberValue)
         testExactMatch = object["test_exact_match"]?.numberValue
         testLoss = object["test_loss"]?.numberValue
+        entrySettings = object["entry_settings"]?.stringValue
         distinctExamples = try field("distinct_examples", \.intValue)
         preparationSeconds = try field("preparation_s", \.numberValue)
         selectionSeconds = try field("selection_s", \.numberValue)

@@ -78,6 +78,19 @@ final class BenchRunner: @unchecked Sendable {
         return try StateGroup.parseList(groups, option: "--selector \(entry.spec): parameter 'groups'")
     }
 
+    /// What a selector entry runs with, as its runs record it: the plugin's every parameter, given or default
+    /// (`selector.dsir:buckets=10000,…`), and its version — so that a run made under other defaults is not
+    /// taken for this entry's. nil for full data and the oracle.
+    ///
+    /// - Throws: the registry's error for an unknown plugin or a bad parameter.
+    func entrySettings(_ entry: BenchEntry) throws -> String? {
+        guard entry.kind == .selector else { return nil }
+        let text = entry.trainsPolicy ? (entry.spec.hasPrefix("raise:") ? entry.spec + "," : "raise:") + "policy=\"trained by the benchmark\"" : entry.spec
+        let spec = try PluginSpec(parsing: text, option: "--selector")
+        let factory = try registry.plugin(spec.id, kind: .selector).factory
+        return try spec.arguments(for: factory, seed: 0).canonical + " (version \(factory.version))"
+    }
+
     /// Steps of policy training still to do for a run (0 when its policy is trained or it needs none).
     func policySteps(for run: BenchRun) -> Int {
         guard run.entry.trainsPolicy else { return 0 }
@@ -92,6 +105,7 @@ final class BenchRunner: @unchecked Sendable {
         let batchSize = settings.batchSize
         var result = BenchResult(budget: run.budget, entry: run.entry.name, kind: run.entry.kind.rawValue, seed: Int(seed), steps: run.steps,
                                  batch: batchSize, learningRate: lr)
+        result.entrySettings = try entrySettings(run.entry)
         let preparation = Date()
         progress.detail = "\(run.entry.name) @\(run.budget) seed \(seed)"
         var offset = 0
