@@ -306,7 +306,7 @@ real-data: build
 # SmolLM2 itself as the trained model on the GSM8K target, at the smallest budget: ChatML (SmolLM2-Instruct's
 # template), 1% of the full-data steps (batches of 8: 8 steps, 64 examples), REAL_SEEDS seeds, no full-data run (788
 # steps, about 2 hours a seed), peak rate 1e-4 (make bench-lora's best for full fine-tuning). The entries: the oracle,
-# random, perplexity, IFD and the targeted selectors, nearest, LESS and RAISE — about 3 hours on 2 cores (a run takes
+# random, perplexity, IFD and the targeted selectors, nearest, LESS, DSIR and RAISE — about 3.5 hours on 2 cores (a run takes
 # 6–11 minutes, 2–3 of them its 8 steps, the rest evaluating 700 problems; RAISE's policy 15 minutes a seed). The
 # features are the real benchmark's: losses and LESS's gradients under its TinyGPT base (a small model selecting for a
 # large one, as LESS-T and Superfiltering do; SmolLM2's own LESS gradients would take hours), MiniLM embeddings. RAISE's policy from 4 episodes, rewarded every 2 steps by 32 validation problems. Test loss over
@@ -320,7 +320,7 @@ bench-real-smollm2: real-base
 	$(RELEASE_BIN) bench run --model $(SMOLLM2_SPEC) --template chatml --aux-model $(REAL)/base \
 		--embedding-model bert:path=$(MINILM) --data $(REAL)/gsm8k/pool.jsonl $(addprefix --data ,$(REAL_GENERAL)) \
 		--oracle-data $(REAL)/gsm8k/pool.jsonl --val $(REAL)/gsm8k/val.jsonl --test $(REAL)/gsm8k/test.jsonl --exact-match-limit 0 \
-		--selector random --selector perplexity --selector ifd --selector nearest --selector less --selector raise \
+		--selector random --selector perplexity --selector ifd --selector nearest --selector less --selector dsir --selector raise \
 		--batch 8 --budgets 1% --seeds $(REAL_SEEDS) --no-full --lr 1e-4 --eval-points 1 --episodes 4 \
 		--reward val-loss:limit=32 --reward-every 2 --out $(REAL)/bench-smollm2
 	$(RELEASE_BIN) evaluate --model $(SMOLLM2_SPEC) --template chatml --test $(REAL)/gsm8k/test.jsonl --exact-match-limit 0
