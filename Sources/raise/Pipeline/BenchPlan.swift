@@ -37,6 +37,11 @@ struct BenchEntry: Equatable {
     var trainsPolicy: Bool {
         kind == .selector && (spec == "raise" || spec == "selector.raise" || spec.hasPrefix("raise:") && !spec.contains("policy="))
     }
+
+    /// The selector spec of a RAISE entry the benchmark trains a policy for, with that policy's folder.
+    func spec(policy: String) -> String {
+        (spec.hasPrefix("raise:") ? spec + "," : "raise:") + "policy=" + PluginSpec.quoted(policy)
+    }
 }
 
 /// One run: an entry at a budget with a seed.

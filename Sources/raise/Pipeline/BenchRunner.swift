@@ -85,8 +85,7 @@ final class BenchRunner: @unchecked Sendable {
     /// - Throws: the registry's error for an unknown plugin or a bad parameter.
     func entrySettings(_ entry: BenchEntry) throws -> String? {
         guard entry.kind == .selector else { return nil }
-        let text = entry.trainsPolicy ? (entry.spec.hasPrefix("raise:") ? entry.spec + "," : "raise:") + "policy=\"trained by the benchmark\"" : entry.spec
-        let spec = try PluginSpec(parsing: text, option: "--selector")
+        let spec = try PluginSpec(parsing: entry.trainsPolicy ? entry.spec(policy: "trained by the benchmark") : entry.spec, option: "--selector")
         let factory = try registry.plugin(spec.id, kind: .selector).factory
         return try spec.arguments(for: factory, seed: 0).canonical + " (version \(factory.version))"
     }
@@ -120,8 +119,8 @@ final class BenchRunner: @unchecked Sendable {
             offset += try trainPolicy(into: folder.path, groups: BenchRunner.stateGroups(of: run.entry), steps: folder.budget.steps, seed: seed,
                                       lr: policyRate, progress: progress)
             progress.detail = "\(run.entry.name) @\(run.budget) seed \(seed)"
-            let spec = run.entry.spec.hasPrefix("raise:") ? run.entry.spec + ",policy=\(folder.path)" : "raise:policy=\(folder.path)"
-            selector = try registry.make(PluginSpec(parsing: spec, option: "--selector"), kind: .selector, seed: seed, as: (any InstructionSelector).self)
+            selector = try registry.make(PluginSpec(parsing: run.entry.spec(policy: folder.path), option: "--selector"), kind: .selector, seed: seed,
+                                         as: (any InstructionSelector).self)
         case .selector:
             selector = try registry.make(PluginSpec(parsing: run.entry.spec, option: "--selector"), kind: .selector, seed: seed,
                                          as: (any InstructionSelector).self)
