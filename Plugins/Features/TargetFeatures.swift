@@ -173,9 +173,10 @@ final class DSIRFeature: TargetFeatureExtractor {
     /// One pass over the tokens, not row by row: the journal is not used.
     func extract(_ examples: [TokenizedExample], target: [TokenizedExample], model: (any LanguageModel)?,
                  journal: RowJournal?) throws -> Tensor {
-        let estimator = HashedNGramImportance(target: target.map(\.ids), pool: examples.map(\.ids),
-                                              buckets: buckets, order: order, smoothing: smoothing)
-        let weights = examples.map { estimator.logWeight(of: $0.ids) }
+        let hash = { (example: TokenizedExample) in HashedNGramImportance.bucketsOfNGrams(in: example.ids, buckets: self.buckets, order: self.order) }
+        let pool = examples.map(hash)  // hashed once: for the pool's model and for the scores
+        let estimator = HashedNGramImportance(targetBuckets: target.map(hash), poolBuckets: pool, buckets: buckets, order: order, smoothing: smoothing)
+        let weights = pool.map(estimator.logWeight(ofBuckets:))
         let meanCount = Double(weights.reduce(0) { $0 + $1.ngrams }) / Double(max(weights.count, 1))
         return Tensor(shape: [examples.count, 1], values: weights.map { weight in
             guard normalisesLength else { return Float(weight.sum) }

@@ -20,17 +20,28 @@ public struct HashedNGramImportance: Sendable {
     /// Fits both bag-of-n-grams models: `target`'s and `pool`'s n-gram counts per bucket, plus `smoothing`
     /// in every bucket, normalised.
     public init(target: [[Int32]], pool: [[Int32]], buckets: Int, order: Int, smoothing: Double) {
+        let hash = { (ids: [Int32]) in HashedNGramImportance.bucketsOfNGrams(in: ids, buckets: buckets, order: order) }
+        self.init(targetBuckets: target.map(hash), poolBuckets: pool.map(hash), buckets: buckets, order: order, smoothing: smoothing)
+    }
+
+    /// The same fit from texts already hashed (`bucketsOfNGrams`), so that a caller scoring the pool hashes
+    /// each of its texts once.
+    public init(targetBuckets: [[Int]], poolBuckets: [[Int]], buckets: Int, order: Int, smoothing: Double) {
         precondition(buckets > 0 && order > 0, "HashedNGramImportance: \(buckets) buckets, order \(order)")
         (self.buckets, self.order) = (buckets, order)
-        let targetModel = HashedNGramImportance.probabilities(of: target, buckets: buckets, order: order, smoothing: smoothing)
-        let poolModel = HashedNGramImportance.probabilities(of: pool, buckets: buckets, order: order, smoothing: smoothing)
+        let targetModel = HashedNGramImportance.probabilities(of: targetBuckets, buckets: buckets, smoothing: smoothing)
+        let poolModel = HashedNGramImportance.probabilities(of: poolBuckets, buckets: buckets, smoothing: smoothing)
         logRatio = zip(targetModel, poolModel).map { log($0 + 1e-8) - log($1 + 1e-8) }
     }
 
     /// The log importance weight of `ids` (the sum over its n-grams) and how many n-grams it has.
     public func logWeight(of ids: [Int32]) -> (sum: Double, ngrams: Int) {
-        let hashed = HashedNGramImportance.bucketsOfNGrams(in: ids, buckets: buckets, order: order)
-        return (hashed.reduce(0) { $0 + logRatio[$1] }, hashed.count)
+        logWeight(ofBuckets: HashedNGramImportance.bucketsOfNGrams(in: ids, buckets: buckets, order: order))
+    }
+
+    /// The log importance weight of a text already hashed (`bucketsOfNGrams`) and how many n-grams it has.
+    public func logWeight(ofBuckets hashed: [Int]) -> (sum: Double, ngrams: Int) {
+        (hashed.reduce(0) { $0 + logRatio[$1] }, hashed.count)
     }
 
     /// The bucket of every n-gram of `ids`, unigrams first, then bigrams, … up to `order`-grams.
@@ -47,11 +58,11 @@ public struct HashedNGramImportance: Sendable {
         return out
     }
 
-    /// A bag-of-n-grams model: (count + smoothing) / Σ (count + smoothing), per bucket.
-    static func probabilities(of texts: [[Int32]], buckets: Int, order: Int, smoothing: Double) -> [Double] {
+    /// A bag-of-n-grams model of hashed texts: (count + smoothing) / Σ (count + smoothing), per bucket.
+    static func probabilities(of texts: [[Int]], buckets: Int, smoothing: Double) -> [Double] {
         var counts = [Double](repeating: smoothing, count: buckets)
-        for ids in texts {
-            for bucket in bucketsOfNGrams(in: ids, buckets: buckets, order: order) { counts[bucket] += 1 }
+        for hashed in texts {
+            for bucket in hashed { counts[bucket] += 1 }
         }
         let total = counts.reduce(0, +)
         return total > 0 ? counts.map { $0 / total } : counts
