@@ -28,7 +28,7 @@ final class RaiseCommandTests: XCTestCase {
                        "the return telescopes to P(M_T) − P(M_0)")
 
         // Killed after its first episode, then resumed: the same policy as the uninterrupted run.
-        let ended = try runRaiseUntil(folder + "/killed/episodes.jsonl", trainSelector(folder, model, out: folder + "/killed"), environment: cache)
+        let ended = try runRaiseUntil(folder + "/killed/config.json", trainSelector(folder, model, out: folder + "/killed"), environment: cache)
         XCTAssertEqual(ended, .uncaughtSignal, "killed during training")
         let resumed = try runRaise(trainSelector(folder, model, out: folder + "/killed", extra: ["--resume"]).filter { $0 != "--quiet" },
                                    environment: cache)
@@ -42,6 +42,25 @@ final class RaiseCommandTests: XCTestCase {
         let otherRun = try runRaise(otherBatch, environment: cache)
         XCTAssertEqual(otherRun.status, 1)
         XCTAssertTrue(otherRun.stderr.contains("batch was 8, is now 4"), otherRun.stderr)
+
+        // Killed between the last update's writes (config.json goes last, so it still counts 5 episodes) and
+        // mid-write of one: the state file's 6th episode is taken, the folder rewritten whole, the orphan removed.
+        let torn = folder + "/torn"
+        try FileManager.default.copyItem(atPath: folder + "/policy", toPath: torn)
+        var config = try JSONValue.readObject(path: torn + "/config.json")
+        config["episodes_done"] = .number(5)
+        try (JSONValue.object(config).serialized + "\n").write(toFile: torn + "/config.json", atomically: false, encoding: .utf8)
+        try (episodes.prefix(5).joined(separator: "\n") + "\n").write(toFile: torn + "/episodes.jsonl", atomically: false, encoding: .utf8)
+        let orphan = torn + "/.config.json.tmp-raise-0123456789abcdef"
+        XCTAssertTrue(FileManager.default.createFile(atPath: orphan, contents: Data("{\"kind\"".utf8)))
+        let mended = try runRaise(trainSelector(folder, model, out: torn, extra: ["--resume"]).filter { $0 != "--quiet" }, environment: cache)
+        XCTAssertEqual(mended.status, 0, mended.stderr)
+        XCTAssertTrue(mended.stderr.contains("resuming after episode 6 of 6"), mended.stderr)
+        for name in ["config.json", "episodes.jsonl", "policy.safetensors", "training-state.safetensors"] {
+            XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: torn + "/" + name)),
+                           try Data(contentsOf: URL(fileURLWithPath: folder + "/policy/" + name)), name)
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: orphan), "the killed write's temporary file is removed")
 
         // Fine-tuning with the policy: every step's picks with their scores and clusters.
         let finetune = try runRaise(["finetune", "--model", model, "--data", folder + "/suite/pool.jsonl", "--template", "plain",

@@ -69,6 +69,10 @@ struct PolicyTrainingJob {
             try checkSameRun(folder, settings: settings)
             (firstEpisode, log) = try folder.restoreTraining(into: trainer)
             Console(mode: mode).info("raise: \(out): resuming after episode \(firstEpisode) of \(run.episodes)")
+            if firstEpisode >= run.episodes && Job.communicator.isRoot {
+                // Killed between the last update's writes: the state is whole, the other files are rewritten from it.
+                try folder.saveTraining(trainer, description: description, episodesDone: firstEpisode, log: log)
+            }
         }
         // Groups of episodes run with one policy, then one update. Under mpirun each rank runs its share
         // of a group, every rank gets every rollout and takes the same update; rank 0 writes.

@@ -4,7 +4,9 @@
 //   policy.safetensors          the actor's and critic's weights
 //   episodes.jsonl              one line per finished episode
 //   training-state.safetensors  what a resumed run needs: weights, optimizer moments, episodes done, the log
-// After every update all four are rewritten (each atomically), so the folder always holds a usable policy.
+// After every update all four are rewritten (each atomically), so the folder always holds a usable policy;
+// config.json goes last: its episodes_done counts only episodes every other file already holds, and a run
+// killed between the writes resumes from the state file (which may be one update ahead) and rewrites the rest.
 import Foundation
 
 /// A policy folder.
@@ -24,8 +26,11 @@ public struct PolicyFolder: Sendable {
     /// training-state.safetensors: a resumable training run's state.
     public var statePath: String { path + "/training-state.safetensors" }
 
-    /// Whether the folder holds a resumable training state.
-    public var hasTrainingState: Bool { FileManager.default.fileExists(atPath: statePath) }
+    /// Whether the folder holds a resumable training state (a state file, and the config.json that says
+    /// which run it belongs to: a run killed before its first config.json has nothing to resume).
+    public var hasTrainingState: Bool {
+        FileManager.default.fileExists(atPath: statePath) && FileManager.default.fileExists(atPath: configPath)
+    }
 
     /// Writes config.json and policy.safetensors (created if needed), each atomically; `extra` members follow
     /// the settings in config.json.
@@ -56,22 +61,24 @@ public struct PolicyFolder: Sendable {
     /// The run's description saved with a trained policy (empty when none was saved).
     public func savedTraining() throws -> JSONObject { try config()["training"]?.objectValue ?? JSONObject() }
 
-    /// Episodes finished by the training run in this folder (0 when it holds no training state).
+    /// Episodes finished by the training run in this folder as config.json counts them (0 when it holds no
+    /// training state); the state file may be one update ahead.
     public func episodesDone() throws -> Int {
-        guard hasTrainingState, FileManager.default.fileExists(atPath: configPath) else { return 0 }
+        guard hasTrainingState else { return 0 }
         return try config()["episodes_done"]?.intValue ?? 0
     }
 
-    /// Saves a training run after an update: the policy with the run's `description` and `episodesDone`,
-    /// the resumable state (which carries the log too) and the log as episodes.jsonl.
+    /// Saves a training run after an update: the resumable state (which carries the log too), the log as
+    /// episodes.jsonl, then the policy with the run's `description` and `episodesDone`.
     public func saveTraining(_ trainer: PolicyTrainer, description: JSONObject, episodesDone: Int, log: [String]) throws {
         let text = log.joined(separator: "\n") + "\n"
-        try save(trainer.policy, extra: [("training", .object(description)), ("episodes_done", .number(Double(episodesDone)))])
         let optimizer = trainer.updater.optimizer
         let tensors = Checkpoint.named(trainer.policy.parameters) + Checkpoint.optimizerTensors(optimizer)
+        try Folder.create(path)
         try Safetensors.write(tensors, metadata: ["episodes_done": String(episodesDone), "optimizer_step": String(optimizer.step), "log": text],
                               to: statePath)
         try AtomicFile.write(text, to: episodesPath)
+        try save(trainer.policy, extra: [("training", .object(description)), ("episodes_done", .number(Double(episodesDone)))])  // last
     }
 
     /// Restores a training run's state into `trainer` (weights and optimizer); returns the episodes done and
