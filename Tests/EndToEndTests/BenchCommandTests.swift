@@ -123,12 +123,21 @@ final class BenchCommandTests: XCTestCase {
                         .contains("selector.raise:choice=sample,groups=,policy="), "RAISE's run records its selector's settings")
         object["entry_settings"] = .string("selector.random:mode=old (version 0.9.0)")
         try AtomicFile.write(JSONValue.object(object).serialized, to: randomRun)
+        // A second one at the other budget: one error names both files.
+        let otherRun = folder + "/bench/runs/10pct/random-seed1.json"
+        let otherSaved = try String(contentsOfFile: otherRun, encoding: .utf8)
+        var otherObject = try XCTUnwrap(JSONValue.parse(otherSaved).objectValue)
+        otherObject["entry_settings"] = .string("selector.random:mode=old (version 0.9.0)")
+        try AtomicFile.write(JSONValue.object(otherObject).serialized, to: otherRun)
         let otherPlugin = try runRaise(arguments, environment: ["RAISE_CACHE_DIR": folder + "/cache"])
         XCTAssertEqual(otherPlugin.status, 1)
         XCTAssertTrue(otherPlugin.stderr.contains("random-seed1.json") && otherPlugin.stderr.contains("mode=old")
                       && otherPlugin.stderr.contains(recorded), otherPlugin.stderr)
-        XCTAssertTrue(FileManager.default.fileExists(atPath: randomRun))
+        XCTAssertTrue(otherPlugin.stderr.contains("1 more finished run differs") && otherPlugin.stderr.contains("10pct/random-seed1.json")
+                      && otherPlugin.stderr.contains("20pct/random-seed1.json"), otherPlugin.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: randomRun) && FileManager.default.fileExists(atPath: otherRun))
         try AtomicFile.write(saved, to: randomRun)
+        try AtomicFile.write(otherSaved, to: otherRun)
 
         let run = folder + "/bench/runs/20pct/raise-seed1.json"
         let before = try BenchResultFields(path: run)

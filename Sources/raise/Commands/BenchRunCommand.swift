@@ -288,21 +288,28 @@ enum BenchRunCommand {
 
         /// The runs finished earlier, checked to be runs of this benchmark (steps, learning rate, the entry's plugin
         /// settings where the run recorded them) before any new one starts.
+        /// Every run that differs is named: the first with the difference, the others after it, so that one
+        /// reading says which files to remove.
         func finishedRuns(at rates: BenchLearningRates) throws -> [String: BenchResult] {
-            var finished = [String: BenchResult]()
+            var finished = [String: BenchResult](), stale = [(path: String, detail: String)]()
             for run in plan.runs where FileManager.default.fileExists(atPath: run.resultPath(out: out)) {
                 let path = run.resultPath(out: out), result = try BenchResult(path: path), lr = rates.rate(run.budget)
-                guard result.steps == run.steps, abs(result.learningRate - lr) <= 1e-9 * lr else {
-                    throw RaiseError.file(path: path, detail: "a finished run of \(result.steps) steps at learning rate \(result.learningRate); this benchmark "
-                                          + "runs it for \(run.steps) steps at \(lr): use another --out, or remove the file to run it again")
+                if result.steps != run.steps || abs(result.learningRate - lr) > 1e-9 * lr {
+                    stale.append((path, "a finished run of \(result.steps) steps at learning rate \(result.learningRate); this benchmark "
+                                  + "runs it for \(run.steps) steps at \(lr)"))
+                } else if let saved = result.entrySettings, let current = try work.entrySettings(run.entry), saved != current {
+                    stale.append((path, "a finished run of \(saved); the entry '\(run.entry.name)' now runs \(current) "
+                                  + "(another version of raise or of the plugin)"))
+                } else {
+                    finished[path] = result
                 }
-                if let saved = result.entrySettings, let current = try work.entrySettings(run.entry), saved != current {
-                    throw RaiseError.file(path: path, detail: "a finished run of \(saved); the entry '\(run.entry.name)' now runs \(current) "
-                                          + "(another version of raise or of the plugin): use another --out, or remove the file to run it again")
-                }
-                finished[path] = result
             }
-            return finished
+            guard let first = stale.first else { return finished }
+            let others = stale.dropFirst().map(\.path)
+            let more = others.isEmpty ? "" : "; \(others.count) more finished run\(others.count == 1 ? "" : "s") differ\(others.count == 1 ? "s" : "") "
+                + "from this benchmark too: " + others.prefix(20).joined(separator: ", ") + (others.count > 20 ? ", …" : "")
+            throw RaiseError.file(path: first.path, detail: first.detail + more + ": use another --out, or remove the file"
+                                  + (others.isEmpty ? "" : "s") + " to run them again")
         }
 
         /// Every run of the plan, in plan order. `onResult` hears the runs finished earlier first, then each
