@@ -308,8 +308,8 @@ enum BenchRunCommand {
             let others = stale.dropFirst().map(\.path)
             let more = others.isEmpty ? "" : "; \(others.count) more finished run\(others.count == 1 ? "" : "s") differ\(others.count == 1 ? "s" : "") "
                 + "from this benchmark too: " + others.prefix(20).joined(separator: ", ") + (others.count > 20 ? ", …" : "")
-            throw RaiseError.file(path: first.path, detail: first.detail + more + ": use another --out, or remove the file"
-                                  + (others.isEmpty ? "" : "s") + " to run them again")
+            throw RaiseError.file(path: first.path, detail: first.detail + more + ": use another --out, or "
+                                  + (others.isEmpty ? "remove the file to run it again" : "remove the files to run them again"))
         }
 
         /// Every run of the plan, in plan order. `onResult` hears the runs finished earlier first, then each
