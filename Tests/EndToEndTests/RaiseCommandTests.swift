@@ -27,6 +27,32 @@ final class RaiseCommandTests: XCTestCase {
         XCTAssertEqual(first["return"]!.numberValue!, first["final"]!.numberValue! - first["base"]!.numberValue!, accuracy: 1e-9,
                        "the return telescopes to P(M_T) − P(M_0)")
 
+        // The prior is 5, or where 5 would leave the records off its ramp more than 3% of the first draws, just
+        // strong enough to leave them 3% — on the pool's target similarity as `raise score` computes it. A bonus
+        // given by hand is kept, and a wrong one refused.
+        let scored = try runRaise(["score", "--model", model, "--data", folder + "/suite/pool.jsonl", "--template", "plain",
+                                   "--val", folder + "/suite/val.jsonl", "--feature", "target-similarity:dims=8",
+                                   "--out", folder + "/similarity.jsonl", "--threads", "1", "--quiet"], environment: cache)
+        XCTAssertEqual(scored.status, 0, scored.stderr)
+        let similarity = try String(contentsOfFile: folder + "/similarity.jsonl", encoding: .utf8).split(separator: "\n")
+            .map { try XCTUnwrap(JSONValue.parse(String($0)).objectValue?["scores"]?.objectValue?["target_similarity"]?.numberValue) }
+        let zeros = [Float](repeating: 0, count: similarity.count)
+        let features = try PoolFeatures(columns: [FeatureColumn.targetSimilarity: similarity.map { Float($0) }, FeatureColumn.gradientAlignment: zeros,
+                                                  FeatureColumn.embedding(0): zeros],
+                                        count: similarity.count, layout: StateLayout(groups: [.semantics, .relevance], semanticDimensions: 1))
+        let saved = try PolicyFolder(folder + "/policy").savedSettings()
+        let bonus = try XCTUnwrap(features.relevanceBonus(edge: RelevanceEdge(threshold: saved.relevanceThreshold, width: saved.relevanceWidth)))
+        XCTAssertGreaterThan(bonus, 5, "on this pool 5 would leave the records off the ramp more than 3%")
+        XCTAssertEqual(saved.relevancePrior, bonus)
+        var oneEpisode = trainSelector(folder, model, out: folder + "/given", extra: ["--relevance-prior", "2.5"])
+        oneEpisode[oneEpisode.firstIndex(of: "--episodes")! + 1] = "1"
+        let given = try runRaise(oneEpisode, environment: cache)
+        XCTAssertEqual(given.status, 0, given.stderr)
+        XCTAssertEqual(try PolicyFolder(folder + "/given").savedSettings().relevancePrior, 2.5)
+        let wrong = try runRaise(trainSelector(folder, model, out: folder + "/wrong", extra: ["--relevance-prior", "strong"]), environment: cache)
+        XCTAssertEqual(wrong.status, 2, wrong.stderr)
+        XCTAssertTrue(wrong.stderr.contains("--relevance-prior 'strong': expected auto or a number"), wrong.stderr)
+
         // Killed after its first episode, then resumed: the same policy as the uninterrupted run.
         let ended = try runRaiseUntil(folder + "/killed/config.json", trainSelector(folder, model, out: folder + "/killed"), environment: cache)
         XCTAssertEqual(ended, .uncaughtSignal, "killed during training")

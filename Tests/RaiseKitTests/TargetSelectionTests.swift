@@ -343,16 +343,20 @@ final class RelevanceStateTests: XCTestCase {
         XCTAssertEqual(strict.indices.max { strict[$0] < strict[$1] }, 7)
     }
 
+    /// The state of the prior's tests: one semantic column and the relevance group.
+    private let priorLayout = StateLayout(groups: [.stage, .semantics, .availability, .relevance], semanticDimensions: 1)
+
+    /// A pool whose target similarity is `similarity` (the other columns plain), in `priorLayout`.
+    private func features(_ similarity: [Float]) throws -> PoolFeatures {
+        let count = similarity.count
+        return try PoolFeatures(columns: [FeatureColumn.targetSimilarity: similarity, FeatureColumn.gradientAlignment: [Float](repeating: 0, count: count),
+                                          FeatureColumn.embedding(0): (0..<count).map { Float($0 % 7) }], count: count, layout: priorLayout)
+    }
+
     /// The prior's ramp: at the budget's subset size-th similarity and one deviation wide when the ranking
     /// falls smoothly; at the edge of the target's look-alikes, and as wide as the fall, when they end within
     /// the subset — then they alone get the bonus.
     func testThePriorMovesToTheEdgeOfARareTargetsLookAlikes() throws {
-        let layout = StateLayout(groups: [.stage, .semantics, .availability, .relevance], semanticDimensions: 1)
-        func features(_ similarity: [Float]) throws -> PoolFeatures {
-            let count = similarity.count
-            return try PoolFeatures(columns: [FeatureColumn.targetSimilarity: similarity, FeatureColumn.gradientAlignment: [Float](repeating: 0, count: count),
-                                              FeatureColumn.embedding(0): (0..<count).map { Float($0 % 7) }], count: count, layout: layout)
-        }
         // 400 instructions whose similarity falls evenly: no edge, the default ramp.
         let smooth = try features((0..<400).map { Float(400 - $0) / 400 })
         XCTAssertEqual(smooth.relevanceEdge(subset: 120, minimumRecords: 8), RelevanceEdge(threshold: smooth.similarity(rank: 120)!, width: 1))
@@ -379,7 +383,7 @@ final class RelevanceStateTests: XCTestCase {
         XCTAssertEqual(steep.relevanceEdge(subset: 120, minimumRecords: 8), RelevanceEdge(threshold: steep.similarity(rank: 120)!, width: 1))
         // A policy built on it gives the 20 the whole bonus and the rest none: raising the prior from 5 to 10
         // (the same random start otherwise) adds 5 to their scores and nothing to the others'.
-        var settings = PolicySettings(layout: layout)
+        var settings = PolicySettings(layout: priorLayout)
         (settings.relevanceThreshold, settings.relevanceWidth) = (edge.threshold, edge.width)
         let progress = TrainingProgress(totalSteps: 4, poolSize: 400)
         let five = SelectionPolicy(settings: settings, seed: 3).scores(rare, progress)
@@ -387,6 +391,32 @@ final class RelevanceStateTests: XCTestCase {
         let bonus = zip(SelectionPolicy(settings: settings, seed: 3).scores(rare, progress), five).map { $0 - $1 }
         for i in 0..<20 { XCTAssertEqual(bonus[i], 5, accuracy: 1e-4, "look-alike \(i)") }
         for i in 22..<400 { XCTAssertEqual(bonus[i], 0, accuracy: 1e-4, "instruction \(i)") }
+    }
+
+    /// The prior's bonus leaves the records off its ramp a set share of the first draws: on a pool of 20
+    /// look-alikes far above 380 others, share = 380 / (20 e^b + 380), so b = ln(380 (1 − s) / (20 s)) — and
+    /// with 5 look-alikes, ln(395 (1 − s) / (5 s)): stronger; a pool with a ramp in between holds the share
+    /// exactly too; no bonus when the records off the ramp hold no more than the share anyway.
+    func testThePriorsBonusLeavesTheRecordsOffItsRampASetShare() throws {
+        let twoLevels = try features((0..<400).map { $0 < 20 ? 3 : 0 })
+        let edge = RelevanceEdge(threshold: twoLevels.similarity(rank: 1)!, width: 1)  // the 380 lie 4.6 deviations below
+        XCTAssertEqual(try XCTUnwrap(twoLevels.relevanceBonus(edge: edge, spill: 0.03)), Float(log(380 * 0.97 / (20 * 0.03))), accuracy: 1e-4)
+        XCTAssertEqual(twoLevels.relevanceBonus(edge: edge, spill: 0.96), 0, "380 of 400 hold 95% without a bonus")
+        let fewer = try features((0..<400).map { $0 < 5 ? 3 : 0 })
+        XCTAssertEqual(try XCTUnwrap(fewer.relevanceBonus(edge: RelevanceEdge(threshold: fewer.similarity(rank: 1)!, width: 1), spill: 0.03)),
+                       Float(log(395 * 0.97 / (5 * 0.03))), accuracy: 1e-4, "5 look-alikes instead of 20: a stronger bonus")
+        // A smooth ranking: the ramp holds records between 0 and the whole bonus; the share is still the one asked for.
+        let smooth = try features((0..<400).map { Float(400 - $0) / 400 })
+        let ramp = try XCTUnwrap(smooth.relevanceEdge(subset: 40, minimumRecords: 8))
+        let bonus = Double(try XCTUnwrap(smooth.relevanceBonus(edge: ramp)))
+        let z = (1...400).map { Double(smooth.similarity(rank: $0)!) }
+        let weights = z.map { exp(bonus * min(max(($0 - Double(ramp.threshold)) / Double(ramp.width) + 1, 0), 1)) }
+        let off = weights.filter { $0 == 1 }.count
+        XCTAssertGreaterThan(off, 100)
+        XCTAssertEqual(Double(off) / weights.reduce(0, +), PoolFeatures.defaultPriorSpill, accuracy: 1e-6)
+        let paperState = try PoolFeatures(columns: [FeatureColumn.embedding(0): [0, 1, 2]], count: 3,
+                                          layout: StateLayout(groups: [.stage, .semantics, .availability], semanticDimensions: 1))
+        XCTAssertNil(paperState.relevanceBonus(edge: edge), "no relevance group, no prior")
     }
 
     /// 96 records in 8 semantic groups whose embeddings barely tell them apart; only the relevant ones (group 0)

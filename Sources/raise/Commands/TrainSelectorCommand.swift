@@ -31,8 +31,9 @@ enum TrainSelectorCommand {
                         + "(the paper's state: stage,difficulty,semantics,availability)",
                         default: StateGroup.targetAware.map(\.rawValue).joined(separator: ",")),
                   .integer("--semantic-dims", "N", "PCA dimensions of the semantic group", default: policyDefaults.layout.semanticDimensions, in: 1...4096),
-                  .real("--relevance-prior", "X", "with the relevance group (relu actor): the score the initial actor adds to relevant instructions (0: none)",
-                        default: Double(policyDefaults.relevancePrior), in: 0...100),
+                  .text("--relevance-prior", "auto|X", "with the relevance group (relu actor): the score the initial actor adds to relevant instructions "
+                        + "(0: none; auto: \(policyDefaults.relevancePrior), or more where that leaves the others more than "
+                        + "\(Int((PoolFeatures.defaultPriorSpill * 100).rounded()))% of the first draws)", default: "auto"),
                   .integer("--loss-refresh", "N", "steps between refreshes of the current-loss group", default: policyDefaults.lossRefresh,
                            in: 1...1_000_000),
                   .integer("--hidden", "N", "hidden width of actor and critic", default: policyDefaults.hidden, in: 1...65_536),
@@ -65,7 +66,7 @@ enum TrainSelectorCommand {
         try OutputOptions.claimFolder(out, finished: arguments.flag("--resume") ? nil : "config.json", arguments: arguments,
                                       hint: "pass --resume to continue its training")
         let registry = try PluginOptions.load(arguments)  // under mpirun, joins the job: episodes are shared
-        let (policySettings, training) = try settings(arguments, seed: seed)
+        let (policySettings, priorSpill, training) = try settings(arguments, seed: seed)
         let rewardName = arguments.text("--reward")
         let rewardSpec = try PluginSpec(parsing: rewardName, option: "--reward")
         let reward = try registry.make(rewardSpec, kind: .reward, seed: seed, as: (any Reward).self)
@@ -80,7 +81,7 @@ enum TrainSelectorCommand {
         let columns = try FeatureOptions.pipeline(arguments, registry: registry, trained: model, seed: seed, target: validation)
             .columns(policySettings.layout.featureSpecs, of: pool)
         let job = PolicyTrainingJob(model: model, pool: pool, validation: validation.examples, reward: reward,
-                                    rewardName: rewardName, columns: columns, policySettings: policySettings,
+                                    rewardName: rewardName, columns: columns, policySettings: policySettings, priorSpill: priorSpill,
                                     run: run, learningRate: Float(try arguments.number("--lr")))
         let resume = arguments.flag("--resume")
         let progress = ProgressReporter(label: "train-selector", total: run.episodes * run.steps, mode: arguments.outputMode,
@@ -97,8 +98,8 @@ enum TrainSelectorCommand {
         return ExitCode.success
     }
 
-    /// The policy's shape and the run's rhythm from the options.
-    private static func settings(_ arguments: ParsedArguments, seed: UInt64) throws -> (PolicySettings, PolicyTrainingSettings) {
+    /// The policy's shape, the prior's spill when its strength is automatic, and the run's rhythm from the options.
+    private static func settings(_ arguments: ParsedArguments, seed: UInt64) throws -> (PolicySettings, Double?, PolicyTrainingSettings) {
         let groups = try StateGroup.parseList(arguments.text("--groups"),
                                               option: "--groups")
         var policy = PolicySettings(layout: StateLayout(groups: groups,
@@ -112,7 +113,15 @@ enum TrainSelectorCommand {
         policy.clusters = try arguments.int("--clusters")
         policy.temperature = Float(try arguments.number("--temperature"))
         policy.lossRefresh = try arguments.int("--loss-refresh")
-        policy.relevancePrior = Float(try arguments.number("--relevance-prior"))
+        let prior = arguments.text("--relevance-prior")
+        var priorSpill: Double?
+        if prior == "auto" {
+            priorSpill = PoolFeatures.defaultPriorSpill
+        } else if let bonus = Float(prior), (0...RelevanceEdge.maximumBonus).contains(bonus) {
+            policy.relevancePrior = bonus
+        } else {
+            throw UsageError(message: "--relevance-prior '\(prior)': expected auto or a number in 0...\(RelevanceEdge.maximumBonus)", usage: arguments.usage)
+        }
 
         var run = PolicyTrainingSettings(steps: 1, batchSize: try arguments.int("--batch"), seed: seed)
         run.episodes = try arguments.int("--episodes")
@@ -130,6 +139,6 @@ enum TrainSelectorCommand {
         guard policy.clusters <= run.batchSize else {
             throw RaiseError.invalidArgument(name: "--clusters", detail: "\(policy.clusters) clusters cannot each contribute to a batch of \(run.batchSize)")
         }
-        return (policy, run)
+        return (policy, priorSpill, run)
     }
 }

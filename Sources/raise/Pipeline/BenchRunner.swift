@@ -188,7 +188,8 @@ final class BenchRunner: @unchecked Sendable {
             run.rewardEvery = policy.rewardEvery
             let reward = try registry.make(PluginSpec(parsing: policy.reward, option: "--reward"), kind: .reward, seed: seed, as: (any Reward).self)
             let job = PolicyTrainingJob(model: model, pool: pool, validation: validation, reward: reward, rewardName: policy.reward,
-                                        columns: columns, policySettings: policySettings, run: run, learningRate: Float(lr))
+                                        columns: columns, policySettings: policySettings, priorSpill: PoolFeatures.defaultPriorSpill,
+                                        run: run, learningRate: Float(lr))
             // The job numbers its steps from the first episode; a resumed policy's first new step reports 1.
             try job.train(out: folder, resume: .ifPresent, progress: progress,
                           stepOffset: remaining - policy.episodes * steps, mode: settings.outputMode == .json ? .quiet : settings.outputMode)

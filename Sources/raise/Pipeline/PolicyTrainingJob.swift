@@ -25,6 +25,9 @@ struct PolicyTrainingJob {
     /// The pool's feature columns (`policySettings.layout.featureSpecs`).
     let columns: [String: [Float]]
     let policySettings: PolicySettings
+    /// When set, the relevance prior's bonus is raised above `policySettings`' where that leaves the records
+    /// its ramp gives nothing more than this share of the first draws (`PoolFeatures.relevanceBonus`).
+    let priorSpill: Double?
     let run: PolicyTrainingSettings
     /// The fine-tuning's peak learning rate.
     let learningRate: Float
@@ -55,10 +58,13 @@ struct PolicyTrainingJob {
                                                 settings: { TrainerSettings.fineTuning(peak: peak, steps: $0) })
         // The prior starts from the records a static selector would take at this budget (the subset size's
         // most similar), or from fewer where the target's look-alikes end before them — at least a batch.
+        // Unless it was given, it is stronger where the records off its ramp would otherwise take more than
+        // `priorSpill` of the draws: a rare target's few look-alikes against thousands of others.
         var settings = policySettings
         let subset = (run.steps * run.batchSize + TrainingBudget.fullDataEpochs - 1) / TrainingBudget.fullDataEpochs
         if let edge = policyPool.features.relevanceEdge(subset: subset, minimumRecords: run.batchSize) {
             (settings.relevanceThreshold, settings.relevanceWidth) = (edge.threshold, edge.width)
+            if let priorSpill { settings.relevancePrior = max(settings.relevancePrior, policyPool.features.relevanceBonus(edge: edge, spill: priorSpill)!) }
         }
         let policy = SelectionPolicy(settings: settings, seed: run.seed)
         let trainer = PolicyTrainer(policy: policy, pool: policyPool, environment: environment, settings: run)

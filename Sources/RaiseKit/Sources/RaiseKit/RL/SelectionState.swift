@@ -131,48 +131,6 @@ public struct PoolFeatures: Sendable {
             ? PoolFeatures.standardised(try StateLayout.relevanceColumns.map(column), count: count) : nil
     }
 
-    /// The standardised target similarity of the `rank`-th most similar instruction (1: the most similar);
-    /// nil without the relevance group.
-    public func similarity(rank: Int) -> Float? {
-        guard let sorted = similaritiesDescending() else { return nil }
-        return sorted[min(max(rank, 1), count) - 1]
-    }
-
-    /// Where the relevance prior's ramp lies when a static selector would take `subset` instructions: by
-    /// default it tops out at the `subset`-th similarity and is one deviation wide. When the ranking has an
-    /// edge inside the subset, the ramp moves to it: it tops out at rank r and reaches zero at rank r + r/10.
-    /// The edge is the steepest fall of similarity from some rank r (at least `minimumRecords`) to rank
-    /// r + r/10, when that fall is both visible — `RelevanceEdge.minimumDrop` deviations or more — and sharp:
-    /// `RelevanceEdge.minimumSharpness` times or more the subset's mean fall over as many records, so that a
-    /// ranking that falls steeply but evenly has none. A target whose look-alikes are fewer than the subset
-    /// (a rare target) then gets the bonus alone, instead of sharing it with the next-most-similar records.
-    /// nil without the relevance group.
-    public func relevanceEdge(subset: Int, minimumRecords: Int) -> RelevanceEdge? {
-        guard let sorted = similaritiesDescending() else { return nil }
-        let last = min(max(subset, 1), count)
-        let byDefault = RelevanceEdge(threshold: sorted[last - 1], width: 1)
-        let first = max(minimumRecords, 1)
-        guard first < last else { return byDefault }
-        var steepest: (drop: Float, rank: Int, span: Int)?
-        for rank in first..<last {
-            let below = rank + max(1, rank / 10)
-            guard below <= count else { break }
-            let drop = sorted[rank - 1] - sorted[below - 1]
-            if drop >= steepest?.drop ?? -.infinity { steepest = (drop, rank, below - rank) }
-        }
-        let meanFall = (sorted[first - 1] - sorted[last - 1]) / Float(last - first)  // per record
-        guard let steepest, steepest.drop >= RelevanceEdge.minimumDrop,
-              steepest.drop >= RelevanceEdge.minimumSharpness * meanFall * Float(steepest.span) else { return byDefault }
-        return RelevanceEdge(threshold: sorted[steepest.rank - 1], width: steepest.drop)
-    }
-
-    /// The first column of the relevance group (standardised target similarity), most similar first.
-    private func similaritiesDescending() -> [Float]? {
-        guard let relevance, count > 0 else { return nil }
-        let width = relevance.shape[1]
-        return (0..<count).map { relevance.data[$0 * width] }.sorted(by: >)
-    }
-
     /// The columns of a static group (difficulty, semantics, relevance); nil for a group that changes
     /// during training or is switched off.   -> (N, width of the group)
     public func staticColumns(of group: StateGroup) -> Tensor? {
@@ -277,18 +235,4 @@ extension StateLayout {
         let (n, c, w) = (source.shape[0], source.shape[1], out.shape[1])
         for i in 0..<n { (out.data + i * w + start).update(from: source.data + i * c, count: c) }
     }
-}
-
-/// Where the relevance prior's ramp lies, in standardised target similarity: instructions at `threshold`
-/// or above get the whole bonus, those `width` below it none, linearly between.
-public struct RelevanceEdge: Equatable, Sendable {
-    /// An edge is a fall of at least this many deviations of similarity over a tenth more records…
-    public static let minimumDrop: Float = 0.1
-    /// …and at least this many times the mean fall over as many records inside the subset.
-    public static let minimumSharpness: Float = 4
-    public var threshold: Float
-    public var width: Float
-
-    /// An edge at `threshold`, `width` wide.
-    public init(threshold: Float, width: Float) { (self.threshold, self.width) = (threshold, width) }
 }
