@@ -40,7 +40,7 @@ enum BenchRunCommand {
                   .integer("--clusters", "C", "RAISE clusters per batch", default: 1, in: 1...4096),
                   .value("--policy-budget", "B", "train each seed's RAISE policy once at this budget (default: one per budget)"),
                   .value("--out", "DIR", "output folder (required)"),
-                  .integer("--jobs", "N", "runs at once, sharing the threads (default 1; the same results at any N)", default: 1, in: 1...256),
+                  .integer("--jobs", "N", "runs at once, sharing the threads (the same results at any N)", default: 1, in: 1...256),
                   PluginOptions.pluginPath, CommonOptions.seed, CommonOptions.threads, CommonOptions.quiet, CommonOptions.json],
         run: run)
 

@@ -32,7 +32,7 @@ enum TrainSelectorCommand {
                         default: StateGroup.targetAware.map(\.rawValue).joined(separator: ",")),
                   .integer("--semantic-dims", "N", "PCA dimensions of the semantic group", default: policyDefaults.layout.semanticDimensions, in: 1...4096),
                   .text("--relevance-prior", "auto|X", "with the relevance group (relu actor): the score the initial actor adds to relevant instructions "
-                        + "(0: none; auto: \(policyDefaults.relevancePrior), or more where that leaves the others more than "
+                        + "(0: none; auto: \(String(format: "%g", Double(policyDefaults.relevancePrior))), or more where that leaves the others more than "
                         + "\(Int((PoolFeatures.defaultPriorSpill * 100).rounded()))% of the first draws)", default: "auto"),
                   .integer("--loss-refresh", "N", "steps between refreshes of the current-loss group", default: policyDefaults.lossRefresh,
                            in: 1...1_000_000),
