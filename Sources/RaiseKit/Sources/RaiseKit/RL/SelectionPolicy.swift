@@ -23,7 +23,7 @@ public struct PolicySettings: Equatable, Sendable {
     /// With the relevance group on: the score the initial actor adds to relevant instructions — those whose
     /// standardised target similarity is `relevanceThreshold` or more get all of it, those `relevanceWidth`
     /// below none, linearly between — so that they are drawn first, evenly (0: a plain random start).
-    /// Policy training sets it with `PoolFeatures.relevanceBonus` unless it is given.
+    /// Policy training raises it where `PoolFeatures.relevanceBonus` asks for more, unless it was given.
     public var relevancePrior: Float = 5
     /// Where the prior's ramp tops out, in deviations of target similarity; policy training sets it (and
     /// the width) with `PoolFeatures.relevanceEdge`, so the prior starts from the records nearest-to-target
