@@ -267,7 +267,7 @@ REAL_AUX_MODEL  := $(if $(filter smollm2,$(REAL_AUX)),--aux-model 'llama:path="$
 REAL_GENERAL    := $(REAL)/alpaca-libre/pool.jsonl $(REAL)/gpteacher/pool.jsonl
 REAL_BASE       := $(REAL)/alpaca-libre/base.jsonl $(REAL)/gpteacher/base.jsonl
 REAL_ENTRIES    := --selector random --selector perplexity --selector ifd --selector nearest --selector less --selector dsir --selector raise \
-	--selector raise:groups=stage+difficulty+semantics+availability
+	--selector raise:episodes=0 --selector raise:groups=stage+difficulty+semantics+availability
 REAL_BENCH       = $(RELEASE_BIN) bench run --model $(REAL)/base $(REAL_AUX_MODEL) --embedding-model bert:path=$(MINILM) $(REAL_ENTRIES) \
 	--budgets 1%,5%,10% --seeds $(REAL_SEEDS) --episodes $(REAL_EPISODES) --policy-budget 5% --reward val-loss:limit=64 --reward-every 2 \
 	--eval-points 2 --jobs $(REAL_JOBS)

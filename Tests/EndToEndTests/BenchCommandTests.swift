@@ -206,6 +206,35 @@ final class BenchCommandTests: XCTestCase {
         }
     }
 
+    /// `raise:episodes=0` benchmarks RAISE's policy as it starts beside the trained one (what PPO adds): its policy is
+    /// written, not trained, and a count that is not one, or one beside a given policy, is refused before any run.
+    func testAnUntrainedRaisePolicyIsBenchmarkedBesideTheTrainedOne() throws {
+        let (folder, model) = try tinySuite(self, size: 200, validation: 8, testSplit: 4)
+        let bench = ["bench", "run", "--model", model, "--data", folder + "/suite/pool.jsonl", "--val", folder + "/suite/val.jsonl",
+                     "--template", "plain", "--no-full", "--lr", "1e-3", "--budgets", "10%", "--seeds", "1", "--episodes", "2",
+                     "--batch", "4", "--eval-points", "1", "--threads", "1", "--json"]
+        let cache = ["RAISE_CACHE_DIR": folder + "/cache"]
+        let run = try runRaise(bench + ["--selector", "raise", "--selector", "raise:episodes=0", "--out", folder + "/bench"], environment: cache)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let events = run.stderr.split(separator: "\n").compactMap { try? JSONValue.parse(String($0)).objectValue }
+        let last = try XCTUnwrap(events.last { $0["task"]?.stringValue == "bench" })
+        XCTAssertEqual(last["total"]?.intValue, 2 * 15 + 2 * 15, "two runs of 15 steps, and 2 episodes of policy training for one of them")
+        let untrained = PolicyFolder(folder + "/bench/policies/10pct-raise_episodes_0-seed0")
+        XCTAssertEqual(try untrained.episodesDone(), 0)
+        XCTAssertEqual(try PolicyFolder(folder + "/bench/policies/10pct-raise-seed0").episodesDone(), 2)
+        let runs = try ["raise", "raise_episodes_0"].map { try JSONValue.readObject(path: folder + "/bench/runs/10pct/\($0)-seed0.json") }
+        XCTAssertEqual(runs[0]["entry_settings"], runs[1]["entry_settings"], "the same plugin; the episodes are the benchmark's")
+        XCTAssertNotEqual(runs[0]["batches"], runs[1]["batches"])
+
+        for (spec, message) in [("raise:episodes=two", "parameter 'episodes' is 'two'; expected a whole number"),
+                                ("raise:policy=\(untrained.path),episodes=0", "with a given policy= it trains none")] {
+            let refused = try runRaise(bench + ["--selector", spec, "--out", folder + "/refused"], environment: cache)
+            XCTAssertNotEqual(refused.status, 0, spec)
+            XCTAssertTrue(refused.stderr.contains(message), refused.stderr)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/refused/runs"), "refused before any run")
+        }
+    }
+
     /// A selector whose features need the reference model (RHO-LOSS) is benchmarked with `--reference-model`,
     /// and refused before any run without it.
     func testRhoLossIsBenchmarkedWithAReferenceModel() throws {
@@ -342,14 +371,15 @@ final class BenchCommandTests: XCTestCase {
         for stage in ["raise data synth", "raise tokenizer train", "raise pretrain", "raise bench run"] {
             XCTAssertTrue(first.stderr.contains("demo: " + stage), stage + "\n" + first.stderr)
         }
-        for row in ["| ifd |", "| nearest |", "| less |", "| dsir |", "| raise |", "| raise:groups=stage+difficulty+semantics+availability |"] {
+        for row in ["| ifd |", "| nearest |", "| less |", "| dsir |", "| raise |", "| raise:episodes=0 |",
+                    "| raise:groups=stage+difficulty+semantics+availability |"] {
             XCTAssertTrue(first.stdout.contains(row), row + "\n" + first.stdout)
         }
         let second = try runRaise(arguments, environment: ["RAISE_CACHE_DIR": folder + "/cache"])
         XCTAssertEqual(second.status, 0, second.stderr)
         XCTAssertTrue(second.stderr.contains("demo: done already: raise data synth"), second.stderr)
-        XCTAssertEqual(try String(contentsOfFile: folder + "/demo/bench/results.csv", encoding: .utf8).split(separator: "\n").count, 1 + 1 + 9,
-                       "full data, oracle, random, perplexity, IFD, nearest, LESS, DSIR, RAISE and RAISE with the paper's state")
+        XCTAssertEqual(try String(contentsOfFile: folder + "/demo/bench/results.csv", encoding: .utf8).split(separator: "\n").count, 1 + 1 + 10,
+                       "full data, oracle, random, perplexity, IFD, nearest, LESS, DSIR, RAISE, its untrained policy and RAISE with the paper's state")
     }
 }
 

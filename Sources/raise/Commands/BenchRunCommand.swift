@@ -34,7 +34,8 @@ enum BenchRunCommand {
                   .integer("--eval-points", "N", "validation-loss evaluations per run, for the curves", default: 10, in: 1...10_000),
                   .choice("--match", "HOW", "how test answers are compared", default: AnswerMatch.exact),
                   ModelOptions.exactMatchLimit,
-                  .integer("--episodes", "N", "RAISE policy training episodes", default: 20, in: 1...1_000_000),
+                  .integer("--episodes", "N", "RAISE policy training episodes (one entry's own: raise:episodes=N; 0 runs the policy as it starts)",
+                           default: 20, in: 1...1_000_000),
                   .text("--reward", "SPEC", "RAISE reward plugin", default: "val-loss"),
                   .integer("--reward-every", "N", "steps between RAISE reward evaluations", default: 1, in: 1...1_000_000),
                   .integer("--clusters", "C", "RAISE clusters per batch", default: 1, in: 1...4096),
@@ -178,7 +179,9 @@ enum BenchRunCommand {
                 try FeatureOptions.checkModels(for: selector.requiredFeatures, arguments)
             }
             let entry = BenchEntry(kind: .selector, spec: spec)
-            if entry.trainsPolicy { _ = try BenchRunner.stateGroups(of: entry) }  // a bad group stops the benchmark before any run
+            // A bad state group or episode count, or episodes beside a given policy, stops the benchmark before any run.
+            if entry.trainsPolicy { _ = try BenchRunner.stateGroups(of: entry) }
+            _ = try entry.policyEpisodes()
             entries.append(entry)
         }
         let plan = BenchPlan(budgets: budgets, entries: entries, seeds: seeds,

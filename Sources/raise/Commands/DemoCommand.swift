@@ -2,9 +2,10 @@
 // ordinary raise command, printed before it runs so that it can be copied: generate the task suite,
 // train a BPE tokenizer and pretrain a small TinyGPT base on the clean corpus, then benchmark full data,
 // the oracle reference, random, perplexity, IFD, the target-aware nearest-to-target, LESS and DSIR, and RAISE
-// (with the relevance state, and with the paper's state alone) at 1%, 5% and 10% over seeds. RAISE's
-// policies are trained on the way, once per seed at the 10% budget and used at every budget, rewarded by
-// the loss of the first 64 validation examples (cheaper per step; the report uses all of them). The
+// (with the relevance state; the same policy untrained, its prior alone, to show what PPO adds; with the
+// paper's state alone) at 1%, 5% and 10% over seeds. RAISE's policies are trained on the way, once per seed
+// at the 10% budget and used at every budget, rewarded by the loss of the first 64 validation examples
+// (cheaper per step; the report uses all of them). The
 // benchmark runs one run per core at once (`--jobs`): the demo's small model gains little from a second
 // thread, and the results do not depend on it.
 // `--preset rare-target` runs the suite whose target is rare (3% of the pool) and noisy (40%). The data and tokenizer stages are skipped when their output is there; pretraining
@@ -54,7 +55,8 @@ enum DemoCommand {
             (false, ["bench", "run", "--model", out + "/base", "--data", out + "/suite/pool.jsonl", "--val", out + "/suite/val.jsonl",
                      "--test", out + "/suite/test.jsonl", "--template", "plain", "--oracle",
                      "--selector", "random", "--selector", "perplexity", "--selector", "ifd", "--selector", "nearest", "--selector", "less", "--selector", "dsir",
-                     "--selector", "raise", "--selector", "raise:groups=" + StateGroup.paper.map(\.rawValue).joined(separator: "+"),
+                     "--selector", "raise", "--selector", "raise:episodes=0",
+                     "--selector", "raise:groups=" + StateGroup.paper.map(\.rawValue).joined(separator: "+"),
                      "--budgets", arguments.text("--budgets"), "--seeds", arguments.text("--seeds"),
                      "--episodes", arguments.text("--episodes"), "--policy-budget", "10%",
                      "--reward", "val-loss:limit=64", "--jobs", String(jobs), "--out", out + "/bench"] + common),

@@ -20,7 +20,8 @@ enum TrainSelectorCommand {
                   .flag("--resume", "continue the run in --out after its last finished episode (or start it)"), OutputOptions.force,
                   .text("--reward", "SPEC", "reward plugin: val-loss, val-accuracy, val-mix, or your own", default: "val-loss"),
                   .integer("--reward-every", "N", "steps between evaluations of the reward", default: 1, in: 1...1_000_000),
-                  .integer("--episodes", "N", "episodes", default: runDefaults.episodes, in: 1...1_000_000),
+                  .integer("--episodes", "N", "episodes (0: write the policy as it starts — with the relevance group, the prior alone)",
+                           default: runDefaults.episodes, in: 0...1_000_000),
                   .integer("--episodes-per-update", "K", "episodes run with one policy before each PPO update (default 1; under mpirun, the ranks)",
                            default: nil, in: 1...1_000_000),
                   .text("--budget", "B", "steps per episode: N, N% of the full-data run, Nexamples or Ntokens", default: "1%"),
@@ -90,6 +91,9 @@ enum TrainSelectorCommand {
             arguments.console.info("raise: \(out): nothing to resume yet (no finished episode saved): starting from the first episode")
         }
         let log = try job.train(out: out, resume: resume ? .ifPresent : .never, progress: progress, mode: arguments.outputMode)
+        if Job.communicator.isRoot, arguments.outputMode != .json, run.episodes == 0 {
+            print("wrote the untrained RAISE policy (0 episodes) -> \(out)")
+        }
         if Job.communicator.isRoot, arguments.outputMode != .json, let last = log.last {
             print("trained a RAISE policy for \(run.episodes) episodes of \(run.steps) steps -> \(out)")
             print("  last episode: return \(String(format: "%.4f", last["return"]?.numberValue ?? 0)), "

@@ -38,9 +38,31 @@ struct BenchEntry: Equatable {
         kind == .selector && (spec == "raise" || spec == "selector.raise" || spec.hasPrefix("raise:") && !spec.contains("policy="))
     }
 
-    /// The selector spec of a RAISE entry the benchmark trains a policy for, with that policy's folder.
-    func spec(policy: String) -> String {
-        (spec.hasPrefix("raise:") ? spec + "," : "raise:") + "policy=" + PluginSpec.quoted(policy)
+    /// The episodes a RAISE entry's spec asks its policy to be trained for (`raise:episodes=0`: none, the policy
+    /// used as it starts — with the relevance group, the prior alone), or nil for the benchmark's `--episodes`.
+    /// A setting of the benchmark, which trains the policy, not of selector.raise, which only uses one.
+    ///
+    /// - Throws: `RaiseError.invalidArgument` for a value that is not a count, or `episodes` beside a given policy.
+    func policyEpisodes() throws -> Int? {
+        guard kind == .selector else { return nil }
+        let parsed = try PluginSpec(parsing: spec, option: "--selector")
+        guard ["raise", "selector.raise"].contains(parsed.id), let value = parsed.settings.first(where: { $0.name == "episodes" })?.value else { return nil }
+        guard trainsPolicy else {
+            throw RaiseError.invalidArgument(name: "--selector \(spec)", detail: "parameter 'episodes' is how long the benchmark trains the policy; "
+                                             + "with a given policy= it trains none")
+        }
+        guard let episodes = Int(value), episodes >= 0 else {
+            throw RaiseError.invalidArgument(name: "--selector \(spec)", detail: "parameter 'episodes' is '\(value)'; expected a whole number, 0 or more")
+        }
+        return episodes
+    }
+
+    /// The selector spec of a RAISE entry the benchmark trains a policy for, with that policy's folder (and
+    /// without `episodes`, which is the benchmark's).
+    func spec(policy: String) throws -> String {
+        let parsed = try PluginSpec(parsing: spec, option: "--selector")
+        let settings = parsed.settings.filter { $0.name != "episodes" } + [(name: "policy", value: policy)]
+        return parsed.id + ":" + settings.map { $0.name + "=" + PluginSpec.quoted($0.value) }.joined(separator: ",")
     }
 }
 

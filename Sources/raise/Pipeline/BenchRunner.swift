@@ -85,7 +85,7 @@ final class BenchRunner: @unchecked Sendable {
     /// - Throws: the registry's error for an unknown plugin or a bad parameter.
     func entrySettings(_ entry: BenchEntry) throws -> String? {
         guard entry.kind == .selector else { return nil }
-        let spec = try PluginSpec(parsing: entry.trainsPolicy ? entry.spec(policy: "trained by the benchmark") : entry.spec, option: "--selector")
+        let spec = try PluginSpec(parsing: entry.trainsPolicy ? try entry.spec(policy: "trained by the benchmark") : entry.spec, option: "--selector")
         let factory = try registry.plugin(spec.id, kind: .selector).factory
         return try spec.arguments(for: factory, seed: 0).canonical + " (version \(factory.version))"
     }
@@ -94,7 +94,7 @@ final class BenchRunner: @unchecked Sendable {
     func policySteps(for run: BenchRun) -> Int {
         guard run.entry.trainsPolicy else { return 0 }
         let folder = policyFolder(for: run)
-        return policySteps(forFolder: folder.path, steps: folder.budget.steps)
+        return policySteps(forFolder: folder.path, steps: folder.budget.steps, episodes: try? run.entry.policyEpisodes())
     }
 
     /// Runs `run` at learning rate `lr` (a policy it trains is trained at `policyRate`, its budget's),
@@ -116,10 +116,10 @@ final class BenchRunner: @unchecked Sendable {
             selector = try registry.make(PluginSpec(parsing: "full", option: "--selector"), kind: .selector, seed: seed, as: (any InstructionSelector).self)
         case .selector where run.entry.trainsPolicy:
             let folder = policyFolder(for: run)
-            offset += try trainPolicy(into: folder.path, groups: BenchRunner.stateGroups(of: run.entry), steps: folder.budget.steps, seed: seed,
-                                      lr: policyRate, progress: progress)
+            offset += try trainPolicy(into: folder.path, groups: BenchRunner.stateGroups(of: run.entry), episodes: run.entry.policyEpisodes(),
+                                      steps: folder.budget.steps, seed: seed, lr: policyRate, progress: progress)
             progress.detail = "\(run.entry.name) @\(run.budget) seed \(seed)"
-            selector = try registry.make(PluginSpec(parsing: run.entry.spec(policy: folder.path), option: "--selector"), kind: .selector, seed: seed,
+            selector = try registry.make(PluginSpec(parsing: try run.entry.spec(policy: folder.path), option: "--selector"), kind: .selector, seed: seed,
                                          as: (any InstructionSelector).self)
         case .selector:
             selector = try registry.make(PluginSpec(parsing: run.entry.spec, option: "--selector"), kind: .selector, seed: seed,
@@ -169,12 +169,15 @@ final class BenchRunner: @unchecked Sendable {
         ModelTrainer(model: model, settings: .fineTuning(peak: Float(lr), steps: steps))
     }
 
-    /// Trains (or finishes) a RAISE policy for `steps`-step episodes, reporting to `progress`; returns the
-    /// steps it took (0 when another run trained it meanwhile: that run's wait is on the policy's lock).
-    private func trainPolicy(into folder: String, groups: [StateGroup], steps: Int, seed: UInt64, lr: Double, progress: ProgressReporter) throws -> Int {
+    /// Trains (or finishes) a RAISE policy for `episodes` (nil: the benchmark's) of `steps` steps, reporting to
+    /// `progress`; returns the steps it took (0 when another run trained it meanwhile: that run's wait is on the
+    /// policy's lock). With 0 episodes it writes the policy as it starts.
+    private func trainPolicy(into folder: String, groups: [StateGroup], episodes: Int?, steps: Int, seed: UInt64, lr: Double,
+                             progress: ProgressReporter) throws -> Int {
         try NamedLock.withLock("policy " + folder) {
-            let remaining = policySteps(forFolder: folder, steps: steps)
-            guard remaining > 0 else { return 0 }
+            let episodes = episodes ?? settings.policy.episodes
+            let remaining = policySteps(forFolder: folder, steps: steps, episodes: episodes)
+            guard remaining > 0 || !PolicyFolder(folder).hasTrainingState else { return 0 }
             progress.detail = "training the RAISE policy \(folder.split(separator: "/").last!)"
             let (policy, batchSize) = (settings.policy, settings.batchSize)
             let model = try models.base(seed)
@@ -184,7 +187,7 @@ final class BenchRunner: @unchecked Sendable {
             policySettings.clusters = min(policy.clusters, batchSize)
             let columns = try pipeline.columns(policySettings.layout.featureSpecs, of: pool, reportCacheHits: false)
             var run = PolicyTrainingSettings(steps: steps, batchSize: batchSize, seed: seed)
-            run.episodes = policy.episodes
+            run.episodes = episodes
             run.rewardEvery = policy.rewardEvery
             let reward = try registry.make(PluginSpec(parsing: policy.reward, option: "--reward"), kind: .reward, seed: seed, as: (any Reward).self)
             let job = PolicyTrainingJob(model: model, pool: pool, validation: validation, reward: reward, rewardName: policy.reward,
@@ -192,12 +195,12 @@ final class BenchRunner: @unchecked Sendable {
                                         run: run, learningRate: Float(lr))
             // The job numbers its steps from the first episode; a resumed policy's first new step reports 1.
             try job.train(out: folder, resume: .ifPresent, progress: progress,
-                          stepOffset: remaining - policy.episodes * steps, mode: settings.outputMode == .json ? .quiet : settings.outputMode)
+                          stepOffset: remaining - episodes * steps, mode: settings.outputMode == .json ? .quiet : settings.outputMode)
             return remaining
         }
     }
 
-    private func policySteps(forFolder folder: String, steps: Int) -> Int {
-        max(0, settings.policy.episodes - ((try? PolicyFolder(folder).episodesDone()) ?? 0)) * steps
+    private func policySteps(forFolder folder: String, steps: Int, episodes: Int?) -> Int {
+        max(0, (episodes ?? settings.policy.episodes) - ((try? PolicyFolder(folder).episodesDone()) ?? 0)) * steps
     }
 }

@@ -3,7 +3,7 @@
 // `raise bench run` both do. After every update the folder holds a usable policy
 // (config.json, policy.safetensors), the episode log (episodes.jsonl) and the one-file resumable state
 // (training-state.safetensors); a resumed job checks it is the same run and continues after the last
-// finished episode.
+// finished episode. A job of 0 episodes writes the policy as it starts: the baseline of what PPO adds.
 import Foundation
 import RaiseKit
 
@@ -103,6 +103,10 @@ struct PolicyTrainingJob {
             log += results.map { JSONValue.object(line($0)).serialized }
             try folder.saveTraining(trainer, description: description, episodesDone: first, log: log)
             if mode == .json { for entry in log.suffix(results.count) { print(entry) } }
+        }
+        if run.episodes == 0 && communicator.isRoot {
+            // No episode to run: the folder holds the policy as it starts (with the relevance group, the prior alone).
+            try folder.saveTraining(trainer, description: description, episodesDone: 0, log: [])
         }
         return log.compactMap { try? JSONValue.parse($0).objectValue }
     }

@@ -71,7 +71,7 @@ public struct PolicyFolder: Sendable {
     /// Saves a training run after an update: the resumable state (which carries the log too), the log as
     /// episodes.jsonl, then the policy with the run's `description` and `episodesDone`.
     public func saveTraining(_ trainer: PolicyTrainer, description: JSONObject, episodesDone: Int, log: [String]) throws {
-        let text = log.joined(separator: "\n") + "\n"
+        let text = log.map { $0 + "\n" }.joined()
         let optimizer = trainer.updater.optimizer
         let tensors = Checkpoint.named(trainer.policy.parameters) + Checkpoint.optimizerTensors(optimizer)
         try Folder.create(path)
