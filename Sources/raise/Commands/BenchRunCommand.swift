@@ -10,7 +10,7 @@ import RaiseKit
 
 /// The benchmark.
 enum BenchRunCommand {
-    static let defaultSelectors = ["random", "length", "perplexity", "ifd", "nearest", "less", "dsir", "raise"]
+    static let defaultSelectors = ["random", "length", "perplexity", "ifd", "nearest", "less", "dsir", "raise", "raise:episodes=0"]
 
     static let command = Command(
         words: ["bench", "run"],
