@@ -174,7 +174,7 @@ enum BenchRunCommand {
         let selectors = arguments.strings("--selector").isEmpty ? defaultSelectors : arguments.strings("--selector")
         for spec in selectors {
             let parsed = try PluginSpec(parsing: spec, option: "--selector")
-            if parsed.id != "raise" && parsed.id != "selector.raise" {  // RAISE's policy does not exist yet
+            if !BenchEntry.raiseIDs.contains(parsed.id) {  // RAISE's policy does not exist yet
                 let selector = try registry.make(parsed, kind: .selector, seed: seeds[0], as: (any InstructionSelector).self)
                 try FeatureOptions.checkModels(for: selector.requiredFeatures, arguments)
             }

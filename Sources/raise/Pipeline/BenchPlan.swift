@@ -33,6 +33,9 @@ struct BenchEntry: Equatable {
     /// A file-name-safe form of the name.
     var slug: String { String(name.map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "_" }) }
 
+    /// The ids RAISE's selector is named by in a spec.
+    static let raiseIDs = ["raise", "selector.raise"]
+
     /// Whether this is RAISE without a given policy, so the benchmark trains one.
     var trainsPolicy: Bool {
         kind == .selector && (spec == "raise" || spec == "selector.raise" || spec.hasPrefix("raise:") && !spec.contains("policy="))
@@ -46,7 +49,7 @@ struct BenchEntry: Equatable {
     func policyEpisodes() throws -> Int? {
         guard kind == .selector else { return nil }
         let parsed = try PluginSpec(parsing: spec, option: "--selector")
-        guard ["raise", "selector.raise"].contains(parsed.id), let value = parsed.settings.first(where: { $0.name == "episodes" })?.value else { return nil }
+        guard BenchEntry.raiseIDs.contains(parsed.id), let value = parsed.settings.first(where: { $0.name == "episodes" })?.value else { return nil }
         guard trainsPolicy else {
             throw RaiseError.invalidArgument(name: "--selector \(spec)", detail: "parameter 'episodes' is how long the benchmark trains the policy; "
                                              + "with a given policy= it trains none")

@@ -94,7 +94,13 @@ final class BenchRunner: @unchecked Sendable {
     func policySteps(for run: BenchRun) -> Int {
         guard run.entry.trainsPolicy else { return 0 }
         let folder = policyFolder(for: run)
-        return policySteps(forFolder: folder.path, steps: folder.budget.steps, episodes: try? run.entry.policyEpisodes())
+        return policySteps(forFolder: folder.path, steps: folder.budget.steps,
+                           episodes: (try? policyEpisodes(of: run.entry)) ?? settings.policy.episodes)  // checked when planned
+    }
+
+    /// The episodes `entry`'s policy is trained for: its spec's `episodes`, or the benchmark's `--episodes`.
+    private func policyEpisodes(of entry: BenchEntry) throws -> Int {
+        try entry.policyEpisodes() ?? settings.policy.episodes
     }
 
     /// Runs `run` at learning rate `lr` (a policy it trains is trained at `policyRate`, its budget's),
@@ -116,7 +122,7 @@ final class BenchRunner: @unchecked Sendable {
             selector = try registry.make(PluginSpec(parsing: "full", option: "--selector"), kind: .selector, seed: seed, as: (any InstructionSelector).self)
         case .selector where run.entry.trainsPolicy:
             let folder = policyFolder(for: run)
-            offset += try trainPolicy(into: folder.path, groups: BenchRunner.stateGroups(of: run.entry), episodes: run.entry.policyEpisodes(),
+            offset += try trainPolicy(into: folder.path, groups: BenchRunner.stateGroups(of: run.entry), episodes: policyEpisodes(of: run.entry),
                                       steps: folder.budget.steps, seed: seed, lr: policyRate, progress: progress)
             progress.detail = "\(run.entry.name) @\(run.budget) seed \(seed)"
             selector = try registry.make(PluginSpec(parsing: try run.entry.spec(policy: folder.path), option: "--selector"), kind: .selector, seed: seed,
@@ -169,13 +175,12 @@ final class BenchRunner: @unchecked Sendable {
         ModelTrainer(model: model, settings: .fineTuning(peak: Float(lr), steps: steps))
     }
 
-    /// Trains (or finishes) a RAISE policy for `episodes` (nil: the benchmark's) of `steps` steps, reporting to
-    /// `progress`; returns the steps it took (0 when another run trained it meanwhile: that run's wait is on the
-    /// policy's lock). With 0 episodes it writes the policy as it starts.
-    private func trainPolicy(into folder: String, groups: [StateGroup], episodes: Int?, steps: Int, seed: UInt64, lr: Double,
+    /// Trains (or finishes) a RAISE policy for `episodes` of `steps` steps, reporting to `progress`; returns the
+    /// steps it took (0 when another run trained it meanwhile: that run's wait is on the policy's lock). With 0
+    /// episodes it writes the policy as it starts.
+    private func trainPolicy(into folder: String, groups: [StateGroup], episodes: Int, steps: Int, seed: UInt64, lr: Double,
                              progress: ProgressReporter) throws -> Int {
         try NamedLock.withLock("policy " + folder) {
-            let episodes = episodes ?? settings.policy.episodes
             let remaining = policySteps(forFolder: folder, steps: steps, episodes: episodes)
             guard remaining > 0 || !PolicyFolder(folder).hasTrainingState else { return 0 }
             progress.detail = "training the RAISE policy \(folder.split(separator: "/").last!)"
@@ -200,7 +205,7 @@ final class BenchRunner: @unchecked Sendable {
         }
     }
 
-    private func policySteps(forFolder folder: String, steps: Int, episodes: Int?) -> Int {
-        max(0, (episodes ?? settings.policy.episodes) - ((try? PolicyFolder(folder).episodesDone()) ?? 0)) * steps
+    private func policySteps(forFolder folder: String, steps: Int, episodes: Int) -> Int {
+        max(0, episodes - ((try? PolicyFolder(folder).episodesDone()) ?? 0)) * steps
     }
 }
