@@ -99,8 +99,16 @@ public func benchPython() throws -> String {
 }
 
 /// Feature caches of test runs go to a scratch folder, not the user's cache (a cache entry written by an
-/// older build would be read back by a test comparing two runs).
-public let scratchCache = ["RAISE_CACHE_DIR": NSTemporaryDirectory() + "raise-test-cache-\(getpid())"]
+/// older build would be read back by a test comparing two runs); the folder is removed when the test process exits.
+public let scratchCache: [String: String] = {
+    atexit { try? FileManager.default.removeItem(atPath: scratchCacheFolder()) }
+    return ["RAISE_CACHE_DIR": scratchCacheFolder()]
+}()
+
+/// This test process's scratch feature-cache folder.
+private func scratchCacheFolder() -> String {
+    NSTemporaryDirectory() + "raise-test-cache-\(getpid())"
+}
 
 /// Runs the built `raise` with `arguments`; returns its exit code, stdout and stderr.
 public func runRaise(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, stdout: String, stderr: String) {

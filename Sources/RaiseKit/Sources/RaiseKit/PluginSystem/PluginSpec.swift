@@ -106,7 +106,7 @@ public struct PluginSpec: Equatable, Sendable {
         }
         for parameter in factory.parameters where values[parameter.name] == nil {
             guard let value = parameter.defaultValue else {
-                throw RaiseError.invalidArgument(name: factory.id, detail: "parameter '\(parameter.name)' is required (\(parameter.type.allowed))")
+                throw RaiseError.invalidArgument(name: factory.id, detail: "parameter '\(parameter.name)' is required (\(parameter.type.allowed): \(parameter.doc))")
             }
             values[parameter.name] = value
         }
