@@ -2,9 +2,11 @@
 // entry point and its factory: parameters, their checks, and loading from a checkpoint directory.
 import RaiseKit
 
+/// Exported for the host: the ABI version this library was built against.
 @_cdecl("raise_plugin_abi_version")
 public func raisePluginABIVersion() -> UInt32 { PluginABI.version }
 
+/// Exported for the host: the +1-retained entry object.
 @_cdecl("raise_plugin_entry")
 public func raisePluginEntry() -> UnsafeMutableRawPointer { PluginABI.export(TinyGPTPlugin()) }
 

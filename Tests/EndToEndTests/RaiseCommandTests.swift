@@ -1,7 +1,8 @@
 // RAISE end to end on a tiny model: train-selector writes a usable policy and its episode log, a run
 // killed after an episode and resumed ends with the same policy as an uninterrupted one, finetune
 // with selector.raise logs scores and clusters, explain reports, a validation split that overlaps the
-// pool is refused; the reward plugins and answer matching on their own.
+// pool is refused, and so is a benchmark's `episodes` outside a benchmark; the reward plugins and
+// answer matching on their own.
 import Foundation
 import RaiseKit
 import RaiseTestSupport
@@ -166,6 +167,21 @@ final class RaiseCommandTests: XCTestCase {
         XCTAssertEqual(online.status, 1)
         XCTAssertTrue(online.stderr.contains("selector.online-loss") && online.stderr.contains("current model's losses"), online.stderr)
         for name in ["a.jsonl", "b.jsonl"] { XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/" + name), "nothing written") }
+    }
+
+    /// `raise:episodes=N` belongs to `raise bench run`, which trains the policy; finetune and select, which use
+    /// one, refuse it before reading any data and say how to train one by hand.
+    func testEpisodesOutsideABenchmarkIsRefusedWithTheWayToTrainAPolicy() throws {
+        let folder = try scratchFolder(self)
+        for command in [["finetune"], ["select", "--budget", "2", "--out", folder + "/schedule.jsonl"]] {
+            let result = try runRaise(command + ["--model", "tinygpt:layers=1,d=8", "--data", folder + "/missing.jsonl",
+                                                 "--selector", "raise:episodes=0", "--quiet"])
+            XCTAssertEqual(result.status, 1, result.stderr)
+            XCTAssertTrue(result.stderr.contains("--selector raise") && result.stderr.contains("'episodes'")
+                          && result.stderr.contains("raise train-selector --episodes N"), result.stderr)
+            XCTAssertFalse(result.stderr.contains("missing.jsonl"), "refused before the data is read: \(result.stderr)")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/schedule.jsonl"))
     }
 
     func testAValidationSplitOverlappingThePoolIsRefused() throws {

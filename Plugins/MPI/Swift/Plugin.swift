@@ -3,9 +3,11 @@
 // no MPI. This file is its C entry point and its factory.
 import RaiseKit
 
+/// Exported for the host: the ABI version this library was built against.
 @_cdecl("raise_plugin_abi_version")
 public func raisePluginABIVersion() -> UInt32 { PluginABI.version }
 
+/// Exported for the host: the +1-retained entry object.
 @_cdecl("raise_plugin_entry")
 public func raisePluginEntry() -> UnsafeMutableRawPointer { PluginABI.export(MPIPlugin()) }
 

@@ -33,6 +33,7 @@ enum FinetuneCommand {
         if let out = arguments.string("--out") { try OutputOptions.claimFolder(out, finished: "config.json", arguments: arguments) }
         let registry = try PluginOptions.load(arguments)
         let selectorSpec = try PluginSpec(parsing: arguments.text("--selector"), option: "--selector")
+        try BenchEntry.refuseEpisodesOutsideBench(selectorSpec)
         let selector = try registry.make(selectorSpec, kind: .selector, seed: seed, as: (any InstructionSelector).self)
 
         let model = try ModelOptions.make(arguments, registry: registry, seed: seed)

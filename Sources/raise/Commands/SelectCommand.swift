@@ -33,6 +33,7 @@ enum SelectCommand {
         let budget = try arguments.budget(text: budgetText, option: "--budget")
         let registry = try PluginOptions.load(arguments)
         let selectorSpec = try PluginSpec(parsing: selectorText, option: "--selector")
+        try BenchEntry.refuseEpisodesOutsideBench(selectorSpec)
         let selector = try registry.make(selectorSpec, kind: .selector, seed: seed, as: (any InstructionSelector).self)
         let records = try ModelOptions.records(arguments)
         guard !records.isEmpty else { throw RaiseError.invalidArgument(name: "--data", detail: "the pool is empty") }

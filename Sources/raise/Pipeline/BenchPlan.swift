@@ -60,6 +60,16 @@ struct BenchEntry: Equatable {
         return episodes
     }
 
+    /// Refuses `episodes` in a RAISE spec given to a command that uses a trained policy (`finetune`, `select`):
+    /// it is how long `raise bench run` trains one, saying how to train one by hand instead.
+    ///
+    /// - Throws: `RaiseError.invalidArgument` naming the spec and the parameter.
+    static func refuseEpisodesOutsideBench(_ spec: PluginSpec) throws {
+        guard raiseIDs.contains(spec.id), spec.settings.contains(where: { $0.name == "episodes" }) else { return }
+        throw RaiseError.invalidArgument(name: "--selector \(spec.id)", detail: "parameter 'episodes' is how long `raise bench run` trains "
+                                         + "the policy it uses; here, train one with `raise train-selector --episodes N --out DIR` and pass raise:policy=DIR")
+    }
+
     /// The selector spec of a RAISE entry the benchmark trains a policy for, with that policy's folder (and
     /// without `episodes`, which is the benchmark's).
     func spec(policy: String) throws -> String {

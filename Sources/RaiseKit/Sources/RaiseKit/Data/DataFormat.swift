@@ -33,6 +33,7 @@ public struct DataFormat: Equatable, Sendable, CustomStringConvertible {
     public var schema: RecordSchema
     public var container: DataContainer
 
+    /// The format of `schema` records in a `container` file.
     public init(_ schema: RecordSchema, _ container: DataContainer) {
         self.schema = schema
         self.container = container

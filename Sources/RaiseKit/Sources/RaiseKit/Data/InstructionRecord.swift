@@ -13,6 +13,7 @@ public struct ChatTurn: Equatable, Sendable {
     public var role: ChatRole
     public var content: String
 
+    /// A turn of `role` saying `content`.
     public init(_ role: ChatRole, _ content: String) {
         self.role = role
         self.content = content
@@ -24,6 +25,7 @@ public struct SourceLocation: Equatable, Sendable, CustomStringConvertible {
     public var file: String
     public var line: Int
 
+    /// The location `file`:`line` (1-based).
     public init(file: String, line: Int) {
         self.file = file
         self.line = line

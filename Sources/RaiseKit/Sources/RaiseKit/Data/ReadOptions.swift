@@ -21,6 +21,7 @@ public struct ReadOptions: Sendable {
     /// The canonical fields a mapping may rename.
     public static let canonicalFields = ["id", "instruction", "input", "output", "task"]
 
+    /// Options with the readers' defaults: the format detected, no mapping or filter, invalid records an error.
     public init(format: String? = nil, fields: [String: String] = [:], filters: [(field: String, value: String)] = [],
                 skipInvalid: Bool = false, maxRecordBytes: Int = ReadOptions.defaultMaxRecordBytes) {
         self.format = format

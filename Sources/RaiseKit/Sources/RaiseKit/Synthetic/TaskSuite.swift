@@ -37,6 +37,7 @@ public struct TaskSuiteConfiguration: Sendable {
     /// The target family's share of the pretraining corpus: enough to know the format, not the skill.
     public static let pretrainTargetShare = 0.02
 
+    /// The default configuration: the standard preset, a 20,000-record pool, seed 0.
     public init() {}
 }
 

@@ -13,6 +13,7 @@ public struct SpecialTokens: Equatable, Sendable {
     /// strings to their ids wherever they occur in the text.
     public var byText: [String: Int32]
 
+    /// Special tokens with the given ids; none by default.
     public init(bos: Int32? = nil, eos: Int32? = nil, pad: Int32? = nil, byText: [String: Int32] = [:]) {
         self.bos = bos
         self.eos = eos

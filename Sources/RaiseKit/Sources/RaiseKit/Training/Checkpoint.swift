@@ -16,6 +16,7 @@ public enum Checkpoint {
         /// Free-form counters of the command (examples seen, data position, …).
         public var extra: [String: String]
 
+        /// The counters after `step` steps (and the optimizer's own count, `optimizerStep`), with the random stream to resume from.
         public init(step: Int, optimizerStep: Int, rng: RandomGenerator, extra: [String: String] = [:]) {
             self.step = step
             self.optimizerStep = optimizerStep

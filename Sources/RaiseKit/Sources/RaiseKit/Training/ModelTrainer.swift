@@ -18,6 +18,7 @@ public struct TrainerSettings: Sendable {
     /// The most examples per forward pass; a batch is cut into passes of similar length (`MicroBatches`).
     public var microBatchSize = 16
 
+    /// Settings training on `schedule`, the others at their defaults.
     public init(schedule: LearningRateSchedule) { self.schedule = schedule }
 
     /// Fine-tuning for `steps` steps, as every selector gets it: linear warm-up over the first 5% of the
@@ -37,6 +38,7 @@ public final class ModelTrainer {
     /// The ranks sharing each batch (every rank holds the same model and is given the same batch).
     public let communicator: any Communicator
 
+    /// A trainer of `model` from step 0, with a fresh optimizer; `communicator` shares each batch's gradients across ranks.
     public init(model: any LanguageModel, settings: TrainerSettings, communicator: any Communicator = SingleProcess()) {
         self.model = model
         self.settings = settings
