@@ -81,17 +81,18 @@ final class MPITests: XCTestCase {
         }
     }
 
-    /// Policy training on 2 ranks (each runs one episode of every pair, the rollouts are exchanged and
-    /// every rank takes the same PPO update) gives the policy one process gives with the same groups.
+    /// Policy training on 2 ranks (they share each update's group of episodes, the rollouts are exchanged
+    /// and every rank takes the same PPO update) gives the policy one process gives with the same groups:
+    /// by default 3 episodes per update, on 2 ranks as on one.
     func testParallelEpisodesGiveTheSequentialPolicy() throws {
         let pretrain = try runRaise(["pretrain", "--model", model, "--data", folder + "/suite/pool.jsonl", "--steps", "20", "--threads", "1",
                                      "--quiet", "--out", folder + "/base"])
         XCTAssertEqual(pretrain.status, 0, pretrain.stderr)
         let train = ["train-selector", "--model", folder + "/base", "--data", folder + "/suite/pool.jsonl", "--val", folder + "/suite/val.jsonl",
                      "--episodes", "4", "--budget", "6", "--batch", "8", "--reward", "val-loss:limit=8", "--threads", "1", "--quiet"]
-        let sequential = try runRaise(train + ["--episodes-per-update", "2", "--out", folder + "/one"])
+        let sequential = try runRaise(train + ["--out", folder + "/one"])
         XCTAssertEqual(sequential.status, 0, sequential.stderr)
-        let parallel = try runMPI(ranks: 2, train + ["--out", folder + "/two"])  // two ranks: two episodes per update
+        let parallel = try runMPI(ranks: 2, train + ["--out", folder + "/two"])  // groups of 3 episodes: 2 on one rank, 1 on the other
         XCTAssertEqual(parallel.status, 0, parallel.output)
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: folder + "/one/policy.safetensors")),
                        try Data(contentsOf: URL(fileURLWithPath: folder + "/two/policy.safetensors")))

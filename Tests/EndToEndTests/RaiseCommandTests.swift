@@ -1,8 +1,8 @@
 // RAISE end to end on a tiny model: train-selector writes a usable policy and its episode log, a run
-// killed after an episode and resumed ends with the same policy as an uninterrupted one, finetune
-// with selector.raise logs scores and clusters, explain reports, a validation split that overlaps the
-// pool is refused, and so is a benchmark's `episodes` outside a benchmark; the reward plugins and
-// answer matching on their own.
+// killed after an episode and resumed ends with the same policy as an uninterrupted one, 3 episodes go
+// to a PPO update by default, finetune with selector.raise logs scores and clusters, explain reports, a
+// validation split that overlaps the pool is refused, and so is a benchmark's `episodes` outside a
+// benchmark; the reward plugins and answer matching on their own.
 import Foundation
 import RaiseKit
 import RaiseTestSupport
@@ -167,6 +167,25 @@ final class RaiseCommandTests: XCTestCase {
         XCTAssertEqual(online.status, 1)
         XCTAssertTrue(online.stderr.contains("selector.online-loss") && online.stderr.contains("current model's losses"), online.stderr)
         for name in ["a.jsonl", "b.jsonl"] { XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/" + name), "nothing written") }
+    }
+
+    /// By default train-selector runs 3 episodes with one policy before each PPO update: its policy is the one
+    /// `--episodes-per-update 3` gives, not the one of an update after every episode, and its config.json says so.
+    func testThreeEpisodesGoToAnUpdateByDefault() throws {
+        let (folder, model) = try tinySuite(self, size: 200, validation: 8, testSplit: 4)
+        let cache = ["RAISE_CACHE_DIR": folder + "/cache"]
+        func policy(_ name: String, _ extra: [String]) throws -> Data {
+            let trained = try runRaise(["train-selector", "--model", model, "--data", folder + "/suite/pool.jsonl", "--val", folder + "/suite/val.jsonl",
+                                        "--template", "plain", "--episodes", "3", "--budget", "2", "--batch", "4", "--semantic-dims", "4",
+                                        "--hidden", "8", "--threads", "1", "--quiet", "--out", folder + "/" + name] + extra, environment: cache)
+            XCTAssertEqual(trained.status, 0, trained.stderr)
+            return try Data(contentsOf: URL(fileURLWithPath: folder + "/\(name)/policy.safetensors"))
+        }
+        let byDefault = try policy("default", [])
+        XCTAssertEqual(byDefault, try policy("three", ["--episodes-per-update", "3"]))
+        XCTAssertNotEqual(byDefault, try policy("one", ["--episodes-per-update", "1"]))
+        let config = try JSONValue.readObject(path: folder + "/default/config.json")
+        XCTAssertEqual(config["training"]?.objectValue?["episodes_per_update"]?.intValue, 3)
     }
 
     /// `raise:episodes=N` belongs to `raise bench run`, which trains the policy; finetune and select, which use

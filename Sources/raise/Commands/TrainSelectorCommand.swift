@@ -22,7 +22,7 @@ enum TrainSelectorCommand {
                   .integer("--reward-every", "N", "steps between evaluations of the reward", default: 1, in: 1...1_000_000),
                   .integer("--episodes", "N", "episodes (0: write the policy as it starts — with the relevance group, the prior alone)",
                            default: runDefaults.episodes, in: 0...1_000_000),
-                  .integer("--episodes-per-update", "K", "episodes run with one policy before each PPO update (default 1; under mpirun, the ranks)",
+                  .integer("--episodes-per-update", "K", "episodes run with one policy before each PPO update (default \(runDefaults.episodesPerUpdate); under mpirun, at least the ranks)",
                            default: nil, in: 1...1_000_000),
                   .text("--budget", "B", "steps per episode: N, N% of the full-data run, Nexamples or Ntokens", default: "1%"),
                   .integer("--batch", "N", "instructions per step, spread over the clusters", default: 16, in: 1...65_536),
@@ -129,7 +129,7 @@ enum TrainSelectorCommand {
 
         var run = PolicyTrainingSettings(steps: 1, batchSize: try arguments.int("--batch"), seed: seed)
         run.episodes = try arguments.int("--episodes")
-        run.episodesPerUpdate = try arguments.int("--episodes-per-update", default: Job.communicator.size)
+        run.episodesPerUpdate = try arguments.int("--episodes-per-update", default: max(runDefaults.episodesPerUpdate, Job.communicator.size))
         run.rewardEvery = try arguments.int("--reward-every")
         run.ppo.gamma = try arguments.number("--gamma")
         run.ppo.lambda = try arguments.number("--gae-lambda")

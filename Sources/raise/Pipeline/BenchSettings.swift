@@ -26,6 +26,8 @@ struct BenchSettings {
                   "policy budget": policy.budget?.label ?? "each budget",
                   // PPO's settings changed on 2026-12-02 (GAE λ 0 → 0.9): a folder from before is refused, not mixed in.
                   "policy ppo": JSONValue.object(PPOSettings().json).serialized,
+                  // Episodes per PPO update went from 1 to 3 on 2026-12-04: a folder from before is refused, not mixed in.
+                  "policy episodes per update": String(PolicyTrainingSettings(steps: 1, batchSize: 1, seed: 0).episodesPerUpdate),
                   // Training steps were cut into passes by length on 2026-12-03: the same sums in another order, so
                   // other bits; a folder from before is refused, and `bench evaluate` could not rebuild its models.
                   "training passes": "by length, \(MicroBatches.passCost) tokens a pass"].merging(featureModels) { $1 }
