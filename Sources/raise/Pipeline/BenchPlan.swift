@@ -47,9 +47,7 @@ struct BenchEntry: Equatable {
     ///
     /// - Throws: `RaiseError.invalidArgument` for a value that is not a count, or `episodes` beside a given policy.
     func policyEpisodes() throws -> Int? {
-        guard kind == .selector else { return nil }
-        let parsed = try PluginSpec(parsing: spec, option: "--selector")
-        guard BenchEntry.raiseIDs.contains(parsed.id), let value = parsed.settings.first(where: { $0.name == "episodes" })?.value else { return nil }
+        guard kind == .selector, let value = BenchEntry.episodesSetting(of: try PluginSpec(parsing: spec, option: "--selector")) else { return nil }
         guard trainsPolicy else {
             throw RaiseError.invalidArgument(name: "--selector \(spec)", detail: "parameter 'episodes' is how long the benchmark trains the policy; "
                                              + "with a given policy= it trains none")
@@ -60,12 +58,18 @@ struct BenchEntry: Equatable {
         return episodes
     }
 
+    /// The value of `episodes` in a RAISE spec; nil for another selector's spec or one that sets none.
+    private static func episodesSetting(of spec: PluginSpec) -> String? {
+        guard raiseIDs.contains(spec.id) else { return nil }
+        return spec.settings.first(where: { $0.name == "episodes" })?.value
+    }
+
     /// Refuses `episodes` in a RAISE spec given to a command that uses a trained policy (`finetune`, `select`):
     /// it is how long `raise bench run` trains one, saying how to train one by hand instead.
     ///
     /// - Throws: `RaiseError.invalidArgument` naming the spec and the parameter.
     static func refuseEpisodesOutsideBench(_ spec: PluginSpec) throws {
-        guard raiseIDs.contains(spec.id), spec.settings.contains(where: { $0.name == "episodes" }) else { return }
+        guard episodesSetting(of: spec) != nil else { return }
         throw RaiseError.invalidArgument(name: "--selector \(spec.id)", detail: "parameter 'episodes' is how long `raise bench run` trains "
                                          + "the policy it uses; here, train one with `raise train-selector --episodes N --out DIR` and pass raise:policy=DIR")
     }
