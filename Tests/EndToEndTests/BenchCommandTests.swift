@@ -93,6 +93,17 @@ final class BenchCommandTests: XCTestCase {
                          "Budget 100%: the best rate (\(fullRate)) is the \(fullRate == 1e-3 ? "smallest" : "largest") swept", "- threads: 1"] {
             XCTAssertTrue(report.contains(fragment), fragment + "\n" + report)
         }
+        // A budget whose two rates scored closer than random's seed spread there is flagged as unsettled, and only such a one.
+        for (budget, slug) in [("10%", "10pct"), ("20%", "20pct")] {
+            let sweep = try [1e-3, 3e-3].map { lr in
+                try XCTUnwrap(JSONValue.parse(String(contentsOfFile: folder + "/bench/runs/lr-sweep/\(slug)-random-lr\(lr).json", encoding: .utf8))
+                    .objectValue?["val_loss"]?.numberValue)
+            }
+            let losses = try csv.filter { $0.hasPrefix("\(budget),random,") }.map { try XCTUnwrap(Double($0.split(separator: ",")[4])) }
+            let mean = losses.reduce(0, +) / 2, spread = (losses.map { ($0 - mean) * ($0 - mean) }.reduce(0, +)).squareRoot()
+            XCTAssertEqual(report.contains("Budget \(budget): lr "), abs(sweep[0] - sweep[1]) < spread,
+                           "\(budget): rates \(sweep), random's spread \(spread)\n" + report)
+        }
         let overlap = try String(contentsOfFile: folder + "/bench/overlap.md", encoding: .utf8)
         XCTAssertTrue(overlap.contains("| | full data | oracle (reference) | random | raise |"), overlap)
 

@@ -36,4 +36,18 @@ struct BenchLearningRates {
                 + "a rate beyond the sweep may suit it better (widen `--lr-sweep`)."
         }
     }
+
+    /// A caution for each budget whose runner-up rate scored within `spread(budget, entry)` of the best — the seed
+    /// spread of the swept entry's validation loss at that budget. The sweep runs one seed, so it does not settle
+    /// such a rate: another seed or CPU may choose the other one, and every entry of the budget moves with it.
+    func unsettled(spread: (_ budget: String, _ entry: String) -> Double?) -> [String] {
+        sweeps.compactMap { sweep in
+            let ranked = sweep.points.sorted { $0.loss < $1.loss }
+            guard ranked.count > 1, let spread = spread(sweep.budget, sweep.entry), ranked[1].loss - ranked[0].loss < spread else { return nil }
+            return "Budget \(sweep.budget): lr \(ranked[1].lr) scored within the seed spread of \(sweep.entry) there (±"
+                + String(format: "%.4f", spread) + ") of the chosen \(ranked[0].lr) (" + String(format: "%.4f against %.4f", ranked[1].loss, ranked[0].loss)
+                + "): the sweep does not settle this budget's rate, and on another seed or CPU it may choose the other one, "
+                + "moving every entry at this budget with it (`--lr` fixes a rate)."
+        }
+    }
 }

@@ -148,7 +148,11 @@ struct BenchReport {
                 text += "| \(sweep.budget) | \(sweep.entry) | " + sweep.points.map { String(format: "%.4f", $0.loss) }.joined(separator: " | ")
                     + " | \(rates.rate(sweep.budget)) |\n"
             }
-            if !rates.edges.isEmpty { text += "\n" + rates.edges.joined(separator: "\n") + "\n" }
+            let cautions = rates.edges + rates.unsettled { budget, entry in
+                let losses = results.filter { $0.budget == budget && $0.entry == entry }.map(\.validationLoss)
+                return losses.count > 1 ? BenchReport.meanAndDeviation(losses).deviation : nil
+            }
+            if !cautions.isEmpty { text += "\n" + cautions.joined(separator: "\n\n") + "\n" }
         } else if let fixed = rates.fixed {
             text += "\n## Learning rate\n\nEvery entry at every budget trains at peak learning rate \(fixed) (`--lr`).\n"
         }
