@@ -376,7 +376,8 @@ final class BenchCommandTests: XCTestCase {
     func testDemoRunsEveryStageAndResumes() throws {
         let folder = try scratchFolder(self)
         let arguments = ["demo", "--out", folder + "/demo", "--size", "200", "--pretrain-steps", "20", "--seeds", "1", "--episodes", "1",
-                         "--budgets", "10%", "--model", "tinygpt:layers=1,heads=2,d=16,ctx=48", "--threads", "1", "--quiet"]
+                         "--budgets", "10%", "--model", "tinygpt:layers=1,heads=2,d=16,ctx=48", "--threads", "1", "--quiet",
+                         "--lr-sweep", "1e-3,1e-2"]
         let first = try runRaise(arguments, environment: ["RAISE_CACHE_DIR": folder + "/cache"])
         XCTAssertEqual(first.status, 0, first.stderr)
         for stage in ["raise data synth", "raise tokenizer train", "raise pretrain", "raise bench run"] {
@@ -386,6 +387,8 @@ final class BenchCommandTests: XCTestCase {
                     "| raise:groups=stage+difficulty+semantics+availability |"] {
             XCTAssertTrue(first.stdout.contains(row), row + "\n" + first.stdout)
         }
+        let report = try String(contentsOfFile: folder + "/demo/bench/report.md", encoding: .utf8)
+        XCTAssertTrue(report.contains("| budget | swept with | lr 0.001 | lr 0.01 | chosen |"), "the demo's --lr-sweep reaches the benchmark\n" + report)
         let second = try runRaise(arguments, environment: ["RAISE_CACHE_DIR": folder + "/cache"])
         XCTAssertEqual(second.status, 0, second.stderr)
         XCTAssertTrue(second.stderr.contains("demo: done already: raise data synth"), second.stderr)

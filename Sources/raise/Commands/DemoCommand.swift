@@ -8,7 +8,8 @@
 // (cheaper per step; the report uses all of them). The
 // benchmark runs one run per core at once (`--jobs`): the demo's small model gains little from a second
 // thread, and the results do not depend on it.
-// `--preset rare-target` runs the suite whose target is rare (3% of the pool) and noisy (40%). The data and tokenizer stages are skipped when their output is there; pretraining
+// `--preset rare-target` runs the suite whose target is rare (3% of the pool) and noisy (40%); `--lr-sweep` and `--lr`
+// go to the benchmark, so that its learning-rate cautions can be acted on. The data and tokenizer stages are skipped when their output is there; pretraining
 // and the benchmark resume; so an interrupted demo continues where it stopped. Flags scale it up.
 import Foundation
 import RaiseKit
@@ -26,6 +27,8 @@ enum DemoCommand {
                   .text("--model", "SPEC", "base model shape", default: "tinygpt:layers=2,heads=2,d=64,ctx=64"),
                   .text("--seeds", "N", "seeds per entry", default: "3"), .text("--episodes", "N", "RAISE policy episodes", default: "30"),
                   .text("--budgets", "LIST", "budgets", default: "1%,5%,10%"),
+                  .value("--lr-sweep", "LIST", "learning rates swept per budget (default: the benchmark's, 3e-4,1e-3,3e-3)"),
+                  .value("--lr", "X", "one peak learning rate for every entry at every budget, instead of the sweep"),
                   .integer("--jobs", "N", "benchmark runs at once, sharing the threads (default: one per core; the same results at any N)",
                            default: nil, in: 1...256),
                   CommonOptions.seed, CommonOptions.threads, CommonOptions.quiet],
@@ -43,6 +46,8 @@ enum DemoCommand {
         if let threads = arguments.string("--threads") { common += ["--threads", threads] }
         let jobs = arguments.string("--jobs") == nil ? ProcessEnvironment.coreCount : try arguments.int("--jobs")
         if arguments.flag("--quiet") { common.append("--quiet") }
+        var rates = [String]()
+        for option in ["--lr-sweep", "--lr"] { if let value = arguments.string(option) { rates += [option, value] } }
         let exists = { (path: String) in FileManager.default.fileExists(atPath: out + "/" + path) }
 
         let stages: [(done: Bool, words: [String])] = [
@@ -59,7 +64,7 @@ enum DemoCommand {
                      "--selector", "raise:groups=" + StateGroup.paper.map(\.rawValue).joined(separator: "+"),
                      "--budgets", arguments.text("--budgets"), "--seeds", arguments.text("--seeds"),
                      "--episodes", arguments.text("--episodes"), "--policy-budget", "10%",
-                     "--reward", "val-loss:limit=64", "--jobs", String(jobs), "--out", out + "/bench"] + common),
+                     "--reward", "val-loss:limit=64", "--jobs", String(jobs), "--out", out + "/bench"] + rates + common),
         ]
         let start = Date()
         for stage in stages {
