@@ -103,6 +103,7 @@ final class BenchCommandTests: XCTestCase {
             let mean = losses.reduce(0, +) / 2, spread = (losses.map { ($0 - mean) * ($0 - mean) }.reduce(0, +)).squareRoot()
             XCTAssertEqual(report.contains("Budget \(budget): lr "), abs(sweep[0] - sweep[1]) < spread,
                            "\(budget): rates \(sweep), random's spread \(spread)\n" + report)
+            XCTAssertEqual(table.stderr.contains("Budget \(budget): lr "), report.contains("Budget \(budget): lr "), "the run warns as its report says")
         }
         let overlap = try String(contentsOfFile: folder + "/bench/overlap.md", encoding: .utf8)
         XCTAssertTrue(overlap.contains("| | full data | oracle (reference) | random | raise |"), overlap)
@@ -243,6 +244,21 @@ final class BenchCommandTests: XCTestCase {
             XCTAssertNotEqual(refused.status, 0, spec)
             XCTAssertTrue(refused.stderr.contains(message), refused.stderr)
             XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/refused/runs"), "refused before any run")
+        }
+    }
+
+    /// Two swept rates almost equal score closer than random's two seeds differ: the sweep is flagged as unsettled,
+    /// in the report and on stderr.
+    func testANearTieInTheSweepIsFlagged() throws {
+        let (folder, model) = try tinySuite(self, size: 200, validation: 8, testSplit: 4)
+        let run = try runRaise(["bench", "run", "--model", model, "--data", folder + "/suite/pool.jsonl", "--val", folder + "/suite/val.jsonl",
+                                "--template", "plain", "--selector", "random", "--no-full", "--lr-sweep", "1e-3,1.0001e-3", "--budgets", "10%",
+                                "--seeds", "2", "--batch", "4", "--eval-points", "1", "--threads", "1", "--out", folder + "/bench"],
+                               environment: ["RAISE_CACHE_DIR": folder + "/cache"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let report = try String(contentsOfFile: folder + "/bench/report.md", encoding: .utf8)
+        for text in [report, run.stderr] {
+            XCTAssertTrue(text.contains("scored within the seed spread of random there") && text.contains("does not settle this budget's rate"), text)
         }
     }
 

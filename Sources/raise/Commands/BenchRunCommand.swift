@@ -73,7 +73,7 @@ enum BenchRunCommand {
 
         let report = setup.report(results, rates: rates)
         let files = try report.write(to: out)
-        if arguments.outputMode != .json { rates.edges.forEach(arguments.console.warning) }
+        if arguments.outputMode != .json { report.rateCautions.forEach(arguments.console.warning) }
         if arguments.outputMode != .json {
             print(tables(report.markdown))
             print("files:\n" + files.map { "  " + $0 }.joined(separator: "\n"))

@@ -69,6 +69,15 @@ struct BenchReport {
         return (mean, (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count - 1)).squareRoot())
     }
 
+    /// The learning-rate cautions: a budget whose best rate is at the sweep's edge, and one whose runner-up rate came
+    /// within the swept entry's seed spread (its validation loss over this benchmark's seeds at that budget).
+    var rateCautions: [String] {
+        rates.edges + rates.unsettled { budget, entry in
+            let losses = results.filter { $0.budget == budget && $0.entry == entry }.map(\.validationLoss)
+            return losses.count > 1 ? BenchReport.meanAndDeviation(losses).deviation : nil
+        }
+    }
+
     var markdown: String {
         var text = "# Benchmark\n\n"
         text += "Every entry fine-tunes the same base model with the same trainer (batch \(results.first?.batch ?? 0), "
@@ -148,11 +157,7 @@ struct BenchReport {
                 text += "| \(sweep.budget) | \(sweep.entry) | " + sweep.points.map { String(format: "%.4f", $0.loss) }.joined(separator: " | ")
                     + " | \(rates.rate(sweep.budget)) |\n"
             }
-            let cautions = rates.edges + rates.unsettled { budget, entry in
-                let losses = results.filter { $0.budget == budget && $0.entry == entry }.map(\.validationLoss)
-                return losses.count > 1 ? BenchReport.meanAndDeviation(losses).deviation : nil
-            }
-            if !cautions.isEmpty { text += "\n" + cautions.joined(separator: "\n\n") + "\n" }
+            if !rateCautions.isEmpty { text += "\n" + rateCautions.joined(separator: "\n\n") + "\n" }
         } else if let fixed = rates.fixed {
             text += "\n## Learning rate\n\nEvery entry at every budget trains at peak learning rate \(fixed) (`--lr`).\n"
         }
