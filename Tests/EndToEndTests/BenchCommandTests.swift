@@ -132,7 +132,7 @@ final class BenchCommandTests: XCTestCase {
         let recorded = try XCTUnwrap(object["entry_settings"]?.stringValue)
         XCTAssertTrue(recorded.hasPrefix("selector.random:") && recorded.hasSuffix(")") && recorded.contains("(version "), recorded)
         XCTAssertTrue(try String(contentsOfFile: folder + "/bench/runs/20pct/raise-seed1.json", encoding: .utf8)
-                        .contains("selector.raise:choice=sample,groups=,policy="), "RAISE's run records its selector's settings")
+                        .contains("selector.raise:choice=sample,groups=,nucleus=0.97,policy="), "RAISE's run records its selector's settings")
         object["entry_settings"] = .string("selector.random:mode=old (version 0.9.0)")
         try AtomicFile.write(JSONValue.object(object).serialized, to: randomRun)
         // A second one at the other budget: one error names both files.

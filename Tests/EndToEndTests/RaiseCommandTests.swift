@@ -118,6 +118,21 @@ final class RaiseCommandTests: XCTestCase {
         XCTAssertEqual(step["scores"]?.arrayValue?.count, 8)
         XCTAssertEqual(Set(step["clusters"]?.arrayValue?.compactMap(\.intValue) ?? []).count, 2, "both clusters contribute")
 
+        // A nucleus too small to hold more than each cluster's quota draws the top scores: the picks of choice=top.
+        func pickedSets(_ spec: String) throws -> [Set<String>] {
+            let run = try runRaise(["finetune", "--model", model, "--data", folder + "/suite/pool.jsonl", "--template", "plain",
+                                    "--selector", "raise:policy=\(folder)/policy," + spec, "--budget", "5", "--batch", "8",
+                                    "--val", folder + "/suite/val.jsonl", "--out", folder + "/ft-" + spec, "--threads", "1", "--quiet"],
+                                   environment: cache)
+            XCTAssertEqual(run.status, 0, run.stderr)
+            return try String(contentsOfFile: folder + "/ft-" + spec + "/selection.jsonl", encoding: .utf8).split(separator: "\n").map {
+                Set(try JSONValue.parse(String($0)).objectValue?["ids"]?.arrayValue?.compactMap(\.stringValue) ?? [])
+            }
+        }
+        let (smallest, top) = (try pickedSets("nucleus=0.01"), try pickedSets("choice=top"))
+        XCTAssertEqual(top.map(\.count), [8, 8, 8, 8, 8])
+        XCTAssertEqual(smallest, top)
+
         // The same picks, chosen ahead of training, for another trainer: `raise select` exports the schedule.
         let schedule = try runRaise(["select", "--selector", "raise:policy=\(folder)/policy", "--model", model, "--data", folder + "/suite/pool.jsonl",
                                      "--template", "plain", "--budget", "5", "--batch", "8", "--val", folder + "/suite/val.jsonl",

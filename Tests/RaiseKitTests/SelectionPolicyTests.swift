@@ -97,6 +97,24 @@ final class PlackettLuceTests: XCTestCase {
         } }
     }
 
+    func testTheNucleusIsTheFewestTopScoresHoldingTheMass() {
+        // softmax(score / 0.7) over the candidates, best first: 2 0.777, 3 0.121, 0 0.069, 5 0.025, 1 0.008;
+        // summed: 0.777, 0.898, 0.967, 0.992, 1.
+        func nucleus(_ mass: Double, minimum: Int = 1) -> [Int] {
+            PlackettLuce.nucleus(scores: scores, candidates: candidates, mass: mass, temperature: temperature, minimum: minimum)
+        }
+        XCTAssertEqual(nucleus(0.97), [0, 2, 3, 5], "0.967 is short of 0.97: the fourth score is needed, in candidate order")
+        XCTAssertEqual(nucleus(0.95), [0, 2, 3])
+        XCTAssertEqual(nucleus(0.5), [2])
+        XCTAssertEqual(nucleus(0.5, minimum: 2), [2, 3], "never fewer than the draw takes")
+        XCTAssertEqual(nucleus(1), candidates)
+        var rng = RandomGenerator(seed: 3)
+        for _ in 0..<2_000 {
+            let draw = PlackettLuce.sample(scores: scores, candidates: nucleus(0.95, minimum: 2), count: 2, temperature: temperature, rng: &rng)
+            XCTAssertTrue(Set(draw).isSubset(of: [0, 2, 3]), "\(draw) lies outside the nucleus")
+        }
+    }
+
     func testTopTakesTheHighestScoresFirst() {
         XCTAssertEqual(PlackettLuce.top(scores: scores, candidates: candidates, count: 3), [2, 3, 0])
         XCTAssertEqual(PlackettLuce.top(scores: [1, 1, 1], candidates: [2, 0, 1], count: 2), [2, 0], "ties keep candidate order")

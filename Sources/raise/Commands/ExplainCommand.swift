@@ -1,12 +1,12 @@
 // `raise explain`: what a trained RAISE policy looks at and what it picks. The policy is run over the
-// pool for a budget's steps, choosing as `selector.raise` does (drawing by default, or its top scores;
-// scoring only: the model is not trained, so a current-loss group keeps the starting losses). At an
-// early, a middle and a late step it measures, per state group, how far the scores move when that group
-// is scrambled — its rows permuted across instructions, or for the stage, replaced by a random other
-// step — and how many of the top-scoring batch change. Then it tabulates the picks of each third of the
-// run by task family (hidden tag, task, or the file a record came from), by noise and duplication
-// (hidden tags, when the data has them) and by difficulty band (quartiles of the answer loss under the
-// scoring model), against the pool's own shares. Markdown on stdout, or into --out.
+// pool for a budget's steps, choosing as `selector.raise` does (drawing from its nucleus by default, or
+// its top scores; scoring only: the model is not trained, so a current-loss group keeps the starting
+// losses). At an early, a middle and a late step it measures, per state group, how far the scores move
+// when that group is scrambled — its rows permuted across instructions, or for the stage, replaced by a
+// random other step — and how many of the top-scoring batch change. Then it tabulates the picks of each
+// third of the run by task family (hidden tag, task, or the file a record came from), by noise and
+// duplication (hidden tags, when the data has them) and by difficulty band (quartiles of the answer loss
+// under the scoring model), against the pool's own shares. Markdown on stdout, or into --out.
 import Foundation
 import RaiseKit
 
@@ -20,6 +20,8 @@ enum ExplainCommand {
                   ModelOptions.skipInvalid, ModelOptions.maxRecordBytes, FeatureOptions.target,
                   .text("--budget", "B", "steps of the simulated run", default: "1%"), .integer("--batch", "N", "instructions per step", default: 16, in: 1...65_536),
                   .text("--choice", "HOW", "how the run picks: sample (as selector.raise) or top", default: "sample"),
+                  .real("--nucleus", "P", "with --choice sample, draw from the top scores holding this share of the softmax mass (as selector.raise)",
+                        default: SelectionPolicy.nucleusInUse, in: 0.01...1),
                   .value("--out", "FILE", "write the Markdown report here instead of stdout"), OutputOptions.force,
                   PluginOptions.pluginPath, CommonOptions.seed, CommonOptions.threads, CommonOptions.quiet],
         run: run)
@@ -37,7 +39,7 @@ enum ExplainCommand {
         let formatter = try ModelOptions.formatter(arguments, model: model)
         let pool = try ModelOptions.pool(arguments, formatter: formatter)
         let batchSize = try arguments.int("--batch")
-        let choice = arguments.text("--choice")
+        let (choice, nucleus) = (arguments.text("--choice"), try arguments.number("--nucleus"))
         guard choice == "sample" || choice == "top" else {
             throw UsageError(message: "--choice '\(choice)': expected sample or top", usage: arguments.usage)
         }
@@ -64,7 +66,7 @@ enum ExplainCommand {
             progress.step = t
             let state = layout.fusedState(features, progress)
             let scores = policy.scores(state)
-            let picks = policy.choose(scores: scores, clusters: clusters, batchSize: batchSize, rng: &draws).flatMap { $0 }
+            let picks = policy.choose(scores: scores, clusters: clusters, batchSize: batchSize, nucleus: nucleus, rng: &draws).flatMap { $0 }
             let top = choice == "top" ? picks : policy.choose(scores: scores, clusters: clusters, batchSize: batchSize, rng: &greedy).flatMap { $0 }
             for (name, step) in probes where step == t {
                 importance.append((name, t, layout.groups.map { group in

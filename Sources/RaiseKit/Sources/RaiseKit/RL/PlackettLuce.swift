@@ -34,6 +34,24 @@ public enum PlackettLuce {
         return largest(count, of: keys).map { candidates[$0] }
     }
 
+    /// The nucleus of softmax(score/τ) over `candidates` (Holtzman et al.'s top-p, applied to a pool): the fewest
+    /// highest-scoring candidates whose probabilities sum to `mass` or more, and never fewer than `minimum`, in
+    /// the candidates' order. A draw from them leaves out the long tail of low scores that together would take
+    /// the last 1 − `mass` of the picks. `mass` 1 keeps every candidate.
+    public static func nucleus(scores: [Float], candidates: [Int], mass: Double, temperature: Float, minimum: Int) -> [Int] {
+        guard mass < 1, minimum < candidates.count else { return candidates }
+        let ranked = candidates.indices.sorted { scores[candidates[$0]] > scores[candidates[$1]] || (scores[candidates[$0]] == scores[candidates[$1]] && $0 < $1) }
+        let (best, tau) = (Double(scores[candidates[ranked[0]]]), Double(temperature))
+        let weights = ranked.map { exp((Double(scores[candidates[$0]]) - best) / tau) }
+        let wanted = mass * weights.reduce(0, +)
+        var (kept, sum) = (0, 0.0)
+        while kept < ranked.count && (sum < wanted || kept < minimum) {
+            sum += weights[kept]
+            kept += 1
+        }
+        return ranked.prefix(kept).sorted().map { candidates[$0] }
+    }
+
     /// The `count` highest-scoring candidates, best first (ties: earlier candidate first).
     public static func top(scores: [Float], candidates: [Int], count: Int) -> [Int] {
         largest(count, of: candidates.map { scores[$0] }).map { candidates[$0] }

@@ -41,10 +41,13 @@ public struct PolicyPick: Sendable {
 
 extension SelectionPolicy {
     /// One step: F_θ of every instruction's fused state at `progress`, then each cluster's quota of
-    /// `batchSize` drawn from softmax(F/τ) (`rng` given, as in training) or its top scores (`rng` nil).
-    public func pick(_ pool: PolicyPool, progress: TrainingProgress, batchSize: Int, rng: inout RandomGenerator?) -> PolicyPick {
+    /// `batchSize` drawn from softmax(F/τ) over its `nucleus` (`rng` given; training draws from all of it) or
+    /// its top scores (`rng` nil).
+    public func pick(_ pool: PolicyPool, progress: TrainingProgress, batchSize: Int, nucleus: Double = 1,
+                     rng: inout RandomGenerator?) -> PolicyPick {
         let scores = scores(pool.features, progress)
-        return PolicyPick(byCluster: choose(scores: scores, clusters: pool.clusters, batchSize: batchSize, rng: &rng), scores: scores)
+        return PolicyPick(byCluster: choose(scores: scores, clusters: pool.clusters, batchSize: batchSize, nucleus: nucleus, rng: &rng),
+                          scores: scores)
     }
 
     /// Whether the current-loss group wants the trained model's losses at `step`: every `lossRefresh`
