@@ -100,18 +100,42 @@ final class PlackettLuceTests: XCTestCase {
     func testTheNucleusIsTheFewestTopScoresHoldingTheMass() {
         // softmax(score / 0.7) over the candidates, best first: 2 0.777, 3 0.121, 0 0.069, 5 0.025, 1 0.008;
         // summed: 0.777, 0.898, 0.967, 0.992, 1.
-        func nucleus(_ mass: Double, minimum: Int = 1) -> [Int] {
-            PlackettLuce.nucleus(scores: scores, candidates: candidates, mass: mass, temperature: temperature, minimum: minimum)
+        func floor(_ mass: Double, minimum: Int = 1) -> Float {
+            PlackettLuce.nucleusFloor(scores: scores, candidates: candidates, mass: mass, temperature: temperature, minimum: minimum)
         }
-        XCTAssertEqual(nucleus(0.97), [0, 2, 3, 5], "0.967 is short of 0.97: the fourth score is needed, in candidate order")
-        XCTAssertEqual(nucleus(0.95), [0, 2, 3])
-        XCTAssertEqual(nucleus(0.5), [2])
-        XCTAssertEqual(nucleus(0.5, minimum: 2), [2, 3], "never fewer than the draw takes")
-        XCTAssertEqual(nucleus(1), candidates)
-        var rng = RandomGenerator(seed: 3)
+        XCTAssertEqual(floor(0.97), scores[5], "0.967 is short of 0.97: the fourth score is needed")
+        XCTAssertEqual(floor(0.95), scores[0])
+        XCTAssertEqual(floor(0.5), scores[2])
+        XCTAssertEqual(floor(0.5, minimum: 2), scores[3], "never fewer than the draw takes")
+        XCTAssertEqual(floor(1), -.infinity)
+        XCTAssertEqual(PlackettLuce.nucleusFloor(scores: [1, 1, 1], candidates: [0, 1, 2], mass: 0.5, temperature: 1, minimum: 1), 1,
+                       "candidates tied at the floor are all in")
+        var rng = RandomGenerator(seed: 3), drawn = Set<Int>()
         for _ in 0..<2_000 {
-            let draw = PlackettLuce.sample(scores: scores, candidates: nucleus(0.95, minimum: 2), count: 2, temperature: temperature, rng: &rng)
-            XCTAssertTrue(Set(draw).isSubset(of: [0, 2, 3]), "\(draw) lies outside the nucleus")
+            let draw = PlackettLuce.sample(scores: scores, candidates: candidates, count: 2, temperature: temperature, floor: floor(0.95), rng: &rng)
+            XCTAssertEqual(Set(draw).count, 2)
+            drawn.formUnion(draw)
+        }
+        XCTAssertEqual(drawn, [0, 2, 3], "only the nucleus is drawn, all of it")
+    }
+
+    func testANucleusFoundInOnePassMatchesSortingTheSoftmax() {
+        var rng = RandomGenerator(seed: 11)
+        for trial in 0..<50 {
+            let n = 10 + rng.nextInt(below: 3_000), spread = Float(1 + rng.nextInt(below: 8))
+            let pool = (0..<n).map { _ in rng.nextNormal() * spread }
+            let members = Array(0..<n).filter { _ in rng.nextInt(below: 4) > 0 }
+            let (mass, tau, minimum) = (0.5 + 0.49 * Double(rng.nextInt(below: 100)) / 100, Float(0.5 + Double(rng.nextInt(below: 3))), 1 + rng.nextInt(below: 20))
+            // The definition, by sorting: the fewest best scores whose softmax sums to `mass`, then at least `minimum`.
+            let sorted = members.map { pool[$0] }.sorted(by: >)
+            let weights = sorted.map { exp(Double(($0 - sorted[0]) / tau)) }
+            let wanted = mass * weights.reduce(0, +)
+            var (kept, sum) = (0, 0.0)
+            while kept < sorted.count && sum < wanted { (sum, kept) = (sum + weights[kept], kept + 1) }
+            let expected = sorted[min(max(kept, minimum), sorted.count) - 1]
+            let floor = PlackettLuce.nucleusFloor(scores: pool, candidates: members, mass: mass, temperature: tau, minimum: minimum)
+            if minimum >= members.count { XCTAssertEqual(floor, -.infinity); continue }
+            XCTAssertEqual(floor, expected, "trial \(trial): \(members.count) candidates, mass \(mass)")
         }
     }
 

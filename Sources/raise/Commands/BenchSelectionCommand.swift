@@ -44,7 +44,9 @@ enum BenchSelectionCommand {
         var progress = TrainingProgress(totalSteps: 1000, poolSize: poolSize)
         var draws: RandomGenerator? = RandomGenerator(seed: 1)
         func select() {  // what selector.raise does at each step
-            for i in policy.pick(pool, progress: progress, batchSize: batchSize, rng: &draws).indices { progress.timesSelected[i] += 1 }
+            for i in policy.pick(pool, progress: progress, batchSize: batchSize, nucleus: SelectionPolicy.nucleusInUse, rng: &draws).indices {
+                progress.timesSelected[i] += 1
+            }
             progress.step += 1
         }
 

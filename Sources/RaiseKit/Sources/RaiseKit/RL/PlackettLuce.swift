@@ -9,9 +9,10 @@ import Foundation
 
 /// Plackett–Luce sampling and log-probabilities over candidate subsets of a score vector.
 public enum PlackettLuce {
-    /// An ordered draw of `count` distinct `candidates` (count ≤ candidates.count): the largest of
-    /// score/τ + g, g = −log(−log u) Gumbel noise, eight candidates at a time.
-    public static func sample(scores: [Float], candidates: [Int], count: Int, temperature: Float,
+    /// An ordered draw of `count` distinct `candidates` among those scoring `floor` or more (at least `count`
+    /// of them; −∞: every candidate): the largest of score/τ + g, g = −log(−log u) Gumbel noise, eight
+    /// candidates at a time. Every candidate takes its uniform, drawn or not, so a floor changes no other key.
+    public static func sample(scores: [Float], candidates: [Int], count: Int, temperature: Float, floor: Float = -.infinity,
                               rng: inout RandomGenerator) -> [Int] {
         precondition(count <= candidates.count, "PlackettLuce.sample: \(count) of \(candidates.count) candidates")
         let n = candidates.count, inverse = 1 / temperature
@@ -24,7 +25,10 @@ public enum PlackettLuce {
                         var u = FastMath.Lanes(repeating: 0.5)  // uniforms in (0, 1); unused lanes stay finite
                         for j in 0..<lanes { u[j] = (Float(rng.next() >> 40) + 0.5) * 0x1p-24 }
                         var key = -FastMath.log(-FastMath.log(u))
-                        for j in 0..<lanes { key[j] += scores[candidates[start + j]] * inverse }
+                        for j in 0..<lanes {
+                            let score = scores[candidates[start + j]]
+                            key[j] = score >= floor ? key[j] + score * inverse : -.infinity
+                        }
                         UnsafeMutableRawPointer(keys.baseAddress! + start).storeBytes(of: key, as: FastMath.Lanes.self)
                     }
                 }
@@ -34,22 +38,56 @@ public enum PlackettLuce {
         return largest(count, of: keys).map { candidates[$0] }
     }
 
-    /// The nucleus of softmax(score/τ) over `candidates` (Holtzman et al.'s top-p, applied to a pool): the fewest
-    /// highest-scoring candidates whose probabilities sum to `mass` or more, and never fewer than `minimum`, in
-    /// the candidates' order. A draw from them leaves out the long tail of low scores that together would take
-    /// the last 1 − `mass` of the picks. `mass` 1 keeps every candidate.
-    public static func nucleus(scores: [Float], candidates: [Int], mass: Double, temperature: Float, minimum: Int) -> [Int] {
-        guard mass < 1, minimum < candidates.count else { return candidates }
-        let ranked = candidates.indices.sorted { scores[candidates[$0]] > scores[candidates[$1]] || (scores[candidates[$0]] == scores[candidates[$1]] && $0 < $1) }
-        let (best, tau) = (Double(scores[candidates[ranked[0]]]), Double(temperature))
-        let weights = ranked.map { exp((Double(scores[candidates[$0]]) - best) / tau) }
-        let wanted = mass * weights.reduce(0, +)
-        var (kept, sum) = (0, 0.0)
-        while kept < ranked.count && (sum < wanted || kept < minimum) {
-            sum += weights[kept]
-            kept += 1
+    /// The lowest score of the nucleus of softmax(score/τ) over `candidates` (Holtzman et al.'s top-p, applied to
+    /// a pool): the candidates scoring at least it are the fewest highest-scoring ones whose probabilities sum to
+    /// `mass` or more (with any tied at it), and never fewer than `minimum`. A draw above it (`sample`'s `floor`)
+    /// leaves out the long tail of low scores that together would take the last 1 − `mass` of the picks; −∞ for
+    /// `mass` 1. Linear in the candidates, not a sort, since a policy in use pays it at every step: the softmax
+    /// mass is binned by score, and only the bin where it reaches `mass` is sorted.
+    public static func nucleusFloor(scores: [Float], candidates: [Int], mass: Double, temperature: Float, minimum: Int) -> Float {
+        guard mass < 1, minimum < candidates.count else { return -.infinity }
+        let n = candidates.count, inverse = 1 / temperature
+        var scaled = [Float](repeating: 0, count: n), weights = [Float](repeating: 0, count: n)  // s/τ, exp((s − max)/τ)
+        var bins = [UInt8](repeating: 0, count: n)  // 0: the highest scores
+        var (binMass, binSize) = ([Double](repeating: 0, count: 256), [Int](repeating: 0, count: 256))
+        var (high, low) = (-Float.infinity, Float.infinity)
+        scaled.withUnsafeMutableBufferPointer { s in
+            for j in 0..<n {
+                s[j] = scores[candidates[j]] * inverse
+                (high, low) = (max(high, s[j]), min(low, s[j]))
+            }
         }
-        return ranked.prefix(kept).sorted().map { candidates[$0] }
+        guard high > low else { return scores[candidates[0]] }  // all tied: all in
+        let range = high - low
+        scaled.withUnsafeBufferPointer { s in
+            weights.withUnsafeMutableBufferPointer { w in
+                _ = FastMath.exp(w.baseAddress!, s.baseAddress!, count: n, shift: high)
+                bins.withUnsafeMutableBufferPointer { bins in
+                    binMass.withUnsafeMutableBufferPointer { binMass in
+                        binSize.withUnsafeMutableBufferPointer { binSize in
+                            for j in 0..<n {
+                                let position = (high - s[j]) / range * 256  // in [0, 256]
+                                let bin = position < 255 ? Int(position) : 255  // (and 255 for a NaN)
+                                bins[j] = UInt8(bin)
+                                binMass[bin] += Double(w[j])
+                                binSize[bin] += 1
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let wanted = mass * binMass.reduce(0, +)
+        var (bin, before, above) = (0, 0.0, 0)  // the mass and number of candidates in the bins above `bin`
+        while bin < 255 && before + binMass[bin] < wanted { (before, above, bin) = (before + binMass[bin], above + binSize[bin], bin + 1) }
+        let members = (0..<n).filter { bins[$0] == UInt8(bin) }.sorted { scaled[$0] > scaled[$1] }
+        var (floor, sum) = (members.last!, before)
+        for j in members {
+            sum += Double(weights[j])
+            if sum >= wanted { floor = j; break }
+        }
+        let kept = above + members.filter { scaled[$0] >= scaled[floor] }.count
+        return scores[candidates[kept >= minimum ? floor : largest(minimum, of: scaled).last!]]
     }
 
     /// The `count` highest-scoring candidates, best first (ties: earlier candidate first).

@@ -157,8 +157,8 @@ public final class SelectionPolicy {
     public func choose(scores: [Float], clusters: PoolClusters, batchSize: Int, nucleus: Double = 1, rng: inout RandomGenerator?) -> [[Int]] {
         zip(clusters.members, clusters.quota(batchSize: batchSize)).map { members, count in
             if rng == nil { return PlackettLuce.top(scores: scores, candidates: members, count: count) }
-            let candidates = PlackettLuce.nucleus(scores: scores, candidates: members, mass: nucleus, temperature: settings.temperature, minimum: count)
-            return PlackettLuce.sample(scores: scores, candidates: candidates, count: count, temperature: settings.temperature, rng: &rng!)
+            let floor = PlackettLuce.nucleusFloor(scores: scores, candidates: members, mass: nucleus, temperature: settings.temperature, minimum: count)
+            return PlackettLuce.sample(scores: scores, candidates: members, count: count, temperature: settings.temperature, floor: floor, rng: &rng!)
         }
     }
 
