@@ -157,7 +157,8 @@ struct BenchReport {
                 text += "| \(sweep.budget) | \(sweep.entry) | " + sweep.points.map { String(format: "%.4f", $0.loss) }.joined(separator: " | ")
                     + " | \(rates.rate(sweep.budget)) |\n"
             }
-            if !rateCautions.isEmpty { text += "\n" + rateCautions.joined(separator: "\n\n") + "\n" }
+            let cautions = rateCautions
+            if !cautions.isEmpty { text += "\n" + cautions.joined(separator: "\n\n") + "\n" }
         } else if let fixed = rates.fixed {
             text += "\n## Learning rate\n\nEvery entry at every budget trains at peak learning rate \(fixed) (`--lr`).\n"
         }
