@@ -1,7 +1,7 @@
 // PolicyPool: the pool as a RAISE policy sees it — the standardised static features and the k-means
 // clusters of their semantic columns, built once from the feature columns — and `SelectionPolicy.pick`,
 // the one step of scoring and picking that policy training (a rollout) and use (selector.raise) share,
-// so that a policy is used exactly as it was trained.
+// so that a policy is used as it was trained (in use, by default, drawing from its nucleus only).
 
 /// A pool's static features and clusters, as a policy with given settings reads them.
 public struct PolicyPool: Sendable {

@@ -2,7 +2,8 @@
 // each instruction's fused state; the critic V_φ is an MLP on the state summary (stage + pooled
 // features of what has been trained on) that predicts the return still to come. Only F selects: each
 // cluster's quota is drawn without replacement from softmax(F/τ) (Plackett–Luce), so that PPO has
-// log-probabilities — in use too, unless the top scores are asked for (selector.raise's `choice=top`).
+// log-probabilities — in use too, from the nucleus of that softmax by default (selector.raise's `nucleus`),
+// unless the top scores are asked for (`choice=top`).
 // PolicyFolder saves and loads a policy.
 import Foundation
 
