@@ -1,6 +1,7 @@
 // Jobs at once: a queue runs every item once on its threads, each item as a job that shares the threads
 // with the others running (a region's thread count divided among them, all of it back afterwards); after a
-// failure no new item starts and the failure is thrown; a named lock lets one thread in at a time; and the
+// failure no new item starts and the failure is thrown; a named lock lets one thread in at a time, and a job
+// waiting at it leaves its threads to the job inside; and the
 // parts of a progress report add their steps up and show their details while they run.
 import Foundation
 @testable import RaiseKit
@@ -72,6 +73,34 @@ final class JobQueueTests: XCTestCase {
             }
         }
         XCTAssertEqual(most.load(ordering: .relaxed), 1)
+    }
+
+    func testAJobWaitingAtANamedLockLeavesItsThreadsToTheJobInside() throws {
+        let saved = BLAS.threads
+        defer { BLAS.threads = saved }
+        BLAS.threads = 4
+        let (holding, looked) = (DispatchSemaphore(value: 0), DispatchSemaphore(value: 0))
+        let seen = Mutex<(holder: Int, waiterInside: Int)>((0, 0))
+        try JobQueue.run([0, 1], jobs: 2) { item in
+            if item == 0 {
+                NamedLock.withLock("a feature column") {
+                    holding.signal()
+                    // Item 1 is blocked at the lock soon after the signal: from then on, this job has every thread.
+                    let deadline = Date().addingTimeInterval(10)
+                    while CoreSharing.regionThreads != 4 && Date() < deadline { Thread.sleep(forTimeInterval: 0.001) }
+                    seen.withLock { $0.holder = CoreSharing.regionThreads }
+                }
+                XCTAssertEqual(looked.wait(timeout: .now() + 30), .success)
+            } else {
+                holding.wait()
+                NamedLock.withLock("a feature column") { seen.withLock { $0.waiterInside = CoreSharing.regionThreads } }
+                looked.signal()
+            }
+        }
+        let threads = seen.withLock { $0 }
+        XCTAssertEqual(threads.holder, 4, "the other job waits at the lock: the job inside gets all 4 threads")
+        XCTAssertEqual(threads.waiterInside, 2, "done waiting, the job counts again: half of the threads each")
+        XCTAssertEqual(CoreSharing.regionThreads, 4, "no job running: every thread again")
     }
 
     func testThePartsOfAProgressReportAddUpAndShowTheirDetails() throws {
