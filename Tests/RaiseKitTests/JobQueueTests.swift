@@ -79,13 +79,15 @@ final class JobQueueTests: XCTestCase {
         let saved = BLAS.threads
         defer { BLAS.threads = saved }
         BLAS.threads = 4
-        let (holding, looked) = (DispatchSemaphore(value: 0), DispatchSemaphore(value: 0))
+        let (holding, waiting, looked) = (DispatchSemaphore(value: 0), DispatchSemaphore(value: 0), DispatchSemaphore(value: 0))
         let seen = Mutex<(holder: Int, waiterInside: Int)>((0, 0))
         try JobQueue.run([0, 1], jobs: 2) { item in
             if item == 0 {
                 NamedLock.withLock("a feature column") {
                     holding.signal()
-                    // Item 1 is blocked at the lock soon after the signal: from then on, this job has every thread.
+                    // Both jobs are running now; item 1 is blocked at the lock soon after: from then on, this
+                    // job has every thread (without the hand-over it keeps 2 and the wait times out).
+                    XCTAssertEqual(waiting.wait(timeout: .now() + 30), .success)
                     let deadline = Date().addingTimeInterval(10)
                     while CoreSharing.regionThreads != 4 && Date() < deadline { Thread.sleep(forTimeInterval: 0.001) }
                     seen.withLock { $0.holder = CoreSharing.regionThreads }
@@ -93,6 +95,7 @@ final class JobQueueTests: XCTestCase {
                 XCTAssertEqual(looked.wait(timeout: .now() + 30), .success)
             } else {
                 holding.wait()
+                waiting.signal()
                 NamedLock.withLock("a feature column") { seen.withLock { $0.waiterInside = CoreSharing.regionThreads } }
                 looked.signal()
             }
