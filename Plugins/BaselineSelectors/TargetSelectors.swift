@@ -11,8 +11,11 @@ final class TargetSelector: InstructionSelector {
         id: "selector.nearest", kind: .selector, version: "1.0.0",
         summary: "the examples most similar to the target's validation split in embedding space (chosen once; needs --val)",
         parameters: TargetFeatureParameters.similarity,
-        create: { TargetSelector(id: "selector.nearest", column: FeatureColumn.targetSimilarity,
-                                 feature: TargetFeatureParameters.featureSpec(FeatureSpec.targetSimilarity, $0)) })
+        create: { arguments in
+            try TargetFeatureParameters.checkSimilarity(arguments)
+            return TargetSelector(id: "selector.nearest", column: FeatureColumn.targetSimilarity,
+                                  feature: TargetFeatureParameters.featureSpec(FeatureSpec.targetSimilarity, arguments))
+        })
 
     /// selector.less: LESS — the examples whose (Adam-preconditioned) gradients align best with the
     /// validation gradients after a short warm-up.

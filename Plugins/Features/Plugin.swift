@@ -38,10 +38,14 @@ final class FeaturesPlugin: RaisePlugin {
                          PluginParameter("dims", .integer(1...1024), default: "32", "PCA dimensions before clustering")],
             create: { ClusterFeature(clusters: $0.integer("clusters"), dimensions: $0.integer("dims"), seed: $0.seed) }))
         try registrar.add(PluginFactory(
-            id: FeatureSpec.targetSimilarity, kind: .feature, version: "1.0.0",
+            id: FeatureSpec.targetSimilarity, kind: .feature, version: "1.1.0",
             summary: "cosine similarity of each embedding to the target's validation split (needs --val)",
             parameters: TargetFeatureParameters.similarity,
-            create: { TargetSimilarityFeature(dimensions: $0.integer("dims"), neighbours: $0.text("reduce") == "knn" ? $0.integer("k") : 0) }))
+            create: { arguments in
+                try TargetFeatureParameters.checkSimilarity(arguments)
+                return TargetSimilarityFeature(dimensions: arguments.integer("dims"), neighbours: arguments.text("reduce") == "knn" ? arguments.integer("k") : 0,
+                                               whitens: arguments.boolean("whiten"))
+            }))
         try registrar.add(PluginFactory(
             id: FeatureSpec.gradient, kind: .feature, version: "1.0.0",
             summary: "LESS: cosine similarity of each training gradient to the validation gradients (needs --val)",

@@ -9,7 +9,8 @@ import RaiseKit
 /// to its centroid, or the mean over its `neighbours` most similar validation examples. Embeddings are
 /// centred on the pool's mean (mean-pooled hidden states share one large common direction, which would
 /// make every cosine close to 1) and, with `dimensions` > 0, reduced by the pool's PCA first (to at most
-/// the model's width).
+/// the model's width); with `whitens`, each PCA direction is then scaled to unit variance over the pool,
+/// so that the few directions along which the pool varies most do not decide every cosine.
 final class TargetSimilarityFeature: TargetFeatureExtractor {
     let featureNames = [FeatureColumn.targetSimilarity]
     let dependsOnSeed = false
@@ -17,10 +18,11 @@ final class TargetSimilarityFeature: TargetFeatureExtractor {
     let dimensions: Int
     /// Validation examples each pool example is compared with (0: the centroid).
     let neighbours: Int
+    /// Whether the PCA directions are scaled to unit variance over the pool.
+    let whitens: Bool
 
-    init(dimensions: Int, neighbours: Int) {
-        self.dimensions = dimensions
-        self.neighbours = neighbours
+    init(dimensions: Int, neighbours: Int, whitens: Bool) {
+        (self.dimensions, self.neighbours, self.whitens) = (dimensions, neighbours, whitens)
     }
 
     /// One embedding pass over the pool and the split, not row by row: the journal is not used.
@@ -28,10 +30,14 @@ final class TargetSimilarityFeature: TargetFeatureExtractor {
                  journal: RowJournal?) throws -> Tensor {
         let model = try requireModel(model, for: FeatureSpec.targetSimilarity)
         let pool = try model.embeddings(examples), validation = try model.embeddings(target)  // (N, C), (M, C)
-        let p: Tensor, v: Tensor  // (N, S), (M, S)
+        var p: Tensor, v: Tensor  // (N, S), (M, S)
         if dimensions > 0 {
             let pca = try PCA(fitting: pool, components: min(dimensions, pool.shape[1]), seed: 0)
             (p, v) = (pca.transform(pool), pca.transform(validation))
+            if whitens {
+                let scales = pca.variances.map { $0 > 0 ? 1 / $0.squareRoot() : 0 }
+                (p, v) = (p.scalingColumns(by: scales), v.scalingColumns(by: scales))
+            }
         } else {
             let mean = pool.columnMeans()
             (p, v) = (pool.centred(on: mean), validation.centred(on: mean))

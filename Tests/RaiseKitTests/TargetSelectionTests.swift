@@ -157,6 +157,24 @@ final class TargetFeatureTests: XCTestCase {
         assertThrows(["--val"]) { try extractor("target-similarity").extract(pool, model: model) }
     }
 
+    func testWhiteningGivesEveryDirectionOfThePoolTheSameWeight() throws {
+        // The pool spreads 4 along x and 1 along y (its principal axes); the target (2, 1) leans to x.
+        let vectors: [[Float]] = [[4, 0], [-4, 0], [0, 1], [0, -1], [2, 1]]
+        let model = try VectorModel(embeddings: vectors, gradients: vectors.map { $0 + [0] })
+        let pool = (0..<4).map { VectorModel.example($0) }, target = [VectorModel.example(4)]
+        let plain = try extractor("target-similarity:dims=2").extract(pool, target: target, model: model)
+        XCTAssertEqual(Double(plain[0, 0]), cosine([4, 0], [2, 1]), accuracy: 1e-5, "unwhitened, x decides: (4, 0) first")
+        XCTAssertEqual(Double(plain[2, 0]), cosine([0, 1], [2, 1]), accuracy: 1e-5)
+        // By hand: the pool's variances along x and y are 32/3 and 2/3; each axis divided by its deviation.
+        let (sx, sy) = ((32.0 / 3).squareRoot(), (2.0 / 3).squareRoot())
+        let whitened = try extractor("target-similarity:dims=2,whiten=true").extract(pool, target: target, model: model)
+        for (i, v) in vectors.prefix(4).enumerated() {
+            XCTAssertEqual(Double(whitened[i, 0]), cosine([Double(v[0]) / sx, Double(v[1]) / sy], [2 / sx, 1 / sy]), accuracy: 1e-5, "record \(i)")
+        }
+        XCTAssertGreaterThan(whitened[2, 0], whitened[0, 0], "whitened, y's small spread makes the target's 1 count: (0, 1) first")
+        assertThrows(["whiten", "dims > 0"]) { try extractor("target-similarity:dims=0,whiten=true") }
+    }
+
     func testLESSRanksTheGradientAlongTheValidationGradientsFirst() throws {
         let model = try VectorModel(embeddings: embeddings, gradients: gradients)
         let pool = (0..<4).map { VectorModel.example($0, answers: $0 + 1) }, target = [4, 5].map { VectorModel.example($0) }
@@ -203,9 +221,10 @@ final class TargetFeatureTests: XCTestCase {
             try registry.make(PluginSpec(parsing: spec, option: "--selector"), kind: .selector, seed: 0, as: (any InstructionSelector).self)
         }
         let nearest = try make("nearest:dims=8,reduce=knn")
-        XCTAssertEqual(nearest.requiredFeatures, ["feature.target-similarity:dims=8,k=10,reduce=knn"], "the feature's settings, passed through")
+        XCTAssertEqual(nearest.requiredFeatures, ["feature.target-similarity:dims=8,k=10,reduce=knn,whiten=false"], "the feature's settings, passed through")
         XCTAssertEqual(try nearest.select(SelectionRequest(poolSize: 4, count: 2, totalSteps: 1,
                                                            features: [FeatureColumn.targetSimilarity: [0.1, 0.9, -0.3, 0.5]])), [1, 3])
+        assertThrows(["whiten", "dims > 0"]) { try make("nearest:dims=0,whiten=true") }  // refused when made, not at its first feature
         let less = try make("less:reduce=max")
         XCTAssertEqual(less.requiredFeatures, ["feature.gradient:adam=true,dims=8192,epochs=4,lr=0.001,reduce=max,warmup=0.05"])
         XCTAssertEqual(try less.select(SelectionRequest(poolSize: 3, count: 1, totalSteps: 1,

@@ -11,7 +11,18 @@ public enum TargetFeatureParameters {
         PluginParameter("reduce", .choice(["centroid", "knn"]), default: "centroid",
                         "compare with the validation centroid, or the mean of the k most similar validation examples"),
         PluginParameter("k", .integer(1...100_000), default: "10", "validation neighbours for reduce=knn"),
+        PluginParameter("whiten", .boolean, default: "false",
+                        "scale each PCA direction to unit variance over the pool before the cosine (needs dims > 0)"),
     ]
+
+    /// Refuses settings of `similarity` that cannot go together: whitening without PCA directions.
+    ///
+    /// - Throws: `RaiseError.invalidArgument` naming the parameter.
+    public static func checkSimilarity(_ arguments: PluginArguments) throws {
+        if arguments.boolean("whiten") && arguments.integer("dims") == 0 {
+            throw RaiseError.invalidArgument(name: "parameter 'whiten'", detail: "scales the PCA directions: it needs dims > 0")
+        }
+    }
 
     /// feature.gradient's (and selector.less's).
     public static let gradient = [

@@ -1,5 +1,5 @@
 // RowGeometry: the plain row arithmetic of embedding-like tables — column means, rows centred on them,
-// rows scaled to unit length — which PCA and the target-aware features share. Not autograd ops: no
+// columns scaled, rows scaled to unit length — which PCA and the target-aware features share. Not autograd ops: no
 // gradient flows through them.
 
 extension Tensor {
@@ -16,6 +16,14 @@ extension Tensor {
         let (n, c) = (shape[0], shape[1])
         let out = copy()
         for i in 0..<n { for j in 0..<c { out.data[i * c + j] -= mean[j] } }
+        return out
+    }
+
+    /// A copy with column j multiplied by `scales[j]`.   (N, C) -> (N, C)
+    public func scalingColumns(by scales: [Float]) -> Tensor {
+        let (n, c) = (shape[0], shape[1])
+        let out = copy()
+        for i in 0..<n { for j in 0..<c { out.data[i * c + j] *= scales[j] } }
         return out
     }
 
