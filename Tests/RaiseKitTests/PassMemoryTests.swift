@@ -1,6 +1,8 @@
 // PassMemory: a remembered call returns the model's losses or embeddings without a second pass; another
 // model state, other examples or another memory compute again; embeddings follow the weights as they are
-// at each call.
+// at each call; two threads making the same call at once pay for one pass.
+import Foundation
+import Synchronization
 import XCTest
 @testable import RaiseKit
 import RaiseTestSupport
@@ -54,5 +56,37 @@ final class PassMemoryTests: XCTestCase {
         _ = try reporting.embeddings(a)
         XCTAssertEqual(reports.map(\.examples), [1])
         XCTAssertEqual(reports.map(\.done), [1])
+    }
+
+    func testTwoThreadsMakingTheSameCallAtOnceComputeItOnce() throws {
+        // The first pass holds on until released: the second thread asks meanwhile.
+        let passes = Mutex(0), released = Mutex(false)
+        let entered = DispatchSemaphore(value: 0), secondAsking = DispatchSemaphore(value: 0)
+        let memory = PassMemory()
+        let model = try StubModel { examples in
+            if passes.withLock({ $0 += 1; return $0 }) == 1 { entered.signal() }
+            while !released.withLock({ $0 }) { Thread.sleep(forTimeInterval: 0.005) }
+            return examples.map { _ in 2 }
+        }
+        nonisolated(unsafe) let scoring = memory.remembering(model, fingerprint: 1)  // the two threads' view of it
+        let a = [TokenizedExample(ids: [1, 2, 3], lossMask: [0, 1, 1])]
+        let group = DispatchGroup()
+        let results = Mutex([[Float]]())
+        DispatchQueue.global().async(group: group) {
+            let losses = try? scoring.exampleLosses(a)
+            results.withLock { $0.append(losses ?? []) }
+        }
+        entered.wait()
+        DispatchQueue.global().async(group: group) {
+            secondAsking.signal()
+            let losses = try? scoring.exampleLosses(a)
+            results.withLock { $0.append(losses ?? []) }
+        }
+        secondAsking.wait()
+        Thread.sleep(forTimeInterval: 0.2)  // long enough for the second call to start a pass of its own, were it let
+        released.withLock { $0 = true }
+        group.wait()
+        XCTAssertEqual(results.withLock { $0 }, [[2], [2]])
+        XCTAssertEqual(passes.withLock { $0 }, 1, "the second call waited for the first and found it remembered")
     }
 }

@@ -1,7 +1,8 @@
 // PassMemory: forward passes already computed — answer losses and embeddings — by model state and the
 // exact examples of the call, so that feature extractors asking for the same pass pay for it once:
 // feature.loss and feature.ifd's conditional losses, feature.embedding and feature.target-similarity's
-// embeddings of the pool. Only whole calls are remembered: a remembered call returns what the model
+// embeddings of the pool — also when two jobs of a benchmark ask at the same moment (one computes, the
+// other waits for it). Only whole calls are remembered: a remembered call returns what the model
 // returned for those examples in those batches, bit for bit. The owner decides how long it lives (a
 // benchmark keeps one for its whole run; `raise score` one per window, which bounds its memory).
 import Synchronization
@@ -11,6 +12,12 @@ public final class PassMemory: Sendable {
     private struct Call: Hashable {
         let model: UInt64
         let examples: [TokenizedExample]
+
+        /// The name two threads making this call at once wait on (`NamedLock`), so that one computes it and the
+        /// other finds it remembered: `pass` tells losses from embeddings.
+        func lockName(_ pass: String) -> String {
+            "pass memory \(pass) \(model) \(FeatureCache.fingerprint(model: nil, examples: examples))"
+        }
     }
 
     private let losses = Mutex<[Call: [Float]]>([:])
@@ -33,20 +40,24 @@ public final class PassMemory: Sendable {
     /// The losses of `examples` under the model `fingerprint` names: remembered, or computed and kept.
     fileprivate func losses(model fingerprint: UInt64, _ examples: [TokenizedExample], compute: () throws -> [Float]) rethrows -> [Float] {
         let call = Call(model: fingerprint, examples: examples)
-        if let known = losses.withLock({ $0[call] }) { return known }
-        let computed = try compute()
-        losses.withLock { $0[call] = computed }
-        return computed
+        return try NamedLock.withLock(call.lockName("losses")) {
+            if let known = losses.withLock({ $0[call] }) { return known }
+            let computed = try compute()
+            losses.withLock { $0[call] = computed }
+            return computed
+        }
     }
 
     /// The embeddings of `examples` under `model` as its weights are now: remembered, or computed (with
     /// `progress`) and kept. Each caller gets its own copy (callers centre and scale embeddings in place).
     fileprivate func embeddings(_ model: any LanguageModel, _ examples: [TokenizedExample], progress: ((_ done: Int) -> Void)?) throws -> Tensor {
         let call = Call(model: FeatureCache.fingerprint(of: model), examples: examples)
-        if let known = embeddings.withLock({ $0[call] }) { return known.copy() }
-        let computed = try model.embeddings(examples, progress: progress)
-        embeddings.withLock { $0[call] = computed.copy() }
-        return computed
+        return try NamedLock.withLock(call.lockName("embeddings")) {
+            if let known = embeddings.withLock({ $0[call] }) { return known.copy() }
+            let computed = try model.embeddings(examples, progress: progress)
+            embeddings.withLock { $0[call] = computed.copy() }
+            return computed
+        }
     }
 }
 
