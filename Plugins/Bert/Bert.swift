@@ -15,6 +15,8 @@ final class Bert: LanguageModel {
     let parameters: ParameterStore
     let contextLength: Int
     var embeddingWidth: Int { settings.width }
+    /// One example at a time, never padded (`embeddings`): a row's bits do not depend on the call.
+    let embedsEachExampleAlone = true
     /// Whether embeddings are scaled to unit length (sentence-transformers' Normalize module).
     let normalize: Bool
     var configuration: JSONObject {

@@ -24,6 +24,8 @@ public final class ShardedModel: LanguageModel {
     public var huggingFaceConfiguration: JSONObject? { base.huggingFaceConfiguration }
     public var contextLength: Int { base.contextLength }
     public var embeddingWidth: Int { base.embeddingWidth }
+    /// The wrapped model's: each rank embeds its shard as the model would alone.
+    public var embedsEachExampleAlone: Bool { base.embedsEachExampleAlone }
 
     /// This rank's shard of the losses, gathered in order on every rank.   examples (N) -> (N)
     public func exampleLosses(_ examples: [TokenizedExample]) throws -> [Float] {

@@ -140,7 +140,9 @@ public final class FeaturePipeline {
                 // Any extractor's embeddings may have been (the memory checks the weights at the call); an embedding
                 // pass over the pool or the split (one call, not chunked: PCA and the memory want it whole) shows its progress.
                 let mode = console.mode
-                let scoring = memory.remembering(sharded, fingerprint: extractor.isRowwise ? fingerprint : nil) { examples in
+                // Embeddings kept example by example between processes; under mpirun each rank embeds its shard.
+                let store = communicator.size > 1 ? nil : EmbeddingStore(cache: cache)
+                let scoring = memory.remembering(sharded, fingerprint: extractor.isRowwise ? fingerprint : nil, store: store) { examples in
                     let progress = ProgressReporter(label: spec.id + part + " embeddings", total: examples, mode: mode)
                     return { progress.update(step: $0) }
                 }

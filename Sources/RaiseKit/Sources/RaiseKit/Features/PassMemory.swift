@@ -30,11 +30,12 @@ public final class PassMemory: Sendable {
     /// taken at each call, so a model whose weights change between calls (LESS's warm-up) is measured
     /// again. Answer losses are remembered only with `fingerprint`, which the caller guarantees changes
     /// whenever the weights do (`FeatureCache.fingerprint`): nil for a model that may be trained meanwhile.
+    /// Embeddings not remembered are read from `store` where it keeps them (between processes).
     /// `embeddingProgress`, told a pass's size, makes the progress report of each embedding pass computed
     /// without one of its caller's.
-    public func remembering(_ model: any LanguageModel, fingerprint: UInt64?,
+    public func remembering(_ model: any LanguageModel, fingerprint: UInt64?, store: EmbeddingStore? = nil,
                             embeddingProgress: ((_ examples: Int) -> (_ done: Int) -> Void)? = nil) -> any LanguageModel {
-        RememberingModel(base: model, memory: self, fingerprint: fingerprint, embeddingProgress: embeddingProgress)
+        RememberingModel(base: model, memory: self, fingerprint: fingerprint, store: store, embeddingProgress: embeddingProgress)
     }
 
     /// The losses of `examples` under the model `fingerprint` names: remembered, or computed and kept.
@@ -48,13 +49,15 @@ public final class PassMemory: Sendable {
         }
     }
 
-    /// The embeddings of `examples` under `model` as its weights are now: remembered, or computed (with
-    /// `progress`) and kept. Each caller gets its own copy (callers centre and scale embeddings in place).
-    fileprivate func embeddings(_ model: any LanguageModel, _ examples: [TokenizedExample], progress: ((_ done: Int) -> Void)?) throws -> Tensor {
+    /// The embeddings of `examples` under `model` as its weights are now: remembered, or read from `store`
+    /// and `compute`d where it has none, and kept. Each caller gets its own copy (callers centre and scale
+    /// embeddings in place).
+    fileprivate func embeddings(_ model: any LanguageModel, _ examples: [TokenizedExample], store: EmbeddingStore?,
+                                compute: (_ examples: [TokenizedExample]) throws -> Tensor) throws -> Tensor {
         let call = Call(model: FeatureCache.fingerprint(of: model), examples: examples)
         return try NamedLock.withLock(call.lockName("embeddings")) {
             if let known = embeddings.withLock({ $0[call] }) { return known.copy() }
-            let computed = try model.embeddings(examples, progress: progress)
+            let computed = try store.map { try $0.embeddings(model, examples, compute: compute) } ?? compute(examples)
             embeddings.withLock { $0[call] = computed.copy() }
             return computed
         }
@@ -66,10 +69,12 @@ private final class RememberingModel: LanguageModel {
     let base: any LanguageModel
     let memory: PassMemory
     let fingerprint: UInt64?
+    let store: EmbeddingStore?
     let embeddingProgress: ((_ examples: Int) -> (_ done: Int) -> Void)?
 
-    init(base: any LanguageModel, memory: PassMemory, fingerprint: UInt64?, embeddingProgress: ((_ examples: Int) -> (_ done: Int) -> Void)?) {
-        (self.base, self.memory, self.fingerprint, self.embeddingProgress) = (base, memory, fingerprint, embeddingProgress)
+    init(base: any LanguageModel, memory: PassMemory, fingerprint: UInt64?, store: EmbeddingStore?,
+         embeddingProgress: ((_ examples: Int) -> (_ done: Int) -> Void)?) {
+        (self.base, self.memory, self.fingerprint, self.store, self.embeddingProgress) = (base, memory, fingerprint, store, embeddingProgress)
     }
 
     var backendID: String { base.backendID }
@@ -80,6 +85,7 @@ private final class RememberingModel: LanguageModel {
     var huggingFaceConfiguration: JSONObject? { base.huggingFaceConfiguration }
     var contextLength: Int { base.contextLength }
     var embeddingWidth: Int { base.embeddingWidth }
+    var embedsEachExampleAlone: Bool { base.embedsEachExampleAlone }
 
     func exampleLosses(_ examples: [TokenizedExample]) throws -> [Float] {
         guard let fingerprint else { return try base.exampleLosses(examples) }
@@ -87,7 +93,9 @@ private final class RememberingModel: LanguageModel {
     }
 
     func embeddings(_ examples: [TokenizedExample], progress: ((_ done: Int) -> Void)?) throws -> Tensor {
-        try memory.embeddings(base, examples, progress: progress ?? embeddingProgress?(examples.count))
+        try memory.embeddings(base, examples, store: store) { toCompute in
+            try base.embeddings(toCompute, progress: progress ?? embeddingProgress?(toCompute.count))
+        }
     }
 
     func accumulateGradients(_ batch: [TokenizedExample]) throws -> (lossSum: Double, tokens: Int) { try base.accumulateGradients(batch) }

@@ -28,6 +28,10 @@ public protocol LanguageModel: AnyObject {
     var contextLength: Int { get }
     /// The width of an embedding row (C in `embeddings`), known without a forward pass.
     var embeddingWidth: Int { get }
+    /// Whether `embeddings` computes each example alone, so that an example's row has the same bits in any
+    /// call (no batch padding): then rows computed once can be kept and reused example by example
+    /// (`EmbeddingStore`). False unless a backend says so.
+    var embedsEachExampleAlone: Bool { get }
 
     /// Adds to `parameters.grads` the gradient of the SUM of the masked per-token losses of `batch`
     /// (the trainer divides by the token count); returns that sum and the number of scored tokens.
@@ -61,6 +65,9 @@ extension LanguageModel {
 
     /// No adapters unless the backend makes them.
     public var adapters: LowRankAdapters? { nil }
+
+    /// Batched by default: a row may depend on the call's padding.
+    public var embedsEachExampleAlone: Bool { false }
 
     /// Every weight by name as a saved model holds it: the parameters, or the adapters merged into the base.
     public var savedWeights: [(name: String, tensor: Tensor)] { adapters?.mergedWeights() ?? Checkpoint.named(parameters) }
