@@ -4,7 +4,8 @@
 // another validation split (target similarity's column is keyed by the split, its pool embeddings are
 // not). An example's row has the same bits in any call for such a model, so a row read back is the row
 // a fresh pass would give. Every other model's embeddings go straight to the model: their rows depend on
-// the call's padding by an ulp.
+// the call's padding by an ulp. Threads of one process add to the store under a lock; of two processes
+// saving at once the later wins, and the rows only the other held are embedded again when next asked.
 import Foundation
 
 /// Per-example embeddings of one model state, in the feature cache (one entry per model state).
