@@ -23,7 +23,8 @@ public struct EmbeddingStore: Sendable {
         guard model.embedsEachExampleAlone else { return try compute(examples) }
         let key = FeatureCache.key(spec: "embedding store", fingerprint: FeatureCache.fingerprint(of: model))
         let names = examples.map { String(FeatureCache.fingerprint(model: nil, examples: [$0]), radix: 16) }
-        var rows = NamedLock.withLock("embedding store " + key) { cache.load(key: key) ?? [:] }
+        let lockName = "embedding store " + key  // reading and adding to the entry, one thread at a time
+        var rows = NamedLock.withLock(lockName) { cache.load(key: key) ?? [:] }
         var missing = [TokenizedExample](), missingNames = [String](), seen = Set<String>()
         for (example, name) in zip(examples, names) where rows[name] == nil && seen.insert(name).inserted {
             missing.append(example)
@@ -34,7 +35,7 @@ public struct EmbeddingStore: Sendable {
             let computed = try compute(missing)  // (M, C)
             for (i, name) in missingNames.enumerated() { rows[name] = (0..<width).map { computed.data[i * width + $0] } }
             // Rows another thread kept meanwhile are kept too.
-            NamedLock.withLock("embedding store " + key) {
+            NamedLock.withLock(lockName) {
                 var kept = cache.load(key: key) ?? [:]
                 for name in missingNames { kept[name] = rows[name] }
                 cache.save(kept, key: key)
