@@ -1,6 +1,6 @@
 // EmbeddingStore: a model that embeds each example alone has each example embedded once across stores of
-// one folder (processes), its rows read back in the call's order, bit for bit; other weights embed
-// again; a batched model is embedded whole every time and nothing is kept.
+// one folder (processes), its rows read back in the call's order, bit for bit; other weights or another
+// version of the backend embed again; a batched model is embedded whole every time and nothing is kept.
 import XCTest
 @testable import RaiseKit
 import RaiseTestSupport
@@ -43,13 +43,13 @@ final class EmbeddingStoreTests: XCTestCase {
     func testEachExampleIsEmbeddedOnceAndReadBackInOrder() throws {
         let folder = try scratchFolder(self)
         let model = try RowModel(alone: true)
-        let first = try EmbeddingStore(cache: FeatureCache(directory: folder)).embeddings(model, [a, b]) { try model.embeddings($0) }
+        let first = try EmbeddingStore(cache: FeatureCache(directory: folder), backendVersion: "1.0.0").embeddings(model, [a, b]) { try model.embeddings($0) }
         XCTAssertEqual(first.scalars, try model.embeddings([a, b]).scalars)
         XCTAssertEqual(model.rowsEmbedded, 2 + 2)
 
         // Another store of the folder (another process): only c is new, embedded once although asked twice.
         var asked = [[TokenizedExample]]()
-        let second = try EmbeddingStore(cache: FeatureCache(directory: folder)).embeddings(model, [b, c, a, c]) {
+        let second = try EmbeddingStore(cache: FeatureCache(directory: folder), backendVersion: "1.0.0").embeddings(model, [b, c, a, c]) {
             asked.append($0)
             return try model.embeddings($0)
         }
@@ -57,10 +57,18 @@ final class EmbeddingStoreTests: XCTestCase {
         XCTAssertEqual(second.shape, [4, 2])
         XCTAssertEqual(second.scalars, try model.embeddings([b, c, a, c]).scalars, "the rows in the call's order, bit for bit")
 
+        // The same weights under another version of the backend (its code changed): nothing read back.
+        asked = []
+        _ = try EmbeddingStore(cache: FeatureCache(directory: folder), backendVersion: "1.0.1").embeddings(model, [a, b]) {
+            asked.append($0)
+            return try model.embeddings($0)
+        }
+        XCTAssertEqual(asked, [[a, b]])
+
         // Other weights: another store entry, every example embedded again.
         model.parameters.values.data[0] = 2
         asked = []
-        let changed = try EmbeddingStore(cache: FeatureCache(directory: folder)).embeddings(model, [a, c]) {
+        let changed = try EmbeddingStore(cache: FeatureCache(directory: folder), backendVersion: "1.0.0").embeddings(model, [a, c]) {
             asked.append($0)
             return try model.embeddings($0)
         }
@@ -73,7 +81,7 @@ final class EmbeddingStoreTests: XCTestCase {
         let model = try RowModel(alone: false)
         for _ in 0..<2 {
             var asked = [[TokenizedExample]]()
-            _ = try EmbeddingStore(cache: FeatureCache(directory: folder)).embeddings(model, [a, b]) {
+            _ = try EmbeddingStore(cache: FeatureCache(directory: folder), backendVersion: "1.0.0").embeddings(model, [a, b]) {
                 asked.append($0)
                 return try model.embeddings($0)
             }

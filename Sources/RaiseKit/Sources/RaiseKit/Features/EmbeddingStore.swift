@@ -8,12 +8,14 @@
 // saving at once the later wins, and the rows only the other held are embedded again when next asked.
 import Foundation
 
-/// Per-example embeddings of one model state, in the feature cache (one entry per model state).
+/// Per-example embeddings of one model state, in the feature cache (one entry per model state and backend version).
 public struct EmbeddingStore: Sendable {
     let cache: FeatureCache
+    /// The version of the backend whose models it keeps rows of: another version's rows are not served.
+    let backendVersion: String
 
-    /// A store in `cache`'s folder (bounded with its other entries).
-    public init(cache: FeatureCache) { self.cache = cache }
+    /// A store in `cache`'s folder (bounded with its other entries) for models of a backend at `backendVersion`.
+    public init(cache: FeatureCache, backendVersion: String) { (self.cache, self.backendVersion) = (cache, backendVersion) }
 
     /// The embeddings of `examples` under `model`: the rows kept for them, and `compute` of the others
     /// (each example at most once), which are kept in turn. A model that does not embed each example
@@ -21,7 +23,8 @@ public struct EmbeddingStore: Sendable {
     public func embeddings(_ model: any LanguageModel, _ examples: [TokenizedExample],
                            compute: (_ missing: [TokenizedExample]) throws -> Tensor) throws -> Tensor {
         guard model.embedsEachExampleAlone else { return try compute(examples) }
-        let key = FeatureCache.key(spec: "embedding store", fingerprint: FeatureCache.fingerprint(of: model))
+        let key = FeatureCache.key(spec: "embedding store", fingerprint: FeatureCache.fingerprint(of: model)
+                                   ^ FeatureCache.versionFingerprint(backendVersion))
         let names = examples.map { String(FeatureCache.fingerprint(model: nil, examples: [$0]), radix: 16) }
         let lockName = "embedding store " + key  // reading and adding to the entry, one thread at a time
         var rows = NamedLock.withLock(lockName) { cache.load(key: key) ?? [:] }

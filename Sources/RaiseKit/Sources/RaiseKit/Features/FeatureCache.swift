@@ -58,6 +58,14 @@ public struct FeatureCache: Sendable {
         return hash.value
     }
 
+    /// A fingerprint of the version of the code that computed a column (a model backend's), so that columns
+    /// computed by another version are not served.
+    public static func versionFingerprint(_ version: String) -> UInt64 {
+        var hash = FNV1a()
+        hash.add("version \(version)".utf8)
+        return hash.value
+    }
+
     /// The cache key of the feature `spec` over a fingerprinted model and pool, as hex digits.
     public static func key(spec: String, fingerprint: UInt64) -> String {
         var hash = FNV1a(start: fingerprint)

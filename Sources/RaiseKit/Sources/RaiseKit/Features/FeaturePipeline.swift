@@ -101,9 +101,11 @@ public final class FeaturePipeline {
             let examples = formatted[id]!
             let spec = try PluginSpec(parsing: text, option: "feature")
             let extractor = try registry.make(spec, kind: .feature, seed: seed, as: (any FeatureExtractor).self)
-            // Weights, tokens and the model's settings: a changed setting with the same weights misses the cache.
+            // Weights, tokens, the model's settings and its backend's version: a changed setting with the same
+            // weights, or a backend whose code has changed, misses the cache.
             let poolFingerprint = fingerprints[id]
                 ?? FeatureCache.fingerprint(model: featureModel, examples: examples) ^ FeatureCache.settingsFingerprint(of: featureModel)
+                    ^ FeatureCache.versionFingerprint(backendVersion(of: featureModel))
             fingerprints[id] = poolFingerprint
             var fingerprint = poolFingerprint
             var targetExamples = [TokenizedExample]()
@@ -141,7 +143,7 @@ public final class FeaturePipeline {
                 // pass over the pool or the split (one call, not chunked: PCA and the memory want it whole) shows its progress.
                 let mode = console.mode
                 // Embeddings kept example by example between processes; under mpirun each rank embeds its shard.
-                let store = communicator.size > 1 ? nil : EmbeddingStore(cache: cache)
+                let store = communicator.size > 1 ? nil : EmbeddingStore(cache: cache, backendVersion: backendVersion(of: featureModel))
                 let scoring = memory.remembering(sharded, fingerprint: extractor.isRowwise ? fingerprint : nil, store: store) { examples in
                     let progress = ProgressReporter(label: spec.id + part + " embeddings", total: examples, mode: mode)
                     return { progress.update(step: $0) }
@@ -179,6 +181,12 @@ public final class FeaturePipeline {
                          + "\(model.contextLength); their answer losses are 0")
         }
         return examples
+    }
+
+    /// The version of the backend plugin that made `model` ("" for a model no registered backend makes): a
+    /// backend whose outputs change is given a new version, and then no longer served what the old one computed.
+    private func backendVersion(of model: any LanguageModel) -> String {
+        (try? registry.plugin(model.backendID, kind: .model).factory.version) ?? ""
     }
 
     /// The cache key of a feature: its settings with the defaults filled in (two spellings of one setting
