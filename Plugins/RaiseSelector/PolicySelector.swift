@@ -13,7 +13,7 @@ import RaiseKit
 /// Chooses each step's batch with a trained RAISE policy.
 final class PolicySelector: ExplainingSelector {
     static let factory = PluginFactory(
-        id: "selector.raise", kind: .selector, version: "1.1.0",
+        id: "selector.raise", kind: .selector, version: "1.2.0",
         summary: "RAISE: a policy trained by `raise train-selector` picks every step's batch",
         parameters: [PluginParameter("policy", .text, default: nil, "the policy folder written by raise train-selector"),
                      PluginParameter("choice", .choice(["sample", "top"]), default: "sample",
@@ -22,13 +22,22 @@ final class PolicySelector: ExplainingSelector {
                                      "with choice=sample, draw from the top scores holding this share of the softmax mass (1: from every record)"),
                      PluginParameter("groups", .text, default: "",
                                      "the state groups the policy must read, joined by + (the benchmark trains its policy with them; "
-                                     + "default: all but current-loss)")],
+                                     + "default: all but current-loss)"),
+                     PluginParameter("relevance", .text, default: "",
+                                     "the relevance signal the policy's prior must rank by: "
+                                     + RelevanceSignal.allCases.map(\.rawValue).joined(separator: ", ")
+                                     + " (the benchmark trains its policy with it; default: similarity)")],
         create: { arguments in
             let policy = try PolicyFolder(arguments.text("policy")).loadPolicy()
             let wanted = arguments.text("groups")
             if !wanted.isEmpty, try StateGroup.parseList(wanted, option: "selector.raise: parameter 'groups'") != policy.settings.layout.groups {
                 throw RaiseError.invalidArgument(name: "selector.raise", detail: "parameter 'groups' is \(wanted), but the policy in \(arguments.text("policy")) "
                                                  + "reads \(policy.settings.layout.groups.map(\.rawValue).joined(separator: "+"))")
+            }
+            let signal = arguments.text("relevance")
+            if !signal.isEmpty, try RelevanceSignal.parse(signal, option: "selector.raise: parameter 'relevance'") != policy.settings.layout.relevanceSignal {
+                throw RaiseError.invalidArgument(name: "selector.raise", detail: "parameter 'relevance' is \(signal), but the policy in \(arguments.text("policy")) "
+                                                 + "ranks by \(policy.settings.layout.relevanceSignal.rawValue)")
             }
             return PolicySelector(policy: policy, sampling: arguments.text("choice") == "sample", nucleus: arguments.number("nucleus"),
                                   seed: arguments.seed)

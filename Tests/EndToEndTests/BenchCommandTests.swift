@@ -220,17 +220,22 @@ final class BenchCommandTests: XCTestCase {
 
     /// `raise:episodes=0` benchmarks RAISE's policy as it starts beside the trained one (what PPO adds): its policy is
     /// written, not trained, and a count that is not one, or one beside a given policy, is refused before any run.
+    /// `raise:relevance=dsir` trains its policy with DSIR's weight leading the relevance group; an unknown signal is
+    /// refused before any run, and a given policy that ranks by another signal when the selector is made.
     func testAnUntrainedRaisePolicyIsBenchmarkedBesideTheTrainedOne() throws {
         let (folder, model) = try tinySuite(self, size: 200, validation: 8, testSplit: 4)
         let bench = ["bench", "run", "--model", model, "--data", folder + "/suite/pool.jsonl", "--val", folder + "/suite/val.jsonl",
                      "--template", "plain", "--no-full", "--lr", "1e-3", "--budgets", "10%", "--seeds", "1", "--episodes", "2",
                      "--batch", "4", "--eval-points", "1", "--threads", "1", "--json"]
         let cache = ["RAISE_CACHE_DIR": folder + "/cache"]
-        let run = try runRaise(bench + ["--selector", "raise", "--selector", "raise:episodes=0", "--out", folder + "/bench"], environment: cache)
+        let run = try runRaise(bench + ["--selector", "raise", "--selector", "raise:episodes=0", "--selector", "raise:relevance=dsir,episodes=0",
+                                        "--out", folder + "/bench"], environment: cache)
         XCTAssertEqual(run.status, 0, run.stderr)
         let events = run.stderr.split(separator: "\n").compactMap { try? JSONValue.parse(String($0)).objectValue }
         let last = try XCTUnwrap(events.last { $0["task"]?.stringValue == "bench" })
-        XCTAssertEqual(last["total"]?.intValue, 2 * 15 + 2 * 15, "two runs of 15 steps, and 2 episodes of policy training for one of them")
+        XCTAssertEqual(last["total"]?.intValue, 3 * 15 + 2 * 15, "three runs of 15 steps, and 2 episodes of policy training for one of them")
+        let byWeight = try JSONValue.readObject(path: folder + "/bench/policies/10pct-raise_relevance_dsir_episodes_0-seed0/config.json")
+        XCTAssertEqual(byWeight["settings"]?.objectValue?["relevance_signal"]?.stringValue, "dsir")
         let untrained = PolicyFolder(folder + "/bench/policies/10pct-raise_episodes_0-seed0")
         XCTAssertEqual(try untrained.episodesDone(), 0)
         XCTAssertEqual(try PolicyFolder(folder + "/bench/policies/10pct-raise-seed0").episodesDone(), 2)
@@ -239,11 +244,18 @@ final class BenchCommandTests: XCTestCase {
         XCTAssertNotEqual(runs[0]["batches"], runs[1]["batches"])
 
         for (spec, message) in [("raise:episodes=two", "parameter 'episodes' is 'two'; expected a whole number"),
+                                ("raise:relevance=vibes", "parameter 'relevance': unknown relevance signal 'vibes'; known: similarity, whitened, dsir"),
                                 ("raise:policy=\(untrained.path),episodes=0", "with a given policy= it trains none")] {
             let refused = try runRaise(bench + ["--selector", spec, "--out", folder + "/refused"], environment: cache)
             XCTAssertNotEqual(refused.status, 0, spec)
             XCTAssertTrue(refused.stderr.contains(message), refused.stderr)
             XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/refused/runs"), "refused before any run")
+        }
+        let registry = PluginRegistry()
+        try PluginLoader(registry: registry).load(file: builtLibrary("RaisePluginRaiseSelector"))
+        assertThrows(["parameter 'relevance' is dsir, but the policy in \(untrained.path) ranks by similarity"]) {
+            try registry.make(PluginSpec(parsing: "raise:policy=\(untrained.path),relevance=dsir", option: "--selector"), kind: .selector, seed: 0,
+                              as: (any InstructionSelector).self)
         }
     }
 

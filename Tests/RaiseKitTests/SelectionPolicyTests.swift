@@ -364,4 +364,19 @@ final class PolicyTrainingTests: XCTestCase {
             toFile: directory + "/config.json", atomically: true, encoding: .utf8)
         XCTAssertThrowsError(try PolicyFolder(directory).loadPolicy()) { XCTAssertTrue("\($0)".contains("semantic_dims"), "\($0)") }
     }
+
+    /// The relevance signal is saved with the policy; a policy saved before it could be chosen ranked by the
+    /// target similarity; an unknown signal is refused, naming the field.
+    func testTheRelevanceSignalIsSavedAndOldPoliciesRankBySimilarity() throws {
+        let settings = PolicySettings(layout: StateLayout(groups: [.stage, .semantics, .relevance], semanticDimensions: 3, relevanceSignal: .dsir))
+        XCTAssertEqual(try PolicySettings(json: settings.json, path: "config.json"), settings)
+        var old = settings.json
+        old["relevance_signal"] = nil
+        XCTAssertEqual(try PolicySettings(json: old, path: "config.json").layout.relevanceSignal, .similarity)
+        var unknown = settings.json
+        unknown["relevance_signal"] = .string("vibes")
+        assertThrows(["config.json", "relevance_signal", "vibes", "similarity, whitened, dsir"]) { try PolicySettings(json: unknown, path: "config.json") }
+        unknown["relevance_signal"] = .number(1)
+        assertThrows(["config.json", "relevance_signal", "expected a string"]) { try PolicySettings(json: unknown, path: "config.json") }
+    }
 }

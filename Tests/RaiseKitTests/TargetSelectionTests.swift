@@ -311,6 +311,8 @@ final class RelevanceStateTests: XCTestCase {
         XCTAssertEqual(layout.columns(of: .relevance), 8..<10)
         XCTAssertTrue(layout.featureSpecs.contains("feature.target-similarity:dims=1") && layout.featureSpecs.contains(FeatureSpec.gradient))
         XCTAssertFalse(StateLayout(groups: StateGroup.paper).featureSpecs.contains(FeatureSpec.gradient), "the paper's state needs no target")
+        let whitened = StateLayout(groups: StateGroup.targetAware, semanticDimensions: 1, relevanceSignal: .whitened)
+        XCTAssertTrue(whitened.featureSpecs.contains("feature.target-similarity:dims=1,whiten=true"))
         let columns: [String: [Float]] = ["prompt_tokens": [3, 7, 15], "response_tokens": [1, 1, 1], "loss_conditional": [1, 2, 3],
                                           "loss_unconditional": [2, 2, 2], "embedding_0": [0, 1, 2],
                                           "target_similarity": [0.9, 0.5, 0.1], "gradient_alignment": [0, 0, 3]]
@@ -322,6 +324,16 @@ final class RelevanceStateTests: XCTestCase {
         var missing = columns
         missing["gradient_alignment"] = nil
         assertThrows(["gradient_alignment"]) { try PoolFeatures(columns: missing, count: 3, layout: layout) }
+        // Led by DSIR's weight instead, the group reads that column first (and the similarity not at all).
+        let dsir = StateLayout(groups: StateGroup.targetAware, semanticDimensions: 1, relevanceSignal: .dsir)
+        XCTAssertTrue(dsir.featureSpecs.contains(FeatureSpec.dsir) && !dsir.featureSpecs.contains { $0.hasPrefix(FeatureSpec.targetSimilarity) })
+        var weighted = columns
+        weighted["target_similarity"] = nil
+        weighted["dsir_log_weight"] = [-2, 4, 1]
+        let byWeight = try PoolFeatures(columns: weighted, count: 3, layout: dsir)
+        XCTAssertEqual(byWeight.relevance![1, 0], 1.2247449, accuracy: 1e-5, "4 is √1.5 deviations above the mean 1")
+        XCTAssertEqual(byWeight.similarity(rank: 1), byWeight.relevance![1, 0], "the prior ranks by it")
+        assertThrows(["dsir_log_weight"]) { try PoolFeatures(columns: columns, count: 3, layout: dsir) }
         // The incremental scores still equal the network on the fused state.
         var settings = PolicySettings(layout: layout)
         settings.hidden = 5

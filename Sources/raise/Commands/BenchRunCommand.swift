@@ -179,8 +179,9 @@ enum BenchRunCommand {
                 try FeatureOptions.checkModels(for: selector.requiredFeatures, arguments)
             }
             let entry = BenchEntry(kind: .selector, spec: spec)
-            // A bad state group or episode count, or episodes beside a given policy, stops the benchmark before any run.
-            if entry.trainsPolicy { _ = try BenchRunner.stateGroups(of: entry) }
+            // A bad state group, relevance signal or episode count, or episodes beside a given policy, stops the
+            // benchmark before any run.
+            if entry.trainsPolicy { _ = (try BenchRunner.stateGroups(of: entry), try BenchRunner.relevanceSignal(of: entry)) }
             _ = try entry.policyEpisodes()
             entries.append(entry)
         }

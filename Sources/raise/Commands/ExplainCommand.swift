@@ -121,7 +121,8 @@ enum ExplainCommand {
                                  picksByThird: [[Int]], losses: [Float]) -> String {
         let settings = policy.settings
         var text = "# RAISE policy `\(policyPath)`\n\n"
-        text += "State groups: \(settings.layout.groups.map(\.rawValue).joined(separator: ", ")) (\(settings.layout.width) dims); "
+        text += "State groups: \(settings.layout.groups.map(\.rawValue).joined(separator: ", ")) (\(settings.layout.width) dims"
+        text += settings.layout.groups.contains(.relevance) ? "; relevance signal: \(settings.layout.relevanceSignal.rawValue)); " : "); "
         text += "\(settings.clusters) cluster(s); a run of \(steps) steps of \(batchSize) over \(records.count) instructions, "
         text += choice == "sample" ? "drawing each batch from the policy (as selector.raise does by default).\n\n" : "taking the top scores.\n\n"
         text += "## What the scores depend on\n\nPermutation importance: the mean change of the score when a group is scrambled, in "

@@ -32,6 +32,8 @@ enum TrainSelectorCommand {
                         + "(the paper's state: stage,difficulty,semantics,availability)",
                         default: StateGroup.targetAware.map(\.rawValue).joined(separator: ",")),
                   .integer("--semantic-dims", "N", "PCA dimensions of the semantic group", default: policyDefaults.layout.semanticDimensions, in: 1...4096),
+                  .choice("--relevance-signal", "S", "the relevance group's first column, which the relevance prior ranks by",
+                          default: policyDefaults.layout.relevanceSignal),
                   .text("--relevance-prior", "auto|X", "with the relevance group (relu actor): the score the initial actor adds to relevant instructions "
                         + "(0: none; auto: \(String(format: "%g", Double(policyDefaults.relevancePrior))), or more where that leaves the others more than "
                         + "\(Int((PoolFeatures.defaultPriorSpill * 100).rounded()))% of the first draws)", default: "auto"),
@@ -106,8 +108,8 @@ enum TrainSelectorCommand {
     private static func settings(_ arguments: ParsedArguments, seed: UInt64) throws -> (PolicySettings, Double?, PolicyTrainingSettings) {
         let groups = try StateGroup.parseList(arguments.text("--groups"),
                                               option: "--groups")
-        var policy = PolicySettings(layout: StateLayout(groups: groups,
-                                                        semanticDimensions: try arguments.int("--semantic-dims")))
+        var policy = PolicySettings(layout: StateLayout(groups: groups, semanticDimensions: try arguments.int("--semantic-dims"),
+                                                        relevanceSignal: try arguments.choice("--relevance-signal", as: RelevanceSignal.self)))
         policy.hidden = try arguments.int("--hidden")
         let activation = arguments.text("--activation")
         guard let parsed = Activation(rawValue: activation), parsed == .relu || parsed == .tanh else {

@@ -78,6 +78,14 @@ final class BenchRunner: @unchecked Sendable {
         return try StateGroup.parseList(groups, option: "--selector \(entry.spec): parameter 'groups'")
     }
 
+    /// The relevance signal a RAISE entry's policy ranks by: its spec's `relevance` (`raise:relevance=dsir`), or
+    /// the target similarity.
+    static func relevanceSignal(of entry: BenchEntry) throws -> RelevanceSignal {
+        let spec = try PluginSpec(parsing: entry.spec, option: "--selector")
+        guard let signal = spec.settings.first(where: { $0.name == "relevance" })?.value else { return .similarity }
+        return try RelevanceSignal.parse(signal, option: "--selector \(entry.spec): parameter 'relevance'")
+    }
+
     /// What a selector entry runs with, as its runs record it: the plugin's every parameter, given or default
     /// (`selector.dsir:buckets=10000,…`), and its version — so that a run made under other defaults is not
     /// taken for this entry's. nil for full data and the oracle.
@@ -122,7 +130,8 @@ final class BenchRunner: @unchecked Sendable {
             selector = try registry.make(PluginSpec(parsing: "full", option: "--selector"), kind: .selector, seed: seed, as: (any InstructionSelector).self)
         case .selector where run.entry.trainsPolicy:
             let folder = policyFolder(for: run)
-            offset += try trainPolicy(into: folder.path, groups: BenchRunner.stateGroups(of: run.entry), episodes: policyEpisodes(of: run.entry),
+            offset += try trainPolicy(into: folder.path, groups: BenchRunner.stateGroups(of: run.entry),
+                                      signal: BenchRunner.relevanceSignal(of: run.entry), episodes: policyEpisodes(of: run.entry),
                                       steps: folder.budget.steps, seed: seed, lr: policyRate, progress: progress)
             progress.detail = "\(run.entry.name) @\(run.budget) seed \(seed)"
             selector = try registry.make(PluginSpec(parsing: try run.entry.spec(policy: folder.path), option: "--selector"), kind: .selector, seed: seed,
@@ -175,11 +184,11 @@ final class BenchRunner: @unchecked Sendable {
         ModelTrainer(model: model, settings: .fineTuning(peak: Float(lr), steps: steps))
     }
 
-    /// Trains (or finishes) a RAISE policy for `episodes` of `steps` steps, reporting to `progress`; returns the
-    /// steps it took (0 when another run trained it meanwhile: that run's wait is on the policy's lock). With 0
-    /// episodes it writes the policy as it starts.
-    private func trainPolicy(into folder: String, groups: [StateGroup], episodes: Int, steps: Int, seed: UInt64, lr: Double,
-                             progress: ProgressReporter) throws -> Int {
+    /// Trains (or finishes) a RAISE policy reading `groups`, its prior ranking by `signal`, for `episodes` of
+    /// `steps` steps, reporting to `progress`; returns the steps it took (0 when another run trained it
+    /// meanwhile: that run's wait is on the policy's lock). With 0 episodes it writes the policy as it starts.
+    private func trainPolicy(into folder: String, groups: [StateGroup], signal: RelevanceSignal, episodes: Int, steps: Int, seed: UInt64,
+                             lr: Double, progress: ProgressReporter) throws -> Int {
         try NamedLock.withLock("policy " + folder) {
             let remaining = policySteps(forFolder: folder, steps: steps, episodes: episodes)
             guard remaining > 0 || !PolicyFolder(folder).hasTrainingState else { return 0 }
@@ -188,7 +197,7 @@ final class BenchRunner: @unchecked Sendable {
             let model = try models.base(seed)
             let pipeline = try models.features(model, seed, passMemory)
             let width = pipeline.models.embedding.embeddingWidth  // the semantic group is at most the model's width
-            var policySettings = PolicySettings(layout: StateLayout(groups: groups, semanticDimensions: min(32, width)))
+            var policySettings = PolicySettings(layout: StateLayout(groups: groups, semanticDimensions: min(32, width), relevanceSignal: signal))
             policySettings.clusters = min(policy.clusters, batchSize)
             let columns = try pipeline.columns(policySettings.layout.featureSpecs, of: pool, reportCacheHits: false)
             var run = PolicyTrainingSettings(steps: steps, batchSize: batchSize, seed: seed)

@@ -1,5 +1,6 @@
 // RelevancePrior: where RAISE's initial actor puts its relevance prior, and how high. The prior is a ramp
-// over the standardised target similarity z — the whole bonus at a threshold t and above, none a width w
+// over the relevance group's first column z, standardised — the target similarity, or the RelevanceSignal
+// chosen instead, called "similarity" here whichever it is — the whole bonus at a threshold t and above, none a width w
 // below it: bonus × clamp((z − t)/w + 1, 0, 1) — added to each instruction's initial score
 // (SelectionPolicy). Policy training places it with `relevanceEdge`: at the records a static selector would
 // take at the budget, or at the edge of a rare target's look-alikes; and raises it with `relevanceBonus`
@@ -69,7 +70,7 @@ extension PoolFeatures {
         return Float((low + high) / 2)
     }
 
-    /// The first column of the relevance group (standardised target similarity), most similar first.
+    /// The first column of the relevance group (the standardised relevance signal), most similar first.
     private func similaritiesDescending() -> [Float]? {
         guard let relevance, count > 0 else { return nil }
         let width = relevance.shape[1]

@@ -22,8 +22,8 @@ public struct PolicySettings: Equatable, Sendable {
     /// Steps between refreshes of the current-loss group (when it is on).
     public var lossRefresh = 10
     /// With the relevance group on: the score the initial actor adds to relevant instructions — those whose
-    /// standardised target similarity is `relevanceThreshold` or more get all of it, those `relevanceWidth`
-    /// below none, linearly between — so that they are drawn first, evenly (0: a plain random start).
+    /// standardised relevance signal (target similarity by default) is `relevanceThreshold` or more get all
+    /// of it, those `relevanceWidth` below none, linearly between — so that they are drawn first, evenly (0: a plain random start).
     /// Policy training raises it where `PoolFeatures.relevanceBonus` asks for more, unless it was given.
     public var relevancePrior: Float = 5
     /// Where the prior's ramp tops out, in deviations of target similarity; policy training sets it (and
@@ -39,7 +39,8 @@ public struct PolicySettings: Equatable, Sendable {
     /// The settings as saved in config.json.
     public var json: JSONObject {
         JSONObject([("groups", .array(layout.groups.map { .string($0.rawValue) })),
-                    ("semantic_dims", .number(Double(layout.semanticDimensions))), ("hidden", .number(Double(hidden))),
+                    ("semantic_dims", .number(Double(layout.semanticDimensions))), ("relevance_signal", .string(layout.relevanceSignal.rawValue)),
+                    ("hidden", .number(Double(hidden))),
                     ("activation", .string(activation.rawValue)),
                     ("clusters", .number(Double(clusters))), ("temperature", .number(Double(temperature))),
                     ("loss_refresh", .number(Double(lossRefresh))), ("relevance_prior", .number(Double(relevancePrior))),
@@ -60,7 +61,13 @@ public struct PolicySettings: Equatable, Sendable {
             throw RaiseError.file(path: path, detail: "field 'groups': expected an array of state group names")
         }
         let groups = try StateGroup.parseList(names.joined(separator: ","), option: path + ": field 'groups'")
-        self.init(layout: StateLayout(groups: groups, semanticDimensions: try int("semantic_dims", 1...4096)))
+        // Policies saved before the signal could be chosen ranked by the target similarity.
+        var signal = RelevanceSignal.similarity
+        if let value = json["relevance_signal"] {
+            guard let name = value.stringValue else { throw RaiseError.file(path: path, detail: "field 'relevance_signal': expected a string") }
+            signal = try RelevanceSignal.parse(name, option: path + ": field 'relevance_signal'")
+        }
+        self.init(layout: StateLayout(groups: groups, semanticDimensions: try int("semantic_dims", 1...4096), relevanceSignal: signal))
         hidden = try int("hidden", 1...65_536)
         let name = json["activation"]?.stringValue ?? "relu"
         guard let activation = Activation(rawValue: name), activation == .relu || activation == .tanh else {
@@ -111,7 +118,7 @@ public final class SelectionPolicy {
         }
     }
 
-    /// The prior: with z the standardised target similarity, t the threshold and w the ramp's width, the
+    /// The prior: with z the standardised relevance signal (target similarity by default), t the threshold and w the ramp's width, the
     /// actor's first two hidden units become relu((z − t)/w + 1) and relu((z − t)/w) and the output reads
     /// prior × (their difference) = prior × clamp((z − t)/w + 1, 0, 1) — a ramp, not a line, so the most
     /// similar few are not drawn over and over while the rest of the relevant ones wait. The other units

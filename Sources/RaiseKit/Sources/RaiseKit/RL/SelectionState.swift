@@ -6,8 +6,8 @@
 //   availability [log(1 + times selected so far)]
 // and, beyond the paper,
 //   current-loss [the model being trained's own loss on the instruction, refreshed every k steps]
-//   relevance    [similarity to the target's validation embeddings, LESS gradient alignment with the
-//                 validation gradients]   under the embedding and auxiliary models, before training
+//   relevance    [similarity to the target's validation embeddings (or another RelevanceSignal), LESS
+//                 gradient alignment with the validation gradients]   computed before training
 // Static columns are standardised over the pool (mean 0, deviation 1), so a
 // policy sees the same scale on any pool.
 
@@ -48,11 +48,14 @@ public struct StateLayout: Equatable, Sendable {
     public let groups: [StateGroup]
     /// The width of the semantics group.
     public let semanticDimensions: Int
+    /// The relevance group's first column, which the relevance prior ranks by.
+    public let relevanceSignal: RelevanceSignal
 
     /// A layout of `groups` (any order; kept canonical).
-    public init(groups: [StateGroup], semanticDimensions: Int = 32) {
+    public init(groups: [StateGroup], semanticDimensions: Int = 32, relevanceSignal: RelevanceSignal = .similarity) {
         self.groups = StateGroup.allCases.filter(groups.contains)
         self.semanticDimensions = semanticDimensions
+        self.relevanceSignal = relevanceSignal
     }
 
     /// The number of columns of `group`.
@@ -62,7 +65,7 @@ public struct StateLayout: Equatable, Sendable {
         case .difficulty: return 4
         case .semantics: return semanticDimensions
         case .availability, .currentLoss: return 1
-        case .relevance: return StateLayout.relevanceColumns.count
+        case .relevance: return relevanceColumns.count
         }
     }
 
@@ -82,16 +85,16 @@ public struct StateLayout: Equatable, Sendable {
     /// The width of the critic's summary: the stage, then the pooled non-stage columns.
     public var summaryWidth: Int { 2 + width - (columns(of: .stage)?.count ?? 0) }
 
-    /// The relevance group's feature columns, in order.
-    public static let relevanceColumns = [FeatureColumn.targetSimilarity, FeatureColumn.gradientAlignment]
+    /// The relevance group's feature columns, in order: its signal, then LESS's gradient alignment.
+    public var relevanceColumns: [String] { [relevanceSignal.column, FeatureColumn.gradientAlignment] }
 
     /// The feature-extractor specs whose columns `PoolFeatures` reads.
     public var featureSpecs: [String] {
         var specs = [String]()
         if groups.contains(.difficulty) { specs += [FeatureSpec.length, FeatureSpec.ifd] }
         specs.append(FeatureSpec.embedding(dimensions: semanticDimensions))  // clusters need it even without the group
-        // Similarity to the target in the same reduced space as the semantics.
-        if groups.contains(.relevance) { specs += [FeatureSpec.targetSimilarity + ":dims=\(semanticDimensions)", FeatureSpec.gradient] }
+        // Similarity to the target in the same reduced space as the semantics (or the signal chosen instead).
+        if groups.contains(.relevance) { specs += [relevanceSignal.featureSpec(semanticDimensions: semanticDimensions), FeatureSpec.gradient] }
         return specs
     }
 }
@@ -104,11 +107,11 @@ public struct PoolFeatures: Sendable {
     public let difficulty: Tensor?
     /// The reduced embedding, also what clusters are made of.   (N, S)
     public let semantics: Tensor
-    /// Similarity to the target and gradient alignment with it.   (N, 2)
+    /// The relevance signal (similarity to the target, by default) and gradient alignment with it.   (N, 2)
     public let relevance: Tensor?
 
     /// Reads the columns of `layout.featureSpecs` (`prompt_tokens`, `response_tokens`, `loss_conditional`,
-    /// `loss_unconditional`, `embedding_i`, `target_similarity`, `gradient_alignment`) and standardises them.
+    /// `loss_unconditional`, `embedding_i`, the relevance signal's column, `gradient_alignment`) and standardises them.
     ///
     /// - Throws: `RaiseError.invalidArgument` naming a missing or short column.
     public init(columns: [String: [Float]], count: Int, layout: StateLayout) throws {
@@ -128,7 +131,7 @@ public struct PoolFeatures: Sendable {
         }
         semantics = PoolFeatures.standardised(try (0..<layout.semanticDimensions).map { try column(FeatureColumn.embedding($0)) }, count: count)
         relevance = layout.groups.contains(.relevance)
-            ? PoolFeatures.standardised(try StateLayout.relevanceColumns.map(column), count: count) : nil
+            ? PoolFeatures.standardised(try layout.relevanceColumns.map(column), count: count) : nil
     }
 
     /// The columns of a static group (difficulty, semantics, relevance); nil for a group that changes
