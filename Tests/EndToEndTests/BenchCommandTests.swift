@@ -245,6 +245,7 @@ final class BenchCommandTests: XCTestCase {
 
         for (spec, message) in [("raise:episodes=two", "parameter 'episodes' is 'two'; expected a whole number"),
                                 ("raise:relevance=vibes", "parameter 'relevance': unknown relevance signal 'vibes'; known: similarity, whitened, dsir"),
+                                ("raise:groups=stage+semantics,relevance=dsir", "the policy's state has no relevance group"),
                                 ("raise:policy=\(untrained.path),episodes=0", "with a given policy= it trains none")] {
             let refused = try runRaise(bench + ["--selector", spec, "--out", folder + "/refused"], environment: cache)
             XCTAssertNotEqual(refused.status, 0, spec)

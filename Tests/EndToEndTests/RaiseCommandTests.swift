@@ -182,6 +182,12 @@ final class RaiseCommandTests: XCTestCase {
         XCTAssertEqual(online.status, 1)
         XCTAssertTrue(online.stderr.contains("selector.online-loss") && online.stderr.contains("current model's losses"), online.stderr)
         for name in ["a.jsonl", "b.jsonl"] { XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/" + name), "nothing written") }
+        // A relevance signal for a state without the relevance group would change nothing: refused.
+        let signal = try runRaise(["train-selector", "--model", model, "--data", folder + "/suite/pool.jsonl", "--val", folder + "/suite/val.jsonl",
+                                   "--groups", "stage,semantics", "--relevance-signal", "dsir", "--quiet", "--out", folder + "/signal"], environment: cache)
+        XCTAssertEqual(signal.status, 2)
+        XCTAssertTrue(signal.stderr.contains("--relevance-signal: the relevance group is off"), signal.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/signal"), "nothing written")
     }
 
     /// By default train-selector runs 3 episodes with one policy before each PPO update: its policy is the one

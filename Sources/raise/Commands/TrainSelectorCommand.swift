@@ -108,6 +108,10 @@ enum TrainSelectorCommand {
     private static func settings(_ arguments: ParsedArguments, seed: UInt64) throws -> (PolicySettings, Double?, PolicyTrainingSettings) {
         let groups = try StateGroup.parseList(arguments.text("--groups"),
                                               option: "--groups")
+        if arguments.string("--relevance-signal") != nil, !groups.contains(.relevance) {
+            throw UsageError(message: "--relevance-signal: the relevance group is off; add relevance to --groups, or leave the signal out",
+                             usage: arguments.usage)
+        }
         var policy = PolicySettings(layout: StateLayout(groups: groups, semanticDimensions: try arguments.int("--semantic-dims"),
                                                         relevanceSignal: try arguments.choice("--relevance-signal", as: RelevanceSignal.self)))
         policy.hidden = try arguments.int("--hidden")

@@ -80,10 +80,17 @@ final class BenchRunner: @unchecked Sendable {
 
     /// The relevance signal a RAISE entry's policy ranks by: its spec's `relevance` (`raise:relevance=dsir`), or
     /// the target similarity.
+    ///
+    /// - Throws: `RaiseError.invalidArgument` naming the entry for an unknown signal, or a signal without the
+    ///   relevance group.
     static func relevanceSignal(of entry: BenchEntry) throws -> RelevanceSignal {
         let spec = try PluginSpec(parsing: entry.spec, option: "--selector")
         guard let signal = spec.settings.first(where: { $0.name == "relevance" })?.value else { return .similarity }
-        return try RelevanceSignal.parse(signal, option: "--selector \(entry.spec): parameter 'relevance'")
+        let option = "--selector \(entry.spec): parameter 'relevance'"
+        guard try stateGroups(of: entry).contains(.relevance) else {
+            throw RaiseError.invalidArgument(name: option, detail: "the policy's state has no relevance group; add relevance to 'groups', or leave the signal out")
+        }
+        return try RelevanceSignal.parse(signal, option: option)
     }
 
     /// What a selector entry runs with, as its runs record it: the plugin's every parameter, given or default

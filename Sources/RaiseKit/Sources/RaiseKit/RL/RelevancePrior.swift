@@ -1,7 +1,7 @@
 // RelevancePrior: where RAISE's initial actor puts its relevance prior, and how high. The prior is a ramp
 // over the relevance group's first column z, standardised — the target similarity, or the RelevanceSignal
-// chosen instead, called "similarity" here whichever it is — the whole bonus at a threshold t and above, none a width w
-// below it: bonus × clamp((z − t)/w + 1, 0, 1) — added to each instruction's initial score
+// chosen instead, called "similarity" here whichever it is — the whole bonus at a threshold t and above,
+// none a width w below it: bonus × clamp((z − t)/w + 1, 0, 1) — added to each instruction's initial score
 // (SelectionPolicy). Policy training places it with `relevanceEdge`: at the records a static selector would
 // take at the budget, or at the edge of a rare target's look-alikes; and raises it with `relevanceBonus`
 // where the records it gives nothing would otherwise take more than a set share of the first draws.

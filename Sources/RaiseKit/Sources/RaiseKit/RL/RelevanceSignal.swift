@@ -1,7 +1,7 @@
 // RelevanceSignal: which target-aware score leads RAISE's relevance group — its first column, the one the
-// relevance prior ranks the pool by (RelevancePrior). Which one ranks a target best depends on the target
-// (docs/SELECTORS.md): the embedding similarity on GSM8K, DSIR's n-gram weight on a rare target and on
-// AlpacaEval. A benchmark can train a policy on each and compare them on the validation split.
+// relevance prior ranks the pool by (RelevancePrior). Which one serves a target best depends on the target
+// (docs/SELECTORS.md: none was best on all six measured), so a benchmark can train a policy on each and
+// compare them on the validation split.
 
 /// The score the relevance group leads with.
 public enum RelevanceSignal: String, CaseIterable, Sendable {

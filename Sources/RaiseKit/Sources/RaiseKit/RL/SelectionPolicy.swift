@@ -23,14 +23,15 @@ public struct PolicySettings: Equatable, Sendable {
     public var lossRefresh = 10
     /// With the relevance group on: the score the initial actor adds to relevant instructions — those whose
     /// standardised relevance signal (target similarity by default) is `relevanceThreshold` or more get all
-    /// of it, those `relevanceWidth` below none, linearly between — so that they are drawn first, evenly (0: a plain random start).
-    /// Policy training raises it where `PoolFeatures.relevanceBonus` asks for more, unless it was given.
+    /// of it, those `relevanceWidth` below none, linearly between — so that they are drawn first, evenly (0: a
+    /// plain random start). Policy training raises it where `PoolFeatures.relevanceBonus` asks for more, unless
+    /// it was given.
     public var relevancePrior: Float = 5
-    /// Where the prior's ramp tops out, in deviations of target similarity; policy training sets it (and
+    /// Where the prior's ramp tops out, in deviations of the relevance signal; policy training sets it (and
     /// the width) with `PoolFeatures.relevanceEdge`, so the prior starts from the records nearest-to-target
     /// would take, or from fewer when the target's look-alikes end before them.
     public var relevanceThreshold: Float = 1
-    /// The ramp's width, in deviations of target similarity (positive).
+    /// The ramp's width, in deviations of the relevance signal (positive).
     public var relevanceWidth: Float = 1
 
     /// Settings over `layout`, other fields at their defaults.
@@ -118,11 +119,11 @@ public final class SelectionPolicy {
         }
     }
 
-    /// The prior: with z the standardised relevance signal (target similarity by default), t the threshold and w the ramp's width, the
-    /// actor's first two hidden units become relu((z − t)/w + 1) and relu((z − t)/w) and the output reads
-    /// prior × (their difference) = prior × clamp((z − t)/w + 1, 0, 1) — a ramp, not a line, so the most
-    /// similar few are not drawn over and over while the rest of the relevant ones wait. The other units
-    /// keep their random start; training may undo it all.
+    /// The prior: with z the standardised relevance signal (target similarity by default), t the threshold and
+    /// w the ramp's width, the actor's first two hidden units become relu((z − t)/w + 1) and relu((z − t)/w)
+    /// and the output reads prior × (their difference) = prior × clamp((z − t)/w + 1, 0, 1) — a ramp, not a
+    /// line, so the most similar few are not drawn over and over while the rest of the relevant ones wait. The
+    /// other units keep their random start; training may undo it all.
     private func startRankingRelevanceFirst(_ relevance: Range<Int>) {
         let (width, first) = (settings.layout.width, parameters["actor.layer0.weight"].value)  // (H, width)
         let (bias, output) = (parameters["actor.layer0.bias"].value, parameters["actor.layer1.weight"].value)  // (H), (1, H)
