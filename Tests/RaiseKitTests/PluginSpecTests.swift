@@ -9,6 +9,8 @@ final class PluginSpecTests: XCTestCase {
         XCTAssertEqual(plain.id, "ifd")
         XCTAssertEqual(plain.settings.map(\.name), ["threshold", "band"])
         XCTAssertEqual(plain.settings.map(\.value), ["1.0", "top"])
+        XCTAssertEqual(plain.setting("band"), "top")
+        XCTAssertNil(plain.setting("bands"))
         XCTAssertEqual(try PluginSpec(parsing: "selector.full", option: "--selector").settings.count, 0)
         let quoted = try PluginSpec(parsing: #"llama:path="/m/a,b=c.gguf",note="say \"hi\"",x="#, option: "--model")
         XCTAssertEqual(quoted.settings.map(\.value), ["/m/a,b=c.gguf", #"say "hi""#, ""])

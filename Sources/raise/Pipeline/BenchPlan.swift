@@ -61,7 +61,7 @@ struct BenchEntry: Equatable {
     /// The value of `episodes` in a RAISE spec; nil for another selector's spec or one that sets none.
     private static func episodesSetting(of spec: PluginSpec) -> String? {
         guard raiseIDs.contains(spec.id) else { return nil }
-        return spec.settings.first(where: { $0.name == "episodes" })?.value
+        return spec.setting("episodes")
     }
 
     /// Refuses `episodes` in a RAISE spec given to a command that uses a trained policy (`finetune`, `select`):

@@ -74,7 +74,7 @@ final class BenchRunner: @unchecked Sendable {
     /// or the paper's state and the relevance to the target.
     static func stateGroups(of entry: BenchEntry) throws -> [StateGroup] {
         let spec = try PluginSpec(parsing: entry.spec, option: "--selector")
-        guard let groups = spec.settings.first(where: { $0.name == "groups" })?.value else { return StateGroup.targetAware }
+        guard let groups = spec.setting("groups") else { return StateGroup.targetAware }
         return try StateGroup.parseList(groups, option: "--selector \(entry.spec): parameter 'groups'")
     }
 
@@ -85,7 +85,7 @@ final class BenchRunner: @unchecked Sendable {
     ///   relevance group.
     static func relevanceSignal(of entry: BenchEntry) throws -> RelevanceSignal {
         let spec = try PluginSpec(parsing: entry.spec, option: "--selector")
-        guard let signal = spec.settings.first(where: { $0.name == "relevance" })?.value else { return .similarity }
+        guard let signal = spec.setting("relevance") else { return .similarity }
         let option = "--selector \(entry.spec): parameter 'relevance'"
         guard try stateGroups(of: entry).contains(.relevance) else {
             throw RaiseError.invalidArgument(name: option, detail: "the policy's state has no relevance group; add relevance to 'groups', or leave the signal out")

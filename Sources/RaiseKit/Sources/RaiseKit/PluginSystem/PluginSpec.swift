@@ -13,6 +13,9 @@ public struct PluginSpec: Equatable, Sendable {
     /// NAME=VALUE pairs in the order written.
     public let settings: [(name: String, value: String)]
 
+    /// The value written for the parameter `name`, or nil when the spec does not set it.
+    public func setting(_ name: String) -> String? { settings.first { $0.name == name }?.value }
+
     public static func == (lhs: PluginSpec, rhs: PluginSpec) -> Bool {
         lhs.id == rhs.id && lhs.settings.map(\.name) == rhs.settings.map(\.name)
             && lhs.settings.map(\.value) == rhs.settings.map(\.value)

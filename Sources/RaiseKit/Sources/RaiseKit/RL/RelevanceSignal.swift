@@ -1,6 +1,6 @@
 // RelevanceSignal: which target-aware score leads RAISE's relevance group — its first column, the one the
 // relevance prior ranks the pool by (RelevancePrior). Which one serves a target best depends on the target
-// (docs/SELECTORS.md: none was best on all six measured), so a benchmark can train a policy on each and
+// (docs/SELECTORS.md: none was best on every target measured), so a benchmark can train a policy on each and
 // compare them on the validation split.
 
 /// The score the relevance group leads with.
