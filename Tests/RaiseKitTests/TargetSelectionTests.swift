@@ -334,6 +334,17 @@ final class RelevanceStateTests: XCTestCase {
         XCTAssertEqual(byWeight.relevance![1, 0], 1.2247449, accuracy: 1e-5, "4 is √1.5 deviations above the mean 1")
         XCTAssertEqual(byWeight.similarity(rank: 1), byWeight.relevance![1, 0], "the prior ranks by it")
         assertThrows(["dsir_log_weight"]) { try PoolFeatures(columns: columns, count: 3, layout: dsir) }
+        // Blended, it leads with the mean of the two standardised: (√1.5, 0, −√1.5) and (−√1.5, √1.5, 0)
+        // average to (0, 0.61, −0.61), whose deviation is 0.5.
+        let blend = StateLayout(groups: StateGroup.targetAware, semanticDimensions: 1, relevanceSignal: .blend)
+        XCTAssertTrue(blend.featureSpecs.contains(FeatureSpec.dsir) && blend.featureSpecs.contains("feature.target-similarity:dims=1"))
+        weighted["target_similarity"] = columns["target_similarity"]
+        let blended = try PoolFeatures(columns: weighted, count: 3, layout: blend)
+        for (row, expected) in [Float(0), 1.2247449, -1.2247449].enumerated() {
+            XCTAssertEqual(blended.relevance![row, 0], expected, accuracy: 1e-5)
+        }
+        XCTAssertEqual(blended.relevance![2, 1], 1.4142135, accuracy: 1e-5, "the gradient alignment still follows")
+        assertThrows(["dsir_log_weight"]) { try PoolFeatures(columns: columns, count: 3, layout: blend) }
         // The incremental scores still equal the network on the fused state.
         var settings = PolicySettings(layout: layout)
         settings.hidden = 5

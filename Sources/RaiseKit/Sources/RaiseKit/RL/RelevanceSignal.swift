@@ -11,19 +11,39 @@ public enum RelevanceSignal: String, CaseIterable, Sendable {
     case whitened
     /// DSIR's log importance weight: the record's hashed n-grams, target against pool (`feature.dsir`).
     case dsir
+    /// The mean of the standardised similarity and the standardised DSIR weight: what a record means and
+    /// the words it uses, each counted once.
+    case blend
 
-    /// The feature spec that computes it, in a PCA space of `semanticDimensions` where it uses one.
-    public func featureSpec(semanticDimensions: Int) -> String {
+    /// The feature specs that compute it, in a PCA space of `semanticDimensions` where it uses one.
+    public func featureSpecs(semanticDimensions: Int) -> [String] {
+        let similarity = FeatureSpec.targetSimilarity + ":dims=\(semanticDimensions)"
         switch self {
-        case .similarity: return FeatureSpec.targetSimilarity + ":dims=\(semanticDimensions)"
-        case .whitened: return FeatureSpec.targetSimilarity + ":dims=\(semanticDimensions),whiten=true"
-        case .dsir: return FeatureSpec.dsir
+        case .similarity: return [similarity]
+        case .whitened: return [similarity + ",whiten=true"]
+        case .dsir: return [FeatureSpec.dsir]
+        case .blend: return [similarity, FeatureSpec.dsir]
         }
     }
 
-    /// The feature column it is read from.
-    public var column: String {
-        self == .dsir ? FeatureColumn.dsirLogWeight : FeatureColumn.targetSimilarity
+    /// The feature columns it is made of.
+    public var columns: [String] {
+        switch self {
+        case .similarity, .whitened: return [FeatureColumn.targetSimilarity]
+        case .dsir: return [FeatureColumn.dsirLogWeight]
+        case .blend: return [FeatureColumn.targetSimilarity, FeatureColumn.dsirLogWeight]
+        }
+    }
+
+    /// The signal of each of `count` records: its one column, or the mean of its columns standardised over
+    /// the pool.
+    ///
+    /// - Throws: what `column` throws for a missing column.
+    public func values(count: Int, column: (String) throws -> [Float]) throws -> [Float] {
+        let parts = try columns.map(column)
+        guard parts.count > 1 else { return parts[0] }
+        let standardised = PoolFeatures.standardised(parts, count: count)
+        return (0..<count).map { i in (0..<parts.count).reduce(0) { $0 + standardised[i, $1] } / Float(parts.count) }
     }
 
     /// Parses a signal's name.

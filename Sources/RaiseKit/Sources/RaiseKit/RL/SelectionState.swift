@@ -65,7 +65,7 @@ public struct StateLayout: Equatable, Sendable {
         case .difficulty: return 4
         case .semantics: return semanticDimensions
         case .availability, .currentLoss: return 1
-        case .relevance: return relevanceColumns.count
+        case .relevance: return 2  // its signal, then LESS's gradient alignment
         }
     }
 
@@ -85,16 +85,13 @@ public struct StateLayout: Equatable, Sendable {
     /// The width of the critic's summary: the stage, then the pooled non-stage columns.
     public var summaryWidth: Int { 2 + width - (columns(of: .stage)?.count ?? 0) }
 
-    /// The relevance group's feature columns, in order: its signal, then LESS's gradient alignment.
-    public var relevanceColumns: [String] { [relevanceSignal.column, FeatureColumn.gradientAlignment] }
-
     /// The feature-extractor specs whose columns `PoolFeatures` reads.
     public var featureSpecs: [String] {
         var specs = [String]()
         if groups.contains(.difficulty) { specs += [FeatureSpec.length, FeatureSpec.ifd] }
         specs.append(FeatureSpec.embedding(dimensions: semanticDimensions))  // clusters need it even without the group
         // Similarity to the target in the same reduced space as the semantics (or the signal chosen instead).
-        if groups.contains(.relevance) { specs += [relevanceSignal.featureSpec(semanticDimensions: semanticDimensions), FeatureSpec.gradient] }
+        if groups.contains(.relevance) { specs += relevanceSignal.featureSpecs(semanticDimensions: semanticDimensions) + [FeatureSpec.gradient] }
         return specs
     }
 }
@@ -131,7 +128,8 @@ public struct PoolFeatures: Sendable {
         }
         semantics = PoolFeatures.standardised(try (0..<layout.semanticDimensions).map { try column(FeatureColumn.embedding($0)) }, count: count)
         relevance = layout.groups.contains(.relevance)
-            ? PoolFeatures.standardised(try layout.relevanceColumns.map(column), count: count) : nil
+            ? PoolFeatures.standardised([try layout.relevanceSignal.values(count: count, column: column),
+                                         try column(FeatureColumn.gradientAlignment)], count: count) : nil
     }
 
     /// The columns of a static group (difficulty, semantics, relevance); nil for a group that changes
