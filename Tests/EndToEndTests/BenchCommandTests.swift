@@ -275,6 +275,35 @@ final class BenchCommandTests: XCTestCase {
         }
     }
 
+    /// A selector run in variants gets a row per budget naming the variant with the lowest validation loss, with
+    /// its test loss and the default's; a selector run once gets none.
+    func testTheReportNamesTheVariantValidationChooses() throws {
+        let (folder, model) = try tinySuite(self, size: 200, validation: 8, testSplit: 8)
+        let run = try runRaise(["bench", "run", "--model", model, "--data", folder + "/suite/pool.jsonl", "--val", folder + "/suite/val.jsonl",
+                                "--test", folder + "/suite/test.jsonl", "--template", "plain", "--selector", "random", "--selector", "random:stream=1",
+                                "--selector", "random:stream=2", "--selector", "perplexity", "--no-full", "--lr", "1e-3", "--budgets", "5%,10%",
+                                "--seeds", "1", "--batch", "4", "--eval-points", "1", "--exact-match-limit", "0", "--threads", "1", "--quiet",
+                                "--out", folder + "/bench"],
+                               environment: ["RAISE_CACHE_DIR": folder + "/cache"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let report = try String(contentsOfFile: folder + "/bench/report.md", encoding: .utf8)
+        let section = report.components(separatedBy: "## Variants chosen on validation").last!.components(separatedBy: "\n## ").first!
+        // budget and entry -> (validation loss, test loss), as results.csv holds them.
+        var losses = [String: (validation: Double, test: Double)]()
+        for line in try String(contentsOfFile: folder + "/bench/results.csv", encoding: .utf8).split(separator: "\n").dropFirst() {
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            losses[fields[0] + " " + fields[1]] = (Double(fields[4])!, Double(fields[5])!)
+        }
+        for budget in ["5%", "10%"] {
+            let chosen = ["random", "random:stream=1", "random:stream=2"].min { losses[budget + " " + $0]!.validation < losses[budget + " " + $1]!.validation }!
+            let row = String(format: "| random | %@ | %@ | %.4f | %.4f | %.4f |", budget, chosen, losses[budget + " " + chosen]!.validation,
+                             losses[budget + " " + chosen]!.test, losses[budget + " random"]!.test)
+            XCTAssertTrue(section.contains(row), "\(row)\n\(section)")
+        }
+        XCTAssertFalse(section.contains("| perplexity |"), section)
+        XCTAssertEqual(section.components(separatedBy: "| random |").count - 1, 2, section)
+    }
+
     /// A selector whose features need the reference model (RHO-LOSS) is benchmarked with `--reference-model`,
     /// and refused before any run without it.
     func testRhoLossIsBenchmarkedWithAReferenceModel() throws {

@@ -1,7 +1,8 @@
 // BenchReport: the files of `raise bench run` made from its finished runs — results.csv (one row per
 // run), report.md (mean ± std per entry and budget of validation loss, test loss and exact match, the
 // best marked; on tagged data the target and noisy shares of the picks and the share of the random →
-// oracle gap closed; each budget's learning-rate sweep; the environment), curves.svg (validation loss
+// oracle gap closed; for a selector run in variants, the one validation chooses; each budget's
+// learning-rate sweep; the environment), curves.svg (validation loss
 // against steps, a band for the seed spread, the test loss in the legend),
 // composition.svg (what each entry picked, by task family or source file), overlap.md (Jaccard overlap and rank
 // correlation of the picks) and report.html (all of it in one self-contained page: the tables, both charts
@@ -148,6 +149,7 @@ struct BenchReport {
                     + " | \(Int(distinct.rounded())) | \(String(format: "%.1f", preparation)) | \(String(format: "%.2f", selection)) |\n"
             }
         }
+        text += variantChoices
         if !rates.sweeps.isEmpty {
             text += "\n## Learning rate\n\nEach budget's peak learning rate is the best on validation of those swept, with the entry named "
             text += "(random selection at a budget, full data for the full-data baseline; seed \(results.map(\.seed).min() ?? 0)); every "
@@ -164,6 +166,39 @@ struct BenchReport {
         }
         text += "\n## Environment\n\n" + environment.map { "- \($0.0): \($0.1)" }.joined(separator: "\n") + "\n"
         text += "\nFiles: results.csv (every run), curves.svg, composition.svg, overlap.md; report.html holds them all in one page.\n"
+        return text
+    }
+
+    /// The section on selectors benchmarked in variants (the same plugin with other parameters: `raise` and
+    /// `raise:relevance=dsir`): at each budget, the variant with the lowest mean validation loss, its test loss —
+    /// which the choice never saw, so what to expect of it — and the default's (the plugin without parameters).
+    /// Empty when no selector ran in more than one variant.
+    var variantChoices: String {
+        var families = [(id: String, variants: [String])]()
+        for entry in entries where results.first(where: { $0.entry == entry })?.kind == BenchEntry.Kind.selector.rawValue {
+            let id = (try? PluginSpec(parsing: entry, option: "--selector").id) ?? entry
+            if let i = families.firstIndex(where: { $0.id == id }) { families[i].variants.append(entry) } else { families.append((id, [entry])) }
+        }
+        families.removeAll { $0.variants.count < 2 }
+        guard !families.isEmpty else { return "" }
+        var text = "\n## Variants chosen on validation\n\nWhere a selector ran in variants, take at your budget the one with the lowest "
+        text += "validation loss: its test loss, which the choice never saw, is what to expect of it. The default is the selector "
+        text += "without parameters.\n\n| selector | budget | chosen on validation | val loss | test loss | the default's test loss |\n"
+        text += "|---|---|---|---|---|---|\n"
+        func mean(_ entry: String, _ budget: String, _ metric: (BenchResult) -> Double?) -> String {
+            let values = runs(entry, budget).compactMap(metric)
+            return values.isEmpty ? "—" : String(format: "%.4f", BenchReport.meanAndDeviation(values).mean)
+        }
+        for family in families {
+            for budget in budgets.map(\.label) {
+                let ran = family.variants.filter { !runs($0, budget).isEmpty }
+                let loss = { (entry: String) in BenchReport.meanAndDeviation(self.runs(entry, budget).map(\.validationLoss)).mean }
+                guard let chosen = ran.min(by: { loss($0) < loss($1) }) else { continue }
+                let defaultLoss = ran.contains(family.id) ? mean(family.id, budget, \.testLoss) : "—"
+                text += "| \(family.id) | \(budget) | \(chosen) | \(mean(chosen, budget, \.validationLoss)) | \(mean(chosen, budget, \.testLoss)) | "
+                    + "\(defaultLoss) |\n"
+            }
+        }
         return text
     }
 
