@@ -275,13 +275,13 @@ final class BenchCommandTests: XCTestCase {
         }
     }
 
-    /// A selector run in variants gets a row per budget naming the variant with the lowest validation loss, with
-    /// its test loss and the default's; a selector run once gets none.
+    /// A selector run in variants (its id written either way) gets a row per budget naming the variant with the
+    /// lowest validation loss, with its test loss and the default's; a selector run once gets none.
     func testTheReportNamesTheVariantValidationChooses() throws {
         let (folder, model) = try tinySuite(self, size: 200, validation: 8, testSplit: 8)
         let run = try runRaise(["bench", "run", "--model", model, "--data", folder + "/suite/pool.jsonl", "--val", folder + "/suite/val.jsonl",
                                 "--test", folder + "/suite/test.jsonl", "--template", "plain", "--selector", "random", "--selector", "random:stream=1",
-                                "--selector", "random:stream=2", "--selector", "perplexity", "--no-full", "--lr", "1e-3", "--budgets", "5%,10%",
+                                "--selector", "selector.random:stream=2", "--selector", "perplexity", "--no-full", "--lr", "1e-3", "--budgets", "5%,10%",
                                 "--seeds", "1", "--batch", "4", "--eval-points", "1", "--exact-match-limit", "0", "--threads", "1", "--quiet",
                                 "--out", folder + "/bench"],
                                environment: ["RAISE_CACHE_DIR": folder + "/cache"])
@@ -295,7 +295,7 @@ final class BenchCommandTests: XCTestCase {
             losses[fields[0] + " " + fields[1]] = (Double(fields[4])!, Double(fields[5])!)
         }
         for budget in ["5%", "10%"] {
-            let chosen = ["random", "random:stream=1", "random:stream=2"].min { losses[budget + " " + $0]!.validation < losses[budget + " " + $1]!.validation }!
+            let chosen = ["random", "random:stream=1", "selector.random:stream=2"].min { losses[budget + " " + $0]!.validation < losses[budget + " " + $1]!.validation }!
             let row = String(format: "| random | %@ | %@ | %.4f | %.4f | %.4f |", budget, chosen, losses[budget + " " + chosen]!.validation,
                              losses[budget + " " + chosen]!.test, losses[budget + " random"]!.test)
             XCTAssertTrue(section.contains(row), "\(row)\n\(section)")

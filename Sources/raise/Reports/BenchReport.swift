@@ -174,10 +174,18 @@ struct BenchReport {
     /// which the choice never saw, so what to expect of it — and the default's (the plugin without parameters).
     /// Empty when no selector ran in more than one variant.
     var variantChoices: String {
-        var families = [(id: String, variants: [String])]()
+        var families = [(id: String, variants: [String], defaultEntry: String?)]()
         for entry in entries where results.first(where: { $0.entry == entry })?.kind == BenchEntry.Kind.selector.rawValue {
-            let id = (try? PluginSpec(parsing: entry, option: "--selector").id) ?? entry
-            if let i = families.firstIndex(where: { $0.id == id }) { families[i].variants.append(entry) } else { families.append((id, [entry])) }
+            guard let spec = try? PluginSpec(parsing: entry, option: "--selector") else { continue }
+            // `raise` and `selector.raise:relevance=dsir` are variants of one selector.
+            let id = spec.id.hasPrefix(PluginKind.selector.idPrefix) ? String(spec.id.dropFirst(PluginKind.selector.idPrefix.count)) : spec.id
+            let isDefault = spec.settings.isEmpty
+            if let i = families.firstIndex(where: { $0.id == id }) {
+                families[i].variants.append(entry)
+                if isDefault { families[i].defaultEntry = entry }
+            } else {
+                families.append((id, [entry], isDefault ? entry : nil))
+            }
         }
         families.removeAll { $0.variants.count < 2 }
         guard !families.isEmpty else { return "" }
@@ -194,7 +202,7 @@ struct BenchReport {
                 let ran = family.variants.filter { !runs($0, budget).isEmpty }
                 let loss = { (entry: String) in BenchReport.meanAndDeviation(self.runs(entry, budget).map(\.validationLoss)).mean }
                 guard let chosen = ran.min(by: { loss($0) < loss($1) }) else { continue }
-                let defaultLoss = ran.contains(family.id) ? mean(family.id, budget, \.testLoss) : "—"
+                let defaultLoss = family.defaultEntry.map { mean($0, budget, \.testLoss) } ?? "—"
                 text += "| \(family.id) | \(budget) | \(chosen) | \(mean(chosen, budget, \.validationLoss)) | \(mean(chosen, budget, \.testLoss)) | "
                     + "\(defaultLoss) |\n"
             }
