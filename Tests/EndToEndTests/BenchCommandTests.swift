@@ -300,6 +300,7 @@ final class BenchCommandTests: XCTestCase {
                              losses[budget + " " + chosen]!.test, losses[budget + " random"]!.test)
             XCTAssertTrue(section.contains(row), "\(row)\n\(section)")
         }
+        XCTAssertTrue(section.contains("`raise select --selector VARIANT --budget B`"), "it says how to take the chosen data: \(section)")
         XCTAssertFalse(section.contains("| perplexity |"), section)
         XCTAssertEqual(section.components(separatedBy: "| random |").count - 1, 2, section)
     }

@@ -191,7 +191,9 @@ struct BenchReport {
         guard !families.isEmpty else { return "" }
         var text = "\n## Variants chosen on validation\n\nWhere a selector ran in variants, take at your budget the one with the lowest "
         text += "validation loss: its test loss, which the choice never saw, is what to expect of it. The default is the selector "
-        text += "without parameters.\n\n| selector | budget | chosen on validation | val loss | test loss | the default's test loss |\n"
+        text += "without parameters. `raise select --selector VARIANT --budget B` exports a static variant's subset for your trainer; a "
+        text += "RAISE variant's policies are kept in policies/ (one per seed), and `raise select --selector raise:policy=policies/FOLDER` "
+        text += "exports its per-step schedule.\n\n| selector | budget | chosen on validation | val loss | test loss | the default's test loss |\n"
         text += "|---|---|---|---|---|---|\n"
         func mean(_ entry: String, _ budget: String, _ metric: (BenchResult) -> Double?) -> String {
             let values = runs(entry, budget).compactMap(metric)
