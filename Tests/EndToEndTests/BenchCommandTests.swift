@@ -244,7 +244,7 @@ final class BenchCommandTests: XCTestCase {
         XCTAssertNotEqual(runs[0]["batches"], runs[1]["batches"])
 
         for (spec, message) in [("raise:episodes=two", "parameter 'episodes' is 'two'; expected a whole number"),
-                                ("raise:relevance=vibes", "parameter 'relevance': unknown relevance signal 'vibes'; known: similarity, whitened, dsir"),
+                                ("raise:relevance=vibes", "parameter 'relevance': unknown relevance signal 'vibes'; known: similarity, whitened, dsir, blend"),
                                 ("raise:groups=stage+semantics,relevance=dsir", "the policy's state has no relevance group"),
                                 ("raise:policy=\(untrained.path),episodes=0", "with a given policy= it trains none")] {
             let refused = try runRaise(bench + ["--selector", spec, "--out", folder + "/refused"], environment: cache)
