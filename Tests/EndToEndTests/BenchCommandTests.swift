@@ -271,8 +271,50 @@ final class BenchCommandTests: XCTestCase {
         XCTAssertEqual(run.status, 0, run.stderr)
         let report = try String(contentsOfFile: folder + "/bench/report.md", encoding: .utf8)
         for text in [report, run.stderr] {
-            XCTAssertTrue(text.contains("scored within the seed spread of random there") && text.contains("does not settle this budget's rate"), text)
+            XCTAssertTrue(text.contains("scored within the seed spread of random there") && text.contains("does not settle this budget's rate")
+                          && text.contains("moving every entry at this budget with it"), text)
         }
+    }
+
+    /// With `--lr-per entry` every entry is swept at every budget on the first seed and trains there at the rate with
+    /// its own lowest validation loss: the first seed's run is the sweep's at that rate, every other seed's is made at
+    /// it, and the report lists each sweep. `--lr` beside it is refused, and so is resuming under the other scope.
+    func testEachEntryTrainsAtTheRateItsOwnSweepChose() throws {
+        let (folder, model) = try tinySuite(self, size: 200, validation: 8, testSplit: 4)
+        let arguments = ["bench", "run", "--model", model, "--data", folder + "/suite/pool.jsonl", "--val", folder + "/suite/val.jsonl",
+                         "--test", folder + "/suite/test.jsonl", "--template", "plain", "--oracle", "--selector", "random", "--selector", "perplexity",
+                         "--selector", "raise", "--episodes", "1", "--no-full", "--lr-sweep", "1e-2,1e-1", "--budgets", "5%,10%", "--seeds", "2",
+                         "--batch", "4", "--eval-points", "1", "--exact-match-limit", "0", "--threads", "1", "--quiet", "--out", folder + "/bench"]
+        let environment = ["RAISE_CACHE_DIR": folder + "/cache"]
+        let run = try runRaise(arguments + ["--lr-per", "entry"], environment: environment)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let csv = try String(contentsOfFile: folder + "/bench/results.csv", encoding: .utf8).split(separator: "\n").dropFirst()
+            .map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        let report = try String(contentsOfFile: folder + "/bench/report.md", encoding: .utf8)
+        XCTAssertEqual(report.components(separatedBy: " steps, each entry at its own peak learning rate (below)").count - 1, 2, report)
+        var chosenRates = Set<Double>()
+        for (budget, slug) in [("5%", "5pct"), ("10%", "10pct")] {
+            for (entry, file) in [("oracle (reference)", "oracle__reference_"), ("random", "random"), ("perplexity", "perplexity"), ("raise", "raise")] {
+                let sweep = try [1e-2, 1e-1].map { lr in
+                    (lr: lr, object: try JSONValue.readObject(path: folder + "/bench/runs/lr-sweep/\(slug)-\(file)-lr\(lr).json"))
+                }
+                let best = try XCTUnwrap(sweep.min { $0.object["val_loss"]!.numberValue! < $1.object["val_loss"]!.numberValue! })
+                chosenRates.insert(best.lr)
+                let rows = csv.filter { $0[0] == budget && $0[1] == entry }
+                XCTAssertEqual(rows.map { Double($0[11]) }, [best.lr, best.lr], "\(entry) at \(budget): both seeds at its sweep's best rate")
+                let firstSeed = try JSONValue.readObject(path: folder + "/bench/runs/\(slug)/\(file)-seed0.json")
+                XCTAssertEqual(firstSeed["val_loss"], best.object["val_loss"], "\(entry) at \(budget): the first seed's run is the sweep's")
+                XCTAssertTrue(report.contains("| \(budget) | \(entry) | ") && report.contains(" | \(best.lr) |\n"), "\(entry) at \(budget)\n" + report)
+            }
+        }
+        XCTAssertEqual(chosenRates.count, 2, "the entries' sweeps chose different rates, so one shared rate would not pass this test")
+
+        let fixed = try runRaise(arguments + ["--lr-per", "entry", "--lr", "1e-3"], environment: environment)
+        XCTAssertEqual(fixed.status, 2)
+        XCTAssertTrue(fixed.stderr.contains("--lr fixes one rate for every entry, --lr-per entry sweeps each entry's own"), fixed.stderr)
+        let otherScope = try runRaise(arguments, environment: environment)
+        XCTAssertEqual(otherScope.status, 1)
+        XCTAssertTrue(otherScope.stderr.contains("bench/settings.json") && otherScope.stderr.contains("learning rate"), otherScope.stderr)
     }
 
     /// A selector run in variants (its id written either way) gets a row per budget naming the variant with the
@@ -448,6 +490,7 @@ final class BenchCommandTests: XCTestCase {
         }
         let report = try String(contentsOfFile: folder + "/demo/bench/report.md", encoding: .utf8)
         XCTAssertTrue(report.contains("| budget | swept with | lr 0.001 | lr 0.01 | chosen |"), "the demo's --lr-sweep reaches the benchmark\n" + report)
+        XCTAssertTrue(report.contains("| 10% | dsir | ") && report.contains("`--lr-per entry`"), "the demo sweeps every entry's own rate\n" + report)
         let second = try runRaise(arguments, environment: ["RAISE_CACHE_DIR": folder + "/cache"])
         XCTAssertEqual(second.status, 0, second.stderr)
         XCTAssertTrue(second.stderr.contains("demo: done already: raise data synth"), second.stderr)

@@ -31,6 +31,8 @@ enum BenchRunCommand {
                         default: nil, in: 1e-7...10),
                   .text("--lr-sweep", "LIST", "learning rates tried per budget: on the full-data baseline, and with random selection at each "
                         + "budget (the best on validation is every entry's rate there)", default: "3e-4,1e-3,3e-3"),
+                  .choice("--lr-per", "SCOPE", "whose sweep sets a run's rate — the budget's (random selection swept, every entry at its best) "
+                          + "or each entry's own (every entry swept at every budget on the first seed)", default: RateScope.budget),
                   .integer("--eval-points", "N", "validation-loss evaluations per run, for the curves", default: 10, in: 1...10_000),
                   .choice("--match", "HOW", "how test answers are compared", default: AnswerMatch.exact),
                   ModelOptions.exactMatchLimit,
@@ -109,18 +111,19 @@ enum BenchRunCommand {
             let policyBudget: (label: String, steps: Int)?
             (plan, budgets, policyBudget) = try makePlan(arguments, registry: registry, pool: pool, target: target, batchSize: batchSize, seeds: seeds)
             let sweep = try learningRates(arguments)
+            let perEntry = try arguments.choice("--lr-per", as: RateScope.self) == .entry
             let runSettings = BenchRunSettings(batchSize: batchSize, target: target, evaluationPoints: try arguments.int("--eval-points"),
                                                match: try arguments.choice("--match", as: AnswerMatch.self),
                                                exactMatchLimit: try ModelOptions.exactMatchLimit(arguments), out: out,
                                                policy: try policyPlan(arguments, budget: policyBudget), outputMode: arguments.outputMode)
             settings = BenchSettings(model: model, pool: pool.examples, validation: validation.examples, test: test?.examples,
-                                     featureModels: featureModels(arguments), settings: runSettings)
+                                     featureModels: featureModels(arguments), settings: runSettings, ratePerEntry: perEntry)
             let models = BenchModels(base: { seed in try ModelOptions.make(arguments, registry: registry, seed: seed) },
                                      features: { trained, seed, memory in
                                          try FeatureOptions.pipeline(arguments, registry: registry, trained: trained, seed: seed, target: validation, memory: memory)
                                      })
             work = BenchRunner(models: models, registry: registry, pool: pool, validation: validation.examples, test: test, settings: runSettings)
-            benchmark = Benchmark(work: work, plan: plan, out: out, sweepRates: sweep.rates, fixedRate: sweep.fixed)
+            benchmark = Benchmark(work: work, plan: plan, out: out, sweepRates: sweep.rates, fixedRate: sweep.fixed, ratePerEntry: perEntry)
         }
 
         /// The report of `results`.
@@ -201,7 +204,12 @@ enum BenchRunCommand {
     }
 
     /// The rates each budget is swept over, and the rate given with `--lr` (which skips the sweep).
+    ///
+    /// - Throws: `UsageError` for a rate that is not a positive number, or `--lr` beside `--lr-per entry`.
     private static func learningRates(_ arguments: ParsedArguments) throws -> (rates: [Double], fixed: Double?) {
+        if arguments.string("--lr") != nil && arguments.string("--lr-per") == RateScope.entry.rawValue {
+            throw UsageError(message: "--lr fixes one rate for every entry, --lr-per entry sweeps each entry's own: give one of them", usage: arguments.usage)
+        }
         let sweep = try (arguments.text("--lr-sweep")).split(separator: ",").map { text -> Double in
             guard let value = DecimalText.value(of: text), value > 0, value <= 10 else {
                 throw UsageError(message: "--lr-sweep '\(text)': expected positive numbers", usage: arguments.usage)
@@ -225,8 +233,10 @@ enum BenchRunCommand {
         let out: String
         let sweepRates: [Double]
         let fixedRate: Double?
+        /// Whether every entry is swept at every budget (`--lr-per entry`), not only random selection.
+        let ratePerEntry: Bool
 
-        /// The sweep's run of a budget at seed 0: full data for the full-data budget, random selection for the others.
+        /// The sweep's run of a budget at the first seed: full data for the full-data budget, random selection for the others.
         func sweepRun(_ budget: (label: String, steps: Int)) -> BenchRun {
             budget.label == BenchPlan.fullDataLabel
                 ? BenchRun(budget: budget.label, steps: budget.steps, entry: BenchEntry(kind: .fullData, spec: "full"), seed: plan.seeds[0])
@@ -243,51 +253,83 @@ enum BenchRunCommand {
             return budgets
         }
 
-        /// Whether `run` is a run the learning-rate sweep already ran.
-        func fromSweep(_ run: BenchRun) -> Bool {
-            guard fixedRate == nil, run.seed == plan.seeds[0] else { return false }
-            let sweep = sweepRun((run.budget, run.steps))
-            return run.entry == sweep.entry
+        /// With `--lr-per entry`, the runs of every entry's own sweep at the first seed: each budget of the plan
+        /// with each entry but full data and random selection (whose sweeps are the budgets').
+        var entrySweepRuns: [BenchRun] {
+            guard ratePerEntry, fixedRate == nil else { return [] }
+            let random = BenchEntry(kind: .selector, spec: "random")
+            return plan.budgets.flatMap { budget in
+                plan.entries.filter { $0.kind != .fullData && $0 != random }
+                    .map { BenchRun(budget: budget.label, steps: budget.steps, entry: $0, seed: plan.seeds[0]) }
+            }
         }
 
-        /// Steps still to run, the sweep's and the policies' included (each policy counted once).
+        /// Every sweep run with its rate: the budgets' first, then the entries' own.
+        private var sweepRuns: [(run: BenchRun, lr: Double)] {
+            guard fixedRate == nil else { return [] }
+            return (sweptBudgets.map(sweepRun) + entrySweepRuns).flatMap { run in sweepRates.map { (run, $0) } }
+        }
+
+        /// Whether `run` is a run a learning-rate sweep already ran.
+        func fromSweep(_ run: BenchRun) -> Bool {
+            guard fixedRate == nil, run.seed == plan.seeds[0] else { return false }
+            return run.entry == sweepRun((run.budget, run.steps)).entry || entrySweepRuns.contains { $0.budget == run.budget && $0.entry == run.entry }
+        }
+
+        /// Steps still to run, the sweeps' and the policies' included (each policy counted once).
         func stepsToRun() -> Int {
             let pending = plan.runs.filter { !FileManager.default.fileExists(atPath: $0.resultPath(out: out)) && !fromSweep($0) }
+                + sweepRuns.filter { !FileManager.default.fileExists(atPath: sweepPath($0.run, lr: $0.lr)) }.map(\.run)
             var policyFolders = Set<String>()  // several runs may share one policy: count its training once
-            let sweepPending = fixedRate == nil ? sweptBudgets.reduce(0) { sum, budget in
-                sum + sweepRates.filter { !FileManager.default.fileExists(atPath: sweepPath(out, budget.label, $0)) }.count * budget.steps
-            } : 0
             return pending.reduce(0) { sum, run in
                 let trainsNow = run.entry.trainsPolicy && policyFolders.insert(work.policyFolder(for: run).path).inserted
                 return sum + run.steps + (trainsNow ? work.policySteps(for: run) : 0)
-            } + sweepPending
+            }
         }
 
-        /// Runs the learning-rate sweep's runs still missing (none when `--lr` fixes the rate), `jobs` at a time,
-        /// the longest first, each saved as it finishes and reported to `progress`.
+        /// Runs the learning-rate sweeps' runs still missing (none when `--lr` fixes the rate), `jobs` at a time,
+        /// the longest first, each saved as it finishes and reported to `progress`: the budgets' sweeps, then
+        /// (`--lr-per entry`) the entries', whose RAISE policies train at the rate the budgets' sweeps chose.
         func runSweep(jobs: Int, progress: ProgressReporter) throws {
             guard fixedRate == nil else { return }
-            let missing = sweptBudgets.flatMap { budget in sweepRates.map { (budget: budget, lr: $0) } }
-                .filter { !FileManager.default.fileExists(atPath: sweepPath(out, $0.budget.label, $0.lr)) }
-                .sorted { $0.budget.steps > $1.budget.steps }
+            let budgetRuns = sweptBudgets.flatMap { budget in sweepRates.map { (run: sweepRun(budget), lr: $0) } }
+            try run(budgetRuns, rates: nil, jobs: jobs, progress: progress)
+            let entryRuns = entrySweepRuns.flatMap { run in sweepRates.map { (run: run, lr: $0) } }
+            guard !entryRuns.isEmpty else { return }
+            try run(entryRuns, rates: try learningRates(ofEntries: false), jobs: jobs, progress: progress)
+        }
+
+        /// Runs the sweep runs of `runs` not yet saved; a RAISE policy trains at `rates`' rate for its budget.
+        private func run(_ runs: [(run: BenchRun, lr: Double)], rates: BenchLearningRates?, jobs: Int, progress: ProgressReporter) throws {
+            let missing = runs.filter { !FileManager.default.fileExists(atPath: sweepPath($0.run, lr: $0.lr)) }.sorted { $0.run.steps > $1.run.steps }
             try JobQueue.run(missing, jobs: jobs) { [self] sweep in
+                let policyRate = rates.map { $0.rate(work.settings.policy.budget?.label) ?? $0.rate(sweep.run.budget) } ?? sweep.lr
                 let result = try progress.part { part in
-                    try work.execute(sweepRun(sweep.budget), lr: sweep.lr, policyRate: sweep.lr, progress: part)
+                    try work.execute(sweep.run, lr: sweep.lr, policyRate: policyRate, progress: part)
                 }
-                try save(result, to: sweepPath(out, sweep.budget.label, sweep.lr))
+                try save(result, to: sweepPath(sweep.run, lr: sweep.lr))
             }
         }
 
-        /// Every budget's learning rate: `--lr`, or the best of the finished sweep on validation — the full-data
-        /// baseline's for full data, random selection's for a budget.
-        func learningRates() throws -> BenchLearningRates {
+        /// Every run's learning rate: `--lr`, or the best of the finished sweeps on validation — the full-data
+        /// baseline's for full data, random selection's for a budget, and with `--lr-per entry` (unless `ofEntries`
+        /// is false, before the entries' sweeps have run) each entry's own.
+        func learningRates(ofEntries: Bool = true) throws -> BenchLearningRates {
             var rates = BenchLearningRates(fixed: fixedRate)
             guard fixedRate == nil else { return rates }
-            for budget in sweptBudgets {
-                let points = try sweepRates.map { lr in (lr: lr, loss: try BenchResult(path: sweepPath(out, budget.label, lr)).validationLoss) }
-                rates.sweeps.append((budget.label, sweepRun(budget).entry.name, points))
+            func sweep(_ run: BenchRun) throws -> BenchLearningRates.Sweep {
+                let points = try sweepRates.map { lr in (lr: lr, loss: try BenchResult(path: sweepPath(run, lr: lr)).validationLoss) }
+                return BenchLearningRates.Sweep(budget: run.budget, entry: run.entry.name, points: points)
             }
+            rates.sweeps = try sweptBudgets.map { try sweep(sweepRun($0)) }
+            rates.entrySweeps = ofEntries ? try entrySweepRuns.map(sweep) : []
             return rates
+        }
+
+        /// Where a sweep keeps its run of `run`'s entry and budget at `lr`.
+        func sweepPath(_ run: BenchRun, lr: Double) -> String {
+            run.entry.kind == .fullData ? "\(out)/runs/lr-sweep/full-lr\(lr).json"
+                : "\(out)/runs/lr-sweep/\(BenchPlan.slug(run.budget))-\(run.entry.slug)-lr\(lr).json"
         }
 
         /// The runs finished earlier, checked to be runs of this benchmark (steps, learning rate, the entry's plugin
@@ -297,7 +339,7 @@ enum BenchRunCommand {
         func finishedRuns(at rates: BenchLearningRates) throws -> [String: BenchResult] {
             var finished = [String: BenchResult](), stale = [(path: String, detail: String)]()
             for run in plan.runs where FileManager.default.fileExists(atPath: run.resultPath(out: out)) {
-                let path = run.resultPath(out: out), result = try BenchResult(path: path), lr = rates.rate(run.budget)
+                let path = run.resultPath(out: out), result = try BenchResult(path: path), lr = rates.rate(run.budget, entry: run.entry.name)
                 if result.steps != run.steps || abs(result.learningRate - lr) > 1e-9 * lr {
                     stale.append((path, "a finished run of \(result.steps) steps at learning rate \(result.learningRate); this benchmark "
                                   + "runs it for \(run.steps) steps at \(lr)"))
@@ -327,10 +369,11 @@ enum BenchRunCommand {
             try JobQueue.run(jobs > 1 ? schedule(missing) : missing, jobs: jobs) { [self] run in
                 let result: BenchResult
                 if fromSweep(run) {
-                    result = try BenchResult(path: sweepPath(out, run.budget, rates.rate(run.budget)))  // the sweep already ran it
+                    result = try BenchResult(path: sweepPath(run, lr: rates.rate(run.budget, entry: run.entry.name)))  // a sweep already ran it
                 } else {
                     result = try progress.part { part in
-                        try work.execute(run, lr: rates.rate(run.budget), policyRate: policyRate ?? rates.rate(run.budget), progress: part)
+                        try work.execute(run, lr: rates.rate(run.budget, entry: run.entry.name), policyRate: policyRate ?? rates.rate(run.budget),
+                                         progress: part)
                     }
                 }
                 try save(result, to: run.resultPath(out: out))
@@ -365,11 +408,6 @@ enum BenchRunCommand {
         if let gradient = arguments.string("--gradient-model") { models["gradient model"] = gradient }
         if let reference = arguments.string("--reference-model") { models["reference model"] = reference }
         return models
-    }
-
-    /// Where the learning-rate sweep keeps its run of `budget` at `lr`.
-    private static func sweepPath(_ out: String, _ budget: String, _ lr: Double) -> String {
-        budget == BenchPlan.fullDataLabel ? "\(out)/runs/lr-sweep/full-lr\(lr).json" : "\(out)/runs/lr-sweep/\(BenchPlan.slug(budget))-random-lr\(lr).json"
     }
 
     /// Saves a run's result at `path` (written whole, then renamed into place).

@@ -8,8 +8,10 @@
 // (cheaper per step; the report uses all of them). The
 // benchmark runs one run per core at once (`--jobs`): the demo's small model gains little from a second
 // thread, and the results do not depend on it.
-// `--preset rare-target` runs the suite whose target is rare (3% of the pool) and noisy (40%); `--lr-sweep` and `--lr`
-// go to the benchmark, so that its learning-rate cautions can be acted on. The data and tokenizer stages are skipped when their output is there; pretraining
+// Every entry trains at its own learning rate, swept at each budget on validation (`--lr-per entry`): a rate
+// random selection chose would say little of how fast a targeted selection should train, and full data has its
+// own sweep too. `--preset rare-target` runs the suite whose target is rare (3% of the pool) and noisy (40%);
+// `--lr-sweep`, `--lr` and `--lr-per` go to the benchmark, so that its learning-rate cautions can be acted on. The data and tokenizer stages are skipped when their output is there; pretraining
 // and the benchmark resume; so an interrupted demo continues where it stopped. Flags scale it up.
 import Foundation
 import RaiseKit
@@ -29,6 +31,7 @@ enum DemoCommand {
                   .text("--budgets", "LIST", "budgets", default: "1%,5%,10%"),
                   .value("--lr-sweep", "LIST", "learning rates swept per budget (default: the benchmark's, 3e-4,1e-3,3e-3)"),
                   .value("--lr", "X", "one peak learning rate for every entry at every budget, instead of the sweep"),
+                  .choice("--lr-per", "SCOPE", "whose sweep sets a run's rate (the benchmark's --lr-per; unless --lr is given)", default: RateScope.entry),
                   .integer("--jobs", "N", "benchmark runs at once, sharing the threads (default: one per core; the same results at any N)",
                            default: nil, in: 1...256),
                   CommonOptions.seed, CommonOptions.threads, CommonOptions.quiet],
@@ -48,6 +51,11 @@ enum DemoCommand {
         if arguments.flag("--quiet") { common.append("--quiet") }
         var rates = [String]()
         for option in ["--lr-sweep", "--lr"] { if let value = arguments.string(option) { rates += [option, value] } }
+        if arguments.string("--lr") == nil {
+            rates += ["--lr-per", try arguments.choice("--lr-per", as: RateScope.self).rawValue]
+        } else if arguments.string("--lr-per") != nil {
+            throw UsageError(message: "--lr fixes one rate for every entry; --lr-per says whose sweep sets it: give one of them", usage: arguments.usage)
+        }
         let exists = { (path: String) in FileManager.default.fileExists(atPath: out + "/" + path) }
 
         let stages: [(done: Bool, words: [String])] = [

@@ -12,9 +12,9 @@ struct BenchSettings {
     let values: [String: String]
 
     /// The settings of this benchmark: fingerprints of the data as the model reads it, and the options
-    /// that change a finished run.
+    /// that change a finished run (`ratePerEntry`: each entry trains at its own swept rate).
     init(model: any LanguageModel, pool: [TokenizedExample], validation: [TokenizedExample], test: [TokenizedExample]?,
-         featureModels: [String: String], settings: BenchRunSettings) {
+         featureModels: [String: String], settings: BenchRunSettings, ratePerEntry: Bool) {
         func hex(_ value: UInt64) -> String { String(value, radix: 16) }
         let policy = settings.policy
         var values = ["model and pool": hex(FeatureCache.fingerprint(model: model, examples: pool)),
@@ -34,6 +34,7 @@ struct BenchSettings {
         // Settings added later are recorded only when given, so that earlier folders keep their settings.
         if case .source(let file) = settings.target { values["oracle data"] = file }
         if let limit = settings.exactMatchLimit { values["exact match on"] = "the first \(limit) test records" }
+        if ratePerEntry { values["learning rate"] = "each entry's own, swept" }
         self.values = values
     }
 

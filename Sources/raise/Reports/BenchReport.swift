@@ -82,7 +82,7 @@ struct BenchReport {
     var markdown: String {
         var text = "# Benchmark\n\n"
         text += "Every entry fine-tunes the same base model with the same trainer (batch \(results.first?.batch ?? 0), "
-        text += "warm-up then cosine decay) for the budget's steps, at the budget's peak learning rate (below); "
+        text += "warm-up then cosine decay) for the budget's steps, at " + (rates.entrySweeps.isEmpty ? "the budget's" : "its own") + " peak learning rate (below); "
         text += "a budget of p% is p% of the full-data run's \(fullDataSteps) steps (3 epochs over the pool). "
         text += "Target-task validation loss and test loss (mean answer loss; lower is better)"
         switch exactMatchLimit {
@@ -107,7 +107,8 @@ struct BenchReport {
         text += "run or process), and a RAISE policy's training, in the first of its runs to use it."
         text += "\n"
         for budget in budgets {
-            text += "\n## Budget \(budget.label): \(budget.steps) steps, peak learning rate \(rates.rate(budget.label))\n\n"
+            let rate = rates.entrySweeps.isEmpty ? "peak learning rate \(rates.rate(budget.label))" : "each entry at its own peak learning rate (below)"
+            text += "\n## Budget \(budget.label): \(budget.steps) steps, \(rate)\n\n"
             let targetColumns = switch target { case .hiddenTags: " target picks (noisy) | gap closed |"; case .source: " target picks | gap closed |"; case nil: "" }
             text += "| entry | steps | val loss | test loss | test exact match |" + targetColumns
             text += " distinct examples | preparation s/run | selection s/run |\n|---|---|---|---|---|" + (target == nil ? "" : "---|---|") + "---|---|---|\n"
@@ -151,13 +152,21 @@ struct BenchReport {
         }
         text += variantChoices
         if !rates.sweeps.isEmpty {
-            text += "\n## Learning rate\n\nEach budget's peak learning rate is the best on validation of those swept, with the entry named "
-            text += "(random selection at a budget, full data for the full-data baseline; seed \(results.map(\.seed).min() ?? 0)); every "
-            text += "entry at that budget trains at it.\n\n| budget | swept with | " + rates.sweeps[0].points.map { "lr \($0.lr)" }.joined(separator: " | ")
-            text += " | chosen |\n|---|---|" + String(repeating: "---|", count: rates.sweeps[0].points.count) + "---|\n"
-            for sweep in rates.sweeps {
+            let seed = results.map(\.seed).min() ?? 0
+            if rates.entrySweeps.isEmpty {
+                text += "\n## Learning rate\n\nEach budget's peak learning rate is the best on validation of those swept, with the entry named "
+                text += "(random selection at a budget, full data for the full-data baseline; seed \(seed)); every entry at that budget trains at it.\n\n"
+            } else {
+                text += "\n## Learning rate\n\nEach entry's peak learning rate at each budget is the best on validation of those swept with that "
+                text += "entry (seed \(seed); `--lr-per entry`); full data's is swept at its own steps. A RAISE policy trains at random "
+                text += "selection's rate for the budget it is trained at.\n\n"
+            }
+            let points = rates.sweeps[0].points
+            text += "| budget | swept with | " + points.map { "lr \($0.lr)" }.joined(separator: " | ")
+            text += " | chosen |\n|---|---|" + String(repeating: "---|", count: points.count) + "---|\n"
+            for sweep in rates.allSweeps {
                 text += "| \(sweep.budget) | \(sweep.entry) | " + sweep.points.map { String(format: "%.4f", $0.loss) }.joined(separator: " | ")
-                    + " | \(rates.rate(sweep.budget)) |\n"
+                    + " | \(sweep.best) |\n"
             }
             let cautions = rateCautions
             if !cautions.isEmpty { text += "\n" + cautions.joined(separator: "\n\n") + "\n" }
