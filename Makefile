@@ -262,6 +262,10 @@ REAL_SEEDS      ?= 3
 REAL_EPISODES   ?= 10
 REAL_AUX        ?=
 REAL_JOBS       ?= $(shell nproc)
+# Whose sweep sets a run's learning rate: the budget's (random selection's; within the hour) or each entry's own
+# (every entry swept at every budget: fairer to the targeted selectors, and longer).
+REAL_LR_PER     ?= budget
+REAL_SUFFIX     := $(if $(filter entry,$(REAL_LR_PER)),-per-entry)
 comma           := ,
 REAL_AUX_MODEL  := $(if $(filter smollm2,$(REAL_AUX)),--aux-model 'llama:path="$(SMOLLM2)"$(comma)ctx=256' --gradient-model $(REAL)/base)
 REAL_GENERAL    := $(REAL)/alpaca-libre/pool.jsonl $(REAL)/gpteacher/pool.jsonl
@@ -270,18 +274,18 @@ REAL_ENTRIES    := --selector random --selector perplexity --selector ifd --sele
 	--selector raise:episodes=0 --selector raise:groups=stage+difficulty+semantics+availability
 REAL_BENCH       = $(RELEASE_BIN) bench run --model $(REAL)/base $(REAL_AUX_MODEL) --embedding-model bert:path=$(MINILM) $(REAL_ENTRIES) \
 	--budgets 1%,5%,10% --seeds $(REAL_SEEDS) --episodes $(REAL_EPISODES) --policy-budget 5% --reward val-loss:limit=64 --reward-every 2 \
-	--eval-points 2 --jobs $(REAL_JOBS)
+	--eval-points 2 --lr-per $(REAL_LR_PER) --jobs $(REAL_JOBS)
 bench-real: bench-real-gsm8k bench-real-alpacaeval
 
 bench-real-gsm8k: real-base
 	$(REAL_BENCH) --data $(REAL)/gsm8k/pool.jsonl $(addprefix --data ,$(REAL_GENERAL)) --oracle-data $(REAL)/gsm8k/pool.jsonl \
 		--val $(REAL)/gsm8k/val.jsonl --test $(REAL)/gsm8k/test.jsonl --match final-answer --exact-match-limit 100 \
-		--out $(REAL)/bench-gsm8k
+		--out $(REAL)/bench-gsm8k$(REAL_SUFFIX)
 
 bench-real-alpacaeval: real-base
 	$(REAL_BENCH) --data $(REAL)/alpaca-eval/pool.jsonl $(addprefix --data ,$(REAL_GENERAL)) --data $(REAL)/gsm8k/pool.jsonl \
 		--oracle-data $(REAL)/alpaca-eval/pool.jsonl --val $(REAL)/alpaca-eval/val.jsonl --test $(REAL)/alpaca-eval/test.jsonl \
-		--exact-match-limit 0 --out $(REAL)/bench-alpacaeval
+		--exact-match-limit 0 --out $(REAL)/bench-alpacaeval$(REAL_SUFFIX)
 
 # The base: a BPE tokenizer and a TinyGPT pretrained on the base parts only.
 real-base: real-data models
