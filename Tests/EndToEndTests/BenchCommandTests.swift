@@ -114,6 +114,11 @@ final class BenchCommandTests: XCTestCase {
         XCTAssertEqual(curves.counts["polygon"], 2 * 3, "a seed band under each line")
         let labels = Set(curves.attributes.filter { $0.element == "polyline" }.compactMap { $0.attributes["data-label"]?.split(separator: " (test ").first })
         XCTAssertEqual(labels, ["oracle (reference)", "random", "raise"], "each entry, with its mean test loss")
+        let strokes = Dictionary(grouping: curves.attributes.filter { $0.element == "polyline" }) {
+            String($0.attributes["data-label"]?.split(separator: " (test ").first ?? "")
+        }.mapValues { Set($0.compactMap { $0.attributes["stroke"] }) }
+        XCTAssertTrue(strokes.values.allSatisfy { $0.count == 1 }, "each entry keeps one colour in every panel: \(strokes)")
+        XCTAssertEqual(curves.texts.filter { $0 == "random" }.count, 1, "the legend names each entry once: \(curves.texts)")
         for text in ["training step", "target validation loss", "budget 10% (11 steps)", "full data (end of 3 epochs)"] {
             XCTAssertTrue(curves.texts.contains(text), text)
         }

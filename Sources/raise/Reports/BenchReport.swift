@@ -262,8 +262,8 @@ struct BenchReport {
                 guard let first = group.first, first.kind != BenchEntry.Kind.fullData.rawValue else { return nil }
                 let steps = first.curve.map(\.step)
                 let testLosses = group.compactMap(\.testLoss)
-                let label = testLosses.isEmpty ? entry : entry + String(format: " (test %.3f)", testLosses.reduce(0, +) / Double(testLosses.count))
-                return ChartSeries(label: label, points: steps.indices.compactMap { i in
+                let detail = testLosses.isEmpty ? nil : String(format: "test %.3f", testLosses.reduce(0, +) / Double(testLosses.count))
+                return ChartSeries(label: entry, detail: detail, points: steps.indices.compactMap { i in
                     let values = group.compactMap { $0.curve.count > i ? $0.curve[i].loss : nil }
                     guard let low = values.min(), let high = values.max() else { return nil }
                     return (Double(steps[i]), values.reduce(0, +) / Double(values.count), low, high)

@@ -3,7 +3,10 @@
 
 /// A line with its spread.
 struct ChartSeries {
+    /// Its name in the legend, which keeps one colour across panels.
     let label: String
+    /// What this panel's line adds to the label in its `data-label` (a panel's own figure, such as its test loss).
+    var detail: String? = nil
     /// (x, mean, low, high) points, x increasing.
     let points: [(x: Double, mean: Double, low: Double, high: Double)]
 }
@@ -43,8 +46,9 @@ enum LineChart {
             }
             for series in panel.series where !series.points.isEmpty {
                 let band = series.points.map { (px($0.x), py($0.high)) } + series.points.reversed().map { (px($0.x), py($0.low)) }
-                svg.polygon(band, color: colour(series.label), opacity: 0.18, label: series.label)
-                svg.polyline(series.points.map { (px($0.x), py($0.mean)) }, color: colour(series.label), label: series.label)
+                let label = series.label + (series.detail.map { " (\($0))" } ?? "")
+                svg.polygon(band, color: colour(series.label), opacity: 0.18, label: label)
+                svg.polyline(series.points.map { (px($0.x), py($0.mean)) }, color: colour(series.label), label: label)
             }
         }
         let references = Set(panels.flatMap { $0.references.map(\.label) })
