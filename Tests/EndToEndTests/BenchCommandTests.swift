@@ -283,7 +283,8 @@ final class BenchCommandTests: XCTestCase {
 
     /// With `--lr-per entry` every entry is swept at every budget on the first seed and trains there at the rate with
     /// its own lowest validation loss: the first seed's run is the sweep's at that rate, every other seed's is made at
-    /// it, and the report lists each sweep. `--lr` beside it is refused, and so is resuming under the other scope.
+    /// it, and the report lists each sweep. `--lr` beside it is refused, and so are resuming under the other scope and
+    /// a sweep run made under another version of its plugin.
     func testEachEntryTrainsAtTheRateItsOwnSweepChose() throws {
         let (folder, model) = try tinySuite(self, size: 200, validation: 8, testSplit: 4)
         let arguments = ["bench", "run", "--model", model, "--data", folder + "/suite/pool.jsonl", "--val", folder + "/suite/val.jsonl",
@@ -320,6 +321,16 @@ final class BenchCommandTests: XCTestCase {
         let otherScope = try runRaise(arguments, environment: environment)
         XCTAssertEqual(otherScope.status, 1)
         XCTAssertTrue(otherScope.stderr.contains("bench/settings.json") && otherScope.stderr.contains("learning rate"), otherScope.stderr)
+
+        // A sweep run made under another version of its plugin is refused before any rate is read from it.
+        let sweepFile = folder + "/bench/runs/lr-sweep/10pct-perplexity-lr0.1.json"
+        var sweepRun = try JSONValue.readObject(path: sweepFile)
+        sweepRun["entry_settings"] = .string("selector.perplexity:band=low (version 0.0.1)")
+        try (JSONValue.object(sweepRun).serialized + "\n").write(toFile: sweepFile, atomically: true, encoding: .utf8)
+        let olderSweep = try runRaise(arguments + ["--lr-per", "entry"], environment: environment)
+        XCTAssertEqual(olderSweep.status, 1)
+        XCTAssertTrue(olderSweep.stderr.contains(sweepFile) && olderSweep.stderr.contains("(version 0.0.1); the entry 'perplexity' now runs"),
+                      olderSweep.stderr)
     }
 
     /// A selector run in variants (its id written either way) gets a row per budget naming the variant with the

@@ -58,6 +58,7 @@ enum BenchEvaluateCommand {
         guard setup.benchmark.stepsToRun() == 0 else {
             throw RaiseError.file(path: folder, detail: "the benchmark is not finished: finish it with `raise bench run` first")
         }
+        try setup.benchmark.checkSweeps()
         let rates = try setup.benchmark.learningRates()
         let results = try setup.benchmark.finishedRuns(at: rates)
         let test = setup.test!

@@ -292,6 +292,7 @@ enum BenchRunCommand {
         /// (`--lr-per entry`) the entries', whose RAISE policies train at the rate the budgets' sweeps chose.
         func runSweep(jobs: Int, progress: ProgressReporter) throws {
             guard fixedRate == nil else { return }
+            try checkSweeps()
             let budgetRuns = sweptBudgets.flatMap { budget in sweepRates.map { (run: sweepRun(budget), lr: $0) } }
             try run(budgetRuns, rates: nil, jobs: jobs, progress: progress)
             let entryRuns = entrySweepRuns.flatMap { run in sweepRates.map { (run: run, lr: $0) } }
@@ -334,12 +335,29 @@ enum BenchRunCommand {
 
         /// The runs finished earlier, checked to be runs of this benchmark (steps, learning rate, the entry's plugin
         /// settings where the run recorded them) before any new one starts.
-        /// Every run that differs is named: the first with the difference, the others after it, so that one
-        /// reading says which files to remove.
+        ///
+        /// - Throws: `RaiseError.file` naming every finished run that differs (`checked`).
         func finishedRuns(at rates: BenchLearningRates) throws -> [String: BenchResult] {
+            try checked(plan.runs.filter { FileManager.default.fileExists(atPath: $0.resultPath(out: out)) }
+                .map { (path: $0.resultPath(out: out), run: $0, lr: rates.rate($0.budget, entry: $0.entry.name)) })
+        }
+
+        /// The sweeps' runs finished earlier, checked the same way before a sweep reads or adds to them: a rate is
+        /// chosen, and a first seed's run taken, from a sweep made under this benchmark's settings only.
+        ///
+        /// - Throws: `RaiseError.file` naming every finished sweep run that differs.
+        func checkSweeps() throws {
+            _ = try checked(sweepRuns.map { (path: sweepPath($0.run, lr: $0.lr), run: $0.run, lr: $0.lr) }
+                .filter { FileManager.default.fileExists(atPath: $0.path) })
+        }
+
+        /// The results saved at `files`, each checked to be `run` at learning rate `lr` (steps, rate, and the entry's
+        /// plugin settings where the run recorded them). Every file that differs is named: the first with the
+        /// difference, the others after it, so that one reading says which files to remove.
+        private func checked(_ files: [(path: String, run: BenchRun, lr: Double)]) throws -> [String: BenchResult] {
             var finished = [String: BenchResult](), stale = [(path: String, detail: String)]()
-            for run in plan.runs where FileManager.default.fileExists(atPath: run.resultPath(out: out)) {
-                let path = run.resultPath(out: out), result = try BenchResult(path: path), lr = rates.rate(run.budget, entry: run.entry.name)
+            for (path, run, lr) in files {
+                let result = try BenchResult(path: path)
                 if result.steps != run.steps || abs(result.learningRate - lr) > 1e-9 * lr {
                     stale.append((path, "a finished run of \(result.steps) steps at learning rate \(result.learningRate); this benchmark "
                                   + "runs it for \(run.steps) steps at \(lr)"))
