@@ -247,6 +247,12 @@ final class BenchCommandTests: XCTestCase {
         let runs = try ["raise", "raise_episodes_0"].map { try JSONValue.readObject(path: folder + "/bench/runs/10pct/\($0)-seed0.json") }
         XCTAssertEqual(runs[0]["entry_settings"], runs[1]["entry_settings"], "the same plugin; the episodes are the benchmark's")
         XCTAssertNotEqual(runs[0]["batches"], runs[1]["batches"])
+        // Its runs removed, the benchmark again at another rate does not take the policy trained at the first one.
+        try FileManager.default.removeItem(atPath: folder + "/bench/runs")
+        let otherRate = try runRaise(bench.map { $0 == "1e-3" ? "3e-3" : $0 } + ["--selector", "raise", "--out", folder + "/bench"], environment: cache)
+        XCTAssertEqual(otherRate.status, 1)
+        XCTAssertTrue(otherRate.stderr.contains("10pct-raise-seed0/config.json: this policy was trained at learning rate 0.001; this benchmark "
+                                                + "trains it at 0.003"), otherRate.stderr)
 
         for (spec, message) in [("raise:episodes=two", "parameter 'episodes' is 'two'; expected a whole number"),
                                 ("raise:relevance=vibes", "parameter 'relevance': unknown relevance signal 'vibes'; known: similarity, whitened, dsir, blend"),

@@ -197,6 +197,13 @@ final class BenchRunner: @unchecked Sendable {
     private func trainPolicy(into folder: String, groups: [StateGroup], signal: RelevanceSignal, episodes: Int, steps: Int, seed: UInt64,
                              lr: Double, progress: ProgressReporter) throws -> Int {
         try NamedLock.withLock("policy " + folder) {
+            // The rate comes from a sweep, so it is not among the folder's settings: a policy trained at another one
+            // (a sweep run again over other rates) is refused, not taken for this benchmark's.
+            let saved = PolicyFolder(folder)
+            if saved.hasTrainingState, let rate = try saved.savedTraining()["lr"]?.numberValue, abs(rate - Double(Float(lr))) > 1e-6 * lr {
+                throw RaiseError.file(path: saved.configPath, detail: "this policy was trained at learning rate \(Float(rate)); this benchmark trains "
+                                      + "it at \(lr), its budget's rate: use another --out, or remove the policy's folder to train it again")
+            }
             let remaining = policySteps(forFolder: folder, steps: steps, episodes: episodes)
             guard remaining > 0 || !PolicyFolder(folder).hasTrainingState else { return 0 }
             progress.detail = "training the RAISE policy \(folder.split(separator: "/").last!)"
