@@ -267,13 +267,24 @@ enum BenchRunCommand {
         /// Every sweep run with its rate: the budgets' first, then the entries' own.
         private var sweepRuns: [(run: BenchRun, lr: Double)] {
             guard fixedRate == nil else { return [] }
-            return (sweptBudgets.map(sweepRun) + entrySweepRuns).flatMap { run in sweepRates.map { (run, $0) } }
+            return atEveryRate(sweptBudgets.map(sweepRun) + entrySweepRuns)
         }
 
-        /// Whether `run` is a run a learning-rate sweep already ran.
+        /// Each of `runs` at each rate swept.
+        private func atEveryRate(_ runs: [BenchRun]) -> [(run: BenchRun, lr: Double)] {
+            runs.flatMap { run in sweepRates.map { (run, $0) } }
+        }
+
+        /// Whether `run` is a run a learning-rate sweep already ran: the first seed's run of the entry swept at its
+        /// budget, or with `--lr-per entry` of any entry but full data (whose sweep is at its own steps).
         func fromSweep(_ run: BenchRun) -> Bool {
             guard fixedRate == nil, run.seed == plan.seeds[0] else { return false }
-            return run.entry == sweepRun((run.budget, run.steps)).entry || entrySweepRuns.contains { $0.budget == run.budget && $0.entry == run.entry }
+            return run.entry == sweepRun((run.budget, run.steps)).entry || ratePerEntry && run.entry.kind != .fullData
+        }
+
+        /// The rate a RAISE policy used by `run` trains at: its policy budget's (`--policy-budget`), else `run`'s budget's.
+        private func policyRate(for run: BenchRun, rates: BenchLearningRates) -> Double {
+            rates.rate(work.settings.policy.budget?.label) ?? rates.rate(run.budget)
         }
 
         /// Steps still to run, the sweeps' and the policies' included (each policy counted once).
@@ -293,9 +304,8 @@ enum BenchRunCommand {
         func runSweep(jobs: Int, progress: ProgressReporter) throws {
             guard fixedRate == nil else { return }
             try checkSweeps()
-            let budgetRuns = sweptBudgets.flatMap { budget in sweepRates.map { (run: sweepRun(budget), lr: $0) } }
-            try run(budgetRuns, rates: nil, jobs: jobs, progress: progress)
-            let entryRuns = entrySweepRuns.flatMap { run in sweepRates.map { (run: run, lr: $0) } }
+            try run(atEveryRate(sweptBudgets.map(sweepRun)), rates: nil, jobs: jobs, progress: progress)
+            let entryRuns = atEveryRate(entrySweepRuns)
             guard !entryRuns.isEmpty else { return }
             try run(entryRuns, rates: try learningRates(ofEntries: false), jobs: jobs, progress: progress)
         }
@@ -304,9 +314,9 @@ enum BenchRunCommand {
         private func run(_ runs: [(run: BenchRun, lr: Double)], rates: BenchLearningRates?, jobs: Int, progress: ProgressReporter) throws {
             let missing = runs.filter { !FileManager.default.fileExists(atPath: sweepPath($0.run, lr: $0.lr)) }.sorted { $0.run.steps > $1.run.steps }
             try JobQueue.run(missing, jobs: jobs) { [self] sweep in
-                let policyRate = rates.map { $0.rate(work.settings.policy.budget?.label) ?? $0.rate(sweep.run.budget) } ?? sweep.lr
+                let trainingRate = rates.map { policyRate(for: sweep.run, rates: $0) } ?? sweep.lr
                 let result = try progress.part { part in
-                    try work.execute(sweep.run, lr: sweep.lr, policyRate: policyRate, progress: part)
+                    try work.execute(sweep.run, lr: sweep.lr, policyRate: trainingRate, progress: part)
                 }
                 try save(result, to: sweepPath(sweep.run, lr: sweep.lr))
             }
@@ -381,7 +391,6 @@ enum BenchRunCommand {
         /// and reported to `progress`.
         func runAll(at rates: BenchLearningRates, finished: [String: BenchResult], jobs: Int, progress: ProgressReporter,
                     onResult: @escaping @Sendable (BenchResult) -> Void) throws -> [BenchResult] {
-            let policyRate = rates.rate(work.settings.policy.budget?.label)
             let missing = plan.runs.filter { finished[$0.resultPath(out: out)] == nil }
             for run in plan.runs { if let result = finished[run.resultPath(out: out)] { onResult(result) } }
             try JobQueue.run(jobs > 1 ? schedule(missing) : missing, jobs: jobs) { [self] run in
@@ -390,7 +399,7 @@ enum BenchRunCommand {
                     result = try BenchResult(path: sweepPath(run, lr: rates.rate(run.budget, entry: run.entry.name)))  // a sweep already ran it
                 } else {
                     result = try progress.part { part in
-                        try work.execute(run, lr: rates.rate(run.budget, entry: run.entry.name), policyRate: policyRate ?? rates.rate(run.budget),
+                        try work.execute(run, lr: rates.rate(run.budget, entry: run.entry.name), policyRate: policyRate(for: run, rates: rates),
                                          progress: part)
                     }
                 }

@@ -78,8 +78,7 @@ struct BenchLearningRates {
             return "Budget \(sweep.budget)\(about(sweep)): lr \(ranked[1].lr) scored within the seed spread of \(sweep.entry) there (±"
                 + String(format: "%.4f", spread) + ") of the chosen \(ranked[0].lr) (" + String(format: "%.4f against %.4f", ranked[1].loss, ranked[0].loss)
                 + "): the sweep does not settle \(entrySweeps.isEmpty ? "this budget's rate" : "this rate"), and on another seed or CPU it may choose "
-                + "the other one, "
-                + "moving \(moving) with it (`--lr` fixes a rate)."
+                + "the other one, moving \(moving) with it (`--lr` fixes a rate)."
         }
     }
 

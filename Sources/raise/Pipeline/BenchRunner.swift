@@ -205,7 +205,7 @@ final class BenchRunner: @unchecked Sendable {
                                       + "it at \(lr), its budget's rate: use another --out, or remove the policy's folder to train it again")
             }
             let remaining = policySteps(forFolder: folder, steps: steps, episodes: episodes)
-            guard remaining > 0 || !PolicyFolder(folder).hasTrainingState else { return 0 }
+            guard remaining > 0 || !saved.hasTrainingState else { return 0 }
             progress.detail = "training the RAISE policy \(folder.split(separator: "/").last!)"
             let (policy, batchSize) = (settings.policy, settings.batchSize)
             let model = try models.base(seed)
