@@ -367,6 +367,71 @@ final class BenchCommandTests: XCTestCase {
         XCTAssertTrue(section.contains("`raise select --selector VARIANT --budget B`"), "it says how to take the chosen data: \(section)")
         XCTAssertFalse(section.contains("| perplexity |"), section)
         XCTAssertEqual(section.components(separatedBy: "| random |").count - 1, 2, section)
+        XCTAssertFalse(report.contains("## Does RAISE earn its policy training?"), "no RAISE entry, no verdict")
+    }
+
+    /// The report says whether RAISE earns its policy training: against the selector with the lowest validation loss
+    /// among the others, and against its own policy untrained, with the differences of results.csv's means and a
+    /// verdict that needs a difference beyond the larger seed spread. The untrained entry gets no row of its own.
+    /// Then the 10% runs' losses are set by hand and the report made again from them: validation, not the test
+    /// split, names the strongest other selector, and a difference within the larger spread is level.
+    func testTheReportSaysWhetherRaiseEarnsItsTraining() throws {
+        let (folder, model) = try tinySuite(self, size: 200, validation: 8, testSplit: 8)
+        let bench = ["bench", "run", "--model", model, "--data", folder + "/suite/pool.jsonl", "--val", folder + "/suite/val.jsonl",
+                     "--test", folder + "/suite/test.jsonl", "--template", "plain", "--selector", "random", "--selector", "perplexity",
+                     "--selector", "raise", "--selector", "raise:episodes=0", "--no-full", "--lr", "1e-3", "--budgets", "5%,10%",
+                     "--seeds", "2", "--episodes", "2", "--batch", "4", "--eval-points", "1", "--exact-match-limit", "0",
+                     "--threads", "1", "--quiet", "--out", folder + "/bench"]
+        let run = try runRaise(bench, environment: ["RAISE_CACHE_DIR": folder + "/cache"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        func verdictSection() throws -> String {
+            let report = try String(contentsOfFile: folder + "/bench/report.md", encoding: .utf8)
+            return report.components(separatedBy: "## Does RAISE earn its policy training?").last!.components(separatedBy: "\n## ").first!
+        }
+        let section = try verdictSection()
+        // budget and entry -> the seeds' validation and test losses, as results.csv holds them.
+        var losses = [String: (validation: [Double], test: [Double])]()
+        for line in try String(contentsOfFile: folder + "/bench/results.csv", encoding: .utf8).split(separator: "\n").dropFirst() {
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            losses[fields[0] + " " + fields[1], default: ([], [])].validation.append(Double(fields[4])!)
+            losses[fields[0] + " " + fields[1], default: ([], [])].test.append(Double(fields[5])!)
+        }
+        func mean(_ values: [Double]) -> Double { values.reduce(0, +) / Double(values.count) }
+        func deviation(_ values: [Double]) -> Double { (values.map { ($0 - mean(values)) * ($0 - mean(values)) }.reduce(0, +) / Double(values.count - 1)).squareRoot() }
+        for budget in ["5%", "10%"] {
+            let raise = losses[budget + " raise"]!
+            let strongest = ["random", "perplexity"].min { mean(losses[budget + " " + $0]!.validation) < mean(losses[budget + " " + $1]!.validation) }!
+            var cells = [budget, "raise", strongest]
+            for other in [strongest, "raise:episodes=0"] {
+                let theirs = losses[budget + " " + other]!
+                let difference = mean(raise.validation) - mean(theirs.validation)
+                let spread = max(deviation(raise.validation), deviation(theirs.validation))
+                cells += [String(format: "%+.4f", difference), String(format: "%+.4f", mean(raise.test) - mean(theirs.test)),
+                          difference < -spread ? "ahead" : difference > spread ? "behind" : "level"]
+            }
+            let row = "| " + cells.joined(separator: " | ") + " |"
+            XCTAssertTrue(section.contains(row), "\(row)\n\(section)")
+        }
+        XCTAssertFalse(section.contains("| raise:episodes=0 |"), section)
+
+        // (validation, test) losses of seeds 0 and 1. Perplexity is the strongest on validation, random on test; RAISE
+        // is 0.2 below perplexity (spread 0.14: ahead) and 0.05 below its untrained policy (level).
+        let set: [(String, [(Double, Double)])] = [("random", [(1.50, 1.0), (1.52, 1.0)]), ("perplexity", [(1.30, 2.0), (1.30, 2.0)]),
+                                                   ("raise", [(1.00, 1.5), (1.20, 1.7)]), ("raise_episodes_0", [(1.15, 1.4), (1.15, 1.4)])]
+        for (file, seeds) in set {
+            for (seed, (validation, test)) in seeds.enumerated() {
+                let path = folder + "/bench/runs/10pct/\(file)-seed\(seed).json"
+                var result = try JSONValue.readObject(path: path)
+                result["val_loss"] = .number(validation)
+                result["test_loss"] = .number(test)
+                try (JSONValue.object(result).serialized + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+            }
+        }
+        let again = try runRaise(bench, environment: ["RAISE_CACHE_DIR": folder + "/cache"])
+        XCTAssertEqual(again.status, 0, again.stderr)
+        let row = "| 10% | raise | perplexity | -0.2000 | -0.4000 | ahead | -0.0500 | +0.2000 | level |"
+        let remade = try verdictSection()
+        XCTAssertTrue(remade.contains(row), "\(row)\n\(remade)")
     }
 
     /// A selector whose features need the reference model (RHO-LOSS) is benchmarked with `--reference-model`,

@@ -471,10 +471,13 @@ enum BenchRunCommand {
         }
     }
 
-    /// The report's tables, for the terminal.
+    /// The report's tables, each under its section's heading, for the terminal.
     private static func tables(_ markdown: String) -> String {
-        markdown.split(separator: "\n", omittingEmptySubsequences: false)
-            .filter { $0.hasPrefix("|") || $0.hasPrefix("## Budget") }.joined(separator: "\n")
+        markdown.components(separatedBy: "\n## ").dropFirst().compactMap { section -> String? in
+            let lines = section.split(separator: "\n")
+            let table = lines.filter { $0.hasPrefix("|") }
+            return table.isEmpty ? nil : (["## " + (lines.first ?? "")] + table).joined(separator: "\n")
+        }.joined(separator: "\n\n")
     }
 
     /// Where the numbers were measured.

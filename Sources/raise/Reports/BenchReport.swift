@@ -1,12 +1,11 @@
-// BenchReport: the files of `raise bench run` made from its finished runs — results.csv (one row per
-// run), report.md (mean ± std per entry and budget of validation loss, test loss and exact match, the
-// best marked; on tagged data the target and noisy shares of the picks and the share of the random →
-// oracle gap closed; for a selector run in variants, the one validation chooses; each budget's
-// learning-rate sweep; the environment), curves.svg (validation loss
-// against steps, a band for the seed spread, the test loss in the legend),
+// BenchReport: the files of `raise bench run` made from its finished runs — results.csv (one row per run), report.md
+// (mean ± std per entry and budget of validation loss, test loss and exact match, the best marked; on tagged data the
+// target and noisy shares of the picks and the share of the random → oracle gap closed; whether RAISE earns its policy
+// training, in RaiseVerdict.swift; for a selector run in variants, the one validation chooses; the learning-rate sweeps;
+// the environment), curves.svg (validation loss against steps, one colour per entry, a band for the seed spread),
 // composition.svg (what each entry picked, by task family or source file), overlap.md (Jaccard overlap and rank
-// correlation of the picks) and report.html (all of it in one self-contained page: the tables, both charts
-// inline, the environment). Every file is written atomically.
+// correlation of the picks) and report.html (all of it in one self-contained page: the tables, both charts inline, the
+// environment). Every file is written atomically.
 import Foundation
 import RaiseKit
 
@@ -36,14 +35,14 @@ struct BenchReport {
     }
 
     /// The entries in the order they ran (full data first).
-    private var entries: [String] {
+    var entries: [String] {
         var seen = [String]()
         for r in results where !seen.contains(r.entry) { seen.append(r.entry) }
         return seen
     }
 
     /// The runs of `entry` shown under `budget` (full data under every budget).
-    private func runs(_ entry: String, _ budget: String) -> [BenchResult] {
+    func runs(_ entry: String, _ budget: String) -> [BenchResult] {
         results.filter { $0.entry == entry && ($0.budget == budget || $0.kind == BenchEntry.Kind.fullData.rawValue) }
     }
 
@@ -150,7 +149,7 @@ struct BenchReport {
                     + " | \(Int(distinct.rounded())) | \(String(format: "%.1f", preparation)) | \(String(format: "%.2f", selection)) |\n"
             }
         }
-        text += variantChoices
+        text += raiseVerdict + variantChoices
         if !rates.sweeps.isEmpty {
             let seed = results.map(\.seed).min() ?? 0
             if rates.entrySweeps.isEmpty {
@@ -184,10 +183,8 @@ struct BenchReport {
     /// Empty when no selector ran in more than one variant.
     var variantChoices: String {
         var families = [(id: String, variants: [String], defaultEntry: String?)]()
-        for entry in entries where results.first(where: { $0.entry == entry })?.kind == BenchEntry.Kind.selector.rawValue {
-            guard let spec = try? PluginSpec(parsing: entry, option: "--selector") else { continue }
-            // `raise` and `selector.raise:relevance=dsir` are variants of one selector.
-            let id = spec.id.hasPrefix(PluginKind.selector.idPrefix) ? String(spec.id.dropFirst(PluginKind.selector.idPrefix.count)) : spec.id
+        for entry in entries {
+            guard let (id, spec) = selectorFamily(entry) else { continue }
             let isDefault = spec.settings.isEmpty
             if let i = families.firstIndex(where: { $0.id == id }) {
                 families[i].variants.append(entry)
