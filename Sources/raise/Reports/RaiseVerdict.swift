@@ -19,13 +19,14 @@ extension BenchReport {
         let families = entries.compactMap { entry in selectorFamily(entry).map { (entry: entry, id: $0.id, spec: $0.spec) } }
         let others = families.filter { $0.id != "raise" }.map(\.entry)
         let raise = families.filter { $0.id == "raise" }
-        let trained = raise.filter { $0.spec.setting("episodes") != "0" }
+        let isUntrained = { (spec: PluginSpec) in spec.setting("episodes").flatMap { Int($0) } == 0 }
+        let trained = raise.filter { !isUntrained($0.spec) }
         guard !trained.isEmpty, !others.isEmpty else { return "" }
-        // Its untrained twin: the same settings but `episodes=0`.
+        // Its untrained twin: the same settings but `episodes=0` (the benchmark's `--episodes` is at least 1).
         func untrained(_ entry: (entry: String, id: String, spec: PluginSpec)) -> String? {
             let settings = entry.spec.settings.filter { $0.name != "episodes" }
             return raise.first { twin in
-                twin.spec.setting("episodes") == "0" && twin.spec.settings.filter { $0.name != "episodes" }.elementsEqual(settings) { $0 == $1 }
+                isUntrained(twin.spec) && twin.spec.settings.filter { $0.name != "episodes" }.elementsEqual(settings) { $0 == $1 }
             }?.entry
         }
         let seeds = Set(results.map(\.seed)).count
