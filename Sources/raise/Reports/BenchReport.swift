@@ -46,6 +46,11 @@ struct BenchReport {
         results.filter { $0.entry == entry && ($0.budget == budget || $0.kind == BenchEntry.Kind.fullData.rawValue) }
     }
 
+    /// The mean and standard deviation of `metric` over the runs of `entry` shown under `budget`.
+    func statistics(of entry: String, at budget: String, _ metric: (BenchResult) -> Double?) -> (mean: Double, deviation: Double) {
+        BenchReport.meanAndDeviation(runs(entry, budget).compactMap(metric))
+    }
+
     var csv: String {
         var text = "budget,entry,kind,seed,val_loss,test_loss,test_exact_match,steps,batch,examples_seen,distinct_examples,lr,"
             + "preparation_s,selection_s,training_s,evaluation_s\n"
@@ -113,13 +118,13 @@ struct BenchReport {
             text += " distinct examples | preparation s/run | selection s/run |\n|---|---|---|---|---|" + (target == nil ? "" : "---|---|") + "---|---|---|\n"
             let selectors = entries.filter { e in runs(e, budget.label).first?.kind == BenchEntry.Kind.selector.rawValue }
             func best(_ metric: (BenchResult) -> Double?, lowest: Bool) -> String? {
-                let means = selectors.map { BenchReport.meanAndDeviation(runs($0, budget.label).compactMap(metric)).mean }
+                let means = selectors.map { statistics(of: $0, at: budget.label, metric).mean }
                 // The best is marked only where the selectors differ: when all tie (0.0% exact match), none is.
                 guard Set(means).count > 1 else { return nil }
                 return means.indices.min { lowest ? means[$0] < means[$1] : means[$0] > means[$1] }.map { selectors[$0] }
             }
             let bests = [best(\.validationLoss, lowest: true), best(\.testLoss, lowest: true), best(\.testExactMatch, lowest: false)]
-            let meanLoss = { (entry: String) in BenchReport.meanAndDeviation(self.runs(entry, budget.label).map(\.validationLoss)).mean }
+            let meanLoss = { (entry: String) in self.statistics(of: entry, at: budget.label, \.validationLoss).mean }
             let randomLoss = entries.first { $0 == "random" }.map(meanLoss)
             let oracleLoss = entries.first { runs($0, budget.label).first?.kind == BenchEntry.Kind.oracle.rawValue }.map(meanLoss)
             for entry in entries {
@@ -208,7 +213,7 @@ struct BenchReport {
         for family in families {
             for budget in budgets.map(\.label) {
                 let ran = family.variants.filter { !runs($0, budget).isEmpty }
-                let loss = { (entry: String) in BenchReport.meanAndDeviation(self.runs(entry, budget).map(\.validationLoss)).mean }
+                let loss = { (entry: String) in self.statistics(of: entry, at: budget, \.validationLoss).mean }
                 guard let chosen = ran.min(by: { loss($0) < loss($1) }) else { continue }
                 let defaultLoss = family.defaultEntry.map { mean($0, budget, \.testLoss) } ?? "—"
                 text += "| \(family.id) | \(budget) | \(chosen) | \(mean(chosen, budget, \.validationLoss)) | \(mean(chosen, budget, \.testLoss)) | "

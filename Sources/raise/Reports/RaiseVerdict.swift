@@ -40,9 +40,7 @@ extension BenchReport {
         text += "| budget | RAISE entry | strongest other | val difference | test difference | verdict | val difference to untrained | "
         text += "test difference to untrained | training's verdict |\n|---|---|---|---|---|---|---|---|---|\n"
         for budget in budgets.map(\.label) {
-            let loss = { (entry: String, metric: (BenchResult) -> Double?) in
-                BenchReport.meanAndDeviation(self.runs(entry, budget).compactMap(metric))
-            }
+            let loss = { (entry: String, metric: (BenchResult) -> Double?) in self.statistics(of: entry, at: budget, metric) }
             guard let strongest = others.filter({ !runs($0, budget).isEmpty }).min(by: { loss($0, \.validationLoss).mean < loss($1, \.validationLoss).mean })
             else { continue }
             for entry in trained where !runs(entry.entry, budget).isEmpty {
