@@ -1,7 +1,7 @@
 // BaselineSelectors: the plugin library of the baseline selectors — task-agnostic (random, full, length,
 // perplexity bands, IFD, Superfiltering, RHO-LOSS, online batch selection, self-paced learning) and
-// target-aware (nearest-to-target, LESS, DSIR). This file is its C entry point (ABI version, then the entry
-// object) and the list of factories it registers.
+// target-aware (nearest-to-target, LESS, DSIR, CoLoR-Filter). This file is its C entry point (ABI
+// version, then the entry object) and the list of factories it registers.
 import RaiseKit
 
 /// Exported for the host: the ABI version this library was built against.
@@ -27,5 +27,6 @@ final class BaselineSelectorsPlugin: RaisePlugin {
         try registrar.add(TargetSelector.nearest)
         try registrar.add(TargetSelector.less)
         try registrar.add(DSIRSelector.factory)
+        try registrar.add(TargetSelector.colorFilter)
     }
 }

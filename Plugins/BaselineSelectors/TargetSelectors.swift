@@ -1,10 +1,11 @@
 // The target-aware static selectors: each ranks the pool once by how close an example is to the target
-// task's validation split — its embedding (nearest), its training gradient (LESS) or its n-grams (DSIR) —
-// and takes the top, or (DSIR) resamples by it. The host computes their feature with the validation split
+// task's validation split — its embedding (nearest), its training gradient (LESS), its n-grams (DSIR) or
+// how much its loss falls under a copy of the model fine-tuned on the split (CoLoR-Filter) — and takes
+// the top, or (DSIR) resamples by it. The host computes their feature with the validation split
 // (`--val`); the parameters are the feature's.
 import RaiseKit
 
-/// The top of a target-aware feature column: selector.nearest and selector.less.
+/// The top of a target-aware feature column: selector.nearest, selector.less and selector.color-filter.
 final class TargetSelector: InstructionSelector {
     /// selector.nearest: the examples whose embeddings are most similar to the validation split.
     static let nearest = PluginFactory(
@@ -25,6 +26,15 @@ final class TargetSelector: InstructionSelector {
         parameters: TargetFeatureParameters.gradient,
         create: { TargetSelector(id: "selector.less", column: FeatureColumn.gradientAlignment,
                                  feature: TargetFeatureParameters.featureSpec(FeatureSpec.gradient, $0)) })
+
+    /// selector.color-filter: CoLoR-Filter — the examples whose answer loss falls most under a copy of the
+    /// model fine-tuned on the validation split.
+    static let colorFilter = PluginFactory(
+        id: "selector.color-filter", kind: .selector, version: "1.0.0",
+        summary: "CoLoR-Filter: the examples whose loss falls most under a copy fine-tuned on the target's validation split (chosen once; needs --val)",
+        parameters: TargetFeatureParameters.lossReduction,
+        create: { TargetSelector(id: "selector.color-filter", column: FeatureColumn.lossReduction,
+                                 feature: TargetFeatureParameters.featureSpec(FeatureSpec.lossReduction, $0)) })
 
     let mode = SelectionMode.once
     let id: String

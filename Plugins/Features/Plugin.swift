@@ -1,6 +1,7 @@
 // Features: the plugin library of the feature extractors — lengths, losses and perplexity, IFD, PCA-
 // reduced embeddings and k-means clusters, and the target-aware similarity to the target, LESS
-// gradient alignment and DSIR importance weights. This file is its C entry point and factory list.
+// gradient alignment, DSIR importance weights and CoLoR-Filter's loss reduction. This file is its C
+// entry point and factory list.
 import RaiseKit
 
 /// Exported for the host: the ABI version this library was built against.
@@ -59,6 +60,11 @@ final class FeaturesPlugin: RaisePlugin {
             parameters: TargetFeatureParameters.dsir,
             create: { DSIRFeature(buckets: $0.integer("buckets"), order: $0.integer("ngrams"), smoothing: $0.number("smoothing"),
                                   normalisesLength: $0.text("length") == "normalised") }))
+        try registrar.add(PluginFactory(
+            id: FeatureSpec.lossReduction, kind: .feature, version: "1.0.0",
+            summary: "CoLoR-Filter: how much each answer loss falls under a copy fine-tuned on the target's validation split (needs --val)",
+            parameters: TargetFeatureParameters.lossReduction,
+            create: { LossReductionFeature(epochs: $0.integer("epochs"), learningRate: Float($0.number("lr"))) }))
     }
 }
 

@@ -1,7 +1,8 @@
 // The target-aware feature extractors: each measures every pool example against the target task's
 // validation split — by where its embedding lies (feature.target-similarity), by where its training
-// gradient points (feature.gradient, LESS) or by how much likelier its n-grams are in the split than in
-// the pool (feature.dsir). Each looks at the whole pool and the whole split at once.
+// gradient points (feature.gradient, LESS), by how much likelier its n-grams are in the split than in
+// the pool (feature.dsir) or by how much its loss falls when a copy of the model learns the split
+// (feature.loss-reduction, CoLoR-Filter). Each looks at the whole pool and the whole split at once.
 import Foundation
 import RaiseKit
 
@@ -188,5 +189,58 @@ final class DSIRFeature: TargetFeatureExtractor {
             guard normalisesLength else { return Float(weight.sum) }
             return weight.ngrams > 0 ? Float(weight.sum / Double(weight.ngrams) * meanCount) : 0
         })
+    }
+}
+
+/// feature.loss-reduction: CoLoR-Filter's conditional loss reduction (Brandfonbrener et al., NeurIPS 2024).
+/// Each example's mean answer loss under the model, minus its loss under a copy of the model fine-tuned on
+/// the validation split for `epochs` shuffled epochs (batches of 16, warm-up then cosine decay to peak
+/// `lr`): how much likelier the target's own data made the example, which estimates the log ratio of its
+/// likelihood under the target to that under the pool — what DSIR estimates with n-gram counts, here with
+/// the model itself. The fine-tuning's order is fixed, so the score does not depend on the run's seed; the
+/// model's parameters are restored afterwards. Cost: two loss passes over the pool and the fine-tuning.
+final class LossReductionFeature: TargetFeatureExtractor {
+    let featureNames = [FeatureColumn.lossReduction]
+    let dependsOnSeed = false
+    let epochs: Int
+    let learningRate: Float
+
+    /// Examples per fine-tuning step.
+    static let batch = 16
+
+    init(epochs: Int, learningRate: Float) {
+        (self.epochs, self.learningRate) = (epochs, learningRate)
+    }
+
+    /// The two loss passes are whole-pool calls: the journal is not used.
+    func extract(_ examples: [TokenizedExample], target: [TokenizedExample], model: (any LanguageModel)?,
+                 journal: RowJournal?) throws -> Tensor {
+        let model = try requireModel(model, for: FeatureSpec.lossReduction)
+        let before = try model.exampleLosses(examples)
+        let snapshot = model.parameters.snapshot()
+        defer {
+            model.parameters.restore(snapshot)
+            model.parameters.zeroGrads()
+        }
+        try fineTune(model, on: target)
+        let after = try model.exampleLosses(examples)
+        return Tensor(shape: [examples.count, 1], values: zip(before, after).map { $0 - $1 })
+    }
+
+    /// `epochs` epochs over the target's examples that have an answer, each in a seeded shuffled order.
+    private func fineTune(_ model: any LanguageModel, on target: [TokenizedExample]) throws {
+        var order = target.indices.filter { target[$0].answerTokenCount > 0 }
+        let batch = LossReductionFeature.batch, stepsPerEpoch = (order.count + batch - 1) / batch
+        guard stepsPerEpoch > 0 else {
+            throw RaiseError.invalidArgument(name: FeatureSpec.lossReduction, detail: "the validation split has no example with an answer")
+        }
+        let trainer = ModelTrainer(model: model, settings: .fineTuning(peak: learningRate, steps: stepsPerEpoch * epochs))
+        var rng = RandomGenerator(seed: 0x436F_4C6F_52)  // "CoLoR"
+        for _ in 0..<epochs {
+            rng.shuffle(&order)
+            for start in stride(from: 0, to: order.count, by: batch) {
+                try trainer.step(order[start..<min(start + batch, order.count)].map { target[$0] })
+            }
+        }
     }
 }

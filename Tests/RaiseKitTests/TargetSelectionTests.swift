@@ -1,10 +1,11 @@
 // Target-aware selection: the count sketch keeps inner products within its stated bound; the target-
 // similarity and LESS gradient features equal hand-computed cosines on a constructed pool (and leave the
 // model as they found it); DSIR's n-gram importance weights equal hand-computed log-likelihood ratios;
-// selector.nearest and selector.less take the top of their features, selector.dsir resamples by its
-// weights in proportion to them; the relevance state
-// group reads and standardises their columns; and on a toy pool where only relevant records raise the
-// reward, a policy that sees relevance learns to pick them in fewer episodes than one that does not.
+// CoLoR-Filter's loss reduction is each record's loss before minus after one copy trained on the target;
+// selector.nearest, selector.less and selector.color-filter take the top of their features, selector.dsir
+// resamples by its weights in proportion to them; the relevance state group reads and standardises their
+// columns; and on a toy pool where only relevant records raise the reward, a policy that sees relevance
+// learns to pick them in fewer episodes than one that does not.
 import Foundation
 import RaiseKit
 import RaiseTestSupport
@@ -124,6 +125,50 @@ final class VectorModel: LanguageModel {
     func generate(prompts: [[Int32]], maxNewTokens: [Int], stop: Set<Int32>) throws -> [[Int32]] { prompts.map { _ in [] } }
 }
 
+/// A model whose answer loss per token is ½‖w − v‖², w its one parameter vector and v a fixed vector chosen
+/// by the example's first token: training on an example pulls w towards its v.
+final class QuadraticModel: LanguageModel {
+    let backendID = "model.quadratic"
+    let configuration = JSONObject()
+    let tokenizer: any Tokenizer
+    let parameters: ParameterStore
+    let contextLength = 8
+    let embeddingWidth: Int
+    let targets: [[Float]]
+
+    init(targets: [[Float]]) throws {
+        self.targets = targets
+        embeddingWidth = targets[0].count
+        var rng = RandomGenerator(seed: 0)
+        parameters = ParameterStore([ParameterSpec("w", [embeddingWidth], .zeros)], rng: &rng)
+        tokenizer = try BytePairTrainer.train(texts: ["a"], vocabularySize: 260)
+    }
+
+    private func loss(_ example: TokenizedExample) -> Float {
+        zip(parameters.values.scalars, targets[Int(example.ids[0])]).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } / 2
+    }
+
+    func exampleLosses(_ examples: [TokenizedExample]) throws -> [Float] { examples.map(loss) }
+
+    func embeddings(_ examples: [TokenizedExample], progress: ((_ done: Int) -> Void)?) throws -> Tensor {
+        Tensor(shape: [examples.count, embeddingWidth], values: examples.flatMap { targets[Int($0.ids[0])] })
+    }
+
+    /// The gradient of the summed token losses: (w − v) times the answer tokens.
+    func accumulateGradients(_ batch: [TokenizedExample]) throws -> (lossSum: Double, tokens: Int) {
+        var (lossSum, tokens) = (0.0, 0)
+        let w = parameters.values.scalars
+        for example in batch {
+            let answers = example.answerTokenCount
+            for (j, v) in targets[Int(example.ids[0])].enumerated() { parameters.grads.data[j] += (w[j] - v) * Float(answers) }
+            (lossSum, tokens) = (lossSum + Double(loss(example)) * Double(answers), tokens + answers)
+        }
+        return (lossSum, tokens)
+    }
+
+    func generate(prompts: [[Int32]], maxNewTokens: [Int], stop: Set<Int32>) throws -> [[Int32]] { prompts.map { _ in [] } }
+}
+
 final class TargetFeatureTests: XCTestCase {
     private func extractor(_ spec: String) throws -> any TargetFeatureExtractor {
         let registry = PluginRegistry()
@@ -214,7 +259,37 @@ final class TargetFeatureTests: XCTestCase {
         XCTAssertEqual(warmed.scalars.indices.min { warmed.scalars[$0] < warmed.scalars[$1] }, 2, "the opposite gradient ranks last")
     }
 
-    func testNearestAndLESSSelectTheTopOfTheirFeature() throws {
+    func testLossReductionIsHowMuchTheLossFallsUnderACopyTrainedOnTheTarget() throws {
+        // Pool examples 0–3; the validation examples 4–5 lie beside pool example 0 and opposite example 2.
+        let targets: [[Float]] = [[1, 0], [0, 1], [-1, 0], [0.5, 0.5], [1.1, 0.1], [0.9, -0.1]]
+        let model = try QuadraticModel(targets: targets)
+        let pool = (0..<4).map { VectorModel.example($0) }, target = [4, 5].map { VectorModel.example($0) }
+        XCTAssertEqual(try model.exampleLosses(pool), [0.5, 0.5, 0.5, 0.25], "½‖v‖² at w = 0")
+        let scores = try extractor("loss-reduction:epochs=20,lr=0.05").extract(pool, target: target, model: model)
+        XCTAssertEqual(model.parameters.values.scalars, [0, 0], "the fine-tuned copy's changes are undone")
+        // The copy moved w from 0 towards the target, so a record's loss fell by ½‖v‖² − ½‖w − v‖² = w·v − c, c = ½‖w‖².
+        XCTAssertEqual((0..<4).max { scores[$0, 0] < scores[$1, 0] }, 0, "the record the target resembles gains most")
+        XCTAssertGreaterThan(scores[0, 0], 0.2)
+        XCTAssertLessThan(scores[2, 0], 0, "the opposite record's loss rises")
+        // One trained copy behind every score: w and c recovered from records 0, 1 and 2 predict record 3 and agree.
+        let (w1, c) = ((scores[0, 0] - scores[2, 0]) / 2, -(scores[0, 0] + scores[2, 0]) / 2)
+        let w2 = scores[1, 0] + c
+        XCTAssertGreaterThan(w1, 0.5, "w went most of the way to the target's (1, 0)")
+        XCTAssertEqual(scores[3, 0], 0.5 * w1 + 0.5 * w2 - c, accuracy: 1e-5)
+        XCTAssertEqual(c, (w1 * w1 + w2 * w2) / 2, accuracy: 1e-5)
+        // The order of the fine-tuning is fixed: another run seed gives the same scores, bit for bit.
+        let registry = PluginRegistry()
+        try PluginLoader(registry: registry).load(file: builtLibrary("RaisePluginFeatures"))
+        let reseeded = try registry.make(PluginSpec(parsing: "loss-reduction:epochs=20,lr=0.05", option: "--feature"), kind: .feature, seed: 11,
+                                         as: (any TargetFeatureExtractor).self)
+        XCTAssertEqual(try reseeded.extract(pool, target: target, model: model).scalars, scores.scalars)
+        XCTAssertFalse(reseeded.dependsOnSeed)
+        assertThrows(["loss-reduction", "answer"]) {
+            try self.extractor("loss-reduction").extract(pool, target: [TokenizedExample(ids: [4, 1], lossMask: [0, 0])], model: model)
+        }
+    }
+
+    func testNearestLESSAndCoLoRFilterSelectTheTopOfTheirFeature() throws {
         let registry = PluginRegistry()
         try PluginLoader(registry: registry).load(file: builtLibrary("RaisePluginBaselineSelectors"))
         func make(_ spec: String) throws -> any InstructionSelector {
@@ -229,6 +304,10 @@ final class TargetFeatureTests: XCTestCase {
         XCTAssertEqual(less.requiredFeatures, ["feature.gradient:adam=true,dims=8192,epochs=4,lr=0.001,reduce=max,warmup=0.05"])
         XCTAssertEqual(try less.select(SelectionRequest(poolSize: 3, count: 1, totalSteps: 1,
                                                         features: [FeatureColumn.gradientAlignment: [0.2, -0.1, 0.7]])), [2])
+        let color = try make("color-filter:epochs=2")
+        XCTAssertEqual(color.requiredFeatures, ["feature.loss-reduction:epochs=2,lr=0.001"])
+        XCTAssertEqual(try color.select(SelectionRequest(poolSize: 4, count: 2, totalSteps: 1,
+                                                         features: [FeatureColumn.lossReduction: [0.3, -0.2, 0.1, 0.8]])), [3, 0])
     }
 }
 
@@ -345,6 +424,24 @@ final class RelevanceStateTests: XCTestCase {
         }
         XCTAssertEqual(blended.relevance![2, 1], 1.4142135, accuracy: 1e-5, "the gradient alignment still follows")
         assertThrows(["dsir_log_weight"]) { try PoolFeatures(columns: columns, count: 3, layout: blend) }
+        // The likelihood signal averages the ranks of DSIR's weight and CoLoR-Filter's loss reduction, each scaled to 0…1:
+        // (0, 1, ½) and (½, 0, 1) average to (¼, ½, ¾), whose deviation is 0.204.
+        let likelihood = StateLayout(groups: StateGroup.targetAware, semanticDimensions: 1, relevanceSignal: .likelihood)
+        XCTAssertEqual(likelihood.featureSpecs.filter { $0.hasPrefix("feature.dsir") || $0.hasPrefix("feature.loss-reduction") || $0.hasPrefix(FeatureSpec.targetSimilarity) },
+                       [FeatureSpec.dsir, FeatureSpec.lossReduction], "no similarity")
+        weighted["loss_reduction"] = [0.5, 0.1, 0.9]
+        let byLikelihood = try PoolFeatures(columns: weighted, count: 3, layout: likelihood)
+        for (row, expected) in [Float(-1.2247449), 0, 1.2247449].enumerated() { XCTAssertEqual(byLikelihood.relevance![row, 0], expected, accuracy: 1e-5) }
+        // An outlier counts as the top rank, no more: (0, ½, 1) and (0, 1, ½) average to (0, ¾, ¾), the last two level
+        // (their standardised mean would have put the outlier's record 0.45 deviations ahead).
+        weighted["loss_reduction"] = [0.1, 0.2, 100]
+        let withOutlier = try PoolFeatures(columns: weighted, count: 3, layout: likelihood)
+        for (row, expected) in [Float(-1.4142135), 0.70710677, 0.70710677].enumerated() {
+            XCTAssertEqual(withOutlier.relevance![row, 0], expected, accuracy: 1e-5)
+        }
+        XCTAssertEqual(RelevanceSignal.scaledRanks([3, 1, 3, 2]), [5 / 6, 0, 5 / 6, 1 / 3], "ties share their mean rank")
+        weighted["loss_reduction"] = nil
+        assertThrows(["loss_reduction"]) { try PoolFeatures(columns: weighted, count: 3, layout: likelihood) }
         // The incremental scores still equal the network on the fused state.
         var settings = PolicySettings(layout: layout)
         settings.hidden = 5

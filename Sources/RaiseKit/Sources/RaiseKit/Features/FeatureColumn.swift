@@ -21,6 +21,9 @@ public enum FeatureSpec {
     public static let gradient = "feature.gradient"
     /// DSIR: the log importance weight of each example's hashed n-grams, target against pool (target-aware).
     public static let dsir = "feature.dsir"
+    /// CoLoR-Filter: how much each example's answer loss falls under a copy of the model fine-tuned on the
+    /// target's validation split (target-aware).
+    public static let lossReduction = "feature.loss-reduction"
 
     /// feature.embedding reduced to `dimensions` columns.
     public static func embedding(dimensions: Int) -> String { "\(embedding):dims=\(dimensions)" }
@@ -50,6 +53,8 @@ public enum FeatureColumn {
     public static let gradientAlignment = "gradient_alignment"
     /// feature.dsir: the log importance weight of the example's n-grams, target against pool.
     public static let dsirLogWeight = "dsir_log_weight"
+    /// feature.loss-reduction: the answer loss under the model minus that under the copy fine-tuned on the target.
+    public static let lossReduction = "loss_reduction"
 
     /// A column of a feature computed with the reference model (`reference:SPEC`).
     public static func reference(_ column: String) -> String { "reference_" + column }

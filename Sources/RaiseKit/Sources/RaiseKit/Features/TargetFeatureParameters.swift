@@ -1,8 +1,9 @@
 // TargetFeatureParameters: the parameters of the target-aware feature extractors, declared once — the
 // feature plugin takes them, and the selectors built on those features (selector.nearest, selector.less,
-// selector.dsir) take the same and pass them through (`featureSpec`), so the two can never disagree.
+// selector.dsir, selector.color-filter) take the same and pass them through (`featureSpec`), so the two
+// can never disagree.
 
-/// The parameters of feature.target-similarity, feature.gradient and feature.dsir.
+/// The parameters of feature.target-similarity, feature.gradient, feature.dsir and feature.loss-reduction.
 public enum TargetFeatureParameters {
     /// feature.target-similarity's (and selector.nearest's).
     public static let similarity = [
@@ -43,6 +44,12 @@ public enum TargetFeatureParameters {
                         "added to every bucket's count before normalising (0: the paper's estimator)"),
         PluginParameter("length", .choice(["normalised", "sum"]), default: "normalised",
                         "sum over an example's n-grams (favours long examples), or their mean times the pool's mean n-gram count (the paper's equal-length chunks)"),
+    ]
+
+    /// feature.loss-reduction's (and selector.color-filter's).
+    public static let lossReduction = [
+        PluginParameter("epochs", .integer(1...1000), default: "3", "epochs the copy is fine-tuned on the validation split"),
+        PluginParameter("lr", .number(1e-7...10), default: "0.001", "the copy's peak learning rate"),
     ]
 
     /// The spec of `feature` with the settings of `arguments`, a selector's whose parameters are the feature's;

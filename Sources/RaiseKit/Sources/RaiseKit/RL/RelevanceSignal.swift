@@ -14,6 +14,12 @@ public enum RelevanceSignal: String, CaseIterable, Sendable {
     /// The mean of the standardised similarity and the standardised DSIR weight: what a record means and
     /// the words it uses, each counted once.
     case blend
+    /// The mean rank of the record by DSIR's weight and by CoLoR-Filter's loss reduction (how much its
+    /// answer loss falls under a copy of the auxiliary model fine-tuned on the validation split,
+    /// `feature.loss-reduction`): two estimates of how much likelier the record is under the target than
+    /// under the pool, by n-gram counts and by a model. Ranks, because the loss reduction's top is a long
+    /// tail of the shortest answers, whose mean loss swings most, and would otherwise decide the mean.
+    case likelihood
 
     /// The feature specs that compute it, in a PCA space of `semanticDimensions` where it uses one.
     public func featureSpecs(semanticDimensions: Int) -> [String] {
@@ -23,6 +29,7 @@ public enum RelevanceSignal: String, CaseIterable, Sendable {
         case .whitened: return [similarity + ",whiten=true"]
         case .dsir: return [FeatureSpec.dsir]
         case .blend: return [similarity, FeatureSpec.dsir]
+        case .likelihood: return [FeatureSpec.dsir, FeatureSpec.lossReduction]
         }
     }
 
@@ -32,18 +39,38 @@ public enum RelevanceSignal: String, CaseIterable, Sendable {
         case .similarity, .whitened: return [FeatureColumn.targetSimilarity]
         case .dsir: return [FeatureColumn.dsirLogWeight]
         case .blend: return [FeatureColumn.targetSimilarity, FeatureColumn.dsirLogWeight]
+        case .likelihood: return [FeatureColumn.dsirLogWeight, FeatureColumn.lossReduction]
         }
     }
 
     /// The signal of each of `count` records: its one column, or the mean of its columns standardised over
-    /// the pool.
+    /// the pool (`likelihood`: the mean of their ranks, each scaled to 0…1 from the lowest to the highest).
     ///
     /// - Throws: what `column` throws for a missing column.
     public func values(count: Int, column: (String) throws -> [Float]) throws -> [Float] {
         let parts = try columns.map(column)
         guard parts.count > 1 else { return parts[0] }
+        if self == .likelihood {
+            let ranks = parts.map { RelevanceSignal.scaledRanks($0) }
+            return (0..<count).map { i in ranks.reduce(0) { $0 + $1[i] } / Float(ranks.count) }
+        }
         let standardised = PoolFeatures.standardised(parts, count: count)
         return (0..<count).map { i in (0..<parts.count).reduce(0) { $0 + standardised[i, $1] } / Float(parts.count) }
+    }
+
+    /// Each value's rank among `values`, 0 for the lowest to 1 for the highest; ties share their mean rank.
+    public static func scaledRanks(_ values: [Float]) -> [Float] {
+        guard values.count > 1 else { return values.map { _ in 0 } }
+        let order = values.indices.sorted { values[$0] < values[$1] }
+        var ranks = [Float](repeating: 0, count: values.count)
+        var start = 0
+        while start < order.count {
+            var end = start
+            while end + 1 < order.count, values[order[end + 1]] == values[order[start]] { end += 1 }
+            for position in start...end { ranks[order[position]] = Float(start + end) / 2 / Float(values.count - 1) }
+            start = end + 1
+        }
+        return ranks
     }
 
     /// Parses a signal's name.
