@@ -270,8 +270,11 @@ comma           := ,
 REAL_AUX_MODEL  := $(if $(filter smollm2,$(REAL_AUX)),--aux-model 'llama:path="$(SMOLLM2)"$(comma)ctx=256' --gradient-model $(REAL)/base)
 REAL_GENERAL    := $(REAL)/alpaca-libre/pool.jsonl $(REAL)/gpteacher/pool.jsonl
 REAL_BASE       := $(REAL)/alpaca-libre/base.jsonl $(REAL)/gpteacher/base.jsonl
+# More entries beside the default ones, e.g. REAL_EXTRA='--selector color-filter --selector raise:relevance=likelihood' (each RAISE
+# variant trains its own policies: about 10 minutes a target on 2 cores, beyond the hour the default entries keep to).
+REAL_EXTRA      ?=
 REAL_ENTRIES    := --selector random --selector perplexity --selector ifd --selector nearest --selector less --selector dsir --selector raise \
-	--selector raise:episodes=0 --selector raise:groups=stage+difficulty+semantics+availability
+	--selector raise:episodes=0 --selector raise:groups=stage+difficulty+semantics+availability $(REAL_EXTRA)
 REAL_BENCH       = $(RELEASE_BIN) bench run --model $(REAL)/base $(REAL_AUX_MODEL) --embedding-model bert:path=$(MINILM) $(REAL_ENTRIES) \
 	--budgets 1%,5%,10% --seeds $(REAL_SEEDS) --episodes $(REAL_EPISODES) --policy-budget 5% --reward val-loss:limit=64 --reward-every 2 \
 	--eval-points 2 --lr-per $(REAL_LR_PER) --jobs $(REAL_JOBS)
