@@ -123,17 +123,10 @@ final class GradientFeature: TargetFeatureExtractor {
         let count = min(examples.count, Int((warmup * Double(examples.count)).rounded()))
         guard count > 0, epochs > 0 else { return nil }
         var rng = RandomGenerator(seed: seed ^ 0x7761_726D)  // "warm"
-        var slice = rng.sample(count, of: examples.count).filter { examples[$0].answerTokenCount > 0 }
-        let batch = GradientFeature.warmupBatch, stepsPerEpoch = (slice.count + batch - 1) / batch
-        guard stepsPerEpoch > 0 else { return nil }
-        let trainer = ModelTrainer(model: model, settings: .fineTuning(peak: learningRate, steps: stepsPerEpoch * epochs))
-        for _ in 0..<epochs {
-            rng.shuffle(&slice)
-            for start in stride(from: 0, to: slice.count, by: batch) {
-                try trainer.step(slice[start..<min(start + batch, slice.count)].map { examples[$0] })
-            }
-        }
-        return trainer.optimizer
+        let slice = rng.sample(count, of: examples.count).filter { examples[$0].answerTokenCount > 0 }
+        guard !slice.isEmpty else { return nil }
+        return try trainEpochs(model, on: slice.map { examples[$0] }, epochs: epochs, batch: GradientFeature.warmupBatch,
+                               learningRate: learningRate, rng: &rng)
     }
 
     /// The unit-length sketch of `example`'s gradient (of its mean answer loss), as the Adam update
@@ -229,18 +222,28 @@ final class LossReductionFeature: TargetFeatureExtractor {
 
     /// `epochs` epochs over the target's examples that have an answer, each in a seeded shuffled order.
     private func fineTune(_ model: any LanguageModel, on target: [TokenizedExample]) throws {
-        var order = target.indices.filter { target[$0].answerTokenCount > 0 }
-        let batch = LossReductionFeature.batch, stepsPerEpoch = (order.count + batch - 1) / batch
-        guard stepsPerEpoch > 0 else {
+        let answered = target.filter { $0.answerTokenCount > 0 }
+        guard !answered.isEmpty else {
             throw RaiseError.invalidArgument(name: FeatureSpec.lossReduction, detail: "the validation split has no example with an answer")
         }
-        let trainer = ModelTrainer(model: model, settings: .fineTuning(peak: learningRate, steps: stepsPerEpoch * epochs))
         var rng = RandomGenerator(seed: 0x436F_4C6F_52)  // "CoLoR"
-        for _ in 0..<epochs {
-            rng.shuffle(&order)
-            for start in stride(from: 0, to: order.count, by: batch) {
-                try trainer.step(order[start..<min(start + batch, order.count)].map { target[$0] })
-            }
+        _ = try trainEpochs(model, on: answered, epochs: epochs, batch: LossReductionFeature.batch, learningRate: learningRate, rng: &rng)
+    }
+}
+
+/// Trains `model` on `examples` (not empty) for `epochs` epochs, each in a new order shuffled by `rng`, in batches of
+/// `batch`, with the trainer every selector gets (warm-up, then cosine decay from peak `learningRate`) over all the
+/// steps; the trainer's optimizer. LESS's warm-up and CoLoR-Filter's copy both train this way.
+func trainEpochs(_ model: any LanguageModel, on examples: [TokenizedExample], epochs: Int, batch: Int, learningRate: Float,
+                 rng: inout RandomGenerator) throws -> AdamW {
+    var order = Array(examples.indices)
+    let stepsPerEpoch = (examples.count + batch - 1) / batch
+    let trainer = ModelTrainer(model: model, settings: .fineTuning(peak: learningRate, steps: stepsPerEpoch * epochs))
+    for _ in 0..<epochs {
+        rng.shuffle(&order)
+        for start in stride(from: 0, to: order.count, by: batch) {
+            try trainer.step(order[start..<min(start + batch, order.count)].map { examples[$0] })
         }
     }
+    return trainer.optimizer
 }
