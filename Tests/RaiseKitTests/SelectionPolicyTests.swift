@@ -367,7 +367,7 @@ final class PolicyTrainingTests: XCTestCase {
 
     /// The relevance signal is saved with the policy; a policy saved before it could be chosen ranked by the
     /// target similarity; an unknown signal is refused, naming the field.
-    func testTheRelevanceSignalIsSavedAndOldPoliciesRankBySimilarity() throws {
+    func testTheRelevanceSignalIsSavedAndOldPoliciesRankBySimilarityOrAreRefused() throws {
         let settings = PolicySettings(layout: StateLayout(groups: [.stage, .semantics, .relevance], semanticDimensions: 3, relevanceSignal: .dsir))
         XCTAssertEqual(try PolicySettings(json: settings.json, path: "config.json"), settings)
         var old = settings.json
@@ -378,5 +378,12 @@ final class PolicyTrainingTests: XCTestCase {
         assertThrows(["config.json", "relevance_signal", "vibes", "similarity, whitened, dsir"]) { try PolicySettings(json: unknown, path: "config.json") }
         unknown["relevance_signal"] = .number(1)
         assertThrows(["config.json", "relevance_signal", "expected a string"]) { try PolicySettings(json: unknown, path: "config.json") }
+        // A likelihood policy saves how the signal was scaled; one saved before, by ranks, is refused: its prior would not fit.
+        let likelihood = PolicySettings(layout: StateLayout(groups: [.stage, .semantics, .relevance], semanticDimensions: 3, relevanceSignal: .likelihood))
+        XCTAssertEqual(try PolicySettings(json: likelihood.json, path: "config.json"), likelihood)
+        var byRanks = likelihood.json
+        byRanks["likelihood_scores"] = nil
+        assertThrows(["config.json", "relevance_signal", "by ranks", "train the policy again"]) { try PolicySettings(json: byRanks, path: "config.json") }
+        XCTAssertNil(settings.json["likelihood_scores"], "other signals save no scale")
     }
 }

@@ -424,22 +424,30 @@ final class RelevanceStateTests: XCTestCase {
         }
         XCTAssertEqual(blended.relevance![2, 1], 1.4142135, accuracy: 1e-5, "the gradient alignment still follows")
         assertThrows(["dsir_log_weight"]) { try PoolFeatures(columns: columns, count: 3, layout: blend) }
-        // The likelihood signal averages the ranks of DSIR's weight and CoLoR-Filter's loss reduction, each scaled to 0…1:
-        // (0, 1, ½) and (½, 0, 1) average to (¼, ½, ¾), whose deviation is 0.204.
+        // The likelihood signal averages DSIR's weight and CoLoR-Filter's loss reduction, standardised, the loss reduction by
+        // its normal scores: (−√1.5, √1.5, 0) and, from (0, −0.967, 0.967), (0, −√1.5, √1.5) average to (−0.61, 0, 0.61).
         let likelihood = StateLayout(groups: StateGroup.targetAware, semanticDimensions: 1, relevanceSignal: .likelihood)
         XCTAssertTrue(likelihood.featureSpecs.contains(FeatureSpec.dsir) && likelihood.featureSpecs.contains(FeatureSpec.lossReduction))
         XCTAssertFalse(likelihood.featureSpecs.contains { $0.hasPrefix(FeatureSpec.targetSimilarity) }, "no similarity")
         weighted["loss_reduction"] = [0.5, 0.1, 0.9]
         let byLikelihood = try PoolFeatures(columns: weighted, count: 3, layout: likelihood)
         for (row, expected) in [Float(-1.2247449), 0, 1.2247449].enumerated() { XCTAssertEqual(byLikelihood.relevance![row, 0], expected, accuracy: 1e-5) }
-        // An outlier counts as the top rank, no more: (0, ½, 1) and (0, 1, ½) average to (0, ¾, ¾), the last two level
-        // (their standardised mean would have put the outlier's record 0.45 deviations ahead).
+        // An outlier of the loss reduction counts as its top normal score, no more: (−√1.5, √1.5, 0) and (−√1.5, 0, √1.5)
+        // average to (−√1.5, √1.5/2, √1.5/2), the last two level (their standardised values would have put the outlier's
+        // record 0.45 deviations ahead).
         weighted["loss_reduction"] = [0.1, 0.2, 100]
         let withOutlier = try PoolFeatures(columns: weighted, count: 3, layout: likelihood)
         for (row, expected) in [Float(-1.4142135), 0.70710677, 0.70710677].enumerated() {
             XCTAssertEqual(withOutlier.relevance![row, 0], expected, accuracy: 1e-5)
         }
-        XCTAssertEqual(RelevanceSignal.scaledRanks([3, 1, 3, 2]), [5 / 6, 0, 5 / 6, 1 / 3], "ties share their mean rank")
+        // Normal scores: Φ⁻¹((r + ½)/n), ties at their mean rank — Φ⁻¹(0.75), Φ⁻¹(0.125), Φ⁻¹(0.75), Φ⁻¹(0.375).
+        for (score, expected) in zip(RelevanceSignal.normalScores([3, 1, 3, 2]), [Float(0.6744898), -1.1503494, 0.6744898, -0.3186394]) {
+            XCTAssertEqual(score, expected, accuracy: 1e-5)
+        }
+        // DSIR's weight keeps its values, so a rare target's two look-alikes stay apart from the rest: with the loss
+        // reduction flat, the signal is half the standardised weight, its gap included (by ranks it would be even steps).
+        let flat = try RelevanceSignal.likelihood.values(count: 5) { $0 == FeatureColumn.dsirLogWeight ? [10, 9.5, 0, -0.5, -1] : [0.2, 0.2, 0.2, 0.2, 0.2] }
+        for (value, expected) in zip(flat, [Float(0.63569), 0.58603, -0.35758, -0.40724, -0.4569]) { XCTAssertEqual(value, expected, accuracy: 1e-4) }
         weighted["loss_reduction"] = nil
         assertThrows(["loss_reduction"]) { try PoolFeatures(columns: weighted, count: 3, layout: likelihood) }
         // The incremental scores still equal the network on the fused state.

@@ -3,6 +3,8 @@
 // (docs/SELECTORS.md: none was best on every target measured), so a benchmark can train a policy on each and
 // compare them on the validation split.
 
+import Foundation
+
 /// The score the relevance group leads with.
 public enum RelevanceSignal: String, CaseIterable, Sendable {
     /// Cosine similarity to the validation split's centroid, in the semantics' PCA space (the default).
@@ -14,11 +16,13 @@ public enum RelevanceSignal: String, CaseIterable, Sendable {
     /// The mean of the standardised similarity and the standardised DSIR weight: what a record means and
     /// the words it uses, each counted once.
     case blend
-    /// The mean rank of the record by DSIR's weight and by CoLoR-Filter's loss reduction (how much its
-    /// answer loss falls under a copy of the auxiliary model fine-tuned on the validation split,
-    /// `feature.loss-reduction`): two estimates of how much likelier the record is under the target than
-    /// under the pool, by n-gram counts and by a model. Ranks, because the loss reduction's top is a long
-    /// tail of the shortest answers, whose mean loss swings most, and would otherwise decide the mean.
+    /// The mean of DSIR's weight and CoLoR-Filter's loss reduction (how much the record's answer loss falls
+    /// under a copy of the auxiliary model fine-tuned on the validation split, `feature.loss-reduction`), each
+    /// standardised: two estimates of how much likelier the record is under the target than under the pool,
+    /// by n-gram counts and by a model. The loss reduction enters by its normal scores — its rank, as a
+    /// quantile of the standard normal — because its top is a long tail of the shortest answers, whose mean
+    /// loss swings most, and would otherwise decide the mean; DSIR's weight, a log-likelihood ratio, keeps its
+    /// values, so that the gap after a rare target's look-alikes stays an edge the prior can find.
     case likelihood
 
     /// The feature specs that compute it, in a PCA space of `semanticDimensions` where it uses one.
@@ -44,33 +48,41 @@ public enum RelevanceSignal: String, CaseIterable, Sendable {
     }
 
     /// The signal of each of `count` records: its one column, or the mean of its columns standardised over
-    /// the pool (`likelihood`: the mean of their ranks, each scaled to 0…1 from the lowest to the highest).
+    /// the pool (`likelihood`: the loss reduction's normal scores in place of its values).
     ///
     /// - Throws: what `column` throws for a missing column.
     public func values(count: Int, column: (String) throws -> [Float]) throws -> [Float] {
-        let parts = try columns.map(column)
+        var parts = try columns.map(column)
         guard parts.count > 1 else { return parts[0] }
-        if self == .likelihood {
-            let ranks = parts.map { RelevanceSignal.scaledRanks($0) }
-            return (0..<count).map { i in ranks.reduce(0) { $0 + $1[i] } / Float(ranks.count) }
-        }
+        if self == .likelihood { parts[1] = RelevanceSignal.normalScores(parts[1]) }
         let standardised = PoolFeatures.standardised(parts, count: count)
         return (0..<count).map { i in (0..<parts.count).reduce(0) { $0 + standardised[i, $1] } / Float(parts.count) }
     }
 
-    /// Each value's rank among `values`, 0 for the lowest to 1 for the highest; ties share their mean rank.
-    public static func scaledRanks(_ values: [Float]) -> [Float] {
-        guard values.count > 1 else { return values.map { _ in 0 } }
+    /// Each value's normal score: Φ⁻¹((r + ½) / n) for its rank r of n from 0 for the lowest, so that the
+    /// scores follow the standard normal whatever the values' tails; ties share their mean rank.
+    public static func normalScores(_ values: [Float]) -> [Float] {
         let order = values.indices.sorted { values[$0] < values[$1] }
-        var ranks = [Float](repeating: 0, count: values.count)
+        var scores = [Float](repeating: 0, count: values.count)
         var start = 0
         while start < order.count {
             var end = start
             while end + 1 < order.count, values[order[end + 1]] == values[order[start]] { end += 1 }
-            for position in start...end { ranks[order[position]] = Float(start + end) / 2 / Float(values.count - 1) }
+            let quantile = standardNormalQuantile((Double(start + end) / 2 + 0.5) / Double(values.count))
+            for position in start...end { scores[order[position]] = Float(quantile) }
             start = end + 1
         }
-        return ranks
+        return scores
+    }
+
+    /// Φ⁻¹(p) for 0 < p < 1, by bisection on Φ(x) = erfc(−x/√2) / 2 (to well below Float's precision).
+    static func standardNormalQuantile(_ p: Double) -> Double {
+        var (low, high) = (-40.0, 40.0)
+        for _ in 0..<80 {
+            let middle = (low + high) / 2
+            if erfc(-middle / 2.0.squareRoot()) / 2 < p { low = middle } else { high = middle }
+        }
+        return (low + high) / 2
     }
 
     /// Parses a signal's name.

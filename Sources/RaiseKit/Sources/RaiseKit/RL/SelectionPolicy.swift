@@ -37,15 +37,21 @@ public struct PolicySettings: Equatable, Sendable {
     /// Settings over `layout`, other fields at their defaults.
     public init(layout: StateLayout) { self.layout = layout }
 
+    /// How the likelihood signal's loss reduction is scaled, saved beside the signal: a policy saved before it
+    /// was (by ranks) had its prior placed on another scale, and is refused rather than run on this one.
+    public static let likelihoodScores = "normal"
+
     /// The settings as saved in config.json.
     public var json: JSONObject {
-        JSONObject([("groups", .array(layout.groups.map { .string($0.rawValue) })),
+        var object = JSONObject([("groups", .array(layout.groups.map { .string($0.rawValue) })),
                     ("semantic_dims", .number(Double(layout.semanticDimensions))), ("relevance_signal", .string(layout.relevanceSignal.rawValue)),
                     ("hidden", .number(Double(hidden))),
                     ("activation", .string(activation.rawValue)),
                     ("clusters", .number(Double(clusters))), ("temperature", .number(Double(temperature))),
                     ("loss_refresh", .number(Double(lossRefresh))), ("relevance_prior", .number(Double(relevancePrior))),
                     ("relevance_threshold", .number(Double(relevanceThreshold))), ("relevance_width", .number(Double(relevanceWidth)))])
+        if layout.relevanceSignal == .likelihood { object["likelihood_scores"] = .string(PolicySettings.likelihoodScores) }
+        return object
     }
 
     /// Reads settings saved by `json`.
@@ -67,6 +73,11 @@ public struct PolicySettings: Equatable, Sendable {
         if let value = json["relevance_signal"] {
             guard let name = value.stringValue else { throw RaiseError.file(path: path, detail: "field 'relevance_signal': expected a string") }
             signal = try RelevanceSignal.parse(name, option: path + ": field 'relevance_signal'")
+            if signal == .likelihood && json["likelihood_scores"]?.stringValue != PolicySettings.likelihoodScores {
+                throw RaiseError.file(path: path, detail: "field 'relevance_signal': this policy ranks by the likelihood signal as raise made it "
+                                      + "before it took the loss reduction's normal scores (by ranks); its prior was placed on that scale: "
+                                      + "train the policy again")
+            }
         }
         self.init(layout: StateLayout(groups: groups, semanticDimensions: try int("semantic_dims", 1...4096), relevanceSignal: signal))
         hidden = try int("hidden", 1...65_536)
