@@ -54,7 +54,7 @@ public enum RelevanceSignal: String, CaseIterable, Sendable {
     public func values(count: Int, column: (String) throws -> [Float]) throws -> [Float] {
         var parts = try columns.map(column)
         guard parts.count > 1 else { return parts[0] }
-        if self == .likelihood { parts[1] = RelevanceSignal.normalScores(parts[1]) }
+        if self == .likelihood, let loss = columns.firstIndex(of: FeatureColumn.lossReduction) { parts[loss] = RelevanceSignal.normalScores(parts[loss]) }
         let standardised = PoolFeatures.standardised(parts, count: count)
         return (0..<count).map { i in (0..<parts.count).reduce(0) { $0 + standardised[i, $1] } / Float(parts.count) }
     }

@@ -44,12 +44,13 @@ public struct PolicySettings: Equatable, Sendable {
     /// The settings as saved in config.json.
     public var json: JSONObject {
         var object = JSONObject([("groups", .array(layout.groups.map { .string($0.rawValue) })),
-                    ("semantic_dims", .number(Double(layout.semanticDimensions))), ("relevance_signal", .string(layout.relevanceSignal.rawValue)),
-                    ("hidden", .number(Double(hidden))),
-                    ("activation", .string(activation.rawValue)),
-                    ("clusters", .number(Double(clusters))), ("temperature", .number(Double(temperature))),
-                    ("loss_refresh", .number(Double(lossRefresh))), ("relevance_prior", .number(Double(relevancePrior))),
-                    ("relevance_threshold", .number(Double(relevanceThreshold))), ("relevance_width", .number(Double(relevanceWidth)))])
+                                 ("semantic_dims", .number(Double(layout.semanticDimensions))),
+                                 ("relevance_signal", .string(layout.relevanceSignal.rawValue)),
+                                 ("hidden", .number(Double(hidden))),
+                                 ("activation", .string(activation.rawValue)),
+                                 ("clusters", .number(Double(clusters))), ("temperature", .number(Double(temperature))),
+                                 ("loss_refresh", .number(Double(lossRefresh))), ("relevance_prior", .number(Double(relevancePrior))),
+                                 ("relevance_threshold", .number(Double(relevanceThreshold))), ("relevance_width", .number(Double(relevanceWidth)))])
         if layout.relevanceSignal == .likelihood { object["likelihood_scores"] = .string(PolicySettings.likelihoodScores) }
         return object
     }
