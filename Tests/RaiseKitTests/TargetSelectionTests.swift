@@ -427,8 +427,9 @@ final class RelevanceStateTests: XCTestCase {
         // The likelihood signal averages DSIR's weight and CoLoR-Filter's loss reduction, standardised, the loss reduction by
         // its normal scores: (−√1.5, √1.5, 0) and, from (0, −0.967, 0.967), (0, −√1.5, √1.5) average to (−0.61, 0, 0.61).
         let likelihood = StateLayout(groups: StateGroup.targetAware, semanticDimensions: 1, relevanceSignal: .likelihood)
-        XCTAssertTrue(likelihood.featureSpecs.contains(FeatureSpec.dsir) && likelihood.featureSpecs.contains(FeatureSpec.lossReduction))
-        XCTAssertFalse(likelihood.featureSpecs.contains { $0.hasPrefix(FeatureSpec.targetSimilarity) }, "no similarity")
+        XCTAssertEqual(likelihood.featureSpecs.filter { spec in
+                           [FeatureSpec.dsir, FeatureSpec.lossReduction, FeatureSpec.targetSimilarity].contains { spec.hasPrefix($0) }
+                       }, [FeatureSpec.dsir, FeatureSpec.lossReduction], "DSIR's weight and the loss reduction, once each, and no similarity")
         weighted["loss_reduction"] = [0.5, 0.1, 0.9]
         let byLikelihood = try PoolFeatures(columns: weighted, count: 3, layout: likelihood)
         for (row, expected) in [Float(-1.2247449), 0, 1.2247449].enumerated() { XCTAssertEqual(byLikelihood.relevance![row, 0], expected, accuracy: 1e-5) }
