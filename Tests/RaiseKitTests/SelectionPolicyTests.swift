@@ -238,13 +238,13 @@ final class ToyEnvironment: SelectionEnvironment {
 
 final class PolicyTrainingTests: XCTestCase {
     private func trainer(seed: UInt64, ratio: PPORatio = .perDraw, momentum: Double = 0, noise: Double = 0,
-                         lambda: Double = PPOSettings().lambda, steps: Int = 8) throws -> (PolicyTrainer, ToyEnvironment) {
+                         lambda: Double = PPOSettings().lambda, steps: Int = 8, learningRate: Float = 1e-2) throws -> (PolicyTrainer, ToyEnvironment) {
         let (environment, features, layout) = try ToyEnvironment.make(momentum: momentum, noise: noise)
         var policySettings = PolicySettings(layout: layout)
         policySettings.hidden = 16
         let policy = SelectionPolicy(settings: policySettings, seed: seed)
         var settings = PolicyTrainingSettings(steps: steps, batchSize: 4, seed: seed)
-        settings.ppo.learningRate = 1e-2
+        settings.ppo.learningRate = learningRate
         settings.ppo.ratio = ratio
         settings.ppo.lambda = lambda
         let pool = try PolicyPool(features: features, settings: policySettings, seed: seed)
@@ -297,6 +297,24 @@ final class PolicyTrainingTests: XCTestCase {
             }
         }
         XCTAssertLessThan(episodes[0.9]!, episodes[0.0]!, "episodes to > 90% good picks over six seeds: \(episodes[0.9]!) at λ = 0.9, \(episodes[0.0]!) at λ = 0")
+    }
+
+    /// An update's approximate KL measures how far it moved the policy: 0 when the rate is 0 (every ratio
+    /// stays 1, up to the rounding of the recorded log-probabilities), positive when it learns, and the more
+    /// ratios are clipped, the larger.
+    func testAnUpdateReportsHowFarItMovedThePolicy() throws {
+        let (still, _) = try trainer(seed: 4, learningRate: 0)
+        let unmoved = try still.runEpisode(0).statistics
+        XCTAssertEqual(unmoved.approximateKL, 0, accuracy: 1e-12)
+        XCTAssertEqual(unmoved.clipFraction, 0)
+        var measured = [Float: PPOStatistics]()
+        for rate: Float in [1e-3, 1e-1] {
+            let (learning, _) = try trainer(seed: 4, learningRate: rate)
+            measured[rate] = try learning.runEpisode(0).statistics
+        }
+        XCTAssertGreaterThan(measured[1e-3]!.approximateKL, 0)
+        XCTAssertGreaterThan(measured[1e-1]!.approximateKL, measured[1e-3]!.approximateKL)
+        XCTAssertGreaterThan(measured[1e-1]!.clipFraction, measured[1e-3]!.clipFraction)
     }
 
     func testARestoredTrainerRepeatsAnUninterruptedRun() throws {

@@ -143,6 +143,7 @@ struct PolicyTrainingJob {
                                ("seconds", .number(result.seconds)), ("policy_loss", .number(result.statistics.policyLoss)),
                                ("value_loss", .number(result.statistics.valueLoss)), ("entropy", .number(result.statistics.entropy)),
                                ("clip_fraction", .number(result.statistics.clipFraction)),
+                               ("approx_kl", .number(result.statistics.approximateKL)),
                                ("distinct", .number(Double(Set(result.picks).count)))])
         for tag in ["target", "noisy"] where pool.records.contains(where: { $0.hiddenTags[tag] != nil }) {
             let share = Double(result.picks.filter { pool.records[$0].hiddenTags[tag] == "true" }.count) / Double(max(result.picks.count, 1))

@@ -75,6 +75,10 @@ public struct PPOStatistics: Sendable {
     public var entropy = 0.0
     /// Share of ratios outside [1−ε, 1+ε].
     public var clipFraction = 0.0
+    /// How far the update moved the policy from the one that drew the picks, per ratio: the estimator
+    /// E[(r − 1) − log r] of KL(old ‖ new), never negative (Schulman's k3; what Stable-Baselines3 logs as
+    /// approx_kl). Each ratio is measured before its minibatch's step, so the first pass's first minibatch adds 0.
+    public var approximateKL = 0.0
 }
 
 /// Updates a policy from recorded episodes.
@@ -127,6 +131,7 @@ public final class PPOUpdater {
                     statistics.valueLoss += measured.valueLoss
                     statistics.entropy += measured.entropy
                     statistics.clipFraction += measured.clipFraction
+                    statistics.approximateKL += measured.approximateKL
                 }
                 let grads = policy.parameters.grads
                 for i in 0..<grads.count { grads.data[i] /= Float(batch.count) }
@@ -140,6 +145,7 @@ public final class PPOUpdater {
         statistics.valueLoss /= updates
         statistics.entropy /= updates
         statistics.clipFraction /= updates
+        statistics.approximateKL /= updates
         return statistics
     }
 
@@ -169,6 +175,7 @@ public final class PPOUpdater {
                 let weight = share / Double(logRatios.count)
                 measured.policyLoss -= weight * min(ratio * advantage, clipped * advantage)
                 if ratio != clipped { measured.clipFraction += weight }
+                measured.approximateKL += weight * (ratio - 1 - logRatio)
                 slopes.append(ratio * advantage <= clipped * advantage ? -weight * ratio * advantage : 0)
             }
             // Per draw, pick k's log-ratio has its own slope; per cluster, every pick's log p shares the one.
