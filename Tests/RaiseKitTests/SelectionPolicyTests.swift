@@ -300,8 +300,8 @@ final class PolicyTrainingTests: XCTestCase {
     }
 
     /// An update's approximate KL measures how far it moved the policy: 0 when the rate is 0 (every ratio
-    /// stays 1, up to the rounding of the recorded log-probabilities), positive when it learns, and the more
-    /// ratios are clipped, the larger.
+    /// stays 1, up to the rounding of the recorded log-probabilities), positive when it learns, and larger —
+    /// with more ratios clipped — at a larger rate.
     func testAnUpdateReportsHowFarItMovedThePolicy() throws {
         let (still, _) = try trainer(seed: 4, learningRate: 0)
         let unmoved = try still.runEpisode(0).statistics
