@@ -34,6 +34,13 @@ final class FeatureMathTests: XCTestCase {
         assertThrows(["PCA", "cannot fit 4 components"]) { try PCA(fitting: data, components: 4, seed: 0) }
     }
 
+    /// Ranks from 0 for the lowest; tied values share their mean rank, so the ranks still sum to n(n − 1)/2.
+    func testRanksPutTiesAtTheirMeanRank() {
+        XCTAssertEqual(Ranks.average([3, 1, 3, 2] as [Float]), [2.5, 0, 2.5, 1])
+        XCTAssertEqual(Ranks.average([7, 7, 7] as [Double]), [1, 1, 1])
+        XCTAssertEqual(Ranks.average([Double]()), [])
+    }
+
     func testKMeansRecoversSeparatedClusters() throws {
         var rng = RandomGenerator(seed: 2)
         let centres: [(Float, Float)] = [(0, 0), (10, 0), (0, 10), (10, 10)]

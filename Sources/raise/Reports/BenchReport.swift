@@ -336,18 +336,7 @@ struct BenchReport {
     /// Spearman's rank correlation (average ranks for ties); nil — undefined — when either side is constant
     /// (full data picks every record alike).
     static func spearman(_ a: [Double], _ b: [Double]) -> Double? {
-        func ranks(_ v: [Double]) -> [Double] {
-            let order = v.indices.sorted { v[$0] < v[$1] }
-            var r = [Double](repeating: 0, count: v.count), i = 0
-            while i < order.count {
-                var j = i
-                while j + 1 < order.count && v[order[j + 1]] == v[order[i]] { j += 1 }
-                for k in i...j { r[order[k]] = Double(i + j) / 2 }
-                i = j + 1
-            }
-            return r
-        }
-        let (x, y) = (ranks(a), ranks(b))
+        let (x, y) = (Ranks.average(a), Ranks.average(b))
         let (mx, my) = (x.reduce(0, +) / Double(x.count), y.reduce(0, +) / Double(y.count))
         var (sxy, sxx, syy) = (0.0, 0.0, 0.0)
         for i in x.indices { sxy += (x[i] - mx) * (y[i] - my); sxx += (x[i] - mx) * (x[i] - mx); syy += (y[i] - my) * (y[i] - my) }

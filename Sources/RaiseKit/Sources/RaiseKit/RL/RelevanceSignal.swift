@@ -62,17 +62,7 @@ public enum RelevanceSignal: String, CaseIterable, Sendable {
     /// Each value's normal score: Φ⁻¹((r + ½) / n) for its rank r of n from 0 for the lowest, so that the
     /// scores follow the standard normal whatever the values' tails; ties share their mean rank.
     public static func normalScores(_ values: [Float]) -> [Float] {
-        let order = values.indices.sorted { values[$0] < values[$1] }
-        var scores = [Float](repeating: 0, count: values.count)
-        var start = 0
-        while start < order.count {
-            var end = start
-            while end + 1 < order.count, values[order[end + 1]] == values[order[start]] { end += 1 }
-            let quantile = standardNormalQuantile((Double(start + end) / 2 + 0.5) / Double(values.count))
-            for position in start...end { scores[order[position]] = Float(quantile) }
-            start = end + 1
-        }
-        return scores
+        Ranks.average(values).map { Float(standardNormalQuantile(($0 + 0.5) / Double(values.count))) }
     }
 
     /// Φ⁻¹(p) for 0 < p < 1, by bisection on Φ(x) = erfc(−x/√2) / 2 (to well below Float's precision).
