@@ -271,6 +271,29 @@ final class BenchCommandTests: XCTestCase {
         }
     }
 
+    /// `--policy-check 2` checks each trained policy with two more episodes (counted in the progress), an untrained
+    /// one needs none, and the benchmark's settings record it, so a folder is not resumed without it.
+    func testABenchmarkChecksItsTrainedPolicies() throws {
+        let (folder, model) = try tinySuite(self, size: 200, validation: 8, testSplit: 4)
+        let bench = ["bench", "run", "--model", model, "--data", folder + "/suite/pool.jsonl", "--val", folder + "/suite/val.jsonl",
+                     "--template", "plain", "--no-full", "--lr", "1e-3", "--budgets", "10%", "--seeds", "1", "--episodes", "2",
+                     "--batch", "4", "--eval-points", "1", "--threads", "1", "--selector", "raise", "--selector", "raise:episodes=0",
+                     "--out", folder + "/bench"]
+        let cache = ["RAISE_CACHE_DIR": folder + "/cache"]
+        let run = try runRaise(bench + ["--policy-check", "2", "--json"], environment: cache)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let events = run.stderr.split(separator: "\n").compactMap { try? JSONValue.parse(String($0)).objectValue }
+        let last = try XCTUnwrap(events.last { $0["task"]?.stringValue == "bench" })
+        XCTAssertEqual(last["total"]?.intValue, 2 * 15 + (2 + 2) * 15, "two runs of 15 steps, 2 episodes and 2 check episodes for one")
+        XCTAssertEqual(last["step"]?.intValue, last["total"]?.intValue)
+        let check = try JSONValue.readObject(path: folder + "/bench/policies/10pct-raise-seed0/config.json")["check"]?.objectValue
+        XCTAssertEqual(check?["trained"]?.arrayValue?.count, 2)
+        XCTAssertNil(try PolicyFolder(folder + "/bench/policies/10pct-raise_episodes_0-seed0").savedCheck())
+        let unchecked = try runRaise(bench + ["--quiet"], environment: cache)
+        XCTAssertEqual(unchecked.status, 1)
+        XCTAssertTrue(unchecked.stderr.contains("policy check episodes"), unchecked.stderr)
+    }
+
     /// Two swept rates almost equal score closer than random's two seeds differ: the sweep is flagged as unsettled,
     /// in the report and on stderr.
     func testANearTieInTheSweepIsFlagged() throws {

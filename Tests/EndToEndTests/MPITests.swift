@@ -83,13 +83,15 @@ final class MPITests: XCTestCase {
 
     /// Policy training on 2 ranks (they share each update's group of episodes, the rollouts are exchanged
     /// and every rank takes the same PPO update) gives the policy one process gives with the same groups:
-    /// by default 3 episodes per update, on 2 ranks as on one.
+    /// by default 3 episodes per update, on 2 ranks as on one. So does the policy check, its two episodes
+    /// one on each rank.
     func testParallelEpisodesGiveTheSequentialPolicy() throws {
         let pretrain = try runRaise(["pretrain", "--model", model, "--data", folder + "/suite/pool.jsonl", "--steps", "20", "--threads", "1",
                                      "--quiet", "--out", folder + "/base"])
         XCTAssertEqual(pretrain.status, 0, pretrain.stderr)
         let train = ["train-selector", "--model", folder + "/base", "--data", folder + "/suite/pool.jsonl", "--val", folder + "/suite/val.jsonl",
-                     "--episodes", "4", "--budget", "6", "--batch", "8", "--reward", "val-loss:limit=8", "--threads", "1", "--quiet"]
+                     "--episodes", "4", "--budget", "6", "--batch", "8", "--reward", "val-loss:limit=8", "--policy-check", "2",
+                     "--threads", "1", "--quiet"]
         let sequential = try runRaise(train + ["--out", folder + "/one"])
         XCTAssertEqual(sequential.status, 0, sequential.stderr)
         let parallel = try runMPI(ranks: 2, train + ["--out", folder + "/two"])  // groups of 3 episodes: 2 on one rank, 1 on the other
@@ -103,6 +105,9 @@ final class MPITests: XCTestCase {
         }
         XCTAssertEqual(try returns("one"), try returns("two"))
         XCTAssertEqual(try returns("two").count, 4)
+        let checks = try ["one", "two"].map { try XCTUnwrap(JSONValue.readObject(path: folder + "/\($0)/config.json")["check"]) }
+        XCTAssertEqual(checks[0], checks[1])
+        XCTAssertEqual(checks[1].objectValue?["trained"]?.arrayValue?.count, 2)
     }
 
     func testAKilledRankFailsTheJobAndTheNextRunResumes() throws {

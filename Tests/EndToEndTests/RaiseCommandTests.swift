@@ -1,6 +1,6 @@
 // RAISE end to end on a tiny model: train-selector writes a usable policy and its episode log, a run
 // killed after an episode and resumed ends with the same policy as an uninterrupted one, 3 episodes go
-// to a PPO update by default, finetune with selector.raise logs scores and clusters, explain reports, a
+// to a PPO update by default, a policy check keeps the trained policy or its start, finetune with selector.raise logs scores and clusters, explain reports, a
 // validation split that overlaps the pool is refused, and so is a benchmark's `episodes` outside a
 // benchmark; the reward plugins and answer matching on their own.
 import Foundation
@@ -207,6 +207,50 @@ final class RaiseCommandTests: XCTestCase {
         XCTAssertNotEqual(byDefault, try policy("one", ["--episodes-per-update", "1"]))
         let config = try JSONValue.readObject(path: folder + "/default/config.json")
         XCTAssertEqual(config["training"]?.objectValue?["episodes_per_update"]?.intValue, 3)
+    }
+
+    /// With `--policy-check 2` the reward sees half the validation split; every episode scores the other half,
+    /// two more episodes score the trained policy there, and the folder's policy is the one the check keeps:
+    /// the trained weights (still in the training state) or the start's (an untrained run's). A finished
+    /// checked run resumes to nothing; a check of one episode, or another check on resume, is refused.
+    func testAPolicyCheckSavesTheTrainedPolicyOrItsStart() throws {
+        let (folder, model) = try tinySuite(self, size: 200, validation: 8, testSplit: 4)
+        let cache = ["RAISE_CACHE_DIR": folder + "/cache"]
+        func run(_ name: String, _ extra: [String], episodes: Int = 3) throws -> (status: Int32, stdout: String, stderr: String) {
+            try runRaise(["train-selector", "--model", model, "--data", folder + "/suite/pool.jsonl", "--val", folder + "/suite/val.jsonl",
+                          "--template", "plain", "--episodes", String(episodes), "--budget", "2", "--batch", "4", "--semantic-dims", "4",
+                          "--hidden", "8", "--threads", "1", "--out", folder + "/" + name] + extra, environment: cache)
+        }
+        let checked = try run("checked", ["--policy-check", "2"])
+        XCTAssertEqual(checked.status, 0, checked.stderr)
+        XCTAssertTrue(checked.stderr.contains("policy check on 4 held-out examples"), checked.stderr)
+        let config = try JSONValue.readObject(path: folder + "/checked/config.json")
+        let check = try XCTUnwrap(config["check"]?.objectValue)
+        XCTAssertEqual(check["start"]?.arrayValue?.count, 3, "the first update's three episodes ran the start")
+        XCTAssertEqual(check["trained"]?.arrayValue?.count, 2)
+        XCTAssertEqual(config["training"]?.objectValue?["check_episodes"]?.intValue, 2)
+        let log = try String(contentsOfFile: folder + "/checked/episodes.jsonl", encoding: .utf8).split(separator: "\n")
+        let scores = try log.map { try XCTUnwrap(JSONValue.parse(String($0)).objectValue?["check"]?.numberValue) }
+        XCTAssertEqual(scores.map(JSONValue.number), check["start"]?.arrayValue)
+
+        XCTAssertEqual(try run("untrained", ["--quiet"], episodes: 0).status, 0)
+        let weights = { (path: String) in try Safetensors.read(path: folder + path).tensors.mapValues(\.scalars) }
+        let (saved, start) = (try weights("/checked/policy.safetensors"), try weights("/untrained/policy.safetensors"))
+        let trained = try weights("/checked/training-state.safetensors").filter { saved[$0.key] != nil }
+        XCTAssertEqual(trained.count, saved.count, "the state holds every weight of the policy")
+        XCTAssertNotEqual(trained, start, "three episodes moved the policy")
+        XCTAssertEqual(saved, check["kept"]?.stringValue == "trained" ? trained : start, "kept: \(check["kept"] ?? .null)")
+
+        let before = try Data(contentsOf: URL(fileURLWithPath: folder + "/checked/config.json"))
+        let again = try run("checked", ["--policy-check", "2", "--resume", "--quiet"])
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: folder + "/checked/config.json")), before, "nothing left to run")
+        let other = try run("checked", ["--policy-check", "3", "--resume", "--quiet"])
+        XCTAssertEqual(other.status, 1)
+        XCTAssertTrue(other.stderr.contains("check_episodes"), other.stderr)
+        let one = try run("one", ["--policy-check", "1", "--quiet"])
+        XCTAssertEqual(one.status, 1)
+        XCTAssertTrue(one.stderr.contains("--policy-check") && one.stderr.contains("no spread"), one.stderr)
     }
 
     /// `raise:episodes=N` belongs to `raise bench run`, which trains the policy; finetune and select, which use

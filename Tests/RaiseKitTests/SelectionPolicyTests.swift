@@ -206,10 +206,12 @@ final class SelectionStateTests: XCTestCase {
 /// performance as a gradient moves a model trained with Adam's first moment: by (1 − β) of it at its own
 /// step and (1 − β)βᵏ k steps later (0: all of it at once, so each step's reward is its batch's share).
 /// `noise` adds a seeded Gaussian error of that deviation to every measurement, as a small validation
-/// sample's loss has.
+/// sample's loss has. With `check` the held-out examples of the policy check score `check` times the
+/// performance (−1: they disagree with the reward).
 final class ToyEnvironment: SelectionEnvironment {
     let groups: [Int]
     let momentum: Double, noise: Double
+    var check: Double?
     private var good = 0.0, velocity = 0.0
     private var rng = RandomGenerator(seed: 17)
 
@@ -224,6 +226,7 @@ final class ToyEnvironment: SelectionEnvironment {
     }
     func performance() throws -> Double { good + noise * Double(rng.nextNormal()) }
     func poolLosses() throws -> [Float] { groups.map(Float.init) }
+    func checkPerformance() throws -> Double? { check.map { $0 * good } }
 
     /// 60 instructions, 20 per group, with 4 noisy semantic columns centred on their group.
     static func make(momentum: Double = 0, noise: Double = 0) throws -> (ToyEnvironment, PoolFeatures, StateLayout) {
@@ -299,6 +302,35 @@ final class PolicyTrainingTests: XCTestCase {
         XCTAssertLessThan(episodes[0.9]!, episodes[0.0]!, "episodes to > 90% good picks over six seeds: \(episodes[0.9]!) at λ = 0.9, \(episodes[0.0]!) at λ = 0")
     }
 
+    /// An episode scores the environment's held-out examples at its end when there are some, and nothing
+    /// when there are none.
+    func testARolloutScoresTheCheckExamplesAtItsEnd() throws {
+        let (trainer, environment) = try trainer(seed: 5)
+        XCTAssertNil(try trainer.rollout(0).checkPerformance)
+        environment.check = -1
+        let rollout = try trainer.rollout(1)
+        XCTAssertEqual(rollout.checkPerformance, -rollout.finalPerformance)
+        XCTAssertGreaterThan(rollout.finalPerformance, 0)
+    }
+
+    /// The check keeps the trained policy only when it beats its start by more than a standard error of the
+    /// difference (pooled variance): hand values on each side of that line.
+    func testThePolicyCheckKeepsTheTrainedPolicyOnlyWhenItClearlyDidBetter() {
+        // Means −1.0 and −0.9; squares 0.02 + 0.02 over 4 degrees: pooled 0.01, standard error √(0.01·2/3) ≈ 0.0816.
+        let clear = PolicyCheck(start: [-1.1, -1.0, -0.9], trained: [-1.0, -0.9, -0.8])
+        XCTAssertEqual(clear.difference, 0.1, accuracy: 1e-12)
+        XCTAssertEqual(clear.standardError, (0.01 * 2 / 3).squareRoot(), accuracy: 1e-12)
+        XCTAssertTrue(clear.keepsTrained)
+        XCTAssertEqual(clear.json["kept"]?.stringValue, "trained")
+        // The same difference with three times the spread is within a standard error: the start is kept.
+        let unclear = PolicyCheck(start: [-1.3, -1.0, -0.7], trained: [-1.2, -0.9, -0.6])
+        XCTAssertEqual(unclear.standardError, 3 * clear.standardError, accuracy: 1e-12)
+        XCTAssertFalse(unclear.keepsTrained)
+        XCTAssertEqual(unclear.json["kept"]?.stringValue, "start")
+        // Worse is never kept, however tight.
+        XCTAssertFalse(PolicyCheck(start: [-1, -1.001], trained: [-1.2, -1.201]).keepsTrained)
+    }
+
     /// An update's approximate KL measures how far it moved the policy: 0 when the rate is 0 (every ratio
     /// stays 1, up to the rounding of the recorded log-probabilities), positive when it learns, and larger —
     /// with more ratios clipped — at a larger rate.
@@ -360,11 +392,16 @@ final class PolicyTrainingTests: XCTestCase {
         // Current-loss refreshes travel too.
         var trajectory = rollouts[0].trajectory
         trajectory.refreshLosses([0.5, -1.25, 3], at: 4)
-        let withLosses = Rollout(episode: 7, trajectory: trajectory, basePerformance: -2, finalPerformance: -1.5, rng: rollouts[0].rng, seconds: 1)
+        let withLosses = Rollout(episode: 7, trajectory: trajectory, basePerformance: -2, finalPerformance: -1.5, rng: rollouts[0].rng, seconds: 1,
+                                 checkPerformance: -1.75)
         let back = try Rollout(decoding: withLosses.encoded())
         XCTAssertEqual(back.trajectory.lossRefreshes.map(\.step), [4])
         XCTAssertEqual(back.trajectory.lossRefreshes.first?.losses, [0.5, -1.25, 3])
         XCTAssertEqual(back.rng, withLosses.rng)
+        // So does the policy check's held-out score, and its absence.
+        XCTAssertEqual(back.checkPerformance, -1.75)
+        XCTAssertNil(rollouts[0].checkPerformance)
+        XCTAssertNil(try Rollout(decoding: rollouts[0].encoded()).checkPerformance)
     }
 
     func testAPolicyFolderRoundTrips() throws {

@@ -78,4 +78,13 @@ extension ParsedArguments {
 
     /// The `--seed` value (default 0).
     func seed() throws -> UInt64 { UInt64(try int("--seed")) }
+
+    /// The `--policy-check` episodes: 0 (no check) or at least 2, for a spread to compare the means by.
+    func policyCheck() throws -> Int {
+        let episodes = try int("--policy-check")
+        guard episodes != 1 else {
+            throw RaiseError.invalidArgument(name: "--policy-check", detail: "1 episode gives no spread to judge the trained policy by; use 0 (no check) or 2 or more")
+        }
+        return episodes
+    }
 }

@@ -40,6 +40,8 @@ enum BenchRunCommand {
                            default: 20, in: 1...1_000_000),
                   .text("--reward", "SPEC", "RAISE reward plugin", default: "val-loss"),
                   .integer("--reward-every", "N", "steps between RAISE reward evaluations", default: 1, in: 1...1_000_000),
+                  .integer("--policy-check", "N", "after training, N more episodes on the held-out half of the validation split decide whether "
+                           + "a RAISE policy or its start is used (0: no check; the reward sees the whole split)", default: 0, in: 0...1_000),
                   .integer("--clusters", "C", "RAISE clusters per batch", default: 1, in: 1...4096),
                   .value("--policy-budget", "B", "train each seed's RAISE policy once at this budget (default: one per budget)"),
                   .value("--out", "DIR", "output folder (required)"),
@@ -221,7 +223,7 @@ enum BenchRunCommand {
 
     /// RAISE's policy training from the options.
     private static func policyPlan(_ arguments: ParsedArguments, budget: (label: String, steps: Int)?) throws -> PolicyTrainingPlan {
-        PolicyTrainingPlan(episodes: try arguments.int("--episodes"), reward: arguments.text("--reward"),
+        PolicyTrainingPlan(episodes: try arguments.int("--episodes"), checkEpisodes: try arguments.policyCheck(), reward: arguments.text("--reward"),
                            rewardEvery: try arguments.int("--reward-every"),
                            clusters: try arguments.int("--clusters"), budget: budget)
     }

@@ -22,6 +22,8 @@ enum TrainSelectorCommand {
                   .integer("--reward-every", "N", "steps between evaluations of the reward", default: 1, in: 1...1_000_000),
                   .integer("--episodes", "N", "episodes (0: write the policy as it starts — with the relevance group, the prior alone)",
                            default: runDefaults.episodes, in: 0...1_000_000),
+                  .integer("--policy-check", "N", "after training, N more episodes on the held-out half of the validation split decide whether "
+                           + "the trained policy or its start is saved (0: no check; the reward sees the whole split)", default: 0, in: 0...1_000),
                   .integer("--episodes-per-update", "K", "episodes run with one policy before each PPO update (default \(runDefaults.episodesPerUpdate); under mpirun, at least the ranks)",
                            default: nil, in: 1...1_000_000),
                   .text("--budget", "B", "steps per episode: N, N% of the full-data run, Nexamples or Ntokens", default: "1%"),
@@ -87,7 +89,8 @@ enum TrainSelectorCommand {
                                     rewardName: rewardName, columns: columns, policySettings: policySettings, priorSpill: priorSpill,
                                     run: run, learningRate: Float(try arguments.number("--lr")))
         let resume = arguments.flag("--resume")
-        let progress = ProgressReporter(label: "train-selector", total: run.episodes * run.steps, mode: arguments.outputMode,
+        let checkEpisodes = run.episodes > 0 ? run.checkEpisodes : 0
+        let progress = ProgressReporter(label: "train-selector", total: (run.episodes + checkEpisodes) * run.steps, mode: arguments.outputMode,
                                         completed: resume ? try PolicyFolder(out).episodesDone() * run.steps : 0)
         if resume, !PolicyFolder(out).hasTrainingState {
             arguments.console.info("raise: \(out): nothing to resume yet (no finished episode saved): starting from the first episode")
@@ -137,6 +140,7 @@ enum TrainSelectorCommand {
         run.episodes = try arguments.int("--episodes")
         run.episodesPerUpdate = try arguments.int("--episodes-per-update", default: max(runDefaults.episodesPerUpdate, Job.communicator.size))
         run.rewardEvery = try arguments.int("--reward-every")
+        run.checkEpisodes = try arguments.policyCheck()
         run.ppo.gamma = try arguments.number("--gamma")
         run.ppo.lambda = try arguments.number("--gae-lambda")
         run.ppo.clip = try arguments.number("--clip")

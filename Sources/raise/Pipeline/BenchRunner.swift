@@ -6,10 +6,11 @@
 import Foundation
 import RaiseKit
 
-/// RAISE's policy training in a benchmark: episodes, reward, its rhythm, clusters, and the budget policies
-/// are trained at (nil: each budget's own).
+/// RAISE's policy training in a benchmark: episodes, reward, its rhythm, clusters, the policy check's
+/// episodes (0: none), and the budget policies are trained at (nil: each budget's own).
 struct PolicyTrainingPlan {
     let episodes: Int
+    let checkEpisodes: Int
     let reward: String
     let rewardEvery: Int
     let clusters: Int
@@ -206,6 +207,7 @@ final class BenchRunner: @unchecked Sendable {
             }
             let remaining = policySteps(forFolder: folder, steps: steps, episodes: episodes)
             guard remaining > 0 || !saved.hasTrainingState else { return 0 }
+            let checkSteps = episodes > 0 ? settings.policy.checkEpisodes * steps : 0
             progress.detail = "training the RAISE policy \(folder.split(separator: "/").last!)"
             let (policy, batchSize) = (settings.policy, settings.batchSize)
             let model = try models.base(seed)
@@ -217,18 +219,22 @@ final class BenchRunner: @unchecked Sendable {
             var run = PolicyTrainingSettings(steps: steps, batchSize: batchSize, seed: seed)
             run.episodes = episodes
             run.rewardEvery = policy.rewardEvery
+            run.checkEpisodes = policy.checkEpisodes
             let reward = try registry.make(PluginSpec(parsing: policy.reward, option: "--reward"), kind: .reward, seed: seed, as: (any Reward).self)
             let job = PolicyTrainingJob(model: model, pool: pool, validation: validation, reward: reward, rewardName: policy.reward,
                                         columns: columns, policySettings: policySettings, priorSpill: PoolFeatures.defaultPriorSpill,
                                         run: run, learningRate: Float(lr))
             // The job numbers its steps from the first episode; a resumed policy's first new step reports 1.
             try job.train(out: folder, resume: .ifPresent, progress: progress,
-                          stepOffset: remaining - episodes * steps, mode: settings.outputMode == .json ? .quiet : settings.outputMode)
+                          stepOffset: remaining - episodes * steps - checkSteps, mode: settings.outputMode == .json ? .quiet : settings.outputMode)
             return remaining
         }
     }
 
+    /// The episodes' steps still to run in `folder`, and the policy check's when it is not done yet.
     private func policySteps(forFolder folder: String, steps: Int, episodes: Int) -> Int {
-        max(0, episodes - ((try? PolicyFolder(folder).episodesDone()) ?? 0)) * steps
+        let saved = PolicyFolder(folder)
+        let checkDone = episodes == 0 || settings.policy.checkEpisodes == 0 || ((try? saved.savedCheck()) ?? nil) != nil
+        return (max(0, episodes - ((try? saved.episodesDone()) ?? 0)) + (checkDone ? 0 : settings.policy.checkEpisodes)) * steps
     }
 }

@@ -35,6 +35,7 @@ struct BenchSettings {
         if case .source(let file) = settings.target { values["oracle data"] = file }
         if let limit = settings.exactMatchLimit { values["exact match on"] = "the first \(limit) test records" }
         if ratePerEntry { values["learning rate"] = "each entry's own, swept" }
+        if policy.checkEpisodes > 0 { values["policy check episodes"] = String(policy.checkEpisodes) }
         self.values = values
     }
 

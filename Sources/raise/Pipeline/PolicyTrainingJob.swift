@@ -4,6 +4,9 @@
 // (config.json, policy.safetensors), the episode log (episodes.jsonl) and the one-file resumable state
 // (training-state.safetensors); a resumed job checks it is the same run and continues after the last
 // finished episode. A job of 0 episodes writes the policy as it starts: the baseline of what PPO adds.
+// With a policy check (`PolicyCheck`) the reward sees the first half of the validation split, and after
+// the last update a few more episodes decide, on the second half, whether the trained policy or its
+// start is the folder's policy.
 import Foundation
 import RaiseKit
 
@@ -39,6 +42,7 @@ struct PolicyTrainingJob {
                                  ("seed", .number(Double(run.seed))),
                                  ("pool", .number(Double(pool.count))), ("validation", .number(Double(validation.count)))])
         if run.episodesPerUpdate > 1 { object["episodes_per_update"] = .number(Double(run.episodesPerUpdate)) }
+        if run.checkEpisodes > 0 { object["check_episodes"] = .number(Double(run.checkEpisodes)) }
         let ppo = run.ppo.json
         for key in ppo.keys { object[key] = ppo[key] }
         return object
@@ -54,7 +58,8 @@ struct PolicyTrainingJob {
         }
         let policyPool = try PolicyPool(columns: columns, count: pool.count, settings: policySettings, seed: run.seed)
         let peak = learningRate
-        let environment = FineTuningEnvironment(model: model, pool: pool.examples, validation: validation, reward: reward,
+        let (rewardExamples, checkExamples) = try checkSplit()
+        let environment = FineTuningEnvironment(model: model, pool: pool.examples, validation: rewardExamples, check: checkExamples, reward: reward,
                                                 settings: { TrainerSettings.fineTuning(peak: peak, steps: $0) })
         // The prior starts from the records a static selector would take at this budget (the subset size's
         // most similar), or from fewer where the target's look-alikes end before them — at least a batch.
@@ -70,12 +75,13 @@ struct PolicyTrainingJob {
         let trainer = PolicyTrainer(policy: policy, pool: policyPool, environment: environment, settings: run)
 
         let folder = PolicyFolder(out)
-        var log = [String](), firstEpisode = 0
+        var log = [String](), firstEpisode = 0, checked = false
         if resume == .ifPresent && folder.hasTrainingState {
             try checkSameRun(folder, settings: settings)
             (firstEpisode, log) = try folder.restoreTraining(into: trainer)
+            checked = try folder.savedCheck() != nil
             Console(mode: mode).info("raise: \(out): resuming after episode \(firstEpisode) of \(run.episodes)")
-            if firstEpisode >= run.episodes && Job.communicator.isRoot {
+            if firstEpisode >= run.episodes && !checked && Job.communicator.isRoot {
                 // Killed between the last update's writes: the state is whole, the other files are rewritten from it.
                 try folder.saveTraining(trainer, description: description, episodesDone: firstEpisode, log: log)
             }
@@ -87,15 +93,7 @@ struct PolicyTrainingJob {
         var first = firstEpisode
         while first < run.episodes {
             let group = Array(first..<min(first + run.episodesPerUpdate, run.episodes))
-            var mine = [Rollout]()
-            for episode in group[communicator.shard(group.count, block: 1)] {
-                var episodeReturn = 0.0
-                mine.append(try trainer.rollout(episode) { step, reward in
-                    episodeReturn += reward
-                    progress?.update(step: stepOffset + episode * run.steps + step + 1, metrics: [("return", episodeReturn)])
-                })
-            }
-            let rollouts = communicator.size > 1 ? try communicator.allGather(bytes: Rollout.encoded(mine)).flatMap(Rollout.decoded) : mine
+            let rollouts = try self.rollouts(group, trainer: trainer, progress: progress, stepOffset: stepOffset)
             let results = try trainer.update(rollouts)
             first = group.last! + 1
             guard communicator.isRoot else { continue }
@@ -108,7 +106,62 @@ struct PolicyTrainingJob {
             // No episode to run: the folder holds the policy as it starts (with the relevance group, the prior alone).
             try folder.saveTraining(trainer, description: description, episodesDone: 0, log: [])
         }
+        if run.checkEpisodes > 0 && run.episodes > 0 && (firstEpisode < run.episodes || !checked) {
+            try check(trainer, start: SelectionPolicy(settings: settings, seed: run.seed), log: log, folder: folder,
+                      progress: progress, stepOffset: stepOffset, mode: mode)
+        }
         return log.compactMap { try? JSONValue.parse($0).objectValue }
+    }
+
+    /// Runs `episodes` with the current policy, each rank its share; every rank gets all of them, in order.
+    private func rollouts(_ episodes: [Int], trainer: PolicyTrainer, progress: ProgressReporter?, stepOffset: Int) throws -> [Rollout] {
+        let communicator = Job.communicator
+        var mine = [Rollout]()
+        for episode in episodes[communicator.shard(episodes.count, block: 1)] {
+            var episodeReturn = 0.0
+            mine.append(try trainer.rollout(episode) { step, reward in
+                episodeReturn += reward
+                progress?.update(step: stepOffset + episode * run.steps + step + 1, metrics: [("return", episodeReturn)])
+            })
+        }
+        return communicator.size > 1 ? try communicator.allGather(bytes: Rollout.encoded(mine)).flatMap(Rollout.decoded) : mine
+    }
+
+    /// The validation examples the reward scores and those the policy check holds out: all and none without
+    /// a check; with one, the first half and the second.
+    ///
+    /// - Throws: `RaiseError.invalidArgument` when a check has fewer than two validation examples to split.
+    private func checkSplit() throws -> (reward: [TokenizedExample], check: [TokenizedExample]) {
+        guard run.checkEpisodes > 0 else { return (validation, []) }
+        guard validation.count >= 2 else {
+            throw RaiseError.invalidArgument(name: "--policy-check", detail: "the check holds out half of the validation split, "
+                                             + "which has \(validation.count) example(s); give --val at least 2, or leave the check out")
+        }
+        let half = (validation.count + 1) / 2
+        return (Array(validation[..<half]), Array(validation[half...]))
+    }
+
+    /// The policy check: `run.checkEpisodes` more episodes with the trained policy, scored on the held-out
+    /// half, against the start's first episodes (their scores are in the log). The folder's policy becomes
+    /// the one the check keeps; its training state keeps the trained weights.
+    private func check(_ trainer: PolicyTrainer, start: SelectionPolicy, log: [String], folder: PolicyFolder,
+                       progress: ProgressReporter?, stepOffset: Int, mode: OutputMode) throws {
+        let episodes = Array(run.episodes..<run.episodes + run.checkEpisodes)
+        let trained = try rollouts(episodes, trainer: trainer, progress: progress, stepOffset: stepOffset).compactMap(\.checkPerformance)
+        guard Job.communicator.isRoot else { return }
+        let startScores = log.prefix(run.episodesPerUpdate).compactMap { try? JSONValue.parse($0).objectValue?["check"]?.numberValue }
+        guard !startScores.isEmpty, trained.count == episodes.count else {
+            throw RaiseError.file(path: folder.episodesPath, detail: "the policy check needs the held-out scores ('check') of the first episodes")
+        }
+        let check = PolicyCheck(start: startScores, trained: trained)
+        let kept = check.keepsTrained ? trainer.policy : start
+        try folder.save(kept, extra: [("training", .object(description)), ("episodes_done", .number(Double(run.episodes))),
+                                      ("check", .object(check.json))])
+        let format = { (x: Double) in String(format: "%.4f", x) }
+        Console(mode: mode).info("raise: \(folder.path): policy check on \(validation.count / 2) held-out examples: the trained policy "
+                                 + "\(check.keepsTrained ? "beat" : "did not beat") its start by more than a standard error "
+                                 + "(\(format(check.difference)) ± \(format(check.standardError))); kept the \(check.keepsTrained ? "trained policy" : "start")")
+        if mode == .json { print(JSONValue.object(JSONObject([("check", .object(check.json))])).serialized) }
     }
 
     /// Says so when every reward of an episode was the same: PPO then has nothing to learn from (a
@@ -145,6 +198,7 @@ struct PolicyTrainingJob {
                                ("clip_fraction", .number(result.statistics.clipFraction)),
                                ("approx_kl", .number(result.statistics.approximateKL)),
                                ("distinct", .number(Double(Set(result.picks).count)))])
+        if let score = result.checkPerformance { line["check"] = .number(score) }
         for tag in ["target", "noisy"] where pool.records.contains(where: { $0.hiddenTags[tag] != nil }) {
             let share = Double(result.picks.filter { pool.records[$0].hiddenTags[tag] == "true" }.count) / Double(max(result.picks.count, 1))
             line[tag + "_share"] = .number(share)

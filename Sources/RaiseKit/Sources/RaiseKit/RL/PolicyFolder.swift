@@ -1,12 +1,15 @@
 // PolicyFolder: the folder a RAISE policy is trained into and used from — the one owner of its layout:
 //   config.json                 "kind": "raise.policy", the policy's settings, and for a trained policy the
-//                               run's description ("training") and the episodes finished ("episodes_done")
-//   policy.safetensors          the actor's and critic's weights
+//                               run's description ("training"), the episodes finished ("episodes_done") and,
+//                               when the run was checked, the policy check ("check": which policy was kept)
+//   policy.safetensors          the actor's and critic's weights (after a check, the kept policy's)
 //   episodes.jsonl              one line per finished episode
 //   training-state.safetensors  what a resumed run needs: weights, optimizer moments, episodes done, the log
 // After every update all four are rewritten (each atomically), so the folder always holds a usable policy;
 // config.json goes last: its episodes_done counts only episodes every other file already holds, and a run
 // killed between the writes resumes from the state file (which may be one update ahead) and rewrites the rest.
+// A policy check rewrites config.json and policy.safetensors once more at the end; the state file keeps the
+// trained weights, so a run resumed for more episodes continues from them.
 import Foundation
 
 /// A policy folder.
@@ -60,6 +63,9 @@ public struct PolicyFolder: Sendable {
 
     /// The run's description saved with a trained policy (empty when none was saved).
     public func savedTraining() throws -> JSONObject { try config()["training"]?.objectValue ?? JSONObject() }
+
+    /// The policy check saved with a checked policy (nil when the run was not checked, or not yet).
+    public func savedCheck() throws -> JSONObject? { try config()["check"]?.objectValue }
 
     /// Episodes finished by the training run in this folder as config.json counts them (0 when it holds no
     /// training state); the state file may be one update ahead.

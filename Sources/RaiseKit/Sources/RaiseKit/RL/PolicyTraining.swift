@@ -29,6 +29,9 @@ public struct PolicyTrainingSettings: Sendable {
     public var ppo = PPOSettings()
     /// The run's seed.
     public var seed: UInt64
+    /// Episodes run with the trained policy after the last update for the policy check (`PolicyCheck`);
+    /// 0: no check, and the reward sees the whole validation split.
+    public var checkEpisodes = 0
 
     /// `steps` steps of `batchSize` per episode; the other fields at their defaults.
     public init(steps: Int, batchSize: Int, seed: UInt64) {
@@ -52,6 +55,8 @@ public struct EpisodeResult: Sendable {
     public let picks: [Int]
     /// The PPO update that followed.
     public let statistics: PPOStatistics
+    /// P(M_T) on the policy check's held-out examples; nil without a check.
+    public let checkPerformance: Double?
     /// Wall time of the episode and its update.
     public let seconds: Double
 }
@@ -68,15 +73,19 @@ public struct Rollout: Sendable {
     public let rng: RandomGenerator
     /// Wall time of the episode.
     public let seconds: Double
+    /// P(M_T) on the policy check's held-out examples; nil without a check.
+    public let checkPerformance: Double?
 
     /// A finished episode.
-    public init(episode: Int, trajectory: Trajectory, basePerformance: Double, finalPerformance: Double, rng: RandomGenerator, seconds: Double) {
+    public init(episode: Int, trajectory: Trajectory, basePerformance: Double, finalPerformance: Double, rng: RandomGenerator, seconds: Double,
+                checkPerformance: Double? = nil) {
         self.episode = episode
         self.trajectory = trajectory
         self.basePerformance = basePerformance
         self.finalPerformance = finalPerformance
         self.rng = rng
         self.seconds = seconds
+        self.checkPerformance = checkPerformance
     }
 }
 
@@ -145,7 +154,7 @@ public final class PolicyTrainer {
             onStep(t, reward)
         }
         return Rollout(episode: episode, trajectory: trajectory, basePerformance: base, finalPerformance: previous, rng: rng!,
-                       seconds: Date().timeIntervalSince(start))
+                       seconds: Date().timeIntervalSince(start), checkPerformance: try environment.checkPerformance())
     }
 
     /// One PPO update from `rollouts` (run in order with the current policy), shuffled with the last
@@ -165,7 +174,7 @@ public final class PolicyTrainer {
                                      for (c, picks) in step.picks.enumerated() { counts[c] += picks.count }
                                  },
                                  picks: trajectory.transitions.flatMap(\.indices), statistics: statistics,
-                                 seconds: rollout.seconds + updateSeconds)
+                                 checkPerformance: rollout.checkPerformance, seconds: rollout.seconds + updateSeconds)
         }
     }
 

@@ -75,6 +75,8 @@ extension Rollout {
             out.put(losses.count)
             for loss in losses { out.put(Double(loss)) }
         }
+        out.put(checkPerformance == nil ? 0 : 1)
+        out.put(checkPerformance ?? 0)
         return out.bytes
     }
 
@@ -106,7 +108,9 @@ extension Rollout {
             for _ in 0..<(try input.count()) { losses.append(Float(try input.number())) }
             trajectory.refreshLosses(losses, at: step)
         }
-        self.init(episode: episode, trajectory: trajectory, basePerformance: base, finalPerformance: final, rng: rng, seconds: seconds)
+        let (hasCheck, check) = (try input.integer(), try input.number())
+        self.init(episode: episode, trajectory: trajectory, basePerformance: base, finalPerformance: final, rng: rng, seconds: seconds,
+                  checkPerformance: hasCheck == 1 ? check : nil)
     }
 }
 
