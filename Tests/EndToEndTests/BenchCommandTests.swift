@@ -272,7 +272,8 @@ final class BenchCommandTests: XCTestCase {
     }
 
     /// `--policy-check 2` checks each trained policy with two more episodes (counted in the progress), an untrained
-    /// one needs none, and the benchmark's settings record it, so a folder is not resumed without it.
+    /// one needs none, the report says which policy the runs used, and the benchmark's settings record the check,
+    /// so a folder is not resumed without it.
     func testABenchmarkChecksItsTrainedPolicies() throws {
         let (folder, model) = try tinySuite(self, size: 200, validation: 8, testSplit: 4)
         let bench = ["bench", "run", "--model", model, "--data", folder + "/suite/pool.jsonl", "--val", folder + "/suite/val.jsonl",
@@ -289,6 +290,10 @@ final class BenchCommandTests: XCTestCase {
         let check = try JSONValue.readObject(path: folder + "/bench/policies/10pct-raise-seed0/config.json")["check"]?.objectValue
         XCTAssertEqual(check?["trained"]?.arrayValue?.count, 2)
         XCTAssertNil(try PolicyFolder(folder + "/bench/policies/10pct-raise_episodes_0-seed0").savedCheck())
+        let report = try String(contentsOfFile: folder + "/bench/report.md", encoding: .utf8)
+        let kept = try XCTUnwrap(check?["kept"]?.stringValue)
+        XCTAssertTrue(report.contains("## Policy checks") && report.contains("| 10pct-raise-seed0 | \(kept) | "), report)
+        XCTAssertFalse(report.contains("| 10pct-raise_episodes_0-seed0 |"), "an untrained policy is not checked")
         let unchecked = try runRaise(bench + ["--quiet"], environment: cache)
         XCTAssertEqual(unchecked.status, 1)
         XCTAssertTrue(unchecked.stderr.contains("policy check episodes"), unchecked.stderr)

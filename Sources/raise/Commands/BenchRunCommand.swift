@@ -75,7 +75,7 @@ enum BenchRunCommand {
             printing.withLock { print(JSONValue.object(line).serialized) }
         }
 
-        let report = setup.report(results, rates: rates)
+        let report = try setup.report(results, rates: rates)
         let files = try report.write(to: out)
         if arguments.outputMode != .json { report.rateCautions.forEach(arguments.console.warning) }
         if arguments.outputMode != .json {
@@ -129,9 +129,12 @@ enum BenchRunCommand {
         }
 
         /// The report of `results`.
-        func report(_ results: [BenchResult], rates: BenchLearningRates) -> BenchReport {
+        ///
+        /// - Throws: `RaiseError.file` naming a policy's config.json that cannot be read.
+        func report(_ results: [BenchResult], rates: BenchLearningRates) throws -> BenchReport {
             BenchReport(results: results, budgets: budgets, fullDataSteps: plan.fullDataSteps, records: pool.records, target: target,
-                        exactMatchLimit: work.settings.exactMatchLimit, rates: rates, environment: environment())
+                        exactMatchLimit: work.settings.exactMatchLimit, rates: rates, policyChecks: try BenchReport.policyChecks(out: work.settings.out),
+                        environment: environment())
         }
     }
 
