@@ -212,7 +212,8 @@ final class RaiseCommandTests: XCTestCase {
     /// With `--policy-check 2` the reward sees half the validation split; every episode scores the other half,
     /// two more episodes score the trained policy there, and the folder's policy is the one the check keeps:
     /// the trained weights (still in the training state) or the start's (an untrained run's). A finished
-    /// checked run resumes to nothing; a check of one episode, or another check on resume, is refused.
+    /// checked run resumes to nothing, one killed during its check checks again to the same end; a check of one
+    /// episode, or another check on resume, is refused.
     func testAPolicyCheckSavesTheTrainedPolicyOrItsStart() throws {
         let (folder, model) = try tinySuite(self, size: 200, validation: 8, testSplit: 4)
         let cache = ["RAISE_CACHE_DIR": folder + "/cache"]
@@ -245,6 +246,14 @@ final class RaiseCommandTests: XCTestCase {
         let again = try run("checked", ["--policy-check", "2", "--resume", "--quiet"])
         XCTAssertEqual(again.status, 0, again.stderr)
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: folder + "/checked/config.json")), before, "nothing left to run")
+        // Killed during the check, the folder holds the trained run without its check: resumed, the check runs again, the same.
+        var unchecked = config
+        unchecked["check"] = nil
+        try AtomicFile.write(JSONValue.object(unchecked).serialized + "\n", to: folder + "/checked/config.json")
+        let rechecked = try run("checked", ["--policy-check", "2", "--resume", "--quiet"])
+        XCTAssertEqual(rechecked.status, 0, rechecked.stderr)
+        XCTAssertEqual(try JSONValue.readObject(path: folder + "/checked/config.json")["check"], config["check"])
+        XCTAssertEqual(try weights("/checked/policy.safetensors"), saved)
         let other = try run("checked", ["--policy-check", "3", "--resume", "--quiet"])
         XCTAssertEqual(other.status, 1)
         XCTAssertTrue(other.stderr.contains("check_episodes"), other.stderr)
