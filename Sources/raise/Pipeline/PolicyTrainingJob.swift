@@ -158,7 +158,8 @@ struct PolicyTrainingJob {
         try folder.save(kept, extra: [("training", .object(description)), ("episodes_done", .number(Double(run.episodes))),
                                       ("check", .object(check.json))])
         let format = { (x: Double) in String(format: "%.4f", x) }
-        Console(mode: mode).info("raise: \(folder.path): policy check on \(validation.count / 2) held-out examples: the trained policy "
+        Console(mode: mode).info("raise: \(folder.path): policy check on the held-out half of the validation split "
+                                 + "(\(validation.count / 2) examples, scored by the reward): the trained policy "
                                  + "\(check.keepsTrained ? "beat" : "did not beat") its start by more than a standard error "
                                  + "(\(format(check.difference)) ± \(format(check.standardError))); kept the \(check.keepsTrained ? "trained policy" : "start")")
         if mode == .json { print(JSONValue.object(JSONObject([("check", .object(check.json))])).serialized) }
