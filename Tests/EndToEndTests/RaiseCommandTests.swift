@@ -225,6 +225,7 @@ final class RaiseCommandTests: XCTestCase {
         let checked = try run("checked", ["--policy-check", "2"])
         XCTAssertEqual(checked.status, 0, checked.stderr)
         XCTAssertTrue(checked.stderr.contains("policy check on the held-out half of the validation split (4 examples"), checked.stderr)
+        XCTAssertTrue(checked.stdout.contains("policy check: saved the "), checked.stdout)
         let config = try JSONValue.readObject(path: folder + "/checked/config.json")
         let check = try XCTUnwrap(config["check"]?.objectValue)
         XCTAssertEqual(check["start"]?.arrayValue?.count, 3, "the first update's three episodes ran the start")
