@@ -271,7 +271,8 @@ REAL_AUX_MODEL  := $(if $(filter smollm2,$(REAL_AUX)),--aux-model 'llama:path="$
 REAL_GENERAL    := $(REAL)/alpaca-libre/pool.jsonl $(REAL)/gpteacher/pool.jsonl
 REAL_BASE       := $(REAL)/alpaca-libre/base.jsonl $(REAL)/gpteacher/base.jsonl
 # More entries beside the default ones, e.g. REAL_EXTRA='--selector color-filter --selector raise:relevance=likelihood' (each RAISE
-# variant trains its own policies: about 10 minutes a target on 2 cores, beyond the hour the default entries keep to).
+# variant trains its own policies: about 10 minutes a target on 2 cores, beyond the hour the default entries keep to). It may
+# carry options too: REAL_EXTRA='--policy-check 3' checks every trained policy on held-out validation (docs/SELECTORS.md).
 REAL_EXTRA      ?=
 REAL_ENTRIES    := --selector random --selector perplexity --selector ifd --selector nearest --selector less --selector dsir --selector raise \
 	--selector raise:episodes=0 --selector raise:groups=stage+difficulty+semantics+availability $(REAL_EXTRA)
