@@ -329,6 +329,11 @@ final class PolicyTrainingTests: XCTestCase {
         XCTAssertEqual(unclear.json["kept"]?.stringValue, "start")
         // Worse is never kept, however tight.
         XCTAssertFalse(PolicyCheck(start: [-1, -1.001], trained: [-1.2, -1.201]).keepsTrained)
+        // config.json's record reads back as the same check; a record without its scores is refused, naming the field.
+        XCTAssertEqual(try PolicyCheck(json: unclear.json, path: "config.json"), unclear)
+        var broken = unclear.json
+        broken["trained"] = .array([.string("high")])
+        assertThrows(["config.json", "check.trained"]) { try PolicyCheck(json: broken, path: "config.json") }
     }
 
     /// An update's approximate KL measures how far it moved the policy: 0 when the rate is 0 (every ratio

@@ -103,10 +103,9 @@ enum TrainSelectorCommand {
             print("trained a RAISE policy for \(run.episodes) episodes of \(run.steps) steps -> \(out)")
             print("  last episode: return \(String(format: "%.4f", last["return"]?.numberValue ?? 0)), "
                   + "final P \(String(format: "%.4f", last["final"]?.numberValue ?? 0))")
-            if let check = try PolicyFolder(out).savedCheck(), let kept = check["kept"]?.stringValue {
-                print("  policy check: saved the \(kept == "trained" ? "trained policy" : "policy as it started") (trained − start on the "
-                      + "held-out half: \(String(format: "%+.4f", check["difference"]?.numberValue ?? 0)) ± "
-                      + "\(String(format: "%.4f", check["standard_error"]?.numberValue ?? 0)))")
+            if let check = try PolicyFolder(out).savedCheck() {
+                print("  policy check: saved the \(check.keepsTrained ? "trained policy" : "policy as it started") (trained − start on the "
+                      + "held-out half: \(String(format: "%+.4f", check.difference)) ± \(String(format: "%.4f", check.standardError)))")
             }
         }
         return ExitCode.success

@@ -8,7 +8,7 @@ extension BenchReport {
     /// The checks of the policies in `out`/policies, by folder name (none when no policy was checked).
     ///
     /// - Throws: `RaiseError.file` naming a policy's config.json that cannot be read.
-    static func policyChecks(out: String) throws -> [(policy: String, check: JSONObject)] {
+    static func policyChecks(out: String) throws -> [(policy: String, check: PolicyCheck)] {
         let folder = out + "/policies"
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
         return try names.sorted().compactMap { name in
@@ -27,10 +27,8 @@ extension BenchReport {
         text += "by more than a standard error of the difference; otherwise they use its start.\n\n"
         text += "| policy | runs use | trained − start | standard error | check episodes |\n|---|---|---|---|---|\n"
         for (policy, check) in policyChecks {
-            let number = { (key: String) in check[key]?.numberValue.map { String(format: "%+.4f", $0) } ?? "—" }
-            let error = check["standard_error"]?.numberValue.map { String(format: "%.4f", $0) } ?? "—"
-            text += "| \(policy) | \(check["kept"]?.stringValue ?? "—") | \(number("difference")) | \(error) | "
-                + "\(check["trained"]?.arrayValue?.count ?? 0) |\n"
+            text += "| \(policy) | \(check.keepsTrained ? "trained" : "start") | \(String(format: "%+.4f", check.difference)) | "
+                + "\(String(format: "%.4f", check.standardError)) | \(check.trained.count) |\n"
         }
         return text
     }

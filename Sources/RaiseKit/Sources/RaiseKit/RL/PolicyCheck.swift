@@ -20,6 +20,22 @@ public struct PolicyCheck: Sendable, Equatable {
         self.trained = trained
     }
 
+    /// The check config.json recorded (its `start` and `trained` scores; the rest follows from them).
+    ///
+    /// - Throws: `RaiseError.file` naming `path` when a sample is missing, not numbers, or too short.
+    public init(json: JSONObject, path: String) throws {
+        let samples = try ["start", "trained"].map { key in
+            guard let values = json[key]?.arrayValue?.compactMap(\.numberValue), values.count == json[key]?.arrayValue?.count, !values.isEmpty else {
+                throw RaiseError.file(path: path, detail: "field 'check.\(key)' is not a list of scores")
+            }
+            return values
+        }
+        guard samples[0].count + samples[1].count >= 3 else {
+            throw RaiseError.file(path: path, detail: "field 'check' holds \(samples[0].count + samples[1].count) scores; a check needs 3")
+        }
+        self.init(start: samples[0], trained: samples[1])
+    }
+
     /// The trained mean less the start's (positive: the trained policy did better).
     public var difference: Double { Self.mean(trained) - Self.mean(start) }
 

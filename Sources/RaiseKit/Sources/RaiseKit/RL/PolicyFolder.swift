@@ -65,7 +65,14 @@ public struct PolicyFolder: Sendable {
     public func savedTraining() throws -> JSONObject { try config()["training"]?.objectValue ?? JSONObject() }
 
     /// The policy check saved with a checked policy (nil when the run was not checked, or not yet).
-    public func savedCheck() throws -> JSONObject? { try config()["check"]?.objectValue }
+    ///
+    /// - Throws: `RaiseError.file` when config.json is not a policy's or its check is malformed.
+    public func savedCheck() throws -> PolicyCheck? {
+        try config()["check"].map { check in
+            guard let object = check.objectValue else { throw RaiseError.file(path: configPath, detail: "field 'check' is not an object") }
+            return try PolicyCheck(json: object, path: configPath)
+        }
+    }
 
     /// Episodes finished by the training run in this folder as config.json counts them (0 when it holds no
     /// training state); the state file may be one update ahead.
