@@ -270,15 +270,18 @@ comma           := ,
 REAL_AUX_MODEL  := $(if $(filter smollm2,$(REAL_AUX)),--aux-model 'llama:path="$(SMOLLM2)"$(comma)ctx=256' --gradient-model $(REAL)/base)
 REAL_GENERAL    := $(REAL)/alpaca-libre/pool.jsonl $(REAL)/gpteacher/pool.jsonl
 REAL_BASE       := $(REAL)/alpaca-libre/base.jsonl $(REAL)/gpteacher/base.jsonl
-# More entries beside the default ones, e.g. REAL_EXTRA='--selector color-filter --selector raise:relevance=likelihood' (each RAISE
-# variant trains its own policies: about 10 minutes a target on 2 cores, beyond the hour the default entries keep to). It may
-# carry options too: REAL_EXTRA='--policy-check 3' checks every trained policy on held-out validation (docs/SELECTORS.md).
+# RAISE runs with both relevance signals (the target similarity and the likelihood; validation tells which suits a
+# target: docs/SELECTORS.md), and every trained policy is checked on the half of the validation split its reward does
+# not see, after REAL_CHECK more episodes (0: no check; the start is kept unless the trained policy beats it there).
+REAL_CHECK      ?= 3
+# More entries beside the default ones, e.g. REAL_EXTRA='--selector color-filter' (each RAISE variant trains its own
+# policies: about 10 minutes a target on 2 cores, beyond the hour the default entries keep to).
 REAL_EXTRA      ?=
 REAL_ENTRIES    := --selector random --selector perplexity --selector ifd --selector nearest --selector less --selector dsir --selector raise \
-	--selector raise:episodes=0 --selector raise:groups=stage+difficulty+semantics+availability $(REAL_EXTRA)
+	--selector raise:relevance=likelihood --selector raise:episodes=0 --selector raise:groups=stage+difficulty+semantics+availability $(REAL_EXTRA)
 REAL_BENCH       = $(RELEASE_BIN) bench run --model $(REAL)/base $(REAL_AUX_MODEL) --embedding-model bert:path=$(MINILM) $(REAL_ENTRIES) \
 	--budgets 1%,5%,10% --seeds $(REAL_SEEDS) --episodes $(REAL_EPISODES) --policy-budget 5% --reward val-loss:limit=64 --reward-every 2 \
-	--eval-points 2 --lr-per $(REAL_LR_PER) --jobs $(REAL_JOBS)
+	--eval-points 2 --lr-per $(REAL_LR_PER) $(if $(filter-out 0,$(REAL_CHECK)),--policy-check $(REAL_CHECK)) --jobs $(REAL_JOBS)
 bench-real: bench-real-gsm8k bench-real-alpacaeval
 
 bench-real-gsm8k: real-base
