@@ -159,7 +159,7 @@ struct PolicyTrainingJob {
                                       ("check", .object(check.json))])
         let format = { (x: Double) in String(format: "%.4f", x) }
         Console(mode: mode).info("raise: \(folder.path): policy check on the held-out half of the validation split "
-                                 + "(\(validation.count / 2) examples, scored by the reward): the trained policy "
+                                 + "(\(validation.count / 2) examples, scored as the reward scores, its limit included): the trained policy "
                                  + "\(check.keepsTrained ? "beat" : "did not beat") its start by more than a standard error "
                                  + "(\(format(check.difference)) ± \(format(check.standardError))); kept the \(check.keepsTrained ? "trained policy" : "start")")
         if mode == .json { print(JSONValue.object(JSONObject([("check", .object(check.json))])).serialized) }
