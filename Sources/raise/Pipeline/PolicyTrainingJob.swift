@@ -107,8 +107,8 @@ struct PolicyTrainingJob {
             try folder.saveTraining(trainer, description: description, episodesDone: 0, log: [])
         }
         if run.checkEpisodes > 0 && run.episodes > 0 && (firstEpisode < run.episodes || !checked) {
-            try check(trainer, start: SelectionPolicy(settings: settings, seed: run.seed), log: log, folder: folder,
-                      progress: progress, stepOffset: stepOffset, mode: mode)
+            try check(trainer, start: SelectionPolicy(settings: settings, seed: run.seed), heldOut: checkExamples.count, log: log,
+                      folder: folder, progress: progress, stepOffset: stepOffset, mode: mode)
         }
         return log.compactMap { try? JSONValue.parse($0).objectValue }
     }
@@ -143,8 +143,8 @@ struct PolicyTrainingJob {
 
     /// The policy check: `run.checkEpisodes` more episodes with the trained policy, scored on the held-out
     /// half, against the start's first episodes (their scores are in the log). The folder's policy becomes
-    /// the one the check keeps; its training state keeps the trained weights.
-    private func check(_ trainer: PolicyTrainer, start: SelectionPolicy, log: [String], folder: PolicyFolder,
+    /// the one the check keeps; its training state keeps the trained weights. `heldOut` is the held-out half's size.
+    private func check(_ trainer: PolicyTrainer, start: SelectionPolicy, heldOut: Int, log: [String], folder: PolicyFolder,
                        progress: ProgressReporter?, stepOffset: Int, mode: OutputMode) throws {
         let episodes = Array(run.episodes..<run.episodes + run.checkEpisodes)
         let trained = try rollouts(episodes, trainer: trainer, progress: progress, stepOffset: stepOffset).compactMap(\.checkPerformance)
@@ -159,7 +159,7 @@ struct PolicyTrainingJob {
                                       ("check", .object(check.json))])
         let format = { (x: Double) in String(format: "%.4f", x) }
         Console(mode: mode).info("raise: \(folder.path): policy check on the held-out half of the validation split "
-                                 + "(\(validation.count / 2) examples, scored as the reward scores, its limit included): the trained policy "
+                                 + "(\(heldOut) examples, scored as the reward scores, its limit included): the trained policy "
                                  + "\(check.keepsTrained ? "beat" : "did not beat") its start by more than a standard error "
                                  + "(\(format(check.difference)) ± \(format(check.standardError))); kept the \(check.keepsTrained ? "trained policy" : "start")")
         if mode == .json { print(JSONValue.object(JSONObject([("check", .object(check.json))])).serialized) }
