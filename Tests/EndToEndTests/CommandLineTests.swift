@@ -1,5 +1,6 @@
 // The `raise` executable end to end: help, version, usage errors and exit codes, and the JSON lines
-// of `raise bench kernels`. The binary is found next to the test bundle (CommandLine.arguments[0]).
+// of `raise bench kernels`, and the kernels OpenBLAS runs in the host. The binary is found next to the test
+// bundle (CommandLine.arguments[0]).
 import Foundation
 import RaiseKit
 import RaiseTestSupport
@@ -56,5 +57,24 @@ final class CommandLineTests: XCTestCase {
             XCTAssertEqual(ratio, gflops / reference, accuracy: 0.002 * max(1, ratio))  // each printed to 3 decimals
         }
         XCTAssertEqual(cases, ["square-256", "square-512", "square-1024", "transformer-2048x128x512"])
+    }
+
+    /// The kernel set `raise bench kernels` reports running, under `environment`.
+    private func kernels(_ environment: [String: String] = [:]) throws -> String {
+        let result = try runRaise(["bench", "kernels", "--json", "--threads", "1", "--repeats", "1", "--rounds", "1"], environment: environment)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let first = try XCTUnwrap(result.stdout.split(separator: "\n").first)
+        return try XCTUnwrap(JSONValue.parse(String(first)).objectValue?["kernels"]?.stringValue)
+    }
+
+    func testTheHostRunsKernelsAsStrongAsTheCPUAllows() throws {
+        guard ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] == nil else {
+            throw XCTSkip("OPENBLAS_CORETYPE is set for the tests: the host keeps it")
+        }
+        let cpuinfo = try String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)
+        let chosen = try kernels()
+        let level = try XCTUnwrap(BLASCoreChoice.level(ofCore: chosen), "OpenBLAS runs '\(chosen)', a core not known to BLASCoreChoice")
+        XCTAssertGreaterThanOrEqual(level, BLASCoreChoice.level(ofFlags: BLASCoreChoice.cpuFlags(cpuinfo: cpuinfo)), chosen)
+        XCTAssertEqual(try kernels(["OPENBLAS_CORETYPE": "Prescott"]), "Prescott")  // the user's choice stays
     }
 }

@@ -4,7 +4,8 @@
 // over rounds of each block's median, so a noisy machine slows both alike. Before each round the process
 // sleeps a moment: after a threaded call OpenBLAS's worker threads spin for a while before they sleep, and
 // a runtime block started then would share its cores with them (measured: both sides at half rate when
-// calls alternate one by one). The ratio is the runtime's overhead; target ≥ 0.95.
+// calls alternate one by one). The ratio is the runtime's overhead; target ≥ 0.95. The header names the
+// kernel set OpenBLAS runs (the host moves to the strongest the CPU has: KernelRestart).
 import Foundation
 import RaiseKit
 
@@ -40,7 +41,7 @@ enum BenchKernelsCommand {
         let rounds = try arguments.int("--rounds")
         let json = arguments.outputMode == .json
         if !json {
-            print("matmul: runtime vs direct cblas_sgemm, \(threads) thread(s), medians of \(rounds) rounds")
+            print("matmul: runtime vs direct cblas_sgemm, \(threads) thread(s), medians of \(rounds) rounds, OpenBLAS kernels \(BLAS.coreName)")
             print("case                         GFLOP/s   reference   ratio")
         }
         var rng = RandomGenerator(seed: 1)
@@ -65,7 +66,7 @@ enum BenchKernelsCommand {
                 let object = JSONObject([
                     ("case", .string(c.name)), ("gflops", .number(Timing.rounded(gflops, 2))),
                     ("reference_gflops", .number(Timing.rounded(referenceGflops, 2))), ("ratio", .number(Timing.rounded(ratio, 3))),
-                    ("threads", .number(Double(threads))), ("rounds", .number(Double(rounds))), ("repeats", .number(Double(repeats))),
+                    ("threads", .number(Double(threads))), ("kernels", .string(BLAS.coreName)), ("rounds", .number(Double(rounds))), ("repeats", .number(Double(repeats))),
                 ])
                 print(JSONValue.object(object).serialized)
             } else {

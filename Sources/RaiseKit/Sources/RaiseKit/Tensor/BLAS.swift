@@ -9,6 +9,9 @@ public enum BLAS {
     /// OpenBLAS's own description of its build (version, kernel target, threading), for reports.
     public static var configuration: String { String(cString: openblas_get_config()).trimmingCharacters(in: .whitespaces) }
 
+    /// The kernel set OpenBLAS runs (its "core", e.g. Haswell, SkylakeX), chosen when the library loaded.
+    public static var coreName: String { String(cString: openblas_get_corename()) }
+
     /// C = alpha · op(A) · op(B) + beta · C, row-major, with explicit leading dimensions. Large products
     /// are cut into `productParts` row (or column) blocks of C, each a single-threaded cblas_sgemm, and the
     /// blocks are spread over the threads: the threads are RaiseKit's own, so no OpenBLAS pool spins
