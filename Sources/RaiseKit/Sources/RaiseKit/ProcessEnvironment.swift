@@ -9,6 +9,9 @@ public enum ProcessEnvironment {
         return value
     }
 
+    /// Whether an environment variable is set at all, even to the empty string (as C libraries read it).
+    public static func isSet(_ name: String) -> Bool { ProcessInfo.processInfo.environment[name] != nil }
+
     /// The number of cores this process may run on.
     public static var coreCount: Int { ProcessInfo.processInfo.activeProcessorCount }
 }
