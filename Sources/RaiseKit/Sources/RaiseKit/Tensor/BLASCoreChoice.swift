@@ -1,9 +1,9 @@
 // BLASCoreChoice: which OpenBLAS kernel set (its "core") a CPU can run, read from the CPU's feature flags,
 // for when OpenBLAS's own choice falls short. A DYNAMIC_ARCH OpenBLAS picks its kernels by CPU model, and on a
 // model newer than the library it can fall back to weaker ones: OpenBLAS 0.3.21 (Debian 12) runs the SSE3
-// kernels of the Prescott on Xeons of family 6, model 207, which run its AVX-512 kernels 3–5× as fast. The levels are the order
-// OpenBLAS itself falls back on when it finds no model (AVX-512, AVX2, AVX, SSE3). This only ever raises the
-// choice to what the flags show; it never ranks cores of one level against each other.
+// kernels of the Prescott on Xeons of family 6, model 207, which run its AVX-512 kernels 3–5× as fast. The
+// levels are the order OpenBLAS itself falls back on when it finds no model (AVX-512, AVX2, AVX, SSE3). This
+// only ever raises the choice to what the flags show; it never ranks cores of one level against each other.
 
 /// The OpenBLAS core a CPU's instruction sets support, compared with the one OpenBLAS chose.
 public enum BLASCoreChoice {
