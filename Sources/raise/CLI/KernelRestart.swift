@@ -11,9 +11,10 @@ enum KernelRestart {
     /// Executes this program again with OPENBLAS_CORETYPE set when OpenBLAS's own choice is weaker than the
     /// CPU's flags allow; returns (doing nothing) otherwise, or when the restart itself fails.
     static func ontoStrongerKernelsIfWeak() {
+        // /proc/cpuinfo is read only when OpenBLAS's choice could be raised: on a large machine it is long.
         guard !ProcessEnvironment.isSet("OPENBLAS_CORETYPE"), BLAS.configuration.contains("DYNAMIC_ARCH"),
-              let cpuinfo = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-              let core = BLASCoreChoice.better(than: BLAS.coreName, cpuFlags: BLASCoreChoice.cpuFlags(cpuinfo: cpuinfo)) else { return }
+              let core = BLASCoreChoice.better(than: BLAS.coreName, cpuFlags: BLASCoreChoice.cpuFlags(
+                  cpuinfo: (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? "")) else { return }
         setenv("OPENBLAS_CORETYPE", core, 1)
         execv("/proc/self/exe", CommandLine.unsafeArgv)
         unsetenv("OPENBLAS_CORETYPE")  // execv returned: it failed, and this process keeps the kernels it has

@@ -46,10 +46,10 @@ public enum BLASCoreChoice {
     }
 
     /// The core to ask OpenBLAS for instead of `chosen`, or nil when `chosen` is as strong as the CPU allows
-    /// (or is not an x86-64 core known here).
-    public static func better(than chosen: String, cpuFlags: Set<String>) -> String? {
-        guard let current = level(ofCore: chosen) else { return nil }
-        let possible = level(ofFlags: cpuFlags)
+    /// (or is not an x86-64 core known here). The flags are read only when a stronger level exists.
+    public static func better(than chosen: String, cpuFlags: @autoclosure () -> Set<String>) -> String? {
+        guard let current = level(ofCore: chosen), current < .avx512 else { return nil }
+        let possible = level(ofFlags: cpuFlags())
         return possible > current ? possible.coreName : nil
     }
 
