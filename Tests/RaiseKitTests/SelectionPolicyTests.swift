@@ -190,6 +190,33 @@ final class SelectionStateTests: XCTestCase {
         }
     }
 
+    func testIncrementalScoresMatchTheNetworkOverSeveralBlocksWithTheCurrentLoss() throws {
+        // 77 rows: two whole blocks of the scorer and a part, with uses, current losses and both activations.
+        let layout = StateLayout(groups: [.stage, .difficulty, .semantics, .availability, .currentLoss], semanticDimensions: 3)
+        let n = 77
+        var rng = RandomGenerator(seed: 5)
+        var columns = [String: [Float]]()
+        for name in [FeatureColumn.promptTokens, FeatureColumn.responseTokens, FeatureColumn.lossConditional, FeatureColumn.lossUnconditional]
+            + (0..<3).map(FeatureColumn.embedding) {
+            columns[name] = (0..<n).map { _ in abs(rng.nextNormal()) * 4 }
+        }
+        let features = try PoolFeatures(columns: columns, count: n, layout: layout)
+        var progress = TrainingProgress(totalSteps: 10, poolSize: n)
+        progress.timesSelected = (0..<n).map { $0 % 5 == 0 ? $0 % 3 : 0 }
+        progress.currentLoss = (0..<n).map { _ in rng.nextNormal() }
+        for activation in [Activation.relu, .tanh] {
+            var settings = PolicySettings(layout: layout)
+            (settings.hidden, settings.activation) = (13, activation)
+            let policy = SelectionPolicy(settings: settings, seed: 7)
+            for step in [0, 6] {
+                progress.step = step
+                let full = policy.scores(layout.fusedState(features, progress)), fast = policy.scores(features, progress)
+                XCTAssertEqual(fast.count, n)
+                for (i, (a, b)) in zip(full, fast).enumerated() { XCTAssertEqual(a, b, accuracy: 1e-5, "\(activation), row \(i)") }
+            }
+        }
+    }
+
     func testQuotasSpreadTheBatchAndRespectSmallClusters() throws {
         let semantics = Tensor(shape: [7, 1], values: [0, 0.1, 0.2, 0.3, 0.4, 10, 10.1])
         let clusters = try PoolClusters(semantics: semantics, count: 2, seed: 1)

@@ -14,19 +14,39 @@ final class IncrementalScorer {
     /// log(1 + uses) for the use counts a run reaches, computed once (the same Floats as `log1p`).
     private static let logUsesTable = (0..<1024).map { log1p(Float($0)) }
 
-    /// One block's scores: Σ_h w₂[h] · f(P[h] + shift[h] + uses[h]·a + loss[h]·l) + b₂, the units in order.
-    /// `w` holds shift, uses, loss and w₂, H each; `row` the block's P, hidden-major.
+    /// Sixteen rows, one per lane. Every lane holds one row's own sum, in the same order at any width.
+    typealias Lanes = SIMD16<Float>
+    /// A block: two vectors of rows scored side by side, so that while one sum waits on its add's latency
+    /// the other's is computed.
+    static let rowsPerBlock = 2 * Lanes.scalarCount
+
+    /// f of each lane: ReLU, or tanh eight lanes at a time.
     @inline(__always)
-    private static func score(_ row: UnsafeRawPointer, _ w: UnsafeBufferPointer<Float>, _ hidden: Int, _ a: SIMD8<Float>, _ l: SIMD8<Float>,
-                              _ bias: Float, relu: Bool, loss: Bool) -> SIMD8<Float> {
-        var sum = SIMD8<Float>(repeating: bias)
+    private static func activation(_ z: Lanes, relu: Bool) -> Lanes {
+        relu ? z.replacing(with: Lanes.zero, where: z .< Lanes.zero)
+            : Lanes(lowHalf: FastMath.tanh(z.lowHalf), highHalf: FastMath.tanh(z.highHalf))
+    }
+
+    /// One block's scores: Σ_h w₂[h] · f(P[h] + shift[h] + uses[h]·a + loss[h]·l) + b₂, the units in order.
+    /// `w` holds shift, uses, loss and w₂, H each; `row` the block's P, hidden-major; `a` and `l` the two
+    /// halves' uses and losses.
+    @inline(__always)
+    private static func score(_ row: UnsafeRawPointer, _ w: UnsafeBufferPointer<Float>, _ hidden: Int, _ a: SIMD32<Float>,
+                              _ l: SIMD32<Float>, _ bias: Float, relu: Bool, loss: Bool) -> SIMD32<Float> {
+        var (first, second) = (Lanes(repeating: bias), Lanes(repeating: bias))
+        let half = MemoryLayout<Lanes>.size
         for h in 0..<hidden {
-            var z = row.loadUnaligned(fromByteOffset: h * 32, as: SIMD8<Float>.self) + w[h] + w[hidden + h] * a
-            if loss { z += w[2 * hidden + h] * l }  // without the group, l and its weights are zero
-            let f = relu ? z.replacing(with: SIMD8<Float>.zero, where: z .< SIMD8<Float>.zero) : FastMath.tanh(z)
-            sum += w[3 * hidden + h] * f
+            let at = row + h &* 2 &* half
+            var z0 = at.loadUnaligned(as: Lanes.self) + w[h] + w[hidden + h] * a.lowHalf
+            var z1 = at.loadUnaligned(fromByteOffset: half, as: Lanes.self) + w[h] + w[hidden + h] * a.highHalf
+            if loss {  // without the group, l and its weights are zero
+                z0 += w[2 * hidden + h] * l.lowHalf
+                z1 += w[2 * hidden + h] * l.highHalf
+            }
+            first += w[3 * hidden + h] * activation(z0, relu: relu)
+            second += w[3 * hidden + h] * activation(z1, relu: relu)
         }
-        return sum
+        return SIMD32(lowHalf: first, highHalf: second)
     }
 
     /// The pool (held, so that its memory cannot be reused by another) and the weights' version cached.
@@ -38,7 +58,8 @@ final class IncrementalScorer {
         let layout = policy.settings.layout
         let (n, hidden, width) = (features.count, policy.settings.hidden, layout.width)
         let weight = policy.parameters["actor.layer0.weight"].value  // (H, width)
-        let blocks = (n + 7) / 8
+        let lanes = IncrementalScorer.rowsPerBlock
+        let blocks = (n + lanes - 1) / lanes
         if key?.pool !== features.semantics.storage || key?.version != policy.version {
             let staticGroups = layout.groups.filter { features.staticColumns(of: $0) != nil }
             let columns = staticGroups.flatMap { Array(layout.columns(of: $0)!) }
@@ -53,11 +74,13 @@ final class IncrementalScorer {
             for h in 0..<hidden { for (j, column) in columns.enumerated() { weights.data[h * columns.count + j] = weight.data[h * width + column] } }
             let product = columns.isEmpty ? Tensor(zeros: [n, hidden]) : inputs.matmul(weights, transposeB: true)
             let bias = policy.parameters["actor.layer0.bias"].value
-            // Blocks of eight rows, hidden-major inside a block: P[block][h][row], so that a step works on
-            // eight instructions at once with no horizontal sums (the last block is padded with zeros).
-            staticPart = Tensor(zeros: [blocks * hidden * 8])
+            // Blocks of rows, hidden-major inside a block: P[block][h][row], so that a step works on a
+            // block of instructions at once with no horizontal sums (the last block is padded with zeros).
+            staticPart = Tensor(zeros: [blocks * hidden * lanes])
             for i in 0..<n {
-                for h in 0..<hidden { staticPart.data[(i / 8) * hidden * 8 + h * 8 + i % 8] = product.data[i * hidden + h] + bias.data[h] }
+                for h in 0..<hidden {
+                    staticPart.data[(i / lanes) * hidden * lanes + h * lanes + i % lanes] = product.data[i * hidden + h] + bias.data[h]
+                }
             }
             key = (features.semantics.storage, policy.version)
         }
@@ -76,11 +99,11 @@ final class IncrementalScorer {
         let loss = column(.currentLoss) ?? [Float](repeating: 0, count: hidden)
         let output = Array(UnsafeBufferPointer(start: policy.parameters["actor.layer1.weight"].value.data, count: hidden))
         let outputBias = policy.parameters["actor.layer1.bias"].value.data[0]
-        // Per block of eight rows: z = P_i + shift + uses·a_i + loss·l_i for each hidden unit, then f, then
-        // the weighted sum over hidden units — eight instructions per vector, one hidden unit at a time.
+        // Per block of rows: z = P_i + shift + uses·a_i + loss·l_i for each hidden unit, then f, then the
+        // weighted sum over hidden units — a block of instructions per vector, one hidden unit at a time.
         let base = UnsafeRawPointer(staticPart.data)
         let relu = policy.settings.activation == .relu
-        var scores = [Float](repeating: 0, count: blocks * 8)
+        var scores = [Float](repeating: 0, count: blocks * lanes)
         let lossColumn = progress.currentLoss ?? []
         let weights = shift + uses + loss + output  // one buffer: shift, uses, loss, output, H each
         scores.withUnsafeMutableBufferPointer { scores in
@@ -88,15 +111,15 @@ final class IncrementalScorer {
                 lossColumn.withUnsafeBufferPointer { losses in
                     weights.withUnsafeBufferPointer { w in
                         IncrementalScorer.logUsesTable.withUnsafeBufferPointer { logUses in
-                            Parallel.ranges(blocks, minimumPerPart: 512) { part in
+                            Parallel.ranges(blocks, minimumPerPart: 4096 / lanes) { part in
                                 for block in part {
-                                    var a = SIMD8<Float>.zero, l = SIMD8<Float>.zero
-                                    for r in 0..<min(8, n - block * 8) {
-                                        let i = block * 8 + r
+                                    var a = SIMD32<Float>.zero, l = SIMD32<Float>.zero
+                                    for r in 0..<min(lanes, n - block * lanes) {
+                                        let i = block * lanes + r
                                         if times[i] != 0 { a[r] = times[i] < logUses.count ? logUses[times[i]] : log1p(Float(times[i])) }
                                         if !losses.isEmpty { l[r] = losses[i] }
                                     }
-                                    let row = base + block * hidden * 32
+                                    let row = base + block * hidden * lanes * MemoryLayout<Float>.size
                                     // Specialised by constant arguments: no per-unit test of the activation or the loss group.
                                     let sum = switch (relu, losses.isEmpty) {
                                     case (true, true): IncrementalScorer.score(row, w, hidden, a, l, outputBias, relu: true, loss: false)
@@ -104,7 +127,7 @@ final class IncrementalScorer {
                                     case (false, true): IncrementalScorer.score(row, w, hidden, a, l, outputBias, relu: false, loss: false)
                                     case (false, false): IncrementalScorer.score(row, w, hidden, a, l, outputBias, relu: false, loss: true)
                                     }
-                                    UnsafeMutableRawPointer(scores.baseAddress! + block * 8).storeBytes(of: sum, as: SIMD8<Float>.self)
+                                    UnsafeMutableRawPointer(scores.baseAddress! + block * lanes).storeBytes(of: sum, as: SIMD32<Float>.self)
                                 }
                             }
                         }
@@ -112,7 +135,7 @@ final class IncrementalScorer {
                 }
             }
         }
-        scores.removeLast(blocks * 8 - n)
+        scores.removeLast(blocks * lanes - n)
         return scores
     }
 }

@@ -16,21 +16,32 @@ public enum PlackettLuce {
                               rng: inout RandomGenerator) -> [Int] {
         precondition(count <= candidates.count, "PlackettLuce.sample: \(count) of \(candidates.count) candidates")
         let n = candidates.count, inverse = 1 / temperature
-        var keys = [Float](repeating: 0, count: (n + 7) / 8 * 8)
+        // First the uniforms in (0, 1) and the scores, one candidate at a time (the padding stays finite),
+        // then the keys, eight lanes at a time.
+        let padded = (n + 7) / 8 * 8
+        var keys = [Float](repeating: 0.5, count: padded), picked = [Float](repeating: -.infinity, count: padded)
         keys.withUnsafeMutableBufferPointer { keys in
-            scores.withUnsafeBufferPointer { scores in
-                candidates.withUnsafeBufferPointer { candidates in
-                    for start in stride(from: 0, to: n, by: 8) {
-                        let lanes = min(8, n - start)
-                        var u = FastMath.Lanes(repeating: 0.5)  // uniforms in (0, 1); unused lanes stay finite
-                        for j in 0..<lanes { u[j] = (Float(rng.next() >> 40) + 0.5) * 0x1p-24 }
-                        var key = -FastMath.log(-FastMath.log(u))
-                        for j in 0..<lanes {
-                            let score = scores[candidates[start + j]]
-                            key[j] = score >= floor ? key[j] + score * inverse : -.infinity
+            picked.withUnsafeMutableBufferPointer { picked in
+                scores.withUnsafeBufferPointer { scores in
+                    candidates.withUnsafeBufferPointer { candidates in
+                        for j in 0..<n {
+                            keys[j] = (Float(rng.next() >> 40) + 0.5) * 0x1p-24
+                            picked[j] = scores[candidates[j]]
                         }
-                        UnsafeMutableRawPointer(keys.baseAddress! + start).storeBytes(of: key, as: FastMath.Lanes.self)
                     }
+                }
+                // Two passes, one logarithm each: with both in one loop the compiler turned part of them into
+                // scalar code (a quarter slower in all).
+                let (key, score) = (UnsafeMutableRawPointer(keys.baseAddress!), UnsafeRawPointer(picked.baseAddress!))
+                let (bytes, step) = (padded * MemoryLayout<Float>.size, MemoryLayout<FastMath.Lanes>.size)
+                for at in stride(from: 0, to: bytes, by: step) {  // e = −log u: exponential
+                    let u = key.loadUnaligned(fromByteOffset: at, as: FastMath.Lanes.self)
+                    key.storeBytes(of: -FastMath.log(u), toByteOffset: at, as: FastMath.Lanes.self)
+                }
+                for at in stride(from: 0, to: bytes, by: step) {  // −log e + s/τ: Gumbel plus score, above the floor
+                    let (e, s) = (key.loadUnaligned(fromByteOffset: at, as: FastMath.Lanes.self), score.loadUnaligned(fromByteOffset: at, as: FastMath.Lanes.self))
+                    let gumbel = -FastMath.log(e) + s * inverse
+                    key.storeBytes(of: gumbel.replacing(with: -.infinity, where: .!(s .>= floor)), toByteOffset: at, as: FastMath.Lanes.self)
                 }
             }
         }
