@@ -128,8 +128,13 @@ enum FastMath {
         reduce(x, x, count: count, identity: -.infinity, { $0.replacing(with: $1, where: $1 .> $0) }) { a, _ in a }.max()
     }
 
+    /// min x[i] (+∞ for no elements).
+    static func minimum(_ x: UnsafePointer<Float>, count: Int) -> Float {
+        reduce(x, x, count: count, identity: .infinity, { $0.replacing(with: $1, where: $1 .< $0) }) { a, _ in a }.min()
+    }
+
     /// Folds f(x[i], y[i]) into eight lanes with `combine`. The tail is padded with `identity`, which
-    /// must leave `combine ∘ f` unchanged (0 for sums and dot products, −∞ for maxima).
+    /// must leave `combine ∘ f` unchanged (0 for sums and dot products, −∞ for maxima, +∞ for minima).
     @inline(__always)
     private static func reduce(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, count: Int, identity: Float,
                                _ combine: (Lanes, Lanes) -> Lanes, _ f: (Lanes, Lanes) -> Lanes) -> Lanes {

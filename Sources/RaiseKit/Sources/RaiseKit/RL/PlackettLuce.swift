@@ -63,10 +63,8 @@ public enum PlackettLuce {
         var (binMass, binSize) = ([Double](repeating: 0, count: 256), [Int](repeating: 0, count: 256))
         var (high, low) = (-Float.infinity, Float.infinity)
         scaled.withUnsafeMutableBufferPointer { s in
-            for j in 0..<n {
-                s[j] = scores[candidates[j]] * inverse
-                (high, low) = (max(high, s[j]), min(low, s[j]))
-            }
+            for j in 0..<n { s[j] = scores[candidates[j]] * inverse }
+            (high, low) = (FastMath.maximum(s.baseAddress!, count: n), FastMath.minimum(s.baseAddress!, count: n))
         }
         guard high > low else { return scores[candidates[0]] }  // all tied: all in
         let range = high - low
