@@ -1,6 +1,7 @@
 // FastMath: exp, tanh and GELU over whole buffers, eight lanes at a time, for the activations (GELU's
-// tanh dominated training time through libm's scalar tanhf), and the sums, dot products and maxima of
-// the row-wise kernels (the compiler keeps float reductions in order, one lane at a time).
+// tanh dominated training time through libm's scalar tanhf), the sums, dot products and maxima of the
+// row-wise kernels and the extrema of a pool's scores (the compiler keeps float reductions in order, one
+// lane at a time), and the logarithms of the Gumbel draws.
 // exp follows Cephes' expf: n = round(x·log2 e), r = x − n·ln 2 (in two parts), a degree-5
 // polynomial, then a multiply by 2ⁿ built from its bits.
 // Rounding uses the 1.5·2²³ trick: adding it leaves n in the low mantissa bits, with no conversion.
