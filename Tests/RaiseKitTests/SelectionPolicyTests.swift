@@ -217,6 +217,41 @@ final class SelectionStateTests: XCTestCase {
         }
     }
 
+    func testScoresAheadAreTheBitsOfAFreshPassThroughARun() throws {
+        // A run over 77 rows: picks move use counts every step, losses refresh, the weights change and a
+        // second run starts at step 0. At every step the scores equal those of a policy with an empty cache.
+        let layout = StateLayout(groups: [.stage, .difficulty, .semantics, .availability, .currentLoss], semanticDimensions: 3)
+        let n = 77
+        var rng = RandomGenerator(seed: 9)
+        var columns = [String: [Float]]()
+        for name in [FeatureColumn.promptTokens, FeatureColumn.responseTokens, FeatureColumn.lossConditional, FeatureColumn.lossUnconditional]
+            + (0..<3).map(FeatureColumn.embedding) {
+            columns[name] = (0..<n).map { _ in abs(rng.nextNormal()) * 4 }
+        }
+        let features = try PoolFeatures(columns: columns, count: n, layout: layout)
+        var settings = PolicySettings(layout: layout)
+        settings.hidden = 13
+        let policy = SelectionPolicy(settings: settings, seed: 4)
+        func nudge(_ policy: SelectionPolicy) {
+            policy.parameters["actor.layer0.weight"].value.data[5] += 0.25
+            policy.weightsChanged()
+        }
+        var progress = TrainingProgress(totalSteps: 30, poolSize: n)
+        var nudged = false
+        for (run, steps) in [(0, 0..<30), (1, 0..<12)] {
+            if run == 1 { progress = TrainingProgress(totalSteps: 30, poolSize: n) }
+            for step in steps {
+                progress.step = step
+                if step % 10 == 3 { progress.currentLoss = (0..<n).map { _ in rng.nextNormal() } }
+                if run == 0 && step == 17 { nudge(policy); nudged = true }
+                let fresh = SelectionPolicy(settings: settings, seed: 4)
+                if nudged { nudge(fresh) }
+                XCTAssertEqual(policy.scores(features, progress), fresh.scores(features, progress), "run \(run), step \(step)")
+                for _ in 0..<5 { progress.timesSelected[rng.nextInt(below: n)] += 1 }
+            }
+        }
+    }
+
     func testQuotasSpreadTheBatchAndRespectSmallClusters() throws {
         let semantics = Tensor(shape: [7, 1], values: [0, 0.1, 0.2, 0.3, 0.4, 10, 10.1])
         let clusters = try PoolClusters(semantics: semantics, count: 2, seed: 1)

@@ -1,6 +1,8 @@
 // `raise bench selection`: what RAISE adds to every training step — building the fused state of the
 // pool, scoring it with the policy and drawing the batch (per cluster) — against one training step of
 // the model it selects for, measured in the same run. Target: under 5% of a training step at a 20k pool.
+// One pass over the pool scores several steps (SelectionPolicy.stepsScoredPerPass), so each timed
+// sample is the mean of that many consecutive steps, the pass's cost shared as in a run.
 import Foundation
 import RaiseKit
 
@@ -14,7 +16,7 @@ enum BenchSelectionCommand {
                   .integer("--clusters", "C", "clusters (at most the batch)", default: 1, in: 1...4096),
                   .text("--model", "SPEC", "the model trained (the demo's)", default: "tinygpt:layers=2,heads=2,d=64,ctx=64"),
                   .integer("--tokens", "N", "tokens per training example", default: 40, in: 2...100_000),
-                  .integer("--repeats", "N", "timed steps per side", default: 20, in: 1...100_000), PluginOptions.pluginPath,
+                  .integer("--repeats", "N", "timed samples per side, each the mean of \(SelectionPolicy.stepsScoredPerPass) steps", default: 20, in: 1...100_000), PluginOptions.pluginPath,
                   CommonOptions.threads, CommonOptions.json],
         run: run)
 
@@ -41,7 +43,7 @@ enum BenchSelectionCommand {
         settings.clusters = clusterCount
         let pool = try PolicyPool(columns: columns, count: poolSize, settings: settings, seed: 0)
         let policy = SelectionPolicy(settings: settings, seed: 0)
-        var progress = TrainingProgress(totalSteps: 1000, poolSize: poolSize)
+        var progress = TrainingProgress(totalSteps: max(1000, (repeats + 1) * SelectionPolicy.stepsScoredPerPass), poolSize: poolSize)
         var draws: RandomGenerator? = RandomGenerator(seed: 1)
         func select() {  // what selector.raise does at each step
             for i in policy.pick(pool, progress: progress, batchSize: batchSize, nucleus: SelectionPolicy.nucleusInUse, rng: &draws).indices {
@@ -68,9 +70,15 @@ enum BenchSelectionCommand {
         select()
         try trainer.step(batch)
         var selection = [Double](), training = [Double]()
-        for _ in 0..<repeats {  // interleaved, so that a noisy machine slows both alike
-            selection.append(Timing.seconds { select() })
-            training.append(try Timing.seconds { try trainer.step(batch) })
+        let window = SelectionPolicy.stepsScoredPerPass
+        for _ in 0..<repeats {
+            var (s, t) = (0.0, 0.0)
+            for _ in 0..<window {  // interleaved, so that a noisy machine slows both alike
+                s += Timing.seconds { select() }
+                t += try Timing.seconds { try trainer.step(batch) }
+            }
+            selection.append(s / Double(window))
+            training.append(t / Double(window))
         }
         let (s, t) = (Timing.median(selection), Timing.median(training))
         if arguments.outputMode == .json {

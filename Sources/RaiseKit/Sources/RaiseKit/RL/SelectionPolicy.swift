@@ -158,6 +158,10 @@ public final class SelectionPolicy {
         incremental.scores(self, features, progress)
     }
 
+    /// Steps whose scores one pass over the pool computes (later steps of the pass score again only the rows
+    /// picked since; see IncrementalScorer): a step's selection cost is their mean.
+    public static let stepsScoredPerPass = IncrementalScorer.stepsScoredPerPass
+
     /// The share of the softmax mass a policy in use draws from (selector.raise's `nucleus`): training draws
     /// from the whole pool, so that PPO may find records the prior ranks low; in use the tail that the
     /// prior's ramp leaves `PoolFeatures.defaultPriorSpill` of the first draws is cut. Measured with six draws
