@@ -192,15 +192,9 @@ final class SelectionStateTests: XCTestCase {
 
     func testIncrementalScoresMatchTheNetworkOverSeveralBlocksWithTheCurrentLoss() throws {
         // 77 rows: two whole blocks of the scorer and a part, with uses, current losses and both activations.
-        let layout = StateLayout(groups: [.stage, .difficulty, .semantics, .availability, .currentLoss], semanticDimensions: 3)
-        let n = 77
+        let (layout, n) = (IncrementalScoringPool.layout, 77)
         var rng = RandomGenerator(seed: 5)
-        var columns = [String: [Float]]()
-        for name in [FeatureColumn.promptTokens, FeatureColumn.responseTokens, FeatureColumn.lossConditional, FeatureColumn.lossUnconditional]
-            + (0..<3).map(FeatureColumn.embedding) {
-            columns[name] = (0..<n).map { _ in abs(rng.nextNormal()) * 4 }
-        }
-        let features = try PoolFeatures(columns: columns, count: n, layout: layout)
+        let features = try IncrementalScoringPool.features(count: n, rng: &rng)
         var progress = TrainingProgress(totalSteps: 10, poolSize: n)
         progress.timesSelected = (0..<n).map { $0 % 5 == 0 ? $0 % 3 : 0 }
         progress.currentLoss = (0..<n).map { _ in rng.nextNormal() }
@@ -218,17 +212,12 @@ final class SelectionStateTests: XCTestCase {
     }
 
     func testScoresAheadAreTheBitsOfAFreshPassThroughARun() throws {
-        // A run over 77 rows: picks move use counts every step, losses refresh, the weights change and a
-        // second run starts at step 0. At every step the scores equal those of a policy with an empty cache.
-        let layout = StateLayout(groups: [.stage, .difficulty, .semantics, .availability, .currentLoss], semanticDimensions: 3)
-        let n = 77
+        // A run over 650 rows (20 whole blocks of the scorer and a part): picks move a few use counts every
+        // step, losses refresh, the weights change and a second run starts at step 0. At every step the
+        // scores equal those of a policy with an empty cache.
+        let (layout, n) = (IncrementalScoringPool.layout, 650)
         var rng = RandomGenerator(seed: 9)
-        var columns = [String: [Float]]()
-        for name in [FeatureColumn.promptTokens, FeatureColumn.responseTokens, FeatureColumn.lossConditional, FeatureColumn.lossUnconditional]
-            + (0..<3).map(FeatureColumn.embedding) {
-            columns[name] = (0..<n).map { _ in abs(rng.nextNormal()) * 4 }
-        }
-        let features = try PoolFeatures(columns: columns, count: n, layout: layout)
+        let features = try IncrementalScoringPool.features(count: n, rng: &rng)
         var settings = PolicySettings(layout: layout)
         settings.hidden = 13
         let policy = SelectionPolicy(settings: settings, seed: 4)
@@ -247,7 +236,7 @@ final class SelectionStateTests: XCTestCase {
                 let fresh = SelectionPolicy(settings: settings, seed: 4)
                 if nudged { nudge(fresh) }
                 XCTAssertEqual(policy.scores(features, progress), fresh.scores(features, progress), "run \(run), step \(step)")
-                for _ in 0..<5 { progress.timesSelected[rng.nextInt(below: n)] += 1 }
+                for _ in 0..<3 { progress.timesSelected[rng.nextInt(below: n)] += 1 }
             }
         }
     }
@@ -507,5 +496,19 @@ final class PolicyTrainingTests: XCTestCase {
         byRanks["likelihood_scores"] = nil
         assertThrows(["config.json", "relevance_signal", "by ranks", "train the policy again"]) { try PolicySettings(json: byRanks, path: "config.json") }
         XCTAssertNil(settings.json["likelihood_scores"], "other signals save no scale")
+    }
+}
+
+/// A pool of random static features under the state with every dynamic group, for the incremental scorer's tests.
+enum IncrementalScoringPool {
+    static let layout = StateLayout(groups: [.stage, .difficulty, .semantics, .availability, .currentLoss], semanticDimensions: 3)
+
+    static func features(count n: Int, rng: inout RandomGenerator) throws -> PoolFeatures {
+        var columns = [String: [Float]]()
+        for name in [FeatureColumn.promptTokens, FeatureColumn.responseTokens, FeatureColumn.lossConditional, FeatureColumn.lossUnconditional]
+            + (0..<3).map(FeatureColumn.embedding) {
+            columns[name] = (0..<n).map { _ in abs(rng.nextNormal()) * 4 }
+        }
+        return try PoolFeatures(columns: columns, count: n, layout: layout)
     }
 }
