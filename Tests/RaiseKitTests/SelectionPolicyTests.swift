@@ -239,6 +239,8 @@ final class SelectionStateTests: XCTestCase {
                 for _ in 0..<3 { progress.timesSelected[rng.nextInt(below: n)] += 1 }
             }
         }
+        let empty = try IncrementalScoringPool.features(count: 0, rng: &rng)
+        XCTAssertEqual(policy.scores(empty, TrainingProgress(totalSteps: 30, poolSize: 0)), [], "an empty pool has no scores")
     }
 
     func testQuotasSpreadTheBatchAndRespectSmallClusters() throws {

@@ -76,6 +76,7 @@ final class IncrementalScorer {
     func scores(_ policy: SelectionPolicy, _ features: PoolFeatures, _ progress: TrainingProgress) -> [Float] {
         let n = features.count, lanes = IncrementalScorer.rowsPerBlock
         precondition(progress.timesSelected.count == n, "IncrementalScorer: \(progress.timesSelected.count) use counts for \(n) instructions")
+        guard n > 0 else { return [] }
         let blocks = (n + lanes - 1) / lanes
         cacheStaticProduct(policy, features, blocks: blocks)
         let stride = blocks * lanes
