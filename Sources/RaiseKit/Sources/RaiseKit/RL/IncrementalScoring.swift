@@ -158,9 +158,10 @@ final class IncrementalScorer {
         let loss = column(.currentLoss) ?? [Float](repeating: 0, count: hidden)
         let output = Array(UnsafeBufferPointer(start: policy.parameters["actor.layer1.weight"].value.data, count: hidden))
         let outputBias = policy.parameters["actor.layer1.bias"].value.data[0]
+        let (early, late) = (column(.stage), column(.stage, 1))
         let weights = steps.flatMap { step in  // per step, one buffer: shift, uses, loss, output, H each
             var shift = [Float](repeating: 0, count: hidden)
-            if let early = column(.stage), let late = column(.stage, 1) {
+            if let early, let late {
                 let (a, b) = (Float(step) / total, Float(step + 1) / total)
                 for h in 0..<hidden { shift[h] = early[h] * a + late[h] * b }
             }
