@@ -143,6 +143,35 @@ final class PlackettLuceTests: XCTestCase {
         XCTAssertEqual(PlackettLuce.top(scores: scores, candidates: candidates, count: 3), [2, 3, 0])
         XCTAssertEqual(PlackettLuce.top(scores: [1, 1, 1], candidates: [2, 0, 1], count: 2), [2, 0], "ties keep candidate order")
     }
+
+    func testTopOfALargePoolMatchesSortingIt() {
+        // Many ties and −∞ (a draw's keys below its floor), in pools of every length around the eight-key groups.
+        var rng = RandomGenerator(seed: 13)
+        for trial in 0..<300 {
+            let n = trial < 40 ? trial : rng.nextInt(below: 3_000)
+            let pool = (0..<n).map { _ in rng.nextInt(below: 5) == 0 ? -Float.infinity : Float(rng.nextInt(below: 50)) }
+            let candidates = Array(0..<n).filter { _ in rng.nextInt(below: 5) > 0 }, count = min(rng.nextInt(below: 40), candidates.count)
+            let sorted = candidates.enumerated().sorted { a, b in pool[a.element] > pool[b.element] || (pool[a.element] == pool[b.element] && a.offset < b.offset) }
+            XCTAssertEqual(PlackettLuce.top(scores: pool, candidates: candidates, count: count), sorted.prefix(count).map(\.element), "trial \(trial)")
+        }
+    }
+
+    func testADrawIsTheLargestScoresPlusGumbelNoiseOfTheStreamsUniforms() {
+        var rng = RandomGenerator(seed: 5)
+        let pool = (0..<3_001).map { _ in rng.nextNormal() * 2 }
+        let candidates = pool.indices.filter { $0 % 3 != 1 }
+        for floor: Float in [-.infinity, 0.5, 1.5] {
+            var stream = rng
+            let draw = PlackettLuce.sample(scores: pool, candidates: candidates, count: 12, temperature: 0.7, floor: floor, rng: &rng)
+            // One uniform in (0, 1) per candidate, kept above the floor or not; keys in Double with the library's log.
+            let keys = candidates.map { candidate -> Double in
+                let u = (Double(stream.next() >> 40) + 0.5) * 0x1p-24
+                return pool[candidate] >= floor ? Double(pool[candidate]) / 0.7 - log(-log(u)) : -.infinity
+            }
+            XCTAssertEqual(draw, keys.indices.sorted { keys[$0] > keys[$1] }.prefix(12).map { candidates[$0] }, "floor \(floor)")
+            XCTAssertEqual(stream, rng, "every candidate takes one uniform")
+        }
+    }
 }
 
 final class SelectionStateTests: XCTestCase {

@@ -42,15 +42,16 @@ enum FastMath {
     }
 
     /// ln x lane by lane, for positive normal x (Cephes' logf): x = m·2ᵉ with m in [√½, √2), then a
-    /// degree-9 polynomial in m − 1.
+    /// degree-9 polynomial in m − 1. m below √½ is doubled in its exponent bits, and e lowered, in integer
+    /// lanes: done with float selects, the compiler turned the polynomial into scalar code (3× slower).
     @inline(__always)
     static func log(_ x: Lanes) -> Lanes {
         let bits = unsafeBitCast(x, to: SIMD8<Int32>.self)
-        var e = Lanes(((bits &>> 23) & 0xff) &- 126)
-        var m = unsafeBitCast((bits & 0x007f_ffff) | 0x3f00_0000, to: Lanes.self)  // in [0.5, 1)
-        let small = m .< 0.707_106_781
-        e = e.replacing(with: e - 1, where: small)
-        m = m.replacing(with: m + m, where: small) - 1
+        let half = (bits & 0x007f_ffff) | 0x3f00_0000  // m in [0.5, 1)
+        let small = unsafeBitCast(half, to: Lanes.self) .< 0.707_106_781
+        let none = SIMD8<Int32>(repeating: 0)
+        let e = Lanes(((bits &>> 23) & 0xff) &- 126 &+ none.replacing(with: -1, where: small))
+        let m = unsafeBitCast(half &+ none.replacing(with: 0x0080_0000, where: small), to: Lanes.self) - 1
         let z = m * m
         var p = Lanes(repeating: 7.037_683_629_2e-2)
         p = p * m - 1.151_461_031_0e-1

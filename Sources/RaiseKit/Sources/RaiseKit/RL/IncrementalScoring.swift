@@ -28,7 +28,7 @@ final class IncrementalScorer {
     static let rowsPerBlock = 2 * Lanes.scalarCount
 
     /// f of each lane: ReLU, or tanh eight lanes at a time.
-    @inline(__always)
+    @inline(always)
     private static func activation(_ z: Lanes, relu: Bool) -> Lanes {
         relu ? z.replacing(with: Lanes.zero, where: z .< Lanes.zero)
             : Lanes(lowHalf: FastMath.tanh(z.lowHalf), highHalf: FastMath.tanh(z.highHalf))
@@ -37,7 +37,7 @@ final class IncrementalScorer {
     /// One block's scores: Σ_h w₂[h] · f(P[h] + shift[h] + uses[h]·a + loss[h]·l) + b₂, the units in order.
     /// `w` holds shift, uses, loss and w₂, H each; `row` the block's P, hidden-major; `a` and `l` the two
     /// halves' uses and losses.
-    @inline(__always)
+    @inline(always)
     private static func score(_ row: UnsafeRawPointer, _ w: UnsafeBufferPointer<Float>, _ hidden: Int, _ a: SIMD32<Float>,
                               _ l: SIMD32<Float>, _ bias: Float, relu: Bool, loss: Bool) -> SIMD32<Float> {
         var (first, second) = (Lanes(repeating: bias), Lanes(repeating: bias))

@@ -57,9 +57,10 @@ public enum PlackettLuce {
     /// mass is binned by score, and only the bin where it reaches `mass` is sorted.
     public static func nucleusFloor(scores: [Float], candidates: [Int], mass: Double, temperature: Float, minimum: Int) -> Float {
         guard mass < 1, minimum < candidates.count else { return -.infinity }
-        let n = candidates.count, inverse = 1 / temperature
-        var scaled = [Float](repeating: 0, count: n), weights = [Float](repeating: 0, count: n)  // s/τ, exp((s − max)/τ)
-        var bins = [UInt8](repeating: 0, count: n)  // 0: the highest scores
+        let n = candidates.count, padded = (n + 7) / 8 * 8, inverse = 1 / temperature
+        // s/τ, exp((s − max)/τ) and the bin of each candidate (0: the highest scores), padded to whole lanes.
+        var scaled = [Float](repeating: 0, count: padded), weights = [Float](repeating: 0, count: padded)
+        var bins = [Int32](repeating: 0, count: padded)
         var (binMass, binSize) = ([Double](repeating: 0, count: 256), [Int](repeating: 0, count: 256))
         var (high, low) = (-Float.infinity, Float.infinity)
         scaled.withUnsafeMutableBufferPointer { s in
@@ -68,19 +69,27 @@ public enum PlackettLuce {
         }
         guard high > low else { return scores[candidates[0]] }  // all tied: all in
         let range = high - low
-        scaled.withUnsafeBufferPointer { s in
-            weights.withUnsafeMutableBufferPointer { w in
-                _ = FastMath.exp(w.baseAddress!, s.baseAddress!, count: n, shift: high)
-                bins.withUnsafeMutableBufferPointer { bins in
-                    binMass.withUnsafeMutableBufferPointer { binMass in
-                        binSize.withUnsafeMutableBufferPointer { binSize in
-                            for j in 0..<n {
-                                let position = (high - s[j]) / range * 256  // in [0, 256]
-                                let bin = position < 255 ? Int(position) : 255  // (and 255 for a NaN)
-                                bins[j] = UInt8(bin)
-                                binMass[bin] += Double(w[j])
-                                binSize[bin] += 1
-                            }
+        scaled.withUnsafeBytes { s in
+            weights.withUnsafeMutableBytes { w in
+                bins.withUnsafeMutableBytes { b in
+                    for at in stride(from: 0, to: padded * MemoryLayout<Float>.size, by: MemoryLayout<FastMath.Lanes>.size) {
+                        let x = s.loadUnaligned(fromByteOffset: at, as: FastMath.Lanes.self)
+                        w.storeBytes(of: FastMath.exp(x - high), toByteOffset: at, as: FastMath.Lanes.self)
+                        let position = (high - x) / range * 256  // in [0, 256]
+                        let bin = position.replacing(with: 255, where: .!(position .< 255)).rounded(.down)  // (and 255 for a NaN)
+                        b.storeBytes(of: unsafeBitCast(bin + 0x1p23, to: SIMD8<Int32>.self) & 0xff, toByteOffset: at, as: SIMD8<Int32>.self)
+                    }
+                }
+            }
+        }
+        weights.withUnsafeBufferPointer { w in
+            bins.withUnsafeBufferPointer { bins in
+                binMass.withUnsafeMutableBufferPointer { binMass in
+                    binSize.withUnsafeMutableBufferPointer { binSize in
+                        for j in 0..<n {
+                            let bin = Int(bins[j])
+                            binMass[bin] += Double(w[j])
+                            binSize[bin] += 1
                         }
                     }
                 }
@@ -89,14 +98,19 @@ public enum PlackettLuce {
         let wanted = mass * binMass.reduce(0, +)
         var (bin, before, above) = (0, 0.0, 0)  // the mass and number of candidates in the bins above `bin`
         while bin < 255 && before + binMass[bin] < wanted { (before, above, bin) = (before + binMass[bin], above + binSize[bin], bin + 1) }
-        let members = (0..<n).filter { bins[$0] == UInt8(bin) }.sorted { scaled[$0] > scaled[$1] }
+        var members = [Int]()
+        members.reserveCapacity(binSize[bin])
+        bins.withUnsafeBufferPointer { bins in
+            for j in 0..<n where bins[j] == Int32(bin) { members.append(j) }
+        }
+        members.sort { scaled[$0] > scaled[$1] }
         var (floor, sum) = (members.last!, before)
         for j in members {
             sum += Double(weights[j])
             if sum >= wanted { floor = j; break }
         }
         let kept = above + members.filter { scaled[$0] >= scaled[floor] }.count
-        return scores[candidates[kept >= minimum ? floor : largest(minimum, of: scaled).last!]]
+        return scores[candidates[kept >= minimum ? floor : largest(minimum, of: Array(scaled[..<n])).last!]]
     }
 
     /// The `count` highest-scoring candidates, best first (ties: earlier candidate first).
@@ -105,18 +119,41 @@ public enum PlackettLuce {
     }
 
     /// Positions of the `count` largest keys, largest first (ties: lower position first): one pass
-    /// keeping a short sorted list, cheaper than sorting a large pool for a small batch.
+    /// keeping a short sorted list, cheaper than sorting a large pool for a small batch. Once the list is
+    /// full, keys are compared with its last eight at a time, and only a group holding a larger one (or a
+    /// NaN) is looked at key by key.
     static func largest(_ count: Int, of keys: [Float]) -> [Int] {
-        var best = [Int]()
-        best.reserveCapacity(count + 1)
-        for i in keys.indices {
-            if best.count == count, let last = best.last, keys[i] <= keys[last] { continue }
-            var at = best.count
-            while at > 0 && keys[best[at - 1]] < keys[i] { at -= 1 }
-            best.insert(i, at: at)
-            if best.count > count { best.removeLast() }
+        guard count > 0 else { return [] }
+        return keys.withUnsafeBufferPointer { keys in
+            var best = [Int]()
+            best.reserveCapacity(count + 1)
+            var i = 0
+            while i < keys.count && best.count < count { keep(i, of: keys, in: &best, count: count); i += 1 }
+            guard best.count == count else { return best }
+            let width = FastMath.Lanes.scalarCount
+            var last = FastMath.Lanes(repeating: keys[best[count - 1]])
+            while i + width <= keys.count {
+                let group = UnsafeRawPointer(keys.baseAddress! + i).loadUnaligned(as: FastMath.Lanes.self)
+                if any(.!(group .<= last)) {
+                    for j in i..<i + width { keep(j, of: keys, in: &best, count: count) }
+                    last = FastMath.Lanes(repeating: keys[best[count - 1]])
+                }
+                i += width
+            }
+            while i < keys.count { keep(i, of: keys, in: &best, count: count); i += 1 }
+            return best
         }
-        return best
+    }
+
+    /// Puts position `i` into `best`, the positions of the largest keys so far (largest first, at most
+    /// `count`), unless the list is full and its key is not larger than the last one's.
+    @inline(__always)
+    private static func keep(_ i: Int, of keys: UnsafeBufferPointer<Float>, in best: inout [Int], count: Int) {
+        if best.count == count, keys[i] <= keys[best[count - 1]] { return }
+        var at = best.count
+        while at > 0 && keys[best[at - 1]] < keys[i] { at -= 1 }
+        best.insert(i, at: at)
+        if best.count > count { best.removeLast() }
     }
 
     /// log P of the ordered draw `chosen` from `candidates`, and its gradient with respect to the score
