@@ -15,7 +15,7 @@ public func raisePluginEntry() -> UnsafeMutableRawPointer { PluginABI.export(Lla
 final class LlamaPlugin: RaisePlugin {
     func register(into registrar: PluginRegistrar) throws {
         try registrar.add(PluginFactory(
-            id: "model.llama", kind: .model, version: "1.0.0",
+            id: "model.llama", kind: .model, version: "1.1.0",
             summary: "LLaMA architecture (RMSNorm, RoPE, grouped-query attention, SwiGLU) from GGUF or HF safetensors",
             parameters: [
                 PluginParameter("path", .text, default: "", "a .gguf file, or a folder with config.json and model.safetensors"),

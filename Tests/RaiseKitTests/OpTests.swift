@@ -56,6 +56,20 @@ final class ElementwiseOpTests: XCTestCase {
         assertClose(tape.tanh(x).value.scalars, [-0.761594, 0, 0.761594], tolerance: 1e-5)
     }
 
+    func testSiLUAndItsGradientMatchTheirFormulasAcrossTheRange() throws {
+        // The eight-lane kernels, with a tail: x/(1 + e^−x) and σ(x)(1 + x(1 − σ(x))) against Double, from −100 to 100.
+        let values = (0..<1_003).map { Float($0 - 501) / 5 }
+        let tape = Tape()
+        let x = Variable(Tensor(shape: [values.count], values: values), requiresGrad: true)
+        let y = tape.silu(x)
+        try tape.backward(from: tape.sum(y))
+        for (i, v) in values.enumerated() {
+            let sigmoid = 1 / (1 + Foundation.exp(-Double(v)))
+            XCTAssertEqual(Double(y.value.data[i]), Double(v) * sigmoid, accuracy: 1e-6 * max(1, abs(Double(v))), "silu(\(v))")
+            XCTAssertEqual(Double(x.grad!.data[i]), sigmoid * (1 + Double(v) * (1 - sigmoid)), accuracy: 1e-6, "silu'(\(v))")
+        }
+    }
+
     func testActivationGradients() throws {
         // Shift inputs away from ReLU's kink at 0, where the derivative does not exist.
         let x = randomTensor([3, 5], seed: 8)

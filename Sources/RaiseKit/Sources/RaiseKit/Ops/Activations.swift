@@ -38,7 +38,7 @@ public enum Activation: String, CaseIterable, Sendable {
         case .geluErf:  // x Φ(x) = 0.5 x (1 + erf(x / √2))
             for i in 0..<count { out[i] = 0.5 * x[i] * (1 + erf(x[i] * Activation.inverseSquareRoot2)) }
         case .silu:  // x σ(x)
-            for i in 0..<count { out[i] = x[i] / (1 + exp(-x[i])) }
+            FastMath.silu(out, x, count: count)
         case .relu:
             for i in 0..<count { out[i] = max(x[i], 0) }
         case .tanh:
@@ -62,10 +62,7 @@ public enum Activation: String, CaseIterable, Sendable {
                 dx[i] += dOut[i] * (0.5 * (1 + erf(v * Activation.inverseSquareRoot2)) + v * exp(-0.5 * v * v) * Activation.inverseSquareRoot2Pi)
             }
         case .silu:  // σ(x) (1 + x (1 − σ(x)))
-            for i in 0..<count {
-                let s = 1 / (1 + exp(-x[i]))
-                dx[i] += dOut[i] * s * (1 + x[i] * (1 - s))
-            }
+            FastMath.siluBackward(dx, dOut, x, count: count)
         case .relu:
             for i in 0..<count where x[i] > 0 { dx[i] += dOut[i] }
         case .tanh:  // 1 − tanh²
