@@ -163,7 +163,7 @@ final class PlackettLuceTests: XCTestCase {
         for floor: Float in [-.infinity, 0.5, 1.5] {
             var stream = rng
             let draw = PlackettLuce.sample(scores: pool, candidates: candidates, count: 12, temperature: 0.7, floor: floor, rng: &rng)
-            // One uniform in (0, 1) per candidate, kept above the floor or not; keys in Double with the library's log.
+            // One uniform in (0, 1) per candidate, kept above the floor or not; keys in Double with libm's log.
             let keys = candidates.map { candidate -> Double in
                 let u = (Double(stream.next() >> 40) + 0.5) * 0x1p-24
                 return pool[candidate] >= floor ? Double(pool[candidate]) / 0.7 - log(-log(u)) : -.infinity
