@@ -49,9 +49,8 @@ enum FastMath {
         let bits = unsafeBitCast(x, to: SIMD8<Int32>.self)
         let half = (bits & 0x007f_ffff) | 0x3f00_0000  // m in [0.5, 1)
         let small = unsafeBitCast(half, to: Lanes.self) .< 0.707_106_781
-        let none = SIMD8<Int32>(repeating: 0)
-        let e = Lanes(((bits &>> 23) & 0xff) &- 126 &+ none.replacing(with: -1, where: small))
-        let m = unsafeBitCast(half &+ none.replacing(with: 0x0080_0000, where: small), to: Lanes.self) - 1
+        let e = Lanes(((bits &>> 23) & 0xff) &- 126 &+ SIMD8<Int32>.zero.replacing(with: -1, where: small))
+        let m = unsafeBitCast(half &+ SIMD8<Int32>.zero.replacing(with: 0x0080_0000, where: small), to: Lanes.self) - 1
         let z = m * m
         var p = Lanes(repeating: 7.037_683_629_2e-2)
         p = p * m - 1.151_461_031_0e-1
