@@ -117,6 +117,9 @@ final class TinyGPT: DecoderLanguageModel {
     private func attention(_ h: Variable, block: Block, layer l: Int, batch b: Int, length t: Int, cache: KeyValueCache?, tape: Tape) -> Variable {
         let c = settings.width
         let qkv = block.qkv(h, tape: tape)  // (B·T, 3C)
+        guard let cache else {  // q, k and v read in place
+            return block.attnProj(tape.causalAttention(packed: qkv, batch: b, heads: settings.heads), tape: tape)
+        }
         let q = tape.reshape(tape.slice(qkv, axis: 1, range: 0..<c), [b, t, c])
         let k = tape.reshape(tape.slice(qkv, axis: 1, range: c..<2 * c), [b, t, c])
         let v = tape.reshape(tape.slice(qkv, axis: 1, range: 2 * c..<3 * c), [b, t, c])

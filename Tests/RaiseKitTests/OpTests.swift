@@ -322,6 +322,36 @@ final class LanguageModelOpTests: XCTestCase {
         }
     }
 
+    /// Attention over a packed projection reads q, k and v in place: the same output and the same gradient,
+    /// bit for bit, as slicing them out first (GPT-2's path before it), here with a partial second block of
+    /// queries; and its gradient matches finite differences.
+    func testPackedAttentionEqualsSlicingTheProjection() throws {
+        let (batch, length, heads, width) = (2, 37, 2, 8)
+        let packed = randomTensor([batch * length, 3 * width], seed: 22)
+        let weights = randomTensor([batch * length, width], seed: 23)
+        func run(_ attention: (Tape, Variable) -> Variable) throws -> (out: [Float], gradient: [Float]) {
+            let tape = Tape()
+            let qkv = Variable(packed.copy(), requiresGrad: true)
+            let out = attention(tape, qkv)
+            try tape.backward(from: tape.sum(tape.mul(out, Variable(weights))))
+            return (out.value.scalars, qkv.grad?.scalars ?? [])
+        }
+        let sliced = try run { t, qkv in
+            func part(_ i: Int) -> Variable { t.reshape(t.slice(qkv, axis: 1, range: i * width..<(i + 1) * width), [batch, length, width]) }
+            return t.reshape(t.causalAttention(part(0), part(1), part(2), heads: heads, kvHeads: heads), [batch * length, width])
+        }
+        let inPlace = try run { t, qkv in t.causalAttention(packed: qkv, batch: batch, heads: heads) }
+        for (name, ours, theirs) in [("output", inPlace.out, sliced.out), ("gradient", inPlace.gradient, sliced.gradient)] {
+            XCTAssertEqual(ours.count, theirs.count, name)
+            let first = ours.indices.first { $0 >= theirs.count || ours[$0] != theirs[$0] }
+            XCTAssertNil(first, "\(name) differs first at element \(first ?? 0)")
+        }
+        XCTAssertEqual(inPlace.gradient.count, packed.count)
+        try assertGradientsMatch([randomTensor([2 * 5, 3 * 4], seed: 24)]) { t, v in
+            t.causalAttention(packed: v[0], batch: 2, heads: 2)
+        }
+    }
+
     func testRoPERotatesPairsByPositionAngle() throws {
         // One head of size 4: pairs (0, 2) and (1, 3), angles pos·base^0 and pos·base^(-1/2).
         let x = Tensor(shape: [1, 2, 4], values: [1, 2, 3, 4, 1, 2, 3, 4])

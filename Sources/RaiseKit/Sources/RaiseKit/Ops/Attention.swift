@@ -11,6 +11,9 @@ struct AttentionShape {
     let batch: Int, queryLength: Int, keyLength: Int
     let heads: Int, kvHeads: Int, headDim: Int
     let causal: Bool
+    /// Floats from one query (and its gradient) to the next: H·D, or the row of a packed projection that
+    /// holds the keys and values beside it.
+    var queryStride: Int
     /// Floats from one key (or value) of a row to the next: Hkv·D, or B·Hkv·D in a cache's time-major storage.
     var keyStride: Int
     /// Floats from one batch row's first key to the next row's: Tk·Hkv·D, or Hkv·D in a cache.
@@ -22,10 +25,11 @@ struct AttentionShape {
     init(batch: Int, queryLength: Int, keyLength: Int, heads: Int, kvHeads: Int, headDim: Int, causal: Bool) {
         (self.batch, self.queryLength, self.keyLength, self.heads, self.kvHeads, self.headDim, self.causal)
             = (batch, queryLength, keyLength, heads, kvHeads, headDim, causal)
-        (keyStride, keyBatchStride) = (kvHeads * headDim, keyLength * kvHeads * headDim)
+        (queryStride, keyStride, keyBatchStride) = (heads * headDim, kvHeads * headDim, keyLength * kvHeads * headDim)
     }
 
-    var queryStride: Int { heads * headDim }
+    /// Floats from one output row (and its gradient) to the next.
+    var outputStride: Int { heads * headDim }
     var scale: Float { 1 / Float(headDim).squareRoot() }
     /// Query heads per key/value head.
     var groupSize: Int { heads / kvHeads }
@@ -47,6 +51,7 @@ struct AttentionShape {
 }
 
 /// The attention kernels.   q (B, Tq, H·D), k and v (B, Tk, Hkv·D) -> out (B, Tq, H·D); probs (B, H, Tq, Tk)
+/// (q, k and v may be the columns of one packed projection: rows `queryStride` and `keyStride` apart)
 ///
 /// Causal attention works on blocks of `blockRows` queries: a block's last query sees no key after
 /// `lastKey` of it, so the block's products stop there — at T = 128 a quarter of the score and value
@@ -89,8 +94,8 @@ enum Attention {
                     for j in 0..<min(firstKey, tk) { row[j] = 0 }
                     for j in max(visible, firstKey)..<tk { row[j] = 0 }
                 }
-                BLAS.gemm(out + b * tq * s.queryStride + first * s.queryStride + h * d, p + first * tk, vh, m: rows.count, n: d, k: keys,
-                          lda: tk, ldb: s.keyStride, ldc: s.queryStride)
+                BLAS.gemm(out + (b * tq + first) * s.outputStride + h * d, p + first * tk, vh, m: rows.count, n: d, k: keys,
+                          lda: tk, ldb: s.keyStride, ldc: s.outputStride)
             }
         }
     }
@@ -108,15 +113,15 @@ enum Attention {
             let kOffset = b * s.keyBatchStride + g * d
             for (rows, keys) in blocks {
                 let first = rows.lowerBound
-                let qOffset = b * tq * s.queryStride + first * s.queryStride + h * d
+                let qOffset = (b * tq + first) * s.queryStride + h * d
                 let p = probs + (b * s.heads + h) * tq * tk + first * tk
-                let dOh = dOut + qOffset
+                let dOh = dOut + (b * tq + first) * s.outputStride + h * d
                 if let dv {
                     BLAS.gemm(dv + kOffset, p, dOh, m: keys, n: d, k: rows.count, transposeA: true, beta: 1,
-                              lda: tk, ldb: s.queryStride, ldc: s.keyStride)
+                              lda: tk, ldb: s.outputStride, ldc: s.keyStride)
                 }
                 BLAS.gemm(dS, dOh, v + kOffset, m: rows.count, n: keys, k: d, transposeB: true,
-                          lda: s.queryStride, ldb: s.keyStride, ldc: tk)
+                          lda: s.outputStride, ldb: s.keyStride, ldc: tk)
                 for i in 0..<rows.count {
                     let (row, pRow) = (dS + i * tk, p + i * tk)
                     let dot = FastMath.dot(row, pRow, count: keys)
@@ -157,6 +162,28 @@ extension Tape {
         let out = output(Tensor(uninitialized: q.shape), from: [q])
         let probs = Tensor(uninitialized: [s.batch, heads, s.queryLength, s.keyLength])
         Attention.forward(out.value.data, probs.data, q.value.data, stored.keys, stored.values, s)
+        return out
+    }
+
+    /// Differentiable causal attention over a packed projection (GPT-2's), read in place: each row holds its
+    /// queries, keys and values side by side, so no slice is copied out and no slice's gradient added back.
+    /// Every query head has its own key/value head.   qkv (B·T, 3·H·D) -> (B·T, H·D)
+    public func causalAttention(packed qkv: Variable, batch: Int, heads: Int) -> Variable {
+        let (rows, width) = (qkv.value.rowCount, qkv.value.lastDimension)
+        precondition(qkv.value.rank == 2 && batch > 0 && rows % batch == 0 && heads > 0 && width % (3 * heads) == 0,
+                     "causalAttention: packed q, k and v \(qkv.shape) do not fit \(batch) rows of \(heads) heads")
+        let c = width / 3
+        var s = AttentionShape(batch: batch, queryLength: rows / batch, keyLength: rows / batch,
+                               heads: heads, kvHeads: heads, headDim: c / heads, causal: true)
+        (s.queryStride, s.keyStride, s.keyBatchStride) = (width, width, s.keyLength * width)
+        let out = output(Tensor(uninitialized: [rows, c]), from: [qkv])
+        let probs = Tensor(uninitialized: [batch, heads, s.queryLength, s.keyLength])
+        let packed = UnsafePointer(qkv.value.data)
+        Attention.forward(out.value.data, probs.data, packed, packed + c, packed + 2 * c, s)
+        record("causalAttention", output: out) { dOut in
+            let (gradient, packed) = (qkv.gradBuffer.data, UnsafePointer(qkv.value.data))
+            Attention.backward(gradient, gradient + c, gradient + 2 * c, dOut.data, probs.data, packed, packed + c, packed + 2 * c, s)
+        }
         return out
     }
 

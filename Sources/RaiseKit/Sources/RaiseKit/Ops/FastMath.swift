@@ -75,20 +75,22 @@ enum FastMath {
     /// in `kept` when given (the backward pass reads it).
     static func gelu(_ out: UnsafeMutablePointer<Float>, _ kept: UnsafeMutablePointer<Float>?, _ x: UnsafePointer<Float>, count: Int) {
         let scale = Lanes(repeating: Activation.geluScale), cubic = Lanes(repeating: Activation.geluCubic)
-        var i = 0
-        while i < count {
-            let n = min(8, count - i)
-            var v = Lanes(repeating: 0)
-            if n == 8 { v = UnsafeRawPointer(x + i).loadUnaligned(as: Lanes.self) } else { for k in 0..<n { v[k] = x[i + k] } }
+        @inline(__always) func lanes(_ v: Lanes) -> (y: Lanes, t: Lanes) {
             let t = tanh(scale * (v + cubic * v * v * v))
-            let y = 0.5 * v * (1 + t)
-            if n == 8 {
-                UnsafeMutableRawPointer(out + i).storeBytes(of: y, as: Lanes.self)
-                if let kept { UnsafeMutableRawPointer(kept + i).storeBytes(of: t, as: Lanes.self) }
-            } else {
-                for k in 0..<n { out[i + k] = y[k]; kept?[i + k] = t[k] }
-            }
+            return (0.5 * v * (1 + t), t)
+        }
+        var i = 0
+        while i + 8 <= count {  // whole lanes, no branch on the count
+            let (y, t) = lanes(UnsafeRawPointer(x + i).loadUnaligned(as: Lanes.self))
+            UnsafeMutableRawPointer(out + i).storeBytes(of: y, as: Lanes.self)
+            if let kept { UnsafeMutableRawPointer(kept + i).storeBytes(of: t, as: Lanes.self) }
             i += 8
+        }
+        if i < count {
+            var v = Lanes(repeating: 0)
+            for k in 0..<count - i { v[k] = x[i + k] }
+            let (y, t) = lanes(v)
+            for k in 0..<count - i { out[i + k] = y[k]; kept?[i + k] = t[k] }
         }
     }
 
@@ -130,11 +132,14 @@ enum FastMath {
             i += 8
         }
         var total = sum.sum()
-        for k in i..<count {
+        if i < count {  // the tail in one vector; its exponentials added one by one, in order
             var tail = Lanes(repeating: 0)
-            tail[0] = x[k] - shift
-            out[k] = exp(tail)[0]
-            total += out[k]
+            for k in 0..<count - i { tail[k] = x[i + k] - shift }
+            let e = exp(tail)
+            for k in 0..<count - i {
+                out[i + k] = e[k]
+                total += e[k]
+            }
         }
         return total
     }
