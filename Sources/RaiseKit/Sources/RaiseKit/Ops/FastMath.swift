@@ -101,21 +101,22 @@ enum FastMath {
 
     /// SiLU's backward, dx[i] += dOut[i] · σ(x) (1 + x (1 − σ(x))).
     static func siluBackward(_ dx: UnsafeMutablePointer<Float>, _ dOut: UnsafePointer<Float>, _ x: UnsafePointer<Float>, count: Int) {
-        var i = 0
-        while i < count {
-            let n = min(8, count - i)
-            var (v, g, d) = (Lanes(repeating: 0), Lanes(repeating: 0), Lanes(repeating: 0))
-            if n == 8 {
-                v = UnsafeRawPointer(x + i).loadUnaligned(as: Lanes.self)
-                g = UnsafeRawPointer(dOut + i).loadUnaligned(as: Lanes.self)
-                d = UnsafeRawPointer(dx + i).loadUnaligned(as: Lanes.self)
-            } else {
-                for k in 0..<n { (v[k], g[k], d[k]) = (x[i + k], dOut[i + k], dx[i + k]) }
-            }
+        @inline(__always) func lanes(_ v: Lanes, _ g: Lanes, _ d: Lanes) -> Lanes {
             let s = 1 / (1 + exp(-v))
-            let sum = d + g * s * (1 + v * (1 - s))
-            if n == 8 { UnsafeMutableRawPointer(dx + i).storeBytes(of: sum, as: Lanes.self) } else { for k in 0..<n { dx[i + k] = sum[k] } }
+            return d + g * s * (1 + v * (1 - s))
+        }
+        var i = 0
+        while i + 8 <= count {  // whole lanes, no branch on the count
+            let sum = lanes(UnsafeRawPointer(x + i).loadUnaligned(as: Lanes.self), UnsafeRawPointer(dOut + i).loadUnaligned(as: Lanes.self),
+                            UnsafeRawPointer(dx + i).loadUnaligned(as: Lanes.self))
+            UnsafeMutableRawPointer(dx + i).storeBytes(of: sum, as: Lanes.self)
             i += 8
+        }
+        if i < count {
+            var (v, g, d) = (Lanes(repeating: 0), Lanes(repeating: 0), Lanes(repeating: 0))
+            for k in 0..<count - i { (v[k], g[k], d[k]) = (x[i + k], dOut[i + k], dx[i + k]) }
+            let sum = lanes(v, g, d)
+            for k in 0..<count - i { dx[i + k] = sum[k] }
         }
     }
 
