@@ -306,4 +306,23 @@ final class CarelessInputTests: XCTestCase {
         XCTAssertTrue(refused.stderr.contains("copied.jsonl:2: record 'fresh-1' is also in the pool") && refused.stderr.contains("pool.jsonl:6, 'pool-5'"),
                       refused.stderr)
     }
+
+    /// A record longer than the model's context is cut (its prompt first) and every command that reads it says
+    /// so, naming the option and file: a loss over answers read without their instruction is another measure.
+    func testRecordsCutToTheContextAreCountedByFile() throws {
+        let (folder, model) = try tinySuite(self, size: 200, validation: 8, testSplit: 4)
+        let question = String(repeating: "how many apples are left ", count: 8), answer = String(repeating: "seven apples ", count: 12)
+        let records = [("short", "2+2?", "4"), ("long-question", question, "4"), ("long-answer", "count them", answer)]
+        try records.map { "{\"id\":\"\($0)\",\"instruction\":\"\($1)\",\"output\":\"\($2)\"}\n" }.joined()
+            .write(toFile: folder + "/long.jsonl", atomically: true, encoding: .utf8)
+        let evaluate = try runRaise(["evaluate", "--model", model, "--template", "plain", "--val", folder + "/long.jsonl", "--threads", "1", "--quiet"])
+        XCTAssertEqual(evaluate.status, 0, evaluate.stderr)
+        XCTAssertTrue(evaluate.stderr.contains("raise: warning: --val \(folder)/long.jsonl: 2 of 3 record(s) are longer than the context of 48 "
+                                               + "tokens and were cut: 1 lost the start of their prompt; 1 their whole prompt, so that their answers "
+                                               + "are read without the instruction; 1 the end of their answer"), evaluate.stderr)
+        let finetune = try runRaise(["finetune", "--model", model, "--data", folder + "/suite/pool.jsonl", "--test", folder + "/long.jsonl",
+                                     "--template", "plain", "--budget", "1", "--batch", "2", "--threads", "1", "--quiet"])
+        XCTAssertEqual(finetune.status, 0, finetune.stderr)
+        XCTAssertTrue(finetune.stderr.contains("raise: warning: --test \(folder)/long.jsonl: 2 of 3 record(s) are longer"), finetune.stderr)
+    }
 }

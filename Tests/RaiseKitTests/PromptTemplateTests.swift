@@ -1,5 +1,6 @@
 // Prompt templates: the exact text each produces, a mask that is 1 exactly on the response and its end
-// token, and truncation (prompt first, from the left; then response, from the right; skip when empty).
+// token, and truncation (prompt first, from the left; then response, from the right; skip when empty) and
+// what it is said to have cut.
 import RaiseKit
 import RaiseTestSupport
 import XCTest
@@ -79,6 +80,56 @@ final class PromptTemplateTests: XCTestCase {
         let (examples, skipped) = full.examples([unanswered, long])
         XCTAssertEqual(examples.count, 1)
         XCTAssertEqual(skipped, ["q"])
+    }
+
+    /// `fitted` says what the cut removed — the prompt's start, all of it, the answer's end — with a document's
+    /// BOS counted as no prompt; a tally counts each record once and words a warning only when something was cut.
+    func testFittedSaysWhatTheContextCut() throws {
+        let long = record(String(repeating: "word ", count: 40), "the answer is here")
+        let untruncated = try PromptFormatter(template: .plain, tokenizer: tokenizer, maxLength: 512).fitted(long)
+        XCTAssertEqual(untruncated.cut, [])
+        let answerTokens = untruncated.example.lossMask.filter { $0 == 1 }.count
+        let promptTokens = untruncated.example.ids.count - answerTokens
+        func cut(_ maxLength: Int, _ record: InstructionRecord) throws -> ContextCut {
+            try PromptFormatter(template: .plain, tokenizer: tokenizer, maxLength: maxLength).fitted(record).cut
+        }
+        XCTAssertEqual(try cut(promptTokens + answerTokens, long), [], "a record as long as the context is whole")
+        XCTAssertEqual(try cut(answerTokens + 5, long), [.promptStart])
+        XCTAssertEqual(try cut(answerTokens + 1, long), [.promptStart], "one prompt token left")
+        XCTAssertEqual(try cut(answerTokens, long), [.wholePrompt], "exactly the prompt removed")
+        XCTAssertEqual(try cut(answerTokens - 1, long), [.wholePrompt, .answerEnd])
+        let document = InstructionRecord(id: "d", turns: [ChatTurn(.assistant, String(repeating: "some text ", count: 20))],
+                                         source: SourceLocation(file: "f", line: 1), original: .text(""))
+        XCTAssertEqual(try cut(8, document), [.answerEnd], "a document's BOS is no prompt")
+        // A document with a system turn: its BOS, then the system prompt (untrained in ChatML), then the text.
+        let system = InstructionRecord(id: "s", turns: [ChatTurn(.system, "Be brief."), ChatTurn(.assistant, "hello world")],
+                                       source: SourceLocation(file: "f", line: 1), original: .text(""))
+        let whole = try PromptFormatter(template: .chatml, tokenizer: tokenizer, maxLength: 512).fitted(system).example
+        let firstTrained = try XCTUnwrap(whole.lossMask.firstIndex(of: 1))
+        XCTAssertEqual(whole.ids.first, tokenizer.specialTokens.bos)
+        func systemCut(_ removed: Int) throws -> ContextCut {
+            try PromptFormatter(template: .chatml, tokenizer: tokenizer, maxLength: whole.ids.count - removed).fitted(system).cut
+        }
+        XCTAssertEqual(try systemCut(1), [], "only the BOS removed")
+        XCTAssertEqual(try systemCut(2), [.promptStart])
+        XCTAssertEqual(try systemCut(firstTrained), [.wholePrompt])
+
+        let formatter = try PromptFormatter(template: .plain, tokenizer: tokenizer, maxLength: answerTokens)
+        let pool = Pool(formatting: [record("short", "ok"), long, long], with: formatter)
+        XCTAssertEqual(pool.cuts.records, 3)
+        XCTAssertEqual(pool.cuts.cut, 2)
+        XCTAssertEqual(pool.cuts.wholePrompt, 2)
+        XCTAssertEqual(pool.cuts.warning("--val v.jsonl"), "--val v.jsonl: 2 of 3 record(s) are longer than the context of \(answerTokens - 1) tokens "
+                       + "and were cut: 2 their whole prompt, so that their answers are read without the instruction")
+        var tally = ContextCuts(context: 7)
+        tally.add([])
+        XCTAssertNil(tally.warning("--data"), "nothing cut, nothing to say")
+        tally.add([.promptStart])
+        var other = ContextCuts(context: 7)
+        other.add([.wholePrompt, .answerEnd])
+        tally.add(other)
+        XCTAssertEqual(tally.warning("--data"), "--data: 2 of 3 record(s) are longer than the context of 7 tokens and were cut: 1 lost the start "
+                       + "of their prompt; 1 their whole prompt, so that their answers are read without the instruction; 1 the end of their answer")
     }
 
     func testChatMLNeedsItsMarkers() throws {

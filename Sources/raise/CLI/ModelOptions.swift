@@ -123,7 +123,7 @@ enum ModelOptions {
     }
 
     /// The records and examples of the pool (`--data`): records without a response token left in the
-    /// context are dropped with a warning.
+    /// context are dropped with a warning, and those cut to fit it are counted in another.
     static func pool(_ arguments: ParsedArguments, formatter: PromptFormatter) throws -> Pool {
         let records = try ModelOptions.records(arguments)
         let pool = Pool(formatting: records, with: formatter)
@@ -131,6 +131,7 @@ enum ModelOptions {
         if pool.records.count < records.count {
             arguments.console.warning("\(records.count - pool.records.count) pool record(s) without response tokens in the context skipped")
         }
+        if let warning = pool.cuts.warning("--data (the pool)") { arguments.console.warning(warning) }
         return pool
     }
 
@@ -139,21 +140,18 @@ enum ModelOptions {
         arguments.string(exactMatchLimit.name) == nil ? nil : try arguments.int(exactMatchLimit.name)
     }
 
-    /// A target split (`--val`, `--test`): its records and examples, or nil when `path` is nil.
+    /// The target split named by `option` (`--val`, `--test`): its records and examples, formatted like the pool,
+    /// with a warning when the context cut any; nil when the option is absent. With the `pool` of a command that
+    /// trains on or selects from it, the split is checked to share no record with it.
     ///
-    /// - Throws: `RaiseError.file` when no record of the file has a response.
-    static func targetSplit(_ path: String?, formatter: PromptFormatter) throws -> Pool? {
-        guard let path else { return nil }
+    /// - Throws: `RaiseError.file` when no record of the file has a response; `RaiseError.invalidArgument` when
+    ///   a record is in the pool.
+    static func targetSplit(_ option: String, _ arguments: ParsedArguments, formatter: PromptFormatter, pool: Pool?) throws -> Pool? {
+        guard let path = arguments.string(option) else { return nil }
         let split = Pool(formatting: try InstructionReader.readAll(path: path).records, with: formatter)
         guard !split.isEmpty else { throw RaiseError.file(path: path, detail: "no example with a response") }
-        return split
-    }
-
-    /// The target split named by `option` (`--val`, `--test`) of a command that trains on or selects from
-    /// `pool`: formatted like the pool and checked to share no record with it; nil when the option is absent.
-    static func targetSplit(_ option: String, _ arguments: ParsedArguments, formatter: PromptFormatter, pool: Pool) throws -> Pool? {
-        guard let split = try targetSplit(arguments.string(option), formatter: formatter) else { return nil }
-        try checkDisjoint(pool: pool, split: split, option: option)
+        if let pool { try checkDisjoint(pool: pool, split: split, option: option) }
+        if let warning = split.cuts.warning("\(option) \(path)") { arguments.console.warning(warning) }
         return split
     }
 

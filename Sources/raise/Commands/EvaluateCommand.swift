@@ -34,8 +34,8 @@ enum EvaluateCommand {
         let model = try ModelOptions.make(arguments, registry: registry, seed: try arguments.seed())
         let formatter = try ModelOptions.formatter(arguments, model: model)
         var result = JSONObject([("model", .string(model.backendID))])
-        let validation = try ModelOptions.targetSplit(arguments.string("--val"), formatter: formatter)
-        let test = try ModelOptions.targetSplit(arguments.string("--test"), formatter: formatter)
+        let validation = try ModelOptions.targetSplit("--val", arguments, formatter: formatter, pool: nil)
+        let test = try ModelOptions.targetSplit("--test", arguments, formatter: formatter, pool: nil)
         try TargetMetrics.measure(model, validation: validation, test: test, match: try arguments.choice("--match", as: AnswerMatch.self),
                                   exactMatchLimit: try ModelOptions.exactMatchLimit(arguments), mode: arguments.outputMode, into: &result)
         if let lossesFile {

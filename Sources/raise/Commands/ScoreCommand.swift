@@ -47,7 +47,7 @@ enum ScoreCommand {
         let chunk = FeaturePipeline.chunk
         let window = rowwise ? (try arguments.int("--window") + chunk - 1) / chunk * chunk : Int.max
         try FeatureOptions.checkModels(for: specs, arguments)
-        let target = try ModelOptions.targetSplit(arguments.string("--val"), formatter: formatter)  // scoring trains nothing: no overlap check
+        let target = try ModelOptions.targetSplit("--val", arguments, formatter: formatter, pool: nil)  // scoring trains nothing: no overlap check
         let pipeline = try FeatureOptions.pipeline(arguments, registry: registry, trained: model, seed: seed, target: target)
         let start = Date()
 
@@ -57,7 +57,7 @@ enum ScoreCommand {
             try Folder.create(URL(fileURLWithPath: out).deletingLastPathComponent().path)
             writer = try AtomicFileWriter(path: out)
         }
-        var pending = [InstructionRecord](), names = [String](), read = 0, scored = 0
+        var pending = [InstructionRecord](), names = [String](), read = 0, scored = 0, cuts = ContextCuts(context: formatter.maxLength - 1)
         // A pool of more than one window is counted first (a second, cheap pass), so that progress says which
         // window is being scored and an overall line gives the ETA.
         var windows: (count: Int, progress: ProgressReporter)?
@@ -68,14 +68,15 @@ enum ScoreCommand {
                 windows = ((total + window - 1) / window, ProgressReporter(label: "score", total: total, mode: arguments.outputMode))
             }
             let part = windows.map { " (window \(read / window + 1) of \($0.count))" } ?? ""
-            let batch = pending.compactMap { record in formatter.example(record).map { (record, $0) } }
+            let batch = Pool(formatting: pending, with: formatter)
+            cuts.add(batch.cuts)
             read += pending.count
             pending.removeAll(keepingCapacity: true)
             defer { windows?.progress.update(step: read) }
             guard !batch.isEmpty else { return }
-            let columns = try pipeline.columns(specs, of: Pool(records: batch.map(\.0), examples: batch.map(\.1)), part: part)
+            let columns = try pipeline.columns(specs, of: batch, part: part)
             names = columns.keys.sorted()
-            for (i, (record, _)) in batch.enumerated() {
+            for (i, record) in batch.records.enumerated() {
                 try writer?.write(RecordWriter.scoredLine(record, scores: names.map { ($0, Double(columns[$0]![i])) }))
             }
             scored += batch.count
@@ -90,6 +91,7 @@ enum ScoreCommand {
         if scored < read {
             arguments.console.warning("\(read - scored) record(s) have no response token within the context; not scored")
         }
+        if let warning = cuts.warning("--data") { arguments.console.warning(warning) }
         let rate = Double(scored) / max(Date().timeIntervalSince(start), 1e-9)
         if arguments.outputMode == .json {
             print(JSONValue.object(JSONObject([("out", .string(out)), ("scored", .number(Double(scored))),

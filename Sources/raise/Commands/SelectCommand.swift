@@ -44,12 +44,13 @@ enum SelectCommand {
             try FeatureOptions.checkModels(for: selector.requiredFeatures, arguments)
             let model = try ModelOptions.make(arguments, registry: registry, seed: seed)
             let formatter = try ModelOptions.formatter(arguments, model: model)
-            let formatted = records.indices.compactMap { i in formatter.example(records[i]).map { (i, $0) } }
-            (kept, examples) = (formatted.map(\.0), formatted.map(\.1))
+            let fit = formatter.fit(records)
+            (kept, examples) = (fit.positions, fit.examples)
+            let pool = Pool(records: kept.map { records[$0] }, examples: examples, cuts: fit.cuts)
             if kept.count < records.count {
                 arguments.console.warning("\(records.count - kept.count) record(s) without response tokens in the context are not selectable")
             }
-            let pool = Pool(records: kept.map { records[$0] }, examples: examples)
+            if let warning = pool.cuts.warning("--data (the pool)") { arguments.console.warning(warning) }
             let target = try ModelOptions.targetSplit("--val", arguments, formatter: formatter, pool: pool)
             features = try FeatureOptions.pipeline(arguments, registry: registry, trained: model, seed: seed, target: target)
                 .columns(selector.requiredFeatures, of: pool)

@@ -7,23 +7,22 @@ public struct Pool: Sendable {
     public let records: [InstructionRecord]
     /// Each record's ids and answer mask.
     public let examples: [TokenizedExample]
+    /// What fitting the records into the formatter's context cut (nothing tallied for a pool made of examples).
+    public let cuts: ContextCuts
 
     /// A pool of `records` and their `examples` (one each, in the same order).
-    public init(records: [InstructionRecord], examples: [TokenizedExample]) {
+    public init(records: [InstructionRecord], examples: [TokenizedExample], cuts: ContextCuts = ContextCuts(context: 0)) {
         precondition(records.count == examples.count, "Pool: \(records.count) records, \(examples.count) examples")
         self.records = records
         self.examples = examples
+        self.cuts = cuts
     }
 
-    /// The pool of the records that keep a response token under `formatter` (the others are dropped).
+    /// The pool of the records that keep a response token under `formatter` (the others are dropped), with the
+    /// tally of what the context cut from those kept.
     public init(formatting records: [InstructionRecord], with formatter: PromptFormatter) {
-        var kept = [InstructionRecord](), examples = [TokenizedExample]()
-        for record in records {
-            guard let example = formatter.example(record) else { continue }
-            kept.append(record)
-            examples.append(example)
-        }
-        self.init(records: kept, examples: examples)
+        let fit = formatter.fit(records)
+        self.init(records: fit.positions.map { records[$0] }, examples: fit.examples, cuts: fit.cuts)
     }
 
     /// Records in the pool.

@@ -102,19 +102,26 @@ public struct PromptFormatter {
 
     /// The record's ids and answer mask, cut to `maxLength` from the left (keeping the response) and then
     /// from the right; the mask may be all zeros when the response did not fit.
-    public func tokenized(_ record: InstructionRecord) -> TokenizedExample {
+    public func tokenized(_ record: InstructionRecord) -> TokenizedExample { fitted(record).example }
+
+    /// The record's ids and answer mask as `tokenized` makes them, and what the cut to `maxLength` removed.
+    /// A document's leading BOS is no prompt: losing it counts as no cut to the prompt.
+    public func fitted(_ record: InstructionRecord) -> (example: TokenizedExample, cut: ContextCut) {
         let specials = tokenizer.specialTokens
         let endText = specials.byText.first { $0.value == specials.eos! }!.key
         var ids = [Int32](), mask = [Float]()
+        var promptStart = 0  // where the prompt begins: after a document's BOS
         if record.turns.allSatisfy({ $0.role != .user }), let bos = specials.bos {  // a document: BOS makes its first token predictable
             ids.append(bos)
             mask.append(0)
+            promptStart = 1
         }
         for piece in template.pieces(record, endOfResponse: endText) {
             let pieceIDs = tokenizer.encode(piece.text)
             ids += pieceIDs
             mask += Array(repeating: piece.trained ? 1 : 0, count: pieceIDs.count)
         }
+        var cut: ContextCut = []
         if ids.count > maxLength {
             let excess = ids.count - maxLength
             let firstTrained = mask.firstIndex(of: 1) ?? ids.count
@@ -123,17 +130,35 @@ public struct PromptFormatter {
             mask.removeFirst(fromLeft)
             ids.removeLast(excess - fromLeft)
             mask.removeLast(excess - fromLeft)
+            let (promptRemoved, promptLength) = (max(0, fromLeft - promptStart), firstTrained - promptStart)
+            if promptRemoved > 0 { cut.insert(promptRemoved == promptLength ? .wholePrompt : .promptStart) }
+            if excess > fromLeft { cut.insert(.answerEnd) }
         }
         if !mask.isEmpty { mask[0] = 0 }  // nothing precedes the first token
-        return TokenizedExample(ids: ids, lossMask: mask)
+        return (TokenizedExample(ids: ids, lossMask: mask), cut)
     }
 
     /// The examples of `records`, and the ids of those skipped for having no response token left.
     public func examples(_ records: [InstructionRecord]) -> (examples: [TokenizedExample], skipped: [String]) {
-        var examples = [TokenizedExample](), skipped = [String]()
-        for record in records {
-            if let example = example(record) { examples.append(example) } else { skipped.append(record.id) }
+        let fit = fit(records)
+        var skipped = [String](), next = 0
+        for (i, record) in records.enumerated() {
+            if next < fit.positions.count && fit.positions[next] == i { next += 1 } else { skipped.append(record.id) }
         }
-        return (examples, skipped)
+        return (fit.examples, skipped)
+    }
+
+    /// The examples of those `records` that keep a response token, the records' positions in `records`, and
+    /// the tally of what the context cut from them.
+    public func fit(_ records: [InstructionRecord]) -> (positions: [Int], examples: [TokenizedExample], cuts: ContextCuts) {
+        var positions = [Int](), examples = [TokenizedExample](), cuts = ContextCuts(context: maxLength - 1)
+        for (i, record) in records.enumerated() {
+            let (example, cut) = fitted(record)
+            guard example.lossMask.contains(1) else { continue }
+            positions.append(i)
+            examples.append(example)
+            cuts.add(cut)
+        }
+        return (positions, examples, cuts)
     }
 }

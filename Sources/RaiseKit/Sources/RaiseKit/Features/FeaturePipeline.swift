@@ -97,7 +97,7 @@ public final class FeaturePipeline {
                 column = FeatureColumn.reference
             }
             let id = ObjectIdentifier(featureModel)
-            if formatted[id] == nil { formatted[id] = try examples(of: pool, for: featureModel) }
+            if formatted[id] == nil { formatted[id] = try examples(of: pool, named: "the pool", for: featureModel) }
             let examples = formatted[id]!
             let spec = try PluginSpec(parsing: text, option: "feature")
             let extractor = try registry.make(spec, kind: .feature, seed: seed, as: (any FeatureExtractor).self)
@@ -114,7 +114,7 @@ public final class FeaturePipeline {
                     throw RaiseError.invalidArgument(name: spec.id, detail: "measures the pool against the target: it needs the validation split (--val FILE)")
                 }
                 if targets[id] == nil {
-                    let tokenized = try self.examples(of: target, for: featureModel)
+                    let tokenized = try self.examples(of: target, named: "the validation split", for: featureModel)
                     targets[id] = (tokenized, FeatureCache.fingerprint(model: nil, examples: tokenized))
                 }
                 targetExamples = targets[id]!.examples
@@ -160,12 +160,12 @@ public final class FeaturePipeline {
         return columns
     }
 
-    /// The records of `pool` as `model` reads it: the trained model's examples, or the records formatted again with the
+    /// The records of `pool` (`what` names it in warnings) as `model` reads it: the trained model's examples, or the records formatted again with the
     /// model's own tokenizer and context — a model never sees another's token ids. A feature model whose tokenizer
     /// lacks what the template needs (ChatML's markers, for a TinyGPT or MiniLM beside SmolLM2) reads them with
     /// the default template instead, with a note. A record whose response no longer fits keeps a row without
-    /// answer tokens (its losses are 0), with a warning.
-    private func examples(of pool: Pool, for model: any LanguageModel) throws -> [TokenizedExample] {
+    /// answer tokens (its losses are 0), with a warning; records cut to fit the model's context are counted in another.
+    private func examples(of pool: Pool, named what: String, for model: any LanguageModel) throws -> [TokenizedExample] {
         guard model !== models.trained else { return pool.examples }
         var template = self.template
         if !template.isReadable(by: model.tokenizer) {
@@ -174,12 +174,18 @@ public final class FeaturePipeline {
             template = .alpaca
         }
         let formatter = try PromptFormatter(template: template, tokenizer: model.tokenizer, maxLength: model.contextLength + 1)
-        let examples = pool.records.map(formatter.tokenized)
-        let unanswered = examples.filter { !$0.lossMask.contains(1) }.count
+        var examples = [TokenizedExample](), cuts = ContextCuts(context: formatter.maxLength - 1)
+        for record in pool.records {
+            let (example, cut) = formatter.fitted(record)
+            examples.append(example)
+            if example.lossMask.contains(1) { cuts.add(cut) }
+        }
+        let unanswered = examples.count - cuts.records
         if unanswered > 0 {
-            console.warning("\(unanswered) record(s) have no response token within \(model.backendID)'s context of "
+            console.warningOnce("\(unanswered) record(s) of \(what) have no response token within \(model.backendID)'s context of "
                          + "\(model.contextLength); their answer losses are 0")
         }
+        if let warning = cuts.warning("\(what) as \(model.backendID) reads it for its features") { console.warningOnce(warning) }
         return examples
     }
 

@@ -2,6 +2,7 @@
 // errors — by level, in one place, so that the host and the core speak alike and the output modes mean
 // the same everywhere: information in human mode only; warnings and errors always.
 import Foundation
+import Synchronization
 
 /// Messages on stderr, by level.
 public struct Console: Sendable {
@@ -35,6 +36,14 @@ public struct Console: Sendable {
     public func info(_ text: String) { write(.info, text) }
     /// A warning (always).
     public func warning(_ text: String) { write(.warning, text) }
+
+    /// The warnings this process has given through `warningOnce`.
+    private static let given = Mutex<Set<String>>([])
+
+    /// A warning, unless this process gave the same one already (a benchmark reads its pool again for every run).
+    public func warningOnce(_ text: String) {
+        if Console.given.withLock({ $0.insert(text).inserted }) { warning(text) }
+    }
 
     /// Writes one line to stderr as it is (a newline added when missing).
     public static func line(_ text: String) {
