@@ -140,12 +140,8 @@ public struct PromptFormatter {
 
     /// The examples of `records`, and the ids of those skipped for having no response token left.
     public func examples(_ records: [InstructionRecord]) -> (examples: [TokenizedExample], skipped: [String]) {
-        let fit = fit(records)
-        var skipped = [String](), next = 0
-        for (i, record) in records.enumerated() {
-            if next < fit.positions.count && fit.positions[next] == i { next += 1 } else { skipped.append(record.id) }
-        }
-        return (fit.examples, skipped)
+        let fit = fit(records), kept = Set(fit.positions)
+        return (fit.examples, records.indices.filter { !kept.contains($0) }.map { records[$0].id })
     }
 
     /// The examples of those `records` that keep a response token, the records' positions in `records`, and
