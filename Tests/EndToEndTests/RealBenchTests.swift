@@ -45,8 +45,8 @@ final class RealBenchTests: XCTestCase {
     /// on the first test records only. Then
     /// `bench evaluate` on the same test file (matching answers and splitting products over threads as the
     /// benchmark did) rebuilds every model and
-    /// gives the run's own test numbers, and
-    /// refuses a test file that overlaps the pool.
+    /// gives the run's own test numbers — also from the test problems laid out as GSM8K's files are, read
+    /// with `--fields` —, and refuses a test file that overlaps the pool.
     func testATinyRealBenchmarkRunsEveryEntryAndEvaluatesAgain() throws {
         let folder = try scratchFolder(self)
         func split(_ arguments: [String], parts: String, out: String) throws {
@@ -80,6 +80,8 @@ final class RealBenchTests: XCTestCase {
         }
         XCTAssertTrue(report.contains("The oracle trains on the pool's records from \(gsm8kPool)"), report)
         XCTAssertTrue(report.contains("greedy exact match on the target test split's first 3 records"), report)
+        XCTAssertTrue(report.contains("## Records cut to the context\n\nThe model reads 96 tokens."), report)
+        XCTAssertTrue(report.contains("- the test split, \(folder)/gsm8k/test.jsonl: 6 of 6 record(s) are longer than the context of 96 tokens"), report)
         let oracleRow = try XCTUnwrap(report.split(separator: "\n").first { $0.hasPrefix("| oracle (reference) |") })
         XCTAssertTrue(oracleRow.contains("| 100% |"), "the oracle trains on GSM8K problems only: " + oracleRow)
 
@@ -91,6 +93,22 @@ final class RealBenchTests: XCTestCase {
             try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",").prefix(7).joined(separator: ",") }
         }
         XCTAssertEqual(try rows(folder + "/bench/evaluations/test/results.csv"), try rows(folder + "/bench/results.csv"))
+
+        // The same test problems as GSM8K's own files lay them out (question, answer; no id): read with --fields.
+        let problems = try String(contentsOfFile: folder + "/gsm8k/test.jsonl", encoding: .utf8).split(separator: "\n").map { line -> String in
+            let record = try XCTUnwrap(JSONValue.parse(String(line)).objectValue)
+            return JSONValue.object(JSONObject([("question", record["instruction"]!), ("answer", record["output"]!)])).serialized + "\n"
+        }
+        try AtomicFile.write(problems.joined(), to: folder + "/gsm8k-layout.jsonl")
+        let unmapped = try runRaise(["bench", "evaluate", "--bench", folder + "/bench", "--test", folder + "/gsm8k-layout.jsonl", "--quiet"])
+        XCTAssertEqual(unmapped.status, 1)
+        XCTAssertTrue(unmapped.stderr.contains("gsm8k-layout.jsonl:1: field 'instruction' missing"), unmapped.stderr)
+        let mapped = try runRaise(["bench", "evaluate", "--bench", folder + "/bench", "--test", folder + "/gsm8k-layout.jsonl",
+                                   "--fields", "instruction=question,output=answer", "--quiet"])
+        XCTAssertEqual(mapped.status, 0, mapped.stderr)
+        XCTAssertEqual(try rows(folder + "/bench/evaluations/gsm8k-layout/results.csv"), try rows(folder + "/bench/results.csv"))
+        let evaluationReport = try String(contentsOfFile: folder + "/bench/evaluations/gsm8k-layout/report.md", encoding: .utf8)
+        XCTAssertTrue(evaluationReport.contains("- the test split, \(folder)/gsm8k-layout.jsonl: 6 of 6 record(s)"), evaluationReport)
 
         let overlapping = try runRaise(["bench", "evaluate", "--bench", folder + "/bench", "--test", folder + "/alpaca/pool.jsonl", "--threads", "1"])
         XCTAssertNotEqual(overlapping.status, 0)

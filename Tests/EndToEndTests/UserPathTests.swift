@@ -80,10 +80,52 @@ final class UserPathTests: XCTestCase {
         XCTAssertTrue(nothing.stderr.contains("--val FILE or --test FILE is required"), nothing.stderr)
     }
 
+    /// `--fields` maps the target splits' fields as it maps the pool's, and a record without a mapped field is
+    /// read by the usual name: splits laid out as GSM8K's files are (question, answer) give `finetune` and
+    /// `evaluate` the numbers of the same splits in the usual layout, beside a pool in the usual layout.
+    func testFieldsMapTheTargetSplitsAsWellAsThePool() throws {
+        let (folder, model) = try tinySuite(self, size: 200, validation: 8, testSplit: 4)
+        for split in ["val", "test"] {
+            let lines = try String(contentsOfFile: folder + "/suite/\(split).jsonl", encoding: .utf8).split(separator: "\n")
+            let renamed = try lines.map { line -> String in
+                var record = try XCTUnwrap(JSONValue.parse(String(line)).objectValue)
+                (record["question"], record["answer"]) = (record["instruction"], record["output"])
+                (record["instruction"], record["output"]) = (nil, nil)
+                return JSONValue.object(record).serialized + "\n"
+            }
+            try AtomicFile.write(renamed.joined(), to: folder + "/\(split)-renamed.jsonl")
+        }
+        let usual = ["--val", folder + "/suite/val.jsonl", "--test", folder + "/suite/test.jsonl"]
+        let renamed = ["--val", folder + "/val-renamed.jsonl", "--test", folder + "/test-renamed.jsonl"]
+        let mapping = ["--fields", "instruction=question,output=answer"]
+        func finetune(_ splits: [String], out: String) throws -> JSONObject {
+            let result = try runRaise(["finetune", "--model", model, "--data", folder + "/suite/pool.jsonl", "--template", "plain", "--budget", "3",
+                                       "--batch", "2", "--threads", "1", "--quiet", "--out", folder + "/" + out] + splits)
+            XCTAssertEqual(result.status, 0, result.stderr)
+            return try JSONValue.readObject(path: folder + "/" + out + "/metrics.json")
+        }
+        let expected = try finetune(usual, out: "usual")
+        let mapped = try finetune(renamed + mapping, out: "mapped")
+        for key in ["val_loss", "test_loss", "test_exact_match"] {
+            XCTAssertNotNil(expected[key]?.numberValue, key)
+            XCTAssertEqual(mapped[key]?.numberValue, expected[key]?.numberValue, key)
+        }
+        let evaluate = try runRaise(["evaluate", "--model", folder + "/usual", "--threads", "1", "--json"] + renamed + mapping)
+        XCTAssertEqual(evaluate.status, 0, evaluate.stderr)
+        let measured = try XCTUnwrap(JSONValue.parse(evaluate.stdout.trimmingCharacters(in: .whitespacesAndNewlines)).objectValue)
+        for key in ["val_loss", "test_loss", "test_exact_match"] {
+            XCTAssertEqual(measured[key]?.numberValue, expected[key]?.numberValue, key)
+        }
+        let unmapped = try runRaise(["evaluate", "--model", folder + "/usual", "--threads", "1"] + renamed)
+        XCTAssertEqual(unmapped.status, 1)
+        XCTAssertTrue(unmapped.stderr.contains("val-renamed.jsonl:1: field 'instruction' missing"), unmapped.stderr)
+    }
+
     /// A benchmark of random and length selection on a 100-record tiny suite (batch 10, one learning rate) in
     /// `folder`/bench; returns the folder.
-    private func tinyBench(budgets: String, seeds: Int, evalPoints: Int) throws -> String {
-        let (folder, model) = try tinySuite(self, size: 100, validation: 4, testSplit: 4)
+    private func tinyBench(budgets: String, seeds: Int, evalPoints: Int, context: Int = 48) throws -> String {
+        let (folder, tinyModel) = try tinySuite(self, size: 100, validation: 4, testSplit: 4)
+        let model = tinyModel.replacingOccurrences(of: "ctx=48", with: "ctx=\(context)")
         let result = try runRaise(["bench", "run", "--model", model, "--data", folder + "/suite/pool.jsonl", "--val", folder + "/suite/val.jsonl",
                                    "--test", folder + "/suite/test.jsonl", "--template", "plain", "--selector", "random", "--selector", "length",
                                    "--lr", "1e-3", "--budgets", budgets, "--seeds", String(seeds), "--batch", "10",
@@ -105,6 +147,21 @@ final class UserPathTests: XCTestCase {
         let overlap = try String(contentsOfFile: folder + "/bench/overlap.md", encoding: .utf8)
         let randomRow = try XCTUnwrap(overlap.split(separator: "\n").first { $0.hasPrefix("| random |") })
         XCTAssertTrue(randomRow.hasPrefix("| random | — | — |"), "full data's counts are constant: " + randomRow)
+    }
+
+    /// The report says, for the pool and each target split, how many records the context cut — and that none
+    /// was when the context holds them all.
+    func testTheReportSaysWhatTheContextCut() throws {
+        let short = try tinyBench(budgets: "10%", seeds: 1, evalPoints: 1, context: 32)
+        let cut = try String(contentsOfFile: short + "/bench/report.md", encoding: .utf8)
+        XCTAssertTrue(cut.contains("## Records cut to the context\n\nThe model reads 32 tokens."), cut)
+        XCTAssertTrue(cut.contains("- the pool: ") && cut.contains(" record(s) are longer than the context of 32 tokens and were cut: "), cut)
+        let long = try tinyBench(budgets: "10%", seeds: 1, evalPoints: 1, context: 256)
+        let whole = try String(contentsOfFile: long + "/bench/report.md", encoding: .utf8)
+        for line in ["- the pool: none of its 100 record(s) is cut", "- the validation split, \(long)/suite/val.jsonl: none of its 4 record(s) is cut",
+                     "- the test split, \(long)/suite/test.jsonl: none of its 4 record(s) is cut"] {
+            XCTAssertTrue(whole.contains(line), line + " in:\n" + whole)
+        }
     }
 
     /// report.html holds every table of report.md and overlap.md and both charts inline, and needs no other

@@ -57,6 +57,29 @@ final class InstructionReaderTests: XCTestCase {
         assertThrows(["--fields", "unknown field 'question'"]) { try ReadOptions.parseFields("question=instruction") }
     }
 
+    /// A mapping reads the renamed fields first and the usual names where a record lacks them, so that one
+    /// `--fields` reads a GSM8K file and a file in the usual layout alike; a record with neither is an error
+    /// naming the mapped field.
+    func testAFieldMappingFallsBackToTheUsualNames() throws {
+        let folder = try scratchFolder(self)
+        let path = folder + "/mixed.jsonl"
+        try AtomicFile.write("""
+            {"question": "q1", "answer": "a1", "context": "c1", "uid": "u1", "kind": "k1"}
+            {"instruction": "i2", "response": "r2", "input": "n2", "id": "d2", "category": "k2"}
+            {"question": "q3", "instruction": "i3", "answer": "a3", "output": "o3"}
+
+            """, to: path)
+        let options = ReadOptions(fields: try ReadOptions.parseFields("instruction=question,output=answer,input=context,id=uid,task=kind"))
+        let (records, _) = try InstructionReader.readAll(path: path, options: options)
+        XCTAssertEqual(records.map(\.instruction), ["q1", "i2", "q3"])
+        XCTAssertEqual(records.map(\.output), ["a1", "r2", "a3"])
+        XCTAssertEqual(records.map(\.input), ["c1", "n2", ""])
+        XCTAssertEqual(records.map(\.id), ["u1", "d2", "mixed.jsonl:3"])
+        XCTAssertEqual(records.map(\.task), ["k1", "k2", nil])
+        try AtomicFile.write("{\"prompt\": \"p\", \"answer\": \"a\"}\n", to: folder + "/neither.jsonl")
+        assertThrows(["neither.jsonl:1: field 'question' missing"]) { try InstructionReader.readAll(path: folder + "/neither.jsonl", options: options) }
+    }
+
     func testMMLUCSVWithQuotedFields() throws {
         let path = try sharedData("mmlu/dev/abstract_algebra_dev.csv")
         let (records, reader) = try InstructionReader.readAll(path: path)

@@ -11,7 +11,8 @@ enum ModelOptions {
     static let skipInvalid = Option.flag("--skip-invalid", "skip invalid records (reporting how many and where) instead of stopping")
     static let format = Option.value("--format", "NAME", "alpaca, jsonl, sharegpt, messages, mmlu or text (default: detected)")
     static let filter = Option.values("--where", "FIELD=VALUE", "keep records whose field has this value (repeatable)")
-    static let fields = Option.value("--fields", "MAP", "field mapping for JSON records, e.g. instruction=question,output=answer")
+    static let fields = Option.value("--fields", "MAP", "field mapping for JSON records, e.g. instruction=question,output=answer (every "
+                                     + "file read: pool and target splits; a record without the mapped field is read by the usual name)")
     /// `--exact-match-limit`: how many of the test split's records greedy exact match decodes.
     static let exactMatchLimit = Option.integer("--exact-match-limit", "N", "greedy exact match on the first N test records only (default: all; "
                                                 + "0: none) — decoding costs far more than the test loss, which is always over the whole split",
@@ -141,14 +142,18 @@ enum ModelOptions {
     }
 
     /// The target split named by `option` (`--val`, `--test`): its records and examples, formatted like the pool,
-    /// with a warning when the context cut any; nil when the option is absent. With the `pool` of a command that
-    /// trains on or selects from it, the split is checked to share no record with it.
+    /// with a warning when the context cut any; nil when the option is absent. It is read with `--fields` (or
+    /// `fields` when given) and `--max-record-bytes`, its format detected; every record must be valid. With the
+    /// `pool` of a command that trains on or selects from it, the split is checked to share no record with it.
     ///
     /// - Throws: `RaiseError.file` when no record of the file has a response; `RaiseError.invalidArgument` when
     ///   a record is in the pool.
-    static func targetSplit(_ option: String, _ arguments: ParsedArguments, formatter: PromptFormatter, pool: Pool?) throws -> Pool? {
+    static func targetSplit(_ option: String, _ arguments: ParsedArguments, formatter: PromptFormatter, pool: Pool?,
+                            fields: [String: String]? = nil) throws -> Pool? {
         guard let path = arguments.string(option) else { return nil }
-        let split = Pool(formatting: try InstructionReader.readAll(path: path).records, with: formatter)
+        let options = ReadOptions(fields: try fields ?? arguments.string("--fields").map(ReadOptions.parseFields) ?? [:],
+                                  maxRecordBytes: try arguments.int("--max-record-bytes"))
+        let split = Pool(formatting: try InstructionReader.readAll(path: path, options: options).records, with: formatter)
         guard !split.isEmpty else { throw RaiseError.file(path: path, detail: "no example with a response") }
         if let pool { try checkDisjoint(pool: pool, split: split, option: option) }
         if let warning = split.cuts.warning("\(option) \(path)") { arguments.console.warning(warning) }

@@ -15,6 +15,8 @@ enum BenchEvaluateCommand {
         arguments: "",
         options: [.value("--bench", "DIR", "a finished `raise bench run` folder (required)"),
                   .value("--test", "FILE", "the test split to measure every run's model on (required; disjoint from the pool)"),
+                  .value("--fields", "MAP", "field mapping of the test file's JSON records, e.g. instruction=question,output=answer "
+                         + "(default: the benchmark's --fields)"),
                   .choice("--match", "HOW", "how test answers are compared (default: as the benchmark compared them)", default: AnswerMatch.exact),
                   .value("--name", "NAME", "the report's folder, DIR/evaluations/NAME (default: the test file's name)"),
                   .flag("--force", "evaluate again from the start, replacing the evaluation of that name (without it, an unfinished "
@@ -53,7 +55,7 @@ enum BenchEvaluateCommand {
         let empty = try ParsedArguments(words, options: BenchRunCommand.command.options, command: "bench run", usage: arguments.usage)
         let benchArguments = try BenchRunCommand.withConfiguration(empty, settings: settings, path: saved)
         try benchArguments.configureThreads()  // the benchmark's thread count, unless --threads is given
-        let setup = try BenchRunCommand.Setup(benchArguments, out: folder)
+        let setup = try BenchRunCommand.Setup(benchArguments, out: folder, testFields: try arguments.string("--fields").map(ReadOptions.parseFields))
         try checkSameData(setup.settings, folder: folder)
         guard setup.benchmark.stepsToRun() == 0 else {
             throw RaiseError.file(path: folder, detail: "the benchmark is not finished: finish it with `raise bench run` first")

@@ -90,6 +90,8 @@ enum BenchRunCommand {
     struct Setup {
         let pool: Pool
         let test: Pool?
+        /// What the context cut of the pool and of each target split, each named as the report names it.
+        let contextCuts: [(what: String, cuts: ContextCuts)]
         let target: TargetRecords?
         let plan: BenchPlan
         let budgets: [(String, Int)]
@@ -97,8 +99,9 @@ enum BenchRunCommand {
         let work: BenchRunner
         let benchmark: Benchmark
 
-        /// The benchmark of `arguments` in `out`.
-        init(_ arguments: ParsedArguments, out: String) throws {
+        /// The benchmark of `arguments` in `out`; its test split read with `testFields` when given (`bench
+        /// evaluate`'s own mapping for a test file laid out unlike the pool), else with `--fields`.
+        init(_ arguments: ParsedArguments, out: String, testFields: [String: String]? = nil) throws {
             let baseSeed = try arguments.seed()
             let seeds = (0..<UInt64(try arguments.int("--seeds"))).map { baseSeed + $0 }
             let batchSize = try arguments.int("--batch")
@@ -107,7 +110,9 @@ enum BenchRunCommand {
             let formatter = try ModelOptions.formatter(arguments, model: model)
             pool = try ModelOptions.pool(arguments, formatter: formatter)
             let validation = try ModelOptions.targetSplit("--val", arguments, formatter: formatter, pool: pool)!
-            test = try ModelOptions.targetSplit("--test", arguments, formatter: formatter, pool: pool)
+            test = try ModelOptions.targetSplit("--test", arguments, formatter: formatter, pool: pool, fields: testFields)
+            contextCuts = [("the pool", pool.cuts), ("the validation split, " + arguments.string("--val")!, validation.cuts)]
+                + (test.map { [("the test split, " + arguments.string("--test")!, $0.cuts)] } ?? [])
 
             target = TargetRecords.of(pool.records, oracleData: try oracleData(arguments))
             let policyBudget: (label: String, steps: Int)?
@@ -134,7 +139,7 @@ enum BenchRunCommand {
         func report(_ results: [BenchResult], rates: BenchLearningRates) throws -> BenchReport {
             BenchReport(results: results, budgets: budgets, fullDataSteps: plan.fullDataSteps, records: pool.records, target: target,
                         exactMatchLimit: work.settings.exactMatchLimit, rates: rates, policyChecks: try BenchReport.policyChecks(out: work.settings.out),
-                        environment: environment())
+                        contextCuts: contextCuts, environment: environment())
         }
     }
 

@@ -15,7 +15,7 @@ enum EvaluateCommand {
                   .value("--val", "FILE", "a validation split: its mean answer loss"),
                   .value("--test", "FILE", "a test split: its mean answer loss and greedy exact match"),
                   .choice("--match", "HOW", "how test answers are compared (final-answer: after '####' / the last number)", default: AnswerMatch.exact),
-                  ModelOptions.exactMatchLimit,
+                  ModelOptions.exactMatchLimit, ModelOptions.fields, ModelOptions.maxRecordBytes,
                   .value("--losses", "FILE", "also write each record's split, id, template pieces, token ids, answer mask and mean answer loss (JSONL)"),
                   OutputOptions.force, PluginOptions.pluginPath, CommonOptions.seed, CommonOptions.threads, CommonOptions.quiet, CommonOptions.json],
         run: run)

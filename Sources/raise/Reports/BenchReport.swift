@@ -2,7 +2,7 @@
 // (mean ± std per entry and budget of validation loss, test loss and exact match, the best marked; on tagged data the
 // target and noisy shares of the picks and the share of the random → oracle gap closed; whether RAISE earns its policy
 // training, in RaiseVerdict.swift; the policy checks, in PolicyCheckTable.swift; for a selector run in variants, the
-// one validation chooses; the learning-rate sweeps; the environment), curves.svg (validation loss against steps, one
+// one validation chooses; the learning-rate sweeps; the records the context cut; the environment), curves.svg (validation loss against steps, one
 // colour per entry, a band for the seed spread), composition.svg (what each entry picked, by task family or source
 // file), overlap.md (Jaccard overlap and rank correlation of the picks) and report.html (all of it in one
 // self-contained page: the tables, both charts inline, the environment). Every file is written atomically.
@@ -24,6 +24,8 @@ struct BenchReport {
     let rates: BenchLearningRates
     /// The checked RAISE policies' checks, by policy folder name (`policyCheckTable`).
     let policyChecks: [(policy: String, check: PolicyCheck)]
+    /// What fitting the records into the model's context cut of the pool and of each target split.
+    let contextCuts: [(what: String, cuts: ContextCuts)]
     let environment: [(String, String)]
 
     /// Writes every file into `out`; returns their paths.
@@ -179,8 +181,21 @@ struct BenchReport {
         } else if let fixed = rates.fixed {
             text += "\n## Learning rate\n\nEvery entry at every budget trains at peak learning rate \(fixed) (`--lr`).\n"
         }
+        text += contextSection
         text += "\n## Environment\n\n" + environment.map { "- \($0.0): \($0.1)" }.joined(separator: "\n") + "\n"
         text += "\nFiles: results.csv (every run), curves.svg, composition.svg, overlap.md; report.html holds them all in one page.\n"
+        return text
+    }
+
+    /// The section on records longer than the model's context: for the pool and each target split, how many were
+    /// cut and what they lost (a test loss over answers read without their instruction measures something else).
+    var contextSection: String {
+        guard let context = contextCuts.first?.cuts.context else { return "" }
+        var text = "\n## Records cut to the context\n\nThe model reads \(context) tokens. A longer record loses the start of its prompt "
+        text += "first, its answer kept whole, and only when the answer alone is too long its whole prompt and the end of its answer.\n\n"
+        for (what, cuts) in contextCuts {
+            text += "- " + (cuts.warning(what) ?? "\(what): none of its \(cuts.records) record(s) is cut") + "\n"
+        }
         return text
     }
 

@@ -5,7 +5,8 @@
 public struct ReadOptions: Sendable {
     /// A `--format` name (see `DataFormat.names`), or nil to detect it from the content.
     public var format: String?
-    /// Canonical field → the field holding it in the file: ["instruction": "question", "output": "answer"].
+    /// Canonical field → the field holding it in the file: ["instruction": "question", "output": "answer"]. A
+    /// record without the mapped field is read by the canonical name, so one mapping reads both kinds of file.
     public var fields: [String: String]
     /// Keep only records whose field has this string value (e.g. status = ok for alpaca-libre).
     public var filters: [(field: String, value: String)]

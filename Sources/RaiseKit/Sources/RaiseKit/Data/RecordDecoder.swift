@@ -27,8 +27,7 @@ struct RecordDecoder {
         guard let object = value.objectValue else { throw fail(line, "record is not a JSON object") }
         let source = SourceLocation(file: path, line: line)
         let id = try idField(object, line: line)
-        let task = try optionalString(object, options.fields["task"] ?? "task", line: line)
-            ?? optionalString(object, "category", line: line)
+        let task = try optionalString(object, names("task", ["task", "category"]), line: line)
         var tags = [String: String]()
         if let hidden = object["hidden_tags"] {
             guard let tagObject = hidden.objectValue else { throw fail(line, "field 'hidden_tags' is not an object") }
@@ -45,16 +44,24 @@ struct RecordDecoder {
             let turns = try conversation(object, field: "messages", roleKey: "role", contentKey: "content", line: line)
             return InstructionRecord(id: id, turns: turns, task: task, hiddenTags: tags, source: source, original: .json(value.serialized))
         default:
-            let instruction = try requiredString(object, [options.fields["instruction"] ?? "instruction"], line: line)
-            let input = try optionalString(object, options.fields["input"] ?? "input", line: line) ?? ""
-            let output = try requiredString(object, options.fields["output"].map { [$0] } ?? ["output", "response"], line: line)
+            let instruction = try requiredString(object, names("instruction", ["instruction"]), line: line)
+            let input = try optionalString(object, names("input", ["input"]), line: line) ?? ""
+            let output = try requiredString(object, names("output", ["output", "response"]), line: line)
             return InstructionRecord(id: id, turns: [ChatTurn(.user, instruction), ChatTurn(.assistant, output)], input: input,
                                      task: task, hiddenTags: tags, source: source, original: .json(value.serialized))
         }
     }
 
+    /// Where the canonical field `canonical` may be found, in order: the field `--fields` maps it to, then
+    /// its usual `names` — so one mapping reads a file of renamed records and one of canonical records alike.
+    private func names(_ canonical: String, _ usual: [String]) -> [String] {
+        guard let mapped = options.fields[canonical] else { return usual }
+        return [mapped] + usual.filter { $0 != mapped }
+    }
+
     private func idField(_ object: JSONObject, line: Int) throws -> String {
-        let name = options.fields["id"] ?? "id"
+        let candidates = names("id", ["id"])
+        let name = candidates.first(where: { object[$0] != nil }) ?? candidates[0]
         switch object[name] {
         case nil: return "\(fileName):\(line)"
         case .string(let s)? where !s.isEmpty: return s
@@ -71,9 +78,10 @@ struct RecordDecoder {
         return text
     }
 
-    private func optionalString(_ object: JSONObject, _ name: String, line: Int) throws -> String? {
-        guard let value = object[name], value != .null else { return nil }
-        guard let text = value.stringValue else { throw fail(line, "field '\(name)' is not a string") }
+    /// The first of `names` present and not null: a string.
+    private func optionalString(_ object: JSONObject, _ names: [String], line: Int) throws -> String? {
+        guard let name = names.first(where: { object[$0] != nil && object[$0] != .null }) else { return nil }
+        guard let text = object[name]!.stringValue else { throw fail(line, "field '\(name)' is not a string") }
         return text
     }
 
