@@ -90,7 +90,9 @@ final class RealBenchTests: XCTestCase {
         XCTAssertEqual(evaluate.status, 0, evaluate.stderr)
         func rows(_ path: String) throws -> [String] {
             // budget, entry, kind, seed, val_loss, test_loss, test_exact_match: the rest is timing
-            try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",").prefix(7).joined(separator: ",") }
+            try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map {
+                $0.split(separator: ",", omittingEmptySubsequences: false).prefix(7).joined(separator: ",")
+            }
         }
         XCTAssertEqual(try rows(folder + "/bench/evaluations/test/results.csv"), try rows(folder + "/bench/results.csv"))
 
@@ -109,6 +111,19 @@ final class RealBenchTests: XCTestCase {
         XCTAssertEqual(try rows(folder + "/bench/evaluations/gsm8k-layout/results.csv"), try rows(folder + "/bench/results.csv"))
         let evaluationReport = try String(contentsOfFile: folder + "/bench/evaluations/gsm8k-layout/report.md", encoding: .utf8)
         XCTAssertTrue(evaluationReport.contains("- the test split, \(folder)/gsm8k-layout.jsonl: 6 of 6 record(s)"), evaluationReport)
+
+        // Exact match on another share of the test split than the benchmark's: none here, the same losses.
+        let lossOnly = try runRaise(["bench", "evaluate", "--bench", folder + "/bench", "--test", folder + "/gsm8k/test.jsonl",
+                                     "--exact-match-limit", "0", "--name", "loss-only", "--quiet"])
+        XCTAssertEqual(lossOnly.status, 0, lossOnly.stderr)
+        let withoutMatch = try rows(folder + "/bench/results.csv").map { row -> String in
+            var fields = row.split(separator: ",", omittingEmptySubsequences: false)
+            if fields[6] != "test_exact_match" { fields[6] = "" }  // the header kept
+            return fields.joined(separator: ",")
+        }
+        XCTAssertEqual(try rows(folder + "/bench/evaluations/loss-only/results.csv"), withoutMatch)
+        let lossOnlyReport = try String(contentsOfFile: folder + "/bench/evaluations/loss-only/report.md", encoding: .utf8)
+        XCTAssertTrue(lossOnlyReport.contains("(no exact match: `--exact-match-limit 0`)"), lossOnlyReport)
 
         let overlapping = try runRaise(["bench", "evaluate", "--bench", folder + "/bench", "--test", folder + "/alpaca/pool.jsonl", "--threads", "1"])
         XCTAssertNotEqual(overlapping.status, 0)

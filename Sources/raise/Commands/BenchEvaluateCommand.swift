@@ -18,6 +18,9 @@ enum BenchEvaluateCommand {
                   .value("--fields", "MAP", "field mapping of the test file's JSON records, e.g. instruction=question,output=answer "
                          + "(default: the benchmark's --fields)"),
                   .choice("--match", "HOW", "how test answers are compared (default: as the benchmark compared them)", default: AnswerMatch.exact),
+                  .integer("--exact-match-limit", "N", "greedy exact match on the first N test records only (default: as the benchmark "
+                           + "measured it; 0: none) — decoding costs far more than the test loss, which is always over the whole split",
+                           default: nil, in: 0...100_000_000),
                   .value("--name", "NAME", "the report's folder, DIR/evaluations/NAME (default: the test file's name)"),
                   .flag("--force", "evaluate again from the start, replacing the evaluation of that name (without it, an unfinished "
                         + "one resumes and a finished one is reported again)"),
@@ -51,6 +54,7 @@ enum BenchEvaluateCommand {
         // The benchmark as it was run, its test split replaced (options given here win over the saved ones).
         var words = ["--out", folder, "--test", testPath]
         if let match = arguments.string("--match") { words += ["--match", match] }
+        if let limit = arguments.string("--exact-match-limit") { words += ["--exact-match-limit", limit] }
         if let threads = arguments.string("--threads") { words += ["--threads", threads] }
         let empty = try ParsedArguments(words, options: BenchRunCommand.command.options, command: "bench run", usage: arguments.usage)
         let benchArguments = try BenchRunCommand.withConfiguration(empty, settings: settings, path: saved)
