@@ -2,10 +2,11 @@
 // (mean ± std per entry and budget of validation loss, test loss and exact match, the best marked; on tagged data the
 // target and noisy shares of the picks and the share of the random → oracle gap closed; whether RAISE earns its policy
 // training, in RaiseVerdict.swift; the policy checks, in PolicyCheckTable.swift; for a selector run in variants, the
-// one validation chooses; the learning-rate sweeps; the records the context cut; the environment), curves.svg (validation loss against steps, one
-// colour per entry, a band for the seed spread), composition.svg (what each entry picked, by task family or source
-// file), overlap.md (Jaccard overlap and rank correlation of the picks) and report.html (all of it in one
-// self-contained page: the tables, both charts inline, the environment). Every file is written atomically.
+// one validation chooses; the learning-rate sweeps; the records the context cut; the environment), curves.svg
+// (validation loss against steps, one colour per entry, a band for the seed spread), composition.svg (what each entry
+// picked, by task family or source file), overlap.md (Jaccard overlap and rank correlation of the picks) and
+// report.html (all of it in one self-contained page: the tables, both charts inline, the environment). Every file is
+// written atomically.
 import Foundation
 import RaiseKit
 
