@@ -325,4 +325,25 @@ final class CarelessInputTests: XCTestCase {
         XCTAssertEqual(finetune.status, 0, finetune.stderr)
         XCTAssertTrue(finetune.stderr.contains("raise: warning: --test \(folder)/long.jsonl: 2 of 3 record(s) are longer"), finetune.stderr)
     }
+
+    /// `--where` applies to every `--data` file; what it leaves out of each is said, by file — above all a file it
+    /// leaves out whole (one without the field, such as GSM8K's beside alpaca-libre's `status`).
+    func testWhatAFilterLeavesOutIsSaidByFile() throws {
+        let (folder, model) = try tinySuite(self, size: 200, validation: 8, testSplit: 4)
+        try (0..<4).map { "{\"instruction\":\"add \($0) and 1\",\"output\":\"\($0 + 1)\",\"status\":\"\($0 == 0 ? "bad" : "ok")\"}\n" }.joined()
+            .write(toFile: folder + "/tagged.jsonl", atomically: true, encoding: .utf8)
+        try (0..<3).map { "{\"question\":\"what is \($0) times 2\",\"answer\":\"\($0 * 2)\"}\n" }.joined()
+            .write(toFile: folder + "/untagged.jsonl", atomically: true, encoding: .utf8)
+        let select = try runRaise(["select", "--model", model, "--data", folder + "/tagged.jsonl", "--data", folder + "/untagged.jsonl",
+                                   "--where", "status=ok", "--fields", "instruction=question,output=answer", "--selector", "random",
+                                   "--budget", "3examples", "--batch", "1", "--template", "plain", "--quiet", "--out", folder + "/subset.jsonl"])
+        XCTAssertEqual(select.status, 0, select.stderr)
+        XCTAssertTrue(select.stderr.contains("raise: warning: \(folder)/tagged.jsonl: --where status=ok left out 1 of its 4 record(s)"), select.stderr)
+        XCTAssertTrue(select.stderr.contains("raise: warning: \(folder)/untagged.jsonl: --where status=ok left out all 3 of its record(s): "
+                                             + "the file adds none"), select.stderr)
+        let split = try runRaise(["data", "split", "--data", folder + "/tagged.jsonl", "--where", "status=ok", "--parts", "all=rest",
+                                  "--out", folder + "/split"])
+        XCTAssertEqual(split.status, 0, split.stderr)
+        XCTAssertTrue(split.stderr.contains("raise: warning: \(folder)/tagged.jsonl: --where status=ok left out 1 of its 4 record(s)"), split.stderr)
+    }
 }

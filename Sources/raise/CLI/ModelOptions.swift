@@ -65,20 +65,34 @@ enum ModelOptions {
         var (count, skipped) = (0, [SkippedRecord]())
         for file in files {
             let reader = try InstructionReader(path: file, options: options)
+            var kept = 0
             try reader.forEach { record in
-                count += 1
+                kept += 1
                 try body(record)
             }
+            count += kept
             skipped += reader.skipped
-            if warn && !reader.skipped.isEmpty {
-                arguments.console.warning("\(file): skipped \(reader.skipped.count) invalid record(s); first: "
-                                    + reader.skipped.prefix(3).map(\.message).joined(separator: "; "))
-            }
+            if warn { readingWarnings(file, reader: reader, kept: kept, options: options).forEach(arguments.console.warning) }
         }
         guard count > 0 else {  // an empty result is never written in place of one
             let why = skipped.first.map { ": \(skipped.count) invalid record(s) skipped; the first: \($0.message)" } ?? ""
             throw RaiseError.invalidArgument(name: "--data", detail: "the pool is empty" + why)
         }
+    }
+
+    /// What reading `file` left out: the invalid records `--skip-invalid` skipped, and the records `--where` did
+    /// not keep — all of them, when the filter does not fit the file (a file of another layout in the pool).
+    static func readingWarnings(_ file: String, reader: InstructionReader, kept: Int, options: ReadOptions) -> [String] {
+        var warnings = [String]()
+        if !reader.skipped.isEmpty {
+            warnings.append("\(file): skipped \(reader.skipped.count) invalid record(s); first: " + reader.skipped.prefix(3).map(\.message).joined(separator: "; "))
+        }
+        if reader.filteredOut > 0 {
+            let filter = options.filters.map { "--where \($0.field)=\($0.value)" }.joined(separator: " ")
+            warnings.append(kept == 0 ? "\(file): \(filter) left out all \(reader.filteredOut) of its record(s): the file adds none"
+                                      : "\(file): \(filter) left out \(reader.filteredOut) of its \(reader.filteredOut + kept) record(s)")
+        }
+        return warnings
     }
 
     /// The `--data` files: at least one, none given twice (the same file twice would double the pool).

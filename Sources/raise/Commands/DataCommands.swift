@@ -90,7 +90,7 @@ enum DataCommands {
         var records = [InstructionRecord]()
         for file in files {
             let (part, reader) = try InstructionReader.readAll(path: file, options: options)
-            if !reader.skipped.isEmpty { arguments.console.warning("\(file): skipped \(reader.skipped.count) invalid record(s)") }
+            ModelOptions.readingWarnings(file, reader: reader, kept: part.count, options: options).forEach(arguments.console.warning)
             records += part
         }
         guard !records.isEmpty else { throw RaiseError.invalidArgument(name: "--data", detail: "the data is empty: no valid record to split") }
