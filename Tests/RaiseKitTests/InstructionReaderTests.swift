@@ -49,7 +49,9 @@ final class InstructionReaderTests: XCTestCase {
 
     func testGSM8KNeedsAFieldMapping() throws {
         let path = try sharedData("gsm8k/train.jsonl")
-        assertThrows(["train.jsonl:1:", "field 'instruction' missing"]) { try InstructionReader.readAll(path: path) }
+        assertThrows(["train.jsonl:1:", "field 'instruction' missing (the record's fields: answer, question; --fields instruction=FIELD reads another)"]) {
+            try InstructionReader.readAll(path: path)
+        }
         let fields = try ReadOptions.parseFields("instruction=question,output=answer")
         let (records, _) = try InstructionReader.readAll(path: path, options: ReadOptions(fields: fields))
         XCTAssertEqual(records.count, 7473)

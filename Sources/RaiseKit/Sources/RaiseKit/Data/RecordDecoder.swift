@@ -70,9 +70,14 @@ struct RecordDecoder {
         }
     }
 
-    /// The first of `names` present: a non-empty string.
+    /// The first of `names` present: a non-empty string. When none is, the error lists the fields the record has,
+    /// and how `--fields` maps one of them.
     private func requiredString(_ object: JSONObject, _ names: [String], line: Int) throws -> String {
-        guard let name = names.first(where: { object[$0] != nil }) else { throw fail(line, "field '\(names[0])' missing") }
+        guard let name = names.first(where: { object[$0] != nil }) else {
+            let canonical = ReadOptions.canonicalFields.first { names.contains($0) } ?? names[0]
+            throw fail(line, "field '\(names[0])' missing (the record's fields: \(object.keys.sorted().joined(separator: ", ")); "
+                       + "--fields \(canonical)=FIELD reads another)")
+        }
         guard let text = object[name]!.stringValue else { throw fail(line, "field '\(name)' is not a string") }
         guard !text.trimmingWhitespace.isEmpty else { throw fail(line, "field '\(name)' is empty") }
         return text
