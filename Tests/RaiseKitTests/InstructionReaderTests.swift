@@ -78,8 +78,15 @@ final class InstructionReaderTests: XCTestCase {
         XCTAssertEqual(records.map(\.input), ["c1", "n2", ""])
         XCTAssertEqual(records.map(\.id), ["u1", "d2", "mixed.jsonl:3"])
         XCTAssertEqual(records.map(\.task), ["k1", "k2", nil])
-        try AtomicFile.write("{\"prompt\": \"p\", \"answer\": \"a\"}\n", to: folder + "/neither.jsonl")
-        assertThrows(["neither.jsonl:1: field 'question' missing"]) { try InstructionReader.readAll(path: folder + "/neither.jsonl", options: options) }
+        try AtomicFile.write("{\"prompt\": \"p\", \"answer\": \"a\"}\n{}\n", to: folder + "/neither.jsonl")
+        assertThrows(["neither.jsonl:1: field 'question' missing (the record's fields: answer, prompt; --fields instruction=FIELD reads another)"]) {
+            try InstructionReader.readAll(path: folder + "/neither.jsonl", options: options)
+        }
+        var skipping = options
+        skipping.skipInvalid = true
+        let reader = try InstructionReader.readAll(path: folder + "/neither.jsonl", options: skipping).reader
+        XCTAssertEqual(reader.skipped.map(\.message).last, "\(folder)/neither.jsonl:2: field 'question' missing (the record has no field; "
+                       + "--fields instruction=FIELD reads another)")
     }
 
     func testMMLUCSVWithQuotedFields() throws {

@@ -75,8 +75,8 @@ struct RecordDecoder {
     private func requiredString(_ object: JSONObject, _ names: [String], line: Int) throws -> String {
         guard let name = names.first(where: { object[$0] != nil }) else {
             let canonical = ReadOptions.canonicalFields.first { names.contains($0) } ?? names[0]
-            throw fail(line, "field '\(names[0])' missing (the record's fields: \(object.keys.sorted().joined(separator: ", ")); "
-                       + "--fields \(canonical)=FIELD reads another)")
+            let fields = object.keys.isEmpty ? "the record has no field" : "the record's fields: " + object.keys.sorted().joined(separator: ", ")
+            throw fail(line, "field '\(names[0])' missing (\(fields); --fields \(canonical)=FIELD reads another)")
         }
         guard let text = object[name]!.stringValue else { throw fail(line, "field '\(name)' is not a string") }
         guard !text.trimmingWhitespace.isEmpty else { throw fail(line, "field '\(name)' is empty") }
