@@ -36,6 +36,37 @@ final class CommandLineTests: XCTestCase {
         XCTAssertTrue(missingValue.stderr.contains("--threads needs a value"))
     }
 
+    /// Under `--json` every line on stderr is a JSON object — warnings and errors as well as progress — so a
+    /// program reading it line by line never meets a plain one.
+    func testUnderJSONWarningsAndErrorsAreJSONObjects() throws {
+        let folder = try scratchFolder(self)
+        try (0..<4).map { "{\"instruction\":\"add \($0) and 1\",\"output\":\"\($0 + 1)\",\"status\":\"\($0 == 0 ? "bad" : "ok")\"}\n" }.joined()
+            .write(toFile: folder + "/pool.jsonl", atomically: true, encoding: .utf8)
+        let select = ["select", "--selector", "random", "--budget", "2examples", "--batch", "1", "--json"]
+        func objects(_ stderr: String) throws -> [JSONObject] {
+            try stderr.split(separator: "\n").map { line in try XCTUnwrap(try? JSONValue.parse(String(line)).objectValue, "not JSON: \(line)") }
+        }
+        let warned = try runRaise(select + ["--data", folder + "/pool.jsonl", "--where", "status=ok", "--out", folder + "/subset.jsonl"])
+        XCTAssertEqual(warned.status, 0, warned.stderr)
+        let warning = try XCTUnwrap(try objects(warned.stderr).first { $0["event"]?.stringValue == "warning" }, warned.stderr)
+        XCTAssertEqual(warning["message"]?.stringValue, "\(folder)/pool.jsonl: --where status=ok left out 1 of its 4 record(s)")
+
+        let failed = try runRaise(select + ["--data", folder + "/missing.jsonl", "--out", folder + "/other.jsonl"])
+        XCTAssertEqual(failed.status, 1)
+        let error = try XCTUnwrap(try objects(failed.stderr).last, failed.stderr)
+        XCTAssertEqual(error["event"]?.stringValue, "error")
+        XCTAssertTrue(error["message"]?.stringValue?.contains(folder + "/missing.jsonl") == true, failed.stderr)
+
+        let misused = try runRaise(select + ["--bogus"])
+        XCTAssertEqual(misused.status, 2)
+        let usage = try XCTUnwrap(try objects(misused.stderr).last, misused.stderr)
+        XCTAssertEqual(usage["message"]?.stringValue, "unknown option '--bogus' for 'raise select'")
+        XCTAssertTrue(usage["usage"]?.stringValue?.hasPrefix("usage: raise select") == true, misused.stderr)
+        // Without --json, the same mistakes are plain lines.
+        let plain = try runRaise(select.filter { $0 != "--json" } + ["--bogus"])
+        XCTAssertTrue(plain.stderr.hasPrefix("raise: error: unknown option '--bogus' for 'raise select'\n\nusage: raise select"), plain.stderr)
+    }
+
     func testBadThreadEnvironmentIsReported() throws {
         let result = try runRaise(["bench", "kernels", "--repeats", "1"], environment: ["RAISE_THREADS": "zero"])
         XCTAssertEqual(result.status, 1)

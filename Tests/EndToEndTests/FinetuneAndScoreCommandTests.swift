@@ -91,7 +91,8 @@ final class ScoreResumeTests: XCTestCase {
         XCTAssertEqual(process.terminationReason, .uncaughtSignal, "killed while scoring")
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/resumed.jsonl"), "no half-written output")
 
-        let resumed = try runRaise(arguments(folder + "/resumed.jsonl"), environment: ["RAISE_CACHE_DIR": folder + "/cache-b"])
+        // Not quiet: where it resumed is information, shown in human mode only.
+        let resumed = try runRaise(arguments(folder + "/resumed.jsonl").filter { $0 != "--quiet" }, environment: ["RAISE_CACHE_DIR": folder + "/cache-b"])
         XCTAssertEqual(resumed.status, 0, resumed.stderr)
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: folder + "/whole.jsonl")),
                        try Data(contentsOf: URL(fileURLWithPath: folder + "/resumed.jsonl")))

@@ -50,7 +50,7 @@ final class PluginCommandTests: XCTestCase {
         try FileManager.default.copyItem(atPath: builtLibrary("RaiseFixtureNoEntry"), toPath: folder + "/libRaisePluginNoEntry.so")
         let scanned = try runRaise(["plugins", "list", "--json"], environment: ["RAISE_PLUGIN_PATH": folder])
         XCTAssertEqual(scanned.status, 0)
-        XCTAssertTrue(scanned.stderr.contains("raise: warning: skipped plugin \(folder)/libRaisePluginNoEntry.so"), scanned.stderr)
+        XCTAssertTrue(scanned.stderr.contains("{\"event\":\"warning\",\"message\":\"skipped plugin \(folder)/libRaisePluginNoEntry.so"), scanned.stderr)
         XCTAssertFalse(scanned.stdout.contains("NoEntry"))
         XCTAssertEqual(scanned.stdout.split(separator: "\n").count, try runRaise(["plugins", "list", "--json"]).stdout.split(separator: "\n").count)
     }

@@ -42,9 +42,9 @@ final class UserPathTests: XCTestCase {
         let remembered = try finetune([]), explicit = try finetune(["--template", "plain"]), other = try finetune(["--template", "alpaca"])
         XCTAssertEqual(remembered.loss, explicit.loss, "the folder's template is the default")
         XCTAssertNotEqual(other.loss, explicit.loss)
-        XCTAssertTrue(other.stderr.contains("raise: warning: --template alpaca: the model in \(folder)/base was trained with the plain template"),
-                      other.stderr)
-        XCTAssertFalse(explicit.stderr.contains("warning: --template"), explicit.stderr)
+        XCTAssertTrue(other.stderr.contains("{\"event\":\"warning\",\"message\":\"--template alpaca: the model in \(folder)/base was trained "
+                                            + "with the plain template\"}"), other.stderr)
+        XCTAssertFalse(explicit.stderr.contains("was trained with"), explicit.stderr)
     }
 
     /// `raise evaluate` measures a model without training it: on a fine-tuned model's folder it gives the

@@ -10,22 +10,16 @@ enum ExitCode {
     /// A mistake in the command line itself.
     static let usage: Int32 = 2
 
-    /// Prints `error` on stderr and returns its exit code.
-    static func report(_ error: Error) -> Int32 {
+    /// Prints `error` on stderr, through a console in `mode` (a JSON object under `--json`), and returns its exit code.
+    static func report(_ error: Error, mode: OutputMode) -> Int32 {
+        let console = Console(mode: mode)
         switch error {
         case let usageError as UsageError:
-            Console.line("raise: error: \(usageError.message)\n\n\(usageError.usage)")
+            console.write(.error, usageError.message, fields: [("usage", usageError.usage)])
             return usage
-        case let raiseError as RaiseError:
-            Console.line("raise: error: \(raiseError)")
-            return failure
-        case let pluginError as PluginError:
-            Console.line("raise: error: \(pluginError)")
-            return failure
         default:
-            Console.line("raise: error: \(error)")
+            console.write(.error, "\(error)")
             return failure
         }
     }
-
 }

@@ -64,7 +64,8 @@ enum Host {
             Job.communicator.finish()
             return code
         } catch {
-            let code = ExitCode.report(error)
+            // Read from the words themselves: the error may be in parsing them.
+            let code = ExitCode.report(error, mode: rest.contains("--json") ? .json : .human)
             // Under mpirun, a failed rank ends every rank: none may wait for it in a collective.
             if Job.communicator.size > 1 { Job.communicator.abort(code: code) }
             return code

@@ -257,7 +257,7 @@ public final class FeaturePipeline {
             saved = partial
         }
         if let partial = try communicator.broadcast(columns: saved), let done = partial.values.first?.count {
-            if communicator.isRoot { Console.line("raise: resuming a feature at record \(done) of \(examples.count)") }
+            if communicator.isRoot { console.info("raise: resuming a feature at record \(done) of \(examples.count)") }
             return partial
         }
         return Dictionary(uniqueKeysWithValues: extractor.featureNames.map { ($0, [Float]()) })

@@ -1,6 +1,7 @@
 // Console: the lines raise writes on stderr besides its progress lines — information, warnings and
 // errors — by level, in one place, so that the host and the core speak alike and the output modes mean
-// the same everywhere: information in human mode only; warnings and errors always.
+// the same everywhere: information in human mode only; warnings and errors always, and under `--json`
+// as JSON objects like the progress events, so that every line of a machine-readable run's stderr parses.
 import Foundation
 import Synchronization
 
@@ -23,12 +24,18 @@ public struct Console: Sendable {
     public init(mode: OutputMode) { self.mode = mode }
 
     /// Writes `text` at `level`: information as written, warnings and errors behind `raise: warning:` or
-    /// `raise: error:`.
-    public func write(_ level: Level, _ text: String) {
-        switch level {
-        case .info: if mode == .human { Console.line(text) }
-        case .warning: Console.line("raise: warning: " + text)
-        case .error: Console.line("raise: error: " + text)
+    /// `raise: error:` — or, under `--json`, as `{"event": "warning" or "error", "message": text}` with
+    /// `fields` added (an error's usage text). In human mode the fields follow the message, a blank line apart.
+    public func write(_ level: Level, _ text: String, fields: [(String, String)] = []) {
+        switch (level, mode) {
+        case (.info, .human): Console.line(text)
+        case (.info, _): return
+        case (.warning, .json), (.error, .json):
+            var object = JSONObject([("event", .string(level == .warning ? "warning" : "error")), ("message", .string(text))])
+            for (name, value) in fields { object[name] = .string(value) }
+            Console.line(JSONValue.object(object).serialized)
+        case (.warning, _): Console.line((["raise: warning: " + text] + fields.map(\.1)).joined(separator: "\n\n"))
+        case (.error, _): Console.line((["raise: error: " + text] + fields.map(\.1)).joined(separator: "\n\n"))
         }
     }
 
