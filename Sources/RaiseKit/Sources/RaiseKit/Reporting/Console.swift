@@ -7,8 +7,8 @@ import Synchronization
 
 /// Messages on stderr, by level.
 public struct Console: Sendable {
-    /// How much a message matters.
-    public enum Level: Sendable {
+    /// How much a message matters (its raw value the name messages and JSON events show).
+    public enum Level: String, Sendable {
         /// What happens (a cache hit, a resumed run): shown in human mode only.
         case info
         /// Something the user should know (skipped records, a damaged cache entry): always shown.
@@ -30,12 +30,11 @@ public struct Console: Sendable {
         switch (level, mode) {
         case (.info, .human): Console.line(text)
         case (.info, _): return
-        case (.warning, .json), (.error, .json):
-            var object = JSONObject([("event", .string(level == .warning ? "warning" : "error")), ("message", .string(text))])
+        case (_, .json):
+            var object = JSONObject([("event", .string(level.rawValue)), ("message", .string(text))])
             for (name, value) in fields { object[name] = .string(value) }
             Console.line(JSONValue.object(object).serialized)
-        case (.warning, _): Console.line((["raise: warning: " + text] + fields.map(\.1)).joined(separator: "\n\n"))
-        case (.error, _): Console.line((["raise: error: " + text] + fields.map(\.1)).joined(separator: "\n\n"))
+        case (_, _): Console.line((["raise: \(level.rawValue): " + text] + fields.map(\.1)).joined(separator: "\n\n"))
         }
     }
 
