@@ -1,7 +1,10 @@
 // BLAS: the only file that calls OpenBLAS directly. Every matrix product in RaiseKit goes through
 // `gemm` below; everything else in the library is plain Swift. Not a general BLAS binding.
 // The import is implementation-only so that code compiled against RaiseKit (out-of-tree plugins) needs
-// no OpenBLAS headers; no CBLAS type appears in any public declaration or stored property.
+// no OpenBLAS headers; no CBLAS type appears in any public declaration or stored property. (The compiler
+// warns that `@_implementationOnly` is deprecated; its successor, `internal import`, still makes every
+// client of a module built without library evolution load CBLAS: the out-of-tree sample then fails with
+// "missing required modules: 'CAllocator', 'CBLAS'".)
 @_implementationOnly import CBLAS
 
 /// Matrix products and thread control, backed by OpenBLAS.
