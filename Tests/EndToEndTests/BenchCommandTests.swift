@@ -546,6 +546,16 @@ final class BenchCommandTests: XCTestCase {
         let benchLosses = try losses(folder + "/bench/results.csv")
         XCTAssertEqual(benchLosses.count, 4)
         XCTAssertEqual(try losses(evaluation + "/results.csv"), benchLosses, "the rebuilt models give the runs' own test losses")
+        // The same test split in two files (as MMLU's subjects come): one split, under a name of its own.
+        let lines = try String(contentsOfFile: folder + "/suite/test.jsonl", encoding: .utf8).split(separator: "\n")
+        try AtomicFile.write(lines.prefix(5).map { $0 + "\n" }.joined(), to: folder + "/test-a.jsonl")
+        try AtomicFile.write(lines.dropFirst(5).map { $0 + "\n" }.joined(), to: folder + "/test-b.jsonl")
+        let unnamed = try evaluate(folder + "/test-a.jsonl", ["--test", folder + "/test-b.jsonl"])
+        XCTAssertEqual(unnamed.status, 2)
+        XCTAssertTrue(unnamed.stderr.contains("--name NAME is required with several --test files"), unnamed.stderr)
+        let halves = try evaluate(folder + "/test-a.jsonl", ["--test", folder + "/test-b.jsonl", "--name", "halves"])
+        XCTAssertEqual(halves.status, 0, halves.stderr)
+        XCTAssertEqual(try losses(folder + "/bench/evaluations/halves/results.csv"), benchLosses, "two files, one split: the same test losses")
 
         let lost = evaluation + "/runs/10pct/random-seed1.json", kept = evaluation + "/runs/10pct/perplexity-seed0.json"
         try FileManager.default.removeItem(atPath: lost)

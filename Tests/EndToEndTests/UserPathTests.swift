@@ -121,6 +121,39 @@ final class UserPathTests: XCTestCase {
         XCTAssertTrue(unmapped.stderr.contains("val-renamed.jsonl:1: field 'instruction' missing"), unmapped.stderr)
     }
 
+    /// `--val` and `--test` may each be given several files (MMLU's subjects, one file each): their records make
+    /// one split, in order, with the numbers of the same split in one file; a file given twice is refused.
+    func testASplitMayBeSeveralFiles() throws {
+        let (folder, model) = try tinySuite(self, size: 200, validation: 8, testSplit: 4)
+        var parts = [String: [String]]()  // split → its two files
+        for split in ["val", "test"] {
+            let lines = try String(contentsOfFile: folder + "/suite/\(split).jsonl", encoding: .utf8).split(separator: "\n")
+            parts[split] = [folder + "/\(split)-a.jsonl", folder + "/\(split)-b.jsonl"]
+            try AtomicFile.write(lines.prefix(lines.count / 2 + 1).map { $0 + "\n" }.joined(), to: parts[split]![0])
+            try AtomicFile.write(lines.dropFirst(lines.count / 2 + 1).map { $0 + "\n" }.joined(), to: parts[split]![1])
+        }
+        let whole = ["--val", folder + "/suite/val.jsonl", "--test", folder + "/suite/test.jsonl"]
+        let split = ["val", "test"].flatMap { name in parts[name]!.flatMap { ["--\(name)", $0] } }
+        func finetune(_ splits: [String], out: String) throws -> JSONObject {
+            let result = try runRaise(["finetune", "--model", model, "--data", folder + "/suite/pool.jsonl", "--template", "plain", "--budget", "3",
+                                       "--batch", "2", "--threads", "1", "--quiet", "--out", folder + "/" + out] + splits)
+            XCTAssertEqual(result.status, 0, result.stderr)
+            return try JSONValue.readObject(path: folder + "/" + out + "/metrics.json")
+        }
+        let expected = try finetune(whole, out: "whole"), fromParts = try finetune(split, out: "parts")
+        let evaluate = try runRaise(["evaluate", "--model", folder + "/whole", "--threads", "1", "--json"] + split)
+        XCTAssertEqual(evaluate.status, 0, evaluate.stderr)
+        let measured = try XCTUnwrap(JSONValue.parse(evaluate.stdout.trimmingCharacters(in: .whitespacesAndNewlines)).objectValue)
+        for key in ["val_loss", "test_loss", "test_exact_match"] {
+            XCTAssertNotNil(expected[key]?.numberValue, key)
+            XCTAssertEqual(fromParts[key]?.numberValue, expected[key]?.numberValue, key)
+            XCTAssertEqual(measured[key]?.numberValue, expected[key]?.numberValue, key)
+        }
+        let twice = try runRaise(["evaluate", "--model", folder + "/whole", "--val", parts["val"]![0], "--val", parts["val"]![0]])
+        XCTAssertEqual(twice.status, 2)
+        XCTAssertTrue(twice.stderr.contains("--val \(parts["val"]![0]) is given twice"), twice.stderr)
+    }
+
     /// A benchmark of random and length selection on a 100-record tiny suite (batch 10, one learning rate) in
     /// `folder`/bench; returns the folder.
     private func tinyBench(budgets: String, seeds: Int, evalPoints: Int, context: Int = 48) throws -> String {

@@ -28,7 +28,7 @@ enum FeatureOptions {
     }
 
     /// `--val` for commands whose only use of a validation split is the target-aware features.
-    static let target = Option.value("--val", "FILE", "the target task's validation split (target-aware features: target-similarity, gradient)")
+    static let target = Option.values("--val", "FILE", "the target task's validation split (target-aware features: target-similarity, gradient; repeatable: the files make one split)")
 
     /// The feature pipeline of a command whose trained model is `trained`; `target` is the validation
     /// split target-aware features measure the pool against.

@@ -99,14 +99,22 @@ enum ModelOptions {
     ///
     /// - Throws: `UsageError` when none is given or one is given twice (by another path, too).
     static func dataFiles(_ arguments: ParsedArguments) throws -> [String] {
-        let files = arguments.strings("--data")
+        let files = try distinctFiles("--data", arguments)
         guard !files.isEmpty else { throw UsageError(message: "at least one --data FILE is required", usage: arguments.usage) }
+        return files
+    }
+
+    /// The files of a repeatable option (`--data`, `--val`, `--test`), none given twice.
+    ///
+    /// - Throws: `UsageError` naming a file given twice (by another path, too): it would count its records twice.
+    static func distinctFiles(_ option: String, _ arguments: ParsedArguments) throws -> [String] {
+        let files = arguments.strings(option)
         var seen = [String: String]()  // device and inode → the path first given
         for file in files {
             var info = stat()
             let key = stat(file, &info) == 0 ? "\(info.st_dev):\(info.st_ino)" : file
             if let first = seen[key] {
-                throw UsageError(message: "--data \(file) is given twice\(first == file ? "" : " (as \(first))"): each file is read once", usage: arguments.usage)
+                throw UsageError(message: "\(option) \(file) is given twice\(first == file ? "" : " (as \(first))"): each file is read once", usage: arguments.usage)
             }
             seen[key] = file
         }
@@ -155,23 +163,35 @@ enum ModelOptions {
         arguments.string(exactMatchLimit.name) == nil ? nil : try arguments.int(exactMatchLimit.name)
     }
 
-    /// The target split named by `option` (`--val`, `--test`): its records and examples, formatted like the pool,
-    /// with a warning when the context cut any; nil when the option is absent. It is read with `--fields` (or
-    /// `fields` when given) and `--max-record-bytes`, its format detected; every record must be valid. With the
-    /// `pool` of a command that trains on or selects from it, the split is checked to share no record with it.
+    /// The target split named by `option` (`--val`, `--test`): the records and examples of its files, one after
+    /// another, formatted like the pool, with a warning for each file the context cut; nil when the option is
+    /// absent. Each file is read with `--fields` (or `fields` when given) and `--max-record-bytes`, its format
+    /// detected; every record must be valid. With the `pool` of a command that trains on or selects from it,
+    /// the split is checked to share no record with it.
     ///
-    /// - Throws: `RaiseError.file` when no record of the file has a response; `RaiseError.invalidArgument` when
-    ///   a record is in the pool.
+    /// - Throws: `UsageError` for a file given twice; `RaiseError.file` naming a file with no record that has a
+    ///   response; `RaiseError.invalidArgument` when a record is in the pool.
     static func targetSplit(_ option: String, _ arguments: ParsedArguments, formatter: PromptFormatter, pool: Pool?,
                             fields: [String: String]? = nil) throws -> Pool? {
-        guard let path = arguments.string(option) else { return nil }
+        let paths = try distinctFiles(option, arguments)
+        guard !paths.isEmpty else { return nil }
         let options = ReadOptions(fields: try fields ?? arguments.string("--fields").map(ReadOptions.parseFields) ?? [:],
                                   maxRecordBytes: try arguments.int("--max-record-bytes"))
-        let split = Pool(formatting: try InstructionReader.readAll(path: path, options: options).records, with: formatter)
-        guard !split.isEmpty else { throw RaiseError.file(path: path, detail: "no example with a response") }
+        let split = Pool(joining: try paths.map { path in
+            let part = Pool(formatting: try InstructionReader.readAll(path: path, options: options).records, with: formatter)
+            guard !part.isEmpty else { throw RaiseError.file(path: path, detail: "no example with a response") }
+            if let warning = part.cuts.warning("\(option) \(path)") { arguments.console.warning(warning) }
+            return part
+        })
         if let pool { try checkDisjoint(pool: pool, split: split, option: option) }
-        if let warning = split.cuts.warning("\(option) \(path)") { arguments.console.warning(warning) }
         return split
+    }
+
+    /// The files of the target split named by `option`, as a report names them: the path, or the paths one after
+    /// another; nil when the option is absent.
+    static func splitFiles(_ option: String, _ arguments: ParsedArguments) -> String? {
+        let paths = arguments.strings(option)
+        return paths.isEmpty ? nil : paths.joined(separator: ", ")
     }
 
     /// What makes two records the same record: their turns and input, with runs of white space made one

@@ -14,14 +14,14 @@ enum BenchEvaluateCommand {
         summary: "measure a finished benchmark's fine-tuned models on another test split (a second report; nothing re-selected)",
         arguments: "",
         options: [.value("--bench", "DIR", "a finished `raise bench run` folder (required)"),
-                  .value("--test", "FILE", "the test split to measure every run's model on (required; disjoint from the pool)"),
+                  .values("--test", "FILE", "the test split to measure every run's model on (required; disjoint from the pool; repeatable: the files make one split)"),
                   .value("--fields", "MAP", "field mapping of the test file's JSON records, e.g. instruction=question,output=answer "
                          + "(default: the benchmark's --fields)"),
                   .choice("--match", "HOW", "how test answers are compared (default: as the benchmark compared them)", default: AnswerMatch.exact),
                   .integer("--exact-match-limit", "N", "greedy exact match on the first N test records only (default: as the benchmark "
                            + "measured it; 0: none) — decoding costs far more than the test loss, which is always over the whole split",
                            default: nil, in: 0...100_000_000),
-                  .value("--name", "NAME", "the report's folder, DIR/evaluations/NAME (default: the test file's name)"),
+                  .value("--name", "NAME", "the report's folder, DIR/evaluations/NAME (default: the test file's name; required with several)"),
                   .flag("--force", "evaluate again from the start, replacing the evaluation of that name (without it, an unfinished "
                         + "one resumes and a finished one is reported again)"),
                   .integer("--threads", "N", "threads (default: those the benchmark ran with — more threads than cores cut products "
@@ -31,11 +31,15 @@ enum BenchEvaluateCommand {
 
     static func run(_ arguments: ParsedArguments) throws -> Int32 {
         try arguments.expectNoPositionals()
-        guard let folderGiven = arguments.string("--bench"), let testGiven = arguments.string("--test") else {
+        let testsGiven = arguments.strings("--test")
+        guard let folderGiven = arguments.string("--bench"), !testsGiven.isEmpty else {
             throw UsageError(message: "--bench DIR and --test FILE are required", usage: arguments.usage)
         }
-        // The benchmark's paths are relative to the directory it ran in: work there, with these two made absolute.
-        let (folder, testPath) = (absolute(folderGiven), absolute(testGiven))
+        guard let name = arguments.string("--name") ?? (testsGiven.count == 1 ? URL(fileURLWithPath: testsGiven[0]).deletingPathExtension().lastPathComponent : nil) else {
+            throw UsageError(message: "--name NAME is required with several --test files (the evaluation's folder)", usage: arguments.usage)
+        }
+        // The benchmark's paths are relative to the directory it ran in: work there, with these made absolute.
+        let (folder, testPaths) = (absolute(folderGiven), testsGiven.map(absolute))
         let saved = BenchRunCommand.argumentsPath(out: folder)
         guard FileManager.default.fileExists(atPath: saved) else {
             throw RaiseError.file(path: folder, detail: "holds no arguments.json: not a benchmark folder, or one made by an older raise (run `raise bench run` on it again)")
@@ -47,12 +51,11 @@ enum BenchEvaluateCommand {
         guard FileManager.default.changeCurrentDirectoryPath(directory) else {
             throw RaiseError.file(path: saved, detail: "the benchmark ran in \(directory), which is gone: its relative paths cannot be read")
         }
-        let name = arguments.string("--name") ?? URL(fileURLWithPath: testPath).deletingPathExtension().lastPathComponent
         let out = folder + "/evaluations/" + name
         try OutputOptions.claimFolder(folder, finished: nil, arguments: arguments)  // no bench run writes it meanwhile
 
         // The benchmark as it was run, its test split replaced (options given here win over the saved ones).
-        var words = ["--out", folder, "--test", testPath]
+        var words = ["--out", folder] + testPaths.flatMap { ["--test", $0] }
         if let match = arguments.string("--match") { words += ["--match", match] }
         if let limit = arguments.string("--exact-match-limit") { words += ["--exact-match-limit", limit] }
         if let threads = arguments.string("--threads") { words += ["--threads", threads] }
@@ -99,7 +102,7 @@ enum BenchEvaluateCommand {
         try Folder.create(out)
         let files = try setup.report(evaluated, rates: rates).write(to: out)
         if arguments.outputMode != .json {
-            print("evaluated \(evaluated.count) fine-tuned models of \(folderGiven) on \(testGiven)")
+            print("evaluated \(evaluated.count) fine-tuned models of \(folderGiven) on \(testsGiven.joined(separator: ", "))")
             print("files:\n" + files.map { "  " + $0 }.joined(separator: "\n"))
         }
         return ExitCode.success

@@ -19,8 +19,8 @@ enum BenchRunCommand {
         options: [.value("--config", "FILE", "JSON settings, keys named as these flags without dashes (flags win)"),
                   ModelOptions.model] + FeatureOptions.modelOptions + [ModelOptions.data, ModelOptions.format, ModelOptions.filter, ModelOptions.template, ModelOptions.fields,
                   ModelOptions.skipInvalid, ModelOptions.maxRecordBytes,
-                  .value("--val", "FILE", "target-task validation split (required; never trained on)"),
-                  .value("--test", "FILE", "target-task test split (greedy exact match reported)"),
+                  .values("--val", "FILE", "target-task validation split (required; never trained on; repeatable: the files make one split)"),
+                  .values("--test", "FILE", "target-task test split (greedy exact match reported; repeatable: the files make one split)"),
                   .values("--selector", "SPEC", "an entry (repeatable; default \(defaultSelectors.joined(separator: ", ")))"),
                   .flag("--no-full", "leave out the full-data baseline"),
                   .flag("--oracle", "add the oracle reference (clean target records from the hidden tags; tagged data only)"),
@@ -111,8 +111,8 @@ enum BenchRunCommand {
             pool = try ModelOptions.pool(arguments, formatter: formatter)
             let validation = try ModelOptions.targetSplit("--val", arguments, formatter: formatter, pool: pool)!
             test = try ModelOptions.targetSplit("--test", arguments, formatter: formatter, pool: pool, fields: testFields)
-            contextCuts = [("the pool", pool.cuts), ("the validation split, " + arguments.string("--val")!, validation.cuts)]
-                + (test.map { [("the test split, " + arguments.string("--test")!, $0.cuts)] } ?? [])
+            contextCuts = [("the pool", pool.cuts), ("the validation split, " + ModelOptions.splitFiles("--val", arguments)!, validation.cuts)]
+                + (test.map { [("the test split, " + ModelOptions.splitFiles("--test", arguments)!, $0.cuts)] } ?? [])
 
             target = TargetRecords.of(pool.records, oracleData: try oracleData(arguments))
             let policyBudget: (label: String, steps: Int)?

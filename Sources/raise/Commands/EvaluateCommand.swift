@@ -12,8 +12,8 @@ enum EvaluateCommand {
         summary: "a model's answer loss on --val and --test, and greedy exact match on --test, without training",
         arguments: "",
         options: [ModelOptions.model, ModelOptions.template,
-                  .value("--val", "FILE", "a validation split: its mean answer loss"),
-                  .value("--test", "FILE", "a test split: its mean answer loss and greedy exact match"),
+                  .values("--val", "FILE", "a validation split: its mean answer loss (repeatable: the files make one split)"),
+                  .values("--test", "FILE", "a test split: its mean answer loss and greedy exact match (repeatable: the files make one split)"),
                   .choice("--match", "HOW", "how test answers are compared (final-answer: after '####' / the last number)", default: AnswerMatch.exact),
                   ModelOptions.exactMatchLimit, ModelOptions.fields, ModelOptions.maxRecordBytes,
                   .value("--losses", "FILE", "also write each record's split, id, template pieces, token ids, answer mask and mean answer loss (JSONL)"),
@@ -28,7 +28,7 @@ enum EvaluateCommand {
         }
         let lossesFile = arguments.string("--losses")
         if let lossesFile {
-            try OutputOptions.claimFile(lossesFile, inputs: [arguments.string("--val"), arguments.string("--test")].compactMap { $0 }, arguments: arguments)
+            try OutputOptions.claimFile(lossesFile, inputs: arguments.strings("--val") + arguments.strings("--test"), arguments: arguments)
         }
         let registry = try PluginOptions.load(arguments)
         let model = try ModelOptions.make(arguments, registry: registry, seed: try arguments.seed())

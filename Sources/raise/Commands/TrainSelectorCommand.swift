@@ -15,7 +15,7 @@ enum TrainSelectorCommand {
         arguments: "",
         options: [ModelOptions.model] + FeatureOptions.modelOptions + [ModelOptions.data, ModelOptions.format, ModelOptions.filter, ModelOptions.template, ModelOptions.fields,
                   ModelOptions.skipInvalid, ModelOptions.maxRecordBytes,
-                  .value("--val", "FILE", "target-task validation split the reward is measured on (required; never trained on)"),
+                  .values("--val", "FILE", "target-task validation split the reward is measured on (required; never trained on; repeatable: the files make one split)"),
                   .value("--out", "DIR", "policy folder: config.json, policy.safetensors, episodes.jsonl, training-state.safetensors"),
                   .flag("--resume", "continue the run in --out after its last finished episode (or start it)"), OutputOptions.force,
                   .text("--reward", "SPEC", "reward plugin: val-loss, val-accuracy, val-mix, or your own", default: "val-loss"),

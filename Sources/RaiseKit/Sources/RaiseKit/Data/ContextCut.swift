@@ -44,7 +44,7 @@ public struct ContextCuts: Sendable, Equatable {
         if lost.contains(.answerEnd) { answerEnd += 1 }
     }
 
-    /// Adds another tally of the same context (a later window of the same file).
+    /// Adds another tally of the same context (a later window of the same file, another file of the same split).
     public mutating func add(_ other: ContextCuts) {
         precondition(other.context == context, "ContextCuts: adding a tally of context \(other.context) to one of \(context)")
         records += other.records

@@ -25,6 +25,13 @@ public struct Pool: Sendable {
         self.init(records: fit.positions.map { records[$0] }, examples: fit.examples, cuts: fit.cuts)
     }
 
+    /// The pools of `parts` one after another, in order (the files of one split, each fitted to the same context).
+    public init(joining parts: [Pool]) {
+        var cuts = ContextCuts(context: parts.first?.cuts.context ?? 0)
+        for part in parts { cuts.add(part.cuts) }
+        self.init(records: parts.flatMap(\.records), examples: parts.flatMap(\.examples), cuts: cuts)
+    }
+
     /// Records in the pool.
     public var count: Int { records.count }
     /// Whether it holds no record.
