@@ -1,12 +1,13 @@
 // The built-in rewards. Each is P(M) on the validation split, higher is better:
 //   reward.val-loss      −(mean answer loss per example)
-//   reward.val-accuracy  share of greedy answers matching the reference (whole, or the final answer)
+//   reward.val-accuracy  share of greedy answers matching the reference (whole, the final answer, or the option letter)
 //   reward.val-mix       weight·(−loss) + (1 − weight)·accuracy
 import RaiseKit
 
 /// The match parameter shared by the accuracy rewards.
 private let matchParameter = PluginParameter("match", .choice(AnswerMatch.allCases.map(\.rawValue)), default: "exact",
-                                             "compare whole answers (exact) or the final answer after '####' / the last number (final-answer)")
+                                             "compare whole answers (exact), the final answer after '####' / the last number (final-answer), "
+                                             + "or the option letter A–D an answer gives (choice)")
 
 /// The limit parameter shared by every reward.
 private let limitParameter = PluginParameter("limit", .integer(0...100_000_000), default: "0",

@@ -80,6 +80,44 @@ final class UserPathTests: XCTestCase {
         XCTAssertTrue(nothing.stderr.contains("--val FILE or --test FILE is required"), nothing.stderr)
     }
 
+    /// `evaluate --answers FILE` writes each test record's greedy answer beside its reference and whether they
+    /// match; `--match choice` reads the option letter a multiple-choice answer gives. A model trained to answer
+    /// "B. the second" to everything gets the MMLU-style rows whose answer is B right by the letter, none exactly.
+    func testAnswersShowWhatExactMatchCountedAndChoiceReadsTheLetter() throws {
+        let (folder, tinyModel) = try tinySuite(self, size: 100, validation: 4, testSplit: 4)
+        try (0..<40).map { "{\"instruction\":\"Question \($0): which?\",\"output\":\"B. the second\"}\n" }.joined()
+            .write(toFile: folder + "/pool.jsonl", atomically: true, encoding: .utf8)
+        try "What is 1+1?,1,2,3,4,B\nWhat is 2+1?,1,2,3,4,C\n\"Pick, the second\",x,y,z,w,B\n".write(toFile: folder + "/quiz_test.csv", atomically: true, encoding: .utf8)
+        let trained = try runRaise(["finetune", "--model", tinyModel, "--data", folder + "/pool.jsonl", "--template", "plain", "--selector", "full",
+                                    "--budget", "100%", "--batch", "4", "--lr", "1e-2", "--threads", "1", "--quiet", "--out", folder + "/ft"])
+        XCTAssertEqual(trained.status, 0, trained.stderr)
+        let evaluate = ["evaluate", "--model", folder + "/ft", "--test", folder + "/quiz_test.csv", "--threads", "1", "--json"]
+        func exactMatch(_ extra: [String]) throws -> Double? {
+            let result = try runRaise(evaluate + extra)
+            XCTAssertEqual(result.status, 0, result.stderr)
+            return try JSONValue.parse(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)).objectValue?["test_exact_match"]?.numberValue
+        }
+        func answers(_ path: String) throws -> [JSONObject] {
+            try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map { try XCTUnwrap(JSONValue.parse(String($0)).objectValue) }
+        }
+        XCTAssertEqual(try exactMatch(["--match", "choice", "--answers", folder + "/choice.jsonl"]), 2.0 / 3.0)
+        let byLetter = try answers(folder + "/choice.jsonl")
+        XCTAssertEqual(byLetter.map { $0["id"]?.stringValue }, ["quiz_test.csv:1", "quiz_test.csv:2", "quiz_test.csv:3"])
+        XCTAssertEqual(byLetter.map { $0["reference"]?.stringValue }, ["B", "C", "B"])
+        XCTAssertEqual(byLetter.map { $0["match"] }, [.bool(true), .bool(false), .bool(true)])
+        XCTAssertTrue(byLetter.allSatisfy { $0["answer"]?.stringValue?.hasPrefix("B.") == true }, "\(byLetter)")
+        XCTAssertEqual(try exactMatch(["--answers", folder + "/exact.jsonl", "--exact-match-limit", "2"]), 0, "the whole answer is not the letter")
+        XCTAssertEqual(try answers(folder + "/exact.jsonl").map { $0["match"] }, [.bool(false), .bool(false)], "the first 2 records only")
+
+        for (extra, problem) in [(["--exact-match-limit", "0"], "it needs --test FILE, and an --exact-match-limit other than 0"),
+                                 (["--losses", folder + "/same.jsonl"], "--answers and --losses name the same file")] {
+            let refused = try runRaise(evaluate + ["--answers", folder + "/same.jsonl"] + extra)
+            XCTAssertEqual(refused.status, 2)
+            XCTAssertTrue(refused.stderr.contains(problem), refused.stderr)
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/same.jsonl"))
+    }
+
     /// `--fields` maps the target splits' fields as it maps the pool's, and a record without a mapped field is
     /// read by the usual name: splits laid out as GSM8K's files are (question, answer) give `finetune` and
     /// `evaluate` the numbers of the same splits in the usual layout, beside a pool in the usual layout.

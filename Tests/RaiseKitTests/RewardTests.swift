@@ -18,6 +18,19 @@ final class RewardTests: XCTestCase {
         XCTAssertFalse(AnswerMatch.exact.matches("1250", "125"))
     }
 
+    func testTheOptionLetterOfAChoiceAnswerIsFound() {
+        for (text, letter) in [("B", "B"), (" (C) forty", "C"), ("D. Paris", "D"), ("A) 3", "A"), ("The answer is (B).", "B"),
+                               ("I think the ANSWER: c... no, the answer is D", "D"), ("Answer: A", "A")] as [(String, Character)] {
+            XCTAssertEqual(AnswerMatch.choiceLetter(of: text), letter, text)
+        }
+        for text in ["Because", "E. none", "D4", "the answer is maybe", ""] {
+            XCTAssertNil(AnswerMatch.choiceLetter(of: text), text)
+        }
+        XCTAssertTrue(AnswerMatch.choice.matches("B. the second", "B"))
+        XCTAssertFalse(AnswerMatch.choice.matches("B. the second", "C"))
+        XCTAssertFalse(AnswerMatch.choice.matches("no letter", "no letter"), "a text without a letter matches nothing")
+    }
+
     func testRewardPluginsMeasureTheValidationSplit() throws {
         let registry = PluginRegistry()
         let loader = PluginLoader(registry: registry)

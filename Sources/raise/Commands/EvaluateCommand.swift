@@ -1,7 +1,8 @@
 // `raise evaluate`: a model's answer loss on target splits, and greedy exact match on the test split —
 // without training it. What a user runs first on a new base model, and after training elsewhere. With
 // `--losses FILE` it also writes each record's tokens and loss, so that another implementation (transformers
-// on an exported folder, Samples/HFExport) can be checked against raise record by record.
+// on an exported folder, Samples/HFExport) can be checked against raise record by record; with `--answers
+// FILE`, each test record's greedy answer beside its reference, to see what exact match counted.
 import Foundation
 import RaiseKit
 
@@ -14,9 +15,11 @@ enum EvaluateCommand {
         options: [ModelOptions.model, ModelOptions.template,
                   .values("--val", "FILE", "a validation split: its mean answer loss (repeatable: the files make one split)"),
                   .values("--test", "FILE", "a test split: its mean answer loss and greedy exact match (repeatable: the files make one split)"),
-                  .choice("--match", "HOW", "how test answers are compared (final-answer: after '####' / the last number)", default: AnswerMatch.exact),
+                  .choice("--match", "HOW", "how test answers are compared (final-answer: after '####' / the last number; choice: the option letter A–D given)", default: AnswerMatch.exact),
                   ModelOptions.exactMatchLimit, ModelOptions.fields, ModelOptions.maxRecordBytes,
                   .value("--losses", "FILE", "also write each record's split, id, template pieces, token ids, answer mask and mean answer loss (JSONL)"),
+                  .value("--answers", "FILE", "also write, for each test record exact match is measured on, its id, greedy answer, reference "
+                         + "and whether they match (JSONL)"),
                   OutputOptions.force, PluginOptions.pluginPath, CommonOptions.seed, CommonOptions.threads, CommonOptions.quiet, CommonOptions.json],
         run: run)
 
@@ -26,9 +29,16 @@ enum EvaluateCommand {
         guard arguments.string("--val") != nil || arguments.string("--test") != nil else {
             throw UsageError(message: "--val FILE or --test FILE is required", usage: arguments.usage)
         }
-        let lossesFile = arguments.string("--losses")
-        if let lossesFile {
-            try OutputOptions.claimFile(lossesFile, inputs: arguments.strings("--val") + arguments.strings("--test"), arguments: arguments)
+        let inputs = arguments.strings("--val") + arguments.strings("--test")
+        let lossesFile = arguments.string("--losses"), answersFile = arguments.string("--answers")
+        if let lossesFile { try OutputOptions.claimFile(lossesFile, inputs: inputs, arguments: arguments) }
+        if let answersFile {
+            guard arguments.string("--test") != nil, try ModelOptions.exactMatchLimit(arguments) != 0 else {
+                throw UsageError(message: "--answers FILE writes the test split's greedy answers: it needs --test FILE, and an "
+                                 + "--exact-match-limit other than 0", usage: arguments.usage)
+            }
+            guard answersFile != lossesFile else { throw UsageError(message: "--answers and --losses name the same file", usage: arguments.usage) }
+            try OutputOptions.claimFile(answersFile, inputs: inputs, arguments: arguments)
         }
         let registry = try PluginOptions.load(arguments)
         let model = try ModelOptions.make(arguments, registry: registry, seed: try arguments.seed())
@@ -36,12 +46,20 @@ enum EvaluateCommand {
         var result = JSONObject([("model", .string(model.backendID))])
         let validation = try ModelOptions.targetSplit("--val", arguments, formatter: formatter, pool: nil)
         let test = try ModelOptions.targetSplit("--test", arguments, formatter: formatter, pool: nil)
-        try TargetMetrics.measure(model, validation: validation, test: test, match: try arguments.choice("--match", as: AnswerMatch.self),
-                                  exactMatchLimit: try ModelOptions.exactMatchLimit(arguments), mode: arguments.outputMode, into: &result)
+        let match = try arguments.choice("--match", as: AnswerMatch.self), limit = try ModelOptions.exactMatchLimit(arguments)
+        let generated = try TargetMetrics.measure(model, validation: validation, test: test, match: match, exactMatchLimit: limit,
+                                                  mode: arguments.outputMode, into: &result)
         if let lossesFile {
             let splits = [("val", validation), ("test", test)].compactMap { name, pool in pool.map { (name, $0) } }
             let lines = try splits.flatMap { try recordLosses(model, pool: $1, split: $0, formatter: formatter) }
             try AtomicFile.write(lines.map { JSONValue.object($0).serialized + "\n" }.joined(), to: lossesFile)
+        }
+        if let answersFile, let test, let generated {
+            let lines = zip(zip(test.records, TargetMetrics.answers(test, limit: limit)), generated).map { recordAndReference, answer in
+                JSONObject([("id", .string(recordAndReference.0.id)), ("answer", .string(answer)), ("reference", .string(recordAndReference.1)),
+                            ("match", .bool(match.matches(answer, recordAndReference.1)))])
+            }
+            try AtomicFile.write(lines.map { JSONValue.object($0).serialized + "\n" }.joined(), to: answersFile)
         }
         if arguments.outputMode == .json {
             print(JSONValue.object(result).serialized)

@@ -15,9 +15,10 @@ enum TargetMetrics {
 
     /// Adds `val_loss` (with a validation split), `test_loss` and `test_exact_match` (with a test split; over its
     /// first `exactMatchLimit` records, all when nil, left out when 0) to `result`. The greedy answers, the
-    /// slow part, show their progress in `mode`.
+    /// slow part, show their progress in `mode`; they are returned (nil when exact match is not measured).
+    @discardableResult
     static func measure(_ model: any LanguageModel, validation: Pool?, test: Pool?, match: AnswerMatch, exactMatchLimit: Int? = nil,
-                        mode: OutputMode, into result: inout JSONObject) throws {
+                        mode: OutputMode, into result: inout JSONObject) throws -> [String]? {
         if let validation { result["val_loss"] = .number(try TargetEvaluation(model: model, examples: validation.examples).loss) }
         if let test {
             let answers = answers(test, limit: exactMatchLimit)
@@ -25,7 +26,9 @@ enum TargetMetrics {
             let evaluation = try TargetEvaluation(model: model, examples: test.examples, answers: answers, match: match, progress: progress)
             result["test_loss"] = .number(evaluation.loss)
             if let exactMatch = evaluation.exactMatch { result["test_exact_match"] = .number(exactMatch) }
+            return evaluation.greedyAnswers
         }
+        return nil
     }
 
     /// One indented line per metric present in `result`.

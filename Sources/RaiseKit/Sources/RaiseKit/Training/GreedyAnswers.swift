@@ -1,7 +1,7 @@
 // GreedyAnswers: what a model answers to the prompts of target-task examples (greedy decoding up to
-// its end token) and how an answer is compared with the reference: whole (trimmed) or by the final
+// its end token) and how an answer is compared with the reference: whole (trimmed); by the final
 // answer only — the text after the last `####` (GSM8K's convention), else the last number in the text,
-// compared as numbers when both parse.
+// compared as numbers when both parse; or by the option letter a multiple-choice answer gives (MMLU's A–D).
 import Foundation
 
 /// How a generated answer is compared with the reference.
@@ -10,6 +10,9 @@ public enum AnswerMatch: String, CaseIterable, Sendable {
     case exact
     /// The final answer only (after `####`, else the last number).
     case finalAnswer = "final-answer"
+    /// The option letter A–D the answer gives (`choiceLetter`): a multiple-choice target such as MMLU, whose
+    /// reference is the letter alone while a model may answer `B. Paris` or `The answer is (B)`.
+    case choice
 
     /// Whether `generated` answers like `reference`.
     public func matches(_ generated: String, _ reference: String) -> Bool {
@@ -20,7 +23,28 @@ public enum AnswerMatch: String, CaseIterable, Sendable {
             guard let a = AnswerMatch.finalAnswer(of: generated), let b = AnswerMatch.finalAnswer(of: reference) else { return false }
             if let x = Double(a), let y = Double(b) { return x == y }
             return a == b
+        case .choice:
+            guard let a = AnswerMatch.choiceLetter(of: generated), let b = AnswerMatch.choiceLetter(of: reference) else { return false }
+            return a == b
         }
+    }
+
+    /// The option letter A–D a text gives: its first character (after white space and an opening parenthesis)
+    /// when that is one of the letters and no letter or digit follows it (`B`, `B.`, `(B)`, `C) 42`); else the
+    /// letter standing so after the last "answer is" or "answer:", in any case (`The answer is B.`); else nil.
+    /// An answer that begins with the article "A" gives A.
+    public static func choiceLetter(of text: String) -> Character? {
+        func leading(_ text: Substring) -> Character? {
+            var rest = text.drop { $0.isWhitespace }
+            if rest.first == "(" { rest = rest.dropFirst() }
+            guard let letter = rest.first, "ABCD".contains(letter) else { return nil }
+            guard let next = rest.dropFirst().first else { return letter }
+            return next.isLetter || next.isNumber ? nil : letter
+        }
+        if let letter = leading(text[...]) { return letter }
+        let markers = ["answer is", "answer:"].compactMap { text.range(of: $0, options: [.caseInsensitive, .backwards]) }
+        guard let last = markers.max(by: { $0.upperBound < $1.upperBound }) else { return nil }
+        return leading(text[last.upperBound...])
     }
 
     /// The text after the last `####`, else the last number (commas removed); nil when there is neither.

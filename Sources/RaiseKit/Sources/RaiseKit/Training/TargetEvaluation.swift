@@ -7,6 +7,8 @@ public struct TargetEvaluation: Sendable {
     public let loss: Double
     /// Share of examples whose greedy answer equals the reference exactly (nil when not measured).
     public let exactMatch: Double?
+    /// The greedy answers exact match was measured on, in the examples' order (nil when not measured).
+    public let greedyAnswers: [String]?
 
     /// Evaluates `model` on `examples`; with `answers` (reference texts of the first `answers.count` examples),
     /// also greedy exact match over those: the text generated after the prompt, up to the end token, compared
@@ -17,12 +19,12 @@ public struct TargetEvaluation: Sendable {
         precondition(answers == nil || answers!.count <= examples.count, "TargetEvaluation: at most one answer per example")
         let losses = try model.exampleLosses(examples)
         loss = losses.reduce(0.0) { $0 + Double($1) } / Double(max(losses.count, 1))
-        guard let answers, !answers.isEmpty else {
-            exactMatch = nil
+        guard let references = answers, !references.isEmpty else {
+            (exactMatch, greedyAnswers) = (nil, nil)
             return
         }
-        let generated = try GreedyAnswers.generate(model, examples: Array(examples.prefix(answers.count)), progress: progress)
-        let correct = zip(generated, answers).filter { match.matches($0, $1) }.count
-        exactMatch = Double(correct) / Double(answers.count)
+        let generated = try GreedyAnswers.generate(model, examples: Array(examples.prefix(references.count)), progress: progress)
+        let correct = zip(generated, references).filter { match.matches($0, $1) }.count
+        (exactMatch, greedyAnswers) = (Double(correct) / Double(references.count), generated)
     }
 }
