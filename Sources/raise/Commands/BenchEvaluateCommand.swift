@@ -35,7 +35,8 @@ enum BenchEvaluateCommand {
         guard let folderGiven = arguments.string("--bench"), !testsGiven.isEmpty else {
             throw UsageError(message: "--bench DIR and --test FILE are required", usage: arguments.usage)
         }
-        guard let name = arguments.string("--name") ?? (testsGiven.count == 1 ? URL(fileURLWithPath: testsGiven[0]).deletingPathExtension().lastPathComponent : nil) else {
+        let fileName = testsGiven.count == 1 ? URL(fileURLWithPath: testsGiven[0]).deletingPathExtension().lastPathComponent : nil
+        guard let name = arguments.string("--name") ?? fileName else {
             throw UsageError(message: "--name NAME is required with several --test files (the evaluation's folder)", usage: arguments.usage)
         }
         // The benchmark's paths are relative to the directory it ran in: work there, with these made absolute.

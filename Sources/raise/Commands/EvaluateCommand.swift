@@ -55,9 +55,10 @@ enum EvaluateCommand {
             try AtomicFile.write(lines.map { JSONValue.object($0).serialized + "\n" }.joined(), to: lossesFile)
         }
         if let answersFile, let test, let generated {
-            let lines = zip(zip(test.records, TargetMetrics.answers(test, limit: limit)), generated).map { recordAndReference, answer in
-                JSONObject([("id", .string(recordAndReference.0.id)), ("answer", .string(answer)), ("reference", .string(recordAndReference.1)),
-                            ("match", .bool(match.matches(answer, recordAndReference.1)))])
+            let references = TargetMetrics.answers(test, limit: limit)
+            let lines = generated.indices.map { i in
+                JSONObject([("id", .string(test.records[i].id)), ("answer", .string(generated[i])), ("reference", .string(references[i])),
+                            ("match", .bool(match.matches(generated[i], references[i])))])
             }
             try AtomicFile.write(lines.map { JSONValue.object($0).serialized + "\n" }.joined(), to: answersFile)
         }
