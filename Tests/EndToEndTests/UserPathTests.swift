@@ -104,6 +104,7 @@ final class UserPathTests: XCTestCase {
         let byLetter = try answers(folder + "/choice.jsonl")
         XCTAssertEqual(byLetter.map { $0["id"]?.stringValue }, ["quiz_test.csv:1", "quiz_test.csv:2", "quiz_test.csv:3"])
         XCTAssertEqual(byLetter.map { $0["reference"]?.stringValue }, ["B", "C", "B"])
+        XCTAssertEqual(byLetter.map { $0["task"]?.stringValue }, ["quiz", "quiz", "quiz"], "an MMLU file's subject")
         XCTAssertEqual(byLetter.map { $0["match"] }, [.bool(true), .bool(false), .bool(true)])
         XCTAssertTrue(byLetter.allSatisfy { $0["answer"]?.stringValue?.hasPrefix("B.") == true }, "\(byLetter)")
         XCTAssertEqual(try exactMatch(["--answers", folder + "/exact.jsonl", "--exact-match-limit", "2"]), 0, "the whole answer is not the letter")

@@ -18,8 +18,8 @@ enum EvaluateCommand {
                   .choice("--match", "HOW", "how test answers are compared (final-answer: after '####' / the last number; choice: the option letter A–D given)", default: AnswerMatch.exact),
                   ModelOptions.exactMatchLimit, ModelOptions.fields, ModelOptions.maxRecordBytes,
                   .value("--losses", "FILE", "also write each record's split, id, template pieces, token ids, answer mask and mean answer loss (JSONL)"),
-                  .value("--answers", "FILE", "also write, for each test record exact match is measured on, its id, greedy answer, reference "
-                         + "and whether they match (JSONL)"),
+                  .value("--answers", "FILE", "also write, for each test record exact match is measured on, its id, greedy answer, reference, "
+                         + "whether they match and its task when it has one (JSONL)"),
                   OutputOptions.force, PluginOptions.pluginPath, CommonOptions.seed, CommonOptions.threads, CommonOptions.quiet, CommonOptions.json],
         run: run)
 
@@ -57,8 +57,10 @@ enum EvaluateCommand {
         if let answersFile, let test, let generated {
             let references = TargetMetrics.answers(test, limit: limit)
             let lines = generated.indices.map { i in
-                JSONObject([("id", .string(test.records[i].id)), ("answer", .string(generated[i])), ("reference", .string(references[i])),
-                            ("match", .bool(match.matches(generated[i], references[i])))])
+                var line = JSONObject([("id", .string(test.records[i].id)), ("answer", .string(generated[i])), ("reference", .string(references[i])),
+                                       ("match", .bool(match.matches(generated[i], references[i])))])
+                if let task = test.records[i].task { line["task"] = .string(task) }  // an MMLU record's subject
+                return line
             }
             try AtomicFile.write(lines.map { JSONValue.object($0).serialized + "\n" }.joined(), to: answersFile)
         }
