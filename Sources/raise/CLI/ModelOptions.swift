@@ -23,9 +23,16 @@ enum ModelOptions {
     /// The read options of the data options given (`--fields`, `--skip-invalid`, `--max-record-bytes`, and
     /// for commands that take them `--format` and `--where`).
     static func readOptions(_ arguments: ParsedArguments) throws -> ReadOptions {
-        ReadOptions(format: arguments.string("--format"), fields: try arguments.string("--fields").map(ReadOptions.parseFields) ?? [:],
+        ReadOptions(format: arguments.string("--format"), fields: try fieldMapping(arguments) ?? [:],
                     filters: try arguments.strings("--where").map(ReadOptions.parseFilter), skipInvalid: arguments.declares("--skip-invalid") && arguments.flag("--skip-invalid"),
                     maxRecordBytes: try arguments.int("--max-record-bytes"))
+    }
+
+    /// The mapping `--fields` gives (canonical field → the file's field), or nil when it is absent.
+    ///
+    /// - Throws: `RaiseError.invalidArgument` naming `--fields` when the mapping is malformed.
+    static func fieldMapping(_ arguments: ParsedArguments) throws -> [String: String]? {
+        try arguments.string("--fields").map(ReadOptions.parseFields)
     }
 
     /// The model named by `option` (`--model` by default), created through the plugin registry.
@@ -175,7 +182,7 @@ enum ModelOptions {
                             fields: [String: String]? = nil) throws -> Pool? {
         let paths = try distinctFiles(option, arguments)
         guard !paths.isEmpty else { return nil }
-        let options = ReadOptions(fields: try fields ?? arguments.string("--fields").map(ReadOptions.parseFields) ?? [:],
+        let options = ReadOptions(fields: try fields ?? fieldMapping(arguments) ?? [:],
                                   maxRecordBytes: try arguments.int("--max-record-bytes"))
         let split = Pool(joining: try paths.map { path in
             let part = Pool(formatting: try InstructionReader.readAll(path: path, options: options).records, with: formatter)

@@ -63,7 +63,7 @@ enum BenchEvaluateCommand {
         let empty = try ParsedArguments(words, options: BenchRunCommand.command.options, command: "bench run", usage: arguments.usage)
         let benchArguments = try BenchRunCommand.withConfiguration(empty, settings: settings, path: saved)
         try benchArguments.configureThreads()  // the benchmark's thread count, unless --threads is given
-        let setup = try BenchRunCommand.Setup(benchArguments, out: folder, testFields: try arguments.string("--fields").map(ReadOptions.parseFields))
+        let setup = try BenchRunCommand.Setup(benchArguments, out: folder, testFields: try ModelOptions.fieldMapping(arguments))
         try checkSameData(setup.settings, folder: folder)
         guard setup.benchmark.stepsToRun() == 0 else {
             throw RaiseError.file(path: folder, detail: "the benchmark is not finished: finish it with `raise bench run` first")
@@ -103,7 +103,7 @@ enum BenchEvaluateCommand {
         try Folder.create(out)
         let files = try setup.report(evaluated, rates: rates).write(to: out)
         if arguments.outputMode != .json {
-            print("evaluated \(evaluated.count) fine-tuned models of \(folderGiven) on \(testsGiven.joined(separator: ", "))")
+            print("evaluated \(evaluated.count) fine-tuned models of \(folderGiven) on \(ModelOptions.splitFiles("--test", arguments)!)")
             print("files:\n" + files.map { "  " + $0 }.joined(separator: "\n"))
         }
         return ExitCode.success
