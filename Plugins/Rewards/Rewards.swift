@@ -1,13 +1,15 @@
 // The built-in rewards. Each is P(M) on the validation split, higher is better:
 //   reward.val-loss      −(mean answer loss per example)
-//   reward.val-accuracy  share of greedy answers matching the reference (whole, the final answer, or the option letter)
+//   reward.val-accuracy  share of answers matching the reference (whole, the final answer, or the option letter —
+//                        greedy, or the likeliest letter)
 //   reward.val-mix       weight·(−loss) + (1 − weight)·accuracy
 import RaiseKit
 
 /// The match parameter shared by the accuracy rewards.
 private let matchParameter = PluginParameter("match", .choice(AnswerMatch.allCases.map(\.rawValue)), default: "exact",
                                              "compare whole answers (exact), the final answer after '####' / the last number (final-answer), "
-                                             + "or the option letter A–D an answer gives (choice)")
+                                             + "the option letter A–D an answer gives (choice), or the letter the model finds likeliest, "
+                                             + "nothing generated (choice-likelihood)")
 
 /// The limit parameter shared by every reward.
 private let limitParameter = PluginParameter("limit", .integer(0...100_000_000), default: "0",
@@ -38,11 +40,11 @@ final class ValidationLoss: Reward {
     }
 }
 
-/// reward.val-accuracy: P(M) = share of validation prompts whose greedy answer matches the reference.
+/// reward.val-accuracy: P(M) = share of validation prompts whose answer (greedy, or the likeliest option letter) matches the reference.
 final class ValidationAccuracy: Reward {
     static let factory = PluginFactory(
         id: "reward.val-accuracy", kind: .reward, version: "1.0.0",
-        summary: "share of greedy validation answers matching the reference",
+        summary: "share of validation answers matching the reference",
         parameters: [matchParameter, limitParameter],
         create: { ValidationAccuracy(match: AnswerMatch(rawValue: $0.text("match"))!, limit: $0.integer("limit")) })
 
@@ -56,7 +58,7 @@ final class ValidationAccuracy: Reward {
 
     func performance(of model: any LanguageModel, validation: [TokenizedExample]) throws -> Double {
         let examples = try scored(validation, limit: limit, reward: "reward.val-accuracy")
-        let answers = try GreedyAnswers.generate(model, examples: examples)
+        let answers = try match.answers(model, examples: examples)
         let references = GreedyAnswers.references(model.tokenizer, examples: examples)
         return Double(zip(answers, references).filter { match.matches($0, $1) }.count) / Double(examples.count)
     }

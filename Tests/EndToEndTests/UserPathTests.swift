@@ -107,6 +107,9 @@ final class UserPathTests: XCTestCase {
         XCTAssertEqual(byLetter.map { $0["task"]?.stringValue }, ["quiz", "quiz", "quiz"], "an MMLU file's subject")
         XCTAssertEqual(byLetter.map { $0["match"] }, [.bool(true), .bool(false), .bool(true)])
         XCTAssertTrue(byLetter.allSatisfy { $0["answer"]?.stringValue?.hasPrefix("B.") == true }, "\(byLetter)")
+        XCTAssertEqual(try exactMatch(["--match", "choice-likelihood", "--answers", folder + "/likelihood.jsonl"]), 2.0 / 3.0)
+        XCTAssertEqual(try answers(folder + "/likelihood.jsonl").map { $0["answer"] }, Array(repeating: .string("B"), count: 3),
+                       "the letter it finds likeliest, nothing generated")
         XCTAssertEqual(try exactMatch(["--answers", folder + "/exact.jsonl", "--exact-match-limit", "2"]), 0, "the whole answer is not the letter")
         XCTAssertEqual(try answers(folder + "/exact.jsonl").map { $0["match"] }, [.bool(false), .bool(false)], "the first 2 records only")
 

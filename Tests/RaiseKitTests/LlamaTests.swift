@@ -54,6 +54,29 @@ final class LlamaTests: XCTestCase {
         XCTAssertTrue(answer.contains("Paris"), answer)
     }
 
+    /// The letter read from SmolLM2's likelihoods is its greedy first token whenever that token is a letter,
+    /// and each letter's log-probability is minus the loss of the prompt followed by it.
+    func testTheLikeliestLetterIsTheGreedyFirstTokenWhenThatIsALetter() throws {
+        let model = try smolLM2()
+        let questions = ["Which city is the capital of France?\nA. Berlin\nB. Paris\nC. Rome\nD. Madrid",
+                         "What is 2 + 2?\nA. 3\nB. 5\nC. 4\nD. 22",
+                         "Find the order of the factor group Z_6/<3>.\nA. 2\nB. 3\nC. 6\nD. 12",
+                         "Which planet is closest to the Sun?\nA. Venus\nB. Earth\nC. Mars\nD. Mercury"]
+        let prompts = questions.map { model.tokenizer.encode("<|im_start|>user\n\($0)<|im_end|>\n<|im_start|>assistant\n") }
+        let letters = try ChoiceAnswers.letterTokens(model.tokenizer, backend: model.backendID)
+        let scores = try model.nextTokenLogProbabilities(prompts: prompts, candidates: letters)
+        let losses = try model.exampleLosses(try TokenizedExample.nextToken(letters, after: prompts, backend: "test"))
+        var greedyLetters = 0
+        for (n, prompt) in prompts.enumerated() {
+            for k in letters.indices { XCTAssertEqual(scores[n][k], -losses[n * 4 + k], accuracy: 1e-3, "question \(n), letter \(k)") }
+            let first = try model.generate(prompt: prompt, maxNewTokens: 1, stop: [])[0]
+            guard let k = letters.firstIndex(of: first) else { continue }
+            greedyLetters += 1
+            XCTAssertEqual(scores[n].indices.max { scores[n][$0] < scores[n][$1] }, k, "question \(n)")
+        }
+        XCTAssertGreaterThan(greedyLetters, 0, "some greedy answer begins with a letter")
+    }
+
     /// Prompts of different lengths decoded together (rotary positions counted from each row's first real
     /// token) give what each gives alone.
     func testBatchedDecodingEqualsDecodingEachPromptAlone() throws {

@@ -29,6 +29,22 @@ final class RewardTests: XCTestCase {
         XCTAssertTrue(AnswerMatch.choice.matches("B. the second", "B"))
         XCTAssertFalse(AnswerMatch.choice.matches("B. the second", "C"))
         XCTAssertFalse(AnswerMatch.choice.matches("no letter", "no letter"), "a text without a letter matches nothing")
+        XCTAssertTrue(AnswerMatch.choiceLikelihood.matches("C", "C. forty"), "the likeliest letter is compared as choice compares")
+    }
+
+    /// Answers by likelihood are the letter whose token has the lowest loss after the prompt (the first on a
+    /// tie), read through the protocol's default, one pass per letter; nothing is generated.
+    func testChoiceByLikelihoodIsTheLetterWithTheLowestLoss() throws {
+        var favoured = "C"
+        var model: StubModel!
+        model = try StubModel(losses: { examples in
+            examples.map { model.tokenizer.decode([$0.ids.last!]) == favoured ? 0.5 : 2 }
+        })
+        let examples = [TokenizedExample(ids: [104, 105, 65, 0], lossMask: [0, 0, 1, 1]), TokenizedExample(ids: [104, 66], lossMask: [0, 1])]
+        XCTAssertEqual(try ChoiceAnswers.answers(model, examples: examples), ["C", "C"])
+        XCTAssertEqual(model.lossPasses, 1, "one call for every prompt and letter")
+        favoured = "none"
+        XCTAssertEqual(try AnswerMatch.choiceLikelihood.answers(model, examples: examples), ["A", "A"], "a tie goes to the first letter")
     }
 
     func testRewardPluginsMeasureTheValidationSplit() throws {
@@ -57,6 +73,21 @@ final class RewardTests: XCTestCase {
         XCTAssertTrue((0...1).contains(accuracy))
         XCTAssertEqual(try reward("val-mix:weight=0.25,match=final-answer"), 0.25 * loss + 0.75 * accuracy, accuracy: 1e-9)
         XCTAssertEqual(try reward("val-loss:limit=2"), -(try TargetEvaluation(model: model, examples: Array(validation.prefix(2))).loss), accuracy: 1e-9)
+        // By likelihood: the share of letter questions whose reference letter has the lowest loss after the prompt.
+        let questions = ["A", "B", "C", "D", "B", "C"].enumerated().map { i, letter in
+            InstructionRecord(id: "q\(i)", turns: [ChatTurn(.user, "one plus \(i) is"), ChatTurn(.assistant, letter)],
+                              source: SourceLocation(file: "val", line: i + 1), original: .text(""))
+        }
+        let letterExamples = Pool(formatting: questions, with: formatter).examples
+        let right = try letterExamples.enumerated().filter { i, example in
+            let prompt = Array(example.ids[..<example.lossMask.firstIndex(of: 1)!])
+            let losses = try model.exampleLosses(try TokenizedExample.nextToken(ChoiceAnswers.letters.map { model.tokenizer.encode(String($0))[0] },
+                                                                                after: [prompt], backend: "test"))
+            return ChoiceAnswers.letters[losses.indices.min { losses[$0] < losses[$1] }!] == questions[i].output.first!
+        }.count
+        let byLikelihood = try registry.make(PluginSpec(parsing: "val-accuracy:match=choice-likelihood", option: "--reward"), kind: .reward, seed: 0,
+                                             as: (any Reward).self)
+        XCTAssertEqual(try byLikelihood.performance(of: model, validation: letterExamples), Double(right) / 6, accuracy: 1e-12)
         let lossReward = try registry.make(PluginSpec(parsing: "val-loss", option: "--reward"), kind: .reward, seed: 0, as: (any Reward).self)
         assertThrows(["reward.val-loss", "no validation example"]) { try lossReward.performance(of: model, validation: []) }
     }

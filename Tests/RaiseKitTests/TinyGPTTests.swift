@@ -1,7 +1,7 @@
 // model.tinygpt through the plugin boundary: it overfits one batch, its whole-model gradient matches
 // finite differences, checkpoints round-trip bit-exactly, the same seed gives the same loss curve,
 // decoding with the key/value cache equals decoding without it (and a batch of prompts decoded together
-// equals each alone), and `raise pretrain` killed and
+// equals each alone), next-token log-probabilities from one pass equal each candidate's loss, and `raise pretrain` killed and
 // resumed ends where an uninterrupted run ends.
 import Foundation
 import RaiseKit
@@ -159,6 +159,51 @@ final class TinyGPTTests: XCTestCase {
             XCTAssertEqual(answer, Array(full[..<end]))
         }
         XCTAssertEqual(stopped[0], [stop])
+    }
+
+    /// The next-token log-probabilities read from one pass over each prompt are a distribution over the
+    /// vocabulary, and each is minus the loss of the prompt followed by that token — also for a prompt
+    /// longer than the context, cut as an example is — which is what the protocol's default computes.
+    func testNextTokenLogProbabilitiesAreMinusTheLossOfEachCandidate() throws {
+        let (model, _, _) = try model(d: 32, ctx: 16)
+        let trainer = ModelTrainer(model: model, settings: TrainerSettings(schedule: .constant(1e-2)))
+        let batch = try examples(model, count: 6)
+        for _ in 0..<40 { try trainer.step(batch) }
+        let prompts = batch.enumerated().map { i, example in Array(example.ids.prefix(2 + 3 * i)) } + [batch[0].ids + batch[1].ids]
+        XCTAssertGreaterThan(prompts.last!.count, 16, "one prompt is cut to the context")
+        let vocabulary = (0..<Int32(model.tokenizer.vocabularySize)).map { $0 }
+        let all = try model.nextTokenLogProbabilities(prompts: prompts, candidates: vocabulary)
+        for (n, row) in all.enumerated() {
+            XCTAssertEqual(row.reduce(0.0) { $0 + exp(Double($1)) }, 1, accuracy: 1e-4, "prompt \(n)")
+        }
+        let candidates: [Int32] = [5, 77, 260]
+        let losses = try model.exampleLosses(try TokenizedExample.nextToken(candidates, after: prompts, backend: "test"))
+        let some = try model.nextTokenLogProbabilities(prompts: prompts, candidates: candidates)
+        for n in prompts.indices {
+            for (k, candidate) in candidates.enumerated() {
+                XCTAssertEqual(some[n][k], -losses[n * candidates.count + k], accuracy: 1e-5, "prompt \(n), token \(candidate)")
+                XCTAssertEqual(some[n][k], all[n][Int(candidate)], accuracy: 1e-6)
+            }
+        }
+        assertThrows(["model.tinygpt", "prompt 1 is empty"]) { try model.nextTokenLogProbabilities(prompts: [[1], []], candidates: [1]) }
+    }
+
+    /// An evaluation that reports its progress scores its examples in parts, yet forms the batches of one
+    /// call: the same loss to the bit, over examples of many lengths in no order.
+    func testAnEvaluationReportingProgressGivesTheLossOfOneCall() throws {
+        let (model, _, _) = try model(d: 32)
+        let examples = (0..<300).map { i -> TokenizedExample in
+            let ids = Array(model.tokenizer.encode(TinyGPTTests.corpus[i % 60]).prefix(3 + (i * 7) % 11))
+            return TokenizedExample(ids: ids, lossMask: [0] + Array(repeating: 1, count: ids.count - 1))
+        }
+        var passes = [(String, Int)]()
+        let reported = try TargetEvaluation(model: model, examples: examples, progress: { task, total in
+            passes.append((task, total))
+            return ProgressReporter(label: task, total: total, mode: .quiet)
+        })
+        XCTAssertEqual(reported.loss.bitPattern, try TargetEvaluation(model: model, examples: examples).loss.bitPattern)
+        XCTAssertEqual(passes.map(\.0), ["loss"])
+        XCTAssertEqual(passes.map(\.1), [300])
     }
 
     func testNonFiniteLossStopsBeforeAnyUpdate() throws {

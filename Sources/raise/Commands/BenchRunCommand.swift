@@ -34,7 +34,7 @@ enum BenchRunCommand {
                   .choice("--lr-per", "SCOPE", "whose sweep sets a run's rate — the budget's (random selection swept, every entry at its best) "
                           + "or each entry's own (every entry swept at every budget on the first seed)", default: RateScope.budget),
                   .integer("--eval-points", "N", "validation-loss evaluations per run, for the curves", default: 10, in: 1...10_000),
-                  .choice("--match", "HOW", "how test answers are compared", default: AnswerMatch.exact),
+                  ModelOptions.match,
                   ModelOptions.exactMatchLimit,
                   .integer("--episodes", "N", "RAISE policy training episodes (one entry's own: raise:episodes=N; 0 runs the policy as it starts)",
                            default: 20, in: 1...1_000_000),

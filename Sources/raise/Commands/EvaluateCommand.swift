@@ -2,7 +2,7 @@
 // without training it. What a user runs first on a new base model, and after training elsewhere. With
 // `--losses FILE` it also writes each record's tokens and loss, so that another implementation (transformers
 // on an exported folder, Samples/HFExport) can be checked against raise record by record; with `--answers
-// FILE`, each test record's greedy answer beside its reference, to see what exact match counted.
+// FILE`, each test record's answer beside its reference, to see what exact match counted.
 import Foundation
 import RaiseKit
 
@@ -15,11 +15,12 @@ enum EvaluateCommand {
         options: [ModelOptions.model, ModelOptions.template,
                   .values("--val", "FILE", "a validation split: its mean answer loss (repeatable: the files make one split)"),
                   .values("--test", "FILE", "a test split: its mean answer loss and greedy exact match (repeatable: the files make one split)"),
-                  .choice("--match", "HOW", "how test answers are compared (final-answer: after '####' / the last number; choice: the option letter A–D given)", default: AnswerMatch.exact),
+                  ModelOptions.match,
                   ModelOptions.exactMatchLimit, ModelOptions.fields, ModelOptions.maxRecordBytes,
                   .value("--losses", "FILE", "also write each record's split, id, template pieces, token ids, answer mask and mean answer loss (JSONL)"),
-                  .value("--answers", "FILE", "also write, for each test record exact match is measured on, its id, greedy answer, reference, "
-                         + "whether they match and its task when it has one (JSONL)"),
+                  .value("--answers", "FILE", "also write, for each test record exact match is measured on, its id, the model's answer "
+                         + "(greedy, or the likeliest letter under --match choice-likelihood), reference, whether they match and its task "
+                         + "when it has one (JSONL)"),
                   OutputOptions.force, PluginOptions.pluginPath, CommonOptions.seed, CommonOptions.threads, CommonOptions.quiet, CommonOptions.json],
         run: run)
 
@@ -34,7 +35,7 @@ enum EvaluateCommand {
         if let lossesFile { try OutputOptions.claimFile(lossesFile, inputs: inputs, arguments: arguments) }
         if let answersFile {
             guard arguments.string("--test") != nil, try ModelOptions.exactMatchLimit(arguments) != 0 else {
-                throw UsageError(message: "--answers FILE writes the test split's greedy answers: it needs --test FILE, and an "
+                throw UsageError(message: "--answers FILE writes the model's answers to the test split: it needs --test FILE, and an "
                                  + "--exact-match-limit other than 0", usage: arguments.usage)
             }
             guard answersFile != lossesFile else { throw UsageError(message: "--answers and --losses name the same file", usage: arguments.usage) }
@@ -47,18 +48,18 @@ enum EvaluateCommand {
         let validation = try ModelOptions.targetSplit("--val", arguments, formatter: formatter, pool: nil)
         let test = try ModelOptions.targetSplit("--test", arguments, formatter: formatter, pool: nil)
         let match = try arguments.choice("--match", as: AnswerMatch.self), limit = try ModelOptions.exactMatchLimit(arguments)
-        let generated = try TargetMetrics.measure(model, validation: validation, test: test, match: match, exactMatchLimit: limit,
+        let given = try TargetMetrics.measure(model, validation: validation, test: test, match: match, exactMatchLimit: limit,
                                                   mode: arguments.outputMode, into: &result)
         if let lossesFile {
             let splits = [("val", validation), ("test", test)].compactMap { name, pool in pool.map { (name, $0) } }
             let lines = try splits.flatMap { try recordLosses(model, pool: $1, split: $0, formatter: formatter) }
             try AtomicFile.write(lines.map { JSONValue.object($0).serialized + "\n" }.joined(), to: lossesFile)
         }
-        if let answersFile, let test, let generated {
+        if let answersFile, let test, let given {
             let references = TargetMetrics.answers(test, limit: limit)
-            let lines = generated.indices.map { i in
-                var line = JSONObject([("id", .string(test.records[i].id)), ("answer", .string(generated[i])), ("reference", .string(references[i])),
-                                       ("match", .bool(match.matches(generated[i], references[i])))])
+            let lines = given.indices.map { i in
+                var line = JSONObject([("id", .string(test.records[i].id)), ("answer", .string(given[i])), ("reference", .string(references[i])),
+                                       ("match", .bool(match.matches(given[i], references[i])))])
                 if let task = test.records[i].task { line["task"] = .string(task) }  // an MMLU record's subject
                 return line
             }

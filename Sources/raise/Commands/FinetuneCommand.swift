@@ -15,7 +15,7 @@ enum FinetuneCommand {
                   .text("--budget", "B", "update steps: N, N% of the full-data run (3 epochs), Nexamples or Ntokens", default: "100%"),
                   .values("--val", "FILE", "target-task validation split (the loss reported; repeatable: the files make one split)"),
                   .values("--test", "FILE", "target-task test split (greedy exact match reported; repeatable: the files make one split)"),
-                  .choice("--match", "HOW", "how test answers are compared (final-answer: after '####' / the last number; choice: the option letter A–D given)", default: AnswerMatch.exact),
+                  ModelOptions.match,
                   .integer("--batch", "N", "examples per step", default: 16, in: 1...65_536), .real("--lr", "X", "peak learning rate", default: 1e-3, in: 1e-7...10),
                   .integer("--eval-every", "N", "steps between validation losses on stderr (0: at the end only)", default: 0, in: 0...100_000_000),
                   .value("--out", "DIR", "model folder, selection.jsonl and metrics.json (optional)"), OutputOptions.force] + FeatureOptions.modelOptions + [

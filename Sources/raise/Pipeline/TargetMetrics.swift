@@ -14,19 +14,25 @@ enum TargetMetrics {
     }
 
     /// Adds `val_loss` (with a validation split), `test_loss` and `test_exact_match` (with a test split; over its
-    /// first `exactMatchLimit` records, all when nil, left out when 0) to `result`. The greedy answers, the
-    /// slow part, show their progress in `mode`; they are returned (nil when exact match is not measured).
+    /// first `exactMatchLimit` records, all when nil, left out when 0) to `result`. Each pass — the loss over each
+    /// split, the model's answers (greedy, or by likelihood under `match`) — shows its progress in `mode`; the
+    /// answers are returned (nil when exact match is not measured).
     @discardableResult
     static func measure(_ model: any LanguageModel, validation: Pool?, test: Pool?, match: AnswerMatch, exactMatchLimit: Int? = nil,
                         mode: OutputMode, into result: inout JSONObject) throws -> [String]? {
-        if let validation { result["val_loss"] = .number(try TargetEvaluation(model: model, examples: validation.examples).loss) }
+        func progress(split: String) -> (String, Int) -> ProgressReporter {
+            { task, total in ProgressReporter(label: task == "loss" ? "\(split) loss" : "exact match", total: total, mode: mode) }
+        }
+        if let validation {
+            result["val_loss"] = .number(try TargetEvaluation(model: model, examples: validation.examples, progress: progress(split: "val")).loss)
+        }
         if let test {
             let answers = answers(test, limit: exactMatchLimit)
-            let progress = ProgressReporter(label: "exact match", total: answers.count, mode: mode)
-            let evaluation = try TargetEvaluation(model: model, examples: test.examples, answers: answers, match: match, progress: progress)
+            let evaluation = try TargetEvaluation(model: model, examples: test.examples, answers: answers, match: match,
+                                                  progress: progress(split: "test"))
             result["test_loss"] = .number(evaluation.loss)
             if let exactMatch = evaluation.exactMatch { result["test_exact_match"] = .number(exactMatch) }
-            return evaluation.greedyAnswers
+            return evaluation.modelAnswers
         }
         return nil
     }

@@ -69,4 +69,8 @@ public final class ShardedModel: LanguageModel {
     public func generate(prompts: [[Int32]], maxNewTokens: [Int], stop: Set<Int32>) throws -> [[Int32]] {
         try base.generate(prompts: prompts, maxNewTokens: maxNewTokens, stop: stop)
     }
+
+    public func nextTokenLogProbabilities(prompts: [[Int32]], candidates: [Int32]) throws -> [[Float]] {
+        try base.nextTokenLogProbabilities(prompts: prompts, candidates: candidates)
+    }
 }

@@ -66,6 +66,24 @@ extension DecoderLanguageModel {
         return losses
     }
 
+    /// One pass per batch of prompts: the logits at each prompt's last position, and each candidate's
+    /// cross-entropy there (the loss `exampleLosses` gives the prompt followed by that candidate).
+    public func nextTokenLogProbabilities(prompts: [[Int32]], candidates: [Int32]) throws -> [[Float]] {
+        guard let first = candidates.first else { return prompts.map { _ in [] } }
+        let examples = try TokenizedExample.nextToken([first], after: prompts, backend: backendID)
+        var logProbabilities = [[Float]](repeating: [], count: prompts.count)
+        forEachScoringBatch(examples) { batch, positions in
+            let tape = Tape(recording: false)
+            let logits = scoredLogits(batch, tape: tape).logits  // (B, V): one scored row per prompt
+            let ones = [Float](repeating: 1, count: positions.count), rows = [Int](repeating: 1, count: positions.count)
+            let losses = candidates.map { candidate in
+                tape.crossEntropy(logits, targets: ones.map { _ in candidate }, mask: ones, reduction: .perExample(rows: rows)).value
+            }
+            for (row, position) in positions.enumerated() { logProbabilities[position] = losses.map { -$0.data[row] } }
+        }
+        return logProbabilities
+    }
+
     public func embeddings(_ examples: [TokenizedExample], progress: ((_ done: Int) -> Void)?) throws -> Tensor {
         guard !examples.isEmpty else { return Tensor(zeros: [0, 0]) }
         var out: Tensor?

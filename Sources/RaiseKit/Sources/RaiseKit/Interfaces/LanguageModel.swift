@@ -49,6 +49,11 @@ public protocol LanguageModel: AnyObject {
     /// most `maxNewTokens[i]` ids (fewer where the context is full) and stops after any id in `stop`
     /// (which is included). The same answers as decoding each prompt alone.
     func generate(prompts: [[Int32]], maxNewTokens: [Int], stop: Set<Int32>) throws -> [[Int32]]
+
+    /// The log-probability of each of `candidates` as the token that follows each (non-empty) prompt — how a
+    /// multiple-choice answer is read without generating. A prompt is cut as an example is.
+    ///   prompts (N), candidates (K) -> (N, K)
+    func nextTokenLogProbabilities(prompts: [[Int32]], candidates: [Int32]) throws -> [[Float]]
 }
 
 extension LanguageModel {
@@ -59,6 +64,15 @@ extension LanguageModel {
 
     /// The mean-pooled last hidden state of each example, without progress.   examples (N) -> (N, C)
     public func embeddings(_ examples: [TokenizedExample]) throws -> Tensor { try embeddings(examples, progress: nil) }
+
+    /// Each candidate's log-probability as minus the loss of its prompt followed by it, that token alone
+    /// scored: one pass per prompt and candidate. A backend that reads them all from one pass writes its own
+    /// (`DecoderLanguageModel` does).
+    public func nextTokenLogProbabilities(prompts: [[Int32]], candidates: [Int32]) throws -> [[Float]] {
+        let examples = try TokenizedExample.nextToken(candidates, after: prompts, backend: backendID)
+        let losses = try exampleLosses(examples)
+        return prompts.indices.map { n in candidates.indices.map { -losses[n * candidates.count + $0] } }
+    }
 
     /// No transformers architecture unless the backend names one.
     public var huggingFaceConfiguration: JSONObject? { nil }

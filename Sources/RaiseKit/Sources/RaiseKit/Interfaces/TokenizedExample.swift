@@ -18,4 +18,17 @@ public struct TokenizedExample: Hashable, Sendable {
 
     /// The number of scored (answer) tokens.
     public var answerTokenCount: Int { lossMask.lazy.filter { $0 > 0 }.count }
+
+    /// Each of `prompts` followed by each of `candidates` in turn (prompt-major), only that last token scored:
+    /// an example's loss is −log p(candidate | prompt).
+    ///
+    /// - Throws: `RaiseError.invalidArgument` naming `backend` when a prompt is empty (nothing to predict from).
+    public static func nextToken(_ candidates: [Int32], after prompts: [[Int32]], backend: String) throws -> [TokenizedExample] {
+        if let empty = prompts.firstIndex(where: \.isEmpty) {
+            throw RaiseError.invalidArgument(name: backend, detail: "next-token log-probabilities need non-empty prompts (prompt \(empty) is empty)")
+        }
+        return prompts.flatMap { prompt in
+            candidates.map { TokenizedExample(ids: prompt + [$0], lossMask: [Float](repeating: 0, count: prompt.count) + [1]) }
+        }
+    }
 }

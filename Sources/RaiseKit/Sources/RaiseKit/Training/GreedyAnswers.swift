@@ -1,10 +1,11 @@
 // GreedyAnswers: what a model answers to the prompts of target-task examples (greedy decoding up to
 // its end token) and how an answer is compared with the reference: whole (trimmed); by the final
 // answer only — the text after the last `####` (GSM8K's convention), else the last number in the text,
-// compared as numbers when both parse; or by the option letter a multiple-choice answer gives (MMLU's A–D).
+// compared as numbers when both parse; or by the option letter a multiple-choice answer gives (MMLU's A–D),
+// which may also be read from the model's likelihoods instead (`ChoiceAnswers`).
 import Foundation
 
-/// How a generated answer is compared with the reference.
+/// How a model's answer is found (generated, or read from its likelihoods) and compared with the reference.
 public enum AnswerMatch: String, CaseIterable, Sendable {
     /// The whole answer, leading and trailing white space ignored.
     case exact
@@ -13,6 +14,9 @@ public enum AnswerMatch: String, CaseIterable, Sendable {
     /// The option letter A–D the answer gives (`choiceLetter`): a multiple-choice target such as MMLU, whose
     /// reference is the letter alone while a model may answer `B. Paris` or `The answer is (B)`.
     case choice
+    /// The option letter A–D the model finds likeliest right after the prompt (`ChoiceAnswers`), compared as
+    /// `choice` compares: nothing is generated. MMLU's usual accuracy.
+    case choiceLikelihood = "choice-likelihood"
 
     /// Whether `generated` answers like `reference`.
     public func matches(_ generated: String, _ reference: String) -> Bool {
@@ -23,10 +27,17 @@ public enum AnswerMatch: String, CaseIterable, Sendable {
             guard let a = AnswerMatch.finalAnswer(of: generated), let b = AnswerMatch.finalAnswer(of: reference) else { return false }
             if let x = Double(a), let y = Double(b) { return x == y }
             return a == b
-        case .choice:
+        case .choice, .choiceLikelihood:
             guard let a = AnswerMatch.choiceLetter(of: generated), let b = AnswerMatch.choiceLetter(of: reference) else { return false }
             return a == b
         }
+    }
+
+    /// The model's answers to the prompts of `examples` as this match reads them: the option letter it finds
+    /// likeliest (choice-likelihood), else its greedy answer. `progress` hears how many are done.
+    public func answers(_ model: any LanguageModel, examples: [TokenizedExample], progress: ProgressReporter? = nil) throws -> [String] {
+        self == .choiceLikelihood ? try ChoiceAnswers.answers(model, examples: examples, progress: progress)
+                                  : try GreedyAnswers.generate(model, examples: examples, progress: progress)
     }
 
     /// The option letter A–D a text gives: its first character (after white space and an opening parenthesis)
@@ -37,7 +48,7 @@ public enum AnswerMatch: String, CaseIterable, Sendable {
         func leading(_ text: Substring) -> Character? {
             var rest = text.drop { $0.isWhitespace }
             if rest.first == "(" { rest = rest.dropFirst() }
-            guard let letter = rest.first, "ABCD".contains(letter) else { return nil }
+            guard let letter = rest.first, ChoiceAnswers.letters.contains(letter) else { return nil }
             guard let next = rest.dropFirst().first else { return letter }
             return next.isLetter || next.isNumber ? nil : letter
         }
@@ -85,13 +96,12 @@ public enum GreedyAnswers {
     /// together; `progress`, when given, hears how many answers are done after each batch.
     public static func generate(_ model: any LanguageModel, examples: [TokenizedExample], progress: ProgressReporter? = nil) throws -> [String] {
         let stop = stopTokens(model.tokenizer)
-        let promptLengths = examples.map { $0.lossMask.firstIndex(of: 1) ?? $0.ids.count }
-        let order = examples.indices.sorted { (promptLengths[$0], $0) < (promptLengths[$1], $1) }
+        let (prompts, order) = promptsByLength(examples)
         var answers = [String](repeating: "", count: examples.count)
         for start in stride(from: 0, to: order.count, by: batchSize) {
             let batch = order[start..<min(start + batchSize, order.count)]
-            let generated = try model.generate(prompts: batch.map { Array(examples[$0].ids[..<promptLengths[$0]]) },
-                                               maxNewTokens: batch.map { examples[$0].ids.count - promptLengths[$0] + 4 }, stop: stop)
+            let generated = try model.generate(prompts: batch.map { prompts[$0] },
+                                               maxNewTokens: batch.map { examples[$0].ids.count - prompts[$0].count + 4 }, stop: stop)
             for (position, var tokens) in zip(batch, generated) {
                 if let last = tokens.last, stop.contains(last) { tokens.removeLast() }
                 answers[position] = model.tokenizer.decode(tokens)
@@ -99,6 +109,13 @@ public enum GreedyAnswers {
             progress?.update(step: batch.endIndex)
         }
         return answers
+    }
+
+    /// Each example's prompt (its ids before the first answer token), and the examples' positions by prompt
+    /// length, ties in order: answers are computed `batchSize` prompts at a time in that order.
+    static func promptsByLength(_ examples: [TokenizedExample]) -> (prompts: [[Int32]], order: [Int]) {
+        let prompts = examples.map { Array($0.ids[..<($0.lossMask.firstIndex(of: 1) ?? $0.ids.count)]) }
+        return (prompts, prompts.indices.sorted { (prompts[$0].count, $0) < (prompts[$1].count, $1) })
     }
 
     /// Each example's answer tokens decoded, without the end token.

@@ -1,30 +1,49 @@
 // TargetEvaluation: how well a model does on the target task — the mean answer loss over a validation
-// or test split (lower is better) and the exact-match accuracy of its greedy answers.
+// or test split (lower is better) and the exact-match accuracy of its answers (greedy, or by likelihood).
 
 /// The target-task metrics of a model on one split.
 public struct TargetEvaluation: Sendable {
     /// Mean per-example answer loss.
     public let loss: Double
-    /// Share of examples whose greedy answer equals the reference exactly (nil when not measured).
+    /// Share of examples whose answer matches the reference (nil when not measured).
     public let exactMatch: Double?
-    /// The greedy answers exact match was measured on, in the examples' order (nil when not measured).
-    public let greedyAnswers: [String]?
+    /// The model's answers exact match was measured on, in the examples' order (nil when not measured).
+    public let modelAnswers: [String]?
 
     /// Evaluates `model` on `examples`; with `answers` (reference texts of the first `answers.count` examples),
-    /// also greedy exact match over those: the text generated after the prompt, up to the end token, compared
-    /// by `match`. Decoding costs far more than the loss, so a caller may measure it on a prefix of the split,
-    /// and may follow it with a `progress` reporter over the answers (its total: `answers.count`).
+    /// also exact match over those: the model's answer after the prompt as `match` reads it (the text generated
+    /// up to the end token, or the likeliest option letter), compared by `match`. Decoding costs far more than
+    /// the loss, so a caller may measure it on a prefix of the split. `progress`, when given, makes the reporter
+    /// of each pass as it begins — its task ("loss", then "answers") and its number of examples — so that a
+    /// pass's rate does not count the one before.
     public init(model: any LanguageModel, examples: [TokenizedExample], answers: [String]? = nil, match: AnswerMatch = .exact,
-                progress: ProgressReporter? = nil) throws {
+                progress: ((_ task: String, _ total: Int) -> ProgressReporter)? = nil) throws {
         precondition(answers == nil || answers!.count <= examples.count, "TargetEvaluation: at most one answer per example")
-        let losses = try model.exampleLosses(examples)
+        let losses = try TargetEvaluation.losses(model, examples: examples, progress: progress?("loss", examples.count))
         loss = losses.reduce(0.0) { $0 + Double($1) } / Double(max(losses.count, 1))
         guard let references = answers, !references.isEmpty else {
-            (exactMatch, greedyAnswers) = (nil, nil)
+            (exactMatch, modelAnswers) = (nil, nil)
             return
         }
-        let generated = try GreedyAnswers.generate(model, examples: Array(examples.prefix(references.count)), progress: progress)
-        let correct = zip(generated, references).filter { match.matches($0, $1) }.count
-        (exactMatch, greedyAnswers) = (Double(correct) / Double(references.count), generated)
+        let given = try match.answers(model, examples: Array(examples.prefix(references.count)), progress: progress?("answers", references.count))
+        let correct = zip(given, references).filter { match.matches($0, $1) }.count
+        (exactMatch, modelAnswers) = (Double(correct) / Double(references.count), given)
+    }
+
+    /// Examples per call of `exampleLosses` when a pass reports progress: whole scoring batches.
+    private static let lossChunk = 8 * ScoringOrder.batchSize
+
+    /// Each example's answer loss, scored `lossChunk` examples at a time in `ScoringOrder` — so that the
+    /// batches, and the bits, are those of one call — telling `progress` how many are done after each.
+    private static func losses(_ model: any LanguageModel, examples: [TokenizedExample], progress: ProgressReporter?) throws -> [Float] {
+        guard let progress else { return try model.exampleLosses(examples) }
+        let order = ScoringOrder.positions(examples)
+        var losses = [Float](repeating: 0, count: examples.count)
+        for start in stride(from: 0, to: order.count, by: lossChunk) {
+            let chunk = order[start..<min(start + lossChunk, order.count)]
+            for (position, loss) in zip(chunk, try model.exampleLosses(chunk.map { examples[$0] })) { losses[position] = loss }
+            progress.update(step: chunk.endIndex)
+        }
+        return losses
     }
 }
