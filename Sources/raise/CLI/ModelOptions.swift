@@ -14,7 +14,7 @@ enum ModelOptions {
     static let fields = Option.value("--fields", "MAP", "field mapping for JSON records, e.g. instruction=question,output=answer (every "
                                      + "file read: pool and target splits; a record without the mapped field is read by the usual name)")
     /// `--match`: how the model's test answers are found and compared with the references.
-    static let match = Option.choice("--match", "HOW", "how test answers are compared (exact; final-answer: after '####' / the last number; "
+    static let match = Option.choice("--match", "HOW", "how test answers are compared (final-answer: after '####' / the last number; "
                                      + "choice: the option letter A–D an answer gives; choice-likelihood: the letter A–D the model finds "
                                      + "likeliest after the prompt, nothing generated)", default: AnswerMatch.exact)
     /// `--exact-match-limit`: how many of the test split's records greedy exact match decodes.
