@@ -82,7 +82,8 @@ final class UserPathTests: XCTestCase {
 
     /// `evaluate --answers FILE` writes each test record's greedy answer beside its reference and whether they
     /// match; `--match choice` reads the option letter a multiple-choice answer gives. A model trained to answer
-    /// "B. the second" to everything gets the MMLU-style rows whose answer is B right by the letter, none exactly.
+    /// "B. the second" to everything gets the MMLU-style rows whose answer is B right by the letter, none exactly;
+    /// `--match choice-likelihood` finds B likeliest. References that give no letter are named, or refused when none does.
     func testAnswersShowWhatExactMatchCountedAndChoiceReadsTheLetter() throws {
         let (folder, tinyModel) = try tinySuite(self, size: 100, validation: 4, testSplit: 4)
         try (0..<40).map { "{\"instruction\":\"Question \($0): which?\",\"output\":\"B. the second\"}\n" }.joined()
@@ -112,6 +113,24 @@ final class UserPathTests: XCTestCase {
                        "the letter it finds likeliest, nothing generated")
         XCTAssertEqual(try exactMatch(["--answers", folder + "/exact.jsonl", "--exact-match-limit", "2"]), 0, "the whole answer is not the letter")
         XCTAssertEqual(try answers(folder + "/exact.jsonl").map { $0["match"] }, [.bool(false), .bool(false)], "the first 2 records only")
+
+        // References that give no letter count as misses, named; a split where none gives one is refused.
+        try "{\"instruction\":\"a?\",\"output\":\"B\"}\n{\"instruction\":\"b?\",\"output\":\"forty\"}\n"
+            .write(toFile: folder + "/mixed_test.jsonl", atomically: true, encoding: .utf8)
+        let mixed = ["evaluate", "--model", folder + "/ft", "--test", folder + "/mixed_test.jsonl", "--threads", "1", "--quiet"]
+        let warned = try runRaise(mixed + ["--match", "choice-likelihood"])
+        XCTAssertEqual(warned.status, 0, warned.stderr)
+        XCTAssertTrue(warned.stderr.contains("--match choice-likelihood: 1 of 2 test references give no option letter A–D and count as misses "
+                                             + "(the first: \(folder)/mixed_test.jsonl:2: \"forty\")"), warned.stderr)
+        XCTAssertEqual(try runRaise(mixed + ["--match", "choice", "--exact-match-limit", "1"]).stderr, "", "only the records measured are read")
+        let refused = try runRaise(mixed + ["--match", "final-answer", "--exact-match-limit", "1"])
+        XCTAssertEqual(refused.status, 2)
+        XCTAssertTrue(refused.stderr.contains("--match final-answer: 1 of 1 test references give no final answer (after '####', else a number), "
+                                              + "so no answer could match"), refused.stderr)
+        let notTrained = try runRaise(["finetune", "--model", tinyModel, "--data", folder + "/pool.jsonl", "--template", "plain", "--budget", "1",
+                                       "--batch", "4", "--test", folder + "/mixed_test.jsonl", "--match", "final-answer", "--quiet", "--out", folder + "/ft2"])
+        XCTAssertEqual(notTrained.status, 2, "finetune refuses before training")
+        XCTAssertTrue(notTrained.stderr.contains("2 of 2 test references give no final answer"), notTrained.stderr)
 
         for (extra, problem) in [(["--exact-match-limit", "0"], "it needs --test FILE, and an --exact-match-limit other than 0"),
                                  (["--losses", folder + "/same.jsonl"], "--answers and --losses name the same file")] {

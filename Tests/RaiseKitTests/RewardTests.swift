@@ -88,6 +88,9 @@ final class RewardTests: XCTestCase {
         let byLikelihood = try registry.make(PluginSpec(parsing: "val-accuracy:match=choice-likelihood", option: "--reward"), kind: .reward, seed: 0,
                                              as: (any Reward).self)
         XCTAssertEqual(try byLikelihood.performance(of: model, validation: letterExamples), Double(right) / 6, accuracy: 1e-12)
+        assertThrows(["reward.val-accuracy", "match=choice", "no validation reference", "\"equals 1\""]) {
+            try reward("val-accuracy:match=choice")  // answers "equals 1", … give no letter
+        }
         let lossReward = try registry.make(PluginSpec(parsing: "val-loss", option: "--reward"), kind: .reward, seed: 0, as: (any Reward).self)
         assertThrows(["reward.val-loss", "no validation example"]) { try lossReward.performance(of: model, validation: []) }
     }

@@ -195,7 +195,27 @@ enum ModelOptions {
             return part
         })
         if let pool { try checkDisjoint(pool: pool, split: split, option: option) }
+        if option == "--test" { try checkReferences(split, arguments) }
         return split
+    }
+
+    /// Checks that the references exact match is measured on give what `--match` compares (an option letter, a
+    /// final answer): none does — nothing could ever match — is a usage error; some do not, a warning naming the
+    /// first, since those records count as misses.
+    static func checkReferences(_ test: Pool, _ arguments: ParsedArguments) throws {
+        let match = try arguments.choice("--match", as: AnswerMatch.self)
+        let limit = arguments.declares("--exact-match-limit") ? try exactMatchLimit(arguments) : nil  // finetune measures the whole split
+        let measured = test.records.prefix(limit ?? test.count)
+        let unread = measured.filter { !match.reads(reference: $0.output) }
+        guard let first = unread.first else { return }
+        let what = match == .finalAnswer ? "final answer (after '####', else a number)" : "option letter A–D"
+        let example = "\(first.source): \"\(first.output.prefix(40))\""
+        let given = "--match \(match.rawValue): \(unread.count) of \(measured.count) test references give no \(what)"
+        guard unread.count < measured.count else {
+            throw UsageError(message: "\(given), so no answer could match (the first: \(example)); choose the --match its answers are written for",
+                             usage: arguments.usage)
+        }
+        arguments.console.warning("\(given) and count as misses (the first: \(example))")
     }
 
     /// The files of the target split named by `option`, as a report names them: the path, or the paths one after

@@ -33,6 +33,16 @@ public enum AnswerMatch: String, CaseIterable, Sendable {
         }
     }
 
+    /// Whether a reference answer gives what this match compares — an option letter (choice, choice-likelihood),
+    /// a final answer (final-answer) — so that an answer can match it at all. Every reference reads as exact.
+    public func reads(reference: String) -> Bool {
+        switch self {
+        case .exact: return true
+        case .finalAnswer: return AnswerMatch.finalAnswer(of: reference) != nil
+        case .choice, .choiceLikelihood: return AnswerMatch.choiceLetter(of: reference) != nil
+        }
+    }
+
     /// The model's answers to the prompts of `examples` as this match reads them: the option letter it finds
     /// likeliest (choice-likelihood), else its greedy answer. `progress` hears how many are done.
     public func answers(_ model: any LanguageModel, examples: [TokenizedExample], progress: ProgressReporter? = nil) throws -> [String] {
