@@ -178,10 +178,11 @@ enum ModelOptions {
     /// another, formatted like the pool, with a warning for each file the context cut; nil when the option is
     /// absent. Each file is read with `--fields` (or `fields` when given) and `--max-record-bytes`, its format
     /// detected; every record must be valid. With the `pool` of a command that trains on or selects from it,
-    /// the split is checked to share no record with it.
+    /// the split is checked to share no record with it. A test split's references are checked against `--match`
+    /// (`checkReferences`).
     ///
-    /// - Throws: `UsageError` for a file given twice; `RaiseError.file` naming a file with no record that has a
-    ///   response; `RaiseError.invalidArgument` when a record is in the pool.
+    /// - Throws: `UsageError` for a file given twice, or a test split `--match` cannot read; `RaiseError.file`
+    ///   naming a file with no record that has a response; `RaiseError.invalidArgument` when a record is in the pool.
     static func targetSplit(_ option: String, _ arguments: ParsedArguments, formatter: PromptFormatter, pool: Pool?,
                             fields: [String: String]? = nil) throws -> Pool? {
         let paths = try distinctFiles(option, arguments)

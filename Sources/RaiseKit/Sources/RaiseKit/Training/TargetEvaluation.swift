@@ -13,7 +13,7 @@ public struct TargetEvaluation: Sendable {
     /// Evaluates `model` on `examples`; with `answers` (reference texts of the first `answers.count` examples),
     /// also exact match over those: the model's answer after the prompt as `match` reads it (the text generated
     /// up to the end token, or the likeliest option letter), compared by `match`. Decoding costs far more than
-    /// the loss, so a caller may measure it on a prefix of the split. `progress`, when given, makes the reporter
+    /// the loss, so a caller may measure exact match on a prefix of the split. `progress`, when given, makes the reporter
     /// of each pass as it begins — its task ("loss", then "answers") and its number of examples — so that a
     /// pass's rate does not count the one before.
     public init(model: any LanguageModel, examples: [TokenizedExample], answers: [String]? = nil, match: AnswerMatch = .exact,
