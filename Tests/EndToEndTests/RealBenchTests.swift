@@ -79,7 +79,7 @@ final class RealBenchTests: XCTestCase {
             XCTAssertTrue(report.contains("| \(entry) |"), "\(entry) in the report:\n" + report)
         }
         XCTAssertTrue(report.contains("The oracle trains on the pool's records from \(gsm8kPool)"), report)
-        XCTAssertTrue(report.contains("greedy exact match on the target test split's first 3 records"), report)
+        XCTAssertTrue(report.contains("greedy exact match of the final answer on the target test split's first 3 records"), report)
         XCTAssertTrue(report.contains("## Records cut to the context\n\nThe model reads 96 tokens."), report)
         XCTAssertTrue(report.contains("- the test split, \(folder)/gsm8k/test.jsonl: 6 of 6 record(s) are longer than the context of 96 tokens"), report)
         let oracleRow = try XCTUnwrap(report.split(separator: "\n").first { $0.hasPrefix("| oracle (reference) |") })

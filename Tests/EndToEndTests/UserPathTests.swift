@@ -228,6 +228,30 @@ final class UserPathTests: XCTestCase {
         return folder
     }
 
+    /// A benchmark whose target is multiple-choice, scored by the likeliest letter: the report says how its exact
+    /// match was measured, and `bench evaluate` on the same test file gives every run's own exact match again.
+    func testABenchmarkScoresAMultipleChoiceTargetByLikelihood() throws {
+        let (folder, tinyModel) = try tinySuite(self, size: 100, validation: 4, testSplit: 4)
+        try "What is 1+1?,1,2,3,4,B\nWhat is 2+1?,1,2,3,4,C\nPick one,x,y,z,w,A\n".write(toFile: folder + "/quiz_test.csv", atomically: true, encoding: .utf8)
+        let bench = try runRaise(["bench", "run", "--model", tinyModel, "--data", folder + "/suite/pool.jsonl", "--val", folder + "/suite/val.jsonl",
+                                  "--test", folder + "/quiz_test.csv", "--match", "choice-likelihood", "--template", "plain", "--selector", "random",
+                                  "--lr", "1e-3", "--budgets", "10%", "--seeds", "2", "--batch", "10", "--eval-points", "1", "--threads", "1",
+                                  "--quiet", "--out", folder + "/bench"])
+        XCTAssertEqual(bench.status, 0, bench.stderr)
+        let report = try String(contentsOfFile: folder + "/bench/report.md", encoding: .utf8)
+        XCTAssertTrue(report.contains("exact match of the option letter the model finds likeliest (nothing generated) on the target test split"), report)
+        func exactMatches(_ csv: String) throws -> [String] {
+            try String(contentsOfFile: csv, encoding: .utf8).split(separator: "\n").dropFirst().map { String($0.split(separator: ",")[6]) }
+        }
+        let measured = try exactMatches(folder + "/bench/results.csv")
+        XCTAssertEqual(measured.count, 4, "full data and random, 2 seeds each")
+        XCTAssertTrue(measured.allSatisfy { ["0.0000", "0.3333", "0.6667", "1.0000"].contains($0) }, "\(measured)")
+        XCTAssertTrue(measured.contains { $0 != "0.0000" }, "some letter is right, where exact match of whole answers gives none: \(measured)")
+        let again = try runRaise(["bench", "evaluate", "--bench", folder + "/bench", "--test", folder + "/quiz_test.csv", "--quiet"])
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertEqual(try exactMatches(folder + "/bench/evaluations/quiz_test/results.csv"), measured)
+    }
+
     /// In the report, a tie (every selector at 0.0% exact match) marks no best; in overlap.md, full data —
     /// which picks every record alike (3 epochs of a pool that divides into batches) — has no rank correlation.
     func testTiesAreNotBoldAndUndefinedCorrelationsAreDashes() throws {

@@ -138,7 +138,7 @@ enum BenchRunCommand {
         /// - Throws: `RaiseError.file` naming a policy's config.json that cannot be read.
         func report(_ results: [BenchResult], rates: BenchLearningRates) throws -> BenchReport {
             BenchReport(results: results, budgets: budgets, fullDataSteps: plan.fullDataSteps, records: pool.records, target: target,
-                        exactMatchLimit: work.settings.exactMatchLimit, rates: rates, policyChecks: try BenchReport.policyChecks(out: work.settings.out),
+                        match: work.settings.match, exactMatchLimit: work.settings.exactMatchLimit, rates: rates, policyChecks: try BenchReport.policyChecks(out: work.settings.out),
                         contextCuts: contextCuts, environment: environment())
         }
     }

@@ -19,6 +19,8 @@ struct BenchReport {
     let records: [InstructionRecord]
     /// Which records are the target's (the oracle's and the target-picks column's), if the pool can tell.
     let target: TargetRecords?
+    /// How the test answers were found and compared (`--match`).
+    let match: AnswerMatch
     /// Exact match was measured on the first this many test records (nil: all).
     let exactMatchLimit: Int?
     /// Each budget's learning rate and the sweeps that chose them.
@@ -94,10 +96,17 @@ struct BenchReport {
         text += "warm-up then cosine decay) for the budget's steps, at " + (rates.entrySweeps.isEmpty ? "the budget's" : "its own") + " peak learning rate (below); "
         text += "a budget of p% is p% of the full-data run's \(fullDataSteps) steps (3 epochs over the pool). "
         text += "Target-task validation loss and test loss (mean answer loss; lower is better)"
+        let measured: String
+        switch match {
+        case .exact: measured = "greedy exact match"
+        case .finalAnswer: measured = "greedy exact match of the final answer"
+        case .choice: measured = "greedy exact match of the option letter given"
+        case .choiceLikelihood: measured = "exact match of the option letter the model finds likeliest (nothing generated)"
+        }
         switch exactMatchLimit {
         case 0?: text += " (no exact match: `--exact-match-limit 0`)"
-        case let limit?: text += " and greedy exact match on the target test split's first \(limit) records (higher is better)"
-        case nil: text += " and greedy exact match on the target test split (higher is better)"
+        case let limit?: text += " and \(measured) on the target test split's first \(limit) records (higher is better)"
+        case nil: text += " and \(measured) on the target test split (higher is better)"
         }
         text += ", mean ± standard deviation over \(Set(results.map(\.seed)).count) seed(s). **Bold**: the best "
         text += "selector per column (references and the full-data baseline excluded)."
