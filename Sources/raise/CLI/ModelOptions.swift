@@ -206,7 +206,7 @@ enum ModelOptions {
     static func checkReferences(_ test: Pool, _ arguments: ParsedArguments) throws {
         let match = try arguments.choice("--match", as: AnswerMatch.self)
         let limit = arguments.declares("--exact-match-limit") ? try exactMatchLimit(arguments) : nil  // finetune measures the whole split
-        let measured = test.records.prefix(limit ?? test.count)
+        let measured = TargetMetrics.measuredRecords(test, limit: limit)
         let unread = measured.filter { !match.reads(reference: $0.output) }
         guard let first = unread.first else { return }
         let what = match == .finalAnswer ? "final answer (after '####', else a number)" : "option letter A–D"

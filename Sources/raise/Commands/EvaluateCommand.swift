@@ -49,7 +49,7 @@ enum EvaluateCommand {
         let test = try ModelOptions.targetSplit("--test", arguments, formatter: formatter, pool: nil)
         let match = try arguments.choice("--match", as: AnswerMatch.self), limit = try ModelOptions.exactMatchLimit(arguments)
         let given = try TargetMetrics.measure(model, validation: validation, test: test, match: match, exactMatchLimit: limit,
-                                                  mode: arguments.outputMode, into: &result)
+                                              mode: arguments.outputMode, into: &result)
         if let lossesFile {
             let splits = [("val", validation), ("test", test)].compactMap { name, pool in pool.map { (name, $0) } }
             let lines = try splits.flatMap { try recordLosses(model, pool: $1, split: $0, formatter: formatter) }

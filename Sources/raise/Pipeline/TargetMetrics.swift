@@ -7,10 +7,14 @@ enum TargetMetrics {
     /// The keys, in the order they print.
     static let keys = ["val_loss", "test_loss", "test_exact_match"]
 
-    /// The reference answers greedy exact match is measured on: those of the test split's first `limit`
-    /// records (all when nil).
+    /// The records exact match is measured on: the test split's first `limit` (all when nil).
+    static func measuredRecords(_ test: Pool, limit: Int?) -> ArraySlice<InstructionRecord> {
+        test.records.prefix(limit ?? test.count)
+    }
+
+    /// The reference answers exact match is measured on: those of `measuredRecords`.
     static func answers(_ test: Pool, limit: Int?) -> [String] {
-        Array(test.records.prefix(limit ?? test.count).map(\.output))
+        measuredRecords(test, limit: limit).map(\.output)
     }
 
     /// Adds `val_loss` (with a validation split), `test_loss` and `test_exact_match` (with a test split; over its
