@@ -8,8 +8,8 @@ import RaiseKit
 /// The match parameter shared by the accuracy rewards.
 private let matchParameter = PluginParameter("match", .choice(AnswerMatch.allCases.map(\.rawValue)), default: "exact",
                                              "compare whole answers (exact), the final answer after '####' / the last number (final-answer), "
-                                             + "the option letter A–D an answer gives (choice), or the letter the model finds likeliest, "
-                                             + "nothing generated (choice-likelihood)")
+                                             + "the option letter A–J an answer gives (choice), or the letter the model finds likeliest of those "
+                                             + "the prompt offers, nothing generated (choice-likelihood)")
 
 /// The limit parameter shared by every reward.
 private let limitParameter = PluginParameter("limit", .integer(0...100_000_000), default: "0",
@@ -43,7 +43,7 @@ final class ValidationLoss: Reward {
 /// reward.val-accuracy: P(M) = share of validation prompts whose answer (greedy, or the likeliest option letter) matches the reference.
 final class ValidationAccuracy: Reward {
     static let factory = PluginFactory(
-        id: "reward.val-accuracy", kind: .reward, version: "1.0.0",
+        id: "reward.val-accuracy", kind: .reward, version: "1.1.0",
         summary: "share of validation answers matching the reference",
         parameters: [matchParameter, limitParameter],
         create: { ValidationAccuracy(match: AnswerMatch(rawValue: $0.text("match"))!, limit: $0.integer("limit")) })
@@ -71,7 +71,7 @@ final class ValidationAccuracy: Reward {
 /// reward.val-mix: P(M) = weight·(−loss) + (1 − weight)·accuracy.
 final class ValidationMix: Reward {
     static let factory = PluginFactory(
-        id: "reward.val-mix", kind: .reward, version: "1.0.0",
+        id: "reward.val-mix", kind: .reward, version: "1.1.0",
         summary: "weighted mix of the negative validation loss and the validation accuracy",
         parameters: [PluginParameter("weight", .number(0...1), default: "0.5", "the loss's weight; the accuracy gets 1 − weight"),
                      matchParameter, limitParameter],

@@ -125,6 +125,27 @@ final class BenchCommandTests: XCTestCase {
         let composition = try XMLSummary(String(contentsOfFile: folder + "/bench/composition.svg", encoding: .utf8))
         XCTAssertTrue(composition.texts.contains("addition"), "the legend names the task families")
         XCTAssertGreaterThan(composition.counts["rect"] ?? 0, 10)
+        // The report tables the same: full data trains on the pool's families in the pool's shares (3 epochs and a
+        // few examples more), the oracle on the target family alone.
+        let families = try String(contentsOfFile: folder + "/suite/pool.jsonl", encoding: .utf8).split(separator: "\n").map { line in
+            try XCTUnwrap(JSONValue.parse(String(line)).objectValue?["hidden_tags"]?.objectValue?["family"]?.stringValue)
+        }
+        let picked = try XCTUnwrap(report.components(separatedBy: "## What each entry picked").last?.components(separatedBy: "### Budget 10%").last)
+        let rows = picked.split(separator: "\n").prefix { !$0.hasPrefix("###") && !$0.hasPrefix("## ") }.filter { $0.hasPrefix("| ") }
+        let header = try XCTUnwrap(rows.first).split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        XCTAssertEqual(Array(header.dropFirst()), Set(families).sorted(), "a column per family")
+        func shares(_ entry: String) throws -> [Double] {
+            let row = try XCTUnwrap(rows.first { $0.hasPrefix("| \(entry) |") }, picked)
+            return row.split(separator: "|").dropFirst().map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+                .compactMap { Double($0.dropLast()) }
+        }
+        for (share, family) in zip(try shares("full data"), header.dropFirst()) {
+            XCTAssertEqual(share, 100 * Double(families.filter { $0 == family }.count) / Double(families.count), accuracy: 1, family)
+        }
+        let oracle = try shares("oracle (reference)")
+        XCTAssertEqual(oracle.filter { $0 == 100 }.count, 1, "the oracle picks the target family only: \(oracle)")
+        XCTAssertEqual(oracle.reduce(0, +), 100)
+        XCTAssertEqual(try shares("raise").count, header.count - 1)
 
         // Again: nothing to do. Then one run deleted: recomputed to the same numbers.
         let again = try runRaise(arguments, environment: ["RAISE_CACHE_DIR": folder + "/cache"])

@@ -120,7 +120,7 @@ final class UserPathTests: XCTestCase {
         let mixed = ["evaluate", "--model", folder + "/ft", "--test", folder + "/mixed_test.jsonl", "--threads", "1", "--quiet"]
         let warned = try runRaise(mixed + ["--match", "choice-likelihood"])
         XCTAssertEqual(warned.status, 0, warned.stderr)
-        XCTAssertTrue(warned.stderr.contains("--match choice-likelihood: 1 of 2 test references give no option letter A–D and count as misses "
+        XCTAssertTrue(warned.stderr.contains("--match choice-likelihood: 1 of 2 test references give no option letter A–J and count as misses "
                                              + "(the first: \(folder)/mixed_test.jsonl:2: \"forty\")"), warned.stderr)
         XCTAssertEqual(try runRaise(mixed + ["--match", "choice", "--exact-match-limit", "1"]).stderr, "", "only the records measured are read")
         let refused = try runRaise(mixed + ["--match", "final-answer", "--exact-match-limit", "1"])
@@ -259,7 +259,8 @@ final class UserPathTests: XCTestCase {
         let pool = try String(contentsOfFile: folder + "/suite/pool.jsonl", encoding: .utf8).split(separator: "\n").count
         XCTAssertEqual(pool % 10, 0, "the pool divides into batches of 10")
         let report = try String(contentsOfFile: folder + "/bench/report.md", encoding: .utf8)
-        let rows = report.split(separator: "\n").filter { $0.hasPrefix("| random |") || $0.hasPrefix("| length |") }
+        let results = try XCTUnwrap(report.components(separatedBy: "## What each entry picked").first)  // the results table, not the picks'
+        let rows = results.split(separator: "\n").filter { $0.hasPrefix("| random |") || $0.hasPrefix("| length |") }
         let matches = rows.map { $0.split(separator: "|")[4].trimmingCharacters(in: .whitespaces) }  // entry, steps, val loss, test loss, exact match
         XCTAssertEqual(matches, ["0.0% ± 0.0", "0.0% ± 0.0"], "a tiny model answers nothing exactly: \(rows)")
         let overlap = try String(contentsOfFile: folder + "/bench/overlap.md", encoding: .utf8)
@@ -290,7 +291,7 @@ final class UserPathTests: XCTestCase {
         let html = try String(contentsOfFile: folder + "/bench/report.html", encoding: .utf8)
         let markdown = try ["report.md", "overlap.md"].map { try String(contentsOfFile: folder + "/bench/" + $0, encoding: .utf8) }.joined()
         let markdownTables = markdown.split(separator: "\n").filter { $0.hasPrefix("|---") }.count
-        XCTAssertEqual(markdownTables, 4, "two budgets' results and two overlap tables")
+        XCTAssertEqual(markdownTables, 6, "two budgets' results, what was picked at each, and two overlap tables")
         XCTAssertEqual(html.components(separatedBy: "<table>").count - 1, markdownTables)
         XCTAssertEqual(html.components(separatedBy: "<svg ").count - 1, 2, "both charts inline")
         XCTAssertTrue(html.contains("<li>cores: "), "the environment")

@@ -34,5 +34,7 @@ final class ProgressTests: XCTestCase {
     func testARateBelowOneStepASecondReadsAsSecondsPerStep() {
         XCTAssertEqual(ProgressReporter.rateText(2.5), "2.5 steps/s")
         XCTAssertEqual(ProgressReporter.rateText(1.0 / 16), "16.0 s/step")
+        XCTAssertEqual(ProgressReporter.rateText(1200, unit: "token"), "1200.0 tokens/s", "a pass counting tokens")
+        XCTAssertEqual(ProgressReporter.rateText(0.5, unit: "answer"), "2.0 s/answer")
     }
 }

@@ -20,16 +20,32 @@ final class RewardTests: XCTestCase {
 
     func testTheOptionLetterOfAChoiceAnswerIsFound() {
         for (text, letter) in [("B", "B"), (" (C) forty", "C"), ("D. Paris", "D"), ("A) 3", "A"), ("The answer is (B).", "B"),
-                               ("I think the ANSWER: c... no, the answer is D", "D"), ("Answer: A", "A")] as [(String, Character)] {
+                               ("I think the ANSWER: c... no, the answer is D", "D"), ("Answer: A", "A"), ("E. none", "E"),
+                               ("The answer is (J).", "J"), ("B is right", "B"), ("I. the ninth", "I"), ("A", "A"),
+                               ("I would say the answer is A because", "A")] as [(String, Character)] {
             XCTAssertEqual(AnswerMatch.choiceLetter(of: text), letter, text)
         }
-        for text in ["Because", "E. none", "D4", "the answer is maybe", ""] {
+        for text in ["Because", "K. none", "D4", "the answer is maybe", "", "A cat", "I believe so"] {
             XCTAssertNil(AnswerMatch.choiceLetter(of: text), text)
         }
         XCTAssertTrue(AnswerMatch.choice.matches("B. the second", "B"))
         XCTAssertFalse(AnswerMatch.choice.matches("B. the second", "C"))
         XCTAssertFalse(AnswerMatch.choice.matches("no letter", "no letter"), "a text without a letter matches nothing")
         XCTAssertTrue(AnswerMatch.choiceLikelihood.matches("C", "C. forty"), "the likeliest letter is compared as choice compares")
+    }
+
+    /// A prompt offers the letters A, B, … that each label a line of their own, two or more; else MMLU's four.
+    func testAPromptOffersTheOptionsItsLinesLabel() {
+        let question = "Which vitamin is fat-soluble, like vitamin E.\n"
+        for (prompt, count) in [(question + "A. C\nB. D\nC. B12\nD. folate", 4),
+                                (question + "  (A) C\n  (B) D\n  (C) B12\n  (D) folate\n  (E) none", 5),
+                                (question + "A) one\nB) two\nC) three", 3),
+                                (question + "A: one\nB: two\nD: four", 2),  // the letters run while each labels a line
+                                ((0..<10).map { "\(ChoiceAnswers.letters[$0]). option \($0)" }.joined(separator: "\n"), 10),
+                                ("Answer with A, B, C, D or E.", 4), ("A. only one", 4), ("(A. unclosed\n(B. unclosed", 4),
+                                (question + "E. an E inside the question, no A", 4)] {
+            XCTAssertEqual(ChoiceAnswers.optionCount(offeredBy: prompt), count, prompt)
+        }
     }
 
     /// Answers by likelihood are the letter whose token has the lowest loss after the prompt (the first on a
@@ -45,6 +61,13 @@ final class RewardTests: XCTestCase {
         XCTAssertEqual(model.lossPasses, 1, "one call for every prompt and letter")
         favoured = "none"
         XCTAssertEqual(try AnswerMatch.choiceLikelihood.answers(model, examples: examples), ["A", "A"], "a tie goes to the first letter")
+        // Only the letters a prompt offers are compared: E wins where the prompt lists five options, not where it lists none.
+        favoured = "E"
+        let fiveOptions = model.tokenizer.encode("Pick one.\nA. a\nB. b\nC. c\nD. d\nE. e\n")
+        let unlabelled = model.tokenizer.encode("Pick one of five.\n")
+        let fiveAndNone = [TokenizedExample(ids: fiveOptions + [69], lossMask: fiveOptions.map { _ in 0 } + [1]),
+                           TokenizedExample(ids: unlabelled + [69], lossMask: unlabelled.map { _ in 0 } + [1])]
+        XCTAssertEqual(try ChoiceAnswers.answers(model, examples: fiveAndNone), ["E", "A"])
     }
 
     func testRewardPluginsMeasureTheValidationSplit() throws {
@@ -73,7 +96,8 @@ final class RewardTests: XCTestCase {
         XCTAssertTrue((0...1).contains(accuracy))
         XCTAssertEqual(try reward("val-mix:weight=0.25,match=final-answer"), 0.25 * loss + 0.75 * accuracy, accuracy: 1e-9)
         XCTAssertEqual(try reward("val-loss:limit=2"), -(try TargetEvaluation(model: model, examples: Array(validation.prefix(2))).loss), accuracy: 1e-9)
-        // By likelihood: the share of letter questions whose reference letter has the lowest loss after the prompt.
+        // By likelihood: the share of letter questions whose reference letter has the lowest loss after the prompt,
+        // of A–D (the prompts label no options).
         let questions = ["A", "B", "C", "D", "B", "C"].enumerated().map { i, letter in
             InstructionRecord(id: "q\(i)", turns: [ChatTurn(.user, "one plus \(i) is"), ChatTurn(.assistant, letter)],
                               source: SourceLocation(file: "val", line: i + 1), original: .text(""))
@@ -81,7 +105,7 @@ final class RewardTests: XCTestCase {
         let letterExamples = Pool(formatting: questions, with: formatter).examples
         let right = try letterExamples.enumerated().filter { i, example in
             let prompt = Array(example.ids[..<example.lossMask.firstIndex(of: 1)!])
-            let losses = try model.exampleLosses(try TokenizedExample.nextToken(ChoiceAnswers.letters.map { model.tokenizer.encode(String($0))[0] },
+            let losses = try model.exampleLosses(try TokenizedExample.nextToken(ChoiceAnswers.letters.prefix(4).map { model.tokenizer.encode(String($0))[0] },
                                                                                 after: [prompt], backend: "test"))
             return ChoiceAnswers.letters[losses.indices.min { losses[$0] < losses[$1] }!] == questions[i].output.first!
         }.count

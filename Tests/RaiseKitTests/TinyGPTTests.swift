@@ -5,7 +5,7 @@
 // in parts scores the batches of one call, and `raise pretrain` killed and resumed ends where an
 // uninterrupted run ends.
 import Foundation
-import RaiseKit
+@testable import RaiseKit
 import RaiseTestSupport
 import XCTest
 
@@ -190,21 +190,37 @@ final class TinyGPTTests: XCTestCase {
     }
 
     /// An evaluation that reports its progress scores its examples in parts, yet forms the batches of one
-    /// call: the same loss to the bit, over examples of many lengths in no order.
+    /// call: the same loss to the bit, over examples of many lengths in no order. The loss pass counts the
+    /// examples' tokens (it goes shortest first), the answers pass by likelihood the prompts' tokens, greedy
+    /// decoding the answers; each pass ends at its total.
     func testAnEvaluationReportingProgressGivesTheLossOfOneCall() throws {
         let (model, _, _) = try model(d: 32)
         let examples = (0..<300).map { i -> TokenizedExample in
             let ids = Array(model.tokenizer.encode(TinyGPTTests.corpus[i % 60]).prefix(3 + (i * 7) % 11))
-            return TokenizedExample(ids: ids, lossMask: [0] + Array(repeating: 1, count: ids.count - 1))
+            let prompt = 1 + i % 2
+            return TokenizedExample(ids: ids, lossMask: Array(repeating: 0, count: prompt) + Array(repeating: 1, count: ids.count - prompt))
         }
-        var passes = [(String, Int)]()
-        let reported = try TargetEvaluation(model: model, examples: examples, progress: { task, total in
-            passes.append((task, total))
-            return ProgressReporter(label: task, total: total, mode: .quiet)
-        })
+        var passes = [(task: String, total: Int, unit: String, reporter: ProgressReporter)]()
+        func progress(_ task: String, _ total: Int, _ unit: String) -> ProgressReporter {
+            passes.append((task, total, unit, ProgressReporter(label: task, total: total, mode: .quiet, unit: unit)))
+            return passes.last!.reporter
+        }
+        let reported = try TargetEvaluation(model: model, examples: examples, progress: progress)
         XCTAssertEqual(reported.loss.bitPattern, try TargetEvaluation(model: model, examples: examples).loss.bitPattern)
-        XCTAssertEqual(passes.map(\.0), ["loss"])
-        XCTAssertEqual(passes.map(\.1), [300])
+        let tokens = examples.reduce(0) { $0 + $1.ids.count }
+        XCTAssertEqual(passes.map(\.task), ["loss"])
+        XCTAssertEqual(passes.map(\.total), [tokens])
+        XCTAssertEqual(passes.map(\.unit), ["token"])
+        XCTAssertEqual(passes[0].reporter.shown.step, tokens)
+
+        for (match, total, unit) in [(AnswerMatch.choiceLikelihood, 15, "token"), (.exact, 10, "answer")] {  // prompts of 1 and 2 tokens
+            passes = []
+            _ = try TargetEvaluation(model: model, examples: examples, answers: Array(repeating: "A", count: 10), match: match, progress: progress)
+            XCTAssertEqual(passes.map(\.task), ["loss", "answers"], "\(match)")
+            XCTAssertEqual(passes[1].total, total, "\(match)")
+            XCTAssertEqual(passes[1].unit, unit, "\(match)")
+            XCTAssertEqual(passes[1].reporter.shown.step, total, "\(match)")
+        }
     }
 
     func testNonFiniteLossStopsBeforeAnyUpdate() throws {

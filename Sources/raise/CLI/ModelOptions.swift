@@ -15,8 +15,8 @@ enum ModelOptions {
                                      + "file read: pool and target splits; a record without the mapped field is read by the usual name)")
     /// `--match`: how the model's test answers are found and compared with the references.
     static let match = Option.choice("--match", "HOW", "how test answers are compared (final-answer: after '####' / the last number; "
-                                     + "choice: the option letter A–D an answer gives; choice-likelihood: the letter A–D the model finds "
-                                     + "likeliest after the prompt, nothing generated)", default: AnswerMatch.exact)
+                                     + "choice: the option letter A–J an answer gives; choice-likelihood: the letter the model finds likeliest "
+                                     + "after the prompt of those the prompt offers, nothing generated)", default: AnswerMatch.exact)
     /// `--exact-match-limit`: how many of the test split's records greedy exact match decodes.
     static let exactMatchLimit = Option.integer("--exact-match-limit", "N", "greedy exact match on the first N test records only (default: all; "
                                                 + "0: none) — decoding costs far more than the test loss, which is always over the whole split",
@@ -209,7 +209,7 @@ enum ModelOptions {
         let measured = TargetMetrics.measuredRecords(test, limit: limit)
         let unread = measured.filter { !match.reads(reference: $0.output) }
         guard let first = unread.first else { return }
-        let what = match == .finalAnswer ? "final answer (after '####', else a number)" : "option letter A–D"
+        let what = match == .finalAnswer ? "final answer (after '####', else a number)" : "option letter A–J"
         let example = "\(first.source): \"\(first.output.prefix(40))\""
         let given = "--match \(match.rawValue): \(unread.count) of \(measured.count) test references give no \(what)"
         guard unread.count < measured.count else {

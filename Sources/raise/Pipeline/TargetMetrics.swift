@@ -24,8 +24,8 @@ enum TargetMetrics {
     @discardableResult
     static func measure(_ model: any LanguageModel, validation: Pool?, test: Pool?, match: AnswerMatch, exactMatchLimit: Int? = nil,
                         mode: OutputMode, into result: inout JSONObject) throws -> [String]? {
-        func progress(split: String) -> (String, Int) -> ProgressReporter {
-            { task, total in ProgressReporter(label: task == "loss" ? "\(split) loss" : "exact match", total: total, mode: mode) }
+        func progress(split: String) -> (String, Int, String) -> ProgressReporter {
+            { task, total, unit in ProgressReporter(label: task == "loss" ? "\(split) loss" : "exact match", total: total, mode: mode, unit: unit) }
         }
         if let validation {
             result["val_loss"] = .number(try TargetEvaluation(model: model, examples: validation.examples, progress: progress(split: "val")).loss)

@@ -1,7 +1,8 @@
 // BenchReport: the files of `raise bench run` made from its finished runs — results.csv (one row per run), report.md
 // (mean ± std per entry and budget of validation loss, test loss and exact match, the best marked; on tagged data the
 // target and noisy shares of the picks and the share of the random → oracle gap closed; whether RAISE earns its policy
-// training, in RaiseVerdict.swift; the policy checks, in PolicyCheckTable.swift; for a selector run in variants, the
+// training, in RaiseVerdict.swift; the policy checks, in PolicyCheckTable.swift; what each entry picked, by category, in
+// PickComposition.swift (also composition.svg's bars); for a selector run in variants, the
 // one validation chooses; the learning-rate sweeps; the records the context cut; the environment), curves.svg
 // (validation loss against steps, one colour per entry, a band for the seed spread), composition.svg (what each entry
 // picked, by task family or source file), overlap.md (Jaccard overlap and rank correlation of the picks) and
@@ -168,7 +169,7 @@ struct BenchReport {
                     + " | \(Int(distinct.rounded())) | \(String(format: "%.1f", preparation)) | \(String(format: "%.2f", selection)) |\n"
             }
         }
-        text += raiseVerdict + policyCheckTable + variantChoices
+        text += raiseVerdict + policyCheckTable + variantChoices + compositionTable
         if !rates.sweeps.isEmpty {
             let seed = results.map(\.seed).min() ?? 0
             if rates.entrySweeps.isEmpty {
@@ -306,31 +307,17 @@ struct BenchReport {
     }
 
     var composition: String {
-        let families = Array(Set(records.map(\.category))).sorted()
         // Noise and duplicate shares only mean something on data that tags them (the embedded suite).
         let tagged = records.contains { $0.hiddenTags["noisy"] != nil || $0.hiddenTags["duplicate"] != nil }
         let groups = budgets.map { budget -> (title: String, bars: [ChartBar]) in
             let bars = entries.compactMap { entry -> ChartBar? in
-                let group = runs(entry, budget.label)
-                guard !group.isEmpty else { return nil }
-                var counts = [String: Int](), total = 0, noisy = 0, duplicate = 0
-                for run in group {
-                    for (i, times) in run.picks {
-                        counts[records[i].category, default: 0] += times
-                        total += times
-                        if records[i].hiddenTags["noisy"] == "true" { noisy += times }
-                        if let d = records[i].hiddenTags["duplicate"], d != "none" { duplicate += times }
-                    }
-                }
-                let shares = counts.mapValues { Double($0) / Double(max(total, 1)) }
-                guard tagged else { return ChartBar(label: entry, shares: shares, note: "") }
-                return ChartBar(label: entry, shares: shares, note: String(format: "noisy %.0f%%, dup. %.0f%%",
-                                                                              100 * Double(noisy) / Double(max(total, 1)),
-                                                                              100 * Double(duplicate) / Double(max(total, 1))))
+                guard let shares = pickShares(entry, budget.label) else { return nil }
+                let note = tagged ? String(format: "noisy %.0f%%, dup. %.0f%%", 100 * shares.noisy, 100 * shares.duplicate) : ""
+                return ChartBar(label: entry, shares: shares.byCategory, note: note)
             }
             return ("budget \(budget.label)", bars)
         }
-        return BarChart.render(title: "What each entry picked, by task family (or source file)", groups: groups, categories: families)
+        return BarChart.render(title: "What each entry picked, by task family (or source file)", groups: groups, categories: categories)
     }
 
     var overlap: String {

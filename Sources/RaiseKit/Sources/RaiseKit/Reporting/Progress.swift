@@ -16,10 +16,13 @@ public enum OutputMode: Sendable {
 /// Reports the progress of a loop of `total` steps on stderr: a line redrawn at most four times a second
 /// on a terminal, or written anew every `logInterval` seconds elsewhere; or a JSON object at most once a
 /// second (and always for the last step). Loops running at once on several threads report through parts
-/// of one reporter (`part`), whose steps add up.
+/// of one reporter (`part`), whose steps add up. A loop whose steps cost unequally counts in a unit of
+/// equal cost instead (the tokens of a pass over examples sorted by length), so that its ETA holds.
 public final class ProgressReporter: @unchecked Sendable {  // its mutable state changes under `lock` only
     private let label: String
     private let total: Int
+    /// What a step is, in the singular: "step", or "token", "answer".
+    private let unit: String
     private let mode: OutputMode
     private let completed: Int
     private let start = Date()
@@ -47,11 +50,12 @@ public final class ProgressReporter: @unchecked Sendable {  // its mutable state
     /// Seconds between lines when stderr is not a terminal.
     static let logInterval: TimeInterval = 5
 
-    /// A reporter for `total` steps named `label`; `completed` steps were done before (a resumed run),
-    /// so the rate and ETA count only the steps done now.
-    public init(label: String, total: Int, mode: OutputMode, completed: Int = 0) {
+    /// A reporter for `total` steps named `label`, each a `unit` ("step", "token", …); `completed` steps were done
+    /// before (a resumed run), so the rate and ETA count only the steps done now.
+    public init(label: String, total: Int, mode: OutputMode, completed: Int = 0, unit: String = "step") {
         self.label = label
         self.total = total
+        self.unit = unit
         self.mode = mode
         self.completed = completed
         step = completed
@@ -59,7 +63,7 @@ public final class ProgressReporter: @unchecked Sendable {  // its mutable state
     }
 
     private init(partOf whole: ProgressReporter) {
-        (label, total, mode, completed) = (whole.label, whole.total, whole.mode, 0)
+        (label, total, unit, mode, completed) = (whole.label, whole.total, whole.unit, whole.mode, 0)
         self.whole = whole
     }
 
@@ -103,7 +107,7 @@ public final class ProgressReporter: @unchecked Sendable {  // its mutable state
             lastDraw = now
             let (rate, remaining) = pace(step: step, now: now)
             var object = JSONObject([("event", .string("progress")), ("task", .string(label)),
-                                     ("step", .number(Double(step))), ("total", .number(Double(total)))])
+                                     ("step", .number(Double(step))), ("total", .number(Double(total))), ("unit", .string(unit))])
             if !detail.isEmpty { object["run"] = .string(detail) }
             for (name, value) in metrics { object[name] = .number(value) }
             object["steps_per_s"] = .number((rate * 10_000).rounded() / 10_000)
@@ -115,7 +119,8 @@ public final class ProgressReporter: @unchecked Sendable {  // its mutable state
             lastDraw = now
             let (rate, remaining) = pace(step: step, now: now)
             let values = metrics.map { "\($0.0) \(String(format: abs($0.1) >= 100 ? "%.0f" : "%.4f", $0.1))" }.joined(separator: "  ")
-            let line = "\(label)\(detail.isEmpty ? "" : " [\(detail)]"): step \(step)/\(total)  \(values)  \(Self.rateText(rate))  ETA \(Self.duration(remaining))"
+            let line = "\(label)\(detail.isEmpty ? "" : " [\(detail)]"): \(unit) \(step)/\(total)  \(values)  \(Self.rateText(rate, unit: unit))  "
+                + "ETA \(Self.duration(remaining))"
             FileHandle.standardError.write(Data(((interactive ? "\r" : "") + line + (step == total || !interactive ? "\n" : "")).utf8))
         }
     }
@@ -133,9 +138,9 @@ public final class ProgressReporter: @unchecked Sendable {  // its mutable state
     }
 
     /// A rate as people read it: "2.5 steps/s", or "16.0 s/step" when a step takes longer than a second.
-    static func rateText(_ stepsPerSecond: Double) -> String {
-        if stepsPerSecond >= 1 || stepsPerSecond <= 0 { return String(format: "%.1f steps/s", stepsPerSecond) }
-        return String(format: "%.1f s/step", 1 / stepsPerSecond)
+    static func rateText(_ stepsPerSecond: Double, unit: String = "step") -> String {
+        if stepsPerSecond >= 1 || stepsPerSecond <= 0 { return String(format: "%.1f \(unit)s/s", stepsPerSecond) }
+        return String(format: "%.1f s/\(unit)", 1 / stepsPerSecond)
     }
 
     /// Seconds as "1h02m", "3m05s" or "12s".

@@ -1,12 +1,16 @@
 // ChoiceAnswers: a multiple-choice answer read from the model's likelihoods rather than from its generated
-// text — the option letter A–D whose token the model finds likeliest right after the prompt, as MMLU is
-// usually scored. One forward pass per prompt and no decoding; and a model that would begin "The correct
+// text — the option letter whose token the model finds likeliest right after the prompt, as MMLU is usually
+// scored. The letters compared are those the prompt offers (A–D for MMLU, A–E for CommonsenseQA, up to A–J
+// for MMLU-Pro). One forward pass per prompt and no decoding; and a model that would begin "The correct
 // answer is…" is still asked which letter it prefers.
 
 /// The option letter a model finds likeliest after each prompt.
 public enum ChoiceAnswers {
-    /// The option letters compared.
-    public static let letters: [Character] = ["A", "B", "C", "D"]
+    /// The option letters an answer may give, in order.
+    public static let letters: [Character] = Array("ABCDEFGHIJ")
+
+    /// How many options a prompt offers when it labels none the way `optionCount(offeredBy:)` reads: MMLU's four.
+    public static let defaultOptionCount = 4
 
     /// The token each option letter is as a whole answer piece (how a template tokenizes a reference `B`).
     ///
@@ -22,22 +26,43 @@ public enum ChoiceAnswers {
         }
     }
 
+    /// How many options a prompt offers: the letters A, B, C, … for as long as each labels a line of its own
+    /// (`B. Paris`, `B) Paris`, `(B) Paris` or `B: Paris`, after white space), when that is two or more; else
+    /// `defaultOptionCount`. A letter inside a sentence (`vitamin E.`) labels nothing.
+    public static func optionCount(offeredBy prompt: String) -> Int {
+        var labelled = Set<Character>()
+        for line in prompt.split(whereSeparator: \.isNewline) {
+            var rest = line.drop { $0.isWhitespace }
+            let parenthesized = rest.first == "("
+            if parenthesized { rest = rest.dropFirst() }
+            guard let letter = rest.first, letters.contains(letter), let mark = rest.dropFirst().first else { continue }
+            if parenthesized ? mark == ")" : [".", ")", ":"].contains(mark) { labelled.insert(letter) }
+        }
+        let count = letters.prefix { labelled.contains($0) }.count
+        return count >= 2 ? count : defaultOptionCount
+    }
+
     /// For each example, the letter whose token has the highest log-probability right after its prompt (the
-    /// ids before its first answer token). Prompts of similar length are scored together, as greedy answers
-    /// are decoded (MMLU's prompts run from a line to a page); `progress`, when given, hears how many answers
-    /// are done after each batch.
+    /// ids before its first answer token), among the letters the prompt offers (`optionCount`). Prompts of
+    /// similar length are scored together, as greedy answers are decoded (MMLU's prompts run from a line to a
+    /// page); `progress`, when given, hears how many prompt tokens are done after each batch.
     public static func answers(_ model: any LanguageModel, examples: [TokenizedExample], progress: ProgressReporter? = nil) throws -> [String] {
         let candidates = try letterTokens(model.tokenizer, backend: model.backendID)
         let (prompts, order) = GreedyAnswers.promptsByLength(examples)
+        let optionCounts = prompts.map { optionCount(offeredBy: model.tokenizer.decode($0)) }
         var answers = [String](repeating: "", count: examples.count)
+        var tokens = 0
         for start in stride(from: 0, to: order.count, by: GreedyAnswers.batchSize) {
             let batch = order[start..<min(start + GreedyAnswers.batchSize, order.count)]
-            let scores = try model.nextTokenLogProbabilities(prompts: batch.map { prompts[$0] }, candidates: candidates)
+            let scored = batch.map { optionCounts[$0] }.max()!
+            let scores = try model.nextTokenLogProbabilities(prompts: batch.map { prompts[$0] }, candidates: Array(candidates.prefix(scored)))
             for (position, letterScores) in zip(batch, scores) {
-                let best = letterScores.indices.max { letterScores[$0] < letterScores[$1] }!  // the first letter on a tie
+                let offered = letterScores.prefix(optionCounts[position])
+                let best = offered.indices.max { offered[$0] < offered[$1] }!  // the first letter on a tie
                 answers[position] = String(letters[best])
             }
-            progress?.update(step: batch.endIndex)
+            tokens += batch.reduce(0) { $0 + prompts[$1].count }
+            progress?.update(step: tokens)
         }
         return answers
     }

@@ -1,8 +1,8 @@
 // GreedyAnswers: what a model answers to the prompts of target-task examples (greedy decoding up to
 // its end token) and how an answer is compared with the reference: whole (trimmed); by the final
 // answer only — the text after the last `####` (GSM8K's convention), else the last number in the text,
-// compared as numbers when both parse; or by the option letter a multiple-choice answer gives (MMLU's A–D),
-// which may also be read from the model's likelihoods instead (`ChoiceAnswers`).
+// compared as numbers when both parse; or by the option letter a multiple-choice answer gives (A–D for MMLU,
+// up to A–J), which may also be read from the model's likelihoods instead (`ChoiceAnswers`).
 import Foundation
 
 /// How a model's answer is found (generated, or read from its likelihoods) and compared with the reference.
@@ -11,11 +11,11 @@ public enum AnswerMatch: String, CaseIterable, Sendable {
     case exact
     /// The final answer only (after `####`, else the last number).
     case finalAnswer = "final-answer"
-    /// The option letter A–D the answer gives (`choiceLetter`): a multiple-choice target such as MMLU, whose
+    /// The option letter A–J the answer gives (`choiceLetter`): a multiple-choice target such as MMLU, whose
     /// reference is the letter alone while a model may answer `B. Paris` or `The answer is (B)`.
     case choice
-    /// The option letter A–D the model finds likeliest right after the prompt (`ChoiceAnswers`), compared as
-    /// `choice` compares: nothing is generated. MMLU's usual accuracy.
+    /// The option letter the model finds likeliest right after the prompt, of those the prompt offers
+    /// (`ChoiceAnswers`), compared as `choice` compares: nothing is generated. MMLU's usual accuracy.
     case choiceLikelihood = "choice-likelihood"
 
     /// Whether `generated` answers like `reference`.
@@ -44,28 +44,36 @@ public enum AnswerMatch: String, CaseIterable, Sendable {
     }
 
     /// The model's answers to the prompts of `examples` as this match reads them: the option letter it finds
-    /// likeliest (choice-likelihood), else its greedy answer. `progress` hears how many are done.
+    /// likeliest (choice-likelihood), else its greedy answer. `progress` hears how much is done, as `answersWork` counts.
     public func answers(_ model: any LanguageModel, examples: [TokenizedExample], progress: ProgressReporter? = nil) throws -> [String] {
         self == .choiceLikelihood ? try ChoiceAnswers.answers(model, examples: examples, progress: progress)
                                   : try GreedyAnswers.generate(model, examples: examples, progress: progress)
     }
 
-    /// The option letter A–D a text gives: its first character (after white space and an opening parenthesis)
-    /// when that is one of the letters and no letter or digit follows it (`B`, `B.`, `(B)`, `C) 42`); else the
-    /// letter standing so after the last "answer is" or "answer:", in any case (`The answer is B.`); else nil.
-    /// An answer that begins with the article "A" gives A.
+    /// What `answers` reports its progress in, and how much there is: the prompts' tokens by likelihood (one
+    /// pass over prompts sorted by length, whose cost grows with them), else the answers decoded.
+    public func answersWork(_ examples: [TokenizedExample]) -> (total: Int, unit: String) {
+        self == .choiceLikelihood ? (examples.reduce(0) { $0 + GreedyAnswers.promptLength($1) }, "token") : (examples.count, "answer")
+    }
+
+    /// The option letter A–J a text gives: its first character (after white space and an opening parenthesis)
+    /// when that is one of the letters and no letter or digit follows it (`B`, `B.`, `(B)`, `C) 42`, `B is
+    /// right`); else the letter standing so after the last "answer is" or "answer:", in any case (`The answer
+    /// is B.`, `The answer is A because…`); else nil. At the start, A and I, which are also words, are letters
+    /// only when no white space follows them (`A.`, `(I)`, but not `A cat` or `I think`).
     public static func choiceLetter(of text: String) -> Character? {
-        func leading(_ text: Substring) -> Character? {
+        func leading(_ text: Substring, wordsAreLetters: Bool) -> Character? {
             var rest = text.drop { $0.isWhitespace }
             if rest.first == "(" { rest = rest.dropFirst() }
             guard let letter = rest.first, ChoiceAnswers.letters.contains(letter) else { return nil }
             guard let next = rest.dropFirst().first else { return letter }
+            if next.isWhitespace && ["A", "I"].contains(letter) && !wordsAreLetters { return nil }  // the article or the pronoun
             return next.isLetter || next.isNumber ? nil : letter
         }
-        if let letter = leading(text[...]) { return letter }
+        if let letter = leading(text[...], wordsAreLetters: false) { return letter }
         let markers = ["answer is", "answer:"].compactMap { text.range(of: $0, options: [.caseInsensitive, .backwards]) }
         guard let last = markers.max(by: { $0.upperBound < $1.upperBound }) else { return nil }
-        return leading(text[last.upperBound...])
+        return leading(text[last.upperBound...], wordsAreLetters: true)
     }
 
     /// The text after the last `####`, else the last number (commas removed); nil when there is neither.
@@ -124,8 +132,13 @@ public enum GreedyAnswers {
     /// Each example's prompt (its ids before the first answer token), and the examples' positions by prompt
     /// length, ties in order: answers are computed `batchSize` prompts at a time in that order.
     static func promptsByLength(_ examples: [TokenizedExample]) -> (prompts: [[Int32]], order: [Int]) {
-        let prompts = examples.map { Array($0.ids[..<($0.lossMask.firstIndex(of: 1) ?? $0.ids.count)]) }
+        let prompts = examples.map { Array($0.ids.prefix(promptLength($0))) }
         return (prompts, prompts.indices.sorted { (prompts[$0].count, $0) < (prompts[$1].count, $1) })
+    }
+
+    /// How many of an example's ids are its prompt: those before its first answer token.
+    static func promptLength(_ example: TokenizedExample) -> Int {
+        example.lossMask.firstIndex(of: 1) ?? example.ids.count
     }
 
     /// Each example's answer tokens decoded, without the end token.
