@@ -63,7 +63,7 @@ final class LlamaTests: XCTestCase {
                          "Find the order of the factor group Z_6/<3>.\nA. 2\nB. 3\nC. 6\nD. 12",
                          "Which planet is closest to the Sun?\nA. Venus\nB. Earth\nC. Mars\nD. Mercury"]
         let prompts = questions.map { model.tokenizer.encode("<|im_start|>user\n\($0)<|im_end|>\n<|im_start|>assistant\n") }
-        let letters = Array(try ChoiceAnswers.letterTokens(model.tokenizer, backend: model.backendID).prefix(4))  // the questions offer A–D
+        let letters = try ChoiceAnswers.letterTokens(model.tokenizer, count: 4, backend: model.backendID)  // the questions offer A–D
         let scores = try model.nextTokenLogProbabilities(prompts: prompts, candidates: letters)
         let losses = try model.exampleLosses(try TokenizedExample.nextToken(letters, after: prompts, backend: "test"))
         var greedyLetters = 0

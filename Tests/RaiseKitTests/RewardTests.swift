@@ -70,6 +70,22 @@ final class RewardTests: XCTestCase {
         XCTAssertEqual(try ChoiceAnswers.answers(model, examples: fiveAndNone), ["E", "A"])
     }
 
+    /// Only the letters asked for need be one token each: a tokenizer that splits E reads four options, and is
+    /// refused, naming the backend and the letter, for five.
+    func testEachLetterComparedMustBeOneToken() throws {
+        final class SplittingE: Tokenizer {
+            let base: any Tokenizer
+            init(_ base: any Tokenizer) { self.base = base }
+            var vocabularySize: Int { base.vocabularySize }
+            var specialTokens: SpecialTokens { base.specialTokens }
+            func encode(_ text: String) -> [Int32] { text == "E" ? base.encode("E") + base.encode("E") : base.encode(text) }
+            func decodeBytes(_ ids: [Int32]) -> [UInt8] { base.decodeBytes(ids) }
+        }
+        let tokenizer = SplittingE(try StubModel(losses: { _ in [] }).tokenizer)
+        XCTAssertEqual(try ChoiceAnswers.letterTokens(tokenizer, count: 4, backend: "model.test").map { tokenizer.decode([$0]) }, ["A", "B", "C", "D"])
+        assertThrows(["model.test", "the option letter E is 2 tokens"]) { _ = try ChoiceAnswers.letterTokens(tokenizer, count: 5, backend: "model.test") }
+    }
+
     func testRewardPluginsMeasureTheValidationSplit() throws {
         let registry = PluginRegistry()
         let loader = PluginLoader(registry: registry)

@@ -12,11 +12,12 @@ public enum ChoiceAnswers {
     /// How many options a prompt offers when it labels none the way `optionCount(offeredBy:)` reads: MMLU's four.
     public static let defaultOptionCount = 4
 
-    /// The token each option letter is as a whole answer piece (how a template tokenizes a reference `B`).
+    /// The token each of the first `count` option letters is as a whole answer piece (how a template tokenizes
+    /// a reference `B`).
     ///
     /// - Throws: `RaiseError.invalidArgument` naming `backend` when the tokenizer makes other than one token of a letter.
-    public static func letterTokens(_ tokenizer: any Tokenizer, backend: String) throws -> [Int32] {
-        try letters.map { letter in
+    public static func letterTokens(_ tokenizer: any Tokenizer, count: Int, backend: String) throws -> [Int32] {
+        try letters.prefix(count).map { letter in
             let ids = tokenizer.encode(String(letter))
             guard ids.count == 1 else {
                 throw RaiseError.invalidArgument(name: backend, detail: "the option letter \(letter) is \(ids.count) tokens to its tokenizer; "
@@ -47,9 +48,9 @@ public enum ChoiceAnswers {
     /// similar length are scored together, as greedy answers are decoded (MMLU's prompts run from a line to a
     /// page); `progress`, when given, hears how many prompt tokens are done after each batch.
     public static func answers(_ model: any LanguageModel, examples: [TokenizedExample], progress: ProgressReporter? = nil) throws -> [String] {
-        let candidates = try letterTokens(model.tokenizer, backend: model.backendID)
         let (prompts, order) = GreedyAnswers.promptsByLength(examples)
         let optionCounts = prompts.map { optionCount(offeredBy: model.tokenizer.decode($0)) }
+        let candidates = try letterTokens(model.tokenizer, count: optionCounts.max() ?? 0, backend: model.backendID)
         var answers = [String](repeating: "", count: examples.count)
         var tokens = 0
         for start in stride(from: 0, to: order.count, by: GreedyAnswers.batchSize) {
