@@ -128,7 +128,8 @@ final class BenchRunner: @unchecked Sendable {
                                  batch: batchSize, learningRate: lr)
         result.entrySettings = try entrySettings(run.entry)
         let preparation = Date()
-        progress.detail = "\(run.entry.name) @\(run.budget) seed \(seed)"
+        let runName = "\(run.entry.name) @\(run.budget) seed \(seed), lr \(lr)"  // the rate tells a sweep's runs apart
+        progress.detail = runName
         var offset = 0
         let selector: any InstructionSelector
         switch run.entry.kind {
@@ -141,7 +142,7 @@ final class BenchRunner: @unchecked Sendable {
             offset += try trainPolicy(into: folder.path, groups: BenchRunner.stateGroups(of: run.entry),
                                       signal: BenchRunner.relevanceSignal(of: run.entry), episodes: policyEpisodes(of: run.entry),
                                       steps: folder.budget.steps, seed: seed, lr: policyRate, progress: progress)
-            progress.detail = "\(run.entry.name) @\(run.budget) seed \(seed)"
+            progress.detail = runName
             selector = try registry.make(PluginSpec(parsing: try run.entry.spec(policy: folder.path), option: "--selector"), kind: .selector, seed: seed,
                                          as: (any InstructionSelector).self)
         case .selector:
