@@ -1,5 +1,5 @@
-// `raise bench run` end to end on a tiny model: every run lands in results.csv, the report and the SVG
-// charts hold what they should (parsed as XML), a second invocation recomputes nothing, a deleted run is
+// `raise bench run` end to end on a tiny model: every run lands in results.csv, the report (with what each
+// entry picked) and the SVG charts hold what they should (parsed as XML), a second invocation recomputes nothing, a deleted run is
 // recomputed to the same numbers, settings can come from a --config file, and the oracle is refused on
 // data without hidden tags. `raise demo` at a tiny scale runs every stage and resumes.
 import Foundation

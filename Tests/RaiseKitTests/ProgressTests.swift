@@ -1,7 +1,7 @@
 // Progress rates: a resumed run's rate and ETA count only the steps this process ran (they once counted the
 // steps before the resume too: "25613.6 steps/s, ETA 0s" right after `pretrain --resume`); the pauses between
 // steps count (a rate over the last minute once gave a SmolLM2 benchmark "0.0 steps/s, ETA 1h32m" after each
-// evaluation and 15 minutes during the next run's steps, against 20 minutes left).
+// evaluation and 15 minutes during the next run's steps, against 20 minutes left); a rate reads in its unit.
 import Foundation
 @testable import RaiseKit
 import XCTest

@@ -1,7 +1,7 @@
 // RAISE end to end on a tiny model: train-selector writes a usable policy and its episode log, a run
 // killed after an episode and resumed ends with the same policy as an uninterrupted one, finetune
 // with selector.raise logs scores and clusters, explain reports, a validation split that overlaps the
-// pool is refused; the reward plugins and answer matching on their own.
+// pool is refused; the reward plugins, answer matching and the option letters a prompt offers, on their own.
 import Foundation
 import RaiseKit
 import RaiseTestSupport

@@ -2,8 +2,8 @@
 // finite differences, checkpoints round-trip bit-exactly, the same seed gives the same loss curve,
 // decoding with the key/value cache equals decoding without it (and a batch of prompts decoded together
 // equals each alone), next-token log-probabilities from one pass equal each candidate's loss, an evaluation
-// in parts scores the batches of one call, and `raise pretrain` killed and resumed ends where an
-// uninterrupted run ends.
+// in parts scores the batches of one call (its progress counted in tokens, or answers), and `raise pretrain`
+// killed and resumed ends where an uninterrupted run ends.
 import Foundation
 @testable import RaiseKit
 import RaiseTestSupport
