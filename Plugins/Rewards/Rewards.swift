@@ -59,9 +59,10 @@ final class ValidationAccuracy: Reward {
     func performance(of model: any LanguageModel, validation: [TokenizedExample]) throws -> Double {
         let examples = try scored(validation, limit: limit, reward: "reward.val-accuracy")
         let references = GreedyAnswers.references(model.tokenizer, examples: examples)
-        guard references.contains(where: { match.reads(reference: $0) }) else {
+        let prompts = GreedyAnswers.promptTexts(model.tokenizer, examples: examples)
+        guard zip(references, prompts).contains(where: { match.canMatch(reference: $0, prompt: $1) }) else {
             throw RaiseError.invalidArgument(name: "reward.val-accuracy", detail: "match=\(match.rawValue): no validation reference gives what it "
-                                             + "compares (e.g. \"\(references[0].prefix(40))\"), so no answer could match")
+                                             + "compares\(match == .choiceLikelihood ? " (a letter its prompt offers)" : "") (e.g. \"\(references[0].prefix(40))\"), so no answer could match")
         }
         let answers = try match.answers(model, examples: examples)
         return Double(zip(answers, references).filter { match.matches($0, $1) }.count) / Double(examples.count)

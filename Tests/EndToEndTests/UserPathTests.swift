@@ -120,9 +120,19 @@ final class UserPathTests: XCTestCase {
         let mixed = ["evaluate", "--model", folder + "/ft", "--test", folder + "/mixed_test.jsonl", "--threads", "1", "--quiet"]
         let warned = try runRaise(mixed + ["--match", "choice-likelihood"])
         XCTAssertEqual(warned.status, 0, warned.stderr)
-        XCTAssertTrue(warned.stderr.contains("--match choice-likelihood: 1 of 2 test references give no option letter A–J and count as misses "
-                                             + "(the first: \(folder)/mixed_test.jsonl:2: \"forty\")"), warned.stderr)
+        XCTAssertTrue(warned.stderr.contains("--match choice-likelihood: 1 of 2 test references give no option letter their prompt offers"), warned.stderr)
+        XCTAssertTrue(warned.stderr.contains("and count as misses (the first: \(folder)/mixed_test.jsonl:2: \"forty\")"), warned.stderr)
         XCTAssertEqual(try runRaise(mixed + ["--match", "choice", "--exact-match-limit", "1"]).stderr, "", "only the records measured are read")
+        // By likelihood a reference must be a letter its prompt offers: C, where the prompt labels A and B only, could never match.
+        try "{\"instruction\":\"a?\",\"output\":\"B\"}\n{\"instruction\":\"b?\\n(A) x (B) y\",\"output\":\"C\"}\n"
+            .write(toFile: folder + "/offered_test.jsonl", atomically: true, encoding: .utf8)
+        let offered = try runRaise(["evaluate", "--model", folder + "/ft", "--test", folder + "/offered_test.jsonl", "--threads", "1", "--quiet",
+                                    "--match", "choice-likelihood"])
+        XCTAssertEqual(offered.status, 0, offered.stderr)
+        XCTAssertTrue(offered.stderr.contains("--match choice-likelihood: 1 of 2 test references give no option letter their prompt offers"), offered.stderr)
+        XCTAssertTrue(offered.stderr.contains("(the first: \(folder)/offered_test.jsonl:2: \"C\", its prompt offering A–B)"), offered.stderr)
+        XCTAssertEqual(try runRaise(["evaluate", "--model", folder + "/ft", "--test", folder + "/offered_test.jsonl", "--threads", "1",
+                                     "--quiet", "--match", "choice"]).stderr, "", "a generated answer may give any letter")
         let refused = try runRaise(mixed + ["--match", "final-answer", "--exact-match-limit", "1"])
         XCTAssertEqual(refused.status, 2)
         XCTAssertTrue(refused.stderr.contains("--match final-answer: 1 of 1 test references give no final answer (after '####', else a number), "

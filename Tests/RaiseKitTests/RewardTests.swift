@@ -1,7 +1,8 @@
 // RAISE end to end on a tiny model: train-selector writes a usable policy and its episode log, a run
 // killed after an episode and resumed ends with the same policy as an uninterrupted one, finetune
 // with selector.raise logs scores and clusters, explain reports, a validation split that overlaps the
-// pool is refused; the reward plugins, answer matching and the option letters a prompt offers, on their own.
+// pool is refused; the reward plugins, answer matching, the option letters a prompt offers and the
+// references it can match, on their own.
 import Foundation
 import RaiseKit
 import RaiseTestSupport
@@ -43,9 +44,28 @@ final class RewardTests: XCTestCase {
                                 (question + "A: one\nB: two\nD: four", 2),  // the letters run while each labels a line
                                 ((0..<10).map { "\(ChoiceAnswers.letters[$0]). option \($0)" }.joined(separator: "\n"), 10),
                                 ("Answer with A, B, C, D or E.", 4), ("A. only one", 4), ("(A. unclosed\n(B. unclosed", 4),
-                                (question + "E. an E inside the question, no A", 4)] {
+                                (question + "E. an E inside the question, no A", 4),
+                                ("Which? (A) one (B) two (C) three (D) four (E) five", 5),  // inline, parenthesized
+                                ("Which?\n(A) one (B) two\n(C) three", 3),
+                                ("Which (A)? (B) two", 4),  // "(A)?" is no label: a sentence's letter
+                                ("A. one B. two C. three", 4)] {  // inline, unparenthesized: not read
             XCTAssertEqual(ChoiceAnswers.optionCount(offeredBy: prompt), count, prompt)
         }
+        XCTAssertEqual(Array(ChoiceAnswers.offeredLetters(by: "A) x\nB) y\nC) z")), ["A", "B", "C"])
+    }
+
+    /// A reference can be matched when it gives what the match compares; by likelihood, only when its letter is
+    /// one the prompt offers, since no other is compared.
+    func testAReferenceCanMatchOnlyALetterItsPromptOffers() {
+        let threeOptions = "Pick.\nA. x\nB. y\nC. z\n"
+        XCTAssertTrue(AnswerMatch.choiceLikelihood.canMatch(reference: "C", prompt: threeOptions))
+        XCTAssertFalse(AnswerMatch.choiceLikelihood.canMatch(reference: "D", prompt: threeOptions), "D is not offered")
+        XCTAssertTrue(AnswerMatch.choiceLikelihood.canMatch(reference: "D", prompt: "Pick one."), "A–D when none is labelled")
+        XCTAssertFalse(AnswerMatch.choiceLikelihood.canMatch(reference: "E", prompt: "Pick one."))
+        XCTAssertFalse(AnswerMatch.choiceLikelihood.canMatch(reference: "forty", prompt: threeOptions))
+        XCTAssertTrue(AnswerMatch.choice.canMatch(reference: "D", prompt: threeOptions), "a generated answer may give any letter")
+        XCTAssertTrue(AnswerMatch.finalAnswer.canMatch(reference: "#### 4", prompt: threeOptions))
+        XCTAssertFalse(AnswerMatch.finalAnswer.canMatch(reference: "four", prompt: threeOptions))
     }
 
     /// Answers by likelihood are the letter whose token has the lowest loss after the prompt (the first on a

@@ -196,23 +196,31 @@ enum ModelOptions {
             return part
         })
         if let pool { try checkDisjoint(pool: pool, split: split, option: option) }
-        if option == "--test" { try checkReferences(split, arguments) }
+        if option == "--test" { try checkReferences(split, tokenizer: formatter.tokenizer, arguments) }
         return split
     }
 
     /// Checks that the references exact match is measured on give what `--match` compares (an option letter, a
-    /// final answer): none does — nothing could ever match — is a usage error; some do not, a warning naming the
-    /// first, since those records count as misses.
-    static func checkReferences(_ test: Pool, _ arguments: ParsedArguments) throws {
+    /// final answer) and, by likelihood, a letter their prompt offers (`AnswerMatch.canMatch`): none does — nothing
+    /// could ever match — is a usage error; some do not, a warning naming the first, since those records count as misses.
+    static func checkReferences(_ test: Pool, tokenizer: any Tokenizer, _ arguments: ParsedArguments) throws {
         let match = try arguments.choice("--match", as: AnswerMatch.self)
         let limit = arguments.declares("--exact-match-limit") ? try exactMatchLimit(arguments) : nil  // finetune measures the whole split
         let measured = TargetMetrics.measuredRecords(test, limit: limit)
-        let unread = measured.filter { !match.reads(reference: $0.output) }
-        guard let first = unread.first else { return }
-        let what = match == .finalAnswer ? "final answer (after '####', else a number)" : "option letter A–J"
-        let example = "\(first.source): \"\(first.output.prefix(40))\""
-        let given = "--match \(match.rawValue): \(unread.count) of \(measured.count) test references give no \(what)"
-        guard unread.count < measured.count else {
+        let prompts = GreedyAnswers.promptTexts(tokenizer, examples: Array(test.examples.prefix(measured.count)))
+        let unmatchable = measured.indices.filter { !match.canMatch(reference: measured[$0].output, prompt: prompts[$0]) }
+        guard let first = unmatchable.first else { return }
+        let what = switch match {
+        case .finalAnswer: "give no final answer (after '####', else a number)"
+        case .choiceLikelihood: "give no option letter their prompt offers (options labelled at the start of a line — `A.`, `A)`, `A:`, "
+                                + "`(A)` — or as `(A)` within one; A–D where fewer than two are)"
+        case .choice, .exact: "give no option letter A–J"  // every reference reads as exact
+        }
+        let offered = ChoiceAnswers.offeredLetters(by: prompts[first])
+        let offering = match == .choiceLikelihood && match.reads(reference: measured[first].output) ? ", its prompt offering \(offered.first!)–\(offered.last!)" : ""
+        let example = "\(measured[first].source): \"\(measured[first].output.prefix(40))\"\(offering)"
+        let given = "--match \(match.rawValue): \(unmatchable.count) of \(measured.count) test references \(what)"
+        guard unmatchable.count < measured.count else {
             throw UsageError(message: "\(given), so no answer could match (the first: \(example)); choose the --match its answers are written for",
                              usage: arguments.usage)
         }

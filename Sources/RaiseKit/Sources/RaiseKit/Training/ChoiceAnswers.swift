@@ -27,20 +27,35 @@ public enum ChoiceAnswers {
         }
     }
 
-    /// How many options a prompt offers: the letters A, B, C, … for as long as each labels a line of its own
-    /// (`B. Paris`, `B) Paris`, `(B) Paris` or `B: Paris`, after white space), when that is two or more; else
-    /// `defaultOptionCount`. A letter inside a sentence (`vitamin E.`) labels nothing.
+    /// How many options a prompt offers: the letters A, B, C, … for as long as each labels an option, when that
+    /// is two or more; else `defaultOptionCount`. A label opens a line (`B. Paris`, `B) Paris`, `B: Paris` or
+    /// `(B) Paris`, after white space) or, parenthesized, stands within one between white space (`… (A) Paris
+    /// (B) Rome`). A letter inside a sentence (`vitamin E.`) labels nothing.
     public static func optionCount(offeredBy prompt: String) -> Int {
-        var labelled = Set<Character>()
-        for line in prompt.split(whereSeparator: \.isNewline) {
-            var rest = line.drop { $0.isWhitespace }
-            let parenthesized = rest.first == "("
-            if parenthesized { rest = rest.dropFirst() }
-            guard let letter = rest.first, letters.contains(letter), let mark = rest.dropFirst().first else { continue }
-            if parenthesized ? mark == ")" : [".", ")", ":"].contains(mark) { labelled.insert(letter) }
-        }
+        let labelled = prompt.split(whereSeparator: \.isNewline).reduce(into: Set<Character>()) { $0.formUnion(labels(in: $1)) }
         let count = letters.prefix { labelled.contains($0) }.count
         return count >= 2 ? count : defaultOptionCount
+    }
+
+    /// The option letters a prompt offers, in order: the first `optionCount(offeredBy:)`.
+    public static func offeredLetters(by prompt: String) -> ArraySlice<Character> {
+        letters.prefix(optionCount(offeredBy: prompt))
+    }
+
+    /// The option letters one line labels, as `optionCount(offeredBy:)` reads them.
+    static func labels(in line: Substring) -> Set<Character> {
+        let characters = Array(line)
+        let start = characters.firstIndex { !$0.isWhitespace } ?? characters.count
+        func character(_ index: Int) -> Character? { index < characters.count ? characters[index] : nil }
+        var found = Set<Character>()
+        if let letter = character(start), letters.contains(letter), let mark = character(start + 1), [".", ")", ":"].contains(mark) {
+            found.insert(letter)  // `B. Paris`, `B) Paris`, `B: Paris`
+        }
+        for open in characters.indices where characters[open] == "(" && (open == start || characters[open - 1].isWhitespace) {
+            guard let letter = character(open + 1), letters.contains(letter), character(open + 2) == ")" else { continue }
+            if open == start || character(open + 3)?.isWhitespace != false { found.insert(letter) }  // `(B) Paris`, `… (B) Rome`
+        }
+        return found
     }
 
     /// For each example, the letter whose token has the highest log-probability right after its prompt (the

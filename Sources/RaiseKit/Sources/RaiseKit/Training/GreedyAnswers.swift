@@ -43,6 +43,15 @@ public enum AnswerMatch: String, CaseIterable, Sendable {
         }
     }
 
+    /// Whether an answer can match `reference` at all after `prompt`: the reference gives what this match compares
+    /// (`reads(reference:)`) and, by likelihood, its letter is one the prompt offers
+    /// (`ChoiceAnswers.offeredLetters(by:)`), the only ones compared.
+    public func canMatch(reference: String, prompt: String) -> Bool {
+        guard reads(reference: reference) else { return false }
+        guard self == .choiceLikelihood, let letter = AnswerMatch.choiceLetter(of: reference) else { return true }
+        return ChoiceAnswers.offeredLetters(by: prompt).contains(letter)
+    }
+
     /// The model's answers to the prompts of `examples` as this match reads them: the option letter it finds
     /// likeliest (choice-likelihood), else its greedy answer. `progress` hears how much is done, as `answersWork` counts.
     public func answers(_ model: any LanguageModel, examples: [TokenizedExample], progress: ProgressReporter? = nil) throws -> [String] {
@@ -139,6 +148,11 @@ public enum GreedyAnswers {
     /// How many of an example's ids are its prompt: those before its first answer token.
     static func promptLength(_ example: TokenizedExample) -> Int {
         example.lossMask.firstIndex(of: 1) ?? example.ids.count
+    }
+
+    /// Each example's prompt decoded: its ids before the first answer token, template included.
+    public static func promptTexts(_ tokenizer: any Tokenizer, examples: [TokenizedExample]) -> [String] {
+        examples.map { tokenizer.decode(Array($0.ids.prefix(promptLength($0)))) }
     }
 
     /// Each example's answer tokens decoded, without the end token.
