@@ -48,7 +48,9 @@ final class RewardTests: XCTestCase {
                                 ("Which? (A) one (B) two (C) three (D) four (E) five", 5),  // inline, parenthesized
                                 ("Which?\n(A) one (B) two\n(C) three", 3),
                                 ("Which (A)? (B) two", 4),  // "(A)?" is no label: a sentence's letter
-                                ("A. one B. two C. three", 4)] {  // inline, unparenthesized: not read
+                                ("A. one B. two C. three", 4),  // inline, unparenthesized: not read
+                                // An option's own "(E)" is no sixth label (MMLU's high_school_macroeconomics_val.csv:23).
+                                ("Which?\nA. (A) outflow\nB. (B) inflow\nC. (C) none\nD. (E) inflow", 4)] {
             XCTAssertEqual(ChoiceAnswers.optionCount(offeredBy: prompt), count, prompt)
         }
         XCTAssertEqual(Array(ChoiceAnswers.offeredLetters(by: "A) x\nB) y\nC) z")), ["A", "B", "C"])

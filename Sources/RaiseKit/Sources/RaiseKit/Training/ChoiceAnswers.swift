@@ -29,8 +29,9 @@ public enum ChoiceAnswers {
 
     /// How many options a prompt offers: the letters A, B, C, … for as long as each labels an option, when that
     /// is two or more; else `defaultOptionCount`. A label opens a line (`B. Paris`, `B) Paris`, `B: Paris` or
-    /// `(B) Paris`, after white space) or, parenthesized, stands within one between white space (`… (A) Paris
-    /// (B) Rome`). A letter inside a sentence (`vitamin E.`) labels nothing.
+    /// `(B) Paris`, after white space), or the options share a line, two or more parenthesized between white
+    /// space (`… (A) Paris (B) Rome`). A letter inside a sentence (`vitamin E.`, an option's own `(E) …`)
+    /// labels nothing.
     public static func optionCount(offeredBy prompt: String) -> Int {
         let labelled = prompt.split(whereSeparator: \.isNewline).reduce(into: Set<Character>()) { $0.formUnion(labels(in: $1)) }
         let count = letters.prefix { labelled.contains($0) }.count
@@ -47,14 +48,22 @@ public enum ChoiceAnswers {
         let characters = Array(line)
         let start = characters.firstIndex { !$0.isWhitespace } ?? characters.count
         func character(_ index: Int) -> Character? { index < characters.count ? characters[index] : nil }
-        var found = Set<Character>()
+        var opening: Character?            // the label that opens the line: `B. Paris`, `B) Paris`, `B: Paris`, `(B) Paris`
+        var parenthesized = [Character]()  // every `(B)` that opens the line or stands between white space
         if let letter = character(start), letters.contains(letter), let mark = character(start + 1), [".", ")", ":"].contains(mark) {
-            found.insert(letter)  // `B. Paris`, `B) Paris`, `B: Paris`
+            opening = letter
         }
         for open in characters.indices where characters[open] == "(" && (open == start || characters[open - 1].isWhitespace) {
             guard let letter = character(open + 1), letters.contains(letter), character(open + 2) == ")" else { continue }
-            if open == start || character(open + 3)?.isWhitespace != false { found.insert(letter) }  // `(B) Paris`, `… (B) Rome`
+            if open == start {
+                opening = letter
+                parenthesized.append(letter)
+            } else if character(open + 3)?.isWhitespace != false {
+                parenthesized.append(letter)
+            }
         }
+        var found = Set(opening.map { [$0] } ?? [])
+        if parenthesized.count >= 2 { found.formUnion(parenthesized) }  // options sharing the line
         return found
     }
 
