@@ -150,6 +150,13 @@ final class RewardTests: XCTestCase {
         let byLikelihood = try registry.make(PluginSpec(parsing: "val-accuracy:match=choice-likelihood", option: "--reward"), kind: .reward, seed: 0,
                                              as: (any Reward).self)
         XCTAssertEqual(try byLikelihood.performance(of: model, validation: letterExamples), Double(right) / 6, accuracy: 1e-12)
+        // A reference the likelihood never compares — E, where the prompts offer A–D — can never be matched.
+        let beyondOffered = Pool(formatting: questions.map {
+            InstructionRecord(id: $0.id, turns: [$0.turns[0], ChatTurn(.assistant, "E")], source: $0.source, original: $0.original)
+        }, with: formatter).examples
+        assertThrows(["reward.val-accuracy", "match=choice-likelihood", "no validation reference", "a letter its prompt offers", "\"E\""]) {
+            try byLikelihood.performance(of: model, validation: beyondOffered)
+        }
         assertThrows(["reward.val-accuracy", "match=choice", "no validation reference", "\"equals 1\""]) {
             try reward("val-accuracy:match=choice")  // answers "equals 1", … give no letter
         }
