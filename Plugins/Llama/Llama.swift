@@ -1,9 +1,10 @@
 // Llama: the LLaMA architecture — token embedding, pre-RMSNorm blocks of rotary grouped-query attention
 // and a SwiGLU MLP, a final RMSNorm, and a head tied to the embedding or not — written over RaiseKit's
 // ops, with weights from a GGUF file (dequantized to Float32; q/k rows un-permuted from llama.cpp's
-// adjacent-pair rotary layout to HF's half-split one) or an HF safetensors checkpoint. Parameter names
-// follow HF (`model.layers.0.self_attn.q_proj.weight`), so checkpoints are HF-shaped. With `lora`, the
-// weights are frozen and low-rank adapters on the chosen projections train instead.
+// adjacent-pair rotary layout to HF's half-split one) or an HF safetensors checkpoint. Qwen2 is the same
+// architecture with biases on the query, key and value projections (`LlamaSettings.Family`). Parameter
+// names follow HF (`model.layers.0.self_attn.q_proj.weight`), so checkpoints are HF-shaped. With `lora`,
+// the weights are frozen and low-rank adapters on the chosen projections train instead.
 import RaiseKit
 
 /// A LLaMA-architecture language model.
@@ -24,16 +25,19 @@ final class Llama: DecoderLanguageModel {
             ("intermediate_size", .number(Double(settings.feedForward))), ("vocab_size", .number(Double(settings.vocabulary))),
             ("max_position_embeddings", .number(Double(settings.context))), ("rope_theta", .number(Double(settings.ropeBase))),
             ("rms_norm_eps", .number(Double(settings.normEps))), ("tie_word_embeddings", .bool(settings.tiedEmbeddings)),
-            ("raise_context", .number(Double(contextLength))),
+            ("model_type", .string(settings.family.rawValue)), ("raise_context", .number(Double(contextLength))),
         ])
     }
-    /// transformers' LlamaForCausalLM config: the same sizes under HF's names, with the fields raise fixes
-    /// (SiLU, no biases, plain RoPE, Float32) and the token roles spelled out.
+    /// transformers' LlamaForCausalLM (or Qwen2ForCausalLM) config: the same sizes under HF's names, with the
+    /// fields raise fixes (SiLU, the family's biases, plain RoPE, full attention, Float32) and the token roles spelled out.
     var huggingFaceConfiguration: JSONObject? {
         let roles = tokenizer.specialTokens
-        var config = JSONObject([
-            ("model_type", .string("llama")), ("architectures", .array([.string("LlamaForCausalLM")])), ("hidden_act", .string("silu")),
-            ("attention_bias", .bool(false)), ("mlp_bias", .bool(false)), ("head_dim", .number(Double(settings.headDim))),
+        let family: [(String, JSONValue)] = switch settings.family {
+        case .llama: [("architectures", .array([.string("LlamaForCausalLM")])), ("attention_bias", .bool(false)), ("mlp_bias", .bool(false))]
+        case .qwen2: [("architectures", .array([.string("Qwen2ForCausalLM")])), ("use_sliding_window", .bool(false))]
+        }
+        var config = JSONObject(family + [
+            ("hidden_act", .string("silu")), ("head_dim", .number(Double(settings.headDim))),
             ("rope_parameters", .object(JSONObject([("rope_type", .string("default")), ("rope_theta", .number(Double(settings.ropeBase)))]))),
             ("dtype", .string("float32")),
             ("bos_token_id", roles.bos.map { .number(Double($0)) } ?? .null), ("eos_token_id", roles.eos.map { .number(Double($0)) } ?? .null),
@@ -49,9 +53,10 @@ final class Llama: DecoderLanguageModel {
     private let norm: Variable  // (C)
     private let head: Variable  // (V, C): the embedding itself when tied
 
-    /// A projection's weight (out, in) and its adapter, if any.
+    /// A projection's weight (out, in), its bias (out) if the family has one, and its adapter, if any.
     private struct Projection {
         let weight: Variable
+        let bias: Variable?
         let adapter: LowRankAdapter?
     }
 
@@ -64,14 +69,15 @@ final class Llama: DecoderLanguageModel {
         let gateProj: Projection, upProj: Projection                // (F, C)
         let downProj: Projection                                    // (C, F)
 
-        init(_ weights: ParameterStore, _ adapters: LowRankAdapters?, layer l: Int) {
+        init(_ weights: ParameterStore, _ adapters: LowRankAdapters?, layer l: Int, attentionBias: Bool) {
             func p(_ module: String) -> Variable { weights[Llama.weightName(module, layer: l)] }
-            func projection(_ module: String) -> Projection {
-                Projection(weight: p(module), adapter: adapters?[Llama.weightName(module, layer: l)])
+            func projection(_ module: String, biased: Bool = false) -> Projection {
+                Projection(weight: p(module), bias: biased ? weights[Llama.biasName(module, layer: l)] : nil,
+                           adapter: adapters?[Llama.weightName(module, layer: l)])
             }
             (inputNorm, postAttentionNorm) = (p("input_layernorm"), p("post_attention_layernorm"))
-            (qProj, kProj) = (projection("self_attn.q_proj"), projection("self_attn.k_proj"))
-            (vProj, oProj) = (projection("self_attn.v_proj"), projection("self_attn.o_proj"))
+            (qProj, kProj) = (projection("self_attn.q_proj", biased: attentionBias), projection("self_attn.k_proj", biased: attentionBias))
+            (vProj, oProj) = (projection("self_attn.v_proj", biased: attentionBias), projection("self_attn.o_proj"))
             (gateProj, upProj, downProj) = (projection("mlp.gate_proj"), projection("mlp.up_proj"), projection("mlp.down_proj"))
         }
     }
@@ -82,6 +88,9 @@ final class Llama: DecoderLanguageModel {
 
     /// The HF name of layer `l`'s weight of `module`.
     static func weightName(_ module: String, layer l: Int) -> String { "model.layers.\(l).\(module).weight" }
+
+    /// The HF name of layer `l`'s bias of `module` (Qwen2's query, key and value projections).
+    static func biasName(_ module: String, layer l: Int) -> String { "model.layers.\(l).\(module).bias" }
 
     /// A model with zeroed weights of the given sizes; the loaders fill them in.   `context` caps the
     /// sequence length raise uses (the model may allow more). With `lora`, the weights are frozen and
@@ -103,6 +112,11 @@ final class Llama: DecoderLanguageModel {
                 ParameterSpec(p + "mlp.gate_proj.weight", [f, c], .zeros), ParameterSpec(p + "mlp.up_proj.weight", [f, c], .zeros),
                 ParameterSpec(p + "mlp.down_proj.weight", [c, f], .zeros),
             ]
+            if settings.family.hasAttentionBias {
+                specs += [ParameterSpec(p + "self_attn.q_proj.bias", [c], .zeros, decays: false),
+                          ParameterSpec(p + "self_attn.k_proj.bias", [kv], .zeros, decays: false),
+                          ParameterSpec(p + "self_attn.v_proj.bias", [kv], .zeros, decays: false)]
+            }
         }
         specs.append(ParameterSpec("model.norm.weight", [c], .ones, decays: false))
         if !settings.tiedEmbeddings { specs.append(ParameterSpec("lm_head.weight", [settings.vocabulary, c], .zeros)) }
@@ -115,7 +129,7 @@ final class Llama: DecoderLanguageModel {
         }
         (self.weights, self.adapters) = (weights, adapters)
         embedTokens = weights["model.embed_tokens.weight"]
-        blocks = (0..<settings.layers).map { Block(weights, adapters, layer: $0) }
+        blocks = (0..<settings.layers).map { Block(weights, adapters, layer: $0, attentionBias: settings.family.hasAttentionBias) }
         norm = weights["model.norm.weight"]
         head = weights[settings.tiedEmbeddings ? "model.embed_tokens.weight" : "lm_head.weight"]
     }
@@ -166,10 +180,11 @@ final class Llama: DecoderLanguageModel {
 
     // MARK: Forward
 
-    /// x · Wᵀ, plus the adapter's update when the projection has one.   x (N, in), weight (out, in) -> (N, out)
+    /// x · Wᵀ (+ b), plus the adapter's update when the projection has one.   x (N, in), weight (out, in) -> (N, out)
     private func linear(_ x: Variable, _ projection: Projection, _ tape: Tape) -> Variable {
-        guard let adapter = projection.adapter else { return tape.matmul(x, projection.weight, transposeB: true) }
-        return adapter(x, weight: projection.weight, tape: tape)
+        if let adapter = projection.adapter { return adapter(x, weight: projection.weight, bias: projection.bias, tape: tape) }
+        if let bias = projection.bias { return tape.linear(x, weight: projection.weight, bias: bias) }
+        return tape.matmul(x, projection.weight, transposeB: true)
     }
 
     /// One decoder block; `cache` holds earlier keys and values when decoding.   x (B·T, C) -> (B·T, C)

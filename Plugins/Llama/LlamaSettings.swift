@@ -1,9 +1,21 @@
-// LlamaSettings: the sizes of a LLaMA-architecture model, read from GGUF metadata (llama.*) or from an
-// HF config.json, with errors that name the file and the key.
+// LlamaSettings: the family and sizes of a LLaMA-architecture model, read from GGUF metadata (llama.*) or
+// from an HF config.json (LLaMA or Qwen2), with errors that name the file and the key.
 import RaiseKit
 
-/// The sizes of a LLaMA model.
+/// The family and sizes of a LLaMA-architecture model.
 struct LlamaSettings: Equatable {
+    /// The model families computed by this architecture.
+    enum Family: String {
+        /// LLaMA (SmolLM2 and others): no biases.
+        case llama
+        /// Qwen2 (Qwen2 and Qwen2.5): biases on the query, key and value projections.
+        case qwen2
+
+        /// Whether the query, key and value projections carry a bias.
+        var hasAttentionBias: Bool { self == .qwen2 }
+    }
+
+    var family: Family
     var layers: Int
     var width: Int
     var heads: Int
@@ -26,8 +38,9 @@ struct LlamaSettings: Equatable {
             return value
         }
         guard gguf.metadata["general.architecture"]?.stringValue == "llama" else {
-            throw RaiseError.file(path: gguf.path, detail: "general.architecture is not 'llama'")
+            throw RaiseError.file(path: gguf.path, detail: "general.architecture is not 'llama' (a Qwen2 model loads from its HF folder)")
         }
+        family = .llama
         layers = try integer("llama.block_count")
         width = try integer("llama.embedding_length")
         heads = try integer("llama.attention.head_count")
@@ -41,20 +54,29 @@ struct LlamaSettings: Equatable {
         try check(path: gguf.path)
     }
 
-    /// The settings of an HF config.json (LlamaForCausalLM), in the layout of transformers 4.x (`rope_theta`)
-    /// or 5.x (`rope_parameters.rope_theta`). A field that would change the model in a way raise does not
-    /// compute (RoPE scaling, another head size, another activation, biases) is refused by name, never
-    /// silently ignored.
+    /// The settings of an HF config.json (LlamaForCausalLM, or Qwen2ForCausalLM by `model_type`), in the
+    /// layout of transformers 4.x (`rope_theta`) or 5.x (`rope_parameters.rope_theta`). A field that would
+    /// change the model in a way raise does not compute (another family, RoPE scaling, another head size,
+    /// another activation, biases LLaMA lacks, sliding-window attention) is refused by name, never silently ignored.
     init(config: JSONObject, path: String) throws {
         func refuse(_ field: String, _ value: JSONValue, _ why: String) -> RaiseError {
             RaiseError.file(path: path, detail: "field '\(field)' = \(value.serialized) is not supported: \(why)")
+        }
+        let type = config["model_type"] ?? .string("llama")
+        guard let family = type.stringValue.flatMap(Family.init(rawValue:)) else {
+            throw refuse("model_type", type, "raise computes the llama and qwen2 families")
+        }
+        self.family = family
+        if let sliding = config["use_sliding_window"], sliding == .bool(true) { throw refuse("use_sliding_window", sliding, "raise attends to the whole context") }
+        if let kinds = config["layer_types"], kinds.arrayValue?.allSatisfy({ $0 == .string("full_attention") }) != true {
+            throw refuse("layer_types", kinds, "raise attends to the whole context in every layer")
         }
         let rope = config["rope_parameters"]?.objectValue
         if let scaling = config["rope_scaling"], scaling != .null { throw refuse("rope_scaling", scaling, "raise computes plain RoPE") }
         if let type = rope?["rope_type"], type != .string("default") { throw refuse("rope_parameters.rope_type", type, "raise computes plain RoPE") }
         if let activation = config["hidden_act"], activation != .string("silu") { throw refuse("hidden_act", activation, "LLaMA's MLP is SwiGLU (silu)") }
         for field in ["attention_bias", "mlp_bias"] where config[field] == .bool(true) {
-            throw refuse(field, .bool(true), "raise's LLaMA has no biases")
+            throw refuse(field, .bool(true), "raise's LLaMA has no biases (Qwen2's, on the query, key and value projections, come with model_type 'qwen2')")
         }
         layers = try config.positiveInteger("num_hidden_layers", path: path)
         width = try config.positiveInteger("hidden_size", path: path)

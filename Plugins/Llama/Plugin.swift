@@ -1,6 +1,6 @@
-// Llama: the plugin library of the LLaMA-architecture backend `model.llama`. This file is its C entry
-// point and its factory: a GGUF file (weights and tokenizer), an HF folder (config.json +
-// model.safetensors + tokenizer.json, or a raise tokenizer folder), or a raise checkpoint of either.
+// Llama: the plugin library of the LLaMA-architecture backend `model.llama` (LLaMA, and Qwen2 from an HF
+// folder). This file is its C entry point and its factory: a GGUF file (weights and tokenizer), an HF folder
+// (config.json + model.safetensors + tokenizer.json, or a raise tokenizer folder), or a raise checkpoint of either.
 import Foundation
 import RaiseKit
 
@@ -14,9 +14,11 @@ public func raisePluginEntry() -> UnsafeMutableRawPointer { PluginABI.export(Lla
 
 final class LlamaPlugin: RaisePlugin {
     func register(into registrar: PluginRegistrar) throws {
+        // Still 1.1.0 with Qwen2 added: every model read before computes the same bits, so feature caches and
+        // resumed benchmarks stay valid.
         try registrar.add(PluginFactory(
             id: "model.llama", kind: .model, version: "1.1.0",
-            summary: "LLaMA architecture (RMSNorm, RoPE, grouped-query attention, SwiGLU) from GGUF or HF safetensors",
+            summary: "LLaMA architecture (RMSNorm, RoPE, grouped-query attention, SwiGLU) from GGUF or HF safetensors; Qwen2 from HF",
             parameters: [
                 PluginParameter("path", .text, default: "", "a .gguf file, or a folder with config.json and model.safetensors"),
                 PluginParameter("checkpoint", .text, default: "", "a raise model folder of this backend"),

@@ -165,7 +165,8 @@ public final class BytePairTokenizer: Tokenizer {
 
     /// The tokenizer embedded in a GGUF file's metadata (`tokenizer.ggml.*`, model "gpt2"): tokens,
     /// merges, control tokens as specials, BOS (only when the file asks for it), EOS and PAD ids, and the
-    /// pre-tokenizer: "gpt2" (or none given) is GPT-2's pattern, "smollm" splits digits one by one first.
+    /// pre-tokenizer: "gpt2" (or none given) is GPT-2's pattern, "smollm" splits digits one by one first,
+    /// "qwen2" is Qwen2's.
     ///
     /// - Throws: `RaiseError.file` naming the file and the key that is missing or malformed.
     public convenience init(gguf: GGUFFile) throws {
@@ -205,8 +206,8 @@ public final class BytePairTokenizer: Tokenizer {
         }
         let addsBOS = gguf.metadata["tokenizer.ggml.add_bos_token"]?.boolValue ?? false
         let pre = gguf.metadata["tokenizer.ggml.pre"]?.stringValue ?? "gpt2"
-        guard let preTokenizer = ["gpt2": PreTokenizer.gpt2, "default": .gpt2, "smollm": .isolatedDigits][pre] else {
-            throw fail("tokenizer.ggml.pre '\(pre)' is not supported (gpt2, smollm)")
+        guard let preTokenizer = ["gpt2": PreTokenizer.gpt2, "default": .gpt2, "smollm": .isolatedDigits, "qwen2": .qwen2][pre] else {
+            throw fail("tokenizer.ggml.pre '\(pre)' is not supported (gpt2, smollm, qwen2)")
         }
         try self.init(vocabulary: vocabulary, merges: mergeList, specials: specials, preTokenizer: preTokenizer,
                       roles: (addsBOS ? try id("tokenizer.ggml.bos_token_id") : nil, try id("tokenizer.ggml.eos_token_id"),
@@ -259,7 +260,7 @@ public final class BytePairTokenizer: Tokenizer {
 
     private func encodeOrdinary(_ scalars: ArraySlice<Unicode.Scalar>, into ids: inout [Int32]) {
         guard !scalars.isEmpty else { return }
-        let text = Array(scalars)
+        let text = preTokenizer.normalized(scalars)
         for word in preTokenizer.words(text) {
             var bytes = [UInt8]()
             for scalar in text[word] { UTF8.encode(scalar) { bytes.append($0) } }

@@ -1,7 +1,8 @@
 // HuggingFaceTokenizer: a byte-level BPE read from a Hugging Face `tokenizer.json` — the file a model folder
 // carries as the Hub ships it — with its roles from `tokenizer_config.json` beside it when present. Reads
 // `model` (type BPE: vocab and merges, as "a b" strings or ["a", "b"] pairs), `added_tokens` (the special ones
-// are matched as text) and the pre-tokenizer (GPT-2's ByteLevel, alone or after SmolLM2's single-digit split).
+// are matched as text) and the pre-tokenizer (GPT-2's ByteLevel, alone or after SmolLM2's single-digit split, or
+// Qwen2's split pattern after its NFC normalizer).
 // Writes the same two files, so that a model folder raise saves loads in transformers (`AutoTokenizer`).
 import Foundation
 
@@ -46,7 +47,7 @@ extension BytePairTokenizer {
         }
         let roles = try HuggingFaceTokenizerConfig(besides: path, specials: specials)
         try self.init(vocabulary: vocabulary, merges: mergeList, specials: specials,
-                      preTokenizer: try HuggingFaceTokenizerConfig.preTokenizer(json["pre_tokenizer"], path: path), roles: roles.roles, name: path)
+                      preTokenizer: try HuggingFaceTokenizerConfig.preTokenizer(of: json, path: path), roles: roles.roles, name: path)
     }
 
     /// Writes `tokenizer.json` (BPE vocabulary and merges, special tokens as added tokens, the pre-tokenizer
@@ -68,13 +69,18 @@ extension BytePairTokenizer {
         }
         let byteLevel = JSONValue.object(JSONObject([("type", .string("ByteLevel")), ("add_prefix_space", .bool(false)),
                                                      ("trim_offsets", .bool(true)), ("use_regex", .bool(true))]))
+        func sequence(_ first: JSONObject, _ byteLevel: JSONValue) -> JSONValue {
+            .object(JSONObject([("type", .string("Sequence")), ("pretokenizers", .array([.object(first), byteLevel]))]))
+        }
         let preTokenizer: JSONValue = switch self.preTokenizer {
         case .gpt2: byteLevel
-        case .isolatedDigits: .object(JSONObject([
-            ("type", .string("Sequence")),
-            ("pretokenizers", .array([.object(JSONObject([("type", .string("Digits")), ("individual_digits", .bool(true))])), byteLevel])),
-        ]))
+        case .isolatedDigits: sequence(JSONObject([("type", .string("Digits")), ("individual_digits", .bool(true))]), byteLevel)
+        case .qwen2: sequence(JSONObject([("type", .string("Split")), ("pattern", .object(JSONObject([("Regex", .string(HuggingFaceTokenizerConfig.qwen2Pattern))]))),
+                                          ("behavior", .string("Isolated")), ("invert", .bool(false))]),
+                              .object(JSONObject([("type", .string("ByteLevel")), ("add_prefix_space", .bool(false)),
+                                                  ("trim_offsets", .bool(false)), ("use_regex", .bool(false))])))
         }
+        let normalizer: JSONValue = self.preTokenizer == .qwen2 ? .object(JSONObject([("type", .string("NFC"))])) : .null
         let model = JSONObject([
             ("type", .string("BPE")), ("dropout", .null), ("unk_token", .null), ("continuing_subword_prefix", .null),
             ("end_of_word_suffix", .null), ("fuse_unk", .bool(false)), ("byte_fallback", .bool(false)), ("ignore_merges", .bool(false)),
@@ -83,7 +89,7 @@ extension BytePairTokenizer {
         ])
         let tokenizer = JSONObject([
             ("version", .string("1.0")), ("truncation", .null), ("padding", .null), ("added_tokens", .array(added)),
-            ("normalizer", .null), ("pre_tokenizer", preTokenizer), ("post_processor", .null), ("decoder", byteLevel),
+            ("normalizer", normalizer), ("pre_tokenizer", preTokenizer), ("post_processor", .null), ("decoder", byteLevel),
             ("model", .object(model)),
         ])
         try AtomicFile.write(JSONValue.object(tokenizer).serialized + "\n", to: directory + "/tokenizer.json")
@@ -97,7 +103,7 @@ extension BytePairTokenizer {
     }
 }
 
-/// The parts of a Hugging Face tokenizer that are not the vocabulary: roles and the pre-tokenizer.
+/// The parts of a Hugging Face tokenizer that are not the vocabulary: roles, the pre-tokenizer and its normalizer.
 struct HuggingFaceTokenizerConfig {
     /// BOS (only when the config adds it), EOS and PAD, by id; nil when there is no tokenizer_config.json.
     let roles: (bos: Int32?, eos: Int32?, pad: Int32?)?
@@ -123,17 +129,39 @@ struct HuggingFaceTokenizerConfig {
         roles = (addsBOS ? try id("bos_token") : nil, try id("eos_token"), try id("pad_token") ?? id("eos_token"))
     }
 
-    /// The pre-tokenizer a `pre_tokenizer` field describes: ByteLevel alone is GPT-2's; a Sequence of a
-    /// single-digit Digits split and ByteLevel is SmolLM2's.
+    /// Qwen2's split pattern, as its tokenizer.json spells it (`PreTokenizer.qwen2`).
+    static let qwen2Pattern = #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
+
+    /// The pre-tokenizer a tokenizer.json's `pre_tokenizer` and `normalizer` fields describe: ByteLevel alone
+    /// is GPT-2's; a Sequence of a single-digit Digits split and ByteLevel is SmolLM2's; a Sequence of a Split
+    /// by Qwen2's pattern and ByteLevel without its own regex, after the NFC normalizer, is Qwen2's. The first
+    /// two take no normalizer.
     ///
     /// - Throws: `RaiseError.file` naming the field for any other.
-    static func preTokenizer(_ value: JSONValue?, path: String) throws -> PreTokenizer {
+    static func preTokenizer(of json: JSONObject, path: String) throws -> PreTokenizer {
+        let mode = try preTokenizer(json["pre_tokenizer"], path: path)
+        let normalizer = json["normalizer"].flatMap { $0 == .null ? nil : $0 }
+        let type = normalizer.map { $0.objectValue?["type"]?.stringValue ?? "" }  // nil: none; "": malformed
+        let expected = mode == .qwen2 ? "NFC" : nil
+        guard type == expected else {
+            throw RaiseError.file(path: path, detail: "field 'normalizer' (\(json["normalizer"]?.serialized ?? "none")) is not supported with this "
+                                  + "pre-tokenizer: raise applies \(expected ?? "no normalizer") before it")
+        }
+        return mode
+    }
+
+    /// The pre-tokenizer a `pre_tokenizer` field describes, as `preTokenizer(of:path:)` reads it.
+    private static func preTokenizer(_ value: JSONValue?, path: String) throws -> PreTokenizer {
         guard let object = value?.objectValue else { return .gpt2 }
         let steps = object["type"]?.stringValue == "Sequence" ? (object["pretokenizers"]?.arrayValue?.compactMap(\.objectValue) ?? []) : [object]
         let types = steps.compactMap { $0["type"]?.stringValue }
         if types == ["ByteLevel"] { return .gpt2 }
         if types == ["Digits", "ByteLevel"], steps[0]["individual_digits"] == .bool(true) { return .isolatedDigits }
+        if types == ["Split", "ByteLevel"], steps[0]["pattern"]?.objectValue?["Regex"]?.stringValue == qwen2Pattern,
+           steps[0]["behavior"]?.stringValue == "Isolated", steps[0]["invert"] != .bool(true), steps[1]["use_regex"] == .bool(false) {
+            return .qwen2
+        }
         throw RaiseError.file(path: path, detail: "field 'pre_tokenizer' (\(types.joined(separator: ", "))) is not supported: raise reads "
-                              + "GPT-2's ByteLevel, alone or after single-digit Digits")
+                              + "GPT-2's ByteLevel, alone or after single-digit Digits, or Qwen2's Split then ByteLevel")
     }
 }

@@ -1,22 +1,44 @@
-// PreTokenizer: GPT-2's split of text into words before BPE, written out by hand instead of with a
-// regular-expression engine. The pattern it implements is
+// PreTokenizer: the split of text into words before BPE, written out by hand instead of with a
+// regular-expression engine. GPT-2's pattern is
 //
 //     's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+
 //
 // tried in that order at each position: contractions, an optional space then letters, numbers or
 // other symbols, and whitespace runs — which leave their last character to the next word when a
-// non-space follows, so that " word" keeps its space.
+// non-space follows, so that " word" keeps its space. Qwen2's (Qwen2.5's tokenizer.json) is
+//
+//     (?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+
+//
+// the same idea with contractions in any case, any one non-letter (a tab, a bracket) leading a word,
+// digits one by one, and line breaks kept with what ends before them.
+import Foundation
 
-/// GPT-2's pre-tokenization, optionally with every digit split off first (SmolLM2, LLaMA 3 style).
+/// How text is cut into words before BPE: GPT-2's pattern, optionally with every digit split off first
+/// (SmolLM2), or Qwen2's pattern after NFC normalization.
 public enum PreTokenizer: String, Sendable, CaseIterable {
     /// GPT-2's pattern alone.
     case gpt2
     /// Every \p{N} character is a word of its own; the text between is split by GPT-2's pattern.
     case isolatedDigits
+    /// Qwen2's pattern, on the text in Unicode normalization form C.
+    case qwen2
+
+    /// The text as this pre-tokenizer's words are cut from it: in NFC for Qwen2 (its tokenizer.json's
+    /// normalizer), unchanged otherwise.
+    func normalized(_ scalars: ArraySlice<Unicode.Scalar>) -> [Unicode.Scalar] {
+        guard self == .qwen2 else { return Array(scalars) }
+        var text = String.UnicodeScalarView()
+        text.append(contentsOf: scalars)
+        return Array(String(text).precomposedStringWithCanonicalMapping.unicodeScalars)
+    }
 
     /// The words of a text given as scalars: ranges of scalar indices, in order, covering all of it.
     func words(_ scalars: [Unicode.Scalar]) -> [Range<Int>] {
-        guard self == .isolatedDigits else { return PreTokenizer.split(scalars) }
+        switch self {
+        case .gpt2: return PreTokenizer.split(scalars)
+        case .qwen2: return PreTokenizer.splitQwen2(scalars)
+        case .isolatedDigits: break
+        }
         var words = [Range<Int>](), start = 0
         for (i, scalar) in scalars.enumerated() where PreTokenizer.classify(scalar) == .number {
             if start < i { words += PreTokenizer.split(Array(scalars[start..<i])).map { $0.lowerBound + start..<$0.upperBound + start } }
@@ -81,9 +103,51 @@ public enum PreTokenizer: String, Sendable, CaseIterable {
         return words
     }
 
-    /// The length of a contraction ('s 't 're 've 'm 'll 'd) starting at `i`, or nil.
-    private static func contractionLength(_ s: [Unicode.Scalar], at i: Int) -> Int? {
-        func at(_ k: Int) -> Unicode.Scalar? { i + k < s.count ? s[i + k] : nil }
+    /// The words of a text given as scalars under Qwen2's pattern (the header's second): ranges of scalar
+    /// indices, in order, covering all of it.
+    static func splitQwen2(_ scalars: [Unicode.Scalar]) -> [Range<Int>] {
+        let classes = scalars.map(classify)
+        let n = scalars.count
+        func isLineBreak(_ j: Int) -> Bool { scalars[j] == "\r" || scalars[j] == "\n" }
+        func run(from start: Int, while predicate: (Int) -> Bool) -> Int {
+            var j = start
+            while j < n, predicate(j) { j += 1 }
+            return j
+        }
+        var words = [Range<Int>]()
+        var i = 0
+        while i < n {
+            let start = i
+            if scalars[i] == "'", let length = contractionLength(scalars, at: i, anyCase: true) {
+                i += length
+            } else if classes[i] == .letter {
+                i = run(from: i) { classes[$0] == .letter }
+            } else if classes[i] != .number, !isLineBreak(i), i + 1 < n, classes[i + 1] == .letter {
+                i = run(from: i + 1) { classes[$0] == .letter }  // one non-letter leads: " word", "\tword", "(word"
+            } else if classes[i] == .number {
+                i += 1
+            } else if classes[i] == .other || (scalars[i] == " " && i + 1 < n && classes[i + 1] == .other) {
+                i = run(from: classes[i] == .other ? i : i + 1) { classes[$0] == .other }
+                i = run(from: i, while: isLineBreak)  // "!!\n\n"
+            } else {  // white space: up to its last line break, else the run less its last character before a non-space
+                let end = run(from: i) { classes[$0] == .whitespace }
+                if let lastBreak = (i..<end).last(where: isLineBreak) {
+                    i = lastBreak + 1
+                } else {
+                    i = (end < n && end - i > 1) ? end - 1 : end
+                }
+            }
+            words.append(start..<i)
+        }
+        return words
+    }
+
+    /// The length of a contraction ('s 't 're 've 'm 'll 'd, or in any case when `anyCase`) starting at `i`, or nil.
+    private static func contractionLength(_ s: [Unicode.Scalar], at i: Int, anyCase: Bool = false) -> Int? {
+        func at(_ k: Int) -> Unicode.Scalar? {
+            guard i + k < s.count else { return nil }
+            return anyCase && ("A"..."Z").contains(s[i + k]) ? Unicode.Scalar(s[i + k].value + 32) : s[i + k]
+        }
         switch at(1) {
         case "s", "t", "m", "d": return 2
         case "r" where at(2) == "e", "v" where at(2) == "e", "l" where at(2) == "l": return 3

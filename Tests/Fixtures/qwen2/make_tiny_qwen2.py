@@ -1,0 +1,73 @@
+"""Generates tiny-qwen2/, a Qwen2 model folder as transformers saves one (config.json, model.safetensors,
+tokenizer.json, tokenizer_config.json) with random weights, and tiny_qwen2_reference.json: the token ids HF
+`tokenizers` gives for each line of ../tokenizer/varied.txt (and a few more texts), each text's words under
+Qwen2's pre-tokenizer, and the model's per-token losses and first logits for a chat in transformers' Qwen2.
+
+The tokenizer is a byte-level BPE of 400 tokens trained here on varied.txt with Qwen2's normalizer (NFC)
+and pre-tokenizer (its split pattern, then ByteLevel without its own regex), as Qwen2.5's tokenizer.json
+has them. The model has Qwen2's q/k/v biases; every weight and bias is drawn at a scale that makes the
+logits differ. Run once from the repository root with the bench virtual environment (`make venv-bench`):
+
+    .venv-bench/bin/python Tests/Fixtures/qwen2/make_tiny_qwen2.py
+"""
+import json
+import pathlib
+import unicodedata
+
+import torch
+from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
+from transformers import PreTrainedTokenizerFast, Qwen2Config, Qwen2ForCausalLM
+
+here = pathlib.Path(__file__).parent
+folder = here / "tiny-qwen2"
+pattern = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|"
+           r"\s+(?!\S)|\s+")
+specials = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
+
+varied = (here.parent / "tokenizer" / "varied.txt").read_text(encoding="utf-8")
+tokenizer = Tokenizer(models.BPE())
+tokenizer.normalizer = normalizers.NFC()
+tokenizer.pre_tokenizer = pre_tokenizers.Sequence([
+    pre_tokenizers.Split(Regex(pattern), behavior="isolated", invert=False),
+    pre_tokenizers.ByteLevel(add_prefix_space=False, trim_offsets=False, use_regex=False)])
+tokenizer.decoder = decoders.ByteLevel(add_prefix_space=False, trim_offsets=False, use_regex=False)
+trainer = trainers.BpeTrainer(vocab_size=400, special_tokens=[AddedToken(t, special=True, normalized=False) for t in specials],
+                              initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False)
+tokenizer.train_from_iterator([varied] * 4, trainer=trainer)
+
+fast = PreTrainedTokenizerFast(tokenizer_object=tokenizer, eos_token="<|im_end|>", pad_token="<|endoftext|>",
+                               bos_token=None, clean_up_tokenization_spaces=False)
+config = Qwen2Config(vocab_size=tokenizer.get_vocab_size(), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                     num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=128, rope_theta=1_000_000.0,
+                     rms_norm_eps=1e-6, tie_word_embeddings=True, use_sliding_window=False,
+                     eos_token_id=tokenizer.token_to_id("<|im_end|>"), pad_token_id=tokenizer.token_to_id("<|endoftext|>"),
+                     bos_token_id=None)
+torch.manual_seed(0)
+model = Qwen2ForCausalLM(config).float().eval()
+with torch.no_grad():
+    for name, parameter in model.named_parameters():
+        if name.endswith("norm.weight"):
+            parameter.copy_(1 + 0.1 * torch.randn_like(parameter))
+        else:
+            parameter.copy_(0.3 * torch.randn_like(parameter))
+model.save_pretrained(folder, safe_serialization=True)
+fast.save_pretrained(folder)
+for extra in ["generation_config.json", "special_tokens_map.json", "chat_template.jinja"]:
+    (folder / extra).unlink(missing_ok=True)
+
+texts = [line for line in varied.split("\n") if line] + [
+    varied, "DON'T stop: it'S fine, THEY'REHERE", "Cafe\u0301 vs caf\u00e9", "x\r\n\r\n  y", "tab\tword\t 42", "  \n  end", "!!\n\nnext",
+    "(word) ..dots", "<|im_start|>user\nHi<|im_end|>\n"]
+cases = []
+for text in texts:
+    normalized = unicodedata.normalize("NFC", text)
+    words = [word for word, _ in pre_tokenizers.Split(Regex(pattern), behavior="isolated").pre_tokenize_str(normalized)]
+    cases.append({"text": text, "ids": tokenizer.encode(text).ids, "words": words})
+
+chat = "<|im_start|>user\nWhat is 12 + 30?<|im_end|>\n<|im_start|>assistant\nIt is 42.<|im_end|>"
+ids = tokenizer.encode(chat).ids
+with torch.no_grad():
+    logits = model(torch.tensor([ids])).logits[0]
+losses = torch.nn.functional.cross_entropy(logits[:-1], torch.tensor(ids[1:]), reduction="none")
+reference = {"cases": cases, "chat": {"ids": ids, "losses": losses.tolist(), "first_logits": logits[:3].tolist()}}
+(here / "tiny_qwen2_reference.json").write_text(json.dumps(reference, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")

@@ -1,0 +1,149 @@
+// model.llama with a Qwen2 folder: a tiny Qwen2 with random weights and a 400-token tokenizer, as
+// transformers and HF tokenizers save them (Tests/Fixtures/qwen2/make_tiny_qwen2.py), against what they
+// compute — the pre-tokenizer's words, the token ids, the per-token losses and next-token log-probabilities
+// of transformers' Qwen2 — then a fine-tuned model saved and read back, by raise and as an HF folder, and
+// the fields raise does not compute refused by name.
+import Foundation
+@testable import RaiseKit
+import RaiseTestSupport
+import XCTest
+
+final class Qwen2Tests: XCTestCase {
+    private let folder = fixturesFolder + "/qwen2/tiny-qwen2"
+
+    private func reference() throws -> JSONObject {
+        let data = try XCTUnwrap(FileManager.default.contents(atPath: fixturesFolder + "/qwen2/tiny_qwen2_reference.json"))
+        return try XCTUnwrap(JSONValue.parse([UInt8](data)).objectValue)
+    }
+
+    private func ids(_ value: JSONValue?) throws -> [Int32] { try XCTUnwrap(value?.arrayValue).map { Int32($0.intValue!) } }
+
+    private func registry() throws -> PluginRegistry {
+        let registry = PluginRegistry()
+        try PluginLoader(registry: registry).load(file: builtLibrary("RaisePluginLlama"))
+        return registry
+    }
+
+    private func model(_ registry: PluginRegistry, _ spec: String) throws -> any LanguageModel {
+        try registry.make(PluginSpec(parsing: spec, option: "--model"), kind: .model, seed: 0, as: (any LanguageModel).self)
+    }
+
+    /// Qwen2's pattern cuts each text (in NFC) into the words HF tokenizers' Split gives: contractions in any
+    /// case, a tab or bracket leading a word, digits one by one, line breaks kept with what precedes them.
+    func testTheQwen2PreTokenizerCutsTheWordsHuggingFaceDoes() throws {
+        for case_ in try XCTUnwrap(reference()["cases"]?.arrayValue).compactMap(\.objectValue) {
+            let text = try XCTUnwrap(case_["text"]?.stringValue)
+            let scalars = PreTokenizer.qwen2.normalized(Array(text.unicodeScalars)[...])
+            let words = PreTokenizer.qwen2.words(scalars).map { range in
+                var word = String.UnicodeScalarView()
+                word.append(contentsOf: scalars[range])
+                return String(word)
+            }
+            XCTAssertEqual(words, try XCTUnwrap(case_["words"]?.arrayValue).map { $0.stringValue! }, text)
+        }
+    }
+
+    /// The tokenizer.json of a Qwen2 folder gives HF tokenizers' ids (special tokens matched as text, the
+    /// rest in NFC: "Cafe\u{301}" is "Café"), its roles from tokenizer_config.json; written out again by
+    /// raise, it reads back the same.
+    func testAQwen2TokenizerGivesHuggingFaceIds() throws {
+        let tokenizer = try BytePairTokenizer(huggingFace: folder + "/tokenizer.json")
+        let cases = try XCTUnwrap(reference()["cases"]?.arrayValue).compactMap(\.objectValue)
+        for case_ in cases {
+            let text = try XCTUnwrap(case_["text"]?.stringValue)
+            XCTAssertEqual(tokenizer.encode(text), try ids(case_["ids"]), text)
+        }
+        XCTAssertEqual(tokenizer.specialTokens.eos, tokenizer.specialTokens.byText["<|im_end|>"])
+        XCTAssertEqual(tokenizer.specialTokens.pad, tokenizer.specialTokens.byText["<|endoftext|>"])
+        XCTAssertNil(tokenizer.specialTokens.bos)
+
+        let saved = try scratchFolder(self)
+        try tokenizer.saveHuggingFace(directory: saved, maxLength: 64)
+        let again = try BytePairTokenizer(huggingFace: saved + "/tokenizer.json")
+        for case_ in cases {
+            let text = try XCTUnwrap(case_["text"]?.stringValue)
+            XCTAssertEqual(again.encode(text), tokenizer.encode(text), text)
+        }
+    }
+
+    /// A tokenizer.json whose normalizer raise would not apply is refused, naming the field: Qwen2's pattern
+    /// without its NFC, or GPT-2's ByteLevel after a Lowercase.
+    func testANormalizerRaiseDoesNotApplyIsRefused() throws {
+        let original = try JSONValue.readObject(path: folder + "/tokenizer.json")
+        let scratch = try scratchFolder(self)
+        for (normalizer, preTokenizer) in [(JSONValue.null, original["pre_tokenizer"]!),
+                                           (.object(JSONObject([("type", .string("Lowercase"))])),
+                                            .object(JSONObject([("type", .string("ByteLevel")), ("add_prefix_space", .bool(false))])))] {
+            var edited = original
+            (edited["normalizer"], edited["pre_tokenizer"]) = (normalizer, preTokenizer)
+            try AtomicFile.write(JSONValue.object(edited).serialized, to: scratch + "/tokenizer.json")
+            assertThrows([scratch + "/tokenizer.json", "field 'normalizer'", "not supported"]) {
+                _ = try BytePairTokenizer(huggingFace: scratch + "/tokenizer.json")
+            }
+        }
+    }
+
+    /// transformers' Qwen2 and raise's give the same per-token losses (the q/k/v biases included) and the same
+    /// next-token log-probabilities.
+    func testLossesAndLogProbabilitiesMatchTransformers() throws {
+        let model = try model(registry(), "llama:path=\"\(folder)\",ctx=64")
+        let chat = try XCTUnwrap(reference()["chat"]?.objectValue)
+        let ids = try ids(chat["ids"])
+        let expected = try XCTUnwrap(chat["losses"]?.arrayValue).map { $0.numberValue! }
+        let examples = (1..<ids.count).map { t in TokenizedExample(ids: ids, lossMask: (0..<ids.count).map { $0 == t ? 1 : 0 }) }
+        for (t, (actual, wanted)) in zip(try model.exampleLosses(examples), expected).enumerated() {
+            XCTAssertEqual(Double(actual), wanted, accuracy: 1e-4 + 1e-4 * abs(wanted), "position \(t + 1)")
+        }
+        let vocabulary = (0..<Int32(model.tokenizer.vocabularySize)).map { $0 }
+        let logProbabilities = try model.nextTokenLogProbabilities(prompts: (1...3).map { Array(ids.prefix($0)) }, candidates: vocabulary)
+        for (row, logits) in try XCTUnwrap(chat["first_logits"]?.arrayValue).enumerated() {
+            let values = try XCTUnwrap(logits.arrayValue).map { $0.numberValue! }
+            let top = values.max()!
+            let logSum = top + log(values.reduce(0) { $0 + exp($1 - top) })
+            for (id, value) in values.enumerated() {
+                XCTAssertEqual(Double(logProbabilities[row][id]), value - logSum, accuracy: 1e-4, "row \(row), token \(id)")
+            }
+        }
+    }
+
+    /// Fine-tuned, a Qwen2 model saves as raise's checkpoint and as a Qwen2 HF folder (model_type, the biases
+    /// among the weights, the tokenizer's NFC), and both read back to the same losses; a family, or a
+    /// sliding window, raise does not compute is refused by name.
+    func testAFineTunedQwen2SavesAndReloads() throws {
+        let registry = try registry()
+        let model = try model(registry, "llama:path=\"\(folder)\",ctx=64")
+        let formatter = try PromptFormatter(template: .chatml, tokenizer: model.tokenizer, maxLength: 64)
+        let records = [("Add 17 and 25.", "42"), ("Add 30 and 12.", "42")].map {
+            InstructionRecord(id: $0.0, turns: [ChatTurn(.user, $0.0), ChatTurn(.assistant, $0.1)], source: SourceLocation(file: "t", line: 1),
+                              original: .text(""))
+        }
+        let batch = formatter.examples(records).examples
+        let before = try model.exampleLosses(batch).reduce(0, +)
+        var settings = TrainerSettings(schedule: .constant(3e-3))
+        settings.weightDecay = 0
+        let trainer = ModelTrainer(model: model, settings: settings)
+        for _ in 0..<3 { try trainer.step(batch) }
+        XCTAssertLessThan(try model.exampleLosses(batch).reduce(0, +), before, "training lowers the loss")
+
+        let saved = try scratchFolder(self) + "/ckpt"
+        try Checkpoint.saveModel(model, to: saved)
+        let reloaded = try self.model(registry, "llama:checkpoint=\(saved)")
+        XCTAssertEqual(try reloaded.exampleLosses(batch), try model.exampleLosses(batch))
+        let config = try JSONValue.readObject(path: saved + "/config.json")
+        XCTAssertEqual(config["model_type"], .string("qwen2"))
+        XCTAssertEqual(config["architectures"], .array([.string("Qwen2ForCausalLM")]))
+        try FileManager.default.moveItem(atPath: saved + "/tokenizer", toPath: saved + "-raise-tokenizer")
+        XCTAssertEqual(try JSONValue.readObject(path: saved + "/tokenizer.json")["normalizer"], .object(JSONObject([("type", .string("NFC"))])))
+        let fromHF = try self.model(registry, "llama:path=\(saved),ctx=64")
+        XCTAssertEqual(try fromHF.exampleLosses(batch), try model.exampleLosses(batch), "the biases saved and read back")
+
+        for (field, value, message) in [("model_type", JSONValue.string("mistral"), "llama and qwen2 families"),
+                                        ("use_sliding_window", .bool(true), "whole context"),
+                                        ("layer_types", .array([.string("sliding_attention"), .string("full_attention")]), "every layer")] {
+            var bad = config
+            bad[field] = value
+            try AtomicFile.write(JSONValue.object(bad).serialized, to: saved + "/config.json")
+            assertThrows([saved + "/config.json", "field '\(field)'", message]) { _ = try self.model(registry, "llama:path=\(saved),ctx=64") }
+        }
+    }
+}
