@@ -1,7 +1,7 @@
 // Llama: the LLaMA architecture — token embedding, pre-RMSNorm blocks of rotary grouped-query attention
 // and a SwiGLU MLP, a final RMSNorm, and a head tied to the embedding or not — written over RaiseKit's
-// ops, with weights from a GGUF file (dequantized to Float32; q/k rows un-permuted from llama.cpp's
-// adjacent-pair rotary layout to HF's half-split one) or an HF safetensors checkpoint. Qwen2 is the same
+// ops, with weights from a GGUF file (dequantized to Float32; a LLaMA's q/k rows un-permuted from llama.cpp's
+// adjacent-pair rotary layout to HF's half-split one, which its Qwen2 files keep) or an HF safetensors checkpoint. Qwen2 is the same
 // architecture with biases on the query, key and value projections (`LlamaSettings.Family`). Parameter
 // names follow HF (`model.layers.0.self_attn.q_proj.weight`), so checkpoints are HF-shaped. With `lora`,
 // the weights are frozen and low-rank adapters on the chosen projections train instead.
@@ -144,12 +144,12 @@ final class Llama: DecoderLanguageModel {
         if name == "model.embed_tokens.weight" { return "token_embd.weight" }
         if name == "model.norm.weight" { return "output_norm.weight" }
         if name == "lm_head.weight" { return "output.weight" }
-        let parts = name.split(separator: ".")  // model.layers.L.<module…>.weight
+        let parts = name.split(separator: ".")  // model.layers.L.<module…>.weight (or .bias)
         let module = parts[3..<(parts.count - 1)].joined(separator: ".")
-        return "blk.\(parts[2]).\(table[module] ?? module).weight"
+        return "blk.\(parts[2]).\(table[module] ?? module).\(parts.last!)"
     }
 
-    /// Fills the parameters from a GGUF file, un-permuting q and k.
+    /// Fills the parameters from a GGUF file, un-permuting a LLaMA's q and k (llama.cpp keeps Qwen2's as HF has them).
     func load(gguf: GGUFFile) throws {
         for spec in weights.specs {
             let tensor = try gguf.tensor(ggufName(spec.name))
@@ -157,7 +157,7 @@ final class Llama: DecoderLanguageModel {
                 throw RaiseError.tensor(path: gguf.path, tensor: ggufName(spec.name), detail: "shape \(tensor.shape), expected \(spec.shape)")
             }
             let target = weights[spec.name].value
-            if spec.name.hasSuffix("q_proj.weight") || spec.name.hasSuffix("k_proj.weight") {
+            if settings.family == .llama && (spec.name.hasSuffix("q_proj.weight") || spec.name.hasSuffix("k_proj.weight")) {
                 Llama.unpermuteRotaryRows(tensor, into: target, headDim: settings.headDim)
             } else {
                 target.assign(tensor)

@@ -1,5 +1,5 @@
-// LlamaSettings: the family and sizes of a LLaMA-architecture model, read from GGUF metadata (llama.*) or
-// from an HF config.json (LLaMA or Qwen2), with errors that name the file and the key.
+// LlamaSettings: the family and sizes of a LLaMA-architecture model, read from GGUF metadata (llama.* or
+// qwen2.*) or from an HF config.json (LLaMA or Qwen2), with errors that name the file and the key.
 import RaiseKit
 
 /// The family and sizes of a LLaMA-architecture model.
@@ -29,7 +29,8 @@ struct LlamaSettings: Equatable {
 
     var headDim: Int { width / heads }
 
-    /// The settings a GGUF file's `llama.*` metadata gives.
+    /// The settings a GGUF file's metadata gives: `general.architecture` names the family, and its keys
+    /// (`llama.*`, `qwen2.*`) the sizes.
     init(gguf: GGUFFile) throws {
         func integer(_ key: String) throws -> Int {
             guard let value = try gguf.value(key).intValue, value > 0 else {
@@ -37,19 +38,21 @@ struct LlamaSettings: Equatable {
             }
             return value
         }
-        guard gguf.metadata["general.architecture"]?.stringValue == "llama" else {
-            throw RaiseError.file(path: gguf.path, detail: "general.architecture is not 'llama' (a Qwen2 model loads from its HF folder)")
+        let architecture = gguf.metadata["general.architecture"]?.stringValue ?? ""
+        guard let family = Family(rawValue: architecture) else {
+            throw RaiseError.file(path: gguf.path, detail: "general.architecture is '\(architecture)', not 'llama' or 'qwen2'")
         }
-        family = .llama
-        layers = try integer("llama.block_count")
-        width = try integer("llama.embedding_length")
-        heads = try integer("llama.attention.head_count")
-        kvHeads = gguf.metadata["llama.attention.head_count_kv"]?.intValue ?? heads
-        feedForward = try integer("llama.feed_forward_length")
+        self.family = family
+        let a = architecture
+        layers = try integer("\(a).block_count")
+        width = try integer("\(a).embedding_length")
+        heads = try integer("\(a).attention.head_count")
+        kvHeads = gguf.metadata["\(a).attention.head_count_kv"]?.intValue ?? heads
+        feedForward = try integer("\(a).feed_forward_length")
         vocabulary = try gguf.info("token_embd.weight").shape[0]
-        context = try integer("llama.context_length")
-        ropeBase = Float(gguf.metadata["llama.rope.freq_base"]?.doubleValue ?? 10_000)
-        normEps = Float(gguf.metadata["llama.attention.layer_norm_rms_epsilon"]?.doubleValue ?? 1e-5)
+        context = try integer("\(a).context_length")
+        ropeBase = Float(gguf.metadata["\(a).rope.freq_base"]?.doubleValue ?? 10_000)
+        normEps = Float(gguf.metadata["\(a).attention.layer_norm_rms_epsilon"]?.doubleValue ?? 1e-5)
         tiedEmbeddings = !gguf.tensors.contains { $0.name == "output.weight" }
         try check(path: gguf.path)
     }

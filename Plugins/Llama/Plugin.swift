@@ -1,6 +1,6 @@
-// Llama: the plugin library of the LLaMA-architecture backend `model.llama` (LLaMA, and Qwen2 from an HF
-// folder). This file is its C entry point and its factory: a GGUF file (weights and tokenizer), an HF folder
-// (config.json + model.safetensors + tokenizer.json, or a raise tokenizer folder), or a raise checkpoint of either.
+// Llama: the plugin library of the LLaMA-architecture backend `model.llama` (LLaMA and Qwen2). This file
+// is its C entry point and its factory: a GGUF file (weights and tokenizer), an HF folder (config.json +
+// model.safetensors + tokenizer.json, or a raise tokenizer folder), or a raise checkpoint of either.
 import Foundation
 import RaiseKit
 
@@ -18,7 +18,7 @@ final class LlamaPlugin: RaisePlugin {
         // resumed benchmarks stay valid.
         try registrar.add(PluginFactory(
             id: "model.llama", kind: .model, version: "1.1.0",
-            summary: "LLaMA architecture (RMSNorm, RoPE, grouped-query attention, SwiGLU) from GGUF or HF safetensors; Qwen2 from HF",
+            summary: "LLaMA architecture (RMSNorm, RoPE, grouped-query attention, SwiGLU) from GGUF or HF safetensors; Qwen2 too",
             parameters: [
                 PluginParameter("path", .text, default: "", "a .gguf file, or a folder with config.json and model.safetensors"),
                 PluginParameter("checkpoint", .text, default: "", "a raise model folder of this backend"),

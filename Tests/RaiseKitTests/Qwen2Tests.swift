@@ -1,8 +1,8 @@
-// model.llama with a Qwen2 folder: a tiny Qwen2 with random weights and a 400-token tokenizer, as
-// transformers and HF tokenizers save them (Tests/Fixtures/qwen2/make_tiny_qwen2.py), against what they
-// compute — the pre-tokenizer's words, the token ids, the per-token losses and next-token log-probabilities
-// of transformers' Qwen2 — then a fine-tuned model saved and read back, by raise and as an HF folder, and
-// the fields raise does not compute refused by name.
+// model.llama with a Qwen2: a tiny Qwen2 with random weights and a 400-token tokenizer, as transformers and
+// HF tokenizers save them, and as a GGUF file laid out as llama.cpp's converter does
+// (Tests/Fixtures/qwen2/make_tiny_qwen2.py), against what they compute — the pre-tokenizer's words, the token
+// ids, the per-token losses and next-token log-probabilities of transformers' Qwen2 — then a fine-tuned model
+// saved and read back, by raise and as an HF folder, and the fields raise does not compute refused by name.
 import Foundation
 @testable import RaiseKit
 import RaiseTestSupport
@@ -10,6 +10,7 @@ import XCTest
 
 final class Qwen2Tests: XCTestCase {
     private let folder = fixturesFolder + "/qwen2/tiny-qwen2"
+    private let gguf = fixturesFolder + "/qwen2/tiny-qwen2.gguf"
 
     private func reference() throws -> JSONObject {
         let data = try XCTUnwrap(FileManager.default.contents(atPath: fixturesFolder + "/qwen2/tiny_qwen2_reference.json"))
@@ -43,16 +44,19 @@ final class Qwen2Tests: XCTestCase {
         }
     }
 
-    /// The tokenizer.json of a Qwen2 folder gives HF tokenizers' ids (special tokens matched as text, the
-    /// rest in NFC: "Cafe\u{301}" is "Café"), its roles from tokenizer_config.json; written out again by
-    /// raise, it reads back the same.
+    /// The tokenizer.json of a Qwen2 folder, and the GGUF file's tokenizer, give HF tokenizers' ids (special
+    /// tokens matched as text, the rest in NFC: "Cafe\u{301}" is "Café"), the roles from tokenizer_config.json;
+    /// written out again by raise, the tokenizer reads back the same.
     func testAQwen2TokenizerGivesHuggingFaceIds() throws {
         let tokenizer = try BytePairTokenizer(huggingFace: folder + "/tokenizer.json")
+        let fromGGUF = try BytePairTokenizer(gguf: GGUFFile(path: gguf))
         let cases = try XCTUnwrap(reference()["cases"]?.arrayValue).compactMap(\.objectValue)
         for case_ in cases {
             let text = try XCTUnwrap(case_["text"]?.stringValue)
             XCTAssertEqual(tokenizer.encode(text), try ids(case_["ids"]), text)
+            XCTAssertEqual(fromGGUF.encode(text), try ids(case_["ids"]), "GGUF: \(text)")
         }
+        XCTAssertEqual(fromGGUF.specialTokens, tokenizer.specialTokens)
         XCTAssertEqual(tokenizer.specialTokens.eos, tokenizer.specialTokens.byText["<|im_end|>"])
         XCTAssertEqual(tokenizer.specialTokens.pad, tokenizer.specialTokens.byText["<|endoftext|>"])
         XCTAssertNil(tokenizer.specialTokens.bos)
@@ -84,15 +88,19 @@ final class Qwen2Tests: XCTestCase {
     }
 
     /// transformers' Qwen2 and raise's give the same per-token losses (the q/k/v biases included) and the same
-    /// next-token log-probabilities.
+    /// next-token log-probabilities, read from the HF folder or from the GGUF file.
     func testLossesAndLogProbabilitiesMatchTransformers() throws {
-        let model = try model(registry(), "llama:path=\"\(folder)\",ctx=64")
+        let registry = try registry()
+        for path in [folder, gguf] { try checkAgainstTransformers(model(registry, "llama:path=\"\(path)\",ctx=64"), read: path) }
+    }
+
+    private func checkAgainstTransformers(_ model: any LanguageModel, read path: String) throws {
         let chat = try XCTUnwrap(reference()["chat"]?.objectValue)
         let ids = try ids(chat["ids"])
         let expected = try XCTUnwrap(chat["losses"]?.arrayValue).map { $0.numberValue! }
         let examples = (1..<ids.count).map { t in TokenizedExample(ids: ids, lossMask: (0..<ids.count).map { $0 == t ? 1 : 0 }) }
         for (t, (actual, wanted)) in zip(try model.exampleLosses(examples), expected).enumerated() {
-            XCTAssertEqual(Double(actual), wanted, accuracy: 1e-4 + 1e-4 * abs(wanted), "position \(t + 1)")
+            XCTAssertEqual(Double(actual), wanted, accuracy: 1e-4 + 1e-4 * abs(wanted), "\(path): position \(t + 1)")
         }
         let vocabulary = (0..<Int32(model.tokenizer.vocabularySize)).map { $0 }
         let logProbabilities = try model.nextTokenLogProbabilities(prompts: (1...3).map { Array(ids.prefix($0)) }, candidates: vocabulary)
@@ -101,7 +109,7 @@ final class Qwen2Tests: XCTestCase {
             let top = values.max()!
             let logSum = top + log(values.reduce(0) { $0 + exp($1 - top) })
             for (id, value) in values.enumerated() {
-                XCTAssertEqual(Double(logProbabilities[row][id]), value - logSum, accuracy: 1e-4, "row \(row), token \(id)")
+                XCTAssertEqual(Double(logProbabilities[row][id]), value - logSum, accuracy: 1e-4, "\(path): row \(row), token \(id)")
             }
         }
     }

@@ -1,5 +1,7 @@
 """Generates tiny-qwen2/, a Qwen2 model folder as transformers saves one (config.json, model.safetensors,
-tokenizer.json, tokenizer_config.json) with random weights, and tiny_qwen2_reference.json: the token ids HF
+tokenizer.json, tokenizer_config.json) with random weights; tiny-qwen2.gguf, the same model and tokenizer in
+Float32 as llama.cpp's converter lays them out (the `gguf` package's tensor-name map for QWEN2, q and k rows
+as HF has them, `tokenizer.ggml.pre` "qwen2"); and tiny_qwen2_reference.json: the token ids HF
 `tokenizers` gives for each line of ../tokenizer/varied.txt (and a few more texts), each text's words under
 Qwen2's pre-tokenizer, and the model's per-token losses and first logits for a chat in transformers' Qwen2.
 
@@ -14,6 +16,7 @@ import json
 import pathlib
 import unicodedata
 
+import gguf
 import torch
 from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
 from transformers import PreTrainedTokenizerFast, Qwen2Config, Qwen2ForCausalLM
@@ -54,6 +57,35 @@ model.save_pretrained(folder, safe_serialization=True)
 fast.save_pretrained(folder)
 for extra in ["generation_config.json", "special_tokens_map.json", "chat_template.jinja"]:
     (folder / extra).unlink(missing_ok=True)
+
+writer = gguf.GGUFWriter(str(here / "tiny-qwen2.gguf"), "qwen2")
+writer.add_context_length(config.max_position_embeddings)
+writer.add_embedding_length(config.hidden_size)
+writer.add_block_count(config.num_hidden_layers)
+writer.add_feed_forward_length(config.intermediate_size)
+writer.add_head_count(config.num_attention_heads)
+writer.add_head_count_kv(config.num_key_value_heads)
+writer.add_rope_freq_base(1_000_000.0)
+writer.add_layer_norm_rms_eps(config.rms_norm_eps)
+saved = json.loads((folder / "tokenizer.json").read_text(encoding="utf-8"))
+vocabulary = {**saved["model"]["vocab"], **{t["content"]: t["id"] for t in saved["added_tokens"]}}
+tokens = sorted(vocabulary, key=vocabulary.get)
+writer.add_tokenizer_model("gpt2")
+writer.add_tokenizer_pre("qwen2")
+writer.add_token_list(tokens)
+writer.add_token_types([gguf.TokenType.CONTROL if t in specials else gguf.TokenType.NORMAL for t in tokens])
+writer.add_token_merges([m if isinstance(m, str) else " ".join(m) for m in saved["model"]["merges"]])
+writer.add_eos_token_id(tokenizer.token_to_id("<|im_end|>"))
+writer.add_pad_token_id(tokenizer.token_to_id("<|endoftext|>"))
+names = gguf.get_tensor_name_map(gguf.MODEL_ARCH.QWEN2, config.num_hidden_layers)
+for name, tensor in model.state_dict().items():
+    if name == "lm_head.weight":
+        continue  # tied to the embedding: llama.cpp writes no output.weight
+    writer.add_tensor(names.get_name(name, try_suffixes=(".weight", ".bias")), tensor.numpy())
+writer.write_header_to_file()
+writer.write_kv_data_to_file()
+writer.write_tensors_to_file()
+writer.close()
 
 texts = [line for line in varied.split("\n") if line] + [
     varied, "DON'T stop: it'S fine, THEY'REHERE", "Cafe\u0301 vs caf\u00e9", "x\r\n\r\n  y", "tab\tword\t 42", "  \n  end", "!!\n\nnext",
