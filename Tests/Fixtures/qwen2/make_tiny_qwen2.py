@@ -37,6 +37,7 @@ tokenizer.decoder = decoders.ByteLevel(add_prefix_space=False, trim_offsets=Fals
 trainer = trainers.BpeTrainer(vocab_size=400, special_tokens=[AddedToken(t, special=True, normalized=False) for t in specials],
                               initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False)
 tokenizer.train_from_iterator([varied] * 4, trainer=trainer)
+tokenizer.add_tokens([AddedToken("<tool_call>", special=False, normalized=False)])  # as Qwen2.5 has it: matched whole
 
 fast = PreTrainedTokenizerFast(tokenizer_object=tokenizer, eos_token="<|im_end|>", pad_token="<|endoftext|>",
                                bos_token=None, clean_up_tokenization_spaces=False)
@@ -73,7 +74,8 @@ tokens = sorted(vocabulary, key=vocabulary.get)
 writer.add_tokenizer_model("gpt2")
 writer.add_tokenizer_pre("qwen2")
 writer.add_token_list(tokens)
-writer.add_token_types([gguf.TokenType.CONTROL if t in specials else gguf.TokenType.NORMAL for t in tokens])
+writer.add_token_types([gguf.TokenType.CONTROL if t in specials else gguf.TokenType.USER_DEFINED if t == "<tool_call>"
+                        else gguf.TokenType.NORMAL for t in tokens])
 writer.add_token_merges([m if isinstance(m, str) else " ".join(m) for m in saved["model"]["merges"]])
 writer.add_eos_token_id(tokenizer.token_to_id("<|im_end|>"))
 writer.add_pad_token_id(tokenizer.token_to_id("<|endoftext|>"))
@@ -89,7 +91,7 @@ writer.close()
 
 texts = [line for line in varied.split("\n") if line] + [
     varied, "DON'T stop: it'S fine, THEY'REHERE", "Cafe\u0301 vs caf\u00e9", "x\r\n\r\n  y", "tab\tword\t 42", "  \n  end", "!!\n\nnext",
-    "(word) ..dots", "<|im_start|>user\nHi<|im_end|>\n"]
+    "(word) ..dots", "<|im_start|>user\nHi<|im_end|>\n", "call <tool_call>{\"x\": 1}"]
 cases = []
 for text in texts:
     normalized = unicodedata.normalize("NFC", text)

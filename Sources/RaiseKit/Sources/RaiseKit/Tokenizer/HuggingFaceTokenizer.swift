@@ -1,7 +1,7 @@
 // HuggingFaceTokenizer: a byte-level BPE read from a Hugging Face `tokenizer.json` — the file a model folder
 // carries as the Hub ships it — with its roles from `tokenizer_config.json` beside it when present. Reads
-// `model` (type BPE: vocab and merges, as "a b" strings or ["a", "b"] pairs), `added_tokens` (the special ones
-// are matched as text) and the pre-tokenizer (GPT-2's ByteLevel, alone or after SmolLM2's single-digit split, or
+// `model` (type BPE: vocab and merges, as "a b" strings or ["a", "b"] pairs), `added_tokens` (matched as text,
+// special or not, as HF tokenizers matches them: Qwen2.5's `<tool_call>` is one token) and the pre-tokenizer (GPT-2's ByteLevel, alone or after SmolLM2's single-digit split, or
 // Qwen2's split pattern after its NFC normalizer).
 // Writes the same two files, so that a model folder raise saves loads in transformers (`AutoTokenizer`).
 import Foundation
@@ -26,7 +26,7 @@ extension BytePairTokenizer {
                   id >= 0, id < Int(BytePairTokenizer.maximumVocabulary) else {
                 throw fail("field 'added_tokens': an entry without content or a valid id")
             }
-            if object["special"] == .bool(true) { specials[content] = Int32(id) }
+            specials[content] = Int32(id)
         }
         var vocabulary = [[UInt8]: Int32]()
         for token in entries.keys where specials[token] == nil {
@@ -50,8 +50,9 @@ extension BytePairTokenizer {
                       preTokenizer: try HuggingFaceTokenizerConfig.preTokenizer(of: json, path: path), roles: roles.roles, name: path)
     }
 
-    /// Writes `tokenizer.json` (BPE vocabulary and merges, special tokens as added tokens, the pre-tokenizer
-    /// and a ByteLevel decoder) and `tokenizer_config.json` (BOS/EOS/PAD by text) into `directory`, atomically.
+    /// Writes `tokenizer.json` (BPE vocabulary and merges, the tokens matched as text as special added tokens —
+    /// a non-special one read from a tokenizer.json comes back special, matched alike —, the pre-tokenizer and
+    /// a ByteLevel decoder) and `tokenizer_config.json` (BOS/EOS/PAD by text) into `directory`, atomically.
     /// Reading them back gives the same ids for every text, and so does HF tokenizers.
     public func saveHuggingFace(directory: String, maxLength: Int) throws {
         try Folder.create(directory)
