@@ -1,10 +1,11 @@
 // Llama: the LLaMA architecture — token embedding, pre-RMSNorm blocks of rotary grouped-query attention
 // and a SwiGLU MLP, a final RMSNorm, and a head tied to the embedding or not — written over RaiseKit's
-// ops, with weights from a GGUF file (dequantized to Float32; a LLaMA's q/k rows un-permuted from llama.cpp's
-// adjacent-pair rotary layout to HF's half-split one, which its Qwen2 files keep) or an HF safetensors checkpoint. Qwen2 is the same
-// architecture with biases on the query, key and value projections (`LlamaSettings.Family`). Parameter
-// names follow HF (`model.layers.0.self_attn.q_proj.weight`), so checkpoints are HF-shaped. With `lora`,
-// the weights are frozen and low-rank adapters on the chosen projections train instead.
+// ops, with weights from a GGUF file (dequantized to Float32; a LLaMA's q/k rows un-permuted from
+// llama.cpp's adjacent-pair rotary layout to HF's half-split one, which its Qwen2 files keep) or an HF
+// safetensors checkpoint. Qwen2 is the same architecture with biases on the query, key and value
+// projections (`LlamaSettings.Family`). Parameter names follow HF (`model.layers.0.self_attn.q_proj.weight`),
+// so checkpoints are HF-shaped. With `lora`, the weights are frozen and low-rank adapters on the chosen
+// projections train instead.
 import RaiseKit
 
 /// A LLaMA-architecture language model.
@@ -29,7 +30,8 @@ final class Llama: DecoderLanguageModel {
         ])
     }
     /// transformers' LlamaForCausalLM (or Qwen2ForCausalLM) config: the same sizes under HF's names, with the
-    /// fields raise fixes (SiLU, the family's biases, plain RoPE, full attention, Float32) and the token roles spelled out.
+    /// fields raise fixes (SiLU, the family's biases, plain RoPE, full attention, Float32) and the token roles
+    /// spelled out.
     var huggingFaceConfiguration: JSONObject? {
         let roles = tokenizer.specialTokens
         let family: [(String, JSONValue)] = switch settings.family {

@@ -70,7 +70,9 @@ struct LlamaSettings: Equatable {
             throw refuse("model_type", type, "raise computes the llama and qwen2 families")
         }
         self.family = family
-        if let sliding = config["use_sliding_window"], sliding == .bool(true) { throw refuse("use_sliding_window", sliding, "raise attends to the whole context") }
+        if let sliding = config["use_sliding_window"], sliding == .bool(true) {
+            throw refuse("use_sliding_window", sliding, "raise attends to the whole context")
+        }
         if let kinds = config["layer_types"], kinds.arrayValue?.allSatisfy({ $0 == .string("full_attention") }) != true {
             throw refuse("layer_types", kinds, "raise attends to the whole context in every layer")
         }
@@ -79,7 +81,8 @@ struct LlamaSettings: Equatable {
         if let type = rope?["rope_type"], type != .string("default") { throw refuse("rope_parameters.rope_type", type, "raise computes plain RoPE") }
         if let activation = config["hidden_act"], activation != .string("silu") { throw refuse("hidden_act", activation, "LLaMA's MLP is SwiGLU (silu)") }
         for field in ["attention_bias", "mlp_bias"] where config[field] == .bool(true) {
-            throw refuse(field, .bool(true), "raise's LLaMA has no biases (Qwen2's, on the query, key and value projections, come with model_type 'qwen2')")
+            throw refuse(field, .bool(true), "raise's LLaMA has no biases (Qwen2's, on the query, key and value projections, "
+                         + "come with model_type 'qwen2')")
         }
         layers = try config.positiveInteger("num_hidden_layers", path: path)
         width = try config.positiveInteger("hidden_size", path: path)

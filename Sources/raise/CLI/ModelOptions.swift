@@ -213,7 +213,7 @@ enum ModelOptions {
         let what = switch match {
         case .finalAnswer: "give no final answer (after '####', else a number)"
         case .choiceLikelihood: "give no option letter their prompt offers (options labelled at the start of a line — `A.`, `A)`, `A:`, "
-                                + "`(A)` — or as `(A)` within one; A–D where fewer than two are)"
+                                + "`(A)` — or two or more as `(A)` within one; A–D where fewer than two are)"
         case .choice, .exact: "give no option letter A–J"  // every reference reads as exact
         }
         let offered = ChoiceAnswers.offeredLetters(by: prompts[first])

@@ -1,8 +1,9 @@
 // HuggingFaceTokenizer: a byte-level BPE read from a Hugging Face `tokenizer.json` — the file a model folder
 // carries as the Hub ships it — with its roles from `tokenizer_config.json` beside it when present. Reads
 // `model` (type BPE: vocab and merges, as "a b" strings or ["a", "b"] pairs), `added_tokens` (matched as text,
-// special or not, as HF tokenizers matches them: Qwen2.5's `<tool_call>` is one token) and the pre-tokenizer (GPT-2's ByteLevel, alone or after SmolLM2's single-digit split, or
-// Qwen2's split pattern after its NFC normalizer).
+// special or not, as HF tokenizers matches them: Qwen2.5's `<tool_call>` is one token) and the pre-tokenizer
+// (GPT-2's ByteLevel, alone or after SmolLM2's single-digit split, or Qwen2's split pattern after its NFC
+// normalizer).
 // Writes the same two files, so that a model folder raise saves loads in transformers (`AutoTokenizer`).
 import Foundation
 
@@ -70,16 +71,17 @@ extension BytePairTokenizer {
         }
         let byteLevel = JSONValue.object(JSONObject([("type", .string("ByteLevel")), ("add_prefix_space", .bool(false)),
                                                      ("trim_offsets", .bool(true)), ("use_regex", .bool(true))]))
-        func sequence(_ first: JSONObject, _ byteLevel: JSONValue) -> JSONValue {
-            .object(JSONObject([("type", .string("Sequence")), ("pretokenizers", .array([.object(first), byteLevel]))]))
+        func sequence(_ first: JSONObject, then last: JSONValue) -> JSONValue {
+            .object(JSONObject([("type", .string("Sequence")), ("pretokenizers", .array([.object(first), last]))]))
         }
         let preTokenizer: JSONValue = switch self.preTokenizer {
         case .gpt2: byteLevel
-        case .isolatedDigits: sequence(JSONObject([("type", .string("Digits")), ("individual_digits", .bool(true))]), byteLevel)
-        case .qwen2: sequence(JSONObject([("type", .string("Split")), ("pattern", .object(JSONObject([("Regex", .string(HuggingFaceTokenizerConfig.qwen2Pattern))]))),
+        case .isolatedDigits: sequence(JSONObject([("type", .string("Digits")), ("individual_digits", .bool(true))]), then: byteLevel)
+        case .qwen2: sequence(JSONObject([("type", .string("Split")),
+                                          ("pattern", .object(JSONObject([("Regex", .string(HuggingFaceTokenizerConfig.qwen2Pattern))]))),
                                           ("behavior", .string("Isolated")), ("invert", .bool(false))]),
-                              .object(JSONObject([("type", .string("ByteLevel")), ("add_prefix_space", .bool(false)),
-                                                  ("trim_offsets", .bool(false)), ("use_regex", .bool(false))])))
+                              then: .object(JSONObject([("type", .string("ByteLevel")), ("add_prefix_space", .bool(false)),
+                                                        ("trim_offsets", .bool(false)), ("use_regex", .bool(false))])))
         }
         let normalizer: JSONValue = self.preTokenizer == .qwen2 ? .object(JSONObject([("type", .string("NFC"))])) : .null
         let model = JSONObject([
