@@ -3,7 +3,8 @@ tokenizer.json, tokenizer_config.json) with random weights; tiny-qwen2.gguf, the
 Float32 as llama.cpp's converter lays them out (the `gguf` package's tensor-name map for QWEN2, q and k rows
 as HF has them, `tokenizer.ggml.pre` "qwen2"); and tiny_qwen2_reference.json: the token ids HF
 `tokenizers` gives for each line of ../tokenizer/varied.txt (and a few more texts), each text's words under
-Qwen2's pre-tokenizer, and the model's per-token losses and first logits for a chat in transformers' Qwen2.
+Qwen2's pre-tokenizer (and those of 600 random strings), and the model's per-token losses and first logits
+for a chat in transformers' Qwen2.
 
 The tokenizer is a byte-level BPE of 400 tokens trained here on varied.txt with Qwen2's normalizer (NFC)
 and pre-tokenizer (its split pattern, then ByteLevel without its own regex), as Qwen2.5's tokenizer.json
@@ -14,6 +15,7 @@ logits differ. Run once from the repository root with the bench virtual environm
 """
 import json
 import pathlib
+import random
 import unicodedata
 
 import gguf
@@ -98,10 +100,21 @@ for text in texts:
     words = [word for word, _ in pre_tokenizers.Split(Regex(pattern), behavior="isolated").pre_tokenize_str(normalized)]
     cases.append({"text": text, "ids": tokenizer.encode(text).ids, "words": words})
 
+# Random strings over the characters the pattern tells apart (letters in both cases and of other scripts,
+# digits, apostrophes, the white space kinds, line breaks, punctuation, a combining mark, emoji), cut by HF's Split.
+random.seed(0)
+alphabet = list("aZsStTdDrReEvVlLmM'   \t\t\r\n\n.,!?()-_\"#0123456789") + ["\u00e9", "\u0301", "\u00a0", "\u3000", "\u65e5", "\u0416",
+                                                                        "\U0001f600", "\u2014", "\u00bd", "\u0663"]
+split = pre_tokenizers.Split(Regex(pattern), behavior="isolated")
+randomTexts = []
+for _ in range(600):
+    text = unicodedata.normalize("NFC", "".join(random.choice(alphabet) for _ in range(random.randint(1, 24))))
+    randomTexts.append({"text": text, "words": [word for word, _ in split.pre_tokenize_str(text)]})
+
 chat = "<|im_start|>user\nWhat is 12 + 30?<|im_end|>\n<|im_start|>assistant\nIt is 42.<|im_end|>"
 ids = tokenizer.encode(chat).ids
 with torch.no_grad():
     logits = model(torch.tensor([ids])).logits[0]
 losses = torch.nn.functional.cross_entropy(logits[:-1], torch.tensor(ids[1:]), reduction="none")
-reference = {"cases": cases, "chat": {"ids": ids, "losses": losses.tolist(), "first_logits": logits[:3].tolist()}}
+reference = {"cases": cases, "random": randomTexts, "chat": {"ids": ids, "losses": losses.tolist(), "first_logits": logits[:3].tolist()}}
 (here / "tiny_qwen2_reference.json").write_text(json.dumps(reference, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
