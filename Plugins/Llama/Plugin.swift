@@ -20,7 +20,7 @@ final class LlamaPlugin: RaisePlugin {
             id: "model.llama", kind: .model, version: "1.1.0",
             summary: "LLaMA architecture (RMSNorm, RoPE, grouped-query attention, SwiGLU) from GGUF or HF safetensors; Qwen2 too",
             parameters: [
-                PluginParameter("path", .text, default: "", "a .gguf file, or a folder with config.json and model.safetensors"),
+                PluginParameter("path", .text, default: "", "a .gguf file, or a folder with config.json and model.safetensors (or its shards)"),
                 PluginParameter("checkpoint", .text, default: "", "a raise model folder of this backend"),
                 PluginParameter("ctx", .integer(8...131_072), default: "512", "the longest sequence raise feeds it"),
             ] + LowRankSettings.pluginParameters(targets: Llama.adaptable.map(\.0)),

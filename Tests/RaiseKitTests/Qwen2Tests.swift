@@ -1,8 +1,9 @@
 // model.llama with a Qwen2: a tiny Qwen2 with random weights and a 400-token tokenizer, as transformers and
 // HF tokenizers save them, and as a GGUF file laid out as llama.cpp's converter does
 // (Tests/Fixtures/qwen2/make_tiny_qwen2.py), against what they compute — the pre-tokenizer's words, the token
-// ids, the per-token losses and next-token log-probabilities of transformers' Qwen2 — then a fine-tuned model
-// saved and read back, by raise and as an HF folder, and the fields raise does not compute refused by name.
+// ids, the per-token losses and next-token log-probabilities of transformers' Qwen2 — then its weights read
+// from shards, a fine-tuned model saved and read back, by raise and as an HF folder, and the fields raise does
+// not compute refused by name.
 import Foundation
 @testable import RaiseKit
 import RaiseTestSupport
@@ -114,6 +115,42 @@ final class Qwen2Tests: XCTestCase {
             let logSum = top + log(values.reduce(0) { $0 + exp($1 - top) })
             for (id, value) in values.enumerated() {
                 XCTAssertEqual(Double(logProbabilities[row][id]), value - logSum, accuracy: 1e-4, "\(path): row \(row), token \(id)")
+            }
+        }
+    }
+
+    /// A folder whose weights are sharded as the Hub ships large models (model.safetensors.index.json and the
+    /// shards its weight_map names) loads to the same model; a parameter the map leaves out, or maps outside
+    /// the folder, is an error naming the index and the parameter.
+    func testShardedWeightsLoadAsOneFile() throws {
+        let registry = try registry()
+        let whole = try model(registry, "llama:path=\"\(folder)\",ctx=64")
+        let sharded = try scratchFolder(self)
+        for file in ["config.json", "tokenizer.json", "tokenizer_config.json"] {
+            try FileManager.default.copyItem(atPath: folder + "/" + file, toPath: sharded + "/" + file)
+        }
+        let tensors = Checkpoint.named(whole.parameters)
+        let half = tensors.count / 2
+        var weightMap = JSONObject()
+        for (shard, part) in [("model-00001-of-00002.safetensors", tensors[..<half]), ("model-00002-of-00002.safetensors", tensors[half...])] {
+            try Safetensors.write(Array(part), to: sharded + "/" + shard)
+            for (name, _) in part { weightMap[name] = .string(shard) }
+        }
+        func writeIndex(_ map: JSONObject) throws {
+            try AtomicFile.write(JSONValue.object(JSONObject([("weight_map", .object(map))])).serialized, to: sharded + "/model.safetensors.index.json")
+        }
+        try writeIndex(weightMap)
+        let chat = try ids(XCTUnwrap(reference()["chat"]?.objectValue)["ids"])
+        let example = [TokenizedExample(ids: chat, lossMask: chat.indices.map { $0 == 0 ? 0 : 1 })]
+        XCTAssertEqual(try model(registry, "llama:path=\"\(sharded)\",ctx=64").exampleLosses(example), try whole.exampleLosses(example))
+
+        let name = tensors[half].name
+        for shard in [JSONValue.null, .string("../model-00002-of-00002.safetensors")] {
+            var broken = weightMap
+            broken[name] = shard
+            try writeIndex(broken)
+            assertThrows([sharded + "/model.safetensors.index.json", name, "weight_map"]) {
+                _ = try self.model(registry, "llama:path=\"\(sharded)\",ctx=64")
             }
         }
     }

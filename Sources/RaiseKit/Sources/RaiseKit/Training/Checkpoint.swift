@@ -63,10 +63,31 @@ public enum Checkpoint {
         (try? JSONValue.readObject(path: directory + "/config.json"))?["prompt_template"]?.stringValue.flatMap(PromptTemplate.init)
     }
 
-    /// Loads model.safetensors of `directory` into `parameters`, checking every name and shape.
+    /// Loads model.safetensors of `directory` into `parameters`, checking every name and shape; or, when there
+    /// is none beside a `model.safetensors.index.json` (a large model as the Hub shards it), the files its
+    /// `weight_map` names, one shard at a time.
+    ///
+    /// - Throws: `RaiseError` naming the file and the tensor that is missing or of another shape, or the index
+    ///   and the parameter it maps to no shard (or to a path outside `directory`).
     public static func loadParameters(_ parameters: ParameterStore, from directory: String) throws {
         let path = directory + "/model.safetensors"
-        try copy(Safetensors.read(path: path), into: parameters, path: path)
+        let index = directory + "/model.safetensors.index.json"
+        guard !FileManager.default.fileExists(atPath: path), FileManager.default.fileExists(atPath: index) else {
+            return try copy(Safetensors.read(path: path), into: parameters, path: path)
+        }
+        guard let weightMap = try JSONValue.readObject(path: index)["weight_map"]?.objectValue else {
+            throw RaiseError.file(path: index, detail: "field 'weight_map' is missing or not an object")
+        }
+        var byShard = [String: [ParameterSpec]]()
+        for spec in parameters.specs {
+            guard let shard = weightMap[spec.name]?.stringValue, !shard.isEmpty, !shard.contains("/"), shard != ".", shard != ".." else {
+                throw RaiseError.tensor(path: index, tensor: spec.name, detail: "field 'weight_map' names no shard file in this folder for it")
+            }
+            byShard[shard, default: []].append(spec)
+        }
+        for (shard, specs) in byShard.sorted(by: { $0.key < $1.key }) {
+            try copy(Safetensors.read(path: directory + "/" + shard), into: parameters, only: specs, path: directory + "/" + shard)
+        }
     }
 
     /// Writes the resume state of a run into `directory`/resume.safetensors.
@@ -122,11 +143,11 @@ public enum Checkpoint {
         parameters.specs.map { ($0.name, parameters[$0.name].value) }
     }
 
-    /// Overwrites every parameter with the tensor of the same name in `file` (read from `path`).
+    /// Overwrites every parameter (or those of `only`) with the tensor of the same name in `file` (read from `path`).
     ///
     /// - Throws: `RaiseError.tensor` naming the file and a tensor that is missing or of another shape.
-    public static func copy(_ file: SafetensorsFile, into parameters: ParameterStore, path: String) throws {
-        for spec in parameters.specs {
+    public static func copy(_ file: SafetensorsFile, into parameters: ParameterStore, only specs: [ParameterSpec]? = nil, path: String) throws {
+        for spec in specs ?? parameters.specs {
             guard let tensor = file.tensors[spec.name] else { throw RaiseError.tensor(path: path, tensor: spec.name, detail: "missing") }
             guard tensor.shape == spec.shape else {
                 throw RaiseError.tensor(path: path, tensor: spec.name, detail: "shape \(tensor.shape), expected \(spec.shape)")
