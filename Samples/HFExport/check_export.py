@@ -2,9 +2,9 @@
 
     python check_export.py MODEL_DIR LOSSES.jsonl [--tolerance 1e-3]
 
-MODEL_DIR is what `raise finetune --out` (or `raise pretrain --out`) wrote for a LLaMA model; LOSSES.jsonl is
-what `raise evaluate --model MODEL_DIR --val FILE --losses LOSSES.jsonl` wrote. For every record the script
-loads the folder with AutoTokenizer and AutoModelForCausalLM and checks that
+MODEL_DIR is what `raise finetune --out` (or `raise pretrain --out`) wrote for a LLaMA or Qwen2 model;
+LOSSES.jsonl is what `raise evaluate --model MODEL_DIR --val FILE --losses LOSSES.jsonl` wrote. For every record
+the script loads the folder with AutoTokenizer and AutoModelForCausalLM and checks that
   1. transformers' tokenizer gives raise's token ids for each template piece (records raise cut to its context
      are skipped here: their ids are not the whole text), and
   2. the model's mean answer-token loss on raise's ids is within the tolerance of raise's.

@@ -44,7 +44,7 @@ tokenizer.add_tokens([AddedToken("<tool_call>", special=False, normalized=False)
 fast = PreTrainedTokenizerFast(tokenizer_object=tokenizer, eos_token="<|im_end|>", pad_token="<|endoftext|>",
                                bos_token=None, clean_up_tokenization_spaces=False)
 config = Qwen2Config(vocab_size=tokenizer.get_vocab_size(), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
-                     num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=128, rope_theta=1_000_000.0,
+                     num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=512, rope_theta=1_000_000.0,
                      rms_norm_eps=1e-6, tie_word_embeddings=True, use_sliding_window=False,
                      eos_token_id=tokenizer.token_to_id("<|im_end|>"), pad_token_id=tokenizer.token_to_id("<|endoftext|>"),
                      bos_token_id=None)
