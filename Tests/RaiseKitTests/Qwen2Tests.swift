@@ -1,4 +1,4 @@
-// model.llama with a Qwen2: a tiny Qwen2 with random weights and a 400-token tokenizer, as transformers and
+// model.llama with a Qwen2: a tiny Qwen2 with random weights and a 401-token tokenizer, as transformers and
 // HF tokenizers save them, and as a GGUF file laid out as llama.cpp's converter does
 // (Tests/Fixtures/qwen2/make_tiny_qwen2.py), against what they compute — the pre-tokenizer's words, the token
 // ids, the per-token losses and next-token log-probabilities of transformers' Qwen2 — then its weights read

@@ -8,7 +8,7 @@ for a chat in transformers' Qwen2.
 
 The tokenizer is a byte-level BPE of 400 tokens trained here on varied.txt with Qwen2's normalizer (NFC)
 and pre-tokenizer (its split pattern, then ByteLevel without its own regex), as Qwen2.5's tokenizer.json
-has them. The model has Qwen2's q/k/v biases; every weight and bias is drawn at a scale that makes the
+has them, and a non-special added token, `<tool_call>`, as Qwen2.5 has it: 401 in all. The model has Qwen2's q/k/v biases; every weight and bias is drawn at a scale that makes the
 logits differ. Run once from the repository root with the bench virtual environment (`make venv-bench`):
 
     .venv-bench/bin/python Tests/Fixtures/qwen2/make_tiny_qwen2.py
