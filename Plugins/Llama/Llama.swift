@@ -19,15 +19,19 @@ final class Llama: DecoderLanguageModel {
     var parameters: ParameterStore { adapters?.parameters ?? weights }
     var contextLength: Int
     var embeddingWidth: Int { settings.width }
+    /// The sizes, and the family when it is not LLaMA: a LLaMA's settings read as they did before Qwen2, so the
+    /// features cached for it (keyed by them) stay valid.
     var configuration: JSONObject {
-        JSONObject([
+        var values = JSONObject([
             ("num_hidden_layers", .number(Double(settings.layers))), ("hidden_size", .number(Double(settings.width))),
             ("num_attention_heads", .number(Double(settings.heads))), ("num_key_value_heads", .number(Double(settings.kvHeads))),
             ("intermediate_size", .number(Double(settings.feedForward))), ("vocab_size", .number(Double(settings.vocabulary))),
             ("max_position_embeddings", .number(Double(settings.context))), ("rope_theta", .number(Double(settings.ropeBase))),
             ("rms_norm_eps", .number(Double(settings.normEps))), ("tie_word_embeddings", .bool(settings.tiedEmbeddings)),
-            ("model_type", .string(settings.family.rawValue)), ("raise_context", .number(Double(contextLength))),
+            ("raise_context", .number(Double(contextLength))),
         ])
+        if settings.family != .llama { values["model_type"] = .string(settings.family.rawValue) }
+        return values
     }
     /// transformers' LlamaForCausalLM (or Qwen2ForCausalLM) config: the same sizes under HF's names, with the
     /// fields raise fixes (SiLU, the family's biases, plain RoPE, full attention, Float32) and the token roles
@@ -35,8 +39,9 @@ final class Llama: DecoderLanguageModel {
     var huggingFaceConfiguration: JSONObject? {
         let roles = tokenizer.specialTokens
         let family: [(String, JSONValue)] = switch settings.family {
-        case .llama: [("architectures", .array([.string("LlamaForCausalLM")])), ("attention_bias", .bool(false)), ("mlp_bias", .bool(false))]
-        case .qwen2: [("architectures", .array([.string("Qwen2ForCausalLM")])), ("use_sliding_window", .bool(false))]
+        case .llama: [("model_type", .string("llama")), ("architectures", .array([.string("LlamaForCausalLM")])),
+                      ("attention_bias", .bool(false)), ("mlp_bias", .bool(false))]
+        case .qwen2: [("model_type", .string("qwen2")), ("architectures", .array([.string("Qwen2ForCausalLM")])), ("use_sliding_window", .bool(false))]
         }
         var config = JSONObject(family + [
             ("hidden_act", .string("silu")), ("head_dim", .number(Double(settings.headDim))),

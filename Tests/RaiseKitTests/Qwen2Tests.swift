@@ -119,6 +119,24 @@ final class Qwen2Tests: XCTestCase {
         }
     }
 
+    /// A model's settings name its family only when it is not LLaMA, so that a LLaMA's read as before Qwen2 was
+    /// added and the features cached under them stay valid; a checkpoint without a family is a LLaMA.
+    func testOnlyAQwen2NamesItsFamilyInItsSettings() throws {
+        let registry = try registry()
+        XCTAssertEqual(try model(registry, "llama:path=\"\(folder)\",ctx=64").configuration["model_type"], .string("qwen2"))
+        let asLlama = try scratchFolder(self)
+        for file in ["model.safetensors", "tokenizer.json", "tokenizer_config.json"] {
+            try FileManager.default.copyItem(atPath: folder + "/" + file, toPath: asLlama + "/" + file)
+        }
+        var config = try JSONValue.readObject(path: folder + "/config.json")
+        config["model_type"] = .string("llama")
+        try AtomicFile.write(JSONValue.object(config).serialized, to: asLlama + "/config.json")
+        let llama = try model(registry, "llama:path=\"\(asLlama)\",ctx=64")  // the biases left unread
+        XCTAssertNil(llama.configuration["model_type"])
+        XCTAssertNotEqual(FeatureCache.settingsFingerprint(of: llama),
+                          FeatureCache.settingsFingerprint(of: try model(registry, "llama:path=\"\(folder)\",ctx=64")))
+    }
+
     /// A folder whose weights are sharded as the Hub ships large models (model.safetensors.index.json and the
     /// shards its weight_map names) loads to the same model; a parameter the map leaves out, or maps outside
     /// the folder, is an error naming the index and the parameter.
