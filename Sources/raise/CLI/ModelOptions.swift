@@ -216,9 +216,11 @@ enum ModelOptions {
                                 + "`(A)` — or two or more as `(A)` within one; A–D where fewer than two are)"
         case .choice, .exact: "give no option letter A–J"  // every reference reads as exact
         }
-        let offered = ChoiceAnswers.offeredLetters(by: prompts[first])
-        let offering = match == .choiceLikelihood && match.reads(reference: measured[first].output) ? ", its prompt offering \(offered.first!)–\(offered.last!)" : ""
-        let example = "\(measured[first].source): \"\(measured[first].output.prefix(40))\"\(offering)"
+        var example = "\(measured[first].source): \"\(measured[first].output.prefix(40))\""
+        if match == .choiceLikelihood && match.reads(reference: measured[first].output) {  // a letter, but not one offered
+            let offered = ChoiceAnswers.offeredLetters(by: prompts[first])
+            example += ", its prompt offering \(offered.first!)–\(offered.last!)"
+        }
         let given = "--match \(match.rawValue): \(unmatchable.count) of \(measured.count) test references \(what)"
         guard unmatchable.count < measured.count else {
             throw UsageError(message: "\(given), so no answer could match (the first: \(example)); choose the --match its answers are written for",

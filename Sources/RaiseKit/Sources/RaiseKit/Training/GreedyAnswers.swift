@@ -141,7 +141,7 @@ public enum GreedyAnswers {
     /// Each example's prompt (its ids before the first answer token), and the examples' positions by prompt
     /// length, ties in order: answers are computed `batchSize` prompts at a time in that order.
     static func promptsByLength(_ examples: [TokenizedExample]) -> (prompts: [[Int32]], order: [Int]) {
-        let prompts = examples.map { Array($0.ids.prefix(promptLength($0))) }
+        let prompts = examples.map(prompt)
         return (prompts, prompts.indices.sorted { (prompts[$0].count, $0) < (prompts[$1].count, $1) })
     }
 
@@ -150,9 +150,12 @@ public enum GreedyAnswers {
         example.lossMask.firstIndex(of: 1) ?? example.ids.count
     }
 
-    /// Each example's prompt decoded: its ids before the first answer token, template included.
+    /// An example's prompt: its ids before the first answer token.
+    static func prompt(_ example: TokenizedExample) -> [Int32] { Array(example.ids.prefix(promptLength(example))) }
+
+    /// Each example's prompt decoded, template included.
     public static func promptTexts(_ tokenizer: any Tokenizer, examples: [TokenizedExample]) -> [String] {
-        examples.map { tokenizer.decode(Array($0.ids.prefix(promptLength($0)))) }
+        examples.map { tokenizer.decode(prompt($0)) }
     }
 
     /// Each example's answer tokens decoded, without the end token.
