@@ -119,7 +119,12 @@ f16_block = struct.pack("<e", 0.5)
 tensors = [("f32", 0, [2, 3], struct.pack("<6f", *range(6))), ("f16", 1, [4], struct.pack("<4e", 1, 2, 3, 4)),
            ("q8_0", 8, [32], f16_block + bytes(range(32))), ("q4_0", 2, [32], f16_block + bytes(range(16))),
            ("q4_1", 3, [1, 32], f16_block + struct.pack("<e", -1.0) + bytes(range(16, 32))),
-           ("bf16", 30, [2], struct.pack("<2H", 0x3F80, 0x4000))]
+           ("bf16", 30, [2], struct.pack("<2H", 0x3F80, 0x4000)),
+           ("q5_0", 6, [32], f16_block + bytes(range(20))), ("q5_1", 7, [32], f16_block + f16_block + bytes(range(20))),
+           # The K-quants, 256 elements a block: every byte counted up, the Float16 scales where ggml puts them.
+           ("q2_k", 10, [256], bytes(range(80)) + f16_block * 2), ("q3_k", 11, [256], bytes(range(108)) + f16_block),
+           ("q4_k", 12, [256], f16_block * 2 + bytes(range(140))), ("q5_k", 13, [256], f16_block * 2 + bytes(range(172))),
+           ("q6_k", 14, [256], bytes(range(208)) + f16_block)]
 seed("gguf", "every-type", gguf([(k, t, v) for k, t, v in every_type] + tokenizer, tensors))
 seed("gguf", "tokenizer-only", gguf(tokenizer, []))
 seed("gguf", "empty", gguf([], []))

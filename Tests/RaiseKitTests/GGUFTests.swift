@@ -61,6 +61,23 @@ final class GGUFTests: XCTestCase {
         XCTAssertEqual(try file.tensor("w").scalars, [1, 2, 3, 4, 5, 6])
     }
 
+    /// Every block type raise reads, two rows of random block bytes each (Tests/Fixtures/gguf/make_quant_reference.py),
+    /// against what the `gguf` package's `quants.dequantize` makes of them.
+    func testEveryBlockTypeDequantizesAsTheGGUFPackageDoes() throws {
+        let file = try GGUFFile(path: fixturesFolder + "/gguf/quants.gguf")
+        let data = try XCTUnwrap(FileManager.default.contents(atPath: fixturesFolder + "/gguf/quants_reference.json"))
+        let reference = try XCTUnwrap(JSONValue.parse([UInt8](data)).objectValue)
+        XCTAssertEqual(Set(reference.keys), ["F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"])
+        for name in reference.keys {
+            let expected = try XCTUnwrap(reference[name]?.arrayValue).map { Float(try XCTUnwrap($0.numberValue)) }
+            let tensor = try file.tensor(name)
+            XCTAssertEqual(tensor.shape, [2, 256], name)
+            let worst = zip(tensor.scalars, expected).map { abs($0 - $1) / max(1, abs($1)) }.max() ?? .infinity
+            XCTAssertLessThanOrEqual(worst, 1e-6, "\(name): largest difference \(worst)")
+            XCTAssertGreaterThan(Set(expected).count, 64, "\(name): the fixture's values vary")
+        }
+    }
+
     private func assertRejected(_ b: GGUFBuilder, _ fragments: [String], line: UInt = #line) throws {
         let path = try b.write(self)
         assertThrows([path] + fragments, line: line) { try GGUFFile(path: path) }
@@ -79,8 +96,8 @@ final class GGUFTests: XCTestCase {
         try assertRejected(hugeCount, ["tensor count", "more than the file can hold"])
         var hugeString = GGUFBuilder(); hugeString.header(tensors: 0, keys: 1); hugeString.u64(1 << 50); hugeString.u64(0)
         try assertRejected(hugeString, ["ends inside metadata key"])
-        var badType = GGUFBuilder(); badType.header(tensors: 1, keys: 0); badType.tensorInfo("t", ggmlShape: [32], type: 14, offset: 0)
-        try assertRejected(badType, ["tensor 't'", "Q6_K is not supported"])
+        var badType = GGUFBuilder(); badType.header(tensors: 1, keys: 0); badType.tensorInfo("t", ggmlShape: [32], type: 16, offset: 0)
+        try assertRejected(badType, ["tensor 't'", "IQ2_XXS is not supported", "Q4_K, Q5_K, Q6_K"])
         var outside = GGUFBuilder(); outside.header(tensors: 1, keys: 0); outside.tensorInfo("t", ggmlShape: [64], type: 0, offset: 0)
         outside.align()
         try assertRejected(outside, ["tensor 't'", "runs past the end"])
@@ -89,6 +106,9 @@ final class GGUFTests: XCTestCase {
         try assertRejected(misaligned, ["tensor 't'", "not aligned"])
         var partialBlock = GGUFBuilder(); partialBlock.header(tensors: 1, keys: 0); partialBlock.tensorInfo("t", ggmlShape: [33], type: 8, offset: 0)
         try assertRejected(partialBlock, ["tensor 't'", "do not fill blocks of 32"])
+        var splitRows = GGUFBuilder(); splitRows.header(tensors: 1, keys: 0); splitRows.tensorInfo("t", ggmlShape: [128, 2], type: 12, offset: 0)
+        splitRows.bytes += [UInt8](repeating: 0, count: 256)
+        try assertRejected(splitRows, ["tensor 't'", "rows of 128 elements do not fill blocks of 256"])
         var duplicate = GGUFBuilder(); duplicate.header(tensors: 0, keys: 2)
         for _ in 0..<2 { duplicate.string("k"); duplicate.u32(4); duplicate.u32(1) }
         try assertRejected(duplicate, ["'k' appears twice"])

@@ -100,9 +100,11 @@ public final class GGUFFile {
             }
             let rawType = try cursor.read(UInt32.self, what: "type of '\(name)'")
             guard let type = GGMLType(rawValue: rawType) else {
-                throw fail("ggml \(GGMLType.name(of: rawType)) is not supported (raise reads F32, F16, BF16, Q8_0, Q4_0, Q4_1)")
+                throw fail("ggml \(GGMLType.name(of: rawType)) is not supported (raise reads \(GGMLType.supportedNames))")
             }
-            guard elements % type.blockSize == 0 else { throw fail("\(elements) elements do not fill blocks of \(type.blockSize)") }
+            guard shape.last! % type.blockSize == 0 else {  // ggml quantizes each row on its own
+                throw fail("rows of \(shape.last!) elements do not fill blocks of \(type.blockSize)")
+            }
             let relative = try cursor.read(UInt64.self, what: "offset of '\(name)'")
             guard relative <= UInt64(data.count) else { throw fail("offset \(relative) lies outside the file") }
             infos.append((name, shape, type, Int(relative), elements / type.blockSize * type.blockBytes))
