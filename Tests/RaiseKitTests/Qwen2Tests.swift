@@ -65,14 +65,23 @@ final class Qwen2Tests: XCTestCase {
         XCTAssertEqual(tokenizer.specialTokens.eos, tokenizer.specialTokens.byText["<|im_end|>"])
         XCTAssertEqual(tokenizer.specialTokens.pad, tokenizer.specialTokens.byText["<|endoftext|>"])
         XCTAssertNil(tokenizer.specialTokens.bos)
+        let toolCall = try XCTUnwrap(tokenizer.specialTokens.byText["<tool_call>"])
+        XCTAssertEqual(tokenizer.specialTokens.nonSpecial, [toolCall], "HF's special: false, GGUF's user-defined")
 
         let saved = try scratchFolder(self)
         try tokenizer.saveHuggingFace(directory: saved, maxLength: 64)
         let again = try BytePairTokenizer(huggingFace: saved + "/tokenizer.json")
+        try tokenizer.save(directory: saved + "/raise")
+        let raiseFolder = try BytePairTokenizer(directory: saved + "/raise")
         for case_ in cases {
             let text = try XCTUnwrap(case_["text"]?.stringValue)
             XCTAssertEqual(again.encode(text), tokenizer.encode(text), text)
+            XCTAssertEqual(raiseFolder.encode(text), tokenizer.encode(text), text)
         }
+        XCTAssertEqual(again.specialTokens, tokenizer.specialTokens)
+        XCTAssertEqual(raiseFolder.specialTokens, tokenizer.specialTokens)
+        let added = try XCTUnwrap(JSONValue.readObject(path: saved + "/tokenizer.json")["added_tokens"]?.arrayValue).compactMap(\.objectValue)
+        XCTAssertEqual(added.filter { $0["special"] == .bool(false) }.map { $0["content"] }, [.string("<tool_call>")])
     }
 
     /// A tokenizer.json whose normalizer raise would not apply is refused, naming the field: Qwen2's pattern

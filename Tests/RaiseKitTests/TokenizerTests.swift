@@ -143,6 +143,7 @@ final class BytePairTrainerTests: XCTestCase {
         try damaged(extrasPath, extras, "\"<|endoftext|>\":\(endOfText)", "\"<|endoftext|>\":2000000000", [extrasPath, "'<|endoftext|>' is 2000000000"])
         try damaged(extrasPath, extras, "\"<|endoftext|>\":\(endOfText)", "\"\":\(endOfText)", [extrasPath, "empty text"])
         try damaged(extrasPath, extras, "\"pre_tokenizer\":\"gpt2\"", "\"pre_tokenizer\":\"bogus\"", [extrasPath, "field 'pre_tokenizer'"])
+        try damaged(extrasPath, extras, "\"non_special\":[]", "\"non_special\":[5]", [extrasPath, "field 'non_special': 5 is not the id of one of the special tokens"])
         try damaged(encoderPath, encoder, "\"<|endoftext|>\":\(endOfText)", "\"<|endoftext|>\":100000", [encoderPath, "id 100000 is beyond the 300 tokens"])
         try damaged(encoderPath, encoder, "\"<|endoftext|>\":\(endOfText)", "\"<|endoftext|>\":0", [encoderPath, "have the same id 0"])
         try damaged(encoderPath, encoder, "\"<|endoftext|>\":\(endOfText)", "\"<|endoftext|>\":3000000000", [encoderPath, "beyond the 300 tokens"])

@@ -38,11 +38,12 @@ public final class BytePairTokenizer: Tokenizer {
     ///   - vocabulary: each token's bytes and id. A byte with no token of its own is dropped when encoding,
     ///     as HF tokenizers does without an unknown token (SmolLM2 lacks a few control bytes).
     ///   - merges: (left bytes, right bytes) in rank order; both sides and their concatenation must be tokens.
-    ///   - specials: special-token texts and ids (not reachable by merges).
+    ///   - specials: texts and ids of the tokens matched as text (not reachable by merges).
+    ///   - nonSpecial: the ids of `specials` that are not special (HF's `special: false`, GGUF's user-defined).
     ///   - roles: BOS, EOS and PAD ids; by default `<|endoftext|>` serves all three (`<|pad|>` as PAD if present).
     /// - Throws: `RaiseError.invalidArgument` naming the first inconsistency.
     public init(vocabulary: [[UInt8]: Int32], merges mergeList: [([UInt8], [UInt8])], specials: [String: Int32],
-                preTokenizer: PreTokenizer = .gpt2, roles: (bos: Int32?, eos: Int32?, pad: Int32?)? = nil,
+                nonSpecial: Set<Int32> = [], preTokenizer: PreTokenizer = .gpt2, roles: (bos: Int32?, eos: Int32?, pad: Int32?)? = nil,
                 name: String = "tokenizer") throws {
         let largest = max(vocabulary.values.max() ?? -1, specials.values.max() ?? -1)
         guard vocabulary.values.allSatisfy({ $0 >= 0 }), specials.values.allSatisfy({ $0 >= 0 }), largest < BytePairTokenizer.maximumVocabulary else {
@@ -50,6 +51,9 @@ public final class BytePairTokenizer: Tokenizer {
         }
         if let empty = specials.first(where: { $0.key.isEmpty }) {
             throw RaiseError.invalidArgument(name: name, detail: "special token \(empty.value) has an empty text")
+        }
+        if let stray = nonSpecial.subtracting(specials.values).min() {
+            throw RaiseError.invalidArgument(name: name, detail: "non-special added token \(stray) is not one of the tokens matched as text")
         }
         let size = Int((vocabulary.values.max() ?? -1) + 1)
         var tokenBytes = [[UInt8]](repeating: [], count: max(size, (specials.values.max().map { Int($0) + 1 }) ?? 0))
@@ -78,12 +82,13 @@ public final class BytePairTokenizer: Tokenizer {
         for (role, id) in [("BOS", bos), ("EOS", eos), ("PAD", pad)] where id.map({ $0 < 0 || Int($0) >= tokenBytes.count }) ?? false {
             throw RaiseError.invalidArgument(name: name, detail: "\(role) id \(id!) is not a token (0..<\(tokenBytes.count))")
         }
-        specialTokens = SpecialTokens(bos: bos, eos: eos, pad: pad, byText: specials)
+        specialTokens = SpecialTokens(bos: bos, eos: eos, pad: pad, byText: specials, nonSpecial: nonSpecial)
     }
 
     /// Loads GPT-2's files: `encoder.json` (token string -> id) and `vocab.bpe` (merges, one per line).
-    /// When the folder has a `raise_tokenizer.json` (written by `save`), it names the special tokens, the
-    /// pre-tokenizer and the BOS/EOS/PAD ids; otherwise tokens written `<|name|>` are special.
+    /// When the folder has a `raise_tokenizer.json` (written by `save`), it names the special tokens (and
+    /// those of them that are not special, `non_special`), the pre-tokenizer and the BOS/EOS/PAD ids;
+    /// otherwise tokens written `<|name|>` are special.
     ///
     /// The folder is checked whole before use: `encoder.json`'s ids are 0..<N, each once; every special
     /// token of `raise_tokenizer.json` is a non-empty text that `encoder.json` holds at the same id; BOS,
@@ -146,7 +151,14 @@ public final class BytePairTokenizer: Tokenizer {
         }
         var roles: (bos: Int32?, eos: Int32?, pad: Int32?)?
         var preTokenizer = PreTokenizer.gpt2
+        var nonSpecial = Set<Int32>()
         if let extras {
+            for value in extras["non_special"]?.arrayValue ?? [] {
+                guard let id = value.intValue, specials.values.contains(Int32(clamping: id)) else {
+                    throw RaiseError.file(path: extrasPath, detail: "field 'non_special': \(value.serialized) is not the id of one of the special tokens")
+                }
+                nonSpecial.insert(Int32(id))
+            }
             func id(_ key: String) throws -> Int32? {
                 guard let value = extras[key], value != .null else { return nil }
                 guard let id = value.intValue, specials.values.contains(Int32(clamping: id)) else {
@@ -160,11 +172,12 @@ public final class BytePairTokenizer: Tokenizer {
             }
             preTokenizer = mode
         }
-        try self.init(vocabulary: vocabulary, merges: mergeList, specials: specials, preTokenizer: preTokenizer, roles: roles, name: directory)
+        try self.init(vocabulary: vocabulary, merges: mergeList, specials: specials, nonSpecial: nonSpecial, preTokenizer: preTokenizer,
+                      roles: roles, name: directory)
     }
 
     /// The tokenizer embedded in a GGUF file's metadata (`tokenizer.ggml.*`, model "gpt2"): tokens,
-    /// merges, control tokens as specials, BOS (only when the file asks for it), EOS and PAD ids, and the
+    /// merges, control tokens as specials (user-defined ones too, marked non-special), BOS (only when the file asks for it), EOS and PAD ids, and the
     /// pre-tokenizer: "gpt2" (or none given) is GPT-2's pattern, "smollm" splits digits one by one first,
     /// "qwen2" is Qwen2's.
     ///
@@ -182,10 +195,11 @@ public final class BytePairTokenizer: Tokenizer {
         guard types == nil || types?.count == tokens.count else {
             throw fail("tokenizer.ggml.token_type has \(types!.count) integers for \(tokens.count) tokens")
         }
-        var vocabulary = [[UInt8]: Int32](), specials = [String: Int32]()
+        var vocabulary = [[UInt8]: Int32](), specials = [String: Int32](), userDefined = Set<Int32>()
         for (id, token) in tokens.enumerated() {
             if types?[id] == 3 || types?[id] == 4 {  // control and user-defined tokens are matched as text
                 specials[token] = Int32(id)
+                if types?[id] == 4 { userDefined.insert(Int32(id)) }
             } else {
                 guard let bytes = ByteUnicode.bytes(of: token) else { throw fail("token \(id) '\(token)' is not byte-level") }
                 if vocabulary[bytes] == nil { vocabulary[bytes] = Int32(id) }
@@ -209,13 +223,13 @@ public final class BytePairTokenizer: Tokenizer {
         guard let preTokenizer = ["gpt2": PreTokenizer.gpt2, "default": .gpt2, "smollm": .isolatedDigits, "qwen2": .qwen2][pre] else {
             throw fail("tokenizer.ggml.pre '\(pre)' is not supported (gpt2, smollm, qwen2)")
         }
-        try self.init(vocabulary: vocabulary, merges: mergeList, specials: specials, preTokenizer: preTokenizer,
+        try self.init(vocabulary: vocabulary, merges: mergeList, specials: specials, nonSpecial: userDefined, preTokenizer: preTokenizer,
                       roles: (addsBOS ? try id("tokenizer.ggml.bos_token_id") : nil, try id("tokenizer.ggml.eos_token_id"),
                               try id("tokenizer.ggml.padding_token_id") ?? id("tokenizer.ggml.eos_token_id")),
                       name: gguf.path)
     }
 
-    /// Writes `encoder.json`, `vocab.bpe` and `raise_tokenizer.json` (specials, pre-tokenizer, BOS/EOS/PAD)
+    /// Writes `encoder.json`, `vocab.bpe` and `raise_tokenizer.json` (specials, non-special ones, pre-tokenizer, BOS/EOS/PAD)
     /// into `directory` (created if needed), atomically.
     public func save(directory: String) throws {
         try Folder.create(directory)
@@ -227,7 +241,8 @@ public final class BytePairTokenizer: Tokenizer {
         try AtomicFile.write(JSONValue.object(encoder).serialized, to: directory + "/encoder.json")
         let roles = [("bos", specialTokens.bos), ("eos", specialTokens.eos), ("pad", specialTokens.pad)]
         let extras = JSONObject([("pre_tokenizer", .string(preTokenizer.rawValue))] + roles.map { ($0.0, $0.1.map { .number(Double($0)) } ?? .null) }
-                                + [("specials", .object(JSONObject(specialTokens.byText.sorted { $0.value < $1.value }.map { ($0.key, .number(Double($0.value))) })))])
+                                + [("specials", .object(JSONObject(specialTokens.byText.sorted { $0.value < $1.value }.map { ($0.key, .number(Double($0.value))) }))),
+                                   ("non_special", .array(specialTokens.nonSpecial.sorted().map { .number(Double($0)) }))])
         try AtomicFile.write(JSONValue.object(extras).serialized + "\n", to: directory + "/raise_tokenizer.json")
         let lines = mergeList.map { ByteUnicode.string($0.0) + " " + ByteUnicode.string($0.1) }
         try AtomicFile.write((["#version: 0.2"] + lines).joined(separator: "\n") + "\n", to: directory + "/vocab.bpe")

@@ -21,13 +21,14 @@ extension BytePairTokenizer {
         guard let entries = model["vocab"]?.objectValue, let merges = model["merges"]?.arrayValue else {
             throw fail("field 'model.vocab' or 'model.merges' is missing")
         }
-        var specials = [String: Int32]()
+        var specials = [String: Int32](), nonSpecial = Set<Int32>()
         for token in json["added_tokens"]?.arrayValue ?? [] {
             guard let object = token.objectValue, let content = object["content"]?.stringValue, let id = object["id"]?.intValue,
                   id >= 0, id < Int(BytePairTokenizer.maximumVocabulary) else {
                 throw fail("field 'added_tokens': an entry without content or a valid id")
             }
             specials[content] = Int32(id)
+            if object["special"] == .bool(false) { nonSpecial.insert(Int32(id)) }
         }
         var vocabulary = [[UInt8]: Int32]()
         for token in entries.keys where specials[token] == nil {
@@ -47,13 +48,12 @@ extension BytePairTokenizer {
             mergeList.append((left, right))
         }
         let roles = try HuggingFaceTokenizerConfig(besides: path, specials: specials)
-        try self.init(vocabulary: vocabulary, merges: mergeList, specials: specials,
+        try self.init(vocabulary: vocabulary, merges: mergeList, specials: specials, nonSpecial: nonSpecial,
                       preTokenizer: try HuggingFaceTokenizerConfig.preTokenizer(of: json, path: path), roles: roles.roles, name: path)
     }
 
-    /// Writes `tokenizer.json` (BPE vocabulary and merges, the tokens matched as text as special added tokens —
-    /// a non-special one read from a tokenizer.json comes back special, matched alike —, the pre-tokenizer and
-    /// a ByteLevel decoder) and `tokenizer_config.json` (BOS/EOS/PAD by text) into `directory`, atomically.
+    /// Writes `tokenizer.json` (BPE vocabulary and merges, the tokens matched as text as added tokens, special
+    /// or not as they were read, the pre-tokenizer and a ByteLevel decoder) and `tokenizer_config.json` (BOS/EOS/PAD by text) into `directory`, atomically.
     /// Reading them back gives the same ids for every text, and so does HF tokenizers.
     public func saveHuggingFace(directory: String, maxLength: Int) throws {
         try Folder.create(directory)
@@ -67,7 +67,7 @@ extension BytePairTokenizer {
         let added = specials.map { text, id in
             JSONValue.object(JSONObject([("id", .number(Double(id))), ("content", .string(text)), ("single_word", .bool(false)),
                                          ("lstrip", .bool(false)), ("rstrip", .bool(false)), ("normalized", .bool(false)),
-                                         ("special", .bool(true))]))
+                                         ("special", .bool(!specialTokens.nonSpecial.contains(id)))]))
         }
         let byteLevel = JSONValue.object(JSONObject([("type", .string("ByteLevel")), ("add_prefix_space", .bool(false)),
                                                      ("trim_offsets", .bool(true)), ("use_regex", .bool(true))]))

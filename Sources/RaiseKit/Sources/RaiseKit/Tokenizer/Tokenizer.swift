@@ -12,13 +12,18 @@ public struct SpecialTokens: Equatable, Sendable {
     /// Every special token by its text (`<|endoftext|>`, `<|im_start|>`, …); `encode` maps these
     /// strings to their ids wherever they occur in the text.
     public var byText: [String: Int32]
+    /// The ids of `byText` that their source does not call special: HF's added tokens with `special: false`
+    /// and GGUF's user-defined tokens (Qwen2.5's `<tool_call>`). Matched as text all the same; HF keeps them
+    /// when it decodes with `skip_special_tokens`.
+    public var nonSpecial: Set<Int32>
 
     /// Special tokens with the given ids; none by default.
-    public init(bos: Int32? = nil, eos: Int32? = nil, pad: Int32? = nil, byText: [String: Int32] = [:]) {
+    public init(bos: Int32? = nil, eos: Int32? = nil, pad: Int32? = nil, byText: [String: Int32] = [:], nonSpecial: Set<Int32> = []) {
         self.bos = bos
         self.eos = eos
         self.pad = pad
         self.byText = byText
+        self.nonSpecial = nonSpecial
     }
 }
 
