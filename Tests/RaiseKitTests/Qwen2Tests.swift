@@ -101,6 +101,45 @@ final class Qwen2Tests: XCTestCase {
         }
     }
 
+    /// The post-processor decides BOS, as in transformers' fast tokenizers: a template `[BOS] $A` (here in a
+    /// Sequence after ByteLevel, as Llama 3 has it) makes that token BOS, whatever tokenizer_config.json says,
+    /// and raise writes the template back; one that adds a token after the text, or a processor raise does not
+    /// read, is refused naming the field.
+    func testTheTemplateThatPutsBOSFirstIsRead() throws {
+        let original = try JSONValue.readObject(path: folder + "/tokenizer.json")
+        let scratch = try scratchFolder(self)
+        try FileManager.default.copyItem(atPath: folder + "/tokenizer_config.json", toPath: scratch + "/tokenizer_config.json")
+        func item(_ kind: String, _ id: String) -> JSONValue {
+            .object(JSONObject([(kind, .object(JSONObject([("id", .string(id)), ("type_id", .number(0))])))]))
+        }
+        func read(_ single: [JSONValue], type: String = "TemplateProcessing") throws -> BytePairTokenizer {
+            var edited = original
+            let template = JSONValue.object(JSONObject([("type", .string(type)), ("single", .array(single))]))
+            edited["post_processor"] = .object(JSONObject([("type", .string("Sequence")),
+                                                          ("processors", .array([.object(JSONObject([("type", .string("ByteLevel"))])), template]))]))
+            try AtomicFile.write(JSONValue.object(edited).serialized, to: scratch + "/tokenizer.json")
+            return try BytePairTokenizer(huggingFace: scratch + "/tokenizer.json")
+        }
+        let plain = try BytePairTokenizer(huggingFace: folder + "/tokenizer.json")
+        let endOfText = try XCTUnwrap(plain.specialTokens.byText["<|endoftext|>"])
+        let withBOS = try read([item("SpecialToken", "<|endoftext|>"), item("Sequence", "A")])
+        XCTAssertNil(plain.specialTokens.bos)
+        XCTAssertEqual(withBOS.specialTokens.bos, endOfText)
+        XCTAssertEqual(withBOS.specialTokens.eos, plain.specialTokens.eos, "tokenizer_config.json still names EOS")
+
+        let saved = scratch + "/saved"
+        try withBOS.saveHuggingFace(directory: saved, maxLength: 64)
+        XCTAssertEqual(try BytePairTokenizer(huggingFace: saved + "/tokenizer.json").specialTokens, withBOS.specialTokens)
+        try plain.saveHuggingFace(directory: scratch + "/saved-plain", maxLength: 64)
+        XCTAssertEqual(try JSONValue.readObject(path: scratch + "/saved-plain/tokenizer.json")["post_processor"], .null)
+
+        for (single, type, message) in [([item("Sequence", "A"), item("SpecialToken", "<|im_end|>")], "TemplateProcessing", "single template of $A"),
+                                        ([item("SpecialToken", "<unknown>"), item("Sequence", "A")], "TemplateProcessing", "not one of the added tokens"),
+                                        ([item("Sequence", "A")], "RobertaProcessing", "ByteLevel and one TemplateProcessing")] {
+            assertThrows([scratch + "/tokenizer.json", "field 'post_processor'", message]) { _ = try read(single, type: type) }
+        }
+    }
+
     /// transformers' Qwen2 and raise's give the same per-token losses (the q/k/v biases included) and the same
     /// next-token log-probabilities, read from the HF folder or from the GGUF file.
     func testLossesAndLogProbabilitiesMatchTransformers() throws {

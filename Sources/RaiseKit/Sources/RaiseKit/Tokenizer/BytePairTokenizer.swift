@@ -77,12 +77,18 @@ public final class BytePairTokenizer: Tokenizer {
         specialScalars = specials.map { (Array($0.key.unicodeScalars), $0.value) }.sorted { $0.scalars.count > $1.scalars.count }
         specialStarts = Set(specialScalars.compactMap(\.scalars.first))
         self.preTokenizer = preTokenizer
-        let endOfText = specials["<|endoftext|>"]
-        let (bos, eos, pad) = roles ?? (endOfText, endOfText ?? specials["<|im_end|>"], specials["<|pad|>"] ?? endOfText)
+        let (bos, eos, pad) = roles ?? BytePairTokenizer.defaultRoles(specials)
         for (role, id) in [("BOS", bos), ("EOS", eos), ("PAD", pad)] where id.map({ $0 < 0 || Int($0) >= tokenBytes.count }) ?? false {
             throw RaiseError.invalidArgument(name: name, detail: "\(role) id \(id!) is not a token (0..<\(tokenBytes.count))")
         }
         specialTokens = SpecialTokens(bos: bos, eos: eos, pad: pad, byText: specials, nonSpecial: nonSpecial)
+    }
+
+    /// The roles of a vocabulary that names none: `<|endoftext|>` serves all three (`<|im_end|>` ends
+    /// sequences without it, `<|pad|>` pads if present).
+    static func defaultRoles(_ specials: [String: Int32]) -> (bos: Int32?, eos: Int32?, pad: Int32?) {
+        let endOfText = specials["<|endoftext|>"]
+        return (endOfText, endOfText ?? specials["<|im_end|>"], specials["<|pad|>"] ?? endOfText)
     }
 
     /// Loads GPT-2's files: `encoder.json` (token string -> id) and `vocab.bpe` (merges, one per line).

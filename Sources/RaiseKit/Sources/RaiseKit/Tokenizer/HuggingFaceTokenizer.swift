@@ -3,7 +3,7 @@
 // `model` (type BPE: vocab and merges, as "a b" strings or ["a", "b"] pairs), `added_tokens` (matched as text,
 // special or not, as HF tokenizers matches them: Qwen2.5's `<tool_call>` is one token) and the pre-tokenizer
 // (GPT-2's ByteLevel, alone or after SmolLM2's single-digit split, or Qwen2's split pattern after its NFC
-// normalizer).
+// normalizer), and the post-processor's template, which decides BOS as it does in transformers.
 // Writes the same two files, so that a model folder raise saves loads in transformers (`AutoTokenizer`).
 import Foundation
 
@@ -47,13 +47,17 @@ extension BytePairTokenizer {
             }
             mergeList.append((left, right))
         }
-        let roles = try HuggingFaceTokenizerConfig(besides: path, specials: specials)
+        var roles = try HuggingFaceTokenizerConfig(besides: path, specials: specials).roles
+        if let template = try HuggingFaceTokenizerConfig.templatePrefix(of: json, path: path, specials: specials) {
+            roles = (template.first, roles?.eos ?? BytePairTokenizer.defaultRoles(specials).eos, roles?.pad ?? BytePairTokenizer.defaultRoles(specials).pad)
+        }
         try self.init(vocabulary: vocabulary, merges: mergeList, specials: specials, nonSpecial: nonSpecial,
-                      preTokenizer: try HuggingFaceTokenizerConfig.preTokenizer(of: json, path: path), roles: roles.roles, name: path)
+                      preTokenizer: try HuggingFaceTokenizerConfig.preTokenizer(of: json, path: path), roles: roles, name: path)
     }
 
     /// Writes `tokenizer.json` (BPE vocabulary and merges, the tokens matched as text as added tokens, special
-    /// or not as they were read, the pre-tokenizer and a ByteLevel decoder) and `tokenizer_config.json` (BOS/EOS/PAD by text) into `directory`, atomically.
+    /// or not as they were read, the pre-tokenizer, a post-processor that puts BOS first when there is one, and
+    /// a ByteLevel decoder) and `tokenizer_config.json` (BOS/EOS/PAD by text) into `directory`, atomically.
     /// Reading them back gives the same ids for every text, and so does HF tokenizers.
     public func saveHuggingFace(directory: String, maxLength: Int) throws {
         try Folder.create(directory)
@@ -84,6 +88,18 @@ extension BytePairTokenizer {
                                                         ("trim_offsets", .bool(false)), ("use_regex", .bool(false))])))
         }
         let normalizer: JSONValue = self.preTokenizer == .qwen2 ? .object(JSONObject([("type", .string("NFC"))])) : .null
+        let postProcessor: JSONValue = specialTokens.bos.map { bos in  // transformers' fast tokenizers add BOS by this, not by add_bos_token
+            let text = specials.first { $0.value == bos }!.key
+            func item(_ kind: String, _ id: String, _ typeID: Int) -> JSONValue {
+                .object(JSONObject([(kind, .object(JSONObject([("id", .string(id)), ("type_id", .number(Double(typeID)))])))]))
+            }
+            let tokens = JSONObject([(text, .object(JSONObject([("id", .string(text)), ("ids", .array([.number(Double(bos))])),
+                                                                ("tokens", .array([.string(text)]))])))])
+            return .object(JSONObject([("type", .string("TemplateProcessing")),
+                                       ("single", .array([item("SpecialToken", text, 0), item("Sequence", "A", 0)])),
+                                       ("pair", .array([item("SpecialToken", text, 0), item("Sequence", "A", 0), item("Sequence", "B", 1)])),
+                                       ("special_tokens", .object(tokens))]))
+        } ?? .null
         let model = JSONObject([
             ("type", .string("BPE")), ("dropout", .null), ("unk_token", .null), ("continuing_subword_prefix", .null),
             ("end_of_word_suffix", .null), ("fuse_unk", .bool(false)), ("byte_fallback", .bool(false)), ("ignore_merges", .bool(false)),
@@ -92,7 +108,7 @@ extension BytePairTokenizer {
         ])
         let tokenizer = JSONObject([
             ("version", .string("1.0")), ("truncation", .null), ("padding", .null), ("added_tokens", .array(added)),
-            ("normalizer", normalizer), ("pre_tokenizer", preTokenizer), ("post_processor", .null), ("decoder", byteLevel),
+            ("normalizer", normalizer), ("pre_tokenizer", preTokenizer), ("post_processor", postProcessor), ("decoder", byteLevel),
             ("model", .object(model)),
         ])
         try AtomicFile.write(JSONValue.object(tokenizer).serialized + "\n", to: directory + "/tokenizer.json")
@@ -130,6 +146,37 @@ struct HuggingFaceTokenizerConfig {
         }
         let addsBOS = config["add_bos_token"] == .bool(true)
         roles = (addsBOS ? try id("bos_token") : nil, try id("eos_token"), try id("pad_token") ?? id("eos_token"))
+    }
+
+    /// The special tokens a tokenizer.json's `post_processor` puts before every text, when it has a
+    /// TemplateProcessing (alone, or in a Sequence beside ByteLevel, which only moves offsets): none for a
+    /// single template of `$A` alone, one — the BOS — for `[BOS] $A`. transformers' fast tokenizers add BOS
+    /// by this template, whatever tokenizer_config.json's `add_bos_token` says. nil when there is no template.
+    ///
+    /// - Throws: `RaiseError.file` naming the field for any other post-processor or template (one that adds
+    ///   tokens after the text, or more than one before it): raise would not add what it adds.
+    static func templatePrefix(of json: JSONObject, path: String, specials: [String: Int32]) throws -> [Int32]? {
+        guard let value = json["post_processor"], value != .null else { return nil }
+        func refuse(_ why: String) -> RaiseError {
+            .file(path: path, detail: "field 'post_processor' (\(value.serialized.prefix(160))) is not supported: \(why)")
+        }
+        let object = value.objectValue
+        let steps = object?["type"]?.stringValue == "Sequence" ? (object?["processors"]?.arrayValue?.compactMap(\.objectValue) ?? []) : object.map { [$0] } ?? []
+        let templates = steps.filter { $0["type"]?.stringValue == "TemplateProcessing" }
+        guard steps.allSatisfy({ ["ByteLevel", "TemplateProcessing"].contains($0["type"]?.stringValue ?? "") }), templates.count <= 1 else {
+            throw refuse("raise reads ByteLevel and one TemplateProcessing")
+        }
+        guard let template = templates.first else { return nil }
+        let items = template["single"]?.arrayValue?.compactMap(\.objectValue) ?? []
+        guard let last = items.last, last["Sequence"]?.objectValue?["id"] == .string("A"), items.count <= 2 else {
+            throw refuse("raise reads a single template of $A, alone or after one special token")
+        }
+        return try items.dropLast().map { item in
+            guard let text = item["SpecialToken"]?.objectValue?["id"]?.stringValue, let id = specials[text] else {
+                throw refuse("what the template puts before $A is not one of the added tokens")
+            }
+            return id
+        }
     }
 
     /// Qwen2's split pattern, as its tokenizer.json spells it (`PreTokenizer.qwen2`).
