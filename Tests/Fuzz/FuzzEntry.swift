@@ -20,6 +20,7 @@ let fuzzTargets: [FuzzTarget] = [
     FuzzTarget(name: "gguf", run: fuzzGGUF),
     FuzzTarget(name: "bpe", run: fuzzBytePairRoundTrip),
     FuzzTarget(name: "tokenizer-folder", run: fuzzTokenizerFolder),
+    FuzzTarget(name: "hf-tokenizer", run: fuzzHuggingFaceTokenizer),
     FuzzTarget(name: "plugin-spec", run: fuzzPluginSpec),
     FuzzTarget(name: "cli", run: fuzzCommandLine),
 ]

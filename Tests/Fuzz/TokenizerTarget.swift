@@ -36,6 +36,34 @@ func fuzzBytePairRoundTrip(_ bytes: [UInt8]) {
     }
 }
 
+/// `hf-tokenizer`: a Hugging Face `tokenizer.json` and, after the input's first NUL byte, the
+/// `tokenizer_config.json` beside it (no NUL: none). Property: loading is a `RaiseError` or a tokenizer that
+/// keeps the `tokenizer-folder` properties, and writes itself out as tokenizer.json again in a form it reads
+/// back with the same specials.
+func fuzzHuggingFaceTokenizer(_ bytes: [UInt8]) {
+    let split = bytes.firstIndex(of: 0)
+    let path = scratchFile("tokenizer.json", Array(bytes[..<(split ?? bytes.count)]))
+    let config = scratchFolder + "/tokenizer_config.json"
+    if let split { _ = scratchFile("tokenizer_config.json", Array(bytes[(split + 1)...])) } else { unlink(config) }
+    let tokenizer: BytePairTokenizer
+    do {
+        tokenizer = try BytePairTokenizer(huggingFace: path)
+    } catch is RaiseError {
+        return
+    } catch {
+        fatalError("property failed: not a RaiseError: \(error)")
+    }
+    checkLoadedTokenizer(tokenizer)
+    let saved = scratchFolder + "/saved"
+    do {
+        try tokenizer.saveHuggingFace(directory: saved, maxLength: 32)
+        let again = try BytePairTokenizer(huggingFace: saved + "/tokenizer.json")
+        fuzzCheck(again.specialTokens == tokenizer.specialTokens, "specials changed when written and read back")
+    } catch {
+        fatalError("property failed: a tokenizer raise read cannot be written and read back: \(error)")
+    }
+}
+
 /// `tokenizer-folder`: a tokenizer folder's two JSON files from one input, split at its first NUL byte
 /// (`encoder.json`, then `raise_tokenizer.json`; no NUL: no `raise_tokenizer.json`), beside a fixed
 /// `vocab.bpe`. Property: loading is a `RaiseError` or a tokenizer whose every id is in its vocabulary,
@@ -54,6 +82,12 @@ func fuzzTokenizerFolder(_ bytes: [UInt8]) {
     } catch {
         fatalError("property failed: not a RaiseError: \(error)")
     }
+    checkLoadedTokenizer(tokenizer)
+}
+
+/// What every tokenizer a fuzz target loads must do: give ids in its vocabulary, decode any ids, and either
+/// be refused by a prompt template or tokenize a record with it.
+private func checkLoadedTokenizer(_ tokenizer: BytePairTokenizer) {
     let ids = tokenizer.encode("ab <|endoftext|> cd")
     fuzzCheck(ids.allSatisfy { $0 >= 0 && Int($0) < tokenizer.vocabularySize }, "an id outside the vocabulary")
     _ = tokenizer.decode(ids + [-1, Int32.max])

@@ -155,6 +155,27 @@ extras = {"pre_tokenizer": "gpt2", "bos": 256, "eos": 256, "pad": 256, "specials
 seed("tokenizer-folder", "saved", json.dumps(encoder) + "\0" + json.dumps(extras))
 seed("tokenizer-folder", "gpt2-style", json.dumps(encoder))
 
+# Hugging Face tokenizer.json files of each layout raise reads (vocabulary: the 256 bytes and "ab"), with a
+# tokenizer_config.json after a NUL for some.
+vocab = {character: b for b, character in byte_characters().items()}
+vocab["ab"] = 256
+added = [{"id": 257 + i, "content": text, "special": special, "single_word": False, "lstrip": False, "rstrip": False,
+          "normalized": False} for i, (text, special) in enumerate([("<|endoftext|>", True), ("<|im_start|>", True),
+                                                                    ("<|im_end|>", True), ("<tool_call>", False)])]
+byte_level = {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": False, "use_regex": False}
+qwen2 = {"type": "Split", "pattern": {"Regex": "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"},
+         "behavior": "Isolated", "invert": False}
+bos_template = {"type": "TemplateProcessing", "single": [{"SpecialToken": {"id": "<|endoftext|>", "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}}]}
+def hf_tokenizer(pre_tokenizer, normalizer=None, post_processor=None, merges=("a b",)):
+    return json.dumps({"version": "1.0", "added_tokens": added, "normalizer": normalizer, "pre_tokenizer": pre_tokenizer,
+                       "post_processor": post_processor, "model": {"type": "BPE", "vocab": vocab, "merges": list(merges)}})
+config = json.dumps({"add_bos_token": False, "eos_token": "<|im_end|>", "pad_token": "<|endoftext|>"})
+seed("hf-tokenizer", "gpt2", hf_tokenizer({"type": "ByteLevel", "add_prefix_space": False}))
+seed("hf-tokenizer", "digits", hf_tokenizer({"type": "Sequence", "pretokenizers": [{"type": "Digits", "individual_digits": True},
+                                                                                  byte_level]}, merges=(["a", "b"],)) + "\0" + config)
+seed("hf-tokenizer", "qwen2", hf_tokenizer({"type": "Sequence", "pretokenizers": [qwen2, byte_level]}, {"type": "NFC"},
+                                           {"type": "Sequence", "processors": [byte_level, bos_template]}) + "\0" + config)
+
 # Plugin specs and command lines (a command-index byte, then arguments separated by NUL).
 for i, spec in enumerate(["fuzz:path=x", 'fuzz:path="a,b=c",count=3,rate=0.25,on=yes,band=bottom', 'selector.fuzz:path="q\\"\\\\",on=0',
                           "ifd:threshold=1.0,band=top", 'llama:path="/models/a,b.gguf",ctx=256', "x:a=1,a=2", "x:=1", 'x:p="open']):

@@ -118,6 +118,39 @@ final class BytePairTrainerTests: XCTestCase {
         }
     }
 
+    /// A tokenizer.json whose added tokens repeat a text or an id, or whose vocabulary gives one id twice or
+    /// an added token's id, is refused naming the field (written back, such a clash lost a token: found by
+    /// `make fuzz`, hf-tokenizer); a
+    /// tokenizer without PAD is written with `pad_token: null` and read back without one (it read back EOS).
+    func testHuggingFaceAddedTokensMustNotShareIds() throws {
+        let folder = try scratchFolder(self)
+        let noPad = try BytePairTokenizer(vocabulary: Dictionary(uniqueKeysWithValues: (0..<256).map { ([UInt8($0)], Int32($0)) }), merges: [],
+                                          specials: ["<|im_end|>": 256, "<|endoftext|>": 257], roles: (nil, 256, nil))
+        try noPad.saveHuggingFace(directory: folder, maxLength: 16)
+        XCTAssertEqual(try BytePairTokenizer(huggingFace: folder + "/tokenizer.json").specialTokens, noPad.specialTokens)
+
+        let path = folder + "/tokenizer.json", original = try JSONValue.readObject(path: path)
+        var model = try XCTUnwrap(original["model"]?.objectValue), vocabulary = try XCTUnwrap(model["vocab"]?.objectValue)
+        vocabulary["a"] = .number(257)
+        model["vocab"] = .object(vocabulary)
+        var clash = original
+        clash["model"] = .object(model)
+        try AtomicFile.write(JSONValue.object(clash).serialized, to: path)
+        assertThrows([path, "field 'model.vocab'", "token 'a' has id 257, which the added token '<|endoftext|>' holds"]) {
+            _ = try BytePairTokenizer(huggingFace: path)
+        }
+        vocabulary["a"] = .number(98)
+        model["vocab"] = .object(vocabulary)
+        clash["model"] = .object(model)
+        try AtomicFile.write(JSONValue.object(clash).serialized, to: path)
+        assertThrows([path, "field 'model.vocab'", "have the same id 98"]) { _ = try BytePairTokenizer(huggingFace: path) }
+        var repeated = original
+        let added = try XCTUnwrap(original["added_tokens"]?.arrayValue)
+        repeated["added_tokens"] = .array(added + [added[0]])
+        try AtomicFile.write(JSONValue.object(repeated).serialized, to: path)
+        assertThrows([path, "field 'added_tokens'", "repeats the text or the id of an earlier entry"]) { _ = try BytePairTokenizer(huggingFace: path) }
+    }
+
     /// Each damage of a saved folder is an error naming the file and field (each of these trapped, or
     /// allocated gigabytes, or grew the vocabulary, before the folder was checked whole).
     func testADamagedFolderIsRefusedNamingFileAndField() throws {

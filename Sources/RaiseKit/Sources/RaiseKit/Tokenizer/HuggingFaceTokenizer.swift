@@ -21,21 +21,31 @@ extension BytePairTokenizer {
         guard let entries = model["vocab"]?.objectValue, let merges = model["merges"]?.arrayValue else {
             throw fail("field 'model.vocab' or 'model.merges' is missing")
         }
-        var specials = [String: Int32](), nonSpecial = Set<Int32>()
+        var specials = [String: Int32](), addedByID = [Int32: String](), nonSpecial = Set<Int32>()
         for token in json["added_tokens"]?.arrayValue ?? [] {
             guard let object = token.objectValue, let content = object["content"]?.stringValue, let id = object["id"]?.intValue,
                   id >= 0, id < Int(BytePairTokenizer.maximumVocabulary) else {
                 throw fail("field 'added_tokens': an entry without content or a valid id")
             }
+            guard specials[content] == nil, addedByID[Int32(id)] == nil else {
+                throw fail("field 'added_tokens': '\(content)' (id \(id)) repeats the text or the id of an earlier entry")
+            }
             specials[content] = Int32(id)
+            addedByID[Int32(id)] = content
             if object["special"] == .bool(false) { nonSpecial.insert(Int32(id)) }
         }
-        var vocabulary = [[UInt8]: Int32]()
+        var vocabulary = [[UInt8]: Int32](), tokenOfID = [Int32: String]()
         for token in entries.keys where specials[token] == nil {
             guard let id = entries[token]!.intValue, id >= 0, id < Int(BytePairTokenizer.maximumVocabulary) else {
                 throw fail("field 'model.vocab': token '\(token)' has no valid id")
             }
             guard let bytes = ByteUnicode.bytes(of: token) else { throw fail("field 'model.vocab': token '\(token)' is not byte-level") }
+            if let added = addedByID[Int32(id)] {
+                throw fail("field 'model.vocab': token '\(token)' has id \(id), which the added token '\(added)' holds")
+            }
+            if let other = tokenOfID.updateValue(token, forKey: Int32(id)) {
+                throw fail("field 'model.vocab': tokens '\(other)' and '\(token)' have the same id \(id)")
+            }
             if vocabulary[bytes] == nil { vocabulary[bytes] = Int32(id) }
         }
         var mergeList = [([UInt8], [UInt8])]()
@@ -88,8 +98,9 @@ extension BytePairTokenizer {
                                                         ("trim_offsets", .bool(false)), ("use_regex", .bool(false))])))
         }
         let normalizer: JSONValue = self.preTokenizer == .qwen2 ? .object(JSONObject([("type", .string("NFC"))])) : .null
-        let postProcessor: JSONValue = specialTokens.bos.map { bos in  // transformers' fast tokenizers add BOS by this, not by add_bos_token
-            let text = specials.first { $0.value == bos }!.key
+        // transformers' fast tokenizers add BOS by this template, not by add_bos_token (a BOS that is no special
+        // token, which only a GGUF file can name, is written as tokenizer_config.json's roles are: not at all).
+        let postProcessor: JSONValue = specialTokens.bos.flatMap { bos in specials.first { $0.value == bos } }.map { text, bos in
             func item(_ kind: String, _ id: String, _ typeID: Int) -> JSONValue {
                 .object(JSONObject([(kind, .object(JSONObject([("id", .string(id)), ("type_id", .number(Double(typeID)))])))]))
             }
@@ -124,7 +135,8 @@ extension BytePairTokenizer {
 
 /// The parts of a Hugging Face tokenizer that are not the vocabulary: roles, the pre-tokenizer and its normalizer.
 struct HuggingFaceTokenizerConfig {
-    /// BOS (only when the config adds it), EOS and PAD, by id; nil when there is no tokenizer_config.json.
+    /// BOS (only when the config adds it), EOS and PAD (EOS when the config has no `pad_token`; none when it
+    /// is null, as raise writes it for a tokenizer without one), by id; nil when there is no tokenizer_config.json.
     let roles: (bos: Int32?, eos: Int32?, pad: Int32?)?
 
     /// The roles named by tokenizer_config.json in the folder of `path`, if it is there.
@@ -145,7 +157,8 @@ struct HuggingFaceTokenizerConfig {
             return id
         }
         let addsBOS = config["add_bos_token"] == .bool(true)
-        roles = (addsBOS ? try id("bos_token") : nil, try id("eos_token"), try id("pad_token") ?? id("eos_token"))
+        let pad = config["pad_token"] == nil ? try id("eos_token") : try id("pad_token")  // absent: EOS pads; null: none
+        roles = (addsBOS ? try id("bos_token") : nil, try id("eos_token"), pad)
     }
 
     /// The special tokens a tokenizer.json's `post_processor` puts before every text, when it has a
