@@ -41,18 +41,8 @@ func fuzzBytePairRoundTrip(_ bytes: [UInt8]) {
 /// keeps the `tokenizer-folder` properties, and writes itself out as tokenizer.json again in a form it reads
 /// back with the same specials.
 func fuzzHuggingFaceTokenizer(_ bytes: [UInt8]) {
-    let split = bytes.firstIndex(of: 0)
-    let path = scratchFile("tokenizer.json", Array(bytes[..<(split ?? bytes.count)]))
-    let config = scratchFolder + "/tokenizer_config.json"
-    if let split { _ = scratchFile("tokenizer_config.json", Array(bytes[(split + 1)...])) } else { unlink(config) }
-    let tokenizer: BytePairTokenizer
-    do {
-        tokenizer = try BytePairTokenizer(huggingFace: path)
-    } catch is RaiseError {
-        return
-    } catch {
-        fatalError("property failed: not a RaiseError: \(error)")
-    }
+    writeSplit(bytes, "tokenizer.json", "tokenizer_config.json")
+    guard let tokenizer = loadedOrRefused({ try BytePairTokenizer(huggingFace: scratchFolder + "/tokenizer.json") }) else { return }
     checkLoadedTokenizer(tokenizer)
     let saved = scratchFolder + "/saved"
     do {
@@ -69,20 +59,29 @@ func fuzzHuggingFaceTokenizer(_ bytes: [UInt8]) {
 /// `vocab.bpe`. Property: loading is a `RaiseError` or a tokenizer whose every id is in its vocabulary,
 /// that encodes and decodes text, and whose prompt formatter either refuses it or tokenizes a record.
 func fuzzTokenizerFolder(_ bytes: [UInt8]) {
-    let split = bytes.firstIndex(of: 0)
-    _ = scratchFile("encoder.json", Array(bytes[..<(split ?? bytes.count)]))
-    let extras = scratchFolder + "/raise_tokenizer.json"
-    if let split { _ = scratchFile("raise_tokenizer.json", Array(bytes[(split + 1)...])) } else { unlink(extras) }
+    writeSplit(bytes, "encoder.json", "raise_tokenizer.json")
     _ = scratchFile("vocab.bpe", Array("#version: 0.2\n".utf8))
-    let tokenizer: BytePairTokenizer
+    guard let tokenizer = loadedOrRefused({ try BytePairTokenizer(directory: scratchFolder) }) else { return }
+    checkLoadedTokenizer(tokenizer)
+}
+
+/// Writes the input up to its first NUL byte as the scratch file `first`, and what follows it as `second`;
+/// with no NUL, `second` is removed.
+private func writeSplit(_ bytes: [UInt8], _ first: String, _ second: String) {
+    let split = bytes.firstIndex(of: 0)
+    _ = scratchFile(first, Array(bytes[..<(split ?? bytes.count)]))
+    if let split { _ = scratchFile(second, Array(bytes[(split + 1)...])) } else { unlink(scratchFolder + "/" + second) }
+}
+
+/// The tokenizer `load` gives, or nil when it refuses the input with a `RaiseError`; any other error fails the property.
+private func loadedOrRefused(_ load: () throws -> BytePairTokenizer) -> BytePairTokenizer? {
     do {
-        tokenizer = try BytePairTokenizer(directory: scratchFolder)
+        return try load()
     } catch is RaiseError {
-        return
+        return nil
     } catch {
         fatalError("property failed: not a RaiseError: \(error)")
     }
-    checkLoadedTokenizer(tokenizer)
 }
 
 /// What every tokenizer a fuzz target loads must do: give ids in its vocabulary, decode any ids, and either
