@@ -161,7 +161,8 @@ public final class BytePairTokenizer: Tokenizer {
         if let extras {
             for value in extras["non_special"]?.arrayValue ?? [] {
                 guard let id = value.intValue, specials.values.contains(Int32(clamping: id)) else {
-                    throw RaiseError.file(path: extrasPath, detail: "field 'non_special': \(value.serialized) is not the id of one of the special tokens")
+                    throw RaiseError.file(path: extrasPath,
+                                          detail: "field 'non_special': \(value.serialized) is not the id of one of the special tokens")
                 }
                 nonSpecial.insert(Int32(id))
             }
@@ -183,8 +184,8 @@ public final class BytePairTokenizer: Tokenizer {
     }
 
     /// The tokenizer embedded in a GGUF file's metadata (`tokenizer.ggml.*`, model "gpt2"): tokens,
-    /// merges, control tokens as specials (user-defined ones too, marked non-special), BOS (only when the file asks for it), EOS and PAD ids, and the
-    /// pre-tokenizer: "gpt2" (or none given) is GPT-2's pattern, "smollm" splits digits one by one first,
+    /// merges, control tokens as specials (user-defined ones too, marked non-special), BOS (only when the
+    /// file asks for it), EOS and PAD ids, and the pre-tokenizer: "gpt2" (or none given) is GPT-2's pattern, "smollm" splits digits one by one first,
     /// "qwen2" is Qwen2's.
     ///
     /// - Throws: `RaiseError.file` naming the file and the key that is missing or malformed.
@@ -235,8 +236,8 @@ public final class BytePairTokenizer: Tokenizer {
                       name: gguf.path)
     }
 
-    /// Writes `encoder.json`, `vocab.bpe` and `raise_tokenizer.json` (specials, non-special ones, pre-tokenizer, BOS/EOS/PAD)
-    /// into `directory` (created if needed), atomically.
+    /// Writes `encoder.json`, `vocab.bpe` and `raise_tokenizer.json` (specials, the non-special among them,
+    /// pre-tokenizer, BOS/EOS/PAD) into `directory` (created if needed), atomically.
     public func save(directory: String) throws {
         try Folder.create(directory)
         var encoder = JSONObject()

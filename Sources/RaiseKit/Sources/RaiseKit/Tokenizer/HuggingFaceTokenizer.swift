@@ -59,7 +59,8 @@ extension BytePairTokenizer {
         }
         var roles = try HuggingFaceTokenizerConfig(besides: path, specials: specials).roles
         if let template = try HuggingFaceTokenizerConfig.templatePrefix(of: json, path: path, specials: specials) {
-            roles = (template.first, roles?.eos ?? BytePairTokenizer.defaultRoles(specials).eos, roles?.pad ?? BytePairTokenizer.defaultRoles(specials).pad)
+            let defaults = BytePairTokenizer.defaultRoles(specials)
+            roles = (template.first, roles?.eos ?? defaults.eos, roles?.pad ?? defaults.pad)
         }
         try self.init(vocabulary: vocabulary, merges: mergeList, specials: specials, nonSpecial: nonSpecial,
                       preTokenizer: try HuggingFaceTokenizerConfig.preTokenizer(of: json, path: path), roles: roles, name: path)
@@ -173,14 +174,14 @@ struct HuggingFaceTokenizerConfig {
         func refuse(_ why: String) -> RaiseError {
             .file(path: path, detail: "field 'post_processor' (\(value.serialized.prefix(160))) is not supported: \(why)")
         }
-        let object = value.objectValue
-        let steps = object?["type"]?.stringValue == "Sequence" ? (object?["processors"]?.arrayValue?.compactMap(\.objectValue) ?? []) : object.map { [$0] } ?? []
+        let object = value.objectValue ?? JSONObject()  // anything malformed has no type raise reads
+        let steps = object["type"]?.stringValue == "Sequence" ? (object["processors"]?.arrayValue ?? []).map { $0.objectValue ?? JSONObject() } : [object]
         let templates = steps.filter { $0["type"]?.stringValue == "TemplateProcessing" }
         guard steps.allSatisfy({ ["ByteLevel", "TemplateProcessing"].contains($0["type"]?.stringValue ?? "") }), templates.count <= 1 else {
             throw refuse("raise reads ByteLevel and one TemplateProcessing")
         }
         guard let template = templates.first else { return nil }
-        let items = template["single"]?.arrayValue?.compactMap(\.objectValue) ?? []
+        let items = (template["single"]?.arrayValue ?? []).map { $0.objectValue ?? JSONObject() }
         guard let last = items.last, last["Sequence"]?.objectValue?["id"] == .string("A"), items.count <= 2 else {
             throw refuse("raise reads a single template of $A, alone or after one special token")
         }
