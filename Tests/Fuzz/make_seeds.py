@@ -124,7 +124,8 @@ tensors = [("f32", 0, [2, 3], struct.pack("<6f", *range(6))), ("f16", 1, [4], st
            # The K-quants, 256 elements a block: every byte counted up, the Float16 scales where ggml puts them.
            ("q2_k", 10, [256], bytes(range(80)) + f16_block * 2), ("q3_k", 11, [256], bytes(range(108)) + f16_block),
            ("q4_k", 12, [256], f16_block * 2 + bytes(range(140))), ("q5_k", 13, [256], f16_block * 2 + bytes(range(172))),
-           ("q6_k", 14, [256], bytes(range(208)) + f16_block)]
+           ("q6_k", 14, [256], bytes(range(208)) + f16_block),
+           ("iq4_nl", 20, [32], f16_block + bytes(range(16))), ("iq4_xs", 23, [256], f16_block + bytes(range(134)))]
 seed("gguf", "every-type", gguf([(k, t, v) for k, t, v in every_type] + tokenizer, tensors))
 seed("gguf", "tokenizer-only", gguf(tokenizer, []))
 seed("gguf", "empty", gguf([], []))

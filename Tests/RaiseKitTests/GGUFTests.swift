@@ -67,7 +67,8 @@ final class GGUFTests: XCTestCase {
         let file = try GGUFFile(path: fixturesFolder + "/gguf/quants.gguf")
         let data = try XCTUnwrap(FileManager.default.contents(atPath: fixturesFolder + "/gguf/quants_reference.json"))
         let reference = try XCTUnwrap(JSONValue.parse([UInt8](data)).objectValue)
-        XCTAssertEqual(Set(reference.keys), ["F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"])
+        XCTAssertEqual(Set(reference.keys), ["F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K",
+                                              "IQ4_NL", "IQ4_XS"])
         for name in reference.keys {
             let expected = try XCTUnwrap(reference[name]?.arrayValue).map { Float(try XCTUnwrap($0.numberValue)) }
             let tensor = try file.tensor(name)

@@ -1,6 +1,6 @@
 """Generates quants.gguf: one tensor for each ggml block type raise reads beyond F32 (F16, BF16, Q8_0, Q4_0,
-Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K), each of two rows of 256 elements filled with random block
-bytes; and quants_reference.json: what the `gguf` package's `quants.dequantize` makes of each tensor.
+Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_NL, IQ4_XS), each of two rows of 256 elements filled with
+random block bytes; and quants_reference.json: what the `gguf` package's `quants.dequantize` makes of each tensor.
 
 Every byte of a block is drawn at random except its Float16 scales and minimums, which are drawn from a
 moderate range so that no value is infinite or NaN: the test then covers every bit of every quantized field.
@@ -19,7 +19,7 @@ Q = gguf.GGMLQuantizationType
 # Byte offsets of each block's Float16 fields (ggml-common.h's block structs).
 half_offsets = {
     Q.Q8_0: [0], Q.Q4_0: [0], Q.Q4_1: [0, 2], Q.Q5_0: [0], Q.Q5_1: [0, 2],
-    Q.Q2_K: [80, 82], Q.Q3_K: [108], Q.Q4_K: [0, 2], Q.Q5_K: [0, 2], Q.Q6_K: [208],
+    Q.Q2_K: [80, 82], Q.Q3_K: [108], Q.Q4_K: [0, 2], Q.Q5_K: [0, 2], Q.Q6_K: [208], Q.IQ4_NL: [0], Q.IQ4_XS: [0],
 }
 rows, columns = 2, 256
 rng = np.random.default_rng(0)

@@ -1,19 +1,20 @@
 // GGMLQuantization: the ggml tensor types raise reads from GGUF files, and their dequantization to
 // Float32, block by block as ggml defines them (ggml-common.h's block structs, ggml-quants.c's
 // dequantize_row_*). The 32-element blocks are here; the 256-element K-quant super-blocks are in
-// GGMLKQuants.swift. Not an encoder: raise never writes quantized data.
+// GGMLKQuants.swift, the non-linear IQ4_NL and IQ4_XS in GGMLNonLinearQuants.swift. Not an encoder: raise
+// never writes quantized data.
 
 /// A ggml tensor element type.
 public enum GGMLType: UInt32, Sendable {
     case f32 = 0, f16 = 1, q4_0 = 2, q4_1 = 3, q5_0 = 6, q5_1 = 7, q8_0 = 8
-    case q2_k = 10, q3_k = 11, q4_k = 12, q5_k = 13, q6_k = 14, bf16 = 30
+    case q2_k = 10, q3_k = 11, q4_k = 12, q5_k = 13, q6_k = 14, iq4_nl = 20, iq4_xs = 23, bf16 = 30
 
     /// Elements per block.
     public var blockSize: Int {
         switch self {
         case .f32, .f16, .bf16: return 1
-        case .q4_0, .q4_1, .q5_0, .q5_1, .q8_0: return 32
-        case .q2_k, .q3_k, .q4_k, .q5_k, .q6_k: return 256
+        case .q4_0, .q4_1, .q5_0, .q5_1, .q8_0, .iq4_nl: return 32
+        case .q2_k, .q3_k, .q4_k, .q5_k, .q6_k, .iq4_xs: return 256
         }
     }
 
@@ -32,19 +33,21 @@ public enum GGMLType: UInt32, Sendable {
         case .q4_k: return 144 // f16 scale, f16 minimum, 12 bytes of 6-bit scales and minimums, 128 bytes of 4-bit values
         case .q5_k: return 176 // as Q4_K, with 32 bytes of fifth bits before the 4-bit values
         case .q6_k: return 210 // 128 bytes of low 4 bits, 64 bytes of high 2 bits, 16 signed 8-bit scales, f16 scale
+        case .iq4_nl: return 18 // f16 scale, 16 bytes of 4-bit level indices
+        case .iq4_xs: return 136 // f16 scale, 2 + 4 bytes of 6-bit sub-block scales, 128 bytes of 4-bit level indices
         }
     }
 
     /// The names of the ggml types raise does not read, for error messages.
     static func name(of raw: UInt32) -> String {
         let names: [UInt32: String] = [9: "Q8_1", 15: "Q8_K", 16: "IQ2_XXS", 17: "IQ2_XS", 18: "IQ3_XXS", 19: "IQ1_S",
-                                       20: "IQ4_NL", 21: "IQ3_S", 22: "IQ2_S", 23: "IQ4_XS", 24: "I8", 25: "I16", 26: "I32",
+                                       21: "IQ3_S", 22: "IQ2_S", 24: "I8", 25: "I16", 26: "I32",
                                        27: "I64", 28: "F64", 29: "IQ1_M"]
         return names[raw] ?? "type \(raw)"
     }
 
     /// The types raise reads, by their ggml names, for error messages.
-    static let supportedNames = "F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K"
+    static let supportedNames = "F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_NL, IQ4_XS"
 
     /// Dequantizes `count` elements (a multiple of the block size) from `bytes` into `out`.
     func dequantize(_ bytes: UnsafeRawPointer, into out: UnsafeMutablePointer<Float>, count: Int) {
@@ -82,6 +85,8 @@ public enum GGMLType: UInt32, Sendable {
             }
         case .q2_k, .q3_k, .q4_k, .q5_k, .q6_k:
             for block in 0..<blocks { dequantizeSuperBlock(bytes + block * blockBytes, into: out + block * 256) }
+        case .iq4_nl, .iq4_xs:
+            for block in 0..<blocks { dequantizeNonLinearBlock(bytes + block * blockBytes, into: out + block * blockSize) }
         }
     }
 }
