@@ -44,11 +44,15 @@ func fuzzHuggingFaceTokenizer(_ bytes: [UInt8]) {
     writeSplit(bytes, "tokenizer.json", "tokenizer_config.json")
     guard let tokenizer = loadedOrRefused({ try BytePairTokenizer(huggingFace: scratchFolder + "/tokenizer.json") }) else { return }
     checkLoadedTokenizer(tokenizer)
-    let saved = scratchFolder + "/saved"
+    fuzzCheck(writtenAndReadBack(tokenizer).specialTokens == tokenizer.specialTokens, "specials changed when written and read back")
+}
+
+/// `tokenizer` written as a Hugging Face tokenizer.json (what a saved or exported model carries) and read
+/// back; failing either fails the property.
+func writtenAndReadBack(_ tokenizer: BytePairTokenizer) -> BytePairTokenizer {
     do {
-        try tokenizer.saveHuggingFace(directory: saved, maxLength: 32)
-        let again = try BytePairTokenizer(huggingFace: saved + "/tokenizer.json")
-        fuzzCheck(again.specialTokens == tokenizer.specialTokens, "specials changed when written and read back")
+        try tokenizer.saveHuggingFace(directory: scratchFolder + "/saved", maxLength: 32)
+        return try BytePairTokenizer(huggingFace: scratchFolder + "/saved/tokenizer.json")
     } catch {
         fatalError("property failed: a tokenizer raise read cannot be written and read back: \(error)")
     }

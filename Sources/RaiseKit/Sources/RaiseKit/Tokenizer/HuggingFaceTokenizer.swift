@@ -74,6 +74,9 @@ extension BytePairTokenizer {
         try Folder.create(directory)
         let specials = specialTokens.byText.sorted { $0.value < $1.value }
         let specialIDs = Set(specials.map(\.value))
+        /// The text of special token `id`; nil for none, or for a role that is no special token (only a GGUF
+        /// file can name one), which is then written as no role at all.
+        func specialText(_ id: Int32?) -> String? { id.flatMap { id in specials.first { $0.value == id }?.key } }
         var vocabulary = JSONObject()
         for (id, bytes) in tokenBytes.enumerated() where !bytes.isEmpty && !specialIDs.contains(Int32(id)) {
             vocabulary[ByteUnicode.string(bytes)] = .number(Double(id))
@@ -99,13 +102,12 @@ extension BytePairTokenizer {
                                                         ("trim_offsets", .bool(false)), ("use_regex", .bool(false))])))
         }
         let normalizer: JSONValue = self.preTokenizer == .qwen2 ? .object(JSONObject([("type", .string("NFC"))])) : .null
-        // transformers' fast tokenizers add BOS by this template, not by add_bos_token (a BOS that is no special
-        // token, which only a GGUF file can name, is written as tokenizer_config.json's roles are: not at all).
-        let postProcessor: JSONValue = specialTokens.bos.flatMap { bos in specials.first { $0.value == bos } }.map { text, bos in
+        // transformers' fast tokenizers add BOS by this template, not by add_bos_token.
+        let postProcessor: JSONValue = specialText(specialTokens.bos).map { text in
             func item(_ kind: String, _ id: String, _ typeID: Int) -> JSONValue {
                 .object(JSONObject([(kind, .object(JSONObject([("id", .string(id)), ("type_id", .number(Double(typeID)))])))]))
             }
-            let tokens = JSONObject([(text, .object(JSONObject([("id", .string(text)), ("ids", .array([.number(Double(bos))])),
+            let tokens = JSONObject([(text, .object(JSONObject([("id", .string(text)), ("ids", .array([.number(Double(specialTokens.bos!))])),
                                                                 ("tokens", .array([.string(text)]))])))])
             return .object(JSONObject([("type", .string("TemplateProcessing")),
                                        ("single", .array([item("SpecialToken", text, 0), item("Sequence", "A", 0)])),
@@ -124,7 +126,7 @@ extension BytePairTokenizer {
             ("model", .object(model)),
         ])
         try AtomicFile.write(JSONValue.object(tokenizer).serialized + "\n", to: directory + "/tokenizer.json")
-        func text(_ id: Int32?) -> JSONValue { id.flatMap { id in specials.first { $0.value == id }.map { .string($0.key) } } ?? .null }
+        func text(_ id: Int32?) -> JSONValue { specialText(id).map(JSONValue.string) ?? .null }
         let config = JSONObject([
             ("tokenizer_class", .string("PreTrainedTokenizerFast")), ("add_bos_token", .bool(specialTokens.bos != nil)),
             ("bos_token", text(specialTokens.bos)), ("eos_token", text(specialTokens.eos)), ("pad_token", text(specialTokens.pad)),

@@ -73,7 +73,7 @@ public enum ChoiceAnswers {
     /// page); `progress`, when given, hears how many prompt tokens are done after each batch.
     public static func answers(_ model: any LanguageModel, examples: [TokenizedExample], progress: ProgressReporter? = nil) throws -> [String] {
         let (prompts, order) = GreedyAnswers.promptsByLength(examples)
-        let optionCounts = GreedyAnswers.promptTexts(model.tokenizer, examples: examples).map(optionCount(offeredBy:))
+        let optionCounts = prompts.map { optionCount(offeredBy: model.tokenizer.decode($0)) }
         let candidates = try letterTokens(model.tokenizer, count: optionCounts.max() ?? 0, backend: model.backendID)
         var answers = [String](repeating: "", count: examples.count)
         var tokens = 0
