@@ -3,7 +3,7 @@
 // ops, with weights from a GGUF file (dequantized to Float32; a LLaMA's q/k rows un-permuted from
 // llama.cpp's adjacent-pair rotary layout to HF's half-split one, which its Qwen2 files keep) or an HF
 // safetensors checkpoint. Qwen2 is the same architecture with biases on the query, key and value
-// projections (`LlamaSettings.Family`). Parameter names follow HF (`model.layers.0.self_attn.q_proj.weight`),
+// projections (`LlamaSettings.Family`); Llama 3 is LLaMA with its RoPE scaling (`LlamaSettings.ropeScaling`). Parameter names follow HF (`model.layers.0.self_attn.q_proj.weight`),
 // so checkpoints are HF-shaped. With `lora`, the weights are frozen and low-rank adapters on the chosen
 // projections train instead.
 import RaiseKit
@@ -19,8 +19,9 @@ final class Llama: DecoderLanguageModel {
     var parameters: ParameterStore { adapters?.parameters ?? weights }
     var contextLength: Int
     var embeddingWidth: Int { settings.width }
-    /// The sizes, and the family when it is not LLaMA: a LLaMA's settings read as they did before Qwen2, so the
-    /// features cached for it (keyed by them) stay valid.
+    /// The sizes, the family when it is not LLaMA and the RoPE scaling when there is one (as transformers 4.x
+    /// writes it): a plain LLaMA's settings read as they did before Qwen2 and Llama 3, so the features cached for
+    /// it (keyed by them) stay valid.
     var configuration: JSONObject {
         var values = JSONObject([
             ("num_hidden_layers", .number(Double(settings.layers))), ("hidden_size", .number(Double(settings.width))),
@@ -31,11 +32,12 @@ final class Llama: DecoderLanguageModel {
             ("raise_context", .number(Double(contextLength))),
         ])
         if settings.family != .llama { values["model_type"] = .string(settings.family.rawValue) }
+        if settings.ropeScaling != nil { values["rope_scaling"] = .object(JSONObject(settings.ropeScalingFields)) }
         return values
     }
     /// transformers' LlamaForCausalLM (or Qwen2ForCausalLM) config: the same sizes under HF's names, with the
-    /// fields raise fixes (SiLU, the family's biases, plain RoPE, full attention, Float32) and the token roles
-    /// spelled out.
+    /// fields raise fixes (SiLU, the family's biases, full attention, Float32), the RoPE (plain, or Llama 3's
+    /// scaling, in both transformers 5.x's `rope_parameters` and 4.x's `rope_scaling`) and the token roles spelled out.
     var huggingFaceConfiguration: JSONObject? {
         let roles = tokenizer.specialTokens
         let family: [(String, JSONValue)] = switch settings.family {
@@ -45,7 +47,8 @@ final class Llama: DecoderLanguageModel {
         }
         var config = JSONObject(family + [
             ("hidden_act", .string("silu")), ("head_dim", .number(Double(settings.headDim))),
-            ("rope_parameters", .object(JSONObject([("rope_type", .string("default")), ("rope_theta", .number(Double(settings.ropeBase)))]))),
+            ("rope_parameters", .object(JSONObject((settings.ropeScaling == nil ? [("rope_type", .string("default"))] : settings.ropeScalingFields)
+                                                   + [("rope_theta", .number(Double(settings.ropeBase)))]))),
             ("dtype", .string("float32")),
             ("bos_token_id", roles.bos.map { .number(Double($0)) } ?? .null), ("eos_token_id", roles.eos.map { .number(Double($0)) } ?? .null),
             ("pad_token_id", roles.pad.map { .number(Double($0)) } ?? .null),
@@ -59,6 +62,8 @@ final class Llama: DecoderLanguageModel {
     private let blocks: [Block]
     private let norm: Variable  // (C)
     private let head: Variable  // (V, C): the embedding itself when tied
+    /// Each rotary pair's angle per position.   (D/2)
+    private let ropeFrequencies: [Double]
 
     /// A projection's weight (out, in), its bias (out) if the family has one, and its adapter, if any.
     private struct Projection {
@@ -139,6 +144,7 @@ final class Llama: DecoderLanguageModel {
         blocks = (0..<settings.layers).map { Block(weights, adapters, layer: $0, attentionBias: settings.family.hasAttentionBias) }
         norm = weights["model.norm.weight"]
         head = weights[settings.tiedEmbeddings ? "model.embed_tokens.weight" : "lm_head.weight"]
+        ropeFrequencies = settings.ropeFrequencies
     }
 
     // MARK: Loading
@@ -200,9 +206,9 @@ final class Llama: DecoderLanguageModel {
         let (c, kv) = (settings.width, settings.kvHeads * settings.headDim)
         let h = tape.rmsNorm(x, weight: block.inputNorm, eps: settings.normEps)
         let q = tape.rope(tape.reshape(linear(h, block.qProj, tape), [b, t, c]), heads: settings.heads,
-                          positions: positions, base: settings.ropeBase)
+                          positions: positions, frequencies: ropeFrequencies)
         let k = tape.rope(tape.reshape(linear(h, block.kProj, tape), [b, t, kv]), heads: settings.kvHeads,
-                          positions: positions, base: settings.ropeBase)
+                          positions: positions, frequencies: ropeFrequencies)
         let v = tape.reshape(linear(h, block.vProj, tape), [b, t, kv])
         let mixed = tape.causalAttention(q, k, v, heads: settings.heads, kvHeads: settings.kvHeads, cache: cache, layer: l)  // (B, T, C)
         let x = tape.add(x, linear(tape.reshape(mixed, [b * t, c]), block.oProj, tape))

@@ -39,12 +39,15 @@ func fuzzBytePairRoundTrip(_ bytes: [UInt8]) {
 /// `hf-tokenizer`: a Hugging Face `tokenizer.json` and, after the input's first NUL byte, the
 /// `tokenizer_config.json` beside it (no NUL: none). Property: loading is a `RaiseError` or a tokenizer that
 /// keeps the `tokenizer-folder` properties, and writes itself out as tokenizer.json again in a form it reads
-/// back with the same specials.
+/// back with the same specials, pre-tokenizer and `ignore_merges`.
 func fuzzHuggingFaceTokenizer(_ bytes: [UInt8]) {
     writeSplit(bytes, "tokenizer.json", "tokenizer_config.json")
     guard let tokenizer = loadedOrRefused({ try BytePairTokenizer(huggingFace: scratchFolder + "/tokenizer.json") }) else { return }
     checkLoadedTokenizer(tokenizer)
-    fuzzCheck(writtenAndReadBack(tokenizer).specialTokens == tokenizer.specialTokens, "specials changed when written and read back")
+    let again = writtenAndReadBack(tokenizer)
+    fuzzCheck(again.specialTokens == tokenizer.specialTokens, "specials changed when written and read back")
+    fuzzCheck(again.preTokenizer == tokenizer.preTokenizer && again.ignoresMerges == tokenizer.ignoresMerges,
+              "pre-tokenizer or ignore_merges changed when written and read back")
 }
 
 /// `tokenizer` written as a Hugging Face tokenizer.json (what a saved or exported model carries) and read

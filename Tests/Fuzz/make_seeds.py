@@ -128,6 +128,7 @@ tensors = [("f32", 0, [2, 3], struct.pack("<6f", *range(6))), ("f16", 1, [4], st
            ("iq4_nl", 20, [32], f16_block + bytes(range(16))), ("iq4_xs", 23, [256], f16_block + bytes(range(134)))]
 seed("gguf", "every-type", gguf([(k, t, v) for k, t, v in every_type] + tokenizer, tensors))
 seed("gguf", "tokenizer-only", gguf(tokenizer, []))
+seed("gguf", "tokenizer-llama3", gguf([(k, t, "llama-bpe" if k == "tokenizer.ggml.pre" else v) for k, t, v in tokenizer], []))
 seed("gguf", "empty", gguf([], []))
 
 # BPE: varied text from the fixtures and the data.
@@ -166,16 +167,21 @@ added = [{"id": 257 + i, "content": text, "special": special, "single_word": Fal
 byte_level = {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": False, "use_regex": False}
 qwen2 = {"type": "Split", "pattern": {"Regex": "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"},
          "behavior": "Isolated", "invert": False}
+llama3 = dict(qwen2, pattern={"Regex": qwen2["pattern"]["Regex"].replace("\\p{N}|", "\\p{N}{1,3}|")})
 bos_template = {"type": "TemplateProcessing", "single": [{"SpecialToken": {"id": "<|endoftext|>", "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}}]}
-def hf_tokenizer(pre_tokenizer, normalizer=None, post_processor=None, merges=("a b",)):
+def hf_tokenizer(pre_tokenizer, normalizer=None, post_processor=None, merges=("a b",), ignore_merges=False):
     return json.dumps({"version": "1.0", "added_tokens": added, "normalizer": normalizer, "pre_tokenizer": pre_tokenizer,
-                       "post_processor": post_processor, "model": {"type": "BPE", "vocab": vocab, "merges": list(merges)}})
+                       "post_processor": post_processor,
+                       "model": {"type": "BPE", "vocab": vocab, "merges": list(merges), "ignore_merges": ignore_merges}})
 config = json.dumps({"add_bos_token": False, "eos_token": "<|im_end|>", "pad_token": "<|endoftext|>"})
 seed("hf-tokenizer", "gpt2", hf_tokenizer({"type": "ByteLevel", "add_prefix_space": False}))
 seed("hf-tokenizer", "digits", hf_tokenizer({"type": "Sequence", "pretokenizers": [{"type": "Digits", "individual_digits": True},
                                                                                   byte_level]}, merges=(["a", "b"],)) + "\0" + config)
 seed("hf-tokenizer", "qwen2", hf_tokenizer({"type": "Sequence", "pretokenizers": [qwen2, byte_level]}, {"type": "NFC"},
                                            {"type": "Sequence", "processors": [byte_level, bos_template]}) + "\0" + config)
+seed("hf-tokenizer", "llama3", hf_tokenizer({"type": "Sequence", "pretokenizers": [llama3, byte_level]},
+                                            post_processor={"type": "Sequence", "processors": [byte_level, bos_template]},
+                                            ignore_merges=True) + "\0" + config)
 
 # Plugin specs and command lines (a command-index byte, then arguments separated by NUL).
 for i, spec in enumerate(["fuzz:path=x", 'fuzz:path="a,b=c",count=3,rate=0.25,on=yes,band=bottom', 'selector.fuzz:path="q\\"\\\\",on=0',

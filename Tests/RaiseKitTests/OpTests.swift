@@ -355,7 +355,8 @@ final class LanguageModelOpTests: XCTestCase {
     func testRoPERotatesPairsByPositionAngle() throws {
         // One head of size 4: pairs (0, 2) and (1, 3), angles pos·base^0 and pos·base^(-1/2).
         let x = Tensor(shape: [1, 2, 4], values: [1, 2, 3, 4, 1, 2, 3, 4])
-        let out = Tape(recording: false).rope(Variable(x), heads: 1, positions: [3, 7], base: 100).value
+        for (frequency, expected) in zip(RoPE.frequencies(headDim: 4, base: 100), [1, 0.1]) { XCTAssertEqual(frequency, expected, accuracy: 1e-15) }
+        let out = Tape(recording: false).rope(Variable(x), heads: 1, positions: [3, 7], frequencies: [1, 0.1]).value
         for t in 0..<2 {
             let position = Double([3, 7][t])
             for (i, frequency) in [1.0, 0.1].enumerated() {
@@ -365,7 +366,9 @@ final class LanguageModelOpTests: XCTestCase {
                 XCTAssertEqual(Double(out[0, t, i + 2]), x1 * sin(angle) + x2 * cos(angle), accuracy: 1e-5)
             }
         }
-        try assertGradientsMatch([randomTensor([2, 3, 8], seed: 13)]) { t, v in t.rope(v[0], heads: 2, positions: [1, 2, 3, 0, 1, 2]) }
+        try assertGradientsMatch([randomTensor([2, 3, 8], seed: 13)]) { t, v in
+            t.rope(v[0], heads: 2, positions: [1, 2, 3, 0, 1, 2], frequencies: RoPE.frequencies(headDim: 4, base: 10_000))
+        }
     }
 }
 

@@ -13,40 +13,17 @@ final class Qwen2Tests: XCTestCase {
     private let folder = fixturesFolder + "/qwen2/tiny-qwen2"
     private let gguf = fixturesFolder + "/qwen2/tiny-qwen2.gguf"
 
-    private func reference() throws -> JSONObject {
-        let data = try XCTUnwrap(FileManager.default.contents(atPath: fixturesFolder + "/qwen2/tiny_qwen2_reference.json"))
-        return try XCTUnwrap(JSONValue.parse([UInt8](data)).objectValue)
-    }
-
-    private func ids(_ value: JSONValue?) throws -> [Int32] { try XCTUnwrap(value?.arrayValue).map { Int32($0.intValue!) } }
-
-    private func registry() throws -> PluginRegistry {
-        let registry = PluginRegistry()
-        try PluginLoader(registry: registry).load(file: builtLibrary("RaisePluginLlama"))
-        return registry
-    }
-
-    private func model(_ registry: PluginRegistry, _ spec: String) throws -> any LanguageModel {
-        try registry.make(PluginSpec(parsing: spec, option: "--model"), kind: .model, seed: 0, as: (any LanguageModel).self)
-    }
+    private func fixture() throws -> TinyModelFixture { try TinyModelFixture("qwen2", reference: "tiny_qwen2_reference.json") }
+    private func reference() throws -> JSONObject { try fixture().reference }
+    private func ids(_ value: JSONValue?) throws -> [Int32] { try TinyModelFixture.ids(value) }
+    private func registry() throws -> PluginRegistry { try TinyModelFixture.registry() }
+    private func model(_ registry: PluginRegistry, _ spec: String) throws -> any LanguageModel { try TinyModelFixture.model(registry, spec) }
 
     /// Qwen2's pattern cuts each text (in NFC) into the words HF tokenizers' Split gives: contractions in any
     /// case, a tab or bracket leading a word, digits one by one, line breaks kept with what precedes them — on
     /// chosen texts and on 600 random strings of the characters the pattern tells apart.
     func testTheQwen2PreTokenizerCutsTheWordsHuggingFaceDoes() throws {
-        let reference = try reference()
-        let texts = try XCTUnwrap(reference["cases"]?.arrayValue) + XCTUnwrap(reference["random"]?.arrayValue)
-        XCTAssertEqual(texts.count, 626)
-        for case_ in texts.compactMap(\.objectValue) {
-            let text = try XCTUnwrap(case_["text"]?.stringValue)
-            let scalars = PreTokenizer.qwen2.normalized(Array(text.unicodeScalars)[...])
-            let words = PreTokenizer.qwen2.words(scalars).map { range in
-                var word = String.UnicodeScalarView()
-                word.append(contentsOf: scalars[range])
-                return String(word)
-            }
-            XCTAssertEqual(words, try XCTUnwrap(case_["words"]?.arrayValue).map { $0.stringValue! }, text)
-        }
+        try fixture().assertWordsMatch(.qwen2)
     }
 
     /// The tokenizer.json of a Qwen2 folder, and the GGUF file's tokenizer, give HF tokenizers' ids (special
@@ -144,27 +121,7 @@ final class Qwen2Tests: XCTestCase {
     /// next-token log-probabilities, read from the HF folder or from the GGUF file.
     func testLossesAndLogProbabilitiesMatchTransformers() throws {
         let registry = try registry()
-        for path in [folder, gguf] { try checkAgainstTransformers(model(registry, "llama:path=\"\(path)\",ctx=64"), read: path) }
-    }
-
-    private func checkAgainstTransformers(_ model: any LanguageModel, read path: String) throws {
-        let chat = try XCTUnwrap(reference()["chat"]?.objectValue)
-        let ids = try ids(chat["ids"])
-        let expected = try XCTUnwrap(chat["losses"]?.arrayValue).map { $0.numberValue! }
-        let examples = (1..<ids.count).map { t in TokenizedExample(ids: ids, lossMask: (0..<ids.count).map { $0 == t ? 1 : 0 }) }
-        for (t, (actual, wanted)) in zip(try model.exampleLosses(examples), expected).enumerated() {
-            XCTAssertEqual(Double(actual), wanted, accuracy: 1e-4 + 1e-4 * abs(wanted), "\(path): position \(t + 1)")
-        }
-        let vocabulary = (0..<Int32(model.tokenizer.vocabularySize)).map { $0 }
-        let logProbabilities = try model.nextTokenLogProbabilities(prompts: (1...3).map { Array(ids.prefix($0)) }, candidates: vocabulary)
-        for (row, logits) in try XCTUnwrap(chat["first_logits"]?.arrayValue).enumerated() {
-            let values = try XCTUnwrap(logits.arrayValue).map { $0.numberValue! }
-            let top = values.max()!
-            let logSum = top + log(values.reduce(0) { $0 + exp($1 - top) })
-            for (id, value) in values.enumerated() {
-                XCTAssertEqual(Double(logProbabilities[row][id]), value - logSum, accuracy: 1e-4, "\(path): row \(row), token \(id)")
-            }
-        }
+        for path in [folder, gguf] { try fixture().assertMatchesTransformers(model(registry, "llama:path=\"\(path)\",ctx=64"), read: path) }
     }
 
     /// A model's settings name its family only when it is not LLaMA, so that a LLaMA's read as before Qwen2 was

@@ -2,6 +2,7 @@
 // tokens (and the end token that closes each response). Each piece of text is tokenized on its own,
 // so the mask follows the template's pieces exactly. Too long an example loses prompt tokens from
 // the left first, then response tokens from the right; one left with no response token is skipped.
+import Foundation
 
 /// The prompt formats raise can train with.
 public enum PromptTemplate: String, CaseIterable, Sendable {
@@ -9,16 +10,31 @@ public enum PromptTemplate: String, CaseIterable, Sendable {
     case alpaca
     /// ChatML: <|im_start|>role … <|im_end|> turns (the tokenizer needs those two special tokens).
     case chatml
+    /// Llama 3's chat: <|begin_of_text|>, then <|start_header_id|>role<|end_header_id|> turns, each closed by
+    /// <|eot_id|>, their texts trimmed, as Llama 3 Instruct's chat template renders them.
+    case llama3
     /// The instruction (and input) on its own line, then the response; a text document as it is.
     case plain
 
     static let alpacaHeader = "Below is an instruction that describes a task. Write a response that appropriately completes the request."
     static let alpacaHeaderWithInput = "Below is an instruction that describes a task, paired with an input that provides further context. Write a response that appropriately completes the request."
 
-    /// The first special token the template needs that `tokenizer` lacks (ChatML's markers), if any.
+    /// The special tokens the template writes.
+    var markers: [String] {
+        switch self {
+        case .chatml: ["<|im_start|>", "<|im_end|>"]
+        case .llama3: ["<|begin_of_text|>", "<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>"]
+        case .alpaca, .plain: []
+        }
+    }
+
+    /// The tokens that close an answer in the chat templates, whatever the tokenizer's end of sequence: where
+    /// generation stops.
+    public static let endOfTurnMarkers = ["<|im_end|>", "<|eot_id|>"]
+
+    /// The first special token the template needs that `tokenizer` lacks (a chat template's markers), if any.
     public func missingMarker(in tokenizer: any Tokenizer) -> String? {
-        guard self == .chatml else { return nil }
-        return ["<|im_start|>", "<|im_end|>"].first { tokenizer.specialTokens.byText[$0] == nil }
+        markers.first { tokenizer.specialTokens.byText[$0] == nil }
     }
 
     /// Whether `tokenizer` has every special token the template needs.
@@ -55,6 +71,21 @@ public enum PromptTemplate: String, CaseIterable, Sendable {
                 } else {
                     pieces.append((turn.content + "<|im_end|>", true))
                     pieces.append(("\n", false))
+                }
+            }
+        case .llama3:
+            func header(_ role: String) -> String { "<|start_header_id|>" + role + "<|end_header_id|>\n\n" }
+            func trimmed(_ text: String) -> String { text.trimmingCharacters(in: .whitespacesAndNewlines) }
+            var prompt = "<|begin_of_text|>" + (system.map { header("system") + trimmed($0) + "<|eot_id|>" } ?? "")
+            var first = true
+            for turn in dialogue {
+                if turn.role == .user {
+                    let content = first && !record.input.isEmpty ? turn.content + "\n\n" + record.input : turn.content
+                    prompt += header("user") + trimmed(content) + "<|eot_id|>" + header("assistant")
+                    pieces.append((prompt, false))
+                    (prompt, first) = ("", false)
+                } else {
+                    pieces.append((trimmed(turn.content) + "<|eot_id|>", true))
                 }
             }
         case .plain:

@@ -25,6 +25,8 @@ public enum JSONValue: Equatable, Sendable {
     public var arrayValue: [JSONValue]? { if case .array(let a) = self { return a } else { return nil } }
     /// The members, if this is an object.
     public var objectValue: JSONObject? { if case .object(let o) = self { return o } else { return nil } }
+    /// The truth value, if this is true or false.
+    public var boolValue: Bool? { if case .bool(let b) = self { return b } else { return nil } }
 }
 
 /// A JSON object that remembers the order of its keys.

@@ -1,6 +1,7 @@
 // BytePairTokenizer: byte-level BPE as GPT-2 defines it. Text is split into words (PreTokenizer),
 // each word's UTF-8 bytes start as one token each, and the adjacent pair with the lowest merge rank
-// is merged until none is left. Reads and writes the encoder.json + vocab.bpe pair that GPT-2
+// is merged until none is left (unless, as in Llama 3's, a word that is a token of its own is that token
+// whatever the merges would make of it: `ignoresMerges`). Reads and writes the encoder.json + vocab.bpe pair that GPT-2
 // published, so vocabularies trained here are readable by other tools and vice versa.
 import Foundation
 
@@ -22,6 +23,11 @@ public final class BytePairTokenizer: Tokenizer {
     private let specialStarts: Set<Unicode.Scalar>
     /// How text is split into words before merging.
     public let preTokenizer: PreTokenizer
+    /// Whether a word that is a token of its own becomes that token without merging (HF's `ignore_merges`, on in
+    /// Llama 3's tokenizer): BPE can reach a token by other merges than those of the word's pieces, or not at all.
+    public let ignoresMerges: Bool
+    /// Each token's id by its bytes, kept only when `ignoresMerges` (the words looked up whole).
+    private let wholeWords: [[UInt8]: Int32]
     /// The bytes that have no token of their own: `encode` drops them, as HF tokenizers does without an
     /// unknown token (SmolLM2 lacks six control bytes and two lead bytes of unassigned planes); empty for
     /// GPT-2 and every vocabulary raise trains.
@@ -40,11 +46,12 @@ public final class BytePairTokenizer: Tokenizer {
     ///   - merges: (left bytes, right bytes) in rank order; both sides and their concatenation must be tokens.
     ///   - specials: texts and ids of the tokens matched as text (not reachable by merges).
     ///   - nonSpecial: the ids of `specials` that are not special (HF's `special: false`, GGUF's user-defined).
+    ///   - ignoresMerges: a word that is a token of its own is that token (Llama 3).
     ///   - roles: BOS, EOS and PAD ids; by default `<|endoftext|>` serves all three (`<|pad|>` as PAD if present).
     /// - Throws: `RaiseError.invalidArgument` naming the first inconsistency.
     public init(vocabulary: [[UInt8]: Int32], merges mergeList: [([UInt8], [UInt8])], specials: [String: Int32],
-                nonSpecial: Set<Int32> = [], preTokenizer: PreTokenizer = .gpt2, roles: (bos: Int32?, eos: Int32?, pad: Int32?)? = nil,
-                name: String = "tokenizer") throws {
+                nonSpecial: Set<Int32> = [], preTokenizer: PreTokenizer = .gpt2, ignoresMerges: Bool = false,
+                roles: (bos: Int32?, eos: Int32?, pad: Int32?)? = nil, name: String = "tokenizer") throws {
         let largest = max(vocabulary.values.max() ?? -1, specials.values.max() ?? -1)
         guard vocabulary.values.allSatisfy({ $0 >= 0 }), specials.values.allSatisfy({ $0 >= 0 }), largest < BytePairTokenizer.maximumVocabulary else {
             throw RaiseError.invalidArgument(name: name, detail: "token ids must be 0..<\(BytePairTokenizer.maximumVocabulary) (found \(largest))")
@@ -77,6 +84,8 @@ public final class BytePairTokenizer: Tokenizer {
         specialScalars = specials.map { (Array($0.key.unicodeScalars), $0.value) }.sorted { $0.scalars.count > $1.scalars.count }
         specialStarts = Set(specialScalars.compactMap(\.scalars.first))
         self.preTokenizer = preTokenizer
+        self.ignoresMerges = ignoresMerges
+        wholeWords = ignoresMerges ? vocabulary : [:]
         let (bos, eos, pad) = roles ?? BytePairTokenizer.defaultRoles(specials)
         for (role, id) in [("BOS", bos), ("EOS", eos), ("PAD", pad)] where id.map({ $0 < 0 || Int($0) >= tokenBytes.count }) ?? false {
             throw RaiseError.invalidArgument(name: name, detail: "\(role) id \(id!) is not a token (0..<\(tokenBytes.count))")
@@ -93,7 +102,7 @@ public final class BytePairTokenizer: Tokenizer {
 
     /// Loads GPT-2's files: `encoder.json` (token string -> id) and `vocab.bpe` (merges, one per line).
     /// When the folder has a `raise_tokenizer.json` (written by `save`), it names the special tokens (and
-    /// those of them that are not special, `non_special`), the pre-tokenizer and the BOS/EOS/PAD ids;
+    /// those of them that are not special, `non_special`), the pre-tokenizer, `ignore_merges` and the BOS/EOS/PAD ids;
     /// otherwise tokens written `<|name|>` are special.
     ///
     /// The folder is checked whole before use: `encoder.json`'s ids are 0..<N, each once; every special
@@ -158,6 +167,7 @@ public final class BytePairTokenizer: Tokenizer {
         var roles: (bos: Int32?, eos: Int32?, pad: Int32?)?
         var preTokenizer = PreTokenizer.gpt2
         var nonSpecial = Set<Int32>()
+        var ignoresMerges = false
         if let extras {
             for value in extras["non_special"]?.arrayValue ?? [] {
                 guard let id = value.intValue, specials.values.contains(Int32(clamping: id)) else {
@@ -178,15 +188,20 @@ public final class BytePairTokenizer: Tokenizer {
                 throw RaiseError.file(path: extrasPath, detail: "field 'pre_tokenizer': expected one of \(PreTokenizer.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             preTokenizer = mode
+            guard let ignores = (extras["ignore_merges"] ?? .bool(false)).boolValue else {
+                throw RaiseError.file(path: extrasPath, detail: "field 'ignore_merges': expected true or false")
+            }
+            ignoresMerges = ignores
         }
         try self.init(vocabulary: vocabulary, merges: mergeList, specials: specials, nonSpecial: nonSpecial, preTokenizer: preTokenizer,
-                      roles: roles, name: directory)
+                      ignoresMerges: ignoresMerges, roles: roles, name: directory)
     }
 
     /// The tokenizer embedded in a GGUF file's metadata (`tokenizer.ggml.*`, model "gpt2"): tokens,
     /// merges, control tokens as specials (user-defined ones too, marked non-special), BOS (only when the
     /// file asks for it), EOS and PAD ids, and the pre-tokenizer: "gpt2" (or none given) is GPT-2's pattern, "smollm" splits digits one by one first,
-    /// "qwen2" is Qwen2's.
+    /// "qwen2" is Qwen2's, "llama-bpe" (or "llama3", "llama-v3") Llama 3's, whose whole words come before merges
+    /// as llama.cpp reads it.
     ///
     /// - Throws: `RaiseError.file` naming the file and the key that is missing or malformed.
     public convenience init(gguf: GGUFFile) throws {
@@ -227,17 +242,20 @@ public final class BytePairTokenizer: Tokenizer {
         }
         let addsBOS = gguf.metadata["tokenizer.ggml.add_bos_token"]?.boolValue ?? false
         let pre = gguf.metadata["tokenizer.ggml.pre"]?.stringValue ?? "gpt2"
-        guard let preTokenizer = ["gpt2": PreTokenizer.gpt2, "default": .gpt2, "smollm": .isolatedDigits, "qwen2": .qwen2][pre] else {
-            throw fail("tokenizer.ggml.pre '\(pre)' is not supported (gpt2, smollm, qwen2)")
+        let preTokenizers: [String: PreTokenizer] = ["gpt2": .gpt2, "default": .gpt2, "smollm": .isolatedDigits, "qwen2": .qwen2,
+                                                     "llama-bpe": .llama3, "llama3": .llama3, "llama-v3": .llama3]
+        guard let preTokenizer = preTokenizers[pre] else {
+            throw fail("tokenizer.ggml.pre '\(pre)' is not supported (\(preTokenizers.keys.sorted().joined(separator: ", ")))")
         }
         try self.init(vocabulary: vocabulary, merges: mergeList, specials: specials, nonSpecial: userDefined, preTokenizer: preTokenizer,
+                      ignoresMerges: preTokenizer == .llama3,
                       roles: (addsBOS ? try id("tokenizer.ggml.bos_token_id") : nil, try id("tokenizer.ggml.eos_token_id"),
                               try id("tokenizer.ggml.padding_token_id") ?? id("tokenizer.ggml.eos_token_id")),
                       name: gguf.path)
     }
 
     /// Writes `encoder.json`, `vocab.bpe` and `raise_tokenizer.json` (specials, the non-special among them,
-    /// pre-tokenizer, BOS/EOS/PAD) into `directory` (created if needed), atomically.
+    /// pre-tokenizer, `ignore_merges`, BOS/EOS/PAD) into `directory` (created if needed), atomically.
     public func save(directory: String) throws {
         try Folder.create(directory)
         var encoder = JSONObject()
@@ -247,7 +265,7 @@ public final class BytePairTokenizer: Tokenizer {
         }
         try AtomicFile.write(JSONValue.object(encoder).serialized, to: directory + "/encoder.json")
         let roles = [("bos", specialTokens.bos), ("eos", specialTokens.eos), ("pad", specialTokens.pad)]
-        let extras = JSONObject([("pre_tokenizer", .string(preTokenizer.rawValue))] + roles.map { ($0.0, $0.1.map { .number(Double($0)) } ?? .null) }
+        let extras = JSONObject([("pre_tokenizer", .string(preTokenizer.rawValue)), ("ignore_merges", .bool(ignoresMerges))] + roles.map { ($0.0, $0.1.map { .number(Double($0)) } ?? .null) }
                                 + [("specials", .object(JSONObject(specialTokens.byText.sorted { $0.value < $1.value }.map { ($0.key, .number(Double($0.value))) }))),
                                    ("non_special", .array(specialTokens.nonSpecial.sorted().map { .number(Double($0)) }))])
         try AtomicFile.write(JSONValue.object(extras).serialized + "\n", to: directory + "/raise_tokenizer.json")
@@ -296,8 +314,10 @@ public final class BytePairTokenizer: Tokenizer {
         }
     }
 
-    /// BPE on one word: start from byte tokens, merge the lowest-ranked adjacent pair until none merges.
+    /// BPE on one word: start from byte tokens, merge the lowest-ranked adjacent pair until none merges; or,
+    /// when `ignoresMerges`, the word's own token if it has one.
     private func mergeWord(_ bytes: [UInt8]) -> [Int32] {
+        if let whole = wholeWords[bytes] { return [whole] }
         var symbols = bytes.map { byteIDs[Int($0)] }.filter { $0 >= 0 }
         while symbols.count > 1 {
             var best: (rank: Int32, index: Int, id: Int32)?

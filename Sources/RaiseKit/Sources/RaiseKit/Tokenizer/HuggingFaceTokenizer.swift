@@ -1,9 +1,10 @@
 // HuggingFaceTokenizer: a byte-level BPE read from a Hugging Face `tokenizer.json` — the file a model folder
 // carries as the Hub ships it — with its roles from `tokenizer_config.json` beside it when present. Reads
-// `model` (type BPE: vocab and merges, as "a b" strings or ["a", "b"] pairs), `added_tokens` (matched as text,
-// special or not, as HF tokenizers matches them: Qwen2.5's `<tool_call>` is one token) and the pre-tokenizer
-// (GPT-2's ByteLevel, alone or after SmolLM2's single-digit split, or Qwen2's split pattern after its NFC
-// normalizer), and the post-processor's template, which decides BOS as it does in transformers.
+// `model` (type BPE: vocab and merges, as "a b" strings or ["a", "b"] pairs, and Llama 3's `ignore_merges`),
+// `added_tokens` (matched as text, special or not, as HF tokenizers matches them: Qwen2.5's `<tool_call>` is
+// one token) and the pre-tokenizer (GPT-2's ByteLevel, alone or after SmolLM2's single-digit split, Qwen2's
+// split pattern after its NFC normalizer, or Llama 3's), and the post-processor's template, which decides BOS
+// as it does in transformers.
 // Writes the same two files, so that a model folder raise saves loads in transformers (`AutoTokenizer`).
 import Foundation
 
@@ -57,13 +58,17 @@ extension BytePairTokenizer {
             }
             mergeList.append((left, right))
         }
+        guard let ignoresMerges = (model["ignore_merges"] ?? .bool(false)).boolValue else {
+            throw fail("field 'model.ignore_merges' is \(model["ignore_merges"]!.serialized), not true or false")
+        }
         var roles = try HuggingFaceTokenizerConfig(besides: path, specials: specials).roles
         if let template = try HuggingFaceTokenizerConfig.templatePrefix(of: json, path: path, specials: specials) {
             let defaults = BytePairTokenizer.defaultRoles(specials)
             roles = (template.first, roles?.eos ?? defaults.eos, roles?.pad ?? defaults.pad)
         }
         try self.init(vocabulary: vocabulary, merges: mergeList, specials: specials, nonSpecial: nonSpecial,
-                      preTokenizer: try HuggingFaceTokenizerConfig.preTokenizer(of: json, path: path), roles: roles, name: path)
+                      preTokenizer: try HuggingFaceTokenizerConfig.preTokenizer(of: json, path: path), ignoresMerges: ignoresMerges,
+                      roles: roles, name: path)
     }
 
     /// Writes `tokenizer.json` (BPE vocabulary and merges, the tokens matched as text as added tokens, special
@@ -95,11 +100,11 @@ extension BytePairTokenizer {
         let preTokenizer: JSONValue = switch self.preTokenizer {
         case .gpt2: byteLevel
         case .isolatedDigits: sequence(JSONObject([("type", .string("Digits")), ("individual_digits", .bool(true))]), then: byteLevel)
-        case .qwen2: sequence(JSONObject([("type", .string("Split")),
-                                          ("pattern", .object(JSONObject([("Regex", .string(HuggingFaceTokenizerConfig.qwen2Pattern))]))),
-                                          ("behavior", .string("Isolated")), ("invert", .bool(false))]),
-                              then: .object(JSONObject([("type", .string("ByteLevel")), ("add_prefix_space", .bool(false)),
-                                                        ("trim_offsets", .bool(false)), ("use_regex", .bool(false))])))
+        case .qwen2, .llama3: sequence(JSONObject([("type", .string("Split")),
+                                                   ("pattern", .object(JSONObject([("Regex", .string(HuggingFaceTokenizerConfig.splitPatterns[self.preTokenizer]!))]))),
+                                                   ("behavior", .string("Isolated")), ("invert", .bool(false))]),
+                                       then: .object(JSONObject([("type", .string("ByteLevel")), ("add_prefix_space", .bool(false)),
+                                                                 ("trim_offsets", .bool(false)), ("use_regex", .bool(false))])))
         }
         let normalizer: JSONValue = self.preTokenizer == .qwen2 ? .object(JSONObject([("type", .string("NFC"))])) : .null
         // transformers' fast tokenizers add BOS by this template, not by add_bos_token.
@@ -116,7 +121,7 @@ extension BytePairTokenizer {
         } ?? .null
         let model = JSONObject([
             ("type", .string("BPE")), ("dropout", .null), ("unk_token", .null), ("continuing_subword_prefix", .null),
-            ("end_of_word_suffix", .null), ("fuse_unk", .bool(false)), ("byte_fallback", .bool(false)), ("ignore_merges", .bool(false)),
+            ("end_of_word_suffix", .null), ("fuse_unk", .bool(false)), ("byte_fallback", .bool(false)), ("ignore_merges", .bool(ignoresMerges)),
             ("vocab", .object(vocabulary)),
             ("merges", .array(mergeList.map { .string(ByteUnicode.string($0.0) + " " + ByteUnicode.string($0.1)) })),
         ])
@@ -195,13 +200,17 @@ struct HuggingFaceTokenizerConfig {
         }
     }
 
-    /// Qwen2's split pattern, as its tokenizer.json spells it (`PreTokenizer.qwen2`).
-    static let qwen2Pattern = #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
+    /// The split patterns of the pre-tokenizers that have one, as their tokenizer.json spells them: Qwen2's
+    /// (Qwen2.5's) and Llama 3's.
+    static let splitPatterns: [PreTokenizer: String] = [
+        .qwen2: #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#,
+        .llama3: #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#,
+    ]
 
     /// The pre-tokenizer a tokenizer.json's `pre_tokenizer` and `normalizer` fields describe: ByteLevel alone
     /// is GPT-2's; a Sequence of a single-digit Digits split and ByteLevel is SmolLM2's; a Sequence of a Split
-    /// by Qwen2's pattern and ByteLevel without its own regex, after the NFC normalizer, is Qwen2's. The first
-    /// two take no normalizer.
+    /// by Qwen2's pattern and ByteLevel without its own regex, after the NFC normalizer, is Qwen2's; the same
+    /// with Llama 3's pattern and no normalizer is Llama 3's. Only Qwen2's takes a normalizer.
     ///
     /// - Throws: `RaiseError.file` naming the field for any other.
     static func preTokenizer(of json: JSONObject, path: String) throws -> PreTokenizer {
@@ -223,11 +232,12 @@ struct HuggingFaceTokenizerConfig {
         let types = steps.compactMap { $0["type"]?.stringValue }
         if types == ["ByteLevel"] { return .gpt2 }
         if types == ["Digits", "ByteLevel"], steps[0]["individual_digits"] == .bool(true) { return .isolatedDigits }
-        if types == ["Split", "ByteLevel"], steps[0]["pattern"]?.objectValue?["Regex"]?.stringValue == qwen2Pattern,
+        if types == ["Split", "ByteLevel"], let pattern = steps[0]["pattern"]?.objectValue?["Regex"]?.stringValue,
+           let mode = splitPatterns.first(where: { $0.value == pattern })?.key,
            steps[0]["behavior"]?.stringValue == "Isolated", steps[0]["invert"] != .bool(true), steps[1]["use_regex"] == .bool(false) {
-            return .qwen2
+            return mode
         }
         throw RaiseError.file(path: path, detail: "field 'pre_tokenizer' (\(types.joined(separator: ", "))) is not supported: raise reads "
-                              + "GPT-2's ByteLevel, alone or after single-digit Digits, or Qwen2's Split then ByteLevel")
+                              + "GPT-2's ByteLevel, alone or after single-digit Digits, or Qwen2's or Llama 3's Split then ByteLevel")
     }
 }

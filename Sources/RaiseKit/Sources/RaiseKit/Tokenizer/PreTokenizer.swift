@@ -5,16 +5,17 @@
 //
 // tried in that order at each position: contractions, an optional space then letters, numbers or
 // other symbols, and whitespace runs — which leave their last character to the next word when a
-// non-space follows, so that " word" keeps its space. Qwen2's (Qwen2.5's tokenizer.json) is
+// non-space follows, so that " word" keeps its space. Llama 3's is OpenAI's cl100k_base pattern,
 //
-//     (?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+
+//     (?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+
 //
 // the same idea with contractions in any case, any one non-letter (a tab, a bracket) leading a word,
-// digits one by one, and line breaks kept with what ends before them.
+// digits in runs of up to three, and line breaks kept with what ends before them. Qwen2's (Qwen2.5's
+// tokenizer.json) is that pattern with `\p{N}` for `\p{N}{1,3}`: digits one by one.
 import Foundation
 
 /// How text is cut into words before BPE: GPT-2's pattern, optionally with every digit split off first
-/// (SmolLM2), or Qwen2's pattern after NFC normalization.
+/// (SmolLM2), Qwen2's pattern after NFC normalization, or Llama 3's.
 public enum PreTokenizer: String, Sendable, CaseIterable {
     /// GPT-2's pattern alone.
     case gpt2
@@ -22,6 +23,8 @@ public enum PreTokenizer: String, Sendable, CaseIterable {
     case isolatedDigits
     /// Qwen2's pattern, on the text in Unicode normalization form C.
     case qwen2
+    /// Llama 3's pattern (cl100k_base's), on the text as it is.
+    case llama3
 
     /// The text as this pre-tokenizer's words are cut from it: in NFC for Qwen2 (its tokenizer.json's
     /// normalizer), unchanged otherwise.
@@ -36,7 +39,8 @@ public enum PreTokenizer: String, Sendable, CaseIterable {
     func words(_ scalars: [Unicode.Scalar]) -> [Range<Int>] {
         switch self {
         case .gpt2: return PreTokenizer.split(scalars)
-        case .qwen2: return PreTokenizer.splitQwen2(scalars)
+        case .qwen2: return PreTokenizer.splitCL100K(scalars, digitsPerWord: 1)
+        case .llama3: return PreTokenizer.splitCL100K(scalars, digitsPerWord: 3)
         case .isolatedDigits: break
         }
         var words = [Range<Int>](), start = 0
@@ -103,9 +107,10 @@ public enum PreTokenizer: String, Sendable, CaseIterable {
         return words
     }
 
-    /// The words of a text given as scalars under Qwen2's pattern (the header's second): ranges of scalar
-    /// indices, in order, covering all of it.
-    static func splitQwen2(_ scalars: [Unicode.Scalar]) -> [Range<Int>] {
+    /// The words of a text given as scalars under cl100k_base's pattern (the header's second), with digit runs
+    /// of up to `digitsPerWord` (3 as written, Llama 3; 1 in Qwen2's): ranges of scalar indices, in order,
+    /// covering all of it.
+    static func splitCL100K(_ scalars: [Unicode.Scalar], digitsPerWord: Int) -> [Range<Int>] {
         let classes = scalars.map(classify)
         let n = scalars.count
         func isLineBreak(_ j: Int) -> Bool { scalars[j] == "\r" || scalars[j] == "\n" }
@@ -125,7 +130,7 @@ public enum PreTokenizer: String, Sendable, CaseIterable {
             } else if classes[i] != .number, !isLineBreak(i), i + 1 < n, classes[i + 1] == .letter {
                 i = run(from: i + 1) { classes[$0] == .letter }  // one non-letter leads: " word", "\tword", "(word"
             } else if classes[i] == .number {
-                i += 1
+                i = min(run(from: i) { classes[$0] == .number }, i + digitsPerWord)
             } else if classes[i] == .other || (scalars[i] == " " && i + 1 < n && classes[i + 1] == .other) {
                 i = run(from: classes[i] == .other ? i : i + 1) { classes[$0] == .other }
                 i = run(from: i, while: isLineBreak)  // "!!\n\n"

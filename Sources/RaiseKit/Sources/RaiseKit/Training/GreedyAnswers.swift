@@ -107,9 +107,10 @@ public enum AnswerMatch: String, CaseIterable, Sendable {
 
 /// Greedy answers and reference answers of tokenized examples.
 public enum GreedyAnswers {
-    /// The end tokens generation stops at: the tokenizer's end of sequence and ChatML's `<|im_end|>`.
+    /// The end tokens generation stops at: the tokenizer's end of sequence and the chat templates' end of a
+    /// turn (ChatML's `<|im_end|>`, Llama 3's `<|eot_id|>`).
     public static func stopTokens(_ tokenizer: any Tokenizer) -> Set<Int32> {
-        Set([tokenizer.specialTokens.eos, tokenizer.specialTokens.byText["<|im_end|>"]].compactMap { $0 })
+        Set([tokenizer.specialTokens.eos].compactMap { $0 } + PromptTemplate.endOfTurnMarkers.compactMap { tokenizer.specialTokens.byText[$0] })
     }
 
     /// Prompts decoded together (sorted by prompt length, so a batch's padding is short). Each step's products
