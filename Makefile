@@ -168,10 +168,12 @@ bench: build models venv-bench
 # record's mean answer loss within 1e-3. Then the same for a Qwen2, the tiny one of random weights the tests use
 # (no Qwen weights can be fetched here): Qwen2ForCausalLM with its biases, Qwen2's tokenizer. Then for the tiny
 # Llama 3 of the tests, read from its GGUF file and trained with the llama3 template: Llama 3's RoPE scaling
-# recovered from llama.cpp's rope_freqs.weight into config.json, its tokenizer with ignore_merges.
+# recovered from llama.cpp's rope_freqs.weight into config.json, its tokenizer with ignore_merges. Then for the
+# tiny Qwen3, read from its GGUF file: its query and key norms, its heads wider than width / heads.
 HF_EXPORT ?= out/hf-export
 QWEN2_FIXTURE := Tests/Fixtures/qwen2/tiny-qwen2
 LLAMA3_FIXTURE := Tests/Fixtures/llama3/tiny-llama3.gguf
+QWEN3_FIXTURE := Tests/Fixtures/qwen3/tiny-qwen3.gguf
 hf-export: build models venv-bench
 	$(RELEASE_BIN) data split --data $(DATA)/gsm8k/train.jsonl --fields instruction=question,output=answer \
 		--parts train=32,val=16,unused=rest --force --out $(HF_EXPORT)/data
@@ -187,6 +189,10 @@ hf-export: build models venv-bench
 		--budget 4 --batch 4 --lr 3e-3 --force --quiet --out $(HF_EXPORT)/llama3
 	$(RELEASE_BIN) evaluate --model $(HF_EXPORT)/llama3 --val $(HF_EXPORT)/data/val.jsonl --losses $(HF_EXPORT)/llama3-losses.jsonl --force
 	$(VENV)/bin/python Samples/HFExport/check_export.py $(HF_EXPORT)/llama3 $(HF_EXPORT)/llama3-losses.jsonl
+	$(RELEASE_BIN) finetune --model 'llama:path=$(QWEN3_FIXTURE),ctx=512' --template chatml --data $(HF_EXPORT)/data/train.jsonl \
+		--budget 4 --batch 4 --lr 3e-3 --force --quiet --out $(HF_EXPORT)/qwen3
+	$(RELEASE_BIN) evaluate --model $(HF_EXPORT)/qwen3 --val $(HF_EXPORT)/data/val.jsonl --losses $(HF_EXPORT)/qwen3-losses.jsonl --force
+	$(VENV)/bin/python Samples/HFExport/check_export.py $(HF_EXPORT)/qwen3 $(HF_EXPORT)/qwen3-losses.jsonl
 
 # RAISE's picks in another trainer: a policy with the paper's (static) state trained briefly on SmolLM2 over
 # 48 GSM8K problems, its 4-step schedule exported by `raise select`, replayed by transformers

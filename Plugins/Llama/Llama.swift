@@ -3,7 +3,8 @@
 // ops, with weights from a GGUF file (dequantized to Float32; a LLaMA's q/k rows un-permuted from
 // llama.cpp's adjacent-pair rotary layout to HF's half-split one, which its Qwen2 files keep) or an HF
 // safetensors checkpoint. Qwen2 is the same architecture with biases on the query, key and value
-// projections (`LlamaSettings.Family`); Llama 3 is LLaMA with its RoPE scaling (`LlamaSettings.ropeScaling`). Parameter names follow HF (`model.layers.0.self_attn.q_proj.weight`),
+// projections, Qwen3 with an RMSNorm over each head of the queries and keys (`LlamaSettings.Family`) and
+// heads of their own size; Llama 3 is LLaMA with its RoPE scaling (`LlamaSettings.ropeScaling`). Parameter names follow HF (`model.layers.0.self_attn.q_proj.weight`),
 // so checkpoints are HF-shaped. With `lora`, the weights are frozen and low-rank adapters on the chosen
 // projections train instead.
 import RaiseKit
@@ -19,9 +20,9 @@ final class Llama: DecoderLanguageModel {
     var parameters: ParameterStore { adapters?.parameters ?? weights }
     var contextLength: Int
     var embeddingWidth: Int { settings.width }
-    /// The sizes, the family when it is not LLaMA and the RoPE scaling when there is one (as transformers 4.x
-    /// writes it): a plain LLaMA's settings read as they did before Qwen2 and Llama 3, so the features cached for
-    /// it (keyed by them) stay valid.
+    /// The sizes (the head's when it is not width / heads), the family when it is not LLaMA and the RoPE scaling
+    /// when there is one (as transformers 4.x writes it): a plain LLaMA's settings read as they did before Qwen2,
+    /// Qwen3 and Llama 3, so the features cached for it (keyed by them) stay valid.
     var configuration: JSONObject {
         var values = JSONObject([
             ("num_hidden_layers", .number(Double(settings.layers))), ("hidden_size", .number(Double(settings.width))),
@@ -32,10 +33,11 @@ final class Llama: DecoderLanguageModel {
             ("raise_context", .number(Double(contextLength))),
         ])
         if settings.family != .llama { values["model_type"] = .string(settings.family.rawValue) }
+        if settings.headDim * settings.heads != settings.width { values["head_dim"] = .number(Double(settings.headDim)) }
         if settings.ropeScaling != nil { values["rope_scaling"] = .object(JSONObject(settings.ropeScalingFields)) }
         return values
     }
-    /// transformers' LlamaForCausalLM (or Qwen2ForCausalLM) config: the same sizes under HF's names, with the
+    /// transformers' LlamaForCausalLM (or Qwen2ForCausalLM, Qwen3ForCausalLM) config: the same sizes under HF's names, with the
     /// fields raise fixes (SiLU, the family's biases, full attention, Float32), the RoPE (plain, or Llama 3's
     /// scaling, in both transformers 5.x's `rope_parameters` and 4.x's `rope_scaling`) and the token roles spelled out.
     var huggingFaceConfiguration: JSONObject? {
@@ -44,6 +46,8 @@ final class Llama: DecoderLanguageModel {
         case .llama: [("model_type", .string("llama")), ("architectures", .array([.string("LlamaForCausalLM")])),
                       ("attention_bias", .bool(false)), ("mlp_bias", .bool(false))]
         case .qwen2: [("model_type", .string("qwen2")), ("architectures", .array([.string("Qwen2ForCausalLM")])), ("use_sliding_window", .bool(false))]
+        case .qwen3: [("model_type", .string("qwen3")), ("architectures", .array([.string("Qwen3ForCausalLM")])), ("use_sliding_window", .bool(false)),
+                      ("attention_bias", .bool(false))]
         }
         var config = JSONObject(family + [
             ("hidden_act", .string("silu")), ("head_dim", .number(Double(settings.headDim))),
@@ -72,16 +76,18 @@ final class Llama: DecoderLanguageModel {
         let adapter: LowRankAdapter?
     }
 
-    /// One decoder block's parameters (F = feedForward, KV = kvHeads × headDim).
+    /// One decoder block's parameters (F = feedForward, Q = heads × headDim, KV = kvHeads × headDim, D = headDim).
     private struct Block {
         let inputNorm: Variable                                     // (C)
-        let qProj: Projection, kProj: Projection, vProj: Projection  // (C, C), (KV, C), (KV, C)
-        let oProj: Projection                                       // (C, C)
+        let qProj: Projection, kProj: Projection, vProj: Projection  // (Q, C), (KV, C), (KV, C)
+        let qNorm: Variable?, kNorm: Variable?                      // (D), (D): Qwen3's
+        let oProj: Projection                                       // (C, Q)
         let postAttentionNorm: Variable                             // (C)
         let gateProj: Projection, upProj: Projection                // (F, C)
         let downProj: Projection                                    // (C, F)
 
-        init(_ weights: ParameterStore, _ adapters: LowRankAdapters?, layer l: Int, attentionBias: Bool) {
+        init(_ weights: ParameterStore, _ adapters: LowRankAdapters?, layer l: Int, family: LlamaSettings.Family) {
+            let attentionBias = family.hasAttentionBias
             func p(_ module: String) -> Variable { weights[Llama.weightName(module, layer: l)] }
             func projection(_ module: String, biased: Bool = false) -> Projection {
                 Projection(weight: p(module), bias: biased ? weights[Llama.biasName(module, layer: l)] : nil,
@@ -90,6 +96,7 @@ final class Llama: DecoderLanguageModel {
             (inputNorm, postAttentionNorm) = (p("input_layernorm"), p("post_attention_layernorm"))
             (qProj, kProj) = (projection("self_attn.q_proj", biased: attentionBias), projection("self_attn.k_proj", biased: attentionBias))
             (vProj, oProj) = (projection("self_attn.v_proj", biased: attentionBias), projection("self_attn.o_proj"))
+            (qNorm, kNorm) = family.normalizesQueriesAndKeys ? (p("self_attn.q_norm"), p("self_attn.k_norm")) : (nil, nil)
             (gateProj, upProj, downProj) = (projection("mlp.gate_proj"), projection("mlp.up_proj"), projection("mlp.down_proj"))
         }
     }
@@ -112,22 +119,26 @@ final class Llama: DecoderLanguageModel {
         self.tokenizer = tokenizer
         contextLength = min(context, settings.context)
         padID = tokenizer.specialTokens.pad ?? tokenizer.specialTokens.eos ?? 0
-        let (c, kv, f) = (settings.width, settings.kvHeads * settings.headDim, settings.feedForward)
+        let (c, q, kv, f) = (settings.width, settings.heads * settings.headDim, settings.kvHeads * settings.headDim, settings.feedForward)
         var specs = [ParameterSpec("model.embed_tokens.weight", [settings.vocabulary, c], .zeros)]
         for l in 0..<settings.layers {
             let p = "model.layers.\(l)."
             specs += [
                 ParameterSpec(p + "input_layernorm.weight", [c], .ones, decays: false),
-                ParameterSpec(p + "self_attn.q_proj.weight", [c, c], .zeros), ParameterSpec(p + "self_attn.k_proj.weight", [kv, c], .zeros),
-                ParameterSpec(p + "self_attn.v_proj.weight", [kv, c], .zeros), ParameterSpec(p + "self_attn.o_proj.weight", [c, c], .zeros),
+                ParameterSpec(p + "self_attn.q_proj.weight", [q, c], .zeros), ParameterSpec(p + "self_attn.k_proj.weight", [kv, c], .zeros),
+                ParameterSpec(p + "self_attn.v_proj.weight", [kv, c], .zeros), ParameterSpec(p + "self_attn.o_proj.weight", [c, q], .zeros),
                 ParameterSpec(p + "post_attention_layernorm.weight", [c], .ones, decays: false),
                 ParameterSpec(p + "mlp.gate_proj.weight", [f, c], .zeros), ParameterSpec(p + "mlp.up_proj.weight", [f, c], .zeros),
                 ParameterSpec(p + "mlp.down_proj.weight", [c, f], .zeros),
             ]
             if settings.family.hasAttentionBias {
-                specs += [ParameterSpec(p + "self_attn.q_proj.bias", [c], .zeros, decays: false),
+                specs += [ParameterSpec(p + "self_attn.q_proj.bias", [q], .zeros, decays: false),
                           ParameterSpec(p + "self_attn.k_proj.bias", [kv], .zeros, decays: false),
                           ParameterSpec(p + "self_attn.v_proj.bias", [kv], .zeros, decays: false)]
+            }
+            if settings.family.normalizesQueriesAndKeys {
+                specs += [ParameterSpec(p + "self_attn.q_norm.weight", [settings.headDim], .ones, decays: false),
+                          ParameterSpec(p + "self_attn.k_norm.weight", [settings.headDim], .ones, decays: false)]
             }
         }
         specs.append(ParameterSpec("model.norm.weight", [c], .ones, decays: false))
@@ -141,7 +152,7 @@ final class Llama: DecoderLanguageModel {
         }
         (self.weights, self.adapters) = (weights, adapters)
         embedTokens = weights["model.embed_tokens.weight"]
-        blocks = (0..<settings.layers).map { Block(weights, adapters, layer: $0, attentionBias: settings.family.hasAttentionBias) }
+        blocks = (0..<settings.layers).map { Block(weights, adapters, layer: $0, family: settings.family) }
         norm = weights["model.norm.weight"]
         head = weights[settings.tiedEmbeddings ? "model.embed_tokens.weight" : "lm_head.weight"]
         ropeFrequencies = settings.ropeFrequencies
@@ -153,6 +164,7 @@ final class Llama: DecoderLanguageModel {
     private func ggufName(_ name: String) -> String {
         let table = ["self_attn.q_proj": "attn_q", "self_attn.k_proj": "attn_k", "self_attn.v_proj": "attn_v",
                      "self_attn.o_proj": "attn_output", "mlp.gate_proj": "ffn_gate", "mlp.up_proj": "ffn_up", "mlp.down_proj": "ffn_down",
+                     "self_attn.q_norm": "attn_q_norm", "self_attn.k_norm": "attn_k_norm",
                      "input_layernorm": "attn_norm", "post_attention_layernorm": "ffn_norm"]
         if name == "model.embed_tokens.weight" { return "token_embd.weight" }
         if name == "model.norm.weight" { return "output_norm.weight" }
@@ -200,18 +212,25 @@ final class Llama: DecoderLanguageModel {
         return tape.matmul(x, projection.weight, transposeB: true)
     }
 
+    /// Queries or keys of `heads` heads, each head RMS-normalized by `norm` when there is one (Qwen3), then
+    /// rotated.   projected (B·T, H·D) -> (B, T, H·D)
+    private func rotated(_ projected: Variable, heads: Int, norm: Variable?, batch b: Int, length t: Int, positions: [Int32], tape: Tape) -> Variable {
+        let d = settings.headDim
+        let normalized = norm.map { tape.reshape(tape.rmsNorm(tape.reshape(projected, [b * t * heads, d]), weight: $0, eps: settings.normEps),
+                                                 [b * t, heads * d]) } ?? projected
+        return tape.rope(tape.reshape(normalized, [b, t, heads * d]), heads: heads, positions: positions, frequencies: ropeFrequencies)
+    }
+
     /// One decoder block; `cache` holds earlier keys and values when decoding.   x (B·T, C) -> (B·T, C)
     private func block(_ x: Variable, _ block: Block, layer l: Int, batch b: Int, length t: Int, positions: [Int32], cache: KeyValueCache?,
                        tape: Tape) -> Variable {
-        let (c, kv) = (settings.width, settings.kvHeads * settings.headDim)
+        let (q, kv) = (settings.heads * settings.headDim, settings.kvHeads * settings.headDim)
         let h = tape.rmsNorm(x, weight: block.inputNorm, eps: settings.normEps)
-        let q = tape.rope(tape.reshape(linear(h, block.qProj, tape), [b, t, c]), heads: settings.heads,
-                          positions: positions, frequencies: ropeFrequencies)
-        let k = tape.rope(tape.reshape(linear(h, block.kProj, tape), [b, t, kv]), heads: settings.kvHeads,
-                          positions: positions, frequencies: ropeFrequencies)
+        let queries = rotated(linear(h, block.qProj, tape), heads: settings.heads, norm: block.qNorm, batch: b, length: t, positions: positions, tape: tape)
+        let keys = rotated(linear(h, block.kProj, tape), heads: settings.kvHeads, norm: block.kNorm, batch: b, length: t, positions: positions, tape: tape)
         let v = tape.reshape(linear(h, block.vProj, tape), [b, t, kv])
-        let mixed = tape.causalAttention(q, k, v, heads: settings.heads, kvHeads: settings.kvHeads, cache: cache, layer: l)  // (B, T, C)
-        let x = tape.add(x, linear(tape.reshape(mixed, [b * t, c]), block.oProj, tape))
+        let mixed = tape.causalAttention(queries, keys, v, heads: settings.heads, kvHeads: settings.kvHeads, cache: cache, layer: l)  // (B, T, Q)
+        let x = tape.add(x, linear(tape.reshape(mixed, [b * t, q]), block.oProj, tape))
         let h2 = tape.rmsNorm(x, weight: block.postAttentionNorm, eps: settings.normEps)
         let gated = tape.mul(tape.silu(linear(h2, block.gateProj, tape)), linear(h2, block.upProj, tape))  // (B·T, F)
         return tape.add(x, linear(gated, block.downProj, tape))

@@ -1,6 +1,6 @@
 // LlamaSettings: the family and sizes of a LLaMA-architecture model, and its RoPE scaling (Llama 3's), read
-// from GGUF metadata (llama.* or qwen2.*, and llama.cpp's `rope_freqs.weight`) or from an HF config.json
-// (LLaMA or Qwen2), with errors that name the file and the key.
+// from GGUF metadata (llama.*, qwen2.* or qwen3.*, and llama.cpp's `rope_freqs.weight`) or from an HF
+// config.json (LLaMA, Qwen2 or Qwen3), with errors that name the file and the key.
 import RaiseKit
 
 /// The family and sizes of a LLaMA-architecture model.
@@ -11,9 +11,13 @@ struct LlamaSettings: Equatable {
         case llama
         /// Qwen2 (Qwen2 and Qwen2.5): biases on the query, key and value projections.
         case qwen2
+        /// Qwen3: no biases, but an RMSNorm over each head of the queries and of the keys before RoPE.
+        case qwen3
 
         /// Whether the query, key and value projections carry a bias.
         var hasAttentionBias: Bool { self == .qwen2 }
+        /// Whether each head's queries and keys are RMS-normalized before RoPE.
+        var normalizesQueriesAndKeys: Bool { self == .qwen3 }
     }
 
     var family: Family
@@ -21,6 +25,8 @@ struct LlamaSettings: Equatable {
     var width: Int
     var heads: Int
     var kvHeads: Int
+    /// The size of one attention head: width / heads, unless the model sets it (Qwen3's are wider).
+    var headDim: Int
     var feedForward: Int
     var vocabulary: Int
     var context: Int
@@ -29,8 +35,6 @@ struct LlamaSettings: Equatable {
     var tiedEmbeddings: Bool
     /// Llama 3's stretch of the RoPE frequencies (Llama 3.1 and later); nil for plain RoPE.
     var ropeScaling: Llama3RoPEScaling?
-
-    var headDim: Int { width / heads }
 
     /// Each rotary pair's angle per position: plain RoPE's, scaled when the model says so.
     var ropeFrequencies: [Double] {
@@ -48,7 +52,7 @@ struct LlamaSettings: Equatable {
     }
 
     /// The settings a GGUF file's metadata gives: `general.architecture` names the family, and its keys
-    /// (`llama.*`, `qwen2.*`) the sizes; a `rope_freqs.weight` tensor (llama.cpp's form of Llama 3's scaling)
+    /// (`llama.*`, `qwen2.*`, `qwen3.*`) the sizes, the head's among them when `attention.key_length` sets it; a `rope_freqs.weight` tensor (llama.cpp's form of Llama 3's scaling)
     /// the RoPE scaling. Another RoPE scaling, or rotation of part of each head, is refused by key.
     init(gguf: GGUFFile) throws {
         func integer(_ key: String) throws -> Int {
@@ -59,7 +63,7 @@ struct LlamaSettings: Equatable {
         }
         let architecture = gguf.metadata["general.architecture"]?.stringValue ?? ""
         guard let family = Family(rawValue: architecture) else {
-            throw RaiseError.file(path: gguf.path, detail: "general.architecture is '\(architecture)', not 'llama' or 'qwen2'")
+            throw RaiseError.file(path: gguf.path, detail: "general.architecture is '\(architecture)', not 'llama', 'qwen2' or 'qwen3'")
         }
         self.family = family
         let a = architecture
@@ -67,6 +71,10 @@ struct LlamaSettings: Equatable {
         width = try integer("\(a).embedding_length")
         heads = try integer("\(a).attention.head_count")
         kvHeads = gguf.metadata["\(a).attention.head_count_kv"]?.intValue ?? heads
+        headDim = gguf.metadata["\(a).attention.key_length"] == nil ? LlamaSettings.evenShare(width, heads) : try integer("\(a).attention.key_length")
+        if let valueLength = gguf.metadata["\(a).attention.value_length"], valueLength.intValue != headDim {
+            throw RaiseError.file(path: gguf.path, detail: "metadata '\(a).attention.value_length' is \(valueLength), not the key length \(headDim)")
+        }
         feedForward = try integer("\(a).feed_forward_length")
         vocabulary = try gguf.info("token_embd.weight").shape[0]
         context = try integer("\(a).context_length")
@@ -85,19 +93,24 @@ struct LlamaSettings: Equatable {
         }
         if gguf.tensors.contains(where: { $0.name == "rope_freqs.weight" }) {
             let stored = try gguf.tensor("rope_freqs.weight")
-            let divisors = (0..<stored.count).map { Double(stored.data[$0]) }
-            guard stored.shape == [headDim / 2], let scaling = Llama3RoPEScaling(divisors: divisors, of: RoPE.frequencies(headDim: headDim, base: Double(ropeBase))) else {
-                throw RaiseError.tensor(path: gguf.path, tensor: "rope_freqs.weight", detail: "shape \(stored.shape) is not \([headDim / 2]), or its "
-                                        + "divisors are not Llama 3's RoPE scaling with two or more of them blended: raise computes no other")
+            guard stored.shape == [headDim / 2] else {
+                throw RaiseError.tensor(path: gguf.path, tensor: "rope_freqs.weight", detail: "shape \(stored.shape), expected \([headDim / 2])")
             }
-            ropeScaling = scaling
+            let divisors = (0..<stored.count).map { Double(stored.data[$0]) }
+            if divisors.contains(where: { $0 != 1 }) {  // all ones: plain RoPE
+                guard let scaling = Llama3RoPEScaling(divisors: divisors, of: RoPE.frequencies(headDim: headDim, base: Double(ropeBase))) else {
+                    throw RaiseError.tensor(path: gguf.path, tensor: "rope_freqs.weight", detail: "its divisors are not Llama 3's RoPE scaling "
+                                            + "with two or more of them blended: raise computes no other")
+                }
+                ropeScaling = scaling
+            }
         }
     }
 
-    /// The settings of an HF config.json (LlamaForCausalLM, or Qwen2ForCausalLM by `model_type`), in the
+    /// The settings of an HF config.json (LlamaForCausalLM, or Qwen2ForCausalLM or Qwen3ForCausalLM by `model_type`), in the
     /// layout of transformers 4.x (`rope_theta`, `rope_scaling`) or 5.x (`rope_parameters`). A field that would
     /// change the model in a way raise does not compute (another family, a RoPE scaling other than Llama 3's,
-    /// another head size, another activation, biases LLaMA lacks, sliding-window attention) is refused by name,
+    /// an odd head size, another activation, biases LLaMA lacks, sliding-window attention) is refused by name,
     /// never silently ignored.
     init(config: JSONObject, path: String) throws {
         func refuse(_ field: String, _ value: JSONValue, _ why: String) -> RaiseError {
@@ -105,7 +118,7 @@ struct LlamaSettings: Equatable {
         }
         let type = config["model_type"] ?? .string("llama")
         guard let family = type.stringValue.flatMap(Family.init(rawValue:)) else {
-            throw refuse("model_type", type, "raise computes the llama and qwen2 families")
+            throw refuse("model_type", type, "raise computes the llama, qwen2 and qwen3 families")
         }
         self.family = family
         if let sliding = config["use_sliding_window"], sliding == .bool(true) {
@@ -117,10 +130,11 @@ struct LlamaSettings: Equatable {
         let rope = config["rope_parameters"]?.objectValue
         let scalingWhy = "raise computes plain RoPE and Llama 3's scaling (rope_type 'llama3')"
         if let scaling = config["rope_scaling"], scaling != .null {  // transformers 4.x
-            guard let object = scaling.objectValue, (object["rope_type"] ?? object["type"]) == .string("llama3") else {
+            let type = scaling.objectValue.flatMap { $0["rope_type"] ?? $0["type"] }
+            guard let object = scaling.objectValue, type == .string("llama3") || type == .string("default") else {
                 throw refuse("rope_scaling", scaling, scalingWhy)
             }
-            ropeScaling = try LlamaSettings.llama3Scaling(object, field: "rope_scaling", path: path)
+            ropeScaling = type == .string("default") ? nil : try LlamaSettings.llama3Scaling(object, field: "rope_scaling", path: path)
         } else if let rope, let type = rope["rope_type"], type != .string("default") {  // transformers 5.x
             guard type == .string("llama3") else { throw refuse("rope_parameters.rope_type", type, scalingWhy) }
             ropeScaling = try LlamaSettings.llama3Scaling(rope, field: "rope_parameters", path: path)
@@ -142,9 +156,9 @@ struct LlamaSettings: Equatable {
         ropeBase = Float(config["rope_theta"]?.numberValue ?? rope?["rope_theta"]?.numberValue ?? 10_000)
         normEps = Float(config["rms_norm_eps"]?.numberValue ?? 1e-5)
         tiedEmbeddings = config["tie_word_embeddings"].map { $0 == .bool(true) } ?? false
-        if let headDim = config["head_dim"], headDim != .null, headDim.intValue != width / heads {
-            throw refuse("head_dim", headDim, "raise's heads are hidden_size / num_attention_heads = \(width / heads) wide")
-        }
+        let head = config["head_dim"] ?? .null
+        headDim = head == .null ? LlamaSettings.evenShare(width, heads) : try config.positiveInteger("head_dim", path: path)
+        if head != .null, headDim % 2 != 0 { throw refuse("head_dim", head, "RoPE turns pairs of dimensions: heads must be of even size") }
         try check(path: path)
     }
 
@@ -161,13 +175,16 @@ struct LlamaSettings: Equatable {
         let factor = try number("factor", { $0 >= 1 }, "a number of 1 or more")
         let low = try number("low_freq_factor", { $0 > 0 }, "a positive number")
         let high = try number("high_freq_factor", { $0 > low }, "a number above low_freq_factor")
-        let context = try number("original_max_position_embeddings", { $0 >= 1 && $0 == $0.rounded() }, "a positive integer")
+        let context = try number("original_max_position_embeddings", { $0 >= 1 && $0 <= 1e9 && $0 == $0.rounded() }, "a positive integer of at most 10^9")
         return Llama3RoPEScaling(factor: factor, lowFrequencyFactor: low, highFrequencyFactor: high, originalContext: Int(context))
     }
 
+    /// width / heads when it divides evenly; 0 (which `check` refuses) when it does not.
+    private static func evenShare(_ width: Int, _ heads: Int) -> Int { width % heads == 0 ? width / heads : 0 }
+
     private func check(path: String) throws {
-        guard width % heads == 0, heads % kvHeads == 0, (width / heads) % 2 == 0 else {
-            throw RaiseError.file(path: path, detail: "width \(width), \(heads) heads and \(kvHeads) key/value heads do not fit together")
+        guard heads % kvHeads == 0, headDim > 0, headDim % 2 == 0 else {
+            throw RaiseError.file(path: path, detail: "width \(width), \(heads) heads of size \(headDim) and \(kvHeads) key/value heads do not fit together")
         }
     }
 }

@@ -1,4 +1,4 @@
-// Llama: the plugin library of the LLaMA-architecture backend `model.llama` (LLaMA and Qwen2). This file
+// Llama: the plugin library of the LLaMA-architecture backend `model.llama` (LLaMA, Llama 3, Qwen2, Qwen3). This file
 // is its C entry point and its factory: a GGUF file (weights and tokenizer), an HF folder (config.json +
 // model.safetensors + tokenizer.json, or a raise tokenizer folder), or a raise checkpoint of either.
 import Foundation
@@ -14,11 +14,11 @@ public func raisePluginEntry() -> UnsafeMutableRawPointer { PluginABI.export(Lla
 
 final class LlamaPlugin: RaisePlugin {
     func register(into registrar: PluginRegistrar) throws {
-        // Still 1.1.0 with Qwen2 added: every model read before computes the same bits, so feature caches and
-        // resumed benchmarks stay valid.
+        // Still 1.1.0 with Qwen2, Llama 3 and Qwen3 added: every model read before computes the same bits, so
+        // feature caches and resumed benchmarks stay valid.
         try registrar.add(PluginFactory(
             id: "model.llama", kind: .model, version: "1.1.0",
-            summary: "LLaMA architecture (RMSNorm, RoPE, grouped-query attention, SwiGLU) from GGUF or HF safetensors; Qwen2 too",
+            summary: "LLaMA architecture (RMSNorm, RoPE, grouped-query attention, SwiGLU) from GGUF or HF safetensors; Llama 3, Qwen2 and Qwen3 too",
             parameters: [
                 PluginParameter("path", .text, default: "", "a .gguf file, or a folder with config.json and model.safetensors (or its shards)"),
                 PluginParameter("checkpoint", .text, default: "", "a raise model folder of this backend"),

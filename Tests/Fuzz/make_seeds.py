@@ -176,7 +176,8 @@ def hf_tokenizer(pre_tokenizer, normalizer=None, post_processor=None, merges=("a
 config = json.dumps({"add_bos_token": False, "eos_token": "<|im_end|>", "pad_token": "<|endoftext|>"})
 seed("hf-tokenizer", "gpt2", hf_tokenizer({"type": "ByteLevel", "add_prefix_space": False}))
 seed("hf-tokenizer", "digits", hf_tokenizer({"type": "Sequence", "pretokenizers": [{"type": "Digits", "individual_digits": True},
-                                                                                  byte_level]}, merges=(["a", "b"],)) + "\0" + config)
+                                                                                  dict(byte_level, use_regex=True)]},
+                                            merges=(["a", "b"],)) + "\0" + config)
 seed("hf-tokenizer", "qwen2", hf_tokenizer({"type": "Sequence", "pretokenizers": [qwen2, byte_level]}, {"type": "NFC"},
                                            {"type": "Sequence", "processors": [byte_level, bos_template]}) + "\0" + config)
 seed("hf-tokenizer", "llama3", hf_tokenizer({"type": "Sequence", "pretokenizers": [llama3, byte_level]},

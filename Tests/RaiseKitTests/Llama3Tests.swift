@@ -54,6 +54,16 @@ final class Llama3Tests: XCTestCase {
         merged["model"] = .object(model)
         try AtomicFile.write(JSONValue.object(merged).serialized, to: scratch + "/tokenizer.json")
         assertThrows([scratch + "/tokenizer.json", "field 'model.ignore_merges'"]) { _ = try BytePairTokenizer(huggingFace: scratch + "/tokenizer.json") }
+        // ByteLevel that adds a space before the text, or that splits by GPT-2's pattern again after Llama 3's.
+        let original = try JSONValue.readObject(path: folder + "/tokenizer.json")
+        let steps = try XCTUnwrap(original["pre_tokenizer"]?.objectValue?["pretokenizers"]?.arrayValue)
+        for (key, value, message) in [("add_prefix_space", JSONValue.bool(true), "add_prefix_space"), ("use_regex", .bool(true), "without its regex")] {
+            var byteLevel = try XCTUnwrap(steps[1].objectValue), edited = original
+            byteLevel[key] = value
+            edited["pre_tokenizer"] = .object(JSONObject([("type", .string("Sequence")), ("pretokenizers", .array([steps[0], .object(byteLevel)]))]))
+            try AtomicFile.write(JSONValue.object(edited).serialized, to: scratch + "/tokenizer.json")
+            assertThrows([scratch + "/tokenizer.json", "field 'pre_tokenizer'", message]) { _ = try BytePairTokenizer(huggingFace: scratch + "/tokenizer.json") }
+        }
 
         let roles = tokenizer.specialTokens
         XCTAssertEqual(roles.bos, roles.byText["<|begin_of_text|>"], "the post-processor's template")
@@ -187,18 +197,7 @@ final class Llama3Tests: XCTestCase {
     func testAFineTunedLlama3SavesAndReloads() throws {
         let registry = try registry()
         let model = try model(registry, "llama:path=\"\(gguf)\",ctx=64")
-        let formatter = try PromptFormatter(template: .llama3, tokenizer: model.tokenizer, maxLength: 64)
-        let records = [("Add 17 and 25.", "42"), ("Add 30 and 12.", "42")].map {
-            InstructionRecord(id: $0.0, turns: [ChatTurn(.user, $0.0), ChatTurn(.assistant, $0.1)], source: SourceLocation(file: "t", line: 1),
-                              original: .text(""))
-        }
-        let batch = formatter.examples(records).examples
-        let before = try model.exampleLosses(batch).reduce(0, +)
-        var settings = TrainerSettings(schedule: .constant(3e-3))
-        settings.weightDecay = 0
-        let trainer = ModelTrainer(model: model, settings: settings)
-        for _ in 0..<3 { try trainer.step(batch) }
-        XCTAssertLessThan(try model.exampleLosses(batch).reduce(0, +), before, "training lowers the loss")
+        let batch = try TinyModelFixture.fineTune(model, template: .llama3)
 
         let saved = try scratchFolder(self) + "/ckpt"
         try Checkpoint.saveModel(model, template: .llama3, to: saved)
@@ -218,7 +217,8 @@ final class Llama3Tests: XCTestCase {
 
         let scaling = try XCTUnwrap(config["rope_scaling"]?.objectValue)
         for (key, value, message) in [("high_freq_factor", JSONValue.number(0.5), "above low_freq_factor"),
-                                      ("original_max_position_embeddings", .number(12.5), "a positive integer"), ("factor", .null, "1 or more")] {
+                                      ("original_max_position_embeddings", .number(12.5), "a positive integer"),
+                                      ("original_max_position_embeddings", .number(1e300), "a positive integer"), ("factor", .null, "1 or more")] {
             var bad = config, badScaling = scaling
             badScaling[key] = value
             bad["rope_scaling"] = .object(badScaling)

@@ -142,7 +142,7 @@ final class LlamaTests: XCTestCase {
         other["rope_parameters"] = .object(JSONObject([("rope_type", .string("default")), ("rope_theta", .number(1e6))]))
         XCTAssertNotEqual(try load(other).exampleLosses(batch), try model.exampleLosses(batch), "another base, another model")
         for (field, value, message) in [("rope_scaling", JSONValue.object(JSONObject([("rope_type", .string("linear")), ("factor", .number(2))])), "plain RoPE"),
-                                        ("head_dim", .number(7), "heads are hidden_size / num_attention_heads"),
+                                        ("head_dim", .number(7), "even size"),
                                         ("hidden_act", .string("gelu"), "SwiGLU"), ("attention_bias", .bool(true), "no biases")] {
             var bad = config
             bad[field] = value

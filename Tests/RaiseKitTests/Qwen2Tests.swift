@@ -184,18 +184,7 @@ final class Qwen2Tests: XCTestCase {
     func testAFineTunedQwen2SavesAndReloads() throws {
         let registry = try registry()
         let model = try model(registry, "llama:path=\"\(folder)\",ctx=64")
-        let formatter = try PromptFormatter(template: .chatml, tokenizer: model.tokenizer, maxLength: 64)
-        let records = [("Add 17 and 25.", "42"), ("Add 30 and 12.", "42")].map {
-            InstructionRecord(id: $0.0, turns: [ChatTurn(.user, $0.0), ChatTurn(.assistant, $0.1)], source: SourceLocation(file: "t", line: 1),
-                              original: .text(""))
-        }
-        let batch = formatter.examples(records).examples
-        let before = try model.exampleLosses(batch).reduce(0, +)
-        var settings = TrainerSettings(schedule: .constant(3e-3))
-        settings.weightDecay = 0
-        let trainer = ModelTrainer(model: model, settings: settings)
-        for _ in 0..<3 { try trainer.step(batch) }
-        XCTAssertLessThan(try model.exampleLosses(batch).reduce(0, +), before, "training lowers the loss")
+        let batch = try TinyModelFixture.fineTune(model, template: .chatml)
 
         let saved = try scratchFolder(self) + "/ckpt"
         try Checkpoint.saveModel(model, to: saved)
@@ -209,7 +198,7 @@ final class Qwen2Tests: XCTestCase {
         let fromHF = try self.model(registry, "llama:path=\(saved),ctx=64")
         XCTAssertEqual(try fromHF.exampleLosses(batch), try model.exampleLosses(batch), "the biases saved and read back")
 
-        for (field, value, message) in [("model_type", JSONValue.string("mistral"), "llama and qwen2 families"),
+        for (field, value, message) in [("model_type", JSONValue.string("mistral"), "llama, qwen2 and qwen3 families"),
                                         ("use_sliding_window", .bool(true), "whole context"),
                                         ("layer_types", .array([.string("sliding_attention"), .string("full_attention")]), "every layer")] {
             var bad = config

@@ -39,6 +39,25 @@ struct TinyModelFixture {
         try registry.make(PluginSpec(parsing: spec, option: "--model"), kind: .model, seed: 0, as: (any LanguageModel).self)
     }
 
+    /// Trains `model` for three steps on two chats of `template` (lr 3e-3, no weight decay), checks that the loss
+    /// fell, and returns the chats' examples.
+    static func fineTune(_ model: any LanguageModel, template: PromptTemplate, file: StaticString = #filePath,
+                         line: UInt = #line) throws -> [TokenizedExample] {
+        let formatter = try PromptFormatter(template: template, tokenizer: model.tokenizer, maxLength: 64)
+        let records = [("Add 17 and 25.", "42"), ("Add 30 and 12.", "42")].map {
+            InstructionRecord(id: $0.0, turns: [ChatTurn(.user, $0.0), ChatTurn(.assistant, $0.1)], source: SourceLocation(file: "t", line: 1),
+                              original: .text(""))
+        }
+        let batch = formatter.examples(records).examples
+        let before = try model.exampleLosses(batch).reduce(0, +)
+        var settings = TrainerSettings(schedule: .constant(3e-3))
+        settings.weightDecay = 0
+        let trainer = ModelTrainer(model: model, settings: settings)
+        for _ in 0..<3 { try trainer.step(batch) }
+        XCTAssertLessThan(try model.exampleLosses(batch).reduce(0, +), before, "training lowers the loss", file: file, line: line)
+        return batch
+    }
+
     /// `preTokenizer` cuts every text of the reference (its `cases` and `random` strings) into the words HF
     /// tokenizers' Split gave.
     func assertWordsMatch(_ preTokenizer: PreTokenizer, file: StaticString = #filePath, line: UInt = #line) throws {

@@ -20,6 +20,7 @@ import json
 import math
 import pathlib
 import random
+import sys
 
 import gguf
 import torch
@@ -27,6 +28,9 @@ from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, pre_token
 from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
 
 here = pathlib.Path(__file__).parent
+sys.path.insert(0, str(here.parent))
+from tiny_models import add_tokenizer, chat_reference, gguf_writer, randomize, write_weights  # noqa: E402
+
 folder = here / "tiny-llama3"
 folder.mkdir(exist_ok=True)
 pattern = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|"
@@ -65,12 +69,7 @@ config = LlamaConfig(vocab_size=tokenizer.get_vocab_size(), hidden_size=64, inte
                      bos_token_id=bos, eos_token_id=tokenizer.token_to_id("<|eot_id|>"))
 torch.manual_seed(0)
 model = LlamaForCausalLM(config).float().eval()
-with torch.no_grad():
-    for name, parameter in model.named_parameters():
-        if name.endswith("norm.weight"):
-            parameter.copy_(1 + 0.1 * torch.randn_like(parameter))
-        else:
-            parameter.copy_(0.3 * torch.randn_like(parameter))
+randomize(model)
 model.save_pretrained(folder, safe_serialization=True)
 fast.save_pretrained(folder)
 for extra in ["generation_config.json", "special_tokens_map.json", "chat_template.jinja"]:
@@ -95,45 +94,22 @@ assert sum(f == 1.0 for f in factors) >= 1 and sum(f == rope_scaling["factor"] f
 assert sum(1.0 < f < rope_scaling["factor"] for f in factors) == 2, factors
 
 
-def permute(weights, heads):
+def permuted(name, weights):
+    """A q or k projection's rows in llama.cpp's rotary layout (LlamaModel.permute), the rest as it is."""
+    heads = {"q_proj": config.num_attention_heads, "k_proj": config.num_key_value_heads}.get(name.split(".")[-2])
+    if heads is None:
+        return weights
     return weights.reshape(heads, 2, weights.shape[0] // heads // 2, *weights.shape[1:]).swapaxes(1, 2).reshape(weights.shape)
 
 
-writer = gguf.GGUFWriter(str(here / "tiny-llama3.gguf"), "llama")
-writer.add_context_length(config.max_position_embeddings)
-writer.add_embedding_length(config.hidden_size)
-writer.add_block_count(config.num_hidden_layers)
-writer.add_feed_forward_length(config.intermediate_size)
-writer.add_head_count(config.num_attention_heads)
-writer.add_head_count_kv(config.num_key_value_heads)
-writer.add_rope_dimension_count(head_dim)
-writer.add_rope_freq_base(500_000.0)
-writer.add_layer_norm_rms_eps(config.rms_norm_eps)
+writer = gguf_writer(here / "tiny-llama3.gguf", "llama", config, 500_000.0, head_keys=[("add_rope_dimension_count", head_dim)])
 final = json.loads(tokenizer.to_str())
 vocabulary = {**final["model"]["vocab"], **{t["content"]: t["id"] for t in final["added_tokens"]}}
 tokens = sorted(vocabulary, key=vocabulary.get)
-writer.add_tokenizer_model("gpt2")
-writer.add_tokenizer_pre("llama-bpe")
-writer.add_token_list(tokens)
-writer.add_token_types([gguf.TokenType.CONTROL if t in specials else gguf.TokenType.NORMAL for t in tokens])
-writer.add_token_merges([m if isinstance(m, str) else " ".join(m) for m in final["model"]["merges"]])
-writer.add_bos_token_id(bos)
-writer.add_eos_token_id(tokenizer.token_to_id("<|eot_id|>"))
-writer.add_add_bos_token(True)
+add_tokenizer(writer, tokens, [gguf.TokenType.CONTROL if t in specials else gguf.TokenType.NORMAL for t in tokens],
+              final["model"]["merges"], "llama-bpe", eos=tokenizer.token_to_id("<|eot_id|>"), bos=bos, add_bos=True)
 writer.add_tensor(gguf.TENSOR_NAMES[gguf.MODEL_TENSOR.ROPE_FREQS] + ".weight", torch.tensor(factors, dtype=torch.float32).numpy())
-names = gguf.get_tensor_name_map(gguf.MODEL_ARCH.LLAMA, config.num_hidden_layers)
-for name, tensor in model.state_dict().items():
-    if name == "lm_head.weight":
-        continue  # tied to the embedding: llama.cpp writes no output.weight
-    if name.endswith("q_proj.weight"):
-        tensor = permute(tensor, config.num_attention_heads)
-    elif name.endswith("k_proj.weight"):
-        tensor = permute(tensor, config.num_key_value_heads)
-    writer.add_tensor(names.get_name(name, try_suffixes=(".weight", ".bias")), tensor.numpy())
-writer.write_header_to_file()
-writer.write_kv_data_to_file()
-writer.write_tensors_to_file()
-writer.close()
+write_weights(writer, gguf.MODEL_ARCH.LLAMA, model, permuted)
 
 split = pre_tokenizers.Split(Regex(pattern), behavior="isolated")
 texts = [line for line in varied.split("\n") if line] + [
@@ -158,9 +134,6 @@ chat = ("<|start_header_id|>user<|end_header_id|>\n\nWhat is 12 + 30? Say it in 
         "<|start_header_id|>assistant<|end_header_id|>\n\nIt is 42, which is fine.<|eot_id|>")
 ids = tokenizer.encode(chat).ids
 assert ids[0] == bos
-with torch.no_grad():
-    logits = model(torch.tensor([ids])).logits[0]
-losses = torch.nn.functional.cross_entropy(logits[:-1], torch.tensor(ids[1:]), reduction="none")
 # Meta-Llama-3-8B-Instruct's chat template, as its tokenizer_config.json has it, on a chat whose texts need trimming.
 llama3_template = ("{% set loop_messages = messages %}{% for message in loop_messages %}{% set content = '<|start_header_id|>' + "
                    "message['role'] + '<|end_header_id|>\n\n'+ message['content'] | trim + '<|eot_id|>' %}{% if loop.index0 == 0 %}"
@@ -171,6 +144,6 @@ messages = [{"role": "system", "content": "You answer in one line.\n"}, {"role":
             {"role": "assistant", "content": "\tIt is 43."}]
 rendered = fast.apply_chat_template(messages, chat_template=llama3_template, tokenize=False)
 reference = {"cases": cases, "random": random_texts, "rope_factors": factors,
-             "chat": {"text": chat, "ids": ids, "losses": losses.tolist(), "first_logits": logits[:3].tolist()},
+             "chat": {"text": chat, **chat_reference(model, ids)},
              "chat_template": {"messages": messages, "text": rendered}}
 (here / "tiny_llama3_reference.json").write_text(json.dumps(reference, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")

@@ -16,6 +16,7 @@ logits differ. Run once from the repository root with the bench virtual environm
 import json
 import pathlib
 import random
+import sys
 import unicodedata
 
 import gguf
@@ -24,6 +25,8 @@ from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, normalize
 from transformers import PreTrainedTokenizerFast, Qwen2Config, Qwen2ForCausalLM
 
 here = pathlib.Path(__file__).parent
+sys.path.insert(0, str(here.parent))
+from tiny_models import add_tokenizer, chat_reference, gguf_writer, randomize, write_weights  # noqa: E402
 folder = here / "tiny-qwen2"
 pattern = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|"
            r"\s+(?!\S)|\s+")
@@ -50,46 +53,20 @@ config = Qwen2Config(vocab_size=tokenizer.get_vocab_size(), hidden_size=32, inte
                      bos_token_id=None)
 torch.manual_seed(0)
 model = Qwen2ForCausalLM(config).float().eval()
-with torch.no_grad():
-    for name, parameter in model.named_parameters():
-        if name.endswith("norm.weight"):
-            parameter.copy_(1 + 0.1 * torch.randn_like(parameter))
-        else:
-            parameter.copy_(0.3 * torch.randn_like(parameter))
+randomize(model)
 model.save_pretrained(folder, safe_serialization=True)
 fast.save_pretrained(folder)
 for extra in ["generation_config.json", "special_tokens_map.json", "chat_template.jinja"]:
     (folder / extra).unlink(missing_ok=True)
 
-writer = gguf.GGUFWriter(str(here / "tiny-qwen2.gguf"), "qwen2")
-writer.add_context_length(config.max_position_embeddings)
-writer.add_embedding_length(config.hidden_size)
-writer.add_block_count(config.num_hidden_layers)
-writer.add_feed_forward_length(config.intermediate_size)
-writer.add_head_count(config.num_attention_heads)
-writer.add_head_count_kv(config.num_key_value_heads)
-writer.add_rope_freq_base(1_000_000.0)
-writer.add_layer_norm_rms_eps(config.rms_norm_eps)
+writer = gguf_writer(here / "tiny-qwen2.gguf", "qwen2", config, 1_000_000.0)
 saved = json.loads((folder / "tokenizer.json").read_text(encoding="utf-8"))
 vocabulary = {**saved["model"]["vocab"], **{t["content"]: t["id"] for t in saved["added_tokens"]}}
 tokens = sorted(vocabulary, key=vocabulary.get)
-writer.add_tokenizer_model("gpt2")
-writer.add_tokenizer_pre("qwen2")
-writer.add_token_list(tokens)
-writer.add_token_types([gguf.TokenType.CONTROL if t in specials else gguf.TokenType.USER_DEFINED if t == "<tool_call>"
-                        else gguf.TokenType.NORMAL for t in tokens])
-writer.add_token_merges([m if isinstance(m, str) else " ".join(m) for m in saved["model"]["merges"]])
-writer.add_eos_token_id(tokenizer.token_to_id("<|im_end|>"))
-writer.add_pad_token_id(tokenizer.token_to_id("<|endoftext|>"))
-names = gguf.get_tensor_name_map(gguf.MODEL_ARCH.QWEN2, config.num_hidden_layers)
-for name, tensor in model.state_dict().items():
-    if name == "lm_head.weight":
-        continue  # tied to the embedding: llama.cpp writes no output.weight
-    writer.add_tensor(names.get_name(name, try_suffixes=(".weight", ".bias")), tensor.numpy())
-writer.write_header_to_file()
-writer.write_kv_data_to_file()
-writer.write_tensors_to_file()
-writer.close()
+add_tokenizer(writer, tokens, [gguf.TokenType.CONTROL if t in specials else gguf.TokenType.USER_DEFINED if t == "<tool_call>"
+                               else gguf.TokenType.NORMAL for t in tokens], saved["model"]["merges"], "qwen2",
+              eos=tokenizer.token_to_id("<|im_end|>"), pad=tokenizer.token_to_id("<|endoftext|>"))
+write_weights(writer, gguf.MODEL_ARCH.QWEN2, model)
 
 texts = [line for line in varied.split("\n") if line] + [
     varied, "DON'T stop: it'S fine, THEY'REHERE", "Cafe\u0301 vs caf\u00e9", "x\r\n\r\n  y", "tab\tword\t 42", "  \n  end", "!!\n\nnext",
@@ -112,9 +89,5 @@ for _ in range(600):
     randomTexts.append({"text": text, "words": [word for word, _ in split.pre_tokenize_str(text)]})
 
 chat = "<|im_start|>user\nWhat is 12 + 30?<|im_end|>\n<|im_start|>assistant\nIt is 42.<|im_end|>"
-ids = tokenizer.encode(chat).ids
-with torch.no_grad():
-    logits = model(torch.tensor([ids])).logits[0]
-losses = torch.nn.functional.cross_entropy(logits[:-1], torch.tensor(ids[1:]), reduction="none")
-reference = {"cases": cases, "random": randomTexts, "chat": {"ids": ids, "losses": losses.tolist(), "first_logits": logits[:3].tolist()}}
+reference = {"cases": cases, "random": randomTexts, "chat": chat_reference(model, tokenizer.encode(chat).ids)}
 (here / "tiny_qwen2_reference.json").write_text(json.dumps(reference, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")

@@ -208,9 +208,10 @@ struct HuggingFaceTokenizerConfig {
     ]
 
     /// The pre-tokenizer a tokenizer.json's `pre_tokenizer` and `normalizer` fields describe: ByteLevel alone
-    /// is GPT-2's; a Sequence of a single-digit Digits split and ByteLevel is SmolLM2's; a Sequence of a Split
-    /// by Qwen2's pattern and ByteLevel without its own regex, after the NFC normalizer, is Qwen2's; the same
-    /// with Llama 3's pattern and no normalizer is Llama 3's. Only Qwen2's takes a normalizer.
+    /// (with its own regex) is GPT-2's; a Sequence of a single-digit Digits split and ByteLevel is SmolLM2's; a
+    /// Sequence of a Split by Qwen2's pattern and ByteLevel without its own regex, after the NFC normalizer, is
+    /// Qwen2's; the same with Llama 3's pattern and no normalizer is Llama 3's. Only Qwen2's takes a normalizer,
+    /// and none may add a space before the text (ByteLevel's `add_prefix_space`).
     ///
     /// - Throws: `RaiseError.file` naming the field for any other.
     static func preTokenizer(of json: JSONObject, path: String) throws -> PreTokenizer {
@@ -230,14 +231,21 @@ struct HuggingFaceTokenizerConfig {
         guard let object = value?.objectValue else { return .gpt2 }
         let steps = object["type"]?.stringValue == "Sequence" ? (object["pretokenizers"]?.arrayValue?.compactMap(\.objectValue) ?? []) : [object]
         let types = steps.compactMap { $0["type"]?.stringValue }
-        if types == ["ByteLevel"] { return .gpt2 }
-        if types == ["Digits", "ByteLevel"], steps[0]["individual_digits"] == .bool(true) { return .isolatedDigits }
+        let byteLevel = steps.last ?? JSONObject()
+        if types.last == "ByteLevel", byteLevel["add_prefix_space"] == .bool(true) {
+            throw RaiseError.file(path: path, detail: "field 'pre_tokenizer': ByteLevel's add_prefix_space is not supported: raise adds no space "
+                                  + "before the text")
+        }
+        let splitsByGPT2 = byteLevel["use_regex"] != .bool(false)  // ByteLevel's own regex: GPT-2's pattern
+        if types == ["ByteLevel"], splitsByGPT2 { return .gpt2 }
+        if types == ["Digits", "ByteLevel"], steps[0]["individual_digits"] == .bool(true), splitsByGPT2 { return .isolatedDigits }
         if types == ["Split", "ByteLevel"], let pattern = steps[0]["pattern"]?.objectValue?["Regex"]?.stringValue,
            let mode = splitPatterns.first(where: { $0.value == pattern })?.key,
-           steps[0]["behavior"]?.stringValue == "Isolated", steps[0]["invert"] != .bool(true), steps[1]["use_regex"] == .bool(false) {
+           steps[0]["behavior"]?.stringValue == "Isolated", steps[0]["invert"] != .bool(true), !splitsByGPT2 {
             return mode
         }
         throw RaiseError.file(path: path, detail: "field 'pre_tokenizer' (\(types.joined(separator: ", "))) is not supported: raise reads "
-                              + "GPT-2's ByteLevel, alone or after single-digit Digits, or Qwen2's or Llama 3's Split then ByteLevel")
+                              + "GPT-2's ByteLevel (with its regex), alone or after single-digit Digits, or Qwen2's or Llama 3's Split then "
+                              + "ByteLevel without its regex")
     }
 }

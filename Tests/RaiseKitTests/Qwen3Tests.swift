@@ -1,0 +1,63 @@
+// model.llama with a Qwen3: a tiny Qwen3 with random weights — no biases, an RMSNorm over each head of the
+// queries and keys, heads wider than width / heads — and Qwen2's tokenizer, as transformers saves it and as a
+// GGUF file laid out as llama.cpp's converter does (Tests/Fixtures/qwen3/make_tiny_qwen3.py), against the
+// per-token losses and next-token log-probabilities of transformers' Qwen3; then a fine-tuned model saved and read
+// back, by raise and as an HF folder, and a GGUF head size raise cannot use refused by key.
+import Foundation
+@testable import RaiseKit
+import RaiseTestSupport
+import XCTest
+
+final class Qwen3Tests: XCTestCase {
+    private let folder = fixturesFolder + "/qwen3/tiny-qwen3"
+    private let gguf = fixturesFolder + "/qwen3/tiny-qwen3.gguf"
+
+    private func fixture() throws -> TinyModelFixture { try TinyModelFixture("qwen3", reference: "tiny_qwen3_reference.json") }
+
+    /// transformers' Qwen3 and raise's give the same per-token losses and next-token log-probabilities, read from
+    /// the HF folder or the GGUF file; both name the family and the head size in their settings.
+    func testLossesAndLogProbabilitiesMatchTransformers() throws {
+        let registry = try TinyModelFixture.registry()
+        for path in [folder, gguf] {
+            let model = try TinyModelFixture.model(registry, "llama:path=\"\(path)\",ctx=64")
+            XCTAssertEqual(model.configuration["model_type"], .string("qwen3"), path)
+            XCTAssertEqual(model.configuration["head_dim"], .number(16), "4 heads of 16 on a width of 32")
+            try fixture().assertMatchesTransformers(model, read: path)
+        }
+    }
+
+    /// Fine-tuned, a Qwen3 saves as raise's checkpoint and as a Qwen3 HF folder (model_type, the head size, the
+    /// query and key norms among the weights), and both read back to the same losses.
+    func testAFineTunedQwen3SavesAndReloads() throws {
+        let registry = try TinyModelFixture.registry()
+        let model = try TinyModelFixture.model(registry, "llama:path=\"\(gguf)\",ctx=64")
+        let queryNorm = model.parameters["model.layers.0.self_attn.q_norm.weight"].value
+        let normBefore = Array(UnsafeBufferPointer(start: queryNorm.data, count: 16))
+        let batch = try TinyModelFixture.fineTune(model, template: .chatml)
+        XCTAssertNotEqual(Array(UnsafeBufferPointer(start: queryNorm.data, count: 16)), normBefore, "the query norm trains")
+
+        let saved = try scratchFolder(self) + "/ckpt"
+        try Checkpoint.saveModel(model, to: saved)
+        XCTAssertEqual(try TinyModelFixture.model(registry, "llama:checkpoint=\(saved)").exampleLosses(batch), try model.exampleLosses(batch))
+        let config = try JSONValue.readObject(path: saved + "/config.json")
+        XCTAssertEqual(config["model_type"], .string("qwen3"))
+        XCTAssertEqual(config["architectures"], .array([.string("Qwen3ForCausalLM")]))
+        XCTAssertEqual(config["head_dim"], .number(16))
+        try FileManager.default.moveItem(atPath: saved + "/tokenizer", toPath: saved + "-raise-tokenizer")
+        XCTAssertEqual(try TinyModelFixture.model(registry, "llama:path=\(saved),ctx=64").exampleLosses(batch), try model.exampleLosses(batch),
+                       "the HF folder reads back")
+    }
+
+    /// A GGUF file whose value heads are of another size than its key heads is refused, naming the key.
+    func testAValueLengthOtherThanTheKeyLengthIsRefused() throws {
+        var bytes = [UInt8](try XCTUnwrap(FileManager.default.contents(atPath: gguf)))
+        let key = Array("qwen3.attention.value_length".utf8)
+        let start = try XCTUnwrap((0...(bytes.count - key.count)).first { bytes[$0..<($0 + key.count)].elementsEqual(key) })
+        bytes.replaceSubrange((start + key.count + 4)..<(start + key.count + 8), with: [8, 0, 0, 0])
+        let path = try scratchFolder(self) + "/patched.gguf"
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        assertThrows([path, "'qwen3.attention.value_length'", "not the key length 16"]) {
+            _ = try TinyModelFixture.model(TinyModelFixture.registry(), "llama:path=\(path),ctx=64")
+        }
+    }
+}
