@@ -60,4 +60,21 @@ final class Qwen3Tests: XCTestCase {
             _ = try TinyModelFixture.model(TinyModelFixture.registry(), "llama:path=\(path),ctx=64")
         }
     }
+
+    /// The qwen3 template is ChatML with Qwen3's empty think block before the answer to the last question (in
+    /// the prompt, as the generation prompt of its non-thinking mode has it), the answer's leading line breaks
+    /// dropped; an answer with its own think block keeps it, and ChatML stays as it was.
+    func testTheQwen3TemplateWritesTheEmptyThinkBlockBeforeTheLastAnswer() throws {
+        func record(_ last: String) -> InstructionRecord {
+            InstructionRecord(id: "chat", turns: [ChatTurn(.user, "Q1"), ChatTurn(.assistant, "A1"), ChatTurn(.user, "Q2"), ChatTurn(.assistant, last)],
+                              source: SourceLocation(file: "t", line: 1), original: .text(""))
+        }
+        let pieces = PromptTemplate.qwen3.pieces(record("\nA2"), endOfResponse: "<|im_end|>")
+        XCTAssertEqual(pieces.map(\.text).joined(), "<|im_start|>user\nQ1<|im_end|>\n<|im_start|>assistant\nA1<|im_end|>\n<|im_start|>user\nQ2<|im_end|>\n"
+                       + "<|im_start|>assistant\n<think>\n\n</think>\n\nA2<|im_end|>\n")
+        XCTAssertEqual(pieces.filter(\.trained).map(\.text), ["A1<|im_end|>", "A2<|im_end|>"])
+        let reasoned = "<think>\n12 + 30 = 42\n</think>\n\nA2"
+        XCTAssertEqual(PromptTemplate.qwen3.pieces(record(reasoned), endOfResponse: "<|im_end|>").filter(\.trained).last?.text, reasoned + "<|im_end|>")
+        XCTAssertFalse(PromptTemplate.chatml.pieces(record("A2"), endOfResponse: "<|im_end|>").map(\.text).joined().contains("<think>"))
+    }
 }

@@ -10,6 +10,10 @@ public enum PromptTemplate: String, CaseIterable, Sendable {
     case alpaca
     /// ChatML: <|im_start|>role … <|im_end|> turns (the tokenizer needs those two special tokens).
     case chatml
+    /// Qwen3's ChatML, in its non-thinking mode: the answer to the last question begins with an empty
+    /// <think>\n\n</think>\n\n block (in the prompt), as Qwen3's chat template writes it and its generation
+    /// prompt asks for it; an answer that brings its own <think> block keeps it instead.
+    case qwen3
     /// Llama 3's chat: <|begin_of_text|>, then <|start_header_id|>role<|end_header_id|> turns, each closed by
     /// <|eot_id|>, their texts trimmed, as Llama 3 Instruct's chat template renders them.
     case llama3
@@ -22,7 +26,7 @@ public enum PromptTemplate: String, CaseIterable, Sendable {
     /// The special tokens the template writes.
     var markers: [String] {
         switch self {
-        case .chatml: ["<|im_start|>", "<|im_end|>"]
+        case .chatml, .qwen3: ["<|im_start|>", "<|im_end|>"]
         case .llama3: ["<|begin_of_text|>", "<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>"]
         case .alpaca, .plain: []
         }
@@ -60,16 +64,22 @@ public enum PromptTemplate: String, CaseIterable, Sendable {
                     pieces.append((turn.content + endOfResponse, true))
                 }
             }
-        case .chatml:
+        case .chatml, .qwen3:
             if let system { pieces.append(("<|im_start|>system\n" + system + "<|im_end|>\n", false)) }
             var first = true
-            for turn in dialogue {
+            let lastQuestion = dialogue.lastIndex { $0.role == .user }
+            for (index, turn) in dialogue.enumerated() {
                 if turn.role == .user {
                     let content = first && !record.input.isEmpty ? turn.content + "\n\n" + record.input : turn.content
-                    pieces.append(("<|im_start|>user\n" + content + "<|im_end|>\n<|im_start|>assistant\n", false))
+                    var prompt = "<|im_start|>user\n" + content + "<|im_end|>\n<|im_start|>assistant\n"
+                    if self == .qwen3, index == lastQuestion, index == dialogue.count - 2, !dialogue[index + 1].content.hasPrefix("<think>") {
+                        prompt += "<think>\n\n</think>\n\n"
+                    }
+                    pieces.append((prompt, false))
                     first = false
                 } else {
-                    pieces.append((turn.content + "<|im_end|>", true))
+                    let answer = self == .qwen3 && index == dialogue.count - 1 ? String(turn.content.drop { $0 == "\n" }) : turn.content
+                    pieces.append((answer + "<|im_end|>", true))
                     pieces.append(("\n", false))
                 }
             }
