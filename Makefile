@@ -124,7 +124,7 @@ $(FUZZ_DIR)/raise-fuzz: $(CORE_SOURCES) $(HOST_SOURCES) $(FUZZ_SOURCES)
 fuzz: deps models
 	@$(MAKE) --no-print-directory $(FUZZ_DIR)/raise-fuzz
 	@rm -rf $(FUZZ_DIR)/seeds && python3 Tests/Fuzz/make_seeds.py $(DATA) $(FUZZ_DIR)/seeds
-	@tokenizers=$(DATA)/gpt2-tokenizer; [ -f $(SMOLLM2) ] && tokenizers=$$tokenizers:$(SMOLLM2); \
+	@tokenizers=$(DATA)/gpt2-tokenizer:Tests/Fixtures/llama3/tiny-llama3.gguf; [ -f $(SMOLLM2) ] && tokenizers=$$tokenizers:$(SMOLLM2); \
 	for target in $(FUZZ_TARGETS); do \
 		mkdir -p $(FUZZ_DIR)/corpus/$$target $(FUZZ_DIR)/crashes/$$target; \
 		echo "make fuzz: $$target for $(FUZZ_TIME) s"; \

@@ -4,8 +4,8 @@
 // llama.cpp's adjacent-pair rotary layout to HF's half-split one, which its Qwen2 files keep) or an HF
 // safetensors checkpoint. Qwen2 is the same architecture with biases on the query, key and value
 // projections, Qwen3 with an RMSNorm over each head of the queries and keys (`LlamaSettings.Family`) and
-// heads of their own size; Llama 3 is LLaMA with its RoPE scaling (`LlamaSettings.ropeScaling`). Parameter names follow HF (`model.layers.0.self_attn.q_proj.weight`),
-// so checkpoints are HF-shaped. With `lora`, the weights are frozen and low-rank adapters on the chosen
+// heads of their own size; Llama 3 is LLaMA with its RoPE scaling (`LlamaSettings.ropeScaling`). Parameter
+// names follow HF (`model.layers.0.self_attn.q_proj.weight`), so checkpoints are HF-shaped. With `lora`, the weights are frozen and low-rank adapters on the chosen
 // projections train instead.
 import RaiseKit
 
@@ -226,8 +226,10 @@ final class Llama: DecoderLanguageModel {
                        tape: Tape) -> Variable {
         let (q, kv) = (settings.heads * settings.headDim, settings.kvHeads * settings.headDim)
         let h = tape.rmsNorm(x, weight: block.inputNorm, eps: settings.normEps)
-        let queries = rotated(linear(h, block.qProj, tape), heads: settings.heads, norm: block.qNorm, batch: b, length: t, positions: positions, tape: tape)
-        let keys = rotated(linear(h, block.kProj, tape), heads: settings.kvHeads, norm: block.kNorm, batch: b, length: t, positions: positions, tape: tape)
+        let queries = rotated(linear(h, block.qProj, tape), heads: settings.heads, norm: block.qNorm, batch: b, length: t,
+                              positions: positions, tape: tape)
+        let keys = rotated(linear(h, block.kProj, tape), heads: settings.kvHeads, norm: block.kNorm, batch: b, length: t,
+                           positions: positions, tape: tape)
         let v = tape.reshape(linear(h, block.vProj, tape), [b, t, kv])
         let mixed = tape.causalAttention(queries, keys, v, heads: settings.heads, kvHeads: settings.kvHeads, cache: cache, layer: l)  // (B, T, Q)
         let x = tape.add(x, linear(tape.reshape(mixed, [b * t, q]), block.oProj, tape))

@@ -52,8 +52,8 @@ struct LlamaSettings: Equatable {
     }
 
     /// The settings a GGUF file's metadata gives: `general.architecture` names the family, and its keys
-    /// (`llama.*`, `qwen2.*`, `qwen3.*`) the sizes, the head's among them when `attention.key_length` sets it; a `rope_freqs.weight` tensor (llama.cpp's form of Llama 3's scaling)
-    /// the RoPE scaling. Another RoPE scaling, or rotation of part of each head, is refused by key.
+    /// (`llama.*`, `qwen2.*`, `qwen3.*`) the sizes, the head's among them when `attention.key_length` sets it;
+    /// a `rope_freqs.weight` tensor (llama.cpp's form of Llama 3's scaling) the RoPE scaling. Another RoPE scaling, or rotation of part of each head, is refused by key.
     init(gguf: GGUFFile) throws {
         func integer(_ key: String) throws -> Int {
             guard let value = try gguf.value(key).intValue, value > 0 else {
@@ -175,7 +175,8 @@ struct LlamaSettings: Equatable {
         let factor = try number("factor", { $0 >= 1 }, "a number of 1 or more")
         let low = try number("low_freq_factor", { $0 > 0 }, "a positive number")
         let high = try number("high_freq_factor", { $0 > low }, "a number above low_freq_factor")
-        let context = try number("original_max_position_embeddings", { $0 >= 1 && $0 <= 1e9 && $0 == $0.rounded() }, "a positive integer of at most 10^9")
+        let context = try number("original_max_position_embeddings", { $0 >= 1 && $0 <= 1e9 && $0 == $0.rounded() },
+                                 "a positive integer of at most 10^9")
         return Llama3RoPEScaling(factor: factor, lowFrequencyFactor: low, highFrequencyFactor: high, originalContext: Int(context))
     }
 
@@ -184,7 +185,8 @@ struct LlamaSettings: Equatable {
 
     private func check(path: String) throws {
         guard heads % kvHeads == 0, headDim > 0, headDim % 2 == 0 else {
-            throw RaiseError.file(path: path, detail: "width \(width), \(heads) heads of size \(headDim) and \(kvHeads) key/value heads do not fit together")
+            throw RaiseError.file(path: path, detail: "width \(width), \(heads) heads of size \(headDim) and \(kvHeads) key/value heads "
+                                  + "do not fit together")
         }
     }
 }

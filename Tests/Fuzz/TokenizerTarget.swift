@@ -2,7 +2,7 @@
 // byte for byte (special tokens included) but for the bytes the vocabulary has no token for
 // (`droppedBytes`); decoding any ids, in the vocabulary or not, never crashes.
 // The tokenizers come from RAISE_FUZZ_TOKENIZERS: paths separated by ':', each a GPT-2 style folder
-// (vocab.json + merges.txt) or a GGUF model file (`make fuzz` passes GPT-2's and SmolLM2's).
+// (vocab.json + merges.txt) or a GGUF model file (`make fuzz` passes GPT-2's, the tests' tiny Llama 3 and SmolLM2's).
 import Foundation
 import RaiseKit
 

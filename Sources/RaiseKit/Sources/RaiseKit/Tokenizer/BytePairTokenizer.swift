@@ -1,8 +1,9 @@
 // BytePairTokenizer: byte-level BPE as GPT-2 defines it. Text is split into words (PreTokenizer),
 // each word's UTF-8 bytes start as one token each, and the adjacent pair with the lowest merge rank
-// is merged until none is left (unless, as in Llama 3's, a word that is a token of its own is that token
-// whatever the merges would make of it: `ignoresMerges`). Reads and writes the encoder.json + vocab.bpe pair that GPT-2
-// published, so vocabularies trained here are readable by other tools and vice versa.
+// is merged until none is left (unless, as in Llama 3's, a word that is a token of its own is that
+// token whatever the merges would make of it: `ignoresMerges`). Reads and writes the encoder.json +
+// vocab.bpe pair that GPT-2 published, so vocabularies trained here are readable by other tools and
+// vice versa.
 import Foundation
 
 /// A GPT-2-style byte-level BPE tokenizer.
@@ -265,7 +266,8 @@ public final class BytePairTokenizer: Tokenizer {
         }
         try AtomicFile.write(JSONValue.object(encoder).serialized, to: directory + "/encoder.json")
         let roles = [("bos", specialTokens.bos), ("eos", specialTokens.eos), ("pad", specialTokens.pad)]
-        let extras = JSONObject([("pre_tokenizer", .string(preTokenizer.rawValue)), ("ignore_merges", .bool(ignoresMerges))] + roles.map { ($0.0, $0.1.map { .number(Double($0)) } ?? .null) }
+        let extras = JSONObject([("pre_tokenizer", .string(preTokenizer.rawValue)), ("ignore_merges", .bool(ignoresMerges))]
+                                + roles.map { ($0.0, $0.1.map { .number(Double($0)) } ?? .null) }
                                 + [("specials", .object(JSONObject(specialTokens.byText.sorted { $0.value < $1.value }.map { ($0.key, .number(Double($0.value))) }))),
                                    ("non_special", .array(specialTokens.nonSpecial.sorted().map { .number(Double($0)) }))])
         try AtomicFile.write(JSONValue.object(extras).serialized + "\n", to: directory + "/raise_tokenizer.json")

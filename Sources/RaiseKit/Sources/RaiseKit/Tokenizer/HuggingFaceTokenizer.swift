@@ -100,11 +100,12 @@ extension BytePairTokenizer {
         let preTokenizer: JSONValue = switch self.preTokenizer {
         case .gpt2: byteLevel
         case .isolatedDigits: sequence(JSONObject([("type", .string("Digits")), ("individual_digits", .bool(true))]), then: byteLevel)
-        case .qwen2, .llama3: sequence(JSONObject([("type", .string("Split")),
-                                                   ("pattern", .object(JSONObject([("Regex", .string(HuggingFaceTokenizerConfig.splitPatterns[self.preTokenizer]!))]))),
-                                                   ("behavior", .string("Isolated")), ("invert", .bool(false))]),
-                                       then: .object(JSONObject([("type", .string("ByteLevel")), ("add_prefix_space", .bool(false)),
-                                                                 ("trim_offsets", .bool(false)), ("use_regex", .bool(false))])))
+        case .qwen2, .llama3:
+            sequence(JSONObject([("type", .string("Split")),
+                                 ("pattern", .object(JSONObject([("Regex", .string(HuggingFaceTokenizerConfig.splitPatterns[self.preTokenizer]!))]))),
+                                 ("behavior", .string("Isolated")), ("invert", .bool(false))]),
+                     then: .object(JSONObject([("type", .string("ByteLevel")), ("add_prefix_space", .bool(false)),
+                                               ("trim_offsets", .bool(false)), ("use_regex", .bool(false))])))
         }
         let normalizer: JSONValue = self.preTokenizer == .qwen2 ? .object(JSONObject([("type", .string("NFC"))])) : .null
         // transformers' fast tokenizers add BOS by this template, not by add_bos_token.
