@@ -114,7 +114,7 @@ final class Llama3Tests: XCTestCase {
 
     /// transformers' Llama with Llama 3's scaling and raise's give the same per-token losses and next-token
     /// log-probabilities, read from the HF folder or from the GGUF file, whose divisors give back the config's
-    /// scaling; plain RoPE would not.
+    /// scaling (plain RoPE would not); greedy decoding through the key/value cache agrees with full passes.
     func testLossesAndLogProbabilitiesMatchTransformers() throws {
         let registry = try registry()
         let fromFolder = try model(registry, "llama:path=\"\(folder)\",ctx=128")
@@ -124,6 +124,7 @@ final class Llama3Tests: XCTestCase {
         XCTAssertEqual(fromFolder.configuration["rope_scaling"], scaling)
         XCTAssertEqual(fromGGUF.configuration["rope_scaling"], scaling)
         for (model, path) in [(fromFolder, folder), (fromGGUF, gguf)] { try checkAgainstTransformers(model, read: path) }
+        try fixture().assertCachedDecodingMatchesFullPasses(fromGGUF)
 
         let plain = try scratchFolder(self)
         for file in ["model.safetensors", "tokenizer.json", "tokenizer_config.json"] {

@@ -118,10 +118,12 @@ final class Qwen2Tests: XCTestCase {
     }
 
     /// transformers' Qwen2 and raise's give the same per-token losses (the q/k/v biases included) and the same
-    /// next-token log-probabilities, read from the HF folder or from the GGUF file.
+    /// next-token log-probabilities, read from the HF folder or from the GGUF file; greedy decoding through the
+    /// key/value cache agrees with full passes.
     func testLossesAndLogProbabilitiesMatchTransformers() throws {
         let registry = try registry()
         for path in [folder, gguf] { try fixture().assertMatchesTransformers(model(registry, "llama:path=\"\(path)\",ctx=64"), read: path) }
+        try fixture().assertCachedDecodingMatchesFullPasses(model(registry, "llama:path=\"\(folder)\",ctx=64"))
     }
 
     /// A model's settings name its family only when it is not LLaMA, so that a LLaMA's read as before Qwen2 was

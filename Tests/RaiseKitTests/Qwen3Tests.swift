@@ -15,7 +15,8 @@ final class Qwen3Tests: XCTestCase {
     private func fixture() throws -> TinyModelFixture { try TinyModelFixture("qwen3", reference: "tiny_qwen3_reference.json") }
 
     /// transformers' Qwen3 and raise's give the same per-token losses and next-token log-probabilities, read from
-    /// the HF folder or the GGUF file; both name the family and the head size in their settings.
+    /// the HF folder or the GGUF file, and greedy decoding through the key/value cache agrees with full passes;
+    /// both name the family and the head size in their settings.
     func testLossesAndLogProbabilitiesMatchTransformers() throws {
         let registry = try TinyModelFixture.registry()
         for path in [folder, gguf] {
@@ -23,6 +24,7 @@ final class Qwen3Tests: XCTestCase {
             XCTAssertEqual(model.configuration["model_type"], .string("qwen3"), path)
             XCTAssertEqual(model.configuration["head_dim"], .number(16), "4 heads of 16 on a width of 32")
             try fixture().assertMatchesTransformers(model, read: path)
+            try fixture().assertCachedDecodingMatchesFullPasses(model)
         }
     }
 

@@ -97,4 +97,21 @@ struct TinyModelFixture {
             }
         }
     }
+
+    /// Greedy decoding with the key/value cache — two prompts of different lengths in one left-padded batch —
+    /// gives, token by token, the likeliest next token of a full pass over the prompt and the answer so far.
+    func assertCachedDecodingMatchesFullPasses(_ model: any LanguageModel, file: StaticString = #filePath, line: UInt = #line) throws {
+        let ids = try TinyModelFixture.ids(reference["chat"]?.objectValue?["ids"])
+        let prompts = [Array(ids.prefix(5)), Array(ids.prefix(11))]
+        let answers = try model.generate(prompts: prompts, maxNewTokens: [8, 8], stop: [])
+        let vocabulary = (0..<Int32(model.tokenizer.vocabularySize)).map { $0 }
+        for (prompt, answer) in zip(prompts, answers) {
+            XCTAssertEqual(answer.count, 8, file: file, line: line)
+            for k in answer.indices {
+                let logProbabilities = try model.nextTokenLogProbabilities(prompts: [prompt + answer[..<k]], candidates: vocabulary)[0]
+                let likeliest = Int32(logProbabilities.indices.max { logProbabilities[$0] < logProbabilities[$1] }!)
+                XCTAssertEqual(answer[k], likeliest, "token \(k) after a prompt of \(prompt.count)", file: file, line: line)
+            }
+        }
+    }
 }
