@@ -5,8 +5,8 @@
 // safetensors checkpoint. Qwen2 is the same architecture with biases on the query, key and value
 // projections, Qwen3 with an RMSNorm over each head of the queries and keys (`LlamaSettings.Family`) and
 // heads of their own size; Llama 3 is LLaMA with its RoPE scaling (`LlamaSettings.ropeScaling`). Parameter
-// names follow HF (`model.layers.0.self_attn.q_proj.weight`), so checkpoints are HF-shaped. With `lora`, the weights are frozen and low-rank adapters on the chosen
-// projections train instead.
+// names follow HF (`model.layers.0.self_attn.q_proj.weight`), so checkpoints are HF-shaped. With `lora`,
+// the weights are frozen and low-rank adapters on the chosen projections train instead.
 import RaiseKit
 
 /// A LLaMA-architecture language model.
@@ -37,9 +37,10 @@ final class Llama: DecoderLanguageModel {
         if settings.ropeScaling != nil { values["rope_scaling"] = .object(JSONObject(settings.ropeScalingFields)) }
         return values
     }
-    /// transformers' LlamaForCausalLM (or Qwen2ForCausalLM, Qwen3ForCausalLM) config: the same sizes under HF's names, with the
-    /// fields raise fixes (SiLU, the family's biases, full attention, Float32), the RoPE (plain, or Llama 3's
-    /// scaling, in both transformers 5.x's `rope_parameters` and 4.x's `rope_scaling`) and the token roles spelled out.
+    /// transformers' LlamaForCausalLM (or Qwen2ForCausalLM, Qwen3ForCausalLM) config: the same sizes under HF's
+    /// names, with the fields raise fixes (SiLU, the family's biases, full attention, Float32), the RoPE (plain,
+    /// or Llama 3's scaling, in both transformers 5.x's `rope_parameters` and 4.x's `rope_scaling`) and the token
+    /// roles spelled out.
     var huggingFaceConfiguration: JSONObject? {
         let roles = tokenizer.specialTokens
         let family: [(String, JSONValue)] = switch settings.family {
@@ -214,10 +215,12 @@ final class Llama: DecoderLanguageModel {
 
     /// Queries or keys of `heads` heads, each head RMS-normalized by `norm` when there is one (Qwen3), then
     /// rotated.   projected (B·T, H·D) -> (B, T, H·D)
-    private func rotated(_ projected: Variable, heads: Int, norm: Variable?, batch b: Int, length t: Int, positions: [Int32], tape: Tape) -> Variable {
+    private func rotated(_ projected: Variable, heads: Int, norm: Variable?, batch b: Int, length t: Int, positions: [Int32],
+                         tape: Tape) -> Variable {
         let d = settings.headDim
-        let normalized = norm.map { tape.reshape(tape.rmsNorm(tape.reshape(projected, [b * t * heads, d]), weight: $0, eps: settings.normEps),
-                                                 [b * t, heads * d]) } ?? projected
+        let normalized = norm.map { weight in
+            tape.reshape(tape.rmsNorm(tape.reshape(projected, [b * t * heads, d]), weight: weight, eps: settings.normEps), [b * t, heads * d])
+        } ?? projected
         return tape.rope(tape.reshape(normalized, [b, t, heads * d]), heads: heads, positions: positions, frequencies: ropeFrequencies)
     }
 

@@ -53,7 +53,8 @@ struct LlamaSettings: Equatable {
 
     /// The settings a GGUF file's metadata gives: `general.architecture` names the family, and its keys
     /// (`llama.*`, `qwen2.*`, `qwen3.*`) the sizes, the head's among them when `attention.key_length` sets it;
-    /// a `rope_freqs.weight` tensor (llama.cpp's form of Llama 3's scaling) the RoPE scaling. Another RoPE scaling, or rotation of part of each head, is refused by key.
+    /// a `rope_freqs.weight` tensor (llama.cpp's form of Llama 3's scaling) the RoPE scaling. Another RoPE
+    /// scaling, or rotation of part of each head, is refused by key.
     init(gguf: GGUFFile) throws {
         func integer(_ key: String) throws -> Int {
             guard let value = try gguf.value(key).intValue, value > 0 else {
@@ -71,7 +72,8 @@ struct LlamaSettings: Equatable {
         width = try integer("\(a).embedding_length")
         heads = try integer("\(a).attention.head_count")
         kvHeads = gguf.metadata["\(a).attention.head_count_kv"]?.intValue ?? heads
-        headDim = gguf.metadata["\(a).attention.key_length"] == nil ? LlamaSettings.evenShare(width, heads) : try integer("\(a).attention.key_length")
+        let keyLength = "\(a).attention.key_length"
+        headDim = gguf.metadata[keyLength] == nil ? LlamaSettings.evenShare(width, heads) : try integer(keyLength)
         if let valueLength = gguf.metadata["\(a).attention.value_length"], valueLength.intValue != headDim {
             throw RaiseError.file(path: gguf.path, detail: "metadata '\(a).attention.value_length' is \(valueLength), not the key length \(headDim)")
         }
