@@ -174,6 +174,13 @@ HF_EXPORT ?= out/hf-export
 QWEN2_FIXTURE := Tests/Fixtures/qwen2/tiny-qwen2
 LLAMA3_FIXTURE := Tests/Fixtures/llama3/tiny-llama3.gguf
 QWEN3_FIXTURE := Tests/Fixtures/qwen3/tiny-qwen3.gguf
+# $(call tiny_export,NAME,MODEL FILE,TEMPLATE): fine-tune a tests' tiny model, score it, check it in transformers.
+define tiny_export
+	$(RELEASE_BIN) finetune --model 'llama:path=$(2),ctx=512' --template $(3) --data $(HF_EXPORT)/data/train.jsonl \
+		--budget 4 --batch 4 --lr 3e-3 --force --quiet --out $(HF_EXPORT)/$(1)
+	$(RELEASE_BIN) evaluate --model $(HF_EXPORT)/$(1) --val $(HF_EXPORT)/data/val.jsonl --losses $(HF_EXPORT)/$(1)-losses.jsonl --force
+	$(VENV)/bin/python Samples/HFExport/check_export.py $(HF_EXPORT)/$(1) $(HF_EXPORT)/$(1)-losses.jsonl
+endef
 hf-export: build models venv-bench
 	$(RELEASE_BIN) data split --data $(DATA)/gsm8k/train.jsonl --fields instruction=question,output=answer \
 		--parts train=32,val=16,unused=rest --force --out $(HF_EXPORT)/data
@@ -181,18 +188,9 @@ hf-export: build models venv-bench
 		--budget 4 --batch 4 --lr 1e-4 --force --quiet --out $(HF_EXPORT)/model
 	$(RELEASE_BIN) evaluate --model $(HF_EXPORT)/model --val $(HF_EXPORT)/data/val.jsonl --losses $(HF_EXPORT)/losses.jsonl --force
 	$(VENV)/bin/python Samples/HFExport/check_export.py $(HF_EXPORT)/model $(HF_EXPORT)/losses.jsonl
-	$(RELEASE_BIN) finetune --model 'llama:path=$(QWEN2_FIXTURE),ctx=512' --template chatml --data $(HF_EXPORT)/data/train.jsonl \
-		--budget 4 --batch 4 --lr 3e-3 --force --quiet --out $(HF_EXPORT)/qwen2
-	$(RELEASE_BIN) evaluate --model $(HF_EXPORT)/qwen2 --val $(HF_EXPORT)/data/val.jsonl --losses $(HF_EXPORT)/qwen2-losses.jsonl --force
-	$(VENV)/bin/python Samples/HFExport/check_export.py $(HF_EXPORT)/qwen2 $(HF_EXPORT)/qwen2-losses.jsonl
-	$(RELEASE_BIN) finetune --model 'llama:path=$(LLAMA3_FIXTURE),ctx=512' --template llama3 --data $(HF_EXPORT)/data/train.jsonl \
-		--budget 4 --batch 4 --lr 3e-3 --force --quiet --out $(HF_EXPORT)/llama3
-	$(RELEASE_BIN) evaluate --model $(HF_EXPORT)/llama3 --val $(HF_EXPORT)/data/val.jsonl --losses $(HF_EXPORT)/llama3-losses.jsonl --force
-	$(VENV)/bin/python Samples/HFExport/check_export.py $(HF_EXPORT)/llama3 $(HF_EXPORT)/llama3-losses.jsonl
-	$(RELEASE_BIN) finetune --model 'llama:path=$(QWEN3_FIXTURE),ctx=512' --template chatml --data $(HF_EXPORT)/data/train.jsonl \
-		--budget 4 --batch 4 --lr 3e-3 --force --quiet --out $(HF_EXPORT)/qwen3
-	$(RELEASE_BIN) evaluate --model $(HF_EXPORT)/qwen3 --val $(HF_EXPORT)/data/val.jsonl --losses $(HF_EXPORT)/qwen3-losses.jsonl --force
-	$(VENV)/bin/python Samples/HFExport/check_export.py $(HF_EXPORT)/qwen3 $(HF_EXPORT)/qwen3-losses.jsonl
+	$(call tiny_export,qwen2,$(QWEN2_FIXTURE),chatml)
+	$(call tiny_export,llama3,$(LLAMA3_FIXTURE),llama3)
+	$(call tiny_export,qwen3,$(QWEN3_FIXTURE),chatml)
 
 # RAISE's picks in another trainer: a policy with the paper's (static) state trained briefly on SmolLM2 over
 # 48 GSM8K problems, its 4-step schedule exported by `raise select`, replayed by transformers

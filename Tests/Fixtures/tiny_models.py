@@ -7,14 +7,24 @@ import gguf
 import torch
 
 
-def randomize(model):
-    """Draws every weight from torch's random stream (seeded by the caller): norms near 1, everything else at 0.3."""
+def save_random(model_class, config, folder, tokenizer=None):
+    """A model of `config` whose every weight is drawn after torch.manual_seed(0) (norms near 1, everything else at
+    0.3), saved into `folder` as transformers saves it, with `tokenizer` when given, less the generation config,
+    special-tokens map and chat template transformers adds."""
+    torch.manual_seed(0)
+    model = model_class(config).float().eval()
     with torch.no_grad():
         for name, parameter in model.named_parameters():
             if name.endswith("norm.weight"):
                 parameter.copy_(1 + 0.1 * torch.randn_like(parameter))
             else:
                 parameter.copy_(0.3 * torch.randn_like(parameter))
+    model.save_pretrained(folder, safe_serialization=True)
+    if tokenizer is not None:
+        tokenizer.save_pretrained(folder)
+    for extra in ["generation_config.json", "special_tokens_map.json", "chat_template.jinja"]:
+        (folder / extra).unlink(missing_ok=True)
+    return model
 
 
 def gguf_writer(path, arch, config, rope_base, head_keys=()):

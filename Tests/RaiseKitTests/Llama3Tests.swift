@@ -142,14 +142,9 @@ final class Llama3Tests: XCTestCase {
     /// A GGUF file whose `rope_freqs.weight` is no Llama 3 scaling, or that rotates part of each head, is
     /// refused, naming the tensor or the key.
     func testAGGUFScalingRaiseDoesNotComputeIsRefused() throws {
-        let original = try XCTUnwrap(FileManager.default.contents(atPath: gguf))
         let scratch = try scratchFolder(self)
         func refusedAfterPatching(_ pattern: [UInt8], at offset: Int, with bytes: [UInt8], _ fragments: [String]) throws {
-            var patched = [UInt8](original)
-            let start = try XCTUnwrap((0...(patched.count - pattern.count)).first { patched[$0..<($0 + pattern.count)].elementsEqual(pattern) })
-            patched.replaceSubrange((start + offset)..<(start + offset + bytes.count), with: bytes)
-            let path = scratch + "/patched.gguf"
-            try Data(patched).write(to: URL(fileURLWithPath: path))
+            let path = try TinyModelFixture.patchedCopy(of: gguf, replacing: pattern, at: offset, with: bytes, in: scratch)
             assertThrows([path] + fragments) { _ = try self.model(self.registry(), "llama:path=\(path),ctx=64") }
         }
         let divisors = try XCTUnwrap(reference()["rope_factors"]?.arrayValue).map { Float($0.numberValue!) }

@@ -52,12 +52,8 @@ final class Qwen3Tests: XCTestCase {
 
     /// A GGUF file whose value heads are of another size than its key heads is refused, naming the key.
     func testAValueLengthOtherThanTheKeyLengthIsRefused() throws {
-        var bytes = [UInt8](try XCTUnwrap(FileManager.default.contents(atPath: gguf)))
         let key = Array("qwen3.attention.value_length".utf8)
-        let start = try XCTUnwrap((0...(bytes.count - key.count)).first { bytes[$0..<($0 + key.count)].elementsEqual(key) })
-        bytes.replaceSubrange((start + key.count + 4)..<(start + key.count + 8), with: [8, 0, 0, 0])
-        let path = try scratchFolder(self) + "/patched.gguf"
-        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let path = try TinyModelFixture.patchedCopy(of: gguf, replacing: key, at: key.count + 4, with: [8, 0, 0, 0], in: scratchFolder(self))
         assertThrows([path, "'qwen3.attention.value_length'", "not the key length 16"]) {
             _ = try TinyModelFixture.model(TinyModelFixture.registry(), "llama:path=\(path),ctx=64")
         }

@@ -39,6 +39,17 @@ struct TinyModelFixture {
         try registry.make(PluginSpec(parsing: spec, option: "--model"), kind: .model, seed: 0, as: (any LanguageModel).self)
     }
 
+    /// A copy of the file at `path`, written into `folder` as `patched.gguf`, whose first occurrence of
+    /// `pattern` has `bytes` written over it from `offset` on (a metadata value after its key, a tensor's data).
+    static func patchedCopy(of path: String, replacing pattern: [UInt8], at offset: Int, with bytes: [UInt8], in folder: String) throws -> String {
+        var patched = [UInt8](try XCTUnwrap(FileManager.default.contents(atPath: path)))
+        let start = try XCTUnwrap((0...(patched.count - pattern.count)).first { patched[$0..<($0 + pattern.count)].elementsEqual(pattern) })
+        patched.replaceSubrange((start + offset)..<(start + offset + bytes.count), with: bytes)
+        let copy = folder + "/patched.gguf"
+        try Data(patched).write(to: URL(fileURLWithPath: copy))
+        return copy
+    }
+
     /// Trains `model` for three steps on two chats of `template` (lr 3e-3, no weight decay), checks that the loss
     /// fell, and returns the chats' examples.
     static func fineTune(_ model: any LanguageModel, template: PromptTemplate, file: StaticString = #filePath,

@@ -29,7 +29,7 @@ from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
 
 here = pathlib.Path(__file__).parent
 sys.path.insert(0, str(here.parent))
-from tiny_models import add_tokenizer, chat_reference, gguf_writer, randomize, write_weights  # noqa: E402
+from tiny_models import add_tokenizer, chat_reference, gguf_writer, save_random, write_weights  # noqa: E402
 
 folder = here / "tiny-llama3"
 folder.mkdir(exist_ok=True)
@@ -67,13 +67,7 @@ config = LlamaConfig(vocab_size=tokenizer.get_vocab_size(), hidden_size=64, inte
                      num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=2048, rope_theta=500_000.0,
                      rope_scaling=rope_scaling, rms_norm_eps=1e-5, tie_word_embeddings=True,
                      bos_token_id=bos, eos_token_id=tokenizer.token_to_id("<|eot_id|>"))
-torch.manual_seed(0)
-model = LlamaForCausalLM(config).float().eval()
-randomize(model)
-model.save_pretrained(folder, safe_serialization=True)
-fast.save_pretrained(folder)
-for extra in ["generation_config.json", "special_tokens_map.json", "chat_template.jinja"]:
-    (folder / extra).unlink(missing_ok=True)
+model = save_random(LlamaForCausalLM, config, folder, fast)
 
 # llama.cpp's converter (LlamaModel): the scaling as one divisor per frequency, q and k rows permuted.
 head_dim = config.hidden_size // config.num_attention_heads

@@ -20,13 +20,12 @@ import sys
 import unicodedata
 
 import gguf
-import torch
 from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
 from transformers import PreTrainedTokenizerFast, Qwen2Config, Qwen2ForCausalLM
 
 here = pathlib.Path(__file__).parent
 sys.path.insert(0, str(here.parent))
-from tiny_models import add_tokenizer, chat_reference, gguf_writer, randomize, write_weights  # noqa: E402
+from tiny_models import add_tokenizer, chat_reference, gguf_writer, save_random, write_weights  # noqa: E402
 folder = here / "tiny-qwen2"
 pattern = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|"
            r"\s+(?!\S)|\s+")
@@ -51,13 +50,7 @@ config = Qwen2Config(vocab_size=tokenizer.get_vocab_size(), hidden_size=32, inte
                      rms_norm_eps=1e-6, tie_word_embeddings=True, use_sliding_window=False,
                      eos_token_id=tokenizer.token_to_id("<|im_end|>"), pad_token_id=tokenizer.token_to_id("<|endoftext|>"),
                      bos_token_id=None)
-torch.manual_seed(0)
-model = Qwen2ForCausalLM(config).float().eval()
-randomize(model)
-model.save_pretrained(folder, safe_serialization=True)
-fast.save_pretrained(folder)
-for extra in ["generation_config.json", "special_tokens_map.json", "chat_template.jinja"]:
-    (folder / extra).unlink(missing_ok=True)
+model = save_random(Qwen2ForCausalLM, config, folder, fast)
 
 writer = gguf_writer(here / "tiny-qwen2.gguf", "qwen2", config, 1_000_000.0)
 saved = json.loads((folder / "tokenizer.json").read_text(encoding="utf-8"))

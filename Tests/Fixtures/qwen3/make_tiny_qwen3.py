@@ -18,12 +18,11 @@ import shutil
 import sys
 
 import gguf
-import torch
 from transformers import Qwen3Config, Qwen3ForCausalLM
 
 here = pathlib.Path(__file__).parent
 sys.path.insert(0, str(here.parent))
-from tiny_models import add_tokenizer, chat_reference, gguf_writer, randomize, write_weights  # noqa: E402
+from tiny_models import add_tokenizer, chat_reference, gguf_writer, save_random, write_weights  # noqa: E402
 
 folder = here / "tiny-qwen3"
 qwen2 = here.parent / "qwen2"
@@ -35,11 +34,7 @@ config = Qwen3Config(vocab_size=len(vocabulary), hidden_size=32, intermediate_si
                      num_key_value_heads=2, head_dim=16, max_position_embeddings=512, rope_theta=1_000_000.0, rms_norm_eps=1e-6,
                      tie_word_embeddings=True, use_sliding_window=False, eos_token_id=vocabulary["<|im_end|>"],
                      pad_token_id=vocabulary["<|endoftext|>"], bos_token_id=None)
-torch.manual_seed(0)
-model = Qwen3ForCausalLM(config).float().eval()
-randomize(model)
-model.save_pretrained(folder, safe_serialization=True)
-(folder / "generation_config.json").unlink(missing_ok=True)
+model = save_random(Qwen3ForCausalLM, config, folder)
 for file in ["tokenizer.json", "tokenizer_config.json"]:
     shutil.copyfile(qwen2 / "tiny-qwen2" / file, folder / file)
 

@@ -67,12 +67,12 @@ public enum PromptTemplate: String, CaseIterable, Sendable {
         case .chatml, .qwen3:
             if let system { pieces.append(("<|im_start|>system\n" + system + "<|im_end|>\n", false)) }
             var first = true
-            let lastQuestion = dialogue.lastIndex { $0.role == .user }
             for (index, turn) in dialogue.enumerated() {
                 if turn.role == .user {
                     let content = first && !record.input.isEmpty ? turn.content + "\n\n" + record.input : turn.content
                     var prompt = "<|im_start|>user\n" + content + "<|im_end|>\n<|im_start|>assistant\n"
-                    if self == .qwen3, index == lastQuestion, index == dialogue.count - 2, !dialogue[index + 1].content.hasPrefix("<think>") {
+                    let finalAnswer = index == dialogue.count - 2 ? dialogue[index + 1] : nil  // the answer to the last question
+                    if self == .qwen3, let finalAnswer, finalAnswer.role == .assistant, !finalAnswer.content.hasPrefix("<think>") {
                         prompt += "<think>\n\n</think>\n\n"
                     }
                     pieces.append((prompt, false))
