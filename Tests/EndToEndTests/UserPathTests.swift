@@ -364,4 +364,53 @@ final class UserPathTests: XCTestCase {
         XCTAssertTrue(result.stderr.contains("raise: warning: episode 1: every one of its 3 rewards was 0.0"), result.stderr)
         XCTAssertTrue(result.stderr.contains("val-accuracy:limit=2"), result.stderr)
     }
+
+    /// A model's own chat template sets the default format: a Qwen2 folder carrying SmolLM2's template reads
+    /// chats in ChatML opened by SmolLM2's system prompt, and says so; `--system-prompt ""` and `--template`
+    /// choose otherwise; a folder fine-tuned from it keeps the template and the system prompt, and carries the chat
+    /// template for transformers, unless it was trained in another format.
+    func testAModelsOwnChatTemplateIsTheDefaultFormat() throws {
+        let folder = try scratchFolder(self), model = folder + "/model"
+        try FileManager.default.copyItem(atPath: fixturesFolder + "/qwen2/tiny-qwen2", toPath: model)
+        let templates = try XCTUnwrap(JSONValue.readObject(path: fixturesFolder + "/chat_templates/chat_templates_reference.json")["templates"]?.arrayValue)
+        let smolLM2 = try XCTUnwrap(templates.compactMap(\.objectValue).first { $0["name"]?.stringValue == "SmolLM2-135M-Instruct" }?["source"]?.stringValue)
+        try smolLM2.write(toFile: model + "/chat_template.jinja", atomically: true, encoding: .utf8)
+        try (0..<4).map { #"{"instruction": "Add \#($0) and 2.", "output": "\#($0 + 2)"}"# }.joined(separator: "\n")
+            .write(toFile: folder + "/data.jsonl", atomically: true, encoding: .utf8)
+        var runs = 0
+        func firstPiece(_ options: [String]) throws -> (text: String, stderr: String) {
+            runs += 1
+            let losses = folder + "/losses\(runs).jsonl"
+            let result = try runRaise(["evaluate", "--val", folder + "/data.jsonl", "--losses", losses, "--threads", "1"] + options)
+            XCTAssertEqual(result.status, 0, result.stderr)
+            let line = try JSONValue.parse(String(try String(contentsOfFile: losses, encoding: .utf8).split(separator: "\n")[0])).objectValue
+            return (try XCTUnwrap(line?["pieces"]?.arrayValue?.first?.objectValue?["text"]?.stringValue), result.stderr)
+        }
+        let system = "<|im_start|>system\nYou are a helpful AI assistant named SmolLM, trained by Hugging Face<|im_end|>\n"
+        let own = try firstPiece(["--model", "llama:path=\(model)"])
+        XCTAssertEqual(own.text, system)
+        XCTAssertTrue(own.stderr.contains("records are formatted as the model's chat template (\(model)/chat_template.jinja) writes them: the "
+                                          + "chatml template, a chat without a system turn opening with its system prompt"), own.stderr)
+        XCTAssertEqual(try firstPiece(["--model", "llama:path=\(model)", "--system-prompt", ""]).text, "<|im_start|>user\nAdd 0 and 2.<|im_end|>\n<|im_start|>assistant\n")
+        XCTAssertEqual(try firstPiece(["--model", "llama:path=\(model)", "--system-prompt", "Be brief."]).text, "<|im_start|>system\nBe brief.<|im_end|>\n")
+        let alpaca = try firstPiece(["--model", "llama:path=\(model)", "--template", "alpaca"])
+        XCTAssertTrue(alpaca.text.hasPrefix("Below is an instruction that describes a task."), alpaca.text)
+        XCTAssertFalse(alpaca.stderr.contains("chat template"), alpaca.stderr)
+
+        let finetune = try runRaise(["finetune", "--model", "llama:path=\(model)", "--data", folder + "/data.jsonl", "--budget", "2", "--batch", "2",
+                                     "--threads", "1", "--quiet", "--out", folder + "/ft"])
+        XCTAssertEqual(finetune.status, 0, finetune.stderr)
+        let config = try JSONValue.readObject(path: folder + "/ft/config.json")
+        XCTAssertEqual(config["prompt_template"]?.stringValue, "chatml")
+        XCTAssertEqual(config["default_system_prompt"]?.stringValue, "You are a helpful AI assistant named SmolLM, trained by Hugging Face")
+        XCTAssertEqual(try JSONValue.readObject(path: folder + "/ft/tokenizer_config.json")["chat_template"]?.stringValue, smolLM2,
+                       "saved for transformers' apply_chat_template")
+        XCTAssertEqual(try firstPiece(["--model", folder + "/ft"]).text, system)
+        XCTAssertEqual(try firstPiece(["--model", folder + "/ft", "--template", "chatml"]).text, system, "the template it was trained with")
+        let other = try runRaise(["finetune", "--model", "llama:path=\(model)", "--data", folder + "/data.jsonl", "--budget", "2", "--batch", "2",
+                                  "--system-prompt", "", "--threads", "1", "--quiet", "--out", folder + "/ft-without"])
+        XCTAssertEqual(other.status, 0, other.stderr)
+        XCTAssertNil(try JSONValue.readObject(path: folder + "/ft-without/config.json")["default_system_prompt"])
+        XCTAssertNil(try JSONValue.readObject(path: folder + "/ft-without/tokenizer_config.json")["chat_template"], "not the format it was trained in")
+    }
 }

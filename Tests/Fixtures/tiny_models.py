@@ -6,6 +6,12 @@ first three rows of logits that transformers computes.
 import gguf
 import torch
 
+# Meta-Llama-3-8B-Instruct's chat template, as its tokenizer_config.json has it.
+LLAMA3_CHAT_TEMPLATE = ("{% set loop_messages = messages %}{% for message in loop_messages %}{% set content = '<|start_header_id|>' + "
+                        "message['role'] + '<|end_header_id|>\n\n'+ message['content'] | trim + '<|eot_id|>' %}{% if loop.index0 == 0 %}"
+                        "{% set content = bos_token + content %}{% endif %}{{ content }}{% endfor %}{% if add_generation_prompt %}"
+                        "{{ '<|start_header_id|>assistant<|end_header_id|>\n\n' }}{% endif %}")
+
 
 def save_random(model_class, config, folder, tokenizer=None):
     """A model of `config` whose every weight is drawn after torch.manual_seed(0) (norms near 1, everything else at

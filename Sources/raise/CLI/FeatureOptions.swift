@@ -34,9 +34,10 @@ enum FeatureOptions {
     /// split target-aware features measure the pool against.
     static func pipeline(_ arguments: ParsedArguments, registry: PluginRegistry, trained: any LanguageModel, seed: UInt64,
                          target: Pool?, memory: PassMemory = PassMemory()) throws -> FeaturePipeline {
-        FeaturePipeline(registry: registry, models: try models(arguments, registry: registry, trained: trained, seed: seed),
-                        template: try ModelOptions.template(arguments), target: target, communicator: Job.communicator, memory: memory,
-                        console: Console(mode: arguments.outputMode), seed: seed)
+        let prompt = try ModelOptions.promptChoice(arguments, model: trained)
+        return FeaturePipeline(registry: registry, models: try models(arguments, registry: registry, trained: trained, seed: seed),
+                               template: prompt.template, defaultSystemPrompt: prompt.systemPrompt, target: target, communicator: Job.communicator,
+                               memory: memory, console: Console(mode: arguments.outputMode), seed: seed)
     }
 
     /// Checks, before any work, that the models `specs` need are named.

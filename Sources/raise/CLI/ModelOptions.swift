@@ -7,7 +7,11 @@ import RaiseKit
 enum ModelOptions {
     static let model = Option.value("--model", "SPEC", "a backend with parameters (tinygpt:layers=4,d=128,tokenizer=DIR) or a model folder")
     static let data = Option.values("--data", "FILE", "instruction or text file (repeatable)")
-    static let template = Option.choice("--template", "NAME", "prompt template", default: PromptTemplate.alpaca)
+    static let template = Option.choice("--template", "NAME", "prompt template (default: the one a raise model folder was trained "
+                                        + "with, else the one that writes the model's own chat template, else alpaca)",
+                                        default: PromptTemplate.alpaca)
+    static let systemPrompt = Option.value("--system-prompt", "TEXT", "the system turn given to a chat that has none (default: the one "
+                                           + "the model's own chat template writes, or a raise folder was trained with; \"\": none)")
     static let skipInvalid = Option.flag("--skip-invalid", "skip invalid records (reporting how many and where) instead of stopping")
     static let format = Option.value("--format", "NAME", "alpaca, jsonl, sharegpt, messages, mmlu or text (default: detected)")
     static let filter = Option.values("--where", "FIELD=VALUE", "keep records whose field has this value (repeatable)")
@@ -42,9 +46,8 @@ enum ModelOptions {
     /// The model named by `option` (`--model` by default), created through the plugin registry.
     static func make(_ arguments: ParsedArguments, option: String = "--model", registry: PluginRegistry, seed: UInt64) throws -> any LanguageModel {
         guard let text = arguments.string(option) else { throw UsageError(message: "\(option) SPEC is required", usage: arguments.usage) }
-        var isDirectory: ObjCBool = false
         let spec: PluginSpec
-        if FileManager.default.fileExists(atPath: text, isDirectory: &isDirectory), isDirectory.boolValue {
+        if isDirectory(text) {
             let backend = try Checkpoint.configuration(of: text).backend
             spec = try PluginSpec(parsing: "\(backend):checkpoint=" + PluginSpec.quoted(text), option: option)
         } else if !text.contains(":"), text.contains("/") || text.hasPrefix(".") {  // meant as a path
@@ -132,28 +135,96 @@ enum ModelOptions {
         return files
     }
 
-    /// The prompt template of `--template` (default alpaca).
-    static func template(_ arguments: ParsedArguments) throws -> PromptTemplate {
-        try chooseTemplate(arguments).template
+    /// How records are formatted for a model: the prompt template, the system prompt given to a chat that has
+    /// none, the model's own chat template when it writes the same (a fine-tuned model saved for transformers
+    /// carries it), and what to tell the user about the choice.
+    struct PromptChoice {
+        var template: PromptTemplate
+        var systemPrompt: String?
+        var chatTemplate: ModelChatTemplate?
+        var notes = [String]()
+        var warnings = [String]()
     }
 
-    /// `--template` when given, else the template the `--model` folder was trained with, else the default;
-    /// and the warning to give when the one given is not the one the model was trained with.
-    private static func chooseTemplate(_ arguments: ParsedArguments) throws -> (template: PromptTemplate, warning: String?) {
-        let folder = arguments.string("--model")
-        let saved = folder.flatMap { Checkpoint.savedTemplate(of: $0) }
-        let given = try arguments.choice("--template", as: PromptTemplate.self)  // the default when absent
-        guard arguments.string("--template") != nil else { return (saved ?? given, nil) }
-        guard let saved, saved != given else { return (given, nil) }
-        return (given, "--template \(given.rawValue): the model in \(folder!) was trained with the \(saved.rawValue) template")
+    /// The prompt format for `model`: `--template` when given; else the template a raise model folder was trained
+    /// with; else the raise template that writes what the model's own chat template writes (a GGUF's
+    /// tokenizer.chat_template, an HF folder's), with the system prompt it gives a chat that has none; else
+    /// alpaca. `--system-prompt` replaces the system prompt ("" removes it). A template the model's tokenizer
+    /// cannot write (no ChatML markers) is only taken from the model's folder or chat template, never guessed:
+    /// then alpaca, with a warning.
+    static func promptChoice(_ arguments: ParsedArguments, model: any LanguageModel) throws -> PromptChoice {
+        let folder = modelFolder(arguments)
+        let saved = folder.flatMap { (template: Checkpoint.savedTemplate(of: $0), prompt: Checkpoint.savedSystemPrompt(of: $0)) }
+        let chat = try modelChatTemplate(arguments, folder: folder)
+        var choice: PromptChoice
+        if arguments.string("--template") != nil {
+            let given = try arguments.choice("--template", as: PromptTemplate.self)
+            choice = PromptChoice(template: given, systemPrompt: saved?.template == given ? saved?.prompt : nil)
+            if let savedTemplate = saved?.template, savedTemplate != given {
+                choice.warnings.append("--template \(given.rawValue): the model in \(folder!) was trained with the \(savedTemplate.rawValue) template")
+            }
+        } else if let savedTemplate = saved?.template {
+            choice = PromptChoice(template: savedTemplate, systemPrompt: saved?.prompt)
+        } else if let chat {
+            choice = fromChatTemplate(chat, tokenizer: model.tokenizer)
+        } else {
+            choice = PromptChoice(template: .alpaca)
+        }
+        if let given = arguments.string("--system-prompt") { choice.systemPrompt = given.isEmpty ? nil : given }
+        if let chat, chat.promptTemplate == choice.template, chat.defaultSystemPrompt == choice.systemPrompt { choice.chatTemplate = chat }
+        return choice
     }
 
-    /// The prompt formatter of the prompt template (see `template`) for `model`, warning once when `--template`
-    /// overrides the template the model was trained with.
+    /// The prompt format that writes `chat` as raise knows it, and what to say about it.
+    private static func fromChatTemplate(_ chat: ModelChatTemplate, tokenizer: any Tokenizer) -> PromptChoice {
+        guard let template = chat.promptTemplate else {
+            return PromptChoice(template: .alpaca, warnings: ["\(chat.origin) is a chat template raise does not know (it writes "
+                                                              + "\(PromptTemplate.allCases.map(\.rawValue).joined(separator: ", ")) only): "
+                                                              + "records are formatted with the alpaca template; --template names another"])
+        }
+        if let marker = template.missingMarker(in: tokenizer) {
+            return PromptChoice(template: .alpaca, warnings: ["\(chat.origin) writes \(template.rawValue) chats, but the model's tokenizer has "
+                                                              + "no \(marker) special token: records are formatted with the alpaca template"])
+        }
+        var choice = PromptChoice(template: template, systemPrompt: chat.defaultSystemPrompt)
+        let prompt = choice.systemPrompt.map { ", a chat without a system turn opening with its system prompt \"\($0)\"" } ?? ""
+        choice.notes.append("records are formatted as the model's chat template (\(chat.origin)) writes them: the \(template.rawValue) "
+                            + "template\(prompt) (--template and --system-prompt choose otherwise)")
+        if let part = chat.unrenderedPart { choice.warnings.append("\(chat.origin): raise's \(template.rawValue) template leaves out \(part)") }
+        return choice
+    }
+
+    /// The folder `--model` names — a model folder, or the folder given to its backend as `path=` or
+    /// `checkpoint=` — if it names one.
+    private static func modelFolder(_ arguments: ParsedArguments) -> String? {
+        guard let text = arguments.string("--model") else { return nil }
+        if isDirectory(text) { return text }
+        let spec = try? PluginSpec(parsing: text, option: "--model")  // a malformed spec is refused when the model is made
+        return (spec?.setting("path") ?? spec?.setting("checkpoint")).flatMap { isDirectory($0) ? $0 : nil }
+    }
+
+    /// The chat template the model's files carry: the model folder's, or that of a GGUF file given to its
+    /// backend as `path=`.
+    private static func modelChatTemplate(_ arguments: ParsedArguments, folder: String?) throws -> ModelChatTemplate? {
+        if let folder { return try ModelChatTemplate.read(folder: folder) }
+        guard let text = arguments.string("--model"), let path = (try? PluginSpec(parsing: text, option: "--model"))?.setting("path"),
+              FileHandle(forReadingAtPath: path)?.readData(ofLength: 4) == Data("GGUF".utf8) else { return nil }
+        return try ModelChatTemplate.read(gguf: path)
+    }
+
+    private static func isDirectory(_ path: String) -> Bool {
+        var isDirectory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
+    }
+
+    /// The prompt formatter of the prompt format (see `promptChoice`) for `model`, saying once how it was chosen
+    /// when it was not given.
     static func formatter(_ arguments: ParsedArguments, model: any LanguageModel) throws -> PromptFormatter {
-        let (template, warning) = try chooseTemplate(arguments)
-        if let warning { arguments.console.warning(warning) }
-        return try PromptFormatter(template: template, tokenizer: model.tokenizer, maxLength: model.contextLength + 1)
+        let choice = try promptChoice(arguments, model: model)
+        for note in choice.notes { arguments.console.info(note) }
+        for warning in choice.warnings { arguments.console.warning(warning) }
+        return try PromptFormatter(template: choice.template, tokenizer: model.tokenizer, maxLength: model.contextLength + 1,
+                                   defaultSystemPrompt: choice.systemPrompt)
     }
 
     /// The records and examples of the pool (`--data`): records without a response token left in the

@@ -17,7 +17,7 @@ enum BenchRunCommand {
         summary: "benchmark selectors side by side over seeds and budgets; results.csv, report.md, SVG charts, overlap",
         arguments: "",
         options: [.value("--config", "FILE", "JSON settings, keys named as these flags without dashes (flags win)"),
-                  ModelOptions.model] + FeatureOptions.modelOptions + [ModelOptions.data, ModelOptions.format, ModelOptions.filter, ModelOptions.template, ModelOptions.fields,
+                  ModelOptions.model] + FeatureOptions.modelOptions + [ModelOptions.data, ModelOptions.format, ModelOptions.filter, ModelOptions.template, ModelOptions.systemPrompt, ModelOptions.fields,
                   ModelOptions.skipInvalid, ModelOptions.maxRecordBytes,
                   .values("--val", "FILE", "target-task validation split (required; never trained on; repeatable: the files make one split)"),
                   .values("--test", "FILE", "target-task test split (greedy exact match reported; repeatable: the files make one split)"),

@@ -12,7 +12,7 @@ enum EvaluateCommand {
         words: ["evaluate"],
         summary: "a model's answer loss on --val and --test, and greedy exact match on --test, without training",
         arguments: "",
-        options: [ModelOptions.model, ModelOptions.template,
+        options: [ModelOptions.model, ModelOptions.template, ModelOptions.systemPrompt,
                   .values("--val", "FILE", "a validation split: its mean answer loss (repeatable: the files make one split)"),
                   .values("--test", "FILE", "a test split: its mean answer loss and greedy exact match (repeatable: the files make one split)"),
                   ModelOptions.match,
@@ -82,7 +82,7 @@ enum EvaluateCommand {
         let endText = specials.byText.first { $0.value == specials.eos }?.key ?? ""
         return zip(pool.records, zip(pool.examples, losses)).map { record, scored in
             let (example, loss) = scored
-            let pieces = formatter.template.pieces(record, endOfResponse: endText)
+            let pieces = formatter.pieces(record, endOfResponse: endText)
             let pieceTokens = pieces.reduce(0) { $0 + model.tokenizer.encode($1.text).count }
             let bos = specials.bos.map { example.ids.first == $0 && example.ids.count == pieceTokens + 1 } ?? false
             return JSONObject([

@@ -16,7 +16,7 @@ enum ExplainCommand {
         words: ["explain"],
         summary: "explain a RAISE policy: permutation importance of each state group by stage, and what it picks",
         arguments: "POLICY_DIR",
-        options: [ModelOptions.model] + FeatureOptions.modelOptions + [ModelOptions.data, ModelOptions.format, ModelOptions.filter, ModelOptions.template, ModelOptions.fields,
+        options: [ModelOptions.model] + FeatureOptions.modelOptions + [ModelOptions.data, ModelOptions.format, ModelOptions.filter, ModelOptions.template, ModelOptions.systemPrompt, ModelOptions.fields,
                   ModelOptions.skipInvalid, ModelOptions.maxRecordBytes, FeatureOptions.target,
                   .text("--budget", "B", "steps of the simulated run", default: "1%"), .integer("--batch", "N", "instructions per step", default: 16, in: 1...65_536),
                   .text("--choice", "HOW", "how the run picks: sample (as selector.raise) or top", default: "sample"),

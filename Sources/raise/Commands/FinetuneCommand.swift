@@ -10,7 +10,7 @@ enum FinetuneCommand {
         words: ["finetune"],
         summary: "fine-tune a model on a selector's picks for a step budget; report target-task metrics",
         arguments: "",
-        options: [ModelOptions.model, ModelOptions.data, ModelOptions.format, ModelOptions.filter, ModelOptions.template, ModelOptions.fields, ModelOptions.skipInvalid, ModelOptions.maxRecordBytes,
+        options: [ModelOptions.model, ModelOptions.data, ModelOptions.format, ModelOptions.filter, ModelOptions.template, ModelOptions.systemPrompt, ModelOptions.fields, ModelOptions.skipInvalid, ModelOptions.maxRecordBytes,
                   .text("--selector", "SPEC", "which examples to train on", default: "full"),
                   .text("--budget", "B", "update steps: N, N% of the full-data run (3 epochs), Nexamples or Ntokens", default: "100%"),
                   .values("--val", "FILE", "target-task validation split (the loss reported; repeatable: the files make one split)"),
@@ -38,6 +38,7 @@ enum FinetuneCommand {
 
         let model = try ModelOptions.make(arguments, registry: registry, seed: seed)
         let formatter = try ModelOptions.formatter(arguments, model: model)
+        let chatTemplate = try ModelOptions.promptChoice(arguments, model: model).chatTemplate?.source  // saved with the model
         let pool = try ModelOptions.pool(arguments, formatter: formatter)
         let steps = try arguments.steps(of: budget, poolSize: pool.count, batchSize: batchSize, meanTokens: pool.meanTokens)
         let validation = try ModelOptions.targetSplit("--val", arguments, formatter: formatter, pool: pool)
@@ -80,7 +81,8 @@ enum FinetuneCommand {
         try TargetMetrics.measure(model, validation: validation, test: test, match: match, mode: arguments.outputMode, into: &result)
         if !curve.isEmpty { result["val_curve"] = .array(curve) }
         if let out = arguments.string("--out") {
-            try Checkpoint.saveModel(model, template: formatter.template, to: out)
+            try Checkpoint.saveModel(model, template: formatter.template, systemPrompt: formatter.defaultSystemPrompt,
+                                     chatTemplate: chatTemplate, to: out)
             try AtomicFile.write(log.joined(separator: "\n") + "\n", to: out + "/selection.jsonl")
             try AtomicFile.write(JSONValue.object(result).serialized + "\n", to: out + "/metrics.json")
         }

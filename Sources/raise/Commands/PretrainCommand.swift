@@ -10,7 +10,7 @@ enum PretrainCommand {
         words: ["pretrain"],
         summary: "train a model on a corpus (all tokens scored), with checkpoints and --resume",
         arguments: "",
-        options: [ModelOptions.model, ModelOptions.data, ModelOptions.format, ModelOptions.filter, ModelOptions.template, ModelOptions.fields, ModelOptions.skipInvalid, ModelOptions.maxRecordBytes,
+        options: [ModelOptions.model, ModelOptions.data, ModelOptions.format, ModelOptions.filter, ModelOptions.template, ModelOptions.systemPrompt, ModelOptions.fields, ModelOptions.skipInvalid, ModelOptions.maxRecordBytes,
                   .integer("--steps", "N", "optimizer steps (required)", default: nil, in: 1...100_000_000), .integer("--batch", "N", "examples per step", default: 16, in: 1...65_536),
                   .real("--lr", "X", "peak learning rate", default: 3e-3, in: 1e-7...10), .integer("--warmup", "N", "warm-up steps (default 5% of the steps)", default: nil, in: 0...100_000_000),
                   .value("--out", "DIR", "model folder to write (required)"),
@@ -43,6 +43,7 @@ enum PretrainCommand {
         let registry = try PluginOptions.load(arguments)
         let model = try ModelOptions.make(arguments, registry: registry, seed: seed)
         let formatter = try ModelOptions.formatter(arguments, model: model)
+        let chatTemplate = try ModelOptions.promptChoice(arguments, model: model).chatTemplate?.source  // saved with the model
         let (formatted, skipped) = formatter.examples(try ModelOptions.records(arguments))
         guard !formatted.isEmpty else { throw RaiseError.invalidArgument(name: "--data", detail: "no example with a response to train on") }
         if !skipped.isEmpty { arguments.console.warning("\(skipped.count) record(s) without response tokens skipped") }
@@ -86,7 +87,8 @@ enum PretrainCommand {
             let rate = Double(tokensSeen) / max(Date().timeIntervalSince(clock), 1e-9)
             progress.update(step: step + 1, metrics: [("loss", Double(loss)), ("tokens_per_s", rate.rounded())])
             if communicator.isRoot && ((step + 1) % every == 0 || step + 1 == steps) {
-                try Checkpoint.saveModel(model, template: formatter.template, to: out)
+                try Checkpoint.saveModel(model, template: formatter.template, systemPrompt: formatter.defaultSystemPrompt,
+                                         chatTemplate: chatTemplate, to: out)
                 try Checkpoint.saveRun(model: model, trainer: trainer,
                                        state: .init(step: step + 1, optimizerStep: trainer.optimizer.step, rng: rng), to: out)
             }

@@ -14,7 +14,7 @@ enum ScoreCommand {
         words: ["score"],
         summary: "write feature columns (loss, perplexity, IFD, length, …) of each record as JSONL",
         arguments: "",
-        options: [ModelOptions.model, ModelOptions.data, ModelOptions.format, ModelOptions.filter, ModelOptions.template, ModelOptions.fields, ModelOptions.skipInvalid, ModelOptions.maxRecordBytes,
+        options: [ModelOptions.model, ModelOptions.data, ModelOptions.format, ModelOptions.filter, ModelOptions.template, ModelOptions.systemPrompt, ModelOptions.fields, ModelOptions.skipInvalid, ModelOptions.maxRecordBytes,
                   .value("--features", "LIST", "comma-separated feature ids, e.g. ifd,perplexity,length (default loss)"),
                   .values("--feature", "SPEC", "a feature with parameters, e.g. embedding:dims=8 (repeatable)")] + FeatureOptions.modelOptions + [FeatureOptions.target, .value("--out", "FILE", "scores.jsonl to write (required)"), OutputOptions.force,
                   .integer("--window", "N", "records read, scored and written at a time when every feature is row-wise (rounded up"

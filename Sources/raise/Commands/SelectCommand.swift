@@ -15,7 +15,7 @@ enum SelectCommand {
         options: [.value("--selector", "SPEC", "the selector (required), e.g. ifd:threshold=1"),
                   .value("--budget", "B", "steps (N, N%, Nexamples, Ntokens); the subset is steps × batch / 3 examples"),
                   .integer("--batch", "N", "the batch size the budget is counted in", default: 16, in: 1...65_536),
-                  ModelOptions.data, ModelOptions.format, ModelOptions.filter, ModelOptions.model] + FeatureOptions.modelOptions + [ModelOptions.template, ModelOptions.fields,
+                  ModelOptions.data, ModelOptions.format, ModelOptions.filter, ModelOptions.model] + FeatureOptions.modelOptions + [ModelOptions.template, ModelOptions.systemPrompt, ModelOptions.fields,
                   ModelOptions.skipInvalid, ModelOptions.maxRecordBytes, FeatureOptions.target,
                   .value("--out", "FILE", "the subset to write, or the schedule (JSONL) of a selector that chooses at every step (required)"), OutputOptions.force, PluginOptions.pluginPath,
                   CommonOptions.seed, CommonOptions.threads, CommonOptions.quiet, CommonOptions.json],

@@ -13,7 +13,7 @@ enum TrainSelectorCommand {
         words: ["train-selector"],
         summary: "train a RAISE selection policy with PPO, rewarded by a target-task metric on a validation split",
         arguments: "",
-        options: [ModelOptions.model] + FeatureOptions.modelOptions + [ModelOptions.data, ModelOptions.format, ModelOptions.filter, ModelOptions.template, ModelOptions.fields,
+        options: [ModelOptions.model] + FeatureOptions.modelOptions + [ModelOptions.data, ModelOptions.format, ModelOptions.filter, ModelOptions.template, ModelOptions.systemPrompt, ModelOptions.fields,
                   ModelOptions.skipInvalid, ModelOptions.maxRecordBytes,
                   .values("--val", "FILE", "target-task validation split the reward is measured on (required; never trained on; repeatable: the files make one split)"),
                   .value("--out", "DIR", "policy folder: config.json, policy.safetensors, episodes.jsonl, training-state.safetensors"),

@@ -29,7 +29,7 @@ from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
 
 here = pathlib.Path(__file__).parent
 sys.path.insert(0, str(here.parent))
-from tiny_models import add_tokenizer, chat_reference, gguf_writer, save_random, write_weights  # noqa: E402
+from tiny_models import LLAMA3_CHAT_TEMPLATE, add_tokenizer, chat_reference, gguf_writer, save_random, write_weights  # noqa: E402
 
 folder = here / "tiny-llama3"
 folder.mkdir(exist_ok=True)
@@ -128,15 +128,11 @@ chat = ("<|start_header_id|>user<|end_header_id|>\n\nWhat is 12 + 30? Say it in 
         "<|start_header_id|>assistant<|end_header_id|>\n\nIt is 42, which is fine.<|eot_id|>")
 ids = tokenizer.encode(chat).ids
 assert ids[0] == bos
-# Meta-Llama-3-8B-Instruct's chat template, as its tokenizer_config.json has it, on a chat whose texts need trimming.
-llama3_template = ("{% set loop_messages = messages %}{% for message in loop_messages %}{% set content = '<|start_header_id|>' + "
-                   "message['role'] + '<|end_header_id|>\n\n'+ message['content'] | trim + '<|eot_id|>' %}{% if loop.index0 == 0 %}"
-                   "{% set content = bos_token + content %}{% endif %}{{ content }}{% endfor %}{% if add_generation_prompt %}"
-                   "{{ '<|start_header_id|>assistant<|end_header_id|>\n\n' }}{% endif %}")
+# Meta-Llama-3-8B-Instruct's chat template on a chat whose texts need trimming.
 messages = [{"role": "system", "content": "You answer in one line.\n"}, {"role": "user", "content": "  What is 12 + 30?\n"},
             {"role": "assistant", "content": "It is 42. \n"}, {"role": "user", "content": "And 12 + 31?"},
             {"role": "assistant", "content": "\tIt is 43."}]
-rendered = fast.apply_chat_template(messages, chat_template=llama3_template, tokenize=False)
+rendered = fast.apply_chat_template(messages, chat_template=LLAMA3_CHAT_TEMPLATE, tokenize=False)
 reference = {"cases": cases, "random": random_texts, "rope_factors": factors,
              "chat": {"text": chat, **chat_reference(model, ids)},
              "chat_template": {"messages": messages, "text": rendered}}

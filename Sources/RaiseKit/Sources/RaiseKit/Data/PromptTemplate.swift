@@ -117,12 +117,14 @@ public struct PromptFormatter {
     public let tokenizer: any Tokenizer
     /// The longest example produced, in tokens.
     public let maxLength: Int
+    /// The system turn given to a chat that brings none (a model's own chat template may write one), if any.
+    public let defaultSystemPrompt: String?
 
-    /// A formatter.
+    /// A formatter; `defaultSystemPrompt`, when given, opens every chat that has no system turn of its own.
     ///
     /// - Throws: `RaiseError.invalidArgument` when the tokenizer lacks what the template needs (an EOS
     ///   token; ChatML's markers) or `maxLength` is below 2.
-    public init(template: PromptTemplate, tokenizer: any Tokenizer, maxLength: Int) throws {
+    public init(template: PromptTemplate, tokenizer: any Tokenizer, maxLength: Int, defaultSystemPrompt: String? = nil) throws {
         guard maxLength >= 2 else { throw RaiseError.invalidArgument(name: "max length", detail: "\(maxLength) is below 2") }
         guard let eos = tokenizer.specialTokens.eos, tokenizer.specialTokens.byText.values.contains(eos) else {
             throw RaiseError.invalidArgument(name: "template \(template.rawValue)", detail: "the tokenizer has no end-of-sequence special token (every response ends with its text)")
@@ -133,6 +135,17 @@ public struct PromptFormatter {
         self.template = template
         self.tokenizer = tokenizer
         self.maxLength = maxLength
+        self.defaultSystemPrompt = defaultSystemPrompt
+    }
+
+    /// The record as the template's text pieces, each marked trained (response) or not (prompt), after the
+    /// default system prompt is given to a chat that has no system turn (a document is left as it is).
+    public func pieces(_ record: InstructionRecord, endOfResponse: String) -> [(text: String, trained: Bool)] {
+        var record = record
+        if let defaultSystemPrompt, record.turns.contains(where: { $0.role == .user }), !record.turns.contains(where: { $0.role == .system }) {
+            record.turns.insert(ChatTurn(.system, defaultSystemPrompt), at: 0)
+        }
+        return template.pieces(record, endOfResponse: endOfResponse)
     }
 
     /// The record's ids and answer mask, or nil when no response token survives truncation.
@@ -157,7 +170,7 @@ public struct PromptFormatter {
             mask.append(0)
             promptStart = 1
         }
-        for piece in template.pieces(record, endOfResponse: endText) {
+        for piece in pieces(record, endOfResponse: endText) {
             let pieceIDs = tokenizer.encode(piece.text)
             ids += pieceIDs
             mask += Array(repeating: piece.trained ? 1 : 0, count: pieceIDs.count)

@@ -47,20 +47,24 @@ public final class FeaturePipeline {
     /// the pool against; nil when the command has none.
     public let target: Pool?
     let template: PromptTemplate
+    let defaultSystemPrompt: String?
     let communicator: any Communicator
     let cache: FeatureCache
     let memory: PassMemory
     let console: Console
     let seed: UInt64
 
-    /// A pipeline over `models`, making extractors with `registry` (seeded by `seed`); `template` formats
-    /// the pool for a model other than the trained one; under MPI, rank 0 of `communicator` reads and
+    /// A pipeline over `models`, making extractors with `registry` (seeded by `seed`); `template` (with
+    /// `defaultSystemPrompt`, as the trained model's formatter has it) formats the pool for a model other than
+    /// the trained one; under MPI, rank 0 of `communicator` reads and
     /// writes the cache and every rank scores its shard; `memory` keeps the answer losses of row-wise
     /// extractors and every extractor's embeddings for the next that asks for the same; `target` is the validation split target-aware
     /// features need.
-    public init(registry: PluginRegistry, models: Models, template: PromptTemplate, target: Pool? = nil, communicator: any Communicator = SingleProcess(),
-                cache: FeatureCache = FeatureCache(), memory: PassMemory = PassMemory(), console: Console, seed: UInt64) {
-        (self.registry, self.models, self.template, self.target, self.communicator) = (registry, models, template, target, communicator)
+    public init(registry: PluginRegistry, models: Models, template: PromptTemplate, defaultSystemPrompt: String? = nil, target: Pool? = nil,
+                communicator: any Communicator = SingleProcess(), cache: FeatureCache = FeatureCache(), memory: PassMemory = PassMemory(),
+                console: Console, seed: UInt64) {
+        (self.registry, self.models, self.template, self.defaultSystemPrompt) = (registry, models, template, defaultSystemPrompt)
+        (self.target, self.communicator) = (target, communicator)
         (self.cache, self.memory, self.console, self.seed) = (cache, memory, console, seed)
     }
 
@@ -163,17 +167,19 @@ public final class FeaturePipeline {
     /// The records of `pool` (`what` names it in warnings) as `model` reads it: the trained model's examples, or the records formatted again with the
     /// model's own tokenizer and context — a model never sees another's token ids. A feature model whose tokenizer
     /// lacks what the template needs (ChatML's markers, for a TinyGPT or MiniLM beside SmolLM2) reads them with
-    /// the default template instead, with a note. A record whose response no longer fits keeps a row without
+    /// the default template instead (without the default system prompt, which belongs to the chat template), with
+    /// a note. A record whose response no longer fits keeps a row without
     /// answer tokens (its losses are 0), with a warning; records cut to fit the model's context are counted in another.
     private func examples(of pool: Pool, named what: String, for model: any LanguageModel) throws -> [TokenizedExample] {
         guard model !== models.trained else { return pool.examples }
-        var template = self.template
+        var (template, systemPrompt) = (self.template, self.defaultSystemPrompt)
         if !template.isReadable(by: model.tokenizer) {
             console.info("\(model.backendID)'s tokenizer has no \(template.rawValue) markers: it reads the records for its features "
                          + "with the \(PromptTemplate.alpaca.rawValue) template")
-            template = .alpaca
+            (template, systemPrompt) = (.alpaca, nil)
         }
-        let formatter = try PromptFormatter(template: template, tokenizer: model.tokenizer, maxLength: model.contextLength + 1)
+        let formatter = try PromptFormatter(template: template, tokenizer: model.tokenizer, maxLength: model.contextLength + 1,
+                                            defaultSystemPrompt: systemPrompt)
         var examples = [TokenizedExample](), cuts = ContextCuts(context: formatter.maxLength - 1)
         for record in pool.records {
             let (example, cut) = formatter.fitted(record)

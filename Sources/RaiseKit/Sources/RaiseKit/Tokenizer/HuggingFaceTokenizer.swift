@@ -73,9 +73,9 @@ extension BytePairTokenizer {
 
     /// Writes `tokenizer.json` (BPE vocabulary and merges, the tokens matched as text as added tokens, special
     /// or not as they were read, the pre-tokenizer, a post-processor that puts BOS first when there is one, and
-    /// a ByteLevel decoder) and `tokenizer_config.json` (BOS/EOS/PAD by text) into `directory`, atomically.
-    /// Reading them back gives the same ids for every text, and so does HF tokenizers.
-    public func saveHuggingFace(directory: String, maxLength: Int) throws {
+    /// a ByteLevel decoder) and `tokenizer_config.json` (BOS/EOS/PAD by text, and `chatTemplate` when given)
+    /// into `directory`, atomically. Reading them back gives the same ids for every text, and so does HF tokenizers.
+    public func saveHuggingFace(directory: String, maxLength: Int, chatTemplate: String? = nil) throws {
         try Folder.create(directory)
         let specials = specialTokens.byText.sorted { $0.value < $1.value }
         let specialIDs = Set(specials.map(\.value))
@@ -133,11 +133,12 @@ extension BytePairTokenizer {
         ])
         try AtomicFile.write(JSONValue.object(tokenizer).serialized + "\n", to: directory + "/tokenizer.json")
         func text(_ id: Int32?) -> JSONValue { specialText(id).map(JSONValue.string) ?? .null }
-        let config = JSONObject([
+        var config = JSONObject([
             ("tokenizer_class", .string("PreTrainedTokenizerFast")), ("add_bos_token", .bool(specialTokens.bos != nil)),
             ("bos_token", text(specialTokens.bos)), ("eos_token", text(specialTokens.eos)), ("pad_token", text(specialTokens.pad)),
             ("model_max_length", .number(Double(maxLength))), ("clean_up_tokenization_spaces", .bool(false)),
         ])
+        if let chatTemplate { config["chat_template"] = .string(chatTemplate) }
         try AtomicFile.write(JSONValue.object(config).serialized + "\n", to: directory + "/tokenizer_config.json")
     }
 }

@@ -41,19 +41,23 @@ public enum Checkpoint {
     /// merged into the weights: the folder is a plain model), tokenizer/ — and,
     /// when the backend names a transformers architecture, tokenizer.json and tokenizer_config.json, with
     /// transformers' fields at the top of config.json, so that `AutoModelForCausalLM.from_pretrained(directory)`
-    /// loads the same model. config.json is written last: a folder with one is complete.
-    public static func saveModel(_ model: any LanguageModel, template: PromptTemplate? = nil, to directory: String) throws {
+    /// loads the same model. config.json is written last: a folder with one is complete. `template` and
+    /// `systemPrompt` (the default system prompt it was trained with) are kept for the commands that read it;
+    /// `chatTemplate`, the model's own Jinja chat template, goes into tokenizer_config.json for transformers.
+    public static func saveModel(_ model: any LanguageModel, template: PromptTemplate? = nil, systemPrompt: String? = nil,
+                                 chatTemplate: String? = nil, to directory: String) throws {
         try Folder.create(directory)
         let huggingFace = model.huggingFaceConfiguration
         if let tokenizer = model.tokenizer as? BytePairTokenizer {
             try tokenizer.save(directory: directory + "/tokenizer")
-            if huggingFace != nil { try tokenizer.saveHuggingFace(directory: directory, maxLength: model.contextLength) }
+            if huggingFace != nil { try tokenizer.saveHuggingFace(directory: directory, maxLength: model.contextLength, chatTemplate: chatTemplate) }
         }
         try Safetensors.write(model.savedWeights, metadata: ["backend": model.backendID, "format": "pt"], to: directory + "/model.safetensors")
         var config = huggingFace ?? JSONObject()
         config["backend"] = .string(model.backendID)
         config["settings"] = .object(model.configuration)
         if let template { config["prompt_template"] = .string(template.rawValue) }
+        if let systemPrompt { config["default_system_prompt"] = .string(systemPrompt) }
         try AtomicFile.write(JSONValue.object(config).serialized + "\n", to: directory + "/config.json")
     }
 
@@ -61,6 +65,12 @@ public enum Checkpoint {
     /// says; nil for a folder raise did not train or an older one.
     public static func savedTemplate(of directory: String) -> PromptTemplate? {
         (try? JSONValue.readObject(path: directory + "/config.json"))?["prompt_template"]?.stringValue.flatMap(PromptTemplate.init)
+    }
+
+    /// The default system prompt a model folder was trained with (`default_system_prompt` in its config.json),
+    /// if any.
+    public static func savedSystemPrompt(of directory: String) -> String? {
+        (try? JSONValue.readObject(path: directory + "/config.json"))?["default_system_prompt"]?.stringValue
     }
 
     /// Loads model.safetensors of `directory` into `parameters`, checking every name and shape; or, when there
