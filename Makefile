@@ -162,10 +162,11 @@ bench: build models venv-bench
 		--data $(DATA)/gpteacher/roleplay-instruct.json --data $(DATA)/gpteacher/toolformer-instruct.json \
 		--data $(DATA)/alpaca-eval/alpaca_eval.jsonl
 
-# A model raise fine-tunes, loaded by transformers: SmolLM2 fine-tuned for 4 steps on GSM8K problems and
-# saved (an HF folder: config.json with model_type, model.safetensors, tokenizer.json), then scored by raise
-# (evaluate --losses) and by transformers (Samples/HFExport/check_export.py): the same tokens, and each
-# record's mean answer loss within 1e-3. Then the same for a Qwen2, the tiny one of random weights the tests use
+# A model raise fine-tunes, loaded by transformers: SmolLM2 fine-tuned for 4 steps on GSM8K problems in its own
+# chat format (ChatML with its default system prompt, read from its GGUF's chat template) and saved (an HF folder:
+# config.json with model_type, model.safetensors, tokenizer.json, its chat template in tokenizer_config.json), then
+# scored by raise (evaluate --losses) and by transformers (Samples/HFExport/check_export.py): the same tokens, each
+# record's mean answer loss within 1e-3, and apply_chat_template writing each record as raise wrote it. Then the same for a Qwen2, the tiny one of random weights the tests use
 # (no Qwen weights can be fetched here): Qwen2ForCausalLM with its biases, Qwen2's tokenizer. Then for the tiny
 # Llama 3 of the tests, read from its GGUF file and trained with the llama3 template: Llama 3's RoPE scaling
 # recovered from llama.cpp's rope_freqs.weight into config.json, its tokenizer with ignore_merges. Then for the
@@ -184,7 +185,7 @@ endef
 hf-export: build models venv-bench
 	$(RELEASE_BIN) data split --data $(DATA)/gsm8k/train.jsonl --fields instruction=question,output=answer \
 		--parts train=32,val=16,unused=rest --force --out $(HF_EXPORT)/data
-	$(RELEASE_BIN) finetune --model 'llama:path="$(SMOLLM2)",ctx=256' --template chatml --data $(HF_EXPORT)/data/train.jsonl \
+	$(RELEASE_BIN) finetune --model 'llama:path="$(SMOLLM2)",ctx=256' --data $(HF_EXPORT)/data/train.jsonl \
 		--budget 4 --batch 4 --lr 1e-4 --force --quiet --out $(HF_EXPORT)/model
 	$(RELEASE_BIN) evaluate --model $(HF_EXPORT)/model --val $(HF_EXPORT)/data/val.jsonl --losses $(HF_EXPORT)/losses.jsonl --force
 	$(VENV)/bin/python Samples/HFExport/check_export.py $(HF_EXPORT)/model $(HF_EXPORT)/losses.jsonl

@@ -7,7 +7,9 @@ LOSSES.jsonl is what `raise evaluate --model MODEL_DIR --val FILE --losses LOSSE
 the script loads the folder with AutoTokenizer and AutoModelForCausalLM and checks that
   1. transformers' tokenizer gives raise's token ids for each template piece (records raise cut to its context
      are skipped here: their ids are not the whole text), and
-  2. the model's mean answer-token loss on raise's ids is within the tolerance of raise's.
+  2. the model's mean answer-token loss on raise's ids is within the tolerance of raise's, and
+  3. when the folder carries a chat template (a model trained in its own chat format), transformers'
+     apply_chat_template writes each record's messages as raise's template pieces write them.
 It prints one line per failure and a JSON summary last; the exit status is 1 if anything failed.
 """
 import argparse
@@ -30,8 +32,13 @@ def main():
     model.eval()
 
     records = [json.loads(line) for line in open(args.losses, encoding="utf-8")]
-    token_failures, loss_failures, largest = 0, 0, 0.0
+    token_failures, loss_failures, template_failures, largest = 0, 0, 0, 0.0
     for record in records:
+        if tokenizer.chat_template:
+            text = "".join(piece["text"] for piece in record["pieces"])
+            if tokenizer.apply_chat_template(record["messages"], tokenize=False) != text:
+                template_failures += 1
+                print(f"{record['id']}: transformers' chat template writes another text than raise's template", file=sys.stderr)
         ids = record["ids"]
         if not record["truncated"]:
             expected = [tokenizer.bos_token_id] if record["bos"] else []
@@ -52,9 +59,10 @@ def main():
             print(f"{record['id']}: transformers' loss {loss:.6f}, raise's {record['loss']:.6f}", file=sys.stderr)
 
     summary = {"records": len(records), "token_mismatches": token_failures, "loss_mismatches": loss_failures,
+               "chat_template": "checked" if tokenizer.chat_template else "none", "chat_template_mismatches": template_failures,
                "largest_loss_difference": largest, "tolerance": args.tolerance}
     print(json.dumps(summary))
-    sys.exit(1 if token_failures or loss_failures else 0)
+    sys.exit(1 if token_failures or loss_failures or template_failures else 0)
 
 
 if __name__ == "__main__":

@@ -389,6 +389,10 @@ final class UserPathTests: XCTestCase {
         let system = "<|im_start|>system\nYou are a helpful AI assistant named SmolLM, trained by Hugging Face<|im_end|>\n"
         let own = try firstPiece(["--model", "llama:path=\(model)"])
         XCTAssertEqual(own.text, system)
+        let record = try JSONValue.parse(String(try String(contentsOfFile: folder + "/losses1.jsonl", encoding: .utf8).split(separator: "\n")[0]))
+        XCTAssertEqual(record.objectValue?["messages"], .array([.object(JSONObject([("role", .string("user")), ("content", .string("Add 0 and 2."))])),
+                                                               .object(JSONObject([("role", .string("assistant")), ("content", .string("2"))]))]),
+                       "the record's own turns, for a chat template to write")
         XCTAssertTrue(own.stderr.contains("records are formatted as the model's chat template (\(model)/chat_template.jinja) writes them: the "
                                           + "chatml template, a chat without a system turn opening with its system prompt"), own.stderr)
         XCTAssertEqual(try firstPiece(["--model", "llama:path=\(model)", "--system-prompt", ""]).text, "<|im_start|>user\nAdd 0 and 2.<|im_end|>\n<|im_start|>assistant\n")

@@ -17,7 +17,8 @@ enum EvaluateCommand {
                   .values("--test", "FILE", "a test split: its mean answer loss and greedy exact match (repeatable: the files make one split)"),
                   ModelOptions.match,
                   ModelOptions.exactMatchLimit, ModelOptions.fields, ModelOptions.maxRecordBytes,
-                  .value("--losses", "FILE", "also write each record's split, id, template pieces, token ids, answer mask and mean answer loss (JSONL)"),
+                  .value("--losses", "FILE", "also write each record's split, id, chat messages, template pieces, token ids, answer mask and mean "
+                         + "answer loss (JSONL)"),
                   .value("--answers", "FILE", "also write, for each test record exact match is measured on, its id, the model's answer "
                          + "(greedy, or the likeliest letter under --match choice-likelihood), reference, whether they match and its task "
                          + "when it has one (JSONL)"),
@@ -74,8 +75,10 @@ enum EvaluateCommand {
         return ExitCode.success
     }
 
-    /// One object per record of `pool`: what the model read (the template's pieces, their token ids, which
-    /// ids are answer tokens) and its mean answer loss. `truncated` says the ids are not the whole text.
+    /// One object per record of `pool`: the record as chat messages, what the model read (the template's pieces,
+    /// their token ids, which ids are answer tokens) and its mean answer loss. `truncated` says the ids are not
+    /// the whole text. The messages are the record's own turns (no default system prompt: a chat template adds
+    /// its own), an Alpaca input joined to the first instruction by a blank line, as raise's chat templates join it.
     private static func recordLosses(_ model: any LanguageModel, pool: Pool, split: String, formatter: PromptFormatter) throws -> [JSONObject] {
         let losses = try model.exampleLosses(pool.examples)
         let specials = model.tokenizer.specialTokens
@@ -85,8 +88,11 @@ enum EvaluateCommand {
             let pieces = formatter.pieces(record, endOfResponse: endText)
             let pieceTokens = pieces.reduce(0) { $0 + model.tokenizer.encode($1.text).count }
             let bos = specials.bos.map { example.ids.first == $0 && example.ids.count == pieceTokens + 1 } ?? false
+            var turns = record.turns
+            if !record.input.isEmpty, let first = turns.firstIndex(where: { $0.role == .user }) { turns[first].content += "\n\n" + record.input }
+            let messages = turns.map { JSONValue.object(JSONObject([("role", .string($0.role.rawValue)), ("content", .string($0.content))])) }
             return JSONObject([
-                ("split", .string(split)), ("id", .string(record.id)),
+                ("split", .string(split)), ("id", .string(record.id)), ("messages", .array(messages)),
                 ("pieces", .array(pieces.map { .object(JSONObject([("text", .string($0.text)), ("trained", .bool($0.trained))])) })),
                 ("bos", .bool(bos)), ("truncated", .bool(example.ids.count != pieceTokens + (bos ? 1 : 0))),
                 ("ids", .array(example.ids.map { .number(Double($0)) })), ("loss_mask", .array(example.lossMask.map { .number(Double($0)) })),
