@@ -166,7 +166,9 @@ bench: build models venv-bench
 # chat format (ChatML with its default system prompt, read from its GGUF's chat template) and saved (an HF folder:
 # config.json with model_type, model.safetensors, tokenizer.json, its chat template in tokenizer_config.json), then
 # scored by raise (evaluate --losses) and by transformers (Samples/HFExport/check_export.py): the same tokens, each
-# record's mean answer loss within 1e-3, and apply_chat_template writing each record as raise wrote it. Then the same for a Qwen2, the tiny one of random weights the tests use
+# record's mean answer loss within 1e-3, and apply_chat_template writing each record as raise wrote it (with five
+# chats of system turns, several turns and think blocks beside the GSM8K problems). Each tiny model below is
+# trained in one of raise's chat templates and carries it as a Jinja chat template, checked the same way. Then the same for a Qwen2, the tiny one of random weights the tests use
 # (no Qwen weights can be fetched here): Qwen2ForCausalLM with its biases, Qwen2's tokenizer. Then for the tiny
 # Llama 3 of the tests, read from its GGUF file and trained with the llama3 template: Llama 3's RoPE scaling
 # recovered from llama.cpp's rope_freqs.weight into config.json, its tokenizer with ignore_merges. Then for the
@@ -175,11 +177,12 @@ HF_EXPORT ?= out/hf-export
 QWEN2_FIXTURE := Tests/Fixtures/qwen2/tiny-qwen2
 LLAMA3_FIXTURE := Tests/Fixtures/llama3/tiny-llama3.gguf
 QWEN3_FIXTURE := Tests/Fixtures/qwen3/tiny-qwen3.gguf
+HF_CHATS := Tests/Fixtures/chat_templates/chats.jsonl
 # $(call tiny_export,NAME,MODEL FILE,TEMPLATE): fine-tune a tests' tiny model, score it, check it in transformers.
 define tiny_export
 	$(RELEASE_BIN) finetune --model 'llama:path=$(2),ctx=512' --template $(3) --data $(HF_EXPORT)/data/train.jsonl \
 		--budget 4 --batch 4 --lr 3e-3 --force --quiet --out $(HF_EXPORT)/$(1)
-	$(RELEASE_BIN) evaluate --model $(HF_EXPORT)/$(1) --val $(HF_EXPORT)/data/val.jsonl --losses $(HF_EXPORT)/$(1)-losses.jsonl --force
+	$(RELEASE_BIN) evaluate --model $(HF_EXPORT)/$(1) --val $(HF_EXPORT)/data/val.jsonl --val $(HF_CHATS) --losses $(HF_EXPORT)/$(1)-losses.jsonl --force
 	$(VENV)/bin/python Samples/HFExport/check_export.py $(HF_EXPORT)/$(1) $(HF_EXPORT)/$(1)-losses.jsonl
 endef
 hf-export: build models venv-bench
@@ -187,11 +190,11 @@ hf-export: build models venv-bench
 		--parts train=32,val=16,unused=rest --force --out $(HF_EXPORT)/data
 	$(RELEASE_BIN) finetune --model 'llama:path="$(SMOLLM2)",ctx=256' --data $(HF_EXPORT)/data/train.jsonl \
 		--budget 4 --batch 4 --lr 1e-4 --force --quiet --out $(HF_EXPORT)/model
-	$(RELEASE_BIN) evaluate --model $(HF_EXPORT)/model --val $(HF_EXPORT)/data/val.jsonl --losses $(HF_EXPORT)/losses.jsonl --force
+	$(RELEASE_BIN) evaluate --model $(HF_EXPORT)/model --val $(HF_EXPORT)/data/val.jsonl --val $(HF_CHATS) --losses $(HF_EXPORT)/losses.jsonl --force
 	$(VENV)/bin/python Samples/HFExport/check_export.py $(HF_EXPORT)/model $(HF_EXPORT)/losses.jsonl
 	$(call tiny_export,qwen2,$(QWEN2_FIXTURE),chatml)
 	$(call tiny_export,llama3,$(LLAMA3_FIXTURE),llama3)
-	$(call tiny_export,qwen3,$(QWEN3_FIXTURE),chatml)
+	$(call tiny_export,qwen3,$(QWEN3_FIXTURE),qwen3)
 
 # RAISE's picks in another trainer: a policy with the paper's (static) state trained briefly on SmolLM2 over
 # 48 GSM8K problems, its 4-step schedule exported by `raise select`, replayed by transformers

@@ -368,7 +368,7 @@ final class UserPathTests: XCTestCase {
     /// A model's own chat template sets the default format: a Qwen2 folder carrying SmolLM2's template reads
     /// chats in ChatML opened by SmolLM2's system prompt, and says so; `--system-prompt ""` and `--template`
     /// choose otherwise; a folder fine-tuned from it keeps the template and the system prompt, and carries the chat
-    /// template for transformers, unless it was trained in another format.
+    /// template for transformers — raise's own when it was trained in another format.
     func testAModelsOwnChatTemplateIsTheDefaultFormat() throws {
         let folder = try scratchFolder(self), model = folder + "/model"
         try FileManager.default.copyItem(atPath: fixturesFolder + "/qwen2/tiny-qwen2", toPath: model)
@@ -415,6 +415,9 @@ final class UserPathTests: XCTestCase {
                                   "--system-prompt", "", "--threads", "1", "--quiet", "--out", folder + "/ft-without"])
         XCTAssertEqual(other.status, 0, other.stderr)
         XCTAssertNil(try JSONValue.readObject(path: folder + "/ft-without/config.json")["default_system_prompt"])
-        XCTAssertNil(try JSONValue.readObject(path: folder + "/ft-without/tokenizer_config.json")["chat_template"], "not the format it was trained in")
+        let written = try XCTUnwrap(JSONValue.readObject(path: folder + "/ft-without/tokenizer_config.json")["chat_template"]?.stringValue)
+        XCTAssertNotEqual(written, smolLM2, "not the format it was trained in: raise's own chatml, without the system prompt")
+        XCTAssertEqual(ModelChatTemplate(source: written, origin: "").promptTemplate, .chatml)
+        XCTAssertNil(ModelChatTemplate(source: written, origin: "").defaultSystemPrompt)
     }
 }

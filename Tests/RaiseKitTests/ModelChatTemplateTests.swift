@@ -113,4 +113,19 @@ final class ModelChatTemplateTests: XCTestCase {
         try #"{"chat_template": 3}"#.write(toFile: config, atomically: true, encoding: .utf8)
         assertThrows([config, "chat_template"]) { _ = try ModelChatTemplate.read(folder: folder) }
     }
+
+    /// raise's own chat templates, as a saved model carries them for transformers, are known again as the same
+    /// template with the same default system prompt (escapes and all); alpaca and plain have none.
+    func testRaisesOwnChatTemplatesAreKnownAgain() {
+        for template in [PromptTemplate.chatml, .qwen3, .llama3] {
+            for prompt in [nil, "Be brief.", "It's \"fine\":\n\ta \\ b."] {
+                let source = template.chatTemplate(defaultSystemPrompt: prompt)
+                let chat = ModelChatTemplate(source: source ?? "", origin: "t")
+                XCTAssertEqual(chat.promptTemplate, template, "\(template) \(prompt ?? "-")")
+                XCTAssertEqual(chat.defaultSystemPrompt, prompt, "\(template) \(prompt ?? "-")")
+            }
+        }
+        XCTAssertNil(PromptTemplate.alpaca.chatTemplate(defaultSystemPrompt: nil))
+        XCTAssertNil(PromptTemplate.plain.chatTemplate(defaultSystemPrompt: "x"))
+    }
 }

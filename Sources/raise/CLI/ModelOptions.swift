@@ -136,8 +136,8 @@ enum ModelOptions {
     }
 
     /// How records are formatted for a model: the prompt template, the system prompt given to a chat that has
-    /// none, the model's own chat template when it writes the same (a fine-tuned model saved for transformers
-    /// carries it), and what to tell the user about the choice.
+    /// none, the Jinja chat template that writes the same — the model's own when it does, else raise's (a
+    /// fine-tuned model saved for transformers carries it) —, and what to tell the user about the choice.
     struct PromptChoice {
         var template: PromptTemplate
         var systemPrompt: String?
@@ -171,7 +171,11 @@ enum ModelOptions {
             choice = PromptChoice(template: .alpaca)
         }
         if let given = arguments.string("--system-prompt") { choice.systemPrompt = given.isEmpty ? nil : given }
-        if let chat, chat.promptTemplate == choice.template, chat.defaultSystemPrompt == choice.systemPrompt { choice.chatTemplate = chat }
+        if let chat, chat.promptTemplate == choice.template, chat.defaultSystemPrompt == choice.systemPrompt {
+            choice.chatTemplate = chat
+        } else if let source = choice.template.chatTemplate(defaultSystemPrompt: choice.systemPrompt) {
+            choice.chatTemplate = ModelChatTemplate(source: source, origin: "raise's \(choice.template.rawValue) template")
+        }
         return choice
     }
 

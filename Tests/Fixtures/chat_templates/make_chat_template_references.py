@@ -194,5 +194,11 @@ reference = []
 for name, source, tokenizer in templates:
     rendered = [tokenizer.apply_chat_template(chat, chat_template=source, tokenize=False) for chat in chats] if tokenizer else []
     reference.append({"name": name, "source": source, "rendered": rendered})
+# The same chats, and two answers Qwen3's template rewrites (a think block of its own, leading line breaks), as a
+# messages file: `make hf-export` scores them with every model it saves and checks apply_chat_template on them.
+extra = [[{"role": "user", "content": "Q?"}, {"role": "assistant", "content": "<think>\nhm\n</think>\n\nA."}],
+         [{"role": "user", "content": "Q?"}, {"role": "assistant", "content": "\n\nA."}]]
+(here / "chats.jsonl").write_text("".join(json.dumps({"id": f"chat{i}", "messages": chat}) + "\n" for i, chat in enumerate(chats + extra)),
+                                  encoding="utf-8")
 (here / "chat_templates_reference.json").write_text(json.dumps({"chats": chats, "templates": reference}, ensure_ascii=False, indent=1)
                                                     + "\n", encoding="utf-8")

@@ -58,17 +58,21 @@ public struct ModelChatTemplate: Sendable {
         return source.contains("enable_thinking") ? .qwen3 : .chatml
     }
 
-    /// The system prompt a ChatML template writes when a chat brings none — SmolLM2's "You are a helpful AI
-    /// assistant named SmolLM, …", Qwen2.5's "You are Qwen, …": the text of its one string literal that holds a
-    /// whole system turn, `'<|im_start|>system\n…<|im_end|>'`. Nil when there is none (Qwen3's, Llama 3's).
+    /// The system prompt the template writes when a chat brings none — SmolLM2's "You are a helpful AI assistant
+    /// named SmolLM, …", Qwen2.5's "You are Qwen, …": the text of its one string literal that holds a whole system
+    /// turn, `'<|im_start|>system\n…<|im_end|>'` (or Llama 3's `'<|start_header_id|>system<|end_header_id|>\n\n…<|eot_id|>'`).
+    /// Nil when there is none (Qwen3's, Llama 3's).
     public var defaultSystemPrompt: String? {
-        let opening = "<|im_start|>system", closing = "<|im_end|>"
+        let (opening, newlines, closing) = promptTemplate == .llama3
+            ? ("<|start_header_id|>system<|end_header_id|>", 2, "<|eot_id|>") : ("<|im_start|>system", 1, "<|im_end|>")
         var rest = source[...]
-        while let start = rest.range(of: opening) {
+        scan: while let start = rest.range(of: opening) {
             defer { rest = rest[start.upperBound...] }
             guard let quote = rest[..<start.lowerBound].last, quote == "'" || quote == "\"" else { continue }
             var text = Self.literal(rest[start.upperBound...], closedBy: quote)
-            if text.hasPrefix("\\n") { text = text.dropFirst(2) } else if text.hasPrefix("\n") { text = text.dropFirst() } else { continue }
+            for _ in 0..<newlines {  // the turn's header ends with its line breaks, escaped or not
+                if text.hasPrefix("\\n") { text = text.dropFirst(2) } else if text.hasPrefix("\n") { text = text.dropFirst() } else { continue scan }
+            }
             guard let end = text.range(of: closing) else { continue }
             let prompt = Self.unescaped(text[..<end.lowerBound])
             if !prompt.isEmpty { return prompt }
