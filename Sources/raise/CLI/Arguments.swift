@@ -51,10 +51,11 @@ struct Option {
     static func text(_ name: String, _ placeholder: String, _ help: String, default value: String) -> Option {
         Option(name: name, value: placeholder, help: help, textDefault: value)
     }
-    /// An option naming a case of `T`, with the case it takes when absent; the help lists the cases.
+    /// An option naming a case of `T`, with the case it takes when absent (nil: one chosen where it is read); the
+    /// help lists the cases.
     static func choice<T: CaseIterable & RawRepresentable>(_ name: String, _ placeholder: String, _ help: String,
-                                                            default value: T) -> Option where T.RawValue == String {
-        Option(name: name, value: placeholder, help: help + ": " + T.allCases.map(\.rawValue).joined(separator: ", "), textDefault: value.rawValue)
+                                                            default value: T?) -> Option where T.RawValue == String {
+        Option(name: name, value: placeholder, help: help + ": " + T.allCases.map(\.rawValue).joined(separator: ", "), textDefault: value?.rawValue)
     }
     /// An option that takes a value and may be repeated, such as `--data FILE`.
     static func values(_ name: String, _ placeholder: String, _ help: String) -> Option {

@@ -9,7 +9,7 @@ enum ModelOptions {
     static let data = Option.values("--data", "FILE", "instruction or text file (repeatable)")
     static let template = Option.choice("--template", "NAME", "prompt template (default: the one a raise model folder was trained "
                                         + "with, else the one that writes the model's own chat template, else alpaca)",
-                                        default: PromptTemplate.alpaca)
+                                        default: PromptTemplate?.none)
     static let systemPrompt = Option.value("--system-prompt", "TEXT", "the system turn given to a chat that has none (default: the one "
                                            + "the model's own chat template writes, or a raise folder was trained with; \"\": none)")
     static let skipInvalid = Option.flag("--skip-invalid", "skip invalid records (reporting how many and where) instead of stopping")
