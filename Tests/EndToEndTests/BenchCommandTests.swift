@@ -90,7 +90,8 @@ final class BenchCommandTests: XCTestCase {
         for fragment in ["## Budget 10%: 11 steps, peak learning rate \(tenRate)", "## Budget 20%: 23 steps", "| full data | 113 |",
                          "| oracle (reference) | 11 |", "test loss", "target picks (noisy)", "gap closed", "| 100% (0%) | 100% |",
                          "## Learning rate", "| 100% | full data |", "| 10% | random |",
-                         "Budget 100%: the best rate (\(fullRate)) is the \(fullRate == 1e-3 ? "smallest" : "largest") swept", "- threads: 1"] {
+                         "Budget 100%: the best rate (\(fullRate)) is the \(fullRate == 1e-3 ? "smallest" : "largest") swept", "- threads: 1",
+                         "Records are read in the plain prompt template. "] {  // the base folder's
             XCTAssertTrue(report.contains(fragment), fragment + "\n" + report)
         }
         // A budget whose two rates scored closer than random's seed spread there is flagged as unsettled, and only such a one.

@@ -92,6 +92,8 @@ enum BenchRunCommand {
         let test: Pool?
         /// What the context cut of the pool and of each target split, each named as the report names it.
         let contextCuts: [(what: String, cuts: ContextCuts)]
+        /// The prompt template the records are read in, and the default system prompt if any.
+        let promptFormat: (template: PromptTemplate, systemPrompt: String?)
         let target: TargetRecords?
         let plan: BenchPlan
         let budgets: [(String, Int)]
@@ -108,6 +110,7 @@ enum BenchRunCommand {
             let registry = try PluginOptions.load(arguments)
             let model = try ModelOptions.make(arguments, registry: registry, seed: baseSeed)
             let formatter = try ModelOptions.formatter(arguments, model: model)
+            promptFormat = (formatter.template, formatter.defaultSystemPrompt)
             pool = try ModelOptions.pool(arguments, formatter: formatter)
             let validation = try ModelOptions.targetSplit("--val", arguments, formatter: formatter, pool: pool)!
             test = try ModelOptions.targetSplit("--test", arguments, formatter: formatter, pool: pool, fields: testFields)
@@ -139,7 +142,7 @@ enum BenchRunCommand {
         func report(_ results: [BenchResult], rates: BenchLearningRates) throws -> BenchReport {
             BenchReport(results: results, budgets: budgets, fullDataSteps: plan.fullDataSteps, records: pool.records, target: target,
                         match: work.settings.match, exactMatchLimit: work.settings.exactMatchLimit, rates: rates, policyChecks: try BenchReport.policyChecks(out: work.settings.out),
-                        contextCuts: contextCuts, environment: environment())
+                        contextCuts: contextCuts, promptFormat: promptFormat, environment: environment())
         }
     }
 

@@ -30,6 +30,8 @@ struct BenchReport {
     let policyChecks: [(policy: String, check: PolicyCheck)]
     /// What fitting the records into the model's context cut of the pool and of each target split.
     let contextCuts: [(what: String, cuts: ContextCuts)]
+    /// How the records were formatted: the prompt template, and the default system prompt if any.
+    let promptFormat: (template: PromptTemplate, systemPrompt: String?)
     let environment: [(String, String)]
 
     /// Writes every file into `out`; returns their paths.
@@ -96,6 +98,8 @@ struct BenchReport {
         text += "Every entry fine-tunes the same base model with the same trainer (batch \(results.first?.batch ?? 0), "
         text += "warm-up then cosine decay) for the budget's steps, at " + (rates.entrySweeps.isEmpty ? "the budget's" : "its own") + " peak learning rate (below); "
         text += "a budget of p% is p% of the full-data run's \(fullDataSteps) steps (3 epochs over the pool). "
+        text += "Records are read in the \(promptFormat.template.rawValue) prompt template"
+            + (promptFormat.systemPrompt.map { ", a chat without a system turn opening with the system prompt \"\($0)\". " } ?? ". ")
         text += "Target-task validation loss and test loss (mean answer loss; lower is better)"
         let measured: String
         switch match {
