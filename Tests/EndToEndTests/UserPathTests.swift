@@ -401,6 +401,14 @@ final class UserPathTests: XCTestCase {
         XCTAssertTrue(alpaca.text.hasPrefix("Below is an instruction that describes a task."), alpaca.text)
         XCTAssertFalse(alpaca.stderr.contains("chat template"), alpaca.stderr)
 
+        let unknown = folder + "/unknown"
+        try FileManager.default.copyItem(atPath: fixturesFolder + "/qwen2/tiny-qwen2", toPath: unknown)
+        try "{% for message in messages %}[INST] {{ message['content'] }} [/INST]{% endfor %}"
+            .write(toFile: unknown + "/chat_template.jinja", atomically: true, encoding: .utf8)
+        let other = try firstPiece(["--model", "llama:path=\(unknown)"])
+        XCTAssertTrue(other.text.hasPrefix("Below is an instruction that describes a task."), other.text)
+        XCTAssertTrue(other.stderr.contains("\(unknown)/chat_template.jinja is a chat template raise does not know"), other.stderr)
+
         let finetune = try runRaise(["finetune", "--model", "llama:path=\(model)", "--data", folder + "/data.jsonl", "--budget", "2", "--batch", "2",
                                      "--threads", "1", "--quiet", "--out", folder + "/ft"])
         XCTAssertEqual(finetune.status, 0, finetune.stderr)
@@ -411,9 +419,9 @@ final class UserPathTests: XCTestCase {
                        "saved for transformers' apply_chat_template")
         XCTAssertEqual(try firstPiece(["--model", folder + "/ft"]).text, system)
         XCTAssertEqual(try firstPiece(["--model", folder + "/ft", "--template", "chatml"]).text, system, "the template it was trained with")
-        let other = try runRaise(["finetune", "--model", "llama:path=\(model)", "--data", folder + "/data.jsonl", "--budget", "2", "--batch", "2",
-                                  "--system-prompt", "", "--threads", "1", "--quiet", "--out", folder + "/ft-without"])
-        XCTAssertEqual(other.status, 0, other.stderr)
+        let without = try runRaise(["finetune", "--model", "llama:path=\(model)", "--data", folder + "/data.jsonl", "--budget", "2", "--batch", "2",
+                                    "--system-prompt", "", "--threads", "1", "--quiet", "--out", folder + "/ft-without"])
+        XCTAssertEqual(without.status, 0, without.stderr)
         XCTAssertNil(try JSONValue.readObject(path: folder + "/ft-without/config.json")["default_system_prompt"])
         let written = try XCTUnwrap(JSONValue.readObject(path: folder + "/ft-without/tokenizer_config.json")["chat_template"]?.stringValue)
         XCTAssertNotEqual(written, smolLM2, "not the format it was trained in: raise's own chatml, without the system prompt")

@@ -99,6 +99,13 @@ final class ModelChatTemplateTests: XCTestCase {
         var none = GGUFBuilder()
         none.header(tensors: 0, keys: 0)
         XCTAssertNil(try ModelChatTemplate.read(gguf: none.write(self)))
+        var number = GGUFBuilder()
+        number.header(tensors: 0, keys: 1)
+        number.string("tokenizer.chat_template")
+        number.u32(4)  // a 32-bit unsigned integer
+        number.u32(7)
+        let numberPath = try number.write(self)
+        assertThrows([numberPath, "tokenizer.chat_template", "not a string"]) { _ = try ModelChatTemplate.read(gguf: numberPath) }
 
         XCTAssertNil(try ModelChatTemplate.read(folder: folder))
         let config = folder + "/tokenizer_config.json"
