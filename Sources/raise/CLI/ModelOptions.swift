@@ -146,12 +146,12 @@ enum ModelOptions {
         var warnings = [String]()
     }
 
-    /// The prompt format for `model`: `--template` when given; else the template a raise model folder was trained
-    /// with; else the raise template that writes what the model's own chat template writes (a GGUF's
-    /// tokenizer.chat_template, an HF folder's), with the system prompt it gives a chat that has none; else
-    /// alpaca. `--system-prompt` replaces the system prompt ("" removes it). A template the model's tokenizer
-    /// cannot write (no ChatML markers) is only taken from the model's folder or chat template, never guessed:
-    /// then alpaca, with a warning.
+    /// The prompt format for `model`: `--template` when given (with the system prompt a raise model folder was
+    /// trained with, when it names that folder's template); else the template and system prompt a raise model folder
+    /// was trained with; else the raise template that writes what the model's own chat template writes (a GGUF's
+    /// tokenizer.chat_template, an HF folder's), with the system prompt it gives a chat that has none — or alpaca,
+    /// with a warning, when raise does not know that template or the tokenizer lacks its markers; else alpaca.
+    /// `--system-prompt` replaces the system prompt ("" removes it).
     static func promptChoice(_ arguments: ParsedArguments, model: any LanguageModel) throws -> PromptChoice {
         let folder = modelFolder(arguments)
         let saved = folder.flatMap { (template: Checkpoint.savedTemplate(of: $0), prompt: Checkpoint.savedSystemPrompt(of: $0)) }
@@ -216,6 +216,7 @@ enum ModelOptions {
         return try ModelChatTemplate.read(gguf: path)
     }
 
+    /// Whether `path` is a folder (or a link to one).
     private static func isDirectory(_ path: String) -> Bool {
         var isDirectory: ObjCBool = false
         return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue

@@ -43,7 +43,8 @@ public enum Checkpoint {
     /// transformers' fields at the top of config.json, so that `AutoModelForCausalLM.from_pretrained(directory)`
     /// loads the same model. config.json is written last: a folder with one is complete. `template` and
     /// `systemPrompt` (the default system prompt it was trained with) are kept for the commands that read it;
-    /// `chatTemplate`, the model's own Jinja chat template, goes into tokenizer_config.json for transformers.
+    /// `chatTemplate`, the Jinja chat template that writes that format, goes into tokenizer_config.json for
+    /// transformers' `apply_chat_template`.
     public static func saveModel(_ model: any LanguageModel, template: PromptTemplate? = nil, systemPrompt: String? = nil,
                                  chatTemplate: String? = nil, to directory: String) throws {
         try Folder.create(directory)
