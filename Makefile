@@ -166,7 +166,7 @@ bench: build models venv-bench
 # chat format (ChatML with its default system prompt, read from its GGUF's chat template) and saved (an HF folder:
 # config.json with model_type, model.safetensors, tokenizer.json, its chat template in tokenizer_config.json), then
 # scored by raise (evaluate --losses) and by transformers (Samples/HFExport/check_export.py): the same tokens, each
-# record's mean answer loss within 1e-3, and apply_chat_template writing each record as raise wrote it (with five
+# record's mean answer loss within 1e-3, and apply_chat_template writing each record as raise wrote it (with six
 # chats of system turns, several turns and think blocks beside the GSM8K problems). Each tiny model below is
 # trained in one of raise's chat templates and carries it as a Jinja chat template, checked the same way. Then the same for a Qwen2, the tiny one of random weights the tests use
 # (no Qwen weights can be fetched here): Qwen2ForCausalLM with its biases, Qwen2's tokenizer. Then for the tiny

@@ -61,7 +61,9 @@ final class Qwen3Tests: XCTestCase {
 
     /// The qwen3 template is ChatML with Qwen3's empty think block before the answer to the last question (in
     /// the prompt, as the generation prompt of its non-thinking mode has it), the answer's leading line breaks
-    /// dropped; an answer with its own think block keeps it, and ChatML stays as it was.
+    /// dropped; an answer with its own think block has it respaced and trained on when it is the last, dropped when it
+    /// is an earlier one (as Qwen3's chat template writes them: the fixture's chats check it against transformers), and
+    /// ChatML stays as it was.
     func testTheQwen3TemplateWritesTheEmptyThinkBlockBeforeTheLastAnswer() throws {
         func record(_ last: String) -> InstructionRecord {
             InstructionRecord(id: "chat", turns: [ChatTurn(.user, "Q1"), ChatTurn(.assistant, "A1"), ChatTurn(.user, "Q2"), ChatTurn(.assistant, last)],
@@ -73,6 +75,12 @@ final class Qwen3Tests: XCTestCase {
         XCTAssertEqual(pieces.filter(\.trained).map(\.text), ["A1<|im_end|>", "A2<|im_end|>"])
         let reasoned = "<think>\n12 + 30 = 42\n</think>\n\nA2"
         XCTAssertEqual(PromptTemplate.qwen3.pieces(record(reasoned), endOfResponse: "<|im_end|>").filter(\.trained).last?.text, reasoned + "<|im_end|>")
+        XCTAssertEqual(PromptTemplate.qwen3.pieces(record("<think>12 + 30 = 42</think>A2"), endOfResponse: "<|im_end|>").filter(\.trained).last?.text,
+                       reasoned + "<|im_end|>", "respaced")
+        let earlier = InstructionRecord(id: "chat", turns: [ChatTurn(.user, "Q1"), ChatTurn(.assistant, "<think>\nr\n</think>\n\nA1"), ChatTurn(.user, "Q2"),
+                                                            ChatTurn(.assistant, "A2")], source: SourceLocation(file: "t", line: 1), original: .text(""))
+        XCTAssertEqual(PromptTemplate.qwen3.pieces(earlier, endOfResponse: "<|im_end|>").filter(\.trained).map(\.text), ["A1<|im_end|>", "A2<|im_end|>"],
+                       "an earlier answer's block dropped")
         XCTAssertFalse(PromptTemplate.chatml.pieces(record("A2"), endOfResponse: "<|im_end|>").map(\.text).joined().contains("<think>"))
     }
 }

@@ -184,6 +184,12 @@ chats = [
      {"role": "assistant", "content": "Seven."}],
     [{"role": "user", "content": "Hi!\nWho are you?"}, {"role": "assistant", "content": "An assistant."},
      {"role": "user", "content": "And 2 + 2?"}, {"role": "assistant", "content": "Four, as\n\nalways."}],
+    # Answers that bring think blocks, which Qwen3's template rewrites: dropped before the last question, respaced in
+    # the last answer; one never closed; an answer with leading line breaks.
+    [{"role": "user", "content": "Q1?"}, {"role": "assistant", "content": "<think>\nr1\n</think>\n\nA1."},
+     {"role": "user", "content": "Q2?"}, {"role": "assistant", "content": "<think>r2\n\n</think>A2."}],
+    [{"role": "user", "content": "Q?"}, {"role": "assistant", "content": "<think>open"}],
+    [{"role": "user", "content": "Q?"}, {"role": "assistant", "content": "\n\nA."}],
 ]
 chatml_tokenizer = PreTrainedTokenizerFast.from_pretrained(str(here.parent / "qwen2" / "tiny-qwen2"))
 llama3_tokenizer = PreTrainedTokenizerFast.from_pretrained(str(here.parent / "llama3" / "tiny-llama3"))
@@ -194,11 +200,9 @@ reference = []
 for name, source, tokenizer in templates:
     rendered = [tokenizer.apply_chat_template(chat, chat_template=source, tokenize=False) for chat in chats] if tokenizer else []
     reference.append({"name": name, "source": source, "rendered": rendered})
-# The same chats, and two answers Qwen3's template rewrites (a think block of its own, leading line breaks), as a
-# messages file: `make hf-export` scores them with every model it saves and checks apply_chat_template on them.
-extra = [[{"role": "user", "content": "Q?"}, {"role": "assistant", "content": "<think>\nhm\n</think>\n\nA."}],
-         [{"role": "user", "content": "Q?"}, {"role": "assistant", "content": "\n\nA."}]]
-(here / "chats.jsonl").write_text("".join(json.dumps({"id": f"chat{i}", "messages": chat}) + "\n" for i, chat in enumerate(chats + extra)),
+# The same chats as a messages file: `make hf-export` scores them with every model it saves and checks
+# apply_chat_template on them.
+(here / "chats.jsonl").write_text("".join(json.dumps({"id": f"chat{i}", "messages": chat}) + "\n" for i, chat in enumerate(chats)),
                                   encoding="utf-8")
 (here / "chat_templates_reference.json").write_text(json.dumps({"chats": chats, "templates": reference}, ensure_ascii=False, indent=1)
                                                     + "\n", encoding="utf-8")

@@ -12,13 +12,35 @@ public enum PromptTemplate: String, CaseIterable, Sendable {
     case chatml
     /// Qwen3's ChatML, in its non-thinking mode: the answer to the last question begins with an empty
     /// <think>\n\n</think>\n\n block (in the prompt), as Qwen3's chat template writes it and its generation
-    /// prompt asks for it; an answer that brings its own <think> block keeps it instead.
+    /// prompt asks for it. An answer with a think block of its own (one closed by </think>) is rewritten as that
+    /// template rewrites it: the last answer's block respaced (and trained on), earlier answers' blocks dropped.
     case qwen3
     /// Llama 3's chat: <|begin_of_text|>, then <|start_header_id|>role<|end_header_id|> turns, each closed by
     /// <|eot_id|>, their texts trimmed, as Llama 3 Instruct's chat template renders them.
     case llama3
     /// The instruction (and input) on its own line, then the response; a text document as it is.
     case plain
+
+    /// An answer as Qwen3's chat template writes it, and what ends the prompt before it. Its think block — the text
+    /// before the first </think>, after the last <think> in it — is split from the answer proper (after the last
+    /// </think>); the answer to the last question is written `<think>\n` block `\n</think>\n\n` answer (the block an
+    /// empty one, in the prompt, when it has none), an earlier answer without its block. Line breaks around each
+    /// part are dropped as the template's strip, lstrip and rstrip drop them.
+    static func qwen3Answer(_ content: String, isFinal: Bool) -> (promptEnd: String, answer: String) {
+        func dropLineBreaks<S: StringProtocol>(_ text: S, leading: Bool = true, trailing: Bool = true) -> String {
+            var text = Substring(text)
+            while leading, text.first == "\n" { text = text.dropFirst() }
+            while trailing, text.last == "\n" { text = text.dropLast() }
+            return String(text)
+        }
+        guard let firstClose = content.range(of: "</think>"), let lastClose = content.range(of: "</think>", options: .backwards) else {
+            return isFinal ? ("<think>\n\n</think>\n\n", dropLineBreaks(content, trailing: false)) : ("", content)
+        }
+        let answer = dropLineBreaks(content[lastClose.upperBound...], trailing: false)
+        guard isFinal else { return ("", answer) }
+        let block = dropLineBreaks(content[..<firstClose.lowerBound], leading: false).components(separatedBy: "<think>").last ?? ""
+        return ("", "<think>\n" + dropLineBreaks(block) + "\n</think>\n\n" + answer)
+    }
 
     static let alpacaHeader = "Below is an instruction that describes a task. Write a response that appropriately completes the request."
     static let alpacaHeaderWithInput = "Below is an instruction that describes a task, paired with an input that provides further context. Write a response that appropriately completes the request."
@@ -72,13 +94,13 @@ public enum PromptTemplate: String, CaseIterable, Sendable {
                     let content = first && !record.input.isEmpty ? turn.content + "\n\n" + record.input : turn.content
                     var prompt = "<|im_start|>user\n" + content + "<|im_end|>\n<|im_start|>assistant\n"
                     let finalAnswer = index == dialogue.count - 2 ? dialogue[index + 1] : nil  // the answer to the last question
-                    if self == .qwen3, let finalAnswer, finalAnswer.role == .assistant, !finalAnswer.content.hasPrefix("<think>") {
-                        prompt += "<think>\n\n</think>\n\n"
+                    if self == .qwen3, let finalAnswer, finalAnswer.role == .assistant {
+                        prompt += Self.qwen3Answer(finalAnswer.content, isFinal: true).promptEnd
                     }
                     pieces.append((prompt, false))
                     first = false
                 } else {
-                    let answer = self == .qwen3 && index == dialogue.count - 1 ? String(turn.content.drop { $0 == "\n" }) : turn.content
+                    let answer = self == .qwen3 ? Self.qwen3Answer(turn.content, isFinal: index == dialogue.count - 1).answer : turn.content
                     pieces.append((answer + "<|im_end|>", true))
                     pieces.append(("\n", false))
                 }

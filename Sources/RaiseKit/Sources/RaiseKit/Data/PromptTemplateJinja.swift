@@ -17,12 +17,15 @@ extension PromptTemplate {
                 return system + "{%- for message in messages %}{{- '<|im_start|>' + message['role'] + '\\n' + message['content'] + "
                     + "'<|im_end|>\\n' }}{%- endfor %}{%- if add_generation_prompt %}{{- '<|im_start|>assistant\\n' }}{%- endif %}"
             }
-            // The answer to the last question follows an empty think block, unless it brings its own.
-            return system + "{%- for message in messages %}{%- set content = message['content'] %}"
-                + "{%- if message['role'] == 'assistant' and loop.last and loop.index0 > 0 and messages[loop.index0 - 1]['role'] == 'user' %}"
-                + "{%- set content = content.lstrip('\\n') %}{%- if not content.startswith('<think>') %}"
-                + "{%- set content = '<think>\\n\\n</think>\\n\\n' + content %}{%- endif %}{%- endif %}"
-                + "{{- '<|im_start|>' + message['role'] + '\\n' + content + '<|im_end|>\\n' }}{%- endfor %}"
+            // An answer's think block is split off; the answer to the last question is written after it (an empty one
+            // when it has none), an earlier answer without it (PromptTemplate.qwen3Answer).
+            return system + "{%- for message in messages %}{%- set content = message['content'] %}{%- if message['role'] == 'assistant' %}"
+                + "{%- set is_final = loop.last and loop.index0 > 0 and messages[loop.index0 - 1]['role'] == 'user' %}{%- set block = '' %}"
+                + "{%- if '</think>' in content %}"
+                + "{%- set block = ((content.split('</think>')|first).rstrip('\\n').split('<think>')|last).strip('\\n') %}"
+                + "{%- set content = (content.split('</think>')|last).lstrip('\\n') %}{%- endif %}"
+                + "{%- if is_final %}{%- set content = '<think>\\n' + block + '\\n</think>\\n\\n' + content.lstrip('\\n') %}{%- endif %}"
+                + "{%- endif %}{{- '<|im_start|>' + message['role'] + '\\n' + content + '<|im_end|>\\n' }}{%- endfor %}"
                 + "{%- if add_generation_prompt %}{{- '<|im_start|>assistant\\n' }}"
                 + "{%- if enable_thinking is not defined or enable_thinking is false %}{{- '<think>\\n\\n</think>\\n\\n' }}{%- endif %}{%- endif %}"
         case .llama3:
