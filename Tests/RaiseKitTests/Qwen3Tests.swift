@@ -77,6 +77,8 @@ final class Qwen3Tests: XCTestCase {
         XCTAssertEqual(PromptTemplate.qwen3.pieces(record(reasoned), endOfResponse: "<|im_end|>").filter(\.trained).last?.text, reasoned + "<|im_end|>")
         XCTAssertEqual(PromptTemplate.qwen3.pieces(record("<think>12 + 30 = 42</think>A2"), endOfResponse: "<|im_end|>").filter(\.trained).last?.text,
                        reasoned + "<|im_end|>", "respaced")
+        XCTAssertEqual(PromptTemplate.qwen3.pieces(record("<think>r\r\n</think>\r\nA2"), endOfResponse: "<|im_end|>").filter(\.trained).last?.text,
+                       "<think>\nr\r\n</think>\n\n\r\nA2<|im_end|>", "line feeds only are stripped, as Python's strip('\\n') strips them")
         let earlier = InstructionRecord(id: "chat", turns: [ChatTurn(.user, "Q1"), ChatTurn(.assistant, "<think>\nr\n</think>\n\nA1"), ChatTurn(.user, "Q2"),
                                                             ChatTurn(.assistant, "A2")], source: SourceLocation(file: "t", line: 1), original: .text(""))
         XCTAssertEqual(PromptTemplate.qwen3.pieces(earlier, endOfResponse: "<|im_end|>").filter(\.trained).map(\.text), ["A1<|im_end|>", "A2<|im_end|>"],

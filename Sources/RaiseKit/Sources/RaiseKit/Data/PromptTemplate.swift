@@ -28,10 +28,10 @@ public enum PromptTemplate: String, CaseIterable, Sendable {
     /// part are dropped as the template's strip, lstrip and rstrip drop them.
     static func qwen3Answer(_ content: String, isFinal: Bool) -> (promptEnd: String, answer: String) {
         func dropLineBreaks<S: StringProtocol>(_ text: S, leading: Bool = true, trailing: Bool = true) -> String {
-            var text = Substring(text)
-            while leading, text.first == "\n" { text = text.dropFirst() }
-            while trailing, text.last == "\n" { text = text.dropLast() }
-            return String(text)
+            var scalars = Substring(text).unicodeScalars[...]  // by scalar, as Python strips: "\r\n" loses its "\n" only
+            while leading, scalars.first == "\n" { scalars = scalars.dropFirst() }
+            while trailing, scalars.last == "\n" { scalars = scalars.dropLast() }
+            return String(String.UnicodeScalarView(scalars))
         }
         guard let firstClose = content.range(of: "</think>"), let lastClose = content.range(of: "</think>", options: .backwards) else {
             return isFinal ? ("<think>\n\n</think>\n\n", dropLineBreaks(content, trailing: false)) : ("", content)
