@@ -167,12 +167,13 @@ bench: build models venv-bench
 # config.json with model_type, model.safetensors, tokenizer.json, its chat template in tokenizer_config.json), then
 # scored by raise (evaluate --losses) and by transformers (Samples/HFExport/check_export.py): the same tokens, each
 # record's mean answer loss within 1e-3, and apply_chat_template writing each record as raise wrote it (with six
-# chats of system turns, several turns and think blocks beside the GSM8K problems). Each tiny model below is
-# trained in one of raise's chat templates and carries it as a Jinja chat template, checked the same way. Then the same for a Qwen2, the tiny one of random weights the tests use
-# (no Qwen weights can be fetched here): Qwen2ForCausalLM with its biases, Qwen2's tokenizer. Then for the tiny
-# Llama 3 of the tests, read from its GGUF file and trained with the llama3 template: Llama 3's RoPE scaling
-# recovered from llama.cpp's rope_freqs.weight into config.json, its tokenizer with ignore_merges. Then for the
-# tiny Qwen3, read from its GGUF file: its query and key norms, its heads wider than width / heads.
+# chats of system turns, several turns and think blocks beside the GSM8K problems). Then the same for a Qwen2, the
+# tiny one of random weights the tests use (no Qwen weights can be fetched here): Qwen2ForCausalLM with its biases,
+# Qwen2's tokenizer; it has no chat template of its own, so the folder carries raise's chatml as Jinja, as the next
+# two carry llama3 and qwen3. Then for the tiny Llama 3 of the tests, read from its GGUF file and trained with the
+# llama3 template: Llama 3's RoPE scaling recovered from llama.cpp's rope_freqs.weight into config.json, its
+# tokenizer with ignore_merges. Then for the tiny Qwen3, read from its GGUF file and trained with the qwen3
+# template: its query and key norms, its heads wider than width / heads.
 HF_EXPORT ?= out/hf-export
 QWEN2_FIXTURE := Tests/Fixtures/qwen2/tiny-qwen2
 LLAMA3_FIXTURE := Tests/Fixtures/llama3/tiny-llama3.gguf

@@ -8,8 +8,9 @@ the script loads the folder with AutoTokenizer and AutoModelForCausalLM and chec
   1. transformers' tokenizer gives raise's token ids for each template piece (records raise cut to its context
      are skipped here: their ids are not the whole text), and
   2. the model's mean answer-token loss on raise's ids is within the tolerance of raise's, and
-  3. when the folder carries a chat template (a model trained in its own chat format), transformers'
-     apply_chat_template writes each record's messages as raise's template pieces write them.
+  3. when the folder carries a chat template (raise saves one with every model trained in a chat template: the
+     model's own, or raise's as Jinja), transformers' apply_chat_template writes each record's messages as raise's
+     template pieces write them.
 It prints one line per failure and a JSON summary last; the exit status is 1 if anything failed.
 """
 import argparse
