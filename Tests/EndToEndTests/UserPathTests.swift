@@ -367,8 +367,9 @@ final class UserPathTests: XCTestCase {
 
     /// A model's own chat template sets the default format: a Qwen2 folder carrying SmolLM2's template reads
     /// chats in ChatML opened by SmolLM2's system prompt, and says so; `--system-prompt ""` and `--template`
-    /// choose otherwise; a folder fine-tuned from it keeps the template and the system prompt, and carries the chat
-    /// template for transformers — raise's own when it was trained in another format.
+    /// choose otherwise; a template raise does not know leaves alpaca, with a warning; a folder fine-tuned from it
+    /// keeps the template and the system prompt, and carries the chat template for transformers — raise's own when
+    /// it was trained in another format.
     func testAModelsOwnChatTemplateIsTheDefaultFormat() throws {
         let folder = try scratchFolder(self), model = folder + "/model"
         try FileManager.default.copyItem(atPath: fixturesFolder + "/qwen2/tiny-qwen2", toPath: model)
