@@ -30,14 +30,14 @@ enum FeatureOptions {
     /// `--val` for commands whose only use of a validation split is the target-aware features.
     static let target = Option.values("--val", "FILE", "the target task's validation split (target-aware features: target-similarity, gradient; repeatable: the files make one split)")
 
-    /// The feature pipeline of a command whose trained model is `trained`; `target` is the validation
-    /// split target-aware features measure the pool against.
-    static func pipeline(_ arguments: ParsedArguments, registry: PluginRegistry, trained: any LanguageModel, seed: UInt64,
-                         target: Pool?, memory: PassMemory = PassMemory()) throws -> FeaturePipeline {
-        let prompt = try ModelOptions.promptChoice(arguments, model: trained)
-        return FeaturePipeline(registry: registry, models: try models(arguments, registry: registry, trained: trained, seed: seed),
-                               template: prompt.template, defaultSystemPrompt: prompt.systemPrompt, target: target, communicator: Job.communicator,
-                               memory: memory, console: Console(mode: arguments.outputMode), seed: seed)
+    /// The feature pipeline of a command whose trained model is `trained`, its records formatted by `formatter`
+    /// (other feature models read them in the same template and system prompt); `target` is the validation split
+    /// target-aware features measure the pool against.
+    static func pipeline(_ arguments: ParsedArguments, registry: PluginRegistry, trained: any LanguageModel, formatter: PromptFormatter,
+                         seed: UInt64, target: Pool?, memory: PassMemory = PassMemory()) throws -> FeaturePipeline {
+        FeaturePipeline(registry: registry, models: try models(arguments, registry: registry, trained: trained, seed: seed),
+                        template: formatter.template, defaultSystemPrompt: formatter.defaultSystemPrompt, target: target,
+                        communicator: Job.communicator, memory: memory, console: Console(mode: arguments.outputMode), seed: seed)
     }
 
     /// Checks, before any work, that the models `specs` need are named.

@@ -153,18 +153,18 @@ enum ModelOptions {
     /// with a warning, when raise does not know that template or the tokenizer lacks its markers; else alpaca.
     /// `--system-prompt` replaces the system prompt ("" removes it).
     static func promptChoice(_ arguments: ParsedArguments, model: any LanguageModel) throws -> PromptChoice {
-        let folder = modelFolder(arguments)
-        let saved = folder.flatMap { (template: Checkpoint.savedTemplate(of: $0), prompt: Checkpoint.savedSystemPrompt(of: $0)) }
-        let chat = try modelChatTemplate(arguments, folder: folder)
+        let (folder, gguf) = modelFiles(arguments)
+        let saved = folder.map(Checkpoint.savedPromptFormat)
+        let chat = try folder.flatMap(ModelChatTemplate.read(folder:)) ?? gguf.flatMap(ModelChatTemplate.read(gguf:))
         var choice: PromptChoice
         if arguments.string("--template") != nil {
             let given = try arguments.choice("--template", as: PromptTemplate.self)
-            choice = PromptChoice(template: given, systemPrompt: saved?.template == given ? saved?.prompt : nil)
+            choice = PromptChoice(template: given, systemPrompt: saved?.template == given ? saved?.systemPrompt : nil)
             if let savedTemplate = saved?.template, savedTemplate != given {
                 choice.warnings.append("--template \(given.rawValue): the model in \(folder!) was trained with the \(savedTemplate.rawValue) template")
             }
         } else if let savedTemplate = saved?.template {
-            choice = PromptChoice(template: savedTemplate, systemPrompt: saved?.prompt)
+            choice = PromptChoice(template: savedTemplate, systemPrompt: saved?.systemPrompt)
         } else if let chat {
             choice = fromChatTemplate(chat, tokenizer: model.tokenizer)
         } else {
@@ -198,22 +198,17 @@ enum ModelOptions {
         return choice
     }
 
-    /// The folder `--model` names — a model folder, or the folder given to its backend as `path=` or
-    /// `checkpoint=` — if it names one.
-    private static func modelFolder(_ arguments: ParsedArguments) -> String? {
-        guard let text = arguments.string("--model") else { return nil }
-        if isDirectory(text) { return text }
+    /// The files `--model` names: a model folder — `--model DIR`, or the folder given to its backend as `path=` or
+    /// `checkpoint=` — or a GGUF file given as `path=`.
+    private static func modelFiles(_ arguments: ParsedArguments) -> (folder: String?, gguf: String?) {
+        guard let text = arguments.string("--model") else { return (nil, nil) }
+        if isDirectory(text) { return (text, nil) }
         let spec = try? PluginSpec(parsing: text, option: "--model")  // a malformed spec is refused when the model is made
-        return (spec?.setting("path") ?? spec?.setting("checkpoint")).flatMap { isDirectory($0) ? $0 : nil }
-    }
-
-    /// The chat template the model's files carry: the model folder's, or that of a GGUF file given to its
-    /// backend as `path=`.
-    private static func modelChatTemplate(_ arguments: ParsedArguments, folder: String?) throws -> ModelChatTemplate? {
-        if let folder { return try ModelChatTemplate.read(folder: folder) }
-        guard let text = arguments.string("--model"), let path = (try? PluginSpec(parsing: text, option: "--model"))?.setting("path"),
-              FileHandle(forReadingAtPath: path)?.readData(ofLength: 4) == Data("GGUF".utf8) else { return nil }
-        return try ModelChatTemplate.read(gguf: path)
+        if let folder = (spec?.setting("path") ?? spec?.setting("checkpoint")).flatMap({ isDirectory($0) ? $0 : nil }) { return (folder, nil) }
+        guard let path = spec?.setting("path"), FileHandle(forReadingAtPath: path)?.readData(ofLength: 4) == Data("GGUF".utf8) else {
+            return (nil, nil)
+        }
+        return (nil, path)
     }
 
     /// Whether `path` is a folder (or a link to one).
@@ -225,7 +220,11 @@ enum ModelOptions {
     /// The prompt formatter of the prompt format (see `promptChoice`) for `model`, saying once how it was chosen
     /// when it was not given.
     static func formatter(_ arguments: ParsedArguments, model: any LanguageModel) throws -> PromptFormatter {
-        let choice = try promptChoice(arguments, model: model)
+        try formatter(for: promptChoice(arguments, model: model), arguments, model: model)
+    }
+
+    /// The prompt formatter of `choice` for `model`, saying how it was chosen when it was not given.
+    static func formatter(for choice: PromptChoice, _ arguments: ParsedArguments, model: any LanguageModel) throws -> PromptFormatter {
         for note in choice.notes { arguments.console.info(note) }
         for warning in choice.warnings { arguments.console.warning(warning) }
         return try PromptFormatter(template: choice.template, tokenizer: model.tokenizer, maxLength: model.contextLength + 1,

@@ -130,7 +130,7 @@ enum BenchRunCommand {
                                      featureModels: featureModels(arguments), settings: runSettings, ratePerEntry: perEntry)
             let models = BenchModels(base: { seed in try ModelOptions.make(arguments, registry: registry, seed: seed) },
                                      features: { trained, seed, memory in
-                                         try FeatureOptions.pipeline(arguments, registry: registry, trained: trained, seed: seed, target: validation, memory: memory)
+                                         try FeatureOptions.pipeline(arguments, registry: registry, trained: trained, formatter: formatter, seed: seed, target: validation, memory: memory)
                                      })
             work = BenchRunner(models: models, registry: registry, pool: pool, validation: validation.examples, test: test, settings: runSettings)
             benchmark = Benchmark(work: work, plan: plan, out: out, sweepRates: sweep.rates, fixedRate: sweep.fixed, ratePerEntry: perEntry)

@@ -88,9 +88,7 @@ enum EvaluateCommand {
             let pieces = formatter.pieces(record, endOfResponse: endText)
             let pieceTokens = pieces.reduce(0) { $0 + model.tokenizer.encode($1.text).count }
             let bos = specials.bos.map { example.ids.first == $0 && example.ids.count == pieceTokens + 1 } ?? false
-            var turns = record.turns
-            if !record.input.isEmpty, let first = turns.firstIndex(where: { $0.role == .user }) { turns[first].content += "\n\n" + record.input }
-            let messages = turns.map { JSONValue.object(JSONObject([("role", .string($0.role.rawValue)), ("content", .string($0.content))])) }
+            let messages = record.chatTurns.map { JSONValue.object(JSONObject([("role", .string($0.role.rawValue)), ("content", .string($0.content))])) }
             return JSONObject([
                 ("split", .string(split)), ("id", .string(record.id)), ("messages", .array(messages)),
                 ("pieces", .array(pieces.map { .object(JSONObject([("text", .string($0.text)), ("trained", .bool($0.trained))])) })),

@@ -47,7 +47,7 @@ enum ExplainCommand {
         let steps = try arguments.steps(of: arguments.budget(), poolSize: pool.count, batchSize: batchSize, meanTokens: pool.meanTokens)
         let specs = layout.featureSpecs.contains(FeatureSpec.ifd) ? layout.featureSpecs : layout.featureSpecs + [FeatureSpec.loss]
         let target = try ModelOptions.targetSplit("--val", arguments, formatter: formatter, pool: pool)
-        let columns = try FeatureOptions.pipeline(arguments, registry: registry, trained: model, seed: seed, target: target).columns(specs, of: pool)
+        let columns = try FeatureOptions.pipeline(arguments, registry: registry, trained: model, formatter: formatter, seed: seed, target: target).columns(specs, of: pool)
         let policyPool = try PolicyPool(columns: columns, count: pool.count, settings: policy.settings, seed: seed)
         let (features, clusters) = (policyPool.features, policyPool.clusters)
         let startLosses = layout.groups.contains(.currentLoss)

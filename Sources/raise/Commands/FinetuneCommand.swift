@@ -37,8 +37,8 @@ enum FinetuneCommand {
         let selector = try registry.make(selectorSpec, kind: .selector, seed: seed, as: (any InstructionSelector).self)
 
         let model = try ModelOptions.make(arguments, registry: registry, seed: seed)
-        let formatter = try ModelOptions.formatter(arguments, model: model)
-        let chatTemplate = try ModelOptions.promptChoice(arguments, model: model).chatTemplate?.source  // saved with the model
+        let prompt = try ModelOptions.promptChoice(arguments, model: model)
+        let formatter = try ModelOptions.formatter(for: prompt, arguments, model: model)
         let pool = try ModelOptions.pool(arguments, formatter: formatter)
         let steps = try arguments.steps(of: budget, poolSize: pool.count, batchSize: batchSize, meanTokens: pool.meanTokens)
         let validation = try ModelOptions.targetSplit("--val", arguments, formatter: formatter, pool: pool)
@@ -46,7 +46,7 @@ enum FinetuneCommand {
         let match = try arguments.choice("--match", as: AnswerMatch.self)
 
         try FeatureOptions.checkModels(for: selector.requiredFeatures, arguments)
-        let features = try FeatureOptions.pipeline(arguments, registry: registry, trained: model, seed: seed, target: validation).columns(selector.requiredFeatures, of: pool)
+        let features = try FeatureOptions.pipeline(arguments, registry: registry, trained: model, formatter: formatter, seed: seed, target: validation).columns(selector.requiredFeatures, of: pool)
 
         // Under mpirun every rank holds the model and its selector picks the same batches; each trains on its shard.
         let communicator = Job.communicator
@@ -82,7 +82,7 @@ enum FinetuneCommand {
         if !curve.isEmpty { result["val_curve"] = .array(curve) }
         if let out = arguments.string("--out") {
             try Checkpoint.saveModel(model, template: formatter.template, systemPrompt: formatter.defaultSystemPrompt,
-                                     chatTemplate: chatTemplate, to: out)
+                                     chatTemplate: prompt.chatTemplate?.source, to: out)
             try AtomicFile.write(log.joined(separator: "\n") + "\n", to: out + "/selection.jsonl")
             try AtomicFile.write(JSONValue.object(result).serialized + "\n", to: out + "/metrics.json")
         }

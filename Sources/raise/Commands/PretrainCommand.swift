@@ -42,8 +42,8 @@ enum PretrainCommand {
 
         let registry = try PluginOptions.load(arguments)
         let model = try ModelOptions.make(arguments, registry: registry, seed: seed)
-        let formatter = try ModelOptions.formatter(arguments, model: model)
-        let chatTemplate = try ModelOptions.promptChoice(arguments, model: model).chatTemplate?.source  // saved with the model
+        let prompt = try ModelOptions.promptChoice(arguments, model: model)
+        let formatter = try ModelOptions.formatter(for: prompt, arguments, model: model)
         let (formatted, skipped) = formatter.examples(try ModelOptions.records(arguments))
         guard !formatted.isEmpty else { throw RaiseError.invalidArgument(name: "--data", detail: "no example with a response to train on") }
         if !skipped.isEmpty { arguments.console.warning("\(skipped.count) record(s) without response tokens skipped") }
@@ -88,7 +88,7 @@ enum PretrainCommand {
             progress.update(step: step + 1, metrics: [("loss", Double(loss)), ("tokens_per_s", rate.rounded())])
             if communicator.isRoot && ((step + 1) % every == 0 || step + 1 == steps) {
                 try Checkpoint.saveModel(model, template: formatter.template, systemPrompt: formatter.defaultSystemPrompt,
-                                         chatTemplate: chatTemplate, to: out)
+                                         chatTemplate: prompt.chatTemplate?.source, to: out)
                 try Checkpoint.saveRun(model: model, trainer: trainer,
                                        state: .init(step: step + 1, optimizerStep: trainer.optimizer.step, rng: rng), to: out)
             }

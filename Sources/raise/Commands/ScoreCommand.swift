@@ -48,7 +48,7 @@ enum ScoreCommand {
         let window = rowwise ? (try arguments.int("--window") + chunk - 1) / chunk * chunk : Int.max
         try FeatureOptions.checkModels(for: specs, arguments)
         let target = try ModelOptions.targetSplit("--val", arguments, formatter: formatter, pool: nil)  // scoring trains nothing: no overlap check
-        let pipeline = try FeatureOptions.pipeline(arguments, registry: registry, trained: model, seed: seed, target: target)
+        let pipeline = try FeatureOptions.pipeline(arguments, registry: registry, trained: model, formatter: formatter, seed: seed, target: target)
         let start = Date()
 
         // Each window of records: formatted, scored (features cached per window), its lines written.

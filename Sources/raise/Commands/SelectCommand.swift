@@ -52,7 +52,7 @@ enum SelectCommand {
             }
             if let warning = pool.cuts.warning("--data (the pool)") { arguments.console.warning(warning) }
             let target = try ModelOptions.targetSplit("--val", arguments, formatter: formatter, pool: pool)
-            features = try FeatureOptions.pipeline(arguments, registry: registry, trained: model, seed: seed, target: target)
+            features = try FeatureOptions.pipeline(arguments, registry: registry, trained: model, formatter: formatter, seed: seed, target: target)
                 .columns(selector.requiredFeatures, of: pool)
         }
         let steps = try arguments.steps(of: budget, poolSize: kept.count, batchSize: batchSize, meanTokens: examples.meanTokens)

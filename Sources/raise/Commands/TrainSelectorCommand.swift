@@ -83,7 +83,7 @@ enum TrainSelectorCommand {
         let validation = try ModelOptions.targetSplit("--val", arguments, formatter: formatter, pool: pool)!
         var run = training
         run.steps = try arguments.steps(of: arguments.budget(), poolSize: pool.count, batchSize: training.batchSize, meanTokens: pool.meanTokens)
-        let columns = try FeatureOptions.pipeline(arguments, registry: registry, trained: model, seed: seed, target: validation)
+        let columns = try FeatureOptions.pipeline(arguments, registry: registry, trained: model, formatter: formatter, seed: seed, target: validation)
             .columns(policySettings.layout.featureSpecs, of: pool)
         let job = PolicyTrainingJob(model: model, pool: pool, validation: validation.examples, reward: reward,
                                     rewardName: rewardName, columns: columns, policySettings: policySettings, priorSpill: priorSpill,

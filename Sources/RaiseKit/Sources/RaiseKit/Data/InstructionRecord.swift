@@ -65,6 +65,14 @@ public struct InstructionRecord: Equatable, Sendable {
 
     /// The first user turn: the instruction of a single-turn record.
     public var instruction: String { turns.first { $0.role == .user }?.content ?? "" }
+
+    /// The record as the turns of a chat: its Alpaca input, if any, joined to the first instruction by a blank line,
+    /// as the chat templates write it.
+    public var chatTurns: [ChatTurn] {
+        var chat = turns
+        if !input.isEmpty, let first = chat.firstIndex(where: { $0.role == .user }) { chat[first].content += "\n\n" + input }
+        return chat
+    }
     /// The last assistant turn: the response of a single-turn record.
     public var output: String { turns.last { $0.role == .assistant }?.content ?? "" }
 

@@ -88,20 +88,17 @@ public enum PromptTemplate: String, CaseIterable, Sendable {
             }
         case .chatml, .qwen3:
             if let system { pieces.append(("<|im_start|>system\n" + system + "<|im_end|>\n", false)) }
-            var first = true
-            for (index, turn) in dialogue.enumerated() {
+            let messages = record.chatTurns.filter { $0.role != .system }
+            // Qwen3's last answer, rewritten once: its think block, or an empty one ending the prompt before it.
+            let last = self == .qwen3 && messages.last?.role == .assistant ? Self.qwen3Answer(messages.last!.content, isFinal: true) : nil
+            for (index, turn) in messages.enumerated() {
                 if turn.role == .user {
-                    let content = first && !record.input.isEmpty ? turn.content + "\n\n" + record.input : turn.content
-                    var prompt = "<|im_start|>user\n" + content + "<|im_end|>\n<|im_start|>assistant\n"
-                    let finalAnswer = index == dialogue.count - 2 ? dialogue[index + 1] : nil  // the answer to the last question
-                    if self == .qwen3, let finalAnswer, finalAnswer.role == .assistant {
-                        prompt += Self.qwen3Answer(finalAnswer.content, isFinal: true).promptEnd
-                    }
-                    pieces.append((prompt, false))
-                    first = false
+                    let prompt = "<|im_start|>user\n" + turn.content + "<|im_end|>\n<|im_start|>assistant\n"
+                    pieces.append((prompt + (index == messages.count - 2 ? last?.promptEnd ?? "" : ""), false))
                 } else {
-                    let answer = self == .qwen3 ? Self.qwen3Answer(turn.content, isFinal: index == dialogue.count - 1).answer : turn.content
-                    pieces.append((answer + "<|im_end|>", true))
+                    let answer = index == messages.count - 1 ? last?.answer
+                        : self == .qwen3 ? Self.qwen3Answer(turn.content, isFinal: false).answer : nil
+                    pieces.append(((answer ?? turn.content) + "<|im_end|>", true))
                     pieces.append(("\n", false))
                 }
             }
@@ -109,13 +106,11 @@ public enum PromptTemplate: String, CaseIterable, Sendable {
             func header(_ role: String) -> String { "<|start_header_id|>" + role + "<|end_header_id|>\n\n" }
             func trimmed(_ text: String) -> String { text.trimmingCharacters(in: .whitespacesAndNewlines) }
             var prompt = "<|begin_of_text|>" + (system.map { header("system") + trimmed($0) + "<|eot_id|>" } ?? "")
-            var first = true
-            for turn in dialogue {
+            for turn in record.chatTurns where turn.role != .system {
                 if turn.role == .user {
-                    let content = first && !record.input.isEmpty ? turn.content + "\n\n" + record.input : turn.content
-                    prompt += header("user") + trimmed(content) + "<|eot_id|>" + header("assistant")
+                    prompt += header("user") + trimmed(turn.content) + "<|eot_id|>" + header("assistant")
                     pieces.append((prompt, false))
-                    (prompt, first) = ("", false)
+                    prompt = ""
                 } else {
                     pieces.append((trimmed(turn.content) + "<|eot_id|>", true))
                 }

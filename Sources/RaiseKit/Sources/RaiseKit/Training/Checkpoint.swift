@@ -62,16 +62,11 @@ public enum Checkpoint {
         try AtomicFile.write(JSONValue.object(config).serialized + "\n", to: directory + "/config.json")
     }
 
-    /// The prompt template a model folder was trained with (`prompt_template` in its config.json), if it
-    /// says; nil for a folder raise did not train or an older one.
-    public static func savedTemplate(of directory: String) -> PromptTemplate? {
-        (try? JSONValue.readObject(path: directory + "/config.json"))?["prompt_template"]?.stringValue.flatMap(PromptTemplate.init)
-    }
-
-    /// The default system prompt a model folder was trained with (`default_system_prompt` in its config.json),
-    /// if any.
-    public static func savedSystemPrompt(of directory: String) -> String? {
-        (try? JSONValue.readObject(path: directory + "/config.json"))?["default_system_prompt"]?.stringValue
+    /// The prompt template and default system prompt a model folder was trained with (`prompt_template` and
+    /// `default_system_prompt` in its config.json), where it says; nil for a folder raise did not train or an older one.
+    public static func savedPromptFormat(of directory: String) -> (template: PromptTemplate?, systemPrompt: String?) {
+        let config = try? JSONValue.readObject(path: directory + "/config.json")
+        return (config?["prompt_template"]?.stringValue.flatMap(PromptTemplate.init), config?["default_system_prompt"]?.stringValue)
     }
 
     /// Loads model.safetensors of `directory` into `parameters`, checking every name and shape; or, when there
