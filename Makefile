@@ -297,7 +297,8 @@ REAL_BASE       := $(REAL)/alpaca-libre/base.jsonl $(REAL)/gpteacher/base.jsonl
 # not see, after REAL_CHECK more episodes (0: no check; the start is kept unless the trained policy beats it there).
 REAL_CHECK      ?= 3
 # More entries beside the default ones, e.g. REAL_EXTRA='--selector color-filter' (each RAISE variant trains its own
-# policies: 7–10 minutes of run time a target, about half of that on the clock with two runs at a time on 2 cores).
+# policies: 7–10 minutes of run time a target, about half of that on the clock with two runs at a time on 2 cores;
+# variants that differ only in choice= or nucleus= share their policies).
 REAL_EXTRA      ?=
 REAL_ENTRIES    := --selector random --selector perplexity --selector ifd --selector nearest --selector less --selector dsir --selector raise \
 	--selector raise:relevance=likelihood --selector raise:episodes=0 --selector raise:groups=stage+difficulty+semantics+availability $(REAL_EXTRA)

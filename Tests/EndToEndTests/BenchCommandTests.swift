@@ -249,6 +249,7 @@ final class BenchCommandTests: XCTestCase {
     /// written, not trained, and a count that is not one, or one beside a given policy, is refused before any run.
     /// `raise:relevance=dsir` trains its policy with DSIR's weight leading the relevance group; an unknown signal is
     /// refused before any run, and a given policy that ranks by another signal when the selector is made.
+    /// `raise:choice=top` differs from `raise` only in how it uses the policy, so it uses the same one, trained once.
     func testAnUntrainedRaisePolicyIsBenchmarkedBesideTheTrainedOne() throws {
         let (folder, model) = try tinySuite(self, size: 200, validation: 8, testSplit: 4)
         let bench = ["bench", "run", "--model", model, "--data", folder + "/suite/pool.jsonl", "--val", folder + "/suite/val.jsonl",
@@ -256,11 +257,15 @@ final class BenchCommandTests: XCTestCase {
                      "--batch", "4", "--eval-points", "1", "--threads", "1", "--json"]
         let cache = ["RAISE_CACHE_DIR": folder + "/cache"]
         let run = try runRaise(bench + ["--selector", "raise", "--selector", "raise:episodes=0", "--selector", "raise:relevance=dsir,episodes=0",
-                                        "--out", folder + "/bench"], environment: cache)
+                                        "--selector", "raise:choice=top", "--out", folder + "/bench"], environment: cache)
         XCTAssertEqual(run.status, 0, run.stderr)
         let events = run.stderr.split(separator: "\n").compactMap { try? JSONValue.parse(String($0)).objectValue }
         let last = try XCTUnwrap(events.last { $0["task"]?.stringValue == "bench" })
-        XCTAssertEqual(last["total"]?.intValue, 3 * 15 + 2 * 15, "three runs of 15 steps, and 2 episodes of policy training for one of them")
+        XCTAssertEqual(last["total"]?.intValue, 4 * 15 + 2 * 15, "four runs of 15 steps, and 2 episodes of policy training for raise and raise:choice=top")
+        XCTAssertEqual(last["step"]?.intValue, last["total"]?.intValue)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/bench/policies/10pct-raise_choice_top-seed0"), "no second policy")
+        let top = try JSONValue.readObject(path: folder + "/bench/runs/10pct/raise_choice_top-seed0.json")
+        XCTAssertTrue(top["entry_settings"]?.stringValue?.contains("choice=top") == true, "\(String(describing: top["entry_settings"]))")
         let byWeight = try JSONValue.readObject(path: folder + "/bench/policies/10pct-raise_relevance_dsir_episodes_0-seed0/config.json")
         XCTAssertEqual(byWeight["settings"]?.objectValue?["relevance_signal"]?.stringValue, "dsir")
         let untrained = PolicyFolder(folder + "/bench/policies/10pct-raise_episodes_0-seed0")

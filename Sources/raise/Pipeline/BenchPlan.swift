@@ -31,7 +31,24 @@ struct BenchEntry: Equatable {
     }
 
     /// A file-name-safe form of the name.
-    var slug: String { String(name.map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "_" }) }
+    var slug: String { BenchEntry.fileName(name) }
+
+    /// A file-name-safe name for the policy a RAISE entry trains: its spec without the parameters that say only how
+    /// selector.raise uses the trained policy (`choice`, `nucleus`), so that variants differing in those alone
+    /// (`raise` and `raise:choice=top`) share one policy, trained once — the same settings train the same policy.
+    var policySlug: String {
+        guard let parsed = try? PluginSpec(parsing: spec, option: "--selector") else { return slug }
+        let training = parsed.settings.filter { !BenchEntry.usageParameters.contains($0.name) }
+        guard training.count < parsed.settings.count else { return slug }
+        let settings = training.map { $0.name + "=" + PluginSpec.quoted($0.value) }.joined(separator: ",")
+        return BenchEntry.fileName(parsed.id + (settings.isEmpty ? "" : ":" + settings))
+    }
+
+    /// selector.raise's parameters that choose how a trained policy is used, not how it is trained.
+    static let usageParameters: Set<String> = ["choice", "nucleus"]
+
+    /// `text` with every character but letters, digits and "-" replaced by "_".
+    private static func fileName(_ text: String) -> String { String(text.map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "_" }) }
 
     /// The ids RAISE's selector is named by in a spec.
     static let raiseIDs = ["raise", "selector.raise"]

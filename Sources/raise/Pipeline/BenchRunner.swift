@@ -65,10 +65,11 @@ final class BenchRunner: @unchecked Sendable {
         (self.models, self.registry, self.pool, self.validation, self.test, self.settings) = (models, registry, pool, validation, test, settings)
     }
 
-    /// The policy folder RAISE uses for a run, and the budget it is trained at.
+    /// The policy folder RAISE uses for a run, and the budget it is trained at (variants that differ only in how
+    /// they use the policy share one: `BenchEntry.policySlug`).
     func policyFolder(for run: BenchRun) -> (path: String, budget: (label: String, steps: Int)) {
         let budget = settings.policy.budget ?? (run.budget, run.steps)
-        return ("\(settings.out)/policies/\(BenchPlan.slug(budget.label))-\(run.entry.slug)-seed\(run.seed)", budget)
+        return ("\(settings.out)/policies/\(BenchPlan.slug(budget.label))-\(run.entry.policySlug)-seed\(run.seed)", budget)
     }
 
     /// The state groups a RAISE entry's policy reads: its spec's `groups` (`raise:groups=stage+difficulty`),
