@@ -173,7 +173,8 @@ bench: build models venv-bench
 # two carry llama3 and qwen3. Then for the tiny Llama 3 of the tests, read from its GGUF file and trained with the
 # llama3 template: Llama 3's RoPE scaling recovered from llama.cpp's rope_freqs.weight into config.json, its
 # tokenizer with ignore_merges. Then for the tiny Qwen3, read from its GGUF file and trained with the qwen3
-# template: its query and key norms, its heads wider than width / heads.
+# template: its query and key norms, its heads wider than width / heads. Last, the tiny Llama 3 again, trained with
+# llama3.1: every chat opened by Llama 3.1's dated system turn, carried by raise's llama3.1 Jinja.
 HF_EXPORT ?= out/hf-export
 QWEN2_FIXTURE := Tests/Fixtures/qwen2/tiny-qwen2
 LLAMA3_FIXTURE := Tests/Fixtures/llama3/tiny-llama3.gguf
@@ -196,6 +197,7 @@ hf-export: build models venv-bench
 	$(call tiny_export,qwen2,$(QWEN2_FIXTURE),chatml)
 	$(call tiny_export,llama3,$(LLAMA3_FIXTURE),llama3)
 	$(call tiny_export,qwen3,$(QWEN3_FIXTURE),qwen3)
+	$(call tiny_export,llama31,$(LLAMA3_FIXTURE),llama3.1)
 
 # RAISE's picks in another trainer: a policy with the paper's (static) state trained briefly on SmolLM2 over
 # 48 GSM8K problems, its 4-step schedule exported by `raise select`, replayed by transformers

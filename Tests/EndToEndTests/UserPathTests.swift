@@ -367,7 +367,8 @@ final class UserPathTests: XCTestCase {
 
     /// A model's own chat template sets the default format: a Qwen2 folder carrying SmolLM2's template reads
     /// chats in ChatML opened by SmolLM2's system prompt, and says so; `--system-prompt ""` and `--template`
-    /// choose otherwise; a template raise does not know leaves alpaca, with a warning; a folder fine-tuned from it
+    /// choose otherwise; a Llama folder carrying Llama 3.1's template opens every chat with its dated system turn;
+    /// a template raise does not know leaves alpaca, with a warning; a folder fine-tuned from it
     /// keeps the template and the system prompt, and carries the chat template for transformers — raise's own when
     /// it was trained in another format.
     func testAModelsOwnChatTemplateIsTheDefaultFormat() throws {
@@ -401,6 +402,17 @@ final class UserPathTests: XCTestCase {
         let alpaca = try firstPiece(["--model", "llama:path=\(model)", "--template", "alpaca"])
         XCTAssertTrue(alpaca.text.hasPrefix("Below is an instruction that describes a task."), alpaca.text)
         XCTAssertFalse(alpaca.stderr.contains("chat template"), alpaca.stderr)
+
+        // Llama 3.1's template: its dated system turn opens every chat.
+        let llama31 = folder + "/llama31"
+        try FileManager.default.copyItem(atPath: fixturesFolder + "/llama3/tiny-llama3", toPath: llama31)
+        try XCTUnwrap(templates.compactMap(\.objectValue).first { $0["name"]?.stringValue == "Llama-3.1-Instruct" }?["source"]?.stringValue)
+            .write(toFile: llama31 + "/chat_template.jinja", atomically: true, encoding: .utf8)
+        let dated = try firstPiece(["--model", "llama:path=\(llama31)"])
+        XCTAssertEqual(dated.text, "<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\nCutting Knowledge Date: December 2023\nToday Date: "
+                       + "26 Jul 2024\n\n<|eot_id|><|start_header_id|>user<|end_header_id|>\n\nAdd 0 and 2.<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n")
+        XCTAssertTrue(dated.stderr.contains("writes them: the llama3.1 template (--template"), dated.stderr)
+        XCTAssertFalse(dated.stderr.contains("leaves out"), dated.stderr)
 
         let unknown = folder + "/unknown"
         try FileManager.default.copyItem(atPath: fixturesFolder + "/qwen2/tiny-qwen2", toPath: unknown)

@@ -26,7 +26,8 @@ final class ModelChatTemplateTests: XCTestCase {
         let expected: [String: (PromptTemplate?, String?)] = [
             "SmolLM2-135M-Instruct": (.chatml, "You are a helpful AI assistant named SmolLM, trained by Hugging Face"),
             "Qwen2.5-Instruct": (.chatml, "You are Qwen, created by Alibaba Cloud. You are a helpful assistant."),
-            "Qwen3": (.qwen3, nil), "Meta-Llama-3-Instruct": (.llama3, nil), "an [INST] template": (nil, nil),
+            "Qwen3": (.qwen3, nil), "Meta-Llama-3-Instruct": (.llama3, nil), "Llama-3.1-Instruct": (.llama31, nil),
+            "Llama-3.2-Instruct": (.llama31, nil), "an [INST] template": (nil, nil),
         ]
         let templates = try XCTUnwrap(reference["templates"]?.arrayValue).compactMap(\.objectValue)
         XCTAssertEqual(Set(templates.compactMap { $0["name"]?.stringValue }), Set(expected.keys))
@@ -37,7 +38,7 @@ final class ModelChatTemplateTests: XCTestCase {
             XCTAssertEqual(chat.defaultSystemPrompt, expected[name]?.1, name)
             XCTAssertNil(chat.unrenderedPart, name)
             guard let template = chat.promptTemplate else { continue }
-            let formatter = try PromptFormatter(template: template, tokenizer: template == .llama3 ? llama3 : chatml, maxLength: 512,
+            let formatter = try PromptFormatter(template: template, tokenizer: template.rawValue.hasPrefix("llama") ? llama3 : chatml, maxLength: 512,
                                                 defaultSystemPrompt: chat.defaultSystemPrompt)
             let rendered = try XCTUnwrap(entry["rendered"]?.arrayValue).compactMap(\.stringValue)
             XCTAssertEqual(rendered.count, records.count, name)
@@ -70,14 +71,17 @@ final class ModelChatTemplateTests: XCTestCase {
         XCTAssertEqual(example.lossMask.filter { $0 == 1 }.count, plainExample.lossMask.filter { $0 == 1 }.count, "the same answer tokens trained")
     }
 
-    /// Llama 3.1's template writes a dated system turn raise's llama3 leaves out: it is still known, and said so.
-    /// The default prompt is read from a literal with Jinja's escapes, and never from a literal the chat's own
-    /// content continues.
+    /// A Llama template that dates its system turn otherwise than Llama 3.1's (another cut-off, no date) is still
+    /// known as llama3, and what it writes beyond it said. The default prompt is read from a literal with Jinja's
+    /// escapes, and never from a literal the chat's own content continues.
     func testWhatATemplateWritesBeyondRaisesIsNamed() {
-        let llama31 = ModelChatTemplate(source: "{{- bos_token }}{{- \"<|start_header_id|>system<|end_header_id|>\\n\\n\" }}"
-                                        + "{{- \"Cutting Knowledge Date: December 2023\\n\" }}{{- '<|eot_id|>' }}", origin: "t")
-        XCTAssertEqual(llama31.promptTemplate, .llama3)
-        XCTAssertNotNil(llama31.unrenderedPart)
+        for cutOff in ["{{- \"Cutting Knowledge Date: December 2023\\n\" }}",
+                       "{{- \"Cutting Knowledge Date: September 2025\\n\" }}{{- \"Today Date: \" + date_string }}{%- set date_string = \"26 Jul 2024\" %}"] {
+            let dated = ModelChatTemplate(source: "{{- bos_token }}{{- \"<|start_header_id|>system<|end_header_id|>\\n\\n\" }}" + cutOff
+                                          + "{{- '<|eot_id|>' }}", origin: "t")
+            XCTAssertEqual(dated.promptTemplate, .llama3, cutOff)
+            XCTAssertNotNil(dated.unrenderedPart, cutOff)
+        }
         let escaped = ModelChatTemplate(source: "{{ '<|im_start|>system\\n' + messages[0]['content'] + '<|im_end|>' }}"
                                         + "{{ \"<|im_start|>system\\nYou\\'re \\\"kind\\\".\\tOK<|im_end|>\\n\" }}", origin: "t")
         XCTAssertEqual(escaped.defaultSystemPrompt, "You're \"kind\".\tOK")
@@ -124,7 +128,7 @@ final class ModelChatTemplateTests: XCTestCase {
     /// raise's own chat templates, as a saved model carries them for transformers, are known again as the same
     /// template with the same default system prompt (escapes and all); alpaca and plain have none.
     func testRaisesOwnChatTemplatesAreKnownAgain() {
-        for template in [PromptTemplate.chatml, .qwen3, .llama3] {
+        for template in [PromptTemplate.chatml, .qwen3, .llama3, .llama31] {
             for prompt in [nil, "Be brief.", "It's \"fine\":\n\ta \\ b."] {
                 let source = template.chatTemplate(defaultSystemPrompt: prompt)
                 let chat = ModelChatTemplate(source: source ?? "", origin: "t")

@@ -50,10 +50,14 @@ public struct ModelChatTemplate: Sendable {
     }
 
     /// The raise template that writes what this one writes for chats of system, user and assistant turns, told by
-    /// its markers: Llama 3's headers; ChatML's turns, Qwen3's when it has the switch for its empty think block
+    /// its markers: Llama 3's headers, Llama 3.1's when it writes its dated system turn (its cut-off "December 2023"
+    /// and its date "26 Jul 2024"); ChatML's turns, Qwen3's when it has the switch for its empty think block
     /// (`enable_thinking`); nil for any other (Mistral's [INST], Gemma's, Phi's turns…).
     public var promptTemplate: PromptTemplate? {
-        if source.contains("<|start_header_id|>") && source.contains("<|eot_id|>") { return .llama3 }
+        if source.contains("<|start_header_id|>") && source.contains("<|eot_id|>") {
+            let dated = ["Cutting Knowledge Date: December 2023", "Today Date: ", "26 Jul 2024"].allSatisfy(source.contains)
+            return dated ? .llama31 : .llama3
+        }
         guard source.contains("<|im_start|>") && source.contains("<|im_end|>") else { return nil }
         return source.contains("enable_thinking") ? .qwen3 : .chatml
     }
@@ -61,9 +65,11 @@ public struct ModelChatTemplate: Sendable {
     /// The system prompt the template writes when a chat brings none — SmolLM2's "You are a helpful AI assistant
     /// named SmolLM, …", Qwen2.5's "You are Qwen, …": the text of its one string literal that holds a whole system
     /// turn, `'<|im_start|>system\n…<|im_end|>'` (or Llama 3's `'<|start_header_id|>system<|end_header_id|>\n\n…<|eot_id|>'`).
-    /// Nil when there is none (Qwen3's, Llama 3's).
+    /// Llama 3.1's turn begins with its dated preamble, which is not part of the prompt. Nil when there is none
+    /// (Qwen3's, Llama 3's, Llama 3.1's).
     public var defaultSystemPrompt: String? {
-        let (opening, newlines, closing) = promptTemplate == .llama3
+        let template = promptTemplate
+        let (opening, newlines, closing) = template == .llama3 || template == .llama31
             ? ("<|start_header_id|>system<|end_header_id|>", 2, "<|eot_id|>") : ("<|im_start|>system", 1, "<|im_end|>")
         var rest = source[...]
         scan: while let start = rest.range(of: opening) {
@@ -74,17 +80,20 @@ public struct ModelChatTemplate: Sendable {
                 if text.hasPrefix("\\n") { text = text.dropFirst(2) } else if text.hasPrefix("\n") { text = text.dropFirst() } else { continue scan }
             }
             guard let end = text.range(of: closing) else { continue }
-            let prompt = Self.unescaped(text[..<end.lowerBound])
+            var prompt = Self.unescaped(text[..<end.lowerBound])
+            if template == .llama31, prompt.hasPrefix(PromptTemplate.llama31SystemPreamble) {
+                prompt.removeFirst(PromptTemplate.llama31SystemPreamble.count)
+            }
             if !prompt.isEmpty { return prompt }
         }
         return nil
     }
 
-    /// What this template writes that raise's template does not, when known: Llama 3.1's and later templates
-    /// write a system turn dated by the day of rendering ("Cutting Knowledge Date: …").
+    /// What this template writes that raise's template does not, when known: a Llama template that writes a dated
+    /// system turn ("Cutting Knowledge Date: …") other than Llama 3.1's.
     public var unrenderedPart: String? {
         promptTemplate == .llama3 && source.contains("Cutting Knowledge Date")
-            ? "the system turn it writes with a knowledge cut-off and today's date" : nil
+            ? "the system turn it writes with a knowledge cut-off and a date other than Llama 3.1's" : nil
     }
 
     /// The rest of a Jinja string literal from `text` on: up to its closing `quote` (an escaped one is part of it).

@@ -18,6 +18,10 @@ public enum PromptTemplate: String, CaseIterable, Sendable {
     /// Llama 3's chat: <|begin_of_text|>, then <|start_header_id|>role<|end_header_id|> turns, each closed by
     /// <|eot_id|>, their texts trimmed, as Llama 3 Instruct's chat template renders them.
     case llama3
+    /// Llama 3.1's chat (also 3.2's and 3.3's): Llama 3's, with a system turn that always opens the chat with the
+    /// model's knowledge cut-off and a date — `llama31SystemPreamble`, then the chat's own system prompt, if any —
+    /// as their chat templates write it with the date they fall back to.
+    case llama31 = "llama3.1"
     /// The instruction (and input) on its own line, then the response; a text document as it is.
     case plain
 
@@ -42,6 +46,11 @@ public enum PromptTemplate: String, CaseIterable, Sendable {
         return ("", "<think>\n" + dropLineBreaks(block) + "\n</think>\n\n" + answer)
     }
 
+    /// What Llama 3.1's system turn opens with: its knowledge cut-off, and the date its chat template writes when
+    /// given none (transformers gives Llama 3.2's template the day of rendering instead: pass `date_string="26 Jul
+    /// 2024"` to `apply_chat_template` to write this).
+    public static let llama31SystemPreamble = "Cutting Knowledge Date: December 2023\nToday Date: 26 Jul 2024\n\n"
+
     static let alpacaHeader = "Below is an instruction that describes a task. Write a response that appropriately completes the request."
     static let alpacaHeaderWithInput = "Below is an instruction that describes a task, paired with an input that provides further context. Write a response that appropriately completes the request."
 
@@ -49,7 +58,7 @@ public enum PromptTemplate: String, CaseIterable, Sendable {
     var markers: [String] {
         switch self {
         case .chatml, .qwen3: ["<|im_start|>", "<|im_end|>"]
-        case .llama3: ["<|begin_of_text|>", "<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>"]
+        case .llama3, .llama31: ["<|begin_of_text|>", "<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>"]
         case .alpaca, .plain: []
         }
     }
@@ -102,10 +111,12 @@ public enum PromptTemplate: String, CaseIterable, Sendable {
                     pieces.append(("\n", false))
                 }
             }
-        case .llama3:
+        case .llama3, .llama31:
             func header(_ role: String) -> String { "<|start_header_id|>" + role + "<|end_header_id|>\n\n" }
             func trimmed(_ text: String) -> String { text.trimmingCharacters(in: .whitespacesAndNewlines) }
-            var prompt = "<|begin_of_text|>" + (system.map { header("system") + trimmed($0) + "<|eot_id|>" } ?? "")
+            let dated = self == .llama31 && dialogue.contains { $0.role == .user }  // a chat, not a document
+            let systemTurn = dated ? Self.llama31SystemPreamble + trimmed(system ?? "") : system.map(trimmed)
+            var prompt = "<|begin_of_text|>" + (systemTurn.map { header("system") + $0 + "<|eot_id|>" } ?? "")
             for turn in record.chatTurns where turn.role != .system {
                 if turn.role == .user {
                     prompt += header("user") + trimmed(turn.content) + "<|eot_id|>" + header("assistant")

@@ -28,13 +28,17 @@ extension PromptTemplate {
                 + "{%- endif %}{{- '<|im_start|>' + message['role'] + '\\n' + content + '<|im_end|>\\n' }}{%- endfor %}"
                 + "{%- if add_generation_prompt %}{{- '<|im_start|>assistant\\n' }}"
                 + "{%- if enable_thinking is not defined or enable_thinking is false %}{{- '<think>\\n\\n</think>\\n\\n' }}{%- endif %}{%- endif %}"
-        case .llama3:
-            let system = defaultSystemPrompt.map {
-                "{%- if messages[0]['role'] != 'system' %}{{- '<|start_header_id|>system<|end_header_id|>\\n\\n"
-                    + Self.jinjaText($0.trimmingCharacters(in: .whitespacesAndNewlines)) + "<|eot_id|>' }}{%- endif %}"
-            } ?? ""
-            return "{{- '<|begin_of_text|>' }}" + system + "{%- for message in messages %}{{- '<|start_header_id|>' + message['role'] + "
-                + "'<|end_header_id|>\\n\\n' + message['content'] | trim + '<|eot_id|>' }}{%- endfor %}"
+        case .llama3, .llama31:
+            let header = "<|start_header_id|>system<|end_header_id|>\\n\\n" + (self == .llama31 ? Self.jinjaText(Self.llama31SystemPreamble) : "")
+            let defaultTurn = defaultSystemPrompt.map { "{{- '" + header + Self.jinjaText($0.trimmingCharacters(in: .whitespacesAndNewlines)) + "<|eot_id|>' }}" }
+            // Llama 3.1's system turn is always written: the chat's own system prompt after the preamble, else the default.
+            let system = self == .llama31
+                ? "{%- if messages[0]['role'] == 'system' %}{{- '" + header + "' + messages[0]['content'] | trim + '<|eot_id|>' }}{%- else %}"
+                    + (defaultTurn ?? "{{- '" + header + "<|eot_id|>' }}") + "{%- endif %}"
+                : defaultTurn.map { "{%- if messages[0]['role'] != 'system' %}" + $0 + "{%- endif %}" } ?? ""
+            let turn = "{{- '<|start_header_id|>' + message['role'] + '<|end_header_id|>\\n\\n' + message['content'] | trim + '<|eot_id|>' }}"
+            let turns = self == .llama31 ? "{%- if not (loop.first and message['role'] == 'system') %}" + turn + "{%- endif %}" : turn
+            return "{{- '<|begin_of_text|>' }}" + system + "{%- for message in messages %}" + turns + "{%- endfor %}"
                 + "{%- if add_generation_prompt %}{{- '<|start_header_id|>assistant<|end_header_id|>\\n\\n' }}{%- endif %}"
         case .alpaca, .plain:
             return nil
