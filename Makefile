@@ -173,11 +173,15 @@ bench: build models venv-bench
 # two carry llama3 and qwen3. Then for the tiny Llama 3 of the tests, read from its GGUF file and trained with the
 # llama3 template: Llama 3's RoPE scaling recovered from llama.cpp's rope_freqs.weight into config.json, its
 # tokenizer with ignore_merges. Then for the tiny Qwen3, read from its GGUF file and trained with the qwen3
-# template: its query and key norms, its heads wider than width / heads. Last, the tiny Llama 3 again, trained with
-# llama3.1: every chat opened by Llama 3.1's dated system turn, carried by raise's llama3.1 Jinja.
+# template: its query and key norms, its heads wider than width / heads. Then the tiny Llama 3 again, trained with
+# llama3.1: every chat opened by Llama 3.1's dated system turn, carried by raise's llama3.1 Jinja. Last, the tiny
+# Llama 3's HF folder carrying Llama-3.2-Instruct's own template, fine-tuned without --template (read as llama3.1):
+# the saved folder keeps that template, which check_export.py gives the date raise writes.
 HF_EXPORT ?= out/hf-export
 QWEN2_FIXTURE := Tests/Fixtures/qwen2/tiny-qwen2
 LLAMA3_FIXTURE := Tests/Fixtures/llama3/tiny-llama3.gguf
+LLAMA3_FOLDER := Tests/Fixtures/llama3/tiny-llama3
+CHAT_REFERENCE := Tests/Fixtures/chat_templates/chat_templates_reference.json
 QWEN3_FIXTURE := Tests/Fixtures/qwen3/tiny-qwen3.gguf
 HF_CHATS := Tests/Fixtures/chat_templates/chats.jsonl
 # $(call tiny_export,NAME,MODEL FILE,TEMPLATE): fine-tune a tests' tiny model, score it, check it in transformers.
@@ -198,6 +202,15 @@ hf-export: build models venv-bench
 	$(call tiny_export,llama3,$(LLAMA3_FIXTURE),llama3)
 	$(call tiny_export,qwen3,$(QWEN3_FIXTURE),qwen3)
 	$(call tiny_export,llama31,$(LLAMA3_FIXTURE),llama3.1)
+	mkdir -p $(HF_EXPORT)/llama32-base && cp $(LLAMA3_FOLDER)/* $(HF_EXPORT)/llama32-base/
+	$(VENV)/bin/python -c "import json, sys; references = json.load(open(sys.argv[1]))['templates']; \
+		open(sys.argv[2], 'w').write(next(t['source'] for t in references if t['name'] == 'Llama-3.2-Instruct'))" \
+		$(CHAT_REFERENCE) $(HF_EXPORT)/llama32-base/chat_template.jinja
+	$(RELEASE_BIN) finetune --model 'llama:path=$(HF_EXPORT)/llama32-base,ctx=512' --data $(HF_EXPORT)/data/train.jsonl \
+		--budget 4 --batch 4 --lr 3e-3 --force --quiet --out $(HF_EXPORT)/llama32
+	$(RELEASE_BIN) evaluate --model $(HF_EXPORT)/llama32 --val $(HF_EXPORT)/data/val.jsonl --val $(HF_CHATS) \
+		--losses $(HF_EXPORT)/llama32-losses.jsonl --force
+	$(VENV)/bin/python Samples/HFExport/check_export.py $(HF_EXPORT)/llama32 $(HF_EXPORT)/llama32-losses.jsonl
 
 # RAISE's picks in another trainer: a policy with the paper's (static) state trained briefly on SmolLM2 over
 # 48 GSM8K problems, its 4-step schedule exported by `raise select`, replayed by transformers

@@ -10,7 +10,8 @@ the script loads the folder with AutoTokenizer and AutoModelForCausalLM and chec
   2. the model's mean answer-token loss on raise's ids is within the tolerance of raise's, and
   3. when the folder carries a chat template (raise saves one with every model trained in a chat template: the
      model's own, or raise's as Jinja), transformers' apply_chat_template writes each record's messages as raise's
-     template pieces write them.
+     template pieces write them — given the date raise's llama3.1 writes, which Llama 3.2's own template would
+     otherwise take from the day of rendering (other templates ignore it).
 It prints one line per failure and a JSON summary last; the exit status is 1 if anything failed.
 """
 import argparse
@@ -19,6 +20,10 @@ import sys
 
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
+
+
+# The date Llama 3.1's chat template writes when given none, which raise's llama3.1 template writes too.
+LLAMA31_DATE = "26 Jul 2024"
 
 
 def main():
@@ -37,7 +42,7 @@ def main():
     for record in records:
         if tokenizer.chat_template:
             text = "".join(piece["text"] for piece in record["pieces"])
-            if tokenizer.apply_chat_template(record["messages"], tokenize=False) != text:
+            if tokenizer.apply_chat_template(record["messages"], tokenize=False, date_string=LLAMA31_DATE) != text:
                 template_failures += 1
                 print(f"{record['id']}: transformers' chat template writes another text than raise's template", file=sys.stderr)
         ids = record["ids"]
