@@ -40,8 +40,7 @@ struct BenchEntry: Equatable {
         guard let parsed = try? PluginSpec(parsing: spec, option: "--selector") else { return slug }
         let training = parsed.settings.filter { !BenchEntry.usageParameters.contains($0.name) }
         guard training.count < parsed.settings.count else { return slug }
-        let settings = training.map { $0.name + "=" + PluginSpec.quoted($0.value) }.joined(separator: ",")
-        return BenchEntry.fileName(parsed.id + (settings.isEmpty ? "" : ":" + settings))
+        return BenchEntry.fileName(BenchEntry.specText(parsed.id, training))
     }
 
     /// selector.raise's parameters that choose how a trained policy is used, not how it is trained.
@@ -96,7 +95,12 @@ struct BenchEntry: Equatable {
     func spec(policy: String) throws -> String {
         let parsed = try PluginSpec(parsing: spec, option: "--selector")
         let settings = parsed.settings.filter { $0.name != "episodes" } + [(name: "policy", value: policy)]
-        return parsed.id + ":" + settings.map { $0.name + "=" + PluginSpec.quoted($0.value) }.joined(separator: ",")
+        return BenchEntry.specText(parsed.id, settings)
+    }
+
+    /// The spec text of plugin `id` with `settings` (`raise:relevance=dsir,policy=DIR`; the id alone without any).
+    private static func specText(_ id: String, _ settings: [(name: String, value: String)]) -> String {
+        settings.isEmpty ? id : id + ":" + settings.map { $0.name + "=" + PluginSpec.quoted($0.value) }.joined(separator: ",")
     }
 }
 

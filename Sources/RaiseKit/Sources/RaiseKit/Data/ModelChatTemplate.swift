@@ -55,7 +55,7 @@ public struct ModelChatTemplate: Sendable {
     /// (`enable_thinking`); nil for any other (Mistral's [INST], Gemma's, Phi's turns…).
     public var promptTemplate: PromptTemplate? {
         if source.contains("<|start_header_id|>") && source.contains("<|eot_id|>") {
-            let dated = ["Cutting Knowledge Date: December 2023", "Today Date: ", "26 Jul 2024"].allSatisfy(source.contains)
+            let dated = [PromptTemplate.llama31CutOff, PromptTemplate.llama31DateLabel, PromptTemplate.llama31Date].allSatisfy(source.contains)
             return dated ? .llama31 : .llama3
         }
         guard source.contains("<|im_start|>") && source.contains("<|im_end|>") else { return nil }

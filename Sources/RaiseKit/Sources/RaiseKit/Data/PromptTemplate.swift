@@ -46,10 +46,14 @@ public enum PromptTemplate: String, CaseIterable, Sendable {
         return ("", "<think>\n" + dropLineBreaks(block) + "\n</think>\n\n" + answer)
     }
 
+    /// The parts of Llama 3.1's dated system turn, as its chat template writes them: its knowledge cut-off, the
+    /// label of the date, and the date it writes when given none.
+    static let llama31CutOff = "Cutting Knowledge Date: December 2023", llama31DateLabel = "Today Date: ", llama31Date = "26 Jul 2024"
+
     /// What Llama 3.1's system turn opens with: its knowledge cut-off, and the date its chat template writes when
     /// given none (transformers gives Llama 3.2's template the day of rendering instead: pass `date_string="26 Jul
     /// 2024"` to `apply_chat_template` to write this).
-    public static let llama31SystemPreamble = "Cutting Knowledge Date: December 2023\nToday Date: 26 Jul 2024\n\n"
+    public static let llama31SystemPreamble = llama31CutOff + "\n" + llama31DateLabel + llama31Date + "\n\n"
 
     static let alpacaHeader = "Below is an instruction that describes a task. Write a response that appropriately completes the request."
     static let alpacaHeaderWithInput = "Below is an instruction that describes a task, paired with an input that provides further context. Write a response that appropriately completes the request."
