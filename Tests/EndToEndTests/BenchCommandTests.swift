@@ -257,11 +257,12 @@ final class BenchCommandTests: XCTestCase {
                      "--batch", "4", "--eval-points", "1", "--threads", "1", "--json"]
         let cache = ["RAISE_CACHE_DIR": folder + "/cache"]
         let run = try runRaise(bench + ["--selector", "raise", "--selector", "raise:episodes=0", "--selector", "raise:relevance=dsir,episodes=0",
-                                        "--selector", "raise:choice=top", "--out", folder + "/bench"], environment: cache)
+                                        "--selector", "raise:choice=top", "--selector", "selector.raise:episodes=0", "--out", folder + "/bench"],
+                               environment: cache)
         XCTAssertEqual(run.status, 0, run.stderr)
         let events = run.stderr.split(separator: "\n").compactMap { try? JSONValue.parse(String($0)).objectValue }
         let last = try XCTUnwrap(events.last { $0["task"]?.stringValue == "bench" })
-        XCTAssertEqual(last["total"]?.intValue, 4 * 15 + 2 * 15, "four runs of 15 steps, and 2 episodes of policy training for raise and raise:choice=top")
+        XCTAssertEqual(last["total"]?.intValue, 5 * 15 + 2 * 15, "five runs of 15 steps, and 2 episodes of policy training for raise and raise:choice=top")
         XCTAssertEqual(last["step"]?.intValue, last["total"]?.intValue)
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/bench/policies/10pct-raise_choice_top-seed0"), "no second policy")
         let top = try JSONValue.readObject(path: folder + "/bench/runs/10pct/raise_choice_top-seed0.json")
@@ -270,6 +271,8 @@ final class BenchCommandTests: XCTestCase {
         XCTAssertEqual(byWeight["settings"]?.objectValue?["relevance_signal"]?.stringValue, "dsir")
         let untrained = PolicyFolder(folder + "/bench/policies/10pct-raise_episodes_0-seed0")
         XCTAssertEqual(try untrained.episodesDone(), 0)
+        XCTAssertEqual(try PolicyFolder(folder + "/bench/policies/10pct-selector_raise_episodes_0-seed0").episodesDone(), 0,
+                       "RAISE's full id with parameters: its policy is trained (for 0 episodes) like raise's")
         XCTAssertEqual(try PolicyFolder(folder + "/bench/policies/10pct-raise-seed0").episodesDone(), 2)
         let runs = try ["raise", "raise_episodes_0"].map { try JSONValue.readObject(path: folder + "/bench/runs/10pct/\($0)-seed0.json") }
         XCTAssertEqual(runs[0]["entry_settings"], runs[1]["entry_settings"], "the same plugin; the episodes are the benchmark's")

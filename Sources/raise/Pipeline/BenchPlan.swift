@@ -52,9 +52,10 @@ struct BenchEntry: Equatable {
     /// The ids RAISE's selector is named by in a spec.
     static let raiseIDs = ["raise", "selector.raise"]
 
-    /// Whether this is RAISE without a given policy, so the benchmark trains one.
+    /// Whether this is RAISE without a given policy, so the benchmark trains one (under either of its ids).
     var trainsPolicy: Bool {
-        kind == .selector && (spec == "raise" || spec == "selector.raise" || spec.hasPrefix("raise:") && !spec.contains("policy="))
+        guard kind == .selector, let parsed = try? PluginSpec(parsing: spec, option: "--selector") else { return false }
+        return BenchEntry.raiseIDs.contains(parsed.id) && parsed.setting("policy") == nil
     }
 
     /// The episodes a RAISE entry's spec asks its policy to be trained for (`raise:episodes=0`: none, the policy
