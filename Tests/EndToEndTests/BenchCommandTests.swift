@@ -678,12 +678,40 @@ final class BenchPerfTests: XCTestCase {
                          "| selection | pool 20000 |", "ms/step (lower is better)"] {
             XCTAssertTrue(table.contains(fragment), fragment + "\n" + table)
         }
-        if FileManager.default.fileExists(atPath: ModelCache.smolLM2) {  // SmolLM2's peer is named, with the GFLOP/s reached
+        let smolLM2 = FileManager.default.fileExists(atPath: ModelCache.smolLM2)
+        if smolLM2 {  // SmolLM2's peer is named, with the GFLOP/s reached
             for name in ["smollm2-train-1thread", "smollm2-score-1thread"] {
                 let row = table.split(separator: "\n").first { $0.contains(name) }
                 XCTAssertNotNil(row?.range(of: #"\| PyTorch \+ transformers \| not installed \| — \| [0-9.]+ \([0-9]+%\) \|$"#,
                                            options: .regularExpression), String(row ?? "no \(name) row"))
             }
         }
+        // The training benchmark's blocks, shown as they go in perf's own words (its child reports them as JSON).
+        let blocks = smolLM2 ? 2 : 1
+        XCTAssertTrue(result.stderr.contains("bench perf [raise bench train --threads 1 --repeats 1: TinyGPT, 1 thread(s)]: block 1/\(blocks) "),
+                      result.stderr)
+        XCTAssertFalse(result.stderr.contains("{\"event\""), "no child's JSON passed on as it is: \(result.stderr)")
+    }
+
+    func testTheTrainingBenchmarkShowsItsBlocksOrIsQuiet() throws {
+        let bench = ["bench", "train", "--model", "tinygpt:layers=1,heads=2,d=32,ctx=32", "--vocab", "300", "--batch", "2", "--repeats", "2",
+                     "--threads", "1"]
+        // TinyGPT's blocks only: no peer, and a model folder without SmolLM2 (the perf test above measures it).
+        let environment = ["RAISE_PYTHON": "/nonexistent/python", "RAISE_MODELS_DIR": try scratchFolder(self)]
+        let json = try runRaise(bench + ["--json"], environment: environment)
+        XCTAssertEqual(json.status, 0, json.stderr)
+        let events = json.stderr.split(separator: "\n").map { try? JSONValue.parse(String($0)).objectValue }
+        XCTAssertFalse(events.contains { $0 == nil }, "every line of stderr is JSON: \(json.stderr)")
+        let progress = events.compactMap { $0 }.filter { $0["event"]?.stringValue == "progress" }
+        XCTAssertEqual(progress.last?["step"]?.intValue, 2, json.stderr)
+        XCTAssertEqual(progress.last?["total"]?.intValue, 2)
+        XCTAssertEqual(progress.first?["task"]?.stringValue, "bench train")
+        XCTAssertEqual(progress.first?["unit"]?.stringValue, "block")
+        XCTAssertEqual(progress.first?["run"]?.stringValue, "TinyGPT, 1 thread(s)")
+        XCTAssertNotNil(progress.first?["train_s"]?.numberValue)
+        let quiet = try runRaise(bench + ["--quiet"], environment: environment)
+        XCTAssertEqual(quiet.status, 0, quiet.stderr)
+        XCTAssertEqual(quiet.stderr, "")
+        XCTAssertTrue(quiet.stdout.contains("train-1thread"), quiet.stdout)
     }
 }

@@ -56,11 +56,12 @@ struct TrainScoreTimes {
     static let stepsPerBlock = 3
 
     /// `repeats` blocks per side, alternating so that a noisy machine slows both alike: `stepsPerBlock` raise
-    /// steps of each kind, then one run of the peer (when there is one), whose JSON gives its own times.
-    static func alternating(repeats: Int, train: () throws -> Void, score: () throws -> Void,
-                            peer: (() throws -> JSONObject)?) throws -> (ours: TrainScoreTimes, peer: TrainScoreTimes) {
+    /// steps of each kind, then one run of the peer (when there is one), whose JSON gives its own times. Each
+    /// block is a step of `progress`, counted after `blocksBefore`, with raise's median step times so far.
+    static func alternating(repeats: Int, train: () throws -> Void, score: () throws -> Void, peer: (() throws -> JSONObject)?,
+                            progress: ProgressReporter, blocksBefore: Int) throws -> (ours: TrainScoreTimes, peer: TrainScoreTimes) {
         var ours = TrainScoreTimes(), theirs = TrainScoreTimes()
-        for _ in 0..<repeats {
+        for block in 1...repeats {
             for _ in 0..<stepsPerBlock {
                 ours.train.append(try Timing.seconds(train))
                 ours.score.append(try Timing.seconds(score))
@@ -70,6 +71,7 @@ struct TrainScoreTimes {
                 theirs.train += result["train"]?.arrayValue?.compactMap(\.numberValue) ?? []
                 theirs.score += result["score"]?.arrayValue?.compactMap(\.numberValue) ?? []
             }
+            progress.update(step: blocksBefore + block, metrics: [("train_s", Timing.median(ours.train)), ("score_s", Timing.median(ours.score))])
         }
         return (ours, theirs)
     }

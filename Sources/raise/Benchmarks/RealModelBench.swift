@@ -74,8 +74,9 @@ struct RealModelBench {
         return 2 * Double(rows * width * feedForward) / seconds / 1e9
     }
 
-    /// Measures both cases at `threads` threads, `repeats` blocks of 3 steps per side.
-    func run(registry: PluginRegistry, threads: Int, repeats: Int) throws -> [BenchTrainCommand.Row] {
+    /// Measures both cases at `threads` threads, `repeats` blocks of 3 steps per side, each block a step of
+    /// `progress` after `blocksBefore`.
+    func run(registry: PluginRegistry, threads: Int, repeats: Int, progress: ProgressReporter, blocksBefore: Int) throws -> [BenchTrainCommand.Row] {
         let model = try registry.make(PluginSpec(parsing: "llama:path=\"\(ModelCache.smolLM2)\",ctx=\(context)", option: "--model"),
                                       kind: .model, seed: 0, as: (any LanguageModel).self)
         guard let configuration = model.huggingFaceConfiguration else {
@@ -99,7 +100,8 @@ struct RealModelBench {
         let arguments = [ModelCache.smolLM2, cache] + [context, batch, prompt, threads, TrainScoreTimes.stepsPerBlock].map(String.init)
         let (ours, peer) = try TrainScoreTimes.alternating(
             repeats: repeats, train: { try trainer.step(examples) }, score: { _ = try model.exampleLosses(examples) },
-            peer: peerAvailable ? { try PythonPeer.runScript(RealModelBench.peerScript, arguments: arguments, name: "bench train (SmolLM2)") } : nil)
+            peer: peerAvailable ? { try PythonPeer.runScript(RealModelBench.peerScript, arguments: arguments, name: "bench train (SmolLM2)") } : nil,
+            progress: progress, blocksBefore: blocksBefore)
         let tokens = Double(batch * context)
         let forward = try RealModelBench.forwardFlopsPerToken(configuration, context: context,
                                                               scoredShare: Double(context - prompt) / Double(context))

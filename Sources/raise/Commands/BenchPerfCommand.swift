@@ -2,7 +2,7 @@
 // TinyGPT training and scoring against PyTorch, BPE encoding against HF tokenizers, and RAISE's
 // selection overhead against a training step — each a ratio measured in one run against its peer.
 // It runs each benchmark as a child `raise` process with --json (a peer that is not installed leaves
-// its ratio empty) and gathers their lines.
+// its ratio empty) and gathers their lines, showing their progress as its own (ChildProgress).
 import Foundation
 import RaiseKit
 
@@ -16,7 +16,7 @@ enum BenchPerfCommand {
                   .value("--vocab", "DIR", "GPT-2 encoder.json + vocab.bpe for the tokenizer benchmark"),
                   .text("--threads", "LIST", "thread counts for the training benchmark", default: "1,2"),
                   .integer("--repeats", "N", "timed blocks per side in the training benchmark", default: 5, in: 1...1000),
-                  .value("--out", "FILE", "also write the table here"), OutputOptions.force, PluginOptions.pluginPath],
+                  .value("--out", "FILE", "also write the table here"), OutputOptions.force, PluginOptions.pluginPath, CommonOptions.quiet],
         run: run)
 
     /// One benchmark: its command words, the JSON keys of our value and the peer's, and how to name them.
@@ -49,8 +49,8 @@ enum BenchPerfCommand {
         var table = "| benchmark | case | raise | peer | peer value | ratio | GFLOP/s (share of sgemm) |\n|---|---|---|---|---|---|---|\n"
         var rateByThreads = [String: [Int: Double]]()  // training cases: tokens/s by thread count
         for benchmark in benchmarks {
-            Console.line("bench perf: raise \(benchmark.words.joined(separator: " "))")
-            for object in try childLines(benchmark.words + ["--json"]) {
+            arguments.console.info("bench perf: raise \(benchmark.words.joined(separator: " "))")
+            for object in try childLines(benchmark.words + ["--json"], mode: arguments.outputMode) {
                 let name = object["case"]?.stringValue ?? "pool \(object["pool"]?.intValue ?? 0)"
                 let ours = object[benchmark.value]?.numberValue.map { String(format: "%.4g %@", $0, benchmark.unit) } ?? "—"
                 // A case that no peer runs (`"peer": null`) is not one whose peer is missing.
@@ -88,11 +88,12 @@ enum BenchPerfCommand {
         return "\nThread scaling (tokens/s):\n\n| case | 1 thread | more threads | gain |\n|---|---|---|---|\n" + rows.joined()
     }
 
-    /// The JSON lines a child `raise` prints for `words`.
+    /// The JSON lines a child `raise` prints for `words`, its progress shown as this command's in `mode`.
     ///
     /// - Throws: `RaiseError.invalidArgument` naming the benchmark when it fails.
-    private static func childLines(_ words: [String]) throws -> [JSONObject] {
-        let child = try Subprocess.run(PluginOptions.executablePath, words, errorStream: .inherited)
+    private static func childLines(_ words: [String], mode: OutputMode) throws -> [JSONObject] {
+        let progress = ChildProgress(label: "bench perf", task: "raise " + words.filter { $0 != "--json" }.joined(separator: " "), mode: mode)
+        let child = try Subprocess.run(PluginOptions.executablePath, words, errorStream: .lines(progress.receive))
         guard child.status == 0 else {
             throw RaiseError.invalidArgument(name: "bench perf", detail: "raise \(words.joined(separator: " ")) failed with status \(child.status)")
         }

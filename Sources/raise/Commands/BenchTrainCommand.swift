@@ -15,7 +15,7 @@ enum BenchTrainCommand {
         options: [.text("--model", "SPEC", "tinygpt sizes", default: "tinygpt:layers=4,heads=4,d=128,ctx=128"),
                   .integer("--vocab", "N", "vocabulary size", default: 512, in: 260...100_000), .integer("--batch", "N", "sequences per step", default: 16, in: 1...4096),
                   .integer("--repeats", "N", "timed blocks per side", default: 5, in: 1...1000), PluginOptions.pluginPath,
-                  CommonOptions.threads, CommonOptions.json],
+                  CommonOptions.threads, CommonOptions.quiet, CommonOptions.json],
         run: run)
 
     /// The peer: the same GPT-2-style model in PyTorch; prints {"train": [seconds…], "score": [seconds…]}.
@@ -101,15 +101,21 @@ enum BenchTrainCommand {
 
         let peerAvailable = PythonPeer.canImport("torch")
         let peerArguments = [layers, heads, width, ctx, vocab, batchSize, threads, TrainScoreTimes.stepsPerBlock].map(String.init)
+        // A block is raise's steps and one run of the peer, TinyGPT's and then SmolLM2's (when its file is present).
+        let hasSmolLM2 = FileManager.default.fileExists(atPath: ModelCache.smolLM2)
+        let progress = ProgressReporter(label: "bench train", total: repeats * (hasSmolLM2 ? 2 : 1), mode: arguments.outputMode, unit: "block")
+        progress.detail = "TinyGPT, \(threads) thread(s)"
         let (ours, peer) = try TrainScoreTimes.alternating(
             repeats: repeats, train: { try trainer.step(batch) }, score: { _ = try model.exampleLosses(batch) },
-            peer: peerAvailable ? { try PythonPeer.runScript(peerScript, arguments: peerArguments, name: "bench train") } : nil)
+            peer: peerAvailable ? { try PythonPeer.runScript(peerScript, arguments: peerArguments, name: "bench train") } : nil,
+            progress: progress, blocksBefore: 0)
         var rows = [Row(name: "train-\(threads)thread", rate: tokensPerStep / Timing.median(ours.train), peer: "PyTorch",
                         reference: peer.train.isEmpty ? nil : tokensPerStep / Timing.median(peer.train)),
                     Row(name: "score-\(threads)thread", rate: tokensPerStep / Timing.median(ours.score), peer: "PyTorch",
                         reference: peer.score.isEmpty ? nil : tokensPerStep / Timing.median(peer.score))]
-        if FileManager.default.fileExists(atPath: ModelCache.smolLM2) {
-            rows += try RealModelBench().run(registry: registry, threads: threads, repeats: repeats)
+        if hasSmolLM2 {
+            progress.detail = "SmolLM2, \(threads) thread(s)"
+            rows += try RealModelBench().run(registry: registry, threads: threads, repeats: repeats, progress: progress, blocksBefore: repeats)
         } else if arguments.outputMode != .json {
             print("(\(ModelCache.smolLM2) is missing: no SmolLM2 cases; `make models` fetches it)")
         }

@@ -13,6 +13,9 @@ public enum Subprocess {
         case inherited
         /// Collected with standard output, in the order written.
         case mergedIntoOutput
+        /// Given line by line to a closure as the child writes it (on a thread of its own), not collected:
+        /// a parent that shows a child's progress in its own words.
+        case lines(@Sendable (String) -> Void)
     }
 
     /// A finished child: its exit status and what it printed.
@@ -35,18 +38,23 @@ public enum Subprocess {
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let output = Pipe()
         process.standardOutput = output
-        let errors = errorStream == .captured ? Pipe() : nil
+        var errors: Pipe?
         switch errorStream {
-        case .captured: process.standardError = errors
+        case .captured, .lines: errors = Pipe()
         case .inherited: break
         case .mergedIntoOutput: process.standardError = output
         }
+        if let errors { process.standardError = errors }
         try process.run()
         let collected = ErrorCollector()
         let finished = DispatchSemaphore(value: 0)
         if let errors {
             Thread.detachNewThread {
-                collected.data = errors.fileHandleForReading.readDataToEndOfFile()
+                if case .lines(let receive) = errorStream {
+                    relayLines(of: errors.fileHandleForReading, to: receive)
+                } else {
+                    collected.data = errors.fileHandleForReading.readDataToEndOfFile()
+                }
                 finished.signal()
             }
         }
@@ -55,6 +63,20 @@ public enum Subprocess {
         process.waitUntilExit()
         return Result(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self),
                       errorOutput: String(decoding: collected.data, as: UTF8.self))
+    }
+
+    /// Reads `handle` to its end, giving each complete line (without its newline) to `receive` as it arrives, and
+    /// the last one even without a newline.
+    private static func relayLines(of handle: FileHandle, to receive: (String) -> Void) {
+        var pending = Data()
+        while case let chunk = handle.availableData, !chunk.isEmpty {
+            pending += chunk
+            while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                receive(String(decoding: pending[..<newline], as: UTF8.self))
+                pending = Data(pending[pending.index(after: newline)...])
+            }
+        }
+        if !pending.isEmpty { receive(String(decoding: pending, as: UTF8.self)) }
     }
 
     /// Standard error as the reading thread leaves it; read only after that thread signalled.
