@@ -293,6 +293,14 @@ final class BenchCommandTests: XCTestCase {
             XCTAssertTrue(refused.stderr.contains(message), refused.stderr)
             XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/refused/runs"), "refused before any run")
         }
+        for (specs, message) in [(["raise", "raise"], "--selector raise is given twice: each entry runs once"),
+                                 (["random", "raise:policy=runs/a", "raise:policy=runs_a"],
+                                  "--selector raise:policy=runs_a would be kept under the name of --selector raise:policy=runs/a (raise_policy_runs_a)")] {
+            let twice = try runRaise(bench + specs.flatMap { ["--selector", $0] } + ["--out", folder + "/twice"], environment: cache)
+            XCTAssertNotEqual(twice.status, 0)
+            XCTAssertTrue(twice.stderr.contains(message), twice.stderr)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/twice/runs"), "refused before any run")
+        }
         let registry = PluginRegistry()
         try PluginLoader(registry: registry).load(file: builtLibrary("RaisePluginRaiseSelector"))
         assertThrows(["parameter 'relevance' is dsir, but the policy in \(untrained.path) ranks by similarity"]) {

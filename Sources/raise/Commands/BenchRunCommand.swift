@@ -199,6 +199,11 @@ enum BenchRunCommand {
             // benchmark before any run.
             if entry.trainsPolicy { _ = (try BenchRunner.stateGroups(of: entry), try BenchRunner.relevanceSignal(of: entry)) }
             _ = try entry.policyEpisodes()
+            // An entry's runs are kept under its name made file-safe: two entries under one name would take each other's.
+            if let twin = entries.first(where: { $0.slug == entry.slug }) {
+                let clash = twin.spec == spec ? "is given twice" : "would be kept under the name of --selector \(twin.spec) (\(entry.slug))"
+                throw UsageError(message: "--selector \(spec) \(clash): each entry runs once", usage: arguments.usage)
+            }
             entries.append(entry)
         }
         let plan = BenchPlan(budgets: budgets, entries: entries, seeds: seeds,
