@@ -659,6 +659,17 @@ final class BenchCommandTests: XCTestCase {
         XCTAssertTrue(second.stderr.contains("demo: done already: raise data synth"), second.stderr)
         XCTAssertEqual(try String(contentsOfFile: folder + "/demo/bench/results.csv", encoding: .utf8).split(separator: "\n").count, 1 + 1 + 10,
                        "full data, oracle, random, perplexity, IFD, nearest, LESS, DSIR, RAISE, its untrained policy and RAISE with the paper's state")
+        // Machine-readable: every line of both streams is JSON, the stages included; the last says where the report is.
+        let json = try runRaise(arguments.filter { $0 != "--quiet" } + ["--json"], environment: ["RAISE_CACHE_DIR": folder + "/cache"])
+        XCTAssertEqual(json.status, 0, json.stderr)
+        let lines = (json.stdout + json.stderr).split(separator: "\n")
+        XCTAssertFalse(lines.isEmpty)
+        for line in lines { XCTAssertNotNil(try? JSONValue.parse(String(line)).objectValue, "not JSON: \(line)") }
+        let stages = json.stderr.split(separator: "\n").compactMap { try? JSONValue.parse(String($0)).objectValue }.filter { $0["event"]?.stringValue == "stage" }
+        XCTAssertEqual(stages.map { $0["done"]?.boolValue }, [true, true, false, false], json.stderr)
+        XCTAssertTrue(stages.last?["command"]?.stringValue?.hasPrefix("raise bench run ") == true, json.stderr)
+        let finished = try JSONValue.parse(String(json.stdout.split(separator: "\n").last ?? "")).objectValue
+        XCTAssertEqual(finished?["report"]?.stringValue, folder + "/demo/bench/report.md")
     }
 }
 

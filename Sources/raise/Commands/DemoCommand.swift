@@ -34,7 +34,7 @@ enum DemoCommand {
                   .choice("--lr-per", "SCOPE", "whose sweep sets a run's rate (the benchmark's --lr-per; unless --lr is given)", default: RateScope.entry),
                   .integer("--jobs", "N", "benchmark runs at once, sharing the threads (default: one per core; the same results at any N)",
                            default: nil, in: 1...256),
-                  CommonOptions.seed, CommonOptions.threads, CommonOptions.quiet],
+                  CommonOptions.seed, CommonOptions.threads, CommonOptions.quiet, CommonOptions.json],
         run: run)
 
     static func run(_ arguments: ParsedArguments) throws -> Int32 {
@@ -48,7 +48,10 @@ enum DemoCommand {
         var common = ["--seed", seed]
         if let threads = arguments.string("--threads") { common += ["--threads", threads] }
         let jobs = arguments.string("--jobs") == nil ? ProcessEnvironment.coreCount : try arguments.int("--jobs")
-        if arguments.flag("--quiet") { common.append("--quiet") }
+        // The stages report as the demo was asked to: quiet, or every line JSON (--json wins, as in each command).
+        let mode = arguments.outputMode
+        let reporting = mode == .json ? ["--json"] : mode == .quiet ? ["--quiet"] : []
+        common += reporting
         var rates = [String]()
         for option in ["--lr-sweep", "--lr"] { if let value = arguments.string(option) { rates += [option, value] } }
         if arguments.string("--lr") == nil {
@@ -60,9 +63,9 @@ enum DemoCommand {
 
         let stages: [(done: Bool, words: [String])] = [
             (exists("suite/pool.jsonl"), ["data", "synth", "--out", out + "/suite", "--preset", preset.rawValue, "--size", String(size),
-                                                "--pretrain-size", "20000", "--seed", seed]),
+                                                "--pretrain-size", "20000", "--seed", seed] + (mode == .json ? ["--json"] : [])),
             (exists("tokenizer/encoder.json"), ["tokenizer", "train", "--vocab", "512", "--data", out + "/suite/pretrain.jsonl",
-                                                "--out", out + "/tokenizer"] + (arguments.flag("--quiet") ? ["--quiet"] : [])),
+                                                "--out", out + "/tokenizer"] + reporting),
             (false, ["pretrain", "--model", "\(shape),tokenizer=\(out)/tokenizer", "--data", out + "/suite/pretrain.jsonl", "--template", "plain",
               "--steps", String(pretrainSteps), "--out", out + "/base", "--resume"] + common),
             (false, ["bench", "run", "--model", out + "/base", "--data", out + "/suite/pool.jsonl", "--val", out + "/suite/val.jsonl",
@@ -77,15 +80,21 @@ enum DemoCommand {
         let start = Date()
         for stage in stages {
             let line = "raise " + stage.words.map { $0.contains(where: { " ,%=".contains($0) }) ? "'\($0)'" : $0 }.joined(separator: " ")
-            if stage.done {
-                Console.line("demo: done already: \(line)")
-                continue
+            if mode == .json {
+                Console.line(JSONValue.object(JSONObject([("event", .string("stage")), ("command", .string(line)), ("done", .bool(stage.done))])).serialized)
+            } else {
+                Console.line("demo: \(stage.done ? "done already: " : "")\(line)")
             }
-            Console.line("demo: \(line)")
+            if stage.done { continue }
             let status = Host.run(stage.words)
             guard status == ExitCode.success else { return status }
         }
-        print("demo finished in \(ProgressReporter.duration(Date().timeIntervalSince(start))); the report: \(out)/bench/report.md")
+        let (seconds, report) = (Date().timeIntervalSince(start), out + "/bench/report.md")
+        if mode == .json {
+            print(JSONValue.object(JSONObject([("demo", .string("finished")), ("seconds", .number(seconds.rounded())), ("report", .string(report))])).serialized)
+        } else {
+            print("demo finished in \(ProgressReporter.duration(seconds)); the report: \(report)")
+        }
         return ExitCode.success
     }
 }
