@@ -20,6 +20,16 @@ final class FinetuneCommandTests: XCTestCase {
         XCTAssertNotNil(result["test_exact_match"]?.numberValue)
         let log = try String(contentsOfFile: folder + "/ft/selection.jsonl", encoding: .utf8).split(separator: "\n")
         XCTAssertEqual(log.count, 8)
+        // Long free-form answers never match exactly: --exact-match-limit 0 decodes none, the losses unchanged.
+        let lossesOnly = try runRaise(["finetune", "--model", model, "--data", folder + "/suite/pool.jsonl", "--template", "plain",
+                                       "--val", folder + "/suite/val.jsonl", "--test", folder + "/suite/test.jsonl", "--selector", "random",
+                                       "--budget", "10%", "--exact-match-limit", "0", "--json", "--threads", "1"])
+        XCTAssertEqual(lossesOnly.status, 0, lossesOnly.stderr)
+        let losses = try XCTUnwrap(JSONValue.parse(String(lossesOnly.stdout.split(separator: "\n").last ?? "")).objectValue)
+        XCTAssertNil(losses["test_exact_match"])
+        XCTAssertEqual(losses["test_loss"], result["test_loss"])
+        XCTAssertEqual(losses["val_loss"], result["val_loss"])
+        XCTAssertFalse(lossesOnly.stderr.contains("\"task\":\"exact match\""), "nothing decoded")
 
         let score = try runRaise(["score", "--model", folder + "/ft", "--data", folder + "/suite/val.jsonl", "--template", "plain",
                                   "--out", folder + "/scores.jsonl", "--json"])

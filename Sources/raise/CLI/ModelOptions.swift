@@ -280,7 +280,7 @@ enum ModelOptions {
     /// could ever match — is a usage error; some do not, a warning naming the first, since those records count as misses.
     static func checkReferences(_ test: Pool, tokenizer: any Tokenizer, _ arguments: ParsedArguments) throws {
         let match = try arguments.choice("--match", as: AnswerMatch.self)
-        let limit = arguments.declares("--exact-match-limit") ? try exactMatchLimit(arguments) : nil  // finetune measures the whole split
+        let limit = arguments.declares("--exact-match-limit") ? try exactMatchLimit(arguments) : nil  // a command without it measures all
         let measured = TargetMetrics.measuredRecords(test, limit: limit)
         let prompts = GreedyAnswers.promptTexts(tokenizer, examples: Array(test.examples.prefix(measured.count)))
         let unmatchable = measured.indices.filter { !match.canMatch(reference: measured[$0].output, prompt: prompts[$0]) }

@@ -14,8 +14,8 @@ enum FinetuneCommand {
                   .text("--selector", "SPEC", "which examples to train on", default: "full"),
                   .text("--budget", "B", "update steps: N, N% of the full-data run (3 epochs), Nexamples or Ntokens", default: "100%"),
                   .values("--val", "FILE", "target-task validation split (the loss reported; repeatable: the files make one split)"),
-                  .values("--test", "FILE", "target-task test split (greedy exact match reported; repeatable: the files make one split)"),
-                  ModelOptions.match,
+                  .values("--test", "FILE", "target-task test split (its loss and greedy exact match reported; repeatable: the files make one split)"),
+                  ModelOptions.match, ModelOptions.exactMatchLimit,
                   .integer("--batch", "N", "examples per step", default: 16, in: 1...65_536), .real("--lr", "X", "peak learning rate", default: 1e-3, in: 1e-7...10),
                   .integer("--eval-every", "N", "steps between validation losses on stderr (0: at the end only)", default: 0, in: 0...100_000_000),
                   .value("--out", "DIR", "model folder, selection.jsonl and metrics.json (optional)"), OutputOptions.force] + FeatureOptions.modelOptions + [
@@ -78,7 +78,8 @@ enum FinetuneCommand {
                                  ("trainable_parameters", .number(Double(model.parameters.count))),
                                  ("optimizer_state_bytes", .number(Double(2 * MemoryLayout<Float>.size * model.parameters.count))),
                                  ("seconds_per_step", .number((trainingSeconds / Double(max(steps, 1)) * 1000).rounded() / 1000))])
-        try TargetMetrics.measure(model, validation: validation, test: test, match: match, mode: arguments.outputMode, into: &result)
+        try TargetMetrics.measure(model, validation: validation, test: test, match: match, exactMatchLimit: try ModelOptions.exactMatchLimit(arguments),
+                                  mode: arguments.outputMode, into: &result)
         if !curve.isEmpty { result["val_curve"] = .array(curve) }
         if let out = arguments.string("--out") {
             try Checkpoint.saveModel(model, template: formatter.template, systemPrompt: formatter.defaultSystemPrompt,
