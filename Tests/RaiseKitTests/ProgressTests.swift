@@ -1,7 +1,8 @@
 // Progress rates: a resumed run's rate and ETA count only the steps this process ran (they once counted the
 // steps before the resume too: "25613.6 steps/s, ETA 0s" right after `pretrain --resume`); the pauses between
 // steps count (a rate over the last minute once gave a SmolLM2 benchmark "0.0 steps/s, ETA 1h32m" after each
-// evaluation and 15 minutes during the next run's steps, against 20 minutes left); a rate reads in its unit.
+// evaluation and 15 minutes during the next run's steps, against 20 minutes left); a reporter made after its work
+// began (a child's, `bench perf`) counts from when it began; a rate reads in its unit.
 import Foundation
 @testable import RaiseKit
 import XCTest
@@ -29,6 +30,14 @@ final class ProgressTests: XCTestCase {
         let (rate, remaining) = reporter.pace(step: 16, now: start.addingTimeInterval(640))
         XCTAssertEqual(rate, 15.0 / 525, accuracy: 1e-6, "the evaluation between the two runs is counted")
         XCTAssertEqual(remaining, 56 / rate, accuracy: 1e-6)
+    }
+
+    func testAReporterMadeAfterTheWorkBeganCountsFromItsStart() {
+        // A child's first block reported 30 s after the child started, the parent's reporter made only then (its
+        // total comes with that report): 1 block in 30 s, not 1 in the instant since the reporter was made.
+        let started = Date().addingTimeInterval(-30)
+        let reporter = ProgressReporter(label: "bench perf", total: 10, mode: .quiet, unit: "block", start: started)
+        XCTAssertEqual(reporter.pace(step: 1, now: Date()).rate, 1.0 / 30, accuracy: 1e-3)
     }
 
     func testARateBelowOneStepASecondReadsAsSecondsPerStep() {

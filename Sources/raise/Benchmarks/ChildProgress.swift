@@ -11,8 +11,10 @@ final class ChildProgress: @unchecked Sendable {  // its reporter is made and us
     private let mode: OutputMode
     private let lock = NSLock()
     private var reporter: ProgressReporter?
+    /// When the child was started: its first step's rate counts from then.
+    private let start = Date()
 
-    /// Progress of the child doing `task` (its command words), shown under `label` in `mode`.
+    /// Progress of the child doing `task` (its command words), shown under `label` in `mode`; made as the child starts.
     init(label: String, task: String, mode: OutputMode) {
         (self.label, self.task, self.mode) = (label, task, mode)
     }
@@ -31,7 +33,8 @@ final class ChildProgress: @unchecked Sendable {  // its reporter is made and us
         }
         guard kind == "progress", let step = event["step"]?.intValue, let total = event["total"]?.intValue else { return }
         lock.withLock {
-            let reporter = self.reporter ?? ProgressReporter(label: label, total: total, mode: mode, unit: event["unit"]?.stringValue ?? "step")
+            let reporter = self.reporter ?? ProgressReporter(label: label, total: total, mode: mode, unit: event["unit"]?.stringValue ?? "step",
+                                                            start: start)
             self.reporter = reporter
             reporter.detail = [task, event["run"]?.stringValue].compactMap { $0 }.joined(separator: ": ")
             let shown: Set<String> = ["event", "task", "step", "total", "unit", "run", "steps_per_s", "eta_s"]

@@ -25,7 +25,7 @@ public final class ProgressReporter: @unchecked Sendable {  // its mutable state
     private let unit: String
     private let mode: OutputMode
     private let completed: Int
-    private let start = Date()
+    private let start: Date
     private let lock = NSLock()
     private var lastDraw = Date.distantPast
     /// The first step this process reported, and when. The rate is measured from it: the pause before it
@@ -51,9 +51,11 @@ public final class ProgressReporter: @unchecked Sendable {  // its mutable state
     static let logInterval: TimeInterval = 5
 
     /// A reporter for `total` steps named `label`, each a `unit` ("step", "token", …); `completed` steps were done
-    /// before (a resumed run), so the rate and ETA count only the steps done now.
-    public init(label: String, total: Int, mode: OutputMode, completed: Int = 0, unit: String = "step") {
+    /// before (a resumed run), so the rate and ETA count only the steps done now. The work began at `start` (now,
+    /// unless it began before the reporter could be made: a child process's, whose total its first report gives).
+    public init(label: String, total: Int, mode: OutputMode, completed: Int = 0, unit: String = "step", start: Date = Date()) {
         self.label = label
+        self.start = start
         self.total = total
         self.unit = unit
         self.mode = mode
@@ -63,7 +65,7 @@ public final class ProgressReporter: @unchecked Sendable {  // its mutable state
     }
 
     private init(partOf whole: ProgressReporter) {
-        (label, total, unit, mode, completed) = (whole.label, whole.total, whole.unit, whole.mode, 0)
+        (label, total, unit, mode, completed, start) = (whole.label, whole.total, whole.unit, whole.mode, 0, Date())
         self.whole = whole
     }
 
