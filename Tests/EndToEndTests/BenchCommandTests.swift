@@ -591,6 +591,13 @@ final class BenchCommandTests: XCTestCase {
         let unnamed = try evaluate(folder + "/test-a.jsonl", ["--test", folder + "/test-b.jsonl"])
         XCTAssertEqual(unnamed.status, 2)
         XCTAssertTrue(unnamed.stderr.contains("--name NAME is required with several --test files"), unnamed.stderr)
+        // A name that would lead out of DIR/evaluations/ (where --force starts an evaluation over) is refused, the folder it names untouched.
+        try Folder.create(folder + "/mine/runs")
+        try AtomicFile.write("the user's\n", to: folder + "/mine/runs/notes.txt")
+        let escaping = try evaluate(folder + "/suite/test.jsonl", ["--name", "../../mine", "--force"])
+        XCTAssertEqual(escaping.status, 2)
+        XCTAssertTrue(escaping.stderr.contains("--name '../../mine': the evaluation's folder name in DIR/evaluations/, without '/'"), escaping.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: folder + "/mine/runs/notes.txt"))
         let halves = try evaluate(folder + "/test-a.jsonl", ["--test", folder + "/test-b.jsonl", "--name", "halves"])
         XCTAssertEqual(halves.status, 0, halves.stderr)
         XCTAssertEqual(try losses(folder + "/bench/evaluations/halves/results.csv"), benchLosses, "two files, one split: the same test losses")

@@ -39,6 +39,11 @@ enum BenchEvaluateCommand {
         guard let name = arguments.string("--name") ?? fileName else {
             throw UsageError(message: "--name NAME is required with several --test files (the evaluation's folder)", usage: arguments.usage)
         }
+        // The evaluation is kept in DIR/evaluations/NAME, and --force starts it over there: never anywhere else.
+        guard !name.isEmpty, !name.contains("/"), name != ".", name != ".." else {
+            throw UsageError(message: "--name '\(name)': the evaluation's folder name in DIR/evaluations/, without '/' (and not '.' or '..')",
+                             usage: arguments.usage)
+        }
         // The benchmark's paths are relative to the directory it ran in: work there, with these made absolute.
         let (folder, testPaths) = (absolute(folderGiven), testsGiven.map(absolute))
         let saved = BenchRunCommand.argumentsPath(out: folder)
