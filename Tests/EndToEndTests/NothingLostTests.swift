@@ -117,6 +117,37 @@ final class NothingLostTests: XCTestCase {
         XCTAssertEqual(try pretrain([:], ["--resume"]).status, 0, "the same settings resume")
     }
 
+    func testAFolderOfTheUsersIsNeverWrittenInto() throws {
+        let (folder, model) = try tinySuite(self, size: 200)
+        let mine = folder + "/mine"
+        try Folder.create(mine)
+        for (name, text) in [("report.md", "my notes\n"), ("results.csv", "a,b\n")] { try AtomicFile.write(text, to: mine + "/" + name) }
+        let message = "mine: holds files raise did not make (report.md, results.csv); raise writes only into a new or empty folder, or one it made"
+        let commands: [[String]] = [
+            ["bench", "run", "--model", model, "--data", folder + "/suite/pool.jsonl", "--val", folder + "/suite/val.jsonl", "--selector", "random",
+             "--budgets", "10%", "--seeds", "1", "--no-full"],
+            ["pretrain", "--model", model, "--data", folder + "/suite/pretrain.jsonl", "--steps", "2", "--force"],
+            ["tokenizer", "train", "--vocab", "300", "--data", folder + "/suite/pretrain.jsonl", "--force"],
+            ["data", "synth", "--size", "100", "--force"]]
+        for words in commands {
+            let refused = try runRaise(words + ["--out", mine, "--quiet"].filter { $0 != "--quiet" || words[0] != "data" })
+            XCTAssertEqual(refused.status, 1, words.joined(separator: " "))
+            XCTAssertTrue(refused.stderr.contains(message), refused.stderr)
+        }
+        XCTAssertEqual(try String(contentsOfFile: mine + "/report.md", encoding: .utf8), "my notes\n")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: mine).sorted(), ["report.md", "results.csv"], "nothing written there")
+        // data split claims each part's file on its own: its parts go beside the user's files.
+        let split = try runRaise(["data", "split", "--data", folder + "/suite/val.jsonl", "--parts", "a=4,b=rest", "--out", mine])
+        XCTAssertEqual(split.status, 0, split.stderr)
+        XCTAssertEqual(try String(contentsOfFile: mine + "/report.md", encoding: .utf8), "my notes\n")
+        // What a killed raise leaves (its lock file, a temporary file of an atomic write) is no user's.
+        let killed = folder + "/killed"
+        try Folder.create(killed)
+        for name in [FolderLock.fileName, ".encoder.json.tmp-raise-0123456789abcdef"] { try AtomicFile.write("", to: killed + "/" + name) }
+        let resumed = try runRaise(["tokenizer", "train", "--vocab", "300", "--data", folder + "/suite/pretrain.jsonl", "--out", killed, "--quiet"])
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+    }
+
     func testASecondProcessOnTheSameFolderStopsAtOnceNamingTheFirst() throws {
         let (folder, model) = try tinySuite(self, size: 200)
         let first = Process()

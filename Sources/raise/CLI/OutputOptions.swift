@@ -1,5 +1,6 @@
 // OutputOptions: what a command does before it writes anything, so that nothing the user has is lost.
-// A folder output is locked for the command's life (one raise process per folder); a finished result
+// A folder output is new, empty or one raise made (a folder of the user's is refused, since raise's files
+// could replace theirs); it is locked for the command's life (one raise process per folder); a finished result
 // (a model, a policy, a scores or subset file) is not replaced unless `--force` says so (or `--resume`
 // continues it); an output that is one of the command's inputs is refused outright.
 import Foundation
@@ -10,17 +11,41 @@ enum OutputOptions {
     static let force = Option.flag("--force", "replace a finished result at --out (without it, raise refuses to)")
 
     /// Locks `folder` for this command (under mpirun, rank 0 alone writes and locks) and refuses when it
-    /// holds a finished result — `finished` names the file that marks one — unless `--force` is given.
+    /// holds a finished result — `finished` names the file that marks one — unless `--force` is given, or when
+    /// it is a folder of the user's (`refuseForeignFolder`), unless the command claims each file it writes
+    /// (`filesClaimedOneByOne`: `data split`, whose parts may go beside the user's files).
     ///
     /// - Throws: `RaiseError.file` naming the folder and what to do; the lock's error when another process
     ///   holds it.
-    static func claimFolder(_ folder: String, finished marker: String?, arguments: ParsedArguments, hint: String = "") throws {
+    static func claimFolder(_ folder: String, finished marker: String?, arguments: ParsedArguments, hint: String = "",
+                            filesClaimedOneByOne: Bool = false) throws {
         guard Job.isWritingRank else { return }
+        if !filesClaimedOneByOne { try refuseForeignFolder(folder) }
         try FolderLock.holdForProcess(folder)
         if let marker, !arguments.flag("--force"), FileManager.default.fileExists(atPath: folder + "/" + marker) {
             throw RaiseError.file(path: folder, detail: "holds a finished result (\(marker)); raise does not replace it: "
                                   + (hint.isEmpty ? "" : hint + ", ") + "choose another --out, or pass --force to replace it")
         }
+    }
+
+    /// The files that tell a folder holding them as one a raise command made: a benchmark's settings and
+    /// arguments, a model's or policy's config.json, a pretraining run's settings and resume state, a tokenizer's
+    /// vocabulary, a task suite's pool.
+    static let madeByRaise: Set<String> = ["settings.json", "arguments.json", "config.json", "run-settings.json", "resume.safetensors",
+                                            "encoder.json", "pool.jsonl"]
+
+    /// Refuses an output folder that holds files but none of `madeByRaise` (its lock file and the temporary files
+    /// of killed writes aside): the user's own, whose files raise's outputs (a report.md, a results.csv) would
+    /// replace. `--force` does not change this: it replaces raise's results, not the user's files.
+    ///
+    /// - Throws: `RaiseError.file` naming the folder and a few of its files.
+    static func refuseForeignFolder(_ folder: String) throws {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return }  // new (or no folder)
+        let held = names.filter { $0 != FolderLock.fileName && !AtomicFile.isTemporary(name: $0) }.sorted()
+        guard !held.isEmpty, !held.contains(where: madeByRaise.contains) else { return }
+        let shown = held.prefix(3).joined(separator: ", ") + (held.count > 3 ? ", …" : "")
+        throw RaiseError.file(path: folder, detail: "holds files raise did not make (\(shown)); raise writes only into a new or empty folder, "
+                              + "or one it made, so that none of yours is replaced: choose another --out")
     }
 
     /// Refuses a file output that is one of `inputs`, or that already holds a result and `--force` is not

@@ -84,7 +84,7 @@ enum DataCommands {
         }
         let files = try ModelOptions.dataFiles(arguments)
         let parts = try splitParts(partsText, usage: arguments.usage)
-        try OutputOptions.claimFolder(out, finished: nil, arguments: arguments)
+        try OutputOptions.claimFolder(out, finished: nil, arguments: arguments, filesClaimedOneByOne: true)
         for part in parts { try OutputOptions.claimFile(out + "/\(part.name).jsonl", inputs: files, arguments: arguments) }
         let options = try ModelOptions.readOptions(arguments)
         var records = [InstructionRecord]()

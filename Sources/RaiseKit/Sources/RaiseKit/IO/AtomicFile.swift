@@ -254,6 +254,9 @@ public enum AtomicFile {
     /// Writes UTF-8 `text` to `path` atomically.
     public static func write(_ text: String, to path: String) throws { try write(Data(text.utf8), to: path) }
 
+    /// Whether a file's `name` is that of an atomic write's temporary file (left behind when a write was killed).
+    public static func isTemporary(name: String) -> Bool { name.contains(AtomicTemporary.marker) }
+
     /// The file a write to `path` would replace (a symlink's target), or the path itself when something
     /// that cannot be written is there (a folder, a read-only file); nil for a new file, a device, FIFO or
     /// socket.
