@@ -122,7 +122,7 @@ final class NothingLostTests: XCTestCase {
         let mine = folder + "/mine"
         try Folder.create(mine)
         for (name, text) in [("report.md", "my notes\n"), ("results.csv", "a,b\n")] { try AtomicFile.write(text, to: mine + "/" + name) }
-        let message = "mine: holds files raise did not make (report.md, results.csv); raise writes only into a new or empty folder, or one it made"
+        let message = "mine: holds files and no raise output (report.md, results.csv); raise writes only into a new or empty folder, or one it made"
         let commands: [[String]] = [
             ["bench", "run", "--model", model, "--data", folder + "/suite/pool.jsonl", "--val", folder + "/suite/val.jsonl", "--selector", "random",
              "--budgets", "10%", "--seeds", "1", "--no-full"],

@@ -28,10 +28,12 @@ enum OutputOptions {
         }
     }
 
-    /// The files that tell a folder holding them as one a raise command made: a benchmark's settings and
-    /// arguments, a model's or policy's config.json, a pretraining run's settings and resume state, a tokenizer's
-    /// vocabulary, a task suite's pool.
-    static let madeByRaise: Set<String> = ["settings.json", "arguments.json", "config.json", "run-settings.json", "resume.safetensors",
+    /// The files that tell a folder holding them as one a raise command made — each the first file its command
+    /// writes there, or written before anything that a kill could leave alone: a benchmark's arguments and
+    /// settings, a model's or policy's config.json and weights, a pretraining run's settings and resume state, a
+    /// policy training's state and episodes, a tokenizer's vocabulary, a task suite's pool.
+    static let madeByRaise: Set<String> = ["arguments.json", "settings.json", "config.json", "model.safetensors", "policy.safetensors",
+                                            "run-settings.json", "resume.safetensors", "training-state.safetensors", "episodes.jsonl",
                                             "encoder.json", "pool.jsonl"]
 
     /// Refuses an output folder that holds files but none of `madeByRaise` (its lock file and the temporary files
@@ -44,8 +46,8 @@ enum OutputOptions {
         let held = names.filter { $0 != FolderLock.fileName && !AtomicFile.isTemporary(name: $0) }.sorted()
         guard !held.isEmpty, !held.contains(where: madeByRaise.contains) else { return }
         let shown = held.prefix(3).joined(separator: ", ") + (held.count > 3 ? ", …" : "")
-        throw RaiseError.file(path: folder, detail: "holds files raise did not make (\(shown)); raise writes only into a new or empty folder, "
-                              + "or one it made, so that none of yours is replaced: choose another --out")
+        throw RaiseError.file(path: folder, detail: "holds files and no raise output (\(shown)); raise writes only into a new or empty "
+                              + "folder, or one it made, so that none of yours is replaced: choose another --out")
     }
 
     /// Refuses a file output that is one of `inputs`, or that already holds a result and `--force` is not
