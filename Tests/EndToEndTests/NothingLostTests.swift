@@ -122,7 +122,7 @@ final class NothingLostTests: XCTestCase {
         let mine = folder + "/mine"
         try Folder.create(mine)
         for (name, text) in [("report.md", "my notes\n"), ("results.csv", "a,b\n")] { try AtomicFile.write(text, to: mine + "/" + name) }
-        let message = "mine: holds files and no raise output (report.md, results.csv); raise writes only into a new or empty folder, or one it made"
+        let message = "mine: holds files and no output of this command (report.md, results.csv); raise writes only into a new or empty folder, or one it made"
         let commands: [[String]] = [
             ["bench", "run", "--model", model, "--data", folder + "/suite/pool.jsonl", "--val", folder + "/suite/val.jsonl", "--selector", "random",
              "--budgets", "10%", "--seeds", "1", "--no-full"],
@@ -136,6 +136,12 @@ final class NothingLostTests: XCTestCase {
         }
         XCTAssertEqual(try String(contentsOfFile: mine + "/report.md", encoding: .utf8), "my notes\n")
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: mine).sorted(), ["report.md", "results.csv"], "nothing written there")
+        // A project's config.json beside them does not make the folder a benchmark's (it is a model folder's mark).
+        try AtomicFile.write("{}\n", to: mine + "/config.json")
+        let project = try runRaise(commands[0] + ["--out", mine, "--quiet"])
+        XCTAssertEqual(project.status, 1)
+        XCTAssertTrue(project.stderr.contains("mine: holds files and no output of this command (config.json, report.md, results.csv)"), project.stderr)
+        try FileManager.default.removeItem(atPath: mine + "/config.json")
         // data split claims each part's file on its own: its parts go beside the user's files.
         let split = try runRaise(["data", "split", "--data", folder + "/suite/val.jsonl", "--parts", "a=4,b=rest", "--out", mine])
         XCTAssertEqual(split.status, 0, split.stderr)

@@ -12,15 +12,16 @@ enum OutputOptions {
 
     /// Locks `folder` for this command (under mpirun, rank 0 alone writes and locks) and refuses when it
     /// holds a finished result — `finished` names the file that marks one — unless `--force` is given, or when
-    /// it is a folder of the user's (`refuseForeignFolder`), unless the command claims each file it writes
-    /// (`filesClaimedOneByOne`: `data split`, whose parts may go beside the user's files).
+    /// it is a folder of the user's: one that holds files but none of `ownFiles`, the files by which a folder is
+    /// known as this command's output (nil for a command that claims each file it writes: `data split`, whose
+    /// parts may go beside the user's files).
     ///
     /// - Throws: `RaiseError.file` naming the folder and what to do; the lock's error when another process
     ///   holds it.
-    static func claimFolder(_ folder: String, finished marker: String?, arguments: ParsedArguments, hint: String = "",
-                            filesClaimedOneByOne: Bool = false) throws {
+    static func claimFolder(_ folder: String, finished marker: String?, ownFiles: Set<String>?, arguments: ParsedArguments,
+                            hint: String = "") throws {
         guard Job.isWritingRank else { return }
-        if !filesClaimedOneByOne { try refuseForeignFolder(folder) }
+        if let ownFiles { try refuseForeignFolder(folder, ownFiles: ownFiles) }
         try FolderLock.holdForProcess(folder)
         if let marker, !arguments.flag("--force"), FileManager.default.fileExists(atPath: folder + "/" + marker) {
             throw RaiseError.file(path: folder, detail: "holds a finished result (\(marker)); raise does not replace it: "
@@ -28,26 +29,26 @@ enum OutputOptions {
         }
     }
 
-    /// The files that tell a folder holding them as one a raise command made — each the first file its command
-    /// writes there, or written before anything that a kill could leave alone: a benchmark's arguments and
-    /// settings, a model's or policy's config.json and weights, a pretraining run's settings and resume state, a
-    /// policy training's state and episodes, a tokenizer's vocabulary, a task suite's pool.
-    static let madeByRaise: Set<String> = ["arguments.json", "settings.json", "config.json", "model.safetensors", "policy.safetensors",
-                                            "run-settings.json", "resume.safetensors", "training-state.safetensors", "episodes.jsonl",
-                                            "encoder.json", "pool.jsonl"]
+    /// The files by which a folder is known as a raise output of each kind: the first file its command writes
+    /// there, or one written before anything a kill could leave alone.
+    static let benchFiles: Set<String> = ["arguments.json", "settings.json"]
+    static let modelFiles: Set<String> = ["config.json", "model.safetensors", "run-settings.json", "resume.safetensors"]
+    static let policyFiles: Set<String> = ["config.json", "policy.safetensors", "training-state.safetensors", "episodes.jsonl"]
+    static let tokenizerFiles: Set<String> = ["encoder.json"]
+    static let suiteFiles: Set<String> = ["pool.jsonl"]
 
-    /// Refuses an output folder that holds files but none of `madeByRaise` (its lock file and the temporary files
-    /// of killed writes aside): the user's own, whose files raise's outputs (a report.md, a results.csv) would
-    /// replace. `--force` does not change this: it replaces raise's results, not the user's files.
+    /// Refuses an output folder that holds files but none of `ownFiles` (its lock file and the temporary files of
+    /// killed writes aside): the user's own, whose files this command's outputs (a report.md, a results.csv)
+    /// would replace. `--force` does not change this: it replaces raise's results, not the user's files.
     ///
     /// - Throws: `RaiseError.file` naming the folder and a few of its files.
-    static func refuseForeignFolder(_ folder: String) throws {
+    static func refuseForeignFolder(_ folder: String, ownFiles: Set<String>) throws {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return }  // new (or no folder)
         let held = names.filter { $0 != FolderLock.fileName && !AtomicFile.isTemporary(name: $0) }.sorted()
-        guard !held.isEmpty, !held.contains(where: madeByRaise.contains) else { return }
+        guard !held.isEmpty, !held.contains(where: ownFiles.contains) else { return }
         let shown = held.prefix(3).joined(separator: ", ") + (held.count > 3 ? ", …" : "")
-        throw RaiseError.file(path: folder, detail: "holds files and no raise output (\(shown)); raise writes only into a new or empty "
-                              + "folder, or one it made, so that none of yours is replaced: choose another --out")
+        throw RaiseError.file(path: folder, detail: "holds files and no output of this command (\(shown)); raise writes only into a new or "
+                              + "empty folder, or one it made, so that none of yours is replaced: choose another --out")
     }
 
     /// Refuses a file output that is one of `inputs`, or that already holds a result and `--force` is not

@@ -58,7 +58,7 @@ enum BenchEvaluateCommand {
             throw RaiseError.file(path: saved, detail: "the benchmark ran in \(directory), which is gone: its relative paths cannot be read")
         }
         let out = folder + "/evaluations/" + name
-        try OutputOptions.claimFolder(folder, finished: nil, arguments: arguments)  // no bench run writes it meanwhile
+        try OutputOptions.claimFolder(folder, finished: nil, ownFiles: OutputOptions.benchFiles, arguments: arguments)  // no bench run writes it meanwhile
 
         // The benchmark as it was run, its test split replaced (options given here win over the saved ones).
         var words = ["--out", folder] + testPaths.flatMap { ["--test", $0] }

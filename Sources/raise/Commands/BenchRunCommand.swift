@@ -56,7 +56,7 @@ enum BenchRunCommand {
         guard let out = arguments.string("--out"), arguments.string("--val") != nil else {
             throw UsageError(message: "--out DIR and --val FILE are required", usage: arguments.usage)
         }
-        try OutputOptions.claimFolder(out, finished: nil, arguments: arguments)  // a finished benchmark resumes: nothing to redo
+        try OutputOptions.claimFolder(out, finished: nil, ownFiles: OutputOptions.benchFiles, arguments: arguments)  // a finished benchmark resumes: nothing to redo
         let setup = try Setup(arguments, out: out)
         try setup.settings.claim(out: out)
         try saveArguments(arguments, out: out)

@@ -84,7 +84,7 @@ enum DataCommands {
         }
         let files = try ModelOptions.dataFiles(arguments)
         let parts = try splitParts(partsText, usage: arguments.usage)
-        try OutputOptions.claimFolder(out, finished: nil, arguments: arguments, filesClaimedOneByOne: true)
+        try OutputOptions.claimFolder(out, finished: nil, ownFiles: nil, arguments: arguments)
         for part in parts { try OutputOptions.claimFile(out + "/\(part.name).jsonl", inputs: files, arguments: arguments) }
         let options = try ModelOptions.readOptions(arguments)
         var records = [InstructionRecord]()
@@ -151,7 +151,7 @@ enum DataCommands {
         configuration.testSize = try arguments.int("--test-size")
         configuration.pretrainSize = try arguments.int("--pretrain-size", default: configuration.poolSize)
         configuration.preset = try arguments.choice("--preset", as: TaskSuitePreset.self)
-        try OutputOptions.claimFolder(out, finished: "pool.jsonl", arguments: arguments)
+        try OutputOptions.claimFolder(out, finished: "pool.jsonl", ownFiles: OutputOptions.suiteFiles, arguments: arguments)
         let suite = try TaskSuite(configuration)
         try suite.write(to: out)
         let counts = [("pool", suite.pool.count), ("val", suite.validation.count), ("test", suite.test.count), ("pretrain", suite.pretrain.count)]

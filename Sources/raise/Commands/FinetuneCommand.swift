@@ -30,7 +30,7 @@ enum FinetuneCommand {
         let batchSize = try arguments.int("--batch")
         let lr = try arguments.number("--lr")
         let budget = try arguments.budget()
-        if let out = arguments.string("--out") { try OutputOptions.claimFolder(out, finished: "config.json", arguments: arguments) }
+        if let out = arguments.string("--out") { try OutputOptions.claimFolder(out, finished: "config.json", ownFiles: OutputOptions.modelFiles, arguments: arguments) }
         let registry = try PluginOptions.load(arguments)
         let selectorSpec = try PluginSpec(parsing: arguments.text("--selector"), option: "--selector")
         try BenchEntry.refuseEpisodesOutsideBench(selectorSpec)

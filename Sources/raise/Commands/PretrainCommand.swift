@@ -37,7 +37,7 @@ enum PretrainCommand {
         let settingsPath = out + "/run-settings.json"
         let (hasSettings, hasState) = (FileManager.default.fileExists(atPath: settingsPath), FileManager.default.fileExists(atPath: out + "/resume.safetensors"))
         let resuming = arguments.flag("--resume") && (hasSettings || hasState)
-        try OutputOptions.claimFolder(out, finished: resuming ? nil : "config.json", arguments: arguments,
+        try OutputOptions.claimFolder(out, finished: resuming ? nil : "config.json", ownFiles: OutputOptions.modelFiles, arguments: arguments,
                                       hint: arguments.flag("--resume") ? "it was not made by raise pretrain" : "pass --resume to continue it")
 
         let registry = try PluginOptions.load(arguments)

@@ -23,7 +23,7 @@ enum TokenizerTrainCommand {
         guard !files.isEmpty, let out = arguments.string("--out") else {
             throw UsageError(message: "--data FILE and --out DIR are required", usage: arguments.usage)
         }
-        try OutputOptions.claimFolder(out, finished: "encoder.json", arguments: arguments)
+        try OutputOptions.claimFolder(out, finished: "encoder.json", ownFiles: OutputOptions.tokenizerFiles, arguments: arguments)
         var texts = [String]()
         for file in files {
             let reader = try InstructionReader(path: file, options: ReadOptions(skipInvalid: true))

@@ -68,7 +68,7 @@ enum TrainSelectorCommand {
             throw UsageError(message: "--out DIR and --val FILE are required", usage: arguments.usage)
         }
         let seed = try arguments.seed()
-        try OutputOptions.claimFolder(out, finished: arguments.flag("--resume") ? nil : "config.json", arguments: arguments,
+        try OutputOptions.claimFolder(out, finished: arguments.flag("--resume") ? nil : "config.json", ownFiles: OutputOptions.policyFiles, arguments: arguments,
                                       hint: "pass --resume to continue its training")
         let registry = try PluginOptions.load(arguments)  // under mpirun, joins the job: episodes are shared
         let (policySettings, priorSpill, training) = try settings(arguments, seed: seed)
