@@ -37,8 +37,12 @@ final class ChildProgress: @unchecked Sendable {  // its reporter is made and us
                                                             start: start)
             self.reporter = reporter
             reporter.detail = [task, event["run"]?.stringValue].compactMap { $0 }.joined(separator: ": ")
-            let shown: Set<String> = ["event", "task", "step", "total", "unit", "run", "steps_per_s", "eta_s"]
-            reporter.update(step: step, metrics: event.keys.filter { !shown.contains($0) }.compactMap { key in event[key]?.numberValue.map { (key, $0) } })
+            reporter.update(step: step, metrics: event.keys.filter { !ChildProgress.eventFields.contains($0) }.compactMap { key in
+                event[key]?.numberValue.map { (key, $0) }
+            })
         }
     }
+
+    /// A progress event's own fields; the rest are the child's metrics (a loss, a step time), shown as they are.
+    private static let eventFields: Set<String> = ["event", "task", "step", "total", "unit", "run", "steps_per_s", "eta_s"]
 }

@@ -50,7 +50,7 @@ enum BenchPerfCommand {
         var rateByThreads = [String: [Int: Double]]()  // training cases: tokens/s by thread count
         for benchmark in benchmarks {
             arguments.console.info("bench perf: raise \(benchmark.words.joined(separator: " "))")
-            for object in try childLines(benchmark.words + ["--json"], mode: arguments.outputMode) {
+            for object in try childLines(benchmark.words, mode: arguments.outputMode) {
                 let name = object["case"]?.stringValue ?? "pool \(object["pool"]?.intValue ?? 0)"
                 let ours = object[benchmark.value]?.numberValue.map { String(format: "%.4g %@", $0, benchmark.unit) } ?? "—"
                 // A case that no peer runs (`"peer": null`) is not one whose peer is missing.
@@ -88,14 +88,14 @@ enum BenchPerfCommand {
         return "\nThread scaling (tokens/s):\n\n| case | 1 thread | more threads | gain |\n|---|---|---|---|\n" + rows.joined()
     }
 
-    /// The JSON lines a child `raise` prints for `words`, its progress shown as this command's in `mode`.
+    /// The JSON lines a child `raise` prints for `words` run with --json, its progress shown as this command's in `mode`.
     ///
     /// - Throws: `RaiseError.invalidArgument` naming the benchmark when it fails.
     private static func childLines(_ words: [String], mode: OutputMode) throws -> [JSONObject] {
-        let progress = ChildProgress(label: "bench perf", task: "raise " + words.filter { $0 != "--json" }.joined(separator: " "), mode: mode)
-        let child = try Subprocess.run(PluginOptions.executablePath, words, errorStream: .lines(progress.receive))
+        let progress = ChildProgress(label: "bench perf", task: "raise " + words.joined(separator: " "), mode: mode)
+        let child = try Subprocess.run(PluginOptions.executablePath, words + ["--json"], errorStream: .lines(progress.receive))
         guard child.status == 0 else {
-            throw RaiseError.invalidArgument(name: "bench perf", detail: "raise \(words.joined(separator: " ")) failed with status \(child.status)")
+            throw RaiseError.invalidArgument(name: "bench perf", detail: "raise \(words.joined(separator: " ")) --json failed with status \(child.status)")
         }
         return child.output.split(separator: "\n").compactMap { try? JSONValue.parse(String($0)).objectValue }
     }
