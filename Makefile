@@ -108,7 +108,7 @@ test-sanitize: deps
 # records), 2 KiB for text, specs and command lines.
 FUZZ_DIR     := .build/fuzz
 FUZZ_TIME    ?= 60
-FUZZ_TARGETS ?= json jsonl sharegpt safetensors gguf bpe tokenizer-folder hf-tokenizer plugin-spec cli
+FUZZ_TARGETS ?= json jsonl sharegpt csv safetensors gguf bpe tokenizer-folder hf-tokenizer plugin-spec cli
 FUZZ_FLAGS   := -swift-version 6 -O -gline-tables-only -sanitize=fuzzer,address -parse-as-library -wmo
 FUZZ_MODULES := -I Sources/RaiseKit/Sources/CBLAS -I Sources/RaiseKit/Sources/CAllocator $(addprefix -Xcc ,$(shell pkg-config --cflags-only-I openblas 2>/dev/null))
 CORE_SOURCES := $(shell find Sources/RaiseKit/Sources/RaiseKit -name '*.swift')

@@ -105,6 +105,29 @@ final class ScoreSelectorTests: XCTestCase {
         let random = try runRaise(["select", "--selector", "random", "--budget", "3", "--data", folder + "/pool.json", "--out", folder + "/r.json"])
         XCTAssertEqual(random.status, 0, "random needs no model: \(random.stderr)")
     }
+
+    func testSelectCommandWritesFilesOfTwoFormatsAsCanonicalJSONL() throws {
+        // A headed CSV pool comes back as CSV with its header; beside a text corpus (no one file holds
+        // both as they were) the subset is canonical JSONL, every record readable, with a warning. Before,
+        // the text documents were written as bare lines into the JSONL.
+        let folder = try scratchFolder(self)
+        try ("instruction,output\n" + (0..<20).map { "\"Say \($0), please.\",word \($0)\n" }.joined()).write(toFile: folder + "/pool.csv", atomically: true, encoding: .utf8)
+        try (0..<10).map { "document \($0)\n" }.joined(separator: "\n").write(toFile: folder + "/corpus.txt", atomically: true, encoding: .utf8)
+        let csv = try runRaise(["select", "--selector", "random", "--budget", "100%", "--batch", "4", "--data", folder + "/pool.csv", "--out", folder + "/subset.csv"])
+        XCTAssertEqual(csv.status, 0, csv.stderr)
+        let (subset, reader) = try InstructionReader.readAll(path: folder + "/subset.csv")
+        XCTAssertEqual(reader.format.columns, ["instruction", "output"])
+        XCTAssertEqual(Set(subset.map(\.instruction)), Set((0..<20).map { "Say \($0), please." }))
+
+        let mixed = try runRaise(["select", "--selector", "random", "--budget", "100%", "--batch", "4", "--data", folder + "/pool.csv",
+                                  "--data", folder + "/corpus.txt", "--out", folder + "/mixed.jsonl"])
+        XCTAssertEqual(mixed.status, 0, mixed.stderr)
+        XCTAssertTrue(mixed.stderr.contains("is csv and --data \(folder)/corpus.txt text"), mixed.stderr)
+        let (all, allReader) = try InstructionReader.readAll(path: folder + "/mixed.jsonl")
+        XCTAssertEqual(allReader.format.container, .jsonLines)
+        XCTAssertEqual(all.count, 30)
+        XCTAssertEqual(all.filter { $0.turns.count == 1 }.map(\.output).sorted(), (0..<10).map { "document \($0)" }.sorted())
+    }
 }
 
 final class FeatureCacheTests: XCTestCase {

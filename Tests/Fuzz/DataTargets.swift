@@ -1,7 +1,8 @@
 // DataTargets: the JSON parser and the instruction-file readers. Properties: parsing never crashes;
 // a parsed JSON value serializes to text that parses back to the same value; a reader either yields
 // records or throws a `RaiseError` that names the file; with skip-invalid it never throws for a bad
-// record of JSON lines, and every record it yields has a non-empty id and at least one turn.
+// record of JSON lines, and every record it yields has a non-empty id and at least one turn; a headed
+// CSV file's records, written back, read again as the same records.
 import RaiseKit
 
 /// `json`: the parser used by every JSON file raise reads, and its serializer.
@@ -23,8 +24,26 @@ func fuzzShareGPT(_ bytes: [UInt8]) {
     readRecords(bytes, file: "input.json", format: bytes.count % 2 == 0 ? "sharegpt" : "messages", skipInvalid: bytes.count % 4 >= 2)
 }
 
-/// Reads `bytes` as a file in `format` (nil: detected).
-private func readRecords(_ bytes: [UInt8], file: String, format: String?, skipInvalid: Bool) {
+/// `csv`: CSV files, MMLU rows or rows under a header, as detected and as `--format csv`; the records of a
+/// headed file are written back (the header, then the cells by column) and must read again the same.
+func fuzzCSV(_ bytes: [UInt8]) {
+    readRecords(bytes, file: "input.csv", format: bytes.count % 2 == 0 ? "csv" : nil, skipInvalid: bytes.count % 4 >= 2) { records, reader in
+        guard reader.format.columns != nil, !records.isEmpty else { return }
+        let copy = scratchFile("copy.csv", [])
+        do {
+            try RecordWriter.write(records, format: reader.format, to: copy)
+            let again = try InstructionReader.readAll(path: copy, options: ReadOptions(format: "csv")).records
+            fuzzCheck(again.map(\.turns) == records.map(\.turns) && again.map(\.input) == records.map(\.input),
+                      "a headed CSV file written back reads as other records")
+        } catch {
+            fatalError("property failed: a headed CSV file written back does not read: \(error)")
+        }
+    }
+}
+
+/// Reads `bytes` as a file in `format` (nil: detected), then hands what it read to `check`.
+private func readRecords(_ bytes: [UInt8], file: String, format: String?, skipInvalid: Bool,
+                         check: ([InstructionRecord], InstructionReader) -> Void = { _, _ in }) {
     let path = scratchFile(file, bytes)
     do {
         let options = ReadOptions(format: format, fields: [:], filters: [], skipInvalid: skipInvalid)
@@ -33,6 +52,7 @@ private func readRecords(_ bytes: [UInt8], file: String, format: String?, skipIn
             fuzzCheck(!record.id.isEmpty && !record.turns.isEmpty, "a record without id or turns: \(record)")
         }
         for skipped in reader.skipped { fuzzCheck(skipped.path == path, "a skipped record names another file") }
+        check(records, reader)
     } catch let error as RaiseError {
         fuzzCheck(error.description.contains(path), "the error does not name the file: \(error)")
         // Lines are independent records: skipping, nothing in them can stop the read.

@@ -16,6 +16,7 @@ let fuzzTargets: [FuzzTarget] = [
     FuzzTarget(name: "json", run: fuzzJSON),
     FuzzTarget(name: "jsonl", run: fuzzJSONLines),
     FuzzTarget(name: "sharegpt", run: fuzzShareGPT),
+    FuzzTarget(name: "csv", run: fuzzCSV),
     FuzzTarget(name: "safetensors", run: fuzzSafetensors),
     FuzzTarget(name: "gguf", run: fuzzGGUF),
     FuzzTarget(name: "bpe", run: fuzzBytePairRoundTrip),

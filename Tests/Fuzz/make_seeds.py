@@ -57,6 +57,12 @@ seed("sharegpt", "messages-array", json.dumps([messages]))
 seed("sharegpt", "messages-lines", json.dumps(messages) + "\n" + json.dumps(messages) + "\n")
 seed("jsonl", "sharegpt", json.dumps(conversation) + "\n")
 
+# CSV: MMLU rows (quoted fields among them) and files under a header, quoted fields over two lines too.
+for name in ("abstract_algebra_dev", "high_school_physics_dev"):
+    seed("csv", f"mmlu-{name}", head_lines(os.path.join(data, f"mmlu/dev/{name}.csv"), 5))
+seed("csv", "header", 'id,instruction,input,output,task\n1,"Add, then halve",4 and 6,5,math\n2,"Say ""hi""",,"hi\nthere",talk\n')
+seed("csv", "header-mapped-bom", '\ufeffquestion,answer,lang\nWhy?,Because.,en\n\nHow?,\"Thus, so.\",fr\n')
+
 # safetensors: one tensor of each readable dtype, with metadata.
 def safetensors(tensors, metadata=None):
     header, body = {}, b""

@@ -132,6 +132,82 @@ final class InstructionReaderTests: XCTestCase {
         }
     }
 
+    func testCSVWithAHeaderNamingItsColumns() throws {
+        // A header in any column order, a quoted field over two lines, a blank line, a byte-order mark,
+        // --where on a column and --fields mapping one.
+        let text = "\u{FEFF}id,output,instruction,category,lang\n7,\"four, or \"\"4\"\"\",2+2?,math,en\n\n"
+            + "8,\"line one\nline two\",write,prose,en\n9,neuf,count,math,fr\n"
+        let path = try write(text, "pairs.csv")
+        let (records, reader) = try InstructionReader.readAll(path: path, options: ReadOptions(filters: [("lang", "en")]))
+        XCTAssertEqual(reader.format, DataFormat(.instruction, .csv, columns: ["id", "output", "instruction", "category", "lang"]))
+        XCTAssertEqual(reader.format.description, "csv")
+        XCTAssertEqual(reader.filteredOut, 1)
+        XCTAssertEqual(records.map(\.id), ["7", "8"])
+        XCTAssertEqual(records.map(\.instruction), ["2+2?", "write"])
+        XCTAssertEqual(records.map(\.output), ["four, or \"4\"", "line one\nline two"])
+        XCTAssertEqual(records.map(\.task), ["math", "prose"])
+        XCTAssertEqual(records.map(\.source.line), [2, 4])
+        let mapped = try write("question,answer\nWhy?,Because.\n", "qa.csv")
+        let (qa, _) = try InstructionReader.readAll(path: mapped, options: ReadOptions(fields: ["instruction": "question", "output": "answer"]))
+        XCTAssertEqual(qa.map(\.turns), [[ChatTurn(.user, "Why?"), ChatTurn(.assistant, "Because.")]])
+        XCTAssertEqual(try InstructionReader(path: write("instruction,output\n", "rows.txt"), options: ReadOptions(format: "csv")).format.columns,
+                       ["instruction", "output"])
+
+        // A subset written back keeps the header, the columns and the quoting; read again, the same records.
+        let out = try scratchFolder(self) + "/subset.csv"
+        try RecordWriter.write(records, format: reader.format, to: out)
+        XCTAssertEqual(try String(contentsOfFile: out, encoding: .utf8),
+                       "id,output,instruction,category,lang\n7,\"four, or \"\"4\"\"\",2+2?,math,en\n8,\"line one\nline two\",write,prose,en\n")
+        XCTAssertEqual(try InstructionReader.readAll(path: out).records.map(\.turns), records.map(\.turns))
+        // Line breaks "\r\n": between rows they go, inside quotes they are the field's (the fuzzer found a
+        // "\r" lost there at each round trip).
+        let crlf = try write("instruction,output\r\n\"one\r\ntwo\r\r\n\",x\r\n", "crlf.csv")
+        let (windows, windowsReader) = try InstructionReader.readAll(path: crlf)
+        XCTAssertEqual(windows.map(\.turns), [[ChatTurn(.user, "one\r\ntwo\r\r\n"), ChatTurn(.assistant, "x")]])
+        try RecordWriter.write(windows, format: windowsReader.format, to: out)
+        XCTAssertEqual(try InstructionReader.readAll(path: out).records.map(\.turns), windows.map(\.turns))
+
+        // Errors name the file, line and what is wrong; an MMLU row is still MMLU.
+        assertThrows(["h.csv:1: no 'instruction' column (the header's columns: prompt, output)", "--fields instruction=COLUMN"]) {
+            try InstructionReader.readAll(path: write("prompt,output\na,b\n", "h.csv"))
+        }
+        assertThrows(["h.csv:1: no 'answer' column (the header's columns: question, reply)"]) {
+            try InstructionReader.readAll(path: write("question,reply\na,b\n", "h.csv"), options: ReadOptions(fields: ["instruction": "question", "output": "answer"]))
+        }
+        assertThrows(["h.csv:1: column 'output' is named twice"]) { try InstructionReader.readAll(path: write("instruction,output,output\n", "h.csv")) }
+        assertThrows(["h.csv:1: column 2 of the header has no name"]) { try InstructionReader.readAll(path: write("instruction,,output\n", "h.csv")) }
+        assertThrows(["h.csv:3: expected 2 fields (the header's: instruction, output), found 3"]) {
+            try InstructionReader.readAll(path: write("instruction,output\na,b\nc,d,e\n", "h.csv"))
+        }
+        assertThrows(["h.csv:2: field 'output' is empty"]) { try InstructionReader.readAll(path: write("instruction,output\na, \n", "h.csv")) }
+        XCTAssertEqual(try InstructionReader(path: write("q,a,b,c,d,B\n", "m.csv")).format, DataFormat(.mmlu, .csv))
+        XCTAssertEqual(try InstructionReader(path: write("instruction,a,b,c,d,output\n", "m.csv")).format.schema, .instruction)
+    }
+
+    func testOneJSONFileMayMixSingleTurnRecordsAndChats() throws {
+        let text = #"{"instruction": "a", "output": "b"}"# + "\n" + #"{"messages": [{"role": "user", "content": "c"}, {"role": "assistant", "content": "d"}]}"#
+            + "\n" + #"{"conversations": [{"from": "human", "value": "e"}, {"from": "gpt", "value": "f"}]}"# + "\n"
+        let (records, reader) = try InstructionReader.readAll(path: write(text, "mixed.jsonl"))
+        XCTAssertEqual(reader.format, DataFormat(.instruction, .jsonLines))
+        XCTAssertEqual(records.map(\.output), ["b", "d", "f"])
+    }
+
+    func testCanonicalJSONLKeepsEveryTurn() throws {
+        // A chat with a system turn and two exchanges, a plain-text document and an Alpaca record with an
+        // input: written canonically and read again, the same turns and input.
+        let folder = try scratchFolder(self)
+        let chat = #"{"conversations": [{"from": "system", "value": "Be brief."}, {"from": "human", "value": "Hi"}, {"from": "gpt", "value": "Hello!"}, {"from": "human", "value": "Bye"}, {"from": "gpt", "value": "Bye!"}], "task": "talk"}"#
+        var records = try InstructionReader.readAll(path: write(chat + "\n", "chat.jsonl")).records
+        records += try InstructionReader.readAll(path: write("a document\nof two lines\n", "doc.txt")).records
+        records += try InstructionReader.readAll(path: write(#"[{"instruction": "x", "input": "i", "output": "y"}]"#, "a.json")).records
+        try RecordWriter.writeCanonical(records, to: folder + "/canonical.jsonl")
+        let again = try InstructionReader.readAll(path: folder + "/canonical.jsonl").records
+        XCTAssertEqual(again.map(\.turns), records.map(\.turns))
+        XCTAssertEqual(again.map(\.input), ["", "", "i"])
+        XCTAssertEqual(again.map(\.id), records.map(\.id))
+        XCTAssertEqual(again.map(\.task), ["talk", nil, nil])
+    }
+
     func testErrorsNameFileLineColumnAndField() throws {
         let array = "[\n  {\"instruction\": \"a\", \"output\": \"b\"},\n  {\"instruction\": \"c\", \"output\": \"d\",}\n]"
         assertThrows(["bad.json:3:38:", "expected a string key"]) { try InstructionReader.readAll(path: write(array, "bad.json")) }
@@ -175,6 +251,7 @@ final class InstructionReaderTests: XCTestCase {
             ("b.jsonl", "{\"instruction\": \"x\", \"output\": \"y\"}\n{\"instruction\": \"é😀\", \"output\": \"\\u0000w\"}\n"),
             ("c.csv", "\"q, with comma\",a,b,c,\"d \"\"quoted\"\"\",C\nq2,a,b,c,d,A\n"),
             ("d.txt", "doc one\nline two\n\ndoc two\n"),
+            ("e.csv", "instruction,input,output\n\"x, y\",,z\nw,v,u\n"),
         ]
         for (name, text) in inputs {
             let path = folder + "/" + name

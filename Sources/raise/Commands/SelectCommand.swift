@@ -74,8 +74,7 @@ enum SelectCommand {
         if let bad = chosen.first(where: { $0 < 0 || $0 >= kept.count }) {
             throw RaiseError.invalidArgument(name: selectorSpec.id, detail: "chose index \(bad), outside the pool of \(kept.count)")
         }
-        let reader = try InstructionReader(path: arguments.strings("--data")[0])  // the subset is written in the first file's format
-        try RecordWriter.write(chosen.map { records[kept[$0]] }, format: reader.format, to: out)
+        try writeSubset(chosen.map { records[kept[$0]] }, to: out, arguments: arguments)
         if arguments.outputMode == .json {
             print(JSONValue.object(JSONObject([("selector", .string(selectorSpec.id)), ("steps", .number(Double(steps))),
                                                ("selected", .number(Double(chosen.count))), ("pool", .number(Double(kept.count))),
@@ -84,6 +83,22 @@ enum SelectCommand {
             print("\(selectorSpec.id) chose \(chosen.count) of \(kept.count) records (\(steps) steps of \(batchSize), 3 epochs) -> \(out)")
         }
         return ExitCode.success
+    }
+
+    /// Writes a subset in the format of the `--data` files, each record as it was read; when the files are of
+    /// formats that one file cannot hold together (text beside JSON, CSV files of other columns), as
+    /// canonical JSONL instead, with a warning naming two of them.
+    private static func writeSubset(_ subset: [InstructionRecord], to out: String, arguments: ParsedArguments) throws {
+        let options = try ModelOptions.readOptions(arguments)
+        let files = try ModelOptions.dataFiles(arguments)
+        let formats = try files.map { try InstructionReader(path: $0, options: options).format }
+        if let other = formats.firstIndex(where: { !formats[0].holds($0) }) {
+            arguments.console.warning("--data \(files[0]) is \(formats[0]) and --data \(files[other]) \(formats[other]): no one file holds both as they were, "
+                                      + "so the subset is written as canonical JSONL (id, instruction, input, output, or messages)")
+            try RecordWriter.writeCanonical(subset, to: out)
+        } else {
+            try RecordWriter.write(subset, format: formats[0], to: out)
+        }
     }
 
     /// The schedule of a selector that chooses at every step, with no model being trained: each step's

@@ -103,10 +103,11 @@ final class ByteReader {
         return byte
     }
 
-    /// The next line without its "\n" (and "\r"), or nil at the end of the file.
+    /// The next line without its "\n" (and its "\r", unless `keepingCarriageReturn`: a CSV reader keeps it
+    /// until it knows whether the line break fell inside a quoted field), or nil at the end of the file.
     ///
     /// - Throws: `RaiseError.content` naming the line when it is longer than `maxLineBytes`.
-    func nextLine() throws -> [UInt8]? {
+    func nextLine(keepingCarriageReturn: Bool = false) throws -> [UInt8]? {
         guard try peek() != nil else { return nil }
         let start = line
         var result = [UInt8]()
@@ -124,7 +125,7 @@ final class ByteReader {
             if result.count > maxLineBytes { throw tooLong(line: start) }
         }
         if result.count > maxLineBytes { throw tooLong(line: start) }
-        if result.last == 0x0D { result.removeLast() }
+        if result.last == 0x0D, !keepingCarriageReturn { result.removeLast() }
         return result
     }
 

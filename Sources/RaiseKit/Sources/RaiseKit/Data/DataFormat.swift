@@ -8,7 +8,7 @@ public enum DataContainer: String, Sendable {
     case jsonArray
     /// One JSON object per line (JSONL).
     case jsonLines
-    /// CSV rows without a header (MMLU).
+    /// CSV rows: MMLU's without a header, or rows under a header row naming the columns.
     case csv
     /// Plain text; documents separated by blank lines.
     case text
@@ -16,7 +16,8 @@ public enum DataContainer: String, Sendable {
 
 /// What a record's fields mean.
 public enum RecordSchema: String, Sendable {
-    /// instruction / input / output (or `response`), with an optional field mapping.
+    /// instruction / input / output (or `response`), with an optional field mapping: JSON objects, or the
+    /// columns of a CSV file's header.
     case instruction
     /// `conversations`: [{from, value}] (ShareGPT).
     case sharegpt
@@ -28,23 +29,33 @@ public enum RecordSchema: String, Sendable {
     case text
 }
 
-/// A file format: schema and container.
+/// A file format: schema and container, and the header's columns of a CSV file that has one.
 public struct DataFormat: Equatable, Sendable, CustomStringConvertible {
     public var schema: RecordSchema
     public var container: DataContainer
+    /// The column names of a CSV file's header row, in order; nil for every other format.
+    public var columns: [String]?
 
-    /// The format of `schema` records in a `container` file.
-    public init(_ schema: RecordSchema, _ container: DataContainer) {
+    /// The format of `schema` records in a `container` file, under a header of `columns` (CSV only).
+    public init(_ schema: RecordSchema, _ container: DataContainer, columns: [String]? = nil) {
         self.schema = schema
         self.container = container
+        self.columns = columns
     }
 
     /// The names accepted by `--format`.
-    public static let names = ["alpaca", "jsonl", "sharegpt", "messages", "mmlu", "text"]
+    public static let names = ["alpaca", "jsonl", "sharegpt", "messages", "csv", "mmlu", "text"]
+
+    /// Whether records read in `other` can be written back, each as it was, into a file of this format: any
+    /// JSON objects into a JSON container (each record's keys say its schema), else only the same format.
+    public func holds(_ other: DataFormat) -> Bool {
+        container == .jsonArray || container == .jsonLines ? [.jsonArray, .jsonLines].contains(other.container) : self == other
+    }
 
     public var description: String {
         switch (schema, container) {
         case (.instruction, .jsonArray): return "alpaca"
+        case (.instruction, .csv): return "csv"
         case (.instruction, _): return "jsonl"
         case (.sharegpt, .jsonArray): return "sharegpt (JSON array)"
         case (.sharegpt, _): return "sharegpt (JSONL)"
@@ -58,12 +69,13 @@ public struct DataFormat: Equatable, Sendable, CustomStringConvertible {
     /// The format of `path`: the `--format` name when given (JSON containers of sharegpt and messages
     /// still detected), else detected from the content: '[' starts a JSON array and '{' JSON lines, and
     /// the first record's keys tell the schema; a `.json` or `.jsonl` file is JSON whatever it starts with
-    /// (so a stray first line is an error, not a text document); otherwise a .csv file is MMLU and anything
-    /// else text. A UTF-8 byte-order mark is skipped.
+    /// (so a stray first line is an error, not a text document); a .csv file is CSV (MMLU rows, or rows
+    /// under a header: `csvFormat`); anything else is text. A UTF-8 byte-order mark is skipped.
     ///
     /// - Throws: `RaiseError.invalidArgument` for an unknown `--format` name; `RaiseError.file` when the
     ///   file cannot be read, is UTF-16 or UTF-32, or holds a NUL byte where text is expected.
-    public static func resolve(path: String, name: String?, maxRecordBytes: Int = ReadOptions.defaultMaxRecordBytes) throws -> DataFormat {
+    public static func resolve(path: String, name: String?, fields: [String: String] = [:],
+                               maxRecordBytes: Int = ReadOptions.defaultMaxRecordBytes) throws -> DataFormat {
         if let name, !names.contains(name) {
             throw RaiseError.invalidArgument(name: "--format", detail: "'\(name)': expected one of \(names.joined(separator: ", "))")
         }
@@ -76,6 +88,10 @@ public struct DataFormat: Equatable, Sendable, CustomStringConvertible {
         }
         let head = try ByteReader(path: path).prefix(4096)
         try checkEncoding(head, path: path)
+        if name == "csv" || (name == nil && path.lowercased().hasSuffix(".csv")) {
+            try checkNoNUL(head, path: path)
+            return try csvFormat(path: path, detected: name == nil, fields: fields, maxRecordBytes: maxRecordBytes)
+        }
         let first = head.dropFirst(head.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0).first { ![0x20, 0x0A, 0x0D, 0x09].contains($0) }
         let isJSONFile = [".json", ".jsonl"].contains { path.lowercased().hasSuffix($0) }
         let container: DataContainer
@@ -85,15 +101,32 @@ public struct DataFormat: Equatable, Sendable, CustomStringConvertible {
         case _ where isJSONFile: return DataFormat(.instruction, .jsonLines)  // read as JSON: its first line is reported
         default:
             if let name { throw RaiseError.file(path: path, detail: "--format \(name) needs JSON content, found no '[' or '{' at the start") }
-            if let zero = head.firstIndex(of: 0) {
-                throw RaiseError.file(path: path, detail: "holds a NUL byte (at byte \(zero + 1)): binary data, not an instruction or text file")
-            }
-            return path.lowercased().hasSuffix(".csv") ? DataFormat(.mmlu, .csv) : DataFormat(.text, .text)
+            try checkNoNUL(head, path: path)
+            return DataFormat(.text, .text)
         }
         switch name {
         case "sharegpt": return DataFormat(.sharegpt, container)
         case "messages": return DataFormat(.messages, container)
         default: return DataFormat(try detectSchema(path: path, container: container, maxRecordBytes: maxRecordBytes), container)
+        }
+    }
+
+    /// The format of a CSV file: when `detected`, MMLU if it has no row or its first row has MMLU's six fields
+    /// and names none of the instruction schema's fields (their usual names, or those `fields` maps them
+    /// to); else rows under the header its first row is.
+    private static func csvFormat(path: String, detected: Bool, fields: [String: String], maxRecordBytes: Int) throws -> DataFormat {
+        let row = try CSVRow.first(path: path, maxRecordBytes: maxRecordBytes)?.map { String($0.trimmingWhitespace) }
+        let fieldNames = Set(ReadOptions.canonicalFields + ["response", "category"] + fields.values)
+        if detected, row == nil || (row!.count == 6 && !row!.contains(where: fieldNames.contains)) {
+            return DataFormat(.mmlu, .csv)
+        }
+        return DataFormat(.instruction, .csv, columns: row ?? [])
+    }
+
+    /// Refuses binary data: a NUL byte in the first bytes of a file read as text.
+    private static func checkNoNUL(_ head: [UInt8], path: String) throws {
+        if let zero = head.firstIndex(of: 0) {
+            throw RaiseError.file(path: path, detail: "holds a NUL byte (at byte \(zero + 1)): binary data, not an instruction or text file")
         }
     }
 

@@ -21,8 +21,9 @@ public final class InstructionReader {
     public init(path: String, options: ReadOptions = ReadOptions()) throws {
         self.path = path
         self.options = options
-        format = try DataFormat.resolve(path: path, name: options.format, maxRecordBytes: options.maxRecordBytes)
-        decoder = RecordDecoder(path: path, schema: format.schema, options: options)
+        format = try DataFormat.resolve(path: path, name: options.format, fields: options.fields, maxRecordBytes: options.maxRecordBytes)
+        decoder = RecordDecoder(path: path, options: options)
+        if let columns = format.columns { try decoder.checkHeader(columns) }
     }
 
     /// Reads a whole file into memory.
@@ -52,9 +53,25 @@ public final class InstructionReader {
                 return true
             }
         case .csv:
-            try readLines(joinUntilComplete: true) { text, line in
+            guard let columns = format.columns else {
+                try readLines(joinUntilComplete: true) { text, line in
+                    guard let fields = CSVRow.fields(text) else { return false }
+                    try checked(line: line) { try body(decoder.decodeMMLU(fields, rawLine: text, line: line)) }
+                    return true
+                }
+                return
+            }
+            try readLines(joinUntilComplete: true) { text, line in  // rows under the header, a blank line skipped
                 guard let fields = CSVRow.fields(text) else { return false }
-                try checked(line: line) { try body(decoder.decodeMMLU(fields, rawLine: text, line: line)) }
+                guard line > 1, !text.trimmingWhitespace.isEmpty else { return true }
+                try checked(line: line) {
+                    let object = try decoder.csvObject(fields, columns: columns, line: line)
+                    if !decoder.passesFilters(object) {
+                        filteredOut += 1
+                        return
+                    }
+                    try body(decoder.decode(.object(object), line: line))
+                }
                 return true
             }
         case .text:
@@ -89,22 +106,24 @@ public final class InstructionReader {
     }
 
     /// Feeds UTF-8 lines to `handle(text, firstLine)`. With `joinUntilComplete`, a line for which the
-    /// handler returns false is joined with the next (a CSV row open inside quotes).
+    /// handler returns false is joined with the next (a CSV row open inside quotes), with the "\r" of a
+    /// "\r\n" between them kept: it was inside the quotes.
     private func readLines(joinUntilComplete: Bool, _ handle: (String, Int) throws -> Bool) throws {
         let reader = try ByteReader(path: path, maxLineBytes: options.maxRecordBytes)
         var pending: String?
         var pendingLine = 1
         while true {
             let line = reader.line
-            guard let bytes = try reader.nextLine() else { break }
+            guard let bytes = try reader.nextLine(keepingCarriageReturn: joinUntilComplete) else { break }
             guard let text = String(validating: bytes, as: UTF8.self) else {
                 try checked(line: line) { throw RaiseError.content(path: path, line: line, column: nil, detail: "invalid UTF-8") }
                 continue
             }
-            let row = pending.map { $0 + "\n" + text } ?? text
+            let row = pending.map { $0 + "\n" + text } ?? (line == 1 ? String(text.drop { $0 == "\u{FEFF}" }) : text)
             if pending == nil { pendingLine = line }
             if row.utf8.count > options.maxRecordBytes { throw tooLong(line: pendingLine) }
-            if try handle(row, pendingLine) || !joinUntilComplete { pending = nil } else { pending = row }
+            let complete = joinUntilComplete ? CSVRow.withoutLineBreak(row) : row
+            if try handle(complete, pendingLine) || !joinUntilComplete { pending = nil } else { pending = row }
         }
         if pending != nil {
             try checked(line: pendingLine) {

@@ -1,16 +1,14 @@
 // RecordDecoder: turns one parsed JSON object, CSV row or text document into an InstructionRecord,
 // with an error naming the file, line and field for anything missing, empty or of the wrong type.
 
-/// Decodes records of one schema from one file.
+/// Decodes the records of one file.
 struct RecordDecoder {
     let path: String
-    let schema: RecordSchema
     let options: ReadOptions
     private let fileName: String
 
-    init(path: String, schema: RecordSchema, options: ReadOptions) {
+    init(path: String, options: ReadOptions) {
         self.path = path
-        self.schema = schema
         self.options = options
         fileName = path.split(separator: "/").last.map(String.init) ?? path
     }
@@ -22,7 +20,15 @@ struct RecordDecoder {
         options.filters.allSatisfy { object[$0.field]?.stringValue == $0.value }
     }
 
-    /// A record from a JSON object (instruction, sharegpt or messages schema).
+    /// The schema of one JSON record, told by its own keys: `conversations` is ShareGPT, `messages` OpenAI
+    /// style, anything else the instruction schema — so one file may mix single-turn records and chats.
+    static func schema(of object: JSONObject) -> RecordSchema {
+        if object["conversations"] != nil { return .sharegpt }
+        if object["messages"] != nil { return .messages }
+        return .instruction
+    }
+
+    /// A record from a JSON object (instruction, sharegpt or messages schema, as its keys say).
     func decode(_ value: JSONValue, line: Int) throws -> InstructionRecord {
         guard let object = value.objectValue else { throw fail(line, "record is not a JSON object") }
         let source = SourceLocation(file: path, line: line)
@@ -36,7 +42,7 @@ struct RecordDecoder {
                 tags[key] = text
             }
         }
-        switch schema {
+        switch RecordDecoder.schema(of: object) {
         case .sharegpt:
             let turns = try conversation(object, field: "conversations", roleKey: "from", contentKey: "value", line: line)
             return InstructionRecord(id: id, turns: turns, task: task, hiddenTags: tags, source: source, original: .json(value.serialized))
@@ -112,6 +118,33 @@ struct RecordDecoder {
             throw fail(line, "field '\(field)' has no non-empty assistant turn")
         }
         return turns
+    }
+
+    /// Refuses a CSV header that names a column twice or leaves one unnamed, or has no instruction or no
+    /// output column (under their usual names or those `--fields` maps them to).
+    ///
+    /// - Throws: `RaiseError.content` naming line 1 of the file and the header's columns.
+    func checkHeader(_ columns: [String]) throws {
+        let header = "the header's columns: " + columns.joined(separator: ", ")
+        if let empty = columns.firstIndex(where: \.isEmpty) { throw fail(1, "column \(empty + 1) of the header has no name (\(header))") }
+        if let twice = columns.indices.first(where: { columns[..<$0].contains(columns[$0]) }) {
+            throw fail(1, "column '\(columns[twice])' is named twice in the header")
+        }
+        for (canonical, usual) in [("instruction", ["instruction"]), ("output", ["output", "response"])]
+        where !names(canonical, usual).contains(where: columns.contains) {
+            throw fail(1, "no '\(names(canonical, usual)[0])' column (\(header)): a CSV file is MMLU rows (question,A,B,C,D,answer) "
+                       + "or rows under a header naming an instruction and an output column; --fields \(canonical)=COLUMN reads another")
+        }
+    }
+
+    /// A CSV row under `columns` as a JSON object of strings, column by column, for `decode`.
+    ///
+    /// - Throws: `RaiseError.content` naming the line when the row has more or fewer fields than the header.
+    func csvObject(_ fields: [String], columns: [String], line: Int) throws -> JSONObject {
+        guard fields.count == columns.count else {
+            throw fail(line, "expected \(columns.count) fields (the header's: \(columns.joined(separator: ", "))), found \(fields.count)")
+        }
+        return JSONObject(zip(columns, fields.map(JSONValue.string)).map { ($0, $1) })
     }
 
     /// A record from an MMLU row: question,A,B,C,D,answer; the task is the subject in the file name.

@@ -5,7 +5,8 @@
 
 /// Writing records to files.
 public enum RecordWriter {
-    /// Writes `records` in `format`, each as it appeared in its input file.
+    /// Writes `records` in `format`, each as it appeared in its input file (a CSV file's header first; its
+    /// rows quoted where a field needs it).
     ///
     /// - Throws: `RaiseError.file` naming `path` when it cannot be written; nothing is left half-written.
     public static func write(_ records: [InstructionRecord], format: DataFormat, to path: String) throws {
@@ -17,8 +18,18 @@ public enum RecordWriter {
                 try writer.write("  " + serialized(record) + (i + 1 < records.count ? ",\n" : "\n"))
             }
             try writer.write("]\n")
-        case .jsonLines, .csv:
+        case .jsonLines:
             for record in records { try writer.write(serialized(record) + "\n") }
+        case .csv:
+            if let columns = format.columns {  // the header, then each record's cells by column
+                try writer.write(CSVRow.line(columns) + "\n")
+                for record in records {
+                    let object = originalObject(record)
+                    try writer.write(CSVRow.line(columns.map { object[$0]?.stringValue ?? "" }) + "\n")
+                }
+            } else {
+                for record in records { try writer.write(serialized(record) + "\n") }
+            }
         case .text:
             for (i, record) in records.enumerated() { try writer.write((i > 0 ? "\n" : "") + serialized(record) + "\n") }
         }
@@ -51,13 +62,20 @@ public enum RecordWriter {
         }
     }
 
-    /// Writes every record as one canonical JSON object per line — id, instruction, input, output, and the
-    /// task and hidden tags when present — whatever format and field names it was read with.
+    /// Writes every record as one canonical JSON object per line — id, then instruction, input and output
+    /// for a single-turn record or `messages` (role, content) for any other conversation, then the task and
+    /// hidden tags when present — whatever format and field names it was read with.
     public static func writeCanonical(_ records: [InstructionRecord], to path: String) throws {
         let writer = try AtomicFileWriter(path: path)
         for record in records {
-            var object = JSONObject([("id", .string(record.id)), ("instruction", .string(record.instruction)),
-                                     ("input", .string(record.input)), ("output", .string(record.output))])
+            var object = JSONObject([("id", .string(record.id))])
+            if record.turns.map(\.role) == [.user, .assistant] {
+                object["instruction"] = .string(record.instruction)
+                object["input"] = .string(record.input)
+                object["output"] = .string(record.output)
+            } else {
+                object["messages"] = .array(record.chatTurns.map { .object(JSONObject([("role", .string($0.role.rawValue)), ("content", .string($0.content))])) })
+            }
             if let task = record.task { object["task"] = .string(task) }
             if !record.hiddenTags.isEmpty {
                 object["hidden_tags"] = .object(JSONObject(record.hiddenTags.keys.sorted().map { ($0, .string(record.hiddenTags[$0]!)) }))
