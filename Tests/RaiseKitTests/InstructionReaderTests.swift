@@ -192,6 +192,36 @@ final class InstructionReaderTests: XCTestCase {
         XCTAssertEqual(records.map(\.output), ["b", "d", "f"])
     }
 
+    func testSelfInstructTasksGiveARecordPerInstance() throws {
+        // The shared seed tasks: 175 tasks of one instance each, read as 175 records under their own ids.
+        let (seeds, seedReader) = try InstructionReader.readAll(path: try sharedData("seed-tasks/seed_tasks.jsonl"))
+        XCTAssertEqual(seedReader.format.description, "self-instruct (JSONL)")
+        XCTAssertEqual(seeds.count, 175)
+        XCTAssertEqual(seeds[0].id, "seed_task_0")
+        XCTAssertTrue(seeds[0].instruction.hasPrefix("Is there anything I can eat for a breakfast"))
+        XCTAssertTrue(seeds[0].output.hasPrefix("Yes, you can have 1 oatmeal banana protein shake"))
+
+        // A task of two instances is two records, `<id>#1` and `<id>#2`; each is written back as the task with
+        // its instance alone, under its own id, and read again the same.
+        let task = #"{"id": "t", "instruction": "Add.", "instances": [{"input": "1 2", "output": "3"}, {"input": "2 2", "output": "4"}], "is_classification": false}"#
+        let (records, reader) = try InstructionReader.readAll(path: write(task + "\n", "tasks.jsonl"))
+        XCTAssertEqual(records.map(\.id), ["t#1", "t#2"])
+        XCTAssertEqual(records.map(\.input), ["1 2", "2 2"])
+        XCTAssertEqual(records.map(\.output), ["3", "4"])
+        let out = try scratchFolder(self) + "/subset.jsonl"
+        try RecordWriter.write([records[1]], format: reader.format, to: out)
+        let again = try InstructionReader.readAll(path: out).records
+        XCTAssertEqual(again.map(\.id), ["t#2"])
+        XCTAssertEqual(again.map(\.turns), [records[1].turns])
+        XCTAssertEqual(again.map(\.input), ["2 2"])
+        assertThrows(["tasks.jsonl:1: field 'instances[1].output' missing (instances[1]'s fields: input)"]) {
+            try InstructionReader.readAll(path: write(#"{"instruction": "a", "instances": [{"output": "b"}, {"input": "c"}]}"#, "tasks.jsonl"))
+        }
+        assertThrows(["tasks.jsonl:1: field 'instances' is not a non-empty array"]) {
+            try InstructionReader.readAll(path: write(#"{"instruction": "a", "instances": []}"#, "tasks.jsonl"))
+        }
+    }
+
     func testCanonicalJSONLKeepsEveryTurn() throws {
         // A chat with a system turn and two exchanges, a plain-text document and an Alpaca record with an
         // input: written canonically and read again, the same turns and input.

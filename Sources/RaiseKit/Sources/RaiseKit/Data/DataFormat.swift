@@ -23,6 +23,8 @@ public enum RecordSchema: String, Sendable {
     case sharegpt
     /// `messages`: [{role, content}] (OpenAI style).
     case messages
+    /// A Self-Instruct task: an instruction and its `instances`: [{input, output}], a record each.
+    case selfInstruct
     /// question,A,B,C,D,answer.
     case mmlu
     /// A pretraining document: all of it is trained on.
@@ -61,6 +63,8 @@ public struct DataFormat: Equatable, Sendable, CustomStringConvertible {
         case (.sharegpt, _): return "sharegpt (JSONL)"
         case (.messages, .jsonArray): return "messages (JSON array)"
         case (.messages, _): return "messages (JSONL)"
+        case (.selfInstruct, .jsonArray): return "self-instruct (JSON array)"
+        case (.selfInstruct, _): return "self-instruct (JSONL)"
         case (.mmlu, _): return "mmlu"
         case (.text, _): return "text"
         }
@@ -68,9 +72,10 @@ public struct DataFormat: Equatable, Sendable, CustomStringConvertible {
 
     /// The format of `path`: the `--format` name when given (JSON containers of sharegpt and messages
     /// still detected), else detected from the content: '[' starts a JSON array and '{' JSON lines, and
-    /// the first record's keys tell the schema; a `.json` or `.jsonl` file is JSON whatever it starts with
-    /// (so a stray first line is an error, not a text document); a .csv file is CSV (MMLU rows, or rows
-    /// under a header: `csvFormat`); anything else is text. A UTF-8 byte-order mark is skipped.
+    /// the first record's keys name the format (each record is read by its own keys); a `.json` or `.jsonl`
+    /// file is JSON whatever it starts with (so a stray first line is an error, not a text document); a .csv
+    /// file is CSV (MMLU rows, or rows under a header: `csvFormat`); anything else is text. A UTF-8
+    /// byte-order mark is skipped.
     ///
     /// - Throws: `RaiseError.invalidArgument` for an unknown `--format` name; `RaiseError.file` when the
     ///   file cannot be read, is UTF-16 or UTF-32, or holds a NUL byte where text is expected.
@@ -107,7 +112,7 @@ public struct DataFormat: Equatable, Sendable, CustomStringConvertible {
         switch name {
         case "sharegpt": return DataFormat(.sharegpt, container)
         case "messages": return DataFormat(.messages, container)
-        default: return DataFormat(try detectSchema(path: path, container: container, maxRecordBytes: maxRecordBytes), container)
+        default: return DataFormat(try detectSchema(path: path, container: container, fields: fields, maxRecordBytes: maxRecordBytes), container)
         }
     }
 
@@ -148,16 +153,14 @@ public struct DataFormat: Equatable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// The schema the first record's keys name: `conversations` is ShareGPT, `messages` OpenAI style,
-    /// anything else (or a first record that does not parse) the instruction schema.
-    private static func detectSchema(path: String, container: DataContainer, maxRecordBytes: Int) throws -> RecordSchema {
+    /// The schema the first record's keys name (`RecordDecoder.schema(of:)`); the instruction schema for a
+    /// first record that does not parse.
+    private static func detectSchema(path: String, container: DataContainer, fields: [String: String], maxRecordBytes: Int) throws -> RecordSchema {
         var first: JSONObject?
         try JSONRecordStream(path: path, container: container, maxRecordBytes: maxRecordBytes).forEach { element in
             first = (try? element.parse())?.objectValue
             return false
         }
-        if first?["conversations"] != nil { return .sharegpt }
-        if first?["messages"] != nil { return .messages }
-        return .instruction
+        return first.map(RecordDecoder(path: path, options: ReadOptions(fields: fields)).schema(of:)) ?? .instruction
     }
 }

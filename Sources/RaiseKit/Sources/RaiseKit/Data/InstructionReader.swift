@@ -48,7 +48,7 @@ public final class InstructionReader {
                         filteredOut += 1
                         return
                     }
-                    try body(decoder.decode(value, line: element.line))
+                    for record in try decoder.decode(value, line: element.line) { try body(record) }
                 }
                 return true
             }
@@ -70,7 +70,7 @@ public final class InstructionReader {
                         filteredOut += 1
                         return
                     }
-                    try body(decoder.decode(.object(object), line: line))
+                    for record in try decoder.decode(.object(object), line: line) { try body(record) }
                 }
                 return true
             }

@@ -21,17 +21,20 @@ struct RecordDecoder {
     }
 
     /// The schema of one JSON record, told by its own keys: `conversations` is ShareGPT, `messages` OpenAI
-    /// style, anything else the instruction schema — so one file may mix single-turn records and chats.
-    static func schema(of object: JSONObject) -> RecordSchema {
+    /// style, `instances` without an output field Self-Instruct, anything else the instruction schema — so one
+    /// file may mix single-turn records and chats.
+    func schema(of object: JSONObject) -> RecordSchema {
         if object["conversations"] != nil { return .sharegpt }
         if object["messages"] != nil { return .messages }
+        if object["instances"] != nil, !names("output", ["output", "response"]).contains(where: { object[$0] != nil }) { return .selfInstruct }
         return .instruction
     }
 
-    /// A record from a JSON object (instruction, sharegpt or messages schema, as its keys say).
-    func decode(_ value: JSONValue, line: Int) throws -> InstructionRecord {
+    /// The records of a JSON object (instruction, sharegpt, messages or self-instruct schema, as its keys say):
+    /// one, or one per instance of a Self-Instruct task. A task's instance is written back as the task with
+    /// that instance alone, its id `<id>#<k>` when the task has several.
+    func decode(_ value: JSONValue, line: Int) throws -> [InstructionRecord] {
         guard let object = value.objectValue else { throw fail(line, "record is not a JSON object") }
-        let source = SourceLocation(file: path, line: line)
         let id = try idField(object, line: line)
         let task = try optionalString(object, names("task", ["task", "category"]), line: line)
         var tags = [String: String]()
@@ -42,19 +45,36 @@ struct RecordDecoder {
                 tags[key] = text
             }
         }
-        switch RecordDecoder.schema(of: object) {
+        let record = { (id: String, turns: [ChatTurn], input: String, original: JSONValue) in
+            InstructionRecord(id: id, turns: turns, input: input, task: task, hiddenTags: tags, source: SourceLocation(file: path, line: line),
+                              original: .json(original.serialized))
+        }
+        switch schema(of: object) {
         case .sharegpt:
-            let turns = try conversation(object, field: "conversations", roleKey: "from", contentKey: "value", line: line)
-            return InstructionRecord(id: id, turns: turns, task: task, hiddenTags: tags, source: source, original: .json(value.serialized))
+            return [record(id, try conversation(object, field: "conversations", roleKey: "from", contentKey: "value", line: line), "", value)]
         case .messages:
-            let turns = try conversation(object, field: "messages", roleKey: "role", contentKey: "content", line: line)
-            return InstructionRecord(id: id, turns: turns, task: task, hiddenTags: tags, source: source, original: .json(value.serialized))
+            return [record(id, try conversation(object, field: "messages", roleKey: "role", contentKey: "content", line: line), "", value)]
+        case .selfInstruct:
+            let instruction = try requiredString(object, names("instruction", ["instruction"]), line: line)
+            guard let instances = object["instances"]!.arrayValue, !instances.isEmpty else {
+                throw fail(line, "field 'instances' is not a non-empty array")
+            }
+            return try instances.indices.map { k in
+                let field = "instances[\(k)]"
+                guard let instance = instances[k].objectValue else { throw fail(line, "field '\(field)' is not an object") }
+                let input = try optionalString(instance, ["input"], line: line, within: field) ?? ""
+                let output = try requiredString(instance, ["output"], line: line, within: field)
+                var alone = object
+                alone["instances"] = .array([instances[k]])
+                let instanceID = instances.count == 1 ? id : "\(id)#\(k + 1)"
+                if instances.count > 1 { alone["id"] = .string(instanceID) }
+                return record(instanceID, [ChatTurn(.user, instruction), ChatTurn(.assistant, output)], input, .object(alone))
+            }
         default:
             let instruction = try requiredString(object, names("instruction", ["instruction"]), line: line)
             let input = try optionalString(object, names("input", ["input"]), line: line) ?? ""
             let output = try requiredString(object, names("output", ["output", "response"]), line: line)
-            return InstructionRecord(id: id, turns: [ChatTurn(.user, instruction), ChatTurn(.assistant, output)], input: input,
-                                     task: task, hiddenTags: tags, source: source, original: .json(value.serialized))
+            return [record(id, [ChatTurn(.user, instruction), ChatTurn(.assistant, output)], input, value)]
         }
     }
 
@@ -77,22 +97,26 @@ struct RecordDecoder {
     }
 
     /// The first of `names` present: a non-empty string. When none is, the error lists the fields the record has,
-    /// and how `--fields` maps one of them.
-    private func requiredString(_ object: JSONObject, _ names: [String], line: Int) throws -> String {
+    /// and how `--fields` maps one of them. `within` names the object inside the record that holds the fields.
+    private func requiredString(_ object: JSONObject, _ names: [String], line: Int, within: String? = nil) throws -> String {
+        let prefix = within.map { $0 + "." } ?? ""
         guard let name = names.first(where: { object[$0] != nil }) else {
+            let holder = within ?? "the record"
+            let fields = object.keys.isEmpty ? "\(holder) has no field" : "\(holder)'s fields: " + object.keys.sorted().joined(separator: ", ")
             let canonical = ReadOptions.canonicalFields.first { names.contains($0) } ?? names[0]
-            let fields = object.keys.isEmpty ? "the record has no field" : "the record's fields: " + object.keys.sorted().joined(separator: ", ")
-            throw fail(line, "field '\(names[0])' missing (\(fields); --fields \(canonical)=FIELD reads another)")
+            let hint = within == nil ? "; --fields \(canonical)=FIELD reads another" : ""
+            throw fail(line, "field '\(prefix)\(names[0])' missing (\(fields)\(hint))")
         }
-        guard let text = object[name]!.stringValue else { throw fail(line, "field '\(name)' is not a string") }
-        guard !text.trimmingWhitespace.isEmpty else { throw fail(line, "field '\(name)' is empty") }
+        guard let text = object[name]!.stringValue else { throw fail(line, "field '\(prefix)\(name)' is not a string") }
+        guard !text.trimmingWhitespace.isEmpty else { throw fail(line, "field '\(prefix)\(name)' is empty") }
         return text
     }
 
-    /// The first of `names` present and not null: a string.
-    private func optionalString(_ object: JSONObject, _ names: [String], line: Int) throws -> String? {
+    /// The first of `names` present and not null: a string. `within` names the object inside the record
+    /// that holds the fields.
+    private func optionalString(_ object: JSONObject, _ names: [String], line: Int, within: String? = nil) throws -> String? {
         guard let name = names.first(where: { object[$0] != nil && object[$0] != .null }) else { return nil }
-        guard let text = object[name]!.stringValue else { throw fail(line, "field '\(name)' is not a string") }
+        guard let text = object[name]!.stringValue else { throw fail(line, "field '\(within.map { $0 + "." } ?? "")\(name)' is not a string") }
         return text
     }
 
