@@ -106,11 +106,14 @@ final class DataStatisticsTests: XCTestCase {
         {"instruction": "ab", "output": "cde"}
         {"instruction": "ab", "output": "cde"}
         {"instruction": "x"}
-        {"instruction": "abcd", "input": "ef", "output": "g", "task": "t1", "hidden_tags": {"family": "f"}}
+        {"instruction": "abcd", "input": "ef", "output": "g", "task": "t1", "hidden_tags": {"family": "f"}, "id": "d.jsonl:1"}
         """.write(toFile: path, atomically: true, encoding: .utf8)
         let stats = try DataStatistics(path: path, options: ReadOptions(), tokenizer: nil)
         XCTAssertEqual(stats.records, 3)
         XCTAssertEqual(stats.exactDuplicates, 1)
+        XCTAssertEqual(stats.repeatedIDs, 1, "the last record's own id is the first's, made of its file and line")
+        XCTAssertTrue(stats.report.contains("repeated ids      1; first: 'd.jsonl:1' at lines 1 and 4"), stats.report)
+        XCTAssertEqual(stats.json["repeated_ids"]?.intValue, 1)
         XCTAssertEqual(stats.skipped.map(\.line), [3])
         XCTAssertEqual(stats.promptLengths, [2, 2, 7], "instruction, newline, input: in bytes")
         XCTAssertEqual(stats.responseLengths, [3, 3, 1])

@@ -1,6 +1,6 @@
 // DataStatistics: what `raise data stats` reports about one instruction file, gathered in one
-// streaming pass — counts, prompt and response lengths (tokens or bytes), exact duplicates, invalid
-// records, and the breakdown by task and by hidden tag.
+// streaming pass — counts, prompt and response lengths (tokens or bytes), exact duplicates, ids given to
+// more than one record, invalid records, and the breakdown by task and by hidden tag.
 
 /// Summary statistics of one file.
 public struct DataStatistics {
@@ -8,6 +8,10 @@ public struct DataStatistics {
     public let format: DataFormat
     public private(set) var records = 0
     public private(set) var exactDuplicates = 0
+    /// Records whose id an earlier record of the file has (a schedule or log naming it is ambiguous).
+    public private(set) var repeatedIDs = 0
+    /// The first such id, with the lines of its first record and of the repeat.
+    public private(set) var firstRepeatedID: (id: String, lines: (first: Int, repeat: Int))?
     public let skipped: [SkippedRecord]
     public let filteredOut: Int
     /// "tokens" or "bytes".
@@ -27,8 +31,9 @@ public struct DataStatistics {
         format = reader.format
         lengthUnit = tokenizer == nil ? "bytes" : "tokens"
         func length(_ text: String) -> Int { tokenizer?.encode(text).count ?? text.utf8.count }
-        var seen = Set<UInt64>()
-        var records = 0, duplicates = 0
+        var seen = Set<UInt64>(), idLines = [UInt64: Int]()  // an id's fingerprint → its first record's line
+        var records = 0, duplicates = 0, repeatedIDs = 0
+        var firstRepeatedID: (id: String, lines: (first: Int, repeat: Int))?
         var prompts = [Int](), responses = [Int](), tasks = [String: Int](), tags = [String: [String: Int]]()
         try reader.forEach { record in
             records += 1
@@ -36,6 +41,13 @@ public struct DataStatistics {
                 + (record.input.isEmpty ? "" : "\n" + record.input)
             let response = record.turns.filter { $0.role == .assistant }.map(\.content).joined(separator: "\n")
             if !seen.insert(DataStatistics.fingerprint(prompt + "\u{0}" + response)).inserted { duplicates += 1 }
+            let id = DataStatistics.fingerprint(record.id)
+            if let first = idLines[id] {
+                repeatedIDs += 1
+                firstRepeatedID = firstRepeatedID ?? (record.id, (first, record.source.line))
+            } else {
+                idLines[id] = record.source.line
+            }
             prompts.append(length(prompt))
             responses.append(length(response))
             if let task = record.task { tasks[task, default: 0] += 1 }
@@ -43,6 +55,8 @@ public struct DataStatistics {
         }
         self.records = records
         exactDuplicates = duplicates
+        self.repeatedIDs = repeatedIDs
+        self.firstRepeatedID = firstRepeatedID
         promptLengths = prompts
         responseLengths = responses
         self.tasks = tasks
@@ -75,9 +89,15 @@ public struct DataStatistics {
             ("path", .string(path)), ("format", .string(format.description)), ("records", .number(Double(records))),
             ("invalid", .number(Double(skipped.count))), ("invalid_first", .array(skipped.prefix(5).map { .string($0.message) })),
             ("filtered_out", .number(Double(filteredOut))), ("exact_duplicates", .number(Double(exactDuplicates))),
+            ("repeated_ids", .number(Double(repeatedIDs))), ("repeated_id_first", firstRepeatedID.map { .string(repeatedIDText($0)) } ?? .null),
             ("length_unit", .string(lengthUnit)), ("prompt_length", lengths(promptLengths)), ("response_length", lengths(responseLengths)),
             ("tasks", counts(tasks)), ("hidden_tags", .object(JSONObject(tags.keys.sorted().map { ($0, counts(tags[$0]!)) }))),
         ])
+    }
+
+    /// An id given twice, where: "'x' at lines 1 and 2".
+    private func repeatedIDText(_ repeated: (id: String, lines: (first: Int, repeat: Int))) -> String {
+        "'\(repeated.id)' at lines \(repeated.lines.first) and \(repeated.lines.repeat)"
     }
 
     /// The statistics as a readable report.
@@ -89,6 +109,7 @@ public struct DataStatistics {
         text += "  invalid (skipped) \(skipped.count)\(skipped.isEmpty ? "" : "; first: " + skipped[0].message)\n"
         if filteredOut > 0 { text += "  filtered out      \(filteredOut)\n" }
         text += "  exact duplicates  \(exactDuplicates)\n"
+        if let firstRepeatedID { text += "  repeated ids      \(repeatedIDs); first: " + repeatedIDText(firstRepeatedID) + "\n" }
         text += "  prompt \(lengthUnit)".padding(toLength: 20, withPad: " ", startingAt: 0) + line(promptLengths) + "\n"
         text += "  response \(lengthUnit)".padding(toLength: 20, withPad: " ", startingAt: 0) + line(responseLengths) + "\n"
         if !tasks.isEmpty { text += "  tasks             " + tasks.keys.sorted().map { "\($0) \(tasks[$0]!)" }.joined(separator: ", ") + "\n" }
