@@ -78,8 +78,8 @@ final class InstructionReaderTests: XCTestCase {
         XCTAssertEqual(records.map(\.input), ["c1", "n2", ""])
         XCTAssertEqual(records.map(\.id), ["u1", "d2", "mixed.jsonl:3"])
         XCTAssertEqual(records.map(\.task), ["k1", "k2", nil])
-        try AtomicFile.write("{\"prompt\": \"p\", \"answer\": \"a\"}\n{}\n", to: folder + "/neither.jsonl")
-        assertThrows(["neither.jsonl:1: field 'question' missing (the record's fields: answer, prompt; --fields instruction=FIELD reads another)"]) {
+        try AtomicFile.write("{\"title\": \"p\", \"answer\": \"a\"}\n{}\n", to: folder + "/neither.jsonl")
+        assertThrows(["neither.jsonl:1: field 'question' missing (the record's fields: answer, title; --fields instruction=FIELD reads another)"]) {
             try InstructionReader.readAll(path: folder + "/neither.jsonl", options: options)
         }
         var skipping = options
@@ -87,6 +87,23 @@ final class InstructionReaderTests: XCTestCase {
         let reader = try InstructionReader.readAll(path: folder + "/neither.jsonl", options: skipping).reader
         XCTAssertEqual(reader.skipped.map(\.message).last, "\(folder)/neither.jsonl:2: field 'question' missing (the record has no field; "
                        + "--fields instruction=FIELD reads another)")
+    }
+
+    /// Dolly's records (`context`, `response`) and the prompt / completion pairs of OpenAI's fine-tuning files
+    /// are read without a mapping; a record's `instruction` comes before its `prompt`.
+    func testDollyAndPromptCompletionRecordsNeedNoMapping() throws {
+        let path = try scratchFolder(self) + "/usual.jsonl"
+        try AtomicFile.write("""
+            {"instruction": "Who?", "context": "A text.", "response": "Someone.", "category": "closed_qa"}
+            {"prompt": "2+2=", "completion": " 4"}
+            {"instruction": "i", "prompt": "p", "output": "o"}
+
+            """, to: path)
+        let records = try InstructionReader.readAll(path: path).records
+        XCTAssertEqual(records.map(\.instruction), ["Who?", "2+2=", "i"])
+        XCTAssertEqual(records.map(\.input), ["A text.", "", ""])
+        XCTAssertEqual(records.map(\.output), ["Someone.", " 4", "o"])
+        XCTAssertEqual(records.map(\.task), ["closed_qa", nil, nil])
     }
 
     func testMMLUCSVWithQuotedFields() throws {
@@ -168,8 +185,8 @@ final class InstructionReaderTests: XCTestCase {
         XCTAssertEqual(try InstructionReader.readAll(path: out).records.map(\.turns), windows.map(\.turns))
 
         // Errors name the file, line and what is wrong; an MMLU row is still MMLU.
-        assertThrows(["h.csv:1: no 'instruction' column (the header's columns: prompt, output)", "--fields instruction=COLUMN"]) {
-            try InstructionReader.readAll(path: write("prompt,output\na,b\n", "h.csv"))
+        assertThrows(["h.csv:1: no 'instruction' column (the header's columns: title, output)", "--fields instruction=COLUMN"]) {
+            try InstructionReader.readAll(path: write("title,output\na,b\n", "h.csv"))
         }
         assertThrows(["h.csv:1: no 'answer' column (the header's columns: question, reply)"]) {
             try InstructionReader.readAll(path: write("question,reply\na,b\n", "h.csv"), options: ReadOptions(fields: ["instruction": "question", "output": "answer"]))

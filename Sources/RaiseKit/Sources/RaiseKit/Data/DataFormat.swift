@@ -121,7 +121,7 @@ public struct DataFormat: Equatable, Sendable, CustomStringConvertible {
     /// to); else rows under the header its first row is.
     private static func csvFormat(path: String, detected: Bool, fields: [String: String], maxRecordBytes: Int) throws -> DataFormat {
         let row = try CSVRow.first(path: path, maxRecordBytes: maxRecordBytes)?.map { String($0.trimmingWhitespace) }
-        let fieldNames = Set(ReadOptions.canonicalFields + ["response", "category"] + fields.values)
+        let fieldNames = Set(ReadOptions.usualNames.values.joined()).union(fields.values)
         if detected, row == nil || (row!.count == 6 && !row!.contains(where: fieldNames.contains)) {
             return DataFormat(.mmlu, .csv)
         }

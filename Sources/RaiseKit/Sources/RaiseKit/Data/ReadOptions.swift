@@ -22,6 +22,12 @@ public struct ReadOptions: Sendable {
     /// The canonical fields a mapping may rename.
     public static let canonicalFields = ["id", "instruction", "input", "output", "task"]
 
+    /// The names each canonical field is read under without a mapping, in order: the first a record has is
+    /// read (Alpaca's, GPTeacher's `response`, Dolly's `context`, the prompt / completion pairs of OpenAI's
+    /// fine-tuning files).
+    public static let usualNames = ["id": ["id"], "instruction": ["instruction", "prompt"], "input": ["input", "context"],
+                                    "output": ["output", "response", "completion"], "task": ["task", "category"]]
+
     /// Options with the readers' defaults: the format detected, no mapping or filter, invalid records an error.
     public init(format: String? = nil, fields: [String: String] = [:], filters: [(field: String, value: String)] = [],
                 skipInvalid: Bool = false, maxRecordBytes: Int = ReadOptions.defaultMaxRecordBytes) {

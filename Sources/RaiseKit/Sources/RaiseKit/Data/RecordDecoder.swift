@@ -26,7 +26,7 @@ struct RecordDecoder {
     func schema(of object: JSONObject) -> RecordSchema {
         if object["conversations"] != nil { return .sharegpt }
         if object["messages"] != nil { return .messages }
-        if object["instances"] != nil, !names("output", ["output", "response"]).contains(where: { object[$0] != nil }) { return .selfInstruct }
+        if object["instances"] != nil, !names("output").contains(where: { object[$0] != nil }) { return .selfInstruct }
         return .instruction
     }
 
@@ -36,7 +36,7 @@ struct RecordDecoder {
     func decode(_ value: JSONValue, line: Int) throws -> [InstructionRecord] {
         guard let object = value.objectValue else { throw fail(line, "record is not a JSON object") }
         let id = try idField(object, line: line)
-        let task = try optionalString(object, names("task", ["task", "category"]), line: line)
+        let task = try optionalString(object, names("task"), line: line)
         var tags = [String: String]()
         if let hidden = object["hidden_tags"] {
             guard let tagObject = hidden.objectValue else { throw fail(line, "field 'hidden_tags' is not an object") }
@@ -55,7 +55,7 @@ struct RecordDecoder {
         case .messages:
             return [record(id, try conversation(object, field: "messages", roleKey: "role", contentKey: "content", line: line), "", value)]
         case .selfInstruct:
-            let instruction = try requiredString(object, names("instruction", ["instruction"]), line: line)
+            let instruction = try requiredString(object, names("instruction"), line: line)
             guard let instances = object["instances"]!.arrayValue, !instances.isEmpty else {
                 throw fail(line, "field 'instances' is not a non-empty array")
             }
@@ -71,22 +71,24 @@ struct RecordDecoder {
                 return record(instanceID, [ChatTurn(.user, instruction), ChatTurn(.assistant, output)], input, .object(alone))
             }
         default:
-            let instruction = try requiredString(object, names("instruction", ["instruction"]), line: line)
-            let input = try optionalString(object, names("input", ["input"]), line: line) ?? ""
-            let output = try requiredString(object, names("output", ["output", "response"]), line: line)
+            let instruction = try requiredString(object, names("instruction"), line: line)
+            let input = try optionalString(object, names("input"), line: line) ?? ""
+            let output = try requiredString(object, names("output"), line: line)
             return [record(id, [ChatTurn(.user, instruction), ChatTurn(.assistant, output)], input, value)]
         }
     }
 
     /// Where the canonical field `canonical` may be found, in order: the field `--fields` maps it to, then
-    /// its usual `names` — so one mapping reads a file of renamed records and one of canonical records alike.
-    private func names(_ canonical: String, _ usual: [String]) -> [String] {
+    /// its usual names (`ReadOptions.usualNames`) — so one mapping reads a file of renamed records and one of
+    /// canonical records alike.
+    private func names(_ canonical: String) -> [String] {
+        let usual = ReadOptions.usualNames[canonical]!
         guard let mapped = options.fields[canonical] else { return usual }
         return [mapped] + usual.filter { $0 != mapped }
     }
 
     private func idField(_ object: JSONObject, line: Int) throws -> String {
-        let candidates = names("id", ["id"])
+        let candidates = names("id")
         let name = candidates.first(where: { object[$0] != nil }) ?? candidates[0]
         switch object[name] {
         case nil: return "\(fileName):\(line)"
@@ -154,9 +156,8 @@ struct RecordDecoder {
         if let twice = columns.indices.first(where: { columns[..<$0].contains(columns[$0]) }) {
             throw fail(1, "column '\(columns[twice])' is named twice in the header")
         }
-        for (canonical, usual) in [("instruction", ["instruction"]), ("output", ["output", "response"])]
-        where !names(canonical, usual).contains(where: columns.contains) {
-            throw fail(1, "no '\(names(canonical, usual)[0])' column (\(header)): a CSV file is MMLU rows (question,A,B,C,D,answer) "
+        for canonical in ["instruction", "output"] where !names(canonical).contains(where: columns.contains) {
+            throw fail(1, "no '\(names(canonical)[0])' column (\(header)): a CSV file is MMLU rows (question,A,B,C,D,answer) "
                        + "or rows under a header naming an instruction and an output column; --fields \(canonical)=COLUMN reads another")
         }
     }
