@@ -25,9 +25,12 @@ final class RealBenchTests: XCTestCase {
         copy["id"] = .string("renamed")
         copy["instruction"] = .string("  " + (copy["instruction"]?.stringValue ?? "") + "\n")  // white space does not make a record new
         try AtomicFile.write(JSONValue.object(copy).serialized + "\n", to: folder + "/copy.jsonl")
-        let shared = try runRaise(["data", "disjoint", folder + "/a.jsonl", folder + "/b.jsonl", folder + "/copy.jsonl"])
+        let shared = try runRaise(["data", "disjoint", folder + "/a.jsonl", "--data", folder + "/b.jsonl", "--data", folder + "/copy.jsonl"])
         XCTAssertEqual(shared.status, 1)
         XCTAssertTrue(shared.stderr.contains("\(folder)/copy.jsonl:1 and \(folder)/a.jsonl:3: the same content"), shared.stderr)
+        let stats = try runRaise(["data", "stats", "--data", folder + "/copy.jsonl", "--json"])  // --data as the other commands take it
+        XCTAssertEqual(stats.status, 0, stats.stderr)
+        XCTAssertEqual(try JSONValue.parse(stats.stdout.trimmingCharacters(in: .newlines)).objectValue?["records"]?.intValue, 1)
 
         var sameID = try XCTUnwrap(JSONValue.parse(String(lines[0])).objectValue)
         sameID["output"] = .string("another answer")

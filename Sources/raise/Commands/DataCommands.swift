@@ -23,7 +23,7 @@ enum DataCommands {
         words: ["data", "stats"],
         summary: "counts, length distribution, duplicates, invalid records and hidden-tag breakdown of data files",
         arguments: "FILE...",
-        options: [ModelOptions.format, ModelOptions.fields, ModelOptions.filter,
+        options: [fileOption, ModelOptions.format, ModelOptions.fields, ModelOptions.filter,
                   .value("--tokenizer", "DIR", "count lengths in tokens of this vocabulary (default: UTF-8 bytes)"), ModelOptions.maxRecordBytes,
                   CommonOptions.json],
         run: runStats)
@@ -41,11 +41,17 @@ enum DataCommands {
         words: ["data", "disjoint"],
         summary: "check that files share no record, by id or by content (a base's corpus, a pool, target splits); exit 1 if they do",
         arguments: "FILE...",
-        options: [ModelOptions.format, ModelOptions.fields, ModelOptions.filter, ModelOptions.maxRecordBytes, CommonOptions.json],
+        options: [fileOption, ModelOptions.format, ModelOptions.fields, ModelOptions.filter, ModelOptions.maxRecordBytes, CommonOptions.json],
         run: runDisjoint)
 
+    /// `--data FILE` where a command takes its files as arguments: the other commands' way of naming them.
+    static let fileOption = Option.values("--data", "FILE", "a file, as a FILE argument is (repeatable; read after the arguments)")
+
+    /// The files of a command taking FILE... arguments: the arguments, then every `--data`.
+    static func fileArguments(_ arguments: ParsedArguments) -> [String] { arguments.positionals + arguments.strings("--data") }
+
     static func runDisjoint(_ arguments: ParsedArguments) throws -> Int32 {
-        let files = arguments.positionals
+        let files = fileArguments(arguments)
         guard files.count >= 2 else { throw UsageError(message: "give at least two files", usage: arguments.usage) }
         let options = try ModelOptions.readOptions(arguments)
         var byID = [String: InstructionRecord](), byContent = [String: InstructionRecord](), overlaps = [String](), total = 0
@@ -166,11 +172,12 @@ enum DataCommands {
     }
 
     static func runStats(_ arguments: ParsedArguments) throws -> Int32 {
-        guard !arguments.positionals.isEmpty else { throw UsageError(message: "at least one FILE is required", usage: arguments.usage) }
+        let files = fileArguments(arguments)
+        guard !files.isEmpty else { throw UsageError(message: "at least one FILE is required", usage: arguments.usage) }
         var options = try ModelOptions.readOptions(arguments)
         options.skipInvalid = true  // stats counts invalid records
         let tokenizer = try arguments.string("--tokenizer").map { try BytePairTokenizer(directory: $0) }
-        for path in arguments.positionals {
+        for path in files {
             let stats = try DataStatistics(path: path, options: options, tokenizer: tokenizer)
             print(arguments.outputMode == .json ? JSONValue.object(stats.json).serialized : stats.report)
         }
