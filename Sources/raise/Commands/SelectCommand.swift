@@ -37,6 +37,7 @@ enum SelectCommand {
         let selector = try registry.make(selectorSpec, kind: .selector, seed: seed, as: (any InstructionSelector).self)
         let records = try ModelOptions.records(arguments)
         guard !records.isEmpty else { throw RaiseError.invalidArgument(name: "--data", detail: "the pool is empty") }
+        let writtenFormat = selector.mode == .once ? try subsetFormat(arguments) : nil  // told before the features are computed
 
         // Features need a model and its tokenizer; a selector that reads none needs neither.
         var kept = Array(records.indices), examples = [TokenizedExample](), features = [String: [Float]]()
@@ -74,7 +75,8 @@ enum SelectCommand {
         if let bad = chosen.first(where: { $0 < 0 || $0 >= kept.count }) {
             throw RaiseError.invalidArgument(name: selectorSpec.id, detail: "chose index \(bad), outside the pool of \(kept.count)")
         }
-        try writeSubset(chosen.map { records[kept[$0]] }, to: out, arguments: arguments)
+        let subset = chosen.map { records[kept[$0]] }
+        if let writtenFormat { try RecordWriter.write(subset, format: writtenFormat, to: out) } else { try RecordWriter.writeCanonical(subset, to: out) }
         if arguments.outputMode == .json {
             print(JSONValue.object(JSONObject([("selector", .string(selectorSpec.id)), ("steps", .number(Double(steps))),
                                                ("selected", .number(Double(chosen.count))), ("pool", .number(Double(kept.count))),
@@ -85,20 +87,17 @@ enum SelectCommand {
         return ExitCode.success
     }
 
-    /// Writes a subset in the format of the `--data` files, each record as it was read; when the files are of
-    /// formats that one file cannot hold together (text beside JSON, CSV files of other columns), as
-    /// canonical JSONL instead, with a warning naming two of them.
-    private static func writeSubset(_ subset: [InstructionRecord], to out: String, arguments: ParsedArguments) throws {
+    /// The format a subset of the `--data` files is written in, each record as it was read: theirs, when one
+    /// file can hold all of them; else nil, for canonical JSONL (text beside JSON, CSV files of other columns),
+    /// with a warning naming two of them.
+    private static func subsetFormat(_ arguments: ParsedArguments) throws -> DataFormat? {
         let options = try ModelOptions.readOptions(arguments)
         let files = try ModelOptions.dataFiles(arguments)
         let formats = try files.map { try InstructionReader(path: $0, options: options).format }
-        if let other = formats.firstIndex(where: { !formats[0].holds($0) }) {
-            arguments.console.warning("--data \(files[0]) is \(formats[0]) and --data \(files[other]) \(formats[other]): no one file holds both as they were, "
-                                      + "so the subset is written as canonical JSONL (id, instruction, input, output, or messages)")
-            try RecordWriter.writeCanonical(subset, to: out)
-        } else {
-            try RecordWriter.write(subset, format: formats[0], to: out)
-        }
+        guard let other = formats.firstIndex(where: { !formats[0].holds($0) }) else { return formats[0] }
+        arguments.console.warning("--data \(files[0]) is \(formats[0]) and --data \(files[other]) \(formats[other]): no one file holds both as they were, "
+                                  + "so the subset is written as canonical JSONL (id, instruction, input, output, or messages)")
+        return nil
     }
 
     /// The schedule of a selector that chooses at every step, with no model being trained: each step's

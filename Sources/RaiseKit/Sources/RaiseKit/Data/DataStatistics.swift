@@ -11,7 +11,7 @@ public struct DataStatistics {
     /// Records whose id an earlier record of the file has (a schedule or log naming it is ambiguous).
     public private(set) var repeatedIDs = 0
     /// The first such id, with the lines of its first record and of the repeat.
-    public private(set) var firstRepeatedID: (id: String, lines: (first: Int, repeat: Int))?
+    public private(set) var firstRepeatedID: RepeatedID?
     public let skipped: [SkippedRecord]
     public let filteredOut: Int
     /// "tokens" or "bytes".
@@ -33,7 +33,7 @@ public struct DataStatistics {
         func length(_ text: String) -> Int { tokenizer?.encode(text).count ?? text.utf8.count }
         var seen = Set<UInt64>(), idLines = [UInt64: Int]()  // an id's fingerprint → its first record's line
         var records = 0, duplicates = 0, repeatedIDs = 0
-        var firstRepeatedID: (id: String, lines: (first: Int, repeat: Int))?
+        var firstRepeatedID: RepeatedID?
         var prompts = [Int](), responses = [Int](), tasks = [String: Int](), tags = [String: [String: Int]]()
         try reader.forEach { record in
             records += 1
@@ -44,7 +44,7 @@ public struct DataStatistics {
             let id = DataStatistics.fingerprint(record.id)
             if let first = idLines[id] {
                 repeatedIDs += 1
-                firstRepeatedID = firstRepeatedID ?? (record.id, (first, record.source.line))
+                firstRepeatedID = firstRepeatedID ?? RepeatedID(id: record.id, firstLine: first, repeatLine: record.source.line)
             } else {
                 idLines[id] = record.source.line
             }
@@ -89,15 +89,10 @@ public struct DataStatistics {
             ("path", .string(path)), ("format", .string(format.description)), ("records", .number(Double(records))),
             ("invalid", .number(Double(skipped.count))), ("invalid_first", .array(skipped.prefix(5).map { .string($0.message) })),
             ("filtered_out", .number(Double(filteredOut))), ("exact_duplicates", .number(Double(exactDuplicates))),
-            ("repeated_ids", .number(Double(repeatedIDs))), ("repeated_id_first", firstRepeatedID.map { .string(repeatedIDText($0)) } ?? .null),
+            ("repeated_ids", .number(Double(repeatedIDs))), ("repeated_id_first", firstRepeatedID.map { .string($0.description) } ?? .null),
             ("length_unit", .string(lengthUnit)), ("prompt_length", lengths(promptLengths)), ("response_length", lengths(responseLengths)),
             ("tasks", counts(tasks)), ("hidden_tags", .object(JSONObject(tags.keys.sorted().map { ($0, counts(tags[$0]!)) }))),
         ])
-    }
-
-    /// An id given twice, where: "'x' at lines 1 and 2".
-    private func repeatedIDText(_ repeated: (id: String, lines: (first: Int, repeat: Int))) -> String {
-        "'\(repeated.id)' at lines \(repeated.lines.first) and \(repeated.lines.repeat)"
     }
 
     /// The statistics as a readable report.
@@ -109,7 +104,7 @@ public struct DataStatistics {
         text += "  invalid (skipped) \(skipped.count)\(skipped.isEmpty ? "" : "; first: " + skipped[0].message)\n"
         if filteredOut > 0 { text += "  filtered out      \(filteredOut)\n" }
         text += "  exact duplicates  \(exactDuplicates)\n"
-        if let firstRepeatedID { text += "  repeated ids      \(repeatedIDs); first: " + repeatedIDText(firstRepeatedID) + "\n" }
+        if let firstRepeatedID { text += "  repeated ids      \(repeatedIDs); first: \(firstRepeatedID)\n" }
         text += "  prompt \(lengthUnit)".padding(toLength: 20, withPad: " ", startingAt: 0) + line(promptLengths) + "\n"
         text += "  response \(lengthUnit)".padding(toLength: 20, withPad: " ", startingAt: 0) + line(responseLengths) + "\n"
         if !tasks.isEmpty { text += "  tasks             " + tasks.keys.sorted().map { "\($0) \(tasks[$0]!)" }.joined(separator: ", ") + "\n" }
@@ -120,4 +115,14 @@ public struct DataStatistics {
         }
         return text
     }
+}
+
+/// An id that two records of a file share: the lines of the first and of the repeat.
+public struct RepeatedID: Sendable, CustomStringConvertible {
+    public let id: String
+    public let firstLine: Int
+    public let repeatLine: Int
+
+    /// Where, as a report says it: "'x' at lines 1 and 2".
+    public var description: String { "'\(id)' at lines \(firstLine) and \(repeatLine)" }
 }

@@ -42,35 +42,17 @@ public final class InstructionReader {
         switch format.container {
         case .jsonArray, .jsonLines:
             try JSONRecordStream(path: path, container: format.container, maxRecordBytes: options.maxRecordBytes).forEach { element in
-                try checked(line: element.line) {
-                    let value = try element.parse()
-                    if let object = value.objectValue, !decoder.passesFilters(object) {
-                        filteredOut += 1
-                        return
-                    }
-                    for record in try decoder.decode(value, line: element.line) { try body(record) }
-                }
+                try checked(line: element.line) { try decodeKept(element.parse(), line: element.line, body) }
                 return true
             }
         case .csv:
-            guard let columns = format.columns else {
-                try readLines(joinUntilComplete: true) { text, line in
-                    guard let fields = CSVRow.fields(text) else { return false }
-                    try checked(line: line) { try body(decoder.decodeMMLU(fields, rawLine: text, line: line)) }
-                    return true
-                }
-                return
-            }
-            try readLines(joinUntilComplete: true) { text, line in  // rows under the header, a blank line skipped
+            try readLines(joinUntilComplete: true) { text, line in
                 guard let fields = CSVRow.fields(text) else { return false }
-                guard line > 1, !text.trimmingWhitespace.isEmpty else { return true }
-                try checked(line: line) {
-                    let object = try decoder.csvObject(fields, columns: columns, line: line)
-                    if !decoder.passesFilters(object) {
-                        filteredOut += 1
-                        return
-                    }
-                    for record in try decoder.decode(.object(object), line: line) { try body(record) }
+                if let columns = format.columns {  // rows under the header, a blank line skipped
+                    guard line > 1, !text.trimmingWhitespace.isEmpty else { return true }
+                    try checked(line: line) { try decodeKept(.object(decoder.csvObject(fields, columns: columns, line: line)), line: line, body) }
+                } else {
+                    try checked(line: line) { try body(decoder.decodeMMLU(fields, rawLine: text, line: line)) }
                 }
                 return true
             }
@@ -90,6 +72,16 @@ public final class InstructionReader {
             }
             if !document.isEmpty { try body(decoder.decodeText(document.joined(separator: "\n"), line: start)) }
         }
+    }
+
+    /// Passes the records of a JSON record (or a CSV row's columns) to `body`, unless a `--where` filter
+    /// leaves it out.
+    private func decodeKept(_ value: JSONValue, line: Int, _ body: (InstructionRecord) throws -> Void) throws {
+        if let object = value.objectValue, !decoder.passesFilters(object) {
+            filteredOut += 1
+            return
+        }
+        for record in try decoder.decode(value, line: line) { try body(record) }
     }
 
     /// The error for a record or document longer than `options.maxRecordBytes`, starting at `line`.

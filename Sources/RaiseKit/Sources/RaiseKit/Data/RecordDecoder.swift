@@ -101,16 +101,15 @@ struct RecordDecoder {
     /// The first of `names` present: a non-empty string. When none is, the error lists the fields the record has,
     /// and how `--fields` maps one of them. `within` names the object inside the record that holds the fields.
     private func requiredString(_ object: JSONObject, _ names: [String], line: Int, within: String? = nil) throws -> String {
-        let prefix = within.map { $0 + "." } ?? ""
         guard let name = names.first(where: { object[$0] != nil }) else {
             let holder = within ?? "the record"
             let fields = object.keys.isEmpty ? "\(holder) has no field" : "\(holder)'s fields: " + object.keys.sorted().joined(separator: ", ")
             let canonical = ReadOptions.canonicalFields.first { names.contains($0) } ?? names[0]
             let hint = within == nil ? "; --fields \(canonical)=FIELD reads another" : ""
-            throw fail(line, "field '\(prefix)\(names[0])' missing (\(fields)\(hint))")
+            throw fail(line, "field '\(fieldName(names[0], within: within))' missing (\(fields)\(hint))")
         }
-        guard let text = object[name]!.stringValue else { throw fail(line, "field '\(prefix)\(name)' is not a string") }
-        guard !text.trimmingWhitespace.isEmpty else { throw fail(line, "field '\(prefix)\(name)' is empty") }
+        guard let text = object[name]!.stringValue else { throw fail(line, "field '\(fieldName(name, within: within))' is not a string") }
+        guard !text.trimmingWhitespace.isEmpty else { throw fail(line, "field '\(fieldName(name, within: within))' is empty") }
         return text
     }
 
@@ -118,9 +117,12 @@ struct RecordDecoder {
     /// that holds the fields.
     private func optionalString(_ object: JSONObject, _ names: [String], line: Int, within: String? = nil) throws -> String? {
         guard let name = names.first(where: { object[$0] != nil && object[$0] != .null }) else { return nil }
-        guard let text = object[name]!.stringValue else { throw fail(line, "field '\(within.map { $0 + "." } ?? "")\(name)' is not a string") }
+        guard let text = object[name]!.stringValue else { throw fail(line, "field '\(fieldName(name, within: within))' is not a string") }
         return text
     }
+
+    /// A field's name as an error gives it: `instances[1].output` for a field of an object inside the record.
+    private func fieldName(_ name: String, within: String?) -> String { within.map { "\($0).\(name)" } ?? name }
 
     private static let roles: [String: ChatRole] = [
         "system": .system, "human": .user, "user": .user, "gpt": .assistant, "assistant": .assistant,
