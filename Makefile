@@ -2,7 +2,7 @@
 # Each first installs the system packages that are missing (Debian/Ubuntu, via apt-get), then builds.
 
 SWIFT        ?= swift
-APT_PACKAGES := libopenblas-dev pkg-config
+APT_PACKAGES := libopenblas-dev pkg-config zlib1g-dev libzstd-dev
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE_BIN  := .build/release/raise
 
@@ -10,9 +10,10 @@ RELEASE_BIN  := .build/release/raise
 
 all: build
 
-# Install OpenBLAS (cblas headers + library) and pkg-config only when they are not already there.
+# Install OpenBLAS (cblas headers + library), zlib and Zstandard (Parquet's GZIP and ZSTD pages) and
+# pkg-config only when they are not already there.
 deps:
-	@if ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists openblas; then \
+	@if ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists openblas zlib libzstd; then \
 		echo "make: installing $(APT_PACKAGES)"; \
 		$(SUDO) apt-get update && \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(APT_PACKAGES); \
@@ -108,9 +109,9 @@ test-sanitize: deps
 # records), 2 KiB for text, specs and command lines.
 FUZZ_DIR     := .build/fuzz
 FUZZ_TIME    ?= 60
-FUZZ_TARGETS ?= json jsonl sharegpt csv safetensors gguf bpe tokenizer-folder hf-tokenizer plugin-spec cli
+FUZZ_TARGETS ?= json jsonl sharegpt csv parquet safetensors gguf bpe tokenizer-folder hf-tokenizer plugin-spec cli
 FUZZ_FLAGS   := -swift-version 6 -O -gline-tables-only -sanitize=fuzzer,address -parse-as-library -wmo
-FUZZ_MODULES := -I Sources/RaiseKit/Sources/CBLAS -I Sources/RaiseKit/Sources/CAllocator $(addprefix -Xcc ,$(shell pkg-config --cflags-only-I openblas 2>/dev/null))
+FUZZ_MODULES := $(addprefix -I Sources/RaiseKit/Sources/,CBLAS CAllocator CZlib CZstd) $(addprefix -Xcc ,$(shell pkg-config --cflags-only-I openblas 2>/dev/null))
 CORE_SOURCES := $(shell find Sources/RaiseKit/Sources/RaiseKit -name '*.swift')
 HOST_SOURCES := $(filter-out Sources/raise/main.swift,$(shell find Sources/raise -name '*.swift'))
 FUZZ_SOURCES := $(wildcard Tests/Fuzz/*.swift)
@@ -119,7 +120,7 @@ $(FUZZ_DIR)/raise-fuzz: $(CORE_SOURCES) $(HOST_SOURCES) $(FUZZ_SOURCES)
 	$(SWIFT)c $(FUZZ_FLAGS) $(FUZZ_MODULES) -module-name RaiseKit -emit-module -emit-module-path $(FUZZ_DIR)/RaiseKit.swiftmodule \
 		-emit-library -static -o $(FUZZ_DIR)/libRaiseKit.a $(CORE_SOURCES)
 	$(SWIFT)c $(FUZZ_FLAGS) $(FUZZ_MODULES) -I $(FUZZ_DIR) -module-name RaiseFuzz $(HOST_SOURCES) $(FUZZ_SOURCES) \
-		$(FUZZ_DIR)/libRaiseKit.a $(shell pkg-config --libs openblas 2>/dev/null) -o $@
+		$(FUZZ_DIR)/libRaiseKit.a $(shell pkg-config --libs openblas zlib libzstd 2>/dev/null) -o $@
 
 fuzz: deps models
 	@$(MAKE) --no-print-directory $(FUZZ_DIR)/raise-fuzz

@@ -24,9 +24,12 @@ let package = Package(
         ),
         // glibc's mallopt, to keep freed tensor memory in the heap (no link: it is part of libc).
         .systemLibrary(name: "CAllocator", path: "Sources/CAllocator"),
+        // zlib and Zstandard, for the GZIP and ZSTD pages of Parquet files (Debian: zlib1g-dev, libzstd-dev).
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .target(
             name: "RaiseKit",
-            dependencies: ["CBLAS", "CAllocator"],
+            dependencies: ["CBLAS", "CAllocator", "CZlib", "CZstd"],
             path: "Sources/RaiseKit",
             swiftSettings: cpuSettings
         ),

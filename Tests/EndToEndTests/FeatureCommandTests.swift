@@ -128,6 +128,25 @@ final class ScoreSelectorTests: XCTestCase {
         XCTAssertEqual(all.count, 30)
         XCTAssertEqual(all.filter { $0.turns.count == 1 }.map(\.output).sorted(), (0..<10).map { "document \($0)" }.sorted())
     }
+
+    func testSelectCommandWritesParquetRowsAsJSONLines() throws {
+        // A Parquet pool's subset is its rows as JSON lines, every column kept (the id a number, a null input
+        // null); a .parquet --out is refused before anything is read, since raise does not write Parquet.
+        let folder = try scratchFolder(self)
+        let pool = fixturesFolder + "/parquet/alpaca_snappy.parquet"
+        let refused = try runRaise(["select", "--selector", "random", "--budget", "100%", "--batch", "4", "--data", pool, "--out", folder + "/subset.parquet"])
+        XCTAssertEqual(refused.status, 2, refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("raise reads Parquet but does not write it"), refused.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/subset.parquet"))
+
+        let run = try runRaise(["select", "--selector", "random", "--budget", "100%", "--batch", "4", "--data", pool, "--out", folder + "/subset.jsonl"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let rows = try String(contentsOfFile: folder + "/subset.jsonl", encoding: .utf8).split(separator: "\n").map { try JSONValue.parse(String($0)) }
+        let expected = try String(contentsOfFile: fixturesFolder + "/parquet/alpaca_snappy.expected.jsonl", encoding: .utf8)
+            .split(separator: "\n").map { try JSONValue.parse(String($0)) }
+        XCTAssertEqual(rows.count, 40)
+        XCTAssertEqual(Set(rows.map(\.serialized)), Set(expected.map(\.serialized)))
+    }
 }
 
 final class FeatureCacheTests: XCTestCase {

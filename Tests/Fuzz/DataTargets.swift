@@ -2,7 +2,8 @@
 // a parsed JSON value serializes to text that parses back to the same value; a reader either yields
 // records or throws a `RaiseError` that names the file; with skip-invalid it never throws for a bad
 // record of JSON lines, and every record it yields has a non-empty id and at least one turn; a headed
-// CSV file's records, written back, read again as the same records.
+// CSV file's records, written back, read again as the same records; a Parquet file's rows are assembled
+// or refused, never a crash.
 import RaiseKit
 
 /// `json`: the parser used by every JSON file raise reads, and its serializer.
@@ -39,6 +40,12 @@ func fuzzCSV(_ bytes: [UInt8]) {
             fatalError("property failed: a headed CSV file written back does not read: \(error)")
         }
     }
+}
+
+/// `parquet`: Parquet files (footer, page headers, codecs, encodings, row assembly), as detected and as
+/// `--format parquet`; skipping invalid records, every row is assembled even when it is no instruction record.
+func fuzzParquet(_ bytes: [UInt8]) {
+    readRecords(bytes, file: "input.parquet", format: bytes.count % 2 == 0 ? "parquet" : nil, skipInvalid: bytes.count % 4 >= 2)
 }
 
 /// Reads `bytes` as a file in `format` (nil: detected), then hands what it read to `check`.

@@ -17,6 +17,7 @@ let fuzzTargets: [FuzzTarget] = [
     FuzzTarget(name: "jsonl", run: fuzzJSONLines),
     FuzzTarget(name: "sharegpt", run: fuzzShareGPT),
     FuzzTarget(name: "csv", run: fuzzCSV),
+    FuzzTarget(name: "parquet", run: fuzzParquet),
     FuzzTarget(name: "safetensors", run: fuzzSafetensors),
     FuzzTarget(name: "gguf", run: fuzzGGUF),
     FuzzTarget(name: "bpe", run: fuzzBytePairRoundTrip),

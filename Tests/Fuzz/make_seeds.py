@@ -61,6 +61,10 @@ seed("jsonl", "sharegpt", json.dumps(conversation) + "\n")
 for name in ("abstract_algebra_dev", "high_school_physics_dev"):
     seed("csv", f"mmlu-{name}", head_lines(os.path.join(data, f"mmlu/dev/{name}.csv"), 5))
 seed("csv", "header", 'id,instruction,input,output,task\n1,"Add, then halve",4 and 6,5,math\n2,"Say ""hi""",,"hi\nthere",talk\n')
+for name in sorted(os.listdir(os.path.join(fixtures, "parquet"))):  # pyarrow's files: every codec, encoding and shape
+    if name.endswith(".parquet"):
+        with open(os.path.join(fixtures, "parquet", name), "rb") as f:
+            seed("parquet", name, f.read())
 seed("csv", "header-mapped-bom", '\ufeffquestion,answer,lang\nWhy?,Because.,en\n\nHow?,\"Thus, so.\",fr\n')
 
 # safetensors: one tensor of each readable dtype, with metadata.

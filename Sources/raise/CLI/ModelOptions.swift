@@ -13,7 +13,7 @@ enum ModelOptions {
     static let systemPrompt = Option.value("--system-prompt", "TEXT", "the system turn given to a chat that has none (default: the one "
                                            + "the model's own chat template writes, or a raise folder was trained with; \"\": none)")
     static let skipInvalid = Option.flag("--skip-invalid", "skip invalid records (reporting how many and where) instead of stopping")
-    static let format = Option.value("--format", "NAME", "alpaca, jsonl, sharegpt, messages, csv (rows under a header), mmlu or text (default: detected)")
+    static let format = Option.value("--format", "NAME", "alpaca, jsonl, sharegpt, messages, csv (rows under a header), mmlu, text or parquet (default: detected)")
     static let filter = Option.values("--where", "FIELD=VALUE", "keep records whose field has this value (repeatable)")
     static let fields = Option.value("--fields", "MAP", "field mapping for JSON records and CSV columns, e.g. instruction=question,output=answer (every "
                                      + "file read: pool and target splits; a record without the mapped field is read by the usual name)")

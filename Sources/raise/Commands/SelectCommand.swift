@@ -28,6 +28,10 @@ enum SelectCommand {
             throw UsageError(message: "--selector SPEC, --budget B and --out FILE are required", usage: arguments.usage)
         }
         try OutputOptions.claimFile(out, inputs: arguments.strings("--data"), arguments: arguments)
+        if out.lowercased().hasSuffix(".parquet") {
+            throw UsageError(message: "--out \(out): raise reads Parquet but does not write it; a subset of Parquet rows is written as JSON lines "
+                             + "(name it .jsonl)", usage: arguments.usage)
+        }
         let seed = try arguments.seed()
         let batchSize = try arguments.int("--batch")
         let budget = try arguments.budget(text: budgetText, option: "--budget")
@@ -88,12 +92,12 @@ enum SelectCommand {
     }
 
     /// The format a subset of the `--data` files is written in, each record as it was read: theirs, when one
-    /// file can hold all of them; else nil, for canonical JSONL (text beside JSON, CSV files of other columns),
-    /// with a warning naming two of them.
+    /// file can hold all of them (Parquet rows as JSON lines); else nil, for canonical JSONL (text beside
+    /// JSON, CSV files of other columns), with a warning naming two of them.
     private static func subsetFormat(_ arguments: ParsedArguments) throws -> DataFormat? {
         let options = try ModelOptions.readOptions(arguments)
         let files = try ModelOptions.dataFiles(arguments)
-        let formats = try files.map { try InstructionReader(path: $0, options: options).format }
+        let formats = try files.map { try InstructionReader(path: $0, options: options).format.written }
         guard let other = formats.firstIndex(where: { !formats[0].holds($0) }) else { return formats[0] }
         arguments.console.warning("--data \(files[0]) is \(formats[0]) and --data \(files[other]) \(formats[other]): no one file holds both as they were, "
                                   + "so the subset is written as canonical JSONL (id, instruction, input, output, or messages)")

@@ -12,6 +12,9 @@ public enum DataContainer: String, Sendable {
     case csv
     /// Plain text; documents separated by blank lines.
     case text
+    /// A Parquet file (Hugging Face datasets, pandas, Spark): each row an object of its columns, read as a
+    /// JSON record. Read only: a subset of its rows is written as JSON lines.
+    case parquet
 }
 
 /// What a record's fields mean.
@@ -46,16 +49,22 @@ public struct DataFormat: Equatable, Sendable, CustomStringConvertible {
     }
 
     /// The names accepted by `--format`.
-    public static let names = ["alpaca", "jsonl", "sharegpt", "messages", "csv", "mmlu", "text"]
+    public static let names = ["alpaca", "jsonl", "sharegpt", "messages", "csv", "mmlu", "text", "parquet"]
 
     /// Whether records read in `other` can be written back, each as it was, into a file of this format: any
-    /// JSON objects into a JSON container (each record's keys say its schema), else only the same format.
+    /// JSON objects (Parquet rows too) into a JSON container (each record's keys say its schema), else only
+    /// the same format.
     public func holds(_ other: DataFormat) -> Bool {
-        container == .jsonArray || container == .jsonLines ? [.jsonArray, .jsonLines].contains(other.container) : self == other
+        container == .jsonArray || container == .jsonLines ? [.jsonArray, .jsonLines, .parquet].contains(other.container) : self == other
     }
+
+    /// The format records read in this one are written in: JSON lines for Parquet (raise does not write
+    /// Parquet), else this format.
+    public var written: DataFormat { container == .parquet ? DataFormat(schema, .jsonLines) : self }
 
     public var description: String {
         switch (schema, container) {
+        case (_, .parquet): return "parquet"
         case (.instruction, .jsonArray): return "alpaca"
         case (.instruction, .csv): return "csv"
         case (.instruction, _): return "jsonl"
@@ -74,8 +83,8 @@ public struct DataFormat: Equatable, Sendable, CustomStringConvertible {
     /// still detected), else detected from the content: '[' starts a JSON array and '{' JSON lines, and
     /// the first record's keys name the format (each record is read by its own keys); a `.json` or `.jsonl`
     /// file is JSON whatever it starts with (so a stray first line is an error, not a text document); a .csv
-    /// file is CSV (MMLU rows, or rows under a header: `csvFormat`); anything else is text. A UTF-8
-    /// byte-order mark is skipped.
+    /// file is CSV (MMLU rows, or rows under a header: `csvFormat`); a file that starts with "PAR1" or is
+    /// named `.parquet` is Parquet; anything else is text. A UTF-8 byte-order mark is skipped.
     ///
     /// - Throws: `RaiseError.invalidArgument` for an unknown `--format` name; `RaiseError.file` when the
     ///   file cannot be read, is UTF-16 or UTF-32, or holds a NUL byte where text is expected.
@@ -89,9 +98,11 @@ public struct DataFormat: Equatable, Sendable, CustomStringConvertible {
         case "text": return DataFormat(.text, .text)
         case "alpaca": return DataFormat(.instruction, .jsonArray)
         case "jsonl": return DataFormat(.instruction, .jsonLines)
+        case "parquet": return DataFormat(.instruction, .parquet)
         default: break
         }
         let head = try ByteReader(path: path).prefix(4096)
+        if name == nil, head.starts(with: ParquetFile.magic) || path.lowercased().hasSuffix(".parquet") { return DataFormat(.instruction, .parquet) }
         try checkEncoding(head, path: path)
         if name == "csv" || (name == nil && path.lowercased().hasSuffix(".csv")) {
             try checkNoNUL(head, path: path)

@@ -1,6 +1,7 @@
 // InstructionReader: streams the records of one instruction file in any supported format, checking
-// each one. By default the first invalid record stops the read with `file:line[:column]: message`;
-// with `skipInvalid` invalid records are counted and listed instead, and the read goes on.
+// each one. By default the first invalid record stops the read with `file:line[:column]: message` (a
+// Parquet file's row number stands for the line); with `skipInvalid` invalid records are counted and
+// listed instead, and the read goes on.
 
 /// Reads the records of one file.
 public final class InstructionReader {
@@ -71,6 +72,10 @@ public final class InstructionReader {
                 return true
             }
             if !document.isEmpty { try body(decoder.decodeText(document.joined(separator: "\n"), line: start)) }
+        case .parquet:  // a row's number stands for its line
+            try ParquetFile(path: path).forEachRow { row, number in
+                try checked(line: number) { try decodeKept(.object(row), line: number, body) }
+            }
         }
     }
 

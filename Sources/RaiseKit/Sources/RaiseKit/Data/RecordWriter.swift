@@ -18,7 +18,7 @@ public enum RecordWriter {
                 try writer.write("  " + serialized(record) + (i + 1 < records.count ? ",\n" : "\n"))
             }
             try writer.write("]\n")
-        case .jsonLines:
+        case .jsonLines, .parquet:  // a Parquet row as a JSON line: raise does not write Parquet
             for record in records { try writer.write(serialized(record) + "\n") }
         case .csv:
             if let columns = format.columns {  // the header, then each record's cells by column

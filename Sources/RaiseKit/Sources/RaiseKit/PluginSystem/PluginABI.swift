@@ -11,7 +11,7 @@
 public enum PluginABI {
     /// Bumped whenever a public RaiseKit type that plugins see changes. A plugin built against another
     /// version is refused before any of its code runs (besides the version function itself).
-    public static let version: UInt32 = 22
+    public static let version: UInt32 = 23
     /// The symbol of `uint32_t raise_plugin_abi_version(void)`.
     public static let versionSymbol = "raise_plugin_abi_version"
     /// The symbol of `void *raise_plugin_entry(void)`.

@@ -1,0 +1,2 @@
+// zlib's inflate, for the GZIP pages of Parquet files.
+#include <zlib.h>
