@@ -267,8 +267,11 @@ final class InstructionReaderTests: XCTestCase {
         assertThrows(["x.jsonl:1: field 'output' is empty"]) {
             try InstructionReader.readAll(path: write("{\"instruction\": \"a\", \"output\": \"  \"}", "x.jsonl"))
         }
-        assertThrows(["x.jsonl:1: field 'input' is not a string"]) {
-            try InstructionReader.readAll(path: write("{\"instruction\": \"a\", \"input\": 3, \"output\": \"b\"}", "x.jsonl"))
+        assertThrows(["x.jsonl:1: field 'input' is not a string or a number"]) {
+            try InstructionReader.readAll(path: write("{\"instruction\": \"a\", \"input\": [3], \"output\": \"b\"}", "x.jsonl"))
+        }
+        assertThrows(["x.jsonl:1: field 'output' is not a string or a number"]) {
+            try InstructionReader.readAll(path: write("{\"instruction\": \"a\", \"output\": true}", "x.jsonl"))
         }
         assertThrows(["open.json:2:38:", "not closed"]) {
             try InstructionReader.readAll(path: write("[\n  {\"instruction\": \"a\", \"output\": \"b\"}", "open.json"))
@@ -282,6 +285,26 @@ final class InstructionReaderTests: XCTestCase {
         let folder = try scratchFolder(self)
         assertThrows([folder, "cannot open: it is a folder"]) { try InstructionReader.readAll(path: folder, options: ReadOptions(format: "jsonl")) }
         assertThrows(["--format", "'yaml'"]) { try InstructionReader.readAll(path: write("{}", "x.jsonl"), options: ReadOptions(format: "yaml")) }
+    }
+
+    func testNumbersReadAsTextAndFiltersMatchNumbersAndTruthValues() throws {
+        // A numeric answer (GSM8K-style, or a Parquet column of integers) is its text as JSON writes it;
+        // --where compares a number or a truth value written out, as on strings. The subset keeps the number.
+        let lines = ["{\"question\": \"6 times 12?\", \"answer\": 72, \"label\": 1, \"ok\": true}",
+                     "{\"question\": \"Half of 1?\", \"answer\": 0.5, \"label\": 2, \"ok\": true}",
+                     "{\"question\": \"One less than 0?\", \"answer\": -1, \"label\": 1, \"ok\": false}"]
+        let path = try write(lines.joined(separator: "\n"), "numbers.jsonl")
+        let mapped = ReadOptions(fields: ["instruction": "question", "output": "answer"])
+        let records = try InstructionReader.readAll(path: path, options: mapped).records
+        XCTAssertEqual(records.map(\.output), ["72", "0.5", "-1"])
+        var filtered = mapped
+        filtered.filters = [("label", "1"), ("ok", "true")]
+        let (kept, reader) = try InstructionReader.readAll(path: path, options: filtered)
+        XCTAssertEqual(kept.map(\.output), ["72"])
+        XCTAssertEqual(reader.filteredOut, 2)
+        let subset = try scratchFolder(self) + "/subset.jsonl"
+        try RecordWriter.write(kept, format: reader.format, to: subset)
+        XCTAssertEqual(try String(contentsOfFile: subset, encoding: .utf8), lines[0].replacingOccurrences(of: ": ", with: ":").replacingOccurrences(of: ", ", with: ",") + "\n")
     }
 
     func testPlainTextDocuments() throws {

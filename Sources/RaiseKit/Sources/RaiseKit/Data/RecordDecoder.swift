@@ -15,9 +15,10 @@ struct RecordDecoder {
 
     private func fail(_ line: Int, _ detail: String) -> RaiseError { .content(path: path, line: line, column: nil, detail: detail) }
 
-    /// Whether a JSON record passes the `--where` filters.
+    /// Whether a JSON record passes the `--where` filters: the field's string, number or truth value written as
+    /// the filter's value (`--where status=ok`, `--where label=1`, `--where verified=true`).
     func passesFilters(_ object: JSONObject) -> Bool {
-        options.filters.allSatisfy { object[$0.field]?.stringValue == $0.value }
+        options.filters.allSatisfy { object[$0.field]?.scalarText == $0.value }
     }
 
     /// The schema of one JSON record, told by its own keys: `conversations` is ShareGPT, `messages` OpenAI
@@ -98,8 +99,9 @@ struct RecordDecoder {
         }
     }
 
-    /// The first of `names` present: a non-empty string. When none is, the error lists the fields the record has,
-    /// and how `--fields` maps one of them. `within` names the object inside the record that holds the fields.
+    /// The first of `names` present: a non-empty string, or a number read as its text (a Parquet column of
+    /// integers, GSM8K-style answers: `72`). When none is, the error lists the fields the record has, and how
+    /// `--fields` maps one of them. `within` names the object inside the record that holds the fields.
     private func requiredString(_ object: JSONObject, _ names: [String], line: Int, within: String? = nil) throws -> String {
         guard let name = names.first(where: { object[$0] != nil }) else {
             let holder = within ?? "the record"
@@ -108,16 +110,23 @@ struct RecordDecoder {
             let hint = within == nil ? "; --fields \(canonical)=FIELD reads another" : ""
             throw fail(line, "field '\(fieldName(names[0], within: within))' missing (\(fields)\(hint))")
         }
-        guard let text = object[name]!.stringValue else { throw fail(line, "field '\(fieldName(name, within: within))' is not a string") }
+        let text = try stringOrNumber(object[name]!, name, line: line, within: within)
         guard !text.trimmingWhitespace.isEmpty else { throw fail(line, "field '\(fieldName(name, within: within))' is empty") }
         return text
     }
 
-    /// The first of `names` present and not null: a string. `within` names the object inside the record
-    /// that holds the fields.
+    /// The first of `names` present and not null: a string, or a number read as its text. `within` names the
+    /// object inside the record that holds the fields.
     private func optionalString(_ object: JSONObject, _ names: [String], line: Int, within: String? = nil) throws -> String? {
         guard let name = names.first(where: { object[$0] != nil && object[$0] != .null }) else { return nil }
-        guard let text = object[name]!.stringValue else { throw fail(line, "field '\(fieldName(name, within: within))' is not a string") }
+        return try stringOrNumber(object[name]!, name, line: line, within: within)
+    }
+
+    /// A field's string, or its number as JSON writes it.
+    private func stringOrNumber(_ value: JSONValue, _ name: String, line: Int, within: String?) throws -> String {
+        guard value.stringValue != nil || value.numberValue != nil, let text = value.scalarText else {
+            throw fail(line, "field '\(fieldName(name, within: within))' is not a string or a number")
+        }
         return text
     }
 

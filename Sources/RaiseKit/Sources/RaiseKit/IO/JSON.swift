@@ -27,6 +27,15 @@ public enum JSONValue: Equatable, Sendable {
     public var objectValue: JSONObject? { if case .object(let o) = self { return o } else { return nil } }
     /// The truth value, if this is true or false.
     public var boolValue: Bool? { if case .bool(let b) = self { return b } else { return nil } }
+    /// A string, a number or a truth value as text (a number as JSON writes it: `72`, `0.5`); nil for
+    /// null, arrays and objects.
+    public var scalarText: String? {
+        switch self {
+        case .string(let s): return s
+        case .number, .bool: return serialized
+        default: return nil
+        }
+    }
 }
 
 /// A JSON object that remembers the order of its keys.
