@@ -15,14 +15,17 @@ struct ParquetCursor {
         self.end = end ?? bytes.endIndex
     }
 
+    /// The bytes left to read.
     var remaining: Int { end - position }
 
+    /// The next byte.
     mutating func byte() throws -> UInt8 {
         guard position < end else { throw ParquetError("a page ends early") }
         defer { position += 1 }
         return bytes[position]
     }
 
+    /// The next `count` bytes.
     mutating func take(_ count: Int) throws -> ArraySlice<UInt8> {
         guard count >= 0, count <= remaining else { throw ParquetError("a value of \(count) bytes runs past its page") }
         defer { position += count }
@@ -34,6 +37,7 @@ struct ParquetCursor {
         try take(count).reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
     }
 
+    /// An unsigned LEB128 varint.
     mutating func varint() throws -> UInt64 {
         var value: UInt64 = 0
         for shift in stride(from: 0, to: 64, by: 7) {
@@ -44,6 +48,7 @@ struct ParquetCursor {
         throw ParquetError("a varint longer than 10 bytes")
     }
 
+    /// A zigzag-coded signed varint.
     mutating func zigZag() throws -> Int64 {
         let raw = try varint()
         return Int64(bitPattern: raw >> 1) ^ -Int64(bitPattern: raw & 1)
@@ -58,6 +63,7 @@ struct ParquetCursor {
 
     /// `count` values of `width` bits packed least significant bit first (the hybrid's and the deltas' packing).
     mutating func bitPacked(_ count: Int, width: Int) throws -> [UInt64] {
+        guard width <= 64 else { throw ParquetError("values packed in \(width) bits") }
         let packed = try take((count * width + 7) / 8)
         var values = [UInt64](repeating: 0, count: count)
         guard width > 0 else { return values }
@@ -108,7 +114,8 @@ enum ParquetEncodings {
             let size = type.width(typeLength: typeLength)
             guard count <= cursor.remaining / max(size, 1) else { throw ParquetError("\(count) values of \(size) bytes run past their page") }
             return try (0..<count).map { _ in try ParquetValue(fixed: cursor.take(size), type: type) }
-        case .byteArray:
+        case .byteArray:  // each a 4-byte length, then its bytes
+            guard count <= cursor.remaining / 4 else { throw ParquetError("\(count) byte arrays run past their page") }
             return try (0..<count).map { _ in
                 let length = Int(try cursor.littleEndian(4))
                 return .bytes(try cursor.take(length))

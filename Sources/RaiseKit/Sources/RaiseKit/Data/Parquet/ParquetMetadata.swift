@@ -54,7 +54,6 @@ struct ParquetRowGroup {
 /// The footer of a Parquet file.
 struct ParquetFileMetadata {
     var schema: [ParquetSchemaElement]
-    var rowCount: Int
     var rowGroups: [ParquetRowGroup]
 
     /// Decodes the footer (parquet.thrift `FileMetaData`).
@@ -74,7 +73,6 @@ struct ParquetFileMetadata {
             return ParquetSchemaElement(name: name, type: type, repetition: repetition, childCount: childCount,
                                         typeLength: Int(clamping: element[2]?.int ?? 0), convertedType: element[6]?.int, logicalType: logical)
         }
-        rowCount = Int(clamping: thrift[3]?.int ?? 0)
         rowGroups = try (thrift[4]?.list ?? []).map { value in
             guard let group = value.structure else { throw ThriftError(description: "a row group is not a struct") }
             let columns = try (group[1]?.list ?? []).map { column -> ParquetColumnChunk in
@@ -89,7 +87,8 @@ struct ParquetFileMetadata {
                 return ParquetColumnChunk(path: path, codec: meta[4]?.int ?? 0, valueCount: Int(clamping: meta[5]?.int ?? 0),
                                           start: Int(clamping: dictionaryOffset ?? dataOffset), compressedSize: Int(clamping: size))
             }
-            return ParquetRowGroup(rowCount: Int(clamping: group[3]?.int ?? 0), columns: columns)
+            guard let rowCount = Int(exactly: group[3]?.int ?? -1), rowCount >= 0 else { throw ThriftError(description: "a row group has no row count") }
+            return ParquetRowGroup(rowCount: rowCount, columns: columns)
         }
     }
 }

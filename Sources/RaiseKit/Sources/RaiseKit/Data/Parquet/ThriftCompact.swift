@@ -13,6 +13,7 @@ enum ThriftValue {
     case map([(ThriftValue, ThriftValue)])
     case structure(ThriftStruct)
 
+    // The value as each kind, or nil when it is another (so a field of the wrong type reads as missing).
     var int: Int64? { if case .int(let v) = self { return v } else { return nil } }
     var bool: Bool? { if case .bool(let v) = self { return v } else { return nil } }
     var binary: ArraySlice<UInt8>? { if case .binary(let v) = self { return v } else { return nil } }
@@ -71,6 +72,7 @@ struct ThriftCompactReader {
         }
     }
 
+    /// A value of the compact protocol's `type` (a field's, or a list's or map's elements').
     private mutating func readValue(type: UInt8, depth: Int) throws -> ThriftValue {
         switch type {
         case 1, 2: return .bool(try readByte() == 1)  // a boolean inside a list or map is a byte of its own
@@ -119,6 +121,7 @@ struct ThriftCompactReader {
         throw ThriftError(description: "a varint longer than 10 bytes")
     }
 
+    /// A signed integer: a varint of its zigzag coding (0, -1, 1, -2 … as 0, 1, 2, 3 …).
     private mutating func readZigZag() throws -> Int64 {
         let raw = try readVarint()
         return Int64(bitPattern: raw >> 1) ^ -Int64(bitPattern: raw & 1)
