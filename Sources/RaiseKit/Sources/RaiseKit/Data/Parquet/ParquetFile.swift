@@ -38,6 +38,7 @@ final class ParquetFile {
             var thrift = ThriftCompactReader(footer, range: 0..<footer.count)
             metadata = try ParquetFileMetadata(thrift.readStruct())
             root = try ParquetNode.tree(metadata.schema)
+            guard !root.leafNodes.isEmpty else { throw ParquetError("has no columns") }  // its rows' count would be unchecked
         } catch {
             close(descriptor)
             throw Self.fileError(path: path, error, where: "")
@@ -154,6 +155,7 @@ struct ParquetRowAssembler {
 
     /// The value of `node` for one occurrence of its parent, whose entries in each leaf are `ranges`.
     private func value(of node: ParquetNode, _ ranges: [Range<Int>]) throws -> JSONValue {
+        guard !node.leaves.isEmpty else { return .null }  // a group without columns stores nothing
         let first = node.leaves.lowerBound
         guard !ranges[first].isEmpty else { throw ParquetError("column '\(node.path.joined(separator: "."))' has no entry") }
         let undefined = Int(columns[first].definition[ranges[first].lowerBound]) < node.definitionLevel

@@ -38,7 +38,7 @@ final class ParquetNode {
             next += 1
             guard node.path.count <= 32 else { throw ParquetError("the schema nests deeper than 32 levels") }
             let first = leafCount
-            if node.element.type == nil || parent == nil {
+            if node.element.type == nil {
                 for _ in 0..<node.element.childCount { node.children.append(try build(parent: node)) }
             } else {
                 if node.element.type == .fixedLenByteArray, !(1...(1 << 20)).contains(node.typeLength) {
@@ -49,6 +49,7 @@ final class ParquetNode {
             node.leaves = first..<leafCount
             return node
         }
+        guard elements.first?.type == nil else { throw ParquetError("the schema's root is a column, not a group") }
         let root = try build(parent: nil)
         guard next == elements.count else { throw ParquetError("the schema has \(elements.count - next) elements outside its root") }
         return root
