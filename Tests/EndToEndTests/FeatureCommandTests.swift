@@ -138,6 +138,9 @@ final class ScoreSelectorTests: XCTestCase {
         XCTAssertEqual(refused.status, 2, refused.stderr)
         XCTAssertTrue(refused.stderr.contains("raise reads Parquet but does not write it"), refused.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/subset.parquet"))
+        let gzip = try runRaise(["select", "--selector", "random", "--budget", "100%", "--batch", "4", "--data", pool, "--out", folder + "/subset.jsonl.gz"])
+        XCTAssertEqual(gzip.status, 2, gzip.stderr)
+        XCTAssertTrue(gzip.stderr.contains("writes its subset uncompressed"), gzip.stderr)
 
         let run = try runRaise(["select", "--selector", "random", "--budget", "100%", "--batch", "4", "--data", pool, "--out", folder + "/subset.jsonl"])
         XCTAssertEqual(run.status, 0, run.stderr)

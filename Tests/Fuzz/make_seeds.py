@@ -61,6 +61,9 @@ seed("jsonl", "sharegpt", json.dumps(conversation) + "\n")
 for name in ("abstract_algebra_dev", "high_school_physics_dev"):
     seed("csv", f"mmlu-{name}", head_lines(os.path.join(data, f"mmlu/dev/{name}.csv"), 5))
 seed("csv", "header", 'id,instruction,input,output,task\n1,"Add, then halve",4 and 6,5,math\n2,"Say ""hi""",,"hi\nthere",talk\n')
+for name in ("alpaca.jsonl.gz", "alpaca.jsonl.zst"):  # two gzip members, two Zstandard frames, read as the JSON lines inside
+    with open(os.path.join(fixtures, "compressed", name), "rb") as f:
+        seed("jsonl", name, f.read())
 for name in sorted(os.listdir(os.path.join(fixtures, "parquet"))):  # pyarrow's files: every codec, encoding and shape
     if name.endswith(".parquet"):
         with open(os.path.join(fixtures, "parquet", name), "rb") as f:

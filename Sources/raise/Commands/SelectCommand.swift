@@ -32,6 +32,10 @@ enum SelectCommand {
             throw UsageError(message: "--out \(out): raise reads Parquet but does not write it; a subset of Parquet rows is written as JSON lines "
                              + "(name it .jsonl)", usage: arguments.usage)
         }
+        if [".gz", ".zst", ".zstd"].contains(where: out.lowercased().hasSuffix) {
+            throw UsageError(message: "--out \(out): raise reads gzip and Zstandard files but writes its subset uncompressed; name it without "
+                             + "the suffix and compress it afterwards", usage: arguments.usage)
+        }
         let seed = try arguments.seed()
         let batchSize = try arguments.int("--batch")
         let budget = try arguments.budget(text: budgetText, option: "--budget")

@@ -1,5 +1,6 @@
 // ByteReader: reads a file in chunks of 1 MiB (or the whole file when it is smaller) and hands out bytes
-// or whole lines, keeping the 1-based line and column of the next byte. Memory stays bounded by one
+// or whole lines, keeping the 1-based line and column of the next byte. A gzip or Zstandard file is read
+// decompressed (CompressedInput), its lines and columns those of the text it holds. Memory stays bounded by one
 // chunk plus the longest line, which may not exceed a stated limit; a read error is an error naming the
 // file, never a silent end. Only files are read: a pipe, FIFO or device is refused before it is opened
 // (raise reads an input more than once — to detect its format, to count it — which a pipe cannot give).
@@ -13,6 +14,8 @@ final class ByteReader {
     private var chunk: [UInt8]
     /// How many bytes of `chunk` hold data.
     private var filled = 0
+    /// The decompressor of a gzip or Zstandard file; nil for any other file.
+    private var compressed: CompressedInput?
     private var index = 0
     private var atEnd = false
     /// The line of the next byte.
@@ -47,7 +50,18 @@ final class ByteReader {
             throw RaiseError.file(path: path, detail: "cannot open: it is a folder")
         }
         let regular = status.st_mode & S_IFMT == S_IFREG
-        chunk = [UInt8](repeating: 0, count: regular ? min(1 << 20, Int(status.st_size) + 1) : 1 << 20)
+        var head = [UInt8](repeating: 0, count: 4)
+        let file = descriptor
+        head.removeLast(4 - max(0, head.withUnsafeMutableBytes { pread(file, $0.baseAddress, 4, 0) }))
+        if let format = CompressedInput.Format(head: head) {
+            do {
+                compressed = try CompressedInput(format, descriptor: descriptor, path: path)
+            } catch {
+                close(descriptor)
+                throw error
+            }
+        }
+        chunk = [UInt8](repeating: 0, count: regular && compressed == nil ? min(1 << 20, Int(status.st_size) + 1) : 1 << 20)
     }
 
     deinit { close(descriptor) }
@@ -58,9 +72,13 @@ final class ByteReader {
     private func refill() throws -> Bool {
         guard !atEnd else { return false }
         var count: Int
-        repeat {
-            count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-        } while count < 0 && errno == EINTR
+        if let compressed {
+            count = try compressed.read(into: &chunk)
+        } else {
+            repeat {
+                count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            } while count < 0 && errno == EINTR
+        }
         guard count >= 0 else { throw RaiseError.file(path: path, detail: "read failed: \(String(cString: strerror(errno)))") }
         guard count > 0 else {
             atEnd = true

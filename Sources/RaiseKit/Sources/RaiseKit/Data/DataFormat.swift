@@ -84,7 +84,8 @@ public struct DataFormat: Equatable, Sendable, CustomStringConvertible {
     /// the first record's keys name the format (each record is read by its own keys); a `.json` or `.jsonl`
     /// file is JSON whatever it starts with (so a stray first line is an error, not a text document); a .csv
     /// file is CSV (MMLU rows, or rows under a header: `csvFormat`); a file that starts with "PAR1" or is
-    /// named `.parquet` is Parquet; anything else is text. A UTF-8 byte-order mark is skipped.
+    /// named `.parquet` is Parquet; anything else is text. A UTF-8 byte-order mark is skipped. A gzip or
+    /// Zstandard file is judged by what it holds, and by its name without `.gz` or `.zst`.
     ///
     /// - Throws: `RaiseError.invalidArgument` for an unknown `--format` name; `RaiseError.file` when the
     ///   file cannot be read, is UTF-16 or UTF-32, or holds a NUL byte where text is expected.
@@ -102,14 +103,15 @@ public struct DataFormat: Equatable, Sendable, CustomStringConvertible {
         default: break
         }
         let head = try ByteReader(path: path).prefix(4096)
-        if name == nil, head.starts(with: ParquetFile.magic) || path.lowercased().hasSuffix(".parquet") { return DataFormat(.instruction, .parquet) }
+        let fileName = uncompressedName(path)
+        if name == nil, head.starts(with: ParquetFile.magic) || fileName.hasSuffix(".parquet") { return DataFormat(.instruction, .parquet) }
         try checkEncoding(head, path: path)
-        if name == "csv" || (name == nil && path.lowercased().hasSuffix(".csv")) {
+        if name == "csv" || (name == nil && fileName.hasSuffix(".csv")) {
             try checkNoNUL(head, path: path)
             return try csvFormat(path: path, detected: name == nil, fields: fields, maxRecordBytes: maxRecordBytes)
         }
         let first = head.dropFirst(head.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0).first { ![0x20, 0x0A, 0x0D, 0x09].contains($0) }
-        let isJSONFile = [".json", ".jsonl"].contains { path.lowercased().hasSuffix($0) }
+        let isJSONFile = [".json", ".jsonl"].contains { fileName.hasSuffix($0) }
         let container: DataContainer
         switch first {
         case UInt8(ascii: "["): container = .jsonArray
@@ -137,6 +139,14 @@ public struct DataFormat: Equatable, Sendable, CustomStringConvertible {
             return DataFormat(.mmlu, .csv)
         }
         return DataFormat(.instruction, .csv, columns: row ?? [])
+    }
+
+    /// `path` in lower case without a compression suffix (`.gz`, `.zst`, `.zstd`): what its extension says of
+    /// the text it holds (a gzip or Zstandard file is read decompressed).
+    private static func uncompressedName(_ path: String) -> String {
+        let lower = path.lowercased()
+        guard let suffix = [".gz", ".zst", ".zstd"].first(where: lower.hasSuffix) else { return lower }
+        return String(lower.dropLast(suffix.count))
     }
 
     /// Refuses binary data: a NUL byte in the first bytes of a file read as text.
