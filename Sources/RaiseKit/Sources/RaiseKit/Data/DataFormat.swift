@@ -52,10 +52,10 @@ public struct DataFormat: Equatable, Sendable, CustomStringConvertible {
     public static let names = ["alpaca", "jsonl", "sharegpt", "messages", "csv", "mmlu", "text", "parquet"]
 
     /// Whether records read in `other` can be written back, each as it was, into a file of this format: any
-    /// JSON objects (Parquet rows too) into a JSON container (each record's keys say its schema), else only
-    /// the same format.
+    /// JSON objects into a JSON container (each record's keys say its schema), else only the same format.
+    /// Parquet rows are written as JSON lines (`written`).
     public func holds(_ other: DataFormat) -> Bool {
-        container == .jsonArray || container == .jsonLines ? [.jsonArray, .jsonLines, .parquet].contains(other.container) : self == other
+        container == .jsonArray || container == .jsonLines ? [.jsonArray, .jsonLines].contains(other.written.container) : self == other
     }
 
     /// The format records read in this one are written in: JSON lines for Parquet (raise does not write
