@@ -1,8 +1,8 @@
 // ByteReader: reads a file in chunks of 1 MiB (or the whole file when it is smaller) and hands out bytes
 // or whole lines, keeping the 1-based line and column of the next byte. A gzip or Zstandard file is read
-// decompressed (CompressedInput), its lines and columns those of the text it holds. Memory stays bounded by one
-// chunk plus the longest line, which may not exceed a stated limit; a read error is an error naming the
-// file, never a silent end. Only files are read: a pipe, FIFO or device is refused before it is opened
+// decompressed (CompressedInput), its lines and columns those of the text it holds. Memory stays bounded
+// by one chunk plus the longest line, which may not exceed a stated limit; a read error is an error naming
+// the file, never a silent end. Only files are read: a pipe, FIFO or device is refused before it is opened
 // (raise reads an input more than once — to detect its format, to count it — which a pipe cannot give).
 import Foundation
 
