@@ -81,4 +81,4 @@ shapes = pa.table({
 })
 write("shapes_lz4", shapes, compression="lz4")
 write("shapes_plain", shapes, compression="none", use_dictionary=False,
-      column_encoding={"ratio": "BYTE_STREAM_SPLIT", "big": "DELTA_BINARY_PACKED", "text": "DELTA_BYTE_ARRAY"})
+      column_encoding={"ratio": "BYTE_STREAM_SPLIT", "big": "DELTA_BINARY_PACKED", "text": "DELTA_BYTE_ARRAY", "flag": "RLE"})
