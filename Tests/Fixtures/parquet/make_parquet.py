@@ -79,6 +79,6 @@ shapes = pa.table({
     "big": pa.array([2**60, -(2**53) - 1, 7, None], pa.int64()),
     "blob": pa.array([b"\x00\xff", b"ok", None, b"\x80"], pa.binary()),
 })
-write("shapes_lz4", shapes, compression="lz4")
+write("shapes_lz4", shapes, compression="lz4", version="1.0")  # format 1.0: PLAIN_DICTIONARY pages
 write("shapes_plain", shapes, compression="none", use_dictionary=False,
       column_encoding={"ratio": "BYTE_STREAM_SPLIT", "big": "DELTA_BINARY_PACKED", "text": "DELTA_BYTE_ARRAY", "flag": "RLE"})
