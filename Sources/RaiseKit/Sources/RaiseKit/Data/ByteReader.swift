@@ -2,14 +2,13 @@
 // or whole lines, keeping the 1-based line and column of the next byte. A gzip or Zstandard file is read
 // decompressed (CompressedInput), its lines and columns those of the text it holds. Memory stays bounded
 // by one chunk plus the longest line, which may not exceed a stated limit; a read error is an error naming
-// the file, never a silent end. Only files are read: a pipe, FIFO or device is refused before it is opened
-// (raise reads an input more than once — to detect its format, to count it — which a pipe cannot give).
-import Foundation
+// the file, never a silent end. Only files are read: InputFile opens the file, and refuses a folder, a
+// pipe, a FIFO or a device.
 
 /// A buffered, position-tracking reader of one file.
 final class ByteReader {
     let path: String
-    private let descriptor: Int32
+    private let file: InputFile
     /// The buffer: 1 MiB, or the size of a smaller regular file (plus one byte to see its end).
     private var chunk: [UInt8]
     /// How many bytes of `chunk` hold data.
@@ -31,55 +30,19 @@ final class ByteReader {
     init(path: String, maxLineBytes: Int = ReadOptions.defaultMaxRecordBytes) throws {
         self.path = path
         self.maxLineBytes = maxLineBytes
-        var kind = stat()
-        if stat(path, &kind) == 0, ![S_IFREG, S_IFDIR].contains(kind.st_mode & S_IFMT) {
-            let what = kind.st_mode & S_IFMT == S_IFIFO ? "a pipe or FIFO" : kind.st_mode & S_IFMT == S_IFSOCK ? "a socket" : "a device"
-            throw RaiseError.file(path: path, detail: "is \(what), not a file: raise reads its input more than once (to detect the format, "
-                                  + "to count it); save it to a file first, e.g. `cat … > pool.jsonl`")
+        file = try InputFile(path: path)
+        if let format = Decompressor.Format(head: try file.read(at: 0, count: 4)) {
+            compressed = try CompressedInput(format, file: file)
         }
-        descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw RaiseError.file(path: path, detail: "cannot open: \(String(cString: strerror(errno)))") }
-        var status = stat()
-        guard fstat(descriptor, &status) == 0 else {
-            let reason = String(cString: strerror(errno))
-            close(descriptor)
-            throw RaiseError.file(path: path, detail: "cannot open: \(reason)")
-        }
-        guard status.st_mode & S_IFMT != S_IFDIR else {
-            close(descriptor)
-            throw RaiseError.file(path: path, detail: "cannot open: it is a folder")
-        }
-        let regular = status.st_mode & S_IFMT == S_IFREG
-        var head = [UInt8](repeating: 0, count: 4)
-        let file = descriptor
-        head.removeLast(4 - max(0, head.withUnsafeMutableBytes { pread(file, $0.baseAddress, 4, 0) }))
-        if let format = CompressedInput.Format(head: head) {
-            do {
-                compressed = try CompressedInput(format, descriptor: descriptor, path: path)
-            } catch {
-                close(descriptor)
-                throw error
-            }
-        }
-        chunk = [UInt8](repeating: 0, count: regular && compressed == nil ? min(1 << 20, Int(status.st_size) + 1) : 1 << 20)
+        chunk = [UInt8](repeating: 0, count: compressed == nil ? min(1 << 20, file.size + 1) : 1 << 20)
     }
-
-    deinit { close(descriptor) }
 
     /// Reads the next chunk; false at the end of the file.
     ///
     /// - Throws: `RaiseError.file` naming the file when the read fails (a disk error): never a silent end.
     private func refill() throws -> Bool {
         guard !atEnd else { return false }
-        var count: Int
-        if let compressed {
-            count = try compressed.read(into: &chunk)
-        } else {
-            repeat {
-                count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-            } while count < 0 && errno == EINTR
-        }
-        guard count >= 0 else { throw RaiseError.file(path: path, detail: "read failed: \(String(cString: strerror(errno)))") }
+        let count = try compressed?.read(into: &chunk) ?? file.read(into: &chunk)
         guard count > 0 else {
             atEnd = true
             return false

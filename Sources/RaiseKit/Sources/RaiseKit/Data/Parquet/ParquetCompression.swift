@@ -1,8 +1,6 @@
 // ParquetCompression: the codecs of Parquet pages. Snappy and LZ4 are decoded here in Swift; GZIP by
-// zlib and ZSTD by libzstd (Debian: zlib1g-dev, libzstd-dev). Brotli and the deprecated Hadoop-framed
-// LZ4 and LZO are refused by name.
-@_implementationOnly import CZlib
-@_implementationOnly import CZstd
+// zlib and ZSTD by libzstd (Debian: zlib1g-dev, libzstd-dev), through the Decompressor that also reads
+// .gz and .zst inputs. Brotli and the deprecated Hadoop-framed LZ4 and LZO are refused by name.
 
 /// A damaged or unsupported part of a Parquet file; the reader adds the file, column and row group.
 struct ParquetError: Error, CustomStringConvertible {
@@ -23,8 +21,8 @@ enum ParquetCompression {
         switch codec {
         case 0: output = Array(input)
         case 1: output = try Snappy.decompress(input)
-        case 2: output = try inflate(input, size: size)
-        case 6: output = try zstd(input, size: size)
+        case 2: output = try decompress(input, .gzip, size: size)
+        case 6: output = try decompress(input, .zstd, size: size)
         case 7: output = try LZ4Block.decompress(input, size: size)
         default:
             let name = codec >= 0 && codec < names.count ? names[Int(codec)] : "number \(codec)"
@@ -47,37 +45,12 @@ enum ParquetCompression {
         for k in 0..<count { output.append(output[from + k]) }
     }
 
-    /// GZIP (or zlib) data inflated by zlib.
-    private static func inflate(_ input: ArraySlice<UInt8>, size: Int) throws -> [UInt8] {
-        var output = [UInt8](repeating: 0, count: size)
-        var stream = z_stream()
-        guard inflateInit2_(&stream, 15 + 32, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
-            throw ParquetError("zlib could not start")
+    /// GZIP or ZSTD data decompressed whole (to at most `size` bytes).
+    private static func decompress(_ input: ArraySlice<UInt8>, _ format: Decompressor.Format, size: Int) throws -> [UInt8] {
+        do {
+            return try Decompressor(format).decompressWhole(input, limit: size)
+        } catch {
+            throw ParquetError("a \(format.rawValue.uppercased()) page is damaged: \(error)")
         }
-        defer { inflateEnd(&stream) }
-        var source = Array(input)
-        let status = source.withUnsafeMutableBufferPointer { inBuffer in
-            output.withUnsafeMutableBufferPointer { outBuffer in
-                stream.next_in = inBuffer.baseAddress
-                stream.avail_in = UInt32(inBuffer.count)
-                stream.next_out = outBuffer.baseAddress
-                stream.avail_out = UInt32(outBuffer.count)
-                return CZlib.inflate(&stream, Z_FINISH)
-            }
-        }
-        guard status == Z_STREAM_END else { throw ParquetError("a GZIP page is damaged (zlib status \(status))") }
-        return Array(output[..<Int(stream.total_out)])
-    }
-
-    /// ZSTD data decompressed by libzstd.
-    private static func zstd(_ input: ArraySlice<UInt8>, size: Int) throws -> [UInt8] {
-        var output = [UInt8](repeating: 0, count: size)
-        let written = input.withUnsafeBytes { source in
-            output.withUnsafeMutableBytes { ZSTD_decompress($0.baseAddress, $0.count, source.baseAddress, source.count) }
-        }
-        guard ZSTD_isError(written) == 0 else {
-            throw ParquetError("a ZSTD page is damaged: \(String(cString: ZSTD_getErrorName(written)))")
-        }
-        return Array(output[..<written])
     }
 }

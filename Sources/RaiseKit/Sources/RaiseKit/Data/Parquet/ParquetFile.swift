@@ -3,14 +3,13 @@
 // row assembled from the columns' levels (Dremel's record assembly): nulls, structs, lists (the
 // standard three-level layout and the legacy two-level ones) and maps of string keys come out as JSON
 // null, objects, arrays and objects. Memory is bounded by one row group.
-import Foundation
 
 /// A Parquet file opened for reading its rows.
 final class ParquetFile {
     let path: String
     private let metadata: ParquetFileMetadata
     private let root: ParquetNode
-    private let descriptor: Int32
+    private let file: InputFile
     private let size: Int
 
     /// "PAR1", the magic number at both ends of a Parquet file.
@@ -21,31 +20,25 @@ final class ParquetFile {
     /// - Throws: `RaiseError.file` naming the file when it cannot be read or is not a readable Parquet file.
     init(path: String) throws {
         self.path = path
-        descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw RaiseError.file(path: path, detail: "cannot open: \(String(cString: strerror(errno)))") }
-        var status = stat()
-        fstat(descriptor, &status)
-        size = Int(status.st_size)
+        file = try InputFile(path: path)
+        size = file.size
         do {
             guard size >= 12 else { throw ParquetError("is \(size) bytes, too short for a Parquet file") }
-            let tail = try Self.read(descriptor, at: size - 8, count: 8)
-            guard try Self.read(descriptor, at: 0, count: 4) == Self.magic, Array(tail[4...]) == Self.magic else {
+            let tail = try Self.read(file, at: size - 8, count: 8)
+            guard try Self.read(file, at: 0, count: 4) == Self.magic, Array(tail[4...]) == Self.magic else {
                 throw ParquetError("does not start and end with PAR1: not a Parquet file (or an encrypted one, which raise does not read)")
             }
             let footerSize = tail[..<4].reversed().reduce(0) { $0 << 8 | Int($1) }
             guard footerSize <= size - 12 else { throw ParquetError("its footer of \(footerSize) bytes is longer than the file") }
-            let footer = try Self.read(descriptor, at: size - 8 - footerSize, count: footerSize)
+            let footer = try Self.read(file, at: size - 8 - footerSize, count: footerSize)
             var thrift = ThriftCompactReader(footer, range: 0..<footer.count)
             metadata = try ParquetFileMetadata(thrift.readStruct())
             root = try ParquetNode.tree(metadata.schema)
             guard !root.leafNodes.isEmpty else { throw ParquetError("has no columns") }  // its rows' count would be unchecked
         } catch {
-            close(descriptor)
             throw Self.fileError(path: path, error, where: "")
         }
     }
-
-    deinit { close(descriptor) }
 
     /// Calls `body` with each row as a JSON object (its top-level columns by name) and its 1-based number.
     ///
@@ -65,7 +58,7 @@ final class ParquetFile {
                 do {
                     guard chunk.path == leaf.path else { throw ParquetError("its chunk is of column '\(chunk.path.joined(separator: "."))'") }
                     guard chunk.start <= size, chunk.compressedSize <= size - chunk.start else { throw ParquetError("its pages run past the end of the file") }
-                    columns.append(try ParquetColumn(chunk: chunk, bytes: Self.read(descriptor, at: chunk.start, count: chunk.compressedSize), leaf: leaf))
+                    columns.append(try ParquetColumn(chunk: chunk, bytes: Self.read(file, at: chunk.start, count: chunk.compressedSize), leaf: leaf))
                 } catch {
                     throw Self.fileError(path: path, error, where: place)
                 }
@@ -98,16 +91,12 @@ final class ParquetFile {
         }
     }
 
-    /// `count` bytes from `offset`.
-    private static func read(_ descriptor: Int32, at offset: Int, count: Int) throws -> [UInt8] {
-        var bytes = [UInt8](repeating: 0, count: count)
-        var done = 0
-        while done < count {
-            let got = bytes.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress! + done, count - done, off_t(offset + done)) }
-            if got < 0, errno == EINTR { continue }
-            guard got > 0 else { throw ParquetError(got == 0 ? "the file ends early" : "cannot read: \(String(cString: strerror(errno)))") }
-            done += got
-        }
+    /// `count` bytes of `file` from `offset`.
+    ///
+    /// - Throws: `ParquetError` when the file ends before them; `RaiseError.file` when a read fails.
+    private static func read(_ file: InputFile, at offset: Int, count: Int) throws -> [UInt8] {
+        let bytes = try file.read(at: offset, count: count)
+        guard bytes.count == count else { throw ParquetError("the file ends early") }
         return bytes
     }
 }
